@@ -1,0 +1,102 @@
+package dev.nncompress.backend;
+
+import dev.nncompress.tensor.Shape;
+import dev.nncompress.tensor.Tensor;
+
+/**
+ * The fixed, small op set every compute backend implements. Layouts: activations NCHW, conv weights
+ * OIHW, linear weights [out, in] (all PyTorch's). Every method returns new tensors unless its name
+ * says "InPlace" or "Update"; inputs are never modified otherwise. All tensors passed in must belong
+ * to this backend.
+ */
+public interface Backend extends AutoCloseable {
+    /** Short name shown to users: "cpu", "reference", "cuda". */
+    String name();
+
+    /** One line describing what runs underneath (library versions, threads, CPU features). */
+    String describe();
+
+    // ---- creation and data movement ----
+    Tensor zeros(Shape shape);
+
+    Tensor fromFloats(float[] data, Shape shape);
+
+    /** Same data viewed under a new shape with the same element count (may share storage). */
+    Tensor reshape(Tensor x, Shape shape);
+
+    /** Copy of {@code src}'s values into {@code dst} (same shape). */
+    void copyInto(Tensor src, Tensor dst);
+
+    // ---- dense linear algebra ----
+    /** op(a) x op(b) for 2-D tensors, op = transpose when the flag is set. */
+    Tensor matmul(Tensor a, boolean transA, Tensor b, boolean transB);
+
+    /** x[n, f] + bias[f] for every row n. */
+    Tensor addRowVector(Tensor x, Tensor bias);
+
+    /** Sum over dimension 0 of a 2-D tensor: [n, f] to [f] (bias gradients). */
+    Tensor sumRows(Tensor x);
+
+    // ---- convolution and pooling (NCHW) ----
+    /** x[N,C,H,W] conv w[O,C,kH,kW] (+ bias[O] when not null). */
+    Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dSpec spec);
+
+    /** Gradients of conv2d: dx (null unless needInputGrad), dw, db (null unless withBias). */
+    Conv2dGrads conv2dBackward(Tensor x, Tensor w, Tensor gradOut, Conv2dSpec spec, boolean withBias, boolean needInputGrad);
+
+    Tensor maxPool2d(Tensor x, Pool2dSpec spec);
+
+    /** Gradient of maxPool2d; ties send the gradient to the first maximum in window order. */
+    Tensor maxPool2dBackward(Tensor x, Tensor gradOut, Pool2dSpec spec);
+
+    /** Average over the window's positions that lie inside the input (padding excluded). */
+    Tensor avgPool2d(Tensor x, Pool2dSpec spec);
+
+    Tensor avgPool2dBackward(Shape inputShape, Tensor gradOut, Pool2dSpec spec);
+
+    // ---- batch normalisation over (N, H, W) per channel ----
+    /** Training mode: normalise with batch statistics; returns them for backward and running updates. */
+    BatchNormResult batchNormTrain(Tensor x, Tensor gamma, Tensor beta, float eps);
+
+    /** Inference mode: normalise with the given running mean and variance. */
+    Tensor batchNormInference(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, float eps);
+
+    /** Gradients of training-mode batch norm given the saved batch mean and 1/sqrt(var + eps). */
+    BatchNormGrads batchNormBackward(Tensor x, Tensor gamma, Tensor mean, Tensor invStd, Tensor gradOut);
+
+    // ---- elementwise ----
+    Tensor relu(Tensor x);
+
+    /** gradOut where the relu output y is positive, else 0. */
+    Tensor reluBackward(Tensor y, Tensor gradOut);
+
+    Tensor add(Tensor a, Tensor b);
+
+    /** a += b, elementwise. */
+    void addInPlace(Tensor a, Tensor b);
+
+    Tensor mul(Tensor a, Tensor b);
+
+    Tensor scale(Tensor x, float factor);
+
+    // ---- loss ----
+    /** Mean softmax cross-entropy over the batch and its gradient w.r.t. the logits [N, K]. */
+    LossResult softmaxCrossEntropy(Tensor logits, int[] labels);
+
+    // ---- optimiser updates (in place on param and state) ----
+    /**
+     * SGD as PyTorch's: g = grad + wd*p; v = momentum*v + g; p -= lr * (nesterov ? g + momentum*v : v).
+     * {@code velocity} is null when momentum is 0.
+     */
+    void sgdUpdate(Tensor param, Tensor grad, Tensor velocity, float lr, float momentum, float weightDecay, boolean nesterov);
+
+    /**
+     * Adam/AdamW as PyTorch's, step counted from 1. decoupled=true is AdamW (p -= lr*wd*p before the
+     * Adam step); false adds wd*p to the gradient (L2, Adam).
+     */
+    void adamUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, int step, float lr, float beta1, float beta2,
+                    float eps, float weightDecay, boolean decoupled);
+
+    /** Releases anything the backend holds (pools, contexts). */
+    @Override default void close() {}
+}

@@ -1,0 +1,5 @@
+package dev.nncompress.backend;
+
+import dev.nncompress.tensor.Tensor;
+
+public record BatchNormGrads(Tensor input, Tensor gamma, Tensor beta) {}

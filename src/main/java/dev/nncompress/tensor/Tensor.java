@@ -1,0 +1,24 @@
+package dev.nncompress.tensor;
+
+import dev.nncompress.backend.Backend;
+
+/**
+ * An n-dimensional array whose storage belongs to one {@link Backend}. Tensors on native or device
+ * memory hold that memory until {@link #close()}; heap tensors treat close as a no-op. Code above the
+ * backend layer only reads data through the copying accessors below.
+ */
+public interface Tensor extends AutoCloseable {
+    Shape shape();
+
+    DType dtype();
+
+    Backend backend();
+
+    default int numel() { return shape().numel(); }
+
+    /** A copy of the contents as floats (row-major). */
+    float[] toFloatArray();
+
+    /** Releases native/device storage; using the tensor afterwards is an error. Idempotent. */
+    @Override void close();
+}
