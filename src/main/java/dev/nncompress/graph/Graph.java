@@ -1,0 +1,105 @@
+package dev.nncompress.graph;
+
+import dev.nncompress.tensor.Shape;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The one model IR: a DAG of {@link Node}s in topological order reading a single image input named
+ * {@value #INPUT}, plus the parameters the nodes own. Training runs it forward and backward
+ * ({@link GraphRunner}), compression reads and rewrites it, and the model file stores it.
+ */
+public final class Graph {
+    public static final String INPUT = "input";
+
+    private final String name;
+    private final Shape inputShape; // per sample: [C, H, W]
+    private final List<Node> nodes;
+    private final String output;
+    private final Map<String, Parameter> params;
+
+    public Graph(String name, Shape inputShape, List<Node> nodes, String output, Map<String, Parameter> params) {
+        this.name = name;
+        this.inputShape = inputShape;
+        this.nodes = List.copyOf(nodes);
+        this.output = output;
+        this.params = Collections.unmodifiableMap(new LinkedHashMap<>(params));
+        validateTopology();
+        inferShapes(); // throws if a parameter or attribute does not fit
+    }
+
+    public String name() { return name; }
+
+    public Shape inputShape() { return inputShape; }
+
+    public List<Node> nodes() { return nodes; }
+
+    public String output() { return output; }
+
+    public Map<String, Parameter> params() { return params; }
+
+    public Node node(String nodeName) {
+        for (Node n : nodes) if (n.name().equals(nodeName)) return n;
+        throw new IllegalArgumentException("graph " + name + " has no node '" + nodeName + "'");
+    }
+
+    public Parameter param(String paramName) {
+        Parameter p = params.get(paramName);
+        if (p == null) throw new IllegalArgumentException("graph " + name + " has no parameter '" + paramName + "'");
+        return p;
+    }
+
+    /** Parameters the optimiser updates, in graph order. */
+    public List<Parameter> trainableParams() {
+        List<Parameter> out = new ArrayList<>();
+        for (Parameter p : params.values()) if (p.trainable()) out.add(p);
+        return out;
+    }
+
+    /** Number of scalar values in trainable parameters (what PyTorch's parameter count reports). */
+    public long parameterCount() {
+        long n = 0;
+        for (Parameter p : params.values()) if (p.trainable()) n += p.value().numel();
+        return n;
+    }
+
+    /** Output shape of every node for one sample (batch dimension excluded), in node order. */
+    public Map<String, Shape> inferShapes() {
+        Map<String, Shape> shapes = new LinkedHashMap<>();
+        shapes.put(INPUT, inputShape);
+        for (Node n : nodes) {
+            List<Shape> ins = new ArrayList<>();
+            for (String in : n.inputs()) ins.add(shapes.get(in));
+            try {
+                shapes.put(n.name(), Ops.of(n.op()).outputShape(n, ins, this));
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                throw new IllegalArgumentException("graph " + name + ", node " + n.name() + ": " + e.getMessage(), e);
+            }
+        }
+        shapes.remove(INPUT);
+        return shapes;
+    }
+
+    private void validateTopology() {
+        Set<String> seen = new HashSet<>();
+        seen.add(INPUT);
+        for (Node n : nodes) {
+            for (String in : n.inputs()) {
+                if (!seen.contains(in)) {
+                    throw new IllegalArgumentException("graph " + name + ": node " + n.name() + " reads '" + in
+                            + "', which is not the input or an earlier node");
+                }
+            }
+            if (!seen.add(n.name())) throw new IllegalArgumentException("graph " + name + ": duplicate node name " + n.name());
+        }
+        if (!seen.contains(output) || INPUT.equals(output)) {
+            throw new IllegalArgumentException("graph " + name + ": output '" + output + "' is not a node");
+        }
+    }
+}

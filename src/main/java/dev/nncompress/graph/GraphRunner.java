@@ -1,0 +1,110 @@
+package dev.nncompress.graph;
+
+import dev.nncompress.backend.Backend;
+import dev.nncompress.tensor.Tensor;
+
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One forward (and optionally backward) pass of a graph over a batch. Every tensor made during the
+ * pass is owned by the runner and freed by {@link #close()}, so read the outputs you need (e.g. with
+ * {@code toFloatArray()}) before closing. Parameter gradients outlive the pass: they are accumulated
+ * into the graph's {@link Parameter}s.
+ */
+public final class GraphRunner implements AutoCloseable {
+    private final Graph graph;
+    private final OpContext ctx;
+    private final Map<String, Tensor> outputs = new HashMap<>();
+    private final Set<Tensor> owned = Collections.newSetFromMap(new IdentityHashMap<>());
+    private Tensor input;
+
+    /** @param seed randomness of this pass (dropout); ignored in inference mode */
+    public GraphRunner(Graph graph, Backend backend, boolean training, long seed) {
+        this.graph = graph;
+        this.ctx = new OpContext(backend, graph, training, seed, nodesNeedingInputGrad(graph));
+    }
+
+    public Backend backend() { return ctx.backend(); }
+
+    /** Runs every node on {@code x} [N, C, H, W] (not owned by the runner) and returns the output node's tensor. */
+    public Tensor forward(Tensor x) {
+        boolean fits = x.shape().rank() == graph.inputShape().rank() + 1;
+        for (int i = 0; fits && i < graph.inputShape().rank(); i++) fits = x.shape().dim(i + 1) == graph.inputShape().dim(i);
+        if (!fits) {
+            throw new IllegalArgumentException("model " + graph.name() + " expects input [N, " + joinDims() + "], got " + x.shape());
+        }
+        input = x;
+        outputs.put(Graph.INPUT, x);
+        for (Node n : graph.nodes()) {
+            List<Tensor> ins = n.inputs().stream().map(outputs::get).toList();
+            Tensor out = Ops.of(n.op()).forward(n, ins, ctx);
+            own(out);
+            outputs.put(n.name(), out);
+        }
+        return outputs.get(graph.output());
+    }
+
+    /** Output of any node from the last forward (for feature distillation, activation statistics). */
+    public Tensor output(String nodeName) {
+        Tensor t = outputs.get(nodeName);
+        if (t == null) throw new IllegalArgumentException("no output for node '" + nodeName + "' in this pass");
+        return t;
+    }
+
+    /** Back-propagates {@code gradOutput} (owned by the caller) from the output node to all parameters. */
+    public void backward(Tensor gradOutput) {
+        if (!ctx.training()) throw new IllegalStateException("backward needs a training-mode pass");
+        Map<String, Tensor> grads = new HashMap<>();
+        grads.put(graph.output(), gradOutput);
+        List<Node> nodes = graph.nodes();
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            Node n = nodes.get(i);
+            Tensor g = grads.remove(n.name());
+            if (g == null) continue; // does not reach the output
+            List<Tensor> inGrads = Ops.of(n.op()).backward(n, g, ctx);
+            for (int k = 0; k < n.inputs().size(); k++) {
+                String in = n.inputs().get(k);
+                Tensor gi = inGrads.get(k);
+                if (gi == null || Graph.INPUT.equals(in)) continue;
+                own(gi);
+                Tensor prev = grads.get(in);
+                if (prev == null) grads.put(in, gi);
+                else ctx.backend().addInPlace(prev, gi);
+            }
+        }
+    }
+
+    private void own(Tensor t) {
+        if (t != null && t != input) owned.add(t);
+    }
+
+    @Override
+    public void close() {
+        for (Tensor t : ctx.tracked()) owned.add(t);
+        owned.remove(input);
+        for (Tensor t : owned) t.close();
+        owned.clear();
+        outputs.clear();
+    }
+
+    private String joinDims() {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < graph.inputShape().rank(); i++) sb.append(i == 0 ? "" : ", ").append(graph.inputShape().dim(i));
+        return sb.toString();
+    }
+
+    /** A node needs its input gradient unless all its inputs are the graph input. */
+    private static Set<String> nodesNeedingInputGrad(Graph graph) {
+        Set<String> need = new HashSet<>();
+        for (Node n : graph.nodes()) {
+            if (n.inputs().stream().anyMatch(in -> !Graph.INPUT.equals(in))) need.add(n.name());
+        }
+        return need;
+    }
+}

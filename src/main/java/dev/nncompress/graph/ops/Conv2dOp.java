@@ -1,0 +1,51 @@
+package dev.nncompress.graph.ops;
+
+import dev.nncompress.backend.Conv2dGrads;
+import dev.nncompress.backend.Conv2dSpec;
+import dev.nncompress.graph.Graph;
+import dev.nncompress.graph.Node;
+import dev.nncompress.graph.Op;
+import dev.nncompress.graph.OpContext;
+import dev.nncompress.tensor.Shape;
+import dev.nncompress.tensor.Tensor;
+
+import java.util.Arrays;
+import java.util.List;
+
+/** 2-D convolution; params {@code weight} [O, C, kH, kW] and optional {@code bias} [O]. */
+public final class Conv2dOp implements Op {
+    public static Conv2dSpec spec(Node n) {
+        return new Conv2dSpec(n.intAttr("stride_h"), n.intAttr("stride_w"), n.intAttr("pad_h"), n.intAttr("pad_w"));
+    }
+
+    @Override
+    public Shape outputShape(Node n, List<Shape> in, Graph g) {
+        Shape x = OpChecks.single(n, in, 3);
+        Shape w = g.param(n.paramName("weight")).value().shape();
+        if (w.rank() != 4 || w.dim(1) != x.dim(0)) {
+            throw new IllegalArgumentException("weight " + w + " does not fit input " + x + " (expects [O, " + x.dim(0) + ", kH, kW])");
+        }
+        if (g.params().containsKey(n.paramName("bias"))) OpChecks.vector(g, n.paramName("bias"), w.dim(0));
+        Conv2dSpec s = spec(n);
+        return Shape.of(w.dim(0), s.outH(x.dim(1), w.dim(2)), s.outW(x.dim(2), w.dim(3)));
+    }
+
+    @Override
+    public Tensor forward(Node n, List<Tensor> in, OpContext ctx) {
+        Tensor x = in.get(0);
+        Tensor bias = ctx.hasParam(n, "bias") ? ctx.param(n, "bias").value() : null;
+        if (ctx.training()) ctx.save(n, x);
+        return ctx.backend().conv2d(x, ctx.param(n, "weight").value(), bias, spec(n));
+    }
+
+    @Override
+    public List<Tensor> backward(Node n, Tensor gradOut, OpContext ctx) {
+        Tensor x = (Tensor) ctx.saved(n)[0];
+        boolean withBias = ctx.hasParam(n, "bias");
+        Conv2dGrads gr = ctx.backend().conv2dBackward(x, ctx.param(n, "weight").value(), gradOut, spec(n), withBias,
+                ctx.needsInputGrad(n));
+        ctx.param(n, "weight").accumulateGrad(gr.weight());
+        if (withBias) ctx.param(n, "bias").accumulateGrad(gr.bias());
+        return Arrays.asList(gr.input());
+    }
+}

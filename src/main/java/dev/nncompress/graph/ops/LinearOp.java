@@ -1,0 +1,48 @@
+package dev.nncompress.graph.ops;
+
+import dev.nncompress.backend.Backend;
+import dev.nncompress.graph.Graph;
+import dev.nncompress.graph.Node;
+import dev.nncompress.graph.Op;
+import dev.nncompress.graph.OpContext;
+import dev.nncompress.tensor.Shape;
+import dev.nncompress.tensor.Tensor;
+
+import java.util.Arrays;
+import java.util.List;
+
+/** y = x W^T + b with {@code weight} [O, F] and optional {@code bias} [O]; input [N, F]. */
+public final class LinearOp implements Op {
+    @Override
+    public Shape outputShape(Node n, List<Shape> in, Graph g) {
+        Shape x = OpChecks.single(n, in, 1);
+        Shape w = g.param(n.paramName("weight")).value().shape();
+        if (w.rank() != 2 || w.dim(1) != x.dim(0)) {
+            throw new IllegalArgumentException("weight " + w + " does not fit " + x.dim(0) + " input features");
+        }
+        if (g.params().containsKey(n.paramName("bias"))) OpChecks.vector(g, n.paramName("bias"), w.dim(0));
+        return Shape.of(w.dim(0));
+    }
+
+    @Override
+    public Tensor forward(Node n, List<Tensor> in, OpContext ctx) {
+        Backend b = ctx.backend();
+        Tensor x = in.get(0);
+        if (ctx.training()) ctx.save(n, x);
+        Tensor y = b.matmul(x, false, ctx.param(n, "weight").value(), true);
+        if (!ctx.hasParam(n, "bias")) return y;
+        Tensor withBias = b.addRowVector(y, ctx.param(n, "bias").value());
+        y.close();
+        return withBias;
+    }
+
+    @Override
+    public List<Tensor> backward(Node n, Tensor gradOut, OpContext ctx) {
+        Backend b = ctx.backend();
+        Tensor x = (Tensor) ctx.saved(n)[0];
+        ctx.param(n, "weight").accumulateGrad(b.matmul(gradOut, true, x, false));
+        if (ctx.hasParam(n, "bias")) ctx.param(n, "bias").accumulateGrad(b.sumRows(gradOut));
+        Tensor dx = ctx.needsInputGrad(n) ? b.matmul(gradOut, false, ctx.param(n, "weight").value(), false) : null;
+        return Arrays.asList(dx);
+    }
+}

@@ -1,0 +1,28 @@
+package dev.nncompress.graph.ops;
+
+import dev.nncompress.graph.Graph;
+import dev.nncompress.graph.Node;
+import dev.nncompress.tensor.Shape;
+
+import java.util.List;
+
+/** Shape checks shared by the ops, with messages that name what does not fit. */
+final class OpChecks {
+    private OpChecks() {}
+
+    static Shape single(Node n, List<Shape> in, int rank) {
+        if (in.size() != 1) throw new IllegalArgumentException(n.op() + " takes 1 input, got " + in.size());
+        Shape x = in.get(0);
+        if (rank >= 0 && x.rank() != rank) {
+            throw new IllegalArgumentException(n.op() + " expects a rank-" + rank + " input per sample, got " + x);
+        }
+        return x;
+    }
+
+    static void vector(Graph g, String param, int length) {
+        Shape s = g.param(param).value().shape();
+        if (s.rank() != 1 || s.dim(0) != length) {
+            throw new IllegalArgumentException("parameter " + param + " has shape " + s + ", expected [" + length + "]");
+        }
+    }
+}

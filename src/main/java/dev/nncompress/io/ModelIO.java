@@ -1,0 +1,110 @@
+package dev.nncompress.io;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.nncompress.backend.Backend;
+import dev.nncompress.graph.Graph;
+import dev.nncompress.graph.Node;
+import dev.nncompress.graph.Parameter;
+import dev.nncompress.tensor.Shape;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Model files: safetensors whose tensors are the graph's parameters (PyTorch state-dict names) and
+ * whose {@code __metadata__} holds the graph ({@value #GRAPH_KEY}) and provenance
+ * ({@value #PROVENANCE_KEY}, a JSON object). Writing is atomic; reading validates everything and
+ * names the file in every error.
+ */
+public final class ModelIO {
+    public static final String GRAPH_KEY = "nncompress.graph";
+    public static final String PROVENANCE_KEY = "nncompress.provenance";
+    private static final JsonMapper JSON = new JsonMapper();
+
+    private ModelIO() {}
+
+    /** A loaded model with the provenance it was saved with. */
+    public record LoadedModel(Graph graph, Map<String, String> provenance) {}
+
+    public static void save(Graph graph, Path file, Map<String, String> provenance) {
+        Map<String, TensorRecord> tensors = new LinkedHashMap<>();
+        for (Parameter p : graph.params().values()) {
+            float[] v = p.value().toFloatArray();
+            for (float f : v) {
+                if (!Float.isFinite(f)) throw new IllegalArgumentException("refusing to save " + file + ": parameter " + p.name() + " contains " + f);
+            }
+            tensors.put(p.name(), TensorRecord.ofFloats(v, p.value().shape().dimsLong()));
+        }
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put(GRAPH_KEY, GraphJson.write(graph));
+        try {
+            meta.put(PROVENANCE_KEY, JSON.writeValueAsString(new java.util.TreeMap<>(provenance)));
+            SafeTensors.write(file, tensors, meta);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write model file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static LoadedModel load(Path file, Backend backend) {
+        if (!Files.isRegularFile(file)) throw new ModelFormatException(file + ": model file not found");
+        SafeTensorsFile st;
+        try {
+            st = SafeTensors.read(file);
+        } catch (IOException e) {
+            throw new ModelFormatException(file + ": cannot read: " + e.getMessage(), e);
+        }
+        String graphJson = st.metadata().get(GRAPH_KEY);
+        if (graphJson == null) {
+            throw new ModelFormatException(file + ": a safetensors file without an nncompress graph ('" + GRAPH_KEY
+                    + "' metadata); it was not written by nncompress");
+        }
+        try {
+            GraphJson.Structure s = GraphJson.read(graphJson);
+            Set<String> nodeNames = new HashSet<>();
+            for (Node n : s.nodes()) nodeNames.add(n.name());
+            Map<String, Parameter> params = new LinkedHashMap<>();
+            for (var e : st.tensors().entrySet()) {
+                String name = e.getKey();
+                String owner = name.contains(".") ? name.substring(0, name.indexOf('.')) : name;
+                if (!nodeNames.contains(owner)) throw new IllegalArgumentException("tensor '" + name + "' belongs to no node of the graph");
+                params.put(name, new Parameter(name, toTensor(name, e.getValue(), backend), !s.buffers().contains(name)));
+            }
+            return new LoadedModel(new Graph(s.name(), s.inputShape(), s.nodes(), s.output(), params), provenance(st));
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new ModelFormatException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static dev.nncompress.tensor.Tensor toTensor(String name, TensorRecord r, Backend backend) {
+        if (!"F32".equals(r.dtype())) throw new IllegalArgumentException("tensor '" + name + "' has dtype " + r.dtype() + ", expected F32");
+        float[] v = r.toFloats();
+        for (int i = 0; i < v.length; i++) {
+            if (!Float.isFinite(v[i])) throw new IllegalArgumentException("tensor '" + name + "' holds " + v[i] + " at index " + i);
+        }
+        long[] s = r.shape();
+        int[] dims = new int[s.length];
+        for (int i = 0; i < s.length; i++) dims[i] = Math.toIntExact(s[i]);
+        return backend.fromFloats(v, Shape.of(dims));
+    }
+
+    private static Map<String, String> provenance(SafeTensorsFile st) {
+        String p = st.metadata().get(PROVENANCE_KEY);
+        if (p == null) return Map.of();
+        try {
+            Map<String, String> out = new LinkedHashMap<>();
+            JSON.readTree(p).fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+            return out;
+        } catch (JsonProcessingException e) {
+            throw new ModelFormatException(st.path() + ": provenance metadata is not valid JSON");
+        }
+    }
+}
