@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what nncompress needs on a fresh Debian/Ubuntu machine: a JDK 17+, Maven and the
+# Fashion-MNIST dataset from Debian's package (the toolkit never downloads data at run time).
+# Safe to run again: it installs only what is missing.
+set -euo pipefail
+
+need=()
+command -v java >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null 2>&1 || need+=(maven)
+[ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist)
+
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing ${need[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}"
+fi
