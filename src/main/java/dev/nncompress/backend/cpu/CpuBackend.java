@@ -1,0 +1,353 @@
+package dev.nncompress.backend.cpu;
+
+import dev.nncompress.backend.Backend;
+import dev.nncompress.backend.BatchNormGrads;
+import dev.nncompress.backend.BatchNormResult;
+import dev.nncompress.backend.Conv2dGrads;
+import dev.nncompress.backend.Conv2dSpec;
+import dev.nncompress.backend.LossResult;
+import dev.nncompress.backend.Pool2dSpec;
+import dev.nncompress.tensor.Shape;
+import dev.nncompress.tensor.Tensor;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import static dev.nncompress.backend.cpu.CpuChecks.cpu;
+
+/**
+ * The fast CPU backend: ND4J's native build (oneDNN where the CPU allows, see {@link NativeVariant})
+ * for large convolutions, OpenBLAS sgemm for matmul and the im2col route, and Java loops over the
+ * off-heap buffers for everything memory-bound (pooling, batch norm, element-wise, optimisers), where
+ * per-call native overhead (4-20 us) would cost more than the work. Semantics are PyTorch's, as the
+ * {@link Backend} javadoc states; tensors are {@link CpuTensor}s.
+ */
+public final class CpuBackend implements Backend {
+    public CpuBackend() { CpuRuntime.init(); }
+
+    @Override public String name() { return "cpu"; }
+
+    @Override public String describe() { return CpuRuntime.describe(); }
+
+    private CpuTensor alloc(Shape shape) { return CpuTensor.own(this, CpuRuntime.alloc(shape), shape); }
+
+    // ---- creation and data movement ----
+
+    @Override public Tensor zeros(Shape shape) {
+        if (shape == null) throw new IllegalArgumentException("zeros: shape is null");
+        return CpuTensor.own(this, CpuRuntime.zeros(shape), shape);
+    }
+
+    @Override public Tensor fromFloats(float[] data, Shape shape) {
+        if (data == null || shape == null) throw new IllegalArgumentException("fromFloats: data and shape must not be null");
+        if (data.length != shape.numel()) {
+            throw new IllegalArgumentException("fromFloats: " + data.length + " values do not fill shape " + shape + " ("
+                    + shape.numel() + " elements)");
+        }
+        CpuTensor t = alloc(shape);
+        if (data.length > 0) Mem.fromArray(data, 0, t.address(), 0, data.length);
+        return t;
+    }
+
+    @Override public Tensor reshape(Tensor x, Shape shape) {
+        CpuTensor c = cpu("reshape", "x", x);
+        if (shape == null || shape.numel() != x.numel()) {
+            throw new IllegalArgumentException("reshape: cannot view " + x.shape() + " (" + x.numel() + " elements) as " + shape
+                    + (shape == null ? "" : " (" + shape.numel() + " elements)"));
+        }
+        return c.view(shape);
+    }
+
+    @Override public void copyInto(Tensor src, Tensor dst) {
+        CpuTensor s = cpu("copyInto", "src", src);
+        CpuTensor d = cpu("copyInto", "dst", dst);
+        CpuChecks.sameShape("copyInto", "src", src, "dst", dst);
+        if (src.numel() > 0 && s.address() != d.address()) Mem.copy(s.address(), d.address(), src.numel());
+    }
+
+    // ---- dense linear algebra ----
+
+    @Override public Tensor matmul(Tensor a, boolean transA, Tensor b, boolean transB) {
+        CpuTensor ca = cpu("matmul", "a", a);
+        CpuTensor cb = cpu("matmul", "b", b);
+        CpuChecks.rank("matmul", "a", a, 2);
+        CpuChecks.rank("matmul", "b", b, 2);
+        int m = a.shape().dim(transA ? 1 : 0);
+        int k = a.shape().dim(transA ? 0 : 1);
+        int kb = b.shape().dim(transB ? 1 : 0);
+        int n = b.shape().dim(transB ? 0 : 1);
+        if (k != kb) {
+            throw new IllegalArgumentException("matmul: inner dimensions differ: a " + a.shape() + (transA ? " transposed" : "")
+                    + " has " + k + " columns, b " + b.shape() + (transB ? " transposed" : "") + " has " + kb + " rows");
+        }
+        CpuTensor out = alloc(Shape.of(m, n));
+        if (m > 0 && n > 0) {
+            Blas.sgemm(transA, transB, m, n, k, 1f, k == 0 ? 0L : ca.address(), Math.max(1, a.shape().dim(1)),
+                    k == 0 ? 0L : cb.address(), Math.max(1, b.shape().dim(1)), 0f, out.address(), n);
+        }
+        return out;
+    }
+
+    @Override public Tensor addRowVector(Tensor x, Tensor bias) {
+        CpuTensor cx = cpu("addRowVector", "x", x);
+        CpuTensor cb = cpu("addRowVector", "bias", bias);
+        CpuChecks.rank("addRowVector", "x", x, 2);
+        int f = x.shape().dim(1);
+        if (bias.shape().rank() != 1 || bias.shape().dim(0) != f) {
+            throw new IllegalArgumentException("addRowVector: bias " + bias.shape() + " does not match the rows of x " + x.shape()
+                    + ", expected [" + f + "]");
+        }
+        CpuTensor out = alloc(x.shape());
+        if (x.numel() > 0) CpuLoops.addRowVector(cx.address(), cb.address(), out.address(), x.shape().dim(0), f);
+        return out;
+    }
+
+    @Override public Tensor sumRows(Tensor x) {
+        CpuTensor cx = cpu("sumRows", "x", x);
+        CpuChecks.rank("sumRows", "x", x, 2);
+        int f = x.shape().dim(1);
+        if (x.numel() == 0) return zeros(Shape.of(f));
+        CpuTensor out = alloc(Shape.of(f));
+        CpuLoops.sumRows(cx.address(), out.address(), x.shape().dim(0), f);
+        return out;
+    }
+
+    // ---- convolution and pooling ----
+
+    @Override public Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dSpec spec) {
+        CpuTensor cx = cpu("conv2d", "input", x);
+        CpuTensor cw = cpu("conv2d", "weight", w);
+        CpuConv.Geometry g = CpuChecks.conv("conv2d", x, w, spec);
+        CpuTensor cb = bias == null ? null : cpu("conv2d", "bias", bias);
+        if (bias != null && (bias.shape().rank() != 1 || bias.shape().dim(0) != g.o())) {
+            throw new IllegalArgumentException("conv2d: bias " + bias.shape() + " does not match weight " + w.shape()
+                    + ", expected [" + g.o() + "]");
+        }
+        CpuTensor out = alloc(Shape.of(g.n(), g.o(), g.oh(), g.ow()));
+        if (out.numel() == 0) return out;
+        if (CpuConv.route(g, false, false) == CpuConv.Route.NATIVE) {
+            CpuConv.nativeForward(g, cx.array(), cw.array(), cb == null ? null : cb.array(), out.array());
+        } else {
+            CpuConv.gemmForward(g, cx.address(), cw.address(), cb == null ? 0L : cb.address(), out.address());
+        }
+        return out;
+    }
+
+    @Override public Conv2dGrads conv2dBackward(Tensor x, Tensor w, Tensor gradOut, Conv2dSpec spec, boolean withBias,
+                                                boolean needInputGrad) {
+        String op = "conv2dBackward";
+        CpuTensor cx = cpu(op, "input", x);
+        CpuTensor cw = cpu(op, "weight", w);
+        CpuTensor cg = cpu(op, "gradOut", gradOut);
+        CpuConv.Geometry g = CpuChecks.conv(op, x, w, spec);
+        CpuChecks.expectShape(op, "gradOut", gradOut, Shape.of(g.n(), g.o(), g.oh(), g.ow()));
+        CpuTensor dw = alloc(w.shape());
+        CpuTensor db = withBias ? alloc(Shape.of(g.o())) : null;
+        CpuTensor dx;
+        if (gradOut.numel() == 0 || w.numel() == 0) {
+            dx = needInputGrad ? (CpuTensor) zeros(x.shape()) : null;
+            if (w.numel() > 0) Mem.zero(dw.address(), w.numel());
+            if (db != null && g.o() > 0) Mem.zero(db.address(), g.o());
+            return new Conv2dGrads(dx, dw, db);
+        }
+        if (CpuConv.route(g, true, needInputGrad) == CpuConv.Route.NATIVE) {
+            dx = alloc(x.shape());
+            try (CpuTensor dummyBias = withBias ? alloc(Shape.of(g.o())) : null) {
+                CpuConv.nativeBackward(g, cx.array(), cw.array(), dummyBias == null ? null : dummyBias.array(), cg.array(),
+                        dx.array(), dw.array(), db == null ? null : db.array());
+            }
+            if (!needInputGrad) {
+                dx.close();
+                dx = null;
+            }
+        } else {
+            dx = needInputGrad ? alloc(x.shape()) : null;
+            CpuConv.gemmBackward(g, cx.address(), cw.address(), cg.address(), dx == null ? 0L : dx.address(), dw.address(),
+                    db == null ? 0L : db.address());
+        }
+        return new Conv2dGrads(dx, dw, db);
+    }
+
+    @Override public Tensor maxPool2d(Tensor x, Pool2dSpec spec) {
+        CpuTensor cx = cpu("maxPool2d", "input", x);
+        CpuPool.Geometry g = CpuChecks.pool("maxPool2d", x.shape(), spec);
+        CpuTensor out = alloc(pooled(x.shape(), g));
+        if (out.numel() > 0) CpuPool.maxForward(g, cx.address(), out.address());
+        return out;
+    }
+
+    @Override public Tensor maxPool2dBackward(Tensor x, Tensor gradOut, Pool2dSpec spec) {
+        String op = "maxPool2dBackward";
+        CpuTensor cx = cpu(op, "input", x);
+        CpuTensor cg = cpu(op, "gradOut", gradOut);
+        CpuPool.Geometry g = CpuChecks.pool(op, x.shape(), spec);
+        CpuChecks.expectShape(op, "gradOut", gradOut, pooled(x.shape(), g));
+        CpuTensor dx = alloc(x.shape());
+        if (dx.numel() > 0) CpuPool.maxBackward(g, cx.address(), cg.address(), dx.address());
+        return dx;
+    }
+
+    @Override public Tensor avgPool2d(Tensor x, Pool2dSpec spec) {
+        CpuTensor cx = cpu("avgPool2d", "input", x);
+        CpuPool.Geometry g = CpuChecks.pool("avgPool2d", x.shape(), spec);
+        CpuTensor out = alloc(pooled(x.shape(), g));
+        if (out.numel() > 0) CpuPool.avgForward(g, cx.address(), out.address());
+        return out;
+    }
+
+    @Override public Tensor avgPool2dBackward(Shape inputShape, Tensor gradOut, Pool2dSpec spec) {
+        String op = "avgPool2dBackward";
+        CpuTensor cg = cpu(op, "gradOut", gradOut);
+        CpuPool.Geometry g = CpuChecks.pool(op, inputShape, spec);
+        CpuChecks.expectShape(op, "gradOut", gradOut, pooled(inputShape, g));
+        CpuTensor dx = alloc(inputShape);
+        if (dx.numel() > 0) CpuPool.avgBackward(g, cg.address(), dx.address());
+        return dx;
+    }
+
+    private static Shape pooled(Shape in, CpuPool.Geometry g) { return Shape.of(in.dim(0), in.dim(1), g.oh(), g.ow()); }
+
+    // ---- batch normalisation ----
+
+    @Override public BatchNormResult batchNormTrain(Tensor x, Tensor gamma, Tensor beta, float eps) {
+        String op = "batchNormTrain";
+        CpuTensor cx = cpu(op, "input", x);
+        CpuNorm.Layout l = CpuChecks.norm(op, x);
+        long gA = CpuChecks.channelVector(op, "gamma", gamma, x);
+        long bA = CpuChecks.channelVector(op, "beta", beta, x);
+        Shape c = Shape.of(l.c());
+        CpuTensor out = alloc(x.shape());
+        CpuTensor mean = alloc(c);
+        CpuTensor var = alloc(c);
+        CpuTensor invStd = alloc(c);
+        if (l.c() > 0) CpuNorm.train(l, cx.address(), gA, bA, eps, out.address(), mean.address(), var.address(), invStd.address());
+        return new BatchNormResult(out, mean, var, invStd);
+    }
+
+    @Override public Tensor batchNormInference(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                               float eps) {
+        String op = "batchNormInference";
+        CpuTensor cx = cpu(op, "input", x);
+        CpuNorm.Layout l = CpuChecks.norm(op, x);
+        long gA = CpuChecks.channelVector(op, "gamma", gamma, x);
+        long bA = CpuChecks.channelVector(op, "beta", beta, x);
+        long mA = CpuChecks.channelVector(op, "runningMean", runningMean, x);
+        long vA = CpuChecks.channelVector(op, "runningVar", runningVar, x);
+        CpuTensor out = alloc(x.shape());
+        if (l.c() > 0) CpuNorm.inference(l, cx.address(), gA, bA, mA, vA, eps, out.address());
+        return out;
+    }
+
+    @Override public BatchNormGrads batchNormBackward(Tensor x, Tensor gamma, Tensor mean, Tensor invStd, Tensor gradOut) {
+        String op = "batchNormBackward";
+        CpuTensor cx = cpu(op, "input", x);
+        CpuTensor cg = cpu(op, "gradOut", gradOut);
+        CpuNorm.Layout l = CpuChecks.norm(op, x);
+        CpuChecks.expectShape(op, "gradOut", gradOut, x.shape());
+        long gA = CpuChecks.channelVector(op, "gamma", gamma, x);
+        long mA = CpuChecks.channelVector(op, "mean", mean, x);
+        long iA = CpuChecks.channelVector(op, "invStd", invStd, x);
+        Shape c = Shape.of(l.c());
+        CpuTensor dx = alloc(x.shape());
+        CpuTensor dgamma = alloc(c);
+        CpuTensor dbeta = alloc(c);
+        if (l.c() > 0) CpuNorm.backward(l, cx.address(), gA, mA, iA, cg.address(), dx.address(), dgamma.address(), dbeta.address());
+        return new BatchNormGrads(dx, dgamma, dbeta);
+    }
+
+    // ---- elementwise ----
+
+    @Override public Tensor relu(Tensor x) {
+        CpuTensor cx = cpu("relu", "x", x);
+        CpuTensor out = alloc(x.shape());
+        if (x.numel() > 0) CpuLoops.relu(cx.address(), out.address(), x.numel());
+        return out;
+    }
+
+    @Override public Tensor reluBackward(Tensor y, Tensor gradOut) {
+        CpuTensor cy = cpu("reluBackward", "y", y);
+        CpuTensor cg = cpu("reluBackward", "gradOut", gradOut);
+        CpuChecks.sameShape("reluBackward", "y", y, "gradOut", gradOut);
+        CpuTensor out = alloc(y.shape());
+        if (y.numel() > 0) CpuLoops.reluBackward(cy.address(), cg.address(), out.address(), y.numel());
+        return out;
+    }
+
+    @Override public Tensor add(Tensor a, Tensor b) {
+        CpuTensor ca = cpu("add", "a", a);
+        CpuTensor cb = cpu("add", "b", b);
+        CpuChecks.sameShape("add", "a", a, "b", b);
+        CpuTensor out = alloc(a.shape());
+        if (a.numel() > 0) CpuLoops.add(ca.address(), cb.address(), out.address(), a.numel());
+        return out;
+    }
+
+    @Override public void addInPlace(Tensor a, Tensor b) {
+        CpuTensor ca = cpu("addInPlace", "a", a);
+        CpuTensor cb = cpu("addInPlace", "b", b);
+        CpuChecks.sameShape("addInPlace", "a", a, "b", b);
+        if (a.numel() > 0) CpuLoops.add(ca.address(), cb.address(), ca.address(), a.numel());
+    }
+
+    @Override public Tensor mul(Tensor a, Tensor b) {
+        CpuTensor ca = cpu("mul", "a", a);
+        CpuTensor cb = cpu("mul", "b", b);
+        CpuChecks.sameShape("mul", "a", a, "b", b);
+        CpuTensor out = alloc(a.shape());
+        if (a.numel() > 0) CpuLoops.mul(ca.address(), cb.address(), out.address(), a.numel());
+        return out;
+    }
+
+    @Override public Tensor scale(Tensor x, float factor) {
+        CpuTensor cx = cpu("scale", "x", x);
+        CpuTensor out = alloc(x.shape());
+        if (x.numel() > 0) CpuLoops.scale(cx.address(), factor, out.address(), x.numel());
+        return out;
+    }
+
+    // ---- loss ----
+
+    @Override public LossResult softmaxCrossEntropy(Tensor logits, int[] labels) {
+        CpuTensor cl = cpu("softmaxCrossEntropy", "logits", logits);
+        CpuChecks.labels("softmaxCrossEntropy", logits, labels);
+        CpuTensor grad = alloc(logits.shape());
+        double loss = CpuLoops.softmaxCrossEntropy(cl.address(), logits.shape().dim(0), logits.shape().dim(1), labels, grad.address());
+        return new LossResult((float) loss, grad);
+    }
+
+    // ---- optimiser updates ----
+
+    @Override public void sgdUpdate(Tensor param, Tensor grad, Tensor velocity, float lr, float momentum, float weightDecay,
+                                    boolean nesterov) {
+        String op = "sgdUpdate";
+        CpuTensor p = cpu(op, "param", param);
+        CpuTensor g = cpu(op, "grad", grad);
+        CpuChecks.sameShape(op, "param", param, "grad", grad);
+        CpuTensor v = velocity == null ? null : cpu(op, "velocity", velocity);
+        if (v != null) CpuChecks.sameShape(op, "param", param, "velocity", velocity);
+        CpuChecks.sgd(lr, momentum, weightDecay, nesterov, velocity);
+        if (param.numel() > 0) {
+            CpuOptim.sgd(p.address(), g.address(), v == null ? 0L : v.address(), param.numel(), lr, momentum, weightDecay, nesterov);
+        }
+    }
+
+    @Override public void adamUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, int step, float lr, float beta1, float beta2,
+                                     float eps, float weightDecay, boolean decoupled) {
+        String op = decoupled ? "adamUpdate (AdamW)" : "adamUpdate";
+        CpuTensor p = cpu(op, "param", param);
+        CpuTensor g = cpu(op, "grad", grad);
+        CpuTensor cm = cpu(op, "m", m);
+        CpuTensor cv = cpu(op, "v", v);
+        CpuChecks.sameShape(op, "param", param, "grad", grad);
+        CpuChecks.sameShape(op, "param", param, "m", m);
+        CpuChecks.sameShape(op, "param", param, "v", v);
+        CpuChecks.adam(op, step, lr, beta1, beta2, eps, weightDecay);
+        if (param.numel() > 0) {
+            CpuOptim.adam(p.address(), g.address(), cm.address(), cv.address(), param.numel(), step, lr, beta1, beta2, eps,
+                    weightDecay, decoupled);
+        }
+    }
+
+    /** The ND4J array under a tensor of this backend (for code inside backend/cpu and its tests). */
+    static INDArray array(Tensor t) { return cpu("array", "t", t).array(); }
+
+    @Override public String toString() { return "CpuBackend"; }
+}

@@ -1,0 +1,139 @@
+package dev.nncompress.backend.cpu;
+
+import dev.nncompress.backend.Conv2dSpec;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import static dev.nncompress.backend.cpu.Mem.get;
+import static dev.nncompress.backend.cpu.Mem.put;
+
+/**
+ * 2-D convolution, NCHW input, OIHW weights, two routes:
+ * <ul>
+ *   <li>{@code NATIVE}: libnd4j "conv2d"/"conv2d_bp" (oneDNN in the -onednn builds; weight format 1 = OIHW);
+ *   <li>{@code IM2COL}: {@link Im2col} into a scratch block of a few images, then one OpenBLAS sgemm per block.
+ * </ul>
+ * {@link #route} picks per call from measured costs (see CpuBackendBench and the class notes there).
+ */
+final class CpuConv {
+    enum Route { NATIVE, IM2COL }
+
+    /** Forced route for the benchmark and tests; null = automatic. */
+    static volatile Route forced;
+
+    private CpuConv() {}
+
+    record Geometry(int n, int c, int h, int w, int o, int kh, int kw, int oh, int ow, Conv2dSpec spec) {
+        int ckk() { return c * kh * kw; }
+
+        int p() { return oh * ow; }
+
+        double flops() { return 2.0 * n * o * ckk() * p(); }
+    }
+
+    static Route route(Geometry g, boolean backward, boolean needInputGrad) {
+        Route f = forced;
+        if (f != null) return f;
+        if (!CpuRuntime.oneDnn()) return Route.IM2COL; // libnd4j's generic conv: 5-10 GFLOP/s
+        if (backward && !needInputGrad) return Route.IM2COL; // conv2d_bp always computes dx
+        // oneDNN builds its primitive on every call (~0.2 ms): small problems go to the gemm route
+        return g.flops() < 4e7 ? Route.IM2COL : Route.NATIVE;
+    }
+
+    private static long[] iArgs(Geometry g) {
+        Conv2dSpec s = g.spec();
+        // kH, kW, sH, sW, pH, pW, dH, dW, sameMode, dataFormat (0 = NCHW), wFormat (1 = [oC, iC, kH, kW])
+        return new long[] {g.kh(), g.kw(), s.strideH(), s.strideW(), s.padH(), s.padW(), 1, 1, 0, 0, 1};
+    }
+
+    // ---- native route ----
+
+    static void nativeForward(Geometry g, INDArray x, INDArray w, INDArray bias, INDArray out) {
+        INDArray[] in = bias == null ? new INDArray[] {x, w} : new INDArray[] {x, w, bias};
+        NativeOps.exec("conv2d", in, new INDArray[] {out}, iArgs(g));
+    }
+
+    /** dx is always computed by libnd4j; db only when bias != null (any array of shape [O] will do). */
+    static void nativeBackward(Geometry g, INDArray x, INDArray w, INDArray bias, INDArray gradOut, INDArray dx,
+                               INDArray dw, INDArray db) {
+        INDArray[] in = bias == null ? new INDArray[] {x, w, gradOut} : new INDArray[] {x, w, bias, gradOut};
+        INDArray[] out = bias == null ? new INDArray[] {dx, dw} : new INDArray[] {dx, dw, db};
+        NativeOps.exec("conv2d_bp", in, out, iArgs(g));
+    }
+
+    // ---- im2col + sgemm route ----
+
+    /** Images per block: the column block stays near 4 MiB (fits the shared L3 with room to spare). */
+    static int block(Geometry g) {
+        long perImage = 4L * g.ckk() * g.p();
+        return (int) Math.max(1, Math.min(g.n(), (4L << 20) / Math.max(1, perImage)));
+    }
+
+    static void gemmForward(Geometry g, long x, long w, long bias, long out) {
+        int nb = block(g);
+        int p = g.p();
+        int ckk = g.ckk();
+        try (Scratch col = Scratch.floats((long) ckk * nb * p); Scratch y = Scratch.floats((long) g.o() * nb * p)) {
+            for (int start = 0; start < g.n(); start += nb) {
+                int n0 = start;
+                int cnt = Math.min(nb, g.n() - n0);
+                int cols = cnt * p;
+                Im2col.pack(g, x, n0, cnt, col.address());
+                // y[O, cnt*P] = w[O, CKK] x col[CKK, cnt*P]
+                Blas.sgemm(false, false, g.o(), cols, ckk, 1f, w, ckk, col.address(), cols, 0f, y.address(), cols);
+                // out[b, o, :] = y[o, b*P .. (b+1)*P] + bias[o]
+                long yA = y.address();
+                CpuPar.forRange(g.o(), Math.max(1, CpuPar.MIN_PARALLEL / 2 / Math.max(1, cols)), 1, (o0, o1) -> {
+                    for (int o = o0; o < o1; o++) {
+                        float bo = bias == 0L ? 0f : get(bias, o);
+                        for (int b = 0; b < cnt; b++) {
+                            long src = (long) o * cols + (long) b * p;
+                            long dst = ((long) (n0 + b) * g.o() + o) * p;
+                            for (int i = 0; i < p; i++) put(out, dst + i, get(yA, src + i) + bo);
+                        }
+                    }
+                });
+            }
+        }
+    }
+
+    /** dx (0 = not wanted), dw, db (0 = not wanted). */
+    static void gemmBackward(Geometry g, long x, long w, long gradOut, long dx, long dw, long db) {
+        int nb = block(g);
+        int p = g.p();
+        int ckk = g.ckk();
+        int o = g.o();
+        try (Scratch col = Scratch.floats((long) ckk * nb * p); Scratch gy = Scratch.floats((long) o * nb * p)) {
+            for (int start = 0; start < g.n(); start += nb) {
+                int n0 = start;
+                int cnt = Math.min(nb, g.n() - n0);
+                int cols = cnt * p;
+                long gyA = gy.address();
+                // gy[o, b*P + i] = gradOut[n0 + b, o, i]
+                CpuPar.forRange(o, Math.max(1, CpuPar.MIN_PARALLEL / 2 / Math.max(1, cols)), 1, (o0, o1) -> {
+                    for (int oc = o0; oc < o1; oc++) {
+                        for (int b = 0; b < cnt; b++) {
+                            Mem.copy(gradOut + 4L * ((long) (n0 + b) * o + oc) * p, gyA + 4L * ((long) oc * cols + (long) b * p), p);
+                        }
+                    }
+                });
+                Im2col.pack(g, x, n0, cnt, col.address());
+                // dw[O, CKK] (+)= gy[O, cols] x col[CKK, cols]^T
+                Blas.sgemm(false, true, o, ckk, cols, 1f, gyA, cols, col.address(), cols, n0 == 0 ? 0f : 1f, dw, ckk);
+                if (db != 0L) {
+                    boolean first = n0 == 0;
+                    for (int oc = 0; oc < o; oc++) {
+                        double s = 0;
+                        long base = (long) oc * cols;
+                        for (int i = 0; i < cols; i++) s += get(gyA, base + i);
+                        put(db, oc, (float) (first ? s : get(db, oc) + s));
+                    }
+                }
+                if (dx != 0L) {
+                    // dcol[CKK, cols] = w[O, CKK]^T x gy[O, cols], then scatter-add into dx
+                    Blas.sgemm(true, false, ckk, cols, o, 1f, w, ckk, gyA, cols, 0f, col.address(), cols);
+                    Im2col.unpack(g, col.address(), n0, cnt, dx);
+                }
+            }
+        }
+    }
+}

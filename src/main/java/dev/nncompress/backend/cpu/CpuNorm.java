@@ -1,0 +1,105 @@
+package dev.nncompress.backend.cpu;
+
+import static dev.nncompress.backend.cpu.Mem.get;
+import static dev.nncompress.backend.cpu.Mem.put;
+
+/**
+ * Batch normalisation over a [N, C, S] view (S = product of spatial dims), per channel, as Java loops
+ * split over channels. Statistics: two passes (mean, then squared deviations) with double sums, the
+ * biased variance, invStd = 1/sqrt(var + eps), as PyTorch's training mode.
+ *
+ * <p>libnd4j's "batchnorm" op only normalises with given statistics (no batch mean/var), so training
+ * would need separate reductions anyway; these loops read x three times, which is all it takes.
+ */
+final class CpuNorm {
+    private CpuNorm() {}
+
+    record Layout(int n, int c, int s) {
+        long count() { return (long) n * s; }
+
+        long offset(int b, int ch) { return ((long) b * c + ch) * s; }
+    }
+
+    private static int minChannels(Layout l) { return (int) Math.max(1, CpuPar.MIN_PARALLEL / 2 / Math.max(1, l.count())); }
+
+    static void train(Layout l, long x, long gamma, long beta, float eps, long out, long mean, long var, long invStd) {
+        CpuPar.forRange(l.c(), minChannels(l), 1, (c0, c1) -> {
+            for (int ch = c0; ch < c1; ch++) {
+                double sum = 0;
+                for (int b = 0; b < l.n(); b++) {
+                    long o = l.offset(b, ch);
+                    for (int i = 0; i < l.s(); i++) sum += get(x, o + i);
+                }
+                double mu = sum / l.count();
+                double sq = 0;
+                for (int b = 0; b < l.n(); b++) {
+                    long o = l.offset(b, ch);
+                    for (int i = 0; i < l.s(); i++) {
+                        double d = get(x, o + i) - mu;
+                        sq += d * d;
+                    }
+                }
+                double v = sq / l.count();
+                double is = 1.0 / Math.sqrt(v + eps);
+                put(mean, ch, (float) mu);
+                put(var, ch, (float) v);
+                put(invStd, ch, (float) is);
+                normalise(l, ch, x, out, (float) (is * get(gamma, ch)), (float) (get(beta, ch) - mu * is * get(gamma, ch)));
+            }
+        });
+    }
+
+    static void inference(Layout l, long x, long gamma, long beta, long mean, long var, float eps, long out) {
+        CpuPar.forRange(l.c(), minChannels(l), 1, (c0, c1) -> {
+            for (int ch = c0; ch < c1; ch++) {
+                double is = 1.0 / Math.sqrt((double) get(var, ch) + eps);
+                double scale = is * get(gamma, ch);
+                normalise(l, ch, x, out, (float) scale, (float) (get(beta, ch) - get(mean, ch) * scale));
+            }
+        });
+    }
+
+    /** out = x * scale + shift for one channel (gamma, beta and the statistics folded in). */
+    private static void normalise(Layout l, int ch, long x, long out, float scale, float shift) {
+        for (int b = 0; b < l.n(); b++) {
+            long o = l.offset(b, ch);
+            for (int i = 0; i < l.s(); i++) put(out, o + i, get(x, o + i) * scale + shift);
+        }
+    }
+
+    /**
+     * xhat = (x - mean) * invStd, M = N*S: dbeta = sum(g), dgamma = sum(g * xhat),
+     * dx = gamma * invStd / M * (M*g - dbeta - xhat * dgamma).
+     */
+    static void backward(Layout l, long x, long gamma, long mean, long invStd, long g, long dx, long dgamma, long dbeta) {
+        CpuPar.forRange(l.c(), minChannels(l), 1, (c0, c1) -> {
+            for (int ch = c0; ch < c1; ch++) {
+                float mu = get(mean, ch);
+                float is = get(invStd, ch);
+                double sumG = 0;
+                double sumGX = 0;
+                for (int b = 0; b < l.n(); b++) {
+                    long o = l.offset(b, ch);
+                    for (int i = 0; i < l.s(); i++) {
+                        float gi = get(g, o + i);
+                        sumG += gi;
+                        sumGX += gi * ((get(x, o + i) - mu) * is);
+                    }
+                }
+                put(dbeta, ch, (float) sumG);
+                put(dgamma, ch, (float) sumGX);
+                double m = l.count();
+                float k = (float) (get(gamma, ch) * is);
+                float meanG = (float) (sumG / m);
+                float meanGX = (float) (sumGX / m);
+                for (int b = 0; b < l.n(); b++) {
+                    long o = l.offset(b, ch);
+                    for (int i = 0; i < l.s(); i++) {
+                        float xhat = (get(x, o + i) - mu) * is;
+                        put(dx, o + i, k * (get(g, o + i) - meanG - xhat * meanGX));
+                    }
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,165 @@
+package dev.nncompress.backend.cpu;
+
+import dev.nncompress.backend.Pool2dSpec;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import static dev.nncompress.backend.cpu.Mem.get;
+import static dev.nncompress.backend.cpu.Mem.put;
+
+/**
+ * Max and average pooling over NCHW planes as Java loops split over planes. Windows are scanned row
+ * by row; padding never wins a max and never counts in an average (PyTorch's count_include_pad=False);
+ * ties go to the first maximum and a NaN wins, as PyTorch's.
+ *
+ * <p>The libnd4j ops ("maxpool2d", "avgpool2d" and their _bp) are kept for the benchmark only: see
+ * {@link #nativeMax} for why they are not the default.
+ */
+final class CpuPool {
+    private CpuPool() {}
+
+    /** {@code planes} = N*C independent h x w planes pooled to oh x ow. */
+    record Geometry(int planes, int h, int w, int oh, int ow, Pool2dSpec spec) {
+        int y0(int oy) { return oy * spec.strideH() - spec.padH(); }
+
+        int x0(int ox) { return ox * spec.strideW() - spec.padW(); }
+
+        int minPlanes() { return Math.max(1, CpuPar.MIN_PARALLEL / 4 / Math.max(1, h * w)); }
+    }
+
+    /** Index in the plane of the window's first maximum (a NaN wins); -1 for an empty window. */
+    private static int argMax(Geometry g, long plane, int oy, int ox) {
+        int yStart = Math.max(g.y0(oy), 0);
+        int yEnd = Math.min(g.y0(oy) + g.spec().kernelH(), g.h());
+        int xStart = Math.max(g.x0(ox), 0);
+        int xEnd = Math.min(g.x0(ox) + g.spec().kernelW(), g.w());
+        int best = -1;
+        float bestValue = Float.NEGATIVE_INFINITY;
+        for (int iy = yStart; iy < yEnd; iy++) {
+            for (int ix = xStart; ix < xEnd; ix++) {
+                int idx = iy * g.w() + ix;
+                float v = get(plane, idx);
+                if (best < 0 || v > bestValue || (v != v && bestValue == bestValue)) {
+                    best = idx;
+                    bestValue = v;
+                }
+            }
+        }
+        return best;
+    }
+
+    static void maxForward(Geometry g, long x, long out) {
+        int hw = g.h() * g.w();
+        int ohw = g.oh() * g.ow();
+        CpuPar.forRange(g.planes(), g.minPlanes(), 1, (p0, p1) -> {
+            for (int p = p0; p < p1; p++) {
+                long plane = x + 4L * p * hw;
+                long o = (long) p * ohw;
+                for (int oy = 0; oy < g.oh(); oy++) {
+                    for (int ox = 0; ox < g.ow(); ox++) {
+                        int idx = argMax(g, plane, oy, ox);
+                        put(out, o++, idx < 0 ? Float.NEGATIVE_INFINITY : get(plane, idx));
+                    }
+                }
+            }
+        });
+    }
+
+    static void maxBackward(Geometry g, long x, long gradOut, long dx) {
+        int hw = g.h() * g.w();
+        int ohw = g.oh() * g.ow();
+        CpuPar.forRange(g.planes(), g.minPlanes(), 1, (p0, p1) -> {
+            Mem.zero(dx + 4L * p0 * hw, (long) (p1 - p0) * hw);
+            for (int p = p0; p < p1; p++) {
+                long plane = x + 4L * p * hw;
+                long dplane = dx + 4L * p * hw;
+                long o = (long) p * ohw;
+                for (int oy = 0; oy < g.oh(); oy++) {
+                    for (int ox = 0; ox < g.ow(); ox++) {
+                        int idx = argMax(g, plane, oy, ox);
+                        float gv = get(gradOut, o++);
+                        if (idx >= 0) put(dplane, idx, get(dplane, idx) + gv);
+                    }
+                }
+            }
+        });
+    }
+
+    /** Number of input positions (not padding) inside the window at (oy, ox). */
+    private static int count(Geometry g, int oy, int ox) {
+        int rows = Math.min(g.y0(oy) + g.spec().kernelH(), g.h()) - Math.max(g.y0(oy), 0);
+        int cols = Math.min(g.x0(ox) + g.spec().kernelW(), g.w()) - Math.max(g.x0(ox), 0);
+        return Math.max(rows, 0) * Math.max(cols, 0);
+    }
+
+    static void avgForward(Geometry g, long x, long out) {
+        int hw = g.h() * g.w();
+        int ohw = g.oh() * g.ow();
+        CpuPar.forRange(g.planes(), g.minPlanes(), 1, (p0, p1) -> {
+            for (int p = p0; p < p1; p++) {
+                long plane = x + 4L * p * hw;
+                long o = (long) p * ohw;
+                for (int oy = 0; oy < g.oh(); oy++) {
+                    int yStart = Math.max(g.y0(oy), 0);
+                    int yEnd = Math.min(g.y0(oy) + g.spec().kernelH(), g.h());
+                    for (int ox = 0; ox < g.ow(); ox++) {
+                        int xStart = Math.max(g.x0(ox), 0);
+                        int xEnd = Math.min(g.x0(ox) + g.spec().kernelW(), g.w());
+                        float sum = 0f;
+                        for (int iy = yStart; iy < yEnd; iy++) {
+                            for (int ix = xStart; ix < xEnd; ix++) sum += get(plane, iy * g.w() + ix);
+                        }
+                        int n = count(g, oy, ox);
+                        put(out, o++, n == 0 ? 0f : sum / n);
+                    }
+                }
+            }
+        });
+    }
+
+    static void avgBackward(Geometry g, long gradOut, long dx) {
+        int hw = g.h() * g.w();
+        int ohw = g.oh() * g.ow();
+        CpuPar.forRange(g.planes(), g.minPlanes(), 1, (p0, p1) -> {
+            Mem.zero(dx + 4L * p0 * hw, (long) (p1 - p0) * hw);
+            for (int p = p0; p < p1; p++) {
+                long dplane = dx + 4L * p * hw;
+                long o = (long) p * ohw;
+                for (int oy = 0; oy < g.oh(); oy++) {
+                    int yStart = Math.max(g.y0(oy), 0);
+                    int yEnd = Math.min(g.y0(oy) + g.spec().kernelH(), g.h());
+                    for (int ox = 0; ox < g.ow(); ox++) {
+                        int xStart = Math.max(g.x0(ox), 0);
+                        int xEnd = Math.min(g.x0(ox) + g.spec().kernelW(), g.w());
+                        int n = count(g, oy, ox);
+                        float share = n == 0 ? 0f : get(gradOut, o) / n;
+                        o++;
+                        for (int iy = yStart; iy < yEnd; iy++) {
+                            for (int ix = xStart; ix < xEnd; ix++) {
+                                long k = iy * g.w() + ix;
+                                put(dplane, k, get(dplane, k) + share);
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    // ---- libnd4j ops (benchmark comparison) ----
+
+    private static long[] iArgs(Pool2dSpec s, int avgDivisorMode) {
+        // kH, kW, sH, sW, pH, pW, dH, dW, sameMode, extraParam0 (avg: 0 = exclude padding), 0 = NCHW
+        return new long[] {s.kernelH(), s.kernelW(), s.strideH(), s.strideW(), s.padH(), s.padW(), 1, 1, 0, avgDivisorMode, 0};
+    }
+
+    /** libnd4j "maxpool2d" / "maxpool2d_bp" (gradOut null: forward into out; else gradient into out). */
+    static void nativeMax(INDArray x, INDArray gradOut, INDArray out, Pool2dSpec spec) {
+        if (gradOut == null) NativeOps.exec("maxpool2d", new INDArray[] {x}, new INDArray[] {out}, iArgs(spec, 0));
+        else NativeOps.exec("maxpool2d_bp", new INDArray[] {x, gradOut}, new INDArray[] {out}, iArgs(spec, 0));
+    }
+
+    static void nativeAvg(INDArray x, INDArray gradOut, INDArray out, Pool2dSpec spec) {
+        if (gradOut == null) NativeOps.exec("avgpool2d", new INDArray[] {x}, new INDArray[] {out}, iArgs(spec, 0));
+        else NativeOps.exec("avgpool2d_bp", new INDArray[] {x, gradOut}, new INDArray[] {out}, iArgs(spec, 0));
+    }
+}
