@@ -1,0 +1,82 @@
+package dev.nncompress.backend.ref;
+
+import dev.nncompress.backend.Conv2dSpec;
+
+/**
+ * Direct-loop 2-D convolution (PyTorch's cross-correlation, zero padding) over NCHW input and OIHW
+ * weights. Sums are accumulated in double and rounded once per output element.
+ */
+final class RefConv {
+    private RefConv() {}
+
+    /** All sizes of one convolution; input positions are {@code oy*strideH - padH + ky} and likewise for x. */
+    record Geometry(int n, int c, int h, int w, int o, int kh, int kw, int oh, int ow, Conv2dSpec spec) {
+        int inputIndex(int b, int ch, int y, int x) { return ((b * c + ch) * h + y) * w + x; }
+
+        int weightIndex(int oc, int ch, int ky, int kx) { return ((oc * c + ch) * kh + ky) * kw + kx; }
+
+        int outputIndex(int b, int oc, int y, int x) { return ((b * o + oc) * oh + y) * ow + x; }
+
+        int inY(int outY, int ky) { return outY * spec.strideH() - spec.padH() + ky; }
+
+        int inX(int outX, int kx) { return outX * spec.strideW() - spec.padW() + kx; }
+    }
+
+    static float[] forward(Geometry g, float[] x, float[] w, float[] bias) {
+        float[] out = new float[g.n() * g.o() * g.oh() * g.ow()];
+        for (int b = 0; b < g.n(); b++) {
+            for (int oc = 0; oc < g.o(); oc++) {
+                for (int oy = 0; oy < g.oh(); oy++) {
+                    for (int ox = 0; ox < g.ow(); ox++) {
+                        double acc = bias == null ? 0.0 : bias[oc];
+                        for (int ch = 0; ch < g.c(); ch++) {
+                            for (int ky = 0; ky < g.kh(); ky++) {
+                                int iy = g.inY(oy, ky);
+                                if (iy < 0 || iy >= g.h()) continue; // zero padding contributes nothing
+                                for (int kx = 0; kx < g.kw(); kx++) {
+                                    int ix = g.inX(ox, kx);
+                                    if (ix < 0 || ix >= g.w()) continue;
+                                    acc += (double) x[g.inputIndex(b, ch, iy, ix)] * w[g.weightIndex(oc, ch, ky, kx)];
+                                }
+                            }
+                        }
+                        out[g.outputIndex(b, oc, oy, ox)] = (float) acc;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Returns {dx or null, dw, db or null}. */
+    static float[][] backward(Geometry g, float[] x, float[] w, float[] gradOut, boolean withBias, boolean needInputGrad) {
+        double[] dx = needInputGrad ? new double[x.length] : null;
+        double[] dw = new double[w.length];
+        double[] db = withBias ? new double[g.o()] : null;
+        for (int b = 0; b < g.n(); b++) {
+            for (int oc = 0; oc < g.o(); oc++) {
+                for (int oy = 0; oy < g.oh(); oy++) {
+                    for (int ox = 0; ox < g.ow(); ox++) {
+                        double go = gradOut[g.outputIndex(b, oc, oy, ox)];
+                        if (db != null) db[oc] += go;
+                        for (int ch = 0; ch < g.c(); ch++) {
+                            for (int ky = 0; ky < g.kh(); ky++) {
+                                int iy = g.inY(oy, ky);
+                                if (iy < 0 || iy >= g.h()) continue;
+                                for (int kx = 0; kx < g.kw(); kx++) {
+                                    int ix = g.inX(ox, kx);
+                                    if (ix < 0 || ix >= g.w()) continue;
+                                    int xi = g.inputIndex(b, ch, iy, ix);
+                                    int wi = g.weightIndex(oc, ch, ky, kx);
+                                    dw[wi] += go * x[xi];
+                                    if (dx != null) dx[xi] += go * w[wi];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return new float[][] {RefMath.toFloats(dx), RefMath.toFloats(dw), RefMath.toFloats(db)};
+    }
+}

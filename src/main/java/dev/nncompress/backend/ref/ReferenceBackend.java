@@ -1,0 +1,400 @@
+package dev.nncompress.backend.ref;
+
+import dev.nncompress.backend.Backend;
+import dev.nncompress.backend.BatchNormGrads;
+import dev.nncompress.backend.BatchNormResult;
+import dev.nncompress.backend.Conv2dGrads;
+import dev.nncompress.backend.Conv2dSpec;
+import dev.nncompress.backend.LossResult;
+import dev.nncompress.backend.Pool2dSpec;
+import dev.nncompress.tensor.Shape;
+import dev.nncompress.tensor.Tensor;
+
+/**
+ * The plain-Java backend: simple single-threaded loops on heap arrays, written to be obviously
+ * correct rather than fast. It is the oracle the other backends are tested against; semantics
+ * follow PyTorch (see {@link Backend}). Arguments are checked and a mismatch throws
+ * {@link IllegalArgumentException} naming the op and the shapes involved.
+ *
+ * <p>Tensors made by any ReferenceBackend instance are accepted (they are plain heap arrays);
+ * tensors of other backends are rejected.
+ */
+public final class ReferenceBackend implements Backend {
+
+    @Override public String name() { return "reference"; }
+
+    @Override public String describe() {
+        return "reference: plain Java loops on heap float[] arrays, single-threaded, double accumulation (Java "
+                + Runtime.version() + ")";
+    }
+
+    // ---- creation and data movement ----
+
+    @Override public Tensor zeros(Shape shape) {
+        if (shape == null) throw new IllegalArgumentException("zeros: shape is null");
+        return new HeapTensor(this, new float[shape.numel()], shape);
+    }
+
+    /** Copies {@code data}, so later writes to the caller's array do not reach the tensor. */
+    @Override public Tensor fromFloats(float[] data, Shape shape) {
+        if (data == null || shape == null) throw new IllegalArgumentException("fromFloats: data and shape must not be null");
+        if (data.length != shape.numel()) {
+            throw new IllegalArgumentException("fromFloats: " + data.length + " values do not fill shape " + shape
+                    + " (" + shape.numel() + " elements)");
+        }
+        return new HeapTensor(this, data.clone(), shape);
+    }
+
+    /** Shares the array with {@code x}. */
+    @Override public Tensor reshape(Tensor x, Shape shape) {
+        float[] d = data("reshape", "x", x);
+        if (shape == null || shape.numel() != d.length) {
+            throw new IllegalArgumentException("reshape: cannot view " + x.shape() + " (" + d.length + " elements) as "
+                    + shape + (shape == null ? "" : " (" + shape.numel() + " elements)"));
+        }
+        return new HeapTensor(this, d, shape);
+    }
+
+    @Override public void copyInto(Tensor src, Tensor dst) {
+        float[] s = data("copyInto", "src", src);
+        float[] d = data("copyInto", "dst", dst);
+        sameShape("copyInto", "src", src, "dst", dst);
+        System.arraycopy(s, 0, d, 0, s.length);
+    }
+
+    // ---- dense linear algebra ----
+
+    @Override public Tensor matmul(Tensor a, boolean transA, Tensor b, boolean transB) {
+        float[] ad = data("matmul", "a", a);
+        float[] bd = data("matmul", "b", b);
+        rank("matmul", "a", a, 2);
+        rank("matmul", "b", b, 2);
+        int m = a.shape().dim(transA ? 1 : 0);
+        int k = a.shape().dim(transA ? 0 : 1);
+        int kb = b.shape().dim(transB ? 1 : 0);
+        int n = b.shape().dim(transB ? 0 : 1);
+        if (k != kb) {
+            throw new IllegalArgumentException("matmul: inner dimensions differ: a " + a.shape() + (transA ? " transposed" : "")
+                    + " has " + k + " columns, b " + b.shape() + (transB ? " transposed" : "") + " has " + kb + " rows");
+        }
+        return new HeapTensor(this, RefMath.matmul(ad, transA, bd, transB, m, k, n), Shape.of(m, n));
+    }
+
+    @Override public Tensor addRowVector(Tensor x, Tensor bias) {
+        float[] xd = data("addRowVector", "x", x);
+        float[] bd = data("addRowVector", "bias", bias);
+        rank("addRowVector", "x", x, 2);
+        int f = x.shape().dim(1);
+        if (bias.shape().rank() != 1 || bias.shape().dim(0) != f) {
+            throw new IllegalArgumentException("addRowVector: bias " + bias.shape() + " does not match the rows of x "
+                    + x.shape() + ", expected [" + f + "]");
+        }
+        float[] out = new float[xd.length];
+        for (int i = 0; i < xd.length; i++) out[i] = xd[i] + bd[i % f];
+        return new HeapTensor(this, out, x.shape());
+    }
+
+    @Override public Tensor sumRows(Tensor x) {
+        float[] xd = data("sumRows", "x", x);
+        rank("sumRows", "x", x, 2);
+        int rows = x.shape().dim(0);
+        int f = x.shape().dim(1);
+        double[] sum = new double[f];
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < f; j++) sum[j] += xd[r * f + j];
+        }
+        return new HeapTensor(this, RefMath.toFloats(sum), Shape.of(f));
+    }
+
+    // ---- convolution and pooling ----
+
+    @Override public Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dSpec spec) {
+        float[] xd = data("conv2d", "input", x);
+        float[] wd = data("conv2d", "weight", w);
+        float[] bd = bias == null ? null : data("conv2d", "bias", bias);
+        RefConv.Geometry g = convGeometry("conv2d", x, w, spec);
+        if (bias != null && (bias.shape().rank() != 1 || bias.shape().dim(0) != g.o())) {
+            throw new IllegalArgumentException("conv2d: bias " + bias.shape() + " does not match weight " + w.shape()
+                    + ", expected [" + g.o() + "]");
+        }
+        return new HeapTensor(this, RefConv.forward(g, xd, wd, bd), Shape.of(g.n(), g.o(), g.oh(), g.ow()));
+    }
+
+    @Override public Conv2dGrads conv2dBackward(Tensor x, Tensor w, Tensor gradOut, Conv2dSpec spec, boolean withBias,
+                                                boolean needInputGrad) {
+        String op = "conv2dBackward";
+        float[] xd = data(op, "input", x);
+        float[] wd = data(op, "weight", w);
+        float[] gd = data(op, "gradOut", gradOut);
+        RefConv.Geometry g = convGeometry(op, x, w, spec);
+        expectShape(op, "gradOut", gradOut, Shape.of(g.n(), g.o(), g.oh(), g.ow()));
+        float[][] r = RefConv.backward(g, xd, wd, gd, withBias, needInputGrad);
+        return new Conv2dGrads(r[0] == null ? null : new HeapTensor(this, r[0], x.shape()),
+                new HeapTensor(this, r[1], w.shape()),
+                r[2] == null ? null : new HeapTensor(this, r[2], Shape.of(g.o())));
+    }
+
+    @Override public Tensor maxPool2d(Tensor x, Pool2dSpec spec) {
+        float[] xd = data("maxPool2d", "input", x);
+        RefPool.Geometry g = poolGeometry("maxPool2d", x.shape(), spec);
+        return new HeapTensor(this, RefPool.maxForward(g, xd), pooledShape(x.shape(), g));
+    }
+
+    @Override public Tensor maxPool2dBackward(Tensor x, Tensor gradOut, Pool2dSpec spec) {
+        float[] xd = data("maxPool2dBackward", "input", x);
+        float[] gd = data("maxPool2dBackward", "gradOut", gradOut);
+        RefPool.Geometry g = poolGeometry("maxPool2dBackward", x.shape(), spec);
+        expectShape("maxPool2dBackward", "gradOut", gradOut, pooledShape(x.shape(), g));
+        return new HeapTensor(this, RefPool.maxBackward(g, xd, gd), x.shape());
+    }
+
+    @Override public Tensor avgPool2d(Tensor x, Pool2dSpec spec) {
+        float[] xd = data("avgPool2d", "input", x);
+        RefPool.Geometry g = poolGeometry("avgPool2d", x.shape(), spec);
+        return new HeapTensor(this, RefPool.avgForward(g, xd), pooledShape(x.shape(), g));
+    }
+
+    @Override public Tensor avgPool2dBackward(Shape inputShape, Tensor gradOut, Pool2dSpec spec) {
+        float[] gd = data("avgPool2dBackward", "gradOut", gradOut);
+        if (inputShape == null) throw new IllegalArgumentException("avgPool2dBackward: inputShape is null");
+        RefPool.Geometry g = poolGeometry("avgPool2dBackward", inputShape, spec);
+        expectShape("avgPool2dBackward", "gradOut", gradOut, pooledShape(inputShape, g));
+        return new HeapTensor(this, RefPool.avgBackward(g, gd), inputShape);
+    }
+
+    // ---- batch normalisation ----
+
+    @Override public BatchNormResult batchNormTrain(Tensor x, Tensor gamma, Tensor beta, float eps) {
+        String op = "batchNormTrain";
+        float[] xd = data(op, "input", x);
+        RefBatchNorm.Layout l = bnLayout(op, x);
+        float[][] r = RefBatchNorm.train(l, xd, channelVector(op, "gamma", gamma, x), channelVector(op, "beta", beta, x), eps);
+        Shape c = Shape.of(l.c());
+        return new BatchNormResult(new HeapTensor(this, r[0], x.shape()), new HeapTensor(this, r[1], c),
+                new HeapTensor(this, r[2], c), new HeapTensor(this, r[3], c));
+    }
+
+    @Override public Tensor batchNormInference(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                               float eps) {
+        String op = "batchNormInference";
+        float[] xd = data(op, "input", x);
+        RefBatchNorm.Layout l = bnLayout(op, x);
+        return new HeapTensor(this, RefBatchNorm.inference(l, xd, channelVector(op, "gamma", gamma, x),
+                channelVector(op, "beta", beta, x), channelVector(op, "runningMean", runningMean, x),
+                channelVector(op, "runningVar", runningVar, x), eps), x.shape());
+    }
+
+    @Override public BatchNormGrads batchNormBackward(Tensor x, Tensor gamma, Tensor mean, Tensor invStd, Tensor gradOut) {
+        String op = "batchNormBackward";
+        float[] xd = data(op, "input", x);
+        float[] gd = data(op, "gradOut", gradOut);
+        RefBatchNorm.Layout l = bnLayout(op, x);
+        expectShape(op, "gradOut", gradOut, x.shape());
+        float[][] r = RefBatchNorm.backward(l, xd, channelVector(op, "gamma", gamma, x), channelVector(op, "mean", mean, x),
+                channelVector(op, "invStd", invStd, x), gd);
+        Shape c = Shape.of(l.c());
+        return new BatchNormGrads(new HeapTensor(this, r[0], x.shape()), new HeapTensor(this, r[1], c),
+                new HeapTensor(this, r[2], c));
+    }
+
+    // ---- elementwise ----
+
+    @Override public Tensor relu(Tensor x) {
+        float[] xd = data("relu", "x", x);
+        float[] out = new float[xd.length];
+        for (int i = 0; i < xd.length; i++) out[i] = Math.max(xd[i], 0f); // NaN stays NaN, -0 becomes 0
+        return new HeapTensor(this, out, x.shape());
+    }
+
+    @Override public Tensor reluBackward(Tensor y, Tensor gradOut) {
+        float[] yd = data("reluBackward", "y", y);
+        float[] gd = data("reluBackward", "gradOut", gradOut);
+        sameShape("reluBackward", "y", y, "gradOut", gradOut);
+        float[] out = new float[yd.length];
+        for (int i = 0; i < yd.length; i++) out[i] = yd[i] > 0f ? gd[i] : 0f;
+        return new HeapTensor(this, out, y.shape());
+    }
+
+    @Override public Tensor add(Tensor a, Tensor b) {
+        float[] ad = data("add", "a", a);
+        float[] bd = data("add", "b", b);
+        sameShape("add", "a", a, "b", b);
+        float[] out = new float[ad.length];
+        for (int i = 0; i < ad.length; i++) out[i] = ad[i] + bd[i];
+        return new HeapTensor(this, out, a.shape());
+    }
+
+    @Override public void addInPlace(Tensor a, Tensor b) {
+        float[] ad = data("addInPlace", "a", a);
+        float[] bd = data("addInPlace", "b", b);
+        sameShape("addInPlace", "a", a, "b", b);
+        for (int i = 0; i < ad.length; i++) ad[i] += bd[i];
+    }
+
+    @Override public Tensor mul(Tensor a, Tensor b) {
+        float[] ad = data("mul", "a", a);
+        float[] bd = data("mul", "b", b);
+        sameShape("mul", "a", a, "b", b);
+        float[] out = new float[ad.length];
+        for (int i = 0; i < ad.length; i++) out[i] = ad[i] * bd[i];
+        return new HeapTensor(this, out, a.shape());
+    }
+
+    @Override public Tensor scale(Tensor x, float factor) {
+        float[] xd = data("scale", "x", x);
+        float[] out = new float[xd.length];
+        for (int i = 0; i < xd.length; i++) out[i] = xd[i] * factor;
+        return new HeapTensor(this, out, x.shape());
+    }
+
+    // ---- loss ----
+
+    @Override public LossResult softmaxCrossEntropy(Tensor logits, int[] labels) {
+        String op = "softmaxCrossEntropy";
+        float[] ld = data(op, "logits", logits);
+        rank(op, "logits", logits, 2);
+        int n = logits.shape().dim(0);
+        int k = logits.shape().dim(1);
+        if (labels == null || labels.length != n) {
+            throw new IllegalArgumentException(op + ": " + (labels == null ? "no" : labels.length) + " labels for logits "
+                    + logits.shape() + ", expected " + n);
+        }
+        if (n == 0 || k == 0) throw new IllegalArgumentException(op + ": empty logits " + logits.shape());
+        for (int i = 0; i < n; i++) {
+            if (labels[i] < 0 || labels[i] >= k) {
+                throw new IllegalArgumentException(op + ": label " + labels[i] + " at row " + i + " is outside [0, " + k
+                        + ") for logits " + logits.shape());
+            }
+        }
+        double[] loss = new double[1];
+        float[] grad = RefMath.softmaxCrossEntropy(ld, n, k, labels, loss);
+        return new LossResult((float) loss[0], new HeapTensor(this, grad, logits.shape()));
+    }
+
+    // ---- optimiser updates ----
+
+    @Override public void sgdUpdate(Tensor param, Tensor grad, Tensor velocity, float lr, float momentum, float weightDecay,
+                                    boolean nesterov) {
+        String op = "sgdUpdate";
+        float[] p = data(op, "param", param);
+        float[] g = data(op, "grad", grad);
+        sameShape(op, "param", param, "grad", grad);
+        float[] v = null;
+        if (velocity != null) {
+            v = data(op, "velocity", velocity);
+            sameShape(op, "param", param, "velocity", velocity);
+        } else if (momentum != 0f) {
+            throw new IllegalArgumentException(op + ": momentum " + momentum + " needs a velocity tensor");
+        }
+        if (!(lr >= 0f) || !(momentum >= 0f) || !(weightDecay >= 0f)) {
+            throw new IllegalArgumentException(op + ": lr, momentum and weight decay must be >= 0, got lr=" + lr
+                    + " momentum=" + momentum + " weightDecay=" + weightDecay);
+        }
+        if (nesterov && momentum == 0f) throw new IllegalArgumentException(op + ": nesterov needs momentum > 0");
+        RefOptim.sgd(p, g, v, lr, momentum, weightDecay, nesterov);
+    }
+
+    @Override public void adamUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, int step, float lr, float beta1,
+                                     float beta2, float eps, float weightDecay, boolean decoupled) {
+        String op = decoupled ? "adamUpdate (AdamW)" : "adamUpdate";
+        float[] p = data(op, "param", param);
+        float[] g = data(op, "grad", grad);
+        float[] md = data(op, "m", m);
+        float[] vd = data(op, "v", v);
+        sameShape(op, "param", param, "grad", grad);
+        sameShape(op, "param", param, "m", m);
+        sameShape(op, "param", param, "v", v);
+        if (step < 1) throw new IllegalArgumentException(op + ": step counts from 1, got " + step);
+        if (!(lr >= 0f) || !(eps >= 0f) || !(weightDecay >= 0f) || !(beta1 >= 0f && beta1 < 1f) || !(beta2 >= 0f && beta2 < 1f)) {
+            throw new IllegalArgumentException(op + ": need lr, eps, weightDecay >= 0 and betas in [0, 1), got lr=" + lr
+                    + " beta1=" + beta1 + " beta2=" + beta2 + " eps=" + eps + " weightDecay=" + weightDecay);
+        }
+        RefOptim.adam(p, g, md, vd, step, lr, beta1, beta2, eps, weightDecay, decoupled);
+    }
+
+    // ---- argument checks ----
+
+    /** The live array of a tensor of this backend kind; rejects null and foreign tensors. */
+    private static float[] data(String op, String name, Tensor t) {
+        if (t == null) throw new IllegalArgumentException(op + ": " + name + " is null");
+        if (!(t instanceof HeapTensor h) || !(t.backend() instanceof ReferenceBackend)) {
+            String owner = t.backend() == null ? "no backend" : "backend '" + t.backend().name() + "'";
+            throw new IllegalArgumentException(op + ": " + name + " " + t.shape() + " belongs to " + owner + " ("
+                    + t.getClass().getSimpleName() + "), not to the reference backend; copy it with fromFloats(t.toFloatArray(), t.shape())");
+        }
+        return h.data();
+    }
+
+    private static void rank(String op, String name, Tensor t, int rank) {
+        if (t.shape().rank() != rank) {
+            throw new IllegalArgumentException(op + ": " + name + " " + t.shape() + " must have rank " + rank);
+        }
+    }
+
+    private static void sameShape(String op, String an, Tensor a, String bn, Tensor b) {
+        if (!a.shape().equals(b.shape())) {
+            throw new IllegalArgumentException(op + ": " + an + " " + a.shape() + " and " + bn + " " + b.shape() + " differ in shape");
+        }
+    }
+
+    private static void expectShape(String op, String name, Tensor t, Shape expected) {
+        if (!t.shape().equals(expected)) {
+            throw new IllegalArgumentException(op + ": " + name + " is " + t.shape() + ", expected " + expected);
+        }
+    }
+
+    private static RefConv.Geometry convGeometry(String op, Tensor x, Tensor w, Conv2dSpec spec) {
+        if (spec == null) throw new IllegalArgumentException(op + ": spec is null");
+        rank(op, "input", x, 4);
+        rank(op, "weight", w, 4);
+        int[] xs = x.shape().dims();
+        int[] ws = w.shape().dims();
+        if (ws[1] != xs[1]) {
+            throw new IllegalArgumentException(op + ": weight " + w.shape() + " expects " + ws[1]
+                    + " input channels, input is " + x.shape());
+        }
+        try {
+            return new RefConv.Geometry(xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3],
+                    spec.outH(xs[2], ws[2]), spec.outW(xs[3], ws[3]), spec);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(op + ": input " + x.shape() + ", weight " + w.shape() + ", " + spec + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static RefPool.Geometry poolGeometry(String op, Shape in, Pool2dSpec spec) {
+        if (spec == null) throw new IllegalArgumentException(op + ": spec is null");
+        if (in.rank() != 4) throw new IllegalArgumentException(op + ": input " + in + " must have rank 4 (NCHW)");
+        try {
+            return new RefPool.Geometry(in.dim(0) * in.dim(1), in.dim(2), in.dim(3), spec.outH(in.dim(2)), spec.outW(in.dim(3)), spec);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(op + ": input " + in + ", " + spec + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Shape pooledShape(Shape in, RefPool.Geometry g) {
+        return Shape.of(in.dim(0), in.dim(1), g.oh(), g.ow());
+    }
+
+    /** [N, C, spatial...] viewed as [N, C, S]; rank 2 ([N, C], BatchNorm1d) has S = 1. */
+    private static RefBatchNorm.Layout bnLayout(String op, Tensor x) {
+        int[] d = x.shape().dims();
+        if (d.length < 2) throw new IllegalArgumentException(op + ": input " + x.shape() + " needs rank >= 2 ([N, C, ...])");
+        int s = 1;
+        for (int i = 2; i < d.length; i++) s *= d[i];
+        if (d[0] * s == 0) throw new IllegalArgumentException(op + ": input " + x.shape() + " has no values per channel");
+        return new RefBatchNorm.Layout(d[0], d[1], s);
+    }
+
+    private static float[] channelVector(String op, String name, Tensor t, Tensor x) {
+        float[] d = data(op, name, t);
+        int c = x.shape().dim(1);
+        if (t.shape().rank() != 1 || t.shape().dim(0) != c) {
+            throw new IllegalArgumentException(op + ": " + name + " " + t.shape() + " does not match the " + c
+                    + " channels of input " + x.shape() + ", expected [" + c + "]");
+        }
+        return d;
+    }
+
+    @Override public String toString() { return "ReferenceBackend"; }
+}
