@@ -1,0 +1,123 @@
+package dev.nncompress.cli;
+
+import dev.nncompress.backend.Backend;
+import dev.nncompress.backend.BackendProvider;
+import dev.nncompress.backend.BackendUnavailableException;
+import dev.nncompress.backend.Backends;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** Option checks with messages naming the option, backend choice, and number formatting. */
+final class CliSupport {
+    /** Fashion-MNIST's classes in label order. */
+    static final List<String> FASHION_MNIST_CLASSES = List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
+
+    private CliSupport() {}
+
+    static void atLeast(String option, long value, long min) {
+        if (value < min) throw new IllegalArgumentException(option + " must be >= " + min + ", got " + value);
+    }
+
+    static void positive(String option, double value) {
+        if (!(value > 0) || Double.isInfinite(value)) throw new IllegalArgumentException(option + " must be > 0, got " + value);
+    }
+
+    /** lo <= value < hi (or <= hi when inclusive); NaN is rejected. */
+    static void range(String option, double value, double lo, double hi, boolean inclusiveHi) {
+        boolean ok = value >= lo && (inclusiveHi ? value <= hi : value < hi);
+        if (!ok) {
+            throw new IllegalArgumentException(option + " must be in [" + fmt(lo) + ", " + fmt(hi) + (inclusiveHi ? "]" : ")")
+                    + ", got " + value);
+        }
+    }
+
+    private static String fmt(double v) { return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v); }
+
+    /** Fails before any work is done when the directory of an output file is missing. */
+    static void checkWritable(String option, Path file) {
+        Path abs = file.toAbsolutePath();
+        if (Files.isDirectory(abs)) throw new IllegalArgumentException(option + " " + file + " is a directory; give a file name");
+        Path dir = abs.getParent();
+        if (dir != null && !Files.isDirectory(dir)) throw new IllegalArgumentException(option + " " + file + ": directory " + dir + " does not exist");
+        if (dir != null && !Files.isWritable(dir)) throw new IllegalArgumentException(option + " " + file + ": directory " + dir + " is not writable");
+    }
+
+    /**
+     * The backend named by --backend. "auto" is {@link Backends#select}'s process default. A named
+     * backend is created from its provider without replacing the process default, so that commands run
+     * in-process (tests, scripts) never close a backend other code still holds; the caller closes it
+     * when {@link BackendChoice#owned()}. Unknown names are usage errors listing the known ones; a known
+     * but unavailable backend is a {@link BackendUnavailableException}.
+     */
+    static BackendChoice selectBackend(String name, PrintWriter err) {
+        checkBackendName(name);
+        if (name.equals("auto")) return new BackendChoice(Backends.select("auto"), false);
+        for (BackendProvider p : Backends.providers()) {
+            if (!p.name().equals(name)) continue;
+            String why;
+            try {
+                why = p.unavailableReason();
+            } catch (Throwable t) { // as Backends.select: a missing native library must not escape as a crash
+                why = t.getClass().getSimpleName() + ": " + t.getMessage();
+            }
+            if (why != null) throw new BackendUnavailableException("backend " + name + " is unavailable: " + why);
+            Backend b = p.create();
+            err.println("nncompress: backend " + b.name() + " (" + b.describe() + ")");
+            err.flush();
+            return new BackendChoice(b, true);
+        }
+        throw new IllegalStateException("backend provider " + name + " disappeared");
+    }
+
+    /** A backend and whether this command created it (and so must close it). */
+    record BackendChoice(Backend backend, boolean owned) implements AutoCloseable {
+        @Override
+        public void close() {
+            if (owned) backend.close();
+        }
+    }
+
+    /** A usage error listing the known names unless {@code name} is "auto" or a provider's name. */
+    static void checkBackendName(String name) {
+        List<String> known = new ArrayList<>();
+        known.add("auto");
+        for (BackendProvider p : Backends.providers()) known.add(p.name());
+        if (!known.contains(name)) {
+            throw new IllegalArgumentException("--backend: unknown backend '" + name + "'; known here: " + String.join(", ", known));
+        }
+    }
+
+    /**
+     * A heap backend for reading parameters without touching native libraries (info): the reference
+     * provider created directly, so that nothing is printed and the process default stays unchosen.
+     */
+    static Backend inspectionBackend() {
+        for (BackendProvider p : Backends.providers()) {
+            if (p.name().equals("reference") && p.unavailableReason() == null) return p.create();
+        }
+        return Backends.defaultBackend();
+    }
+
+    static String className(int label) {
+        return label < FASHION_MNIST_CLASSES.size() ? FASHION_MNIST_CLASSES.get(label) : "class " + label;
+    }
+
+    /** 52,138 */
+    static String grouped(long n) { return String.format(Locale.ROOT, "%,d", n); }
+
+    static String percent(double fraction) { return String.format(Locale.ROOT, "%.2f%%", 100 * fraction); }
+
+    /** 1.2 MiB */
+    static String bytes(long b) {
+        if (b < 1024) return b + " B";
+        if (b < 1024 * 1024) return String.format(Locale.ROOT, "%.1f KiB", b / 1024.0);
+        if (b < 1024L * 1024 * 1024) return String.format(Locale.ROOT, "%.1f MiB", b / (1024.0 * 1024));
+        return String.format(Locale.ROOT, "%.2f GiB", b / (1024.0 * 1024 * 1024));
+    }
+}

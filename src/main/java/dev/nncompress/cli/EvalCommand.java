@@ -1,0 +1,109 @@
+package dev.nncompress.cli;
+
+import dev.nncompress.backend.Backend;
+import dev.nncompress.data.Dataset;
+import dev.nncompress.data.FashionMnist;
+import dev.nncompress.graph.Graph;
+import dev.nncompress.train.EvalResult;
+import dev.nncompress.train.Evaluator;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code nncompress eval}: accuracy, loss and throughput of a model on the Fashion-MNIST test set. */
+@Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+        description = {"Evaluate a model on the Fashion-MNIST test set: accuracy, loss, images per second.",
+                "Example: nncompress eval student.safetensors --confusion"})
+final class EvalCommand implements Callable<Integer> {
+    @ParentCommand Main main;
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "MODEL", description = "Model file, or a built-in name (untrained; for smoke tests).")
+    String model;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "Fashion-MNIST directory (default: ${DEFAULT-VALUE}).")
+    Path data = FashionMnist.DEFAULT_DIR;
+
+    @Option(names = "--limit", paramLabel = "N", description = "Evaluate on the first N test images only.")
+    Integer limit;
+
+    @Option(names = "--batch-size", defaultValue = "256", paramLabel = "N", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--confusion", description = "Also print the confusion matrix with per-class recall.")
+    boolean confusion;
+
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "SEED", description = "Initialisation seed when MODEL is a built-in name (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--backend", defaultValue = "${sys:nncompress.backend:-auto}", paramLabel = "auto|cpu|reference",
+            description = "Compute backend (default: ${DEFAULT-VALUE}).")
+    String backendName;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        CliSupport.atLeast("--batch-size", batchSize, 1);
+        if (limit != null) CliSupport.atLeast("--limit", limit, 1);
+        CliSupport.checkBackendName(backendName);
+
+        Dataset test = limit == null ? FashionMnist.test(data) : FashionMnist.test(data, limit);
+        try (CliSupport.BackendChoice choice = CliSupport.selectBackend(backendName, err)) {
+            return evaluate(choice.backend(), test, out, err);
+        }
+    }
+
+    private int evaluate(Backend backend, Dataset test, PrintWriter out, PrintWriter err) {
+        ModelSource src = ModelSource.load(model, backend, seed);
+        Graph graph = src.graph();
+
+        EvalResult r;
+        try (Progress progress = new Progress(Progress.detect(main.quiet), err, "eval")) {
+            r = new Evaluator(backend, batchSize).evaluate(graph, test, progress);
+        }
+        out.printf(Locale.ROOT, "model     %s, %s parameters%n", src.describe(seed), CliSupport.grouped(graph.parameterCount()));
+        out.printf(Locale.ROOT, "data      %s test images from %s%n", CliSupport.grouped(r.count()), data);
+        out.printf(Locale.ROOT, "accuracy  %s (%d/%d)%n", CliSupport.percent(r.accuracy()), r.correct(), r.count());
+        out.printf(Locale.ROOT, "loss      %.4f%n", r.loss());
+        out.printf(Locale.ROOT, "speed     %.0f img/s (%s backend, batch %d)%n", r.imagesPerSecond(), backend.name(), batchSize);
+        if (confusion) printConfusion(out, r.confusion());
+        return Main.EXIT_OK;
+    }
+
+    /** Rows: true class; columns: predicted class (numbered as in the row labels); last column: recall. */
+    static void printConfusion(PrintWriter out, int[][] m) {
+        int k = m.length;
+        int nameWidth = 0;
+        int cell = 5;
+        for (int i = 0; i < k; i++) {
+            nameWidth = Math.max(nameWidth, CliSupport.className(i).length());
+            for (int v : m[i]) cell = Math.max(cell, Integer.toString(v).length() + 1);
+        }
+        String rowLabel = "%2d %-" + nameWidth + "s";
+        out.println();
+        out.println("confusion matrix (rows: true class, columns: predicted class)");
+        StringBuilder head = new StringBuilder(" ".repeat(3 + nameWidth));
+        for (int j = 0; j < k; j++) head.append(String.format(Locale.ROOT, "%" + cell + "d", j));
+        head.append("   recall");
+        out.println(head);
+        for (int i = 0; i < k; i++) {
+            StringBuilder row = new StringBuilder(String.format(Locale.ROOT, rowLabel, i, CliSupport.className(i)));
+            int total = 0;
+            for (int j = 0; j < k; j++) {
+                row.append(String.format(Locale.ROOT, "%" + cell + "d", m[i][j]));
+                total += m[i][j];
+            }
+            row.append(total == 0 ? "        -" : String.format(Locale.ROOT, "  %6.1f%%", 100.0 * m[i][i] / total));
+            out.println(row);
+        }
+    }
+}

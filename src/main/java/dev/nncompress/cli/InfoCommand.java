@@ -1,0 +1,207 @@
+package dev.nncompress.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.nncompress.backend.Backend;
+import dev.nncompress.graph.Graph;
+import dev.nncompress.graph.Node;
+import dev.nncompress.graph.Parameter;
+import dev.nncompress.tensor.Shape;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code nncompress info}: the layers of a model with their parameter counts, sizes and sparsity,
+ * plus the provenance stored in a model file. Reads parameters on the heap (reference) backend, so
+ * it never loads native libraries and starts fast.
+ */
+@Command(name = "info", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+        description = {"Show a model's layers, parameter counts, sizes and sparsity, and its provenance.",
+                "Sparsity is the fraction of exact zeros in the weight tensors (<node>.weight; biases and buffers excluded).",
+                "Example: nncompress info student.safetensors --json"})
+final class InfoCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "MODEL", description = "Model file or built-in name (teacher, student, lenet5, resnet8).")
+    String model;
+
+    @Option(names = "--json", description = "Machine-readable JSON on stdout.")
+    boolean json;
+
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "SEED", description = "Initialisation seed when MODEL is a built-in name (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    /** One row of the table. */
+    record Layer(String node, String op, List<String> inputs, List<Integer> outputShape, long params, long bufferValues,
+                 long bytes, long weightValues, long weightZeros) {
+        Double sparsity() { return weightValues == 0 ? null : (double) weightZeros / weightValues; }
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        Backend backend = CliSupport.inspectionBackend();
+        ModelSource src = ModelSource.load(model, backend, seed);
+        Graph graph = src.graph();
+        List<Layer> layers = layers(graph);
+        if (json) {
+            printJson(out, src, layers);
+        } else {
+            printTable(out, src, layers);
+        }
+        return Main.EXIT_OK;
+    }
+
+    static List<Layer> layers(Graph graph) {
+        Map<String, Shape> shapes = graph.inferShapes();
+        Map<String, List<Parameter>> owned = new LinkedHashMap<>();
+        for (Parameter p : graph.params().values()) {
+            String owner = p.name().contains(".") ? p.name().substring(0, p.name().indexOf('.')) : p.name();
+            owned.computeIfAbsent(owner, k -> new ArrayList<>()).add(p);
+        }
+        List<Layer> out = new ArrayList<>();
+        for (Node n : graph.nodes()) {
+            long params = 0;
+            long buffers = 0;
+            long bytes = 0;
+            long weightValues = 0;
+            long weightZeros = 0;
+            for (Parameter p : owned.getOrDefault(n.name(), List.of())) {
+                long numel = p.value().numel();
+                if (p.trainable()) params += numel; else buffers += numel;
+                bytes += numel * p.value().dtype().bytes();
+                if (p.name().equals(n.paramName("weight"))) {
+                    weightValues += numel;
+                    for (float v : p.value().toFloatArray()) if (v == 0f) weightZeros++;
+                }
+            }
+            List<Integer> shape = new ArrayList<>();
+            for (int d : shapes.get(n.name()).dims()) shape.add(d);
+            out.add(new Layer(n.name(), n.op().name().toLowerCase(Locale.ROOT), n.inputs(), shape, params, buffers, bytes,
+                    weightValues, weightZeros));
+        }
+        return out;
+    }
+
+    private static void printTable(PrintWriter out, ModelSource src, List<Layer> layers) {
+        Graph g = src.graph();
+        out.printf(Locale.ROOT, "model %s: %s, input %s, output %s%n", src.spec(),
+                src.builtIn() ? "built-in " + g.name() : g.name(), g.inputShape(), g.output());
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"node", "op", "output shape", "params", "bytes", "sparsity"});
+        long params = 0, buffers = 0, bytes = 0, wv = 0, wz = 0;
+        for (Layer l : layers) {
+            rows.add(new String[] {l.node(), l.op(), shapeString(l.outputShape()), l.params() == 0 ? "-" : CliSupport.grouped(l.params()),
+                    l.bytes() == 0 ? "-" : CliSupport.grouped(l.bytes()), l.sparsity() == null ? "-" : CliSupport.percent(l.sparsity())});
+            params += l.params();
+            buffers += l.bufferValues();
+            bytes += l.bytes();
+            wv += l.weightValues();
+            wz += l.weightZeros();
+        }
+        rows.add(new String[] {"total", "", "", CliSupport.grouped(params), CliSupport.grouped(bytes),
+                wv == 0 ? "-" : CliSupport.percent((double) wz / wv)});
+        int[] width = new int[6];
+        for (String[] r : rows) for (int i = 0; i < 6; i++) width[i] = Math.max(width[i], r[i].length());
+        boolean[] right = {false, false, false, true, true, true};
+        for (int ri = 0; ri < rows.size(); ri++) {
+            if (ri == rows.size() - 1) out.println(rule(width));
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < 6; i++) {
+                if (i > 0) sb.append("  ");
+                String cell = rows.get(ri)[i];
+                sb.append(right[i] ? " ".repeat(width[i] - cell.length()) + cell : cell + " ".repeat(width[i] - cell.length()));
+            }
+            out.println(sb.toString().stripTrailing());
+            if (ri == 0) out.println(rule(width));
+        }
+        out.println();
+        out.printf(Locale.ROOT, "parameters  %s trainable%s%n", CliSupport.grouped(params),
+                buffers == 0 ? "" : " + " + CliSupport.grouped(buffers) + " buffer values (batch-norm statistics)");
+        out.printf(Locale.ROOT, "size        %s bytes (%s)%n", CliSupport.grouped(bytes), CliSupport.bytes(bytes));
+        out.printf(Locale.ROOT, "sparsity    %s of %s weights are zero (%s)%n", CliSupport.grouped(wz), CliSupport.grouped(wv),
+                wv == 0 ? "-" : CliSupport.percent((double) wz / wv));
+        if (!src.builtIn()) {
+            out.println();
+            if (src.provenance().isEmpty()) {
+                out.println("provenance  (none recorded)");
+            } else {
+                out.println("provenance");
+                int w = src.provenance().keySet().stream().mapToInt(String::length).max().orElse(0);
+                src.provenance().forEach((k, v) -> out.printf(Locale.ROOT, "  %-" + w + "s  %s%n", k, v));
+            }
+        }
+    }
+
+    private static String rule(int[] width) {
+        int total = 0;
+        for (int w : width) total += w;
+        return "-".repeat(total + 2 * (width.length - 1));
+    }
+
+    private static String shapeString(List<Integer> dims) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < dims.size(); i++) sb.append(i == 0 ? "" : "x").append(dims.get(i));
+        return sb.toString();
+    }
+
+    private static void printJson(PrintWriter out, ModelSource src, List<Layer> layers) {
+        Graph g = src.graph();
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("model", src.spec());
+        root.put("name", g.name());
+        root.put("source", src.builtIn() ? "built-in" : "file");
+        List<Integer> in = new ArrayList<>();
+        for (int d : g.inputShape().dims()) in.add(d);
+        root.put("input_shape", in);
+        root.put("output", g.output());
+        List<Map<String, Object>> ls = new ArrayList<>();
+        long params = 0, buffers = 0, bytes = 0, wv = 0, wz = 0;
+        for (Layer l : layers) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("node", l.node());
+            m.put("op", l.op());
+            m.put("inputs", l.inputs());
+            m.put("output_shape", l.outputShape());
+            m.put("params", l.params());
+            m.put("buffer_values", l.bufferValues());
+            m.put("bytes", l.bytes());
+            m.put("weight_values", l.weightValues());
+            m.put("weight_zeros", l.weightZeros());
+            m.put("sparsity", l.sparsity());
+            ls.add(m);
+            params += l.params();
+            buffers += l.bufferValues();
+            bytes += l.bytes();
+            wv += l.weightValues();
+            wz += l.weightZeros();
+        }
+        root.put("layers", ls);
+        Map<String, Object> totals = new LinkedHashMap<>();
+        totals.put("parameters", params);
+        totals.put("buffer_values", buffers);
+        totals.put("bytes", bytes);
+        totals.put("weight_values", wv);
+        totals.put("weight_zeros", wz);
+        totals.put("sparsity", wv == 0 ? null : (double) wz / wv);
+        root.put("totals", totals);
+        root.put("provenance", src.builtIn() ? null : src.provenance());
+        try {
+            out.println(JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build().writeValueAsString(root));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
