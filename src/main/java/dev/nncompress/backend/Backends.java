@@ -6,12 +6,13 @@ import java.util.List;
 import java.util.ServiceLoader;
 
 /**
- * Chooses the backend: "auto" takes the highest-ranked provider that is available and says in one
- * line which one runs and why the better ones do not. The chosen backend is kept for the process
- * (native libraries and thread pools are process-wide anyway).
+ * Finds and creates backends. "auto" takes the highest-ranked provider that is available here and
+ * prints one line (stderr) naming the backend that runs and why the better ones do not, e.g. "no
+ * GPU: libcuda.so.1 not found". Library code that just wants "the" backend uses
+ * {@link #defaultBackend()}, created once per process.
  */
 public final class Backends {
-    private static Backend current;
+    private static Backend processDefault;
 
     private Backends() {}
 
@@ -23,23 +24,36 @@ public final class Backends {
         return list;
     }
 
-    /** The process backend, chosen with "auto" (or -Dnncompress.backend) on first use. */
+    /** "auto" followed by the providers' names: what --backend accepts. */
+    public static List<String> knownNames() {
+        List<String> names = new ArrayList<>();
+        names.add("auto");
+        for (BackendProvider p : providers()) names.add(p.name());
+        return names;
+    }
+
+    /** The process-wide backend, created with "auto" (or -Dnncompress.backend=NAME) on first use. */
     public static synchronized Backend defaultBackend() {
-        if (current == null) current = select(System.getProperty("nncompress.backend", "auto"));
-        return current;
+        if (processDefault == null) processDefault = create(System.getProperty("nncompress.backend", "auto"));
+        return processDefault;
     }
 
     /**
-     * Selects (and makes the process default) the backend named by the user: auto, cpu, cuda,
-     * reference. Asking for one that is unavailable is an error naming the reason.
+     * A new backend that the caller owns. Unknown names are an IllegalArgumentException listing the
+     * known ones; a known but unavailable backend a {@link BackendUnavailableException} saying why.
      */
-    public static synchronized Backend select(String name) {
-        if (current != null && (name.equals("auto") || current.name().equals(name))) return current;
+    public static Backend create(String name) { return create(name, System.err::println); }
+
+    /** As {@link #create(String)}, sending the one-line choice to {@code log}. */
+    public static Backend create(String name, java.util.function.Consumer<String> log) {
         List<BackendProvider> providers = providers();
+        if (!knownNames().contains(name)) {
+            throw new IllegalArgumentException("unknown backend '" + name + "'; known here: " + String.join(", ", knownNames()));
+        }
         List<String> skipped = new ArrayList<>();
         for (BackendProvider p : providers) {
             if (!name.equals("auto") && !p.name().equals(name)) continue;
-            String why = safeReason(p);
+            String why = unavailableReason(p);
             if (why != null) {
                 if (!name.equals("auto")) throw new BackendUnavailableException("backend " + name + " is unavailable: " + why);
                 skipped.add(p.name() + ": " + why);
@@ -48,20 +62,17 @@ public final class Backends {
             Backend b = p.create();
             StringBuilder line = new StringBuilder("nncompress: backend ").append(b.name()).append(" (").append(b.describe()).append(')');
             if (!skipped.isEmpty()) line.append("; not used: ").append(String.join("; ", skipped));
-            System.err.println(line);
-            if (current != null) current.close();
-            current = b;
+            log.accept(line.toString());
             return b;
         }
-        if (name.equals("auto")) throw new BackendUnavailableException("no backend is available: " + String.join("; ", skipped));
-        throw new BackendUnavailableException("unknown backend '" + name + "'; known: auto, "
-                + String.join(", ", providers.stream().map(BackendProvider::name).toList()));
+        throw new BackendUnavailableException("no backend is available: " + String.join("; ", skipped));
     }
 
-    private static String safeReason(BackendProvider p) {
+    /** The provider's reason, with any native-library failure turned into text instead of escaping. */
+    public static String unavailableReason(BackendProvider p) {
         try {
             return p.unavailableReason();
-        } catch (Throwable t) { // a provider must not take the selection down with it (UnsatisfiedLinkError etc.)
+        } catch (Throwable t) { // UnsatisfiedLinkError, NoClassDefFoundError...: never take the caller down
             return t.getClass().getSimpleName() + ": " + t.getMessage();
         }
     }

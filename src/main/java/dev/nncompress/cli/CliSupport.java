@@ -2,13 +2,11 @@ package dev.nncompress.cli;
 
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.BackendProvider;
-import dev.nncompress.backend.BackendUnavailableException;
 import dev.nncompress.backend.Backends;
 
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -48,48 +46,18 @@ final class CliSupport {
         if (dir != null && !Files.isWritable(dir)) throw new IllegalArgumentException(option + " " + file + ": directory " + dir + " is not writable");
     }
 
-    /**
-     * The backend named by --backend. "auto" is {@link Backends#select}'s process default. A named
-     * backend is created from its provider without replacing the process default, so that commands run
-     * in-process (tests, scripts) never close a backend other code still holds; the caller closes it
-     * when {@link BackendChoice#owned()}. Unknown names are usage errors listing the known ones; a known
-     * but unavailable backend is a {@link BackendUnavailableException}.
-     */
-    static BackendChoice selectBackend(String name, PrintWriter err) {
-        checkBackendName(name);
-        if (name.equals("auto")) return new BackendChoice(Backends.select("auto"), false);
-        for (BackendProvider p : Backends.providers()) {
-            if (!p.name().equals(name)) continue;
-            String why;
-            try {
-                why = p.unavailableReason();
-            } catch (Throwable t) { // as Backends.select: a missing native library must not escape as a crash
-                why = t.getClass().getSimpleName() + ": " + t.getMessage();
-            }
-            if (why != null) throw new BackendUnavailableException("backend " + name + " is unavailable: " + why);
-            Backend b = p.create();
-            err.println("nncompress: backend " + b.name() + " (" + b.describe() + ")");
+    /** The backend named by --backend, created for this command (which closes it); the choice is logged to err. */
+    static Backend createBackend(String name, PrintWriter err) {
+        return Backends.create(name, line -> {
+            err.println(line);
             err.flush();
-            return new BackendChoice(b, true);
-        }
-        throw new IllegalStateException("backend provider " + name + " disappeared");
+        });
     }
 
-    /** A backend and whether this command created it (and so must close it). */
-    record BackendChoice(Backend backend, boolean owned) implements AutoCloseable {
-        @Override
-        public void close() {
-            if (owned) backend.close();
-        }
-    }
-
-    /** A usage error listing the known names unless {@code name} is "auto" or a provider's name. */
+    /** A usage error (IllegalArgumentException) listing the known names when {@code name} is not one. */
     static void checkBackendName(String name) {
-        List<String> known = new ArrayList<>();
-        known.add("auto");
-        for (BackendProvider p : Backends.providers()) known.add(p.name());
-        if (!known.contains(name)) {
-            throw new IllegalArgumentException("--backend: unknown backend '" + name + "'; known here: " + String.join(", ", known));
+        if (!Backends.knownNames().contains(name)) {
+            throw new IllegalArgumentException("--backend: unknown backend '" + name + "'; known here: " + String.join(", ", Backends.knownNames()));
         }
     }
 

@@ -57,8 +57,8 @@ final class EvalCommand implements Callable<Integer> {
         CliSupport.checkBackendName(backendName);
 
         Dataset test = limit == null ? FashionMnist.test(data) : FashionMnist.test(data, limit);
-        try (CliSupport.BackendChoice choice = CliSupport.selectBackend(backendName, err)) {
-            return evaluate(choice.backend(), test, out, err);
+        try (Backend backend = CliSupport.createBackend(backendName, err)) {
+            return evaluate(backend, test, out, err);
         }
     }
 

@@ -102,15 +102,15 @@ final class TrainCommand implements Callable<Integer> {
         if (limit != null) CliSupport.atLeast("--limit", limit, 1);
         if (testLimit != null) CliSupport.atLeast("--test-limit", testLimit, 1);
         OptimizerConfig opt = optimizerConfig();
-        LrSchedule lrSchedule = ScheduleSpec.parse(schedule);
+        LrSchedule lrSchedule = parseSchedule(schedule);
         TrainConfig config = new TrainConfig(epochs, batchSize, opt, lrSchedule, seed);
         if (out != null) CliSupport.checkWritable("--out", out);
         CliSupport.checkBackendName(backendName);
 
         Dataset train = limit == null ? FashionMnist.train(data) : FashionMnist.train(data, limit);
         Dataset test = testLimit == null ? FashionMnist.test(data) : FashionMnist.test(data, testLimit);
-        try (CliSupport.BackendChoice choice = CliSupport.selectBackend(backendName, err)) {
-            return train(choice.backend(), config, train, test, stdout, err);
+        try (Backend backend = CliSupport.createBackend(backendName, err)) {
+            return train(backend, config, train, test, stdout, err);
         }
     }
 
@@ -232,5 +232,13 @@ final class TrainCommand implements Callable<Integer> {
             p.put("test_loss", String.format(Locale.ROOT, "%.6f", last.eval().loss()));
         }
         return p;
+    }
+
+    static LrSchedule parseSchedule(String spec) {
+        try {
+            return LrSchedule.parse(spec);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--schedule: " + e.getMessage(), e);
+        }
     }
 }

@@ -38,18 +38,25 @@ public sealed interface LrSchedule permits LrSchedule.Constant, LrSchedule.Step,
         }
     }
 
-    /** Parses "constant", "step:EVERY:GAMMA" (e.g. step:1:0.5) or "cosine" / "cosine:MINLR". */
+    /** Parses "constant", "step:EVERY[:GAMMA]" (e.g. step:1:0.5; GAMMA defaults to 0.1) or "cosine[:MINLR]". */
     static LrSchedule parse(String spec) {
-        String[] p = spec.trim().split(":");
+        String[] p = spec.trim().split(":", -1);
+        String usage = "; use constant, step:EVERY:GAMMA or cosine[:MINLR]";
+        int maxFields = switch (p[0]) {
+            case "constant" -> 1;
+            case "step" -> 3;
+            case "cosine" -> 2;
+            default -> throw new IllegalArgumentException("unknown schedule '" + spec + "'" + usage);
+        };
+        if (p.length > maxFields) throw new IllegalArgumentException("too many ':' fields in '" + spec + "'" + usage);
         try {
             return switch (p[0]) {
-                case "constant" -> new Constant();
                 case "step" -> new Step(p.length > 1 ? Integer.parseInt(p[1]) : 1, p.length > 2 ? Float.parseFloat(p[2]) : 0.1f);
                 case "cosine" -> new Cosine(p.length > 1 ? Float.parseFloat(p[1]) : 0f);
-                default -> throw new IllegalArgumentException("unknown schedule '" + spec + "'; use constant, step:EVERY:GAMMA or cosine[:MINLR]");
+                default -> new Constant();
             };
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("bad number in schedule '" + spec + "': " + e.getMessage());
+            throw new IllegalArgumentException("bad number in schedule '" + spec + "' (" + e.getMessage() + ")" + usage);
         }
     }
 }
