@@ -6,6 +6,7 @@ import dev.nncompress.data.Dataset;
 import dev.nncompress.data.FashionMnist;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.models.Models;
+import dev.nncompress.train.Check;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -60,10 +61,10 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        CliSupport.atLeast("--train-batch", trainBatch, 1);
-        CliSupport.atLeast("--infer-batch", inferBatch, 1);
-        CliSupport.atLeast("--rounds", rounds, 1);
-        CliSupport.positive("--round-seconds", roundSeconds);
+        Check.positive("--train-batch", trainBatch);
+        Check.positive("--infer-batch", inferBatch);
+        Check.positive("--rounds", rounds);
+        Check.positive("--round-seconds", roundSeconds);
         CliSupport.checkBackendName(backendName);
         boolean withBaseline = !baselineName.equals("none");
         if (withBaseline) CliSupport.checkBackendName(baselineName);

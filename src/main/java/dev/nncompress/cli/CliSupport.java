@@ -10,32 +10,13 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 
-/** Option checks with messages naming the option, backend choice, and number formatting. */
+/** Output-file checks, backend choice and number formatting shared by the commands (option ranges: train.Check). */
 final class CliSupport {
     /** Fashion-MNIST's classes in label order. */
     static final List<String> FASHION_MNIST_CLASSES = List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
             "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
 
     private CliSupport() {}
-
-    static void atLeast(String option, long value, long min) {
-        if (value < min) throw new IllegalArgumentException(option + " must be >= " + min + ", got " + value);
-    }
-
-    static void positive(String option, double value) {
-        if (!(value > 0) || Double.isInfinite(value)) throw new IllegalArgumentException(option + " must be > 0, got " + value);
-    }
-
-    /** lo <= value < hi (or <= hi when inclusive); NaN is rejected. */
-    static void range(String option, double value, double lo, double hi, boolean inclusiveHi) {
-        boolean ok = value >= lo && (inclusiveHi ? value <= hi : value < hi);
-        if (!ok) {
-            throw new IllegalArgumentException(option + " must be in [" + fmt(lo) + ", " + fmt(hi) + (inclusiveHi ? "]" : ")")
-                    + ", got " + value);
-        }
-    }
-
-    private static String fmt(double v) { return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v); }
 
     /** Fails before any work is done when the directory of an output file is missing. */
     static void checkWritable(String option, Path file) {

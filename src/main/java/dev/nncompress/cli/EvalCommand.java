@@ -6,6 +6,7 @@ import dev.nncompress.data.FashionMnist;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.train.EvalResult;
 import dev.nncompress.train.Evaluator;
+import dev.nncompress.train.Check;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -52,8 +53,8 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        CliSupport.atLeast("--batch-size", batchSize, 1);
-        if (limit != null) CliSupport.atLeast("--limit", limit, 1);
+        Check.positive("--batch-size", batchSize);
+        if (limit != null) Check.positive("--limit", limit);
         CliSupport.checkBackendName(backendName);
 
         Dataset test = limit == null ? FashionMnist.test(data) : FashionMnist.test(data, limit);

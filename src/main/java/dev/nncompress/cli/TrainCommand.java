@@ -15,6 +15,7 @@ import dev.nncompress.train.OptimizerConfig;
 import dev.nncompress.train.TrainConfig;
 import dev.nncompress.train.TrainListener;
 import dev.nncompress.train.Trainer;
+import dev.nncompress.train.Check;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -95,12 +96,12 @@ final class TrainCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
 
         // everything the user typed is checked before any data is read or any time is spent
-        CliSupport.atLeast("--epochs", epochs, 1);
-        CliSupport.atLeast("--batch-size", batchSize, 1);
-        CliSupport.positive("--lr", lr);
-        CliSupport.range("--weight-decay", weightDecay, 0, 1, true);
-        if (limit != null) CliSupport.atLeast("--limit", limit, 1);
-        if (testLimit != null) CliSupport.atLeast("--test-limit", testLimit, 1);
+        Check.positive("--epochs", epochs);
+        Check.positive("--batch-size", batchSize);
+        Check.positive("--lr", lr);
+        Check.range("--weight-decay", weightDecay, 0, 1, true);
+        if (limit != null) Check.positive("--limit", limit);
+        if (testLimit != null) Check.positive("--test-limit", testLimit);
         OptimizerConfig opt = optimizerConfig();
         LrSchedule lrSchedule = parseSchedule(schedule);
         TrainConfig config = new TrainConfig(epochs, batchSize, opt, lrSchedule, seed);
@@ -157,7 +158,7 @@ final class TrainCommand implements Callable<Integer> {
         float wd = (float) weightDecay;
         if (optimizer == OptimizerName.sgd) {
             double m = momentum == null ? 0.9 : momentum;
-            CliSupport.range("--momentum", m, 0, 1, false);
+            Check.range("--momentum", m, 0, 1, false);
             if (nesterov && m == 0) throw new IllegalArgumentException("--nesterov needs --momentum > 0");
             return new OptimizerConfig.Sgd(flr, (float) m, wd, nesterov);
         }
