@@ -27,13 +27,15 @@ public final class CpuBackend implements Backend {
 
     @Override public String describe() { return CpuRuntime.describe(); }
 
-    private CpuTensor alloc(Shape shape) { return CpuTensor.own(this, CpuRuntime.alloc(shape), shape); }
+    private CpuTensor alloc(Shape shape) { return CpuTensor.allocate(this, shape); }
 
     // ---- creation and data movement ----
 
     @Override public Tensor zeros(Shape shape) {
         if (shape == null) throw new IllegalArgumentException("zeros: shape is null");
-        return CpuTensor.own(this, CpuRuntime.zeros(shape), shape);
+        CpuTensor t = alloc(shape);
+        if (shape.numel() > 0) Mem.zero(t.address(), shape.numel());
+        return t;
     }
 
     @Override public Tensor fromFloats(float[] data, Shape shape) {

@@ -1,8 +1,5 @@
 package dev.nncompress.backend.cpu;
 
-import static dev.nncompress.backend.cpu.Mem.get;
-import static dev.nncompress.backend.cpu.Mem.put;
-
 /**
  * Fused optimiser steps (one pass over param, grad and state) as PyTorch's SGD, Adam and AdamW.
  * Float arithmetic: the update is small against the parameter, so the difference to the reference's
@@ -11,22 +8,38 @@ import static dev.nncompress.backend.cpu.Mem.put;
 final class CpuOptim {
     private CpuOptim() {}
 
-    /** velocity is 0 when momentum is 0 (no state). */
+    /** velocity is 0 when momentum is 0 (no state). Chunked through heap arrays as in {@link CpuLoops}. */
     static void sgd(long p, long grad, long velocity, int n, float lr, float momentum, float wd, boolean nesterov) {
         CpuPar.forElements(n, (from, to) -> {
-            if (velocity == 0L) {
-                for (int i = from; i < to; i++) {
-                    float pi = get(p, i);
-                    put(p, i, pi - lr * (get(grad, i) + wd * pi));
+            float[][] f = CpuLoops.buffers();
+            float[] pa = f[0];
+            float[] ga = f[1];
+            float[] va = f[2];
+            for (int s = from; s < to; s += CpuLoops.CHUNK) {
+                int len = Math.min(CpuLoops.CHUNK, to - s);
+                Mem.toArray(p, s, pa, 0, len);
+                Mem.toArray(grad, s, ga, 0, len);
+                if (velocity == 0L) {
+                    for (int i = 0; i < len; i++) pa[i] -= lr * (ga[i] + wd * pa[i]);
+                } else {
+                    Mem.toArray(velocity, s, va, 0, len);
+                    if (nesterov) {
+                        for (int i = 0; i < len; i++) {
+                            float g = ga[i] + wd * pa[i];
+                            float v = momentum * va[i] + g;
+                            va[i] = v;
+                            pa[i] -= lr * (g + momentum * v);
+                        }
+                    } else {
+                        for (int i = 0; i < len; i++) {
+                            float v = momentum * va[i] + ga[i] + wd * pa[i];
+                            va[i] = v;
+                            pa[i] -= lr * v;
+                        }
+                    }
+                    Mem.fromArray(va, 0, velocity, s, len);
                 }
-                return;
-            }
-            for (int i = from; i < to; i++) {
-                float pi = get(p, i);
-                float g = get(grad, i) + wd * pi;
-                float v = momentum * get(velocity, i) + g;
-                put(velocity, i, v);
-                put(p, i, pi - lr * (nesterov ? g + momentum * v : v));
+                Mem.fromArray(pa, 0, p, s, len);
             }
         });
     }
@@ -42,14 +55,29 @@ final class CpuOptim {
         float oneMinusB1 = (float) (1.0 - beta1);
         float oneMinusB2 = (float) (1.0 - beta2);
         CpuPar.forElements(n, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                float pi = get(p, i) * decay;
-                float g = get(grad, i) + l2 * pi;
-                float mi = beta1 * get(m, i) + oneMinusB1 * g;
-                float vi = beta2 * get(v, i) + oneMinusB2 * g * g;
-                put(m, i, mi);
-                put(v, i, vi);
-                put(p, i, pi - stepSize * mi / ((float) Math.sqrt(vi) * invBc2Sqrt + eps));
+            float[][] f = CpuLoops.buffers();
+            float[] pa = f[0];
+            float[] ga = f[1];
+            float[] ma = f[2];
+            float[] va = f[3];
+            for (int s = from; s < to; s += CpuLoops.CHUNK) {
+                int len = Math.min(CpuLoops.CHUNK, to - s);
+                Mem.toArray(p, s, pa, 0, len);
+                Mem.toArray(grad, s, ga, 0, len);
+                Mem.toArray(m, s, ma, 0, len);
+                Mem.toArray(v, s, va, 0, len);
+                for (int i = 0; i < len; i++) {
+                    float pi = pa[i] * decay;
+                    float g = ga[i] + l2 * pi;
+                    float mi = beta1 * ma[i] + oneMinusB1 * g;
+                    float vi = beta2 * va[i] + oneMinusB2 * g * g;
+                    ma[i] = mi;
+                    va[i] = vi;
+                    pa[i] = pi - stepSize * mi / ((float) Math.sqrt(vi) * invBc2Sqrt + eps);
+                }
+                Mem.fromArray(pa, 0, p, s, len);
+                Mem.fromArray(ma, 0, m, s, len);
+                Mem.fromArray(va, 0, v, s, len);
             }
         });
     }

@@ -16,7 +16,7 @@ final class CpuPar {
 
     static final int MIN_PARALLEL = 1 << 17;
 
-    private static final int THREADS = Math.max(1, Runtime.getRuntime().availableProcessors());
+    private static final int THREADS = Integer.getInteger("nncompress.cpu.javaThreads", Math.max(1, Runtime.getRuntime().availableProcessors()));
     private static final ExecutorService POOL = THREADS == 1 ? null : Executors.newFixedThreadPool(THREADS - 1, r -> {
         Thread t = new Thread(r, "nncompress-cpu-loop");
         t.setDaemon(true);

@@ -1,8 +1,6 @@
 package dev.nncompress.backend.cpu;
 
-import dev.nncompress.tensor.Shape;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.NativeOpsHolder;
 
@@ -44,11 +42,4 @@ final class CpuRuntime {
 
     static String describe() { return DESCRIPTION; }
 
-    /** Uninitialised c-order float array; every op that uses it writes all elements. */
-    static INDArray alloc(Shape shape) {
-        return shape.numel() == 0 ? Nd4j.create(DataType.FLOAT, shape.dimsLong(), 'c')
-                : Nd4j.createUninitialized(DataType.FLOAT, shape.dimsLong(), 'c');
-    }
-
-    static INDArray zeros(Shape shape) { return Nd4j.create(DataType.FLOAT, shape.dimsLong(), 'c'); }
 }

@@ -6,60 +6,63 @@ import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.lang.ref.Cleaner;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A float32 tensor of the {@link CpuBackend}: a c-order, offset-0 ND4J array in off-heap memory.
- * Reshaped views share the memory; it is freed when the last tensor over it is closed (or, for
- * tensors never closed, when the garbage collector finds their arrays unreachable, as ND4J does).
+ * A float32 tensor of the {@link CpuBackend}: contiguous c-order floats in off-heap memory from
+ * {@link CpuMemory}, seen by native ops as a c-order ND4J array over the same memory (made on first
+ * use). Reshaped views share the memory; it goes back to the pool when the last tensor over it is
+ * closed, or when the garbage collector finds them all unreachable.
  */
 public final class CpuTensor implements Tensor {
-    /** The shared off-heap buffer and how many open tensors view it. */
+    /** The shared block and how many open tensors view it. */
     private static final class Storage {
-        final INDArray base;
+        final long address;
         final AtomicInteger refs = new AtomicInteger(1);
+        Cleaner.Cleanable release;
 
-        Storage(INDArray base) { this.base = base; }
+        Storage(long address) { this.address = address; }
     }
 
     private final CpuBackend backend;
     private final Shape shape;
     private final Storage storage;
-    private final INDArray array;
-    private final long address;
+    private INDArray array;
     private volatile boolean closed;
 
-    private CpuTensor(CpuBackend backend, Shape shape, Storage storage, INDArray array) {
+    private CpuTensor(CpuBackend backend, Shape shape, Storage storage) {
         this.backend = backend;
         this.shape = shape;
         this.storage = storage;
-        this.array = array;
-        this.address = shape.numel() == 0 ? 0L : array.data().addressPointer().address();
     }
 
-    /** Takes ownership of {@code array}, which must be a fresh c-order float array of {@code shape}. */
-    static CpuTensor own(CpuBackend backend, INDArray array, Shape shape) {
-        return new CpuTensor(backend, shape, new Storage(array), array);
+    /** A new tensor over an uninitialised block; every op that makes one writes all its elements. */
+    static CpuTensor allocate(CpuBackend backend, Shape shape) {
+        long[] block = CpuMemory.take(4L * shape.numel());
+        Storage s = new Storage(block[0]);
+        s.release = CpuMemory.register(s, block);
+        return new CpuTensor(backend, shape, s);
     }
 
     /** Another view of this tensor's memory under {@code newShape} (same element count). */
     CpuTensor view(Shape newShape) {
         checkOpen();
         storage.refs.incrementAndGet();
-        INDArray v = newShape.equals(shape) ? array : array.reshape('c', false, newShape.dimsLong());
-        return new CpuTensor(backend, newShape, storage, v);
+        return new CpuTensor(backend, newShape, storage);
     }
 
-    /** The ND4J array (for native ops); valid until {@link #close()}. */
+    /** The ND4J array over this tensor's memory (for native ops); valid until {@link #close()}. */
     INDArray array() {
         checkOpen();
+        if (array == null) array = CpuMemory.wrap(storage.address, shape.dimsLong(), shape.numel());
         return array;
     }
 
-    /** Address of element 0 (the array is contiguous, c-order, offset 0). */
+    /** Address of element 0 (contiguous, c-order). */
     long address() {
         checkOpen();
-        return address;
+        return storage.address;
     }
 
     @Override public Shape shape() { return shape; }
@@ -71,14 +74,14 @@ public final class CpuTensor implements Tensor {
     @Override public float[] toFloatArray() {
         checkOpen();
         float[] out = new float[shape.numel()];
-        if (out.length > 0) Mem.toArray(address, 0, out, 0, out.length);
+        if (out.length > 0) Mem.toArray(storage.address, 0, out, 0, out.length);
         return out;
     }
 
     @Override public void close() {
         if (closed) return;
         closed = true;
-        if (storage.refs.decrementAndGet() == 0 && storage.base.closeable()) storage.base.close();
+        if (storage.refs.decrementAndGet() == 0) storage.release.clean();
     }
 
     boolean isClosed() { return closed; }

@@ -42,4 +42,12 @@ final class Mem {
     static void fromArray(float[] src, int srcOff, long base, long offset, int len) {
         U.copyMemory(src, sun.misc.Unsafe.ARRAY_FLOAT_BASE_OFFSET + ((long) srcOff << 2), null, base + (offset << 2), (long) len << 2);
     }
+
+    static void toArray(long base, long offset, int[] dst, int len) {
+        U.copyMemory(null, base + (offset << 2), dst, sun.misc.Unsafe.ARRAY_INT_BASE_OFFSET, (long) len << 2);
+    }
+
+    static void fromArray(int[] src, long base, long offset, int len) {
+        U.copyMemory(src, sun.misc.Unsafe.ARRAY_INT_BASE_OFFSET, null, base + (offset << 2), (long) len << 2);
+    }
 }

@@ -21,12 +21,17 @@ final class NativeOps {
     private NativeOps() {}
 
     static void exec(String opName, INDArray[] inputs, INDArray[] outputs, long... iArgs) {
+        exec(opName, inputs, outputs, iArgs, new double[0]);
+    }
+
+    static void exec(String opName, INDArray[] inputs, INDArray[] outputs, long[] iArgs, double[] tArgs) {
         String key = opName + '/' + inputs.length + '/' + outputs.length;
         Slot slot = SLOTS.get().computeIfAbsent(key, k -> new Slot(DynamicCustomOp.builder(opName).build(), Nd4j.getExecutioner().buildContext()));
         OpContext ctx = slot.ctx();
         for (int i = 0; i < inputs.length; i++) ctx.setInputArray(i, inputs[i]);
         for (int i = 0; i < outputs.length; i++) ctx.setOutputArray(i, outputs[i]);
         ctx.setIArguments(iArgs);
+        ctx.setTArguments(tArgs);
         Nd4j.getExecutioner().exec(slot.op(), ctx);
     }
 }

@@ -48,16 +48,22 @@ class CpuBackendTest {
         return new Pair(REF.fromFloats(d, s), CPU.fromFloats(d, s));
     }
 
-    /** max |cpu - ref| <= tol * max(|ref|), i.e. an error relative to the tensor's magnitude. */
+    /**
+     * max |cpu - ref| <= tol * max(|ref|) over finite values, i.e. an error relative to the tensor's
+     * magnitude; NaN must meet NaN and an infinity the same infinity. -0 equals +0.
+     */
     static void near(String what, Tensor ref, Tensor cpu, double tol) {
         assertEquals(ref.shape(), cpu.shape(), what + ": shape");
         float[] e = ref.toFloatArray();
         float[] a = cpu.toFloatArray();
         double mag = 0;
-        for (float v : e) mag = Math.max(mag, Math.abs(v));
+        for (float v : e) {
+            if (Float.isFinite(v)) mag = Math.max(mag, Math.abs(v));
+        }
         double bound = tol * Math.max(mag, 1e-30);
         for (int i = 0; i < e.length; i++) {
-            boolean ok = Float.isNaN(e[i]) ? Float.isNaN(a[i]) : Math.abs(a[i] - e[i]) <= bound;
+            boolean ok = Float.isNaN(e[i]) ? Float.isNaN(a[i])
+                    : Float.isInfinite(e[i]) ? a[i] == e[i] : a[i] == e[i] || Math.abs(a[i] - e[i]) <= bound;
             if (!ok) throw new AssertionError(what + ": element " + i + " is " + a[i] + ", reference " + e[i] + " (bound " + bound + ")");
         }
     }
@@ -183,6 +189,33 @@ class CpuBackendTest {
         Pool2dSpec s2 = Pool2dSpec.square(2);
         Pair p = new Pair(REF.fromFloats(nan, Shape.of(1, 1, 2, 2)), CPU.fromFloats(nan, Shape.of(1, 1, 2, 2)));
         checkPools(p, s2, 34);
+    }
+
+    @Test void maxPoolSpecialValuesInTwoByTwoWindows() {
+        // -0 ties +0 (first wins), -inf windows, +inf, NaN after a larger value: every branch of the 2x2 path
+        float[][] windows = {{-0f, 0f, -1f, -2f}, {0f, -0f, 0f, 0f}, {Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY,
+            Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY}, {1f, Float.POSITIVE_INFINITY, Float.POSITIVE_INFINITY, 2f},
+            {5f, 3f, Float.NaN, Float.NaN}, {-3f, -1f, -1f, -2f}, {Float.MIN_VALUE, 0f, Float.MIN_VALUE, -Float.MIN_VALUE}};
+        float[] x = new float[windows.length * 4];
+        for (int wi = 0; wi < windows.length; wi++) {
+            x[2 * wi] = windows[wi][0];
+            x[2 * wi + 1] = windows[wi][1];
+            x[2 * windows.length + 2 * wi] = windows[wi][2];
+            x[2 * windows.length + 2 * wi + 1] = windows[wi][3];
+        }
+        Shape s = Shape.of(1, 1, 2, 2 * windows.length);
+        checkPools(new Pair(REF.fromFloats(x, s), CPU.fromFloats(x, s)), Pool2dSpec.square(2), 35);
+    }
+
+    @Test void unclosedTensorsGoBackToThePool() throws InterruptedException {
+        for (int i = 0; i < 2000; i++) CPU.relu(CPU.zeros(Shape.of(1024))); // neither input nor output closed
+        for (int i = 0; i < 20 && CpuMemory.cachedBytes() == 0; i++) {
+            System.gc();
+            Thread.sleep(50);
+        }
+        assertTrue(CpuMemory.cachedBytes() > 0, "the cleaner returned blocks of unreachable tensors");
+        Tensor t = CPU.fromFloats(new float[] {1, 2, 3}, Shape.of(3));
+        assertEquals(2f, t.toFloatArray()[1]);
     }
 
     // ---- batch norm ----
