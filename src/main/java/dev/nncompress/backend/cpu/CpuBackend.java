@@ -125,8 +125,11 @@ public final class CpuBackend implements Backend {
         }
         CpuTensor out = alloc(Shape.of(g.n(), g.o(), g.oh(), g.ow()));
         if (out.numel() == 0) return out;
-        if (CpuConv.route(g, false, false) == CpuConv.Route.NATIVE) {
+        CpuConv.Route route = CpuConv.route(g, false, false);
+        if (route == CpuConv.Route.NATIVE) {
             CpuConv.nativeForward(g, cx.array(), cw.array(), cb == null ? null : cb.array(), out.array());
+        } else if (route == CpuConv.Route.DIRECT) {
+            DirectConv.forward(g, cx.address(), cw.address(), cb == null ? 0L : cb.address(), out.address());
         } else {
             CpuConv.gemmForward(g, cx.address(), cw.address(), cb == null ? 0L : cb.address(), out.address());
         }
@@ -150,7 +153,12 @@ public final class CpuBackend implements Backend {
             if (db != null && g.o() > 0) Mem.zero(db.address(), g.o());
             return new Conv2dGrads(dx, dw, db);
         }
-        if (CpuConv.route(g, true, needInputGrad) == CpuConv.Route.NATIVE) {
+        CpuConv.Route route = CpuConv.route(g, true, needInputGrad);
+        if (route == CpuConv.Route.DIRECT) {
+            DirectConv.weightGrad(g, cx.address(), cg.address(), dw.address(), db == null ? 0L : db.address());
+            return new Conv2dGrads(null, dw, db);
+        }
+        if (route == CpuConv.Route.NATIVE) {
             dx = alloc(x.shape());
             try (CpuTensor dummyBias = withBias ? alloc(Shape.of(g.o())) : null) {
                 CpuConv.nativeBackward(g, cx.array(), cw.array(), dummyBias == null ? null : dummyBias.array(), cg.array(),

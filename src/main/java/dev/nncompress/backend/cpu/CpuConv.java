@@ -15,9 +15,9 @@ import static dev.nncompress.backend.cpu.Mem.put;
  * {@link #route} picks per call from measured costs (see CpuBackendBench and the class notes there).
  */
 final class CpuConv {
-    enum Route { NATIVE, IM2COL }
+    enum Route { NATIVE, IM2COL, DIRECT }
 
-    /** Forced route for the benchmark and tests; null = automatic. */
+    /** Forced route for the benchmark and tests; null = automatic. DIRECT is only taken where it applies. */
     static volatile Route forced;
 
     private CpuConv() {}
@@ -30,13 +30,20 @@ final class CpuConv {
         double flops() { return 2.0 * n * o * ckk() * p(); }
     }
 
+    /**
+     * Measured on the 2-core AVX2 machine (CpuBackendBench): DIRECT for stride 1 with C*kH*kW <= 27
+     * (first layers; forward and a dx-free backward); otherwise oneDNN, 1.5-8x the gemm route on every
+     * shape, except a backward without dx, where conv2d_bp would compute dx for nothing and the gemm
+     * route's dw alone is 1.4-2x faster. Without oneDNN (generic build) the gemm route.
+     */
     static Route route(Geometry g, boolean backward, boolean needInputGrad) {
+        boolean direct = DirectConv.suits(g) && !(backward && needInputGrad);
         Route f = forced;
-        if (f != null) return f;
-        if (!CpuRuntime.oneDnn()) return Route.IM2COL; // libnd4j's generic conv: 5-10 GFLOP/s
-        // conv2d_bp always computes dx: for a first layer the gemm route's dw alone is 1.4-2x faster
+        if (f != null && (f != Route.DIRECT || direct)) return f;
+        if (direct && (f == null || f == Route.DIRECT)) return Route.DIRECT;
+        if (!CpuRuntime.oneDnn()) return Route.IM2COL;
         if (backward && !needInputGrad) return Route.IM2COL;
-        return Route.NATIVE; // oneDNN: 1.5-8x the gemm route's speed on every shape measured (CpuBackendBench)
+        return Route.NATIVE;
     }
 
     private static long[] iArgs(Geometry g) {

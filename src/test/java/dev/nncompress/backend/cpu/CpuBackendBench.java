@@ -138,6 +138,10 @@ public final class CpuBackendBench {
 
     public static void main(String[] args) {
         boolean quick = args.length > 0 && args[0].equals("quick");
+        if (args.length > 0 && args[0].equals("elementwise")) {
+            for (int n : new int[] {65536, 600_000, 1 << 20}) elementwise(n, 0.2);
+            return;
+        }
         if (args.length > 0 && args[0].equals("student")) {
             conv("student conv1", 64, 1, 8, 28, 0.2);
             conv("student conv2", 64, 8, 16, 14, 0.2);

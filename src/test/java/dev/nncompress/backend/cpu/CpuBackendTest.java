@@ -156,6 +156,8 @@ class CpuBackendTest {
         checkConv(13, 2, 4, 6, 6, 3, 5, 5, Conv2dSpec.of(1, 2)); // padding up to the kernel edge
         checkConv(14, 2, 2, 4, 5, 3, 2, 3, new Conv2dSpec(3, 2, 0, 1));
         checkConv(15, 1, 1, 28, 28, 8, 3, 3, Conv2dSpec.of(1, 1)); // student conv1
+        checkConv(16, 3, 3, 7, 9, 5, 3, 2, new Conv2dSpec(1, 1, 1, 0)); // stride 1, few channels: DIRECT applies
+        checkConv(17, 2, 2, 5, 4, 6, 2, 2, Conv2dSpec.of(1, 2)); // output larger than the input
     }
 
     @Test void convTeacherShapesAutomaticRoute() {
