@@ -7,12 +7,13 @@ import static dev.nncompress.backend.cpu.Mem.get;
 import static dev.nncompress.backend.cpu.Mem.put;
 
 /**
- * 2-D convolution, NCHW input, OIHW weights, two routes:
+ * 2-D convolution, NCHW input, OIHW weights, three routes:
  * <ul>
  *   <li>{@code NATIVE}: libnd4j "conv2d"/"conv2d_bp" (oneDNN in the -onednn builds; weight format 1 = OIHW);
- *   <li>{@code IM2COL}: {@link Im2col} into a scratch block of a few images, then one OpenBLAS sgemm per block.
+ *   <li>{@code IM2COL}: {@link Im2col} into a scratch block of a few images, then one OpenBLAS sgemm per block;
+ *   <li>{@code DIRECT}: {@link DirectConv}, Java loops for stride 1 and few input channels.
  * </ul>
- * {@link #route} picks per call from measured costs (see CpuBackendBench and the class notes there).
+ * {@link #route} picks per call from measured costs (CpuBackendBench).
  */
 final class CpuConv {
     enum Route { NATIVE, IM2COL, DIRECT }

@@ -22,6 +22,8 @@ final class CpuPar {
         t.setDaemon(true);
         return t;
     });
+    /** Set inside a split loop: a nested split runs inline (a worker waiting on itself would deadlock). */
+    private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> Boolean.FALSE);
 
     private CpuPar() {}
 
@@ -30,7 +32,7 @@ final class CpuPar {
     /** Runs body over [0, n) in up to {@link #threads()} contiguous parts; parts start on multiples of {@code align}. */
     static void forRange(int n, int minPerPart, int align, Body body) {
         int parts = Math.min(THREADS, n / Math.max(1, minPerPart));
-        if (parts <= 1 || POOL == null) {
+        if (parts <= 1 || POOL == null || INSIDE.get()) {
             body.run(0, n);
             return;
         }
@@ -41,13 +43,21 @@ final class CpuPar {
         for (int p = 1; p < parts; p++) {
             int from = Math.min(n, p * step);
             int to = Math.min(n, from + step);
-            if (from < to) futures[p] = POOL.submit(() -> body.run(from, to));
+            if (from < to) {
+                futures[p] = POOL.submit(() -> {
+                    INSIDE.set(Boolean.TRUE);
+                    body.run(from, to);
+                });
+            }
         }
         Throwable failure = null;
+        INSIDE.set(Boolean.TRUE);
         try {
             body.run(0, Math.min(n, step));
         } catch (Throwable t) {
             failure = t;
+        } finally {
+            INSIDE.set(Boolean.FALSE);
         }
         for (int p = 1; p < parts; p++) {
             if (futures[p] == null) continue;

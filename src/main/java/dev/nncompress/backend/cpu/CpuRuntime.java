@@ -13,6 +13,7 @@ final class CpuRuntime {
     private static final NativeVariant.Choice VARIANT;
     private static final String THREAD_NOTE;
     private static final String DESCRIPTION;
+    private static final boolean ONEDNN;
 
     static {
         VARIANT = NativeVariant.choose();
@@ -22,15 +23,16 @@ final class CpuRuntime {
         Nd4j.getMemoryManager().togglePeriodicGc(false);
         String build = NativeOpsHolder.getInstance().getDeviceNativeOps().buildInfo();
         boolean hasOneDnn = build != null && build.contains("HAVE_ONEDNN");
+        ONEDNN = hasOneDnn;
         if (hasOneDnn != VARIANT.oneDnn()) {
             System.err.println("nncompress: cpu backend asked for ND4J build " + VARIANT.label() + " but loaded one "
                     + (hasOneDnn ? "with" : "without") + " oneDNN (ND4J was initialised before the cpu backend)");
         }
-        var env = Nd4j.getEnvironment();
+        String blas = org.bytedeco.openblas.global.openblas_nolapack.class.getPackage().getImplementationVersion();
         DESCRIPTION = "ND4J 1.0.0-M2.1 native " + VARIANT.label() + " (" + VARIANT.reason() + "), oneDNN "
-                + (hasOneDnn ? "on" : "off") + ", OpenBLAS " + env.blasMajorVersion() + "." + env.blasMinorVersion() + "."
-                + env.blasPatchVersion() + ", " + env.maxThreads() + " native threads, " + CpuPar.threads()
-                + " Java loop threads" + (THREAD_NOTE.isEmpty() ? "" : ", " + THREAD_NOTE);
+                + (hasOneDnn ? "on" : "off") + ", OpenBLAS " + (blas == null ? "(bytedeco)" : blas) + ", "
+                + Nd4j.getEnvironment().maxThreads() + " native threads, " + CpuPar.threads() + " Java loop threads"
+                + (THREAD_NOTE.isEmpty() ? "" : ", " + THREAD_NOTE);
     }
 
     private CpuRuntime() {}
@@ -38,8 +40,8 @@ final class CpuRuntime {
     /** Forces the static set-up; cheap after the first call. */
     static void init() {}
 
-    static boolean oneDnn() { return VARIANT.oneDnn(); }
+    /** Whether the loaded native build has oneDNN (normally the chosen one, see the warning above). */
+    static boolean oneDnn() { return ONEDNN; }
 
     static String describe() { return DESCRIPTION; }
-
 }

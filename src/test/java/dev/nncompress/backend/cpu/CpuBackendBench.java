@@ -68,17 +68,20 @@ public final class CpuBackendBench {
         Tensor gy = rand(rnd, n, o, hw, hw);
         double flops = 2.0 * n * o * c * 9 * hw * hw;
         StringBuilder line = new StringBuilder(String.format("%-28s", label + " N=" + n + " " + c + "->" + o + " " + hw + "x" + hw));
-        CpuConv.Route auto = CpuConv.route(new CpuConv.Geometry(n, c, hw, hw, o, 3, 3, hw, hw, spec), false, false);
+        CpuConv.Geometry geometry = new CpuConv.Geometry(n, c, hw, hw, o, 3, 3, hw, hw, spec);
+        CpuConv.Route auto = CpuConv.route(geometry, false, false);
         for (CpuConv.Route route : CpuConv.Route.values()) {
+            if (route == CpuConv.Route.DIRECT && !DirectConv.suits(geometry)) continue;
             CpuConv.forced = route;
             double f = time(() -> B.conv2d(x, w, bias, spec).close(), minSeconds);
             double bw = time(() -> close(B.conv2dBackward(x, w, gy, spec, true, true)), minSeconds);
             double bwNoDx = time(() -> close(B.conv2dBackward(x, w, gy, spec, true, false)), minSeconds);
-            line.append(String.format(" | %-7s fwd %7.2f ms %6.1f GF/s, bwd %7.2f ms %6.1f GF/s, bwd-no-dx %7.2f ms", route,
+            line.append(String.format("%n    %-7s fwd %7.2f ms %6.1f GF/s, bwd %7.2f ms %6.1f GF/s, bwd-no-dx %7.2f ms", route,
                     f * 1e3, flops / f / 1e9, bw * 1e3, 2 * flops / bw / 1e9, bwNoDx * 1e3));
         }
         CpuConv.forced = null;
-        System.out.println(line.append(" | auto fwd: ").append(auto));
+        System.out.println(line.append(" | auto: fwd ").append(auto).append(", bwd ")
+                .append(CpuConv.route(geometry, true, true)).append(", bwd-no-dx ").append(CpuConv.route(geometry, true, false)));
     }
 
     static void close(Conv2dGrads g) {
