@@ -359,5 +359,8 @@ public final class CpuBackend implements Backend {
     /** The ND4J array under a tensor of this backend (for code inside backend/cpu and its tests). */
     static INDArray array(Tensor t) { return cpu("array", "t", t).array(); }
 
+    /** Frees the cached free blocks (process-wide); open tensors stay valid. */
+    @Override public void close() { CpuMemory.trim(); }
+
     @Override public String toString() { return "CpuBackend"; }
 }
