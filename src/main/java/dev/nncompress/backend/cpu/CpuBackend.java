@@ -1,5 +1,6 @@
 package dev.nncompress.backend.cpu;
 
+import dev.nncompress.backend.ArgChecks;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.BatchNormGrads;
 import dev.nncompress.backend.BatchNormResult;
@@ -61,7 +62,7 @@ public final class CpuBackend implements Backend {
     @Override public void copyInto(Tensor src, Tensor dst) {
         CpuTensor s = cpu("copyInto", "src", src);
         CpuTensor d = cpu("copyInto", "dst", dst);
-        CpuChecks.sameShape("copyInto", "src", src, "dst", dst);
+        ArgChecks.sameShape("copyInto", "src", src, "dst", dst);
         if (src.numel() > 0 && s.address() != d.address()) Mem.copy(s.address(), d.address(), src.numel());
     }
 
@@ -70,16 +71,10 @@ public final class CpuBackend implements Backend {
     @Override public Tensor matmul(Tensor a, boolean transA, Tensor b, boolean transB) {
         CpuTensor ca = cpu("matmul", "a", a);
         CpuTensor cb = cpu("matmul", "b", b);
-        CpuChecks.rank("matmul", "a", a, 2);
-        CpuChecks.rank("matmul", "b", b, 2);
-        int m = a.shape().dim(transA ? 1 : 0);
-        int k = a.shape().dim(transA ? 0 : 1);
-        int kb = b.shape().dim(transB ? 1 : 0);
-        int n = b.shape().dim(transB ? 0 : 1);
-        if (k != kb) {
-            throw new IllegalArgumentException("matmul: inner dimensions differ: a " + a.shape() + (transA ? " transposed" : "")
-                    + " has " + k + " columns, b " + b.shape() + (transB ? " transposed" : "") + " has " + kb + " rows");
-        }
+        int[] mkn = ArgChecks.matmul(a, transA, b, transB);
+        int m = mkn[0];
+        int k = mkn[1];
+        int n = mkn[2];
         CpuTensor out = alloc(Shape.of(m, n));
         if (m > 0 && n > 0) {
             Blas.sgemm(transA, transB, m, n, k, 1f, k == 0 ? 0L : ca.address(), Math.max(1, a.shape().dim(1)),
@@ -91,7 +86,7 @@ public final class CpuBackend implements Backend {
     @Override public Tensor addRowVector(Tensor x, Tensor bias) {
         CpuTensor cx = cpu("addRowVector", "x", x);
         CpuTensor cb = cpu("addRowVector", "bias", bias);
-        CpuChecks.rank("addRowVector", "x", x, 2);
+        ArgChecks.rank("addRowVector", "x", x, 2);
         int f = x.shape().dim(1);
         if (bias.shape().rank() != 1 || bias.shape().dim(0) != f) {
             throw new IllegalArgumentException("addRowVector: bias " + bias.shape() + " does not match the rows of x " + x.shape()
@@ -104,7 +99,7 @@ public final class CpuBackend implements Backend {
 
     @Override public Tensor sumRows(Tensor x) {
         CpuTensor cx = cpu("sumRows", "x", x);
-        CpuChecks.rank("sumRows", "x", x, 2);
+        ArgChecks.rank("sumRows", "x", x, 2);
         int f = x.shape().dim(1);
         if (x.numel() == 0) return zeros(Shape.of(f));
         CpuTensor out = alloc(Shape.of(f));
@@ -143,7 +138,7 @@ public final class CpuBackend implements Backend {
         CpuTensor cw = cpu(op, "weight", w);
         CpuTensor cg = cpu(op, "gradOut", gradOut);
         CpuConv.Geometry g = CpuChecks.conv(op, x, w, spec);
-        CpuChecks.expectShape(op, "gradOut", gradOut, Shape.of(g.n(), g.o(), g.oh(), g.ow()));
+        ArgChecks.expectShape(op, "gradOut", gradOut, Shape.of(g.n(), g.o(), g.oh(), g.ow()));
         CpuTensor dw = alloc(w.shape());
         CpuTensor db = withBias ? alloc(Shape.of(g.o())) : null;
         CpuTensor dx;
@@ -189,7 +184,7 @@ public final class CpuBackend implements Backend {
         CpuTensor cx = cpu(op, "input", x);
         CpuTensor cg = cpu(op, "gradOut", gradOut);
         CpuPool.Geometry g = CpuChecks.pool(op, x.shape(), spec);
-        CpuChecks.expectShape(op, "gradOut", gradOut, pooled(x.shape(), g));
+        ArgChecks.expectShape(op, "gradOut", gradOut, pooled(x.shape(), g));
         CpuTensor dx = alloc(x.shape());
         if (dx.numel() > 0) CpuPool.maxBackward(g, cx.address(), cg.address(), dx.address());
         return dx;
@@ -207,7 +202,7 @@ public final class CpuBackend implements Backend {
         String op = "avgPool2dBackward";
         CpuTensor cg = cpu(op, "gradOut", gradOut);
         CpuPool.Geometry g = CpuChecks.pool(op, inputShape, spec);
-        CpuChecks.expectShape(op, "gradOut", gradOut, pooled(inputShape, g));
+        ArgChecks.expectShape(op, "gradOut", gradOut, pooled(inputShape, g));
         CpuTensor dx = alloc(inputShape);
         if (dx.numel() > 0) CpuPool.avgBackward(g, cg.address(), dx.address());
         return dx;
@@ -251,7 +246,7 @@ public final class CpuBackend implements Backend {
         CpuTensor cx = cpu(op, "input", x);
         CpuTensor cg = cpu(op, "gradOut", gradOut);
         CpuNorm.Layout l = CpuChecks.norm(op, x);
-        CpuChecks.expectShape(op, "gradOut", gradOut, x.shape());
+        ArgChecks.expectShape(op, "gradOut", gradOut, x.shape());
         long gA = CpuChecks.channelVector(op, "gamma", gamma, x);
         long mA = CpuChecks.channelVector(op, "mean", mean, x);
         long iA = CpuChecks.channelVector(op, "invStd", invStd, x);
@@ -275,7 +270,7 @@ public final class CpuBackend implements Backend {
     @Override public Tensor reluBackward(Tensor y, Tensor gradOut) {
         CpuTensor cy = cpu("reluBackward", "y", y);
         CpuTensor cg = cpu("reluBackward", "gradOut", gradOut);
-        CpuChecks.sameShape("reluBackward", "y", y, "gradOut", gradOut);
+        ArgChecks.sameShape("reluBackward", "y", y, "gradOut", gradOut);
         CpuTensor out = alloc(y.shape());
         if (y.numel() > 0) CpuLoops.reluBackward(cy.address(), cg.address(), out.address(), y.numel());
         return out;
@@ -284,7 +279,7 @@ public final class CpuBackend implements Backend {
     @Override public Tensor add(Tensor a, Tensor b) {
         CpuTensor ca = cpu("add", "a", a);
         CpuTensor cb = cpu("add", "b", b);
-        CpuChecks.sameShape("add", "a", a, "b", b);
+        ArgChecks.sameShape("add", "a", a, "b", b);
         CpuTensor out = alloc(a.shape());
         if (a.numel() > 0) CpuLoops.add(ca.address(), cb.address(), out.address(), a.numel());
         return out;
@@ -293,14 +288,14 @@ public final class CpuBackend implements Backend {
     @Override public void addInPlace(Tensor a, Tensor b) {
         CpuTensor ca = cpu("addInPlace", "a", a);
         CpuTensor cb = cpu("addInPlace", "b", b);
-        CpuChecks.sameShape("addInPlace", "a", a, "b", b);
+        ArgChecks.sameShape("addInPlace", "a", a, "b", b);
         if (a.numel() > 0) CpuLoops.add(ca.address(), cb.address(), ca.address(), a.numel());
     }
 
     @Override public Tensor mul(Tensor a, Tensor b) {
         CpuTensor ca = cpu("mul", "a", a);
         CpuTensor cb = cpu("mul", "b", b);
-        CpuChecks.sameShape("mul", "a", a, "b", b);
+        ArgChecks.sameShape("mul", "a", a, "b", b);
         CpuTensor out = alloc(a.shape());
         if (a.numel() > 0) CpuLoops.mul(ca.address(), cb.address(), out.address(), a.numel());
         return out;
@@ -317,7 +312,7 @@ public final class CpuBackend implements Backend {
 
     @Override public LossResult softmaxCrossEntropy(Tensor logits, int[] labels) {
         CpuTensor cl = cpu("softmaxCrossEntropy", "logits", logits);
-        CpuChecks.labels("softmaxCrossEntropy", logits, labels);
+        ArgChecks.labels("softmaxCrossEntropy", logits, labels);
         CpuTensor grad = alloc(logits.shape());
         double loss = CpuLoops.softmaxCrossEntropy(cl.address(), logits.shape().dim(0), logits.shape().dim(1), labels, grad.address());
         return new LossResult((float) loss, grad);
@@ -330,10 +325,8 @@ public final class CpuBackend implements Backend {
         String op = "sgdUpdate";
         CpuTensor p = cpu(op, "param", param);
         CpuTensor g = cpu(op, "grad", grad);
-        CpuChecks.sameShape(op, "param", param, "grad", grad);
         CpuTensor v = velocity == null ? null : cpu(op, "velocity", velocity);
-        if (v != null) CpuChecks.sameShape(op, "param", param, "velocity", velocity);
-        CpuChecks.sgd(lr, momentum, weightDecay, nesterov, velocity);
+        ArgChecks.sgd(param, grad, velocity, lr, momentum, weightDecay, nesterov);
         if (param.numel() > 0) {
             CpuOptim.sgd(p.address(), g.address(), v == null ? 0L : v.address(), param.numel(), lr, momentum, weightDecay, nesterov);
         }
@@ -346,10 +339,7 @@ public final class CpuBackend implements Backend {
         CpuTensor g = cpu(op, "grad", grad);
         CpuTensor cm = cpu(op, "m", m);
         CpuTensor cv = cpu(op, "v", v);
-        CpuChecks.sameShape(op, "param", param, "grad", grad);
-        CpuChecks.sameShape(op, "param", param, "m", m);
-        CpuChecks.sameShape(op, "param", param, "v", v);
-        CpuChecks.adam(op, step, lr, beta1, beta2, eps, weightDecay);
+        ArgChecks.adam(op, param, grad, m, v, step, lr, beta1, beta2, eps, weightDecay);
         if (param.numel() > 0) {
             CpuOptim.adam(p.address(), g.address(), cm.address(), cv.address(), param.numel(), step, lr, beta1, beta2, eps,
                     weightDecay, decoupled);

@@ -1,5 +1,6 @@
 package dev.nncompress.backend.ref;
 
+import dev.nncompress.backend.ArgChecks;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.BatchNormGrads;
 import dev.nncompress.backend.BatchNormResult;
@@ -58,7 +59,7 @@ public final class ReferenceBackend implements Backend {
     @Override public void copyInto(Tensor src, Tensor dst) {
         float[] s = data("copyInto", "src", src);
         float[] d = data("copyInto", "dst", dst);
-        sameShape("copyInto", "src", src, "dst", dst);
+        ArgChecks.sameShape("copyInto", "src", src, "dst", dst);
         System.arraycopy(s, 0, d, 0, s.length);
     }
 
@@ -67,23 +68,17 @@ public final class ReferenceBackend implements Backend {
     @Override public Tensor matmul(Tensor a, boolean transA, Tensor b, boolean transB) {
         float[] ad = data("matmul", "a", a);
         float[] bd = data("matmul", "b", b);
-        rank("matmul", "a", a, 2);
-        rank("matmul", "b", b, 2);
-        int m = a.shape().dim(transA ? 1 : 0);
-        int k = a.shape().dim(transA ? 0 : 1);
-        int kb = b.shape().dim(transB ? 1 : 0);
-        int n = b.shape().dim(transB ? 0 : 1);
-        if (k != kb) {
-            throw new IllegalArgumentException("matmul: inner dimensions differ: a " + a.shape() + (transA ? " transposed" : "")
-                    + " has " + k + " columns, b " + b.shape() + (transB ? " transposed" : "") + " has " + kb + " rows");
-        }
+        int[] mkn = ArgChecks.matmul(a, transA, b, transB);
+        int m = mkn[0];
+        int k = mkn[1];
+        int n = mkn[2];
         return new HeapTensor(this, RefMath.matmul(ad, transA, bd, transB, m, k, n), Shape.of(m, n));
     }
 
     @Override public Tensor addRowVector(Tensor x, Tensor bias) {
         float[] xd = data("addRowVector", "x", x);
         float[] bd = data("addRowVector", "bias", bias);
-        rank("addRowVector", "x", x, 2);
+        ArgChecks.rank("addRowVector", "x", x, 2);
         int f = x.shape().dim(1);
         if (bias.shape().rank() != 1 || bias.shape().dim(0) != f) {
             throw new IllegalArgumentException("addRowVector: bias " + bias.shape() + " does not match the rows of x "
@@ -96,7 +91,7 @@ public final class ReferenceBackend implements Backend {
 
     @Override public Tensor sumRows(Tensor x) {
         float[] xd = data("sumRows", "x", x);
-        rank("sumRows", "x", x, 2);
+        ArgChecks.rank("sumRows", "x", x, 2);
         int rows = x.shape().dim(0);
         int f = x.shape().dim(1);
         double[] sum = new double[f];
@@ -127,7 +122,7 @@ public final class ReferenceBackend implements Backend {
         float[] wd = data(op, "weight", w);
         float[] gd = data(op, "gradOut", gradOut);
         RefConv.Geometry g = convGeometry(op, x, w, spec);
-        expectShape(op, "gradOut", gradOut, Shape.of(g.n(), g.o(), g.oh(), g.ow()));
+        ArgChecks.expectShape(op, "gradOut", gradOut, Shape.of(g.n(), g.o(), g.oh(), g.ow()));
         float[][] r = RefConv.backward(g, xd, wd, gd, withBias, needInputGrad);
         return new Conv2dGrads(r[0] == null ? null : new HeapTensor(this, r[0], x.shape()),
                 new HeapTensor(this, r[1], w.shape()),
@@ -144,7 +139,7 @@ public final class ReferenceBackend implements Backend {
         float[] xd = data("maxPool2dBackward", "input", x);
         float[] gd = data("maxPool2dBackward", "gradOut", gradOut);
         RefPool.Geometry g = poolGeometry("maxPool2dBackward", x.shape(), spec);
-        expectShape("maxPool2dBackward", "gradOut", gradOut, pooledShape(x.shape(), g));
+        ArgChecks.expectShape("maxPool2dBackward", "gradOut", gradOut, pooledShape(x.shape(), g));
         return new HeapTensor(this, RefPool.maxBackward(g, xd, gd), x.shape());
     }
 
@@ -158,7 +153,7 @@ public final class ReferenceBackend implements Backend {
         float[] gd = data("avgPool2dBackward", "gradOut", gradOut);
         if (inputShape == null) throw new IllegalArgumentException("avgPool2dBackward: inputShape is null");
         RefPool.Geometry g = poolGeometry("avgPool2dBackward", inputShape, spec);
-        expectShape("avgPool2dBackward", "gradOut", gradOut, pooledShape(inputShape, g));
+        ArgChecks.expectShape("avgPool2dBackward", "gradOut", gradOut, pooledShape(inputShape, g));
         return new HeapTensor(this, RefPool.avgBackward(g, gd), inputShape);
     }
 
@@ -189,7 +184,7 @@ public final class ReferenceBackend implements Backend {
         float[] xd = data(op, "input", x);
         float[] gd = data(op, "gradOut", gradOut);
         RefBatchNorm.Layout l = bnLayout(op, x);
-        expectShape(op, "gradOut", gradOut, x.shape());
+        ArgChecks.expectShape(op, "gradOut", gradOut, x.shape());
         float[][] r = RefBatchNorm.backward(l, xd, channelVector(op, "gamma", gamma, x), channelVector(op, "mean", mean, x),
                 channelVector(op, "invStd", invStd, x), gd);
         Shape c = Shape.of(l.c());
@@ -209,7 +204,7 @@ public final class ReferenceBackend implements Backend {
     @Override public Tensor reluBackward(Tensor y, Tensor gradOut) {
         float[] yd = data("reluBackward", "y", y);
         float[] gd = data("reluBackward", "gradOut", gradOut);
-        sameShape("reluBackward", "y", y, "gradOut", gradOut);
+        ArgChecks.sameShape("reluBackward", "y", y, "gradOut", gradOut);
         float[] out = new float[yd.length];
         for (int i = 0; i < yd.length; i++) out[i] = yd[i] > 0f ? gd[i] : 0f;
         return new HeapTensor(this, out, y.shape());
@@ -218,7 +213,7 @@ public final class ReferenceBackend implements Backend {
     @Override public Tensor add(Tensor a, Tensor b) {
         float[] ad = data("add", "a", a);
         float[] bd = data("add", "b", b);
-        sameShape("add", "a", a, "b", b);
+        ArgChecks.sameShape("add", "a", a, "b", b);
         float[] out = new float[ad.length];
         for (int i = 0; i < ad.length; i++) out[i] = ad[i] + bd[i];
         return new HeapTensor(this, out, a.shape());
@@ -227,14 +222,14 @@ public final class ReferenceBackend implements Backend {
     @Override public void addInPlace(Tensor a, Tensor b) {
         float[] ad = data("addInPlace", "a", a);
         float[] bd = data("addInPlace", "b", b);
-        sameShape("addInPlace", "a", a, "b", b);
+        ArgChecks.sameShape("addInPlace", "a", a, "b", b);
         for (int i = 0; i < ad.length; i++) ad[i] += bd[i];
     }
 
     @Override public Tensor mul(Tensor a, Tensor b) {
         float[] ad = data("mul", "a", a);
         float[] bd = data("mul", "b", b);
-        sameShape("mul", "a", a, "b", b);
+        ArgChecks.sameShape("mul", "a", a, "b", b);
         float[] out = new float[ad.length];
         for (int i = 0; i < ad.length; i++) out[i] = ad[i] * bd[i];
         return new HeapTensor(this, out, a.shape());
@@ -252,20 +247,9 @@ public final class ReferenceBackend implements Backend {
     @Override public LossResult softmaxCrossEntropy(Tensor logits, int[] labels) {
         String op = "softmaxCrossEntropy";
         float[] ld = data(op, "logits", logits);
-        rank(op, "logits", logits, 2);
+        ArgChecks.labels(op, logits, labels);
         int n = logits.shape().dim(0);
         int k = logits.shape().dim(1);
-        if (labels == null || labels.length != n) {
-            throw new IllegalArgumentException(op + ": " + (labels == null ? "no" : labels.length) + " labels for logits "
-                    + logits.shape() + ", expected " + n);
-        }
-        if (n == 0 || k == 0) throw new IllegalArgumentException(op + ": empty logits " + logits.shape());
-        for (int i = 0; i < n; i++) {
-            if (labels[i] < 0 || labels[i] >= k) {
-                throw new IllegalArgumentException(op + ": label " + labels[i] + " at row " + i + " is outside [0, " + k
-                        + ") for logits " + logits.shape());
-            }
-        }
         double[] loss = new double[1];
         float[] grad = RefMath.softmaxCrossEntropy(ld, n, k, labels, loss);
         return new LossResult((float) loss[0], new HeapTensor(this, grad, logits.shape()));
@@ -278,19 +262,8 @@ public final class ReferenceBackend implements Backend {
         String op = "sgdUpdate";
         float[] p = data(op, "param", param);
         float[] g = data(op, "grad", grad);
-        sameShape(op, "param", param, "grad", grad);
-        float[] v = null;
-        if (velocity != null) {
-            v = data(op, "velocity", velocity);
-            sameShape(op, "param", param, "velocity", velocity);
-        } else if (momentum != 0f) {
-            throw new IllegalArgumentException(op + ": momentum " + momentum + " needs a velocity tensor");
-        }
-        if (!(lr >= 0f) || !(momentum >= 0f) || !(weightDecay >= 0f)) {
-            throw new IllegalArgumentException(op + ": lr, momentum and weight decay must be >= 0, got lr=" + lr
-                    + " momentum=" + momentum + " weightDecay=" + weightDecay);
-        }
-        if (nesterov && momentum == 0f) throw new IllegalArgumentException(op + ": nesterov needs momentum > 0");
+        float[] v = velocity == null ? null : data(op, "velocity", velocity);
+        ArgChecks.sgd(param, grad, velocity, lr, momentum, weightDecay, nesterov);
         RefOptim.sgd(p, g, v, lr, momentum, weightDecay, nesterov);
     }
 
@@ -301,14 +274,7 @@ public final class ReferenceBackend implements Backend {
         float[] g = data(op, "grad", grad);
         float[] md = data(op, "m", m);
         float[] vd = data(op, "v", v);
-        sameShape(op, "param", param, "grad", grad);
-        sameShape(op, "param", param, "m", m);
-        sameShape(op, "param", param, "v", v);
-        if (step < 1) throw new IllegalArgumentException(op + ": step counts from 1, got " + step);
-        if (!(lr >= 0f) || !(eps >= 0f) || !(weightDecay >= 0f) || !(beta1 >= 0f && beta1 < 1f) || !(beta2 >= 0f && beta2 < 1f)) {
-            throw new IllegalArgumentException(op + ": need lr, eps, weightDecay >= 0 and betas in [0, 1), got lr=" + lr
-                    + " beta1=" + beta1 + " beta2=" + beta2 + " eps=" + eps + " weightDecay=" + weightDecay);
-        }
+        ArgChecks.adam(op, param, grad, m, v, step, lr, beta1, beta2, eps, weightDecay);
         RefOptim.adam(p, g, md, vd, step, lr, beta1, beta2, eps, weightDecay, decoupled);
     }
 
@@ -325,51 +291,16 @@ public final class ReferenceBackend implements Backend {
         return h.data();
     }
 
-    private static void rank(String op, String name, Tensor t, int rank) {
-        if (t.shape().rank() != rank) {
-            throw new IllegalArgumentException(op + ": " + name + " " + t.shape() + " must have rank " + rank);
-        }
-    }
-
-    private static void sameShape(String op, String an, Tensor a, String bn, Tensor b) {
-        if (!a.shape().equals(b.shape())) {
-            throw new IllegalArgumentException(op + ": " + an + " " + a.shape() + " and " + bn + " " + b.shape() + " differ in shape");
-        }
-    }
-
-    private static void expectShape(String op, String name, Tensor t, Shape expected) {
-        if (!t.shape().equals(expected)) {
-            throw new IllegalArgumentException(op + ": " + name + " is " + t.shape() + ", expected " + expected);
-        }
-    }
-
     private static RefConv.Geometry convGeometry(String op, Tensor x, Tensor w, Conv2dSpec spec) {
-        if (spec == null) throw new IllegalArgumentException(op + ": spec is null");
-        rank(op, "input", x, 4);
-        rank(op, "weight", w, 4);
-        int[] xs = x.shape().dims();
-        int[] ws = w.shape().dims();
-        if (ws[1] != xs[1]) {
-            throw new IllegalArgumentException(op + ": weight " + w.shape() + " expects " + ws[1]
-                    + " input channels, input is " + x.shape());
-        }
-        try {
-            return new RefConv.Geometry(xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3],
-                    spec.outH(xs[2], ws[2]), spec.outW(xs[3], ws[3]), spec);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(op + ": input " + x.shape() + ", weight " + w.shape() + ", " + spec + ": "
-                    + e.getMessage(), e);
-        }
+        int[] out = ArgChecks.convOutput(op, x, w, spec);
+        Shape xs = x.shape();
+        Shape ws = w.shape();
+        return new RefConv.Geometry(xs.dim(0), xs.dim(1), xs.dim(2), xs.dim(3), ws.dim(0), ws.dim(2), ws.dim(3), out[0], out[1], spec);
     }
 
     private static RefPool.Geometry poolGeometry(String op, Shape in, Pool2dSpec spec) {
-        if (spec == null) throw new IllegalArgumentException(op + ": spec is null");
-        if (in.rank() != 4) throw new IllegalArgumentException(op + ": input " + in + " must have rank 4 (NCHW)");
-        try {
-            return new RefPool.Geometry(in.dim(0) * in.dim(1), in.dim(2), in.dim(3), spec.outH(in.dim(2)), spec.outW(in.dim(3)), spec);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(op + ": input " + in + ", " + spec + ": " + e.getMessage(), e);
-        }
+        int[] out = ArgChecks.poolOutput(op, in, spec);
+        return new RefPool.Geometry(in.dim(0) * in.dim(1), in.dim(2), in.dim(3), out[0], out[1], spec);
     }
 
     private static Shape pooledShape(Shape in, RefPool.Geometry g) {
@@ -378,21 +309,13 @@ public final class ReferenceBackend implements Backend {
 
     /** [N, C, spatial...] viewed as [N, C, S]; rank 2 ([N, C], BatchNorm1d) has S = 1. */
     private static RefBatchNorm.Layout bnLayout(String op, Tensor x) {
-        int[] d = x.shape().dims();
-        if (d.length < 2) throw new IllegalArgumentException(op + ": input " + x.shape() + " needs rank >= 2 ([N, C, ...])");
-        int s = 1;
-        for (int i = 2; i < d.length; i++) s *= d[i];
-        if (d[0] * s == 0) throw new IllegalArgumentException(op + ": input " + x.shape() + " has no values per channel");
-        return new RefBatchNorm.Layout(d[0], d[1], s);
+        int[] l = ArgChecks.normLayout(op, x);
+        return new RefBatchNorm.Layout(l[0], l[1], l[2]);
     }
 
     private static float[] channelVector(String op, String name, Tensor t, Tensor x) {
         float[] d = data(op, name, t);
-        int c = x.shape().dim(1);
-        if (t.shape().rank() != 1 || t.shape().dim(0) != c) {
-            throw new IllegalArgumentException(op + ": " + name + " " + t.shape() + " does not match the " + c
-                    + " channels of input " + x.shape() + ", expected [" + c + "]");
-        }
+        ArgChecks.channelVector(op, name, t, x);
         return d;
     }
 
