@@ -8,11 +8,33 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * Row-major sgemm on raw addresses, straight into the OpenBLAS that ND4J itself loaded (the
  * "nolapack" build, so no second OpenBLAS thread pool). Skips {@code Nd4j.gemm}'s per-call view
  * and order checks, which matter for the small matrices of a student network.
+ *
+ * <p>Products of {@link #TINY} to {@link #small} multiply-adds run on one OpenBLAS thread: waking
+ * OpenBLAS's second worker costs more than such a product, and on a loaded machine it waits for a
+ * free core. Measured A/B in one JVM, the student's three linear-layer products (64x784x64): 2
+ * threads 40 ms, 1 thread 0.4 ms with a training run busy on the other core; in a quiet machine
+ * student training linear layers 2.3 -> 0.9 ms per step. The thread count is process-wide and
+ * setting it costs ~0.5 ms (OpenBLAS resizes its per-thread buffers), so it is sticky: it changes
+ * only when a product on the other side of {@link #small} comes, and products below {@link #TINY}
+ * (OpenBLAS runs those below 262k on one thread by itself) never change it, so the teacher (large
+ * products and ones under 1M) never switches. A large gemm started by another thread while the
+ * count is 1 runs on one thread (slower, same result).
  */
 final class Blas {
     private static final int ROW_MAJOR = 101;
     private static final int NO_TRANS = 111;
     private static final int TRANS = 112;
+
+    /** m*n*k below which a product runs on one OpenBLAS thread (teacher linear 64x6272x256 = 103M stays threaded). */
+    static volatile long small = Long.getLong("nncompress.cpu.blasSmall", 1L << 24);
+
+    /** Products below this leave the thread count as it is. */
+    static final long TINY = 1L << 20;
+
+    private static final int THREADS = Math.max(1, openblas_nolapack.blas_get_num_threads());
+
+    /** The OpenBLAS thread count last set here (process-wide in OpenBLAS; a race only costs speed). */
+    private static volatile int current = THREADS;
 
     private Blas() {}
 
@@ -33,6 +55,12 @@ final class Blas {
                 for (int i = 0; i < m; i++) Mem.zero(c + 4L * i * ldc, n);
                 return;
             }
+        }
+        long mnk = (long) m * n * k;
+        int want = mnk < TINY ? current : mnk < small ? 1 : THREADS;
+        if (want != current) { // sticky: openblas_set_num_threads also resizes per-thread buffers, so it is not free
+            current = want;
+            openblas_nolapack.blas_set_num_threads(want);
         }
         openblas_nolapack.cblas_sgemm(ROW_MAJOR, transA ? TRANS : NO_TRANS, transB ? TRANS : NO_TRANS, m, n, k, alpha,
                 new Address(a), lda, new Address(b), ldb, beta, new Address(c), ldc);

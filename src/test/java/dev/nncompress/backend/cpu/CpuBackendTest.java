@@ -109,6 +109,16 @@ class CpuBackendTest {
         Pair a = random(rnd, Shape.of(64, 784));
         Pair b = random(rnd, Shape.of(64, 784));
         near("matmul linear-layer size", REF.matmul(a.ref, false, b.ref, true), CPU.matmul(a.cpu, false, b.cpu, true), 1e-4);
+        // the same product on all OpenBLAS threads (Blas.small 0), then back on one thread
+        long small = Blas.small;
+        try {
+            Blas.small = 0;
+            near("matmul threaded", REF.matmul(a.ref, false, b.ref, true), CPU.matmul(a.cpu, false, b.cpu, true), 1e-4);
+            near("matmul threaded ta", REF.matmul(a.ref, true, b.ref, false), CPU.matmul(a.cpu, true, b.cpu, false), 1e-4);
+        } finally {
+            Blas.small = small;
+        }
+        near("matmul one thread again", REF.matmul(a.ref, true, b.ref, false), CPU.matmul(a.cpu, true, b.cpu, false), 1e-4);
     }
 
     @Test void rowVectorOps() {
