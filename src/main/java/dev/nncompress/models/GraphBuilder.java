@@ -6,6 +6,7 @@ import dev.nncompress.graph.Node;
 import dev.nncompress.graph.OpType;
 import dev.nncompress.graph.Parameter;
 import dev.nncompress.tensor.Shape;
+import dev.nncompress.tensor.Tensor;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -92,25 +93,21 @@ public final class GraphBuilder {
         return node;
     }
 
-    private void addParam(String paramName, float[] values, Shape shape, boolean trainable) {
+    private void addParam(String paramName, Tensor value, boolean trainable) {
         if (params.containsKey(paramName)) throw new IllegalArgumentException("duplicate parameter " + paramName);
-        params.put(paramName, new Parameter(paramName, backend.fromFloats(values, shape), trainable));
+        params.put(paramName, new Parameter(paramName, value, trainable));
     }
 
-    private void addParam(String paramName, Tensorish t, boolean trainable) { addParam(paramName, t.values, t.shape, trainable); }
-
-    private Tensorish uniform(Shape shape, int fanIn) {
+    private Tensor uniform(Shape shape, int fanIn) {
         double bound = 1.0 / Math.sqrt(fanIn);
         float[] v = new float[shape.numel()];
         for (int i = 0; i < v.length; i++) v[i] = (float) ((rng.nextDouble() * 2 - 1) * bound);
-        return new Tensorish(v, shape);
+        return backend.fromFloats(v, shape);
     }
 
-    private static Tensorish filled(int n, float value) {
+    private Tensor filled(int n, float value) {
         float[] v = new float[n];
         java.util.Arrays.fill(v, value);
-        return new Tensorish(v, Shape.of(n));
+        return backend.fromFloats(v, Shape.of(n));
     }
-
-    private record Tensorish(float[] values, Shape shape) {}
 }
