@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Compiles cuda-kernels/ with nvcc (run by Maven in process-classes; usable by hand):
+#   - every kernel family (cuda-kernels/*.cu) into ONE fatbin, SASS for sm_75/80/86/89/90 plus PTX
+#     for newer GPUs, at CLASSES/dev/nncompress/cuda/nncompress.fatbin (a jar resource);
+#   - every standalone harness (cuda-kernels/harness/*.cu) into a static binary in HARNESS_DIR.
+# A kernel that does not compile fails the build. Without nvcc it says so and succeeds: the CUDA
+# backend then reports the missing fatbin and the CPU backend runs.
+# Usage: scripts/build-cuda.sh CLASSES_DIR HARNESS_DIR
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+classes=${1:?classes dir}
+harness_dir=${2:?harness dir}
+
+if ! command -v nvcc >/dev/null 2>&1; then
+  echo "build-cuda: nvcc not found; CUDA kernels not built (the GPU path will be unavailable)"
+  exit 0
+fi
+shopt -s nullglob
+kernels=("$root"/cuda-kernels/*.cu)
+harnesses=("$root"/cuda-kernels/harness/*.cu)
+[ ${#kernels[@]} -gt 0 ] || exit 0
+
+archs=()
+for sm in 75 80 86 89 90; do archs+=(-gencode "arch=compute_$sm,code=sm_$sm"); done
+archs+=(-gencode "arch=compute_90,code=compute_90")
+
+fatbin="$classes/dev/nncompress/cuda/nncompress.fatbin"
+mkdir -p "$(dirname "$fatbin")" "$harness_dir"
+
+# Rebuild only when a source is newer than the outputs (incremental Maven builds stay fast).
+newest_src=$(ls -t "${kernels[@]}" "${harnesses[@]}" "$0" | head -n 1)
+if [ -f "$fatbin" ] && [ "$fatbin" -nt "$newest_src" ]; then
+  up_to_date=1
+  for h in "${harnesses[@]}"; do
+    [ "$harness_dir/$(basename "$h" .cu)" -nt "$newest_src" ] || up_to_date=0
+  done
+  [ $up_to_date -eq 1 ] && { echo "build-cuda: up to date"; exit 0; }
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# one translation unit, so that all kernels live in one module loaded with cuModuleLoadData
+for k in "${kernels[@]}"; do printf '#include "%s"\n' "$k" >> "$tmp/nncompress_kernels.cu"; done
+nvcc -fatbin "${archs[@]}" -o "$tmp/nncompress.fatbin" "$tmp/nncompress_kernels.cu"
+mv "$tmp/nncompress.fatbin" "$fatbin"
+echo "build-cuda: $fatbin ($(stat -c %s "$fatbin") bytes, ${#kernels[@]} kernel files)"
+
+for h in "${harnesses[@]}"; do
+  nvcc -O2 -cudart static "${archs[@]}" -o "$tmp/$(basename "$h" .cu)" "$h"
+  mv "$tmp/$(basename "$h" .cu)" "$harness_dir/"
+done
+[ ${#harnesses[@]} -eq 0 ] || echo "build-cuda: ${#harnesses[@]} harness binaries in $harness_dir"
