@@ -40,8 +40,8 @@ public final class ArgChecks {
         return new int[] {m, k, n};
     }
 
-    /** Checks NCHW input against OIHW weight and returns the output {height, width}. */
-    public static int[] convOutput(String op, Tensor x, Tensor w, Conv2dSpec spec) {
+    /** Checks NCHW input against OIHW weight and returns the call's geometry. */
+    public static ConvGeometry conv(String op, Tensor x, Tensor w, Conv2dSpec spec) {
         if (spec == null) throw new IllegalArgumentException(op + ": spec is null");
         rank(op, "input", x, 4);
         rank(op, "weight", w, 4);
@@ -51,18 +51,19 @@ public final class ArgChecks {
             throw new IllegalArgumentException(op + ": weight " + ws + " expects " + ws.dim(1) + " input channels, input is " + xs);
         }
         try {
-            return new int[] {spec.outH(xs.dim(2), ws.dim(2)), spec.outW(xs.dim(3), ws.dim(3))};
+            return new ConvGeometry(xs.dim(0), xs.dim(1), xs.dim(2), xs.dim(3), ws.dim(0), ws.dim(2), ws.dim(3),
+                    spec.outH(xs.dim(2), ws.dim(2)), spec.outW(xs.dim(3), ws.dim(3)), spec);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(op + ": input " + xs + ", weight " + ws + ", " + spec + ": " + e.getMessage(), e);
         }
     }
 
-    /** Checks an NCHW input shape against the pool window and returns the output {height, width}. */
-    public static int[] poolOutput(String op, Shape in, Pool2dSpec spec) {
+    /** Checks an NCHW input shape against the pool window and returns the call's geometry. */
+    public static PoolGeometry pool(String op, Shape in, Pool2dSpec spec) {
         if (spec == null) throw new IllegalArgumentException(op + ": spec is null");
         if (in == null || in.rank() != 4) throw new IllegalArgumentException(op + ": input " + in + " must have rank 4 (NCHW)");
         try {
-            return new int[] {spec.outH(in.dim(2)), spec.outW(in.dim(3))};
+            return new PoolGeometry(in.dim(0) * in.dim(1), in.dim(2), in.dim(3), spec.outH(in.dim(2)), spec.outW(in.dim(3)), spec);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(op + ": input " + in + ", " + spec + ": " + e.getMessage(), e);
         }

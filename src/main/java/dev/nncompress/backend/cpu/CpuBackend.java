@@ -1,5 +1,7 @@
 package dev.nncompress.backend.cpu;
 
+import dev.nncompress.backend.PoolGeometry;
+import dev.nncompress.backend.ConvGeometry;
 import dev.nncompress.backend.ArgChecks;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.BatchNormGrads;
@@ -112,7 +114,7 @@ public final class CpuBackend implements Backend {
     @Override public Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dSpec spec) {
         CpuTensor cx = cpu("conv2d", "input", x);
         CpuTensor cw = cpu("conv2d", "weight", w);
-        CpuConv.Geometry g = CpuChecks.conv("conv2d", x, w, spec);
+        ConvGeometry g = ArgChecks.conv("conv2d", x, w, spec);
         CpuTensor cb = bias == null ? null : cpu("conv2d", "bias", bias);
         if (bias != null && (bias.shape().rank() != 1 || bias.shape().dim(0) != g.o())) {
             throw new IllegalArgumentException("conv2d: bias " + bias.shape() + " does not match weight " + w.shape()
@@ -137,7 +139,7 @@ public final class CpuBackend implements Backend {
         CpuTensor cx = cpu(op, "input", x);
         CpuTensor cw = cpu(op, "weight", w);
         CpuTensor cg = cpu(op, "gradOut", gradOut);
-        CpuConv.Geometry g = CpuChecks.conv(op, x, w, spec);
+        ConvGeometry g = ArgChecks.conv(op, x, w, spec);
         ArgChecks.expectShape(op, "gradOut", gradOut, Shape.of(g.n(), g.o(), g.oh(), g.ow()));
         CpuTensor dw = alloc(w.shape());
         CpuTensor db = withBias ? alloc(Shape.of(g.o())) : null;
@@ -173,8 +175,8 @@ public final class CpuBackend implements Backend {
 
     @Override public Tensor maxPool2d(Tensor x, Pool2dSpec spec) {
         CpuTensor cx = cpu("maxPool2d", "input", x);
-        CpuPool.Geometry g = CpuChecks.pool("maxPool2d", x.shape(), spec);
-        CpuTensor out = alloc(pooled(x.shape(), g));
+        PoolGeometry g = ArgChecks.pool("maxPool2d", x.shape(), spec);
+        CpuTensor out = alloc(g.outputShape(x.shape()));
         if (out.numel() > 0) CpuPool.maxForward(g, cx.address(), out.address());
         return out;
     }
@@ -183,8 +185,8 @@ public final class CpuBackend implements Backend {
         String op = "maxPool2dBackward";
         CpuTensor cx = cpu(op, "input", x);
         CpuTensor cg = cpu(op, "gradOut", gradOut);
-        CpuPool.Geometry g = CpuChecks.pool(op, x.shape(), spec);
-        ArgChecks.expectShape(op, "gradOut", gradOut, pooled(x.shape(), g));
+        PoolGeometry g = ArgChecks.pool(op, x.shape(), spec);
+        ArgChecks.expectShape(op, "gradOut", gradOut, g.outputShape(x.shape()));
         CpuTensor dx = alloc(x.shape());
         if (dx.numel() > 0) CpuPool.maxBackward(g, cx.address(), cg.address(), dx.address());
         return dx;
@@ -192,8 +194,8 @@ public final class CpuBackend implements Backend {
 
     @Override public Tensor avgPool2d(Tensor x, Pool2dSpec spec) {
         CpuTensor cx = cpu("avgPool2d", "input", x);
-        CpuPool.Geometry g = CpuChecks.pool("avgPool2d", x.shape(), spec);
-        CpuTensor out = alloc(pooled(x.shape(), g));
+        PoolGeometry g = ArgChecks.pool("avgPool2d", x.shape(), spec);
+        CpuTensor out = alloc(g.outputShape(x.shape()));
         if (out.numel() > 0) CpuPool.avgForward(g, cx.address(), out.address());
         return out;
     }
@@ -201,14 +203,13 @@ public final class CpuBackend implements Backend {
     @Override public Tensor avgPool2dBackward(Shape inputShape, Tensor gradOut, Pool2dSpec spec) {
         String op = "avgPool2dBackward";
         CpuTensor cg = cpu(op, "gradOut", gradOut);
-        CpuPool.Geometry g = CpuChecks.pool(op, inputShape, spec);
-        ArgChecks.expectShape(op, "gradOut", gradOut, pooled(inputShape, g));
+        PoolGeometry g = ArgChecks.pool(op, inputShape, spec);
+        ArgChecks.expectShape(op, "gradOut", gradOut, g.outputShape(inputShape));
         CpuTensor dx = alloc(inputShape);
         if (dx.numel() > 0) CpuPool.avgBackward(g, cg.address(), dx.address());
         return dx;
     }
 
-    private static Shape pooled(Shape in, CpuPool.Geometry g) { return Shape.of(in.dim(0), in.dim(1), g.oh(), g.ow()); }
 
     // ---- batch normalisation ----
 

@@ -1,5 +1,6 @@
 package dev.nncompress.backend.cpu;
 
+import dev.nncompress.backend.ConvGeometry;
 import dev.nncompress.backend.Conv2dSpec;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -23,21 +24,13 @@ final class CpuConv {
 
     private CpuConv() {}
 
-    record Geometry(int n, int c, int h, int w, int o, int kh, int kw, int oh, int ow, Conv2dSpec spec) {
-        int ckk() { return c * kh * kw; }
-
-        int p() { return oh * ow; }
-
-        double flops() { return 2.0 * n * o * ckk() * p(); }
-    }
-
     /**
      * Measured on the 2-core AVX2 machine (CpuBackendBench): DIRECT for stride 1 with C*kH*kW <= 27
      * (first layers; forward and a dx-free backward); otherwise oneDNN, 1.5-8x the gemm route on every
      * shape, except a backward without dx, where conv2d_bp would compute dx for nothing and the gemm
      * route's dw alone is 1.4-2x faster. Without oneDNN (generic build) the gemm route.
      */
-    static Route route(Geometry g, boolean backward, boolean needInputGrad) {
+    static Route route(ConvGeometry g, boolean backward, boolean needInputGrad) {
         boolean direct = DirectConv.suits(g) && !(backward && needInputGrad);
         Route f = forced;
         if (f != null && (f != Route.DIRECT || direct)) return f;
@@ -47,7 +40,7 @@ final class CpuConv {
         return Route.NATIVE;
     }
 
-    private static long[] iArgs(Geometry g) {
+    private static long[] iArgs(ConvGeometry g) {
         Conv2dSpec s = g.spec();
         // kH, kW, sH, sW, pH, pW, dH, dW, sameMode, dataFormat (0 = NCHW), wFormat (1 = [oC, iC, kH, kW])
         return new long[] {g.kh(), g.kw(), s.strideH(), s.strideW(), s.padH(), s.padW(), 1, 1, 0, 0, 1};
@@ -55,13 +48,13 @@ final class CpuConv {
 
     // ---- native route ----
 
-    static void nativeForward(Geometry g, INDArray x, INDArray w, INDArray bias, INDArray out) {
+    static void nativeForward(ConvGeometry g, INDArray x, INDArray w, INDArray bias, INDArray out) {
         INDArray[] in = bias == null ? new INDArray[] {x, w} : new INDArray[] {x, w, bias};
         NativeOps.exec("conv2d", in, new INDArray[] {out}, iArgs(g));
     }
 
     /** dx is always computed by libnd4j; db only when bias != null (any array of shape [O] will do). */
-    static void nativeBackward(Geometry g, INDArray x, INDArray w, INDArray bias, INDArray gradOut, INDArray dx,
+    static void nativeBackward(ConvGeometry g, INDArray x, INDArray w, INDArray bias, INDArray gradOut, INDArray dx,
                                INDArray dw, INDArray db) {
         INDArray[] in = bias == null ? new INDArray[] {x, w, gradOut} : new INDArray[] {x, w, bias, gradOut};
         INDArray[] out = bias == null ? new INDArray[] {dx, dw} : new INDArray[] {dx, dw, db};
@@ -71,12 +64,12 @@ final class CpuConv {
     // ---- im2col + sgemm route ----
 
     /** Images per block: the column block stays near 4 MiB (fits the shared L3 with room to spare). */
-    static int block(Geometry g) {
+    static int block(ConvGeometry g) {
         long perImage = 4L * g.ckk() * g.p();
         return (int) Math.max(1, Math.min(g.n(), (4L << 20) / Math.max(1, perImage)));
     }
 
-    static void gemmForward(Geometry g, long x, long w, long bias, long out) {
+    static void gemmForward(ConvGeometry g, long x, long w, long bias, long out) {
         int nb = block(g);
         int p = g.p();
         int ckk = g.ckk();
@@ -106,7 +99,7 @@ final class CpuConv {
     }
 
     /** dx (0 = not wanted), dw, db (0 = not wanted). */
-    static void gemmBackward(Geometry g, long x, long w, long gradOut, long dx, long dw, long db) {
+    static void gemmBackward(ConvGeometry g, long x, long w, long gradOut, long dx, long dw, long db) {
         int nb = block(g);
         int p = g.p();
         int ckk = g.ckk();

@@ -1,5 +1,6 @@
 package dev.nncompress.backend.cpu;
 
+import dev.nncompress.backend.PoolGeometry;
 import dev.nncompress.backend.Pool2dSpec;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -15,19 +16,12 @@ import static dev.nncompress.backend.cpu.Mem.put;
  * {@link #nativeMax} for why they are not the default.
  */
 final class CpuPool {
+    /** Planes per parallel chunk: enough work per thread hand-off. */
+    private static int minPlanes(PoolGeometry g) { return Math.max(1, CpuPar.MIN_PARALLEL / 4 / Math.max(1, g.h() * g.w())); }
+
     private CpuPool() {}
-
-    /** {@code planes} = N*C independent h x w planes pooled to oh x ow. */
-    record Geometry(int planes, int h, int w, int oh, int ow, Pool2dSpec spec) {
-        int y0(int oy) { return oy * spec.strideH() - spec.padH(); }
-
-        int x0(int ox) { return ox * spec.strideW() - spec.padW(); }
-
-        int minPlanes() { return Math.max(1, CpuPar.MIN_PARALLEL / 4 / Math.max(1, h * w)); }
-    }
-
     /** Index in the plane of the window's first maximum (a NaN wins); -1 for an empty window. */
-    private static int argMax(Geometry g, long plane, int oy, int ox) {
+    private static int argMax(PoolGeometry g, long plane, int oy, int ox) {
         int yStart = Math.max(g.y0(oy), 0);
         int yEnd = Math.min(g.y0(oy) + g.spec().kernelH(), g.h());
         int xStart = Math.max(g.x0(ox), 0);
@@ -52,14 +46,14 @@ final class CpuPool {
         return s.kernelH() == 2 && s.kernelW() == 2 && s.strideH() == 2 && s.strideW() == 2 && s.padH() == 0 && s.padW() == 0;
     }
 
-    static void maxForward(Geometry g, long x, long out) {
+    static void maxForward(PoolGeometry g, long x, long out) {
         if (isPlain2x2(g.spec())) {
             max2x2(g, x, 0L, out);
             return;
         }
         int hw = g.h() * g.w();
         int ohw = g.oh() * g.ow();
-        CpuPar.forRange(g.planes(), g.minPlanes(), 1, (p0, p1) -> {
+        CpuPar.forRange(g.planes(), minPlanes(g), 1, (p0, p1) -> {
             for (int p = p0; p < p1; p++) {
                 long plane = x + 4L * p * hw;
                 long o = (long) p * ohw;
@@ -73,14 +67,14 @@ final class CpuPool {
         });
     }
 
-    static void maxBackward(Geometry g, long x, long gradOut, long dx) {
+    static void maxBackward(PoolGeometry g, long x, long gradOut, long dx) {
         if (isPlain2x2(g.spec())) {
             max2x2(g, x, gradOut, dx);
             return;
         }
         int hw = g.h() * g.w();
         int ohw = g.oh() * g.ow();
-        CpuPar.forRange(g.planes(), g.minPlanes(), 1, (p0, p1) -> {
+        CpuPar.forRange(g.planes(), minPlanes(g), 1, (p0, p1) -> {
             Mem.zero(dx + 4L * p0 * hw, (long) (p1 - p0) * hw);
             for (int p = p0; p < p1; p++) {
                 long plane = x + 4L * p * hw;
@@ -104,13 +98,13 @@ final class CpuPool {
      * compare-and-branch version mispredicted its way to 15 ns a window. Windows holding an infinity
      * or NaN take the exact scan of {@link #argMax} instead.
      */
-    private static void max2x2(Geometry g, long x, long gradOut, long out) {
+    private static void max2x2(PoolGeometry g, long x, long gradOut, long out) {
         int h = g.h();
         int w = g.w();
         int oh = g.oh();
         int ow = g.ow();
         boolean backward = gradOut != 0L;
-        CpuPar.forRange(g.planes(), g.minPlanes(), 1, (p0, p1) -> {
+        CpuPar.forRange(g.planes(), minPlanes(g), 1, (p0, p1) -> {
             if (backward && (h % 2 != 0 || w % 2 != 0)) Mem.zero(out + 4L * p0 * h * w, (long) (p1 - p0) * h * w);
             for (int p = p0; p < p1; p++) {
                 long plane = x + 4L * p * h * w;
@@ -163,16 +157,16 @@ final class CpuPool {
     }
 
     /** Number of input positions (not padding) inside the window at (oy, ox). */
-    private static int count(Geometry g, int oy, int ox) {
+    private static int count(PoolGeometry g, int oy, int ox) {
         int rows = Math.min(g.y0(oy) + g.spec().kernelH(), g.h()) - Math.max(g.y0(oy), 0);
         int cols = Math.min(g.x0(ox) + g.spec().kernelW(), g.w()) - Math.max(g.x0(ox), 0);
         return Math.max(rows, 0) * Math.max(cols, 0);
     }
 
-    static void avgForward(Geometry g, long x, long out) {
+    static void avgForward(PoolGeometry g, long x, long out) {
         int hw = g.h() * g.w();
         int ohw = g.oh() * g.ow();
-        CpuPar.forRange(g.planes(), g.minPlanes(), 1, (p0, p1) -> {
+        CpuPar.forRange(g.planes(), minPlanes(g), 1, (p0, p1) -> {
             for (int p = p0; p < p1; p++) {
                 long plane = x + 4L * p * hw;
                 long o = (long) p * ohw;
@@ -194,10 +188,10 @@ final class CpuPool {
         });
     }
 
-    static void avgBackward(Geometry g, long gradOut, long dx) {
+    static void avgBackward(PoolGeometry g, long gradOut, long dx) {
         int hw = g.h() * g.w();
         int ohw = g.oh() * g.ow();
-        CpuPar.forRange(g.planes(), g.minPlanes(), 1, (p0, p1) -> {
+        CpuPar.forRange(g.planes(), minPlanes(g), 1, (p0, p1) -> {
             Mem.zero(dx + 4L * p0 * hw, (long) (p1 - p0) * hw);
             for (int p = p0; p < p1; p++) {
                 long dplane = dx + 4L * p * hw;

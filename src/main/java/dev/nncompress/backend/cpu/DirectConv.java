@@ -1,5 +1,6 @@
 package dev.nncompress.backend.cpu;
 
+import dev.nncompress.backend.ConvGeometry;
 /**
  * Stride-1 convolution for few input channels (first layers, small students), as vectorisable Java
  * loops: each input plane is zero-padded into a heap array of width Wp = W + 2pW, so a kernel tap
@@ -16,16 +17,16 @@ final class DirectConv {
     private DirectConv() {}
 
     /** Worth using: stride 1 and a small reduction per output (measured crossover, CpuBackendBench). */
-    static boolean suits(CpuConv.Geometry g) {
+    static boolean suits(ConvGeometry g) {
         return g.spec().strideH() == 1 && g.spec().strideW() == 1 && g.ckk() <= 27;
     }
 
-    private static int wp(CpuConv.Geometry g) { return g.w() + 2 * g.spec().padW(); }
+    private static int wp(ConvGeometry g) { return g.w() + 2 * g.spec().padW(); }
 
-    private static int hp(CpuConv.Geometry g) { return g.h() + 2 * g.spec().padH(); }
+    private static int hp(ConvGeometry g) { return g.h() + 2 * g.spec().padH(); }
 
     /** Padded planes of image b: [C][Hp*Wp] plus kW slack floats read by the discarded columns. */
-    private static float[] padded(CpuConv.Geometry g, long x, int b, float[] buf, float[] image) {
+    private static float[] padded(ConvGeometry g, long x, int b, float[] buf, float[] image) {
         int wp = wp(g);
         int plane = hp(g) * wp;
         int need = g.c() * plane + g.kw();
@@ -41,7 +42,7 @@ final class DirectConv {
         return xp;
     }
 
-    static void forward(CpuConv.Geometry g, long x, long w, long bias, long out) {
+    static void forward(ConvGeometry g, long x, long w, long bias, long out) {
         float[] wt = new float[g.o() * g.ckk()];
         Mem.toArray(w, 0, wt, 0, wt.length);
         float[] bs = new float[g.o()];
@@ -96,7 +97,7 @@ final class DirectConv {
      * dw (and db when not 0) of a stride-1 conv; dx is left to the other routes (a first layer has
      * none). Per thread, per weight: tmp[i] += g[i] * xp[off + i] over its images, reduced at the end.
      */
-    static void weightGrad(CpuConv.Geometry g, long x, long gradOut, long dw, long db) {
+    static void weightGrad(ConvGeometry g, long x, long gradOut, long dw, long db) {
         int wp = wp(g);
         int plane = hp(g) * wp;
         int grid = g.oh() * wp;

@@ -1,5 +1,6 @@
 package dev.nncompress.backend.cpu;
 
+import dev.nncompress.backend.ConvGeometry;
 /**
  * Column packing for the gemm route of {@link CpuConv}: for images [n0, n0+cnt) the block is
  * col[(c, ky, kx), b*P + oy*OW + ox] = x[n0+b, c, oy*sH - pH + ky, ox*sW - pW + kx] (0 in the padding),
@@ -22,7 +23,7 @@ final class Im2col {
      * row segment is the plane shifted by dy*W + dx, so it is one array copy plus zeroing the
      * positions whose column wrapped around (|dx| per row) or whose row fell off the plane.
      */
-    private static boolean sameShape(CpuConv.Geometry g) {
+    private static boolean sameShape(ConvGeometry g) {
         return g.spec().strideH() == 1 && g.spec().strideW() == 1 && g.oh() == g.h() && g.ow() == g.w();
     }
 
@@ -54,11 +55,11 @@ final class Im2col {
     }
 
     /** Each (image, channel) plane is one work item: it reads one input plane and writes kH*kW row segments. */
-    private static int minItems(CpuConv.Geometry g) {
+    private static int minItems(ConvGeometry g) {
         return Math.max(1, CpuPar.MIN_PARALLEL / 2 / Math.max(1, g.kh() * g.kw() * g.p()));
     }
 
-    static void pack(CpuConv.Geometry g, long x, int n0, int cnt, long col) {
+    static void pack(ConvGeometry g, long x, int n0, int cnt, long col) {
         int kk = g.kh() * g.kw();
         int p = g.p();
         int ow = g.ow();
@@ -109,7 +110,7 @@ final class Im2col {
     }
 
     /** dx[n0+b, c, iy, ix] = sum over the (ky, kx, oy, ox) that read it of col[...]; overwrites those images. */
-    static void unpack(CpuConv.Geometry g, long col, int n0, int cnt, long dx) {
+    static void unpack(ConvGeometry g, long col, int n0, int cnt, long dx) {
         int kk = g.kh() * g.kw();
         int p = g.p();
         int ow = g.ow();

@@ -1,5 +1,6 @@
 package dev.nncompress.backend.ref;
 
+import dev.nncompress.backend.ConvGeometry;
 import dev.nncompress.backend.Conv2dSpec;
 
 /**
@@ -8,21 +9,7 @@ import dev.nncompress.backend.Conv2dSpec;
  */
 final class RefConv {
     private RefConv() {}
-
-    /** All sizes of one convolution; input positions are {@code oy*strideH - padH + ky} and likewise for x. */
-    record Geometry(int n, int c, int h, int w, int o, int kh, int kw, int oh, int ow, Conv2dSpec spec) {
-        int inputIndex(int b, int ch, int y, int x) { return ((b * c + ch) * h + y) * w + x; }
-
-        int weightIndex(int oc, int ch, int ky, int kx) { return ((oc * c + ch) * kh + ky) * kw + kx; }
-
-        int outputIndex(int b, int oc, int y, int x) { return ((b * o + oc) * oh + y) * ow + x; }
-
-        int inY(int outY, int ky) { return outY * spec.strideH() - spec.padH() + ky; }
-
-        int inX(int outX, int kx) { return outX * spec.strideW() - spec.padW() + kx; }
-    }
-
-    static float[] forward(Geometry g, float[] x, float[] w, float[] bias) {
+    static float[] forward(ConvGeometry g, float[] x, float[] w, float[] bias) {
         float[] out = new float[g.n() * g.o() * g.oh() * g.ow()];
         for (int b = 0; b < g.n(); b++) {
             for (int oc = 0; oc < g.o(); oc++) {
@@ -49,7 +36,7 @@ final class RefConv {
     }
 
     /** Returns {dx or null, dw, db or null}. */
-    static float[][] backward(Geometry g, float[] x, float[] w, float[] gradOut, boolean withBias, boolean needInputGrad) {
+    static float[][] backward(ConvGeometry g, float[] x, float[] w, float[] gradOut, boolean withBias, boolean needInputGrad) {
         double[] dx = needInputGrad ? new double[x.length] : null;
         double[] dw = new double[w.length];
         double[] db = withBias ? new double[g.o()] : null;

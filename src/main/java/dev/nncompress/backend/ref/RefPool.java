@@ -1,5 +1,6 @@
 package dev.nncompress.backend.ref;
 
+import dev.nncompress.backend.PoolGeometry;
 import dev.nncompress.backend.Pool2dSpec;
 
 /**
@@ -8,19 +9,11 @@ import dev.nncompress.backend.Pool2dSpec;
  */
 final class RefPool {
     private RefPool() {}
-
-    /** {@code planes} = N*C independent H x W planes pooled to oh x ow. */
-    record Geometry(int planes, int h, int w, int oh, int ow, Pool2dSpec spec) {
-        int y0(int oy) { return oy * spec.strideH() - spec.padH(); }
-
-        int x0(int ox) { return ox * spec.strideW() - spec.padW(); }
-    }
-
     /**
      * Index inside the plane of the window's maximum: the first one in scan order on ties; a NaN
      * wins (and propagates) as in PyTorch. -1 if the window holds no input position.
      */
-    private static int argMax(Geometry g, float[] x, int planeBase, int oy, int ox) {
+    private static int argMax(PoolGeometry g, float[] x, int planeBase, int oy, int ox) {
         int best = -1;
         float bestValue = 0f;
         for (int ky = 0; ky < g.spec().kernelH(); ky++) {
@@ -40,7 +33,7 @@ final class RefPool {
         return best;
     }
 
-    static float[] maxForward(Geometry g, float[] x) {
+    static float[] maxForward(PoolGeometry g, float[] x) {
         float[] out = new float[g.planes() * g.oh() * g.ow()];
         int o = 0;
         for (int p = 0; p < g.planes(); p++) {
@@ -55,7 +48,7 @@ final class RefPool {
         return out;
     }
 
-    static float[] maxBackward(Geometry g, float[] x, float[] gradOut) {
+    static float[] maxBackward(PoolGeometry g, float[] x, float[] gradOut) {
         double[] dx = new double[x.length];
         int o = 0;
         for (int p = 0; p < g.planes(); p++) {
@@ -72,13 +65,13 @@ final class RefPool {
     }
 
     /** Number of input positions (not padding) inside the window at (oy, ox). */
-    private static int count(Geometry g, int oy, int ox) {
+    private static int count(PoolGeometry g, int oy, int ox) {
         int rows = Math.min(g.y0(oy) + g.spec().kernelH(), g.h()) - Math.max(g.y0(oy), 0);
         int cols = Math.min(g.x0(ox) + g.spec().kernelW(), g.w()) - Math.max(g.x0(ox), 0);
         return Math.max(rows, 0) * Math.max(cols, 0);
     }
 
-    static float[] avgForward(Geometry g, float[] x) {
+    static float[] avgForward(PoolGeometry g, float[] x) {
         float[] out = new float[g.planes() * g.oh() * g.ow()];
         int o = 0;
         for (int p = 0; p < g.planes(); p++) {
@@ -99,7 +92,7 @@ final class RefPool {
         return out;
     }
 
-    static float[] avgBackward(Geometry g, float[] gradOut) {
+    static float[] avgBackward(PoolGeometry g, float[] gradOut) {
         double[] dx = new double[g.planes() * g.h() * g.w()];
         int o = 0;
         for (int p = 0; p < g.planes(); p++) {

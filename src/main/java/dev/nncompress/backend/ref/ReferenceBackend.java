@@ -1,5 +1,7 @@
 package dev.nncompress.backend.ref;
 
+import dev.nncompress.backend.PoolGeometry;
+import dev.nncompress.backend.ConvGeometry;
 import dev.nncompress.backend.ArgChecks;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.BatchNormGrads;
@@ -107,7 +109,7 @@ public final class ReferenceBackend implements Backend {
         float[] xd = data("conv2d", "input", x);
         float[] wd = data("conv2d", "weight", w);
         float[] bd = bias == null ? null : data("conv2d", "bias", bias);
-        RefConv.Geometry g = convGeometry("conv2d", x, w, spec);
+        ConvGeometry g = ArgChecks.conv("conv2d", x, w, spec);
         if (bias != null && (bias.shape().rank() != 1 || bias.shape().dim(0) != g.o())) {
             throw new IllegalArgumentException("conv2d: bias " + bias.shape() + " does not match weight " + w.shape()
                     + ", expected [" + g.o() + "]");
@@ -121,7 +123,7 @@ public final class ReferenceBackend implements Backend {
         float[] xd = data(op, "input", x);
         float[] wd = data(op, "weight", w);
         float[] gd = data(op, "gradOut", gradOut);
-        RefConv.Geometry g = convGeometry(op, x, w, spec);
+        ConvGeometry g = ArgChecks.conv(op, x, w, spec);
         ArgChecks.expectShape(op, "gradOut", gradOut, Shape.of(g.n(), g.o(), g.oh(), g.ow()));
         float[][] r = RefConv.backward(g, xd, wd, gd, withBias, needInputGrad);
         return new Conv2dGrads(r[0] == null ? null : new HeapTensor(this, r[0], x.shape()),
@@ -131,29 +133,29 @@ public final class ReferenceBackend implements Backend {
 
     @Override public Tensor maxPool2d(Tensor x, Pool2dSpec spec) {
         float[] xd = data("maxPool2d", "input", x);
-        RefPool.Geometry g = poolGeometry("maxPool2d", x.shape(), spec);
-        return new HeapTensor(this, RefPool.maxForward(g, xd), pooledShape(x.shape(), g));
+        PoolGeometry g = ArgChecks.pool("maxPool2d", x.shape(), spec);
+        return new HeapTensor(this, RefPool.maxForward(g, xd), g.outputShape(x.shape()));
     }
 
     @Override public Tensor maxPool2dBackward(Tensor x, Tensor gradOut, Pool2dSpec spec) {
         float[] xd = data("maxPool2dBackward", "input", x);
         float[] gd = data("maxPool2dBackward", "gradOut", gradOut);
-        RefPool.Geometry g = poolGeometry("maxPool2dBackward", x.shape(), spec);
-        ArgChecks.expectShape("maxPool2dBackward", "gradOut", gradOut, pooledShape(x.shape(), g));
+        PoolGeometry g = ArgChecks.pool("maxPool2dBackward", x.shape(), spec);
+        ArgChecks.expectShape("maxPool2dBackward", "gradOut", gradOut, g.outputShape(x.shape()));
         return new HeapTensor(this, RefPool.maxBackward(g, xd, gd), x.shape());
     }
 
     @Override public Tensor avgPool2d(Tensor x, Pool2dSpec spec) {
         float[] xd = data("avgPool2d", "input", x);
-        RefPool.Geometry g = poolGeometry("avgPool2d", x.shape(), spec);
-        return new HeapTensor(this, RefPool.avgForward(g, xd), pooledShape(x.shape(), g));
+        PoolGeometry g = ArgChecks.pool("avgPool2d", x.shape(), spec);
+        return new HeapTensor(this, RefPool.avgForward(g, xd), g.outputShape(x.shape()));
     }
 
     @Override public Tensor avgPool2dBackward(Shape inputShape, Tensor gradOut, Pool2dSpec spec) {
         float[] gd = data("avgPool2dBackward", "gradOut", gradOut);
         if (inputShape == null) throw new IllegalArgumentException("avgPool2dBackward: inputShape is null");
-        RefPool.Geometry g = poolGeometry("avgPool2dBackward", inputShape, spec);
-        ArgChecks.expectShape("avgPool2dBackward", "gradOut", gradOut, pooledShape(inputShape, g));
+        PoolGeometry g = ArgChecks.pool("avgPool2dBackward", inputShape, spec);
+        ArgChecks.expectShape("avgPool2dBackward", "gradOut", gradOut, g.outputShape(inputShape));
         return new HeapTensor(this, RefPool.avgBackward(g, gd), inputShape);
     }
 
@@ -289,22 +291,6 @@ public final class ReferenceBackend implements Backend {
                     + t.getClass().getSimpleName() + "), not to the reference backend; copy it with fromFloats(t.toFloatArray(), t.shape())");
         }
         return h.data();
-    }
-
-    private static RefConv.Geometry convGeometry(String op, Tensor x, Tensor w, Conv2dSpec spec) {
-        int[] out = ArgChecks.convOutput(op, x, w, spec);
-        Shape xs = x.shape();
-        Shape ws = w.shape();
-        return new RefConv.Geometry(xs.dim(0), xs.dim(1), xs.dim(2), xs.dim(3), ws.dim(0), ws.dim(2), ws.dim(3), out[0], out[1], spec);
-    }
-
-    private static RefPool.Geometry poolGeometry(String op, Shape in, Pool2dSpec spec) {
-        int[] out = ArgChecks.poolOutput(op, in, spec);
-        return new RefPool.Geometry(in.dim(0) * in.dim(1), in.dim(2), in.dim(3), out[0], out[1], spec);
-    }
-
-    private static Shape pooledShape(Shape in, RefPool.Geometry g) {
-        return Shape.of(in.dim(0), in.dim(1), g.oh(), g.ow());
     }
 
     /** [N, C, spatial...] viewed as [N, C, S]; rank 2 ([N, C], BatchNorm1d) has S = 1. */

@@ -1,5 +1,6 @@
 package dev.nncompress.backend.cpu;
 
+import dev.nncompress.backend.ConvGeometry;
 import dev.nncompress.backend.Conv2dGrads;
 import dev.nncompress.backend.Conv2dSpec;
 import dev.nncompress.backend.Pool2dSpec;
@@ -68,7 +69,7 @@ public final class CpuBackendBench {
         Tensor gy = rand(rnd, n, o, hw, hw);
         double flops = 2.0 * n * o * c * 9 * hw * hw;
         StringBuilder line = new StringBuilder(String.format("%-28s", label + " N=" + n + " " + c + "->" + o + " " + hw + "x" + hw));
-        CpuConv.Geometry geometry = new CpuConv.Geometry(n, c, hw, hw, o, 3, 3, hw, hw, spec);
+        ConvGeometry geometry = new ConvGeometry(n, c, hw, hw, o, 3, 3, hw, hw, spec);
         CpuConv.Route auto = CpuConv.route(geometry, false, false);
         for (CpuConv.Route route : CpuConv.Route.values()) {
             if (route == CpuConv.Route.DIRECT && !DirectConv.suits(geometry)) continue;
