@@ -1,0 +1,94 @@
+package dev.nncompress.backend.cuda;
+
+import jcuda.Pointer;
+import jcuda.Sizeof;
+import jcuda.driver.CUdeviceptr;
+
+import static jcuda.driver.JCudaDriver.cuMemAlloc;
+import static jcuda.driver.JCudaDriver.cuMemFree;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
+import static jcuda.driver.JCudaDriver.cuMemsetD8;
+
+/**
+ * A block of device memory from {@code cuMemAlloc}, with synchronous copies from and to Java arrays.
+ * The copies run on the legacy default stream, which waits for the driver's (blocking) stream, so a
+ * read after a launch sees the kernel's result. Close it to free the memory (idempotent).
+ */
+public final class DeviceBuffer implements AutoCloseable {
+    private final CUdeviceptr pointer = new CUdeviceptr();
+    private final long bytes;
+    private boolean freed;
+
+    private DeviceBuffer(long bytes) {
+        if (bytes < 0) throw new IllegalArgumentException("negative size " + bytes);
+        this.bytes = bytes;
+        CudaDriver.get(); // context current on this thread, or a clear BackendUnavailableException
+        cuMemAlloc(pointer, Math.max(bytes, 1)); // a zero-size allocation is an error in CUDA
+    }
+
+    /** Uninitialised memory of {@code bytes}. */
+    public static DeviceBuffer allocate(long bytes) { return new DeviceBuffer(bytes); }
+
+    /** Zero-filled memory of {@code bytes}. */
+    public static DeviceBuffer zeros(long bytes) {
+        DeviceBuffer b = new DeviceBuffer(bytes);
+        cuMemsetD8(b.pointer, (byte) 0, Math.max(bytes, 1));
+        return b;
+    }
+
+    public static DeviceBuffer of(float[] data) { return upload(Pointer.to(data), (long) data.length * Sizeof.FLOAT); }
+
+    public static DeviceBuffer of(int[] data) { return upload(Pointer.to(data), (long) data.length * Sizeof.INT); }
+
+    public static DeviceBuffer of(byte[] data) { return upload(Pointer.to(data), data.length); }
+
+    private static DeviceBuffer upload(Pointer host, long bytes) {
+        DeviceBuffer b = new DeviceBuffer(bytes);
+        if (bytes > 0) cuMemcpyHtoD(b.pointer, host, bytes);
+        return b;
+    }
+
+    public float[] toFloats() {
+        float[] out = new float[(int) (bytes / Sizeof.FLOAT)];
+        download(Pointer.to(out), (long) out.length * Sizeof.FLOAT);
+        return out;
+    }
+
+    public int[] toInts() {
+        int[] out = new int[(int) (bytes / Sizeof.INT)];
+        download(Pointer.to(out), (long) out.length * Sizeof.INT);
+        return out;
+    }
+
+    public byte[] toBytes() {
+        byte[] out = new byte[Math.toIntExact(bytes)];
+        download(Pointer.to(out), out.length);
+        return out;
+    }
+
+    private void download(Pointer host, long n) {
+        checkOpen();
+        CudaDriver.get();
+        if (n > 0) cuMemcpyDtoH(host, pointer, n);
+    }
+
+    /** The device address, for kernel arguments. */
+    public CUdeviceptr pointer() {
+        checkOpen();
+        return pointer;
+    }
+
+    public long bytes() { return bytes; }
+
+    private void checkOpen() {
+        if (freed) throw new IllegalStateException("device buffer of " + bytes + " bytes used after close");
+    }
+
+    @Override public void close() {
+        if (freed) return;
+        freed = true;
+        CudaDriver.get();
+        cuMemFree(pointer);
+    }
+}

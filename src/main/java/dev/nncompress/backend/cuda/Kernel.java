@@ -1,0 +1,72 @@
+package dev.nncompress.backend.cuda;
+
+import jcuda.Pointer;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUfunction;
+import jcuda.driver.CUfunction_attribute;
+
+import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
+import static jcuda.driver.JCudaDriver.cuLaunchKernel;
+
+/**
+ * One {@code extern "C"} kernel of our fatbin, launched on the driver's stream. Arguments are passed
+ * in the kernel's parameter order as Java values whose types must match the C signature exactly:
+ * {@link DeviceBuffer} or {@link CUdeviceptr} for a pointer, Integer for int, Long for long long,
+ * Float for float. (A wrong type is caught here; a wrong order or count is not, which is why each
+ * kernel family has one Java class that owns its launches and a test against its CPU twin.)
+ */
+public final class Kernel {
+    private final String name;
+    private final CUfunction function;
+    private final CudaDriver driver;
+    private int dynamicSharedLimit = 48 * 1024;
+
+    Kernel(String name, CUfunction function, CudaDriver driver) {
+        this.name = name;
+        this.function = function;
+        this.driver = driver;
+    }
+
+    public String name() { return name; }
+
+    /** Launches asynchronously on the driver's stream; {@code grid}/{@code block} are x, y, z sizes. */
+    public void launch(Dim3 grid, Dim3 block, int sharedBytes, Object... args) {
+        if (sharedBytes > dynamicSharedLimit) {
+            // opting in above 48 KiB of dynamic shared memory is per kernel, once
+            cuFuncSetAttribute(function, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, sharedBytes);
+            dynamicSharedLimit = sharedBytes;
+        }
+        Pointer[] params = new Pointer[args.length];
+        for (int i = 0; i < args.length; i++) params[i] = parameter(args[i], i);
+        driver.makeCurrent();
+        cuLaunchKernel(function, grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(), sharedBytes,
+                driver.stream(), Pointer.to(params), null);
+    }
+
+    /** A 1-D launch covering {@code n} elements with {@code block} threads each (grid-stride kernels cap the grid). */
+    public void launch1d(long n, int block, Object... args) {
+        long blocks = Math.max(1, Math.min((n + block - 1) / block, 65_535L * 8));
+        launch(new Dim3((int) blocks, 1, 1), new Dim3(block, 1, 1), 0, args);
+    }
+
+    private Pointer parameter(Object arg, int index) {
+        if (arg instanceof DeviceBuffer b) return Pointer.to(b.pointer());
+        if (arg instanceof CUdeviceptr p) return Pointer.to(p);
+        if (arg instanceof Integer v) return Pointer.to(new int[] {v});
+        if (arg instanceof Long v) return Pointer.to(new long[] {v});
+        if (arg instanceof Float v) return Pointer.to(new float[] {v});
+        throw new IllegalArgumentException(name + ": argument " + index + " has unsupported type "
+                + (arg == null ? "null" : arg.getClass().getSimpleName()));
+    }
+
+    /** Grid or block extent. */
+    public record Dim3(int x, int y, int z) {
+        public Dim3 {
+            if (x < 1 || y < 1 || z < 1) throw new IllegalArgumentException("launch extents must be >= 1, got " + x + "x" + y + "x" + z);
+        }
+
+        public static Dim3 of(int x) { return new Dim3(x, 1, 1); }
+
+        public static Dim3 of(int x, int y) { return new Dim3(x, y, 1); }
+    }
+}
