@@ -50,3 +50,14 @@ extern "C" __global__ void nnc_fake_quantize_s8(const float* __restrict__ x, flo
         y[i] = (float) (q - zero_point[c]) * scale[c];
     }
 }
+
+// Straight-through estimator backward of nnc_fake_quantize_s8: the gradient passes where the forward
+// did not clamp and is 0 elsewhere. A select, not grad * mask, so that a NaN gradient stays visible
+// inside the range and never leaks out of it (0 * NaN would be NaN).
+extern "C" __global__ void nnc_fake_quantize_s8_backward(const float* __restrict__ grad_out,
+                                                         const uint8_t* __restrict__ in_range,
+                                                         float* __restrict__ grad_in, long long n) {
+    for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < n; i += (long long) gridDim.x * blockDim.x) {
+        grad_in[i] = in_range[i] ? grad_out[i] : 0.f;
+    }
+}

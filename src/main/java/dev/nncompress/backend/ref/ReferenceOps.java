@@ -50,6 +50,19 @@ public final class ReferenceOps {
         return y;
     }
 
+    /**
+     * Twin of {@code nnc_fake_quantize_s8_backward}: the straight-through gradient, {@code gradOut} where
+     * {@code inRange} is 1 and +0 where the forward clamped (a select, so NaN never leaks out of range).
+     */
+    public static float[] fakeQuantizeS8Backward(float[] gradOut, byte[] inRange) {
+        if (inRange.length != gradOut.length) {
+            throw new IllegalArgumentException("inRange has " + inRange.length + " entries for " + gradOut.length + " gradients");
+        }
+        float[] g = new float[gradOut.length];
+        for (int i = 0; i < g.length; i++) g[i] = inRange[i] != 0 ? gradOut[i] : 0f;
+        return g;
+    }
+
     /** rint in float of the float quotient, plus the zero point in float: the kernel's arithmetic step by step. */
     private static float unclamped(float x, float scale, int zeroPoint) {
         return (float) Math.rint(x / scale) + (float) zeroPoint;

@@ -9,7 +9,7 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
-/** cuda-kernels/quantize.cu against its CPU twins in ReferenceOps: bit for bit, on odd shapes. */
+/** cuda-kernels/quantize.cu (quantise, dequantise, fake-quantise and its STE backward) against the CPU twins in ReferenceOps: bit for bit, on odd shapes. */
 @Tag("gpu")
 class QuantizeKernelsGpuTest {
     @ParameterizedTest(name = "channels={0} inner={1} outer={2}")
@@ -43,6 +43,13 @@ class QuantizeKernelsGpuTest {
             float[] expected = ReferenceOps.fakeQuantizeS8(x, mask, scale, zp, channels, inner);
             assertArrayEquals(expected, dy.toFloats());
             assertArrayEquals(mask, dmask.toBytes());
+
+            float[] gradOut = new float[n];
+            for (int i = 0; i < n; i++) gradOut[i] = (float) rnd.nextGaussian();
+            try (DeviceBuffer dg = DeviceBuffer.of(gradOut); DeviceBuffer dgi = DeviceBuffer.allocate(4L * n)) {
+                d.kernel("nnc_fake_quantize_s8_backward").launch1d(n, 256, dg, dmask, dgi, (long) n);
+                assertArrayEquals(ReferenceOps.fakeQuantizeS8Backward(gradOut, mask), dgi.toFloats());
+            }
         }
     }
 }

@@ -49,6 +49,34 @@ class QuantTwinTest {
     }
 
     @Test
+    void straightThroughGradientIsTheDerivativeOfTheClipFunction() {
+        // STE: d fakeQuant(x)/dx := d clip(x, lo, hi)/dx with lo = (-128 - zp) s and hi = (127 - zp) s,
+        // checked by central differences of clip away from its two kinks.
+        float s = 0.1f;
+        int zp = 3;
+        double lo = (-128 - zp) * s;
+        double hi = (127 - zp) * s;
+        SplittableRandom rng = new SplittableRandom(5);
+        float[] x = new float[400];
+        float[] gradOut = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            do { x[i] = (float) (rng.nextDouble(-30, 30)); } while (Math.abs(x[i] - lo) < 0.2 || Math.abs(x[i] - hi) < 0.2);
+            gradOut[i] = (float) rng.nextGaussian();
+        }
+        byte[] mask = new byte[x.length];
+        ReferenceOps.fakeQuantizeS8(x, mask, new float[] {s}, new int[] {zp}, 1, 1);
+        float[] g = ReferenceOps.fakeQuantizeS8Backward(gradOut, mask);
+        double h = 1e-3;
+        for (int i = 0; i < x.length; i++) {
+            double fd = (Math.min(hi, Math.max(lo, x[i] + h)) - Math.min(hi, Math.max(lo, x[i] - h))) / (2 * h);
+            assertEquals(gradOut[i] * fd, g[i], 1e-6, "x=" + x[i]);
+        }
+        float[] nanGrad = ReferenceOps.fakeQuantizeS8Backward(new float[] {Float.NaN, Float.NaN}, new byte[] {1, 0});
+        assertTrue(Float.isNaN(nanGrad[0]), "NaN stays visible inside the range");
+        assertEquals(0f, nanGrad[1], "and does not leak out of it");
+    }
+
+    @Test
     void perChannelUsesEachChannelsScale() {
         // two output channels of an OIHW weight with inner = I*kH*kW = 2
         float[] x = {1f, -1f, 1f, -1f};
