@@ -81,7 +81,7 @@ check_harnesses() {
     rc=$?
     case $rc in
       0) note "$name" passed "" ;;
-      2) note "$name" "no GPU" "$(grep -m 1 'no CUDA device' "$work/step.log")" ;;
+      2) note "$name" "no GPU" "$(grep -m 1 . "$work/step.log")" ;;
       124) note "$name" FAILED "timed out after 300 s" ;;
       *) note "$name" FAILED "exit code $rc" ;;
     esac

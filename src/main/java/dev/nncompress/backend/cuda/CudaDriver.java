@@ -123,13 +123,17 @@ public final class CudaDriver {
         }
     }
 
-    /** One line for a native failure: a missing libcuda names the driver, anything else its message. */
+    /**
+     * One line for a native failure: a missing libcuda names the driver, anything else its message.
+     * The cause chain is searched because only the first use of JCudaDriver fails with the
+     * UnsatisfiedLinkError; later ones (info --devices probes twice) get "NoClassDefFoundError: Could
+     * not initialize class", whose cause carries the original message.
+     */
     static String describe(Throwable t) {
-        String msg = String.valueOf(t.getMessage());
-        if (t instanceof UnsatisfiedLinkError && msg.contains("libcuda")) {
-            return "no NVIDIA driver: libcuda.so.1 not found";
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (String.valueOf(c.getMessage()).contains("libcuda")) return "no NVIDIA driver: libcuda.so.1 not found";
         }
-        return t.getClass().getSimpleName() + ": " + msg.lines().findFirst().orElse("");
+        return t.getClass().getSimpleName() + ": " + String.valueOf(t.getMessage()).lines().findFirst().orElse("");
     }
 
     /** Makes the primary context current on this thread (cheap; contexts are per thread). */
