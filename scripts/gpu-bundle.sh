@@ -65,7 +65,8 @@ if [ "$(cat "$jre_cache/.modules" 2>/dev/null || true)" != "$modules" ]; then
   find "$jre_cache/lib" -name '*.so' -exec strip --strip-unneeded {} +
   echo "$modules" > "$jre_cache/.modules"
 fi
-cp -a "$jre_cache" "$bundle/jre"
+# -L: the device tool does not carry symbolic links (jlink links the legal notices to java.base's)
+cp -rL "$jre_cache" "$bundle/jre"
 
 # --- the jars -------------------------------------------------------------------------------------
 cp "$main_jar" "$bundle/lib/nncompress.jar"
@@ -134,6 +135,10 @@ cp scripts/gpu-check.sh "$bundle/"
   (cd "$bundle" && find lib harness gpu -type f | sort)
 } > "$bundle/BUNDLE.txt"
 rm -rf "$work"
+
+# The device tool leaves out links and names with odd characters: what it would drop must not be here.
+odd=$(find "$bundle" -type l -o -name '*[!A-Za-z0-9._+-]*' | head -n 5)
+[ -z "$odd" ] || die "the device tool would not carry these: $odd"
 
 size_kib=$(du -sk "$bundle" | cut -f1)
 size_mib=$(awk -v k="$size_kib" 'BEGIN {printf "%.1f", k / 1024}')

@@ -21,7 +21,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 results=$work/results.txt     # "source<TAB>RESULT line"
 outcomes=$work/outcomes.txt   # "step<TAB>passed|FAILED|skipped|no GPU<TAB>detail"
+speedups=$work/speedups.txt   # "source<TAB>any output line with speedup_vs_dense="
 : > "$results"
+: > "$speedups"
 : > "$outcomes"
 
 note() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$outcomes"; }
@@ -35,6 +37,7 @@ run_capturing() {
   rc=$?
   cat "$log"
   grep -E '^RESULT ' "$log" | sed "s/^/$source\t/" >> "$results"
+  grep -F 'speedup_vs_dense=' "$log" | sed "s/^/$source\t/" >> "$speedups"
   return $rc
 }
 
@@ -186,15 +189,17 @@ results_markdown() {
     }
     END {
       for (s in shapes) if ((s in torch) && (s in best))
-        printf "- int8 GEMM %s: %s %.1f TOPS = %.2f x torch._int_mm (%.1f TOPS)\n", s, bestName[s], best[s] / 1e12, best[s] / torch[s], torch[s] / 1e12
-    }' "$results" | sort -t x -k1,1n
+        printf "%d\t- int8 GEMM %s: %s %.1f TOPS = %.2f x torch._int_mm (%.1f TOPS)\n", s + 0, s, bestName[s], best[s] / 1e12, best[s] / torch[s], torch[s] / 1e12
+    }' "$results" | sort -n | cut -f2-
   # sparse conv speedups, as the harnesses print them
-  grep -h 'speedup_vs_dense=' "$results" | cut -f2- | sed 's/^/- /'
+  awk -F'\t' '{sub(/^RESULT /, "", $2); printf "- %s: %s\n", $1, $2}' "$speedups"
 }
 
 main() {
   echo "gpu-check $(date -u +%Y-%m-%dT%H:%M:%SZ) from $bundle"
   [ -f "$bundle/BUNDLE.txt" ] && head -n 2 "$bundle/BUNDLE.txt"
+  # in case the copy to the GPU machine dropped the execute bits
+  chmod -f u+x "$bundle"/jre/bin/* "$bundle"/jre/lib/jspawnhelper "$bundle"/harness/* "$bundle"/gpu/* 2>/dev/null
   [ -x "$bundle/jre/bin/java" ] || { echo "gpu-check: no bundle at $bundle (run scripts/gpu-bundle.sh on the build machine)"; return 1; }
   check_gpu_info
   check_harnesses
