@@ -50,9 +50,11 @@ try:
     import nvidia
 except ImportError:
     raise SystemExit(0)
+# nvidia/<package>/lib (cuDNN, CUDA 12 wheels) and nvidia/<cuXX>/lib or one level deeper (CUDA 13 wheels)
 for p in nvidia.__path__:
-    for d in sorted(glob.glob(os.path.join(p, "*", "lib"))):
-        print(d)
+    for d in sorted(glob.glob(os.path.join(p, "*", "lib")) + glob.glob(os.path.join(p, "*", "*", "lib"))):
+        if any(f.startswith("lib") and ".so" in f for f in os.listdir(d)):
+            print(d)
 EOF
 }
 

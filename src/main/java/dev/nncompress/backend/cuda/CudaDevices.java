@@ -1,7 +1,6 @@
 package dev.nncompress.backend.cuda;
 
 import jcuda.driver.CUdevice;
-import jcuda.driver.JCudaDriver;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -30,9 +29,10 @@ public final class CudaDevices {
 
     /** Asks the driver; never throws (a missing libcuda or a driver error becomes the reason). */
     public static Listing list() {
+        String noDriver = DriverLibrary.loadFailure();
+        if (noDriver != null) return new Listing(null, List.of(), noDriver);
         String driver = null;
         try {
-            JCudaDriver.setExceptionsEnabled(true);
             cuInit(0);
             driver = CudaDriver.driverVersion();
             int[] count = new int[1];

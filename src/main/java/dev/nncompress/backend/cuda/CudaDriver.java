@@ -7,7 +7,6 @@ import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUstream;
-import jcuda.driver.JCudaDriver;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -87,7 +86,8 @@ public final class CudaDriver {
 
     private static CudaDriver open() throws IOException {
         byte[] fatbin = readFatbin();
-        JCudaDriver.setExceptionsEnabled(true);
+        String noDriver = DriverLibrary.loadFailure();
+        if (noDriver != null) throw new BackendUnavailableException(noDriver);
         cuInit(0);
         int[] count = new int[1];
         cuDeviceGetCount(count);
@@ -125,9 +125,7 @@ public final class CudaDriver {
 
     /**
      * One line for a native failure: a missing libcuda names the driver, anything else its message.
-     * The cause chain is searched because only the first use of JCudaDriver fails with the
-     * UnsatisfiedLinkError; later ones (info --devices probes twice) get "NoClassDefFoundError: Could
-     * not initialize class", whose cause carries the original message.
+     * The cause chain is searched too, as a wrapped UnsatisfiedLinkError says the same.
      */
     static String describe(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
