@@ -49,9 +49,12 @@ harnesses=(target/cuda-harness/*)
 consoles=(target/gpu-bundle-deps/junit-platform-console-standalone-*.jar)
 [ ${#consoles[@]} -eq 1 ] || die "expected one JUnit console jar in target/gpu-bundle-deps/, found ${#consoles[@]}"
 
-bundle=target/gpu-bundle
+# Assembled in a staging folder and moved into place only when complete, so that a failed run leaves
+# no bundle at all rather than a partial one that could be carried to a GPU machine.
+final=target/gpu-bundle
+bundle=target/gpu-bundle-staging
 work=target/gpu-bundle-work
-rm -rf "$bundle" "$work"
+rm -rf "$final" "$bundle" "$work"
 mkdir -p "$bundle"/{lib,harness,gpu} "$work"
 
 # --- the runtime: jlink'd once per module set, kept across runs in target/gpu-bundle-jre ----------
@@ -131,7 +134,7 @@ cp scripts/gpu-check.sh "$bundle/"
   echo "nncompress GPU bundle, built $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(hostname)"
   echo "git $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
   echo "jre modules: $modules"
-  echo "gpu test classes: ${#wanted[@]}"
+  echo "classes in the GPU test jar: ${#wanted[@]}"
   (cd "$bundle" && find lib harness gpu -type f | sort)
 } > "$bundle/BUNDLE.txt"
 rm -rf "$work"
@@ -142,6 +145,8 @@ odd=$(find "$bundle" -type l -o -name '*[!A-Za-z0-9._+-]*' | head -n 5)
 
 size_kib=$(du -sk "$bundle" | cut -f1)
 size_mib=$(awk -v k="$size_kib" 'BEGIN {printf "%.1f", k / 1024}')
-echo "gpu-bundle: $bundle is $size_mib MiB (jre $(du -sh "$bundle/jre" | cut -f1), lib $(du -sh "$bundle/lib" | cut -f1), harness $(du -sh "$bundle/harness" | cut -f1); ${#harnesses[@]} harnesses, ${#wanted[@]} GPU test classes)"
-[ "$size_kib" -lt $((limit_mib * 1024)) ] || die "$bundle is $size_mib MiB, at or over the $limit_mib MiB limit (the device tool carries 64 MiB)"
+[ "$size_kib" -lt $((limit_mib * 1024)) ] || die "the bundle is $size_mib MiB, at or over the $limit_mib MiB limit (the device tool carries 64 MiB)"
+mv "$bundle" "$final"
+bundle=$final
+echo "gpu-bundle: $bundle is $size_mib MiB (jre $(du -sh "$bundle/jre" | cut -f1), lib $(du -sh "$bundle/lib" | cut -f1), harness $(du -sh "$bundle/harness" | cut -f1); ${#harnesses[@]} harnesses, ${#wanted[@]} classes in the GPU test jar)"
 echo "gpu-bundle: on the GPU machine (device tool, carry target/gpu-bundle) run: target/gpu-bundle/gpu-check.sh"

@@ -11,7 +11,7 @@
 # torch._int_mm, and the sparse conv speedup lines.
 # Exit code: 0 when everything ran and passed, 1 on any failure, 2 when there is no usable GPU.
 # With $OUT set (the device tool brings back what is written there): $OUT/gpu-check.log, the whole
-# output, and $OUT/gpu-results.md, the table.
+# output, $OUT/gpu-results.md, the table, and $OUT/junit/, the JUnit XML reports.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 if [ -d "$here/jre" ]; then bundle=$here; else bundle=$(cd "$here/.." && pwd)/target/gpu-bundle; fi
@@ -133,7 +133,7 @@ check_junit() {
   timeout 480 "$bundle/jre/bin/java" "-Djava.io.tmpdir=$bundle/tmp" -jar "$console" execute \
     --disable-banner --disable-ansi-colors --details=tree --fail-if-no-tests \
     --class-path "$(class_path)" --scan-class-path "$bundle/lib/nncompress-gpu-tests.jar" \
-    --include-tag gpu > "$log" 2>&1
+    --include-tag gpu ${OUT:+--reports-dir "$OUT/junit"} > "$log" 2>&1
   rc=$?
   cat "$log"
   found=$(junit_count found "$log"); ok=$(junit_count successful "$log"); failed=$(junit_count failed "$log")
@@ -153,6 +153,7 @@ check_torch() {
   section "torch._int_mm baseline (cuBLASLt)"
   local rc
   if ! command -v python3 >/dev/null 2>&1; then note torch_int_mm skipped "python3 not found"; echo "python3 not found"; return; fi
+  [ -f "$bundle/gpu/int8_mm_torch.py" ] || { note torch_int_mm FAILED "$bundle/gpu/int8_mm_torch.py missing"; return; }
   run_capturing torch timeout 300 python3 "$bundle/gpu/int8_mm_torch.py"
   rc=$?
   case $rc in
