@@ -11,6 +11,7 @@ import dev.nncompress.tensor.Shape;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -25,17 +26,22 @@ import java.util.concurrent.Callable;
 /**
  * {@code nncompress info}: the layers of a model with their parameter counts, sizes and sparsity,
  * plus the provenance stored in a model file. Reads parameters on the heap (reference) backend, so
- * it never loads native libraries and starts fast.
+ * it never loads native libraries and starts fast. {@code --devices} reports the GPU side instead
+ * ({@link DevicesReport}).
  */
 @Command(name = "info", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
-        description = {"Show a model's layers, parameter counts, sizes and sparsity, and its provenance.",
+        description = {"Show a model's layers, parameter counts, sizes and sparsity, and its provenance;",
+                "or, with --devices, the CUDA devices and the vendor libraries (cuBLAS, cuBLASLt, cuDNN) found here.",
                 "Sparsity is the fraction of exact zeros in the weight tensors (<node>.weight; biases and buffers excluded).",
-                "Example: nncompress info student.safetensors --json"})
+                "Examples: nncompress info student.safetensors --json; nncompress info --devices"})
 final class InfoCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "Model file or built-in name (teacher, student, lenet5, resnet8).")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = "Model file or built-in name (teacher, student, lenet5, resnet8).")
     String model;
+
+    @Option(names = "--devices", description = "Instead of a model: the CUDA devices, driver, and which of cuBLAS, cuBLASLt, cuDNN load.")
+    boolean devices;
 
     @Option(names = "--json", description = "Machine-readable JSON on stdout.")
     boolean json;
@@ -52,6 +58,12 @@ final class InfoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        if (devices) {
+            if (model != null) throw new ParameterException(spec.commandLine(), "give either MODEL or --devices, not both");
+            DevicesReport.probe().print(out, json);
+            return Main.EXIT_OK;
+        }
+        if (model == null) throw new ParameterException(spec.commandLine(), "Missing required parameter: 'MODEL' (or --devices)");
         Backend backend = CliSupport.inspectionBackend();
         ModelSource src = ModelSource.load(model, backend, seed);
         Graph graph = src.graph();

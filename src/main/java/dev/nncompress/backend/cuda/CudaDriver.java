@@ -7,7 +7,6 @@ import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUstream;
-import jcuda.driver.JCudaDriver;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -87,7 +86,8 @@ public final class CudaDriver {
 
     private static CudaDriver open() throws IOException {
         byte[] fatbin = readFatbin();
-        JCudaDriver.setExceptionsEnabled(true);
+        String noDriver = DriverLibrary.loadFailure();
+        if (noDriver != null) throw new BackendUnavailableException(noDriver);
         cuInit(0);
         int[] count = new int[1];
         cuDeviceGetCount(count);
@@ -123,13 +123,15 @@ public final class CudaDriver {
         }
     }
 
-    /** One line for a native failure: a missing libcuda names the driver, anything else its message. */
+    /**
+     * One line for a native failure: a missing libcuda names the driver, anything else its message.
+     * The cause chain is searched too, as a wrapped UnsatisfiedLinkError says the same.
+     */
     static String describe(Throwable t) {
-        String msg = String.valueOf(t.getMessage());
-        if (t instanceof UnsatisfiedLinkError && msg.contains("libcuda")) {
-            return "no NVIDIA driver: libcuda.so.1 not found";
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (String.valueOf(c.getMessage()).contains("libcuda")) return "no NVIDIA driver: libcuda.so.1 not found";
         }
-        return t.getClass().getSimpleName() + ": " + msg.lines().findFirst().orElse("");
+        return t.getClass().getSimpleName() + ": " + String.valueOf(t.getMessage()).lines().findFirst().orElse("");
     }
 
     /** Makes the primary context current on this thread (cheap; contexts are per thread). */

@@ -1,0 +1,107 @@
+package dev.nncompress.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.nncompress.backend.cuda.CudaDevices;
+import dev.nncompress.backend.cuda.CudaDriver;
+import dev.nncompress.backend.cuda.VendorLibraries;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code nncompress info --devices}: the CUDA devices the driver reports, whether our kernels load on
+ * the first usable one, and which vendor libraries (cuBLAS, cuBLASLt, cuDNN) load from which file.
+ * Information only: it never fails, a missing driver or library is part of the answer.
+ */
+final class DevicesReport {
+    private final CudaDevices.Listing listing;
+    private final String kernelsReason;
+    private final List<Path> searched;
+    private final List<VendorLibraries.Probe> libraries;
+
+    DevicesReport(CudaDevices.Listing listing, String kernelsReason, List<Path> searched, List<VendorLibraries.Probe> libraries) {
+        this.listing = listing;
+        this.kernelsReason = kernelsReason;
+        this.searched = List.copyOf(searched);
+        this.libraries = List.copyOf(libraries);
+    }
+
+    /** Probes this machine. */
+    static DevicesReport probe() {
+        List<Path> dirs = VendorLibraries.searchPath();
+        return new DevicesReport(CudaDevices.list(), CudaDriver.unavailableReason(), dirs, VendorLibraries.probe(dirs));
+    }
+
+    void print(PrintWriter out, boolean json) {
+        if (json) printJson(out); else printText(out);
+    }
+
+    private void printText(PrintWriter out) {
+        List<CudaDriver.DeviceInfo> devices = listing.devices();
+        if (devices.isEmpty()) {
+            out.println("CUDA: no device: " + listing.unavailableReason());
+        } else {
+            out.printf(Locale.ROOT, "CUDA driver %s: %d device%s%n", listing.driverVersion(), devices.size(), devices.size() == 1 ? "" : "s");
+            for (CudaDriver.DeviceInfo d : devices) {
+                out.printf(Locale.ROOT, "  %d  %s  compute capability %s  %s  %d SMs%n", d.ordinal(), d.name(), d.computeCapability(),
+                        CliSupport.bytes(d.totalMemoryBytes()), d.multiprocessors());
+            }
+        }
+        out.println("nncompress kernels: " + (kernelsReason == null ? "load on " + CudaDriver.get().info().name() : "unavailable: " + kernelsReason));
+        out.println("vendor libraries (searched LD_LIBRARY_PATH, then the system folders):");
+        int w = libraries.stream().mapToInt(l -> l.name().length()).max().orElse(0);
+        for (VendorLibraries.Probe p : libraries) {
+            String what = !p.found() ? "not found"
+                    : p.loaded() ? p.file() + " (loads)"
+                    : p.file() + " (found, does not load: " + p.error() + ")";
+            out.printf(Locale.ROOT, "  %-" + w + "s  %s%n", p.name(), what);
+        }
+    }
+
+    private void printJson(PrintWriter out) {
+        Map<String, Object> root = new LinkedHashMap<>();
+        Map<String, Object> cuda = new LinkedHashMap<>();
+        cuda.put("available", !listing.devices().isEmpty());
+        cuda.put("reason", listing.unavailableReason());
+        cuda.put("driver_version", listing.driverVersion());
+        List<Map<String, Object>> devices = new ArrayList<>();
+        for (CudaDriver.DeviceInfo d : listing.devices()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("ordinal", d.ordinal());
+            m.put("name", d.name());
+            m.put("compute_capability", d.computeCapability());
+            m.put("memory_bytes", d.totalMemoryBytes());
+            m.put("multiprocessors", d.multiprocessors());
+            devices.add(m);
+        }
+        cuda.put("devices", devices);
+        root.put("cuda", cuda);
+        Map<String, Object> kernels = new LinkedHashMap<>();
+        kernels.put("usable", kernelsReason == null);
+        kernels.put("reason", kernelsReason);
+        root.put("kernels", kernels);
+        List<Map<String, Object>> libs = new ArrayList<>();
+        for (VendorLibraries.Probe p : libraries) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", p.name());
+            m.put("file", p.found() ? p.file().toString() : null);
+            m.put("loaded", p.loaded());
+            m.put("error", p.error());
+            libs.add(m);
+        }
+        root.put("libraries", libs);
+        root.put("searched", searched.stream().map(Path::toString).toList());
+        try {
+            out.println(JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build().writeValueAsString(root));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

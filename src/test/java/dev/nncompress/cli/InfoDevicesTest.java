@@ -1,0 +1,89 @@
+package dev.nncompress.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.nncompress.backend.cuda.CudaDevices;
+import dev.nncompress.backend.cuda.CudaDriver;
+import dev.nncompress.backend.cuda.VendorLibraries;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code info --devices} on whatever this machine has: without a GPU (here) the one-line reason, with
+ * one the device list; either way the three vendor libraries, each with its file or "not found".
+ */
+class InfoDevicesTest {
+    private static final CudaDevices.Listing LISTING = CudaDevices.list();
+
+    @Test
+    void textNamesTheDevicesOrWhyThereAreNone() {
+        MainTest.Run r = MainTest.run("info", "--devices");
+        assertEquals(0, r.code(), r.err());
+        assertEquals("", r.err());
+        List<String> lines = r.out().lines().toList();
+        if (LISTING.devices().isEmpty()) {
+            assertFalse(LISTING.unavailableReason().isBlank());
+            assertEquals(1, LISTING.unavailableReason().lines().count(), LISTING.unavailableReason());
+            assertEquals("CUDA: no device: " + LISTING.unavailableReason(), lines.get(0));
+        } else {
+            assertEquals("CUDA driver " + LISTING.driverVersion(), lines.get(0).substring(0, lines.get(0).indexOf(':')));
+            for (CudaDriver.DeviceInfo d : LISTING.devices()) {
+                assertTrue(r.out().contains(d.name() + "  compute capability " + d.computeCapability()), r.out());
+            }
+        }
+        String why = CudaDriver.unavailableReason();
+        // the second probe of a missing driver must still name it (JCudaDriver's failed initialiser is remembered)
+        assertFalse(String.valueOf(why).contains("Could not initialize class"), why);
+        assertTrue(lines.contains(why == null ? "nncompress kernels: load on " + CudaDriver.get().info().name()
+                : "nncompress kernels: unavailable: " + why), r.out());
+        for (VendorLibraries.Library lib : VendorLibraries.KNOWN) {
+            String line = lines.stream().filter(l -> l.strip().startsWith(lib.name() + " ")).findFirst().orElseThrow(
+                    () -> new AssertionError(lib.name() + " missing:\n" + r.out()));
+            String what = line.strip().substring(lib.name().length()).strip();
+            assertTrue(what.equals("not found") || lib.sonames().stream().anyMatch(s -> what.contains("/" + s + " (")), line);
+        }
+    }
+
+    @Test
+    void jsonAgreesWithTheProbe() throws Exception {
+        MainTest.Run r = MainTest.run("info", "--devices", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode root = new JsonMapper().readTree(r.out());
+        JsonNode cuda = root.get("cuda");
+        assertEquals(!LISTING.devices().isEmpty(), cuda.get("available").asBoolean());
+        assertEquals(LISTING.devices().size(), cuda.get("devices").size());
+        if (LISTING.devices().isEmpty()) assertEquals(LISTING.unavailableReason(), cuda.get("reason").asText());
+        assertEquals(CudaDriver.unavailableReason() == null, root.get("kernels").get("usable").asBoolean());
+        JsonNode libs = root.get("libraries");
+        assertEquals(List.of("cuBLAS", "cuBLASLt", "cuDNN"), List.of(libs.get(0).get("name").asText(), libs.get(1).get("name").asText(),
+                libs.get(2).get("name").asText()));
+        for (int i = 0; i < 3; i++) {
+            JsonNode lib = libs.get(i);
+            if (lib.get("file").isNull()) {
+                assertFalse(lib.get("loaded").asBoolean(), lib.toString());
+            } else {
+                String file = lib.get("file").asText();
+                assertTrue(VendorLibraries.KNOWN.get(i).sonames().stream().anyMatch(file::endsWith), file);
+                assertEquals(lib.get("error").isNull(), lib.get("loaded").asBoolean(), lib.toString());
+            }
+        }
+        assertTrue(root.get("searched").toString().contains("/usr/lib/x86_64-linux-gnu"), root.get("searched").toString());
+    }
+
+    @Test
+    void modelAndDevicesAreExclusiveAndOneIsNeeded() {
+        MainTest.Run both = MainTest.run("info", "student", "--devices");
+        assertEquals(Main.EXIT_USAGE, both.code());
+        assertTrue(both.singleError().contains("either MODEL or --devices"), both.err());
+
+        MainTest.Run neither = MainTest.run("info");
+        assertEquals(Main.EXIT_USAGE, neither.code());
+        assertTrue(neither.singleError().contains("MODEL"), neither.err());
+        assertEquals("", neither.out());
+    }
+}
