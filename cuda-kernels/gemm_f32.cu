@@ -22,19 +22,29 @@
 namespace nnc_gemm {
 constexpr int BM = 128, BN = 128, BK = 8, THREADS = 256, PITCH = 132;
 
-// Element e (0..1023) of the A tile at (m0, k0): its tile coordinates and value. The mapping makes
-// consecutive threads read consecutive addresses in global memory for both storage orders.
-__device__ __forceinline__ float load_a(const float* A, int lda, int trans, int M, int K, int m0, int k0, int e,
-                                        int& mm, int& kk) {
+// Tile coordinates of element e (0..1023) of a staged tile. The mapping makes consecutive threads
+// read consecutive addresses in global memory for both storage orders. Recomputed where needed
+// (a few integer ops) rather than kept in registers, which spilled on sm_75/80 under the 128 cap.
+__device__ __forceinline__ void a_coords(int e, int trans, int& mm, int& kk) {
     if (trans) { mm = e & (BM - 1); kk = e >> 7; } else { kk = e & (BK - 1); mm = e >> 3; }
+}
+
+__device__ __forceinline__ void b_coords(int e, int trans, int& kk, int& nn) {
+    if (trans) { kk = e & (BK - 1); nn = e >> 3; } else { nn = e & (BN - 1); kk = e >> 7; }
+}
+
+// Element e of the A tile at (m0, k0), 0 outside op(A).
+__device__ __forceinline__ float load_a(const float* A, int lda, int trans, int M, int K, int m0, int k0, int e) {
+    int mm, kk;
+    a_coords(e, trans, mm, kk);
     int m = m0 + mm, k = k0 + kk;
     if (m >= M || k >= K) return 0.f;
     return trans ? A[(long long) k * lda + m] : A[(long long) m * lda + k];
 }
 
-__device__ __forceinline__ float load_b(const float* B, int ldb, int trans, int K, int N, int k0, int n0, int e,
-                                        int& kk, int& nn) {
-    if (trans) { kk = e & (BK - 1); nn = e >> 3; } else { nn = e & (BN - 1); kk = e >> 7; }
+__device__ __forceinline__ float load_b(const float* B, int ldb, int trans, int K, int N, int k0, int n0, int e) {
+    int kk, nn;
+    b_coords(e, trans, kk, nn);
     int k = k0 + kk, n = n0 + nn;
     if (k >= K || n >= N) return 0.f;
     return trans ? B[(long long) n * ldb + k] : B[(long long) k * ldb + n];
@@ -63,24 +73,26 @@ nnc_gemm_f32(const float* __restrict__ A, long long offA, long long strideA, int
         for (int j = 0; j < 8; j++) acc[i][j] = 0.f;
     }
     float ra[4], rb[4];
-    int am[4], ak[4], bk[4], bn[4];  // tile coordinates of the staged elements (the same every K step)
 #pragma unroll
     for (int i = 0; i < 4; i++) {
-        ra[i] = load_a(A, lda, transA, M, K, m0, 0, tid + i * THREADS, am[i], ak[i]);
-        rb[i] = load_b(B, ldb, transB, K, N, 0, n0, tid + i * THREADS, bk[i], bn[i]);
+        ra[i] = load_a(A, lda, transA, M, K, m0, 0, tid + i * THREADS);
+        rb[i] = load_b(B, ldb, transB, K, N, 0, n0, tid + i * THREADS);
     }
     for (int k0 = 0; k0 < K; k0 += BK) {
 #pragma unroll
         for (int i = 0; i < 4; i++) {
-            As[ak[i]][am[i]] = ra[i];
-            Bs[bk[i]][bn[i]] = rb[i];
+            int mm, kk, nn;
+            a_coords(tid + i * THREADS, transA, mm, kk);
+            As[kk][mm] = ra[i];
+            b_coords(tid + i * THREADS, transB, kk, nn);
+            Bs[kk][nn] = rb[i];
         }
         __syncthreads();
         if (k0 + BK < K) {  // next tile's global loads overlap this tile's FMAs
 #pragma unroll
             for (int i = 0; i < 4; i++) {
-                ra[i] = load_a(A, lda, transA, M, K, m0, k0 + BK, tid + i * THREADS, am[i], ak[i]);
-                rb[i] = load_b(B, ldb, transB, K, N, k0 + BK, n0, tid + i * THREADS, bk[i], bn[i]);
+                ra[i] = load_a(A, lda, transA, M, K, m0, k0 + BK, tid + i * THREADS);
+                rb[i] = load_b(B, ldb, transB, K, N, k0 + BK, n0, tid + i * THREADS);
             }
         }
 #pragma unroll
