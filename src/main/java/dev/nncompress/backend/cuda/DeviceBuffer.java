@@ -11,20 +11,37 @@ import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 import static jcuda.driver.JCudaDriver.cuMemsetD8;
 
 /**
- * A block of device memory from {@code cuMemAlloc}, with synchronous copies from and to Java arrays.
- * The copies run on the legacy default stream, which waits for the driver's (blocking) stream, so a
- * read after a launch sees the kernel's result. Close it to free the memory (idempotent).
+ * A block of device memory with synchronous copies from and to Java arrays: either its own
+ * {@code cuMemAlloc} ({@link #allocate}, {@link #of}...; close frees it) or a block lent by a
+ * {@link DeviceMemoryPool} (close gives it back to the pool's cache). The copies run on the legacy
+ * default stream, which waits for the driver's (blocking) stream, so a read after a launch sees the
+ * kernel's result, and a write into a recycled block waits for kernels still reading it. Close is
+ * idempotent.
  */
 public final class DeviceBuffer implements AutoCloseable {
-    private final CUdeviceptr pointer = new CUdeviceptr();
+    private final CUdeviceptr pointer;
     private final long bytes;
-    private boolean freed;
+    private final DeviceMemoryPool pool; // null: the buffer owns its allocation
+    private volatile boolean freed;
 
     private DeviceBuffer(long bytes) {
         if (bytes < 0) throw new IllegalArgumentException("negative size " + bytes);
         this.bytes = bytes;
+        this.pool = null;
+        this.pointer = new CUdeviceptr();
         CudaDriver.get(); // context current on this thread, or a clear BackendUnavailableException
         cuMemAlloc(pointer, Math.max(bytes, 1)); // a zero-size allocation is an error in CUDA
+    }
+
+    private DeviceBuffer(DeviceMemoryPool pool, CUdeviceptr pointer, long bytes) {
+        this.bytes = bytes;
+        this.pool = pool;
+        this.pointer = pointer;
+    }
+
+    /** {@code bytes} of a block that {@code pool} lends; closing the buffer returns the block. */
+    static DeviceBuffer pooled(DeviceMemoryPool pool, CUdeviceptr block, long bytes) {
+        return new DeviceBuffer(pool, block, bytes);
     }
 
     /** Uninitialised memory of {@code bytes}. */
@@ -67,6 +84,26 @@ public final class DeviceBuffer implements AutoCloseable {
         return out;
     }
 
+    /** Copies {@code data} to the start of this buffer. */
+    public void write(float[] data) { copyIn(Pointer.to(data), (long) data.length * Sizeof.FLOAT); }
+
+    public void write(int[] data) { copyIn(Pointer.to(data), (long) data.length * Sizeof.INT); }
+
+    public void write(byte[] data) { copyIn(Pointer.to(data), data.length); }
+
+    private void copyIn(Pointer host, long n) {
+        checkOpen();
+        if (n > bytes) throw new IllegalArgumentException("writing " + n + " bytes into a buffer of " + bytes);
+        CudaDriver.get();
+        if (n > 0) cuMemcpyHtoD(pointer, host, n);
+    }
+
+    /** The first {@code out.length} doubles of this buffer. */
+    public void read(double[] out) {
+        if ((long) out.length * Sizeof.DOUBLE > bytes) throw new IllegalArgumentException("reading " + out.length + " doubles from " + bytes + " bytes");
+        download(Pointer.to(out), (long) out.length * Sizeof.DOUBLE);
+    }
+
     private void download(Pointer host, long n) {
         checkOpen();
         CudaDriver.get();
@@ -88,6 +125,10 @@ public final class DeviceBuffer implements AutoCloseable {
     @Override public void close() {
         if (freed) return;
         freed = true;
+        if (pool != null) {
+            pool.give(pointer); // bookkeeping only: no driver call, so a Cleaner thread may do it
+            return;
+        }
         CudaDriver.get();
         cuMemFree(pointer);
     }

@@ -12,7 +12,7 @@ import static jcuda.driver.JCudaDriver.cuLaunchKernel;
  * One {@code extern "C"} kernel of our fatbin, launched on the driver's stream. Arguments are passed
  * in the kernel's parameter order as Java values whose types must match the C signature exactly:
  * {@link DeviceBuffer} or {@link CUdeviceptr} for a pointer, Integer for int, Long for long long,
- * Float for float. (A wrong type is caught here; a wrong order or count is not, which is why each
+ * Float for float, Double for double. (A wrong type is caught here; a wrong order or count is not, which is why each
  * kernel family has one Java class that owns its launches and a test against its CPU twin.)
  */
 public final class Kernel {
@@ -55,6 +55,7 @@ public final class Kernel {
         if (arg instanceof Integer v) return Pointer.to(new int[] {v});
         if (arg instanceof Long v) return Pointer.to(new long[] {v});
         if (arg instanceof Float v) return Pointer.to(new float[] {v});
+        if (arg instanceof Double v) return Pointer.to(new double[] {v});
         throw new IllegalArgumentException(name + ": argument " + index + " has unsupported type "
                 + (arg == null ? "null" : arg.getClass().getSimpleName()));
     }

@@ -37,7 +37,9 @@ class FatbinBuildTest {
         }
         assertEquals(FATBIN_MAGIC, ByteBuffer.wrap(fatbin).order(ByteOrder.LITTLE_ENDIAN).getInt(0), "fatbin magic");
         String text = new String(fatbin, java.nio.charset.StandardCharsets.ISO_8859_1);
-        for (String kernel : new String[] {"nnc_quantize_s8", "nnc_dequantize_s8", "nnc_fake_quantize_s8"}) {
+        for (String kernel : new String[] {"nnc_quantize_s8", "nnc_dequantize_s8", "nnc_fake_quantize_s8", "nnc_gemm_f32",
+            "nnc_im2col", "nnc_col2im", "nnc_ew_relu", "nnc_ew_sum_rows", "nnc_pool_max_backward", "nnc_bn_train",
+            "nnc_softmax_xent", "nnc_adam_update"}) {
             assertTrue(text.contains(kernel), kernel + " missing from the fatbin");
         }
     }

@@ -1,0 +1,406 @@
+package dev.nncompress.backend.cuda;
+
+import dev.nncompress.backend.ArgChecks;
+import dev.nncompress.backend.Backend;
+import dev.nncompress.backend.BatchNormGrads;
+import dev.nncompress.backend.BatchNormResult;
+import dev.nncompress.backend.Conv2dGrads;
+import dev.nncompress.backend.Conv2dSpec;
+import dev.nncompress.backend.ConvGeometry;
+import dev.nncompress.backend.LossResult;
+import dev.nncompress.backend.Pool2dSpec;
+import dev.nncompress.backend.PoolGeometry;
+import dev.nncompress.tensor.DType;
+import dev.nncompress.tensor.Shape;
+import dev.nncompress.tensor.Tensor;
+
+import java.util.Locale;
+
+import static dev.nncompress.backend.cuda.CudaChecks.channelVector;
+import static dev.nncompress.backend.cuda.CudaChecks.f32;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
+import static jcuda.driver.JCudaDriver.cuMemsetD8;
+
+/**
+ * The Backend op set on one NVIDIA GPU with our own kernels (cuda-kernels/: elementwise, im2col,
+ * gemm_f32, pool, batchnorm, loss, optim), launched through the JCuda driver API on the driver's one
+ * stream, so ops run in call order without host synchronisation; reading a tensor back waits for
+ * them. Tensors live in a per-backend caching pool ({@link DeviceMemoryPool}); {@link #close()} frees
+ * it all. Semantics are the ReferenceBackend's, op by op (each kernel file names its twin).
+ */
+public final class CudaBackend implements Backend {
+    private final CudaDriver driver;
+    private final DeviceMemoryPool memory = new DeviceMemoryPool();
+    private final CudaOps ops;
+    private final CudaConv conv;
+    private volatile boolean closed;
+
+    /** Opens the process's CUDA device; a BackendUnavailableException saying why when there is none. */
+    public CudaBackend() {
+        this.driver = CudaDriver.get();
+        this.ops = new CudaOps(driver);
+        this.conv = new CudaConv(ops, memory);
+    }
+
+    @Override public String name() { return "cuda"; }
+
+    /** "NVIDIA H100 80GB HBM3, CC 9.0, 79.1 GiB, driver 13.0, 132 SMs, nncompress kernels". */
+    @Override public String describe() {
+        CudaDriver.DeviceInfo i = driver.info();
+        return String.format(Locale.ROOT, "%s, CC %s, %.1f GiB, driver %s, %d SMs, nncompress kernels", i.name(), i.computeCapability(),
+                i.totalMemoryBytes() / (double) (1L << 30), i.driverVersion(), i.multiprocessors());
+    }
+
+    /** The device memory this backend's tensors come from (bytes in use and cached). */
+    public DeviceMemoryPool memory() { return memory; }
+
+    /** Waits until every op issued so far has finished (timing; reads synchronise by themselves). */
+    public void synchronize() { driver.synchronize(); }
+
+    void checkOpen() {
+        if (closed) throw new IllegalStateException("the cuda backend was closed; its tensors are gone");
+    }
+
+    private CudaTensor alloc(Shape shape) { return alloc(shape, DType.F32); }
+
+    private CudaTensor alloc(Shape shape, DType dtype) {
+        checkOpen();
+        return CudaTensor.allocate(this, shape, dtype);
+    }
+
+    // ---- creation and data movement ----
+
+    @Override public Tensor zeros(Shape shape) {
+        if (shape == null) throw new IllegalArgumentException("zeros: shape is null");
+        CudaTensor t = alloc(shape);
+        ops.elementwise("nnc_ew_fill", shape.numel(), t.buffer(), 0f, (long) shape.numel());
+        return t;
+    }
+
+    @Override public Tensor fromFloats(float[] data, Shape shape) {
+        checkCount("fromFloats", data == null ? -1 : data.length, shape);
+        CudaTensor t = alloc(shape);
+        t.buffer().write(data);
+        return t;
+    }
+
+    /** An I32 tensor (int8 work: accumulators, zero points). */
+    public Tensor fromInts(int[] data, Shape shape) {
+        checkCount("fromInts", data == null ? -1 : data.length, shape);
+        CudaTensor t = alloc(shape, DType.I32);
+        t.buffer().write(data);
+        return t;
+    }
+
+    /** An I8 tensor (quantised values). */
+    public Tensor fromBytes(byte[] data, Shape shape) {
+        checkCount("fromBytes", data == null ? -1 : data.length, shape);
+        CudaTensor t = alloc(shape, DType.I8);
+        t.buffer().write(data);
+        return t;
+    }
+
+    /** A zero-filled tensor of any dtype. */
+    public Tensor zeros(Shape shape, DType dtype) {
+        CudaTensor t = alloc(shape, dtype);
+        if (t.bytes() > 0) {
+            driver.makeCurrent();
+            cuMemsetD8(t.buffer().pointer(), (byte) 0, t.bytes());
+        }
+        return t;
+    }
+
+    private static void checkCount(String op, int length, Shape shape) {
+        if (length < 0 || shape == null) throw new IllegalArgumentException(op + ": data and shape must not be null");
+        if (length != shape.numel()) {
+            throw new IllegalArgumentException(op + ": " + length + " values do not fill shape " + shape + " (" + shape.numel() + " elements)");
+        }
+    }
+
+    /** Shares the device block with {@code x}. */
+    @Override public Tensor reshape(Tensor x, Shape shape) {
+        CudaTensor c = CudaChecks.cuda("reshape", "x", x);
+        if (shape == null || shape.numel() != x.numel()) {
+            throw new IllegalArgumentException("reshape: cannot view " + x.shape() + " (" + x.numel() + " elements) as "
+                    + shape + (shape == null ? "" : " (" + shape.numel() + " elements)"));
+        }
+        return c.view(shape);
+    }
+
+    @Override public void copyInto(Tensor src, Tensor dst) {
+        CudaTensor s = CudaChecks.cuda("copyInto", "src", src);
+        CudaTensor d = CudaChecks.cuda("copyInto", "dst", dst);
+        ArgChecks.sameShape("copyInto", "src", src, "dst", dst);
+        if (s.dtype() != d.dtype()) throw new IllegalArgumentException("copyInto: src is " + s.dtype() + ", dst is " + d.dtype());
+        if (s.bytes() == 0 || s.buffer() == d.buffer()) return;
+        driver.makeCurrent();
+        cuMemcpyDtoDAsync(d.buffer().pointer(), s.buffer().pointer(), s.bytes(), driver.stream());
+    }
+
+    // ---- dense linear algebra ----
+
+    @Override public Tensor matmul(Tensor a, boolean transA, Tensor b, boolean transB) {
+        CudaTensor ad = f32("matmul", "a", a);
+        CudaTensor bd = f32("matmul", "b", b);
+        int[] mkn = ArgChecks.matmul(a, transA, b, transB);
+        int m = mkn[0], k = mkn[1], n = mkn[2];
+        CudaTensor out = alloc(Shape.of(m, n));
+        // the stored row length is the leading dimension, transposed or not
+        ops.gemm(ad.buffer(), 0, 0, a.shape().dim(1), transA, bd.buffer(), 0, 0, b.shape().dim(1), transB,
+                out.buffer(), 0, 0, n, m, n, k, 1, 1f, 0f);
+        return out;
+    }
+
+    @Override public Tensor addRowVector(Tensor x, Tensor bias) {
+        CudaTensor xd = f32("addRowVector", "x", x);
+        CudaTensor bd = f32("addRowVector", "bias", bias);
+        ArgChecks.rank("addRowVector", "x", x, 2);
+        int f = x.shape().dim(1);
+        if (bias.shape().rank() != 1 || bias.shape().dim(0) != f) {
+            throw new IllegalArgumentException("addRowVector: bias " + bias.shape() + " does not match the rows of x "
+                    + x.shape() + ", expected [" + f + "]");
+        }
+        CudaTensor out = alloc(x.shape());
+        long n = x.numel();
+        ops.elementwise("nnc_ew_add_row_vector", n, xd.buffer(), bd.buffer(), out.buffer(), n, f);
+        return out;
+    }
+
+    @Override public Tensor sumRows(Tensor x) {
+        CudaTensor xd = f32("sumRows", "x", x);
+        ArgChecks.rank("sumRows", "x", x, 2);
+        int rows = x.shape().dim(0), f = x.shape().dim(1);
+        CudaTensor out = alloc(Shape.of(f));
+        ops.elementwise("nnc_ew_sum_rows", f, xd.buffer(), out.buffer(), rows, f);
+        return out;
+    }
+
+    // ---- convolution and pooling ----
+
+    @Override public Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dSpec spec) {
+        CudaTensor xd = f32("conv2d", "input", x);
+        CudaTensor wd = f32("conv2d", "weight", w);
+        CudaTensor bd = bias == null ? null : f32("conv2d", "bias", bias);
+        ConvGeometry g = ArgChecks.conv("conv2d", x, w, spec);
+        if (bias != null && (bias.shape().rank() != 1 || bias.shape().dim(0) != g.o())) {
+            throw new IllegalArgumentException("conv2d: bias " + bias.shape() + " does not match weight " + w.shape()
+                    + ", expected [" + g.o() + "]");
+        }
+        CudaTensor out = alloc(Shape.of(g.n(), g.o(), g.oh(), g.ow()));
+        conv.forward(g, xd.buffer(), wd.buffer(), bd == null ? null : bd.buffer(), out.buffer());
+        return out;
+    }
+
+    @Override public Conv2dGrads conv2dBackward(Tensor x, Tensor w, Tensor gradOut, Conv2dSpec spec, boolean withBias,
+                                                boolean needInputGrad) {
+        String op = "conv2dBackward";
+        CudaTensor xd = f32(op, "input", x);
+        CudaTensor wd = f32(op, "weight", w);
+        CudaTensor gd = f32(op, "gradOut", gradOut);
+        ConvGeometry g = ArgChecks.conv(op, x, w, spec);
+        ArgChecks.expectShape(op, "gradOut", gradOut, Shape.of(g.n(), g.o(), g.oh(), g.ow()));
+        CudaTensor dx = needInputGrad ? alloc(x.shape()) : null;
+        CudaTensor dw = alloc(w.shape());
+        CudaTensor db = withBias ? alloc(Shape.of(g.o())) : null;
+        conv.backward(g, xd.buffer(), wd.buffer(), gd.buffer(), dx == null ? null : dx.buffer(), dw.buffer(),
+                db == null ? null : db.buffer());
+        return new Conv2dGrads(dx, dw, db);
+    }
+
+    @Override public Tensor maxPool2d(Tensor x, Pool2dSpec spec) {
+        CudaTensor xd = f32("maxPool2d", "input", x);
+        PoolGeometry g = ArgChecks.pool("maxPool2d", x.shape(), spec);
+        CudaTensor out = alloc(g.outputShape(x.shape()));
+        pool("nnc_pool_max_forward", (long) g.planes() * g.oh() * g.ow(), g, xd.buffer(), out.buffer());
+        return out;
+    }
+
+    @Override public Tensor maxPool2dBackward(Tensor x, Tensor gradOut, Pool2dSpec spec) {
+        CudaTensor xd = f32("maxPool2dBackward", "input", x);
+        CudaTensor gd = f32("maxPool2dBackward", "gradOut", gradOut);
+        PoolGeometry g = ArgChecks.pool("maxPool2dBackward", x.shape(), spec);
+        ArgChecks.expectShape("maxPool2dBackward", "gradOut", gradOut, g.outputShape(x.shape()));
+        CudaTensor dx = alloc(x.shape());
+        pool("nnc_pool_max_backward", (long) g.planes() * g.h() * g.w(), g, xd.buffer(), gd.buffer(), dx.buffer());
+        return dx;
+    }
+
+    @Override public Tensor avgPool2d(Tensor x, Pool2dSpec spec) {
+        CudaTensor xd = f32("avgPool2d", "input", x);
+        PoolGeometry g = ArgChecks.pool("avgPool2d", x.shape(), spec);
+        CudaTensor out = alloc(g.outputShape(x.shape()));
+        pool("nnc_pool_avg_forward", (long) g.planes() * g.oh() * g.ow(), g, xd.buffer(), out.buffer());
+        return out;
+    }
+
+    @Override public Tensor avgPool2dBackward(Shape inputShape, Tensor gradOut, Pool2dSpec spec) {
+        CudaTensor gd = f32("avgPool2dBackward", "gradOut", gradOut);
+        if (inputShape == null) throw new IllegalArgumentException("avgPool2dBackward: inputShape is null");
+        PoolGeometry g = ArgChecks.pool("avgPool2dBackward", inputShape, spec);
+        ArgChecks.expectShape("avgPool2dBackward", "gradOut", gradOut, g.outputShape(inputShape));
+        CudaTensor dx = alloc(inputShape);
+        pool("nnc_pool_avg_backward", (long) g.planes() * g.h() * g.w(), g, gd.buffer(), dx.buffer());
+        return dx;
+    }
+
+    /** pool.cu kernels: the tensors, then planes, h, w, kh, kw, sh, sw, ph, pw, oh, ow. */
+    private void pool(String kernel, long n, PoolGeometry g, DeviceBuffer... tensors) {
+        Pool2dSpec s = g.spec();
+        int[] geometry = {g.planes(), g.h(), g.w(), s.kernelH(), s.kernelW(), s.strideH(), s.strideW(), s.padH(), s.padW(), g.oh(), g.ow()};
+        Object[] args = new Object[tensors.length + geometry.length];
+        System.arraycopy(tensors, 0, args, 0, tensors.length);
+        for (int i = 0; i < geometry.length; i++) args[tensors.length + i] = geometry[i];
+        ops.elementwise(kernel, n, args);
+    }
+
+    // ---- batch normalisation ----
+
+    @Override public BatchNormResult batchNormTrain(Tensor x, Tensor gamma, Tensor beta, float eps) {
+        String op = "batchNormTrain";
+        CudaTensor xd = f32(op, "input", x);
+        int[] l = ArgChecks.normLayout(op, x);
+        DeviceBuffer gm = channelVector(op, "gamma", gamma, x);
+        DeviceBuffer bt = channelVector(op, "beta", beta, x);
+        Shape c = Shape.of(l[1]);
+        CudaTensor out = alloc(x.shape()), mean = alloc(c), var = alloc(c), invStd = alloc(c);
+        ops.perChannel("nnc_bn_train", l[1], xd.buffer(), gm, bt, out.buffer(), mean.buffer(), var.buffer(), invStd.buffer(),
+                l[0], l[1], l[2], eps);
+        return new BatchNormResult(out, mean, var, invStd);
+    }
+
+    @Override public Tensor batchNormInference(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                               float eps) {
+        String op = "batchNormInference";
+        CudaTensor xd = f32(op, "input", x);
+        int[] l = ArgChecks.normLayout(op, x);
+        DeviceBuffer gm = channelVector(op, "gamma", gamma, x);
+        DeviceBuffer bt = channelVector(op, "beta", beta, x);
+        DeviceBuffer mu = channelVector(op, "runningMean", runningMean, x);
+        DeviceBuffer vr = channelVector(op, "runningVar", runningVar, x);
+        CudaTensor out = alloc(x.shape());
+        long n = x.numel();
+        ops.elementwise("nnc_bn_inference", n, xd.buffer(), gm, bt, mu, vr, out.buffer(), n, l[1], l[2], eps);
+        return out;
+    }
+
+    @Override public BatchNormGrads batchNormBackward(Tensor x, Tensor gamma, Tensor mean, Tensor invStd, Tensor gradOut) {
+        String op = "batchNormBackward";
+        CudaTensor xd = f32(op, "input", x);
+        CudaTensor gd = f32(op, "gradOut", gradOut);
+        int[] l = ArgChecks.normLayout(op, x);
+        ArgChecks.expectShape(op, "gradOut", gradOut, x.shape());
+        DeviceBuffer gm = channelVector(op, "gamma", gamma, x);
+        DeviceBuffer mu = channelVector(op, "mean", mean, x);
+        DeviceBuffer is = channelVector(op, "invStd", invStd, x);
+        Shape c = Shape.of(l[1]);
+        CudaTensor dx = alloc(x.shape()), dgamma = alloc(c), dbeta = alloc(c);
+        ops.perChannel("nnc_bn_backward", l[1], xd.buffer(), gm, mu, is, gd.buffer(), dx.buffer(), dgamma.buffer(), dbeta.buffer(),
+                l[0], l[1], l[2]);
+        return new BatchNormGrads(dx, dgamma, dbeta);
+    }
+
+    // ---- elementwise ----
+
+    @Override public Tensor relu(Tensor x) { return unary("relu", "nnc_ew_relu", x); }
+
+    @Override public Tensor reluBackward(Tensor y, Tensor gradOut) { return binary("reluBackward", "nnc_ew_relu_backward", "y", y, "gradOut", gradOut); }
+
+    @Override public Tensor add(Tensor a, Tensor b) { return binary("add", "nnc_ew_add", "a", a, "b", b); }
+
+    @Override public void addInPlace(Tensor a, Tensor b) {
+        CudaTensor ad = f32("addInPlace", "a", a);
+        CudaTensor bd = f32("addInPlace", "b", b);
+        ArgChecks.sameShape("addInPlace", "a", a, "b", b);
+        long n = a.numel();
+        ops.elementwise("nnc_ew_add_inplace", n, ad.buffer(), bd.buffer(), n);
+    }
+
+    @Override public Tensor mul(Tensor a, Tensor b) { return binary("mul", "nnc_ew_mul", "a", a, "b", b); }
+
+    @Override public Tensor scale(Tensor x, float factor) {
+        CudaTensor xd = f32("scale", "x", x);
+        CudaTensor out = alloc(x.shape());
+        long n = x.numel();
+        ops.elementwise("nnc_ew_scale", n, xd.buffer(), out.buffer(), factor, n);
+        return out;
+    }
+
+    private Tensor unary(String op, String kernel, Tensor x) {
+        CudaTensor xd = f32(op, "x", x);
+        CudaTensor out = alloc(x.shape());
+        long n = x.numel();
+        ops.elementwise(kernel, n, xd.buffer(), out.buffer(), n);
+        return out;
+    }
+
+    private Tensor binary(String op, String kernel, String an, Tensor a, String bn, Tensor b) {
+        CudaTensor ad = f32(op, an, a);
+        CudaTensor bd = f32(op, bn, b);
+        ArgChecks.sameShape(op, an, a, bn, b);
+        CudaTensor out = alloc(a.shape());
+        long n = a.numel();
+        ops.elementwise(kernel, n, ad.buffer(), bd.buffer(), out.buffer(), n);
+        return out;
+    }
+
+    // ---- loss ----
+
+    @Override public LossResult softmaxCrossEntropy(Tensor logits, int[] labels) {
+        String op = "softmaxCrossEntropy";
+        CudaTensor ld = f32(op, "logits", logits);
+        ArgChecks.labels(op, logits, labels);
+        int n = logits.shape().dim(0), k = logits.shape().dim(1);
+        CudaTensor grad = alloc(logits.shape());
+        double[] rowLoss = new double[n];
+        try (DeviceBuffer lab = memory.take(4L * n); DeviceBuffer losses = memory.take(8L * n)) {
+            lab.write(labels);
+            ops.elementwise("nnc_softmax_xent", n, ld.buffer(), lab, grad.buffer(), losses, n, k);
+            losses.read(rowLoss);
+        }
+        double total = 0;
+        for (double v : rowLoss) total += v; // row order, as the twin
+        return new LossResult((float) (total / n), grad);
+    }
+
+    // ---- optimiser updates ----
+
+    @Override public void sgdUpdate(Tensor param, Tensor grad, Tensor velocity, float lr, float momentum, float weightDecay,
+                                    boolean nesterov) {
+        String op = "sgdUpdate";
+        CudaTensor p = f32(op, "param", param);
+        CudaTensor g = f32(op, "grad", grad);
+        CudaTensor v = velocity == null ? null : f32(op, "velocity", velocity);
+        ArgChecks.sgd(param, grad, velocity, lr, momentum, weightDecay, nesterov);
+        long n = param.numel();
+        // without velocity the kernel never touches its v argument; any valid pointer will do
+        ops.elementwise("nnc_sgd_update", n, p.buffer(), g.buffer(), v == null ? p.buffer() : v.buffer(), n, lr, momentum,
+                weightDecay, v == null ? 0 : 1, nesterov ? 1 : 0);
+    }
+
+    @Override public void adamUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, int step, float lr, float beta1,
+                                     float beta2, float eps, float weightDecay, boolean decoupled) {
+        String op = decoupled ? "adamUpdate (AdamW)" : "adamUpdate";
+        CudaTensor p = f32(op, "param", param);
+        CudaTensor g = f32(op, "grad", grad);
+        CudaTensor md = f32(op, "m", m);
+        CudaTensor vd = f32(op, "v", v);
+        ArgChecks.adam(op, param, grad, m, v, step, lr, beta1, beta2, eps, weightDecay);
+        // the step-dependent scalars in double, as RefOptim.adam computes them
+        double bc1 = 1.0 - Math.pow(beta1, step);
+        double bc2Sqrt = Math.sqrt(1.0 - Math.pow(beta2, step));
+        double stepSize = lr / bc1;
+        long n = param.numel();
+        ops.elementwise("nnc_adam_update", n, p.buffer(), g.buffer(), md.buffer(), vd.buffer(), n, lr, beta1, beta2, eps,
+                weightDecay, decoupled ? 1 : 0, stepSize, bc2Sqrt);
+    }
+
+    /** Frees all device memory of this backend (open tensors become unusable); the CUDA context stays. */
+    @Override public void close() {
+        if (closed) return;
+        closed = true;
+        driver.synchronize(); // no kernel may still use a block we free
+        memory.close();
+    }
+
+    @Override public String toString() { return "CudaBackend"; }
+}
