@@ -43,6 +43,9 @@ trap 'rm -rf "$tmp"' EXIT
 for k in "${kernels[@]}"; do printf '#include "%s"\n' "$k" >> "$tmp/nncompress_kernels.cu"; done
 nvcc -fatbin "${archs[@]}" -o "$tmp/nncompress.fatbin" "$tmp/nncompress_kernels.cu"
 mv "$tmp/nncompress.fatbin" "$fatbin"
+# the sources travel too: KernelSignatures parses their parameter lists to check every Java launch
+cat "${kernels[@]}" > "$tmp/nncompress-kernels.cu"
+mv "$tmp/nncompress-kernels.cu" "$(dirname "$fatbin")/nncompress-kernels.cu"
 echo "build-cuda: $fatbin ($(stat -c %s "$fatbin") bytes, ${#kernels[@]} kernel files)"
 
 for h in "${harnesses[@]}"; do

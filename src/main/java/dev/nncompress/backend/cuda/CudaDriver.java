@@ -10,6 +10,7 @@ import jcuda.driver.CUstream;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -52,6 +53,7 @@ public final class CudaDriver {
     private final CUstream stream;
     private final DeviceInfo info;
     private final Map<String, Kernel> kernels = new ConcurrentHashMap<>();
+    private final Map<String, List<KernelSignatures.ParamType>> signatures = KernelSignatures.load();
 
     private CudaDriver(CUdevice device, CUcontext context, CUmodule module, CUstream stream, DeviceInfo info) {
         this.device = device;
@@ -142,7 +144,7 @@ public final class CudaDriver {
         return kernels.computeIfAbsent(name, n -> {
             CUfunction f = new CUfunction();
             cuModuleGetFunction(f, module, n);
-            return new Kernel(n, f, this);
+            return new Kernel(n, f, this, signatures.get(n));
         });
     }
 

@@ -1,6 +1,7 @@
 package dev.nncompress.backend.cuda;
 
 import jcuda.Pointer;
+import java.util.List;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUfunction_attribute;
@@ -12,25 +13,34 @@ import static jcuda.driver.JCudaDriver.cuLaunchKernel;
  * One {@code extern "C"} kernel of our fatbin, launched on the driver's stream. Arguments are passed
  * in the kernel's parameter order as Java values whose types must match the C signature exactly:
  * {@link DeviceBuffer} or {@link CUdeviceptr} for a pointer, Integer for int, Long for long long,
- * Float for float, Double for double. (A wrong type is caught here; a wrong order or count is not, which is why each
- * kernel family has one Java class that owns its launches and a test against its CPU twin.)
+ * Float for float, Double for double. Each launch is checked against the kernel's C parameter list
+ * ({@link KernelSignatures}, parsed from the sources packed beside the fatbin): a wrong count or type
+ * is an IllegalArgumentException naming the kernel and position, never a launch that reads garbage.
+ * (Two parameters of the same type swapped are not caught: each kernel family has one Java class
+ * that owns its launches and a GPU test against its CPU twin.)
  */
 public final class Kernel {
     private final String name;
     private final CUfunction function;
     private final CudaDriver driver;
+    private final List<KernelSignatures.ParamType> signature; // null when the sources were not packed
     private int dynamicSharedLimit = 48 * 1024;
 
-    Kernel(String name, CUfunction function, CudaDriver driver) {
+    Kernel(String name, CUfunction function, CudaDriver driver, List<KernelSignatures.ParamType> signature) {
         this.name = name;
         this.function = function;
         this.driver = driver;
+        this.signature = signature;
     }
 
     public String name() { return name; }
 
     /** Launches asynchronously on the driver's stream; {@code grid}/{@code block} are x, y, z sizes. */
     public void launch(Dim3 grid, Dim3 block, int sharedBytes, Object... args) {
+        if (signature != null) {
+            String wrong = KernelSignatures.mismatch(name, signature, args);
+            if (wrong != null) throw new IllegalArgumentException(wrong);
+        }
         if (sharedBytes > dynamicSharedLimit) {
             // opting in above 48 KiB of dynamic shared memory is per kernel, once
             cuFuncSetAttribute(function, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, sharedBytes);

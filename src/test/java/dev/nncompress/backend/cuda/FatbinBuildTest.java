@@ -28,7 +28,7 @@ class FatbinBuildTest {
     }
 
     @Test
-    void fatbinIsPackedWithTheQuantisationKernels() throws Exception {
+    void fatbinHoldsEveryKernelOfTheSources() throws Exception {
         assumeTrue(nvccOnPath(), "nvcc not on PATH: the build skipped the CUDA kernels");
         byte[] fatbin;
         try (InputStream in = getClass().getResourceAsStream("/dev/nncompress/cuda/nncompress.fatbin")) {
@@ -37,10 +37,16 @@ class FatbinBuildTest {
         }
         assertEquals(FATBIN_MAGIC, ByteBuffer.wrap(fatbin).order(ByteOrder.LITTLE_ENDIAN).getInt(0), "fatbin magic");
         String text = new String(fatbin, java.nio.charset.StandardCharsets.ISO_8859_1);
-        for (String kernel : new String[] {"nnc_quantize_s8", "nnc_dequantize_s8", "nnc_fake_quantize_s8", "nnc_gemm_f32",
-            "nnc_im2col", "nnc_col2im", "nnc_ew_relu", "nnc_ew_sum_rows", "nnc_pool_max_backward", "nnc_bn_train",
-            "nnc_softmax_xent", "nnc_adam_update"}) {
-            assertTrue(text.contains(kernel), kernel + " missing from the fatbin");
+        // every extern "C" kernel of the packed sources is in the fatbin, and those are all of cuda-kernels/*.cu
+        var packed = KernelSignatures.load();
+        assertTrue(packed.size() >= 20, "kernel sources packed beside the fatbin: " + packed.keySet());
+        for (String kernel : packed.keySet()) assertTrue(text.contains(kernel), kernel + " missing from the fatbin");
+        var inTree = new java.util.TreeSet<String>();
+        try (Stream<Path> files = Files.list(Path.of("cuda-kernels"))) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".cu")).toList()) {
+                inTree.addAll(KernelSignatures.parse(Files.readString(f)).keySet());
+            }
         }
+        assertEquals(inTree, new java.util.TreeSet<>(packed.keySet()), "packed sources vs cuda-kernels/*.cu");
     }
 }
