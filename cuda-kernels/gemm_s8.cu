@@ -64,8 +64,11 @@ __host__ __device__ __forceinline__ int smem_offset(int row, int chunk) {
 }
 
 // Loader map: thread t copies chunk (t & 3) of rows (t >> 2) + 32 * i, i < LOAD_ITERS, so 4
-// consecutive threads read one row's 64 contiguous bytes from global memory.
-__host__ __device__ __forceinline__ int load_row(int tid, int i) { return (tid >> 2) + (THREADS / CHUNKS) * i; }
+// consecutive threads read one row's 64 contiguous bytes from global memory. Rows 32 apart have the
+// same swizzle, so iteration i's shared offset is iteration 0's plus i * LOAD_SMEM_STEP.
+constexpr int LOAD_ROW_STEP = THREADS / CHUNKS, LOAD_SMEM_STEP = LOAD_ROW_STEP * BK;
+static_assert(LOAD_ROW_STEP % 8 == 0, "the swizzle term (row >> 1) & 3 repeats every 8 rows");
+__host__ __device__ __forceinline__ int load_row(int tid, int i) { return (tid >> 2) + LOAD_ROW_STEP * i; }
 __host__ __device__ __forceinline__ int load_chunk(int tid) { return tid & 3; }
 
 // ldmatrix.x4 address maps. ldmatrix delivers to lane l, from matrix j (8 rows x 16 bytes whose row
@@ -221,31 +224,63 @@ __device__ __forceinline__ void mma_16832(int (&d)[4], const uint32_t (&a)[4], c
 }
 
 // ---- tensor-core kernel body ----------------------------------------------------------------------
-// Copies k-tile kt of the block's A rows [bm, bm+128) and B rows [bn, bn+128) into stage `stage`.
-// Rows past M or N and K bytes past K become zeros, so they add nothing to the sums.
+// Copies k-tiles of the block's A rows [bm, bm+128) and B rows [bn, bn+128) into a stage. Rows past M
+// or N and K bytes past K become zeros, so they add nothing to the sums. Everything that does not
+// change with the k-tile (row pointers, row validity, shared offsets) is computed once per thread:
+// the loop then costs one compare, one select and one pointer add per 16-byte copy.
 template <bool kAligned>
-__device__ __forceinline__ void load_tile(int8_t* smem, int stage, int kt, const int8_t* A, const int8_t* B, int M,
-                                          int N, int K, int bm, int bn, int tid) {
-    int8_t* sA = smem + stage * STAGE_BYTES;
-    int8_t* sB = sA + A_STAGE_BYTES;
-    const int chunk = load_chunk(tid);
-    const int k = kt * BK + chunk * 16;
+struct TileLoader {
+    const int8_t* a;    // this thread's first chunk of A: row bm + load_row(tid, 0), byte load_chunk(tid) * 16
+    const int8_t* b;
+    const int8_t* a0;   // any valid address, for zero-filled copies (not read)
+    const int8_t* b0;
+    size_t row_step;    // LOAD_ROW_STEP rows of K bytes
+    unsigned rows_a;    // bit i: row load_row(tid, i) is inside M (resp. N)
+    unsigned rows_b;
+    int k_chunk;        // load_chunk(tid) * 16
+    int smem_off;       // smem_offset(load_row(tid, 0), load_chunk(tid)); iteration i adds i * LOAD_SMEM_STEP
+    int K;
+
+    __device__ __forceinline__ TileLoader(const int8_t* A, const int8_t* B, int M, int N, int K_, int bm, int bn, int tid) {
+        const int r0 = load_row(tid, 0), chunk = load_chunk(tid);
+        k_chunk = chunk * 16;
+        K = K_;
+        a0 = A;
+        b0 = B;
+        a = A + (size_t) (bm + r0) * K + k_chunk;
+        b = B + (size_t) (bn + r0) * K + k_chunk;
+        row_step = (size_t) LOAD_ROW_STEP * K;
+        rows_a = rows_b = 0;
 #pragma unroll
-    for (int i = 0; i < LOAD_ITERS; i++) {
-        const int r = load_row(tid, i);
-        const int gm = bm + r, gn = bn + r;
-        const bool okA = gm < M && k < K, okB = gn < N && k < K;
-        const int8_t* srcA = okA ? A + (size_t) gm * K + k : A;
-        const int8_t* srcB = okB ? B + (size_t) gn * K + k : B;
-        if (kAligned) {  // K % 16 == 0: a chunk is either entirely inside K or entirely past it
-            copy16(sA + smem_offset(r, chunk), srcA, okA);
-            copy16(sB + smem_offset(r, chunk), srcB, okB);
-        } else {
-            gather16(sA + smem_offset(r, chunk), srcA, okA ? K - k : 0);
-            gather16(sB + smem_offset(r, chunk), srcB, okB ? K - k : 0);
+        for (int i = 0; i < LOAD_ITERS; i++) {
+            rows_a |= (bm + load_row(tid, i) < M ? 1u : 0u) << i;
+            rows_b |= (bn + load_row(tid, i) < N ? 1u : 0u) << i;
+        }
+        smem_off = smem_offset(r0, chunk);
+    }
+
+    __device__ __forceinline__ void load(int8_t* smem, int stage, int kt) const {
+        int8_t* sA = smem + stage * STAGE_BYTES + smem_off;
+        int8_t* sB = sA + A_STAGE_BYTES;
+        const int k = kt * BK + k_chunk;
+        const bool k_in = k < K;  // with K % 16 == 0 (kAligned) the whole chunk is then inside K
+        const int8_t* pa = a + kt * BK;
+        const int8_t* pb = b + kt * BK;
+#pragma unroll
+        for (int i = 0; i < LOAD_ITERS; i++) {
+            const bool okA = k_in && ((rows_a >> i) & 1u), okB = k_in && ((rows_b >> i) & 1u);
+            if (kAligned) {
+                copy16(sA + i * LOAD_SMEM_STEP, okA ? pa : a0, okA);
+                copy16(sB + i * LOAD_SMEM_STEP, okB ? pb : b0, okB);
+            } else {
+                gather16(sA + i * LOAD_SMEM_STEP, okA ? pa : a0, okA ? K - k : 0);
+                gather16(sB + i * LOAD_SMEM_STEP, okB ? pb : b0, okB ? K - k : 0);
+            }
+            pa += row_step;
+            pb += row_step;
         }
     }
-}
+};
 
 template <bool kAligned>
 __device__ __forceinline__ void mma_gemm(const int8_t* __restrict__ A, const int8_t* __restrict__ B, void* C, int M,
@@ -256,6 +291,7 @@ __device__ __forceinline__ void mma_gemm(const int8_t* __restrict__ A, const int
     const int wm = warp / WARPS_N, wn = warp % WARPS_N;
     const int bm = blockIdx.y * BM, bn = blockIdx.x * BN;
     const int ktiles = (K + BK - 1) / BK;
+    const TileLoader<kAligned> loader(A, B, M, N, K, bm, bn, tid);
 
     int acc[MI][NI][4];
 #pragma unroll
@@ -269,7 +305,7 @@ __device__ __forceinline__ void mma_gemm(const int8_t* __restrict__ A, const int
     // uniform, so that wait_group<STAGES-2> below always means "tile kt has landed").
 #pragma unroll
     for (int s = 0; s < STAGES - 1; s++) {
-        if (s < ktiles) load_tile<kAligned>(smem, s, s, A, B, M, N, K, bm, bn, tid);
+        if (s < ktiles) loader.load(smem, s, s);
         cp_async_commit();
     }
 
@@ -283,7 +319,7 @@ __device__ __forceinline__ void mma_gemm(const int8_t* __restrict__ A, const int
         __syncthreads();              // ...and everyone's; everyone also finished computing tile kt-1
         // refill the stage computed in iteration kt-1 with tile kt + STAGES - 1
         const int next = kt + STAGES - 1;
-        if (next < ktiles) load_tile<kAligned>(smem, next % STAGES, next, A, B, M, N, K, bm, bn, tid);
+        if (next < ktiles) loader.load(smem, next % STAGES, next);
         cp_async_commit();
 
         const int8_t* sA = smem + (kt % STAGES) * STAGE_BYTES;
@@ -347,11 +383,13 @@ __device__ __forceinline__ int load_word(const int8_t* P, int row, int rows, int
         int zp_a, const int *__restrict__ wsum
 #define NNC_GEMM_S8_EPILOGUE nnc_gemm_s8::Epilogue{mode, scale, bias, relu, out_scale, out_zp, zp_a, wsum}
 
-extern "C" __global__ void __launch_bounds__(nnc_gemm_s8::THREADS) nnc_gemm_s8_mma(NNC_GEMM_S8_PARAMS) {
+// min 2 blocks per SM: caps registers at 256 per thread (ptxas: 211-223 used, no spills), so that two
+// blocks (2 x 64 KiB of shared memory) share an A100/H100 SM
+extern "C" __global__ void __launch_bounds__(nnc_gemm_s8::THREADS, 2) nnc_gemm_s8_mma(NNC_GEMM_S8_PARAMS) {
     nnc_gemm_s8::mma_gemm<true>(A, B, C, M, N, K, NNC_GEMM_S8_EPILOGUE);
 }
 
-extern "C" __global__ void __launch_bounds__(nnc_gemm_s8::THREADS) nnc_gemm_s8_mma_anyk(NNC_GEMM_S8_PARAMS) {
+extern "C" __global__ void __launch_bounds__(nnc_gemm_s8::THREADS, 2) nnc_gemm_s8_mma_anyk(NNC_GEMM_S8_PARAMS) {
     nnc_gemm_s8::mma_gemm<false>(A, B, C, M, N, K, NNC_GEMM_S8_EPILOGUE);
 }
 

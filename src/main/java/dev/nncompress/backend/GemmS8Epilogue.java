@@ -64,6 +64,17 @@ public record GemmS8Epilogue(Mode mode, float[] scale, float[] bias, boolean rel
         return new GemmS8Epilogue(Mode.S8, scale, bias, relu, outScale, outZp, 0, null);
     }
 
+    /**
+     * The per-output-channel scales the F32 and S8 modes take: {@code scaleA * scaleW[n]} in float (the
+     * activation scale folded into the weight scales; per-tensor weights: an array of one repeated value).
+     */
+    public static float[] combinedScales(float scaleA, float[] scaleW) {
+        if (!(scaleA > 0) || Float.isInfinite(scaleA)) throw new IllegalArgumentException("gemm s8: scaleA must be > 0 and finite, got " + scaleA);
+        float[] s = new float[scaleW.length];
+        for (int i = 0; i < s.length; i++) s[i] = scaleA * scaleW[i];
+        return s;
+    }
+
     /** This epilogue for activations with zero point {@code zpA}; {@code wsum[n] = sum_k B[n, k]}. */
     public GemmS8Epilogue withActivationZeroPoint(int zpA, int[] wsum) {
         return new GemmS8Epilogue(mode, scale, bias, relu, outScale, outZp, zpA, wsum);

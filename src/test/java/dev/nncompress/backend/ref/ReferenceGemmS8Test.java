@@ -116,6 +116,12 @@ class ReferenceGemmS8Test {
     }
 
     @Test
+    void combinedScalesFoldTheActivationScaleIntoEachWeightScale() {
+        assertArrayEquals(new float[] {0.5f * 0.25f, 0.5f * 3f}, GemmS8Epilogue.combinedScales(0.5f, new float[] {0.25f, 3f}));
+        assertThrows(IllegalArgumentException.class, () -> GemmS8Epilogue.combinedScales(0f, new float[] {1f}));
+    }
+
+    @Test
     void sumsWrapLikeInt32BeyondKOf131072() {
         int k = 131_073; // 16384 * k > 2^31 - 1
         byte[] a = new byte[k], b = new byte[k];
