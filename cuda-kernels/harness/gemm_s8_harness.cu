@@ -338,6 +338,23 @@ static std::vector<HostEpilogue> epilogues(const std::vector<int8_t>& B, int N, 
     return es;
 }
 
+// Median of `reps` timed launches (cudaEvents around each), after the caller's warm-up.
+static float median_ms(Variant v, const int8_t* A, const int8_t* B, void* C, int M, int N, int K, const DeviceEpilogue& d, int reps) {
+    cudaEvent_t t0, t1;
+    CHECK(cudaEventCreate(&t0)); CHECK(cudaEventCreate(&t1));
+    std::vector<float> ms(reps);
+    for (int r = 0; r < reps; r++) {
+        CHECK(cudaEventRecord(t0));
+        launch(v, A, B, C, M, N, K, d);
+        CHECK(cudaEventRecord(t1)); CHECK(cudaEventSynchronize(t1));
+        CHECK(cudaEventElapsedTime(&ms[r], t0, t1));
+    }
+    CHECK(cudaGetLastError());
+    cudaEventDestroy(t0); cudaEventDestroy(t1);
+    std::sort(ms.begin(), ms.end());
+    return ms[reps / 2];
+}
+
 static bool validate_shape(int M, int N, int K, std::mt19937& rng) {
     std::uniform_int_distribution<int> d8(-128, 127);
     std::vector<int8_t> A((size_t) M * K), B((size_t) N * K);
@@ -360,7 +377,6 @@ static bool validate_shape(int M, int N, int K, std::mt19937& rng) {
             CHECK(cudaGetLastError());
             CHECK(cudaDeviceSynchronize());
             CHECK(cudaMemcpy(got.data(), dC, got.size(), cudaMemcpyDeviceToHost));
-            release(d);
             size_t elem = elem_bytes(e), bad = 0, first = 0;
             for (size_t i = 0; i < want.size(); i += elem)
                 if (std::memcmp(&want[i], &got[i], elem) != 0 && bad++ == 0) first = i / elem;
@@ -369,8 +385,10 @@ static bool validate_shape(int M, int N, int K, std::mt19937& rng) {
                 std::fprintf(stderr, "%s %s %s: %zu of %zu outputs differ, first at (%zu, %zu)\n", variant_name(v), e.name.c_str(),
                              shape, bad, want.size() / elem, first / N, first % N);
             }
-            std::printf("RESULT name=%s/%s shape=%s check=%s time_ms=- rate=- unit=- peak_frac=-\n", variant_name(v),
-                        e.name.c_str(), shape, bad ? "FAIL" : "bit-exact");
+            float ms = median_ms(v, dA, dB, dC, M, N, K, d, 5);  // small shapes: latency, not a peak figure
+            release(d);
+            std::printf("RESULT name=%s/%s shape=%s check=%s time_ms=%.4f rate=%.3f unit=TOPS peak_frac=-\n", variant_name(v),
+                        e.name.c_str(), shape, bad ? "FAIL" : "bit-exact", ms, 2.0 * M * N * K / (ms * 1e-3) / 1e12);
         }
     }
     cudaFree(dA); cudaFree(dB); cudaFree(dC);
@@ -418,22 +436,10 @@ static void time_shape(int S, bool quick) {
             DeviceEpilogue d = upload(es[ei]);
             launch(v, dA, dB, dC, M, N, K, d);  // warm-up
             CHECK(cudaGetLastError());
-            cudaEvent_t t0, t1;
-            CHECK(cudaEventCreate(&t0)); CHECK(cudaEventCreate(&t1));
-            CHECK(cudaEventRecord(t0));
-            launch(v, dA, dB, dC, M, N, K, d);
-            CHECK(cudaEventRecord(t1)); CHECK(cudaEventSynchronize(t1));
-            float first = 0; CHECK(cudaEventElapsedTime(&first, t0, t1));
+            float first = median_ms(v, dA, dB, dC, M, N, K, d, 1);
             // about 0.3 s of timed runs per line (quick: 0.1 s), at least 3 and at most 50 reps
             int reps = std::max(3, std::min(50, (int) ((quick ? 100 : 300) / std::max(first, 0.01f))));
-            std::vector<float> ms(reps);
-            for (int r = 0; r < reps; r++) {
-                CHECK(cudaEventRecord(t0));
-                launch(v, dA, dB, dC, M, N, K, d);
-                CHECK(cudaEventRecord(t1)); CHECK(cudaEventSynchronize(t1));
-                CHECK(cudaEventElapsedTime(&ms[r], t0, t1));
-            }
-            CHECK(cudaGetLastError());
+            const double med = median_ms(v, dA, dB, dC, M, N, K, d, reps);
             // the timed shapes are too big for a full CPU product: 512 random outputs are compared
             const size_t elem = elem_bytes(es[ei]);
             std::vector<uint8_t> got((size_t) M * N * elem);
@@ -451,13 +457,11 @@ static void time_shape(int S, bool quick) {
                 g_timed_failures++;
                 std::fprintf(stderr, "%s %s %dx%dx%d: %d of 512 sampled outputs differ\n", variant_name(v), es[ei].name.c_str(), M, N, K, wrong);
             }
-            std::sort(ms.begin(), ms.end());
-            double med = ms[reps / 2], tops = ops / (med * 1e-3) / 1e12;
+            const double tops = ops / (med * 1e-3) / 1e12;
             double peak = peak_ops_per_sm_clock(major, minor, v != V_DP4A) * sms * clock_khz * 1e3 / 1e12;
             std::printf("RESULT name=%s/%s shape=%dx%dx%d check=%s time_ms=%.4f rate=%.1f unit=TOPS peak_frac=%.3f\n", variant_name(v),
                         es[ei].name.c_str(), M, N, K, wrong ? "FAIL" : "bit-exact", med, tops, tops / peak);
             std::fflush(stdout);
-            cudaEventDestroy(t0); cudaEventDestroy(t1);
             release(d);
         }
     }
