@@ -25,8 +25,12 @@ class KernelSignaturesTest {
                 nnc_a(const float* __restrict__ x, int8_t *q, /* note */ const int n, long long m,
                       float f, double d, unsigned int u, int64_t big) {}
                 extern "C" __global__ void nnc_b() {}
+                #define SHARED_PARAMS const int8_t* a, \\
+                    int n, float f
+                extern "C" __global__ void nnc_c(SHARED_PARAMS) {}
                 """);
-        assertEquals(List.of("nnc_a", "nnc_b"), List.copyOf(sig.keySet()));
+        assertEquals(List.of(ParamType.POINTER, ParamType.INT, ParamType.FLOAT), sig.get("nnc_c"));
+        assertEquals(List.of("nnc_a", "nnc_b", "nnc_c"), List.copyOf(sig.keySet()));
         assertEquals(List.of(ParamType.POINTER, ParamType.POINTER, ParamType.INT, ParamType.LONG, ParamType.FLOAT,
                 ParamType.DOUBLE, ParamType.INT, ParamType.LONG), sig.get("nnc_a"));
         assertEquals(List.of(), sig.get("nnc_b"));
