@@ -228,14 +228,15 @@ struct Dw {
     }
 };
 
-// One block computes a TM x TN tile of C with 128 threads, each an 8x8 register block: rows
-// ty*4+i and TM/2+ty*4+i, columns tx*4+j and TN/2+tx*4+j (split in halves so that the float4 reads
-// of shared memory by a quarter warp hit distinct banks). A and B stages are double-buffered in
+// One block computes a TM x TN tile of C with 128 threads, each an RM x 8 register block: rows
+// ty*4+i (and TM/2+ty*4+i when RM = 8), columns tx*4+j and TN/2+tx*4+j (split in halves so that the
+// float4 reads of shared memory by a quarter warp hit distinct banks). A and B stages are double-buffered in
 // shared memory; the next stage is fetched into registers while the current one is multiplied.
 // Each accumulator sums its k in ascending order, one fmaf at a time (the forward's bit-exactness).
-template <int TM, int TN, class P>
+template <int TM, int TN, int RM, class P>
 __device__ __forceinline__ void gemm_tile(const P& p, int kBegin, int kEnd, bool skipMaskedTiles) {
-    static_assert((TM / 8) * (TN / 8) == THREADS, "8x8 outputs per thread, 128 threads");
+    static_assert(RM == 4 || RM == 8, "4 or 8 rows per thread");
+    static_assert((TM / RM) * (TN / 8) == THREADS, "RM x 8 outputs per thread, 128 threads");
     static_assert(TN % THREADS == 0 && TM % 16 == 0, "loader mapping");
     constexpr int AN = TM / 16;      // A values each thread loads per stage (THREADS / BK = 16 rows of m)
     constexpr int BC = TN / THREADS; // B columns each thread loads (all BK rows of each)
@@ -257,10 +258,11 @@ __device__ __forceinline__ void gemm_tile(const P& p, int kBegin, int kEnd, bool
     // a tile whose every output is masked (or past the end) computes nothing; its zeros are still stored
     if (skipMaskedTiles && !__syncthreads_or(any)) kEnd = kBegin;
 
-    float acc[8][8];
+    auto rowOf = [&](int i) { return i < 4 ? ty * 4 + i : TM / 2 + ty * 4 + i - 4; };
+    float acc[RM][8];
 #pragma unroll
-    for (int i = 0; i < 8; i++) {
-        float v = p.init(m0 + (i < 4 ? ty * 4 + i : TM / 2 + ty * 4 + i - 4));
+    for (int i = 0; i < RM; i++) {
+        float v = p.init(m0 + rowOf(i));
 #pragma unroll
         for (int j = 0; j < 8; j++) acc[i][j] = v;
     }
@@ -311,14 +313,18 @@ __device__ __forceinline__ void gemm_tile(const P& p, int kBegin, int kEnd, bool
 #pragma unroll
         for (int kk = 0; kk < BK; kk++) {
             if (kk < kvalid) {  // rows past K are skipped, not added as zeros: fmaf(0, 0, -0.f) is +0.f
+                float av[RM];
                 float4 a0 = *reinterpret_cast<const float4*>(&As[buf][kk][ty * 4]);
-                float4 a1 = *reinterpret_cast<const float4*>(&As[buf][kk][TM / 2 + ty * 4]);
+                av[0] = a0.x; av[1] = a0.y; av[2] = a0.z; av[3] = a0.w;
+                if constexpr (RM == 8) {
+                    float4 a1 = *reinterpret_cast<const float4*>(&As[buf][kk][TM / 2 + ty * 4]);
+                    av[RM - 4] = a1.x; av[RM - 3] = a1.y; av[RM - 2] = a1.z; av[RM - 1] = a1.w;
+                }
                 float4 b0 = *reinterpret_cast<const float4*>(&Bs[buf][kk][tx * 4]);
                 float4 b1 = *reinterpret_cast<const float4*>(&Bs[buf][kk][TN / 2 + tx * 4]);
-                const float av[8] = {a0.x, a0.y, a0.z, a0.w, a1.x, a1.y, a1.z, a1.w};
                 const float bv[8] = {b0.x, b0.y, b0.z, b0.w, b1.x, b1.y, b1.z, b1.w};
 #pragma unroll
-                for (int i = 0; i < 8; i++) {
+                for (int i = 0; i < RM; i++) {
 #pragma unroll
                     for (int j = 0; j < 8; j++) acc[i][j] = fmaf(av[i], bv[j], acc[i][j]);
                 }
@@ -332,7 +338,7 @@ __device__ __forceinline__ void gemm_tile(const P& p, int kBegin, int kEnd, bool
     for (int j = 0; j < 8; j++) {
         typename P::Out o = p.outCol(n0 + (j < 4 ? tx * 4 + j : TN / 2 + tx * 4 + j - 4));
 #pragma unroll
-        for (int i = 0; i < 8; i++) p.store(m0 + (i < 4 ? ty * 4 + i : TM / 2 + ty * 4 + i - 4), o, acc[i][j]);
+        for (int i = 0; i < RM; i++) p.store(m0 + rowOf(i), o, acc[i][j]);
     }
 }
 
@@ -366,39 +372,43 @@ __device__ __forceinline__ void decode_taps(const int* tap, const float* value, 
     int N, int C, int H, int W, int O, int KH, int KW, int OH, int OW, int sh, int sw, int ph, int pw, int dh, \
         int dw
 
-// Structured forward; grid (ceil(N*OH*OW / TN), ceil(nKeptOut / TM)), 128 threads. Writes kept
-// filters only: the launcher zeroes pruned filters with nnc_sparse_conv_zero_planes.
-#define NNC_SC_STRUCTURED(TM, TN)                                                                                   \
-    extern "C" __global__ void __launch_bounds__(128) nnc_sparse_conv_fwd_structured_m##TM(                         \
+// Structured kernels, named by tile TMxTN (RM rows per thread). Forward: grid (ceil(N*OH*OW / TN),
+// ceil(nKeptOut / TM)), 128 threads; writes kept filters only: the launcher zeroes pruned filters
+// with nnc_sparse_conv_zero_planes.
+#define NNC_SC_STRUCTURED(TM, TN, RM)                                                                               \
+    extern "C" __global__ void __launch_bounds__(128) nnc_sparse_conv_fwd_structured_##TM##x##TN(                   \
         const float* __restrict__ x, const float* __restrict__ w, const float* __restrict__ bias,                  \
         const uint8_t* __restrict__ mask, const int* __restrict__ keptOut, int nKeptOut,                           \
         const int* __restrict__ keptIn, int nKeptIn, float* __restrict__ y, NNC_SC_GEO_PARAMS) {                   \
         nnc_sparse_conv::Fwd p = {x, w, bias, mask, keptOut, keptIn, y, NNC_SC_GEO, nKeptOut, nKeptIn};            \
-        nnc_sparse_conv::gemm_tile<TM, TN>(p, 0, p.K(), mask != nullptr);                                           \
+        nnc_sparse_conv::gemm_tile<TM, TN, RM>(p, 0, p.K(), mask != nullptr);                                           \
     }                                                                                                               \
     /* grid (ceil(N*H*W / TN), ceil(nKeptIn / TM)); channels not kept are zeroed by the launcher */                 \
-    extern "C" __global__ void __launch_bounds__(128) nnc_sparse_conv_bwd_input_structured_m##TM(                   \
+    extern "C" __global__ void __launch_bounds__(128) nnc_sparse_conv_bwd_input_structured_##TM##x##TN(                   \
         const float* __restrict__ gy, const float* __restrict__ w, const uint8_t* __restrict__ mask,               \
         const int* __restrict__ keptOut, int nKeptOut, const int* __restrict__ keptIn, int nKeptIn,                \
         float* __restrict__ dx, NNC_SC_GEO_PARAMS) {                                                                \
         nnc_sparse_conv::Dx p = {gy, w, mask, keptOut, keptIn, dx, NNC_SC_GEO, nKeptOut, nKeptIn};                 \
-        nnc_sparse_conv::gemm_tile<TM, TN>(p, 0, p.K(), false);                                                     \
+        nnc_sparse_conv::gemm_tile<TM, TN, RM>(p, 0, p.K(), false);                                                     \
     }                                                                                                               \
     /* grid (ceil(nKeptIn*KH*KW / TN), ceil(nKeptOut / TM), splits); dw zero-filled before, added to */             \
-    extern "C" __global__ void __launch_bounds__(128) nnc_sparse_conv_bwd_weight_structured_m##TM(                  \
+    extern "C" __global__ void __launch_bounds__(128) nnc_sparse_conv_bwd_weight_structured_##TM##x##TN(                  \
         const float* __restrict__ x, const float* __restrict__ gy, const uint8_t* __restrict__ mask,               \
         const int* __restrict__ keptOut, int nKeptOut, const int* __restrict__ keptIn, int nKeptIn,                \
         float* __restrict__ dw_, int pixelsPerSplit, NNC_SC_GEO_PARAMS) {                                           \
         nnc_sparse_conv::Dw p = {x, gy, mask, keptOut, keptIn, dw_, NNC_SC_GEO, nKeptOut, nKeptIn};                \
         int k0 = blockIdx.z * pixelsPerSplit;                                                                       \
-        nnc_sparse_conv::gemm_tile<TM, TN>(p, k0, min(p.K(), k0 + pixelsPerSplit), false);                         \
+        nnc_sparse_conv::gemm_tile<TM, TN, RM>(p, k0, min(p.K(), k0 + pixelsPerSplit), false);                         \
     }
 
 // Tile shapes by how many rows (kept filters or channels) there are: few rows take a wide pixel
-// tile, so that 10% of the filters still fill the GPU and each loaded pixel is used by every row.
-NNC_SC_STRUCTURED(64, 128)
-NNC_SC_STRUCTURED(32, 256)
-NNC_SC_STRUCTURED(16, 512)
+// tile, so that each loaded pixel is used by every row; the half-size tiles (RM = 4) give twice the
+// blocks when the 8x8 ones would leave SMs idle (e.g. 26 kept filters of a 28x28 layer).
+NNC_SC_STRUCTURED(64, 128, 8)
+NNC_SC_STRUCTURED(32, 256, 8)
+NNC_SC_STRUCTURED(16, 512, 8)
+NNC_SC_STRUCTURED(32, 128, 4)
+NNC_SC_STRUCTURED(16, 256, 4)
 #undef NNC_SC_STRUCTURED
 
 // Unstructured forward; grid (ceil(N*OH*OW / 512), O), 128 threads.

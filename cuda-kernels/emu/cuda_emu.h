@@ -110,7 +110,8 @@ inline const char* cudaGetErrorString(cudaError_t e) { return e == cudaSuccess ?
 inline cudaError_t cudaGetDeviceCount(int* n) { *n = 1; return cudaSuccess; }
 inline cudaError_t cudaGetDeviceProperties(cudaDeviceProp* p, int) { std::strcpy(p->name, "CPU emulation"); return cudaSuccess; }
 inline cudaError_t cudaDeviceGetAttribute(int* v, cudaDeviceAttr a, int) {
-    *v = a == cudaDevAttrMultiProcessorCount ? 4 : a == cudaDevAttrComputeCapabilityMajor ? 9 : a == cudaDevAttrClockRate ? 1000000 : 0;
+    const char* sms = std::getenv("NNC_EMU_SMS");  // SM count the launch heuristics see (default 4)
+    *v = a == cudaDevAttrMultiProcessorCount ? (sms ? std::atoi(sms) : 4) : a == cudaDevAttrComputeCapabilityMajor ? 9 : a == cudaDevAttrClockRate ? 1000000 : 0;
     return cudaSuccess;
 }
 template <class T> cudaError_t cudaMalloc(T** p, size_t bytes) { *p = (T*) std::malloc(bytes ? bytes : 1); return cudaSuccess; }

@@ -149,8 +149,22 @@ static void release(Problem& pr) {
 // ---- launches (the same choices as dev.nncompress.backend.cuda.SparseConv) ----
 static int sms = 1;
 #define GEO_ARGS s.n, s.c, s.h, s.w, s.o, s.kh, s.kw, s.oh(), s.ow(), s.sh, s.sw, s.ph, s.pw, s.dh, s.dw
-static int tileRows(int rows) { return rows <= 16 ? 16 : rows <= 32 ? 32 : 64; }
 static int cdiv(long long a, long long b) { return (int) ((a + b - 1) / b); }
+
+// Tile TM x TN for `rows` (kept filters or channels) over `cols` pixels: TM by rows; the half-size
+// tile when the 8x8-per-thread one would give fewer than 2 blocks per SM. Same rule as SparseConv.java.
+struct Tile { int tm, tn, index; };
+static Tile tileFor(int rows, long long cols, bool allowHalf) {
+    int tm = rows <= 16 ? 16 : rows <= 32 ? 32 : 64;
+    Tile t = {tm, 8192 / tm, tm == 16 ? 2 : tm == 32 ? 1 : 0};
+    if (allowHalf && tm < 64 && (long long) cdiv(cols, t.tn) * cdiv(rows, tm) < 2LL * sms) t = {tm, 4096 / tm, tm == 16 ? 4 : 3};
+    return t;
+}
+#define NNC_SC_TILES(kind) {nnc_sparse_conv_##kind##_structured_64x128, nnc_sparse_conv_##kind##_structured_32x256, \
+    nnc_sparse_conv_##kind##_structured_16x512, nnc_sparse_conv_##kind##_structured_32x128, nnc_sparse_conv_##kind##_structured_16x256}
+static decltype(&nnc_sparse_conv_fwd_structured_64x128) fwdKernels[] = NNC_SC_TILES(fwd);
+static decltype(&nnc_sparse_conv_bwd_input_structured_64x128) dxKernels[] = NNC_SC_TILES(bwd_input);
+static decltype(&nnc_sparse_conv_bwd_weight_structured_64x128) dwKernels[] = NNC_SC_TILES(bwd_weight);
 
 static void zeroPlanes(float* t, const int* planes, int nPlanes, int n, int channels, long long p) {
     if (nPlanes == 0) return;
@@ -164,12 +178,12 @@ static void forward(Problem& pr) {
         LAUNCH(nnc_sparse_conv_fwd_csr, dim3(cdiv(cols, 512), s.o), 128, pr.dX, pr.dRow, pr.dTap, pr.dVal, pr.dB, pr.dMask, pr.dY, GEO_ARGS);
         return;
     }
-    int ko = (int) pr.keptOut.size(), ki = (int) pr.keptIn.size(), tm = tileRows(ko);
+    int ko = (int) pr.keptOut.size(), ki = (int) pr.keptIn.size();
     zeroPlanes(pr.dY, pr.dPo, (int) pr.prunedOut.size(), s.n, s.o, s.p());
     if (ko == 0) return;
-    dim3 grid(cdiv(cols, 8192 / tm), cdiv(ko, tm));
-    auto k = tm == 16 ? nnc_sparse_conv_fwd_structured_m16 : tm == 32 ? nnc_sparse_conv_fwd_structured_m32 : nnc_sparse_conv_fwd_structured_m64;
-    LAUNCH(k, grid, 128, pr.dX, pr.dW, pr.dB, pr.dMask, pr.dKo, ko, pr.dKi, ki, pr.dY, GEO_ARGS);
+    Tile t = tileFor(ko, cols, true);
+    auto k = fwdKernels[t.index];
+    LAUNCH(k, dim3(cdiv(cols, t.tn), cdiv(ko, t.tm)), 128, pr.dX, pr.dW, pr.dB, pr.dMask, pr.dKo, ko, pr.dKi, ki, pr.dY, GEO_ARGS);
 }
 
 static void backward(Problem& pr) {
@@ -186,18 +200,19 @@ static void backward(Problem& pr) {
     zeroPlanes(pr.dDx, pr.dPi, (int) pr.prunedIn.size(), s.n, s.c, (long long) s.h * s.w);
     zeroPlanes(pr.dDb, pr.dPo, (int) pr.prunedOut.size(), 1, s.o, 1);
     if (ki > 0) {
-        int tm = tileRows(ki);
-        auto k = tm == 16 ? nnc_sparse_conv_bwd_input_structured_m16 : tm == 32 ? nnc_sparse_conv_bwd_input_structured_m32 : nnc_sparse_conv_bwd_input_structured_m64;
-        LAUNCH(k, dim3(cdiv((long long) s.n * s.h * s.w, 8192 / tm), cdiv(ki, tm)), 128, pr.dGy, pr.dW, pr.dMask, pr.dKo, ko, pr.dKi, ki, pr.dDx, GEO_ARGS);
+        long long cols = (long long) s.n * s.h * s.w;
+        Tile t = tileFor(ki, cols, true);
+        auto k = dxKernels[t.index];
+        LAUNCH(k, dim3(cdiv(cols, t.tn), cdiv(ki, t.tm)), 128, pr.dGy, pr.dW, pr.dMask, pr.dKo, ko, pr.dKi, ki, pr.dDx, GEO_ARGS);
     }
     if (ko > 0 && ki > 0) {
-        int tm = tileRows(ko);
         long long kTotal = (long long) s.n * s.p();
-        int gx = cdiv((long long) ki * s.kh * s.kw, 8192 / tm), gy = cdiv(ko, tm);
+        Tile t = tileFor(ko, (long long) ki * s.kh * s.kw, false);  // the pixel split fills the GPU
+        int gx = cdiv((long long) ki * s.kh * s.kw, t.tn), gy = cdiv(ko, t.tm);
         int splits = std::max(1, std::min(cdiv(kTotal, 64), cdiv(sms * 8, gx * gy)));
         int per = cdiv(cdiv(kTotal, splits), 8) * 8;
         splits = cdiv(kTotal, per);
-        auto k = tm == 16 ? nnc_sparse_conv_bwd_weight_structured_m16 : tm == 32 ? nnc_sparse_conv_bwd_weight_structured_m32 : nnc_sparse_conv_bwd_weight_structured_m64;
+        auto k = dwKernels[t.index];
         LAUNCH(k, dim3(gx, gy, splits), 128, pr.dX, pr.dGy, pr.dMask, pr.dKo, ko, pr.dKi, ki, pr.dDw, per, GEO_ARGS);
     }
     if (ko > 0) LAUNCH(nnc_sparse_conv_bwd_bias, ko, 256, pr.dGy, pr.dMask, pr.dKo, pr.dDb, s.n, s.o, (int) s.p());

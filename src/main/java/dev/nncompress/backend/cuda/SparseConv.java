@@ -17,7 +17,6 @@ import static jcuda.driver.JCudaDriver.cuMemsetD32Async;
  */
 public final class SparseConv {
     private static final int THREADS = 128;
-    private static final int TILE_OUTPUTS = 8192;  // TM x TN of every structured tile shape (128 threads x 8x8)
     private static final int BK = 8;
     private static final int CSR_PIXELS_PER_BLOCK = 512;     // nnc_sparse_conv_fwd_csr / bwd_input_csr: 128 threads x 4
     private static final int CSR_WEIGHT_PIXELS_PER_BLOCK = 1024;  // nnc_sparse_conv_bwd_weight_csr: 128 threads x 8
@@ -87,9 +86,10 @@ public final class SparseConv {
         zeroPlanes(y, s.prunedOut, s.sparsity.prunedOut().length, c.n(), c.o(), c.p());
         int ko = s.sparsity.keptOut().length;
         if (ko == 0) return;
-        int tm = tileRows(ko);
-        Kernel.Dim3 grid = new Kernel.Dim3(blocks((long) c.n() * c.p(), TILE_OUTPUTS / tm), blocks(ko, tm), 1);
-        kernel("nnc_sparse_conv_fwd_structured_m" + tm).launch(grid, Kernel.Dim3.of(THREADS), 0,
+        long cols = (long) c.n() * c.p();
+        Tile t = Tile.of(ko, cols, true);
+        Kernel.Dim3 grid = new Kernel.Dim3(blocks(cols, t.tn), blocks(ko, t.tm), 1);
+        kernel("nnc_sparse_conv_fwd_structured_" + t).launch(grid, Kernel.Dim3.of(THREADS), 0,
                 args(g, ptr(x), ptr(w), ptr(bias), ptr(mask), ptr(s.keptOut), ko, ptr(s.keptIn), s.sparsity.keptIn().length, ptr(y)));
     }
 
@@ -115,22 +115,24 @@ public final class SparseConv {
         zeroPlanes(dx, s.prunedIn, c.c() - ki, c.n(), c.c(), (long) c.h() * c.w());
         if (db != null) zeroPlanes(db, s.prunedOut, c.o() - ko, 1, c.o(), 1);
         if (ki > 0) {
-            int tm = tileRows(ki);
-            Kernel.Dim3 grid = new Kernel.Dim3(blocks((long) c.n() * c.h() * c.w(), TILE_OUTPUTS / tm), blocks(ki, tm), 1);
-            kernel("nnc_sparse_conv_bwd_input_structured_m" + tm).launch(grid, Kernel.Dim3.of(THREADS), 0,
+            long cols = (long) c.n() * c.h() * c.w();
+            Tile t = Tile.of(ki, cols, true);
+            Kernel.Dim3 grid = new Kernel.Dim3(blocks(cols, t.tn), blocks(ki, t.tm), 1);
+            kernel("nnc_sparse_conv_bwd_input_structured_" + t).launch(grid, Kernel.Dim3.of(THREADS), 0,
                     args(g, ptr(gy), ptr(w), ptr(mask), ptr(s.keptOut), ko, ptr(s.keptIn), ki, ptr(dx)));
         }
         if (ko > 0 && ki > 0) {
-            int tm = tileRows(ko);
             long pixels = (long) c.n() * c.p();
-            int gx = blocks((long) ki * c.kh() * c.kw(), TILE_OUTPUTS / tm);
-            int gyTiles = blocks(ko, tm);
+            long cols = (long) ki * c.kh() * c.kw();
+            Tile t = Tile.of(ko, cols, false);  // the pixel split below fills the GPU
+            int gx = blocks(cols, t.tn);
+            int gyTiles = blocks(ko, t.tm);
             // split the pixel sum so that the few output tiles still fill the GPU (8 blocks per SM)
             long target = 8L * d.info().multiprocessors();
             long splits = Math.max(1, Math.min(ceilDiv(pixels, 64), ceilDiv(target, (long) gx * gyTiles)));
             long perSplit = ceilDiv(ceilDiv(pixels, splits), BK) * BK;
             splits = ceilDiv(pixels, perSplit);
-            kernel("nnc_sparse_conv_bwd_weight_structured_m" + tm).launch(new Kernel.Dim3(gx, gyTiles, (int) splits), Kernel.Dim3.of(THREADS), 0,
+            kernel("nnc_sparse_conv_bwd_weight_structured_" + t).launch(new Kernel.Dim3(gx, gyTiles, (int) splits), Kernel.Dim3.of(THREADS), 0,
                     args(g, ptr(x), ptr(gy), ptr(mask), ptr(s.keptOut), ko, ptr(s.keptIn), ki, ptr(dw), (int) perSplit));
         }
         if (db != null && ko > 0) {
@@ -176,8 +178,23 @@ public final class SparseConv {
         }
     }
 
-    /** Tile shape by row count (kept filters or channels): few rows take a wide pixel tile (sparse_conv.cu). */
-    static int tileRows(int rows) { return rows <= 16 ? 16 : rows <= 32 ? 32 : 64; }
+    /**
+     * Tile TM x TN of the structured kernels for {@code rows} kept filters or channels over {@code cols}
+     * columns: TM by rows (few rows take a wide pixel tile, see sparse_conv.cu); the half-size tile
+     * (4 rows per thread) when the 8x8-per-thread one would give fewer than 2 blocks per SM. The
+     * harness (sparse_conv_harness.cu, tileFor) makes the same choice.
+     */
+    record Tile(int tm, int tn) {
+        static Tile of(int rows, long cols, boolean allowHalf) {
+            int tm = rows <= 16 ? 16 : rows <= 32 ? 32 : 64;
+            Tile full = new Tile(tm, 8192 / tm);
+            long fullBlocks = ceilDiv(cols, full.tn) * ceilDiv(rows, tm);
+            if (allowHalf && tm < 64 && fullBlocks < 2L * CudaDriver.get().info().multiprocessors()) return new Tile(tm, 4096 / tm);
+            return full;
+        }
+
+        @Override public String toString() { return tm + "x" + tn; }
+    }
 
     private static void zeroPlanes(DeviceBuffer t, DeviceBuffer planes, int nPlanes, int n, int channels, long p) {
         if (nPlanes == 0) return;
