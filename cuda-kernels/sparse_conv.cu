@@ -585,13 +585,14 @@ extern "C" __global__ void __launch_bounds__(256) nnc_sparse_conv_bwd_bias(
 
 // Zeroes whole planes t[n, planes[i], :] of an [N, channels, P] tensor: the pruned filters of the
 // forward output, the unread input channels of grad input, the pruned entries of grad bias (N = P = 1).
-extern "C" __global__ void nnc_sparse_conv_zero_planes(float* __restrict__ t, const int* __restrict__ planes,
-                                                       int nPlanes, int N, int channels, long long P) {
-    const long long total = (long long) N * nPlanes * P;
-    for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < total; i += (long long) gridDim.x * blockDim.x) {
-        long long pix = i % P, r = i / P;
-        int pi = (int) (r % nPlanes), n = (int) (r / nPlanes);
-        t[((long long) n * channels + planes[pi]) * P + pix] = 0.f;
+// grid.y walks the planes (no per-element division), grid.x the positions of a plane; 256 threads.
+extern "C" __global__ void __launch_bounds__(256) nnc_sparse_conv_zero_planes(float* __restrict__ t, const int* __restrict__ planes,
+                                                                             int nPlanes, int N, int channels, long long P) {
+    const int rows = N * nPlanes;  // < 2^31: the launcher bounds every tensor
+    for (int r = blockIdx.y; r < rows; r += gridDim.y) {
+        int n = r / nPlanes, pi = r - n * nPlanes;
+        float* plane = t + ((long long) n * channels + planes[pi]) * P;
+        for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < P; i += (long long) gridDim.x * blockDim.x) plane[i] = 0.f;
     }
 }
 

@@ -168,7 +168,8 @@ static decltype(&nnc_sparse_conv_bwd_weight_structured_64x128) dwKernels[] = NNC
 
 static void zeroPlanes(float* t, const int* planes, int nPlanes, int n, int channels, long long p) {
     if (nPlanes == 0) return;
-    LAUNCH(nnc_sparse_conv_zero_planes, std::max(1, std::min(cdiv((long long) n * nPlanes * p, 256), sms * 32)), 256, t, planes, nPlanes, n, channels, p);
+    dim3 grid(std::max(1, std::min(cdiv(p, 1024), 64)), std::max(1, std::min(n * nPlanes, 2048)));
+    LAUNCH(nnc_sparse_conv_zero_planes, grid, 256, t, planes, nPlanes, n, channels, p);
 }
 
 static void forward(Problem& pr) {

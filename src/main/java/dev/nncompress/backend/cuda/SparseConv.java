@@ -198,9 +198,9 @@ public final class SparseConv {
 
     private static void zeroPlanes(DeviceBuffer t, DeviceBuffer planes, int nPlanes, int n, int channels, long p) {
         if (nPlanes == 0) return;
-        long total = (long) n * nPlanes * p;
-        int grid = (int) Math.max(1, Math.min(ceilDiv(total, 256), 32L * CudaDriver.get().info().multiprocessors()));
-        kernel("nnc_sparse_conv_zero_planes").launch(Kernel.Dim3.of(grid), Kernel.Dim3.of(256), 0, ptr(t), ptr(planes), nPlanes, n, channels, p);
+        // grid.y over planes, grid.x over the positions of one plane (sparse_conv.cu)
+        Kernel.Dim3 grid = new Kernel.Dim3((int) Math.max(1, Math.min(ceilDiv(p, 1024), 64)), Math.max(1, Math.min(n * nPlanes, 2048)), 1);
+        kernel("nnc_sparse_conv_zero_planes").launch(grid, Kernel.Dim3.of(256), 0, ptr(t), ptr(planes), nPlanes, n, channels, p);
     }
 
     /** {@code head} followed by the fifteen int geometry arguments every conv kernel ends with, in the C order. */
