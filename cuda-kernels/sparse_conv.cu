@@ -70,24 +70,27 @@ struct Fwd {
     __device__ int r1() const { return g.kh; }
     __device__ int r2() const { return g.kw; }
 
+    // The per-element work of the B gather is the hot path of the narrow (few kept filters) tiles:
+    // the address is one add of a per-column and a per-row offset; a column that must load nothing
+    // (past the end, or masked) gets iy0 far below 0, so that the bounds test alone rejects it.
     struct Col { int base, iy0, ix0; bool valid; };
     __device__ Col col(int q) const {
         Col c;
         c.valid = q < NN();
         int qq = c.valid ? q : 0, p = g.oh * g.ow;
         int n = qq / p, pix = qq - n * p, oy = pix / g.ow, ox = pix - oy * g.ow;
-        c.base = n * g.c * g.h * g.w;
-        c.iy0 = oy * g.sh - g.ph;
-        c.ix0 = ox * g.sw - g.pw;
         if (c.valid && mask != nullptr && !mask[qq]) c.valid = false;  // masked: load nothing
+        c.iy0 = c.valid ? oy * g.sh - g.ph : -(1 << 30);
+        c.ix0 = ox * g.sw - g.pw;
+        c.base = c.valid ? n * g.c * g.h * g.w + c.iy0 * g.w + c.ix0 : 0;  // may be < 0; base + row offset is not, when inside
         return c;
     }
     struct Row { int off, dy, dx; };
     __device__ Row row(const Digits& d) const {
         Row r;
-        r.off = __ldg(keptIn + min(d.d0, nIn - 1)) * g.h * g.w;  // clamped: rows past K are never used
         r.dy = d.d1 * g.dh;
         r.dx = d.d2 * g.dw;
+        r.off = __ldg(keptIn + min(d.d0, nIn - 1)) * g.h * g.w + r.dy * g.w + r.dx;  // clamped: rows past K are never used
         return r;
     }
     __device__ float a(const Digits& d, int m) const {
@@ -95,8 +98,7 @@ struct Fwd {
         return __ldg(w + ((__ldg(keptOut + m) * g.c + __ldg(keptIn + d.d0)) * g.kh + d.d1) * g.kw + d.d2);
     }
     __device__ float b(const Row& r, const Col& c) const {
-        int iy = c.iy0 + r.dy, ix = c.ix0 + r.dx;
-        return c.valid && inside(iy, g.h) && inside(ix, g.w) ? __ldg(x + c.base + r.off + iy * g.w + ix) : 0.f;
+        return inside(c.iy0 + r.dy, g.h) && inside(c.ix0 + r.dx, g.w) ? __ldg(x + (c.base + r.off)) : 0.f;
     }
     __device__ float init(int m) const { return bias != nullptr && m < nOut ? __ldg(bias + __ldg(keptOut + m)) : 0.f; }
     struct Out { int base; int q; bool valid, keep; };
