@@ -21,7 +21,19 @@ public final class SparseConv {
     private static final int CSR_PIXELS_PER_BLOCK = 512;     // nnc_sparse_conv_fwd_csr / bwd_input_csr: 128 threads x 4
     private static final int CSR_WEIGHT_PIXELS_PER_BLOCK = 1024;  // nnc_sparse_conv_bwd_weight_csr: 128 threads x 8
 
+    static final String FWD_CSR = "nnc_sparse_conv_fwd_csr";
+    static final String BWD_INPUT_CSR = "nnc_sparse_conv_bwd_input_csr";
+    static final String BWD_WEIGHT_CSR = "nnc_sparse_conv_bwd_weight_csr";
+    static final String BWD_BIAS = "nnc_sparse_conv_bwd_bias";
+    static final String ZERO_PLANES = "nnc_sparse_conv_zero_planes";
+    /** Structured kernel families; the full name appends the tile, e.g. {@code nnc_sparse_conv_fwd_structured_16x512}. */
+    static final String FWD_STRUCTURED = "nnc_sparse_conv_fwd_structured_";
+    static final String BWD_INPUT_STRUCTURED = "nnc_sparse_conv_bwd_input_structured_";
+    static final String BWD_WEIGHT_STRUCTURED = "nnc_sparse_conv_bwd_weight_structured_";
+
     private SparseConv() {}
+
+    private static int sms() { return CudaDriver.get().info().multiprocessors(); }
 
     /** Structured sparsity on the device: kept and pruned lists (int32). */
     public static final class DeviceStructured implements AutoCloseable {
@@ -87,9 +99,9 @@ public final class SparseConv {
         int ko = s.sparsity.keptOut().length;
         if (ko == 0) return;
         long cols = (long) c.n() * c.p();
-        Tile t = Tile.of(ko, cols, true);
+        Tile t = Tile.of(ko, cols, true, sms());
         Kernel.Dim3 grid = new Kernel.Dim3(blocks(cols, t.tn), blocks(ko, t.tm), 1);
-        kernel("nnc_sparse_conv_fwd_structured_" + t).launch(grid, Kernel.Dim3.of(THREADS), 0,
+        kernel(FWD_STRUCTURED + t).launch(grid, Kernel.Dim3.of(THREADS), 0,
                 args(g, ptr(x), ptr(w), ptr(bias), ptr(mask), ptr(s.keptOut), ko, ptr(s.keptIn), s.sparsity.keptIn().length, ptr(y)));
     }
 
@@ -116,27 +128,27 @@ public final class SparseConv {
         if (db != null) zeroPlanes(db, s.prunedOut, c.o() - ko, 1, c.o(), 1);
         if (ki > 0) {
             long cols = (long) c.n() * c.h() * c.w();
-            Tile t = Tile.of(ki, cols, true);
+            Tile t = Tile.of(ki, cols, true, sms());
             Kernel.Dim3 grid = new Kernel.Dim3(blocks(cols, t.tn), blocks(ki, t.tm), 1);
-            kernel("nnc_sparse_conv_bwd_input_structured_" + t).launch(grid, Kernel.Dim3.of(THREADS), 0,
+            kernel(BWD_INPUT_STRUCTURED + t).launch(grid, Kernel.Dim3.of(THREADS), 0,
                     args(g, ptr(gy), ptr(w), ptr(mask), ptr(s.keptOut), ko, ptr(s.keptIn), ki, ptr(dx)));
         }
         if (ko > 0 && ki > 0) {
             long pixels = (long) c.n() * c.p();
             long cols = (long) ki * c.kh() * c.kw();
-            Tile t = Tile.of(ko, cols, false);  // the pixel split below fills the GPU
+            Tile t = Tile.of(ko, cols, false, sms());  // the pixel split below fills the GPU
             int gx = blocks(cols, t.tn);
             int gyTiles = blocks(ko, t.tm);
             // split the pixel sum so that the few output tiles still fill the GPU (8 blocks per SM)
-            long target = 8L * d.info().multiprocessors();
+            long target = 8L * sms();
             long splits = Math.max(1, Math.min(ceilDiv(pixels, 64), ceilDiv(target, (long) gx * gyTiles)));
             long perSplit = ceilDiv(ceilDiv(pixels, splits), BK) * BK;
             splits = ceilDiv(pixels, perSplit);
-            kernel("nnc_sparse_conv_bwd_weight_structured_" + t).launch(new Kernel.Dim3(gx, gyTiles, (int) splits), Kernel.Dim3.of(THREADS), 0,
+            kernel(BWD_WEIGHT_STRUCTURED + t).launch(new Kernel.Dim3(gx, gyTiles, (int) splits), Kernel.Dim3.of(THREADS), 0,
                     args(g, ptr(x), ptr(gy), ptr(mask), ptr(s.keptOut), ko, ptr(s.keptIn), ki, ptr(dw), (int) perSplit));
         }
         if (db != null && ko > 0) {
-            kernel("nnc_sparse_conv_bwd_bias").launch(Kernel.Dim3.of(ko), Kernel.Dim3.of(256), 0,
+            kernel(BWD_BIAS).launch(Kernel.Dim3.of(ko), Kernel.Dim3.of(256), 0,
                     ptr(gy), ptr(mask), ptr(s.keptOut), ptr(db), c.n(), c.o(), c.p());
         }
     }
@@ -149,7 +161,7 @@ public final class SparseConv {
         need("mask", mask, g.maskSize());
         need("y", y, 4 * g.outputSize());
         Kernel.Dim3 grid = new Kernel.Dim3(blocks((long) c.n() * c.p(), CSR_PIXELS_PER_BLOCK), c.o(), 1);
-        kernel("nnc_sparse_conv_fwd_csr").launch(grid, Kernel.Dim3.of(THREADS), 0,
+        kernel(FWD_CSR).launch(grid, Kernel.Dim3.of(THREADS), 0,
                 args(g, ptr(x), ptr(w.rowPtr), ptr(w.tap), ptr(w.value), ptr(bias), ptr(mask), ptr(y)));
     }
 
@@ -166,14 +178,14 @@ public final class SparseConv {
         CudaDriver d = CudaDriver.get();
         d.makeCurrent();
         if (w.weights.nnz() > 0) cuMemsetD32Async(dValue.pointer(), 0, w.weights.nnz(), d.stream());
-        kernel("nnc_sparse_conv_bwd_input_csr").launch(new Kernel.Dim3(blocks((long) c.n() * c.h() * c.w(), CSR_PIXELS_PER_BLOCK), c.c(), 1),
+        kernel(BWD_INPUT_CSR).launch(new Kernel.Dim3(blocks((long) c.n() * c.h() * c.w(), CSR_PIXELS_PER_BLOCK), c.c(), 1),
                 Kernel.Dim3.of(THREADS), 0, args(g, ptr(gy), ptr(w.colPtr), ptr(w.tapT), ptr(w.valueT), ptr(mask), ptr(dx)));
         if (w.weights.nnz() > 0) {
-            kernel("nnc_sparse_conv_bwd_weight_csr").launch(new Kernel.Dim3(blocks((long) c.n() * c.p(), CSR_WEIGHT_PIXELS_PER_BLOCK), c.o(), 1),
+            kernel(BWD_WEIGHT_CSR).launch(new Kernel.Dim3(blocks((long) c.n() * c.p(), CSR_WEIGHT_PIXELS_PER_BLOCK), c.o(), 1),
                     Kernel.Dim3.of(THREADS), 0, args(g, ptr(x), ptr(gy), ptr(w.rowPtr), ptr(w.tap), ptr(mask), ptr(dValue)));
         }
         if (db != null) {
-            kernel("nnc_sparse_conv_bwd_bias").launch(Kernel.Dim3.of(c.o()), Kernel.Dim3.of(256), 0,
+            kernel(BWD_BIAS).launch(Kernel.Dim3.of(c.o()), Kernel.Dim3.of(256), 0,
                     ptr(gy), ptr(mask), new CUdeviceptr(), ptr(db), c.n(), c.o(), c.p());
         }
     }
@@ -185,11 +197,11 @@ public final class SparseConv {
      * harness (sparse_conv_harness.cu, tileFor) makes the same choice.
      */
     record Tile(int tm, int tn) {
-        static Tile of(int rows, long cols, boolean allowHalf) {
+        static Tile of(int rows, long cols, boolean allowHalf, int sms) {
             int tm = rows <= 16 ? 16 : rows <= 32 ? 32 : 64;
             Tile full = new Tile(tm, 8192 / tm);
             long fullBlocks = ceilDiv(cols, full.tn) * ceilDiv(rows, tm);
-            if (allowHalf && tm < 64 && fullBlocks < 2L * CudaDriver.get().info().multiprocessors()) return new Tile(tm, 4096 / tm);
+            if (allowHalf && tm < 64 && fullBlocks < 2L * sms) return new Tile(tm, 4096 / tm);
             return full;
         }
 
@@ -200,7 +212,7 @@ public final class SparseConv {
         if (nPlanes == 0) return;
         // grid.y over planes, grid.x over the positions of one plane (sparse_conv.cu)
         Kernel.Dim3 grid = new Kernel.Dim3((int) Math.max(1, Math.min(ceilDiv(p, 1024), 64)), Math.max(1, Math.min(n * nPlanes, 2048)), 1);
-        kernel("nnc_sparse_conv_zero_planes").launch(grid, Kernel.Dim3.of(256), 0, ptr(t), ptr(planes), nPlanes, n, channels, p);
+        kernel(ZERO_PLANES).launch(grid, Kernel.Dim3.of(256), 0, ptr(t), ptr(planes), nPlanes, n, channels, p);
     }
 
     /** {@code head} followed by the fifteen int geometry arguments every conv kernel ends with, in the C order. */
