@@ -25,10 +25,7 @@ public final class KernelSignatures {
     public enum ParamType { POINTER, INT, LONG, FLOAT, DOUBLE }
 
     private static final Pattern KERNEL = Pattern.compile(
-            "extern\\s+\"C\"\\s+__global__\\s+void\\s+(?:__launch_bounds__\\s*\\([^)]*\\)\\s*)?(\\w+)\\s*\\(([^)]*)\\)");
-    private static final Pattern BLOCK_COMMENT = Pattern.compile("/\\*.*?\\*/", Pattern.DOTALL);
-    private static final Pattern LINE_COMMENT = Pattern.compile("//[^\\n]*");
-    private static final Pattern DEFINE = Pattern.compile("^\\s*#\\s*define\\s+(\\w+)[ \\t]+([^\\n]*)$", Pattern.MULTILINE);
+            "extern\\s+\"C\"\\s+__global__\\s+void\\s+(?:__launch_bounds__\\s*\\([^)]*\\)\\s*)?(?!__launch_bounds__)(\\w+)\\s*\\(([^)]*)\\)");
 
     private KernelSignatures() {}
 
@@ -43,16 +40,12 @@ public final class KernelSignatures {
 
     /** Every {@code extern "C" __global__} function in {@code source}; an unknown parameter type is an error. */
     public static Map<String, List<ParamType>> parse(String source) {
-        String code = LINE_COMMENT.matcher(BLOCK_COMMENT.matcher(source).replaceAll(" ")).replaceAll(" ")
-                .replace("\\\n", " "); // line continuations, so a #define is one line
-        Map<String, String> macros = new LinkedHashMap<>();
-        Matcher d = DEFINE.matcher(code);
-        while (d.find()) macros.put(d.group(1), d.group(2).trim());
+        String code = CMacros.expand(source);
         Map<String, List<ParamType>> out = new LinkedHashMap<>();
         Matcher m = KERNEL.matcher(code);
         while (m.find()) {
             List<ParamType> params = new ArrayList<>();
-            String list = expand(m.group(2).trim(), macros);
+            String list = m.group(2).trim();
             if (!list.isEmpty() && !list.equals("void")) {
                 for (String p : list.split(",")) params.add(typeOf(m.group(1), p));
             }
@@ -61,12 +54,6 @@ public final class KernelSignatures {
             }
         }
         return out;
-    }
-
-    /** Object-like macros used as a whole parameter list, e.g. one list shared by a kernel family's variants. */
-    private static String expand(String list, Map<String, String> macros) {
-        for (int depth = 0; depth < 8 && macros.containsKey(list); depth++) list = macros.get(list);
-        return list;
     }
 
     private static ParamType typeOf(String kernel, String param) {
