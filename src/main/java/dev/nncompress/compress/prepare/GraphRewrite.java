@@ -50,7 +50,7 @@ final class GraphRewrite {
     boolean isOutput(String name) { return source.output().equals(name); }
 
     void merge(Merge m) {
-        if (removedInto.containsKey(m.kept()) || removedInto.containsValue(m.removed())) {
+        if (removedInto.containsKey(m.kept()) || removedInto.containsKey(m.removed()) || removedInto.containsValue(m.removed())) {
             throw new IllegalStateException("overlapping merges around " + m); // a pass bug, not a user error
         }
         removedInto.put(m.removed(), m.kept());
