@@ -19,6 +19,9 @@ import java.util.List;
  * normalises with the batch's biased variance and moves the running variance towards the unbiased one.
  */
 public final class BatchNorm2dOp implements Op {
+    /** The epsilon added to the variance (PyTorch's default when the attr is absent). */
+    public static double eps(Node n) { return n.attr("eps", 1e-5); }
+
     @Override
     public Shape outputShape(Node n, List<Shape> in, Graph g) {
         Shape x = OpChecks.single(n, in, 3);
@@ -30,7 +33,7 @@ public final class BatchNorm2dOp implements Op {
     public Tensor forward(Node n, List<Tensor> in, OpContext ctx) {
         Backend b = ctx.backend();
         Tensor x = in.get(0);
-        float eps = (float) n.attr("eps", 1e-5);
+        float eps = (float) eps(n);
         Tensor gamma = ctx.param(n, "weight").value();
         Tensor beta = ctx.param(n, "bias").value();
         Parameter runMean = ctx.param(n, "running_mean");

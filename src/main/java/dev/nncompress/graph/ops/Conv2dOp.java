@@ -12,7 +12,10 @@ import dev.nncompress.tensor.Tensor;
 import java.util.Arrays;
 import java.util.List;
 
-/** 2-D convolution; params {@code weight} [O, C, kH, kW] and optional {@code bias} [O]. */
+/**
+ * 2-D convolution; params {@code weight} [O, C, kH, kW] and optional {@code bias} [O]. With attr
+ * {@code relu=1} (set by the ReLU fusion pass, see {@link FusedRelu}) the output is relu(conv(x)).
+ */
 public final class Conv2dOp implements Op {
     public static Conv2dSpec spec(Node n) {
         return new Conv2dSpec(n.intAttr("stride_h"), n.intAttr("stride_w"), n.intAttr("pad_h"), n.intAttr("pad_w"));
@@ -21,6 +24,7 @@ public final class Conv2dOp implements Op {
     @Override
     public Shape outputShape(Node n, List<Shape> in, Graph g) {
         Shape x = OpChecks.single(n, in, 3);
+        FusedRelu.check(n);
         Shape w = g.param(n.paramName("weight")).value().shape();
         if (w.rank() != 4 || w.dim(1) != x.dim(0)) {
             throw new IllegalArgumentException("weight " + w + " does not fit input " + x + " (expects [O, " + x.dim(0) + ", kH, kW])");
@@ -34,15 +38,18 @@ public final class Conv2dOp implements Op {
     public Tensor forward(Node n, List<Tensor> in, OpContext ctx) {
         Tensor x = in.get(0);
         Tensor bias = ctx.hasParam(n, "bias") ? ctx.param(n, "bias").value() : null;
-        if (ctx.training()) ctx.save(n, x);
-        return ctx.backend().conv2d(x, ctx.param(n, "weight").value(), bias, spec(n));
+        Tensor y = FusedRelu.apply(n, ctx.backend().conv2d(x, ctx.param(n, "weight").value(), bias, spec(n)), ctx);
+        if (ctx.training()) ctx.save(n, x, y);
+        return y;
     }
 
     @Override
     public List<Tensor> backward(Node n, Tensor gradOut, OpContext ctx) {
-        Tensor x = (Tensor) ctx.saved(n)[0];
+        Object[] s = ctx.saved(n);
+        Tensor x = (Tensor) s[0];
+        Tensor g = FusedRelu.backward(n, (Tensor) s[1], gradOut, ctx);
         boolean withBias = ctx.hasParam(n, "bias");
-        Conv2dGrads gr = ctx.backend().conv2dBackward(x, ctx.param(n, "weight").value(), gradOut, spec(n), withBias,
+        Conv2dGrads gr = ctx.backend().conv2dBackward(x, ctx.param(n, "weight").value(), g, spec(n), withBias,
                 ctx.needsInputGrad(n));
         ctx.param(n, "weight").accumulateGrad(gr.weight());
         if (withBias) ctx.param(n, "bias").accumulateGrad(gr.bias());

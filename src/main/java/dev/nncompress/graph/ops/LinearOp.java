@@ -11,11 +11,15 @@ import dev.nncompress.tensor.Tensor;
 import java.util.Arrays;
 import java.util.List;
 
-/** y = x W^T + b with {@code weight} [O, F] and optional {@code bias} [O]; input [N, F]. */
+/**
+ * y = x W^T + b with {@code weight} [O, F] and optional {@code bias} [O]; input [N, F]. With attr
+ * {@code relu=1} (set by the ReLU fusion pass, see {@link FusedRelu}) the output is relu(y).
+ */
 public final class LinearOp implements Op {
     @Override
     public Shape outputShape(Node n, List<Shape> in, Graph g) {
         Shape x = OpChecks.single(n, in, 1);
+        FusedRelu.check(n);
         Shape w = g.param(n.paramName("weight")).value().shape();
         if (w.rank() != 2 || w.dim(1) != x.dim(0)) {
             throw new IllegalArgumentException("weight " + w + " does not fit " + x.dim(0) + " input features");
@@ -28,21 +32,26 @@ public final class LinearOp implements Op {
     public Tensor forward(Node n, List<Tensor> in, OpContext ctx) {
         Backend b = ctx.backend();
         Tensor x = in.get(0);
-        if (ctx.training()) ctx.save(n, x);
         Tensor y = b.matmul(x, false, ctx.param(n, "weight").value(), true);
-        if (!ctx.hasParam(n, "bias")) return y;
-        Tensor withBias = b.addRowVector(y, ctx.param(n, "bias").value());
-        y.close();
-        return withBias;
+        if (ctx.hasParam(n, "bias")) {
+            Tensor withBias = b.addRowVector(y, ctx.param(n, "bias").value());
+            y.close();
+            y = withBias;
+        }
+        y = FusedRelu.apply(n, y, ctx);
+        if (ctx.training()) ctx.save(n, x, y);
+        return y;
     }
 
     @Override
     public List<Tensor> backward(Node n, Tensor gradOut, OpContext ctx) {
         Backend b = ctx.backend();
-        Tensor x = (Tensor) ctx.saved(n)[0];
-        ctx.param(n, "weight").accumulateGrad(b.matmul(gradOut, true, x, false));
-        if (ctx.hasParam(n, "bias")) ctx.param(n, "bias").accumulateGrad(b.sumRows(gradOut));
-        Tensor dx = ctx.needsInputGrad(n) ? b.matmul(gradOut, false, ctx.param(n, "weight").value(), false) : null;
+        Object[] s = ctx.saved(n);
+        Tensor x = (Tensor) s[0];
+        Tensor g = FusedRelu.backward(n, (Tensor) s[1], gradOut, ctx);
+        ctx.param(n, "weight").accumulateGrad(b.matmul(g, true, x, false));
+        if (ctx.hasParam(n, "bias")) ctx.param(n, "bias").accumulateGrad(b.sumRows(g));
+        Tensor dx = ctx.needsInputGrad(n) ? b.matmul(g, false, ctx.param(n, "weight").value(), false) : null;
         return Arrays.asList(dx);
     }
 }
