@@ -2,6 +2,8 @@ package dev.nncompress.compress.quant;
 
 import dev.nncompress.tensor.Shape;
 
+import java.util.Arrays;
+
 /** The checks every observer applies to a batch, so that all of them reject bad input with the same messages. */
 abstract class AbstractObserver implements Observer {
     private final String name;
@@ -51,8 +53,8 @@ abstract class AbstractObserver implements Observer {
         int inner = l.inner();
         float[] min = new float[channels];
         float[] max = new float[channels];
-        java.util.Arrays.fill(min, Float.POSITIVE_INFINITY);
-        java.util.Arrays.fill(max, Float.NEGATIVE_INFINITY);
+        Arrays.fill(min, Float.POSITIVE_INFINITY);
+        Arrays.fill(max, Float.NEGATIVE_INFINITY);
         int block = channels * inner;
         for (int base = 0; base < v.length; base += block) {
             for (int c = 0; c < channels; c++) {

@@ -1,5 +1,7 @@
 package dev.nncompress.compress.quant;
 
+import java.util.Arrays;
+
 /**
  * TensorRT's entropy calibration (S. Migacz, "8-bit Inference with TensorRT", GTC 2017, slides 29-38),
  * on a histogram of |x|: for every candidate i from {@code levels} bins up to all used bins,
@@ -35,8 +37,8 @@ final class EntropyCalibration {
         double best = Double.POSITIVE_INFINITY;
         int bestI = used;
         for (int i = levels; i <= used; i++) {
-            java.util.Arrays.fill(groupSum, 0);
-            java.util.Arrays.fill(groupNonZero, 0);
+            Arrays.fill(groupSum, 0);
+            Arrays.fill(groupNonZero, 0);
             for (int j = 0; j < i; j++) {
                 p[j] = counts[j];
                 int g = (int) ((long) j * levels / i);

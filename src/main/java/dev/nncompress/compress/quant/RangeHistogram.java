@@ -1,5 +1,7 @@
 package dev.nncompress.compress.quant;
 
+import java.util.Arrays;
+
 /**
  * A fixed number of equal-width bins whose range grows as batches arrive, with memory bounded by the bin
  * count and without approximating earlier counts.
@@ -78,7 +80,7 @@ final class RangeHistogram {
         long newFirst = (long) Math.floor(lo / w);
         if (doublings == 0 && newFirst >= firstBin && (long) Math.floor(hi / w) < firstBin + bins) return;
         long[] old = counts.clone();
-        java.util.Arrays.fill(counts, 0);
+        Arrays.fill(counts, 0);
         // old grid indices lie within +-bins of 0 (the window holds 0), so a shift of 40 already maps them to 0 or -1
         long divisor = 1L << Math.min(doublings, 40);
         for (int i = 0; i < bins; i++) {
