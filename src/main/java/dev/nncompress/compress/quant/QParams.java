@@ -1,0 +1,153 @@
+package dev.nncompress.compress.quant;
+
+import dev.nncompress.backend.ref.ReferenceOps;
+import dev.nncompress.tensor.Shape;
+
+import java.util.Arrays;
+
+/**
+ * Scale(s) and zero point(s) of a {@link QScheme}, validated on construction: every scale positive and
+ * finite, every zero point inside the type's range (and equal to its symmetric zero point for a
+ * symmetric scheme), one pair per tensor or one per channel.
+ *
+ * <p>q = clamp(rint(x / scale) + zp, qmin, qmax) and x' = (q - zp) * scale are computed by
+ * {@link ReferenceOps#quantizeS8} / {@link ReferenceOps#dequantizeS8} (the CPU twins of our kernels), so
+ * what an observer promises here is bit for bit what the int8 kernels do. uint8 goes through the same
+ * calls with the zero point and the codes shifted by 128 ({@link QDType#s8Offset()}); its codes are
+ * returned as bytes to be read unsigned ({@code Byte.toUnsignedInt}).
+ */
+public final class QParams {
+    /** torch.finfo(torch.float32).eps, the floor torch.ao.quantization puts under every scale (all-zero tensors). */
+    public static final float EPS = 0x1p-23f;
+
+    private final QScheme scheme;
+    private final float[] scales;
+    private final int[] zeroPoints;
+
+    public QParams(QScheme scheme, float[] scales, int[] zeroPoints) {
+        if (scheme == null || scales == null || zeroPoints == null) throw new IllegalArgumentException("QParams: scheme, scales and zero points must not be null");
+        if (scales.length == 0 || scales.length != zeroPoints.length) {
+            throw new IllegalArgumentException("QParams " + scheme + ": need as many zero points as scales (>= 1), got " + scales.length + " and " + zeroPoints.length);
+        }
+        if (!scheme.perChannel() && scales.length != 1) throw new IllegalArgumentException("QParams " + scheme + ": a per-tensor scheme has one scale, got " + scales.length);
+        QDType t = scheme.dtype();
+        for (int c = 0; c < scales.length; c++) {
+            if (!(scales[c] > 0) || Float.isInfinite(scales[c])) throw new IllegalArgumentException("QParams " + scheme + ": scale[" + c + "] must be > 0 and finite, got " + scales[c]);
+            if (zeroPoints[c] < t.qmin() || zeroPoints[c] > t.qmax()) {
+                throw new IllegalArgumentException("QParams " + scheme + ": zero point[" + c + "] = " + zeroPoints[c] + " outside [" + t.qmin() + ", " + t.qmax() + "]");
+            }
+            if (scheme.symmetric() && zeroPoints[c] != t.symmetricZeroPoint()) {
+                throw new IllegalArgumentException("QParams " + scheme + ": a symmetric scheme has zero point " + t.symmetricZeroPoint() + ", got zero point[" + c + "] = " + zeroPoints[c]);
+            }
+        }
+        this.scheme = scheme;
+        this.scales = scales.clone();
+        this.zeroPoints = zeroPoints.clone();
+    }
+
+    /** Per-tensor parameters for the float range [min, max]; see {@link #fromRanges}. */
+    public static QParams fromRange(QScheme scheme, float min, float max) {
+        if (scheme.perChannel()) throw new IllegalArgumentException("QParams.fromRange: " + scheme + " is per channel, use fromRanges");
+        return fromRanges(scheme, new float[] {min}, new float[] {max});
+    }
+
+    /**
+     * Parameters for the float range [min[c], max[c]] of each channel, following
+     * torch.ao.quantization's {@code UniformQuantizationObserverBase._calculate_qparams} (float32 arithmetic):
+     * the range is widened to include 0; symmetric: scale = max(-min, max) / ((qmax - qmin) / 2), i.e.
+     * /127.5 for qint8 and quint8 alike, zero point 0 (int8) or 128 (uint8); affine: scale =
+     * (max - min) / (qmax - qmin), zero point = clamp(qmin - round_half_even(min / scale)); both floored at
+     * {@link #EPS} so that an all-zero tensor still gets a valid scale.
+     */
+    public static QParams fromRanges(QScheme scheme, float[] min, float[] max) {
+        if (min.length != max.length) throw new IllegalArgumentException("QParams.fromRanges: " + min.length + " minima but " + max.length + " maxima");
+        QDType t = scheme.dtype();
+        float[] s = new float[min.length];
+        int[] zp = new int[min.length];
+        for (int c = 0; c < min.length; c++) {
+            if (!Float.isFinite(min[c]) || !Float.isFinite(max[c]) || min[c] > max[c]) {
+                throw new IllegalArgumentException("QParams.fromRanges " + scheme + ": channel " + c + " range [" + min[c] + ", " + max[c] + "] must be finite with min <= max");
+            }
+            float lo = Math.min(min[c], 0f);
+            float hi = Math.max(max[c], 0f);
+            if (scheme.symmetric()) {
+                s[c] = Math.max(Math.max(-lo, hi) / (t.steps() / 2f), EPS);
+                zp[c] = t.symmetricZeroPoint();
+            } else {
+                s[c] = Math.max((hi - lo) / (float) t.steps(), EPS);
+                zp[c] = Math.max(t.qmin(), Math.min(t.qmax(), t.qmin() - (int) Math.rint(lo / s[c])));
+            }
+        }
+        return new QParams(scheme, s, zp);
+    }
+
+    public QScheme scheme() { return scheme; }
+
+    public int channels() { return scales.length; }
+
+    public float scale(int channel) { return scales[channel]; }
+
+    public int zeroPoint(int channel) { return zeroPoints[channel]; }
+
+    public float[] scales() { return scales.clone(); }
+
+    public int[] zeroPoints() { return zeroPoints.clone(); }
+
+    /** Codes of {@code x} (shape {@code shape}); for uint8 read them with {@code Byte.toUnsignedInt}. */
+    public byte[] quantize(float[] x, Shape shape) {
+        ChannelLayout l = layout(x.length, shape);
+        byte[] q = ReferenceOps.quantizeS8(x, scales, s8ZeroPoints(), l.channels(), l.inner());
+        int off = scheme.dtype().s8Offset();
+        if (off != 0) for (int i = 0; i < q.length; i++) q[i] = (byte) (q[i] + off);
+        return q;
+    }
+
+    public float[] dequantize(byte[] q, Shape shape) {
+        ChannelLayout l = layout(q.length, shape);
+        int off = scheme.dtype().s8Offset();
+        byte[] s8 = q;
+        if (off != 0) {
+            s8 = new byte[q.length];
+            for (int i = 0; i < q.length; i++) s8[i] = (byte) (Byte.toUnsignedInt(q[i]) - off);
+        }
+        return ReferenceOps.dequantizeS8(s8, scales, s8ZeroPoints(), l.channels(), l.inner());
+    }
+
+    /** dequantize(quantize(x)), through the fake-quantise kernel's twin. */
+    public float[] fakeQuantize(float[] x, Shape shape) {
+        ChannelLayout l = layout(x.length, shape);
+        return ReferenceOps.fakeQuantizeS8(x, new byte[x.length], scales, s8ZeroPoints(), l.channels(), l.inner());
+    }
+
+    public byte[] quantize(float[] x) { return quantize(x, Shape.of(x.length)); }
+
+    public float[] dequantize(byte[] q) { return dequantize(q, Shape.of(q.length)); }
+
+    public float[] fakeQuantize(float[] x) { return fakeQuantize(x, Shape.of(x.length)); }
+
+    private int[] s8ZeroPoints() {
+        int off = scheme.dtype().s8Offset();
+        int[] z = zeroPoints.clone();
+        for (int c = 0; c < z.length; c++) z[c] -= off;
+        return z;
+    }
+
+    private ChannelLayout layout(int n, Shape shape) {
+        if (shape.numel() != n) throw new IllegalArgumentException("QParams: shape " + shape + " has " + shape.numel() + " elements, data has " + n);
+        ChannelLayout l = ChannelLayout.of(scheme, shape);
+        if (l.channels() != scales.length) {
+            throw new IllegalArgumentException("QParams " + scheme + ": shape " + shape + " has " + l.channels() + " channels, parameters have " + scales.length);
+        }
+        return l;
+    }
+
+    @Override public boolean equals(Object o) {
+        return o instanceof QParams p && scheme.equals(p.scheme) && Arrays.equals(scales, p.scales) && Arrays.equals(zeroPoints, p.zeroPoints);
+    }
+
+    @Override public int hashCode() { return 31 * (31 * scheme.hashCode() + Arrays.hashCode(scales)) + Arrays.hashCode(zeroPoints); }
+
+    @Override public String toString() {
+        return "QParams{" + scheme + ", scale=" + Arrays.toString(scales) + ", zero_point=" + Arrays.toString(zeroPoints) + "}";
+    }
+}
