@@ -2,8 +2,9 @@
 // that a harness's validation part runs on a machine without a GPU (g++ -std=c++20 -DNNC_EMULATE;
 // scripts/emulate-kernels.sh builds and runs every harness that supports it).
 // Each block runs as blockDim.x std::threads sharing `static` (= __shared__) arrays; blocks (of a
-// 1-, 2- or 3-D grid; blocks themselves are 1-D) run one after another. __syncthreads is a
-// std::barrier. Warp shuffles are emulated with a barrier per warp of 32 consecutive threads, so
+// 1-, 2- or 3-D grid; blocks themselves are 1-D) run one after another, on the same threads.
+// __syncthreads is a std::barrier over all threads of the block (a thread that returned early makes
+// the others wait forever: a hang here, undefined on the device). Warp shuffles are emulated with a barrier per warp of 32 consecutive threads, so
 // they must be called by every thread of the warp the same number of times (the mask is not
 // looked at; true of our kernels), and reading a lane outside the block aborts. Atomics take one
 // global lock. Device intrinsics with an explicit rounding (__fmul_rn, __int2float_rn, ...) are the
@@ -15,9 +16,9 @@
 #pragma once
 #include <algorithm>
 #include <atomic>
-#include <cstdio>
 #include <barrier>
 #include <cmath>
+#include <cstdio>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -41,8 +42,12 @@ struct dim3 {
 };
 struct float4 { float x, y, z, w; };
 struct char2 { signed char x, y; };
+struct int2 { int x, y; };
+struct float2 { float x, y; };
 struct uint4 { unsigned x, y, z, w; };
 inline char2 make_char2(signed char x, signed char y) { return {x, y}; }
+inline int2 make_int2(int x, int y) { return {x, y}; }
+inline float2 make_float2(float x, float y) { return {x, y}; }
 inline uint4 make_uint4(unsigned x, unsigned y, unsigned z, unsigned w) { return {x, y, z, w}; }
 using uint3 = dim3;
 
@@ -62,27 +67,32 @@ struct Block {
 inline Block* block = nullptr;
 inline std::mutex atomics;
 
-// Runs body() as every thread of every block of the grid.
+// Runs body() as every thread of every block of the grid. The blockDim.x threads are created once
+// per launch and run the blocks one after another, meeting at a barrier of their own between two
+// blocks (a block's shared arrays are reused by the next one); creating threads per block cost
+// seconds of system time per harness.
 template <class F> void launch(dim3 grid, dim3 blk, F body) {
     if (blk.y != 1 || blk.z != 1) std::abort();  // our kernels are 1-D blocks
     gridDim = grid;
     blockDim = blk;
-    for (unsigned z = 0; z < grid.z; z++)
-        for (unsigned y = 0; y < grid.y; y++)
-            for (unsigned x = 0; x < grid.x; x++) {
-                Block b((int) blk.x);
-                block = &b;
-                std::vector<std::thread> threads;
-                for (unsigned t = 0; t < blk.x; t++) {
-                    threads.emplace_back([&, t, x, y, z] {
-                        threadIdx = dim3(t, 0, 0);
+    Block b((int) blk.x);
+    std::barrier<> between((int) blk.x);
+    block = &b;
+    std::vector<std::thread> threads;
+    for (unsigned t = 0; t < blk.x; t++) {
+        threads.emplace_back([&, t] {
+            threadIdx = dim3(t, 0, 0);
+            for (unsigned z = 0; z < grid.z; z++)
+                for (unsigned y = 0; y < grid.y; y++)
+                    for (unsigned x = 0; x < grid.x; x++) {
                         blockIdx = dim3(x, y, z);
                         body();
-                    });
-                }
-                for (auto& th : threads) th.join();
-                block = nullptr;
-            }
+                        between.arrive_and_wait();
+                    }
+        });
+    }
+    for (auto& th : threads) th.join();
+    block = nullptr;
 }
 }  // namespace nnc_emu
 

@@ -4,7 +4,7 @@
 // Run on a GPU machine: ./quantize_harness [elements]
 // Output: one "RESULT name=... shape=... check=... time_ms=... rate=... unit=GB/s peak_frac=..." line
 // per kernel (parsed by scripts/gpu-check.sh). Exit 0 all bit-exact, 1 any mismatch, 2 no CUDA device.
-// Validation only, on the CPU (cuda-kernels/emu/cuda_emu.h; default size 2^16 + 3, times print "-"):
+// Validation only, on the CPU (cuda-kernels/emu/cuda_emu.h; default size 2^20 + 3, times print "-"):
 //   g++ -std=c++20 -O1 -pthread -DNNC_EMULATE -x c++ quantize_harness.cu -o quantize_emu
 #ifdef NNC_EMULATE
 #include "../emu/cuda_emu.h"
@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
         return 2;
     }
 #ifdef NNC_EMULATE
-    long long n = argc > 1 ? std::atoll(argv[1]) : (1LL << 16) + 3;  // odd size on purpose
+    long long n = argc > 1 ? std::atoll(argv[1]) : (1LL << 20) + 3;  // odd size on purpose
 #else
     long long n = argc > 1 ? std::atoll(argv[1]) : (1LL << 26) + 3;  // odd size on purpose
 #endif
