@@ -4,9 +4,10 @@
 // Each block runs as blockDim.x std::threads sharing `static` (= __shared__) arrays; blocks (of a
 // 1-, 2- or 3-D grid; blocks themselves are 1-D) run one after another, on the same threads.
 // __syncthreads is a std::barrier over all threads of the block (a thread that returned early makes
-// the others wait forever: a hang here, undefined on the device). Warp shuffles are emulated with a barrier per warp of 32 consecutive threads, so
-// they must be called by every thread of the warp the same number of times (the mask is not
-// looked at; true of our kernels), and reading a lane outside the block aborts. Atomics take one
+// the others wait forever: a hang here, undefined on the device). Warp shuffles are emulated with
+// a barrier per warp of 32 consecutive threads, so they must be called by every thread of the warp
+// the same number of times (the mask is not looked at; true of our kernels), and reading a lane
+// outside the block aborts. Atomics take one
 // global lock. Device intrinsics with an explicit rounding (__fmul_rn, __int2float_rn, ...) are the
 // plain IEEE operations, which g++ does not contract into FMAs (ISO mode, no -mfma). Inline PTX
 // (mma, ldmatrix, cp.async) cannot be emulated: code using it is left out under NNC_EMULATE.
