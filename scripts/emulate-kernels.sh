@@ -23,7 +23,8 @@ if [ "${#harnesses[@]}" -eq 0 ]; then
   exit 0
 fi
 
-flags=(-std=c++20 -O1 -pthread -DNNC_EMULATE)
+# -ffp-contract=off: no FMA contraction (default on e.g. aarch64), so that the twins' IEEE steps hold
+flags=(-std=c++20 -O1 -ffp-contract=off -pthread -DNNC_EMULATE)
 if [ "${NNC_EMU_SANITIZE:-1}" != 0 ] &&
    echo 'int main() { return 0; }' | g++ -fsanitize=address -x c++ - -o "$out/.asan-probe" >/dev/null 2>&1; then
   flags+=(-fsanitize=address -fno-omit-frame-pointer)

@@ -7,10 +7,12 @@
 // the others wait forever: a hang here, undefined on the device). Warp shuffles are emulated with
 // a barrier per warp of 32 consecutive threads, so they must be called by every thread of the warp
 // the same number of times (the mask is not looked at; true of our kernels), and reading a lane
-// outside the block aborts. Atomics take one
-// global lock. Device intrinsics with an explicit rounding (__fmul_rn, __int2float_rn, ...) are the
-// plain IEEE operations, which g++ does not contract into FMAs (ISO mode, no -mfma). Inline PTX
-// (mma, ldmatrix, cp.async) cannot be emulated: code using it is left out under NNC_EMULATE.
+// outside the block aborts. Atomics take one global lock. Device intrinsics with an explicit
+// rounding (__fmul_rn, __int2float_rn, ...) are the plain IEEE operations; build with
+// -ffp-contract=off (emulate-kernels.sh does) so that g++ fuses nothing into FMAs. nvcc does fuse
+// a * b + c where a kernel leaves it free to, so "bit-exact" here may be a last-bit difference on
+// the device where that kernel's check has a tolerance. Inline PTX (mma, ldmatrix, cp.async)
+// cannot be emulated: code using it is left out under NNC_EMULATE.
 // It checks index maps, bounds, synchronisation order and results, not timing; a race can still
 // pass here, so it complements the GPU run, it does not replace it.
 // Not compiled by scripts/build-cuda.sh (it lives outside cuda-kernels/*.cu and harness/*.cu).
