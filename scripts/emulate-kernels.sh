@@ -4,9 +4,12 @@
 # barrier or result fails here and in CI, not first on a lent GPU. Builds each harness with g++ into
 # target/cuda-emu/ (again only when a kernel, harness, the emulator or this script changed), with
 # AddressSanitizer where g++ has it: device buffers are host allocations then, so a kernel reading or
-# writing past one fails loudly. Prints each harness's RESULT and validation lines; exits 1 when any
+# writing past one (or past a __shared__ array) fails loudly. Prints each harness's RESULT and validation lines; exits 1 when any
 # harness fails or reports check=FAIL. Without g++ it says so and exits 0 (nothing to check with).
-# Set NNC_EMU_SANITIZE=0 to build without AddressSanitizer (faster to compile).
+# NNC_EMU_SANITIZE=address (default) | thread | none: ThreadSanitizer reports a data race between the
+# emulated threads, e.g. a missing __syncthreads before shared memory is overwritten, which the plain
+# check can pass; it takes about 3 minutes on 2 cores, so it is not the default (run it when a
+# kernel's synchronisation changes).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/target/cuda-emu"
@@ -25,10 +28,21 @@ fi
 
 # -ffp-contract=off: no FMA contraction (default on e.g. aarch64), so that the twins' IEEE steps hold
 flags=(-std=c++20 -O1 -ffp-contract=off -pthread -DNNC_EMULATE)
-if [ "${NNC_EMU_SANITIZE:-1}" != 0 ] &&
-   echo 'int main() { return 0; }' | g++ -fsanitize=address -x c++ - -o "$out/.asan-probe" >/dev/null 2>&1; then
-  flags+=(-fsanitize=address -fno-omit-frame-pointer)
-  export ASAN_OPTIONS="detect_leaks=0:abort_on_error=0:${ASAN_OPTIONS:-}"  # harnesses exit without freeing
+sanitizer=${NNC_EMU_SANITIZE:-address}
+case "$sanitizer" in
+  address|thread) ;;
+  none|0) sanitizer= ;;
+  *) echo "emulate-kernels: NNC_EMU_SANITIZE must be address, thread or none" >&2; exit 2 ;;
+esac
+if [ -n "$sanitizer" ] &&
+   ! echo 'int main() { return 0; }' | g++ -fsanitize="$sanitizer" -x c++ - -o "$out/.sanitizer-probe" >/dev/null 2>&1; then
+  echo "emulate-kernels: g++ has no -fsanitize=$sanitizer here, building without it"
+  sanitizer=
+fi
+if [ -n "$sanitizer" ]; then
+  flags+=(-fsanitize="$sanitizer" -fno-omit-frame-pointer)
+  export ASAN_OPTIONS="detect_leaks=0:${ASAN_OPTIONS:-}"  # harnesses exit without freeing
+  export TSAN_OPTIONS="halt_on_error=1:${TSAN_OPTIONS:-}"  # the first race fails the harness
 fi
 flags_id=$(echo "${flags[*]}" | cksum | cut -d' ' -f1)
 
