@@ -150,6 +150,9 @@ __device__ __forceinline__ void store_one(void* C, int N, int m, int n, int acc,
     else static_cast<int8_t*>(C)[idx] = requantize(affine(v, n, e), e);
 }
 
+// Inline PTX from here to the dp4a tiling: not compiled by the CPU emulator (cuda-kernels/emu), which
+// cannot run it; the harness checks this kernel's index maps on the CPU instead.
+#ifndef NNC_EMULATE
 // ---- PTX wrappers ---------------------------------------------------------------------------------
 __device__ __forceinline__ uint32_t smem_addr(const void* p) { return (uint32_t) __cvta_generic_to_shared(p); }
 
@@ -358,6 +361,8 @@ __device__ __forceinline__ void mma_gemm(const int8_t* __restrict__ A, const int
             }
 }
 
+#endif  // NNC_EMULATE
+
 // ---- dp4a kernel tiling -----------------------------------------------------------------------------
 // 64 x 64 block tile, 32 K-bytes (8 words) per step, 16 x 16 threads with 4 x 4 outputs each (rows
 // ty + 16i, columns tx + 16j, so a warp's 16 tx read 16 consecutive shared words and store 16
@@ -383,6 +388,7 @@ __device__ __forceinline__ int load_word(const int8_t* P, int row, int rows, int
         int zp_a, const int *__restrict__ wsum
 #define NNC_GEMM_S8_EPILOGUE nnc_gemm_s8::Epilogue{mode, scale, bias, relu, out_scale, out_zp, zp_a, wsum}
 
+#ifndef NNC_EMULATE  // the tensor-core kernels (inline PTX)
 // min 2 blocks per SM: caps registers at 256 per thread (ptxas: 211-223 used, no spills), so that two
 // blocks (2 x 64 KiB of shared memory) share an A100/H100 SM
 extern "C" __global__ void __launch_bounds__(nnc_gemm_s8::THREADS, 2) nnc_gemm_s8_mma(NNC_GEMM_S8_PARAMS) {
@@ -392,6 +398,8 @@ extern "C" __global__ void __launch_bounds__(nnc_gemm_s8::THREADS, 2) nnc_gemm_s
 extern "C" __global__ void __launch_bounds__(nnc_gemm_s8::THREADS, 2) nnc_gemm_s8_mma_anyk(NNC_GEMM_S8_PARAMS) {
     nnc_gemm_s8::mma_gemm<false>(A, B, C, M, N, K, NNC_GEMM_S8_EPILOGUE);
 }
+
+#endif  // NNC_EMULATE
 
 extern "C" __global__ void __launch_bounds__(nnc_gemm_s8::D_THREADS) nnc_gemm_s8_dp4a(NNC_GEMM_S8_PARAMS) {
     using namespace nnc_gemm_s8;

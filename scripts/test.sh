@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine (scripts/setup.sh) and runs the test suite. Tests tagged "slow" or "gpu"
 # are excluded here; run them with: mvn test -DexcludedTestGroups= -Dgroups=slow
+# Then the CUDA kernels' harness validations run on the CPU (scripts/emulate-kernels.sh), since CI has
+# no GPU: a failing emulated kernel check fails this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 mvn -B -q -ntp verify "$@"
+scripts/emulate-kernels.sh
 echo "tests: all passed"

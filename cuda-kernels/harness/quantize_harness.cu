@@ -4,6 +4,14 @@
 // Run on a GPU machine: ./quantize_harness [elements]
 // Output: one "RESULT name=... shape=... check=... time_ms=... rate=... unit=GB/s peak_frac=..." line
 // per kernel (parsed by scripts/gpu-check.sh). Exit 0 all bit-exact, 1 any mismatch, 2 no CUDA device.
+// Validation only, on the CPU (cuda-kernels/emu/cuda_emu.h; default size 2^20 + 3, times print "-"):
+//   g++ -std=c++20 -O1 -pthread -DNNC_EMULATE -x c++ quantize_harness.cu -o quantize_emu
+#ifdef NNC_EMULATE
+#include "../emu/cuda_emu.h"
+#define LAUNCH(kernel, grid, block, ...) nnc_emu::launch(grid, block, [&] { kernel(__VA_ARGS__); })
+#else
+#define LAUNCH(kernel, grid, block, ...) kernel<<<grid, block>>>(__VA_ARGS__)
+#endif
 #include "../quantize.cu"
 
 #include <algorithm>
@@ -29,8 +37,12 @@ static int cpu_quantize(float x, float s, int zp) {  // the twin's arithmetic, s
     return (int) fminf(127.f, fmaxf(-128.f, v));
 }
 
-// Median milliseconds of `reps` timed launches after one warm-up.
+// Median milliseconds of `reps` timed launches after one warm-up; 0 (not timed) under emulation.
 static float median_ms(const std::function<void()>& launch, int reps = 15) {
+#ifdef NNC_EMULATE
+    (void) launch; (void) reps;
+    return 0.f;
+#else
     cudaEvent_t t0, t1;
     CHECK(cudaEventCreate(&t0)); CHECK(cudaEventCreate(&t1));
     launch();
@@ -44,6 +56,7 @@ static float median_ms(const std::function<void()>& launch, int reps = 15) {
     CHECK(cudaEventDestroy(t0)); CHECK(cudaEventDestroy(t1));
     std::sort(ms.begin(), ms.end());
     return ms[reps / 2];
+#endif
 }
 
 static double peak_gbs() {  // DRAM peak: two transfers per memory clock over the bus width
@@ -54,6 +67,10 @@ static double peak_gbs() {  // DRAM peak: two transfers per memory clock over th
 }
 
 static void result(const char* name, long long n, long long bad, float ms, double bytes_per_elem) {
+    if (ms <= 0) {  // validation only (emulation)
+        std::printf("RESULT name=%s shape=%lld check=%s time_ms=- rate=- unit=GB/s peak_frac=-\n", name, n, bad ? "FAIL" : "bit-exact");
+        return;
+    }
     double gbs = (double) n * bytes_per_elem / (ms * 1e-3) / 1e9;
     double peak = peak_gbs();
     std::printf("RESULT name=%s shape=%lld check=%s time_ms=%.4f rate=%.1f unit=GB/s peak_frac=", name, n,
@@ -68,7 +85,11 @@ int main(int argc, char** argv) {
         std::printf("no CUDA device: %s\n", probe != cudaSuccess ? cudaGetErrorString(probe) : "device count is 0");
         return 2;
     }
+#ifdef NNC_EMULATE
+    long long n = argc > 1 ? std::atoll(argv[1]) : (1LL << 20) + 3;  // odd size on purpose
+#else
     long long n = argc > 1 ? std::atoll(argv[1]) : (1LL << 26) + 3;  // odd size on purpose
+#endif
     const int channels = 129;
     const long long inner = (n + channels - 1) / channels;
     std::mt19937 rng(7);
@@ -93,10 +114,10 @@ int main(int argc, char** argv) {
     int sms = 0;
     CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
     dim3 grid(sms * 8), block(256);
-    auto quantize = [&] { nnc_quantize_s8<<<grid, block>>>(dx, dq, ds, dz, n, channels, inner); };
-    auto dequantize = [&] { nnc_dequantize_s8<<<grid, block>>>(dq, dback, ds, dz, n, channels, inner); };
-    auto fake = [&] { nnc_fake_quantize_s8<<<grid, block>>>(dx, dy, dm, ds, dz, n, channels, inner); };
-    auto ste = [&] { nnc_fake_quantize_s8_backward<<<grid, block>>>(dg, dm, dgi, n); };
+    auto quantize = [&] { LAUNCH(nnc_quantize_s8, grid, block, dx, dq, ds, dz, n, channels, inner); };
+    auto dequantize = [&] { LAUNCH(nnc_dequantize_s8, grid, block, dq, dback, ds, dz, n, channels, inner); };
+    auto fake = [&] { LAUNCH(nnc_fake_quantize_s8, grid, block, dx, dy, dm, ds, dz, n, channels, inner); };
+    auto ste = [&] { LAUNCH(nnc_fake_quantize_s8_backward, grid, block, dg, dm, dgi, n); };
     quantize(); dequantize(); fake(); ste();
     CHECK(cudaGetLastError());
     CHECK(cudaDeviceSynchronize());
