@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets up a fresh machine (scripts/setup.sh) and runs the test suite. Tests tagged "slow" or "gpu"
-# are excluded here; run them with: mvn test -DexcludedTestGroups= -Dgroups=slow
+# Sets up a fresh machine (scripts/setup.sh) and runs the test suite. Tests tagged "slow" are excluded
+# here (run them with: mvn test -DexcludedTestGroups= -Dgroups=slow); tests tagged "gpu" run and skip,
+# naming the reason, where no GPU is usable.
 # Then the CUDA kernels' harness validations run on the CPU (scripts/emulate-kernels.sh), since CI has
 # no GPU: a failing emulated kernel check fails this script.
 set -euo pipefail
