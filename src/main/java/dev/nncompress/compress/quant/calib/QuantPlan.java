@@ -43,7 +43,7 @@ public record QuantPlan(String graphName, String observer, int calibrationImages
         Set<String> names = new LinkedHashSet<>(activations.keySet());
         names.addAll(weights.keySet());
         for (String n : names) {
-            StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "  %-14s", n));
+            StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "  %-18s", n));
             QParams w = weights.get(n);
             if (w != null) {
                 float lo = Float.MAX_VALUE, hi = 0;

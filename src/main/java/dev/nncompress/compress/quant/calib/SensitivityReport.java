@@ -86,9 +86,9 @@ public record SensitivityReport(String graphName, int images, List<LayerSensitiv
     public List<String> lines() {
         List<String> out = new ArrayList<>();
         out.add(String.format(Locale.ROOT, "sensitivity (%d image(s); one layer quantised at a time, worst first)", images));
-        out.add(String.format(Locale.ROOT, "  %-14s %-15s %-14s %9s %12s", "layer", "op", "quantised", "SQNR dB", "logits MSE"));
+        out.add(String.format(Locale.ROOT, "  %-18s %-15s %-14s %9s %12s", "layer", "op", "quantised", "SQNR dB", "logits MSE"));
         for (LayerSensitivity l : layers) {
-            out.add(String.format(Locale.ROOT, "  %-14s %-15s %-14s %9.2f %12.3e", l.node(), l.op(), l.quantised(), l.sqnrDb(), l.logitsMse()));
+            out.add(String.format(Locale.ROOT, "  %-18s %-15s %-14s %9.2f %12.3e", l.node(), l.op(), l.quantised(), l.sqnrDb(), l.logitsMse()));
         }
         return out;
     }
