@@ -31,7 +31,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "nncompress", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Neural-network compression toolkit: train, evaluate, inspect and benchmark Fashion-MNIST CNNs.",
-        subcommands = {TrainCommand.class, EvalCommand.class, InfoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {TrainCommand.class, EvalCommand.class, InfoCommand.class, BenchCommand.class, QuantizeCommand.class, CommandLine.HelpCommand.class},
         usageHelpAutoWidth = true)
 public final class Main implements Callable<Integer> {
     public static final int EXIT_OK = 0;

@@ -32,20 +32,40 @@ public final class GraphRunner implements AutoCloseable {
 
     public Backend backend() { return ctx.backend(); }
 
+    /**
+     * Rewrites a tensor right after it is made (the graph input under {@link Graph#INPUT}, then each node's
+     * output under its name), before any later node reads it: simulated quantisation inserts
+     * fake-quantisation here without a new op type. Returns {@code t} itself or a new tensor, which the
+     * runner then owns (and frees on close), like every tensor of the pass.
+     */
+    @FunctionalInterface
+    public interface OutputHook {
+        OutputHook NONE = (node, t) -> t;
+
+        Tensor apply(String node, Tensor t);
+    }
+
     /** Runs every node on {@code x} [N, C, H, W] (not owned by the runner) and returns the output node's tensor. */
-    public Tensor forward(Tensor x) {
+    public Tensor forward(Tensor x) { return forward(x, OutputHook.NONE); }
+
+    /** As {@link #forward(Tensor)}, passing the input and every node output through {@code hook}. */
+    public Tensor forward(Tensor x, OutputHook hook) {
         boolean fits = x.shape().rank() == graph.inputShape().rank() + 1;
         for (int i = 0; fits && i < graph.inputShape().rank(); i++) fits = x.shape().dim(i + 1) == graph.inputShape().dim(i);
         if (!fits) {
             throw new IllegalArgumentException("model " + graph.name() + " expects input [N, " + joinDims() + "], got " + x.shape());
         }
         input = x;
-        outputs.put(Graph.INPUT, x);
+        Tensor hx = hook.apply(Graph.INPUT, x);
+        own(hx);
+        outputs.put(Graph.INPUT, hx);
         for (Node n : graph.nodes()) {
             List<Tensor> ins = n.inputs().stream().map(outputs::get).toList();
             Tensor out = Ops.of(n.op()).forward(n, ins, ctx);
             own(out);
-            outputs.put(n.name(), out);
+            Tensor h = hook.apply(n.name(), out);
+            own(h);
+            outputs.put(n.name(), h);
         }
         return outputs.get(graph.output());
     }

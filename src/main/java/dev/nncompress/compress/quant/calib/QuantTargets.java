@@ -1,0 +1,118 @@
+package dev.nncompress.compress.quant.calib;
+
+import dev.nncompress.compress.quant.Observer;
+import dev.nncompress.compress.quant.Observers;
+import dev.nncompress.compress.quant.QDType;
+import dev.nncompress.compress.quant.QScheme;
+import dev.nncompress.graph.Graph;
+import dev.nncompress.graph.Node;
+import dev.nncompress.graph.OpType;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The one place that decides what of a prepared graph is quantised (issue 6: "one place in
+ * compress/quant/ decides where"). The rule, for a graph after {@code GraphPreparation.forInference}:
+ *
+ * <ul>
+ *   <li><b>Weights</b>: every {@code CONV2D} and {@code LINEAR} node's {@code <node>.weight}, symmetric
+ *       int8 per output channel ({@link Observers#weightObserver()}). Biases stay float here: the int8
+ *       engine turns them into int32 with scale = weight scale x input scale, so they need no observer.</li>
+ *   <li><b>Activations with their own observer</b> ({@link #ACTIVATION_SCHEME}, per tensor): the graph
+ *       input, and the output of every node that computes new values: {@code CONV2D}/{@code LINEAR}
+ *       (after the fused ReLU, i.e. what the requantising epilogue writes), {@code AVGPOOL2D},
+ *       {@code GLOBAL_AVGPOOL}, {@code ADD}, an unfused {@code RELU} (after a residual add) and a
+ *       {@code BATCHNORM2D} that could not be folded.</li>
+ *   <li><b>Activations that inherit their input's parameters</b> ({@link #aliases()}): {@code MAXPOOL2D},
+ *       {@code FLATTEN} and {@code DROPOUT} (identity at inference). Max-pooling commutes with the
+ *       monotone quantisation map and flatten is a reshape, so an int8 engine passes codes through with
+ *       the producer's scale and zero point; a separate observer could only add a requantisation.</li>
+ *   <li><b>Excluded</b> nodes (option {@code --exclude}) keep float weights and a float output; a node
+ *       aliasing an excluded (or otherwise float) tensor stays float too.</li>
+ * </ul>
+ */
+public final class QuantTargets {
+    /**
+     * Activations: affine int8 per tensor, so that a ReLU output [0, t] uses all 256 codes (zero point
+     * -128; the int8 GEMM's activation-zero-point epilogue handles it) and signed tensors (input, logits,
+     * adds) are not wasted on one side either.
+     */
+    public static final QScheme ACTIVATION_SCHEME = QScheme.perTensorAffine(QDType.INT8);
+
+    private final Graph graph;
+    private final List<String> weightNodes;
+    private final List<String> observedActivations;
+    private final Map<String, String> aliases;
+    private final Set<String> excluded;
+
+    private QuantTargets(Graph graph, List<String> weightNodes, List<String> observed, Map<String, String> aliases, Set<String> excluded) {
+        this.graph = graph;
+        this.weightNodes = Collections.unmodifiableList(weightNodes);
+        this.observedActivations = Collections.unmodifiableList(observed);
+        this.aliases = Collections.unmodifiableMap(aliases);
+        this.excluded = Collections.unmodifiableSet(excluded);
+    }
+
+    public static QuantTargets of(Graph prepared) { return of(prepared, Set.of()); }
+
+    /** @param excluded node names (or {@link Graph#INPUT}) to keep in float; each must exist in the graph */
+    public static QuantTargets of(Graph prepared, Set<String> excluded) {
+        Set<String> known = new LinkedHashSet<>();
+        known.add(Graph.INPUT);
+        for (Node n : prepared.nodes()) known.add(n.name());
+        for (String e : excluded) {
+            if (!known.contains(e)) {
+                throw new IllegalArgumentException("excluded node '" + e + "' is not in graph " + prepared.name() + "; its nodes: " + String.join(", ", known));
+            }
+        }
+        List<String> weights = new ArrayList<>();
+        List<String> observed = new ArrayList<>();
+        Map<String, String> aliases = new LinkedHashMap<>();
+        if (!excluded.contains(Graph.INPUT)) observed.add(Graph.INPUT);
+        Set<String> quantised = new LinkedHashSet<>(observed); // tensors that are int8 in the simulated engine
+        for (Node n : prepared.nodes()) {
+            if (excluded.contains(n.name())) continue;
+            if (hasWeight(n.op())) weights.add(n.name());
+            if (inheritsInputParams(n.op())) {
+                String in = n.inputs().get(0);
+                if (quantised.contains(in)) {
+                    aliases.put(n.name(), aliases.getOrDefault(in, in));
+                    quantised.add(n.name());
+                }
+            } else {
+                observed.add(n.name());
+                quantised.add(n.name());
+            }
+        }
+        return new QuantTargets(prepared, weights, observed, aliases, new LinkedHashSet<>(excluded));
+    }
+
+    static boolean hasWeight(OpType op) { return op == OpType.CONV2D || op == OpType.LINEAR; }
+
+    static boolean inheritsInputParams(OpType op) { return op == OpType.MAXPOOL2D || op == OpType.FLATTEN || op == OpType.DROPOUT; }
+
+    public Graph graph() { return graph; }
+
+    /** Nodes whose weight is quantised per output channel, in graph order. */
+    public List<String> weightNodes() { return weightNodes; }
+
+    /** Tensors (the input, node outputs) with their own observer, in graph order. */
+    public List<String> observedActivations() { return observedActivations; }
+
+    /** node -> the observed tensor whose parameters its output reuses. */
+    public Map<String, String> aliases() { return aliases; }
+
+    public Set<String> excluded() { return excluded; }
+
+    /** The observer of {@code node}'s weight. */
+    public Observer newWeightObserver() { return Observers.weightObserver(); }
+
+    /** An activation observer of the named kind; unknown names fail with the list of known ones. */
+    public static Observer newActivationObserver(String observerName) { return Observers.create(observerName, ACTIVATION_SCHEME); }
+}
