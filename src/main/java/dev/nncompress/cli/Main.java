@@ -30,7 +30,7 @@ import java.util.concurrent.Callable;
  * corrupt model file, unavailable backend, diverged training, I/O).
  */
 @Command(name = "nncompress", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Neural-network compression toolkit: train, evaluate, inspect and benchmark Fashion-MNIST CNNs.",
+        description = "Neural-network compression toolkit: train, evaluate, inspect, benchmark and quantize Fashion-MNIST CNNs.",
         subcommands = {TrainCommand.class, EvalCommand.class, InfoCommand.class, BenchCommand.class, QuantizeCommand.class, CommandLine.HelpCommand.class},
         usageHelpAutoWidth = true)
 public final class Main implements Callable<Integer> {
@@ -88,7 +88,9 @@ public final class Main implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
-        err.println(PREFIX + "missing command; use one of: train, eval, info (see 'nncompress --help')");
+        // listed from the registered subcommands, so that a new command cannot be missing here
+        String commands = String.join(", ", spec.commandLine().getSubcommands().keySet().stream().filter(c -> !c.equals("help")).toList());
+        err.println(PREFIX + "missing command; use one of: " + commands + " (see 'nncompress --help')");
         return EXIT_USAGE;
     }
 

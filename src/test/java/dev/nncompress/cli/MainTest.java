@@ -184,6 +184,15 @@ class MainTest {
     }
 
     @Test
+    void noCommandIsAUsageErrorListingEveryCommand() {
+        Run none = run();
+        assertEquals(2, none.code());
+        String line = none.singleError();
+        for (String c : List.of("train", "eval", "info", "bench", "quantize")) assertTrue(line.contains(c), line);
+        assertFalse(line.contains("help,"), line);
+    }
+
+    @Test
     void badOptionValuesAreUsageErrorsNamingTheOption() {
         Run epochs = run("train", "--model", "student", "--epochs", "0");
         assertEquals(2, epochs.code());
