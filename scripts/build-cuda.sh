@@ -32,7 +32,7 @@ fatbin="$classes/dev/nncompress/cuda/nncompress.fatbin"
 mkdir -p "$(dirname "$fatbin")" "$harness_dir"
 
 # Rebuild only when a source is newer than the outputs (incremental Maven builds stay fast).
-newest_src=$(ls -t "${kernels[@]}" "${harnesses[@]}" "$0" | head -n 1)
+newest_src=$(ls -t "${kernels[@]}" "${harnesses[@]}" "$root"/cuda-kernels/harness/*.h "$0" 2>/dev/null | head -n 1)
 if [ -f "$fatbin" ] && [ "$fatbin" -nt "$newest_src" ]; then
   up_to_date=1
   for h in "${harnesses[@]}"; do

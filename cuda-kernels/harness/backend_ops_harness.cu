@@ -7,12 +7,7 @@
 // Validation only, on the CPU (cuda-kernels/emu/cuda_emu.h: 1-D grids capped at 8 blocks, which the
 // grid-stride loops must handle; no timing, so the SGEMM throughput shapes are left out and the conv
 // layer is a small one):  g++ -std=c++20 -O1 -pthread -DNNC_EMULATE -x c++ backend_ops_harness.cu
-#ifdef NNC_EMULATE
-#include "../emu/cuda_emu.h"
-#define LAUNCH(kernel, grid, block, ...) nnc_emu::launch(grid, block, [&] { kernel(__VA_ARGS__); })
-#else
-#define LAUNCH(kernel, grid, block, ...) kernel<<<grid, block>>>(__VA_ARGS__)
-#endif
+#include "harness_common.h"
 #include "../batchnorm.cu"
 #include "../elementwise.cu"
 #include "../gemm_f32.cu"
@@ -30,15 +25,6 @@
 #include <random>
 #include <string>
 #include <vector>
-
-#define CHECK(call)                                                                              \
-    do {                                                                                         \
-        cudaError_t err_ = (call);                                                               \
-        if (err_ != cudaSuccess) {                                                               \
-            std::fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, cudaGetErrorString(err_));   \
-            std::exit(1);                                                                        \
-        }                                                                                        \
-    } while (0)
 
 static int failures = 0;
 static double fp32_peak_gflops = 0, mem_peak_gbs = 0;

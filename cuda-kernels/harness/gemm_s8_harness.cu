@@ -13,12 +13,7 @@
 // On the CPU (cuda-kernels/emu/cuda_emu.h): stage 1, then stage 2 for the dp4a kernel only on the
 // shapes up to K = 1024 (the tensor-core kernels are inline PTX, which only stage 1 can check), no timing:
 //   g++ -std=c++20 -O1 -pthread -DNNC_EMULATE -x c++ gemm_s8_harness.cu -o gemm_s8_emu
-#ifdef NNC_EMULATE
-#include "../emu/cuda_emu.h"
-#define LAUNCH(kernel, grid, block, ...) nnc_emu::launch(grid, block, [&] { kernel(__VA_ARGS__); })
-#else
-#define LAUNCH(kernel, grid, block, ...) kernel<<<grid, block>>>(__VA_ARGS__)
-#endif
+#include "harness_common.h"
 #include "../gemm_s8.cu"
 
 #include <algorithm>
@@ -31,15 +26,6 @@
 #include <vector>
 
 using namespace nnc_gemm_s8;
-
-#define CHECK(call)                                                                              \
-    do {                                                                                         \
-        cudaError_t err_ = (call);                                                               \
-        if (err_ != cudaSuccess) {                                                               \
-            std::fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, cudaGetErrorString(err_));   \
-            std::exit(1);                                                                        \
-        }                                                                                        \
-    } while (0)
 
 // ---------------------------------------------------------------------------------------------------
 // CPU semantics (the twin's arithmetic, step by step)

@@ -6,12 +6,7 @@
 // per kernel (parsed by scripts/gpu-check.sh). Exit 0 all bit-exact, 1 any mismatch, 2 no CUDA device.
 // Validation only, on the CPU (cuda-kernels/emu/cuda_emu.h; default size 2^20 + 3, times print "-"):
 //   g++ -std=c++20 -O1 -pthread -DNNC_EMULATE -x c++ quantize_harness.cu -o quantize_emu
-#ifdef NNC_EMULATE
-#include "../emu/cuda_emu.h"
-#define LAUNCH(kernel, grid, block, ...) nnc_emu::launch(grid, block, [&] { kernel(__VA_ARGS__); })
-#else
-#define LAUNCH(kernel, grid, block, ...) kernel<<<grid, block>>>(__VA_ARGS__)
-#endif
+#include "harness_common.h"
 #include "../quantize.cu"
 
 #include <algorithm>
@@ -22,15 +17,6 @@
 #include <functional>
 #include <random>
 #include <vector>
-
-#define CHECK(call)                                                                              \
-    do {                                                                                         \
-        cudaError_t err_ = (call);                                                               \
-        if (err_ != cudaSuccess) {                                                               \
-            std::fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, cudaGetErrorString(err_));   \
-            std::exit(1);                                                                        \
-        }                                                                                        \
-    } while (0)
 
 static int cpu_quantize(float x, float s, int zp) {  // the twin's arithmetic, step by step
     float v = rintf(x / s) + (float) zp;

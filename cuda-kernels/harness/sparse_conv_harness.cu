@@ -9,12 +9,7 @@
 // Exit: 0 all checks pass, 1 a mismatch, 2 no CUDA device.
 // Without a GPU, the validation part runs on the CPU emulation (no timing):
 //   g++ -std=c++20 -O1 -pthread -DNNC_EMULATE -x c++ sparse_conv_harness.cu -o sparse_conv_emu
-#ifdef NNC_EMULATE
-#include "../emu/cuda_emu.h"
-#define LAUNCH(kernel, grid, block, ...) nnc_emu::launch(grid, block, [&] { kernel(__VA_ARGS__); })
-#else
-#define LAUNCH(kernel, grid, block, ...) kernel<<<grid, block>>>(__VA_ARGS__)
-#endif
+#include "harness_common.h"
 #include "../sparse_conv.cu"
 
 #include <algorithm>
@@ -25,15 +20,6 @@
 #include <random>
 #include <string>
 #include <vector>
-
-#define CHECK(call)                                                                            \
-    do {                                                                                       \
-        cudaError_t err_ = (call);                                                             \
-        if (err_ != cudaSuccess) {                                                             \
-            std::fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, cudaGetErrorString(err_)); \
-            std::exit(1);                                                                      \
-        }                                                                                      \
-    } while (0)
 
 // Backward: the kernels sum up to N*OH*OW products per weight in float (per-thread chains plus
 // atomics), the CPU in double. Errors are relative to the largest |reference| of the tensor.
