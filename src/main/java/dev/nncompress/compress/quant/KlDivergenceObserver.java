@@ -5,7 +5,9 @@ package dev.nncompress.compress.quant;
  * threshold t minimising KL between the clipped reference distribution and its quantised version (see
  * {@link EntropyCalibration}), range [-t, t] cut to the observed extremes. The number of quantisation
  * levels over [0, t] is 128 (int8's positive half) unless the scheme is affine and all data are
- * non-negative (ReLU outputs into an affine range [0, t]), where all 256 levels cover [0, t].
+ * non-negative (ReLU outputs into an affine range [0, t]), where all 256 levels cover [0, t]. Exact
+ * zeros are left out of the histogram it compares ({@link RangeHistogram#countsWithoutZeros()}): with
+ * them, ReLU outputs were clipped to about a quarter of their range (10-12 dB SQNR).
  */
 public final class KlDivergenceObserver extends HistogramObserver {
     public KlDivergenceObserver(QScheme scheme, int bins) { super("kl", scheme, bins, true); }
@@ -15,7 +17,7 @@ public final class KlDivergenceObserver extends HistogramObserver {
     @Override QRange clip(float observedMin, float observedMax) {
         QDType t = scheme.dtype();
         int levels = !scheme.symmetric() && observedMin >= 0 ? t.steps() + 1 : (t.steps() + 1) / 2;
-        int keep = EntropyCalibration.bestBinCount(histogram.counts(), histogram.usedBins(), levels);
+        int keep = EntropyCalibration.bestBinCount(histogram.countsWithoutZeros(), histogram.usedBins(), levels);
         return symmetricClip(keep * histogram.width(), observedMin, observedMax);
     }
 }

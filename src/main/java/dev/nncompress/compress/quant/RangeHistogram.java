@@ -27,6 +27,7 @@ final class RangeHistogram {
     private double lo = Double.POSITIVE_INFINITY;   // smallest value seen (|x| in absolute mode), 0 included
     private double hi = Double.NEGATIVE_INFINITY;
     private long total;
+    private long zeros;   // values exactly 0 (of either sign)
 
     RangeHistogram(int bins, boolean absolute) {
         if (bins < 2) throw new IllegalArgumentException("a histogram needs at least 2 bins, got " + bins);
@@ -54,6 +55,7 @@ final class RangeHistogram {
             long i = (long) Math.floor(v / width) - firstBin;
             if (i < 0 || i >= bins) throw new IllegalStateException("value " + v + " fell outside the histogram window (bug)");
             counts[(int) i]++;
+            if (v == 0) zeros++;
         }
         total += values.length;
     }
@@ -105,6 +107,17 @@ final class RangeHistogram {
     long count(int i) { return counts[i]; }
 
     long[] counts() { return counts.clone(); }
+
+    /**
+     * The counts with the exact zeros taken out of the bin holding 0. A ReLU output is often half
+     * zeros; every scale represents 0 exactly, but the spike dominates a KL comparison of
+     * distributions and drags the threshold far down (NVIDIA pytorch-quantization's {@code skip_zeros}).
+     */
+    long[] countsWithoutZeros() {
+        long[] c = counts.clone();
+        if (zeros > 0) c[(int) -firstBin] -= zeros; // floor(0 / width) - firstBin: the bin of 0, always in the window
+        return c;
+    }
 
     /** Smallest and largest value seen (of |x| in absolute mode), widened to include 0. */
     double low() { return lo; }

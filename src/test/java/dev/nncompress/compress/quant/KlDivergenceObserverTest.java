@@ -120,4 +120,27 @@ class KlDivergenceObserverTest {
         assertTrue(r.max() > 3 && r.max() < 30, "clips the outlier at 60: " + r);
         assertEquals(0, o.qparams().zeroPoint(0));
     }
+
+    @Test
+    void exactZerosDoNotMoveTheThreshold() {
+        // ReLU output: half exact zeros, half |Laplace|. The zeros are representable by any scale, so
+        // the threshold must be the one of the non-zero half alone (same histogram geometry: both
+        // start at 0 and share the maximum), for either sign of zero.
+        float[] positive = Samples.laplace(61, 50_000, 1);
+        for (int i = 0; i < positive.length; i++) positive[i] = Math.abs(positive[i]) + Float.MIN_VALUE;
+        float[] relu = new float[2 * positive.length];
+        System.arraycopy(positive, 0, relu, 0, positive.length);
+        for (int i = positive.length; i < relu.length; i++) relu[i] = (i % 2 == 0) ? 0f : -0f;
+        for (QScheme scheme : new QScheme[] {QScheme.perTensorAffine(QDType.UINT8), QScheme.perTensorSymmetric(QDType.INT8)}) {
+            Observer withZeros = new KlDivergenceObserver(scheme);
+            withZeros.observe(Samples.slice(relu, 0, 30_000));   // grows the histogram between batches too
+            withZeros.observe(Samples.slice(relu, 30_000, relu.length));
+            Observer nonZero = new KlDivergenceObserver(scheme);
+            nonZero.observe(Samples.slice(positive, 0, 30_000));
+            nonZero.observe(Samples.slice(positive, 30_000, positive.length));
+            // the threshold (the top of the range); the bottom is the observed minimum, 0 with the zeros
+            assertEquals(nonZero.range().max(), withZeros.range().max(), scheme.toString());
+            assertEquals(0f, withZeros.range().min(), scheme.toString());
+        }
+    }
 }
