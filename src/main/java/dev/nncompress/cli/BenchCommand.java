@@ -9,6 +9,7 @@ import dev.nncompress.models.Models;
 import dev.nncompress.train.Check;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -53,9 +54,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR", description = "Fashion-MNIST directory for the input images (default: ${DEFAULT-VALUE}).")
     Path data = FashionMnist.DEFAULT_DIR;
 
-    @Option(names = "--backend", defaultValue = "${sys:nncompress.backend:-auto}", paramLabel = "auto|cpu|reference",
-            description = "Backend to measure (default: ${DEFAULT-VALUE}).")
-    String backendName;
+    @Mixin
+    BackendOption backendOption;
 
     @Override
     public Integer call() {
@@ -65,7 +65,7 @@ final class BenchCommand implements Callable<Integer> {
         Check.positive("--infer-batch", inferBatch);
         Check.positive("--rounds", rounds);
         Check.positive("--round-seconds", roundSeconds);
-        CliSupport.checkBackendName(backendName);
+        backendOption.check();
         boolean withBaseline = !baselineName.equals("none");
         if (withBaseline) CliSupport.checkBackendName(baselineName);
         for (String m : models) {
@@ -74,7 +74,7 @@ final class BenchCommand implements Callable<Integer> {
         // real images so that ReLU sparsity and pooling see what training sees
         Dataset images = FashionMnist.train(data, Math.max(trainBatch, inferBatch));
 
-        try (Backend backend = CliSupport.createBackend(backendName, err);
+        try (Backend backend = backendOption.create(err);
              Backend baseline = withBaseline ? CliSupport.createBackend(baselineName, err) : null) {
             out.printf(Locale.ROOT, "%-9s %-22s %16s %16s %8s%n", "model", "mode", backend.name() + " img/s",
                     withBaseline ? baseline.name() + " img/s" : "", withBaseline ? "ratio" : "");

@@ -9,6 +9,7 @@ import dev.nncompress.train.Evaluator;
 import dev.nncompress.train.Check;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -45,9 +46,8 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", paramLabel = "SEED", description = "Initialisation seed when MODEL is a built-in name (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--backend", defaultValue = "${sys:nncompress.backend:-auto}", paramLabel = "auto|cpu|reference",
-            description = "Compute backend (default: ${DEFAULT-VALUE}).")
-    String backendName;
+    @Mixin
+    BackendOption backendOption;
 
     @Override
     public Integer call() {
@@ -55,10 +55,10 @@ final class EvalCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Check.positive("--batch-size", batchSize);
         if (limit != null) Check.positive("--limit", limit);
-        CliSupport.checkBackendName(backendName);
+        backendOption.check();
 
         Dataset test = limit == null ? FashionMnist.test(data) : FashionMnist.test(data, limit);
-        try (Backend backend = CliSupport.createBackend(backendName, err)) {
+        try (Backend backend = backendOption.create(err)) {
             return evaluate(backend, test, out, err);
         }
     }

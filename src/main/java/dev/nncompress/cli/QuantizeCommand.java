@@ -19,6 +19,7 @@ import dev.nncompress.graph.Parameter;
 import dev.nncompress.train.Check;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
@@ -89,9 +90,8 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", paramLabel = "SEED", description = "Initialisation seed when MODEL is a built-in name (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--backend", defaultValue = "${sys:nncompress.backend:-auto}", paramLabel = "auto|cpu|reference",
-            description = "Compute backend (default: ${DEFAULT-VALUE}).")
-    String backendName;
+    @Mixin
+    BackendOption backendOption;
 
     @Override
     public Integer call() {
@@ -104,12 +104,12 @@ final class QuantizeCommand implements Callable<Integer> {
         if (eval != null) Check.positive("--eval", eval);
         if (sensitivity < 0) throw new IllegalArgumentException("--sensitivity must be >= 0, got " + sensitivity);
         Observers.create(observer, QuantTargets.ACTIVATION_SCHEME); // unknown names: usage error before any loading
-        CliSupport.checkBackendName(backendName);
+        backendOption.check();
         if (report != null) CliSupport.checkWritable("--report", report);
 
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (Backend backend = CliSupport.createBackend(backendName, err)) {
+        try (Backend backend = backendOption.create(err)) {
             ModelSource src = ModelSource.load(model, backend, seed);
             PreparedGraph prepared = GraphPreparation.forInference(src.graph());
             try {

@@ -18,6 +18,7 @@ import dev.nncompress.train.Trainer;
 import dev.nncompress.train.Check;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -86,9 +87,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = {"-o", "--out"}, paramLabel = "FILE", description = "Where to save the trained model (.safetensors); written atomically.")
     Path out;
 
-    @Option(names = "--backend", defaultValue = "${sys:nncompress.backend:-auto}", paramLabel = "auto|cpu|reference",
-            description = "Compute backend (default: ${DEFAULT-VALUE}).")
-    String backendName;
+    @Mixin
+    BackendOption backendOption;
 
     @Override
     public Integer call() {
@@ -106,11 +106,11 @@ final class TrainCommand implements Callable<Integer> {
         LrSchedule lrSchedule = parseSchedule(schedule);
         TrainConfig config = new TrainConfig(epochs, batchSize, opt, lrSchedule, seed);
         if (out != null) CliSupport.checkWritable("--out", out);
-        CliSupport.checkBackendName(backendName);
+        backendOption.check();
 
         Dataset train = limit == null ? FashionMnist.train(data) : FashionMnist.train(data, limit);
         Dataset test = testLimit == null ? FashionMnist.test(data) : FashionMnist.test(data, testLimit);
-        try (Backend backend = CliSupport.createBackend(backendName, err)) {
+        try (Backend backend = backendOption.create(err)) {
             return train(backend, config, train, test, stdout, err);
         }
     }
