@@ -1,0 +1,99 @@
+package dev.nncompress.backend.ref;
+
+import dev.nncompress.backend.ConvGeometry;
+import dev.nncompress.backend.GemmS8Epilogue;
+import dev.nncompress.backend.GemmS8Output;
+import dev.nncompress.backend.Int8Kernels;
+
+import java.util.Arrays;
+import java.util.stream.IntStream;
+
+/**
+ * The plain-Java int8 kernels: the reference the JNI kernels are tested against bit for bit, and the
+ * last fallback when they cannot load. The GEMM reuses {@link ReferenceGemmS8}'s arithmetic row block
+ * by row block (int32 accumulation, then the same float epilogue), split over {@code threads}.
+ */
+public final class JavaInt8Kernels implements Int8Kernels {
+    /** Rows per task: large enough that a task outweighs its scheduling. */
+    private static final int ROW_BLOCK = 64;
+
+    private final int threads;
+
+    public JavaInt8Kernels(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        this.threads = threads;
+    }
+
+    @Override public String name() { return "java"; }
+
+    @Override public int threads() { return threads; }
+
+    private record Packed(byte[] b, int n, int k, int[] rowSums) implements PackedS8 {}
+
+    @Override
+    public PackedS8 pack(byte[] b, int n, int k) {
+        return new Packed(b.clone(), n, k, ReferenceGemmS8.weightRowSums(b, n, k));
+    }
+
+    @Override
+    public void gemm(byte[] a, int m, PackedS8 packed, GemmS8Epilogue e, GemmS8Output out) {
+        if (!(packed instanceof Packed p)) throw new IllegalArgumentException("gemm s8: weights were packed by another implementation");
+        int n = p.n(), k = p.k();
+        if ((long) m * k > a.length) throw new IllegalArgumentException("gemm s8: A has " + a.length + " bytes, fewer than m*k = " + m + "*" + k);
+        checkOut(out, e, (long) m * n);
+        e.checkChannels(n);
+        int blocks = (m + ROW_BLOCK - 1) / ROW_BLOCK;
+        IntStream range = IntStream.range(0, blocks);
+        (threads > 1 ? range.parallel() : range).forEach(blk -> {
+            int r0 = blk * ROW_BLOCK, r1 = Math.min(m, r0 + ROW_BLOCK);
+            byte[] rows = Arrays.copyOfRange(a, r0 * k, r1 * k);
+            GemmS8Output part = ReferenceGemmS8.gemmS8(rows, p.b(), r1 - r0, n, k, e);
+            copyRows(part, out, r0 * n);
+        });
+    }
+
+    static void checkOut(GemmS8Output out, GemmS8Epilogue e, long need) {
+        if (out.mode() != e.mode()) throw new IllegalArgumentException("gemm s8: output mode " + out.mode() + " but epilogue mode " + e.mode());
+        long have = switch (out.mode()) {
+            case S32 -> out.s32().length;
+            case F32 -> out.f32().length;
+            case S8 -> out.s8().length;
+        };
+        if (have < need) throw new IllegalArgumentException("gemm s8: output holds " + have + " elements, needs " + need);
+    }
+
+    private static void copyRows(GemmS8Output part, GemmS8Output out, int at) {
+        switch (out.mode()) {
+            case S32 -> System.arraycopy(part.s32(), 0, out.s32(), at, part.s32().length);
+            case F32 -> System.arraycopy(part.f32(), 0, out.f32(), at, part.f32().length);
+            case S8 -> System.arraycopy(part.s8(), 0, out.s8(), at, part.s8().length);
+        }
+    }
+
+    @Override
+    public void im2col(byte[] x, ConvGeometry g, byte pad, byte[] cols) {
+        int c = g.c(), kk = g.kh() * g.kw() * c;
+        if ((long) g.n() * g.h() * g.w() * c > x.length) throw new IllegalArgumentException("im2col s8: input too small for " + g);
+        if ((long) g.n() * g.p() * kk > cols.length) throw new IllegalArgumentException("im2col s8: cols too small for " + g);
+        IntStream imgs = IntStream.range(0, g.n());
+        (threads > 1 ? imgs.parallel() : imgs).forEach(b -> {
+            for (int oy = 0; oy < g.oh(); oy++) {
+                for (int ox = 0; ox < g.ow(); ox++) {
+                    int row = ((b * g.oh() + oy) * g.ow() + ox) * kk;
+                    for (int ky = 0; ky < g.kh(); ky++) {
+                        int iy = g.inY(oy, ky);
+                        for (int kx = 0; kx < g.kw(); kx++) {
+                            int ix = g.inX(ox, kx);
+                            int dst = row + (ky * g.kw() + kx) * c;
+                            if (iy < 0 || iy >= g.h() || ix < 0 || ix >= g.w()) {
+                                Arrays.fill(cols, dst, dst + c, pad);
+                            } else {
+                                System.arraycopy(x, ((b * g.h() + iy) * g.w() + ix) * c, cols, dst, c);
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+}
