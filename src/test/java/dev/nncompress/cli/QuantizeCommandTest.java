@@ -43,6 +43,30 @@ class QuantizeCommandTest {
     }
 
     @Test
+    void qatRunsAfterCalibrationAndReportsPtqAndQatNextToFloat() throws Exception {
+        assumeTrue(Files.exists(FashionMnist.resolve(FashionMnist.DEFAULT_DIR, FashionMnist.TRAIN_IMAGES)), "Fashion-MNIST not installed");
+        Path json = tmp.resolve("qat.json");
+        MainTest.Run r = run("quantize", "student", "--calib", "64", "--eval", "128", "--sensitivity", "0", "--qat-epochs", "1",
+                "--qat-images", "256", "--backend", "reference", "--quiet", "--report", json.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("qat       1 epoch(s) on 256 training images, sgd lr 0.01"), r.out());
+        assertTrue(r.out().contains("observer qat-ema, 320 calibration image(s)"), r.out()); // 64 PTQ + 256 QAT
+        assertTrue(r.out().matches("(?s).*accuracy  float [0-9.]+%, PTQ int8 [0-9.]+% \\([+-][0-9.]+\\), QAT int8 [0-9.]+% .*on 128 test images.*"), r.out());
+        JsonNode root = new JsonMapper().readTree(json.toFile());
+        assertEquals("qat-ema", root.get("observer").asText(), "the command continues with the QAT plan");
+    }
+
+    @Test
+    void badQatOptionsAreUsageErrors() {
+        MainTest.Run epochs = run("quantize", "student", "--qat-epochs", "-1", "--backend", "reference");
+        assertEquals(Main.EXIT_USAGE, epochs.code());
+        assertTrue(epochs.singleError().contains("--qat-epochs"), epochs.err());
+        MainTest.Run lr = run("quantize", "student", "--qat-epochs", "1", "--qat-lr", "0", "--backend", "reference");
+        assertEquals(Main.EXIT_USAGE, lr.code());
+        assertTrue(lr.singleError().contains("--qat-lr"), lr.err());
+    }
+
+    @Test
     void outIsRefusedUntilTheInt8EngineExists() {
         Path model = tmp.resolve("m.safetensors");
         MainTest.Run r = run("quantize", "student", "--out", model.toString(), "--backend", "reference");
