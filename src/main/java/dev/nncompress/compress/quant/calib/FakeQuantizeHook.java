@@ -8,6 +8,7 @@ import dev.nncompress.tensor.Tensor;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Fake-quantises node outputs in forward ({@link QParams#fakeQuantize}, i.e. {@code ReferenceOps.fakeQuantizeS8})
@@ -19,27 +20,35 @@ import java.util.Map;
  * through the host ({@code toFloatArray}).
  */
 public final class FakeQuantizeHook implements GraphRunner.OutputHook {
-    /** Which parameters to fake-quantise a tensor with; null leaves it float. */
+    /** Which parameters to fake-quantise a tensor with. */
     @FunctionalInterface
     public interface ParamsSource {
         /** @param values the tensor's float values (QAT's observers see them here, before quantisation) */
         QParams paramsFor(String node, float[] values, Shape shape);
     }
 
+    private final Set<String> quantised;
     private final ParamsSource source;
     private final Map<String, byte[]> inRange = new HashMap<>();
 
-    public FakeQuantizeHook(ParamsSource source) { this.source = source; }
+    /** @param quantised the tensors (graph input, node names) to fake-quantise; the others stay float and are not copied */
+    public FakeQuantizeHook(Set<String> quantised, ParamsSource source) {
+        this.quantised = Set.copyOf(quantised);
+        this.source = source;
+    }
 
     /** Fixed parameters per tensor (a {@link QuantPlan}'s activations). */
-    public static FakeQuantizeHook of(Map<String, QParams> activations) { return new FakeQuantizeHook((node, v, s) -> activations.get(node)); }
+    public static FakeQuantizeHook of(Map<String, QParams> activations) {
+        return new FakeQuantizeHook(activations.keySet(), (node, v, s) -> activations.get(node));
+    }
 
     @Override
     public Tensor apply(String node, Tensor t) {
         inRange.remove(node);
+        if (!quantised.contains(node)) return t;
         float[] v = t.toFloatArray();
         QParams p = source.paramsFor(node, v, t.shape());
-        if (p == null) return t;
+        if (p == null) throw new IllegalStateException("no quantisation parameters for '" + node + "'");
         byte[] mask = new byte[v.length];
         Tensor q = t.backend().fromFloats(p.fakeQuantize(v, t.shape(), mask), t.shape());
         inRange.put(node, mask);

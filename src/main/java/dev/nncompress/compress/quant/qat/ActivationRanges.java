@@ -7,8 +7,10 @@ import dev.nncompress.compress.quant.calib.QuantPlan;
 import dev.nncompress.compress.quant.calib.QuantTargets;
 import dev.nncompress.tensor.Shape;
 
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * QAT's observed activation ranges: one moving-average min/max observer per observed tensor of
@@ -37,7 +39,11 @@ final class ActivationRanges {
     }
 
     /** Training: every observed tensor moves its range, then is fake-quantised with the result. */
-    FakeQuantizeHook observingHook() { return new FakeQuantizeHook(this::observeAndGet); }
+    FakeQuantizeHook observingHook() {
+        Set<String> quantised = new HashSet<>(observers.keySet());
+        quantised.addAll(aliases.keySet());
+        return new FakeQuantizeHook(quantised, this::observeAndGet);
+    }
 
     /** The current parameters of every observed tensor. */
     Map<String, QParams> current() {
