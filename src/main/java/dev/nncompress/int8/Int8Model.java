@@ -87,6 +87,14 @@ public final class Int8Model {
         return new Graph(name, inputShape, nodes, output, params);
     }
 
+    /** Weights and float parameters, counted as values (as a float graph's parameter count). */
+    public long parameterCount() {
+        long c = 0;
+        for (QuantizedWeight w : weights.values()) c += w.codes().length;
+        for (FloatParam p : floats.values()) c += p.values().length;
+        return c;
+    }
+
     /** Bytes of each node's parameters as stored (int8 codes + float scales + float params), in node order. */
     public Map<String, Long> bytesPerNode() {
         Map<String, Long> out = new LinkedHashMap<>();
