@@ -88,13 +88,21 @@ public final class Int8ModelIO {
                     String node = name.substring(0, name.length() - W_SCALE.length());
                     TensorRecord codes = take(rest, node + ".weight", "I8");
                     float[] scales = take(rest, name, "F32").toFloats();
-                    weights.put(node, new QuantizedWeight(codes.toBytes(), shape(codes), scales));
+                    try {
+                        weights.put(node, new QuantizedWeight(codes.toBytes(), shape(codes), scales));
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException("node '" + node + "': " + e.getMessage(), e);
+                    }
                 } else if (name.endsWith(A_SCALE)) {
                     String tensor = name.substring(0, name.length() - A_SCALE.length());
                     float[] scale = take(rest, name, "F32").toFloats();
                     int[] zp = take(rest, tensor + A_ZP, "I32").toInts();
                     if (scale.length != 1 || zp.length != 1) throw new IllegalArgumentException("activation '" + tensor + "' needs one scale and one zero point");
-                    acts.put(tensor, new QParams(QuantTargets.ACTIVATION_SCHEME, scale, zp));
+                    try {
+                        acts.put(tensor, new QParams(QuantTargets.ACTIVATION_SCHEME, scale, zp));
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException("activation '" + tensor + "': " + e.getMessage(), e);
+                    }
                 }
             }
             Map<String, FloatParam> floats = new LinkedHashMap<>();
