@@ -27,7 +27,9 @@ sealed interface Activation {
     static float[] floats(Activation a) {
         if (a instanceof Floats f) return f.data();
         Codes c = (Codes) a;
-        float[] x = ReferenceOps.dequantizeS8(c.data(), new float[] {c.scale()}, new int[] {c.zeroPoint()}, 1, c.data().length);
+        float[] x = new float[c.data().length];
+        int per = c.sample().numel();
+        Par.forImages(c.n(), b -> ReferenceOps.dequantizeS8Range(c.data(), b * per, (b + 1) * per, c.scale(), c.zeroPoint(), x));
         return c.sample().rank() == 3 ? Layouts.nhwcToNchw(x, c.n(), c.sample()) : x;
     }
 
@@ -36,7 +38,10 @@ sealed interface Activation {
         if (a instanceof Codes c && c.scale() == q.scale(0) && c.zeroPoint() == q.zeroPoint(0)) return c;
         float[] x = floats(a);
         if (a.sample().rank() == 3) x = Layouts.nchwToNhwc(x, a.n(), a.sample());
-        byte[] q8 = ReferenceOps.quantizeS8(x, new float[] {q.scale(0)}, new int[] {q.zeroPoint(0)}, 1, x.length);
+        byte[] q8 = new byte[x.length];
+        float[] src = x;
+        int per = a.sample().numel();
+        Par.forImages(a.n(), b -> ReferenceOps.quantizeS8Range(src, b * per, (b + 1) * per, q.scale(0), q.zeroPoint(0), q8));
         return Codes.of(q8, a.n(), a.sample(), q);
     }
 }

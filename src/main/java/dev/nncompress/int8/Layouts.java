@@ -13,30 +13,33 @@ final class Layouts {
     static float[] nhwcToNchw(float[] x, int n, Shape chw) {
         int c = chw.dim(0), hw = chw.dim(1) * chw.dim(2);
         float[] y = new float[x.length];
-        for (int b = 0; b < n; b++) {
+        if (c == 1) return x.clone();
+        Par.forImages(n, b -> {
             int base = b * c * hw;
             for (int p = 0; p < hw; p++) for (int ch = 0; ch < c; ch++) y[base + ch * hw + p] = x[base + p * c + ch];
-        }
+        });
         return y;
     }
 
     static float[] nchwToNhwc(float[] x, int n, Shape chw) {
         int c = chw.dim(0), hw = chw.dim(1) * chw.dim(2);
         float[] y = new float[x.length];
-        for (int b = 0; b < n; b++) {
+        if (c == 1) return x.clone();
+        Par.forImages(n, b -> {
             int base = b * c * hw;
             for (int p = 0; p < hw; p++) for (int ch = 0; ch < c; ch++) y[base + p * c + ch] = x[base + ch * hw + p];
-        }
+        });
         return y;
     }
 
     static byte[] nhwcToNchw(byte[] x, int n, Shape chw) {
         int c = chw.dim(0), hw = chw.dim(1) * chw.dim(2);
         byte[] y = new byte[x.length];
-        for (int b = 0; b < n; b++) {
+        if (c == 1) return x.clone();
+        Par.forImages(n, b -> {
             int base = b * c * hw;
             for (int p = 0; p < hw; p++) for (int ch = 0; ch < c; ch++) y[base + ch * hw + p] = x[base + p * c + ch];
-        }
+        });
         return y;
     }
 

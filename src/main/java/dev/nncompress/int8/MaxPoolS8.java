@@ -16,7 +16,7 @@ final class MaxPoolS8 {
         int c = in.dim(0), h = in.dim(1), w = in.dim(2), oh = outShape.dim(1), ow = outShape.dim(2);
         byte[] src = x.data();
         byte[] y = new byte[x.n() * oh * ow * c];
-        for (int b = 0; b < x.n(); b++) {
+        Par.forImages(x.n(), b -> {
             for (int oy = 0; oy < oh; oy++) {
                 for (int ox = 0; ox < ow; ox++) {
                     int dst = ((b * oh + oy) * ow + ox) * c;
@@ -33,7 +33,7 @@ final class MaxPoolS8 {
                     }
                 }
             }
-        }
+        });
         return new Activation.Codes(y, x.n(), outShape, x.scale(), x.zeroPoint());
     }
 }
