@@ -93,7 +93,7 @@ final class BenchCommand implements Callable<Integer> {
         try (Backend backend = backendOption.create(err);
              Backend baseline = withBaseline ? CliSupport.createBackend(baselineName, err) : null) {
             List<ModelSource> sources = models.stream().map(m -> ModelSource.load(m, backend, 0)).toList();
-            Int8KernelChoice.Choice kernels = int8 || sources.stream().anyMatch(ModelSource::isInt8) ? int8Option.choose(err) : null;
+            Int8KernelChoice.Choice kernels = int8 || sources.stream().anyMatch(ModelSource::isInt8) ? int8Option.choose(backend, err) : null;
             out.printf(Locale.ROOT, "%-9s %-22s %16s %16s %8s%n", "model", "mode", backend.name() + " img/s",
                     withBaseline ? baseline.name() + " img/s" : "", withBaseline ? "ratio" : "");
             List<String> int8Rows = new ArrayList<>();
