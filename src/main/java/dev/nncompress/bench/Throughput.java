@@ -5,6 +5,7 @@ import dev.nncompress.backend.LossResult;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.GraphRunner;
 import dev.nncompress.graph.Parameter;
+import dev.nncompress.graph.Predictor;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 import dev.nncompress.train.Optimizer;
@@ -59,6 +60,12 @@ public final class Throughput {
             };
             return measure(step, batch, rounds, roundSeconds);
         }
+    }
+
+    /** Inference of any {@link Predictor} (float graph or int8 model), images from the heap to logits on the heap. */
+    public static Result inference(Predictor p, float[] images, int batch, int rounds, double roundSeconds) {
+        float[] x = Arrays.copyOf(images, batch * p.inputShape().numel());
+        return measure(() -> p.logits(x, batch), batch, rounds, roundSeconds);
     }
 
     private static Shape inputShape(Graph g, int batch) {

@@ -4,8 +4,17 @@ import dev.nncompress.backend.Backend;
 import dev.nncompress.bench.Throughput;
 import dev.nncompress.data.Dataset;
 import dev.nncompress.data.FashionMnist;
+import dev.nncompress.backend.cpu.Int8KernelChoice;
+import dev.nncompress.compress.prepare.GraphPreparation;
+import dev.nncompress.compress.prepare.PreparedGraph;
+import dev.nncompress.compress.quant.calib.Calibrator;
+import dev.nncompress.compress.quant.calib.QuantPlan;
+import dev.nncompress.compress.quant.calib.QuantTargets;
+import dev.nncompress.compress.quant.convert.Int8Converter;
 import dev.nncompress.graph.Graph;
-import dev.nncompress.models.Models;
+import dev.nncompress.graph.Parameter;
+import dev.nncompress.int8.Int8Model;
+import dev.nncompress.int8.Int8Runner;
 import dev.nncompress.train.Check;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -16,7 +25,9 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -32,7 +43,7 @@ final class BenchCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     @Option(names = "--models", split = ",", defaultValue = "student,teacher", paramLabel = "NAME[,NAME...]",
-            description = "Built-in models to measure (default: ${DEFAULT-VALUE}).")
+            description = "Built-in models or model files (float or int8) to measure (default: ${DEFAULT-VALUE}).")
     List<String> models;
 
     @Option(names = "--train-batch", defaultValue = "64", paramLabel = "N", description = "Training batch size (default: ${DEFAULT-VALUE}).")
@@ -54,8 +65,15 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR", description = "Fashion-MNIST directory for the input images (default: ${DEFAULT-VALUE}).")
     Path data = FashionMnist.DEFAULT_DIR;
 
+    @Option(names = "--int8", description = "Also convert each float model to int8 (minmax calibration on the bench images) and measure "
+            + "int8 inference beside fp32 inference on the same backend, with the speedup.")
+    boolean int8;
+
     @Mixin
     BackendOption backendOption;
+
+    @Mixin
+    Int8Option int8Option;
 
     @Override
     public Integer call() {
@@ -66,27 +84,59 @@ final class BenchCommand implements Callable<Integer> {
         Check.positive("--rounds", rounds);
         Check.positive("--round-seconds", roundSeconds);
         backendOption.check();
+        int8Option.check();
         boolean withBaseline = !baselineName.equals("none");
         if (withBaseline) CliSupport.checkBackendName(baselineName);
-        for (String m : models) {
-            if (!Models.NAMES.contains(m)) throw new IllegalArgumentException("--models: unknown model '" + m + "'; built-in models are " + Models.NAMES);
-        }
         // real images so that ReLU sparsity and pooling see what training sees
         Dataset images = FashionMnist.train(data, Math.max(trainBatch, inferBatch));
 
         try (Backend backend = backendOption.create(err);
              Backend baseline = withBaseline ? CliSupport.createBackend(baselineName, err) : null) {
+            List<ModelSource> sources = models.stream().map(m -> ModelSource.load(m, backend, 0)).toList();
+            Int8KernelChoice.Choice kernels = int8 || sources.stream().anyMatch(ModelSource::isInt8) ? int8Option.choose(backend, err) : null;
             out.printf(Locale.ROOT, "%-9s %-22s %16s %16s %8s%n", "model", "mode", backend.name() + " img/s",
                     withBaseline ? baseline.name() + " img/s" : "", withBaseline ? "ratio" : "");
-            for (String m : models) {
-                row(out, m, "train batch " + trainBatch, true, backend, baseline, images);
-                row(out, m, "inference batch " + inferBatch, false, backend, baseline, images);
+            List<String> int8Rows = new ArrayList<>();
+            for (ModelSource src : sources) {
+                if (src.isInt8()) {
+                    try (Int8Runner r = new Int8Runner(src.int8(), kernels.kernels(), backend)) {
+                        out.printf(Locale.ROOT, "%-9s %-22s %,16.0f%n", src.name(), "int8 inference " + inferBatch,
+                                Throughput.inference(r, images.images(), inferBatch, rounds, roundSeconds).imagesPerSecond());
+                    }
+                    continue;
+                }
+                row(out, src.spec(), "train batch " + trainBatch, true, backend, baseline, images);
+                double fp32 = row(out, src.spec(), "inference batch " + inferBatch, false, backend, baseline, images);
+                if (int8) int8Rows.add(int8Row(src, fp32, backend, kernels, images));
+            }
+            if (!int8Rows.isEmpty()) {
+                out.println();
+                out.printf(Locale.ROOT, "int8 vs fp32 inference, batch %d, %s backend, %s kernels, same run%n", inferBatch, backend.name(),
+                        kernels.kernels().name());
+                out.printf(Locale.ROOT, "%-9s %16s %16s %8s  %s%n", "model", "fp32 img/s", "int8 img/s", "speedup", "int8 layers");
+                int8Rows.forEach(out::println);
             }
         }
         return Main.EXIT_OK;
     }
 
-    private void row(PrintWriter out, String model, String mode, boolean train, Backend backend, Backend baseline, Dataset images) {
+    /** Calibrates (minmax on the bench images), converts, and times the int8 model beside the fp32 number just measured. */
+    private String int8Row(ModelSource src, double fp32, Backend backend, Int8KernelChoice.Choice kernels, Dataset images) {
+        PreparedGraph prepared = GraphPreparation.forInference(src.graph());
+        try {
+            Graph g = prepared.graph();
+            QuantPlan plan = new Calibrator("minmax", images.count(), inferBatch, null).calibrate(QuantTargets.of(g), images, backend);
+            Int8Model m = Int8Converter.convert(g, plan, Map.of("source", src.spec()));
+            try (Int8Runner r = new Int8Runner(m, kernels.kernels(), backend)) {
+                double q = Throughput.inference(r, images.images(), inferBatch, rounds, roundSeconds).imagesPerSecond();
+                return String.format(Locale.ROOT, "%-9s %,16.0f %,16.0f %7.2fx  %s", src.name(), fp32, q, q / fp32, r.summary());
+            }
+        } finally {
+            for (Parameter p : prepared.graph().params().values()) p.value().close();
+        }
+    }
+
+    private double row(PrintWriter out, String model, String mode, boolean train, Backend backend, Backend baseline, Dataset images) {
         double ours = measure(model, train, backend, images, rounds, roundSeconds).imagesPerSecond();
         String base = "";
         String ratio = "";
@@ -98,10 +148,11 @@ final class BenchCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "%-9s %-22s %,16.0f %16s %8s%n", model, mode, ours, base, ratio);
         out.flush();
+        return ours;
     }
 
     private Throughput.Result measure(String model, boolean train, Backend b, Dataset images, int n, double seconds) {
-        Graph g = Models.byName(model, b, 0);
+        Graph g = ModelSource.load(model, b, 0).graph();
         return train ? Throughput.training(g, b, images.images(), images.labels(), trainBatch, n, seconds)
                 : Throughput.inference(g, b, images.images(), inferBatch, n, seconds);
     }

@@ -3,7 +3,9 @@ package dev.nncompress.cli;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.data.Dataset;
 import dev.nncompress.data.FashionMnist;
-import dev.nncompress.graph.Graph;
+import dev.nncompress.graph.GraphPredictor;
+import dev.nncompress.graph.Predictor;
+import dev.nncompress.int8.Int8Runner;
 import dev.nncompress.train.EvalResult;
 import dev.nncompress.train.Evaluator;
 import dev.nncompress.train.Check;
@@ -49,6 +51,9 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     BackendOption backendOption;
 
+    @Mixin
+    Int8Option int8Option;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -56,6 +61,7 @@ final class EvalCommand implements Callable<Integer> {
         Check.positive("--batch-size", batchSize);
         if (limit != null) Check.positive("--limit", limit);
         backendOption.check();
+        int8Option.check();
 
         Dataset test = limit == null ? FashionMnist.test(data) : FashionMnist.test(data, limit);
         try (Backend backend = backendOption.create(err)) {
@@ -65,17 +71,19 @@ final class EvalCommand implements Callable<Integer> {
 
     private int evaluate(Backend backend, Dataset test, PrintWriter out, PrintWriter err) {
         ModelSource src = ModelSource.load(model, backend, seed);
-        Graph graph = src.graph();
-
         EvalResult r;
-        try (Progress progress = new Progress(Progress.detect(main.quiet), err, "eval")) {
-            r = new Evaluator(backend, batchSize).evaluate(graph, test, progress);
+        String runsOn = backend.name() + " backend";
+        try (Progress progress = new Progress(Progress.detect(main.quiet), err, "eval");
+             Predictor p = src.isInt8() ? int8Option.runner(src.int8(), backend, err) : new GraphPredictor(src.graph(), backend)) {
+            if (p instanceof Int8Runner q) runsOn = "int8 " + q.kernels().name() + " kernels, " + q.summary();
+            r = new Evaluator(backend, batchSize).evaluate(p, test, progress);
         }
-        out.printf(Locale.ROOT, "model     %s, %s parameters%n", src.describe(seed), CliSupport.grouped(graph.parameterCount()));
+        long params = src.isInt8() ? src.int8().parameterCount() : src.graph().parameterCount();
+        out.printf(Locale.ROOT, "model     %s, %s parameters%n", src.describe(seed), CliSupport.grouped(params));
         out.printf(Locale.ROOT, "data      %s test images from %s%n", CliSupport.grouped(r.count()), data);
         out.printf(Locale.ROOT, "accuracy  %s (%d/%d)%n", CliSupport.percent(r.accuracy()), r.correct(), r.count());
         out.printf(Locale.ROOT, "loss      %.4f%n", r.loss());
-        out.printf(Locale.ROOT, "speed     %.0f img/s (%s backend, batch %d)%n", r.imagesPerSecond(), backend.name(), batchSize);
+        out.printf(Locale.ROOT, "speed     %.0f img/s (%s, batch %d)%n", r.imagesPerSecond(), runsOn, batchSize);
         if (confusion) printConfusion(out, r.confusion());
         return Main.EXIT_OK;
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.graph.Graph;
+import dev.nncompress.int8.Int8Model;
 import dev.nncompress.graph.Node;
 import dev.nncompress.graph.Parameter;
 import dev.nncompress.tensor.Shape;
@@ -66,14 +67,29 @@ final class InfoCommand implements Callable<Integer> {
         if (model == null) throw new ParameterException(spec.commandLine(), "Missing required parameter: 'MODEL' (or --devices)");
         Backend backend = CliSupport.inspectionBackend();
         ModelSource src = ModelSource.load(model, backend, seed);
-        Graph graph = src.graph();
-        List<Layer> layers = layers(graph);
+        Graph graph = src.isInt8() ? src.int8().floatGraph(backend) : src.graph();
+        List<Layer> layers = src.isInt8() ? int8Layers(src.int8(), layers(graph)) : layers(graph);
         if (json) {
-            printJson(out, src, layers);
+            printJson(out, src, graph, layers);
         } else {
-            printTable(out, src, layers);
+            printTable(out, src, graph, layers);
         }
         return Main.EXIT_OK;
+    }
+
+    /**
+     * The float view's rows with each node's stored bytes (int8 codes + scales + float biases) and its
+     * op marked "int8" where the weight is int8; the float bytes stay visible in the totals.
+     */
+    static List<Layer> int8Layers(Int8Model m, List<Layer> floatRows) {
+        Map<String, Long> bytes = m.bytesPerNode();
+        List<Layer> out = new ArrayList<>();
+        for (Layer l : floatRows) {
+            String op = m.weights().containsKey(l.node()) ? l.op() + " int8" : l.op();
+            out.add(new Layer(l.node(), op, l.inputs(), l.outputShape(), l.params(), l.bufferValues(), bytes.get(l.node()),
+                    l.weightValues(), l.weightZeros()));
+        }
+        return out;
     }
 
     static List<Layer> layers(Graph graph) {
@@ -107,8 +123,7 @@ final class InfoCommand implements Callable<Integer> {
         return out;
     }
 
-    private static void printTable(PrintWriter out, ModelSource src, List<Layer> layers) {
-        Graph g = src.graph();
+    private static void printTable(PrintWriter out, ModelSource src, Graph g, List<Layer> layers) {
         out.printf(Locale.ROOT, "model %s: %s, input %s, output %s%n", src.spec(),
                 src.builtIn() ? "built-in " + g.name() : g.name(), g.inputShape(), g.output());
         List<String[]> rows = new ArrayList<>();
@@ -143,6 +158,12 @@ final class InfoCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "parameters  %s trainable%s%n", CliSupport.grouped(params),
                 buffers == 0 ? "" : " + " + CliSupport.grouped(buffers) + " buffer values (batch-norm statistics)");
         out.printf(Locale.ROOT, "size        %s bytes (%s)%n", CliSupport.grouped(bytes), CliSupport.bytes(bytes));
+        if (src.isInt8()) {
+            long fb = src.int8().floatBytesPerNode().values().stream().mapToLong(Long::longValue).sum();
+            out.printf(Locale.ROOT, "int8        %d of %d weights int8, %d activations int8; %.2fx smaller than in float (%s bytes); %s%n",
+                    src.int8().weights().size(), layers.stream().filter(l -> l.weightValues() > 0).count(), src.int8().activations().size(),
+                    (double) fb / bytes, CliSupport.grouped(fb), src.int8().info());
+        }
         out.printf(Locale.ROOT, "sparsity    %s of %s weights are zero (%s)%n", CliSupport.grouped(wz), CliSupport.grouped(wv),
                 wv == 0 ? "-" : CliSupport.percent((double) wz / wv));
         if (!src.builtIn()) {
@@ -169,8 +190,7 @@ final class InfoCommand implements Callable<Integer> {
         return sb.toString();
     }
 
-    private static void printJson(PrintWriter out, ModelSource src, List<Layer> layers) {
-        Graph g = src.graph();
+    private static void printJson(PrintWriter out, ModelSource src, Graph g, List<Layer> layers) {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("model", src.spec());
         root.put("name", g.name());
@@ -179,6 +199,11 @@ final class InfoCommand implements Callable<Integer> {
         for (int d : g.inputShape().dims()) in.add(d);
         root.put("input_shape", in);
         root.put("output", g.output());
+        root.put("format", src.isInt8() ? "int8" : "float32");
+        if (src.isInt8()) {
+            root.put("float_bytes", src.int8().floatBytesPerNode().values().stream().mapToLong(Long::longValue).sum());
+            root.put("int8", src.int8().info());
+        }
         List<Map<String, Object>> ls = new ArrayList<>();
         long params = 0, buffers = 0, bytes = 0, wv = 0, wz = 0;
         for (Layer l : layers) {

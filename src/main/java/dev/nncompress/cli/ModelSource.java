@@ -2,8 +2,9 @@ package dev.nncompress.cli;
 
 import dev.nncompress.backend.Backend;
 import dev.nncompress.graph.Graph;
-import dev.nncompress.io.ModelIO;
+import dev.nncompress.int8.Int8Model;
 import dev.nncompress.io.ModelFormatException;
+import dev.nncompress.io.ModelIO;
 import dev.nncompress.models.Models;
 
 import java.nio.file.Files;
@@ -11,32 +12,48 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * A MODEL argument: a built-in model name ({@link Models#NAMES}, freshly initialised from a seed) or
- * a model file written by {@link ModelIO}. A built-in name wins over a file of the same name in the
- * working directory; write {@code ./student} for the file.
+ * A MODEL argument: a built-in model name ({@link Models#NAMES}, freshly initialised from a seed), a
+ * float model file written by {@link ModelIO}, or an int8 model file written by {@code quantize --out}
+ * (then {@link #int8()} is set and {@link #graph()} refuses). A built-in name wins over a file of the
+ * same name in the working directory; write {@code ./student} for the file.
  */
-record ModelSource(String spec, boolean builtIn, Graph graph, Map<String, String> provenance) {
+record ModelSource(String spec, boolean builtIn, Graph graph, Int8Model int8, Map<String, String> provenance) {
 
     static ModelSource load(String spec, Backend backend, long seed) {
         if (Models.NAMES.contains(spec)) {
-            return new ModelSource(spec, true, Models.byName(spec, backend, seed), Map.of());
+            return new ModelSource(spec, true, Models.byName(spec, backend, seed), null, Map.of());
         }
         Path file = Path.of(spec);
         if (Files.exists(file) || looksLikePath(spec)) {
             if (Files.isDirectory(file)) throw new ModelFormatException(file + ": is a directory, not a model file");
-            ModelIO.LoadedModel m = ModelIO.load(file, backend);
-            return new ModelSource(spec, false, m.graph(), m.provenance());
+            ModelIO.AnyModel m = ModelIO.loadAny(file, backend);
+            if (m instanceof ModelIO.Int8File q) return new ModelSource(spec, false, null, q.loaded().model(), q.loaded().provenance());
+            ModelIO.LoadedModel f = ((ModelIO.FloatModel) m).loaded();
+            return new ModelSource(spec, false, f.graph(), null, f.provenance());
         }
         throw new IllegalArgumentException("unknown model '" + spec + "': neither a built-in model ("
                 + String.join(", ", Models.NAMES) + ") nor an existing file");
     }
 
+    boolean isInt8() { return int8 != null; }
+
+    /** The float graph; an int8 model file has none, which is a usage error of the command asking. */
+    @Override
+    public Graph graph() {
+        if (graph == null) {
+            throw new IllegalArgumentException(spec + " is an int8 model (written by 'quantize --out'); this command needs the float model it was made from");
+        }
+        return graph;
+    }
+
+    String name() { return isInt8() ? int8.name() : graph.name(); }
+
     private static boolean looksLikePath(String s) {
         return s.contains("/") || s.contains(java.io.File.separator) || s.endsWith(".safetensors");
     }
 
-    /** "student (built-in, seed 42)" or "runs/a.safetensors (student)". */
+    /** "student (built-in, seed 42)", "runs/a.safetensors (student)" or "runs/a-int8.safetensors (student, int8)". */
     String describe(long seed) {
-        return builtIn ? spec + " (built-in, untrained, seed " + seed + ")" : spec + " (" + graph.name() + ")";
+        return builtIn ? spec + " (built-in, untrained, seed " + seed + ")" : spec + " (" + name() + (isInt8() ? ", int8" : "") + ")";
     }
 }

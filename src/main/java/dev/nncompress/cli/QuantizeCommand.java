@@ -18,6 +18,17 @@ import dev.nncompress.data.Dataset;
 import dev.nncompress.data.FashionMnist;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Parameter;
+import dev.nncompress.compress.quant.convert.Int8Converter;
+import dev.nncompress.int8.Int8Model;
+import dev.nncompress.int8.Int8Runner;
+import dev.nncompress.io.Int8ModelIO;
+import dev.nncompress.io.Provenance;
+import dev.nncompress.train.EvalResult;
+import dev.nncompress.train.Evaluator;
+import dev.nncompress.train.TrainListener;
+import java.nio.file.Files;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import dev.nncompress.train.Check;
 import dev.nncompress.train.EpochStats;
 import dev.nncompress.train.TrainConfig;
@@ -42,15 +53,15 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code nncompress quantize}: post-training calibration of a model with the simulated-int8 accuracy and
- * the per-layer sensitivity report. Writes nothing unless {@code --report} is given; the int8 model file
- * ({@code --out}) arrives with the int8 engine and is refused until then (usage error) rather than
- * silently ignored.
+ * the per-layer sensitivity report; with {@code --out}, the conversion to an int8 model file, whose real
+ * int8 accuracy (the int8 engine, not the simulation) is measured on the same test images.
  */
 @Command(name = "quantize", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
         description = {"Calibrate a model for int8 (post-training quantization): prepare (fold BN, fuse ReLU), observe activations "
                 + "on training images, print the plan, the simulated-int8 vs float test accuracy and the per-layer sensitivity.",
-                "Writing the int8 model (--out) comes with the int8 inference engine; until then nothing is written except --report.",
-                "Example: nncompress quantize student.safetensors --calib 1000 --observer kl --report sens.json"})
+                "With --out: convert to int8 (int8 weights + scales, activation scales and zero points), write the file and "
+                        + "evaluate it with the int8 engine.",
+                "Example: nncompress quantize student.safetensors --calib 1000 --observer minmax --out student-int8.safetensors"})
 final class QuantizeCommand implements Callable<Integer> {
     @ParentCommand Main main;
     @Spec CommandSpec spec;
@@ -82,7 +93,7 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--report", paramLabel = "FILE.json", description = "Write the plan summary, accuracies and sensitivity table as JSON.")
     Path report;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "Not yet: the int8 model file arrives with the int8 engine.")
+    @Option(names = "--out", paramLabel = "FILE", description = "Write the int8 model here (safetensors; atomic) and evaluate it with the int8 engine.")
     Path out;
 
     @Option(names = "--data", paramLabel = "DIR", description = "Fashion-MNIST directory (default: ${DEFAULT-VALUE}).")
@@ -110,12 +121,11 @@ final class QuantizeCommand implements Callable<Integer> {
     @Mixin
     BackendOption backendOption;
 
+    @Mixin
+    Int8Option int8Option;
+
     @Override
     public Integer call() {
-        if (out != null) {
-            throw new ParameterException(spec.commandLine(), "--out: not yet: writing the int8 model file comes with the int8 engine; "
-                    + "run without --out for the plan, simulated accuracy and sensitivity report");
-        }
         Check.positive("--calib", calib);
         Check.positive("--batch-size", batchSize);
         if (eval != null) Check.positive("--eval", eval);
@@ -123,7 +133,9 @@ final class QuantizeCommand implements Callable<Integer> {
         Observers.create(observer, QuantTargets.ACTIVATION_SCHEME); // unknown names: usage error before any loading
         checkQatOptions();
         backendOption.check();
+        int8Option.check();
         if (report != null) CliSupport.checkWritable("--report", report);
+        if (out != null) CliSupport.checkWritable("--out", out);
 
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
@@ -167,6 +179,7 @@ final class QuantizeCommand implements Callable<Integer> {
             sens.lines().forEach(o::println);
         }
         if (report != null) writeReport(plan, acc, sens);
+        if (out != null) writeInt8(src, g, plan, test, backend, o);
         return Main.EXIT_OK;
     }
 
@@ -202,6 +215,28 @@ final class QuantizeCommand implements Callable<Integer> {
                 CliSupport.percent(q.int8Accuracy()), 100 * (q.int8Accuracy() - ptqAcc.floatAccuracy()), CliSupport.percent(q.floatAccuracy()),
                 CliSupport.grouped(q.count()));
         return new QatOutcome(qat.plan(), q);
+    }
+
+    /** Converts, writes atomically, then scores the written file's model with the int8 engine. */
+    private void writeInt8(ModelSource src, Graph g, QuantPlan plan, Dataset test, Backend backend, PrintWriter o) {
+        Map<String, String> info = new LinkedHashMap<>();
+        info.put("source", src.spec());
+        Int8Model m = Int8Converter.convert(g, plan, info);
+        Int8ModelIO.save(m, out, Provenance.collect(Map.of("command", "quantize", "source", src.spec())));
+        long floatBytes = 4 * g.parameterCount();
+        long bytes;
+        try {
+            bytes = Files.size(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(out + ": " + e.getMessage(), e);
+        }
+        o.printf(Locale.ROOT, "wrote     %s: %s bytes, %.2fx smaller than the float parameters (%s bytes)%n", out,
+                CliSupport.grouped(bytes), (double) floatBytes / bytes, CliSupport.grouped(floatBytes));
+        try (Int8Runner r = int8Option.runner(Int8ModelIO.load(out).model(), backend, spec.commandLine().getErr())) {
+            EvalResult e = new Evaluator(backend, batchSize).evaluate(r, test, TrainListener.NONE);
+            o.printf(Locale.ROOT, "int8      %s on %s test images with the int8 engine (%s kernels, %s), %.0f img/s%n",
+                    CliSupport.percent(e.accuracy()), CliSupport.grouped(e.count()), r.kernels().name(), r.summary(), e.imagesPerSecond());
+        }
     }
 
     private void writeReport(QuantPlan plan, SimulatedAccuracy.Result acc, SensitivityReport sens) {

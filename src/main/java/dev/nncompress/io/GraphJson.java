@@ -27,14 +27,20 @@ final class GraphJson {
     private GraphJson() {}
 
     static String write(Graph g) {
+        return write(g.name(), g.inputShape(), g.nodes(), g.output(),
+                g.params().values().stream().filter(p -> !p.trainable()).map(dev.nncompress.graph.Parameter::name).toList());
+    }
+
+    /** The structure alone (an int8 model has no float Graph to hand over). */
+    static String write(String name, Shape inputShape, List<Node> graphNodes, String output, List<String> bufferNames) {
         ObjectNode root = JSON.createObjectNode();
         root.put("format", FORMAT);
-        root.put("name", g.name());
+        root.put("name", name);
         ArrayNode in = root.putArray("input_shape");
-        for (int d : g.inputShape().dims()) in.add(d);
-        root.put("output", g.output());
+        for (int d : inputShape.dims()) in.add(d);
+        root.put("output", output);
         ArrayNode nodes = root.putArray("nodes");
-        for (Node n : g.nodes()) {
+        for (Node n : graphNodes) {
             ObjectNode o = nodes.addObject();
             o.put("name", n.name());
             o.put("op", n.op().name());
@@ -44,7 +50,7 @@ final class GraphJson {
             n.attrs().forEach(attrs::put);
         }
         ArrayNode buffers = root.putArray("buffers");
-        g.params().values().stream().filter(p -> !p.trainable()).forEach(p -> buffers.add(p.name()));
+        bufferNames.forEach(buffers::add);
         return root.toString();
     }
 

@@ -54,13 +54,13 @@ public final class ModelIO {
         }
     }
 
-    public static LoadedModel load(Path file, Backend backend) {
-        if (!Files.isRegularFile(file)) throw new ModelFormatException(file + ": model file not found");
-        SafeTensorsFile st;
-        try {
-            st = SafeTensors.read(file);
-        } catch (IOException e) {
-            throw new ModelFormatException(file + ": cannot read: " + e.getMessage(), e);
+    public static LoadedModel load(Path file, Backend backend) { return floatModel(readFile(file), backend); }
+
+    private static LoadedModel floatModel(SafeTensorsFile st, Backend backend) {
+        Path file = st.path();
+        if (Int8ModelIO.isInt8(st)) {
+            throw new ModelFormatException(file + ": an int8 model (written by 'quantize --out'); eval, bench and info run it, "
+                    + "but this needs the float model it was made from");
         }
         String graphJson = st.metadata().get(GRAPH_KEY);
         if (graphJson == null) {
@@ -82,6 +82,28 @@ public final class ModelIO {
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new ModelFormatException(file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The parsed safetensors file, or a {@link ModelFormatException} naming the file and the problem. */
+    static SafeTensorsFile readFile(Path file) {
+        if (!Files.isRegularFile(file)) throw new ModelFormatException(file + ": model file not found");
+        try {
+            return SafeTensors.read(file);
+        } catch (IOException e) {
+            throw new ModelFormatException(file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    /** A float or an int8 model, whichever the file holds. */
+    public sealed interface AnyModel permits FloatModel, Int8File {}
+
+    public record FloatModel(LoadedModel loaded) implements AnyModel {}
+
+    public record Int8File(Int8ModelIO.Loaded loaded) implements AnyModel {}
+
+    public static AnyModel loadAny(Path file, Backend backend) {
+        SafeTensorsFile st = readFile(file);
+        return Int8ModelIO.isInt8(st) ? new Int8File(Int8ModelIO.fromFile(st)) : new FloatModel(floatModel(st, backend));
     }
 
     private static dev.nncompress.tensor.Tensor toTensor(String name, TensorRecord r, Backend backend) {

@@ -7,7 +7,8 @@ import dev.nncompress.data.BatchIterator;
 import dev.nncompress.data.Batches;
 import dev.nncompress.data.Dataset;
 import dev.nncompress.graph.Graph;
-import dev.nncompress.graph.GraphRunner;
+import dev.nncompress.graph.GraphPredictor;
+import dev.nncompress.graph.Predictor;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 
@@ -25,6 +26,13 @@ public final class Evaluator {
     public EvalResult evaluate(Graph graph, Dataset data) { return evaluate(graph, data, TrainListener.NONE); }
 
     public EvalResult evaluate(Graph graph, Dataset data, TrainListener listener) {
+        try (GraphPredictor p = new GraphPredictor(graph, backend)) {
+            return evaluate(p, data, listener);
+        }
+    }
+
+    /** Scores any {@link Predictor} (a float graph, an int8 model); the loss is computed on this evaluator's backend. */
+    public EvalResult evaluate(Predictor model, Dataset data, TrainListener listener) {
         int classes = data.numClasses();
         int[][] confusion = new int[classes][classes];
         int correct = 0;
@@ -36,18 +44,15 @@ public final class Evaluator {
         int step = 0;
         for (BatchIterator it = batches.epoch(0); it.hasNext(); ) {
             Batch b = it.next();
-            float[] logits;
-            try (GraphRunner run = new GraphRunner(graph, backend, false, 0);
-                 Tensor x = backend.fromFloats(b.images(), Shape.of(b.size(), b.channels(), b.height(), b.width()))) {
-                Tensor out = run.forward(x);
-                if (out.shape().dim(1) != classes) {
-                    throw new IllegalArgumentException("model " + graph.name() + " has " + out.shape().dim(1)
-                            + " outputs but the dataset has " + classes + " classes");
-                }
+            float[] logits = model.logits(b.images(), b.size());
+            if (logits.length != b.size() * classes) {
+                throw new IllegalArgumentException("model " + model.name() + " has " + logits.length / b.size()
+                        + " outputs but the dataset has " + classes + " classes");
+            }
+            try (Tensor out = backend.fromFloats(logits, Shape.of(b.size(), classes))) {
                 LossResult loss = backend.softmaxCrossEntropy(out, b.labels());
                 loss.gradLogits().close();
                 lossSum += (double) loss.loss() * b.size();
-                logits = out.toFloatArray();
             }
             for (int i = 0; i < b.size(); i++) {
                 int pred = argmax(logits, i * classes, classes);

@@ -47,13 +47,17 @@ class QuantizeCommandTest {
         assumeTrue(Files.exists(FashionMnist.resolve(FashionMnist.DEFAULT_DIR, FashionMnist.TRAIN_IMAGES)), "Fashion-MNIST not installed");
         Path json = tmp.resolve("qat.json");
         MainTest.Run r = run("quantize", "student", "--calib", "64", "--eval", "128", "--sensitivity", "0", "--qat-epochs", "1",
-                "--qat-images", "256", "--backend", "reference", "--quiet", "--report", json.toString());
+                "--qat-images", "256", "--backend", "reference", "--int8-kernels", "java", "--quiet", "--report", json.toString(),
+                "--out", tmp.resolve("qat8.safetensors").toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("qat       1 epoch(s) on 256 training images, sgd lr 0.01"), r.out());
         assertTrue(r.out().contains("observer qat-ema, 320 calibration image(s)"), r.out()); // 64 PTQ + 256 QAT
         assertTrue(r.out().matches("(?s).*accuracy  float [0-9.]+%, PTQ int8 [0-9.]+% \\([+-][0-9.]+\\), QAT int8 [0-9.]+% .*on 128 test images.*"), r.out());
         JsonNode root = new JsonMapper().readTree(json.toFile());
         assertEquals("qat-ema", root.get("observer").asText(), "the command continues with the QAT plan");
+        // the converter takes the fine-tuned graph and the QAT plan as it takes PTQ's: the engine scores what QAT simulated
+        String qatInt8 = between(r.out(), "QAT int8 ", " (");
+        assertTrue(r.out().contains("int8      " + qatInt8 + " on 128 test images with the int8 engine"), r.out());
     }
 
     @Test
@@ -66,13 +70,42 @@ class QuantizeCommandTest {
         assertTrue(lr.singleError().contains("--qat-lr"), lr.err());
     }
 
+    /**
+     * quantize --out writes an int8 file whose engine accuracy is printed; eval, info and bench then run
+     * the file, and commands that need a float model refuse it by name.
+     */
     @Test
-    void outIsRefusedUntilTheInt8EngineExists() {
-        Path model = tmp.resolve("m.safetensors");
-        MainTest.Run r = run("quantize", "student", "--out", model.toString(), "--backend", "reference");
-        assertEquals(Main.EXIT_USAGE, r.code());
-        assertTrue(r.singleError().contains("--out: not yet"), r.err());
-        assertFalse(Files.exists(model));
+    void outWritesAnInt8ModelThatEvalInfoAndBenchRun() {
+        assumeTrue(Files.exists(FashionMnist.resolve(FashionMnist.DEFAULT_DIR, FashionMnist.TRAIN_IMAGES)), "Fashion-MNIST not installed");
+        Path model = tmp.resolve("s8.safetensors");
+        MainTest.Run q = run("quantize", "student", "--calib", "64", "--eval", "128", "--sensitivity", "0", "--backend", "reference",
+                "--int8-kernels", "java", "--quiet", "--out", model.toString());
+        assertEquals(0, q.code(), q.err());
+        assertTrue(Files.exists(model));
+        assertTrue(q.out().contains("wrote     " + model) && q.out().contains("smaller than the float parameters"), q.out());
+        String simulated = between(q.out(), "simulated int8 ", " (");
+        assertTrue(q.out().contains("int8      " + simulated + " on 128 test images with the int8 engine (java kernels, 4 of 7"), q.out());
+
+        MainTest.Run e = run("eval", model.toString(), "--limit", "128", "--backend", "reference", "--int8-kernels", "java", "--quiet");
+        assertEquals(0, e.code(), e.err());
+        assertTrue(e.out().contains("(student, int8)") && e.out().contains("accuracy  " + simulated), e.out());
+
+        MainTest.Run i = run("info", model.toString());
+        assertEquals(0, i.code(), i.err());
+        assertTrue(i.out().contains("conv1    conv2d int8") && i.out().contains("4 of 4 weights int8"), i.out());
+
+        MainTest.Run b = run("bench", "--models", model.toString(), "--baseline", "none", "--rounds", "1", "--round-seconds", "0.05",
+                "--backend", "reference", "--int8-kernels", "java");
+        assertEquals(0, b.code(), b.err());
+        assertTrue(b.out().contains("int8 inference 256"), b.out());
+
+        MainTest.Run t = run("train", "--model", model.toString(), "--epochs", "1", "--backend", "reference", "--out", tmp.resolve("t.safetensors").toString());
+        assertTrue(t.code() != 0 && t.singleError().contains("is an int8 model"), t.err());
+    }
+
+    private static String between(String s, String from, String to) {
+        int a = s.indexOf(from) + from.length();
+        return s.substring(a, s.indexOf(to, a));
     }
 
     @Test

@@ -22,6 +22,16 @@ public final class ReferenceOps {
         return q;
     }
 
+    /** Per-tensor {@link #quantizeS8} of x[from, to) into q[from, to), for callers that split the work. */
+    public static void quantizeS8Range(float[] x, int from, int to, float scale, int zeroPoint, byte[] q) {
+        for (int i = from; i < to; i++) q[i] = (byte) clamp(unclamped(x[i], scale, zeroPoint));
+    }
+
+    /** Per-tensor {@link #dequantizeS8} of q[from, to) into x[from, to). */
+    public static void dequantizeS8Range(byte[] q, int from, int to, float scale, int zeroPoint, float[] x) {
+        for (int i = from; i < to; i++) x[i] = (float) (q[i] - zeroPoint) * scale;
+    }
+
     /** Twin of {@code nnc_dequantize_s8}: (q - zp) * scale. */
     public static float[] dequantizeS8(byte[] q, float[] scale, int[] zeroPoint, int channels, long inner) {
         checkQParams(q.length, scale, zeroPoint, channels, inner);

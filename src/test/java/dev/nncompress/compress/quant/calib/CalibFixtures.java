@@ -7,11 +7,11 @@ import dev.nncompress.graph.Graph;
 import java.util.SplittableRandom;
 
 /** Generated data and prepared built-in models for the calibration tests (no dataset needed). */
-final class CalibFixtures {
+public final class CalibFixtures {
     private CalibFixtures() {}
 
     /** n images 1x28x28 of N(0,1) noise (the scale of normalised Fashion-MNIST), labels uniform in 0..9. */
-    static Dataset noise(int n, long seed) {
+    public static Dataset noise(int n, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         float[] img = new float[n * 28 * 28];
         int[] labels = new int[n];
@@ -20,7 +20,7 @@ final class CalibFixtures {
         return new Dataset(img, labels, 1, 28, 28, 10);
     }
 
-    static Graph prepared(Graph g) { return GraphPreparation.forInference(g).graph(); }
+    public static Graph prepared(Graph g) { return GraphPreparation.forInference(g).graph(); }
 
     private static double gaussian(SplittableRandom r) {
         double u = 1 - r.nextDouble(), v = r.nextDouble();

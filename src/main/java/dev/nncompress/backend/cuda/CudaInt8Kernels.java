@@ -1,0 +1,58 @@
+package dev.nncompress.backend.cuda;
+
+import dev.nncompress.backend.ConvGeometry;
+import dev.nncompress.backend.GemmS8Epilogue;
+import dev.nncompress.backend.GemmS8Output;
+import dev.nncompress.backend.Int8Kernels;
+import dev.nncompress.backend.ref.JavaInt8Kernels;
+import dev.nncompress.backend.ref.ReferenceGemmS8;
+
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * The int8 engine's GEMM on our CUDA kernels ({@code cuda-kernels/gemm_s8.cu}: tensor-core mma or dp4a,
+ * {@link GemmS8#defaultVariant}): weights are uploaded once by {@link #pack} and stay on the device,
+ * each epilogue's vectors once per layer; activations go up and results come down per call (the engine
+ * keeps activations on the host between layers, so this is the transfer-bound first step, not the
+ * fast path a device-resident engine would be). im2col runs on the host (the Java twin's).
+ * Bit-identical to {@code JavaInt8Kernels}, as the kernels are to {@code ReferenceGemmS8}.
+ */
+public final class CudaInt8Kernels implements Int8Kernels {
+    private final GemmS8.Variant variant;
+    private final JavaInt8Kernels host = new JavaInt8Kernels(1);
+    private final Map<GemmS8Epilogue, GemmS8.DeviceEpilogue> epilogues = new IdentityHashMap<>();
+
+    public CudaInt8Kernels() { this.variant = GemmS8.defaultVariant(CudaDriver.get().info()); }
+
+    @Override public String name() { return "cuda-" + variant.name().toLowerCase(java.util.Locale.ROOT); }
+
+    @Override public int threads() { return 1; }
+
+    private record Packed(DeviceBuffer b, int n, int k, int[] rowSums) implements PackedS8 {}
+
+    @Override
+    public PackedS8 pack(byte[] b, int n, int k) {
+        return new Packed(DeviceBuffer.of(b), n, k, ReferenceGemmS8.weightRowSums(b, n, k));
+    }
+
+    @Override
+    public synchronized void gemm(byte[] a, int m, PackedS8 packed, GemmS8Epilogue e, GemmS8Output out) {
+        if (!(packed instanceof Packed p)) throw new IllegalArgumentException("gemm s8: weights were packed by another implementation");
+        if ((long) m * p.k() > a.length) throw new IllegalArgumentException("gemm s8: A has " + a.length + " bytes, fewer than m*k = " + m + "*" + p.k());
+        GemmS8.DeviceEpilogue de = epilogues.computeIfAbsent(e, GemmS8.DeviceEpilogue::upload);
+        byte[] rows = a.length == (long) m * p.k() ? a : java.util.Arrays.copyOf(a, m * p.k());
+        try (DeviceBuffer da = DeviceBuffer.of(rows); DeviceBuffer dc = DeviceBuffer.allocate((long) m * p.n() * e.outputBytes())) {
+            GemmS8.launch(variant, da, p.b(), dc, m, p.n(), p.k(), de);
+            int count = m * p.n();
+            switch (e.mode()) {
+                case S32 -> System.arraycopy(dc.toInts(), 0, out.s32(), 0, count);
+                case F32 -> System.arraycopy(dc.toFloats(), 0, out.f32(), 0, count);
+                case S8 -> System.arraycopy(dc.toBytes(), 0, out.s8(), 0, count);
+            }
+        }
+    }
+
+    @Override
+    public void im2col(byte[] x, ConvGeometry g, byte pad, byte[] cols) { host.im2col(x, g, pad, cols); }
+}

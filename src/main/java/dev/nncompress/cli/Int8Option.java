@@ -1,0 +1,42 @@
+package dev.nncompress.cli;
+
+import dev.nncompress.backend.Backend;
+import dev.nncompress.backend.cpu.Int8KernelChoice;
+import dev.nncompress.backend.cuda.CudaInt8Kernels;
+import dev.nncompress.int8.Int8Model;
+import dev.nncompress.int8.Int8Runner;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.util.List;
+
+/** The {@code --int8-kernels} option of the commands that run int8 models (a picocli mixin). */
+public final class Int8Option {
+    @Option(names = "--int8-kernels", defaultValue = "auto", paramLabel = "auto|cuda|native|java",
+            description = "int8 kernels for int8 models (default: ${DEFAULT-VALUE}: our CUDA GEMM on the cuda backend, else our native CPU "
+                    + "kernels when they load, else the Java twin; says which).")
+    String kernels;
+
+    /** Usage error for an unknown name, before anything is loaded. */
+    void check() {
+        if (!List.of("auto", "cuda", "native", "java").contains(kernels)) {
+            throw new IllegalArgumentException("--int8-kernels must be auto, cuda, native or java, got '" + kernels + "'");
+        }
+    }
+
+    /** The chosen kernels, announced once on {@code err}; {@code auto} on the cuda backend takes our CUDA GEMM. */
+    Int8KernelChoice.Choice choose(Backend backend, PrintWriter err) {
+        boolean cuda = kernels.equals("cuda") || kernels.equals("auto") && backend.name().equals("cuda");
+        if (kernels.equals("cuda") && !backend.name().equals("cuda")) {
+            throw new IllegalArgumentException("--int8-kernels cuda needs --backend cuda (the backend here is " + backend.name() + ")");
+        }
+        Int8KernelChoice.Choice c = cuda ? new Int8KernelChoice.Choice(new CudaInt8Kernels(), "the cuda backend is in use")
+                : Int8KernelChoice.choose(kernels, Int8KernelChoice.defaultThreads());
+        err.println(c.line());
+        err.flush();
+        return c;
+    }
+
+    /** A runner for {@code m} on the chosen kernels; nodes kept in float run on {@code backend}. */
+    Int8Runner runner(Int8Model m, Backend backend, PrintWriter err) { return new Int8Runner(m, choose(backend, err).kernels(), backend); }
+}

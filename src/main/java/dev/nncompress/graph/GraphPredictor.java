@@ -1,0 +1,38 @@
+package dev.nncompress.graph;
+
+import dev.nncompress.backend.Backend;
+import dev.nncompress.tensor.Shape;
+import dev.nncompress.tensor.Tensor;
+
+/** A float graph in inference mode on one backend, as a {@link Predictor}. */
+public final class GraphPredictor implements Predictor {
+    private final Graph graph;
+    private final Backend backend;
+
+    public GraphPredictor(Graph graph, Backend backend) {
+        this.graph = graph;
+        this.backend = backend;
+    }
+
+    @Override public String name() { return graph.name(); }
+
+    @Override public Shape inputShape() { return graph.inputShape(); }
+
+    @Override
+    public float[] logits(float[] images, int n) {
+        try (GraphRunner run = new GraphRunner(graph, backend, false, 0);
+             Tensor x = backend.fromFloats(images, batchShape(graph.inputShape(), n))) {
+            return run.forward(x).toFloatArray();
+        }
+    }
+
+    /** [n, sample...]. */
+    public static Shape batchShape(Shape sample, int n) {
+        int[] d = new int[sample.rank() + 1];
+        d[0] = n;
+        for (int i = 0; i < sample.rank(); i++) d[i + 1] = sample.dim(i);
+        return Shape.of(d);
+    }
+
+    @Override public void close() {}
+}

@@ -1,0 +1,192 @@
+package dev.nncompress.int8;
+
+import dev.nncompress.backend.Backend;
+import dev.nncompress.backend.Conv2dSpec;
+import dev.nncompress.backend.ConvGeometry;
+import dev.nncompress.backend.GemmS8Epilogue;
+import dev.nncompress.backend.GemmS8Output;
+import dev.nncompress.backend.Int8Kernels;
+import dev.nncompress.backend.Pool2dSpec;
+import dev.nncompress.compress.quant.QParams;
+import dev.nncompress.graph.Graph;
+import dev.nncompress.graph.GraphPredictor;
+import dev.nncompress.graph.GraphRunner;
+import dev.nncompress.graph.Node;
+import dev.nncompress.graph.OpType;
+import dev.nncompress.graph.Parameter;
+import dev.nncompress.graph.Predictor;
+import dev.nncompress.graph.ops.Conv2dOp;
+import dev.nncompress.graph.ops.FusedRelu;
+import dev.nncompress.graph.ops.PoolOps;
+import dev.nncompress.tensor.Shape;
+import dev.nncompress.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs an {@link Int8Model} end to end in int8 where the model is int8: the graph input is quantised
+ * once, each quantised CONV2D/LINEAR whose input has activation parameters is an int8 im2col + int8 GEMM
+ * with int32 accumulation and the requantisation (scale, bias, ReLU, output scale and zero point) fused
+ * into the GEMM's epilogue, so int8 codes flow from layer to layer (NHWC); max-pool, flatten and dropout
+ * pass codes through. Everything else (average pools, adds, unfused ReLU and BN, layers kept in float)
+ * runs its float op on the dequantised input on {@code floatBackend} and is requantised when its output
+ * is planned, which is what {@code SimulatedInt8} measures. The output is dequantised to float logits.
+ */
+public final class Int8Runner implements Predictor {
+    private final Int8Model model;
+    private final Int8Kernels kernels;
+    private final Backend floatBackend;
+    private final Graph floatGraph;
+    private final List<Step> steps = new ArrayList<>();
+
+    /** One node's computation on the batch's activations so far. */
+    private interface Step {
+        Activation run(Map<String, Activation> values);
+    }
+
+    public Int8Runner(Int8Model model, Int8Kernels kernels, Backend floatBackend) {
+        this.model = model;
+        this.kernels = kernels;
+        this.floatBackend = floatBackend;
+        this.floatGraph = model.floatGraph(floatBackend);
+        Map<String, Shape> shapes = floatGraph.inferShapes();
+        shapes.put(Graph.INPUT, model.inputShape());
+        for (Node n : model.nodes()) steps.add(plan(n, shapes));
+    }
+
+    /** The kernels this runner computes with ("native-avx512vnni", "java", ...). */
+    public Int8Kernels kernels() { return kernels; }
+
+    @Override public String name() { return model.name(); }
+
+    @Override public Shape inputShape() { return model.inputShape(); }
+
+    /** How many nodes run in int8 and how many in float. */
+    public String summary() {
+        long q = model.nodes().stream().filter(this::runsInt8Gemm).count();
+        return q + " of " + model.nodes().size() + " nodes are int8 GEMMs";
+    }
+
+    @Override
+    public float[] logits(float[] images, int n) {
+        Shape sample = model.inputShape();
+        if ((long) n * sample.numel() != images.length) {
+            throw new IllegalArgumentException("int8 model " + model.name() + " expects " + n + " x " + sample + " input values, got " + images.length);
+        }
+        Map<String, Activation> values = new HashMap<>();
+        Activation x = new Activation.Floats(images, n, sample);
+        QParams qin = model.activations().get(Graph.INPUT);
+        values.put(Graph.INPUT, qin == null ? x : Activation.codes(x, qin));
+        for (int i = 0; i < steps.size(); i++) values.put(model.nodes().get(i).name(), steps.get(i).run(values));
+        return Activation.floats(values.get(model.output()));
+    }
+
+    private boolean runsInt8Gemm(Node n) {
+        return model.weights().containsKey(n.name()) && model.activations().containsKey(n.inputs().get(0));
+    }
+
+    private Step plan(Node n, Map<String, Shape> shapes) {
+        String in = n.inputs().get(0);
+        boolean codesIn = model.activations().containsKey(in);
+        Shape inShape = shapes.get(in), outShape = shapes.get(n.name());
+        if (runsInt8Gemm(n)) return gemmStep(n, inShape, outShape);
+        if (codesIn && n.op() == OpType.MAXPOOL2D) {
+            Pool2dSpec s = PoolOps.spec(n);
+            return v -> MaxPoolS8.pool((Activation.Codes) v.get(in), s, outShape);
+        }
+        if (codesIn && n.op() == OpType.FLATTEN) {
+            return v -> {
+                Activation.Codes c = (Activation.Codes) v.get(in);
+                byte[] d = c.sample().rank() == 3 ? Layouts.nhwcToNchw(c.data(), c.n(), c.sample()) : c.data();
+                return new Activation.Codes(d, c.n(), outShape, c.scale(), c.zeroPoint());
+            };
+        }
+        if (n.op() == OpType.DROPOUT) return v -> v.get(in);
+        return floatStep(n, outShape);
+    }
+
+    private Step gemmStep(Node n, Shape inShape, Shape outShape) {
+        QuantizedWeight w = model.weights().get(n.name());
+        QParams qin = model.activations().get(n.inputs().get(0));
+        QParams qout = model.activations().get(n.name());
+        boolean conv = n.op() == OpType.CONV2D;
+        byte[] rows = conv ? Layouts.oihwToOhwi(w.codes(), w.shape()) : w.codes();
+        Int8Kernels.PackedS8 packed = kernels.pack(rows, w.outChannels(), w.rowLength());
+        FloatParam bias = model.floats().get(n.paramName("bias"));
+        float[] scales = GemmS8Epilogue.combinedScales(qin.scale(0), w.scales());
+        boolean relu = FusedRelu.on(n);
+        GemmS8Epilogue e = (qout == null ? GemmS8Epilogue.f32(scales, bias == null ? null : bias.values(), relu)
+                : GemmS8Epilogue.s8(scales, bias == null ? null : bias.values(), relu, qout.scale(0), qout.zeroPoint(0)))
+                .withActivationZeroPoint(qin.zeroPoint(0), packed.rowSums());
+        int o = w.outChannels();
+        Conv2dSpec spec = conv ? Conv2dOp.spec(n) : null;
+        boolean pointwise = conv && w.shape().dim(2) == 1 && w.shape().dim(3) == 1 && spec.equals(Conv2dSpec.of(1, 0));
+        return v -> {
+            Activation.Codes x = (Activation.Codes) v.get(n.inputs().get(0));
+            byte[] a = x.data();
+            int m = x.n();
+            if (conv) {
+                ConvGeometry g = new ConvGeometry(x.n(), inShape.dim(0), inShape.dim(1), inShape.dim(2), o, w.shape().dim(2),
+                        w.shape().dim(3), outShape.dim(1), outShape.dim(2), spec);
+                m = x.n() * g.p();
+                if (!pointwise) {
+                    a = new byte[m * g.ckk()];
+                    kernels.im2col(x.data(), g, (byte) x.zeroPoint(), a);
+                }
+            }
+            if (qout != null) {
+                byte[] y = new byte[m * o];
+                kernels.gemm(a, m, packed, e, GemmS8Output.ofS8(y));
+                return Activation.Codes.of(y, x.n(), outShape, qout);
+            }
+            float[] y = new float[m * o];
+            kernels.gemm(a, m, packed, e, GemmS8Output.ofF32(y));
+            return new Activation.Floats(conv ? Layouts.nhwcToNchw(y, x.n(), outShape) : y, x.n(), outShape);
+        };
+    }
+
+    /**
+     * The node's own float op on the dequantised input(s), requantised when its output is planned. ADD
+     * reads two tensors; every other op runs as a one-node graph through {@link GraphRunner}.
+     */
+    private Step floatStep(Node n, Shape outShape) {
+        QParams qout = model.activations().get(n.name());
+        Step f;
+        if (n.op() == OpType.ADD) {
+            f = v -> {
+                float[] a = Activation.floats(v.get(n.inputs().get(0)));
+                float[] b = Activation.floats(v.get(n.inputs().get(1)));
+                float[] y = new float[a.length];
+                for (int i = 0; i < y.length; i++) y[i] = a[i] + b[i];
+                return new Activation.Floats(y, v.get(n.inputs().get(0)).n(), outShape);
+            };
+        } else {
+            Graph single = singleNodeGraph(n);
+            f = v -> {
+                Activation x = v.get(n.inputs().get(0));
+                try (GraphRunner run = new GraphRunner(single, floatBackend, false, 0);
+                     Tensor t = floatBackend.fromFloats(Activation.floats(x), GraphPredictor.batchShape(x.sample(), x.n()))) {
+                    return new Activation.Floats(run.forward(t).toFloatArray(), x.n(), outShape);
+                }
+            };
+        }
+        return qout == null ? f : v -> Activation.codes(f.run(v), qout);
+    }
+
+    private Graph singleNodeGraph(Node n) {
+        Map<String, Parameter> params = new HashMap<>();
+        for (Parameter p : floatGraph.params().values()) if (p.name().startsWith(n.name() + ".")) params.put(p.name(), p);
+        Node only = new Node(n.name(), n.op(), List.of(Graph.INPUT), n.attrs());
+        Map<String, Shape> shapes = floatGraph.inferShapes();
+        Shape in = Graph.INPUT.equals(n.inputs().get(0)) ? model.inputShape() : shapes.get(n.inputs().get(0));
+        return new Graph(model.name() + "/" + n.name(), in, List.of(only), n.name(), params);
+    }
+
+    @Override
+    public void close() {
+        for (Parameter p : floatGraph.params().values()) p.value().close();
+    }
+}
