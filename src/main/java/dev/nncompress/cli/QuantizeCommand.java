@@ -61,6 +61,7 @@ import java.util.concurrent.Callable;
                 + "on training images, print the plan, the simulated-int8 vs float test accuracy and the per-layer sensitivity.",
                 "With --out: convert to int8 (int8 weights + scales, activation scales and zero points), write the file and "
                         + "evaluate it with the int8 engine.",
+                "With --qat-epochs N: after calibration, fine-tune with quantization-aware training and continue with its plan.",
                 "Example: nncompress quantize student.safetensors --calib 1000 --observer minmax --out student-int8.safetensors"})
 final class QuantizeCommand implements Callable<Integer> {
     @ParentCommand Main main;
