@@ -57,6 +57,6 @@ for f in "$src"/*.cpp; do
   objects+=("$tmp/$name.o")
 done
 # libstdc++ and libgcc linked in and hidden: the library needs only glibc and exports only the JNI names
-g++ -shared -static-libstdc++ -static-libgcc -Wl,--exclude-libs,ALL -Wl,--no-undefined -o "$tmp/libnncompress_native.so" "${objects[@]}"
+g++ -shared -static-libstdc++ -static-libgcc -Wl,--exclude-libs,ALL -Wl,--no-undefined -Wl,-z,noexecstack -o "$tmp/libnncompress_native.so" "${objects[@]}"
 mv "$tmp/libnncompress_native.so" "$lib"
 echo "build-native: $lib ($(stat -c %s "$lib") bytes, ${#objects[@]} sources)"
