@@ -44,20 +44,32 @@ public final class GemmBench {
         @Override public String toString() { return m + "x" + n + "x" + k; }
     }
 
-    /** Seconds per float GEMM on {@code b}. */
-    public static Timing.Result fp32(Backend b, Dims d, int rounds, double roundSeconds, long seed) {
+    /** One prepared GEMM to time with {@link Timing}; {@link #close()} frees its operands. */
+    public interface Op extends Runnable, AutoCloseable {
+        @Override void close();
+    }
+
+    /** A float GEMM on {@code b} (a fresh output each call, closed at once, as a layer's forward does). */
+    public static Op fp32(Backend b, Dims d, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
         float[] a = new float[d.m() * d.k()];
         float[] w = new float[d.n() * d.k()];
         for (int i = 0; i < a.length; i++) a[i] = (float) rnd.nextGaussian();
         for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextGaussian();
-        try (Tensor ta = b.fromFloats(a, Shape.of(d.m(), d.k())); Tensor tw = b.fromFloats(w, Shape.of(d.n(), d.k()))) {
-            return Timing.secondsPerCall(() -> b.matmul(ta, false, tw, true).close(), rounds, roundSeconds);
-        }
+        Tensor ta = b.fromFloats(a, Shape.of(d.m(), d.k()));
+        Tensor tw = b.fromFloats(w, Shape.of(d.n(), d.k()));
+        return new Op() {
+            @Override public void run() { b.matmul(ta, false, tw, true).close(); }
+
+            @Override public void close() {
+                ta.close();
+                tw.close();
+            }
+        };
     }
 
-    /** Seconds per int8 GEMM (float epilogue) on {@code kernels}. */
-    public static Timing.Result int8(Int8Kernels kernels, Dims d, int rounds, double roundSeconds, long seed) {
+    /** An int8 GEMM with the float epilogue on {@code kernels}, weights packed here, once. */
+    public static Op int8(Int8Kernels kernels, Dims d, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
         byte[] a = new byte[d.m() * d.k()];
         byte[] w = new byte[d.n() * d.k()];
@@ -72,6 +84,10 @@ public final class GemmBench {
         Int8Kernels.PackedS8 packed = kernels.pack(w, d.n(), d.k());
         GemmS8Epilogue e = GemmS8Epilogue.f32(scale, bias, false);
         GemmS8Output out = GemmS8Output.ofF32(new float[d.m() * d.n()]);
-        return Timing.secondsPerCall(() -> kernels.gemm(a, d.m(), packed, e, out), rounds, roundSeconds);
+        return new Op() {
+            @Override public void run() { kernels.gemm(a, d.m(), packed, e, out); }
+
+            @Override public void close() {} // heap arrays; the packed weights go with the garbage collector
+        };
     }
 }

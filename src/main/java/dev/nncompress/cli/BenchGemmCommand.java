@@ -79,11 +79,26 @@ final class BenchGemmCommand implements Callable<Integer> {
                 threads, threads == 1 ? "" : "s", rounds);
         out.printf(Locale.ROOT, "%-16s %-24s %10s %10s %9s%n", "m x n x k", "kernels", "ms", "GOP/s", "vs fp32");
         for (Dims d : shapes) {
-            Timing.Result fp32 = GemmBench.fp32(cpu, d, rounds, roundSeconds, 1);
-            row(out, d, "fp32 cpu (OpenBLAS)", fp32, fp32);
-            for (Int8Kernels k : int8) row(out, d, "int8 " + k.name(), GemmBench.int8(k, d, rounds, roundSeconds, 2), fp32);
-            // the twin is ~100x slower: one short round keeps the run bounded
-            if (java) row(out, d, "int8 java twin", GemmBench.int8(new JavaInt8Kernels(threads), d, 1, 0.1, 2), fp32);
+            List<GemmBench.Op> ops = new ArrayList<>();
+            List<String> names = new ArrayList<>();
+            try {
+                ops.add(GemmBench.fp32(cpu, d, 1));
+                names.add("fp32 cpu (OpenBLAS)");
+                for (Int8Kernels k : int8) {
+                    ops.add(GemmBench.int8(k, d, 2));
+                    names.add("int8 " + k.name());
+                }
+                // interleaved rounds: load from other processes falls on fp32 and int8 alike
+                List<Timing.Result> times = Timing.interleaved(ops, rounds, roundSeconds);
+                for (int i = 0; i < ops.size(); i++) row(out, d, names.get(i), times.get(i), times.get(0));
+                if (java) { // ~100x slower: one short round keeps the run bounded
+                    try (GemmBench.Op twin = GemmBench.int8(new JavaInt8Kernels(threads), d, 2)) {
+                        row(out, d, "int8 java twin", Timing.secondsPerCall(twin, 1, 0.1), times.get(0));
+                    }
+                }
+            } finally {
+                for (GemmBench.Op op : ops) op.close();
+            }
         }
     }
 
