@@ -76,22 +76,7 @@ public final class Throughput {
     }
 
     private static Result measure(Runnable step, int batch, int rounds, double roundSeconds) {
-        long t0 = System.nanoTime();
-        int warm = 0;
-        // warm JIT and native caches for ~0.5 s (at least one step, so slow baselines stay bounded)
-        while (warm < 1 || (System.nanoTime() - t0) < 0.5e9 && warm < 50) {
-            step.run();
-            warm++;
-        }
-        double perStep = (System.nanoTime() - t0) / 1e9 / warm;
-        int stepsPerRound = Math.max(1, (int) (roundSeconds / perStep));
-        double[] rates = new double[rounds];
-        for (int r = 0; r < rounds; r++) {
-            long s = System.nanoTime();
-            for (int i = 0; i < stepsPerRound; i++) step.run();
-            rates[r] = (double) batch * stepsPerRound / ((System.nanoTime() - s) / 1e9);
-        }
-        Arrays.sort(rates);
-        return new Result(rates[rounds / 2], rates[0], rates[rounds - 1], batch, rounds);
+        Timing.Result t = Timing.secondsPerCall(step, rounds, roundSeconds);
+        return new Result(batch / t.median(), batch / t.slowest(), batch / t.fastest(), batch, rounds);
     }
 }

@@ -31,7 +31,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "nncompress", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Neural-network compression toolkit: train, evaluate, inspect, benchmark and quantize Fashion-MNIST CNNs.",
-        subcommands = {TrainCommand.class, EvalCommand.class, InfoCommand.class, BenchCommand.class, QuantizeCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {TrainCommand.class, EvalCommand.class, InfoCommand.class, BenchCommand.class, BenchGemmCommand.class, QuantizeCommand.class,
+                CommandLine.HelpCommand.class},
         usageHelpAutoWidth = true)
 public final class Main implements Callable<Integer> {
     public static final int EXIT_OK = 0;

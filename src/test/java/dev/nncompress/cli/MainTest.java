@@ -188,7 +188,7 @@ class MainTest {
         Run none = run();
         assertEquals(2, none.code());
         String line = none.singleError();
-        for (String c : List.of("train", "eval", "info", "bench", "quantize")) assertTrue(line.contains(c), line);
+        for (String c : List.of("train", "eval", "info", "bench", "bench-gemm", "quantize")) assertTrue(line.contains(c), line);
         assertFalse(line.contains("help,"), line);
     }
 

@@ -36,6 +36,9 @@ final class Blas {
     /** The OpenBLAS thread count last set here (process-wide in OpenBLAS; a race only costs speed). */
     private static volatile int current = THREADS;
 
+    /** Most OpenBLAS threads any product may use (benchmarks on one core); process-wide. */
+    private static volatile int cap = THREADS;
+
     private Blas() {}
 
     /** A JavaCPP pointer at an address we own (no deallocator: the tensor frees the memory). */
@@ -44,6 +47,12 @@ final class Blas {
             super((Pointer) null);
             this.address = a;
         }
+    }
+
+    /** Caps the threads of every later product at {@code threads} (at most the count OpenBLAS started with). */
+    static void capThreads(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("BLAS threads must be >= 1, got " + threads);
+        cap = Math.min(threads, THREADS);
     }
 
     /** C[m, n] = alpha * op(A) op(B) + beta * C, all row-major with the given leading dimensions. */
@@ -57,7 +66,7 @@ final class Blas {
             }
         }
         long mnk = (long) m * n * k;
-        int want = mnk < TINY ? current : mnk < small ? 1 : THREADS;
+        int want = Math.min(cap, mnk < TINY ? current : mnk < small ? 1 : THREADS);
         if (want != current) { // sticky: openblas_set_num_threads also resizes per-thread buffers, so it is not free
             current = want;
             openblas_nolapack.blas_set_num_threads(want);

@@ -26,6 +26,15 @@ import static dev.nncompress.backend.cpu.CpuChecks.cpu;
 public final class CpuBackend implements Backend {
     public CpuBackend() { CpuRuntime.init(); }
 
+    /**
+     * Caps the OpenBLAS threads of every later matmul in this process (e.g. 1 to measure one core;
+     * at most the count OpenBLAS started with).
+     */
+    public static void limitBlasThreads(int threads) {
+        CpuRuntime.init();
+        Blas.capThreads(threads);
+    }
+
     @Override public String name() { return "cpu"; }
 
     @Override public String describe() { return CpuRuntime.describe(); }

@@ -30,8 +30,11 @@ final class CpuPar {
     static int threads() { return THREADS; }
 
     /** Runs body over [0, n) in up to {@link #threads()} contiguous parts; parts start on multiples of {@code align}. */
-    static void forRange(int n, int minPerPart, int align, Body body) {
-        int parts = Math.min(THREADS, n / Math.max(1, minPerPart));
+    static void forRange(int n, int minPerPart, int align, Body body) { forRange(n, THREADS, minPerPart, align, body); }
+
+    /** As {@link #forRange(int, int, int, Body)} in at most {@code maxParts} parts (e.g. a kernel's own thread count). */
+    static void forRange(int n, int maxParts, int minPerPart, int align, Body body) {
+        int parts = Math.min(Math.min(THREADS, maxParts), n / Math.max(1, minPerPart));
         if (parts <= 1 || POOL == null || INSIDE.get()) {
             body.run(0, n);
             return;

@@ -3,6 +3,7 @@ package dev.nncompress.backend.ref;
 import dev.nncompress.backend.ConvGeometry;
 import dev.nncompress.backend.GemmS8Epilogue;
 import dev.nncompress.backend.GemmS8Output;
+import dev.nncompress.backend.Int8Checks;
 import dev.nncompress.backend.Int8Kernels;
 
 import java.util.Arrays;
@@ -32,6 +33,7 @@ public final class JavaInt8Kernels implements Int8Kernels {
 
     @Override
     public PackedS8 pack(byte[] b, int n, int k) {
+        Int8Checks.pack(b, n, k);
         return new Packed(b.clone(), n, k, ReferenceGemmS8.weightRowSums(b, n, k));
     }
 
@@ -39,9 +41,7 @@ public final class JavaInt8Kernels implements Int8Kernels {
     public void gemm(byte[] a, int m, PackedS8 packed, GemmS8Epilogue e, GemmS8Output out) {
         if (!(packed instanceof Packed p)) throw new IllegalArgumentException("gemm s8: weights were packed by another implementation");
         int n = p.n(), k = p.k();
-        if ((long) m * k > a.length) throw new IllegalArgumentException("gemm s8: A has " + a.length + " bytes, fewer than m*k = " + m + "*" + k);
-        checkOut(out, e, (long) m * n);
-        e.checkChannels(n);
+        Int8Checks.gemm(a, m, n, k, e, out);
         int blocks = (m + ROW_BLOCK - 1) / ROW_BLOCK;
         IntStream range = IntStream.range(0, blocks);
         (threads > 1 ? range.parallel() : range).forEach(blk -> {
@@ -50,16 +50,6 @@ public final class JavaInt8Kernels implements Int8Kernels {
             GemmS8Output part = ReferenceGemmS8.gemmS8(rows, p.b(), r1 - r0, n, k, e);
             copyRows(part, out, r0 * n);
         });
-    }
-
-    static void checkOut(GemmS8Output out, GemmS8Epilogue e, long need) {
-        if (out.mode() != e.mode()) throw new IllegalArgumentException("gemm s8: output mode " + out.mode() + " but epilogue mode " + e.mode());
-        long have = switch (out.mode()) {
-            case S32 -> out.s32().length;
-            case F32 -> out.f32().length;
-            case S8 -> out.s8().length;
-        };
-        if (have < need) throw new IllegalArgumentException("gemm s8: output holds " + have + " elements, needs " + need);
     }
 
     private static void copyRows(GemmS8Output part, GemmS8Output out, int at) {
@@ -72,9 +62,8 @@ public final class JavaInt8Kernels implements Int8Kernels {
 
     @Override
     public void im2col(byte[] x, ConvGeometry g, byte pad, byte[] cols) {
+        Int8Checks.im2col(x, g, cols);
         int c = g.c(), kk = g.kh() * g.kw() * c;
-        if ((long) g.n() * g.h() * g.w() * c > x.length) throw new IllegalArgumentException("im2col s8: input too small for " + g);
-        if ((long) g.n() * g.p() * kk > cols.length) throw new IllegalArgumentException("im2col s8: cols too small for " + g);
         IntStream imgs = IntStream.range(0, g.n());
         (threads > 1 ? imgs.parallel() : imgs).forEach(b -> {
             for (int oy = 0; oy < g.oh(); oy++) {

@@ -1,0 +1,203 @@
+// JNI entry points of dev.nncompress.backend.cpu.NativeInt8 and the run-time dispatch by CPU feature
+// (this file is compiled for generic x86-64, so the library loads on any x86-64 CPU; the AVX2 and
+// AVX-512 code is reached only after __builtin_cpu_supports said yes).
+//
+// Arrays are pinned with GetPrimitiveArrayCritical only around the kernels themselves; everything
+// that calls back into the JVM (small per-column copies, exceptions) happens outside those sections.
+#include <jni.h>
+
+#include <cstring>
+#include <new>
+
+#include "gemm_s8.h"
+#include "im2col_s8.h"
+
+namespace {
+
+using nnc::PackedB;
+
+bool cpu_has(int variant) {
+    __builtin_cpu_init();
+    switch (variant) {
+        case nnc::kScalar: return true;
+        case nnc::kAvx2: return __builtin_cpu_supports("avx2");
+        case nnc::kAvx512Vnni:
+            return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                   __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
+        default: return false;
+    }
+}
+
+void throw_java(JNIEnv* env, const char* cls, const char* msg) {
+    jclass c = env->FindClass(cls);
+    if (c != nullptr) env->ThrowNew(c, msg);
+}
+
+void free_packed(PackedB* p) {
+    if (p == nullptr) return;
+    nnc::free_aligned(p->data);
+    nnc::free_aligned(p->variant_corr);
+    delete p;
+}
+
+// A pinned Java array, released (without copy-back when only read) when it goes out of scope.
+class Pinned {
+public:
+    Pinned(JNIEnv* env, jarray array, bool read_only)
+        : env_(env), array_(array), read_only_(read_only),
+          data_(array == nullptr ? nullptr : env->GetPrimitiveArrayCritical(array, nullptr)) {}
+    ~Pinned() {
+        if (data_ != nullptr) env_->ReleasePrimitiveArrayCritical(array_, data_, read_only_ ? JNI_ABORT : 0);
+    }
+    Pinned(const Pinned&) = delete;
+    Pinned& operator=(const Pinned&) = delete;
+    void* get() const { return data_; }
+
+private:
+    JNIEnv* env_;
+    jarray array_;
+    bool read_only_;
+    void* data_;
+};
+
+// Per-call epilogue arrays, padded so that the kernels may load whole vectors.
+struct EpilogueArrays {
+    int32_t* corr = nullptr;
+    float* scale = nullptr;
+    float* bias = nullptr;
+    ~EpilogueArrays() {
+        nnc::free_aligned(corr);
+        nnc::free_aligned(scale);
+        nnc::free_aligned(bias);
+    }
+};
+
+}  // namespace
+
+extern "C" {
+
+JNIEXPORT jint JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_supportedVariants(JNIEnv*, jclass) {
+    jint mask = 0;
+    for (int v = nnc::kScalar; v <= nnc::kAvx512Vnni; v++)
+        if (cpu_has(v)) mask |= 1 << v;
+    return mask;
+}
+
+JNIEXPORT jlong JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_pack(JNIEnv* env, jclass, jint variant, jbyteArray b,
+                                                                        jint n, jint k) {
+    if (!cpu_has(variant)) {
+        throw_java(env, "java/lang/IllegalArgumentException", "int8 gemm: this CPU cannot run the requested variant");
+        return 0;
+    }
+    PackedB* p = new (std::nothrow) PackedB{variant, n, k, nullptr, 0, nullptr};
+    const int np = nnc::padded_columns(n);
+    if (p != nullptr) p->variant_corr = static_cast<int32_t*>(nnc::aligned_bytes(sizeof(int32_t) * static_cast<size_t>(np)));
+    if (p == nullptr || p->variant_corr == nullptr) {
+        free_packed(p);
+        throw_java(env, "java/lang/OutOfMemoryError", "int8 gemm: no native memory for the packed weights");
+        return 0;
+    }
+    bool ok;
+    {
+        Pinned pb(env, b, true);
+        const int8_t* src = static_cast<const int8_t*>(pb.get());
+        if (src == nullptr) {  // the JVM has thrown OutOfMemoryError
+            free_packed(p);
+            return 0;
+        }
+        switch (variant) {
+            case nnc::kAvx512Vnni: ok = nnc::pack_avx512vnni(src, *p); break;
+            case nnc::kAvx2: ok = nnc::pack_avx2(src, *p); break;
+            default: ok = nnc::pack_scalar(src, *p); break;
+        }
+        const uint32_t bias = static_cast<uint32_t>(nnc::row_sum_bias(variant));
+        for (int c = 0; c < np; c++) {
+            uint32_t sum = 0;
+            if (c < n)
+                for (int i = 0; i < k; i++) sum += static_cast<uint32_t>(static_cast<int32_t>(src[static_cast<size_t>(c) * k + i]));
+            p->variant_corr[c] = static_cast<int32_t>(bias * sum);
+        }
+    }
+    if (!ok) {
+        free_packed(p);
+        throw_java(env, "java/lang/OutOfMemoryError", "int8 gemm: no native memory for the packed weights");
+        return 0;
+    }
+    return reinterpret_cast<jlong>(p);
+}
+
+JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_free(JNIEnv*, jclass, jlong handle) {
+    free_packed(reinterpret_cast<PackedB*>(handle));
+}
+
+// Rows [rowFrom, rowTo) of out = epilogue(A x B^T); the Java caller has checked every size.
+JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_gemm(JNIEnv* env, jclass, jlong handle, jbyteArray a,
+                                                                       jint rowFrom, jint rowTo, jint mode,
+                                                                       jfloatArray scale, jfloatArray bias, jboolean relu,
+                                                                       jfloat outScale, jint outZp, jint zpA,
+                                                                       jintArray wsum, jarray out) {
+    const PackedB& b = *reinterpret_cast<const PackedB*>(handle);
+    const int n = b.n, np = nnc::padded_columns(n);
+    EpilogueArrays arrays;
+    arrays.corr = static_cast<int32_t*>(nnc::aligned_bytes(sizeof(int32_t) * static_cast<size_t>(np)));
+    if (mode != nnc::kS32) {
+        arrays.scale = static_cast<float*>(nnc::aligned_bytes(sizeof(float) * static_cast<size_t>(np)));
+        if (bias != nullptr) arrays.bias = static_cast<float*>(nnc::aligned_bytes(sizeof(float) * static_cast<size_t>(np)));
+    }
+    if (arrays.corr == nullptr || (mode != nnc::kS32 && arrays.scale == nullptr) || (bias != nullptr && mode != nnc::kS32 && arrays.bias == nullptr)) {
+        throw_java(env, "java/lang/OutOfMemoryError", "int8 gemm: no native memory for the epilogue");
+        return;
+    }
+    std::memcpy(arrays.corr, b.variant_corr, sizeof(int32_t) * static_cast<size_t>(np));
+    if (zpA != 0) {
+        env->GetIntArrayRegion(wsum, 0, n, arrays.corr);  // wsum first, folded in below
+        for (int c = 0; c < n; c++) {
+            arrays.corr[c] = static_cast<int32_t>(static_cast<uint32_t>(b.variant_corr[c]) +
+                                                  static_cast<uint32_t>(zpA) * static_cast<uint32_t>(arrays.corr[c]));
+        }
+    }
+    if (arrays.scale != nullptr) {
+        for (int c = n; c < np; c++) arrays.scale[c] = 1.0f;
+        env->GetFloatArrayRegion(scale, 0, n, arrays.scale);
+    }
+    if (arrays.bias != nullptr) {
+        for (int c = n; c < np; c++) arrays.bias[c] = 0.0f;
+        env->GetFloatArrayRegion(bias, 0, n, arrays.bias);
+    }
+    if (env->ExceptionCheck()) return;
+    nnc::Epilogue e{mode, arrays.corr, arrays.scale, arrays.bias, relu == JNI_TRUE, outScale, outZp};
+    const size_t elem = mode == nnc::kS8 ? 1 : 4;
+    bool ok;
+    {
+        Pinned pa(env, a, true);
+        if (pa.get() == nullptr) return;  // OutOfMemoryError pending
+        Pinned po(env, out, false);
+        if (po.get() == nullptr) return;
+        const int8_t* rows = static_cast<const int8_t*>(pa.get()) + static_cast<size_t>(rowFrom) * static_cast<size_t>(b.k);
+        nnc::Output o{static_cast<char*>(po.get()) + static_cast<size_t>(rowFrom) * static_cast<size_t>(n) * elem, n};
+        const int m = rowTo - rowFrom;
+        switch (b.variant) {
+            case nnc::kAvx512Vnni: ok = nnc::gemm_avx512vnni(rows, m, b, e, o); break;
+            case nnc::kAvx2: ok = nnc::gemm_avx2(rows, m, b, e, o); break;
+            default: ok = nnc::gemm_scalar(rows, m, b, e, o); break;
+        }
+    }
+    if (!ok) throw_java(env, "java/lang/OutOfMemoryError", "int8 gemm: no native memory for packing A");
+}
+
+// Output lines [lineFrom, lineTo) of the NHWC int8 im2col; the Java caller has checked every size.
+JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_im2col(JNIEnv* env, jclass, jbyteArray x, jintArray shape,
+                                                                         jbyte pad, jbyteArray cols, jint lineFrom,
+                                                                         jint lineTo) {
+    jint s[12];
+    env->GetIntArrayRegion(shape, 0, 12, s);
+    if (env->ExceptionCheck()) return;
+    nnc::ConvShape cs{s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11]};
+    Pinned px(env, x, true);
+    if (px.get() == nullptr) return;  // OutOfMemoryError pending
+    Pinned pc(env, cols, false);
+    if (pc.get() == nullptr) return;
+    nnc::im2col_s8(static_cast<const int8_t*>(px.get()), cs, pad, static_cast<int8_t*>(pc.get()), lineFrom, lineTo);
+}
+
+}  // extern "C"

@@ -1,0 +1,45 @@
+package dev.nncompress.backend;
+
+/**
+ * The argument checks every {@link Int8Kernels} implementation makes, so that the Java twin and the
+ * JNI kernels reject the same inputs with the same messages (and the JNI kernels never see a size
+ * that would make them read or write outside an array).
+ */
+public final class Int8Checks {
+    private Int8Checks() {}
+
+    /** {@link Int8Kernels#pack}: B [n, k] with n, k >= 1. */
+    public static void pack(byte[] b, int n, int k) {
+        if (b == null) throw new IllegalArgumentException("gemm s8: B is null");
+        if (n < 1 || k < 1) throw new IllegalArgumentException("gemm s8 needs n, k >= 1, got " + n + ", " + k);
+        if ((long) n * k != b.length) throw new IllegalArgumentException("B has " + b.length + " bytes, not n*k = " + n + "*" + k);
+    }
+
+    /** {@link Int8Kernels#gemm} of A [m, k] with weights [n, k]. */
+    public static void gemm(byte[] a, int m, int n, int k, GemmS8Epilogue e, GemmS8Output out) {
+        if (a == null || e == null || out == null) throw new IllegalArgumentException("gemm s8: A, epilogue and output must not be null");
+        if (m < 0) throw new IllegalArgumentException("gemm s8: m must be >= 0, got " + m);
+        if ((long) m * k > a.length) throw new IllegalArgumentException("gemm s8: A has " + a.length + " bytes, fewer than m*k = " + m + "*" + k);
+        output(out, e, (long) m * n);
+        e.checkChannels(n);
+    }
+
+    /** The output's mode is the epilogue's and it holds at least {@code need} elements. */
+    public static void output(GemmS8Output out, GemmS8Epilogue e, long need) {
+        if (out.mode() != e.mode()) throw new IllegalArgumentException("gemm s8: output mode " + out.mode() + " but epilogue mode " + e.mode());
+        long have = switch (out.mode()) {
+            case S32 -> out.s32().length;
+            case F32 -> out.f32().length;
+            case S8 -> out.s8().length;
+        };
+        if (have < need) throw new IllegalArgumentException("gemm s8: output holds " + have + " elements, needs " + need);
+    }
+
+    /** {@link Int8Kernels#im2col}: x holds [n, h, w, c], cols [n * oh * ow, kh * kw * c]. */
+    public static void im2col(byte[] x, ConvGeometry g, byte[] cols) {
+        if (x == null || g == null || cols == null) throw new IllegalArgumentException("im2col s8: x, geometry and cols must not be null");
+        long kk = (long) g.kh() * g.kw() * g.c();
+        if ((long) g.n() * g.h() * g.w() * g.c() > x.length) throw new IllegalArgumentException("im2col s8: input too small for " + g);
+        if ((long) g.n() * g.p() * kk > cols.length) throw new IllegalArgumentException("im2col s8: cols too small for " + g);
+    }
+}

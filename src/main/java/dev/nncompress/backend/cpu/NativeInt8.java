@@ -1,0 +1,31 @@
+package dev.nncompress.backend.cpu;
+
+/**
+ * The JNI entry points of {@code native/src/jni_int8.cpp}. They trust their arguments: only
+ * {@link NativeInt8Kernels} calls them, after checking every size.
+ */
+final class NativeInt8 {
+    private NativeInt8() {}
+
+    /** Bit {@code v} set when the CPU runs variant code {@code v} (see {@link NativeInt8Kernels.Variant}). */
+    static native int supportedVariants();
+
+    /** B [n, k] packed for {@code variant}; a handle for {@link #gemm}, released by {@link #free}. */
+    static native long pack(int variant, byte[] b, int n, int k);
+
+    static native void free(long packed);
+
+    /**
+     * Rows [rowFrom, rowTo) of {@code out = epilogue(A x B^T)}; {@code out} is the int[], float[] or
+     * byte[] of {@code mode} (0 S32, 1 F32, 2 S8); {@code bias} null for none, {@code wsum} null when
+     * {@code zpA} is 0.
+     */
+    static native void gemm(long packed, byte[] a, int rowFrom, int rowTo, int mode, float[] scale, float[] bias, boolean relu,
+                            float outScale, int outZp, int zpA, int[] wsum, Object out);
+
+    /**
+     * Output lines [lineFrom, lineTo) (line = image * oh + output row) of the NHWC im2col; {@code shape}
+     * = {n, h, w, c, kh, kw, strideH, strideW, padH, padW, oh, ow}.
+     */
+    static native void im2col(byte[] x, int[] shape, byte pad, byte[] cols, int lineFrom, int lineTo);
+}

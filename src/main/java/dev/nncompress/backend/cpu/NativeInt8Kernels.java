@@ -1,0 +1,167 @@
+package dev.nncompress.backend.cpu;
+
+import dev.nncompress.backend.BackendUnavailableException;
+import dev.nncompress.backend.ConvGeometry;
+import dev.nncompress.backend.GemmS8Epilogue;
+import dev.nncompress.backend.GemmS8Output;
+import dev.nncompress.backend.Int8Checks;
+import dev.nncompress.backend.Int8Kernels;
+import dev.nncompress.backend.ref.ReferenceGemmS8;
+
+import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Our JNI int8 kernels ({@code native/}): one SIMD {@link Variant}, bit-identical to the Java twin
+ * {@code JavaInt8Kernels}. A GEMM is split into row ranges over {@code threads} ({@link CpuPar}), one
+ * JNI call per range; packed weights live in native memory, freed when the {@link Int8Kernels.PackedS8}
+ * becomes unreachable.
+ */
+public final class NativeInt8Kernels implements Int8Kernels {
+    /** The kernel variants, slowest first; {@code code} is the native library's variant number. */
+    public enum Variant {
+        SCALAR(0, "scalar"), AVX2(1, "avx2"), AVX512VNNI(2, "avx512vnni");
+
+        private final int code;
+        private final String label;
+
+        Variant(int code, String label) {
+            this.code = code;
+            this.label = label;
+        }
+
+        public String label() { return label; }
+
+        /** By label (case-insensitive), e.g. "avx2". */
+        public static Variant parse(String label) {
+            for (Variant v : values()) {
+                if (v.label.equals(label.toLowerCase(Locale.ROOT))) return v;
+            }
+            throw new IllegalArgumentException("int8 kernel variant must be avx512vnni, avx2 or scalar, got '" + label + "'");
+        }
+    }
+
+    /** Multiply-adds below which a GEMM part is not worth handing to another thread. */
+    private static final long MIN_PART_WORK = 1L << 21;
+    /** Rows per part are a multiple of both microkernels' tile heights (6 VNNI, 4 AVX2). */
+    private static final int ROW_ALIGN = 12;
+    /** im2col bytes below which a part is not worth handing to another thread. */
+    private static final long MIN_PART_BYTES = 1L << 18;
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    private final Variant variant;
+    private final int threads;
+
+    private NativeInt8Kernels(Variant variant, int threads) {
+        this.variant = variant;
+        this.threads = threads;
+    }
+
+    /**
+     * The kernels of {@code variant} on {@code threads} threads; fails with the reason when the library
+     * does not load or this CPU cannot run the variant.
+     */
+    public static NativeInt8Kernels of(Variant variant, int threads) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        NativeLibrary.Status lib = NativeLibrary.load();
+        if (!lib.loaded()) throw new BackendUnavailableException("native int8 kernels unavailable: " + lib.reason());
+        if (!cpuVariants().contains(variant)) throw new BackendUnavailableException("native int8 kernels: this CPU cannot run " + variant.label());
+        return new NativeInt8Kernels(variant, threads);
+    }
+
+    /** As {@link #of(Variant, int)} by label, for tests. */
+    static NativeInt8Kernels of(String variant, int threads) { return of(Variant.parse(variant), threads); }
+
+    /** Variants this CPU runs, slowest first; empty when the library does not load. */
+    public static List<Variant> cpuVariants() {
+        List<Variant> out = new ArrayList<>();
+        if (!NativeLibrary.load().loaded()) return out;
+        int mask = NativeInt8.supportedVariants();
+        for (Variant v : Variant.values()) {
+            if ((mask & (1 << v.code)) != 0) out.add(v);
+        }
+        return out;
+    }
+
+    /** Null when the library is loaded, otherwise why not. */
+    public static String unavailableReason() {
+        NativeLibrary.Status s = NativeLibrary.load();
+        return s.loaded() ? null : s.reason();
+    }
+
+    public Variant variant() { return variant; }
+
+    @Override public String name() { return "native-" + variant.label(); }
+
+    @Override public int threads() { return threads; }
+
+    /** Weights in one variant's native layout; the native block is freed by the cleaner. */
+    private static final class Packed implements PackedS8 {
+        final long handle;
+        final Variant variant;
+        final int n;
+        final int k;
+        final int[] rowSums;
+
+        Packed(long handle, Variant variant, int n, int k, int[] rowSums) {
+            this.handle = handle;
+            this.variant = variant;
+            this.n = n;
+            this.k = k;
+            this.rowSums = rowSums;
+            CLEANER.register(this, new Free(handle));
+        }
+
+        @Override public int n() { return n; }
+
+        @Override public int k() { return k; }
+
+        @Override public int[] rowSums() { return rowSums; }
+    }
+
+    /** Frees one packed block; holds the handle only, so that it does not keep the {@link Packed} alive. */
+    private record Free(long handle) implements Runnable {
+        @Override public void run() { NativeInt8.free(handle); }
+    }
+
+    @Override
+    public PackedS8 pack(byte[] b, int n, int k) {
+        Int8Checks.pack(b, n, k);
+        int[] rowSums = ReferenceGemmS8.weightRowSums(b, n, k);
+        return new Packed(NativeInt8.pack(variant.code, b, n, k), variant, n, k, rowSums);
+    }
+
+    @Override
+    public void gemm(byte[] a, int m, PackedS8 packed, GemmS8Epilogue e, GemmS8Output out) {
+        if (!(packed instanceof Packed p)) throw new IllegalArgumentException("gemm s8: weights were packed by another implementation");
+        if (p.variant != variant) {
+            throw new IllegalArgumentException("gemm s8: weights were packed by native-" + p.variant.label() + ", not " + name());
+        }
+        Int8Checks.gemm(a, m, p.n, p.k, e, out);
+        if (m == 0) return;
+        Object array = switch (out.mode()) {
+            case S32 -> out.s32();
+            case F32 -> out.f32();
+            case S8 -> out.s8();
+        };
+        int minRows = (int) Math.max(1, MIN_PART_WORK / ((long) p.n * p.k));
+        CpuPar.forRange(m, threads, minRows, ROW_ALIGN, (from, to) -> NativeInt8.gemm(p.handle, a, from, to, e.mode().code(), e.scale(),
+                e.bias(), e.relu(), e.outScale(), e.outZp(), e.zpA(), e.wsum(), array));
+        Reference.reachabilityFence(p); // the cleaner must not free the weights while a part still runs
+    }
+
+    @Override
+    public void im2col(byte[] x, ConvGeometry g, byte pad, byte[] cols) {
+        Int8Checks.im2col(x, g, cols);
+        int lines = g.n() * g.oh();
+        if (lines == 0 || g.ow() == 0) return;
+        int[] shape = {g.n(), g.h(), g.w(), g.c(), g.kh(), g.kw(), g.spec().strideH(), g.spec().strideW(), g.spec().padH(),
+                g.spec().padW(), g.oh(), g.ow()};
+        long lineBytes = (long) g.ow() * g.kh() * g.kw() * g.c();
+        int minLines = (int) Math.max(1, MIN_PART_BYTES / Math.max(1, lineBytes));
+        CpuPar.forRange(lines, threads, minLines, 1, (from, to) -> NativeInt8.im2col(x, shape, pad, cols, from, to));
+    }
+}
