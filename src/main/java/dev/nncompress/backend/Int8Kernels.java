@@ -2,7 +2,8 @@ package dev.nncompress.backend;
 
 /**
  * The CPU int8 compute the int8 engine runs on: an int8 GEMM with the fused epilogue of
- * {@link GemmS8Epilogue} and an int8 im2col for NHWC activations. Implementations: our JNI kernels
+ * {@link GemmS8Epilogue}, an int8 im2col for NHWC activations, and the data movement between layers
+ * (input quantisation, int8 max-pool, NHWC to NCHW). Implementations: our JNI kernels
  * ({@code native/}, AVX-512 VNNI or AVX2) and the plain-Java twin ({@code backend.ref.JavaInt8Kernels}),
  * which is the reference every other implementation must match bit for bit and the last fallback.
  * {@code backend.cpu.Int8KernelChoice} picks one at run time and says which.
@@ -37,6 +38,23 @@ public interface Int8Kernels {
      * real 0). {@code g} gives the sizes (its NCHW index helpers do not apply here).
      */
     void im2col(byte[] x, ConvGeometry g, byte pad, byte[] cols);
+
+    /**
+     * Per-tensor quantisation of float x, NCHW [n, c, hw], into int8 codes q laid out NHWC [n, hw, c]:
+     * {@code clamp(rint(x / scale) + zeroPoint, -128, 127)}, bit for bit {@code ReferenceOps.quantizeS8}
+     * (float division, round half to even, NaN to -128). The int8 engine's input step.
+     */
+    void quantizeToNhwc(float[] x, int n, int c, int hw, float scale, int zeroPoint, byte[] q);
+
+    /**
+     * Max-pooling of int8 codes NHWC x [n, h, w, c] into y [n, oh, ow, c] ({@code oh}, {@code ow} from
+     * {@code s}); window positions in the padding are skipped (a window wholly in the padding gives -128).
+     * Quantisation is monotone, so this equals quantising the float max-pool.
+     */
+    void maxPool(byte[] x, int n, int h, int w, int c, Pool2dSpec s, byte[] y);
+
+    /** int8 codes NHWC [n, hw, c] to NCHW [n, c, hw] (the order a Flatten after a conv reads). */
+    void nhwcToNchw(byte[] x, int n, int hw, int c, byte[] y);
 
     /** B prepared for one implementation: its sizes and {@code rowSums[j] = sum_k B[j, k]} (for the zero-point epilogue). */
     interface PackedS8 {

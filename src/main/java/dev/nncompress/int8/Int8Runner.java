@@ -41,6 +41,8 @@ public final class Int8Runner implements Predictor {
     private final Backend floatBackend;
     private final Graph floatGraph;
     private final List<Step> steps = new ArrayList<>();
+    /** Nanoseconds spent per node (index 0: quantising the input), summed over every call: where the time goes. */
+    private final long[] nanos;
 
     /** One node's computation on the batch's activations so far. */
     private interface Step {
@@ -55,6 +57,15 @@ public final class Int8Runner implements Predictor {
         Map<String, Shape> shapes = floatGraph.inferShapes();
         shapes.put(Graph.INPUT, model.inputShape());
         for (Node n : model.nodes()) steps.add(plan(n, shapes));
+        nanos = new long[steps.size() + 1];
+    }
+
+    /** Milliseconds spent so far per node ("input" = quantising the input), in execution order. */
+    public Map<String, Double> millisPerNode() {
+        Map<String, Double> out = new java.util.LinkedHashMap<>();
+        out.put(Graph.INPUT, nanos[0] / 1e6);
+        for (int i = 0; i < steps.size(); i++) out.put(model.nodes().get(i).name(), nanos[i + 1] / 1e6);
+        return out;
     }
 
     /** The kernels this runner computes with ("native-avx512vnni", "java", ...). */
@@ -79,9 +90,23 @@ public final class Int8Runner implements Predictor {
         Map<String, Activation> values = new HashMap<>();
         Activation x = new Activation.Floats(images, n, sample);
         QParams qin = model.activations().get(Graph.INPUT);
-        values.put(Graph.INPUT, qin == null ? x : Activation.codes(x, qin));
-        for (int i = 0; i < steps.size(); i++) values.put(model.nodes().get(i).name(), steps.get(i).run(values));
+        long t = System.nanoTime();
+        values.put(Graph.INPUT, qin == null ? x : quantizeInput(images, n, sample, qin));
+        for (int i = 0; i < steps.size(); i++) {
+            long t1 = System.nanoTime();
+            nanos[i] += t1 - t;
+            t = t1;
+            values.put(model.nodes().get(i).name(), steps.get(i).run(values));
+        }
+        nanos[steps.size()] += System.nanoTime() - t;
         return Activation.floats(values.get(model.output()));
+    }
+
+    private Activation.Codes quantizeInput(float[] images, int n, Shape sample, QParams q) {
+        byte[] codes = new byte[images.length];
+        int c = sample.rank() == 3 ? sample.dim(0) : 1;
+        kernels.quantizeToNhwc(images, n, c, sample.numel() / c, q.scale(0), q.zeroPoint(0), codes);
+        return Activation.Codes.of(codes, n, sample, q);
     }
 
     private boolean runsInt8Gemm(Node n) {
@@ -95,12 +120,21 @@ public final class Int8Runner implements Predictor {
         if (runsInt8Gemm(n)) return gemmStep(n, inShape, outShape);
         if (codesIn && n.op() == OpType.MAXPOOL2D) {
             Pool2dSpec s = PoolOps.spec(n);
-            return v -> MaxPoolS8.pool((Activation.Codes) v.get(in), s, outShape);
+            return v -> {
+                Activation.Codes x = (Activation.Codes) v.get(in);
+                byte[] y = new byte[x.n() * outShape.numel()];
+                kernels.maxPool(x.data(), x.n(), inShape.dim(1), inShape.dim(2), inShape.dim(0), s, y);
+                return new Activation.Codes(y, x.n(), outShape, x.scale(), x.zeroPoint());
+            };
         }
         if (codesIn && n.op() == OpType.FLATTEN) {
             return v -> {
                 Activation.Codes c = (Activation.Codes) v.get(in);
-                byte[] d = c.sample().rank() == 3 ? Layouts.nhwcToNchw(c.data(), c.n(), c.sample()) : c.data();
+                byte[] d = c.data();
+                if (c.sample().rank() == 3 && c.sample().dim(0) > 1) {
+                    d = new byte[d.length];
+                    kernels.nhwcToNchw(c.data(), c.n(), c.sample().dim(1) * c.sample().dim(2), c.sample().dim(0), d);
+                }
                 return new Activation.Codes(d, c.n(), outShape, c.scale(), c.zeroPoint());
             };
         }

@@ -32,17 +32,6 @@ final class Layouts {
         return y;
     }
 
-    static byte[] nhwcToNchw(byte[] x, int n, Shape chw) {
-        int c = chw.dim(0), hw = chw.dim(1) * chw.dim(2);
-        byte[] y = new byte[x.length];
-        if (c == 1) return x.clone();
-        Par.forImages(n, b -> {
-            int base = b * c * hw;
-            for (int p = 0; p < hw; p++) for (int ch = 0; ch < c; ch++) y[base + ch * hw + p] = x[base + p * c + ch];
-        });
-        return y;
-    }
-
     /** OIHW weight codes to [O, kh, kw, C], the column order of the NHWC im2col. */
     static byte[] oihwToOhwi(byte[] w, Shape oihw) {
         int o = oihw.dim(0), c = oihw.dim(1), kh = oihw.dim(2), kw = oihw.dim(3);

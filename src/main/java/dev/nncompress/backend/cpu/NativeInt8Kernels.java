@@ -6,6 +6,8 @@ import dev.nncompress.backend.GemmS8Epilogue;
 import dev.nncompress.backend.GemmS8Output;
 import dev.nncompress.backend.Int8Checks;
 import dev.nncompress.backend.Int8Kernels;
+import dev.nncompress.backend.ref.JavaInt8Kernels;
+import dev.nncompress.backend.Pool2dSpec;
 import dev.nncompress.backend.ref.ReferenceGemmS8;
 
 import java.lang.ref.Cleaner;
@@ -164,4 +166,16 @@ public final class NativeInt8Kernels implements Int8Kernels {
         int minLines = (int) Math.max(1, MIN_PART_BYTES / Math.max(1, lineBytes));
         CpuPar.forRange(lines, threads, minLines, 1, (from, to) -> NativeInt8.im2col(x, shape, pad, cols, from, to));
     }
+
+    // data movement between layers: the Java twin's loops until native versions land
+    @Override
+    public void quantizeToNhwc(float[] x, int n, int c, int hw, float scale, int zeroPoint, byte[] q) {
+        new JavaInt8Kernels(threads()).quantizeToNhwc(x, n, c, hw, scale, zeroPoint, q);
+    }
+
+    @Override
+    public void maxPool(byte[] x, int n, int h, int w, int c, Pool2dSpec s, byte[] y) { new JavaInt8Kernels(threads()).maxPool(x, n, h, w, c, s, y); }
+
+    @Override
+    public void nhwcToNchw(byte[] x, int n, int hw, int c, byte[] y) { new JavaInt8Kernels(threads()).nhwcToNchw(x, n, hw, c, y); }
 }

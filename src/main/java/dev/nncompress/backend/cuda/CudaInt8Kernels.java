@@ -4,6 +4,7 @@ import dev.nncompress.backend.ConvGeometry;
 import dev.nncompress.backend.GemmS8Epilogue;
 import dev.nncompress.backend.GemmS8Output;
 import dev.nncompress.backend.Int8Kernels;
+import dev.nncompress.backend.Pool2dSpec;
 import dev.nncompress.backend.ref.JavaInt8Kernels;
 import dev.nncompress.backend.ref.ReferenceGemmS8;
 
@@ -55,4 +56,15 @@ public final class CudaInt8Kernels implements Int8Kernels {
 
     @Override
     public void im2col(byte[] x, ConvGeometry g, byte pad, byte[] cols) { host.im2col(x, g, pad, cols); }
+
+    @Override
+    public void quantizeToNhwc(float[] x, int n, int c, int hw, float scale, int zeroPoint, byte[] q) {
+        host.quantizeToNhwc(x, n, c, hw, scale, zeroPoint, q);
+    }
+
+    @Override
+    public void maxPool(byte[] x, int n, int h, int w, int c, Pool2dSpec s, byte[] y) { host.maxPool(x, n, h, w, c, s, y); }
+
+    @Override
+    public void nhwcToNchw(byte[] x, int n, int hw, int c, byte[] y) { host.nhwcToNchw(x, n, hw, c, y); }
 }

@@ -5,6 +5,7 @@ import dev.nncompress.backend.GemmS8Epilogue;
 import dev.nncompress.backend.GemmS8Output;
 import dev.nncompress.backend.Int8Checks;
 import dev.nncompress.backend.Int8Kernels;
+import dev.nncompress.backend.Pool2dSpec;
 
 import java.util.Arrays;
 import java.util.stream.IntStream;
@@ -84,5 +85,61 @@ public final class JavaInt8Kernels implements Int8Kernels {
                 }
             }
         });
+    }
+
+    @Override
+    public void quantizeToNhwc(float[] x, int n, int c, int hw, float scale, int zeroPoint, byte[] q) {
+        long count = (long) n * c * hw;
+        if (x.length < count || q.length < count) throw new IllegalArgumentException("quantize s8: arrays hold fewer than n*c*hw = " + count + " values");
+        ReferenceOps.checkPerTensor(scale, zeroPoint);
+        forImages(n, b -> {
+            int base = b * c * hw;
+            if (c == 1) {
+                ReferenceOps.quantizeS8Range(x, base, base + hw, scale, zeroPoint, q);
+                return;
+            }
+            byte[] plane = new byte[c * hw];
+            float[] src = java.util.Arrays.copyOfRange(x, base, base + c * hw);
+            ReferenceOps.quantizeS8Range(src, 0, plane.length, scale, zeroPoint, plane);
+            for (int ch = 0; ch < c; ch++) for (int p = 0; p < hw; p++) q[base + p * c + ch] = plane[ch * hw + p];
+        });
+    }
+
+    @Override
+    public void maxPool(byte[] x, int n, int h, int w, int c, Pool2dSpec s, byte[] y) {
+        int oh = s.outH(h), ow = s.outW(w);
+        if (x.length < (long) n * h * w * c || y.length < (long) n * oh * ow * c) throw new IllegalArgumentException("max-pool s8: arrays too small for " + n + "x" + h + "x" + w + "x" + c);
+        forImages(n, b -> {
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    int dst = ((b * oh + oy) * ow + ox) * c;
+                    Arrays.fill(y, dst, dst + c, Byte.MIN_VALUE);
+                    for (int ky = 0; ky < s.kernelH(); ky++) {
+                        int iy = oy * s.strideH() - s.padH() + ky;
+                        if (iy < 0 || iy >= h) continue;
+                        for (int kx = 0; kx < s.kernelW(); kx++) {
+                            int ix = ox * s.strideW() - s.padW() + kx;
+                            if (ix < 0 || ix >= w) continue;
+                            int at = ((b * h + iy) * w + ix) * c;
+                            for (int ch = 0; ch < c; ch++) if (x[at + ch] > y[dst + ch]) y[dst + ch] = x[at + ch];
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public void nhwcToNchw(byte[] x, int n, int hw, int c, byte[] y) {
+        if (x.length < (long) n * hw * c || y.length < (long) n * hw * c) throw new IllegalArgumentException("nhwc to nchw: arrays hold fewer than " + n + "*" + hw + "*" + c);
+        forImages(n, b -> {
+            int base = b * c * hw;
+            for (int p = 0; p < hw; p++) for (int ch = 0; ch < c; ch++) y[base + ch * hw + p] = x[base + p * c + ch];
+        });
+    }
+
+    private void forImages(int n, java.util.function.IntConsumer body) {
+        IntStream r = IntStream.range(0, n);
+        (threads > 1 && n > 1 ? r.parallel() : r).forEach(body);
     }
 }

@@ -22,6 +22,11 @@ public final class ReferenceOps {
         return q;
     }
 
+    /** The checks {@link #quantizeS8} makes on one scale and zero point. */
+    public static void checkPerTensor(float scale, int zeroPoint) {
+        checkQParams(1, new float[] {scale}, new int[] {zeroPoint}, 1, 1);
+    }
+
     /** Per-tensor {@link #quantizeS8} of x[from, to) into q[from, to), for callers that split the work. */
     public static void quantizeS8Range(float[] x, int from, int to, float scale, int zeroPoint, byte[] q) {
         for (int i = from; i < to; i++) q[i] = (byte) clamp(unclamped(x[i], scale, zeroPoint));
