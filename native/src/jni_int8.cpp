@@ -11,6 +11,7 @@
 
 #include "gemm_s8.h"
 #include "im2col_s8.h"
+#include "moves_s8.h"
 
 namespace {
 
@@ -198,6 +199,59 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_im2col(JNIEnv*
     Pinned pc(env, cols, false);
     if (pc.get() == nullptr) return;
     nnc::im2col_s8(static_cast<const int8_t*>(px.get()), cs, pad, static_cast<int8_t*>(pc.get()), lineFrom, lineTo);
+}
+
+// Images [imgFrom, imgTo) of the NCHW float -> NHWC int8 input quantisation (sizes checked in Java).
+JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_quantizeToNhwc(JNIEnv* env, jclass, jint variant, jfloatArray x,
+                                                                                 jint imgFrom, jint imgTo, jint c, jint hw,
+                                                                                 jfloat scale, jint zp, jbyteArray q) {
+    Pinned px(env, x, true);
+    if (px.get() == nullptr) return;  // OutOfMemoryError pending
+    Pinned pq(env, q, false);
+    if (pq.get() == nullptr) return;
+    const float* src = static_cast<const float*>(px.get());
+    int8_t* dst = static_cast<int8_t*>(pq.get());
+    switch (variant) {
+        case nnc::kAvx512Vnni: nnc::quantize_nhwc_avx512(src, imgFrom, imgTo, c, hw, scale, zp, dst); break;
+        case nnc::kAvx2: nnc::quantize_nhwc_avx2(src, imgFrom, imgTo, c, hw, scale, zp, dst); break;
+        default: nnc::quantize_nhwc_scalar(src, imgFrom, imgTo, c, hw, scale, zp, dst); break;
+    }
+}
+
+// Images [imgFrom, imgTo) of the NHWC int8 max-pool; shape = {n, h, w, c, kh, kw, strideH, strideW, padH, padW, oh, ow}.
+JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_maxPool(JNIEnv* env, jclass, jint variant, jbyteArray x,
+                                                                          jintArray shape, jbyteArray y, jint imgFrom, jint imgTo) {
+    jint s[12];
+    env->GetIntArrayRegion(shape, 0, 12, s);
+    if (env->ExceptionCheck()) return;
+    nnc::PoolShape ps{s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11]};
+    Pinned px(env, x, true);
+    if (px.get() == nullptr) return;
+    Pinned py(env, y, false);
+    if (py.get() == nullptr) return;
+    const int8_t* src = static_cast<const int8_t*>(px.get());
+    int8_t* dst = static_cast<int8_t*>(py.get());
+    switch (variant) {
+        case nnc::kAvx512Vnni: nnc::max_pool_s8_avx512(src, ps, dst, imgFrom, imgTo); break;
+        case nnc::kAvx2: nnc::max_pool_s8_avx2(src, ps, dst, imgFrom, imgTo); break;
+        default: nnc::max_pool_s8_scalar(src, ps, dst, imgFrom, imgTo); break;
+    }
+}
+
+// Images [imgFrom, imgTo) of int8 NHWC [n, hw, c] to NCHW [n, c, hw].
+JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_nhwcToNchw(JNIEnv* env, jclass, jint variant, jbyteArray x,
+                                                                             jint hw, jint c, jbyteArray y, jint imgFrom, jint imgTo) {
+    Pinned px(env, x, true);
+    if (px.get() == nullptr) return;
+    Pinned py(env, y, false);
+    if (py.get() == nullptr) return;
+    const int8_t* src = static_cast<const int8_t*>(px.get());
+    int8_t* dst = static_cast<int8_t*>(py.get());
+    switch (variant) {
+        case nnc::kAvx512Vnni: nnc::nhwc_to_nchw_s8_avx512(src, hw, c, dst, imgFrom, imgTo); break;
+        case nnc::kAvx2: nnc::nhwc_to_nchw_s8_avx2(src, hw, c, dst, imgFrom, imgTo); break;
+        default: nnc::nhwc_to_nchw_s8_scalar(src, hw, c, dst, imgFrom, imgTo); break;
+    }
 }
 
 }  // extern "C"

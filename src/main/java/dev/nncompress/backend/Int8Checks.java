@@ -42,4 +42,27 @@ public final class Int8Checks {
         if ((long) g.n() * g.h() * g.w() * g.c() > x.length) throw new IllegalArgumentException("im2col s8: input too small for " + g);
         if ((long) g.n() * g.p() * kk > cols.length) throw new IllegalArgumentException("im2col s8: cols too small for " + g);
     }
+
+    /** {@link Int8Kernels#quantizeToNhwc}: x and q hold n * c * hw values, the scale and zero point are valid. */
+    public static void quantizeToNhwc(float[] x, int n, int c, int hw, byte[] q) {
+        if (x == null || q == null) throw new IllegalArgumentException("quantize s8: x and q must not be null");
+        if (n < 0 || c < 0 || hw < 0) throw new IllegalArgumentException("quantize s8: n, c, hw must be >= 0, got " + n + ", " + c + ", " + hw);
+        long count = (long) n * c * hw;
+        if (x.length < count || q.length < count) throw new IllegalArgumentException("quantize s8: arrays hold fewer than n*c*hw = " + count + " values");
+    }
+
+    /** {@link Int8Kernels#maxPool}: x holds [n, h, w, c], y [n, oh, ow, c]. */
+    public static void maxPool(byte[] x, int n, int h, int w, int c, Pool2dSpec s, byte[] y) {
+        if (x == null || s == null || y == null) throw new IllegalArgumentException("max-pool s8: x, spec and y must not be null");
+        if (n < 0 || h < 1 || w < 1 || c < 0) throw new IllegalArgumentException("max-pool s8: bad input size " + n + "x" + h + "x" + w + "x" + c);
+        int oh = s.outH(h), ow = s.outW(w);
+        if (x.length < (long) n * h * w * c || y.length < (long) n * oh * ow * c) throw new IllegalArgumentException("max-pool s8: arrays too small for " + n + "x" + h + "x" + w + "x" + c);
+    }
+
+    /** {@link Int8Kernels#nhwcToNchw}: x and y hold n * hw * c codes. */
+    public static void nhwcToNchw(byte[] x, int n, int hw, int c, byte[] y) {
+        if (x == null || y == null) throw new IllegalArgumentException("nhwc to nchw: x and y must not be null");
+        if (n < 0 || hw < 0 || c < 0) throw new IllegalArgumentException("nhwc to nchw: n, hw, c must be >= 0, got " + n + ", " + hw + ", " + c);
+        if (x.length < (long) n * hw * c || y.length < (long) n * hw * c) throw new IllegalArgumentException("nhwc to nchw: arrays hold fewer than " + n + "*" + hw + "*" + c);
+    }
 }

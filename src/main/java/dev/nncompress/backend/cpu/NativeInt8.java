@@ -28,4 +28,13 @@ final class NativeInt8 {
      * = {n, h, w, c, kh, kw, strideH, strideW, padH, padW, oh, ow}.
      */
     static native void im2col(byte[] x, int[] shape, byte pad, byte[] cols, int lineFrom, int lineTo);
+
+    /** Images [imgFrom, imgTo) of NCHW float [n, c, hw] quantised into NHWC int8 codes, by {@code variant}'s code. */
+    static native void quantizeToNhwc(int variant, float[] x, int imgFrom, int imgTo, int c, int hw, float scale, int zp, byte[] q);
+
+    /** Images [imgFrom, imgTo) of the NHWC int8 max-pool; {@code shape} as for {@link #im2col} ({@code kh, kw} the window). */
+    static native void maxPool(int variant, byte[] x, int[] shape, byte[] y, int imgFrom, int imgTo);
+
+    /** Images [imgFrom, imgTo) of int8 NHWC [n, hw, c] to NCHW [n, c, hw]. */
+    static native void nhwcToNchw(int variant, byte[] x, int hw, int c, byte[] y, int imgFrom, int imgTo);
 }

@@ -6,9 +6,9 @@ import dev.nncompress.backend.GemmS8Epilogue;
 import dev.nncompress.backend.GemmS8Output;
 import dev.nncompress.backend.Int8Checks;
 import dev.nncompress.backend.Int8Kernels;
-import dev.nncompress.backend.ref.JavaInt8Kernels;
 import dev.nncompress.backend.Pool2dSpec;
 import dev.nncompress.backend.ref.ReferenceGemmS8;
+import dev.nncompress.backend.ref.ReferenceOps;
 
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
@@ -167,15 +167,29 @@ public final class NativeInt8Kernels implements Int8Kernels {
         CpuPar.forRange(lines, threads, minLines, 1, (from, to) -> NativeInt8.im2col(x, shape, pad, cols, from, to));
     }
 
-    // data movement between layers: the Java twin's loops until native versions land
+    // data movement between layers: split over images like the GEMM over rows
+
     @Override
     public void quantizeToNhwc(float[] x, int n, int c, int hw, float scale, int zeroPoint, byte[] q) {
-        new JavaInt8Kernels(threads()).quantizeToNhwc(x, n, c, hw, scale, zeroPoint, q);
+        Int8Checks.quantizeToNhwc(x, n, c, hw, q);
+        ReferenceOps.checkPerTensor(scale, zeroPoint);
+        CpuPar.forRange(n, threads, minImages((long) c * hw * 5), 1,
+                (from, to) -> NativeInt8.quantizeToNhwc(variant.code, x, from, to, c, hw, scale, zeroPoint, q));
     }
 
     @Override
-    public void maxPool(byte[] x, int n, int h, int w, int c, Pool2dSpec s, byte[] y) { new JavaInt8Kernels(threads()).maxPool(x, n, h, w, c, s, y); }
+    public void maxPool(byte[] x, int n, int h, int w, int c, Pool2dSpec s, byte[] y) {
+        Int8Checks.maxPool(x, n, h, w, c, s, y);
+        int[] shape = {n, h, w, c, s.kernelH(), s.kernelW(), s.strideH(), s.strideW(), s.padH(), s.padW(), s.outH(h), s.outW(w)};
+        CpuPar.forRange(n, threads, minImages((long) h * w * c), 1, (from, to) -> NativeInt8.maxPool(variant.code, x, shape, y, from, to));
+    }
 
     @Override
-    public void nhwcToNchw(byte[] x, int n, int hw, int c, byte[] y) { new JavaInt8Kernels(threads()).nhwcToNchw(x, n, hw, c, y); }
+    public void nhwcToNchw(byte[] x, int n, int hw, int c, byte[] y) {
+        Int8Checks.nhwcToNchw(x, n, hw, c, y);
+        CpuPar.forRange(n, threads, minImages((long) hw * c), 1, (from, to) -> NativeInt8.nhwcToNchw(variant.code, x, hw, c, y, from, to));
+    }
+
+    /** Images per part so that a part moves at least {@link #MIN_PART_BYTES}, given the bytes of one image. */
+    private static int minImages(long imageBytes) { return (int) Math.max(1, MIN_PART_BYTES / Math.max(1, imageBytes)); }
 }

@@ -89,8 +89,7 @@ public final class JavaInt8Kernels implements Int8Kernels {
 
     @Override
     public void quantizeToNhwc(float[] x, int n, int c, int hw, float scale, int zeroPoint, byte[] q) {
-        long count = (long) n * c * hw;
-        if (x.length < count || q.length < count) throw new IllegalArgumentException("quantize s8: arrays hold fewer than n*c*hw = " + count + " values");
+        Int8Checks.quantizeToNhwc(x, n, c, hw, q);
         ReferenceOps.checkPerTensor(scale, zeroPoint);
         forImages(n, b -> {
             int base = b * c * hw;
@@ -107,8 +106,8 @@ public final class JavaInt8Kernels implements Int8Kernels {
 
     @Override
     public void maxPool(byte[] x, int n, int h, int w, int c, Pool2dSpec s, byte[] y) {
+        Int8Checks.maxPool(x, n, h, w, c, s, y);
         int oh = s.outH(h), ow = s.outW(w);
-        if (x.length < (long) n * h * w * c || y.length < (long) n * oh * ow * c) throw new IllegalArgumentException("max-pool s8: arrays too small for " + n + "x" + h + "x" + w + "x" + c);
         forImages(n, b -> {
             for (int oy = 0; oy < oh; oy++) {
                 for (int ox = 0; ox < ow; ox++) {
@@ -131,7 +130,7 @@ public final class JavaInt8Kernels implements Int8Kernels {
 
     @Override
     public void nhwcToNchw(byte[] x, int n, int hw, int c, byte[] y) {
-        if (x.length < (long) n * hw * c || y.length < (long) n * hw * c) throw new IllegalArgumentException("nhwc to nchw: arrays hold fewer than " + n + "*" + hw + "*" + c);
+        Int8Checks.nhwcToNchw(x, n, hw, c, y);
         forImages(n, b -> {
             int base = b * c * hw;
             for (int p = 0; p < hw; p++) for (int ch = 0; ch < c; ch++) y[base + ch * hw + p] = x[base + p * c + ch];

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -269,6 +270,92 @@ class NativeInt8KernelsTest {
         assertTrue(msg.contains("input too small"), msg);
         msg = assertThrows(IllegalArgumentException.class, () -> nat.im2col(new byte[32], g, (byte) 0, new byte[287])).getMessage();
         assertTrue(msg.contains("cols too small"), msg);
+    }
+
+    // ---- data movement between layers ----
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void quantizeToNhwcMatchesTheTwin(String variant) {
+        NativeInt8Kernels nat = NativeInt8Kernels.of(variant, 2);
+        SplittableRandom rnd = new SplittableRandom(13);
+        float[] specials = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f, 0f, 1e-40f, Float.MAX_VALUE, -Float.MAX_VALUE};
+        // {n, c, hw}: one channel (the engine's case), several, odd sizes, enough images for two parts
+        int[][] cases = {{1, 1, 1}, {3, 1, 17}, {2, 3, 5}, {5, 8, 13}, {1, 17, 33}, {300, 1, 784}, {37, 3, 49}};
+        for (int[] t : cases) {
+            int count = t[0] * t[1] * t[2];
+            float scale = (float) rnd.nextDouble(0.001, 0.1);
+            int zp = rnd.nextInt(256) - 128;
+            float[] x = new float[count];
+            for (int i = 0; i < count; i++) {
+                int kind = rnd.nextInt(10);
+                // exact halves (ties to even), specials, and values spread past both clamps
+                x[i] = kind == 0 ? (rnd.nextInt(300) - 150 + 0.5f) * scale : kind == 1 ? specials[rnd.nextInt(specials.length)]
+                        : (float) (rnd.nextGaussian() * 100 * scale);
+            }
+            byte[] want = new byte[count];
+            byte[] got = new byte[count];
+            Arrays.fill(got, (byte) 55);
+            TWIN.quantizeToNhwc(x, t[0], t[1], t[2], scale, zp, want);
+            nat.quantizeToNhwc(x, t[0], t[1], t[2], scale, zp, got);
+            assertArrayEquals(want, got, variant + " quantize " + Arrays.toString(t));
+            assertTrue(IntStream.range(0, count).map(i -> want[i]).distinct().count() >= Math.min(count, 20), "codes spread");
+        }
+        for (Int8Kernels impl : new Int8Kernels[] {nat, TWIN}) {
+            String msg = assertThrows(IllegalArgumentException.class, () -> impl.quantizeToNhwc(new float[5], 2, 1, 3, 1f, 0, new byte[6])).getMessage();
+            assertTrue(msg.contains("fewer than n*c*hw = 6"), msg);
+            assertThrows(IllegalArgumentException.class, () -> impl.quantizeToNhwc(new float[6], 2, 1, 3, 0f, 0, new byte[6]));
+            assertThrows(IllegalArgumentException.class, () -> impl.quantizeToNhwc(new float[6], -2, 1, 3, 1f, 0, new byte[6]));
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void maxPoolMatchesTheTwin(String variant) {
+        NativeInt8Kernels nat = NativeInt8Kernels.of(variant, 2);
+        SplittableRandom rnd = new SplittableRandom(17);
+        // {n, h, w, c, kh, kw, strideH, strideW, padH, padW}
+        int[][] cases = {{1, 1, 1, 1, 1, 1, 1, 1, 0, 0}, {2, 28, 28, 8, 2, 2, 2, 2, 0, 0}, {3, 7, 9, 3, 3, 3, 2, 2, 1, 1},
+            {2, 5, 6, 17, 3, 3, 1, 1, 1, 1}, {1, 9, 7, 64, 2, 3, 1, 3, 1, 1}, {4, 15, 15, 16, 2, 2, 2, 2, 1, 1}, {300, 14, 14, 16, 2, 2, 2, 2, 0, 0}};
+        for (int[] t : cases) {
+            dev.nncompress.backend.Pool2dSpec s = new dev.nncompress.backend.Pool2dSpec(t[4], t[5], t[6], t[7], t[8], t[9]);
+            int n = t[0], h = t[1], w = t[2], c = t[3];
+            byte[] x = randomBytes(rnd, n * h * w * c);
+            int len = n * s.outH(h) * s.outW(w) * c;
+            byte[] want = new byte[len];
+            byte[] got = new byte[len];
+            Arrays.fill(got, (byte) 55);
+            TWIN.maxPool(x, n, h, w, c, s, want);
+            nat.maxPool(x, n, h, w, c, s, got);
+            assertArrayEquals(want, got, variant + " max-pool " + Arrays.toString(t));
+        }
+        dev.nncompress.backend.Pool2dSpec two = dev.nncompress.backend.Pool2dSpec.square(2);
+        for (Int8Kernels impl : new Int8Kernels[] {nat, TWIN}) {
+            String msg = assertThrows(IllegalArgumentException.class, () -> impl.maxPool(new byte[31], 2, 4, 4, 1, two, new byte[8])).getMessage();
+            assertTrue(msg.contains("arrays too small"), msg);
+            msg = assertThrows(IllegalArgumentException.class, () -> impl.maxPool(new byte[32], 2, 4, 4, 1, two, new byte[7])).getMessage();
+            assertTrue(msg.contains("arrays too small"), msg);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void nhwcToNchwMatchesTheTwin(String variant) {
+        NativeInt8Kernels nat = NativeInt8Kernels.of(variant, 2);
+        SplittableRandom rnd = new SplittableRandom(19);
+        int[][] cases = {{1, 1, 1}, {2, 49, 16}, {3, 5, 7}, {1, 1, 33}, {4, 31, 1}, {300, 49, 16}};
+        for (int[] t : cases) {
+            byte[] x = randomBytes(rnd, t[0] * t[1] * t[2]);
+            byte[] want = new byte[x.length];
+            byte[] got = new byte[x.length];
+            TWIN.nhwcToNchw(x, t[0], t[1], t[2], want);
+            nat.nhwcToNchw(x, t[0], t[1], t[2], got);
+            assertArrayEquals(want, got, variant + " nhwc to nchw " + Arrays.toString(t));
+        }
+        for (Int8Kernels impl : new Int8Kernels[] {nat, TWIN}) {
+            String msg = assertThrows(IllegalArgumentException.class, () -> impl.nhwcToNchw(new byte[11], 2, 3, 2, new byte[12])).getMessage();
+            assertTrue(msg.contains("fewer than 2*3*2"), msg);
+        }
     }
 
     // ---- helpers ----

@@ -1,0 +1,3 @@
+// The data-movement routines of moves_s8.inc for avx512 (flags in scripts/build-native.sh).
+#define NNC_MOVES_SUFFIX avx512
+#include "moves_s8.inc"
