@@ -73,6 +73,50 @@ struct EpilogueArrays {
     }
 };
 
+// Fills `arrays` and `e` for one call from the Java epilogue; false with a Java exception pending.
+bool prepare_epilogue(JNIEnv* env, const PackedB& b, jint mode, jfloatArray scale, jfloatArray bias, jboolean relu,
+                      jfloat outScale, jint outZp, jint zpA, jintArray wsum, EpilogueArrays& arrays, nnc::Epilogue& e) {
+    const int n = b.n, np = nnc::padded_columns(n);
+    arrays.corr = static_cast<int32_t*>(nnc::aligned_bytes(sizeof(int32_t) * static_cast<size_t>(np)));
+    if (mode != nnc::kS32) {
+        arrays.scale = static_cast<float*>(nnc::aligned_bytes(sizeof(float) * static_cast<size_t>(np)));
+        if (bias != nullptr) arrays.bias = static_cast<float*>(nnc::aligned_bytes(sizeof(float) * static_cast<size_t>(np)));
+    }
+    if (arrays.corr == nullptr || (mode != nnc::kS32 && arrays.scale == nullptr) || (bias != nullptr && mode != nnc::kS32 && arrays.bias == nullptr)) {
+        throw_java(env, "java/lang/OutOfMemoryError", "int8 gemm: no native memory for the epilogue");
+        return false;
+    }
+    std::memcpy(arrays.corr, b.variant_corr, sizeof(int32_t) * static_cast<size_t>(np));
+    if (zpA != 0) {
+        env->GetIntArrayRegion(wsum, 0, n, arrays.corr);  // wsum first, folded in below
+        for (int c = 0; c < n; c++) {
+            arrays.corr[c] = static_cast<int32_t>(static_cast<uint32_t>(b.variant_corr[c]) +
+                                                  static_cast<uint32_t>(zpA) * static_cast<uint32_t>(arrays.corr[c]));
+        }
+    }
+    if (arrays.scale != nullptr) {
+        for (int c = n; c < np; c++) arrays.scale[c] = 1.0f;
+        env->GetFloatArrayRegion(scale, 0, n, arrays.scale);
+    }
+    if (arrays.bias != nullptr) {
+        for (int c = n; c < np; c++) arrays.bias[c] = 0.0f;
+        env->GetFloatArrayRegion(bias, 0, n, arrays.bias);
+    }
+    if (env->ExceptionCheck()) return false;
+    e = nnc::Epilogue{mode, arrays.corr, arrays.scale, arrays.bias, relu == JNI_TRUE, outScale, outZp};
+    return true;
+}
+
+bool run_gemm(const int8_t* rows, int m, const PackedB& b, const nnc::Epilogue& e, nnc::Output o) {
+    switch (b.variant) {
+        case nnc::kAvx512Vnni: return nnc::gemm_avx512vnni(rows, m, b, e, o);
+        case nnc::kAvx2: return nnc::gemm_avx2(rows, m, b, e, o);
+        default: return nnc::gemm_scalar(rows, m, b, e, o);
+    }
+}
+
+size_t element_bytes(jint mode) { return mode == nnc::kS8 ? 1 : 4; }
+
 }  // namespace
 
 extern "C" {
@@ -131,6 +175,7 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_free(JNIEnv*, 
     free_packed(reinterpret_cast<PackedB*>(handle));
 }
 
+
 // Rows [rowFrom, rowTo) of out = epilogue(A x B^T); the Java caller has checked every size.
 JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_gemm(JNIEnv* env, jclass, jlong handle, jbyteArray a,
                                                                        jint rowFrom, jint rowTo, jint mode,
@@ -138,36 +183,9 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_gemm(JNIEnv* e
                                                                        jfloat outScale, jint outZp, jint zpA,
                                                                        jintArray wsum, jarray out) {
     const PackedB& b = *reinterpret_cast<const PackedB*>(handle);
-    const int n = b.n, np = nnc::padded_columns(n);
     EpilogueArrays arrays;
-    arrays.corr = static_cast<int32_t*>(nnc::aligned_bytes(sizeof(int32_t) * static_cast<size_t>(np)));
-    if (mode != nnc::kS32) {
-        arrays.scale = static_cast<float*>(nnc::aligned_bytes(sizeof(float) * static_cast<size_t>(np)));
-        if (bias != nullptr) arrays.bias = static_cast<float*>(nnc::aligned_bytes(sizeof(float) * static_cast<size_t>(np)));
-    }
-    if (arrays.corr == nullptr || (mode != nnc::kS32 && arrays.scale == nullptr) || (bias != nullptr && mode != nnc::kS32 && arrays.bias == nullptr)) {
-        throw_java(env, "java/lang/OutOfMemoryError", "int8 gemm: no native memory for the epilogue");
-        return;
-    }
-    std::memcpy(arrays.corr, b.variant_corr, sizeof(int32_t) * static_cast<size_t>(np));
-    if (zpA != 0) {
-        env->GetIntArrayRegion(wsum, 0, n, arrays.corr);  // wsum first, folded in below
-        for (int c = 0; c < n; c++) {
-            arrays.corr[c] = static_cast<int32_t>(static_cast<uint32_t>(b.variant_corr[c]) +
-                                                  static_cast<uint32_t>(zpA) * static_cast<uint32_t>(arrays.corr[c]));
-        }
-    }
-    if (arrays.scale != nullptr) {
-        for (int c = n; c < np; c++) arrays.scale[c] = 1.0f;
-        env->GetFloatArrayRegion(scale, 0, n, arrays.scale);
-    }
-    if (arrays.bias != nullptr) {
-        for (int c = n; c < np; c++) arrays.bias[c] = 0.0f;
-        env->GetFloatArrayRegion(bias, 0, n, arrays.bias);
-    }
-    if (env->ExceptionCheck()) return;
-    nnc::Epilogue e{mode, arrays.corr, arrays.scale, arrays.bias, relu == JNI_TRUE, outScale, outZp};
-    const size_t elem = mode == nnc::kS8 ? 1 : 4;
+    nnc::Epilogue e;
+    if (!prepare_epilogue(env, b, mode, scale, bias, relu, outScale, outZp, zpA, wsum, arrays, e)) return;
     bool ok;
     {
         Pinned pa(env, a, true);
@@ -175,15 +193,54 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_gemm(JNIEnv* e
         Pinned po(env, out, false);
         if (po.get() == nullptr) return;
         const int8_t* rows = static_cast<const int8_t*>(pa.get()) + static_cast<size_t>(rowFrom) * static_cast<size_t>(b.k);
-        nnc::Output o{static_cast<char*>(po.get()) + static_cast<size_t>(rowFrom) * static_cast<size_t>(n) * elem, n};
-        const int m = rowTo - rowFrom;
-        switch (b.variant) {
-            case nnc::kAvx512Vnni: ok = nnc::gemm_avx512vnni(rows, m, b, e, o); break;
-            case nnc::kAvx2: ok = nnc::gemm_avx2(rows, m, b, e, o); break;
-            default: ok = nnc::gemm_scalar(rows, m, b, e, o); break;
-        }
+        nnc::Output o{static_cast<char*>(po.get()) + static_cast<size_t>(rowFrom) * static_cast<size_t>(b.n) * element_bytes(mode), b.n};
+        ok = run_gemm(rows, rowTo - rowFrom, b, e, o);
     }
     if (!ok) throw_java(env, "java/lang/OutOfMemoryError", "int8 gemm: no native memory for packing A");
+}
+
+// Output lines [lineFrom, lineTo) of a convolution, im2col fused into the GEMM: a block of lines at a
+// time goes through a scratch cols block that stays in L2, never through a whole cols matrix in memory.
+JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_conv(JNIEnv* env, jclass, jlong handle, jbyteArray x,
+                                                                       jintArray shape, jbyte pad, jint lineFrom, jint lineTo,
+                                                                       jint mode, jfloatArray scale, jfloatArray bias,
+                                                                       jboolean relu, jfloat outScale, jint outZp, jint zpA,
+                                                                       jintArray wsum, jarray out) {
+    const PackedB& b = *reinterpret_cast<const PackedB*>(handle);
+    jint s[12];
+    env->GetIntArrayRegion(shape, 0, 12, s);
+    if (env->ExceptionCheck()) return;
+    nnc::ConvShape cs{s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11]};
+    EpilogueArrays arrays;
+    nnc::Epilogue e;
+    if (!prepare_epilogue(env, b, mode, scale, bias, relu, outScale, outZp, zpA, wsum, arrays, e)) return;
+    const size_t line_bytes = static_cast<size_t>(cs.ow) * static_cast<size_t>(b.k);
+    const int block = static_cast<int>(nnc::conv_block_lines(line_bytes));
+    int8_t* cols = static_cast<int8_t*>(nnc::aligned_bytes(static_cast<size_t>(block) * line_bytes));
+    if (cols == nullptr) {
+        throw_java(env, "java/lang/OutOfMemoryError", "int8 conv: no native memory for the cols block");
+        return;
+    }
+    bool ok = true;
+    {
+        Pinned px(env, x, true);
+        Pinned po(env, px.get() == nullptr ? nullptr : out, false);  // no JNI call with an exception pending
+        if (px.get() != nullptr && po.get() != nullptr) {  // else OutOfMemoryError pending
+            const size_t row_out = static_cast<size_t>(b.n) * element_bytes(mode);
+            for (int l0 = lineFrom; ok && l0 < lineTo; l0 += block) {
+                const int l1 = nnc::min_int(lineTo, l0 + block);
+                if (!nnc::im2col_s8(static_cast<const int8_t*>(px.get()), cs, pad, cols, l0, l1)) {
+                    ok = false;
+                    break;
+                }
+                const size_t row0 = static_cast<size_t>(l0) * static_cast<size_t>(cs.ow);
+                nnc::Output o{static_cast<char*>(po.get()) + row0 * row_out, b.n};
+                ok = run_gemm(cols, (l1 - l0) * cs.ow, b, e, o);
+            }
+        }
+    }
+    nnc::free_aligned(cols);
+    if (!ok) throw_java(env, "java/lang/OutOfMemoryError", "int8 conv: no native memory for scratch blocks");
 }
 
 // Output lines [lineFrom, lineTo) of the NHWC int8 im2col; the Java caller has checked every size.
@@ -194,11 +251,16 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_im2col(JNIEnv*
     env->GetIntArrayRegion(shape, 0, 12, s);
     if (env->ExceptionCheck()) return;
     nnc::ConvShape cs{s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11]};
-    Pinned px(env, x, true);
-    if (px.get() == nullptr) return;  // OutOfMemoryError pending
-    Pinned pc(env, cols, false);
-    if (pc.get() == nullptr) return;
-    nnc::im2col_s8(static_cast<const int8_t*>(px.get()), cs, pad, static_cast<int8_t*>(pc.get()), lineFrom, lineTo);
+    bool ok = true;
+    {
+        Pinned px(env, x, true);
+        if (px.get() == nullptr) return;  // OutOfMemoryError pending
+        Pinned pc(env, cols, false);
+        if (pc.get() == nullptr) return;
+        int8_t* first = static_cast<int8_t*>(pc.get()) + static_cast<size_t>(lineFrom) * static_cast<size_t>(cs.ow) * cs.kh * cs.kw * cs.c;
+        ok = nnc::im2col_s8(static_cast<const int8_t*>(px.get()), cs, pad, first, lineFrom, lineTo);
+    }
+    if (!ok) throw_java(env, "java/lang/OutOfMemoryError", "int8 im2col: no native memory for the padded rows");
 }
 
 // Images [imgFrom, imgTo) of the NCHW float -> NHWC int8 input quantisation (sizes checked in Java).

@@ -65,4 +65,16 @@ public final class Int8Checks {
         if (n < 0 || hw < 0 || c < 0) throw new IllegalArgumentException("nhwc to nchw: n, hw, c must be >= 0, got " + n + ", " + hw + ", " + c);
         if (x.length < (long) n * hw * c || y.length < (long) n * hw * c) throw new IllegalArgumentException("nhwc to nchw: arrays hold fewer than " + n + "*" + hw + "*" + c);
     }
+
+    /** {@link Int8Kernels#conv}: x holds [n, h, w, c], the weights are [o, kh * kw * c], out holds n * oh * ow * o elements. */
+    public static void conv(byte[] x, ConvGeometry g, Int8Kernels.PackedS8 w, GemmS8Epilogue e, GemmS8Output out) {
+        if (x == null || g == null || w == null || e == null || out == null) throw new IllegalArgumentException("conv s8: no argument may be null");
+        if ((long) g.n() * g.h() * g.w() * g.c() > x.length) throw new IllegalArgumentException("conv s8: input too small for " + g);
+        if (w.k() != g.ckk()) throw new IllegalArgumentException("conv s8: weights have k = " + w.k() + ", the window holds kh*kw*c = " + g.ckk());
+        if (w.n() != g.o()) throw new IllegalArgumentException("conv s8: weights have " + w.n() + " output channels, the geometry " + g.o());
+        long rows = (long) g.n() * g.p();
+        if (rows * g.ckk() > Integer.MAX_VALUE) throw new IllegalArgumentException("conv s8: im2col of " + g + " exceeds 2^31 bytes");
+        output(out, e, rows * w.n());
+        e.checkChannels(w.n());
+    }
 }

@@ -40,6 +40,19 @@ public interface Int8Kernels {
     void im2col(byte[] x, ConvGeometry g, byte pad, byte[] cols);
 
     /**
+     * A convolution as {@link #im2col} then {@link #gemm}: {@code out = epilogue(cols x W^T)} with rows the
+     * output positions [n * oh * ow] (NHWC output), {@code w} packed from [o, kh * kw * c]. This default
+     * makes the whole cols matrix; implementations may fuse the two per block of output rows (the native
+     * kernels do, so cols never leaves the cache). Bit-identical to im2col + gemm.
+     */
+    default void conv(byte[] x, ConvGeometry g, byte pad, PackedS8 w, GemmS8Epilogue e, GemmS8Output out) {
+        Int8Checks.conv(x, g, w, e, out);
+        byte[] cols = new byte[g.n() * g.p() * g.ckk()];
+        im2col(x, g, pad, cols);
+        gemm(cols, g.n() * g.p(), w, e, out);
+    }
+
+    /**
      * Per-tensor quantisation of float x, NCHW [n, c, hw], into int8 codes q laid out NHWC [n, hw, c]:
      * {@code clamp(rint(x / scale) + zeroPoint, -128, 127)}, bit for bit {@code ReferenceOps.quantizeS8}
      * (float division, round half to even, NaN to -128). The int8 engine's input step.

@@ -160,25 +160,15 @@ public final class Int8Runner implements Predictor {
         boolean pointwise = conv && w.shape().dim(2) == 1 && w.shape().dim(3) == 1 && spec.equals(Conv2dSpec.of(1, 0));
         return v -> {
             Activation.Codes x = (Activation.Codes) v.get(n.inputs().get(0));
-            byte[] a = x.data();
-            int m = x.n();
-            if (conv) {
-                ConvGeometry g = new ConvGeometry(x.n(), inShape.dim(0), inShape.dim(1), inShape.dim(2), o, w.shape().dim(2),
-                        w.shape().dim(3), outShape.dim(1), outShape.dim(2), spec);
-                m = x.n() * g.p();
-                if (!pointwise) {
-                    a = new byte[m * g.ckk()];
-                    kernels.im2col(x.data(), g, (byte) x.zeroPoint(), a);
-                }
-            }
-            if (qout != null) {
-                byte[] y = new byte[m * o];
-                kernels.gemm(a, m, packed, e, GemmS8Output.ofS8(y));
-                return Activation.Codes.of(y, x.n(), outShape, qout);
-            }
-            float[] y = new float[m * o];
-            kernels.gemm(a, m, packed, e, GemmS8Output.ofF32(y));
-            return new Activation.Floats(conv ? Layouts.nhwcToNchw(y, x.n(), outShape) : y, x.n(), outShape);
+            ConvGeometry g = conv ? new ConvGeometry(x.n(), inShape.dim(0), inShape.dim(1), inShape.dim(2), o, w.shape().dim(2),
+                    w.shape().dim(3), outShape.dim(1), outShape.dim(2), spec) : null;
+            int m = conv ? x.n() * g.p() : x.n();
+            GemmS8Output out = qout != null ? GemmS8Output.ofS8(new byte[m * o]) : GemmS8Output.ofF32(new float[m * o]);
+            // a conv is im2col + GEMM, fused by the kernels; a pointwise conv's NHWC input is its A already
+            if (conv && !pointwise) kernels.conv(x.data(), g, (byte) x.zeroPoint(), packed, e, out);
+            else kernels.gemm(x.data(), m, packed, e, out);
+            if (qout != null) return Activation.Codes.of(out.s8(), x.n(), outShape, qout);
+            return new Activation.Floats(conv ? Layouts.nhwcToNchw(out.f32(), x.n(), outShape) : out.f32(), x.n(), outShape);
         };
     }
 

@@ -24,6 +24,13 @@ final class NativeInt8 {
                             float outScale, int outZp, int zpA, int[] wsum, Object out);
 
     /**
+     * Output lines [lineFrom, lineTo) (line = image * oh + output row, {@code ow} GEMM rows each) of a
+     * convolution, im2col fused into the GEMM; {@code shape} as for {@link #im2col}, the rest as for {@link #gemm}.
+     */
+    static native void conv(long packed, byte[] x, int[] shape, byte pad, int lineFrom, int lineTo, int mode, float[] scale, float[] bias,
+                            boolean relu, float outScale, int outZp, int zpA, int[] wsum, Object out);
+
+    /**
      * Output lines [lineFrom, lineTo) (line = image * oh + output row) of the NHWC im2col; {@code shape}
      * = {n, h, w, c, kh, kw, strideH, strideW, padH, padW, oh, ow}.
      */

@@ -138,17 +138,10 @@ public final class NativeInt8Kernels implements Int8Kernels {
 
     @Override
     public void gemm(byte[] a, int m, PackedS8 packed, GemmS8Epilogue e, GemmS8Output out) {
-        if (!(packed instanceof Packed p)) throw new IllegalArgumentException("gemm s8: weights were packed by another implementation");
-        if (p.variant != variant) {
-            throw new IllegalArgumentException("gemm s8: weights were packed by native-" + p.variant.label() + ", not " + name());
-        }
+        Packed p = own(packed);
         Int8Checks.gemm(a, m, p.n, p.k, e, out);
         if (m == 0) return;
-        Object array = switch (out.mode()) {
-            case S32 -> out.s32();
-            case F32 -> out.f32();
-            case S8 -> out.s8();
-        };
+        Object array = array(out);
         int minRows = (int) Math.max(1, MIN_PART_WORK / ((long) p.n * p.k));
         CpuPar.forRange(m, threads, minRows, ROW_ALIGN, (from, to) -> NativeInt8.gemm(p.handle, a, from, to, e.mode().code(), e.scale(),
                 e.bias(), e.relu(), e.outScale(), e.outZp(), e.zpA(), e.wsum(), array));
@@ -156,15 +149,52 @@ public final class NativeInt8Kernels implements Int8Kernels {
     }
 
     @Override
+    public void conv(byte[] x, ConvGeometry g, byte pad, PackedS8 packed, GemmS8Epilogue e, GemmS8Output out) {
+        Packed p = own(packed);
+        Int8Checks.conv(x, g, p, e, out);
+        int lines = g.n() * g.oh();
+        if (lines == 0 || g.ow() == 0) return;
+        Object array = array(out);
+        int[] shape = shape(g);
+        long lineWork = (long) g.ow() * p.n * p.k;
+        int minLines = (int) Math.max(1, MIN_PART_WORK / Math.max(1, lineWork));
+        CpuPar.forRange(lines, threads, minLines, 1, (from, to) -> NativeInt8.conv(p.handle, x, shape, pad, from, to, e.mode().code(),
+                e.scale(), e.bias(), e.relu(), e.outScale(), e.outZp(), e.zpA(), e.wsum(), array));
+        Reference.reachabilityFence(p);
+    }
+
+    @Override
     public void im2col(byte[] x, ConvGeometry g, byte pad, byte[] cols) {
         Int8Checks.im2col(x, g, cols);
         int lines = g.n() * g.oh();
         if (lines == 0 || g.ow() == 0) return;
-        int[] shape = {g.n(), g.h(), g.w(), g.c(), g.kh(), g.kw(), g.spec().strideH(), g.spec().strideW(), g.spec().padH(),
-                g.spec().padW(), g.oh(), g.ow()};
+        int[] shape = shape(g);
         long lineBytes = (long) g.ow() * g.kh() * g.kw() * g.c();
         int minLines = (int) Math.max(1, MIN_PART_BYTES / Math.max(1, lineBytes));
         CpuPar.forRange(lines, threads, minLines, 1, (from, to) -> NativeInt8.im2col(x, shape, pad, cols, from, to));
+    }
+
+    /** The weights, when this variant packed them. */
+    private Packed own(PackedS8 packed) {
+        if (!(packed instanceof Packed p)) throw new IllegalArgumentException("gemm s8: weights were packed by another implementation");
+        if (p.variant != variant) {
+            throw new IllegalArgumentException("gemm s8: weights were packed by native-" + p.variant.label() + ", not " + name());
+        }
+        return p;
+    }
+
+    private static Object array(GemmS8Output out) {
+        return switch (out.mode()) {
+            case S32 -> out.s32();
+            case F32 -> out.f32();
+            case S8 -> out.s8();
+        };
+    }
+
+    /** The native ConvShape: {n, h, w, c, kh, kw, strideH, strideW, padH, padW, oh, ow}. */
+    private static int[] shape(ConvGeometry g) {
+        return new int[] {g.n(), g.h(), g.w(), g.c(), g.kh(), g.kw(), g.spec().strideH(), g.spec().strideW(), g.spec().padH(),
+                g.spec().padW(), g.oh(), g.ow()};
     }
 
     // data movement between layers: split over images like the GEMM over rows

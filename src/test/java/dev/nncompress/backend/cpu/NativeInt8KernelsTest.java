@@ -249,7 +249,10 @@ class NativeInt8KernelsTest {
         // {n, c, h, w, kh, kw, strideH, strideW, padH, padW}
         int[][] cases = {
             {1, 1, 5, 5, 3, 3, 1, 1, 1, 1}, {2, 3, 7, 6, 3, 3, 2, 2, 1, 1}, {1, 16, 9, 9, 5, 5, 1, 1, 2, 2}, {3, 17, 8, 5, 2, 3, 3, 1, 0, 2},
-            {1, 4, 4, 4, 1, 1, 1, 1, 0, 0}, {2, 2, 3, 3, 3, 3, 1, 1, 2, 2}, {1, 5, 6, 11, 3, 1, 2, 3, 1, 0}, {64, 32, 14, 14, 3, 3, 1, 1, 1, 1}
+            {1, 4, 4, 4, 1, 1, 1, 1, 0, 0}, {2, 2, 3, 3, 3, 3, 1, 1, 2, 2}, {1, 5, 6, 11, 3, 1, 2, 3, 1, 0}, {64, 32, 14, 14, 3, 3, 1, 1, 1, 1},
+            // kernel rows of a few bytes (the small-copy paths: 1, 2, 3, 4..7, 8..15 bytes, cut by the padding)
+            {2, 2, 5, 4, 1, 1, 1, 1, 0, 0}, {1, 1, 6, 6, 2, 2, 1, 1, 1, 1}, {1, 4, 5, 5, 3, 3, 1, 1, 1, 1}, {1, 1, 9, 9, 7, 7, 1, 1, 3, 3},
+            {2, 5, 4, 7, 3, 3, 1, 2, 1, 1}
         };
         for (int[] t : cases) {
             Conv2dSpec spec = new Conv2dSpec(t[6], t[7], t[8], t[9]);
@@ -270,6 +273,57 @@ class NativeInt8KernelsTest {
         assertTrue(msg.contains("input too small"), msg);
         msg = assertThrows(IllegalArgumentException.class, () -> nat.im2col(new byte[32], g, (byte) 0, new byte[287])).getMessage();
         assertTrue(msg.contains("cols too small"), msg);
+    }
+
+    // ---- fused conv (im2col + GEMM) ----
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void fusedConvMatchesTheTwinsIm2colThenGemm(String variant) {
+        NativeInt8Kernels nat = NativeInt8Kernels.of(variant, 2);
+        SplittableRandom rnd = new SplittableRandom(23);
+        // {n, c, h, w, o, kh, kw, strideH, strideW, padH, padW}: the student's and teacher's shapes, odd
+        // sizes, strides, more lines than one cols block (several blocks per thread), pads wider than the image
+        int[][] cases = {{3, 1, 28, 28, 8, 3, 3, 1, 1, 1, 1}, {2, 8, 14, 14, 16, 3, 3, 1, 1, 1, 1}, {1, 1, 5, 5, 1, 3, 3, 1, 1, 1, 1},
+            {2, 3, 7, 6, 5, 3, 3, 2, 2, 1, 1}, {1, 17, 9, 9, 33, 5, 5, 1, 1, 2, 2}, {3, 5, 8, 5, 70, 2, 3, 3, 1, 0, 2},
+            {2, 2, 3, 3, 3, 3, 3, 1, 1, 2, 2}, {12, 32, 28, 28, 64, 3, 3, 1, 1, 1, 1}, {3, 64, 14, 14, 128, 3, 3, 1, 1, 1, 1}};
+        for (int[] t : cases) {
+            Conv2dSpec spec = new Conv2dSpec(t[7], t[8], t[9], t[10]);
+            int oh = spec.outH(t[2], t[5]), ow = spec.outW(t[3], t[6]);
+            ConvGeometry g = new ConvGeometry(t[0], t[1], t[2], t[3], t[4], t[5], t[6], oh, ow, spec);
+            byte[] x = randomBytes(rnd, t[0] * t[1] * t[2] * t[3]);
+            byte[] wt = randomBytes(rnd, g.o() * g.ckk());
+            byte pad = (byte) (rnd.nextInt(256) - 128);
+            int m = g.n() * g.p();
+            for (GemmS8Epilogue e : epilogues(rnd, g.o(), wt, g.ckk())) {
+                    byte[] cols = new byte[m * g.ckk()];
+                TWIN.im2col(x, g, pad, cols);
+                GemmS8Output want = output(e.mode(), m * g.o());
+                TWIN.gemm(cols, m, TWIN.pack(wt, g.o(), g.ckk()), e, want);
+                GemmS8Output got = output(e.mode(), m * g.o());
+                nat.conv(x, g, pad, nat.pack(wt, g.o(), g.ckk()), e, got);
+                String what = variant + " conv " + Arrays.toString(t) + " " + describe(e);
+                switch (e.mode()) {
+                    case S32 -> assertArrayEquals(want.s32(), got.s32(), what);
+                    case S8 -> assertArrayEquals(want.s8(), got.s8(), what);
+                    case F32 -> assertArrayEquals(want.f32(), got.f32(), what); // no NaN here: bits equal iff values equal
+                }
+            }
+        }
+        ConvGeometry g = new ConvGeometry(1, 2, 4, 4, 3, 3, 3, 4, 4, Conv2dSpec.of(1, 1));
+        for (Int8Kernels impl : new Int8Kernels[] {nat, TWIN}) {
+            PackedS8 w = impl.pack(new byte[3 * 18], 3, 18);
+            PackedS8 wrongK = impl.pack(new byte[3 * 17], 3, 17);
+            String msg = assertThrows(IllegalArgumentException.class,
+                    () -> impl.conv(new byte[31], g, (byte) 0, w, GemmS8Epilogue.s32(), GemmS8Output.ofS32(new int[48]))).getMessage();
+            assertTrue(msg.contains("input too small"), msg);
+            msg = assertThrows(IllegalArgumentException.class,
+                    () -> impl.conv(new byte[32], g, (byte) 0, wrongK, GemmS8Epilogue.s32(), GemmS8Output.ofS32(new int[48]))).getMessage();
+            assertTrue(msg.contains("weights have k = 17"), msg);
+            msg = assertThrows(IllegalArgumentException.class,
+                    () -> impl.conv(new byte[32], g, (byte) 0, w, GemmS8Epilogue.s32(), GemmS8Output.ofS32(new int[47]))).getMessage();
+            assertTrue(msg.contains("output holds 47 elements, needs 48"), msg);
+        }
     }
 
     // ---- data movement between layers ----
