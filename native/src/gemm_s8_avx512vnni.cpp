@@ -125,10 +125,194 @@ void pack_rows(const int8_t* a, int rows, int k, size_t kp, uint8_t* dst) {
     }
 }
 
+
+// ---- small n (1..8): several rows per register ----
+//
+// With n <= 8 a 16-lane register of a 64-column panel would hold at most 8 useful sums. Here one
+// register holds R = 2 rows x 8 columns (n 5..8) or R = 4 rows x 4 columns (n 1..4): lane l is row
+// l % R, column l / R. A is packed so that the R rows' 4-byte k groups sit side by side (one 8- or
+// 16-byte broadcast feeds all lanes); B holds per k group the 16 lanes' 4 bytes (column l / R). The
+// epilogue runs on per-lane constants, then a permutation puts the R rows in row-major order, which
+// are contiguous in the output (R * n elements, one masked store).
+
+constexpr int kSmallTile = 8;  // registers (of R rows each) per small-n tile
+
+inline int small_rows(int n) { return n <= 4 ? 4 : 2; }
+
+void pack_small_b(const int8_t* b, int n, int k, int8_t* dst) {
+    const int r = small_rows(n), groups = round_up(k, 4) / 4;
+    for (int g = 0; g < groups; g++) {
+        for (int lane = 0; lane < 16; lane++) {
+            const int c = lane / r;
+            for (int j = 0; j < 4; j++) {
+                const int i = g * 4 + j;
+                dst[(static_cast<size_t>(g) * 16 + lane) * 4 + j] = c < n && i < k ? b[static_cast<size_t>(c) * k + i] : 0;
+            }
+        }
+    }
+}
+
+// Rows of A shifted to unsigned, k padded with zeros to groups * 4, R rows interleaved per k group:
+// dst[((row / R) * groups + g) * R * 4 + (row % R) * 4 + j]; rows [rows, round_up(rows, R)) are zeros.
+// The interleaving is done by dword/qword permutes in registers, 64 bytes of k at a time (a store to a
+// stack buffer read back in 4-byte pieces stalls on store forwarding and cost more than the GEMM).
+inline void store_bytes(uint8_t* d, __m512i v, int count) {
+    if (count <= 0) return;
+    _mm512_mask_storeu_epi8(d, count >= 64 ? ~0ULL : (~0ULL) >> (64 - count), v);
+}
+
+template <int R>
+void pack_rows_interleaved(const int8_t* a, int rows, int k, int groups, uint8_t* dst) {
+    const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+    // dword j of the result: row j % 2, dword (group) j / 2 (+ 8 for the upper half)
+    const __m512i pair_lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i pair_hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    // qword j: pair j % 2 (rows 0-1 or 2-3), group j / 2 (+ 4)
+    const __m512i quad_lo = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11);
+    const __m512i quad_hi = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
+    const size_t group_bytes = static_cast<size_t>(groups) * R * 4;
+    for (int r0 = 0; r0 < rows; r0 += R) {
+        uint8_t* base = dst + static_cast<size_t>(r0 / R) * group_bytes;
+        for (int i0 = 0; i0 < groups * 4; i0 += 64) {
+            __m512i v[R];
+            for (int i = 0; i < R; i++) {
+                const int len = r0 + i < rows ? min_int(64, k - i0) : 0;
+                const __mmask64 m = len <= 0 ? 0 : len >= 64 ? ~0ULL : (~0ULL) >> (64 - len);
+                // padding (k beyond the row, rows beyond m) must be 0 after the flip: load 0x80 there
+                v[i] = _mm512_xor_si512(_mm512_mask_loadu_epi8(flip, m, a + static_cast<size_t>(r0 + i) * k + i0), flip);
+            }
+            const int gs = min_int(16, groups - i0 / 4);  // k groups in this 64-byte chunk
+            uint8_t* d = base + static_cast<size_t>(i0) * R;
+            const __m512i p_lo = _mm512_permutex2var_epi32(v[0], pair_lo, v[1]);
+            const __m512i p_hi = _mm512_permutex2var_epi32(v[0], pair_hi, v[1]);
+            if constexpr (R == 2) {
+                store_bytes(d, p_lo, min_int(gs, 8) * 8);
+                store_bytes(d + 64, p_hi, (gs - 8) * 8);
+            } else {
+                const __m512i q_lo = _mm512_permutex2var_epi32(v[2], pair_lo, v[3]);
+                const __m512i q_hi = _mm512_permutex2var_epi32(v[2], pair_hi, v[3]);
+                store_bytes(d, _mm512_permutex2var_epi64(p_lo, quad_lo, q_lo), min_int(gs, 4) * 16);
+                store_bytes(d + 64, _mm512_permutex2var_epi64(p_lo, quad_hi, q_lo), min_int(gs - 4, 4) * 16);
+                store_bytes(d + 128, _mm512_permutex2var_epi64(p_hi, quad_lo, q_hi), min_int(gs - 8, 4) * 16);
+                store_bytes(d + 192, _mm512_permutex2var_epi64(p_hi, quad_hi, q_hi), (gs - 12) * 16);
+            }
+        }
+    }
+}
+
+template <int R>
+inline __m512i broadcast_rows(const uint8_t* p) {
+    if constexpr (R == 2) {
+        int64_t eight;
+        std::memcpy(&eight, p, 8);
+        return _mm512_set1_epi64(eight);
+    } else {
+        return _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    }
+}
+
+// Per-lane epilogue constants (lane l: column l / R; columns >= n: corr 0, scale 1, bias 0).
+struct SmallLanes {
+    __m512i corr;
+    __m512 scale, bias;
+    __m512i order;  // output position p = row * n + col <- lane row + col * R
+};
+
+// Epilogue of one register (R rows from `row`, `valid_rows` of them inside m), stored row-major.
+template <int R>
+inline void store_small(const Epilogue& e, const SmallLanes& l, Output out, size_t row, int valid_rows, int n, __m512i raw) {
+    __m512i acc = _mm512_sub_epi32(raw, l.corr);
+    const int count = valid_rows * n;
+    const __mmask16 mask = static_cast<__mmask16>((1u << count) - 1u);
+    const size_t at = row * static_cast<size_t>(out.n);
+    if (e.mode == kS32) {
+        _mm512_mask_storeu_epi32(static_cast<int32_t*>(out.base) + at, mask, _mm512_permutexvar_epi32(l.order, acc));
+        return;
+    }
+    const __m512 zero = _mm512_setzero_ps();
+    __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), l.scale);
+    if (e.bias != nullptr) v = _mm512_add_ps(v, l.bias);
+    if (e.relu) v = _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), zero);  // NaN, -0 pass
+    if (e.mode == kF32) {
+        _mm512_mask_storeu_ps(static_cast<float*>(out.base) + at, mask, _mm512_permutexvar_ps(l.order, v));
+        return;
+    }
+    __m512 q = _mm512_div_ps(v, _mm512_set1_ps(e.out_scale));
+    q = _mm512_roundscale_ps(q, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    q = _mm512_add_ps(q, _mm512_set1_ps(static_cast<float>(e.out_zp)));
+    const __m512 lo = _mm512_set1_ps(-128.0f), hi = _mm512_set1_ps(127.0f);
+    q = _mm512_mask_mov_ps(lo, _mm512_cmp_ps_mask(q, lo, _CMP_GE_OQ), q);  // NaN fails the test: -128
+    q = _mm512_mask_mov_ps(hi, _mm512_cmp_ps_mask(q, hi, _CMP_LE_OQ), q);
+    const __m512i codes = _mm512_permutexvar_epi32(l.order, _mm512_cvtps_epi32(q));
+    _mm_mask_storeu_epi8(static_cast<int8_t*>(out.base) + at, mask, _mm512_cvtepi32_epi8(codes));
+}
+
+#define NNC_SMALL_ZERO(t) __m512i s##t = _mm512_setzero_si512();
+#define NNC_SMALL_DP(t) \
+    if constexpr (t < MT) s##t = _mm512_dpbusd_epi32(s##t, broadcast_rows<R>(a + (static_cast<size_t>(t) * groups + g) * R * 4), bv);
+#define NNC_SMALL_STORE(t)                                                                       \
+    if constexpr (t < MT) {                                                                      \
+        const int left = rows - t * R;                                                           \
+        if (left > 0) store_small<R>(e, l, out, row0 + static_cast<size_t>(t) * R, min_int(R, left), n, s##t); \
+    }
+
+// MT registers of R rows each (rows <= MT * R of them inside m) over all k groups, then the epilogue.
+template <int R, int MT>
+void small_tile(const uint8_t* a, int groups, const int8_t* bp, const Epilogue& e, const SmallLanes& l, Output out, size_t row0,
+                int rows, int n) {
+    NNC_SMALL_ZERO(0) NNC_SMALL_ZERO(1) NNC_SMALL_ZERO(2) NNC_SMALL_ZERO(3)
+    NNC_SMALL_ZERO(4) NNC_SMALL_ZERO(5) NNC_SMALL_ZERO(6) NNC_SMALL_ZERO(7)
+    for (int g = 0; g < groups; g++) {
+        const __m512i bv = _mm512_load_si512(bp + static_cast<size_t>(g) * 64);
+        NNC_SMALL_DP(0) NNC_SMALL_DP(1) NNC_SMALL_DP(2) NNC_SMALL_DP(3) NNC_SMALL_DP(4) NNC_SMALL_DP(5) NNC_SMALL_DP(6) NNC_SMALL_DP(7)
+    }
+    NNC_SMALL_STORE(0) NNC_SMALL_STORE(1) NNC_SMALL_STORE(2) NNC_SMALL_STORE(3)
+    NNC_SMALL_STORE(4) NNC_SMALL_STORE(5) NNC_SMALL_STORE(6) NNC_SMALL_STORE(7)
+}
+
+template <int R>
+bool gemm_small(const int8_t* a, int m, const PackedB& b, const Epilogue& e, Output out) {
+    const int n = b.n, k = b.k, groups = round_up(k, 4) / 4;
+    alignas(64) int32_t corr[16];
+    alignas(64) float scale[16], bias[16];
+    alignas(64) int32_t order[16];
+    for (int lane = 0; lane < 16; lane++) {
+        const int c = lane / R;
+        corr[lane] = c < n ? e.corr[c] : 0;
+        scale[lane] = c < n && e.scale != nullptr ? e.scale[c] : 1.0f;
+        bias[lane] = c < n && e.bias != nullptr ? e.bias[c] : 0.0f;
+        order[lane] = lane < R * n ? (lane % n) * R + lane / n : 0;
+    }
+    const SmallLanes l{_mm512_load_si512(corr), _mm512_load_ps(scale), _mm512_load_ps(bias), _mm512_load_si512(order)};
+    const int tile_rows = kSmallTile * R;
+    int block = (kBlockBytes / (groups * 4)) / tile_rows * tile_rows;
+    if (block < tile_rows) block = tile_rows;
+    block = min_int(block, round_up(m, tile_rows));
+    uint8_t* ablock = static_cast<uint8_t*>(aligned_bytes(static_cast<size_t>(block) * groups * 4));
+    if (ablock == nullptr) return false;
+    for (int m0 = 0; m0 < m; m0 += block) {
+        const int rows = min_int(block, m - m0);
+        pack_rows_interleaved<R>(a + static_cast<size_t>(m0) * k, rows, k, groups, ablock);
+        for (int r = 0; r < rows; r += tile_rows) {
+            small_tile<R, kSmallTile>(ablock + static_cast<size_t>(r) * groups * 4, groups, b.data, e, l, out, static_cast<size_t>(m0 + r),
+                                      min_int(tile_rows, rows - r), n);
+        }
+    }
+    free_aligned(ablock);
+    return true;
+}
+
 }  // namespace
 
 bool pack_avx512vnni(const int8_t* b, PackedB& packed) {
     const int n = packed.n, k = packed.k, kp = round_up(k, 4);
+    if (n <= 8) {  // the small-n layout: 16 lanes per k group
+        packed.bytes = static_cast<size_t>(kp / 4) * 64;
+        packed.data = static_cast<int8_t*>(aligned_bytes(packed.bytes));
+        if (packed.data == nullptr) return false;
+        pack_small_b(b, n, k, packed.data);
+        return true;
+    }
     packed.bytes = static_cast<size_t>(round_up(n, 16)) * static_cast<size_t>(kp);
     packed.data = static_cast<int8_t*>(aligned_bytes(packed.bytes));
     if (packed.data == nullptr) return false;
@@ -145,6 +329,7 @@ bool pack_avx512vnni(const int8_t* b, PackedB& packed) {
 }
 
 bool gemm_avx512vnni(const int8_t* a, int m, const PackedB& b, const Epilogue& e, Output out) {
+    if (b.n <= 8) return b.n <= 4 ? gemm_small<4>(a, m, b, e, out) : gemm_small<2>(a, m, b, e, out);
     const int n = b.n, k = b.k, kp = round_up(k, 4), groups = kp / 4;
     int block = (kBlockBytes / kp) / kRows * kRows;
     if (block < kRows) block = kRows;

@@ -64,7 +64,9 @@ class NativeInt8KernelsTest {
     /** m, n, k around the tile (6 and 4 rows), panel (64 and 16 columns) and k-group (4 and 2) edges. */
     static final int[][] SHAPES = {
         {1, 1, 1}, {3, 17, 5}, {17, 3, 63}, {63, 65, 4}, {65, 63, 65}, {100, 100, 100}, {257, 130, 257}, {6, 64, 4},
-        {12, 16, 8}, {7, 129, 3}, {5, 48, 2}, {13, 200, 31}, {24, 64, 288}, {2, 33, 1025}
+        {12, 16, 8}, {7, 129, 3}, {5, 48, 2}, {13, 200, 31}, {24, 64, 288}, {2, 33, 1025},
+        // n <= 8 (several rows per register: 2 x 8 or 4 x 4 columns), tails of the 16- and 32-row tiles
+        {37, 8, 9}, {23, 4, 9}, {101, 7, 72}, {5, 2, 13}, {1, 8, 3}, {19, 5, 4}, {64, 6, 1}, {33, 3, 65}, {300, 8, 9}, {3, 1, 131}
     };
 
     @ParameterizedTest(name = "{0}")
