@@ -43,6 +43,12 @@ public final class Int8Runner implements Predictor {
     private final List<Step> steps = new ArrayList<>();
     /** Nanoseconds spent per node (index 0: quantising the input), summed over every call: where the time goes. */
     private final long[] nanos;
+    /**
+     * Per node (index 0: the input), the int8 codes of its last output, reused by the next call of the
+     * same batch size: a fresh multi-megabyte array per layer per batch cost more in page faults and
+     * zeroing than the student's layers compute. The codes never leave the runner (logits are new floats).
+     */
+    private final byte[][] codeBuffers;
 
     /** One node's computation on the batch's activations so far. */
     private interface Step {
@@ -56,7 +62,8 @@ public final class Int8Runner implements Predictor {
         this.floatGraph = model.floatGraph(floatBackend);
         Map<String, Shape> shapes = floatGraph.inferShapes();
         shapes.put(Graph.INPUT, model.inputShape());
-        for (Node n : model.nodes()) steps.add(plan(n, shapes));
+        codeBuffers = new byte[model.nodes().size() + 1][];
+        for (Node n : model.nodes()) steps.add(plan(n, shapes, steps.size() + 1));
         nanos = new long[steps.size() + 1];
     }
 
@@ -103,26 +110,33 @@ public final class Int8Runner implements Predictor {
     }
 
     private Activation.Codes quantizeInput(float[] images, int n, Shape sample, QParams q) {
-        byte[] codes = new byte[images.length];
+        byte[] codes = codes(0, images.length);
         int c = sample.rank() == 3 ? sample.dim(0) : 1;
         kernels.quantizeToNhwc(images, n, c, sample.numel() / c, q.scale(0), q.zeroPoint(0), codes);
         return Activation.Codes.of(codes, n, sample, q);
+    }
+
+    /** The reusable code array of slot {@code slot} (0: input, i + 1: node i), {@code len} long. */
+    private byte[] codes(int slot, int len) {
+        byte[] b = codeBuffers[slot];
+        if (b == null || b.length != len) codeBuffers[slot] = b = new byte[len];
+        return b;
     }
 
     private boolean runsInt8Gemm(Node n) {
         return model.weights().containsKey(n.name()) && model.activations().containsKey(n.inputs().get(0));
     }
 
-    private Step plan(Node n, Map<String, Shape> shapes) {
+    private Step plan(Node n, Map<String, Shape> shapes, int slot) {
         String in = n.inputs().get(0);
         boolean codesIn = model.activations().containsKey(in);
         Shape inShape = shapes.get(in), outShape = shapes.get(n.name());
-        if (runsInt8Gemm(n)) return gemmStep(n, inShape, outShape);
+        if (runsInt8Gemm(n)) return gemmStep(n, inShape, outShape, slot);
         if (codesIn && n.op() == OpType.MAXPOOL2D) {
             Pool2dSpec s = PoolOps.spec(n);
             return v -> {
                 Activation.Codes x = (Activation.Codes) v.get(in);
-                byte[] y = new byte[x.n() * outShape.numel()];
+                byte[] y = codes(slot, x.n() * outShape.numel());
                 kernels.maxPool(x.data(), x.n(), inShape.dim(1), inShape.dim(2), inShape.dim(0), s, y);
                 return new Activation.Codes(y, x.n(), outShape, x.scale(), x.zeroPoint());
             };
@@ -132,7 +146,7 @@ public final class Int8Runner implements Predictor {
                 Activation.Codes c = (Activation.Codes) v.get(in);
                 byte[] d = c.data();
                 if (c.sample().rank() == 3 && c.sample().dim(0) > 1) {
-                    d = new byte[d.length];
+                    d = codes(slot, d.length);
                     kernels.nhwcToNchw(c.data(), c.n(), c.sample().dim(1) * c.sample().dim(2), c.sample().dim(0), d);
                 }
                 return new Activation.Codes(d, c.n(), outShape, c.scale(), c.zeroPoint());
@@ -142,7 +156,7 @@ public final class Int8Runner implements Predictor {
         return floatStep(n, outShape);
     }
 
-    private Step gemmStep(Node n, Shape inShape, Shape outShape) {
+    private Step gemmStep(Node n, Shape inShape, Shape outShape, int slot) {
         QuantizedWeight w = model.weights().get(n.name());
         QParams qin = model.activations().get(n.inputs().get(0));
         QParams qout = model.activations().get(n.name());
@@ -163,7 +177,7 @@ public final class Int8Runner implements Predictor {
             ConvGeometry g = conv ? new ConvGeometry(x.n(), inShape.dim(0), inShape.dim(1), inShape.dim(2), o, w.shape().dim(2),
                     w.shape().dim(3), outShape.dim(1), outShape.dim(2), spec) : null;
             int m = conv ? x.n() * g.p() : x.n();
-            GemmS8Output out = qout != null ? GemmS8Output.ofS8(new byte[m * o]) : GemmS8Output.ofF32(new float[m * o]);
+            GemmS8Output out = qout != null ? GemmS8Output.ofS8(codes(slot, m * o)) : GemmS8Output.ofF32(new float[m * o]);
             // a conv is im2col + GEMM, fused by the kernels; a pointwise conv's NHWC input is its A already
             if (conv && !pointwise) kernels.conv(x.data(), g, (byte) x.zeroPoint(), packed, e, out);
             else kernels.gemm(x.data(), m, packed, e, out);

@@ -55,6 +55,30 @@ class Int8RunnerTest {
         assertMatchesSimulation("student without conv2", g, plan, m, data);
     }
 
+    @Test
+    void repeatedCallsReusingCodeBuffersGiveWhatFreshRunnersGive() {
+        Graph g = CalibFixtures.prepared(Models.student(ref, 5));
+        Dataset a = CalibFixtures.noise(9, 7), b = CalibFixtures.noise(9, 8), small = CalibFixtures.noise(4, 9);
+        QuantPlan plan = new Calibrator("minmax", 9, 9, null).calibrate(QuantTargets.of(g), a, ref);
+        Int8Model m = Int8Converter.convert(g, plan, Map.of());
+        float[][] fresh = new float[3][];
+        Dataset[] inputs = {a, b, small};
+        for (int i = 0; i < 3; i++) {
+            try (Int8Runner r = new Int8Runner(m, new JavaInt8Kernels(1), ref)) {
+                fresh[i] = r.logits(inputs[i].images(), inputs[i].count());
+            }
+        }
+        try (Int8Runner r = new Int8Runner(m, new JavaInt8Kernels(1), ref)) {
+            float[] first = r.logits(a.images(), a.count());
+            float[] second = r.logits(b.images(), b.count()); // same batch size: the buffers are reused
+            float[] third = r.logits(small.images(), small.count()); // smaller batch: new buffers
+            assertTrue(!Arrays.equals(fresh[0], fresh[1]), "different inputs, different logits");
+            assertTrue(Arrays.equals(fresh[0], first) && Arrays.equals(fresh[1], second) && Arrays.equals(fresh[2], third));
+            assertTrue(Arrays.equals(fresh[0], r.logits(a.images(), a.count())), "earlier logits are not overwritten");
+            assertTrue(Arrays.equals(fresh[0], first), "a returned array is the caller's");
+        }
+    }
+
     /**
      * Tolerance: the engine accumulates in int32 (exact) where the simulation sums fake-quantised floats
      * (rounded), so a value within float rounding of a requantisation boundary can land one code away and
