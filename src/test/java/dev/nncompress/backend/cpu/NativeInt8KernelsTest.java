@@ -372,7 +372,8 @@ class NativeInt8KernelsTest {
         SplittableRandom rnd = new SplittableRandom(17);
         // {n, h, w, c, kh, kw, strideH, strideW, padH, padW}
         int[][] cases = {{1, 1, 1, 1, 1, 1, 1, 1, 0, 0}, {2, 28, 28, 8, 2, 2, 2, 2, 0, 0}, {3, 7, 9, 3, 3, 3, 2, 2, 1, 1},
-            {2, 5, 6, 17, 3, 3, 1, 1, 1, 1}, {1, 9, 7, 64, 2, 3, 1, 3, 1, 1}, {4, 15, 15, 16, 2, 2, 2, 2, 1, 1}, {300, 14, 14, 16, 2, 2, 2, 2, 0, 0}};
+            {2, 5, 6, 17, 3, 3, 1, 1, 1, 1}, {1, 9, 7, 64, 2, 3, 1, 3, 1, 1}, {4, 15, 15, 16, 2, 2, 2, 2, 1, 1}, {300, 14, 14, 16, 2, 2, 2, 2, 0, 0},
+            {2, 5, 5, 130, 2, 2, 2, 2, 1, 1}}; // more than 64 channels: two and a bit registers
         for (int[] t : cases) {
             dev.nncompress.backend.Pool2dSpec s = new dev.nncompress.backend.Pool2dSpec(t[4], t[5], t[6], t[7], t[8], t[9]);
             int n = t[0], h = t[1], w = t[2], c = t[3];
