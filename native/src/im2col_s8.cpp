@@ -1,9 +1,9 @@
 // NHWC int8 im2col by padded input rows: for each output line, the kh input rows it reads are first
 // laid out with their padding (pad value left and right of the image), so that every kernel row of
-// every output position is one branch-free copy of kw * c contiguous bytes. Small copies are whole
-// 8- or 16-byte moves that may run past their end into bytes written next (never past the call's last
-// byte): a 3x3 one-channel conv copies 3 bytes per kernel row, where a libc call or a byte loop per
-// piece would cost more than the copy itself.
+// every output position is one copy of kw * c contiguous bytes. Copies of up to 32 bytes are whole
+// 8-byte moves (the width chosen once per line) that may run past their piece into bytes written next
+// (never past the call's last byte): a 3x3 one-channel conv copies 3 bytes per kernel row, where a libc
+// call or a byte loop per piece would cost more than the copy itself.
 #include "im2col_s8.h"
 
 #include <cstring>
@@ -14,21 +14,30 @@ namespace nnc {
 
 namespace {
 
-// Copies n bytes; when `room` (bytes writable from d, all written again later) and the source allow,
-// in whole 8/16-byte moves. The source rows have kSlack readable bytes after their end.
-constexpr size_t kSlack = 16;
+// The source rows have kSlack readable bytes after their end.
+constexpr size_t kSlack = 32;
 
-inline void copy_span(int8_t* d, const int8_t* s, size_t n, size_t room) {
-    if (n <= 8 && room >= 8) {
-        std::memcpy(d, s, 8);
-    } else if (n <= 16 && room >= 16) {
-        std::memcpy(d, s, 16);
-    } else if (n <= 32 && room >= 32) {
-        std::memcpy(d, s, 16);
-        std::memcpy(d + 16, s + 16, 16);
-    } else {
-        std::memcpy(d, s, n);
+// One output row (kh kernel rows of `span` bytes) in whole W-byte moves (W = 8, 16 or 32 >= span), each
+// running past its piece into bytes written next; W = 0: exact copies.
+template <size_t W>
+inline void copy_row(int8_t* out, const int8_t* const* src, int kh, size_t at, size_t span) {
+    for (int ky = 0; ky < kh; ky++, out += span) {
+        if constexpr (W == 0) {
+            std::memcpy(out, src[ky] + at, span);
+        } else {
+            for (size_t i = 0; i < W; i += 8) std::memcpy(out + i, src[ky] + at + i, 8);
+        }
     }
+}
+
+// Output rows [0, ow) of one line: whole-word moves while at least W bytes of this call remain
+// writable after the row's start (they are all written again later), exact copies after that.
+template <size_t W>
+inline void copy_line(int8_t* out, const int8_t* const* src, const ConvShape& s, size_t span, size_t row_len, const int8_t* end) {
+    const size_t step = static_cast<size_t>(s.stride_w) * static_cast<size_t>(s.c);
+    int ox = 0;
+    for (; ox < s.ow && static_cast<size_t>(end - out) >= row_len + W; ox++, out += row_len) copy_row<W>(out, src, s.kh, ox * step, span);
+    for (; ox < s.ow; ox++, out += row_len) copy_row<0>(out, src, s.kh, ox * step, span);
 }
 
 }  // namespace
@@ -71,11 +80,10 @@ bool im2col_s8(const int8_t* x, const ConvShape& s, int8_t pad, int8_t* cols, in
             src[ky] = r;
         }
         int8_t* out = cols + static_cast<size_t>(line - line_from) * static_cast<size_t>(s.ow) * row_len;
-        const size_t step = static_cast<size_t>(s.stride_w) * c;
-        for (int ox = 0; ox < s.ow; ox++) {
-            const size_t at = static_cast<size_t>(ox) * step;
-            for (int ky = 0; ky < s.kh; ky++, out += span) copy_span(out, src[ky] + at, span, static_cast<size_t>(end - out));
-        }
+        if (span <= 8) copy_line<8>(out, src, s, span, row_len, end);
+        else if (span <= 16) copy_line<16>(out, src, s, span, row_len, end);
+        else if (span <= 32) copy_line<32>(out, src, s, span, row_len, end);
+        else copy_line<0>(out, src, s, span, row_len, end);
     }
     if (src != src_rows) delete[] src;
     free_aligned(rows);
