@@ -23,6 +23,8 @@ struct PackedB {
     size_t bytes;
     // row_sum_bias(variant) * sum_k B[c, k] per column c (wrapping), padded_columns(n) entries
     int32_t* variant_corr;
+    // B [n, k] as given (row-major), for kernels that lay it out per call (the one-channel direct conv)
+    int8_t* plain;
 };
 
 // The epilogue of GemmS8Epilogue, per call. `corr[c]` is subtracted from each accumulator of column c
@@ -54,6 +56,14 @@ bool gemm_avx512vnni(const int8_t* a, int m, const PackedB& b, const Epilogue& e
 bool pack_scalar(const int8_t* b, PackedB& packed);
 bool pack_avx2(const int8_t* b, PackedB& packed);
 bool pack_avx512vnni(const int8_t* b, PackedB& packed);
+
+struct ConvShape;
+// A convolution over one input channel computed directly from the image, without im2col: output lines
+// [line_from, line_to) into `out` (at line_from's first row), S8 epilogue. Only where
+// conv_c1_applies; false when scratch memory runs out.
+bool conv_c1_applies(const ConvShape& s, const PackedB& b, int mode);
+bool conv_c1_avx512vnni(const int8_t* x, const ConvShape& s, int8_t pad, const PackedB& b, const Epilogue& e, Output out,
+                        int line_from, int line_to);
 
 // Entries each per-column epilogue array needs: n rounded up to the widest panel of any variant.
 int padded_columns(int n);

@@ -9,9 +9,11 @@
 // straight from them, so no partial sums go through memory.
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "gemm_s8.h"
+#include "im2col_s8.h"
 
 namespace nnc {
 
@@ -350,6 +352,129 @@ bool gemm_avx512vnni(const int8_t* a, int m, const PackedB& b, const Epilogue& e
         }
     }
     free_aligned(ablock);
+    return true;
+}
+
+}  // namespace nnc
+
+// ---- one input channel: direct convolution ----
+//
+// A first layer over a one-channel image (c = 1, e.g. 3x3 on 28x28) has k = kh * kw <= 16 and n of 8..64:
+// im2col plus packing cost more than its multiply-adds. Here 16 output pixels of one line sit in the 16
+// lanes; for kernel row ky, lane i holds the 4 input bytes from pixel ox + i (kw <= 4 of them used: B's
+// dword for (channel, ky) is its kw weights then zeros, so the extra bytes multiply 0), cut out of one
+// 64-byte load of the padded input row by two in-lane shuffles. One register per output channel sums
+// over ky; the epilogue runs per channel on broadcast constants, then an 8 x 16 byte transpose gives
+// each pixel its 8 channels.
+
+namespace nnc {
+
+namespace {
+
+constexpr int kC1MaxKh = 8;
+
+// Lane i of the result: bytes [i, i + 4) of the 64 loaded from p (shifted to unsigned).
+inline __m512i c1_windows(const int8_t* p) {
+    const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+    const __m512i dwords = _mm512_setr_epi32(0, 1, 2, 3, 1, 2, 3, 4, 2, 3, 4, 5, 3, 4, 5, 6);
+    const __m512i bytes = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 1, 2, 3, 1, 2, 3, 4, 2, 3, 4, 5, 3, 4, 5, 6));
+    const __m512i v = _mm512_xor_si512(_mm512_loadu_si512(p), flip);
+    return _mm512_shuffle_epi8(_mm512_permutexvar_epi32(dwords, v), bytes);
+}
+
+// S8 epilogue of one channel's 16 pixel sums: 16 codes.
+inline __m128i c1_codes(const Epilogue& e, int j, __m512i raw) {
+    __m512i acc = _mm512_sub_epi32(raw, _mm512_set1_epi32(e.corr[j]));
+    const __m512 zero = _mm512_setzero_ps();
+    __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), _mm512_set1_ps(e.scale[j]));
+    if (e.bias != nullptr) v = _mm512_add_ps(v, _mm512_set1_ps(e.bias[j]));
+    if (e.relu) v = _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), zero);  // NaN, -0 pass
+    __m512 q = _mm512_div_ps(v, _mm512_set1_ps(e.out_scale));
+    q = _mm512_roundscale_ps(q, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    q = _mm512_add_ps(q, _mm512_set1_ps(static_cast<float>(e.out_zp)));
+    const __m512 lo = _mm512_set1_ps(-128.0f), hi = _mm512_set1_ps(127.0f);
+    q = _mm512_mask_mov_ps(lo, _mm512_cmp_ps_mask(q, lo, _CMP_GE_OQ), q);  // NaN fails the test: -128
+    q = _mm512_mask_mov_ps(hi, _mm512_cmp_ps_mask(q, hi, _CMP_LE_OQ), q);
+    return _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(q));
+}
+
+// Channels j0..j0+7 of `valid` pixels from x[0..7] (x[c] = channel j0 + c, 16 pixels), 8 bytes per pixel
+// at out + pixel * n.
+inline void c1_store8(const __m128i* x, int8_t* out, int n, int valid) {
+    const __m128i t0 = _mm_unpacklo_epi8(x[0], x[1]), t1 = _mm_unpackhi_epi8(x[0], x[1]);
+    const __m128i t2 = _mm_unpacklo_epi8(x[2], x[3]), t3 = _mm_unpackhi_epi8(x[2], x[3]);
+    const __m128i t4 = _mm_unpacklo_epi8(x[4], x[5]), t5 = _mm_unpackhi_epi8(x[4], x[5]);
+    const __m128i t6 = _mm_unpacklo_epi8(x[6], x[7]), t7 = _mm_unpackhi_epi8(x[6], x[7]);
+    const __m128i u0 = _mm_unpacklo_epi16(t0, t2), u1 = _mm_unpackhi_epi16(t0, t2);  // pixels 0-3, 4-7: channels 0-3
+    const __m128i u2 = _mm_unpacklo_epi16(t1, t3), u3 = _mm_unpackhi_epi16(t1, t3);  // pixels 8-11, 12-15
+    const __m128i u4 = _mm_unpacklo_epi16(t4, t6), u5 = _mm_unpackhi_epi16(t4, t6);  // the same for channels 4-7
+    const __m128i u6 = _mm_unpacklo_epi16(t5, t7), u7 = _mm_unpackhi_epi16(t5, t7);
+    const __m128i pairs[8] = {_mm_unpacklo_epi32(u0, u4), _mm_unpackhi_epi32(u0, u4), _mm_unpacklo_epi32(u1, u5),
+                              _mm_unpackhi_epi32(u1, u5), _mm_unpacklo_epi32(u2, u6), _mm_unpackhi_epi32(u2, u6),
+                              _mm_unpacklo_epi32(u3, u7), _mm_unpackhi_epi32(u3, u7)};  // pixels 2q, 2q + 1
+    for (int q = 0; q < 8 && 2 * q < valid; q++) {
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(out + static_cast<size_t>(2 * q) * n), pairs[q]);
+        if (2 * q + 1 < valid) _mm_storeh_pd(reinterpret_cast<double*>(out + static_cast<size_t>(2 * q + 1) * n), _mm_castsi128_pd(pairs[q]));
+    }
+}
+
+}  // namespace
+
+bool conv_c1_applies(const ConvShape& s, const PackedB& b, int mode) {
+    return mode == kS8 && s.c == 1 && s.stride_w == 1 && s.kw <= 4 && s.kh <= kC1MaxKh && b.n % 8 == 0 && b.n <= 64 && s.ow > 0;
+}
+
+bool conv_c1_avx512vnni(const int8_t* x, const ConvShape& s, int8_t pad, const PackedB& b, const Epilogue& e, Output out,
+                        int line_from, int line_to) {
+    const int n = b.n, kh = s.kh, kw = s.kw;
+    // B as one dword per (channel, kernel row): kw weights, then zeros
+    alignas(64) int32_t bw[64 * kC1MaxKh];
+    for (int j = 0; j < n; j++) {
+        for (int ky = 0; ky < kh; ky++) {
+            uint8_t d[4] = {0, 0, 0, 0};
+            for (int kx = 0; kx < kw; kx++) d[kx] = static_cast<uint8_t>(b.plain[static_cast<size_t>(j) * b.k + ky * kw + kx]);
+            std::memcpy(&bw[j * kh + ky], d, 4);
+        }
+    }
+    // padded input rows (positions -pad_w ..), 64 readable bytes past the last window start
+    const int count = s.ow + kw - 1;
+    const size_t stride = static_cast<size_t>(round_up(count + 64, 64));
+    int8_t* rows = static_cast<int8_t*>(aligned_bytes(stride * static_cast<size_t>(kh + 1)));
+    if (rows == nullptr) return false;
+    int8_t* pad_row = rows + stride * static_cast<size_t>(kh);
+    std::memset(pad_row, pad, stride);
+    const int lo = min_int(s.pad_w, count);      // positions [0, lo) left of the image
+    const int hi = std::max(lo, min_int(s.w + s.pad_w, count));  // [lo, hi) inside it
+    for (int line = line_from; line < line_to; line++) {
+        const int img = line / s.oh, oy = line % s.oh;
+        const int8_t* src[kC1MaxKh];
+        for (int ky = 0; ky < kh; ky++) {
+            const int iy = oy * s.stride_h - s.pad_h + ky;
+            if (iy < 0 || iy >= s.h) {
+                src[ky] = pad_row;
+                continue;
+            }
+            int8_t* r = rows + stride * static_cast<size_t>(ky);
+            std::memset(r, pad, stride);
+            std::memcpy(r + lo, x + (static_cast<size_t>(img) * s.h + iy) * s.w + (lo - s.pad_w), static_cast<size_t>(hi - lo));
+            src[ky] = r;
+        }
+        int8_t* line_out = static_cast<int8_t*>(out.base) + static_cast<size_t>(line - line_from) * s.ow * n;
+        for (int p0 = 0; p0 < s.ow; p0 += 16) {
+            __m512i a[kC1MaxKh];
+            for (int ky = 0; ky < kh; ky++) a[ky] = c1_windows(src[ky] + p0);
+            for (int j0 = 0; j0 < n; j0 += 8) {
+                __m128i codes[8];
+                for (int jj = 0; jj < 8; jj++) {
+                    __m512i acc = _mm512_setzero_si512();
+                    for (int ky = 0; ky < kh; ky++) acc = _mm512_dpbusd_epi32(acc, a[ky], _mm512_set1_epi32(bw[(j0 + jj) * kh + ky]));
+                    codes[jj] = c1_codes(e, j0 + jj, acc);
+                }
+                c1_store8(codes, line_out + static_cast<size_t>(p0) * n + j0, n, min_int(16, s.ow - p0));
+            }
+        }
+    }
+    free_aligned(rows);
     return true;
 }
 

@@ -38,6 +38,7 @@ void free_packed(PackedB* p) {
     if (p == nullptr) return;
     nnc::free_aligned(p->data);
     nnc::free_aligned(p->variant_corr);
+    nnc::free_aligned(p->plain);
     delete p;
 }
 
@@ -134,10 +135,11 @@ JNIEXPORT jlong JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_pack(JNIEnv* 
         throw_java(env, "java/lang/IllegalArgumentException", "int8 gemm: this CPU cannot run the requested variant");
         return 0;
     }
-    PackedB* p = new (std::nothrow) PackedB{variant, n, k, nullptr, 0, nullptr};
+    PackedB* p = new (std::nothrow) PackedB{variant, n, k, nullptr, 0, nullptr, nullptr};
     const int np = nnc::padded_columns(n);
     if (p != nullptr) p->variant_corr = static_cast<int32_t*>(nnc::aligned_bytes(sizeof(int32_t) * static_cast<size_t>(np)));
-    if (p == nullptr || p->variant_corr == nullptr) {
+    if (p != nullptr) p->plain = static_cast<int8_t*>(nnc::aligned_bytes(static_cast<size_t>(n) * static_cast<size_t>(k)));
+    if (p == nullptr || p->variant_corr == nullptr || p->plain == nullptr) {
         free_packed(p);
         throw_java(env, "java/lang/OutOfMemoryError", "int8 gemm: no native memory for the packed weights");
         return 0;
@@ -150,6 +152,7 @@ JNIEXPORT jlong JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_pack(JNIEnv* 
             free_packed(p);
             return 0;
         }
+        std::memcpy(p->plain, src, static_cast<size_t>(n) * static_cast<size_t>(k));
         switch (variant) {
             case nnc::kAvx512Vnni: ok = nnc::pack_avx512vnni(src, *p); break;
             case nnc::kAvx2: ok = nnc::pack_avx2(src, *p); break;
@@ -227,6 +230,11 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_conv(JNIEnv* e
         Pinned po(env, px.get() == nullptr ? nullptr : out, false);  // no JNI call with an exception pending
         if (px.get() != nullptr && po.get() != nullptr) {  // else OutOfMemoryError pending
             const size_t row_out = static_cast<size_t>(b.n) * element_bytes(mode);
+            if (b.variant == nnc::kAvx512Vnni && nnc::conv_c1_applies(cs, b, mode)) {
+                nnc::Output o{static_cast<char*>(po.get()) + static_cast<size_t>(lineFrom) * cs.ow * row_out, b.n};
+                ok = nnc::conv_c1_avx512vnni(static_cast<const int8_t*>(px.get()), cs, pad, b, e, o, lineFrom, lineTo);
+                lineTo = lineFrom;  // done
+            }
             for (int l0 = lineFrom; ok && l0 < lineTo; l0 += block) {
                 const int l1 = nnc::min_int(lineTo, l0 + block);
                 if (!nnc::im2col_s8(static_cast<const int8_t*>(px.get()), cs, pad, cols, l0, l1)) {

@@ -288,7 +288,11 @@ class NativeInt8KernelsTest {
         // sizes, strides, more lines than one cols block (several blocks per thread), pads wider than the image
         int[][] cases = {{3, 1, 28, 28, 8, 3, 3, 1, 1, 1, 1}, {2, 8, 14, 14, 16, 3, 3, 1, 1, 1, 1}, {1, 1, 5, 5, 1, 3, 3, 1, 1, 1, 1},
             {2, 3, 7, 6, 5, 3, 3, 2, 2, 1, 1}, {1, 17, 9, 9, 33, 5, 5, 1, 1, 2, 2}, {3, 5, 8, 5, 70, 2, 3, 3, 1, 0, 2},
-            {2, 2, 3, 3, 3, 3, 3, 1, 1, 2, 2}, {12, 32, 28, 28, 64, 3, 3, 1, 1, 1, 1}, {3, 64, 14, 14, 128, 3, 3, 1, 1, 1, 1}};
+            {2, 2, 3, 3, 3, 3, 3, 1, 1, 2, 2}, {12, 32, 28, 28, 64, 3, 3, 1, 1, 1, 1}, {3, 64, 14, 14, 128, 3, 3, 1, 1, 1, 1},
+            // one input channel, n a multiple of 8 (the VNNI direct conv): kw 1..4, stride h 2, lines of
+            // 16 pixels and a tail, pads wider than the image, 64 channels
+            {2, 1, 28, 28, 32, 3, 3, 1, 1, 1, 1}, {2, 1, 9, 7, 16, 3, 3, 2, 1, 1, 1}, {1, 1, 20, 37, 24, 4, 4, 1, 1, 2, 2},
+            {2, 1, 3, 3, 8, 3, 3, 1, 1, 2, 2}, {1, 1, 6, 17, 64, 5, 1, 1, 1, 2, 0}, {1, 1, 7, 33, 8, 2, 2, 1, 1, 0, 0}};
         for (int[] t : cases) {
             Conv2dSpec spec = new Conv2dSpec(t[7], t[8], t[9], t[10]);
             int oh = spec.outH(t[2], t[5]), ow = spec.outW(t[3], t[6]);
