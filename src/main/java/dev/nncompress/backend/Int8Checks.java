@@ -72,9 +72,7 @@ public final class Int8Checks {
         if ((long) g.n() * g.h() * g.w() * g.c() > x.length) throw new IllegalArgumentException("conv s8: input too small for " + g);
         if (w.k() != g.ckk()) throw new IllegalArgumentException("conv s8: weights have k = " + w.k() + ", the window holds kh*kw*c = " + g.ckk());
         if (w.n() != g.o()) throw new IllegalArgumentException("conv s8: weights have " + w.n() + " output channels, the geometry " + g.o());
-        long rows = (long) g.n() * g.p();
-        if (rows * g.ckk() > Integer.MAX_VALUE) throw new IllegalArgumentException("conv s8: im2col of " + g + " exceeds 2^31 bytes");
-        output(out, e, rows * w.n());
+        output(out, e, (long) g.n() * g.p() * w.n());
         e.checkChannels(w.n());
     }
 }

@@ -47,7 +47,9 @@ public interface Int8Kernels {
      */
     default void conv(byte[] x, ConvGeometry g, byte pad, PackedS8 w, GemmS8Epilogue e, GemmS8Output out) {
         Int8Checks.conv(x, g, w, e, out);
-        byte[] cols = new byte[g.n() * g.p() * g.ckk()];
+        long colsBytes = (long) g.n() * g.p() * g.ckk();
+        if (colsBytes > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("conv s8: im2col of " + g + " exceeds one Java array");
+        byte[] cols = new byte[(int) colsBytes];
         im2col(x, g, pad, cols);
         gemm(cols, g.n() * g.p(), w, e, out);
     }
