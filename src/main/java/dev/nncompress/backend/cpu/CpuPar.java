@@ -78,6 +78,66 @@ final class CpuPar {
         if (failure != null) throw new IllegalStateException(failure);
     }
 
+    /**
+     * As {@link #forRange(int, int, int, int, Body)}, but in about {@link #CHUNKS_PER_THREAD} chunks per
+     * thread that the threads take in turn, the calling thread included; when none is left, the caller
+     * cancels helpers that have not started and waits for the chunks still running. On a shared machine a helper may wait milliseconds for a core: with
+     * fixed parts the caller would wait for it, here it does the helper's chunks itself.
+     */
+    static void forChunks(int n, int maxParts, int minPerChunk, int align, Body body) {
+        int threads = Math.min(THREADS, maxParts);
+        int chunks = Math.min(threads * CHUNKS_PER_THREAD, n / Math.max(1, minPerChunk));
+        if (threads <= 1 || chunks <= 1 || POOL == null || INSIDE.get()) {
+            body.run(0, n);
+            return;
+        }
+        int step = (n + chunks - 1) / chunks;
+        int size = (step + align - 1) / align * align;
+        int total = (n + size - 1) / size;
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        // counted per chunk, not per helper: a helper's Future says nothing about the chunk it is running
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(total);
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Runnable take = () -> {
+            for (int c = next.getAndIncrement(); c < total; c = next.getAndIncrement()) {
+                try {
+                    if (failure.get() == null) body.run(c * size, Math.min(n, (c + 1) * size));
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                } finally {
+                    done.countDown();
+                }
+            }
+        };
+        Future<?>[] helpers = new Future<?>[Math.min(threads, total) - 1];
+        for (int h = 0; h < helpers.length; h++) {
+            helpers[h] = POOL.submit(() -> {
+                INSIDE.set(Boolean.TRUE);
+                take.run();
+            });
+        }
+        INSIDE.set(Boolean.TRUE);
+        try {
+            take.run();
+        } finally {
+            INSIDE.set(Boolean.FALSE);
+        }
+        for (Future<?> f : helpers) f.cancel(false); // those not started yet would find no chunk left
+        try {
+            done.await(); // chunks still running in helpers
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failure.compareAndSet(null, e);
+        }
+        Throwable t = failure.get();
+        if (t instanceof RuntimeException re) throw re;
+        if (t instanceof Error er) throw er;
+        if (t != null) throw new IllegalStateException(t);
+    }
+
+    /** Chunks per thread of {@link #forChunks}: enough that the caller can take over a late helper's share. */
+    static final int CHUNKS_PER_THREAD = 4;
+
     /** Element loops: split when n is at least {@link #MIN_PARALLEL}. */
     static void forElements(int n, Body body) { forRange(n, n >= MIN_PARALLEL ? MIN_PARALLEL / 2 : Integer.MAX_VALUE, 16, body); }
 }

@@ -18,8 +18,8 @@ import java.util.Locale;
 
 /**
  * Our JNI int8 kernels ({@code native/}): one SIMD {@link Variant}, bit-identical to the Java twin
- * {@code JavaInt8Kernels}. A GEMM is split into row ranges over {@code threads} ({@link CpuPar}), one
- * JNI call per range; packed weights live in native memory, freed when the {@link Int8Kernels.PackedS8}
+ * {@code JavaInt8Kernels}. A GEMM is split into row ranges (a conv into output lines, the data movement
+ * into images), about four per thread taken in turn ({@link CpuPar#forChunks}), one JNI call each; packed weights live in native memory, freed when the {@link Int8Kernels.PackedS8}
  * becomes unreachable.
  */
 public final class NativeInt8Kernels implements Int8Kernels {
@@ -143,7 +143,7 @@ public final class NativeInt8Kernels implements Int8Kernels {
         if (m == 0) return;
         Object array = array(out);
         int minRows = (int) Math.max(1, MIN_PART_WORK / ((long) p.n * p.k));
-        CpuPar.forRange(m, threads, minRows, ROW_ALIGN, (from, to) -> NativeInt8.gemm(p.handle, a, from, to, e.mode().code(), e.scale(),
+        CpuPar.forChunks(m, threads, minRows, ROW_ALIGN, (from, to) -> NativeInt8.gemm(p.handle, a, from, to, e.mode().code(), e.scale(),
                 e.bias(), e.relu(), e.outScale(), e.outZp(), e.zpA(), e.wsum(), array));
         Reference.reachabilityFence(p); // the cleaner must not free the weights while a part still runs
     }
@@ -158,7 +158,7 @@ public final class NativeInt8Kernels implements Int8Kernels {
         int[] shape = shape(g);
         long lineWork = (long) g.ow() * p.n * p.k;
         int minLines = (int) Math.max(1, MIN_PART_WORK / Math.max(1, lineWork));
-        CpuPar.forRange(lines, threads, minLines, 1, (from, to) -> NativeInt8.conv(p.handle, x, shape, pad, from, to, e.mode().code(),
+        CpuPar.forChunks(lines, threads, minLines, 1, (from, to) -> NativeInt8.conv(p.handle, x, shape, pad, from, to, e.mode().code(),
                 e.scale(), e.bias(), e.relu(), e.outScale(), e.outZp(), e.zpA(), e.wsum(), array));
         Reference.reachabilityFence(p);
     }
@@ -171,7 +171,7 @@ public final class NativeInt8Kernels implements Int8Kernels {
         int[] shape = shape(g);
         long lineBytes = (long) g.ow() * g.kh() * g.kw() * g.c();
         int minLines = (int) Math.max(1, MIN_PART_BYTES / Math.max(1, lineBytes));
-        CpuPar.forRange(lines, threads, minLines, 1, (from, to) -> NativeInt8.im2col(x, shape, pad, cols, from, to));
+        CpuPar.forChunks(lines, threads, minLines, 1, (from, to) -> NativeInt8.im2col(x, shape, pad, cols, from, to));
     }
 
     /** The weights, when this variant packed them. */
@@ -203,7 +203,7 @@ public final class NativeInt8Kernels implements Int8Kernels {
     public void quantizeToNhwc(float[] x, int n, int c, int hw, float scale, int zeroPoint, byte[] q) {
         Int8Checks.quantizeToNhwc(x, n, c, hw, q);
         ReferenceOps.checkPerTensor(scale, zeroPoint);
-        CpuPar.forRange(n, threads, minImages((long) c * hw * 5), 1,
+        CpuPar.forChunks(n, threads, minImages((long) c * hw * 5), 1,
                 (from, to) -> NativeInt8.quantizeToNhwc(variant.code, x, from, to, c, hw, scale, zeroPoint, q));
     }
 
@@ -211,13 +211,13 @@ public final class NativeInt8Kernels implements Int8Kernels {
     public void maxPool(byte[] x, int n, int h, int w, int c, Pool2dSpec s, byte[] y) {
         Int8Checks.maxPool(x, n, h, w, c, s, y);
         int[] shape = {n, h, w, c, s.kernelH(), s.kernelW(), s.strideH(), s.strideW(), s.padH(), s.padW(), s.outH(h), s.outW(w)};
-        CpuPar.forRange(n, threads, minImages((long) h * w * c), 1, (from, to) -> NativeInt8.maxPool(variant.code, x, shape, y, from, to));
+        CpuPar.forChunks(n, threads, minImages((long) h * w * c), 1, (from, to) -> NativeInt8.maxPool(variant.code, x, shape, y, from, to));
     }
 
     @Override
     public void nhwcToNchw(byte[] x, int n, int hw, int c, byte[] y) {
         Int8Checks.nhwcToNchw(x, n, hw, c, y);
-        CpuPar.forRange(n, threads, minImages((long) hw * c), 1, (from, to) -> NativeInt8.nhwcToNchw(variant.code, x, hw, c, y, from, to));
+        CpuPar.forChunks(n, threads, minImages((long) hw * c), 1, (from, to) -> NativeInt8.nhwcToNchw(variant.code, x, hw, c, y, from, to));
     }
 
     /** Images per part so that a part moves at least {@link #MIN_PART_BYTES}, given the bytes of one image. */
