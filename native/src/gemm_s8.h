@@ -57,6 +57,11 @@ bool pack_scalar(const int8_t* b, PackedB& packed);
 bool pack_avx2(const int8_t* b, PackedB& packed);
 bool pack_avx512vnni(const int8_t* b, PackedB& packed);
 
+// A already in the VNNI kernel's packed layout (rows of k bytes shifted to unsigned, a ^ 0x80): what a
+// fused conv's im2col writes directly when k is a multiple of 4 and n > 8, saving the packing pass.
+bool gemm_prepacked_applies(const PackedB& b);
+void gemm_avx512vnni_prepacked(const uint8_t* a, int m, const PackedB& b, const Epilogue& e, Output out);
+
 struct ConvShape;
 // A convolution over one input channel computed directly from the image, without im2col: output lines
 // [line_from, line_to) into `out` (at line_from's first row), S8 epilogue. Only where

@@ -330,9 +330,28 @@ bool pack_avx512vnni(const int8_t* b, PackedB& packed) {
     return true;
 }
 
+namespace {
+
+// The tiles of `rows` rows of packed A (kp bytes each, shifted to unsigned) against every B panel; the
+// output rows start at out row `row0`.
+void run_tiles(const uint8_t* ablock, int rows, const PackedB& b, const Epilogue& e, Output out, size_t row0) {
+    const int n = b.n, kp = round_up(b.k, 4), groups = kp / 4;
+    for (int p = 0; p * kPanel < n; p++) {
+        const int w = panel_width(n, p);
+        const int8_t* panel = b.data + static_cast<size_t>(p) * kPanel * static_cast<size_t>(kp);
+        for (int r = 0; r < rows; r += kRows) {
+            const int mr = min_int(kRows, rows - r);
+            tile_fn(mr, w / 16)(ablock + static_cast<size_t>(r) * kp, static_cast<size_t>(kp), panel, groups, e, out,
+                                row0 + static_cast<size_t>(r), p * kPanel, n);
+        }
+    }
+}
+
+}  // namespace
+
 bool gemm_avx512vnni(const int8_t* a, int m, const PackedB& b, const Epilogue& e, Output out) {
     if (b.n <= 8) return b.n <= 4 ? gemm_small<4>(a, m, b, e, out) : gemm_small<2>(a, m, b, e, out);
-    const int n = b.n, k = b.k, kp = round_up(k, 4), groups = kp / 4;
+    const int k = b.k, kp = round_up(k, 4);
     int block = (kBlockBytes / kp) / kRows * kRows;
     if (block < kRows) block = kRows;
     block = min_int(block, round_up(m, kRows));
@@ -341,18 +360,16 @@ bool gemm_avx512vnni(const int8_t* a, int m, const PackedB& b, const Epilogue& e
     for (int m0 = 0; m0 < m; m0 += block) {
         const int rows = min_int(block, m - m0);
         pack_rows(a + static_cast<size_t>(m0) * k, rows, k, static_cast<size_t>(kp), ablock);
-        for (int p = 0; p * kPanel < n; p++) {
-            const int w = panel_width(n, p);
-            const int8_t* panel = b.data + static_cast<size_t>(p) * kPanel * static_cast<size_t>(kp);
-            for (int r = 0; r < rows; r += kRows) {
-                const int mr = min_int(kRows, rows - r);
-                tile_fn(mr, w / 16)(ablock + static_cast<size_t>(r) * kp, static_cast<size_t>(kp), panel, groups, e, out,
-                                    static_cast<size_t>(m0 + r), p * kPanel, n);
-            }
-        }
+        run_tiles(ablock, rows, b, e, out, static_cast<size_t>(m0));
     }
     free_aligned(ablock);
     return true;
+}
+
+bool gemm_prepacked_applies(const PackedB& b) { return b.variant == kAvx512Vnni && b.n > 8 && b.k % 4 == 0; }
+
+void gemm_avx512vnni_prepacked(const uint8_t* a, int m, const PackedB& b, const Epilogue& e, Output out) {
+    run_tiles(a, m, b, e, out, 0);
 }
 
 }  // namespace nnc

@@ -42,7 +42,8 @@ inline void copy_line(int8_t* out, const int8_t* const* src, const ConvShape& s,
 
 }  // namespace
 
-bool im2col_s8(const int8_t* x, const ConvShape& s, int8_t pad, int8_t* cols, int line_from, int line_to) {
+bool im2col_s8(const int8_t* x, const ConvShape& s, int8_t pad_code, int8_t* cols, int line_from, int line_to, uint8_t flip) {
+    const int8_t pad = static_cast<int8_t>(static_cast<uint8_t>(pad_code) ^ flip);
     if (line_to <= line_from || s.ow <= 0) return true;
     const size_t c = static_cast<size_t>(s.c);
     const size_t span = static_cast<size_t>(s.kw) * c;  // one kernel row: kw pixels of c channels
@@ -75,7 +76,14 @@ bool im2col_s8(const int8_t* x, const ConvShape& s, int8_t pad, int8_t* cols, in
             int8_t* r = rows + stride * static_cast<size_t>(ky);
             const int8_t* in = x + (static_cast<size_t>(b) * s.h + iy) * s.w * c;
             std::memset(r, pad, static_cast<size_t>(lo) * c);
-            std::memcpy(r + static_cast<size_t>(lo) * c, in + static_cast<size_t>(first + lo) * c, static_cast<size_t>(hi - lo) * c);
+            int8_t* inside = r + static_cast<size_t>(lo) * c;
+            const int8_t* from = in + static_cast<size_t>(first + lo) * c;
+            const size_t len = static_cast<size_t>(hi - lo) * c;
+            if (flip == 0) {
+                std::memcpy(inside, from, len);
+            } else {
+                for (size_t i = 0; i < len; i++) inside[i] = static_cast<int8_t>(static_cast<uint8_t>(from[i]) ^ flip);
+            }
             std::memset(r + static_cast<size_t>(hi) * c, pad, static_cast<size_t>(count - hi) * c + kSlack);
             src[ky] = r;
         }

@@ -237,13 +237,18 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_conv(JNIEnv* e
             }
             for (int l0 = lineFrom; ok && l0 < lineTo; l0 += block) {
                 const int l1 = nnc::min_int(lineTo, l0 + block);
-                if (!nnc::im2col_s8(static_cast<const int8_t*>(px.get()), cs, pad, cols, l0, l1)) {
+                const bool prepacked = nnc::gemm_prepacked_applies(b);  // im2col writes the VNNI layout itself
+                if (!nnc::im2col_s8(static_cast<const int8_t*>(px.get()), cs, pad, cols, l0, l1, prepacked ? 0x80 : 0)) {
                     ok = false;
                     break;
                 }
                 const size_t row0 = static_cast<size_t>(l0) * static_cast<size_t>(cs.ow);
                 nnc::Output o{static_cast<char*>(po.get()) + row0 * row_out, b.n};
-                ok = run_gemm(cols, (l1 - l0) * cs.ow, b, e, o);
+                if (prepacked) {
+                    nnc::gemm_avx512vnni_prepacked(reinterpret_cast<const uint8_t*>(cols), (l1 - l0) * cs.ow, b, e, o);
+                } else {
+                    ok = run_gemm(cols, (l1 - l0) * cs.ow, b, e, o);
+                }
             }
         }
     }

@@ -292,7 +292,9 @@ class NativeInt8KernelsTest {
             // one input channel, n a multiple of 8 (the VNNI direct conv): kw 1..4, stride h 2, lines of
             // 16 pixels and a tail, pads wider than the image, 64 channels
             {2, 1, 28, 28, 32, 3, 3, 1, 1, 1, 1}, {2, 1, 9, 7, 16, 3, 3, 2, 1, 1, 1}, {1, 1, 20, 37, 24, 4, 4, 1, 1, 2, 2},
-            {2, 1, 3, 3, 8, 3, 3, 1, 1, 2, 2}, {1, 1, 6, 17, 64, 5, 1, 1, 1, 2, 0}, {1, 1, 7, 33, 8, 2, 2, 1, 1, 0, 0}};
+            {2, 1, 3, 3, 8, 3, 3, 1, 1, 2, 2}, {1, 1, 6, 17, 64, 5, 1, 1, 1, 2, 0}, {1, 1, 7, 33, 8, 2, 2, 1, 1, 0, 0},
+            // k a multiple of 4 and n > 8 (VNNI: im2col writes the packed layout), odd sizes, strides and pads
+            {2, 4, 7, 9, 12, 3, 3, 2, 1, 1, 1}, {1, 12, 5, 6, 9, 1, 2, 1, 2, 0, 1}};
         for (int[] t : cases) {
             Conv2dSpec spec = new Conv2dSpec(t[7], t[8], t[9], t[10]);
             int oh = spec.outH(t[2], t[5]), ow = spec.outW(t[3], t[6]);
