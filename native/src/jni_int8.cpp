@@ -233,11 +233,11 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_conv(JNIEnv* e
             if (b.variant == nnc::kAvx512Vnni && nnc::conv_c1_applies(cs, b, mode)) {
                 nnc::Output o{static_cast<char*>(po.get()) + static_cast<size_t>(lineFrom) * cs.ow * row_out, b.n};
                 ok = nnc::conv_c1_avx512vnni(static_cast<const int8_t*>(px.get()), cs, pad, b, e, o, lineFrom, lineTo);
-                lineTo = lineFrom;  // done
             }
-            for (int l0 = lineFrom; ok && l0 < lineTo; l0 += block) {
+            const bool direct = b.variant == nnc::kAvx512Vnni && nnc::conv_c1_applies(cs, b, mode);
+            const bool prepacked = nnc::gemm_prepacked_applies(b);  // im2col writes the VNNI layout itself
+            for (int l0 = lineFrom; ok && !direct && l0 < lineTo; l0 += block) {
                 const int l1 = nnc::min_int(lineTo, l0 + block);
-                const bool prepacked = nnc::gemm_prepacked_applies(b);  // im2col writes the VNNI layout itself
                 if (!nnc::im2col_s8(static_cast<const int8_t*>(px.get()), cs, pad, cols, l0, l1, prepacked ? 0x80 : 0)) {
                     ok = false;
                     break;
