@@ -43,6 +43,15 @@ public final class GraphRunner implements AutoCloseable {
         OutputHook NONE = (node, t) -> t;
 
         Tensor apply(String node, Tensor t);
+
+        /**
+         * In {@link #backward(Tensor, OutputHook)}: turns the gradient w.r.t. what {@link #apply} returned for
+         * {@code node} into the gradient w.r.t. the tensor it was given, before {@code node}'s own backward
+         * runs. The default passes it through unchanged (right for hooks that only read, and what a
+         * straight-through estimator without clamping would do); quantisation-aware training masks here.
+         * Returns {@code grad} itself or a new tensor, which the runner then owns.
+         */
+        default Tensor gradient(String node, Tensor grad) { return grad; }
     }
 
     /** Runs every node on {@code x} [N, C, H, W] (not owned by the runner) and returns the output node's tensor. */
@@ -78,15 +87,24 @@ public final class GraphRunner implements AutoCloseable {
     }
 
     /** Back-propagates {@code gradOutput} (owned by the caller) from the output node to all parameters. */
-    public void backward(Tensor gradOutput) {
+    public void backward(Tensor gradOutput) { backward(gradOutput, OutputHook.NONE); }
+
+    /**
+     * As {@link #backward(Tensor)} after a {@link #forward(Tensor, OutputHook)} with the same hook: each node's
+     * output gradient (summed over its consumers) goes through {@link OutputHook#gradient} first. The graph
+     * input's gradient is never computed, so the hook is not asked for it.
+     */
+    public void backward(Tensor gradOutput, OutputHook hook) {
         if (!ctx.training()) throw new IllegalStateException("backward needs a training-mode pass");
         Map<String, Tensor> grads = new HashMap<>();
         grads.put(graph.output(), gradOutput);
         List<Node> nodes = graph.nodes();
         for (int i = nodes.size() - 1; i >= 0; i--) {
             Node n = nodes.get(i);
-            Tensor g = grads.remove(n.name());
-            if (g == null) continue; // does not reach the output
+            Tensor received = grads.remove(n.name());
+            if (received == null) continue; // does not reach the output
+            Tensor g = hook.gradient(n.name(), received);
+            if (g != received) own(g); // received may be the caller's gradOutput, which the runner must not free
             List<Tensor> inGrads = Ops.of(n.op()).backward(n, g, ctx);
             for (int k = 0; k < n.inputs().size(); k++) {
                 String in = n.inputs().get(k);

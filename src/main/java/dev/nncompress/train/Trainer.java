@@ -22,10 +22,16 @@ import java.util.List;
 public final class Trainer {
     private final Backend backend;
     private final TrainConfig config;
+    private final StepHook stepHook;
 
-    public Trainer(Backend backend, TrainConfig config) {
+    public Trainer(Backend backend, TrainConfig config) { this(backend, config, StepHook.NONE); }
+
+    /** @param stepHook what each step runs in place of the plain graph (quantisation-aware training) */
+    public Trainer(Backend backend, TrainConfig config, StepHook stepHook) {
+        if (stepHook == null) throw new IllegalArgumentException("stepHook must not be null (use StepHook.NONE)");
         this.backend = backend;
         this.config = config;
+        this.stepHook = stepHook;
     }
 
     /** Trains {@code graph} in place; evaluates on {@code validation} after each epoch when it is not null. */
@@ -70,13 +76,15 @@ public final class Trainer {
     /** One forward, backward and update; returns the batch's mean loss. */
     public float trainStep(Graph graph, Batch b, Optimizer opt, float lr, long seed) {
         float loss;
-        try (GraphRunner run = new GraphRunner(graph, backend, true, seed);
+        try (StepHook.Step step = stepHook.begin(graph);
+             GraphRunner run = new GraphRunner(step.graph(), backend, true, seed);
              Tensor x = backend.fromFloats(b.images(), Shape.of(b.size(), b.channels(), b.height(), b.width()))) {
-            Tensor logits = run.forward(x);
+            Tensor logits = run.forward(x, step.hook());
             LossResult l = backend.softmaxCrossEntropy(logits, b.labels());
             try (Tensor g = l.gradLogits()) {
-                run.backward(g);
+                run.backward(g, step.hook());
             }
+            step.afterBackward();
             loss = l.loss();
         }
         List<Parameter> params = graph.trainableParams();

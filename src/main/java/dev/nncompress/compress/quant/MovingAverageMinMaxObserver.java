@@ -21,7 +21,27 @@ public final class MovingAverageMinMaxObserver extends AbstractObserver {
 
     public MovingAverageMinMaxObserver(QScheme scheme) { this(scheme, DEFAULT_AVERAGING_CONSTANT); }
 
+    /**
+     * Starts from {@code start} as if it were the average so far (QAT seeds it with the PTQ calibration, so
+     * that the first training steps quantise with calibrated ranges rather than one batch's); every batch
+     * then moves it by c. The batches must have as many channels as {@code start}.
+     */
+    public MovingAverageMinMaxObserver(QScheme scheme, double averagingConstant, QRange start) {
+        this(scheme, averagingConstant);
+        if (start == null) throw error("start range must not be null");
+        float[] lo = start.mins(), hi = start.maxs();
+        if (!scheme.perChannel() && lo.length != 1) throw error("a per-tensor scheme starts from one range, got " + lo.length);
+        for (int c = 0; c < lo.length; c++) {
+            if (!Float.isFinite(lo[c]) || !Float.isFinite(hi[c]) || lo[c] > hi[c]) {
+                throw error("start range of channel " + c + " [" + lo[c] + ", " + hi[c] + "] must be finite with min <= max");
+            }
+        }
+        min = lo;
+        max = hi;
+    }
+
     @Override void accept(float[] values, ChannelLayout layout) {
+        if (min != null && min.length != layout.channels()) throw error("batch has " + layout.channels() + " channels, the range has " + min.length);
         float[][] b = batchMinMax(values, layout);
         if (min == null) {
             min = b[0];
@@ -36,7 +56,7 @@ public final class MovingAverageMinMaxObserver extends AbstractObserver {
     }
 
     @Override public QRange range() {
-        if (!seen()) throw nothingSeen();
+        if (min == null) throw nothingSeen();
         return new QRange(min, max);
     }
 }

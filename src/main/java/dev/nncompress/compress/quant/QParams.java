@@ -91,6 +91,17 @@ public final class QParams {
 
     public float[] scales() { return scales.clone(); }
 
+    /** Per channel the float range the codes cover, [(qmin - zp) * scale, (qmax - zp) * scale]. */
+    public QRange representableRange() {
+        QDType t = scheme.dtype();
+        float[] lo = new float[scales.length], hi = new float[scales.length];
+        for (int c = 0; c < scales.length; c++) {
+            lo[c] = (t.qmin() - zeroPoints[c]) * scales[c];
+            hi[c] = (t.qmax() - zeroPoints[c]) * scales[c];
+        }
+        return new QRange(lo, hi);
+    }
+
     public int[] zeroPoints() { return zeroPoints.clone(); }
 
     /** Codes of {@code x} (shape {@code shape}); for uint8 read them with {@code Byte.toUnsignedInt}. */
@@ -114,9 +125,16 @@ public final class QParams {
     }
 
     /** dequantize(quantize(x)), through the fake-quantise kernel's twin. */
-    public float[] fakeQuantize(float[] x, Shape shape) {
+    public float[] fakeQuantize(float[] x, Shape shape) { return fakeQuantize(x, shape, new byte[x.length]); }
+
+    /**
+     * As {@link #fakeQuantize(float[], Shape)}, also writing into {@code inRange} 1 where the rounded code
+     * was inside the type's range and 0 where it was clamped: the straight-through estimator's mask
+     * ({@link ReferenceOps#fakeQuantizeS8Backward}).
+     */
+    public float[] fakeQuantize(float[] x, Shape shape, byte[] inRange) {
         ChannelLayout l = layout(x.length, shape);
-        return ReferenceOps.fakeQuantizeS8(x, new byte[x.length], scales, s8ZeroPoints(), l.channels(), l.inner());
+        return ReferenceOps.fakeQuantizeS8(x, inRange, scales, s8ZeroPoints(), l.channels(), l.inner());
     }
 
     public byte[] quantize(float[] x) { return quantize(x, Shape.of(x.length)); }

@@ -70,4 +70,20 @@ class MinMaxObserversTest {
         }
         assertNotEquals(o.range().maxs()[0], 5f, "a single wide batch moves the average by 1% only");
     }
+
+    @Test
+    void movingAverageCanStartFromAGivenRange() {
+        QScheme s = QScheme.perTensorAffine(QDType.INT8);
+        MovingAverageMinMaxObserver o = new MovingAverageMinMaxObserver(s, 0.5, QRange.of(-1f, 3f));
+        assertEquals(QRange.of(-1f, 3f), o.range(), "usable before any batch");
+        o.observe(new float[] {-3f, 1f});
+        assertEquals(QRange.of(-2f, 2f), o.range(), "the first batch averages with the start instead of replacing it");
+
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> new MovingAverageMinMaxObserver(s, 0.5, QRange.of(2f, 1f)));
+        assertTrue(bad.getMessage().contains("observer 'ema'") && bad.getMessage().contains("min <= max"), bad.getMessage());
+        MovingAverageMinMaxObserver perChannel = new MovingAverageMinMaxObserver(QScheme.perChannelSymmetric(QDType.INT8, 0), 0.5,
+                new QRange(new float[] {-1, -1}, new float[] {1, 1}));
+        IllegalArgumentException channels = assertThrows(IllegalArgumentException.class, () -> perChannel.observe(new float[6], Shape.of(3, 2)));
+        assertTrue(channels.getMessage().contains("3 channels, the range has 2"), channels.getMessage());
+    }
 }

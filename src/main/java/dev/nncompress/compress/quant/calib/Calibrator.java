@@ -8,7 +8,6 @@ import dev.nncompress.data.BatchIterator;
 import dev.nncompress.data.Batches;
 import dev.nncompress.data.Dataset;
 import dev.nncompress.graph.GraphRunner;
-import dev.nncompress.graph.Parameter;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 
@@ -50,17 +49,9 @@ public record Calibrator(String observer, int images, int batchSize, Long sample
                 }
             }
         }
-        Map<String, QParams> weights = new LinkedHashMap<>();
-        for (String n : targets.weightNodes()) {
-            Parameter w = targets.graph().param(n + ".weight");
-            Observer o = targets.newWeightObserver();
-            o.observe(w.value().toFloatArray(), w.value().shape());
-            weights.put(n, o.qparams());
-        }
         Map<String, QParams> activations = new LinkedHashMap<>();
         for (Map.Entry<String, Observer> e : acts.entrySet()) activations.put(e.getKey(), e.getValue().qparams());
-        for (Map.Entry<String, String> a : targets.aliases().entrySet()) activations.put(a.getKey(), activations.get(a.getValue()));
-        return new QuantPlan(targets.graph().name(), observer, calib.count(), weights, activations, targets.excluded());
+        return targets.plan(observer, calib.count(), activations);
     }
 
     /** The calibration images: the first N, or a seeded sample of N in dataset order. */

@@ -3,10 +3,12 @@ package dev.nncompress.compress.quant.calib;
 import dev.nncompress.compress.quant.Observer;
 import dev.nncompress.compress.quant.Observers;
 import dev.nncompress.compress.quant.QDType;
+import dev.nncompress.compress.quant.QParams;
 import dev.nncompress.compress.quant.QScheme;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Node;
 import dev.nncompress.graph.OpType;
+import dev.nncompress.tensor.Tensor;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -112,6 +114,33 @@ public final class QuantTargets {
 
     /** The observer of {@code node}'s weight. */
     public Observer newWeightObserver() { return Observers.weightObserver(); }
+
+    /** Per-output-channel parameters of {@code node}'s weight as it is now (PTQ once; QAT every step and at the end). */
+    public QParams weightParams(String node) {
+        if (!weightNodes.contains(node)) throw new IllegalArgumentException("node '" + node + "' has no quantised weight; quantised weights: " + weightNodes);
+        Tensor w = graph.param(node + ".weight").value();
+        Observer o = newWeightObserver();
+        o.observe(w.toFloatArray(), w.shape());
+        return o.qparams();
+    }
+
+    /**
+     * The plan for the graph as it is now: every weight's parameters from its current values, the observed
+     * activations' from {@code activations} (one entry per {@link #observedActivations()}), each alias
+     * sharing its source's. PTQ's {@link Calibrator} and QAT both end here, so their plans have one shape.
+     */
+    public QuantPlan plan(String observer, int images, Map<String, QParams> activations) {
+        Map<String, QParams> w = new LinkedHashMap<>();
+        for (String n : weightNodes) w.put(n, weightParams(n));
+        Map<String, QParams> a = new LinkedHashMap<>();
+        for (String t : observedActivations) {
+            QParams p = activations.get(t);
+            if (p == null) throw new IllegalArgumentException("no activation parameters for '" + t + "'");
+            a.put(t, p);
+        }
+        for (Map.Entry<String, String> e : aliases.entrySet()) a.put(e.getKey(), a.get(e.getValue()));
+        return new QuantPlan(graph.name(), observer, images, w, a, excluded);
+    }
 
     /** An activation observer of the named kind; unknown names fail with the list of known ones. */
     public static Observer newActivationObserver(String observerName) { return Observers.create(observerName, ACTIVATION_SCHEME); }

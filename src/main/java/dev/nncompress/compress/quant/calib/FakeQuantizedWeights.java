@@ -1,0 +1,80 @@
+package dev.nncompress.compress.quant.calib;
+
+import dev.nncompress.backend.Backend;
+import dev.nncompress.backend.ref.ReferenceOps;
+import dev.nncompress.compress.quant.QParams;
+import dev.nncompress.graph.Graph;
+import dev.nncompress.graph.Parameter;
+import dev.nncompress.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A graph that reads fake-quantised copies of some weights (per output channel) and shares every other
+ * parameter with the original, which is never modified. Simulated int8 runs it for inference; QAT builds
+ * one per training step from the current float weights and, after backward, hands the copies' gradients
+ * to the float weights through the straight-through estimator ({@link #passGradients()}).
+ *
+ * <p>Close it to free the copies and their gradients.
+ */
+public final class FakeQuantizedWeights implements AutoCloseable {
+    /** A fake-quantised copy of {@code source}, with where its codes were not clamped. */
+    private record Copy(Parameter source, Parameter copy, byte[] inRange) {}
+
+    private final Graph graph;
+    private final List<Copy> copies = new ArrayList<>();
+
+    /**
+     * @param weights node -> parameters of its {@code <node>.weight} (per output channel)
+     * @param backend where the copies live (the backend the graph runs on)
+     */
+    public FakeQuantizedWeights(Graph original, Map<String, QParams> weights, Backend backend) {
+        Map<String, Parameter> params = new LinkedHashMap<>(original.params());
+        try {
+            for (Map.Entry<String, QParams> e : weights.entrySet()) {
+                Parameter w = original.param(e.getKey() + ".weight");
+                Tensor v = w.value();
+                byte[] inRange = new byte[(int) v.numel()];
+                Tensor q = backend.fromFloats(e.getValue().fakeQuantize(v.toFloatArray(), v.shape(), inRange), v.shape());
+                Parameter copy = new Parameter(w.name(), q, w.trainable());
+                copies.add(new Copy(w, copy, inRange));
+                params.put(w.name(), copy);
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        this.graph = new Graph(original.name(), original.inputShape(), original.nodes(), original.output(), params);
+    }
+
+    /** The graph with the fake-quantised weights. */
+    public Graph graph() { return graph; }
+
+    /**
+     * Straight-through estimator for the weights: adds each copy's gradient to its float weight where the
+     * weight's code was inside [-128, 127], nothing where it was clamped ({@link ReferenceOps#fakeQuantizeS8Backward}).
+     * With ranges from the weights' own min/max, the only clamped value is a channel's positive maximum when
+     * it lands exactly on code 127.5 and rounds (half to even) to 128.
+     */
+    public void passGradients() {
+        for (Copy c : copies) {
+            Tensor g = c.copy().grad();
+            if (g == null) continue; // the weight did not reach the loss
+            float[] masked = ReferenceOps.fakeQuantizeS8Backward(g.toFloatArray(), c.inRange());
+            c.source().accumulateGrad(g.backend().fromFloats(masked, g.shape()));
+            c.copy().clearGrad();
+        }
+    }
+
+    @Override
+    public void close() {
+        for (Copy c : copies) {
+            c.copy().clearGrad();
+            c.copy().value().close();
+        }
+        copies.clear();
+    }
+}

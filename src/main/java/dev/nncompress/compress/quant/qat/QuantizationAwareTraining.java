@@ -1,0 +1,108 @@
+package dev.nncompress.compress.quant.qat;
+
+import dev.nncompress.backend.Backend;
+import dev.nncompress.compress.quant.MovingAverageMinMaxObserver;
+import dev.nncompress.compress.quant.QParams;
+import dev.nncompress.compress.quant.calib.FakeQuantizeHook;
+import dev.nncompress.compress.quant.calib.FakeQuantizedWeights;
+import dev.nncompress.compress.quant.calib.QuantPlan;
+import dev.nncompress.compress.quant.calib.QuantTargets;
+import dev.nncompress.data.Dataset;
+import dev.nncompress.graph.Graph;
+import dev.nncompress.graph.GraphRunner;
+import dev.nncompress.train.EpochStats;
+import dev.nncompress.train.LrSchedule;
+import dev.nncompress.train.OptimizerConfig;
+import dev.nncompress.train.StepHook;
+import dev.nncompress.train.TrainConfig;
+import dev.nncompress.train.TrainListener;
+import dev.nncompress.train.Trainer;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Quantisation-aware training (issue 6): fine-tunes a prepared float graph (BN folded, ReLU fused) with
+ * the int8 rounding in the loop, using the ordinary {@link Trainer} with a {@link StepHook}. Every step:
+ *
+ * <ul>
+ *   <li>the planned weights are fake-quantised per output channel with ranges from their current min/max
+ *       ({@link QuantTargets#weightParams}); the step runs on those copies, and their gradients reach the
+ *       float master weights through the straight-through estimator ({@link FakeQuantizedWeights#passGradients});</li>
+ *   <li>every planned activation updates its moving-average min/max (started from the PTQ plan) and is
+ *       fake-quantised with the result; its gradient is zeroed where the forward clamped ({@link FakeQuantizeHook}).</li>
+ * </ul>
+ *
+ * The graph of {@code targets} is trained in place (as {@link Trainer#fit} does); the result's plan is made
+ * by {@link QuantTargets#plan}, the same method that ends PTQ calibration, so the converter treats both alike.
+ */
+public final class QuantizationAwareTraining {
+    /** Observer name written into the plan. */
+    public static final String OBSERVER = "qat-ema";
+
+    private final Backend backend;
+    private final TrainConfig config;
+    private final double averagingConstant;
+
+    /** @param averagingConstant of the activation ranges' moving averages, in (0, 1] (torch: 0.01) */
+    public QuantizationAwareTraining(Backend backend, TrainConfig config, double averagingConstant) {
+        if (backend == null || config == null) throw new IllegalArgumentException("QAT needs a backend and a training config");
+        if (!(averagingConstant > 0 && averagingConstant <= 1)) {
+            throw new IllegalArgumentException("QAT: averaging constant must be in (0, 1], got " + averagingConstant);
+        }
+        this.backend = backend;
+        this.config = config;
+        this.averagingConstant = averagingConstant;
+    }
+
+    public QuantizationAwareTraining(Backend backend, TrainConfig config) {
+        this(backend, config, MovingAverageMinMaxObserver.DEFAULT_AVERAGING_CONSTANT);
+    }
+
+    /**
+     * A fine-tuning recipe: SGD with momentum 0.9, batch 64, cosine decay from {@code lr} to 0 (the rounding
+     * noise is largest relative to the updates at the end, so a decaying rate lets the weights settle on
+     * the grid instead of jumping between codes), seeded data order.
+     */
+    public static TrainConfig fineTuning(int epochs, float lr, long seed) {
+        return new TrainConfig(epochs, 64, new OptimizerConfig.Sgd(lr, 0.9f, 0f, false), new LrSchedule.Cosine(0f), seed);
+    }
+
+    /**
+     * @param targets what is quantised, over the prepared graph to train (in place)
+     * @param start   a PTQ plan of that graph: its activation ranges start the moving averages
+     */
+    public QatResult train(QuantTargets targets, QuantPlan start, Dataset data, TrainListener listener) {
+        Graph graph = targets.graph();
+        ActivationRanges ranges = new ActivationRanges(targets, start, averagingConstant);
+        StepHook qat = trained -> {
+            if (trained != graph) throw new IllegalStateException("QAT step hook for graph " + graph.name() + " got another graph");
+            return new QatStep(targets, ranges, backend);
+        };
+        List<EpochStats> history = new Trainer(backend, config, qat).fit(graph, data, null, listener);
+        int images = start.calibrationImages() + data.count() * config.epochs();
+        return new QatResult(graph, targets.plan(OBSERVER, images, ranges.current()), history);
+    }
+
+    /** One training step's fake-quantised view: weight copies from the current weights, an observing activation hook. */
+    private static final class QatStep implements StepHook.Step {
+        private final FakeQuantizedWeights weights;
+        private final FakeQuantizeHook hook;
+
+        QatStep(QuantTargets targets, ActivationRanges ranges, Backend backend) {
+            Map<String, QParams> w = new LinkedHashMap<>();
+            for (String n : targets.weightNodes()) w.put(n, targets.weightParams(n));
+            this.weights = new FakeQuantizedWeights(targets.graph(), w, backend);
+            this.hook = ranges.observingHook();
+        }
+
+        @Override public Graph graph() { return weights.graph(); }
+
+        @Override public GraphRunner.OutputHook hook() { return hook; }
+
+        @Override public void afterBackward() { weights.passGradients(); }
+
+        @Override public void close() { weights.close(); }
+    }
+}
