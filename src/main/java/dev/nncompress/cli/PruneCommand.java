@@ -193,7 +193,7 @@ final class PruneCommand implements Callable<Integer> {
             o.printf(Locale.ROOT, "accuracy  %s %s (sparsity %s, %+.2f points vs dense)%n", s.label(), CliSupport.percent(s.eval().accuracy()),
                     CliSupport.percent(s.sparsity()), 100 * (s.eval().accuracy() - dense.accuracy()));
         }
-        printLayers(g, targets, o);
+        printLayers(g, PruneTargets.all(g), o); // all conv/linear layers, so that unpruned ones show their (natural) zeros too
 
         PruneResult.Stage last = result.stages().get(result.stages().size() - 1);
         prov.put("test_accuracy", String.format(Locale.ROOT, "%.6f", last.eval().accuracy()));
