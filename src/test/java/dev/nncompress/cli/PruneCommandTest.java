@@ -64,7 +64,7 @@ class PruneCommandTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("in conv2, fc1; schedule iterative (2 rounds)"), r.out());
         assertTrue(r.out().contains("round 2/2 after fine-tuning") && r.out().contains("  conv2    1,152     576    50.00%"), r.out());
-        assertTrue(r.out().contains("  conv1       72        0     0.00%"), r.out());
+        assertTrue(r.out().contains("  conv1       72       0     0.00%"), r.out());
         assertTrue(r.err().contains("the pruned model was not saved"), r.err());
     }
 
