@@ -3,7 +3,6 @@ package dev.nncompress.compress.prune;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.GraphRunner;
-import dev.nncompress.graph.Parameter;
 import dev.nncompress.tensor.Tensor;
 import dev.nncompress.train.StepHook;
 
@@ -87,12 +86,5 @@ public final class MaskingStepHook implements StepHook, AutoCloseable {
         masks.applyTo(graph);
         for (Tensor t : maskTensors.values()) t.close();
         maskTensors.clear();
-    }
-
-    /** The parameters this hook masks (for tests and reports). */
-    Map<String, Parameter> maskedParams() {
-        Map<String, Parameter> out = new LinkedHashMap<>();
-        for (String w : maskTensors.keySet()) out.put(w, graph.param(w));
-        return out;
     }
 }
