@@ -26,7 +26,7 @@ public final class Trainer {
 
     public Trainer(Backend backend, TrainConfig config) { this(backend, config, StepHook.NONE); }
 
-    /** @param stepHook what each step runs in place of the plain graph (quantisation-aware training) */
+    /** @param stepHook what each step runs in place of the plain graph (quantisation-aware training), and what follows each update (pruning masks) */
     public Trainer(Backend backend, TrainConfig config, StepHook stepHook) {
         if (stepHook == null) throw new IllegalArgumentException("stepHook must not be null (use StepHook.NONE)");
         this.backend = backend;
@@ -90,6 +90,7 @@ public final class Trainer {
         List<Parameter> params = graph.trainableParams();
         opt.step(params, lr);
         for (Parameter p : params) p.clearGrad();
+        stepHook.afterUpdate(graph);
         return loss;
     }
 }
