@@ -82,4 +82,14 @@ class FilterCriterionTest {
         assertThrows(IllegalArgumentException.class, () -> FilterCriterion.apoz(backend, new float[784], 0));
         assertThrows(IllegalArgumentException.class, () -> FilterCriterion.meanActivation(backend, new float[0], 4));
     }
+
+    @Test
+    void activationCriteriaNameAGroupWithoutReluToObserve() {
+        dev.nncompress.models.GraphBuilder b = new dev.nncompress.models.GraphBuilder("noRelu", Shape.of(1, 8, 8), backend, 1);
+        String x = b.batchNorm("bn", b.conv("c1", Graph.INPUT, 4, 3, 1, 1, false));
+        Graph g = b.build(b.linear("fc", b.flatten("flat", b.relu("r", b.conv("c2", x, 4, 3, 1, 1, true))), 2));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> FilterCriterion.apoz(backend, randomImages(g, 2, 1), 2).scores(g, ChannelDependencies.analyze(g)));
+        assertEquals("group 0 (c1) has no ReLU output to observe; use an activation-free criterion such as l1 or l2", e.getMessage());
+    }
 }
