@@ -74,7 +74,9 @@ final class PruneCommand implements Callable<Integer> {
             description = "One threshold over all pruned layers, or the same sparsity in each layer (default: ${DEFAULT-VALUE}).")
     Scope scope;
 
-    @Option(names = "--structured", description = "Remove whole filters/channels instead of single weights (not available yet).")
+    @Option(names = "--structured", description = "Remove whole conv filters/channels (with every layer that reads them) and rebuild a "
+            + "smaller dense model: --sparsity is the fraction of each channel group's filters removed; --method magnitude ranks "
+            + "filters by L1 norm, activation by APoZ (zeros after ReLU on --calib images).")
     boolean structured;
 
     @Option(names = "--sparsity", required = true, paramLabel = "S", description = "Fraction of the pruned layers' weights to zero, in [0, 1).")
@@ -127,9 +129,11 @@ final class PruneCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         // everything typed is checked before any model or image is loaded
-        if (structured) {
-            throw new IllegalArgumentException("--structured: structured pruning is not available in this build yet; "
-                    + "prune single weights (drop --structured)");
+        if (structured && method == Method.taylor) {
+            throw new IllegalArgumentException("--structured ranks filters by magnitude (L1) or activation (APoZ); taylor is for single weights");
+        }
+        if (structured && schedule != Schedule.oneshot) {
+            throw new IllegalArgumentException("--structured prunes once then fine-tunes; --schedule " + schedule + " is for single weights");
         }
         Check.range("--sparsity", sparsity, 0, 1, false);
         Check.positive("--rounds", rounds);
@@ -154,6 +158,7 @@ final class PruneCommand implements Callable<Integer> {
             PruneTargets targets = targets(g);
             Dataset train = limit == null ? FashionMnist.train(data) : FashionMnist.train(data, limit);
             Dataset test = testLimit == null ? FashionMnist.test(data) : FashionMnist.test(data, testLimit);
+            if (structured) return new StructuredPruneRun(this, src, targets, train, test, backend, o, err).run();
             return run(src, g, targets, train, test, backend, o, err);
         }
     }
@@ -251,7 +256,7 @@ final class PruneCommand implements Callable<Integer> {
         }
     }
 
-    private Map<String, String> provenance(ModelSource src) {
+    Map<String, String> provenance(ModelSource src) {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("command", main.commandLine());
         p.put("task", "prune");
@@ -262,6 +267,7 @@ final class PruneCommand implements Callable<Integer> {
         p.put("scope", scope.name());
         p.put("target_sparsity", Double.toString(sparsity));
         p.put("schedule", schedule.name());
+        p.put("structured", Boolean.toString(structured));
         p.put("layers", String.join(",", layers));
         p.put("finetune_epochs", Integer.toString(finetuneEpochs));
         p.put("seed", Long.toString(seed));

@@ -24,6 +24,23 @@ class PruneCommandTest {
         assumeTrue(Files.exists(FashionMnist.resolve(FashionMnist.DEFAULT_DIR, FashionMnist.TRAIN_IMAGES)), "Fashion-MNIST not installed");
     }
 
+    /** --structured: half the filters of every conv removed, a smaller dense file that loads and evaluates. */
+    @Test
+    void structuredRemovesFiltersAndWritesASmallerDenseModel() {
+        assumeData();
+        Path out = tmp.resolve("s.safetensors");
+        MainTest.Run r = run("prune", "student", "--structured", "--sparsity", "0.5", "--finetune-epochs", "1", "--limit", "256",
+                "--test-limit", "128", "--backend", "reference", "--quiet", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("accuracy  pruned ") && r.out().contains("after 1 fine-tuning epoch(s)"), r.out());
+        assertTrue(r.out().contains("speed     inference batch 128: dense "), r.out());
+        Graph g = ModelIO.load(out, new ReferenceBackend()).graph();
+        assertEquals(4, g.param("conv1.weight").value().shape().dim(0)); // 8 -> 4 filters
+        assertEquals(8, g.param("conv2.weight").value().shape().dim(0)); // 16 -> 8
+        assertEquals(8 * 49, g.param("fc1.weight").value().shape().dim(1)); // fc1 reads 8 channels of 7x7
+        assertEquals(26138, g.parameterCount());
+    }
+
     @Test
     void prunesFineTunesReportsAndWritesASmallFileThatInfoAndEvalRead() throws Exception {
         assumeData();
@@ -79,9 +96,11 @@ class PruneCommandTest {
         MainTest.Run layer = run("prune", "student", "--sparsity", "0.5", "--layers", "fc1,fc9", "--backend", "reference", "--data", none);
         assertEquals(Main.EXIT_USAGE, layer.code(), layer.err());
         assertTrue(layer.singleError().contains("--layers: layer 'fc9' does not exist in student; prunable layers: conv1, conv2, fc1, fc2"), layer.err());
-        MainTest.Run structured = run("prune", "student", "--sparsity", "0.5", "--structured", "--backend", "reference", "--data", none);
+        MainTest.Run structured = run("prune", "student", "--sparsity", "0.5", "--structured", "--method", "taylor", "--backend", "reference", "--data", none);
         assertEquals(Main.EXIT_USAGE, structured.code());
-        assertTrue(structured.singleError().contains("--structured: structured pruning is not available"), structured.err());
+        assertTrue(structured.singleError().contains("--structured ranks filters by magnitude (L1) or activation (APoZ)"), structured.err());
+        MainTest.Run cubic = run("prune", "student", "--sparsity", "0.5", "--structured", "--schedule", "cubic", "--backend", "reference", "--data", none);
+        assertEquals(Main.EXIT_USAGE, cubic.code());
         MainTest.Run cubic = run("prune", "student", "--sparsity", "0.5", "--schedule", "cubic", "--finetune-epochs", "0", "--backend", "reference");
         assertEquals(Main.EXIT_USAGE, cubic.code());
         assertTrue(cubic.singleError().contains("needs --finetune-epochs >= 1"), cubic.err());
