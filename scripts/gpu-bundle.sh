@@ -42,7 +42,8 @@ fi
 mvn -q -B -ntp -P gpu-bundle -DskipTests "$@" package
 main_jar=$(find target -maxdepth 1 -name 'nncompress-*.jar' ! -name '*-sources.jar' ! -name '*-tests.jar' | head -n 1)
 [ -n "$main_jar" ] || die "no target/nncompress-*.jar after the build"
-unzip -l "$main_jar" | grep -q 'dev/nncompress/cuda/nncompress.fatbin' || die "$main_jar has no kernels' fatbin (did nvcc run?)"
+# grep -c reads the whole listing: grep -q would stop early and, under pipefail, unzip's SIGPIPE fails the test
+unzip -l "$main_jar" | grep -c 'dev/nncompress/cuda/nncompress.fatbin' >/dev/null || die "$main_jar has no kernels' fatbin (did nvcc run?)"
 shopt -s nullglob
 harnesses=(target/cuda-harness/*)
 [ ${#harnesses[@]} -gt 0 ] || die "no harness binaries in target/cuda-harness/"
