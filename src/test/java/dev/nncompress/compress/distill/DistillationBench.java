@@ -34,7 +34,8 @@ import java.util.Map;
  * a JUnit test:
  * <pre>{@code java -cp target/classes:target/test-classes:LIBS dev.nncompress.compress.distill.DistillationBench \
  *   speed TEACHER.safetensors [TEACHER-INT8.safetensors] [ROUNDS] [STEPS]
- *   accuracy TEACHER.safetensors EPOCHS T:ALPHA [T:ALPHA ...]}</pre>
+ *   accuracy TEACHER.safetensors EPOCHS T:ALPHA [T:ALPHA ...]
+ *   cache TEACHER.safetensors BATCH [BATCH ...]}</pre>
  * speed: training throughput of plain student training, distillation from the cache, and from the live float (and
  * int8) teacher, in interleaved rounds of STEPS steps at batch 64 on the default backend; median per mode and its
  * ratio to plain. accuracy: plain training vs distillation for each T:ALPHA, same seed (42) and data order, student
@@ -48,7 +49,17 @@ public final class DistillationBench {
         Dataset train = FashionMnist.train(FashionMnist.DEFAULT_DIR);
         Dataset test = FashionMnist.test(FashionMnist.DEFAULT_DIR);
         Graph teacher = ModelIO.load(Path.of(args[1]), backend).graph();
-        if (args[0].equals("speed")) {
+        if (args[0].equals("cache")) {
+            // teacher pass time per cache batch size, interleaved rounds over the first 12,800 images
+            Dataset part = train.slice(0, 12_800);
+            GraphPredictor p = new GraphPredictor(teacher, backend);
+            for (int r = 0; r < 3; r++) {
+                for (int i = 2; i < args.length; i++) {
+                    CachedTeacherLogits c = CachedTeacherLogits.compute(p, part, Integer.parseInt(args[i]));
+                    System.out.printf(Locale.ROOT, "round %d batch %s: %.0f img/s%n", r, args[i], c.count() / c.seconds());
+                }
+            }
+        } else if (args[0].equals("speed")) {
             speed(backend, train, teacher, args.length > 2 ? args[2] : null, args.length > 3 ? Integer.parseInt(args[3]) : 5,
                     args.length > 4 ? Integer.parseInt(args[4]) : 100);
         } else {
@@ -61,8 +72,8 @@ public final class DistillationBench {
         ResponseDistillation kd = new ResponseDistillation(4, 0.9);
         GraphPredictor floatTeacher = new GraphPredictor(teacher, backend);
         long t0 = System.nanoTime();
-        CachedTeacherLogits cache = CachedTeacherLogits.compute(floatTeacher, train, 256);
-        System.out.printf(Locale.ROOT, "cache: %d images in %.1f s (%.0f img/s, float teacher, batch 256)%n", cache.count(),
+        CachedTeacherLogits cache = CachedTeacherLogits.compute(floatTeacher, train, 64);
+        System.out.printf(Locale.ROOT, "cache: %d images in %.1f s (%.0f img/s, float teacher, batch 64)%n", cache.count(),
                 (System.nanoTime() - t0) / 1e9, cache.count() / cache.seconds());
         modes.put("plain", TrainingLoss.CROSS_ENTROPY);
         modes.put("kd cached", DistillationLoss.response(kd, cache));
@@ -102,7 +113,7 @@ public final class DistillationBench {
 
     private static void accuracy(Backend backend, Dataset train, Dataset test, Graph teacher, int epochs, String[] settings) {
         long t0 = System.nanoTime();
-        CachedTeacherLogits cache = CachedTeacherLogits.compute(new GraphPredictor(teacher, backend), train, 256);
+        CachedTeacherLogits cache = CachedTeacherLogits.compute(new GraphPredictor(teacher, backend), train, 64);
         System.out.printf(Locale.ROOT, "cache: %.1f s%n", (System.nanoTime() - t0) / 1e9);
         TrainConfig cfg = TrainConfig.sgdDefaults(epochs, 42);
         report("plain", new Trainer(backend, cfg).fit(Models.student(backend, 42), train, test, TrainListener.NONE));
