@@ -19,6 +19,22 @@ public final class PruneMasks {
         this.keep = Collections.unmodifiableMap(copy);
     }
 
+    /**
+     * The masks an unstructured-pruned model carries in its values: every exact +-0.0 of the target weights is
+     * pruned. Fine-tuning a pruned file (e.g. distilling it from its unpruned self) holds these with
+     * {@link MaskingStepHook}, so the sparsity the file was saved with survives.
+     */
+    public static PruneMasks ofZeros(Graph graph, PruneTargets targets) {
+        Map<String, boolean[]> keep = new LinkedHashMap<>();
+        for (String w : targets.weights()) {
+            float[] v = graph.param(w).value().toFloatArray();
+            boolean[] k = new boolean[v.length];
+            for (int i = 0; i < v.length; i++) k[i] = v[i] != 0f;
+            keep.put(w, k);
+        }
+        return new PruneMasks(keep);
+    }
+
     public Map<String, boolean[]> keep() { return keep; }
 
     /** Fraction of pruned elements of one weight. */
