@@ -44,6 +44,8 @@ common=(-std=c++17 -O3 -fno-fast-math -ffp-contract=off -fPIC -fvisibility=hidde
         -march=x86-64 -mtune=generic -I"$java_home/include" -I"$java_home/include/linux")
 declare -A extra=(
   [gemm_s8_avx2]="-mavx2"
+  [sparse_f32_avx2]="-mavx2 -mfma"
+  [sparse_f32_avx512]="-mavx512f -Wno-maybe-uninitialized"
   # GCC 12 warns about its own _mm512_undefined_* inside the intrinsics headers
   [gemm_s8_avx512vnni]="-mavx512f -mavx512bw -mavx512vl -mavx512vnni -Wno-maybe-uninitialized"
 )

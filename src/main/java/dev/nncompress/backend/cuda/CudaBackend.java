@@ -7,6 +7,10 @@ import dev.nncompress.backend.BatchNormResult;
 import dev.nncompress.backend.Conv2dGrads;
 import dev.nncompress.backend.Conv2dSpec;
 import dev.nncompress.backend.ConvGeometry;
+import dev.nncompress.backend.DilatedConvGeometry;
+import dev.nncompress.backend.SparseWeight;
+import dev.nncompress.backend.ref.CsrWeights;
+import dev.nncompress.backend.ref.ReferenceBackend;
 import dev.nncompress.backend.LossResult;
 import dev.nncompress.backend.Pool2dSpec;
 import dev.nncompress.backend.PoolGeometry;
@@ -188,6 +192,46 @@ public final class CudaBackend implements Backend {
         }
         CudaTensor out = alloc(Shape.of(g.n(), g.o(), g.oh(), g.ow()));
         conv.forward(g, xd.buffer(), wd.buffer(), bd == null ? null : bd.buffer(), out.buffer());
+        return out;
+    }
+
+    // ---- sparse weights: the CSR kernels of sparse_conv.cu (SparseConv), linear as a 1x1 conv ----
+
+    @Override public String sparseKernels() { return "cuda-csr"; }
+
+    /**
+     * Not measured on a GPU yet, so automatic choice keeps every layer dense here; the kernels run
+     * when asked for explicitly ({@code --sparse on}, {@code SparseInference.Mode.ON}).
+     */
+    @Override public double sparseBreakEven(SparseWeight.Kind kind) { return Double.POSITIVE_INFINITY; }
+
+    @Override public SparseWeight prepareSparse(CsrWeights w, Shape shape) {
+        SparseConv.DeviceCsr d = new SparseConv.DeviceCsr(w);
+        return new SparseWeight(w, shape, this, d, d);
+    }
+
+    @Override public Tensor conv2dSparse(Tensor x, SparseWeight w, Tensor bias, Conv2dSpec spec) {
+        CudaTensor xd = f32("conv2dSparse", "input", x);
+        CudaTensor bd = bias == null ? null : f32("conv2dSparse", "bias", bias);
+        ConvGeometry g = ArgChecks.conv("conv2dSparse", x, ArgChecks.sparse("conv2dSparse", this, x, w, SparseWeight.Kind.CONV, bias), spec);
+        CudaTensor out = alloc(Shape.of(g.n(), g.o(), g.oh(), g.ow()));
+        if (out.numel() > 0) {
+            SparseConv.forwardCsr(DilatedConvGeometry.undilated(g), xd.buffer(), (SparseConv.DeviceCsr) w.prepared(),
+                    bd == null ? null : bd.buffer(), null, out.buffer());
+        }
+        return out;
+    }
+
+    @Override public Tensor linearSparse(Tensor x, SparseWeight w, Tensor bias) {
+        CudaTensor xd = f32("linearSparse", "input", x);
+        CudaTensor bd = bias == null ? null : f32("linearSparse", "bias", bias);
+        Shape ws = ArgChecks.sparse("linearSparse", this, x, w, SparseWeight.Kind.LINEAR, bias);
+        int n = x.shape().dim(0);
+        CudaTensor out = alloc(Shape.of(n, ws.dim(0)));
+        if (out.numel() > 0) {
+            SparseConv.forwardCsr(ReferenceBackend.linearAsConv(n, ws), xd.buffer(), (SparseConv.DeviceCsr) w.prepared(),
+                    bd == null ? null : bd.buffer(), null, out.buffer());
+        }
         return out;
     }
 
