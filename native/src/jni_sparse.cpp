@@ -48,6 +48,25 @@ void rows(int variant, const Csr& w, const float* bias, const float* b, size_t l
 template <typename T>
 T* ptr(jlong address) { return reinterpret_cast<T*>(static_cast<intptr_t>(address)); }
 
+// Per-thread scratch (im2col buffer, transposed blocks), kept between calls: a fresh allocation of a
+// few hundred KB is an mmap plus page faults on every call, which cost more than the small layers'
+// kernels themselves (measured: student fc1 0.5 ms -> see docs/pruning.md). Freed when the thread ends.
+struct Scratch {
+    float* data = nullptr;
+    size_t floats = 0;
+    ~Scratch() { nnc::free_aligned(data); }
+    float* get(size_t n) {
+        if (n > floats) {
+            nnc::free_aligned(data);
+            data = static_cast<float*>(nnc::aligned_bytes(sizeof(float) * n));
+            floats = data == nullptr ? 0 : n;
+        }
+        return data;
+    }
+};
+thread_local Scratch scratch_a;
+thread_local Scratch scratch_b;
+
 // Batch columns per block of the linear kernel: x^T [F, kLinearBlock] stays in L2 for F up to a few
 // thousand, and 64 columns keep 4 zmm chains busy (measured in SparseKernelsBench).
 constexpr int kLinearBlock = 64;
@@ -98,7 +117,7 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeSparse_conv(JNIEnv*
     const size_t p = static_cast<size_t>(oh) * ow;
     const size_t in_size = static_cast<size_t>(c) * h * wd;
     const bool identity = kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0;
-    float* cols = identity ? nullptr : static_cast<float*>(nnc::aligned_bytes(sizeof(float) * p * c * kh * kw));
+    float* cols = identity ? nullptr : scratch_a.get(p * c * kh * kw);
     if (!identity && cols == nullptr) {
         throw_java(env, "java/lang/OutOfMemoryError", "sparse conv: no native memory for the im2col buffer");
         return;
@@ -108,7 +127,6 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeSparse_conv(JNIEnv*
         if (!identity) nnc::im2col_f32(xi, c, h, wd, kh, kw, sh, sw, ph, pw, oh, ow, cols);
         rows(variant, w, ptr<const float>(bias), identity ? xi : cols, p, static_cast<int>(p), ptr<float>(y) + p * w.rows * i, p);
     }
-    nnc::free_aligned(cols);
 }
 
 // Rows [from, to) of y [n, O] = x [n, F] W^T + bias, in blocks of kLinearBlock rows: transpose the
@@ -118,11 +136,9 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeSparse_linear(JNIEn
     const Csr& w = *ptr<Csr>(handle);
     const size_t f = static_cast<size_t>(w.cols);
     const size_t o = static_cast<size_t>(w.rows);
-    float* xt = static_cast<float*>(nnc::aligned_bytes(sizeof(float) * f * kLinearBlock));
-    float* yt = static_cast<float*>(nnc::aligned_bytes(sizeof(float) * o * kLinearBlock));
+    float* xt = scratch_a.get(f * kLinearBlock);
+    float* yt = scratch_b.get(o * kLinearBlock);
     if (xt == nullptr || yt == nullptr) {
-        nnc::free_aligned(xt);
-        nnc::free_aligned(yt);
         throw_java(env, "java/lang/OutOfMemoryError", "sparse linear: no native memory for the transposed block");
         return;
     }
@@ -140,8 +156,6 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeSparse_linear(JNIEn
             for (size_t k = 0; k < o; k++) row[k] = yt[k * nb + r];
         }
     }
-    nnc::free_aligned(xt);
-    nnc::free_aligned(yt);
 }
 
 }  // extern "C"

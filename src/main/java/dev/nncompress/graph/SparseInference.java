@@ -97,20 +97,24 @@ public final class SparseInference implements AutoCloseable {
     /** True when at least one layer runs sparse. */
     public boolean any() { return !weights.isEmpty(); }
 
+    /** True when some layer runs sparse or has at least half of its weights zero: a pruned model, worth a line of output. */
+    public boolean pruned() { return any() || layers.stream().anyMatch(l -> l.zeros() >= 0.5); }
+
     /**
-     * One line for the user, e.g. {@code sparse: native-avx512 kernels for conv3 (90% zeros), fc1 (94%);
-     * dense for conv1 (5%) [auto, break-even conv 70%, linear 70%]}.
+     * One line for the user, e.g. {@code native-avx512 kernels for conv3 (90% zeros), fc1 (94%); dense for
+     * conv1 (5%) [auto, break-even conv 70%, linear 90%]}.
      */
     public String summary() {
-        if (layers.isEmpty()) return "sparse: no conv or linear layers";
-        if (kernels == null && mode != Mode.OFF) return "sparse: backend has no sparse kernels; all layers dense";
+        if (layers.isEmpty()) return "no conv or linear layers";
+        if (kernels == null && mode != Mode.OFF) return "backend has no sparse kernels; all layers dense";
         List<String> sparse = new ArrayList<>();
         List<String> dense = new ArrayList<>();
         for (Layer l : layers) {
-            String z = String.format(Locale.ROOT, "%.0f%%", 100 * l.zeros());
+            // rounded down, so that a layer just below the break-even never reads as reaching it
+            String z = String.format(Locale.ROOT, "%.1f%%", Math.floor(1000 * l.zeros()) / 10);
             (l.sparse() ? sparse : dense).add(l.node() + " (" + (sparse.isEmpty() && l.sparse() ? z + " zeros" : z) + ")");
         }
-        StringBuilder sb = new StringBuilder("sparse: ");
+        StringBuilder sb = new StringBuilder();
         if (!sparse.isEmpty()) sb.append(kernels).append(" kernels for ").append(String.join(", ", sparse));
         if (!dense.isEmpty()) {
             sb.append(sparse.isEmpty() ? "" : "; ").append("dense for ").append(String.join(", ", dense));

@@ -27,7 +27,7 @@ import dev.nncompress.tensor.Tensor;
 public final class ReferenceBackend implements Backend {
     /** Break-evens of the sparse twin against RefConv / the dense matmul (SparseKernelsBench, docs/pruning.md). */
     static final double CONV_BREAK_EVEN = 0.5;
-    static final double LINEAR_BREAK_EVEN = 0.5;
+    static final double LINEAR_BREAK_EVEN = 0.7;
 
     @Override public String name() { return "reference"; }
 

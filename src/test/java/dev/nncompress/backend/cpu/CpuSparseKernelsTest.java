@@ -131,6 +131,28 @@ class CpuSparseKernelsTest {
                 "does not describe a weight of shape");
     }
 
+    /**
+     * With every conv and linear sparse, the student's remaining ops (ReLU, max-pool, flatten) are exact,
+     * so the CPU backend's logits equal the reference backend's bit for bit; without kernels it says so and stays dense.
+     */
+    @Test
+    void wholeStudentMatchesReferenceBitForBit() {
+        CpuBackend cpu = new CpuBackend(CpuSparse.best());
+        dev.nncompress.graph.Graph gRef = dev.nncompress.graph.SparseInferenceTest.prunedStudent(REF);
+        dev.nncompress.graph.Graph gCpu = dev.nncompress.models.Models.student(cpu, 0);
+        for (var e : gRef.params().entrySet()) {
+            gCpu.param(e.getKey()).setValue(cpu.fromFloats(e.getValue().value().toFloatArray(), e.getValue().value().shape()));
+        }
+        float[] images = random(new SplittableRandom(5), 67 * 28 * 28);
+        var on = dev.nncompress.graph.SparseInference.Mode.ON;
+        try (var pr = new dev.nncompress.graph.GraphPredictor(gRef, REF, on); var pc = new dev.nncompress.graph.GraphPredictor(gCpu, cpu, on)) {
+            assertBits(pr.logits(images, 67), pc.logits(images, 67), "student, all layers sparse");
+        }
+        try (var none = dev.nncompress.graph.SparseInference.plan(gCpu, new CpuBackend(null), dev.nncompress.graph.SparseInference.Mode.AUTO)) {
+            assertTrue(!none.any() && none.summary().contains("no sparse kernels"), none.summary());
+        }
+    }
+
     static float[] convSparse(Backend b, float[] x, Shape xs, float[] w, Shape ws, float[] bias, Conv2dSpec spec) {
         try (SparseWeight sw = b.prepareSparse(SparseWeight.csrOf(w, ws), ws);
              Tensor tx = b.fromFloats(x, xs);
