@@ -93,6 +93,20 @@ final class CudnnConv implements Dnn {
         return plans.computeIfAbsent(g, Plan::new);
     }
 
+    /**
+     * Which route {@code g} takes, choosing its algorithms now if needed: "cuDNN fwd algo 1 (0 B),
+     * bwd data algo 1 (...), bwd filter algo 1 (...)", with "fallback" for a direction that runs on our
+     * route (for tests and gpu-check).
+     */
+    String route(ConvGeometry g) {
+        Plan p = plan(g);
+        if (p == null) return "fallback (sizes beyond cuDNN's int range)";
+        return "cuDNN fwd " + algo(p.forward(), p.forwardBytes) + ", bwd data " + algo(p.backwardData(), p.dataBytes)
+                + ", bwd filter " + algo(p.backwardFilter(), p.filterBytes);
+    }
+
+    private static String algo(int algo, long bytes) { return algo == NONE ? "fallback" : "algo " + algo + " (" + bytes + " B)"; }
+
     /** Which algorithms qualify, as a pure rule (tested without a GPU). */
     static boolean qualifies(int status, int determinism, int mathType, long workspace, long limit) {
         return status == CUDNN_STATUS_SUCCESS && determinism == CUDNN_DETERMINISTIC && workspace <= limit
