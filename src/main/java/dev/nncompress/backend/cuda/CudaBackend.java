@@ -42,12 +42,20 @@ public final class CudaBackend implements Backend {
      * Opens the process's CUDA device; a BackendUnavailableException saying why when there is none (or
      * when {@code -Dnncompress.cuda.blas=cublas} / {@code .dnn=cudnn} asks for a library that does not load).
      */
-    public CudaBackend() {
+    public CudaBackend() { this(false); }
+
+    /** With {@code ownKernelsOnly}, our gemm_f32 and im2col route whatever the process chose: the baseline in gpu-check. */
+    CudaBackend(boolean ownKernelsOnly) {
         this.driver = CudaDriver.get();
         this.ops = new CudaOps(driver);
-        VendorStack vendors = VendorStack.get(driver, true);
-        this.blas = vendors.blas(ops);
-        this.conv = vendors.dnn(new CudaConv(ops, blas, memory), memory);
+        if (ownKernelsOnly) {
+            this.blas = new OwnBlas(ops);
+            this.conv = new CudaConv(ops, blas, memory);
+        } else {
+            VendorStack vendors = VendorStack.get(driver, true);
+            this.blas = vendors.blas(ops);
+            this.conv = vendors.dnn(new CudaConv(ops, blas, memory), memory);
+        }
     }
 
     @Override public String name() { return "cuda"; }
