@@ -4,7 +4,8 @@
 # and PyTorch, but no Java, Maven, nvcc or network -- into the ignored folder target/gpu-bundle/:
 #   jre/      a jlink'd Java 17 runtime (the device tool carries at most 64 MiB, a full JDK is ~300 MiB)
 #   lib/      our jar (with the kernels' fatbin), a jar of the GPU test classes, jcuda with only its
-#             driver JNI library, the JUnit console launcher, and the few small jars the CLI needs;
+#             driver JNI library, bytedeco's cuda presets with only the cudart/cuBLAS/cuDNN JNI
+#             libraries (+ javacpp), the JUnit console launcher, and the few small jars the CLI needs;
 #             never ND4J or OpenBLAS (~300 MiB of CPU natives the GPU path does not use)
 #   harness/  the standalone kernel harnesses (static cudart; need only the driver)
 #   gpu/      the Python helpers (PyTorch baselines)
@@ -20,7 +21,9 @@ gpu_test_dir=dev/nncompress/backend/cuda
 # The runtime jars from target/lib that join our jar: JCuda (driver API) and what the CLI (picocli,
 # jackson, the progress bar) loads, so that `nncompress info --devices` runs from the bundle too.
 keep_jars=(jcuda-[0-9]* jcuda-natives-* picocli-* jackson-core-* jackson-databind-* jackson-annotations-*
-  slf4j-api-* slf4j-simple-* progressbar-* byteunits-* jline-*)
+  slf4j-api-* slf4j-simple-* progressbar-* byteunits-* jline-* javacpp-[0-9]* cuda-[0-9]*)
+# bytedeco's CUDA presets jar carries 27 JNI libraries (33 MB unpacked); the backend's Blas/Dnn use these
+bytedeco_jni=(libjnicudart libjnicublas libjnicudnn)
 # jlink modules measured to run the JUnit console on a jar (jdk.zipfs: without it the console finds no
 # test inside a jar and, without --fail-if-no-tests, passes); jdeps adds what our classes need.
 base_modules=java.base,java.logging,java.xml,jdk.unsupported,jdk.zipfs
@@ -42,7 +45,8 @@ fi
 mvn -q -B -ntp -P gpu-bundle -DskipTests "$@" package
 main_jar=$(find target -maxdepth 1 -name 'nncompress-*.jar' ! -name '*-sources.jar' ! -name '*-tests.jar' | head -n 1)
 [ -n "$main_jar" ] || die "no target/nncompress-*.jar after the build"
-unzip -l "$main_jar" | grep -q 'dev/nncompress/cuda/nncompress.fatbin' || die "$main_jar has no kernels' fatbin (did nvcc run?)"
+# grep -c reads the whole listing: grep -q would stop early and, under pipefail, unzip's SIGPIPE fails the test
+unzip -l "$main_jar" | grep -c 'dev/nncompress/cuda/nncompress.fatbin' >/dev/null || die "$main_jar has no kernels' fatbin (did nvcc run?)"
 shopt -s nullglob
 harnesses=(target/cuda-harness/*)
 [ ${#harnesses[@]} -gt 0 ] || die "no harness binaries in target/cuda-harness/"
@@ -85,11 +89,23 @@ for pattern in "${keep_jars[@]}"; do
         find "$work/natives" -type f -name '*.so' ! -name 'libJCudaDriver*' -delete
         [ -n "$(find "$work/natives" -name 'libJCudaDriver*')" ] || die "$j has no libJCudaDriver"
         jar cf "$bundle/lib/$(basename "$j")" -C "$work/natives" . ;;
+      cuda-*-linux-x86_64.jar)
+        # keep only the JNI libraries we load (5.0 -> ~1.6 MiB), with the preset properties the loader reads
+        rm -rf "$work/bytedeco" && mkdir -p "$work/bytedeco"
+        (cd "$work/bytedeco" && jar xf "$root/$j")
+        keep=$(printf ' ! -name %s.so' "${bytedeco_jni[@]}")
+        # shellcheck disable=SC2086
+        find "$work/bytedeco" -type f -name 'libjni*.so' $keep -delete
+        for lib in "${bytedeco_jni[@]}"; do
+          [ -n "$(find "$work/bytedeco" -name "$lib.so")" ] || die "$j has no $lib.so"
+        done
+        jar cf "$bundle/lib/$(basename "$j")" -C "$work/bytedeco" . ;;
       *) cp "$j" "$bundle/lib/" ;;
     esac
   done
 done
 [ -n "$(find "$bundle/lib" -name 'jcuda-natives-*')" ] || die "jcuda-natives not found in target/lib"
+[ -n "$(find "$bundle/lib" -name 'cuda-*-linux-x86_64.jar')" ] || die "bytedeco's cuda-*-linux-x86_64.jar not found in target/lib"
 
 # --- the test jar: the GPU test package plus the test classes it reaches (closure over jdeps edges) --
 # Other test packages reference ND4J, which is not in the bundle: a class in the scanned jar that

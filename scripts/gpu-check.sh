@@ -6,11 +6,14 @@
 #   2. every standalone kernel harness (each validates its kernels against a CPU loop, then times them);
 #   3. `nncompress info --devices` with the bundled runtime (what Java sees: devices, vendor libraries);
 #   4. the @Tag("gpu") JUnit tests (kernels launched from Java against their CPU twins);
-#   5. the baseline torch._int_mm (cuBLASLt) at the int8 GEMM shapes;
+#   5. the vendor rows (VendorCheck): our gemm_f32 vs cuBLAS at 1024^3 and 4096^3, our im2col conv vs
+#      cuDNN (teacher conv2, forward and backward), and per built-in model GPU-vs-CPU agreement of two
+#      training steps and img/s with cuBLAS/cuDNN and with our kernels only;
+#   6. the baseline torch._int_mm (cuBLASLt) at the int8 GEMM shapes;
 # then one markdown table of every RESULT line, our best gemm_s8 per shape as a fraction of
 # torch._int_mm, and the sparse conv speedup lines.
 # Exit code: 0 when everything ran and passed, 1 on any failure, 2 when there is no usable GPU.
-# To fit a device call's time limit or re-run one part: GPU_CHECK_STEPS="harness devices junit torch"
+# To fit a device call's time limit or re-run one part: GPU_CHECK_STEPS="harness devices junit vendor torch"
 # (the default: all) picks steps, GPU_CHECK_HARNESS='gemm*' picks harnesses by file-name glob.
 # With $OUT set (the device tool brings back what is written there): $OUT/gpu-check.log, the whole
 # output, $OUT/gpu-results.md, the table, and $OUT/junit/, the JUnit XML reports.
@@ -132,7 +135,8 @@ check_junit() {
   [ -f "$console" ] || { note junit FAILED "no JUnit console jar in $bundle/lib"; return; }
   # Only the GPU test jar is scanned (it holds nothing that needs ND4J); --fail-if-no-tests turns a
   # broken scan (e.g. a runtime without jdk.zipfs, which sees no class inside a jar) into a failure.
-  timeout 480 "$bundle/jre/bin/java" "-Djava.io.tmpdir=$bundle/tmp" -jar "$console" execute \
+  mkdir -p "$bundle/tmp/javacpp"
+  timeout 480 "$bundle/jre/bin/java" "-Djava.io.tmpdir=$bundle/tmp" "-Dorg.bytedeco.javacpp.cachedir=$bundle/tmp/javacpp" -jar "$console" execute \
     --disable-banner --disable-ansi-colors --details=tree --fail-if-no-tests \
     --class-path "$(class_path)" --scan-class-path "$bundle/lib/nncompress-gpu-tests.jar" \
     --include-tag gpu ${OUT:+--reports-dir "$OUT/junit"} > "$log" 2>&1
@@ -149,6 +153,22 @@ check_junit() {
   else
     note junit passed "$detail"
   fi
+}
+
+check_vendor() {
+  section "vendor libraries vs our kernels (VendorCheck)"
+  local rc
+  mkdir -p "$bundle/tmp/javacpp"
+  # timeout runs programs, not shell functions: java_cmd's flags spelled out
+  run_capturing vendor timeout 420 "$bundle/jre/bin/java" "-Djava.io.tmpdir=$bundle/tmp" \
+    "-Dorg.bytedeco.javacpp.cachedir=$bundle/tmp/javacpp" -cp "$(class_path)" dev.nncompress.backend.cuda.VendorCheck
+  rc=$?
+  case $rc in
+    0) note vendor passed "$(grep -m 1 '^vendor route:' "$work/step.log")" ;;
+    2) note vendor "no GPU" "$(grep -m 1 . "$work/step.log")" ;;
+    124) note vendor FAILED "timed out after 420 s" ;;
+    *) note vendor FAILED "exit code $rc" ;;
+  esac
 }
 
 check_torch() {
@@ -207,10 +227,11 @@ main() {
   chmod -f u+x "$bundle"/jre/bin/* "$bundle"/jre/lib/jspawnhelper "$bundle"/harness/* "$bundle"/gpu/* 2>/dev/null
   [ -x "$bundle/jre/bin/java" ] || { echo "gpu-check: no bundle at $bundle (run scripts/gpu-bundle.sh on the build machine)"; return 1; }
   check_gpu_info
-  local steps=" ${GPU_CHECK_STEPS:-harness devices junit torch} "
+  local steps=" ${GPU_CHECK_STEPS:-harness devices junit vendor torch} "
   [[ $steps == *" harness "* ]] && check_harnesses
   [[ $steps == *" devices "* ]] && check_java_devices
   [[ $steps == *" junit "* ]] && check_junit
+  [[ $steps == *" vendor "* ]] && check_vendor
   [[ $steps == *" torch "* ]] && check_torch
 
   # A usable GPU is one a harness ran on (exit 0 or 1); all of them answering "no CUDA device" means none.

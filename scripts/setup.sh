@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what nncompress needs on a fresh Debian/Ubuntu machine: a JDK 17+, Maven and the
+# Installs what nncompress needs on a fresh Debian/Ubuntu machine: a JDK 17+, Maven, g++ and the
 # Fashion-MNIST dataset from Debian's package (the toolkit never downloads data at run time).
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
@@ -7,6 +7,8 @@ set -euo pipefail
 need=()
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
+# g++ builds the JNI int8 kernels (native/); without it the build says so and the Java twin runs
+command -v g++ >/dev/null 2>&1 || need+=(g++)
 [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist)
 
 if [ ${#need[@]} -gt 0 ]; then

@@ -40,13 +40,43 @@ public final class ArgChecks {
         return new int[] {m, k, n};
     }
 
+    /**
+     * Checks a sparse op's weight (made by {@code backend}, of the kind the op needs) and bias ([O] or
+     * null); for a linear op also the input [N, F]. Returns the weight's dense shape.
+     */
+    public static Shape sparse(String op, Backend backend, Tensor x, SparseWeight w, SparseWeight.Kind kind, Tensor bias) {
+        if (x == null) throw new IllegalArgumentException(op + ": input is null");
+        if (w == null) throw new IllegalArgumentException(op + ": sparse weight is null");
+        if (w.owner() != backend) {
+            throw new IllegalArgumentException(op + ": sparse weight " + w.shape() + " was prepared by backend '" + w.owner().name()
+                    + "', not by this '" + backend.name() + "' backend");
+        }
+        if (w.kind() != kind) throw new IllegalArgumentException(op + ": needs a " + kind + " weight, got " + w.shape());
+        Shape ws = w.shape();
+        if (bias != null && (bias.shape().rank() != 1 || bias.shape().dim(0) != ws.dim(0))) {
+            throw new IllegalArgumentException(op + ": bias " + bias.shape() + " does not match weight " + ws + ", expected [" + ws.dim(0) + "]");
+        }
+        if (kind == SparseWeight.Kind.LINEAR) {
+            rank(op, "input", x, 2);
+            if (x.shape().dim(1) != ws.dim(1)) {
+                throw new IllegalArgumentException(op + ": weight " + ws + " expects " + ws.dim(1) + " input features, input is " + x.shape());
+            }
+        }
+        return ws;
+    }
+
     /** Checks NCHW input against OIHW weight and returns the call's geometry. */
     public static ConvGeometry conv(String op, Tensor x, Tensor w, Conv2dSpec spec) {
+        rank(op, "weight", w, 4);
+        return conv(op, x, w.shape(), spec);
+    }
+
+    /** As {@link #conv(String, Tensor, Tensor, Conv2dSpec)} for a weight given by its shape (a sparse weight). */
+    public static ConvGeometry conv(String op, Tensor x, Shape ws, Conv2dSpec spec) {
         if (spec == null) throw new IllegalArgumentException(op + ": spec is null");
         rank(op, "input", x, 4);
-        rank(op, "weight", w, 4);
+        if (ws.rank() != 4) throw new IllegalArgumentException(op + ": weight must be [O, C, kH, kW], got " + ws);
         Shape xs = x.shape();
-        Shape ws = w.shape();
         if (ws.dim(1) != xs.dim(1)) {
             throw new IllegalArgumentException(op + ": weight " + ws + " expects " + ws.dim(1) + " input channels, input is " + xs);
         }

@@ -1,5 +1,6 @@
 package dev.nncompress.backend;
 
+import dev.nncompress.backend.ref.CsrWeights;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 
@@ -96,6 +97,31 @@ public interface Backend extends AutoCloseable {
      */
     void adamUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, int step, float lr, float beta1, float beta2,
                     float eps, float weightDecay, boolean decoupled);
+
+    // ---- sparse weights (pruned models in inference; graph.SparseInference decides when) ----
+    /** The sparse kernels this backend runs (e.g. "native-avx512"), or null when it has none. */
+    default String sparseKernels() { return null; }
+
+    /**
+     * Fraction of zeros in a weight from which this backend's sparse op of {@code kind} is faster than
+     * its dense one (measured per backend, see docs/pruning.md); above 1 when sparse never pays off.
+     */
+    default double sparseBreakEven(SparseWeight.Kind kind) { return Double.POSITIVE_INFINITY; }
+
+    /** {@code w} (entries of a dense weight of {@code shape}, [O, C, kH, kW] or [O, F]) prepared for the sparse ops. */
+    default SparseWeight prepareSparse(CsrWeights w, Shape shape) {
+        throw new UnsupportedOperationException("backend " + name() + " has no sparse kernels");
+    }
+
+    /** conv2d with a prepared sparse weight; same result as the dense op up to summation order (bias added first). */
+    default Tensor conv2dSparse(Tensor x, SparseWeight w, Tensor bias, Conv2dSpec spec) {
+        throw new UnsupportedOperationException("backend " + name() + " has no sparse kernels");
+    }
+
+    /** x[N, F] W^T (+ bias) with a prepared sparse weight [O, F]: Linear's forward, bias added first. */
+    default Tensor linearSparse(Tensor x, SparseWeight w, Tensor bias) {
+        throw new UnsupportedOperationException("backend " + name() + " has no sparse kernels");
+    }
 
     /** Releases anything the backend holds (pools, contexts). */
     @Override default void close() {}

@@ -12,6 +12,8 @@ import dev.nncompress.compress.quant.calib.QuantPlan;
 import dev.nncompress.compress.quant.calib.QuantTargets;
 import dev.nncompress.compress.quant.convert.Int8Converter;
 import dev.nncompress.graph.Graph;
+import dev.nncompress.graph.GraphPredictor;
+import dev.nncompress.graph.SparseInference;
 import dev.nncompress.graph.Parameter;
 import dev.nncompress.int8.Int8Model;
 import dev.nncompress.int8.Int8Runner;
@@ -69,6 +71,11 @@ final class BenchCommand implements Callable<Integer> {
             + "int8 inference beside fp32 inference on the same backend, with the speedup.")
     boolean int8;
 
+    @Option(names = "--sparse", defaultValue = "auto", paramLabel = "auto|off|on",
+            description = "Pruned float models: also time inference with the backend's sparse kernels beside dense, in pairs in the same run "
+                    + "(auto: layers whose zeros reach the measured break-even; on: every conv/linear layer; off: no sparse rows; default: ${DEFAULT-VALUE}).")
+    String sparse;
+
     @Mixin
     BackendOption backendOption;
 
@@ -85,6 +92,12 @@ final class BenchCommand implements Callable<Integer> {
         Check.positive("--round-seconds", roundSeconds);
         backendOption.check();
         int8Option.check();
+        SparseInference.Mode sparseMode;
+        try {
+            sparseMode = SparseInference.Mode.parse(sparse);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--sparse: " + e.getMessage());
+        }
         boolean withBaseline = !baselineName.equals("none");
         if (withBaseline) CliSupport.checkBackendName(baselineName);
         // real images so that ReLU sparsity and pooling see what training sees
@@ -97,6 +110,7 @@ final class BenchCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "%-9s %-22s %16s %16s %8s%n", "model", "mode", backend.name() + " img/s",
                     withBaseline ? baseline.name() + " img/s" : "", withBaseline ? "ratio" : "");
             List<String> int8Rows = new ArrayList<>();
+            List<String> sparseRows = new ArrayList<>();
             for (ModelSource src : sources) {
                 if (src.isInt8()) {
                     try (Int8Runner r = new Int8Runner(src.int8(), kernels.kernels(), backend)) {
@@ -108,6 +122,14 @@ final class BenchCommand implements Callable<Integer> {
                 row(out, src.spec(), "train batch " + trainBatch, true, backend, baseline, images);
                 double fp32 = row(out, src.spec(), "inference batch " + inferBatch, false, backend, baseline, images);
                 if (int8) int8Rows.add(int8Row(src, fp32, backend, kernels, images));
+                if (sparseMode != SparseInference.Mode.OFF) sparseRows.add(sparseRow(src, sparseMode, backend, images));
+            }
+            if (sparseMode != SparseInference.Mode.OFF && !sparseRows.isEmpty()) {
+                out.println();
+                out.printf(Locale.ROOT, "dense vs sparse inference, batch %d, %s backend, --sparse %s, %d alternating pairs of %s s rounds%n",
+                        inferBatch, backend.name(), sparse.toLowerCase(Locale.ROOT), rounds, roundSeconds);
+                out.printf(Locale.ROOT, "%-9s %16s %16s %8s  %s%n", "model", "dense img/s", "sparse img/s", "speedup", "layers");
+                sparseRows.forEach(out::println);
             }
             if (!int8Rows.isEmpty()) {
                 out.println();
@@ -118,6 +140,38 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         return Main.EXIT_OK;
+    }
+
+    /**
+     * Dense and sparse predictors of the same graph timed in alternating rounds (so that load changes hit
+     * both); medians of each side and the median of the per-pair ratios.
+     */
+    private String sparseRow(ModelSource src, SparseInference.Mode mode, Backend backend, Dataset images) {
+        try (GraphPredictor dense = new GraphPredictor(src.graph(), backend, SparseInference.Mode.OFF);
+             GraphPredictor sparsePred = new GraphPredictor(src.graph(), backend, mode)) {
+            String label = java.nio.file.Files.isRegularFile(Path.of(src.spec())) ? Path.of(src.spec()).getFileName().toString() : src.name();
+            if (!sparsePred.sparse().any()) {
+                return String.format(Locale.ROOT, "%-9s %16s %16s %8s  %s", label, "", "", "-", sparsePred.sparse().summary());
+            }
+            double[] d = new double[rounds];
+            double[] s = new double[rounds];
+            double[] ratio = new double[rounds];
+            Throughput.inference(dense, images.images(), inferBatch, 1, Math.min(roundSeconds, 0.5)); // warm-up, untimed
+            Throughput.inference(sparsePred, images.images(), inferBatch, 1, Math.min(roundSeconds, 0.5));
+            for (int i = 0; i < rounds; i++) {
+                d[i] = Throughput.inference(dense, images.images(), inferBatch, 1, roundSeconds).imagesPerSecond();
+                s[i] = Throughput.inference(sparsePred, images.images(), inferBatch, 1, roundSeconds).imagesPerSecond();
+                ratio[i] = s[i] / d[i];
+            }
+            return String.format(Locale.ROOT, "%-9s %,16.0f %,16.0f %7.2fx  %s", label, median(d), median(s), median(ratio),
+                    sparsePred.sparse().summary());
+        }
+    }
+
+    private static double median(double[] v) {
+        double[] c = v.clone();
+        java.util.Arrays.sort(c);
+        return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2;
     }
 
     /** Calibrates (minmax on the bench images), converts, and times the int8 model beside the fp32 number just measured. */

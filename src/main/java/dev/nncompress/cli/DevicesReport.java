@@ -3,6 +3,8 @@ package dev.nncompress.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.nncompress.backend.BackendUnavailableException;
+import dev.nncompress.backend.cuda.CudaBackend;
 import dev.nncompress.backend.cuda.CudaDevices;
 import dev.nncompress.backend.cuda.CudaDriver;
 import dev.nncompress.backend.cuda.VendorLibraries;
@@ -17,7 +19,8 @@ import java.util.Map;
 
 /**
  * {@code nncompress info --devices}: the CUDA devices the driver reports, whether our kernels load on
- * the first usable one, and which vendor libraries (cuBLAS, cuBLASLt, cuDNN) load from which file.
+ * the first usable one, which libraries do float GEMM and convolution (cuBLAS/cuDNN or ours, and why),
+ * and which vendor libraries (cuBLAS, cuBLASLt, cuDNN, the CUDA runtime) load from which file.
  * Information only: it never fails, a missing driver or library is part of the answer.
  */
 final class DevicesReport {
@@ -25,18 +28,32 @@ final class DevicesReport {
     private final String kernelsReason;
     private final List<Path> searched;
     private final List<VendorLibraries.Probe> libraries;
+    private final String inUse;       // "BLAS ..., DNN ..." or null
+    private final String inUseReason; // why nothing is in use, when inUse is null
 
-    DevicesReport(CudaDevices.Listing listing, String kernelsReason, List<Path> searched, List<VendorLibraries.Probe> libraries) {
+    DevicesReport(CudaDevices.Listing listing, String kernelsReason, List<Path> searched, List<VendorLibraries.Probe> libraries,
+                  String inUse, String inUseReason) {
         this.listing = listing;
         this.kernelsReason = kernelsReason;
         this.searched = List.copyOf(searched);
         this.libraries = List.copyOf(libraries);
+        this.inUse = inUse;
+        this.inUseReason = inUseReason;
     }
 
     /** Probes this machine. */
     static DevicesReport probe() {
         List<Path> dirs = VendorLibraries.searchPath();
-        return new DevicesReport(CudaDevices.list(), CudaDriver.unavailableReason(), dirs, VendorLibraries.probe(dirs));
+        String kernels = CudaDriver.unavailableReason();
+        String inUse = null, why = kernels == null ? null : "no usable CUDA device";
+        if (kernels == null) {
+            try {
+                inUse = CudaBackend.librariesInUse();
+            } catch (BackendUnavailableException e) { // e.g. -Dnncompress.cuda.blas=cublas where it does not load
+                why = e.getMessage();
+            }
+        }
+        return new DevicesReport(CudaDevices.list(), kernels, dirs, VendorLibraries.probe(dirs), inUse, why);
     }
 
     void print(PrintWriter out, boolean json) {
@@ -55,6 +72,7 @@ final class DevicesReport {
             }
         }
         out.println("nncompress kernels: " + (kernelsReason == null ? "load on " + CudaDriver.get().info().name() : "unavailable: " + kernelsReason));
+        out.println("float GEMM and convolution: " + (inUse != null ? inUse : "none chosen: " + inUseReason));
         out.println("vendor libraries (searched LD_LIBRARY_PATH, then the system folders):");
         int w = libraries.stream().mapToInt(l -> l.name().length()).max().orElse(0);
         for (VendorLibraries.Probe p : libraries) {
@@ -87,6 +105,10 @@ final class DevicesReport {
         kernels.put("usable", kernelsReason == null);
         kernels.put("reason", kernelsReason);
         root.put("kernels", kernels);
+        Map<String, Object> routes = new LinkedHashMap<>();
+        routes.put("in_use", inUse);
+        routes.put("reason", inUseReason);
+        root.put("gemm_and_conv", routes);
         List<Map<String, Object>> libs = new ArrayList<>();
         for (VendorLibraries.Probe p : libraries) {
             Map<String, Object> m = new LinkedHashMap<>();

@@ -72,10 +72,12 @@ final class EvalCommand implements Callable<Integer> {
     private int evaluate(Backend backend, Dataset test, PrintWriter out, PrintWriter err) {
         ModelSource src = ModelSource.load(model, backend, seed);
         EvalResult r;
+        String sparseLine = null;
         String runsOn = backend.name() + " backend";
         try (Progress progress = new Progress(Progress.detect(main.quiet), err, "eval");
              Predictor p = src.isInt8() ? int8Option.runner(src.int8(), backend, err) : new GraphPredictor(src.graph(), backend)) {
             if (p instanceof Int8Runner q) runsOn = "int8 " + q.kernels().name() + " kernels, " + q.summary();
+            if (p instanceof GraphPredictor g && g.sparse().pruned()) sparseLine = g.sparse().summary();
             r = new Evaluator(backend, batchSize).evaluate(p, test, progress);
         }
         long params = src.isInt8() ? src.int8().parameterCount() : src.graph().parameterCount();
@@ -84,6 +86,7 @@ final class EvalCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "accuracy  %s (%d/%d)%n", CliSupport.percent(r.accuracy()), r.correct(), r.count());
         out.printf(Locale.ROOT, "loss      %.4f%n", r.loss());
         out.printf(Locale.ROOT, "speed     %.0f img/s (%s, batch %d)%n", r.imagesPerSecond(), runsOn, batchSize);
+        if (sparseLine != null) out.printf(Locale.ROOT, "sparse    %s%n", sparseLine);
         if (confusion) printConfusion(out, r.confusion());
         return Main.EXIT_OK;
     }

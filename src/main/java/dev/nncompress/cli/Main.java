@@ -30,9 +30,9 @@ import java.util.concurrent.Callable;
  * corrupt model file, unavailable backend, diverged training, I/O).
  */
 @Command(name = "nncompress", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Neural-network compression toolkit: train, evaluate, inspect, benchmark and quantize Fashion-MNIST CNNs.",
+        description = "Neural-network compression toolkit: train, evaluate, inspect, benchmark, quantize, prune and distill Fashion-MNIST CNNs.",
         subcommands = {TrainCommand.class, EvalCommand.class, InfoCommand.class, BenchCommand.class, BenchGemmCommand.class, QuantizeCommand.class,
-                CommandLine.HelpCommand.class},
+                PruneCommand.class, DistillCommand.class, CommandLine.HelpCommand.class},
         usageHelpAutoWidth = true)
 public final class Main implements Callable<Integer> {
     public static final int EXIT_OK = 0;

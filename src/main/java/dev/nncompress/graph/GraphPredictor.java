@@ -4,15 +4,27 @@ import dev.nncompress.backend.Backend;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 
-/** A float graph in inference mode on one backend, as a {@link Predictor}. */
+/**
+ * A float graph in inference mode on one backend, as a {@link Predictor}. Pruned layers run on the
+ * backend's sparse kernels where that pays off ({@link SparseInference}, decided from the weights as
+ * they are when the predictor is made; {@link #sparse()} says which).
+ */
 public final class GraphPredictor implements Predictor {
     private final Graph graph;
     private final Backend backend;
+    private final SparseInference sparse;
 
-    public GraphPredictor(Graph graph, Backend backend) {
+    /** Sparse kernels chosen automatically ({@link SparseInference.Mode#AUTO}). */
+    public GraphPredictor(Graph graph, Backend backend) { this(graph, backend, SparseInference.Mode.AUTO); }
+
+    public GraphPredictor(Graph graph, Backend backend, SparseInference.Mode mode) {
         this.graph = graph;
         this.backend = backend;
+        this.sparse = SparseInference.plan(graph, backend, mode);
     }
+
+    /** Which layers run sparse. */
+    public SparseInference sparse() { return sparse; }
 
     @Override public String name() { return graph.name(); }
 
@@ -20,7 +32,7 @@ public final class GraphPredictor implements Predictor {
 
     @Override
     public float[] logits(float[] images, int n) {
-        try (GraphRunner run = new GraphRunner(graph, backend, false, 0);
+        try (GraphRunner run = new GraphRunner(graph, backend, sparse);
              Tensor x = backend.fromFloats(images, batchShape(graph.inputShape(), n))) {
             return run.forward(x).toFloatArray();
         }
@@ -34,5 +46,5 @@ public final class GraphPredictor implements Predictor {
         return Shape.of(d);
     }
 
-    @Override public void close() {}
+    @Override public void close() { sparse.close(); }
 }

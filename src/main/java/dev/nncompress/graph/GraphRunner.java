@@ -26,8 +26,18 @@ public final class GraphRunner implements AutoCloseable {
 
     /** @param seed randomness of this pass (dropout); ignored in inference mode */
     public GraphRunner(Graph graph, Backend backend, boolean training, long seed) {
+        this(graph, backend, training, seed, SparseInference.NONE);
+    }
+
+    /** An inference pass whose conv/linear layers run sparse where {@code sparse} says so (made for this graph and backend). */
+    public GraphRunner(Graph graph, Backend backend, SparseInference sparse) {
+        this(graph, backend, false, 0, sparse);
+    }
+
+    private GraphRunner(Graph graph, Backend backend, boolean training, long seed, SparseInference sparse) {
+        if (sparse == null) throw new IllegalArgumentException("sparse plan must not be null (SparseInference.NONE for none)");
         this.graph = graph;
-        this.ctx = new OpContext(backend, graph, training, seed, nodesNeedingInputGrad(graph));
+        this.ctx = new OpContext(backend, graph, training, seed, nodesNeedingInputGrad(graph), sparse);
     }
 
     public Backend backend() { return ctx.backend(); }

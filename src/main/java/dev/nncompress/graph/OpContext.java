@@ -1,6 +1,7 @@
 package dev.nncompress.graph;
 
 import dev.nncompress.backend.Backend;
+import dev.nncompress.backend.SparseWeight;
 import dev.nncompress.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -21,8 +22,10 @@ public final class OpContext {
     private final Map<String, Object[]> saved = new HashMap<>();
     private final List<Tensor> tracked = new ArrayList<>();
     private final java.util.Set<String> nodesNeedingInputGrad;
+    private final SparseInference sparse;
 
-    OpContext(Backend backend, Graph graph, boolean training, long seed, java.util.Set<String> nodesNeedingInputGrad) {
+    OpContext(Backend backend, Graph graph, boolean training, long seed, java.util.Set<String> nodesNeedingInputGrad, SparseInference sparse) {
+        this.sparse = sparse;
         this.backend = backend;
         this.graph = graph;
         this.training = training;
@@ -36,6 +39,9 @@ public final class OpContext {
 
     /** Seed for this step's randomness (dropout masks); differs per step, fixed by the trainer's seed. */
     public long seed() { return seed; }
+
+    /** The prepared sparse weight of {@code node} when this inference pass runs it sparse, else null (always null in training). */
+    public SparseWeight sparseWeight(Node node) { return sparse.weight(node.name()); }
 
     public Parameter param(Node node, String suffix) { return graph.param(node.paramName(suffix)); }
 

@@ -96,25 +96,17 @@ public final class Int8Model {
     }
 
     /** Bytes of each node's parameters as stored (int8 codes + float scales + float params), in node order. */
-    public Map<String, Long> bytesPerNode() {
-        Map<String, Long> out = new LinkedHashMap<>();
-        for (Node n : nodes) {
-            long b = 0;
-            QuantizedWeight w = weights.get(n.name());
-            if (w != null) b += w.codes().length + 4L * w.scales().length;
-            for (var e : floats.entrySet()) if (owner(e.getKey()).equals(n.name())) b += 4L * e.getValue().values().length;
-            out.put(n.name(), b);
-        }
-        return out;
-    }
+    public Map<String, Long> bytesPerNode() { return bytesPerNode(true); }
 
     /** Bytes the same parameters take in float32. */
-    public Map<String, Long> floatBytesPerNode() {
+    public Map<String, Long> floatBytesPerNode() { return bytesPerNode(false); }
+
+    private Map<String, Long> bytesPerNode(boolean asStored) {
         Map<String, Long> out = new LinkedHashMap<>();
         for (Node n : nodes) {
             long b = 0;
             QuantizedWeight w = weights.get(n.name());
-            if (w != null) b += 4L * w.codes().length;
+            if (w != null) b += asStored ? w.codes().length + 4L * w.scales().length : 4L * w.codes().length;
             for (var e : floats.entrySet()) if (owner(e.getKey()).equals(n.name())) b += 4L * e.getValue().values().length;
             out.put(n.name(), b);
         }

@@ -20,7 +20,8 @@ import java.util.Set;
 /**
  * Model files: safetensors whose tensors are the graph's parameters (PyTorch state-dict names) and
  * whose {@code __metadata__} holds the graph ({@value #GRAPH_KEY}) and provenance
- * ({@value #PROVENANCE_KEY}, a JSON object). Writing is atomic; reading validates everything and
+ * ({@value #PROVENANCE_KEY}, a JSON object). Mostly-zero tensors are stored as bitmask + values
+ * ({@link SparseStorage}) and loaded back dense. Writing is atomic; reading validates everything and
  * names the file in every error.
  */
 public final class ModelIO {
@@ -33,12 +34,35 @@ public final class ModelIO {
     /** A loaded model with the provenance it was saved with. */
     public record LoadedModel(Graph graph, Map<String, String> provenance) {}
 
+    /** Writes {@code graph} atomically; mostly-zero weights (pruned models) are stored as bitmask + values ({@link SparseStorage}). */
     public static void save(Graph graph, Path file, Map<String, String> provenance) {
+        Encoded e = encode(graph, provenance, true, "refusing to save " + file);
+        try {
+            SafeTensors.write(file, e.tensors(), e.meta());
+        } catch (IOException ex) {
+            throw new UncheckedIOException("cannot write model file " + file + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * Exact size in bytes of the file {@link #save} would write, or, with {@code sparse} false, of the same model
+     * stored all dense (the pre-pruning format): lets a command report dense vs pruned sizes without writing.
+     */
+    public static long fileSize(Graph graph, Map<String, String> provenance, boolean sparse) {
+        Encoded e = encode(graph, provenance, sparse, "cannot size " + graph.name());
+        long n = 8 + SafeTensors.encodeHeader(e.tensors(), e.meta()).length;
+        for (TensorRecord t : e.tensors().values()) n += t.byteSize();
+        return n;
+    }
+
+    private record Encoded(Map<String, TensorRecord> tensors, Map<String, String> meta) {}
+
+    private static Encoded encode(Graph graph, Map<String, String> provenance, boolean sparse, String refusal) {
         Map<String, TensorRecord> tensors = new LinkedHashMap<>();
         for (Parameter p : graph.params().values()) {
             float[] v = p.value().toFloatArray();
             for (float f : v) {
-                if (!Float.isFinite(f)) throw new IllegalArgumentException("refusing to save " + file + ": parameter " + p.name() + " contains " + f);
+                if (!Float.isFinite(f)) throw new IllegalArgumentException(refusal + ": parameter " + p.name() + " contains " + f);
             }
             tensors.put(p.name(), TensorRecord.ofFloats(v, p.value().shape().dimsLong()));
         }
@@ -46,12 +70,10 @@ public final class ModelIO {
         meta.put(GRAPH_KEY, GraphJson.write(graph));
         try {
             meta.put(PROVENANCE_KEY, JSON.writeValueAsString(new java.util.TreeMap<>(provenance)));
-            SafeTensors.write(file, tensors, meta);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write model file " + file + ": " + e.getMessage(), e);
         }
+        return new Encoded(sparse ? SparseStorage.encodeAll(tensors, meta) : tensors, meta);
     }
 
     public static LoadedModel load(Path file, Backend backend) { return floatModel(readFile(file), backend); }
@@ -72,7 +94,7 @@ public final class ModelIO {
             Set<String> nodeNames = new HashSet<>();
             for (Node n : s.nodes()) nodeNames.add(n.name());
             Map<String, Parameter> params = new LinkedHashMap<>();
-            for (var e : st.tensors().entrySet()) {
+            for (var e : SparseStorage.decodeAll(st).entrySet()) {
                 String name = e.getKey();
                 String owner = name.contains(".") ? name.substring(0, name.indexOf('.')) : name;
                 if (!nodeNames.contains(owner)) throw new IllegalArgumentException("tensor '" + name + "' belongs to no node of the graph");

@@ -21,6 +21,12 @@ public interface StepHook {
     /** Called at the start of every step with the graph being trained. */
     Step begin(Graph trained);
 
+    /**
+     * Called after the optimiser has updated {@code trained}'s parameters: pruning re-applies its masks here,
+     * because momentum or decoupled weight decay can move a weight whose gradient was zeroed.
+     */
+    default void afterUpdate(Graph trained) {}
+
     /** One step's view of the graph; closed after {@link #afterBackward()}, before the optimiser runs. */
     interface Step extends AutoCloseable {
         /** The graph to run forward and backward (the trained one, or one sharing some of its parameters). */

@@ -1,7 +1,6 @@
 package dev.nncompress.train;
 
 import dev.nncompress.backend.Backend;
-import dev.nncompress.backend.LossResult;
 import dev.nncompress.data.Batch;
 import dev.nncompress.data.BatchIterator;
 import dev.nncompress.data.Batches;
@@ -16,22 +15,28 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Mini-batch training with softmax cross-entropy. Data order per epoch and dropout masks follow the
+ * Mini-batch training with softmax cross-entropy, or any other {@link TrainingLoss} (distillation). Data order per epoch and dropout masks follow the
  * config's seed, so two runs with the same config, model and backend give the same weights.
  */
 public final class Trainer {
     private final Backend backend;
     private final TrainConfig config;
     private final StepHook stepHook;
+    private final TrainingLoss loss;
 
     public Trainer(Backend backend, TrainConfig config) { this(backend, config, StepHook.NONE); }
 
-    /** @param stepHook what each step runs in place of the plain graph (quantisation-aware training) */
-    public Trainer(Backend backend, TrainConfig config, StepHook stepHook) {
+    /** @param stepHook what each step runs in place of the plain graph (quantisation-aware training), and what follows each update (pruning masks) */
+    public Trainer(Backend backend, TrainConfig config, StepHook stepHook) { this(backend, config, stepHook, TrainingLoss.CROSS_ENTROPY); }
+
+    /** @param loss what each step minimises (distillation); {@link TrainingLoss#CROSS_ENTROPY} for plain training */
+    public Trainer(Backend backend, TrainConfig config, StepHook stepHook, TrainingLoss loss) {
         if (stepHook == null) throw new IllegalArgumentException("stepHook must not be null (use StepHook.NONE)");
+        if (loss == null) throw new IllegalArgumentException("loss must not be null (use TrainingLoss.CROSS_ENTROPY)");
         this.backend = backend;
         this.config = config;
         this.stepHook = stepHook;
+        this.loss = loss;
     }
 
     /** Trains {@code graph} in place; evaluates on {@code validation} after each epoch when it is not null. */
@@ -39,7 +44,6 @@ public final class Trainer {
         Batches batches = Batches.of(train, config.batchSize()).shuffled(config.seed());
         int stepsPerEpoch = batches.batchCount();
         long totalSteps = (long) stepsPerEpoch * config.epochs();
-        List<Parameter> params = graph.trainableParams();
         List<EpochStats> history = new ArrayList<>();
         long globalStep = 0;
         try (Optimizer opt = config.optimizer().create()) {
@@ -75,21 +79,22 @@ public final class Trainer {
 
     /** One forward, backward and update; returns the batch's mean loss. */
     public float trainStep(Graph graph, Batch b, Optimizer opt, float lr, long seed) {
-        float loss;
+        float stepLoss;
         try (StepHook.Step step = stepHook.begin(graph);
              GraphRunner run = new GraphRunner(step.graph(), backend, true, seed);
              Tensor x = backend.fromFloats(b.images(), Shape.of(b.size(), b.channels(), b.height(), b.width()))) {
             Tensor logits = run.forward(x, step.hook());
-            LossResult l = backend.softmaxCrossEntropy(logits, b.labels());
-            try (Tensor g = l.gradLogits()) {
-                run.backward(g, step.hook());
+            try (TrainingLoss.Terms l = loss.compute(backend, run, logits, b)) {
+                run.backward(l.gradLogits(), l.backwardHook(step.hook()));
+                stepLoss = l.loss();
             }
             step.afterBackward();
-            loss = l.loss();
         }
-        List<Parameter> params = graph.trainableParams();
+        List<Parameter> params = new ArrayList<>(graph.trainableParams());
+        params.addAll(loss.extraParameters());
         opt.step(params, lr);
         for (Parameter p : params) p.clearGrad();
-        return loss;
+        stepHook.afterUpdate(graph);
+        return stepLoss;
     }
 }

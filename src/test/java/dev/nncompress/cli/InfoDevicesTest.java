@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code info --devices} on whatever this machine has: without a GPU (here) the one-line reason, with
- * one the device list; either way the three vendor libraries, each with its file or "not found".
+ * one the device list; either way which libraries do GEMM and convolution and the four vendor libraries, each with its file or "not found".
  */
 class InfoDevicesTest {
     private static final CudaDevices.Listing LISTING = CudaDevices.list();
@@ -41,6 +41,10 @@ class InfoDevicesTest {
         assertFalse(String.valueOf(why).contains("Could not initialize class"), why);
         assertTrue(lines.contains(why == null ? "nncompress kernels: load on " + CudaDriver.get().info().name()
                 : "nncompress kernels: unavailable: " + why), r.out());
+        String routes = lines.stream().filter(l -> l.startsWith("float GEMM and convolution: ")).findFirst().orElseThrow(
+                () -> new AssertionError("no 'float GEMM and convolution' line:\n" + r.out()));
+        if (why != null) assertEquals("float GEMM and convolution: none chosen: no usable CUDA device", routes);
+        else assertTrue(routes.matches("float GEMM and convolution: BLAS .+, DNN .+"), routes);
         for (VendorLibraries.Library lib : VendorLibraries.KNOWN) {
             String line = lines.stream().filter(l -> l.strip().startsWith(lib.name() + " ")).findFirst().orElseThrow(
                     () -> new AssertionError(lib.name() + " missing:\n" + r.out()));
@@ -60,9 +64,11 @@ class InfoDevicesTest {
         if (LISTING.devices().isEmpty()) assertEquals(LISTING.unavailableReason(), cuda.get("reason").asText());
         assertEquals(CudaDriver.unavailableReason() == null, root.get("kernels").get("usable").asBoolean());
         JsonNode libs = root.get("libraries");
-        assertEquals(List.of("cuBLAS", "cuBLASLt", "cuDNN"), List.of(libs.get(0).get("name").asText(), libs.get(1).get("name").asText(),
-                libs.get(2).get("name").asText()));
-        for (int i = 0; i < 3; i++) {
+        assertEquals(List.of("cuBLAS", "cuBLASLt", "cuDNN", "CUDA runtime"), List.of(libs.get(0).get("name").asText(),
+                libs.get(1).get("name").asText(), libs.get(2).get("name").asText(), libs.get(3).get("name").asText()));
+        JsonNode routes = root.get("gemm_and_conv");
+        assertEquals(CudaDriver.unavailableReason() == null, !routes.get("in_use").isNull(), routes.toString());
+        for (int i = 0; i < 4; i++) {
             JsonNode lib = libs.get(i);
             if (lib.get("file").isNull()) {
                 assertFalse(lib.get("loaded").asBoolean(), lib.toString());

@@ -10,6 +10,8 @@ import dev.nncompress.backend.Conv2dGrads;
 import dev.nncompress.backend.Conv2dSpec;
 import dev.nncompress.backend.LossResult;
 import dev.nncompress.backend.Pool2dSpec;
+import dev.nncompress.backend.SparseWeight;
+import dev.nncompress.backend.ref.CsrWeights;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -24,7 +26,23 @@ import static dev.nncompress.backend.cpu.CpuChecks.cpu;
  * {@link Backend} javadoc states; tensors are {@link CpuTensor}s.
  */
 public final class CpuBackend implements Backend {
-    public CpuBackend() { CpuRuntime.init(); }
+    /**
+     * Break-evens of the native sparse kernels against the dense routes (SparseKernelsBench, docs/pruning.md):
+     * conv wins from 60-70% zeros (teacher conv2/conv3, student conv2); linear depends on size (teacher
+     * fc1 wins from 30%, student fc1 loses up to 90%), so linear goes sparse only from 90%.
+     */
+    static final double CONV_BREAK_EVEN = 0.7;
+    static final double LINEAR_BREAK_EVEN = 0.9;
+
+    private final CpuSparse sparse;
+
+    public CpuBackend() { this(CpuSparse.best()); }
+
+    /** With the given sparse kernels (null: none, every layer runs dense); tests pick a variant here. */
+    CpuBackend(CpuSparse sparse) {
+        CpuRuntime.init();
+        this.sparse = sparse;
+    }
 
     /**
      * Caps the OpenBLAS threads of every later matmul in this process (e.g. 1 to measure one core;
@@ -139,6 +157,41 @@ public final class CpuBackend implements Backend {
         } else {
             CpuConv.gemmForward(g, cx.address(), cw.address(), cb == null ? 0L : cb.address(), out.address());
         }
+        return out;
+    }
+
+    // ---- sparse weights (native kernels; without the library every layer stays dense) ----
+
+    @Override public String sparseKernels() { return sparse == null ? null : sparse.name(); }
+
+    @Override public double sparseBreakEven(SparseWeight.Kind kind) {
+        if (sparse == null) return Double.POSITIVE_INFINITY;
+        return kind == SparseWeight.Kind.CONV ? CONV_BREAK_EVEN : LINEAR_BREAK_EVEN;
+    }
+
+    @Override public SparseWeight prepareSparse(CsrWeights w, Shape shape) {
+        if (sparse == null) return Backend.super.prepareSparse(w, shape);
+        return sparse.prepare(this, w, shape);
+    }
+
+    @Override public Tensor conv2dSparse(Tensor x, SparseWeight w, Tensor bias, Conv2dSpec spec) {
+        if (sparse == null) return Backend.super.conv2dSparse(x, w, bias, spec);
+        CpuTensor cx = cpu("conv2dSparse", "input", x);
+        CpuTensor cb = bias == null ? null : cpu("conv2dSparse", "bias", bias);
+        ConvGeometry g = ArgChecks.conv("conv2dSparse", x, ArgChecks.sparse("conv2dSparse", this, x, w, SparseWeight.Kind.CONV, bias), spec);
+        CpuTensor out = alloc(Shape.of(g.n(), g.o(), g.oh(), g.ow()));
+        if (out.numel() > 0) sparse.conv(g, w, cb == null ? 0L : cb.address(), cx.address(), out.address());
+        return out;
+    }
+
+    @Override public Tensor linearSparse(Tensor x, SparseWeight w, Tensor bias) {
+        if (sparse == null) return Backend.super.linearSparse(x, w, bias);
+        CpuTensor cx = cpu("linearSparse", "input", x);
+        CpuTensor cb = bias == null ? null : cpu("linearSparse", "bias", bias);
+        Shape ws = ArgChecks.sparse("linearSparse", this, x, w, SparseWeight.Kind.LINEAR, bias);
+        int n = x.shape().dim(0);
+        CpuTensor out = alloc(Shape.of(n, ws.dim(0)));
+        if (out.numel() > 0) sparse.linear(w, cb == null ? 0L : cb.address(), cx.address(), out.address(), n);
         return out;
     }
 

@@ -7,6 +7,10 @@ import dev.nncompress.backend.BatchNormResult;
 import dev.nncompress.backend.Conv2dGrads;
 import dev.nncompress.backend.Conv2dSpec;
 import dev.nncompress.backend.ConvGeometry;
+import dev.nncompress.backend.DilatedConvGeometry;
+import dev.nncompress.backend.SparseWeight;
+import dev.nncompress.backend.ref.CsrWeights;
+import dev.nncompress.backend.ref.ReferenceBackend;
 import dev.nncompress.backend.LossResult;
 import dev.nncompress.backend.Pool2dSpec;
 import dev.nncompress.backend.PoolGeometry;
@@ -22,34 +26,65 @@ import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
 import static jcuda.driver.JCudaDriver.cuMemsetD8;
 
 /**
- * The Backend op set on one NVIDIA GPU with our own kernels (cuda-kernels/: elementwise, im2col,
- * gemm_f32, pool, batchnorm, loss, optim), launched through the JCuda driver API on the driver's one
- * stream, so ops run in call order without host synchronisation; reading a tensor back waits for
- * them. Tensors live in a per-backend caching pool ({@link DeviceMemoryPool}); {@link #close()} frees
+ * The Backend op set on one NVIDIA GPU: float GEMM on a {@link Blas} (cuBLAS 13, else our gemm_f32),
+ * convolution on a {@link Dnn} (cuDNN 9, else our im2col route), chosen once per process by
+ * {@link VendorStack}; everything else on our own kernels (cuda-kernels/: elementwise, pool,
+ * batchnorm, loss, optim), launched through the JCuda driver API. Vendor calls and our launches share
+ * the driver's one stream, so ops run in call order without host synchronisation; reading a tensor
+ * back waits for them. Tensors live in a per-backend caching pool ({@link DeviceMemoryPool}); {@link #close()} frees
  * it all. Semantics are the ReferenceBackend's, op by op (each kernel file names its twin).
  */
 public final class CudaBackend implements Backend {
     private final CudaDriver driver;
     private final DeviceMemoryPool memory = new DeviceMemoryPool();
     private final CudaOps ops;
-    private final CudaConv conv;
+    private final Blas blas;
+    private final Dnn conv;
     private volatile boolean closed;
 
-    /** Opens the process's CUDA device; a BackendUnavailableException saying why when there is none. */
-    public CudaBackend() {
+    /**
+     * Opens the process's CUDA device; a BackendUnavailableException saying why when there is none (or
+     * when {@code -Dnncompress.cuda.blas=cublas} / {@code .dnn=cudnn} asks for a library that does not load).
+     */
+    public CudaBackend() { this(false); }
+
+    /** With {@code ownKernelsOnly}, our gemm_f32 and im2col route whatever the process chose: the baseline in gpu-check. */
+    CudaBackend(boolean ownKernelsOnly) {
         this.driver = CudaDriver.get();
         this.ops = new CudaOps(driver);
-        this.conv = new CudaConv(ops, memory);
+        if (ownKernelsOnly) {
+            this.blas = new OwnBlas(ops);
+            this.conv = new CudaConv(ops, blas, memory);
+        } else {
+            VendorStack vendors = VendorStack.get(driver, true);
+            this.blas = vendors.blas(ops);
+            this.conv = vendors.dnn(new CudaConv(ops, blas, memory), memory);
+        }
     }
 
     @Override public String name() { return "cuda"; }
 
-    /** "NVIDIA H100 80GB HBM3, CC 9.0, 79.1 GiB, driver 13.0, 132 SMs, nncompress kernels". */
+    /** "NVIDIA H100 80GB HBM3, CC 9.0, 79.1 GiB, driver 13.0, 132 SMs, nncompress kernels, BLAS cuBLAS 13.1.0, DNN cuDNN 9.19.0". */
     @Override public String describe() {
         CudaDriver.DeviceInfo i = driver.info();
-        return String.format(Locale.ROOT, "%s, CC %s, %.1f GiB, driver %s, %d SMs, nncompress kernels", i.name(), i.computeCapability(),
-                i.totalMemoryBytes() / (double) (1L << 30), i.driverVersion(), i.multiprocessors());
+        return String.format(Locale.ROOT, "%s, CC %s, %.1f GiB, driver %s, %d SMs, nncompress kernels, BLAS %s, DNN %s", i.name(),
+                i.computeCapability(), i.totalMemoryBytes() / (double) (1L << 30), i.driverVersion(), i.multiprocessors(),
+                blas.name(), conv.name());
     }
+
+    /**
+     * Which libraries this process's CUDA backends use for float GEMM and convolution, "BLAS cuBLAS
+     * 13.1.0, DNN cuDNN 9.19.0" or with the reason ours run (decided once per process, without logging:
+     * for {@code info --devices}); why not, in one line, when CUDA itself or a requested library is
+     * unavailable, as a BackendUnavailableException.
+     */
+    public static String librariesInUse() { return VendorStack.get(CudaDriver.get(), false).libraries(); }
+
+    /** The float GEMM in use: "cuBLAS 13.1.0" or "own gemm_f32". */
+    public String blasName() { return blas.name(); }
+
+    /** The convolution in use: "cuDNN 9.19.0" or "own im2col + ...". */
+    public String dnnName() { return conv.name(); }
 
     /** The device memory this backend's tensors come from (bytes in use and cached). */
     public DeviceMemoryPool memory() { return memory; }
@@ -146,7 +181,7 @@ public final class CudaBackend implements Backend {
         int m = mkn[0], k = mkn[1], n = mkn[2];
         CudaTensor out = alloc(Shape.of(m, n));
         // the stored row length is the leading dimension, transposed or not
-        ops.gemm(ad.buffer(), 0, 0, a.shape().dim(1), transA, bd.buffer(), 0, 0, b.shape().dim(1), transB,
+        blas.gemm(ad.buffer(), 0, 0, a.shape().dim(1), transA, bd.buffer(), 0, 0, b.shape().dim(1), transB,
                 out.buffer(), 0, 0, n, m, n, k, 1, 1f, 0f);
         return out;
     }
@@ -187,7 +222,51 @@ public final class CudaBackend implements Backend {
                     + ", expected [" + g.o() + "]");
         }
         CudaTensor out = alloc(Shape.of(g.n(), g.o(), g.oh(), g.ow()));
-        conv.forward(g, xd.buffer(), wd.buffer(), bd == null ? null : bd.buffer(), out.buffer());
+        conv.convForward(g, xd.buffer(), wd.buffer(), out.buffer());
+        if (bd != null) {
+            long n = (long) g.n() * g.o() * g.p();
+            ops.elementwise("nnc_ew_add_channel_bias", n, out.buffer(), bd.buffer(), n, g.o(), (long) g.p());
+        }
+        return out;
+    }
+
+    // ---- sparse weights: the CSR kernels of sparse_conv.cu (SparseConv), linear as a 1x1 conv ----
+
+    @Override public String sparseKernels() { return "cuda-csr"; }
+
+    /**
+     * Not measured on a GPU yet, so automatic choice keeps every layer dense here; the kernels run
+     * when asked for explicitly ({@code --sparse on}, {@code SparseInference.Mode.ON}).
+     */
+    @Override public double sparseBreakEven(SparseWeight.Kind kind) { return Double.POSITIVE_INFINITY; }
+
+    @Override public SparseWeight prepareSparse(CsrWeights w, Shape shape) {
+        SparseConv.DeviceCsr d = new SparseConv.DeviceCsr(w);
+        return new SparseWeight(w, shape, this, d, d);
+    }
+
+    @Override public Tensor conv2dSparse(Tensor x, SparseWeight w, Tensor bias, Conv2dSpec spec) {
+        CudaTensor xd = f32("conv2dSparse", "input", x);
+        CudaTensor bd = bias == null ? null : f32("conv2dSparse", "bias", bias);
+        ConvGeometry g = ArgChecks.conv("conv2dSparse", x, ArgChecks.sparse("conv2dSparse", this, x, w, SparseWeight.Kind.CONV, bias), spec);
+        CudaTensor out = alloc(Shape.of(g.n(), g.o(), g.oh(), g.ow()));
+        if (out.numel() > 0) {
+            SparseConv.forwardCsr(DilatedConvGeometry.undilated(g), xd.buffer(), (SparseConv.DeviceCsr) w.prepared(),
+                    bd == null ? null : bd.buffer(), null, out.buffer());
+        }
+        return out;
+    }
+
+    @Override public Tensor linearSparse(Tensor x, SparseWeight w, Tensor bias) {
+        CudaTensor xd = f32("linearSparse", "input", x);
+        CudaTensor bd = bias == null ? null : f32("linearSparse", "bias", bias);
+        Shape ws = ArgChecks.sparse("linearSparse", this, x, w, SparseWeight.Kind.LINEAR, bias);
+        int n = x.shape().dim(0);
+        CudaTensor out = alloc(Shape.of(n, ws.dim(0)));
+        if (out.numel() > 0) {
+            SparseConv.forwardCsr(ReferenceBackend.linearAsConv(n, ws), xd.buffer(), (SparseConv.DeviceCsr) w.prepared(),
+                    bd == null ? null : bd.buffer(), null, out.buffer());
+        }
         return out;
     }
 
@@ -202,8 +281,8 @@ public final class CudaBackend implements Backend {
         CudaTensor dx = needInputGrad ? alloc(x.shape()) : null;
         CudaTensor dw = alloc(w.shape());
         CudaTensor db = withBias ? alloc(Shape.of(g.o())) : null;
-        conv.backward(g, xd.buffer(), wd.buffer(), gd.buffer(), dx == null ? null : dx.buffer(), dw.buffer(),
-                db == null ? null : db.buffer());
+        conv.convBackward(g, xd.buffer(), wd.buffer(), gd.buffer(), dx == null ? null : dx.buffer(), dw.buffer());
+        if (db != null) ops.perChannel("nnc_ew_sum_channels", g.o(), gd.buffer(), db.buffer(), g.n(), g.o(), g.p());
         return new Conv2dGrads(dx, dw, db);
     }
 
@@ -399,6 +478,7 @@ public final class CudaBackend implements Backend {
         if (closed) return;
         closed = true;
         driver.synchronize(); // no kernel may still use a block we free
+        conv.close();
         memory.close();
     }
 

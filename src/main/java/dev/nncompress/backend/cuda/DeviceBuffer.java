@@ -116,6 +116,9 @@ public final class DeviceBuffer implements AutoCloseable {
         return pointer;
     }
 
+    /** The raw device address, for the vendor libraries (cuBLAS, cuDNN), which take plain addresses. */
+    long address() { return NativeAddress.of(pointer()); }
+
     public long bytes() { return bytes; }
 
     private void checkOpen() {

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Which NVIDIA vendor libraries (cuBLAS, cuBLASLt, cuDNN) this process can load, and from which file:
+ * Which NVIDIA vendor libraries (cuBLAS, cuBLASLt, cuDNN, the CUDA runtime) this process can load, and from which file:
  * each is looked for by its sonames, newest first, in {@code LD_LIBRARY_PATH} and then the usual
  * system folders (the order the dynamic loader uses, less its cache), and loaded with
  * {@link System#load} to prove that its own dependencies resolve too. For {@code info --devices}.
@@ -20,11 +20,15 @@ public final class VendorLibraries {
     /** A library by its display name and the sonames that may provide it, preferred first. */
     public record Library(String name, List<String> sonames) {}
 
-    /** cuBLAS 13 / cuDNN 9 are what the GPU machines have; 12 / 8 are what JCublas 12.6 / JCudnn 11.7 link. */
+    /**
+     * cuBLAS 13 / cuDNN 9 are what the GPU machines have; 12 / 8 are what JCublas 12.6 / JCudnn 11.7 link.
+     * The CUDA runtime (cudart 13) is listed because bytedeco's cuBLAS and cuDNN presets load it first.
+     */
     public static final List<Library> KNOWN = List.of(
             new Library("cuBLAS", List.of("libcublas.so.13", "libcublas.so.12")),
             new Library("cuBLASLt", List.of("libcublasLt.so.13", "libcublasLt.so.12")),
-            new Library("cuDNN", List.of("libcudnn.so.9", "libcudnn.so.8")));
+            new Library("cuDNN", List.of("libcudnn.so.9", "libcudnn.so.8")),
+            new Library("CUDA runtime", List.of("libcudart.so.13", "libcudart.so.12")));
 
     private static final List<String> SYSTEM_DIRS = List.of("/usr/local/cuda/lib64", "/usr/local/cuda/targets/x86_64-linux/lib",
             "/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib64", "/lib64", "/usr/lib", "/lib");

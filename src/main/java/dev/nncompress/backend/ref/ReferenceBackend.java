@@ -8,6 +8,8 @@ import dev.nncompress.backend.BatchNormGrads;
 import dev.nncompress.backend.BatchNormResult;
 import dev.nncompress.backend.Conv2dGrads;
 import dev.nncompress.backend.Conv2dSpec;
+import dev.nncompress.backend.DilatedConvGeometry;
+import dev.nncompress.backend.SparseWeight;
 import dev.nncompress.backend.LossResult;
 import dev.nncompress.backend.Pool2dSpec;
 import dev.nncompress.tensor.Shape;
@@ -23,6 +25,9 @@ import dev.nncompress.tensor.Tensor;
  * tensors of other backends are rejected.
  */
 public final class ReferenceBackend implements Backend {
+    /** Break-evens of the sparse twin against RefConv / the dense matmul (SparseKernelsBench, docs/pruning.md). */
+    static final double CONV_BREAK_EVEN = 0.5;
+    static final double LINEAR_BREAK_EVEN = 0.7;
 
     @Override public String name() { return "reference"; }
 
@@ -115,6 +120,36 @@ public final class ReferenceBackend implements Backend {
                     + ", expected [" + g.o() + "]");
         }
         return new HeapTensor(this, RefConv.forward(g, xd, wd, bd), Shape.of(g.n(), g.o(), g.oh(), g.ow()));
+    }
+
+    // ---- sparse weights: the plain-Java twin of the native and CUDA sparse kernels ----
+
+    @Override public String sparseKernels() { return "java"; }
+
+    /** Measured with SparseKernelsBench (docs/pruning.md): the twin skips zeros, RefConv does not. */
+    @Override public double sparseBreakEven(SparseWeight.Kind kind) { return kind == SparseWeight.Kind.CONV ? CONV_BREAK_EVEN : LINEAR_BREAK_EVEN; }
+
+    @Override public SparseWeight prepareSparse(CsrWeights w, Shape shape) { return new SparseWeight(w, shape, this, null, null); }
+
+    @Override public Tensor conv2dSparse(Tensor x, SparseWeight w, Tensor bias, Conv2dSpec spec) {
+        float[] xd = data("conv2dSparse", "input", x);
+        float[] bd = bias == null ? null : data("conv2dSparse", "bias", bias);
+        ConvGeometry g = ArgChecks.conv("conv2dSparse", x, ArgChecks.sparse("conv2dSparse", this, x, w, SparseWeight.Kind.CONV, bias), spec);
+        float[] y = ReferenceSparseConv.forwardCsr(DilatedConvGeometry.undilated(g), xd, w.csr(), bd, null);
+        return new HeapTensor(this, y, Shape.of(g.n(), g.o(), g.oh(), g.ow()));
+    }
+
+    @Override public Tensor linearSparse(Tensor x, SparseWeight w, Tensor bias) {
+        float[] xd = data("linearSparse", "input", x);
+        float[] bd = bias == null ? null : data("linearSparse", "bias", bias);
+        Shape ws = ArgChecks.sparse("linearSparse", this, x, w, SparseWeight.Kind.LINEAR, bias);
+        int n = x.shape().dim(0);
+        return new HeapTensor(this, ReferenceSparseConv.forwardCsr(linearAsConv(n, ws), xd, w.csr(), bd, null), Shape.of(n, ws.dim(0)));
+    }
+
+    /** x [N, F] W^T as a 1x1 conv of [N, F, 1, 1]: the same multiply-adds in the same order. */
+    public static DilatedConvGeometry linearAsConv(int n, Shape weight) {
+        return DilatedConvGeometry.undilated(new ConvGeometry(n, weight.dim(1), 1, 1, weight.dim(0), 1, 1, 1, 1, new Conv2dSpec(1, 1, 0, 0)));
     }
 
     @Override public Conv2dGrads conv2dBackward(Tensor x, Tensor w, Tensor gradOut, Conv2dSpec spec, boolean withBias,

@@ -2,6 +2,7 @@ package dev.nncompress.graph.ops;
 
 import dev.nncompress.backend.Conv2dGrads;
 import dev.nncompress.backend.Conv2dSpec;
+import dev.nncompress.backend.SparseWeight;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Node;
 import dev.nncompress.graph.Op;
@@ -38,7 +39,9 @@ public final class Conv2dOp implements Op {
     public Tensor forward(Node n, List<Tensor> in, OpContext ctx) {
         Tensor x = in.get(0);
         Tensor bias = ctx.hasParam(n, "bias") ? ctx.param(n, "bias").value() : null;
-        Tensor y = FusedRelu.apply(n, ctx.backend().conv2d(x, ctx.param(n, "weight").value(), bias, spec(n)), ctx);
+        SparseWeight sw = ctx.sparseWeight(n);
+        Tensor conv = sw != null ? ctx.backend().conv2dSparse(x, sw, bias, spec(n)) : ctx.backend().conv2d(x, ctx.param(n, "weight").value(), bias, spec(n));
+        Tensor y = FusedRelu.apply(n, conv, ctx);
         if (ctx.training()) ctx.save(n, x, y);
         return y;
     }

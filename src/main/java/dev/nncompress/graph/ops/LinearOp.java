@@ -1,6 +1,7 @@
 package dev.nncompress.graph.ops;
 
 import dev.nncompress.backend.Backend;
+import dev.nncompress.backend.SparseWeight;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Node;
 import dev.nncompress.graph.Op;
@@ -32,8 +33,14 @@ public final class LinearOp implements Op {
     public Tensor forward(Node n, List<Tensor> in, OpContext ctx) {
         Backend b = ctx.backend();
         Tensor x = in.get(0);
-        Tensor y = b.matmul(x, false, ctx.param(n, "weight").value(), true);
-        if (ctx.hasParam(n, "bias")) {
+        SparseWeight sw = ctx.sparseWeight(n);
+        Tensor y;
+        if (sw != null) {
+            y = b.linearSparse(x, sw, ctx.hasParam(n, "bias") ? ctx.param(n, "bias").value() : null);
+        } else {
+            y = b.matmul(x, false, ctx.param(n, "weight").value(), true);
+        }
+        if (sw == null && ctx.hasParam(n, "bias")) {
             Tensor withBias = b.addRowVector(y, ctx.param(n, "bias").value());
             y.close();
             y = withBias;

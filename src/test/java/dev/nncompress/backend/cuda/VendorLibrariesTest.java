@@ -21,7 +21,7 @@ class VendorLibrariesTest {
     @Test
     void reportsNotFoundWhenNoSonameIsInTheFolders() {
         List<VendorLibraries.Probe> probes = VendorLibraries.probe(List.of(tmp));
-        assertEquals(List.of("cuBLAS", "cuBLASLt", "cuDNN"), probes.stream().map(VendorLibraries.Probe::name).toList());
+        assertEquals(List.of("cuBLAS", "cuBLASLt", "cuDNN", "CUDA runtime"), probes.stream().map(VendorLibraries.Probe::name).toList());
         for (VendorLibraries.Probe p : probes) {
             assertFalse(p.found(), p.toString());
             assertFalse(p.loaded(), p.toString());

@@ -17,6 +17,7 @@ import dev.nncompress.train.StepHook;
 import dev.nncompress.train.TrainConfig;
 import dev.nncompress.train.TrainListener;
 import dev.nncompress.train.Trainer;
+import dev.nncompress.train.TrainingLoss;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -74,13 +75,22 @@ public final class QuantizationAwareTraining {
      * @param start   a PTQ plan of that graph: its activation ranges start the moving averages
      */
     public QatResult train(QuantTargets targets, QuantPlan start, Dataset data, TrainListener listener) {
+        return train(targets, start, data, listener, TrainingLoss.CROSS_ENTROPY);
+    }
+
+    /**
+     * As {@link #train(QuantTargets, QuantPlan, Dataset, TrainListener)}, minimising {@code loss} instead of plain
+     * cross-entropy: QAT with a teacher ({@code compress.distill.DistillationLoss}); feature losses then read the
+     * fake-quantised activations, which is what the int8 model will compute.
+     */
+    public QatResult train(QuantTargets targets, QuantPlan start, Dataset data, TrainListener listener, TrainingLoss loss) {
         Graph graph = targets.graph();
         ActivationRanges ranges = new ActivationRanges(targets, start, averagingConstant);
         StepHook qat = trained -> {
             if (trained != graph) throw new IllegalStateException("QAT step hook for graph " + graph.name() + " got another graph");
             return new QatStep(targets, ranges, backend);
         };
-        List<EpochStats> history = new Trainer(backend, config, qat).fit(graph, data, null, listener);
+        List<EpochStats> history = new Trainer(backend, config, qat, loss).fit(graph, data, null, listener);
         int images = start.calibrationImages() + data.count() * config.epochs();
         return new QatResult(graph, targets.plan(OBSERVER, images, ranges.current()), history);
     }

@@ -1,0 +1,276 @@
+package dev.nncompress.cli;
+
+import dev.nncompress.backend.Backend;
+import dev.nncompress.compress.prune.ActivationCriterion;
+import dev.nncompress.compress.prune.Calibration;
+import dev.nncompress.compress.prune.ImportanceCriterion;
+import dev.nncompress.compress.prune.MagnitudeCriterion;
+import dev.nncompress.compress.prune.PruneConfig;
+import dev.nncompress.compress.prune.PruneResult;
+import dev.nncompress.compress.prune.PruneSchedule;
+import dev.nncompress.compress.prune.PruneScope;
+import dev.nncompress.compress.prune.PruneTargets;
+import dev.nncompress.compress.prune.TaylorCriterion;
+import dev.nncompress.compress.prune.UnstructuredPruner;
+import dev.nncompress.data.Dataset;
+import dev.nncompress.data.FashionMnist;
+import dev.nncompress.graph.Graph;
+import dev.nncompress.io.ModelIO;
+import dev.nncompress.io.Provenance;
+import dev.nncompress.train.Check;
+import dev.nncompress.train.EvalResult;
+import dev.nncompress.train.LrSchedule;
+import dev.nncompress.train.OptimizerConfig;
+import dev.nncompress.train.TrainConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code nncompress prune}: unstructured pruning of a float model (criterion, global or per-layer threshold,
+ * one-shot / iterative / cubic schedule) with masked fine-tuning; prints per-layer sparsity, the accuracy of
+ * every stage and the file size dense vs pruned, and writes the pruned model (sparse weights as bitmask +
+ * values) with --out.
+ */
+@Command(name = "prune", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+        description = {"Prune a model's conv and linear weights (unstructured): score every weight, zero the least important, "
+                + "fine-tune with the zeros held, and report per-layer sparsity, test accuracy before and after fine-tuning "
+                + "and the model file's size dense vs pruned.",
+                "Example: nncompress prune student.safetensors --method magnitude --scope global --sparsity 0.9 --finetune-epochs 1 --out pruned.safetensors"})
+final class PruneCommand implements Callable<Integer> {
+    enum Method { magnitude, activation, taylor }
+
+    enum Scope { global, layer }
+
+    enum Schedule { oneshot, iterative, cubic }
+
+    @ParentCommand Main main;
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "MODEL", description = "Model file, or a built-in name (untrained; for smoke tests).")
+    String model;
+
+    @Option(names = "--method", defaultValue = "magnitude", paramLabel = "magnitude|activation|taylor",
+            description = "Importance: |w|, |w| x mean |input activation|, or |w x dL/dw| (default: ${DEFAULT-VALUE}).")
+    Method method;
+
+    @Option(names = "--scope", defaultValue = "global", paramLabel = "global|layer",
+            description = "One threshold over all pruned layers, or the same sparsity in each layer (default: ${DEFAULT-VALUE}).")
+    Scope scope;
+
+    @Option(names = "--structured", description = "Remove whole conv filters/channels (with every layer that reads them) and rebuild a "
+            + "smaller dense model: --sparsity is the fraction of each channel group's filters removed; --method magnitude ranks "
+            + "filters by L1 norm, activation by APoZ (zeros after ReLU on --calib images).")
+    boolean structured;
+
+    @Option(names = "--sparsity", required = true, paramLabel = "S", description = "Fraction of the pruned layers' weights to zero, in [0, 1).")
+    double sparsity;
+
+    @Option(names = "--schedule", defaultValue = "oneshot", paramLabel = "oneshot|iterative|cubic",
+            description = "Prune once then fine-tune; --rounds rounds of prune + fine-tune; or gradually during fine-tuning "
+                    + "(cubic, Zhu & Gupta 2017) (default: ${DEFAULT-VALUE}).")
+    Schedule schedule;
+
+    @Option(names = "--rounds", defaultValue = "3", paramLabel = "K", description = "Rounds of the iterative schedule (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--update-every", defaultValue = "50", paramLabel = "STEPS", description = "Steps between mask updates of the cubic schedule (default: ${DEFAULT-VALUE}).")
+    int updateEvery;
+
+    @Option(names = "--finetune-epochs", defaultValue = "1", paramLabel = "N", description = "Fine-tuning epochs, 0 for none (default: ${DEFAULT-VALUE}).")
+    int finetuneEpochs;
+
+    @Option(names = "--layers", split = ",", paramLabel = "NODE", description = "Prune only these conv/linear layers (default: all of them).")
+    List<String> layers = List.of();
+
+    @Option(names = "--calib", defaultValue = "512", paramLabel = "N", description = "Training images scored by activation and taylor (default: ${DEFAULT-VALUE}).")
+    int calib;
+
+    @Option(names = "--lr", defaultValue = "0.01", paramLabel = "LR", description = "Fine-tuning SGD learning rate, momentum 0.9 (default: ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(names = "--batch-size", defaultValue = "64", paramLabel = "N", description = "Fine-tuning batch size (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--seed", defaultValue = "42", paramLabel = "SEED", description = "Data order of fine-tuning; initialisation of a built-in MODEL (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--limit", paramLabel = "N", description = "Fine-tune on the first N training images only (quick runs).")
+    Integer limit;
+
+    @Option(names = "--test-limit", paramLabel = "N", description = "Evaluate on the first N test images only (default: all 10,000).")
+    Integer testLimit;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "Fashion-MNIST directory (default: ${DEFAULT-VALUE}).")
+    Path data = FashionMnist.DEFAULT_DIR;
+
+    @Option(names = {"-o", "--out"}, paramLabel = "FILE", description = "Write the pruned model here (safetensors, sparse weights as bitmask + values; atomic).")
+    Path out;
+
+    @Mixin
+    BackendOption backendOption;
+
+    @Override
+    public Integer call() {
+        // everything typed is checked before any model or image is loaded
+        if (structured && method == Method.taylor) {
+            throw new IllegalArgumentException("--structured ranks filters by magnitude (L1) or activation (APoZ); taylor is for single weights");
+        }
+        if (structured && schedule != Schedule.oneshot) {
+            throw new IllegalArgumentException("--structured prunes once then fine-tunes; --schedule " + schedule + " is for single weights");
+        }
+        Check.range("--sparsity", sparsity, 0, 1, false);
+        Check.positive("--rounds", rounds);
+        Check.positive("--update-every", updateEvery);
+        if (finetuneEpochs < 0) throw new IllegalArgumentException("--finetune-epochs must be >= 0, got " + finetuneEpochs);
+        if (schedule == Schedule.cubic && finetuneEpochs == 0) {
+            throw new IllegalArgumentException("--schedule cubic prunes during fine-tuning; it needs --finetune-epochs >= 1");
+        }
+        Check.positive("--calib", calib);
+        Check.positive("--lr", lr);
+        Check.positive("--batch-size", batchSize);
+        if (limit != null) Check.positive("--limit", limit);
+        if (testLimit != null) Check.positive("--test-limit", testLimit);
+        if (out != null) CliSupport.checkWritable("--out", out);
+        backendOption.check();
+
+        PrintWriter o = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try (Backend backend = backendOption.create(err)) {
+            ModelSource src = ModelSource.load(model, backend, seed);
+            Graph g = src.graph();
+            PruneTargets targets = targets(g);
+            Dataset train = limit == null ? FashionMnist.train(data) : FashionMnist.train(data, limit);
+            Dataset test = testLimit == null ? FashionMnist.test(data) : FashionMnist.test(data, testLimit);
+            if (structured) return new StructuredPruneRun(this, src, targets, train, test, backend, o, err).run();
+            return run(src, g, targets, train, test, backend, o, err);
+        }
+    }
+
+    private PruneTargets targets(Graph g) {
+        try {
+            return PruneTargets.of(g, layers);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--layers: " + e.getMessage(), e);
+        }
+    }
+
+    private int run(ModelSource src, Graph g, PruneTargets targets, Dataset train, Dataset test, Backend backend, PrintWriter o, PrintWriter err) {
+        Map<String, String> prov = provenance(src);
+        TrainConfig finetune = finetuneEpochs == 0 ? null
+                : new TrainConfig(finetuneEpochs, batchSize, new OptimizerConfig.Sgd((float) lr, 0.9f, 0f, false), new LrSchedule.Constant(), seed);
+        PruneConfig config = new PruneConfig(criterion(train, backend), scope == Scope.global ? PruneScope.GLOBAL : PruneScope.LAYER, sparsity,
+                PruneSchedule.valueOf(schedule.name().toUpperCase(Locale.ROOT)), rounds, updateEvery, 0.75, finetune);
+
+        long weights = 0;
+        for (String w : targets.weights()) weights += g.param(w).value().numel();
+        o.printf(Locale.ROOT, "model     %s%n", src.describe(seed));
+        o.printf(Locale.ROOT, "prune     %s, %s, %s of %s weights in %s; schedule %s%s; %s%n", method, scope, CliSupport.percent(sparsity),
+                CliSupport.grouped(weights), String.join(", ", targets.layers()), schedule, scheduleDetail(),
+                finetune == null ? "no fine-tuning" : "fine-tune " + finetuneEpochs + (finetuneEpochs == 1 ? " epoch" : " epochs")
+                        + " on " + CliSupport.grouped(train.count()) + " images (sgd lr " + (float) lr + " momentum 0.9, batch " + batchSize + ")");
+        o.flush();
+        EvalResult dense = new dev.nncompress.train.Evaluator(backend, 256).evaluate(g, test);
+        o.printf(Locale.ROOT, "accuracy  dense %s on %s test images%n", CliSupport.percent(dense.accuracy()), CliSupport.grouped(dense.count()));
+        o.flush();
+
+        PruneResult result;
+        try (Progress progress = new Progress(Progress.detect(main.quiet), err, "epoch")) {
+            result = new UnstructuredPruner(backend, config).prune(g, targets, train, test, progress);
+        }
+        for (PruneResult.Stage s : result.stages()) {
+            o.printf(Locale.ROOT, "accuracy  %s %s (sparsity %s, %+.2f points vs dense)%n", s.label(), CliSupport.percent(s.eval().accuracy()),
+                    CliSupport.percent(s.sparsity()), 100 * (s.eval().accuracy() - dense.accuracy()));
+        }
+        printLayers(g, PruneTargets.all(g), o); // all conv/linear layers, so that unpruned ones show their (natural) zeros too
+
+        PruneResult.Stage last = result.stages().get(result.stages().size() - 1);
+        prov.put("test_accuracy", String.format(Locale.ROOT, "%.6f", last.eval().accuracy()));
+        prov.put("sparsity", String.format(Locale.ROOT, "%.6f", result.masks().sparsity()));
+        Map<String, String> finalProv = Provenance.collect(prov);
+        long denseBytes = ModelIO.fileSize(g, finalProv, false);
+        long prunedBytes = ModelIO.fileSize(g, finalProv, true);
+        o.printf(Locale.ROOT, "size      dense file %s bytes, pruned file %s bytes (%.2fx smaller)%n", CliSupport.grouped(denseBytes),
+                CliSupport.grouped(prunedBytes), (double) denseBytes / prunedBytes);
+        if (out == null) {
+            err.println("nncompress: note: the pruned model was not saved (no --out FILE)");
+            return Main.EXIT_OK;
+        }
+        ModelIO.save(g, out, finalProv);
+        try {
+            o.printf(Locale.ROOT, "wrote     %s (%s bytes)%n", out, CliSupport.grouped(Files.size(out)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(out + ": " + e.getMessage(), e);
+        }
+        return Main.EXIT_OK;
+    }
+
+    private ImportanceCriterion criterion(Dataset train, Backend backend) {
+        return switch (method) {
+            case magnitude -> new MagnitudeCriterion();
+            case activation -> new ActivationCriterion(calibration(train, backend));
+            case taylor -> new TaylorCriterion(calibration(train, backend));
+        };
+    }
+
+    private Calibration calibration(Dataset train, Backend backend) {
+        return new Calibration(train.slice(0, Math.min(calib, train.count())), 128, backend);
+    }
+
+    private String scheduleDetail() {
+        return switch (schedule) {
+            case oneshot -> "";
+            case iterative -> " (" + rounds + " rounds)";
+            case cubic -> " (masks every " + updateEvery + " steps over the first 75% of fine-tuning)";
+        };
+    }
+
+    private static void printLayers(Graph g, PruneTargets targets, PrintWriter o) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"layer", "weights", "zeros", "sparsity"});
+        for (var e : UnstructuredPruner.measuredSparsity(g, targets).entrySet()) {
+            long n = g.param(e.getKey()).value().numel();
+            rows.add(new String[] {e.getKey().substring(0, e.getKey().lastIndexOf('.')), CliSupport.grouped(n),
+                    CliSupport.grouped(Math.round(e.getValue() * n)), CliSupport.percent(e.getValue())});
+        }
+        int[] width = new int[4];
+        for (String[] r : rows) for (int i = 0; i < 4; i++) width[i] = Math.max(width[i], r[i].length());
+        for (String[] r : rows) {
+            o.printf(Locale.ROOT, "  %-" + width[0] + "s  %" + width[1] + "s  %" + width[2] + "s  %" + width[3] + "s%n", (Object[]) r);
+        }
+    }
+
+    Map<String, String> provenance(ModelSource src) {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("command", main.commandLine());
+        p.put("task", "prune");
+        p.put("model", src.graph().name());
+        p.put("source", src.spec());
+        if (!src.builtIn() && src.provenance().containsKey("command")) p.put("source_command", src.provenance().get("command"));
+        p.put("method", method.name());
+        p.put("scope", scope.name());
+        p.put("target_sparsity", Double.toString(sparsity));
+        p.put("schedule", schedule.name());
+        p.put("structured", Boolean.toString(structured));
+        p.put("layers", String.join(",", layers));
+        p.put("finetune_epochs", Integer.toString(finetuneEpochs));
+        p.put("seed", Long.toString(seed));
+        return p;
+    }
+}

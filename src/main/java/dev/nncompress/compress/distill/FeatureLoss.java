@@ -1,0 +1,36 @@
+package dev.nncompress.compress.distill;
+
+import dev.nncompress.backend.Backend;
+import dev.nncompress.graph.Parameter;
+import dev.nncompress.tensor.Shape;
+import dev.nncompress.tensor.Tensor;
+
+import java.util.List;
+
+/**
+ * A loss between one student feature map and one teacher feature map (a chosen layer pair): FitNets hints through
+ * a learned 1x1 adapter ({@link HintLoss}) or attention transfer ({@link AttentionTransfer}).
+ */
+public interface FeatureLoss extends AutoCloseable {
+    /** Node of the student whose output is matched. */
+    String studentNode();
+
+    /** Node of the teacher whose output is the target. */
+    String teacherNode();
+
+    /** Refuses feature shapes ([C, H, W] per sample) this loss cannot match, naming the nodes. */
+    void checkShapes(Shape student, Shape teacher);
+
+    /**
+     * The weighted loss and its gradient w.r.t. {@code student} (a new tensor, the caller's to close); gradients of
+     * the loss's own parameters accumulate into them.
+     */
+    Result compute(Backend backend, Tensor student, Tensor teacher);
+
+    /** Trainable parameters of the loss (the adapter's), trained with the student. */
+    default List<Parameter> parameters() { return List.of(); }
+
+    @Override default void close() {}
+
+    record Result(float loss, Tensor gradStudent) {}
+}

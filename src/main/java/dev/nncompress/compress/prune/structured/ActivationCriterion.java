@@ -1,0 +1,120 @@
+package dev.nncompress.compress.prune.structured;
+
+import dev.nncompress.backend.Backend;
+import dev.nncompress.graph.Graph;
+import dev.nncompress.graph.GraphRunner;
+import dev.nncompress.graph.Node;
+import dev.nncompress.graph.OpType;
+import dev.nncompress.graph.ops.FusedRelu;
+import dev.nncompress.tensor.Shape;
+import dev.nncompress.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Channel statistics of the activations after a group's ReLUs (RELU nodes carrying the group's
+ * channels, or producer convs with a fused ReLU), gathered by an output hook during inference passes
+ * over calibration images. A group with several ReLUs (a residual group) pools all their values.
+ */
+final class ActivationCriterion implements FilterCriterion {
+    enum Statistic { APOZ, MEAN }
+
+    private final Statistic statistic;
+    private final Backend backend;
+    private final float[] images;
+    private final int batch;
+
+    ActivationCriterion(Statistic statistic, Backend backend, float[] images, int batch) {
+        if (batch <= 0) throw new IllegalArgumentException("calibration batch must be positive, got " + batch);
+        if (images == null || images.length == 0) throw new IllegalArgumentException("no calibration images");
+        this.statistic = statistic;
+        this.backend = backend;
+        this.images = images;
+        this.batch = batch;
+    }
+
+    @Override
+    public String name() { return statistic == Statistic.APOZ ? "apoz" : "mean-activation"; }
+
+    @Override
+    public double[][] scores(Graph graph, ChannelGroups groups) {
+        int perImage = graph.inputShape().numel();
+        if (images.length % perImage != 0) {
+            throw new IllegalArgumentException("calibration images hold " + images.length + " values, not a multiple of one "
+                    + graph.inputShape() + " image (" + perImage + ")");
+        }
+        Map<String, ChannelGroup> observed = observationPoints(graph, groups);
+        Map<Integer, double[]> zeros = new HashMap<>(), sums = new HashMap<>();
+        Map<Integer, long[]> counts = new HashMap<>();
+        int total = images.length / perImage;
+        for (int start = 0; start < total; start += batch) {
+            int n = Math.min(batch, total - start);
+            float[] x = new float[n * perImage];
+            System.arraycopy(images, start * perImage, x, 0, x.length);
+            try (Tensor in = backend.fromFloats(x, inputShape(graph, n));
+                 GraphRunner run = new GraphRunner(graph, backend, false, 0)) {
+                run.forward(in, (node, t) -> {
+                    ChannelGroup g = observed.get(node);
+                    if (g != null) accumulate(g, t, zeros, sums, counts);
+                    return t;
+                });
+            }
+        }
+        double[][] out = new double[groups.groups().size()][];
+        for (ChannelGroup g : groups.prunable()) {
+            double[] s = new double[g.channels()];
+            for (int c = 0; c < s.length; c++) {
+                double count = counts.get(g.id())[0] / g.channels();
+                s[c] = statistic == Statistic.APOZ ? 1 - zeros.get(g.id())[c] / count : sums.get(g.id())[c] / count;
+            }
+            out[g.id()] = s;
+        }
+        return out;
+    }
+
+    /** Post-ReLU node outputs of every prunable group; a group without one is an error naming it. */
+    private static Map<String, ChannelGroup> observationPoints(Graph graph, ChannelGroups groups) {
+        Map<String, ChannelGroup> out = new HashMap<>();
+        Map<String, Shape> shapes = graph.inferShapes();
+        for (ChannelGroup g : groups.prunable()) {
+            List<String> points = new ArrayList<>();
+            for (String v : g.values()) {
+                Node n = graph.node(v);
+                boolean postRelu = n.op() == OpType.RELU || (n.op() == OpType.CONV2D && FusedRelu.on(n));
+                // only [C, H, W] values: a ReLU after Flatten has no channel axis left to count along
+                if (postRelu && shapes.get(v).rank() == 3) points.add(v);
+            }
+            if (points.isEmpty()) {
+                throw new IllegalArgumentException("group " + g.id() + " (" + String.join(" + ", g.producers())
+                        + ") has no ReLU output to observe; use an activation-free criterion such as l1 or l2");
+            }
+            for (String p : points) out.put(p, g);
+        }
+        return out;
+    }
+
+    private static void accumulate(ChannelGroup g, Tensor t, Map<Integer, double[]> zeros, Map<Integer, double[]> sums,
+                                   Map<Integer, long[]> counts) {
+        Shape s = t.shape();
+        float[] v = t.toFloatArray();
+        int c = s.dim(1), hw = s.dim(2) * s.dim(3);
+        double[] z = zeros.computeIfAbsent(g.id(), k -> new double[c]);
+        double[] sum = sums.computeIfAbsent(g.id(), k -> new double[c]);
+        for (int i = 0; i < v.length; i++) {
+            int ch = (i / hw) % c;
+            if (v[i] == 0f) z[ch]++;
+            sum[ch] += v[i];
+        }
+        counts.computeIfAbsent(g.id(), k -> new long[1])[0] += v.length;
+    }
+
+    private static Shape inputShape(Graph g, int n) {
+        int[] d = new int[g.inputShape().rank() + 1];
+        d[0] = n;
+        for (int i = 0; i < g.inputShape().rank(); i++) d[i + 1] = g.inputShape().dim(i);
+        return Shape.of(d);
+    }
+}

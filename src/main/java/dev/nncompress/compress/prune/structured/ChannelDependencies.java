@@ -1,0 +1,166 @@
+package dev.nncompress.compress.prune.structured;
+
+import dev.nncompress.graph.Graph;
+import dev.nncompress.graph.Node;
+import dev.nncompress.graph.OpType;
+import dev.nncompress.tensor.Shape;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Finds which channels of a graph are coupled. A channel space starts at every CONV2D output (and at the
+ * graph input); ops that map channel c to channel c (BN, ReLU, pools, dropout, flatten) carry the space
+ * on; an ADD merges the spaces of both inputs, since pruning channel c of one summand but not the other
+ * would misalign the sum. Readers that consume the channels (a conv's input channels, a Linear after
+ * Flatten) are recorded so that surgery can slice them.
+ *
+ * <p>A space is fixed (not prunable) when it contains the graph input (the data has its channels), reaches
+ * the graph output (its channels are the model's result, e.g. class logits), or is read by something the
+ * analysis cannot slice.
+ */
+public final class ChannelDependencies {
+    private ChannelDependencies() {}
+
+    public static ChannelGroups analyze(Graph graph) {
+        return new Analysis(graph).run();
+    }
+
+    /** Union-find over value names plus per-space facts, filled in one walk over the nodes. */
+    private static final class Analysis {
+        private final Graph graph;
+        private final Map<String, Shape> shapes;
+        private final Map<String, String> parent = new HashMap<>();
+        /** Consecutive features per channel of a value: 1 for [C, H, W], H*W once flattened. */
+        private final Map<String, Integer> featuresPerChannel = new HashMap<>();
+        private final Map<String, List<String>> fixedReasons = new HashMap<>(); // keyed by value; resolved at the end
+        private final List<String[]> convReaders = new ArrayList<>();    // {conv, value read}
+        private final List<String[]> bnReaders = new ArrayList<>();      // {bn, value read}
+        private final List<String[]> linearReaders = new ArrayList<>();  // {linear, value read}
+
+        Analysis(Graph graph) {
+            this.graph = graph;
+            this.shapes = new HashMap<>(graph.inferShapes());
+            shapes.put(Graph.INPUT, graph.inputShape());
+        }
+
+        ChannelGroups run() {
+            if (graph.inputShape().rank() == 3) {
+                enter(Graph.INPUT, 1);
+                fix(Graph.INPUT, "contains the graph input, whose channels are the data's");
+            }
+            for (Node n : graph.nodes()) visit(n);
+            if (inSpace(graph.output())) fix(graph.output(), "reaches the graph output " + graph.output() + ", whose channels are the model's result");
+            return groups();
+        }
+
+        private void visit(Node n) {
+            String in = n.inputs().isEmpty() ? null : n.inputs().get(0);
+            switch (n.op()) {
+                case CONV2D -> {
+                    if (inSpace(in)) convReaders.add(new String[] {n.name(), in});
+                    enter(n.name(), 1);
+                }
+                case BATCHNORM2D, RELU, MAXPOOL2D, AVGPOOL2D, GLOBAL_AVGPOOL, DROPOUT -> {
+                    if (!inSpace(in)) return;
+                    if (n.op() == OpType.BATCHNORM2D) bnReaders.add(new String[] {n.name(), in});
+                    join(n.name(), in, featuresPerChannel.get(in));
+                }
+                case FLATTEN -> {
+                    if (!inSpace(in)) return;
+                    Shape s = shapes.get(in);
+                    int f = featuresPerChannel.get(in) * (s.rank() == 3 ? s.dim(1) * s.dim(2) : 1);
+                    join(n.name(), in, f);
+                }
+                case LINEAR -> {
+                    if (inSpace(in)) linearReaders.add(new String[] {n.name(), in});
+                }
+                case ADD -> {
+                    boolean a = inSpace(n.inputs().get(0)), b = inSpace(n.inputs().get(1));
+                    if (a && b) {
+                        union(n.inputs().get(0), n.inputs().get(1));
+                        join(n.name(), in, featuresPerChannel.get(in));
+                    } else if (a || b) {
+                        String tied = a ? n.inputs().get(0) : n.inputs().get(1);
+                        fix(tied, "added by " + n.name() + " to a value that has no channels to prune with it");
+                    }
+                }
+                default -> {
+                    for (String i : n.inputs()) if (inSpace(i)) fix(i, "read by " + n.name() + " (" + n.op() + "), which pruning cannot slice");
+                }
+            }
+        }
+
+        private boolean inSpace(String value) { return value != null && parent.containsKey(value); }
+
+        private void enter(String value, int features) {
+            parent.put(value, value);
+            featuresPerChannel.put(value, features);
+        }
+
+        private void join(String value, String existing, int features) {
+            enter(value, features);
+            union(value, existing);
+        }
+
+        private void fix(String value, String reason) { fixedReasons.computeIfAbsent(value, k -> new ArrayList<>()).add(reason); }
+
+        private String find(String v) {
+            String r = v;
+            while (!parent.get(r).equals(r)) r = parent.get(r);
+            parent.put(v, r);
+            return r;
+        }
+
+        private void union(String a, String b) {
+            String ra = find(a), rb = find(b);
+            if (!ra.equals(rb)) parent.put(ra, rb);
+        }
+
+        private int channels(String value) {
+            Shape s = shapes.get(value);
+            return s.rank() == 3 ? s.dim(0) : s.numel() / featuresPerChannel.get(value);
+        }
+
+        /** One group per space holding a conv output, numbered in the order of their first conv. */
+        private ChannelGroups groups() {
+            Map<String, List<String>> valuesByRoot = new LinkedHashMap<>();
+            List<String> order = new ArrayList<>();
+            order.add(Graph.INPUT);
+            for (Node n : graph.nodes()) order.add(n.name());
+            for (String v : order) if (inSpace(v)) valuesByRoot.computeIfAbsent(find(v), k -> new ArrayList<>()).add(v);
+
+            List<ChannelGroup> out = new ArrayList<>();
+            Map<String, Node> nodes = new HashMap<>();
+            for (Node n : graph.nodes()) nodes.put(n.name(), n);
+            for (List<String> values : valuesByRoot.values()) {
+                List<String> producers = values.stream()
+                        .filter(v -> nodes.containsKey(v) && nodes.get(v).op() == OpType.CONV2D).toList();
+                if (producers.isEmpty()) continue; // the input's own space: nothing to prune there
+                String root = find(values.get(0));
+                List<String> reasons = new ArrayList<>();
+                for (String v : values) reasons.addAll(fixedReasons.getOrDefault(v, List.of()));
+                int channels = channels(producers.get(0));
+                for (String v : values) {
+                    if (channels(v) != channels) reasons.add(v + " carries " + channels(v) + " channels, not " + channels);
+                }
+                out.add(new ChannelGroup(out.size(), channels, producers, readersOf(bnReaders, root),
+                        readersOf(convReaders, root), linearsOf(root), values.stream().filter(v -> !Graph.INPUT.equals(v)).toList(),
+                        reasons.isEmpty() ? null : String.join("; ", reasons)));
+            }
+            return new ChannelGroups(graph.name(), out);
+        }
+
+        private List<String> readersOf(List<String[]> readers, String root) {
+            return readers.stream().filter(r -> find(r[1]).equals(root)).map(r -> r[0]).toList();
+        }
+
+        private List<ChannelGroup.LinearReader> linearsOf(String root) {
+            return linearReaders.stream().filter(r -> find(r[1]).equals(root))
+                    .map(r -> new ChannelGroup.LinearReader(r[0], featuresPerChannel.get(r[1]))).toList();
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package dev.nncompress.compress.prune.structured;
+
+import dev.nncompress.graph.Graph;
+import dev.nncompress.tensor.Tensor;
+
+/**
+ * Filter magnitude: per output channel, the L1 or L2 norm of a conv's weight slice {@code W[o, :, :, :]},
+ * summed over the group's producers (for a residual group, every conv feeding the ADD). Biases are not
+ * counted, as in the usual filter-pruning criterion (Li et al., 2017).
+ */
+final class WeightNormCriterion implements FilterCriterion {
+    private final int p;
+
+    WeightNormCriterion(int p) { this.p = p; }
+
+    @Override
+    public String name() { return "l" + p; }
+
+    @Override
+    public double[][] scores(Graph graph, ChannelGroups groups) {
+        double[][] out = new double[groups.groups().size()][];
+        for (ChannelGroup g : groups.prunable()) {
+            double[] s = new double[g.channels()];
+            for (String conv : g.producers()) {
+                Tensor w = graph.param(conv + ".weight").value();
+                float[] v = w.toFloatArray();
+                int perFilter = v.length / w.shape().dim(0);
+                for (int o = 0; o < g.channels(); o++) {
+                    double acc = 0;
+                    for (int i = o * perFilter; i < (o + 1) * perFilter; i++) acc += p == 1 ? Math.abs(v[i]) : (double) v[i] * v[i];
+                    s[o] += p == 1 ? acc : Math.sqrt(acc);
+                }
+            }
+            out[g.id()] = s;
+        }
+        return out;
+    }
+}

@@ -1,0 +1,186 @@
+package dev.nncompress.io;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Bitmask storage of mostly-zero F32 tensors in a model file, so that a pruned model's file really
+ * shrinks. A tensor {@code T} of n elements is stored as two safetensors entries:
+ * {@code T.bitmask} (U8, ceil(n/8) bytes; bit i of the row-major element index is bit {@code i % 8},
+ * least significant first, of byte {@code i / 8}, as numpy's {@code packbits(bitorder="little")};
+ * padding bits are 0) and {@code T.values} (F32, the elements whose bit is set, in row-major order),
+ * plus an entry in the {@value #METADATA_KEY} metadata (JSON {@code {"T": {"format": "bitmask",
+ * "shape": [..]}}}). Only the bit pattern of +0.0 counts as zero, so -0.0 is kept as a value and the
+ * dense tensor comes back bit for bit. Cost: n/8 + 4*nnz bytes instead of 4n, so 90% zeros is 7.6x
+ * smaller; a tensor is stored this way only when that saves more than {@link #HEADER_ALLOWANCE} bytes.
+ */
+public final class SparseStorage {
+    public static final String METADATA_KEY = "nncompress.sparse";
+    static final String BITMASK_SUFFIX = ".bitmask";
+    static final String VALUES_SUFFIX = ".values";
+    static final String FORMAT = "bitmask";
+    /** Roughly what the second header entry and the metadata entry cost; below this saving, dense wins. */
+    static final int HEADER_ALLOWANCE = 160;
+    private static final JsonMapper JSON = new JsonMapper();
+
+    private SparseStorage() {}
+
+    /** The two stored parts of one sparse tensor. */
+    record Parts(TensorRecord bitmask, TensorRecord values) {}
+
+    /** Number of elements whose bits are not those of +0.0. */
+    static int nonZeros(float[] v) {
+        int nnz = 0;
+        for (float f : v) if (Float.floatToRawIntBits(f) != 0) nnz++;
+        return nnz;
+    }
+
+    /** Whether the bitmask form of a tensor with these values saves space. */
+    static boolean smallerAsBitmask(float[] v) {
+        long dense = 4L * v.length;
+        long sparse = (v.length + 7L) / 8 + 4L * nonZeros(v);
+        return sparse + HEADER_ALLOWANCE < dense;
+    }
+
+    static Parts encode(float[] v) {
+        byte[] bits = new byte[(v.length + 7) / 8];
+        float[] values = new float[nonZeros(v)];
+        int k = 0;
+        for (int i = 0; i < v.length; i++) {
+            if (Float.floatToRawIntBits(v[i]) != 0) {
+                bits[i >>> 3] |= (byte) (1 << (i & 7));
+                values[k++] = v[i];
+            }
+        }
+        return new Parts(TensorRecord.ofUnsignedBytes(bits, bits.length), TensorRecord.ofFloats(values, values.length));
+    }
+
+    /** The dense F32 tensor of {@code shape}; every inconsistency is an IllegalArgumentException naming {@code name}. */
+    static TensorRecord decode(String name, long[] shape, TensorRecord bitmask, TensorRecord values) {
+        long n = TensorRecord.numElements(shape);
+        if (n > Integer.MAX_VALUE) throw new IllegalArgumentException("sparse tensor '" + name + "': shape " + Arrays.toString(shape) + " is too large");
+        if (!"U8".equals(bitmask.dtype()) || bitmask.shape().length != 1) {
+            throw new IllegalArgumentException("sparse tensor '" + name + "': " + name + BITMASK_SUFFIX + " must be a 1-D U8 tensor, got "
+                    + bitmask.dtype() + " " + Arrays.toString(bitmask.shape()));
+        }
+        if (!"F32".equals(values.dtype()) || values.shape().length != 1) {
+            throw new IllegalArgumentException("sparse tensor '" + name + "': " + name + VALUES_SUFFIX + " must be a 1-D F32 tensor, got "
+                    + values.dtype() + " " + Arrays.toString(values.shape()));
+        }
+        byte[] bits = bitmask.toBytes();
+        if (bits.length != (n + 7) / 8) {
+            throw new IllegalArgumentException("sparse tensor '" + name + "': bitmask has " + bits.length + " bytes but shape "
+                    + Arrays.toString(shape) + " needs " + (n + 7) / 8);
+        }
+        long set = 0;
+        for (byte b : bits) set += Integer.bitCount(b & 0xff);
+        int padding = (int) (8L * bits.length - n);
+        if (padding > 0 && (bits[bits.length - 1] & 0xff) >>> (8 - padding) != 0) {
+            throw new IllegalArgumentException("sparse tensor '" + name + "': bitmask has bits set past the last of its " + n + " elements");
+        }
+        float[] v = values.toFloats();
+        if (set != v.length) {
+            throw new IllegalArgumentException("sparse tensor '" + name + "': bitmask marks " + set + " nonzero elements but "
+                    + name + VALUES_SUFFIX + " holds " + v.length + " values");
+        }
+        float[] dense = new float[(int) n];
+        int k = 0;
+        for (int i = 0; i < n; i++) if ((bits[i >>> 3] & (1 << (i & 7))) != 0) dense[i] = v[k++];
+        return TensorRecord.ofFloats(dense, shape);
+    }
+
+    /**
+     * Encodes every F32 tensor of {@code dense} whose bitmask form is smaller; returns the tensors to write (same
+     * order, a sparse tensor's two parts in its place) and puts the {@value #METADATA_KEY} entry into {@code meta}
+     * when any tensor is sparse.
+     */
+    static Map<String, TensorRecord> encodeAll(Map<String, TensorRecord> dense, Map<String, String> meta) {
+        Map<String, TensorRecord> out = new LinkedHashMap<>();
+        ObjectNode index = JSON.createObjectNode();
+        for (var e : dense.entrySet()) {
+            TensorRecord t = e.getValue();
+            float[] v = "F32".equals(t.dtype()) ? t.toFloats() : null;
+            if (v == null || !smallerAsBitmask(v)) {
+                out.put(e.getKey(), t);
+                continue;
+            }
+            Parts p = encode(v);
+            out.put(e.getKey() + BITMASK_SUFFIX, p.bitmask());
+            out.put(e.getKey() + VALUES_SUFFIX, p.values());
+            ObjectNode entry = index.putObject(e.getKey());
+            entry.put("format", FORMAT);
+            var shape = entry.putArray("shape");
+            for (long d : t.shape()) shape.add(d);
+        }
+        if (!index.isEmpty()) meta.put(METADATA_KEY, index.toString());
+        return out;
+    }
+
+    /**
+     * The tensors of a file with every sparse tensor decoded to its dense F32 form, in file order (a sparse
+     * tensor where its bitmask was). A file without {@value #METADATA_KEY} comes back unchanged.
+     */
+    static Map<String, TensorRecord> decodeAll(SafeTensorsFile st) {
+        String json = st.metadata().get(METADATA_KEY);
+        if (json == null) return st.tensors();
+        Map<String, long[]> shapes = parseIndex(json);
+        Map<String, TensorRecord> out = new LinkedHashMap<>();
+        Set<String> parts = new HashSet<>();
+        for (var e : shapes.entrySet()) {
+            String name = e.getKey();
+            TensorRecord bits = st.tensors().get(name + BITMASK_SUFFIX);
+            TensorRecord values = st.tensors().get(name + VALUES_SUFFIX);
+            if (bits == null || values == null) {
+                throw new IllegalArgumentException("sparse tensor '" + name + "' is listed in " + METADATA_KEY + " but "
+                        + name + (bits == null ? BITMASK_SUFFIX : VALUES_SUFFIX) + " is missing");
+            }
+            if (st.tensors().containsKey(name)) throw new IllegalArgumentException("tensor '" + name + "' is stored both dense and sparse");
+            parts.add(name + BITMASK_SUFFIX);
+            parts.add(name + VALUES_SUFFIX);
+        }
+        for (var e : st.tensors().entrySet()) {
+            String key = e.getKey();
+            if (!parts.contains(key)) {
+                out.put(key, e.getValue());
+            } else if (key.endsWith(BITMASK_SUFFIX)) {
+                String name = key.substring(0, key.length() - BITMASK_SUFFIX.length());
+                out.put(name, decode(name, shapes.get(name), e.getValue(), st.tensors().get(name + VALUES_SUFFIX)));
+            }
+        }
+        return out;
+    }
+
+    private static Map<String, long[]> parseIndex(String json) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(METADATA_KEY + " metadata is not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        if (root == null || !root.isObject()) throw new IllegalArgumentException(METADATA_KEY + " metadata must be a JSON object");
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        for (var f : root.properties()) {
+            JsonNode entry = f.getValue();
+            String name = f.getKey();
+            if (!entry.isObject() || !FORMAT.equals(entry.path("format").asText()) || !entry.path("shape").isArray()) {
+                throw new IllegalArgumentException("sparse tensor '" + name + "': expected {\"format\": \"" + FORMAT + "\", \"shape\": [..]}, got " + entry);
+            }
+            long[] shape = new long[entry.get("shape").size()];
+            for (int i = 0; i < shape.length; i++) {
+                JsonNode d = entry.get("shape").get(i);
+                if (!d.isIntegralNumber() || d.asLong() < 0) throw new IllegalArgumentException("sparse tensor '" + name + "': bad shape " + entry.get("shape"));
+                shape[i] = d.asLong();
+            }
+            shapes.put(name, shape);
+        }
+        return shapes;
+    }
+}

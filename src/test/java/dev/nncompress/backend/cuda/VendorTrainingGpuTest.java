@@ -1,0 +1,59 @@
+package dev.nncompress.backend.cuda;
+
+import dev.nncompress.backend.ref.ReferenceBackend;
+import dev.nncompress.data.Dataset;
+import dev.nncompress.graph.Graph;
+import dev.nncompress.graph.Parameter;
+import dev.nncompress.models.Models;
+import dev.nncompress.train.EpochStats;
+import dev.nncompress.train.LrSchedule;
+import dev.nncompress.train.OptimizerConfig;
+import dev.nncompress.train.TrainConfig;
+import dev.nncompress.train.TrainListener;
+import dev.nncompress.train.Trainer;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.FieldSource;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Every built-in model trained for two SGD steps (batch 16, fixed synthetic data and seed) on cuda, with
+ * whatever this process chose for GEMM and convolution (cuBLAS/cuDNN on a machine that has them,
+ * printed), and on the reference backend: the losses agree to 1e-4 relative and every weight to 1e-3
+ * of its tensor's largest magnitude (float against double accumulation over two steps; no TF32).
+ * This is the "same numbers as the CPU" check of forward + backward + update for each model.
+ */
+@Tag("gpu")
+class VendorTrainingGpuTest {
+    static final List<String> MODELS = Models.NAMES;
+
+    @ParameterizedTest
+    @FieldSource("MODELS")
+    void twoTrainingStepsAgreeWithTheReference(String model) {
+        Gpu.driverOrSkip();
+        Dataset data = CudaTrainingGpuTest.synthetic(32, 3);
+        TrainConfig c = new TrainConfig(1, 16, new OptimizerConfig.Sgd(0.05f, 0.9f, 5e-4f, false), new LrSchedule.Constant(), 5);
+        ReferenceBackend ref = new ReferenceBackend();
+        try (CudaBackend gpu = new CudaBackend()) {
+            System.out.println(model + " on " + gpu.describe());
+            Graph gg = Models.byName(model, gpu, 7);
+            Graph gr = Models.byName(model, ref, 7);
+            List<EpochStats> hg = new Trainer(gpu, c).fit(gg, data, null, TrainListener.NONE);
+            List<EpochStats> hr = new Trainer(ref, c).fit(gr, data, null, TrainListener.NONE);
+            float lr = hr.get(0).trainLoss();
+            assertEquals(lr, hg.get(0).trainLoss(), 1e-4 * Math.max(1, Math.abs(lr)), model + " loss");
+            for (Parameter p : gr.params().values()) {
+                float[] want = p.value().toFloatArray();
+                float[] got = gg.param(p.name()).value().toFloatArray();
+                double mag = 0;
+                for (float v : want) mag = Math.max(mag, Math.abs(v));
+                for (int i = 0; i < want.length; i++) {
+                    assertEquals(want[i], got[i], 1e-3 * Math.max(mag, 1e-6), model + " " + p.name() + "[" + i + "]");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package dev.nncompress.compress.distill;
+
+import dev.nncompress.backend.Backend;
+import dev.nncompress.backend.Backends;
+import dev.nncompress.backend.cpu.Int8KernelChoice;
+import dev.nncompress.data.BatchIterator;
+import dev.nncompress.data.Batches;
+import dev.nncompress.data.Dataset;
+import dev.nncompress.data.FashionMnist;
+import dev.nncompress.graph.Graph;
+import dev.nncompress.graph.GraphPredictor;
+import dev.nncompress.graph.Predictor;
+import dev.nncompress.int8.Int8Runner;
+import dev.nncompress.io.ModelIO;
+import dev.nncompress.models.Models;
+import dev.nncompress.train.EpochStats;
+import dev.nncompress.train.Optimizer;
+import dev.nncompress.train.StepHook;
+import dev.nncompress.train.TrainConfig;
+import dev.nncompress.train.TrainListener;
+import dev.nncompress.train.Trainer;
+import dev.nncompress.train.TrainingLoss;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Distillation measurements on Fashion-MNIST, one process so the teacher's logits are cached once. Plain main, not
+ * a JUnit test:
+ * <pre>{@code java -cp target/classes:target/test-classes:LIBS dev.nncompress.compress.distill.DistillationBench \
+ *   speed TEACHER.safetensors [TEACHER-INT8.safetensors] [ROUNDS] [STEPS]
+ *   accuracy TEACHER.safetensors EPOCHS T:ALPHA [T:ALPHA ...]
+ *   cache TEACHER.safetensors BATCH [BATCH ...]}</pre>
+ * speed: training throughput of plain student training, distillation from the cache, and from the live float (and
+ * int8) teacher, in interleaved rounds of STEPS steps at batch 64 on the default backend; median per mode and its
+ * ratio to plain. accuracy: plain training vs distillation for each T:ALPHA, same seed (42) and data order, student
+ * from scratch (seed 42), sgd lr 0.01 momentum 0.9, test accuracy after each epoch.
+ */
+public final class DistillationBench {
+    private DistillationBench() {}
+
+    public static void main(String[] args) {
+        Backend backend = Backends.defaultBackend();
+        Dataset train = FashionMnist.train(FashionMnist.DEFAULT_DIR);
+        Dataset test = FashionMnist.test(FashionMnist.DEFAULT_DIR);
+        Graph teacher = ModelIO.load(Path.of(args[1]), backend).graph();
+        if (args[0].equals("cache")) {
+            // teacher pass time per cache batch size, interleaved rounds over the first 12,800 images
+            Dataset part = train.slice(0, 12_800);
+            GraphPredictor p = new GraphPredictor(teacher, backend);
+            for (int r = 0; r < 3; r++) {
+                for (int i = 2; i < args.length; i++) {
+                    CachedTeacherLogits c = CachedTeacherLogits.compute(p, part, Integer.parseInt(args[i]));
+                    System.out.printf(Locale.ROOT, "round %d batch %s: %.0f img/s%n", r, args[i], c.count() / c.seconds());
+                }
+            }
+        } else if (args[0].equals("speed")) {
+            speed(backend, train, teacher, args.length > 2 ? args[2] : null, args.length > 3 ? Integer.parseInt(args[3]) : 5,
+                    args.length > 4 ? Integer.parseInt(args[4]) : 100);
+        } else {
+            accuracy(backend, train, test, teacher, Integer.parseInt(args[2]), Arrays.copyOfRange(args, 3, args.length));
+        }
+    }
+
+    private static void speed(Backend backend, Dataset train, Graph teacher, String int8File, int rounds, int steps) {
+        Map<String, TrainingLoss> modes = new LinkedHashMap<>();
+        ResponseDistillation kd = new ResponseDistillation(4, 0.9);
+        GraphPredictor floatTeacher = new GraphPredictor(teacher, backend);
+        long t0 = System.nanoTime();
+        CachedTeacherLogits cache = CachedTeacherLogits.compute(floatTeacher, train, 64);
+        System.out.printf(Locale.ROOT, "cache: %d images in %.1f s (%.0f img/s, float teacher, batch 64)%n", cache.count(),
+                (System.nanoTime() - t0) / 1e9, cache.count() / cache.seconds());
+        modes.put("plain", TrainingLoss.CROSS_ENTROPY);
+        modes.put("kd cached", DistillationLoss.response(kd, cache));
+        modes.put("kd live float teacher", DistillationLoss.response(kd, TeacherLogits.live(floatTeacher)));
+        if (int8File != null) {
+            var q = ((ModelIO.Int8File) ModelIO.loadAny(Path.of(int8File), backend)).loaded().model();
+            Predictor int8 = new Int8Runner(q, Int8KernelChoice.choose("auto", Int8KernelChoice.defaultThreads()).kernels(), backend);
+            modes.put("kd live int8 teacher", DistillationLoss.response(kd, TeacherLogits.live(int8)));
+        }
+        Map<String, List<Double>> rates = new LinkedHashMap<>();
+        TrainConfig cfg = TrainConfig.sgdDefaults(1, 42);
+        Batches batches = Batches.of(train, 64).shuffled(42);
+        for (int r = -1; r < rounds; r++) { // round -1 warms up
+            for (var m : modes.entrySet()) {
+                Graph student = Models.student(backend, 42);
+                Trainer trainer = new Trainer(backend, cfg, StepHook.NONE, m.getValue());
+                BatchIterator it = batches.epoch(r + 1);
+                try (Optimizer opt = cfg.optimizer().create()) {
+                    long start = System.nanoTime();
+                    int images = 0;
+                    for (int s = 0; s < steps && it.hasNext(); s++) {
+                        var b = it.next();
+                        trainer.trainStep(student, b, opt, 0.01f, s);
+                        images += b.size();
+                    }
+                    double ips = images / ((System.nanoTime() - start) / 1e9);
+                    if (r >= 0) rates.computeIfAbsent(m.getKey(), k -> new ArrayList<>()).add(ips);
+                }
+            }
+        }
+        double plain = median(rates.get("plain"));
+        for (var e : rates.entrySet()) {
+            System.out.printf(Locale.ROOT, "%-24s median %7.0f img/s  (%.2fx plain)  rounds %s%n", e.getKey(), median(e.getValue()),
+                    median(e.getValue()) / plain, e.getValue().stream().map(v -> String.format(Locale.ROOT, "%.0f", v)).toList());
+        }
+    }
+
+    private static void accuracy(Backend backend, Dataset train, Dataset test, Graph teacher, int epochs, String[] settings) {
+        long t0 = System.nanoTime();
+        CachedTeacherLogits cache = CachedTeacherLogits.compute(new GraphPredictor(teacher, backend), train, 64);
+        System.out.printf(Locale.ROOT, "cache: %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        TrainConfig cfg = TrainConfig.sgdDefaults(epochs, 42);
+        report("plain", new Trainer(backend, cfg).fit(Models.student(backend, 42), train, test, TrainListener.NONE));
+        for (String s : settings) {
+            String[] p = s.split(":");
+            ResponseDistillation kd = new ResponseDistillation(Double.parseDouble(p[0]), Double.parseDouble(p[1]));
+            report("kd T " + p[0] + " alpha " + p[1], new Trainer(backend, cfg, StepHook.NONE, DistillationLoss.response(kd, cache))
+                    .fit(Models.student(backend, 42), train, test, TrainListener.NONE));
+        }
+    }
+
+    private static void report(String name, List<EpochStats> h) {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-22s", name));
+        for (EpochStats e : h) sb.append(String.format(Locale.ROOT, "  ep%d %.2f%% (%.0f img/s)", e.epoch(), 100 * e.eval().accuracy(), e.imagesPerSecond()));
+        System.out.println(sb);
+    }
+
+    private static double median(List<Double> v) {
+        double[] a = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+    }
+}

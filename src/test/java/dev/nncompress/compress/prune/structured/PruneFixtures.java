@@ -1,0 +1,79 @@
+package dev.nncompress.compress.prune.structured;
+
+import dev.nncompress.backend.Backend;
+import dev.nncompress.graph.Graph;
+import dev.nncompress.graph.GraphRunner;
+import dev.nncompress.graph.Node;
+import dev.nncompress.graph.OpType;
+import dev.nncompress.tensor.Shape;
+import dev.nncompress.tensor.Tensor;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Helpers of the structured-pruning tests: random images, inference, setting channels of parameters. */
+final class PruneFixtures {
+    private PruneFixtures() {}
+
+    static float[] randomImages(Graph g, int n, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        float[] v = new float[n * g.inputShape().numel()];
+        for (int i = 0; i < v.length; i++) v[i] = (float) rng.nextGaussian();
+        return v;
+    }
+
+    static float[] infer(Graph g, Backend b, float[] images) {
+        int n = images.length / g.inputShape().numel();
+        Shape s = Shape.of(n, g.inputShape().dim(0), g.inputShape().dim(1), g.inputShape().dim(2));
+        try (Tensor x = b.fromFloats(images, s); GraphRunner run = new GraphRunner(g, b, false, 0)) {
+            return run.forward(x).toFloatArray();
+        }
+    }
+
+    /** Sets output channel {@code c} of parameter {@code name} (dim 0 slice) to {@code value}. */
+    static void setChannel(Graph g, Backend b, String name, int c, float value) {
+        Tensor t = g.param(name).value();
+        float[] v = t.toFloatArray();
+        int per = v.length / t.shape().dim(0);
+        java.util.Arrays.fill(v, c * per, (c + 1) * per, value);
+        g.param(name).setValue(b.fromFloats(v, t.shape()));
+    }
+
+    /** Gives every batch norm statistics far from the identity, so that slicing the wrong entry shows. */
+    static void randomizeBatchNorms(Graph g, Backend b, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        for (Node n : g.nodes()) {
+            if (n.op() != OpType.BATCHNORM2D) continue;
+            for (String p : new String[] {"weight", "bias", "running_mean", "running_var"}) {
+                Tensor t = g.param(n.paramName(p)).value();
+                float[] v = new float[t.numel()];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (float) switch (p) {
+                        case "weight" -> (rng.nextBoolean() ? 1 : -1) * rng.nextDouble(0.3, 2.0);
+                        case "running_var" -> rng.nextDouble(0.1, 3.0);
+                        default -> rng.nextDouble(-0.5, 0.5);
+                    };
+                }
+                g.param(n.paramName(p)).setValue(b.fromFloats(v, t.shape()));
+            }
+        }
+    }
+
+    /** max |a - b| <= relTol * max |a|, with a non-zero scale so the comparison cannot pass vacuously. */
+    static void assertCloseRelative(float[] expected, float[] actual, double relTol, String what) {
+        assertEquals(expected.length, actual.length, what + ": output sizes");
+        double scale = 0, diff = 0;
+        for (int i = 0; i < expected.length; i++) {
+            scale = Math.max(scale, Math.abs(expected[i]));
+            diff = Math.max(diff, Math.abs(expected[i] - actual[i]));
+        }
+        assertTrue(scale > 0, what + ": all-zero output would make the comparison vacuous");
+        assertTrue(diff <= relTol * scale, what + ": max |diff| " + diff + " > " + relTol + " * max |output| " + scale);
+    }
+
+    static int outChannels(Graph g, String conv) { return g.param(conv + ".weight").value().shape().dim(0); }
+
+    static int inChannels(Graph g, String conv) { return g.param(conv + ".weight").value().shape().dim(1); }
+}
