@@ -122,7 +122,8 @@ final class BenchCommand implements Callable<Integer> {
                 row(out, src.spec(), "train batch " + trainBatch, true, backend, baseline, images);
                 double fp32 = row(out, src.spec(), "inference batch " + inferBatch, false, backend, baseline, images);
                 if (int8) int8Rows.add(int8Row(src, fp32, backend, kernels, images));
-                if (sparseMode != SparseInference.Mode.OFF) sparseRows.add(sparseRow(src, sparseMode, backend, images));
+                String sparseRow = sparseMode == SparseInference.Mode.OFF ? null : sparseRow(src, sparseMode, backend, images);
+                if (sparseRow != null) sparseRows.add(sparseRow);
             }
             if (sparseMode != SparseInference.Mode.OFF && !sparseRows.isEmpty()) {
                 out.println();
@@ -144,12 +145,14 @@ final class BenchCommand implements Callable<Integer> {
 
     /**
      * Dense and sparse predictors of the same graph timed in alternating rounds (so that load changes hit
-     * both); medians of each side and the median of the per-pair ratios.
+     * both); medians of each side and the median of the per-pair ratios; null for an unpruned model under auto.
      */
     private String sparseRow(ModelSource src, SparseInference.Mode mode, Backend backend, Dataset images) {
         try (GraphPredictor dense = new GraphPredictor(src.graph(), backend, SparseInference.Mode.OFF);
              GraphPredictor sparsePred = new GraphPredictor(src.graph(), backend, mode)) {
             String label = java.nio.file.Files.isRegularFile(Path.of(src.spec())) ? Path.of(src.spec()).getFileName().toString() : src.name();
+            // an unpruned model (no layer even half zeros) gets no row, unless --sparse on asked for one
+            if (mode == SparseInference.Mode.AUTO && !sparsePred.sparse().pruned()) return null;
             if (!sparsePred.sparse().any()) {
                 return String.format(Locale.ROOT, "%-9s %16s %16s %8s  %s", label, "", "", "-", sparsePred.sparse().summary());
             }
