@@ -8,6 +8,7 @@ import dev.nncompress.backend.cuda.CudaBackend;
 import dev.nncompress.backend.cuda.CudaDevices;
 import dev.nncompress.backend.cuda.CudaDriver;
 import dev.nncompress.backend.cuda.VendorLibraries;
+import dev.nncompress.backend.cuda.VendorRoutes;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -20,7 +21,8 @@ import java.util.Map;
 /**
  * {@code nncompress info --devices}: the CUDA devices the driver reports, whether our kernels load on
  * the first usable one, which libraries do float GEMM and convolution (cuBLAS/cuDNN or ours, and why),
- * and which vendor libraries (cuBLAS, cuBLASLt, cuDNN, the CUDA runtime) load from which file.
+ * which vendor routes load, in the order they are tried (cuBLAS 13, JCublas, cuDNN 9, JCudnn), and
+ * which vendor libraries (cuBLAS, cuBLASLt, cuDNN, the CUDA runtime) load from which file.
  * Information only: it never fails, a missing driver or library is part of the answer.
  */
 final class DevicesReport {
@@ -30,15 +32,17 @@ final class DevicesReport {
     private final List<VendorLibraries.Probe> libraries;
     private final String inUse;       // "BLAS ..., DNN ..." or null
     private final String inUseReason; // why nothing is in use, when inUse is null
+    private final List<VendorRoutes.Route> routes;
 
     DevicesReport(CudaDevices.Listing listing, String kernelsReason, List<Path> searched, List<VendorLibraries.Probe> libraries,
-                  String inUse, String inUseReason) {
+                  String inUse, String inUseReason, List<VendorRoutes.Route> routes) {
         this.listing = listing;
         this.kernelsReason = kernelsReason;
         this.searched = List.copyOf(searched);
         this.libraries = List.copyOf(libraries);
         this.inUse = inUse;
         this.inUseReason = inUseReason;
+        this.routes = List.copyOf(routes);
     }
 
     /** Probes this machine. */
@@ -53,7 +57,7 @@ final class DevicesReport {
                 why = e.getMessage();
             }
         }
-        return new DevicesReport(CudaDevices.list(), kernels, dirs, VendorLibraries.probe(dirs), inUse, why);
+        return new DevicesReport(CudaDevices.list(), kernels, dirs, VendorLibraries.probe(dirs), inUse, why, VendorRoutes.probe());
     }
 
     void print(PrintWriter out, boolean json) {
@@ -73,6 +77,11 @@ final class DevicesReport {
         }
         out.println("nncompress kernels: " + (kernelsReason == null ? "load on " + CudaDriver.get().info().name() : "unavailable: " + kernelsReason));
         out.println("float GEMM and convolution: " + (inUse != null ? inUse : "none chosen: " + inUseReason));
+        out.println("vendor routes, in the order tried (then our own kernels):");
+        int rw = routes.stream().mapToInt(r -> r.role().length() + 1 + r.label().length()).max().orElse(0);
+        for (VendorRoutes.Route r : routes) {
+            out.printf(Locale.ROOT, "  %-" + rw + "s  %s%n", r.role() + " " + r.label(), r.loads() ? "loads" : "unavailable: " + r.failure());
+        }
         out.println("vendor libraries (searched LD_LIBRARY_PATH, then the system folders):");
         int w = libraries.stream().mapToInt(l -> l.name().length()).max().orElse(0);
         for (VendorLibraries.Probe p : libraries) {
@@ -109,6 +118,17 @@ final class DevicesReport {
         routes.put("in_use", inUse);
         routes.put("reason", inUseReason);
         root.put("gemm_and_conv", routes);
+        List<Map<String, Object>> tried = new ArrayList<>();
+        for (VendorRoutes.Route r : this.routes) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("role", r.role());
+            m.put("name", r.label());
+            m.put("property_value", r.word());
+            m.put("loads", r.loads());
+            m.put("reason", r.failure());
+            tried.add(m);
+        }
+        root.put("vendor_routes", tried);
         List<Map<String, Object>> libs = new ArrayList<>();
         for (VendorLibraries.Probe p : libraries) {
             Map<String, Object> m = new LinkedHashMap<>();

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.nncompress.backend.cuda.CudaDevices;
 import dev.nncompress.backend.cuda.CudaDriver;
 import dev.nncompress.backend.cuda.VendorLibraries;
+import dev.nncompress.backend.cuda.VendorRoutes;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -45,6 +46,15 @@ class InfoDevicesTest {
                 () -> new AssertionError("no 'float GEMM and convolution' line:\n" + r.out()));
         if (why != null) assertEquals("float GEMM and convolution: none chosen: no usable CUDA device", routes);
         else assertTrue(routes.matches("float GEMM and convolution: BLAS .+, DNN .+"), routes);
+        int header = lines.indexOf("vendor routes, in the order tried (then our own kernels):");
+        assertTrue(header > 0, r.out());
+        List<VendorRoutes.Route> tried = VendorRoutes.probe();
+        for (int i = 0; i < tried.size(); i++) {
+            VendorRoutes.Route t = tried.get(i);
+            String line = lines.get(header + 1 + i).strip();
+            assertTrue(line.startsWith(t.role() + " " + t.label() + " "), line);
+            assertTrue(line.endsWith(t.loads() ? "  loads" : "  unavailable: " + t.failure()), line);
+        }
         for (VendorLibraries.Library lib : VendorLibraries.KNOWN) {
             String line = lines.stream().filter(l -> l.strip().startsWith(lib.name() + " ")).findFirst().orElseThrow(
                     () -> new AssertionError(lib.name() + " missing:\n" + r.out()));
@@ -66,6 +76,10 @@ class InfoDevicesTest {
         JsonNode libs = root.get("libraries");
         assertEquals(List.of("cuBLAS", "cuBLASLt", "cuDNN", "CUDA runtime"), List.of(libs.get(0).get("name").asText(),
                 libs.get(1).get("name").asText(), libs.get(2).get("name").asText(), libs.get(3).get("name").asText()));
+        JsonNode tried = root.get("vendor_routes");
+        assertEquals(List.of("cublas", "jcublas", "cudnn", "jcudnn"), List.of(tried.get(0).get("property_value").asText(),
+                tried.get(1).get("property_value").asText(), tried.get(2).get("property_value").asText(), tried.get(3).get("property_value").asText()));
+        for (JsonNode t : tried) assertEquals(t.get("loads").asBoolean(), t.get("reason").isNull(), t.toString());
         JsonNode routes = root.get("gemm_and_conv");
         assertEquals(CudaDriver.unavailableReason() == null, !routes.get("in_use").isNull(), routes.toString());
         for (int i = 0; i < 4; i++) {

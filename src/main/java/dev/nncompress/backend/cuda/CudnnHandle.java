@@ -13,7 +13,7 @@ import static org.bytedeco.cuda.global.cudnn.cudnnSetStream;
  * work is ordered with our kernels) in the primary context. Made once by {@link VendorStack}; every
  * {@link CudnnConv} shares it. Never destroyed: it lives as long as the CUDA context does.
  */
-final class CudnnHandle {
+final class CudnnHandle implements DnnLibrary {
     static final String PRESET = "org.bytedeco.cuda.global.cudnn";
 
     final cudnnContext handle = new cudnnContext();
@@ -29,6 +29,10 @@ final class CudnnHandle {
         long v = cudnnGetVersion(); // 91900 -> 9.19.0 (major * 10000 + minor * 100 + patch since cuDNN 9)
         this.name = "cuDNN " + v / 10000 + "." + (v / 100) % 100 + "." + v % 100;
     }
+
+    @Override public String name() { return name; }
+
+    @Override public Dnn conv(DeviceMemoryPool memory, Dnn fallback) { return new CudnnConv(this, memory, fallback); }
 
     static void check(String call, int status) {
         if (status != CUDNN_STATUS_SUCCESS) {

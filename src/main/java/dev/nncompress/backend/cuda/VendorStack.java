@@ -1,13 +1,18 @@
 package dev.nncompress.backend.cuda;
 
+import java.util.List;
+
 /**
  * Which libraries do the CUDA backend's float GEMM and convolution, decided once per process and said
- * once on stderr, e.g. {@code cuda: BLAS cuBLAS 13.1.0, DNN cuDNN 9.19.0}, or with the reason our
- * kernels run: {@code cuda: BLAS own gemm_f32 (cuBLAS unavailable: libcublas.so.13 not found), ...}.
- * {@code -Dnncompress.cuda.blas=auto|cublas|own} and {@code -Dnncompress.cuda.dnn=auto|cudnn|own}
- * override (see {@link LibraryChoice}). The vendor handles are process-wide (one context, one
- * stream); each {@link CudaBackend} gets its own {@link Dnn} because workspaces come from its pool.
- * cuDNN's convolution falls back to our im2col route, which uses whichever {@link Blas} was chosen.
+ * once on stderr, e.g. {@code cuda: BLAS cuBLAS 13.1.0, DNN cuDNN 9.19.0}, or with the reason each
+ * library before the chosen one was refused: {@code cuda: BLAS own gemm_f32 (cuBLAS 13 unavailable:
+ * libcublas.so.13 not found; JCublas 12.6.0 unavailable: libcublas.so.12 not found), ...}.
+ * Order: BLAS cuBLAS 13 (bytedeco) -> JCublas (cuBLAS 12) -> our gemm_f32; DNN cuDNN 9 (bytedeco) ->
+ * JCudnn (cuDNN 8, {@code -Pjcuda11} builds only) -> our im2col route, which uses whichever
+ * {@link Blas} was chosen. {@code -Dnncompress.cuda.blas=auto|cublas|jcublas|own} and
+ * {@code -Dnncompress.cuda.dnn=auto|cudnn|jcudnn|own} override (see {@link LibraryChoice}). The
+ * vendor handles are process-wide (one context, one stream); each {@link CudaBackend} gets its own
+ * {@link Dnn} because workspaces come from its pool.
  */
 final class VendorStack {
     static final String BLAS_PROPERTY = "nncompress.cuda.blas";
@@ -16,28 +21,48 @@ final class VendorStack {
     private static VendorStack instance;
     private static boolean logged;
 
-    private final CublasBlas cublas;       // null: our gemm_f32
-    private final CudnnHandle cudnn;       // null: our im2col route
+    private final Blas vendorBlas;       // null: our gemm_f32
+    private final DnnLibrary vendorDnn;  // null: our im2col route
     private final String blasSummary;
     private final String dnnSummary;
 
-    private VendorStack(LibraryChoice.Choice<CublasBlas> blas, LibraryChoice.Choice<CudnnHandle> dnn) {
-        this.cublas = blas.vendor();
-        this.cudnn = dnn.vendor();
+    private VendorStack(LibraryChoice.Choice<Blas> blas, LibraryChoice.Choice<DnnLibrary> dnn) {
+        this.vendorBlas = blas.vendor();
+        this.vendorDnn = dnn.vendor();
         this.blasSummary = blas.summary();
         this.dnnSummary = dnn.summary();
+    }
+
+    /** The BLAS candidates, preferred first. */
+    static List<LibraryChoice.Candidate<Blas>> blasCandidates(CudaDriver driver) {
+        return List.of(
+                new LibraryChoice.Candidate<>("cublas", "cuBLAS 13", () -> BytedecoCuda.load(CublasBlas.PRESET),
+                        () -> new CublasBlas(driver), Blas::name),
+                new LibraryChoice.Candidate<>("jcublas", JcublasBlas.label(), JcublasBlas::loadFailure,
+                        () -> new JcublasBlas(driver), Blas::name));
+    }
+
+    /** The DNN candidates, preferred first. */
+    static List<LibraryChoice.Candidate<DnnLibrary>> dnnCandidates(CudaDriver driver) {
+        return List.of(
+                new LibraryChoice.Candidate<>("cudnn", "cuDNN 9", () -> BytedecoCuda.load(CudnnHandle.PRESET),
+                        () -> new CudnnHandle(driver), DnnLibrary::name),
+                new LibraryChoice.Candidate<>("jcudnn", "JCudnn", JcudnnRoute::loadFailure,
+                        () -> JcudnnRoute.open(driver), DnnLibrary::name));
+    }
+
+    static String mode(String property, List<? extends LibraryChoice.Candidate<?>> candidates) {
+        return LibraryChoice.parse(property, System.getProperty(property), candidates.stream().map(LibraryChoice.Candidate::word).toList());
     }
 
     /** The process's choice, made on the first call and logged on the first call that says {@code log}. */
     static synchronized VendorStack get(CudaDriver driver, boolean log) {
         if (instance == null) {
-            LibraryChoice.Mode blasMode = LibraryChoice.parse(BLAS_PROPERTY, System.getProperty(BLAS_PROPERTY), "cublas");
-            LibraryChoice.Mode dnnMode = LibraryChoice.parse(DNN_PROPERTY, System.getProperty(DNN_PROPERTY), "cudnn");
-            var blas = LibraryChoice.pick(BLAS_PROPERTY, blasMode, "cuBLAS", "own gemm_f32",
-                    () -> BytedecoCuda.load(CublasBlas.PRESET), () -> new CublasBlas(driver), CublasBlas::name);
+            var blasCandidates = blasCandidates(driver);
+            var dnnCandidates = dnnCandidates(driver);
+            var blas = LibraryChoice.pick(BLAS_PROPERTY, mode(BLAS_PROPERTY, blasCandidates), "own gemm_f32", blasCandidates);
             String ownConv = "own im2col + " + (blas.vendor() != null ? blas.vendor().name() : "own gemm_f32");
-            var dnn = LibraryChoice.pick(DNN_PROPERTY, dnnMode, "cuDNN", ownConv, () -> BytedecoCuda.load(CudnnHandle.PRESET),
-                    () -> new CudnnHandle(driver), h -> h.name);
+            var dnn = LibraryChoice.pick(DNN_PROPERTY, mode(DNN_PROPERTY, dnnCandidates), ownConv, dnnCandidates);
             instance = new VendorStack(blas, dnn);
         }
         if (log && !logged) {
@@ -53,9 +78,9 @@ final class VendorStack {
     /** "BLAS ..., DNN ...". */
     String libraries() { return "BLAS " + blasSummary + ", DNN " + dnnSummary; }
 
-    /** cuBLAS when chosen, else our kernel through {@code ops}. */
-    Blas blas(CudaOps ops) { return cublas != null ? cublas : new OwnBlas(ops); }
+    /** The chosen vendor BLAS, else our kernel through {@code ops}. */
+    Blas blas(CudaOps ops) { return vendorBlas != null ? vendorBlas : new OwnBlas(ops); }
 
-    /** cuDNN (falling back to {@code own} per geometry) when chosen, else {@code own}. */
-    Dnn dnn(CudaConv own, DeviceMemoryPool memory) { return cudnn != null ? new CudnnConv(cudnn, memory, own) : own; }
+    /** The chosen vendor convolution (falling back to {@code own} per geometry), else {@code own}. */
+    Dnn dnn(CudaConv own, DeviceMemoryPool memory) { return vendorDnn != null ? vendorDnn.conv(memory, own) : own; }
 }

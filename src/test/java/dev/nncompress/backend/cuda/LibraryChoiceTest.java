@@ -4,6 +4,7 @@ import dev.nncompress.backend.BackendUnavailableException;
 import jcuda.driver.CUdeviceptr;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,55 +21,79 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LibraryChoiceTest {
     static final String P = "nncompress.cuda.blas";
 
+    static final List<String> WORDS = List.of("cublas", "jcublas");
+
+    /** A stand-in candidate: {@code failure} null means its library loads, and it opens as {@code handle}. */
+    static LibraryChoice.Candidate<String> candidate(String word, String label, String failure, String handle, AtomicInteger loads) {
+        return new LibraryChoice.Candidate<>(word, label, () -> { loads.incrementAndGet(); return failure; }, () -> {
+            if (handle == null) throw new IllegalStateException("cublasCreate failed: CUBLAS_STATUS_NOT_INITIALIZED (1)\nmore");
+            return handle;
+        }, h -> h + " name");
+    }
+
     @Test
     void modesParseAndABadValueNamesTheProperty() {
-        assertEquals(LibraryChoice.Mode.AUTO, LibraryChoice.parse(P, null, "cublas"));
-        assertEquals(LibraryChoice.Mode.AUTO, LibraryChoice.parse(P, " Auto ", "cublas"));
-        assertEquals(LibraryChoice.Mode.VENDOR, LibraryChoice.parse(P, "cuBLAS", "cublas"));
-        assertEquals(LibraryChoice.Mode.OWN, LibraryChoice.parse(P, "own", "cublas"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LibraryChoice.parse(P, "mkl", "cublas"));
-        assertEquals("-Dnncompress.cuda.blas=mkl: expected auto, cublas or own", e.getMessage());
+        assertEquals("auto", LibraryChoice.parse(P, null, WORDS));
+        assertEquals("auto", LibraryChoice.parse(P, " Auto ", WORDS));
+        assertEquals("cublas", LibraryChoice.parse(P, "cuBLAS", WORDS));
+        assertEquals("jcublas", LibraryChoice.parse(P, "JCublas", WORDS));
+        assertEquals("own", LibraryChoice.parse(P, "own", WORDS));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LibraryChoice.parse(P, "mkl", WORDS));
+        assertEquals("-Dnncompress.cuda.blas=mkl: expected auto, cublas, jcublas or own", e.getMessage());
     }
 
     @Test
     void ownIsChosenWithoutLoadingAnything() {
         AtomicInteger loads = new AtomicInteger();
-        var c = LibraryChoice.pick(P, LibraryChoice.Mode.OWN, "cuBLAS", "own gemm_f32", () -> { loads.incrementAndGet(); return null; },
-                () -> "vendor", s -> s);
+        var c = LibraryChoice.pick(P, "own", "own gemm_f32", List.of(candidate("cublas", "cuBLAS 13", null, "h", loads)));
         assertNull(c.vendor());
         assertEquals("own gemm_f32 (-Dnncompress.cuda.blas=own)", c.summary());
         assertEquals(0, loads.get());
     }
 
     @Test
-    void autoTakesTheVendorWhenItLoadsAndSaysItsName() {
-        var c = LibraryChoice.pick(P, LibraryChoice.Mode.AUTO, "cuBLAS", "own gemm_f32", () -> null, () -> "handle", s -> "cuBLAS 13.1.0");
-        assertEquals("handle", c.vendor());
-        assertEquals("cuBLAS 13.1.0", c.summary());
+    void autoTakesTheFirstCandidateThatLoadsAndDoesNotTryTheRest() {
+        AtomicInteger first = new AtomicInteger(), second = new AtomicInteger();
+        var c = LibraryChoice.pick(P, "auto", "own gemm_f32", List.of(candidate("cublas", "cuBLAS 13", null, "bytedeco", first),
+                candidate("jcublas", "JCublas 12.6.0", null, "jcublas", second)));
+        assertEquals("bytedeco", c.vendor());
+        assertEquals("bytedeco name", c.summary());
+        assertEquals(1, first.get());
+        assertEquals(0, second.get());
     }
 
     @Test
-    void autoFallsBackWithTheLoadersReasonInOneLine() {
-        var c = LibraryChoice.<String>pick(P, LibraryChoice.Mode.AUTO, "cuBLAS", "own gemm_f32", () -> "libcublas.so.13 not found",
-                () -> { throw new AssertionError("must not open what did not load"); }, s -> s);
+    void autoTakesTheSecondCandidateAndSaysWhyNotTheFirst() {
+        AtomicInteger loads = new AtomicInteger();
+        var c = LibraryChoice.pick(P, "auto", "own gemm_f32", List.of(candidate("cublas", "cuBLAS 13", "libcublas.so.13 not found", null, loads),
+                candidate("jcublas", "JCublas 12.6.0", null, "jcublas", loads)));
+        assertEquals("jcublas", c.vendor());
+        assertEquals("jcublas name (cuBLAS 13 unavailable: libcublas.so.13 not found)", c.summary());
+    }
+
+    @Test
+    void autoFallsBackToOursWithEveryRefusalInOneLine() {
+        AtomicInteger loads = new AtomicInteger();
+        var c = LibraryChoice.pick(P, "auto", "own gemm_f32", List.of(candidate("cublas", "cuBLAS 13", "libcublas.so.13 not found", "never", loads),
+                candidate("jcublas", "JCublas 12.6.0", null, null, loads)));
         assertNull(c.vendor());
-        assertEquals("own gemm_f32 (cuBLAS unavailable: libcublas.so.13 not found)", c.summary());
+        assertEquals("own gemm_f32 (cuBLAS 13 unavailable: libcublas.so.13 not found; JCublas 12.6.0 unavailable: "
+                + "IllegalStateException: cublasCreate failed: CUBLAS_STATUS_NOT_INITIALIZED (1))", c.summary());
+        assertFalse(c.summary().contains("\n"));
     }
 
     @Test
-    void autoFallsBackWhenOpeningFails() {
-        var c = LibraryChoice.<String>pick(P, LibraryChoice.Mode.AUTO, "cuDNN", "own im2col", () -> null,
-                () -> { throw new IllegalStateException("cudnnCreate failed: CUDNN_STATUS_NOT_INITIALIZED (1)\nmore"); }, s -> s);
-        assertNull(c.vendor());
-        assertEquals("own im2col (cuDNN unavailable: IllegalStateException: cudnnCreate failed: CUDNN_STATUS_NOT_INITIALIZED (1))",
-                c.summary());
-    }
-
-    @Test
-    void anExplicitVendorThatDoesNotLoadIsAnUnavailableBackendWithTheReason() {
-        BackendUnavailableException e = assertThrows(BackendUnavailableException.class, () -> LibraryChoice.pick(P,
-                LibraryChoice.Mode.VENDOR, "cuBLAS", "own gemm_f32", () -> "libcublas.so.13 not found", () -> "x", s -> s));
-        assertEquals("-Dnncompress.cuda.blas asks for cuBLAS, which is unavailable: libcublas.so.13 not found", e.getMessage());
+    void anExplicitCandidateIsTheOnlyOneTriedAndItsFailureIsAnUnavailableBackend() {
+        AtomicInteger first = new AtomicInteger(), second = new AtomicInteger();
+        var c = LibraryChoice.pick(P, "jcublas", "own gemm_f32", List.of(candidate("cublas", "cuBLAS 13", null, "bytedeco", first),
+                candidate("jcublas", "JCublas 12.6.0", null, "jcublas", second)));
+        assertEquals("jcublas", c.vendor());
+        assertEquals(0, first.get());
+        BackendUnavailableException e = assertThrows(BackendUnavailableException.class, () -> LibraryChoice.pick(P, "cublas", "own gemm_f32",
+                List.of(candidate("cublas", "cuBLAS 13", "libcublas.so.13 not found", "x", first),
+                        candidate("jcublas", "JCublas 12.6.0", null, "jcublas", second))));
+        assertEquals("-Dnncompress.cuda.blas asks for cuBLAS 13, which is unavailable: libcublas.so.13 not found", e.getMessage());
+        assertEquals(1, second.get(), "jcublas is not tried when cublas is asked for");
     }
 
     @Test

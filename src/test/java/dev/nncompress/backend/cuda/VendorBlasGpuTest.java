@@ -11,7 +11,8 @@ import java.util.Random;
  * contract, on odd shapes: all four transpose combinations, leading dimensions wider than the rows,
  * element offsets, strided batches, a broadcast operand (stride 0) and beta != 0. Tolerance: 1e-5 of
  * the largest |reference| (float sums of up to 333 products against double ones; no TF32). Skips,
- * naming the reason, without a GPU or (for the cuBLAS half) without cuBLAS 13.
+ * naming the reason, without a GPU or without the vendor library (cuBLAS 13 for bytedeco's route,
+ * cuBLAS 12 for JCublas 12.6's).
  */
 @Tag("gpu")
 class VendorBlasGpuTest {
@@ -38,6 +39,14 @@ class VendorBlasGpuTest {
         String why = BytedecoCuda.load(CublasBlas.PRESET);
         Assumptions.assumeTrue(why == null, () -> "cuBLAS unavailable: " + why);
         check(new CublasBlas(d));
+    }
+
+    @Test
+    void jcublasMatchesTheCpuLoop() {
+        CudaDriver d = Gpu.driverOrSkip();
+        String why = JcublasBlas.loadFailure();
+        Assumptions.assumeTrue(why == null, () -> JcublasBlas.label() + " unavailable: " + why);
+        check(new JcublasBlas(d));
     }
 
     static void check(Blas blas) {

@@ -1,0 +1,14 @@
+package dev.nncompress.backend.cuda;
+
+/**
+ * A convolution library opened once per process ({@link CudnnHandle}: cuDNN 9 through bytedeco;
+ * {@code JcudnnHandle}: cuDNN 8 through JCudnn, in {@code -Pjcuda11} builds only), which makes one
+ * {@link Dnn} per backend because workspaces come from that backend's pool.
+ */
+interface DnnLibrary {
+    /** "cuDNN 9.19.0" or "cuDNN 8.9.7 (JCudnn 11.7.0)". */
+    String name();
+
+    /** A {@link Dnn} on this library that runs {@code fallback} for geometries it has no algorithm for. */
+    Dnn conv(DeviceMemoryPool memory, Dnn fallback);
+}
