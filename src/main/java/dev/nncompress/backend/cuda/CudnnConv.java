@@ -28,7 +28,7 @@ import static org.bytedeco.cuda.global.cudnn.*;
  * algorithm (or too large for cuDNN's int sizes) runs on {@code fallback}, our im2col route.
  */
 final class CudnnConv implements Dnn {
-    private static final long WORKSPACE_BYTES = Long.getLong("nncompress.cuda.workspaceBytes", 256L << 20);
+    static final long WORKSPACE_BYTES = Long.getLong("nncompress.cuda.workspaceBytes", 256L << 20);
     private static final int MAX_PLANS = 64;
     /** Plan.algo values: not chosen yet, and none qualifies (use the fallback). */
     private static final int UNCHOSEN = -1, NONE = -2;
