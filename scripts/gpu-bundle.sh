@@ -4,7 +4,7 @@
 # and PyTorch, but no Java, Maven, nvcc or network -- into the ignored folder target/gpu-bundle/:
 #   jre/      a jlink'd Java 17 runtime (the device tool carries at most 64 MiB, a full JDK is ~300 MiB)
 #   lib/      our jar (with the kernels' fatbin), a jar of the GPU test classes, jcuda with only its
-#             driver JNI library, bytedeco's cuda presets with only the cudart/cuBLAS/cuDNN JNI
+#             driver JNI library, jcublas with only libJCublas2 (cuBLAS 12, tried after 13), bytedeco's cuda presets with only the cudart/cuBLAS/cuDNN JNI
 #             libraries (+ javacpp), the JUnit console launcher, and the few small jars the CLI needs;
 #             never ND4J or OpenBLAS (~300 MiB of CPU natives the GPU path does not use)
 #   harness/  the standalone kernel harnesses (static cudart; need only the driver)
@@ -20,7 +20,7 @@ limit_mib=60
 gpu_test_dir=dev/nncompress/backend/cuda
 # The runtime jars from target/lib that join our jar: JCuda (driver API) and what the CLI (picocli,
 # jackson, the progress bar) loads, so that `nncompress info --devices` runs from the bundle too.
-keep_jars=(jcuda-[0-9]* jcuda-natives-* picocli-* jackson-core-* jackson-databind-* jackson-annotations-*
+keep_jars=(jcuda-[0-9]* jcuda-natives-* jcublas-[0-9]* jcublas-natives-* picocli-* jackson-core-* jackson-databind-* jackson-annotations-*
   slf4j-api-* slf4j-simple-* progressbar-* byteunits-* jline-* javacpp-[0-9]* cuda-[0-9]*)
 # bytedeco's CUDA presets jar carries 27 JNI libraries (33 MB unpacked); the backend's Blas/Dnn use these
 bytedeco_jni=(libjnicudart libjnicublas libjnicudnn)
@@ -89,6 +89,13 @@ for pattern in "${keep_jars[@]}"; do
         find "$work/natives" -type f -name '*.so' ! -name 'libJCudaDriver*' -delete
         [ -n "$(find "$work/natives" -name 'libJCudaDriver*')" ] || die "$j has no libJCudaDriver"
         jar cf "$bundle/lib/$(basename "$j")" -C "$work/natives" . ;;
+      jcublas-natives-*)
+        # JcublasBlas uses the cuBLAS v2 API (libJCublas2); the legacy libJCublas is left out
+        rm -rf "$work/jcublas" && mkdir -p "$work/jcublas"
+        (cd "$work/jcublas" && jar xf "$root/$j")
+        find "$work/jcublas" -type f -name '*.so' ! -name 'libJCublas2*' -delete
+        [ -n "$(find "$work/jcublas" -name 'libJCublas2*')" ] || die "$j has no libJCublas2"
+        jar cf "$bundle/lib/$(basename "$j")" -C "$work/jcublas" . ;;
       cuda-*-linux-x86_64.jar)
         # keep only the JNI libraries we load (5.0 -> ~1.6 MiB), with the preset properties the loader reads
         rm -rf "$work/bytedeco" && mkdir -p "$work/bytedeco"
@@ -105,6 +112,7 @@ for pattern in "${keep_jars[@]}"; do
   done
 done
 [ -n "$(find "$bundle/lib" -name 'jcuda-natives-*')" ] || die "jcuda-natives not found in target/lib"
+[ -n "$(find "$bundle/lib" -name 'jcublas-natives-*')" ] || die "jcublas-natives not found in target/lib"
 [ -n "$(find "$bundle/lib" -name 'cuda-*-linux-x86_64.jar')" ] || die "bytedeco's cuda-*-linux-x86_64.jar not found in target/lib"
 
 # --- the test jar: the GPU test package plus the test classes it reaches (closure over jdeps edges) --
