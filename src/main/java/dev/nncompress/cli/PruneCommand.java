@@ -17,6 +17,7 @@ import dev.nncompress.data.FashionMnist;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.io.ModelIO;
 import dev.nncompress.io.Provenance;
+import dev.nncompress.tensor.NmPattern;
 import dev.nncompress.train.Check;
 import dev.nncompress.train.EvalResult;
 import dev.nncompress.train.LrSchedule;
@@ -52,7 +53,9 @@ import java.util.concurrent.Callable;
         description = {"Prune a model's conv and linear weights (unstructured): score every weight, zero the least important, "
                 + "fine-tune with the zeros held, and report per-layer sparsity, test accuracy before and after fine-tuning "
                 + "and the model file's size dense vs pruned.",
-                "Example: nncompress prune student.safetensors --method magnitude --scope global --sparsity 0.9 --finetune-epochs 1 --out pruned.safetensors"})
+                "Example: nncompress prune student.safetensors --method magnitude --scope global --sparsity 0.9 --finetune-epochs 1 --out pruned.safetensors",
+                "N:M:    nncompress prune student.safetensors --nm 2:4 --finetune-epochs 1 --out student-24.safetensors",
+                "Layers: nncompress prune student.safetensors --sensitivity --sensitivity-levels 0.5,0.9 --report sens.json"})
 final class PruneCommand implements Callable<Integer> {
     enum Method { magnitude, activation, taylor }
 
@@ -79,8 +82,24 @@ final class PruneCommand implements Callable<Integer> {
             + "filters by L1 norm, activation by APoZ (zeros after ReLU on --calib images).")
     boolean structured;
 
-    @Option(names = "--sparsity", required = true, paramLabel = "S", description = "Fraction of the pruned layers' weights to zero, in [0, 1).")
-    double sparsity;
+    @Option(names = "--sparsity", paramLabel = "S", description = "Fraction of the pruned layers' weights to zero, in [0, 1) (required unless --nm or --sensitivity).")
+    Double sparsity;
+
+    @Option(names = "--nm", paramLabel = "N:M", description = "N:M semi-structured sparsity instead of --sparsity (e.g. 2:4, M <= 8): in every group of M "
+            + "consecutive weights along each row (linear: an output's inputs; conv: a filter's C*kH*kW) keep the N most important; "
+            + "one-shot, masks held while fine-tuning; stored in a compressed N:M layout when smaller.")
+    String nm;
+
+    @Option(names = "--sensitivity", description = "Instead of pruning: for each layer alone and each --sensitivity-levels sparsity, prune that "
+            + "layer only (by --method), evaluate without fine-tuning, restore it; print the table and, with --report, write it as JSON.")
+    boolean sensitivity;
+
+    @Option(names = "--sensitivity-levels", split = ",", paramLabel = "S", defaultValue = "0.5,0.7,0.9,0.95",
+            description = "Sparsity levels of --sensitivity, each in [0, 1) (default: ${DEFAULT-VALUE}).")
+    List<Double> sensitivityLevels;
+
+    @Option(names = "--report", paramLabel = "FILE.json", description = "With --sensitivity: write the table as JSON here (atomic).")
+    Path report;
 
     @Option(names = "--schedule", defaultValue = "oneshot", paramLabel = "oneshot|iterative|cubic",
             description = "Prune once then fine-tune; --rounds rounds of prune + fine-tune; or gradually during fine-tuning "
@@ -135,7 +154,8 @@ final class PruneCommand implements Callable<Integer> {
         if (structured && schedule != Schedule.oneshot) {
             throw new IllegalArgumentException("--structured prunes once then fine-tunes; --schedule " + schedule + " is for single weights");
         }
-        Check.range("--sparsity", sparsity, 0, 1, false);
+        NmPattern pattern = checkModes();
+        if (sparsity != null) Check.range("--sparsity", sparsity, 0, 1, false);
         Check.positive("--rounds", rounds);
         Check.positive("--update-every", updateEvery);
         if (finetuneEpochs < 0) throw new IllegalArgumentException("--finetune-epochs must be >= 0, got " + finetuneEpochs);
@@ -148,6 +168,7 @@ final class PruneCommand implements Callable<Integer> {
         if (limit != null) Check.positive("--limit", limit);
         if (testLimit != null) Check.positive("--test-limit", testLimit);
         if (out != null) CliSupport.checkWritable("--out", out);
+        if (report != null) CliSupport.checkWritable("--report", report);
         backendOption.check();
 
         PrintWriter o = spec.commandLine().getOut();
@@ -158,8 +179,40 @@ final class PruneCommand implements Callable<Integer> {
             PruneTargets targets = targets(g);
             Dataset train = limit == null ? FashionMnist.train(data) : FashionMnist.train(data, limit);
             Dataset test = testLimit == null ? FashionMnist.test(data) : FashionMnist.test(data, testLimit);
+            if (sensitivity) return new PruneSensitivityRun(this, src, targets, criterion(train, backend), test, backend, o).run();
             if (structured) return new StructuredPruneRun(this, src, targets, train, test, backend, o, err).run();
-            return run(src, g, targets, train, test, backend, o, err);
+            return run(src, g, targets, train, test, backend, o, err, pattern);
+        }
+    }
+
+    /**
+     * Which of the four modes (threshold, --nm, --structured, --sensitivity) the options ask for, and that they do
+     * not mix: N:M fixes the sparsity and is per group; sensitivity scans its own levels. Returns the N:M pattern or null.
+     */
+    private NmPattern checkModes() {
+        var parsed = spec.commandLine().getParseResult();
+        if (sensitivity) {
+            if (structured || nm != null) throw new IllegalArgumentException("--sensitivity measures unstructured pruning one layer at a time; drop " + (structured ? "--structured" : "--nm"));
+            if (sparsity != null) throw new IllegalArgumentException("--sensitivity scans --sensitivity-levels; drop --sparsity");
+            if (out != null) throw new IllegalArgumentException("--sensitivity restores every layer and writes no model; use --report FILE.json, not --out");
+            if (sensitivityLevels.isEmpty()) throw new IllegalArgumentException("--sensitivity-levels needs at least one level");
+            for (double l : sensitivityLevels) Check.range("--sensitivity-levels", l, 0, 1, false);
+            return null;
+        }
+        if (report != null) throw new IllegalArgumentException("--report writes the --sensitivity table; add --sensitivity");
+        if (parsed.hasMatchedOption("--sensitivity-levels")) throw new IllegalArgumentException("--sensitivity-levels needs --sensitivity");
+        if (nm == null) {
+            if (sparsity == null) throw new IllegalArgumentException("Missing required option: '--sparsity=S' (or --nm N:M, or --sensitivity)");
+            return null;
+        }
+        if (structured) throw new IllegalArgumentException("--nm prunes single weights in groups; it does not combine with --structured");
+        if (sparsity != null) throw new IllegalArgumentException("--nm " + nm + " fixes the sparsity; drop --sparsity");
+        if (schedule != Schedule.oneshot) throw new IllegalArgumentException("--nm prunes once then fine-tunes; --schedule " + schedule + " is for --sparsity");
+        if (parsed.hasMatchedOption("--scope")) throw new IllegalArgumentException("--nm ranks within each group of M; --scope does not apply");
+        try {
+            return NmPattern.parse(nm);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--nm: " + e.getMessage(), e);
         }
     }
 
@@ -171,17 +224,21 @@ final class PruneCommand implements Callable<Integer> {
         }
     }
 
-    private int run(ModelSource src, Graph g, PruneTargets targets, Dataset train, Dataset test, Backend backend, PrintWriter o, PrintWriter err) {
+    private int run(ModelSource src, Graph g, PruneTargets targets, Dataset train, Dataset test, Backend backend, PrintWriter o, PrintWriter err,
+                    NmPattern pattern) {
         Map<String, String> prov = provenance(src);
         TrainConfig finetune = finetuneEpochs == 0 ? null
                 : new TrainConfig(finetuneEpochs, batchSize, new OptimizerConfig.Sgd((float) lr, 0.9f, 0f, false), new LrSchedule.Constant(), seed);
-        PruneConfig config = new PruneConfig(criterion(train, backend), scope == Scope.global ? PruneScope.GLOBAL : PruneScope.LAYER, sparsity,
-                PruneSchedule.valueOf(schedule.name().toUpperCase(Locale.ROOT)), rounds, updateEvery, 0.75, finetune);
+        PruneConfig config = pattern != null ? PruneConfig.nm(criterion(train, backend), pattern, finetune)
+                : new PruneConfig(criterion(train, backend), scope == Scope.global ? PruneScope.GLOBAL : PruneScope.LAYER, sparsity,
+                        PruneSchedule.valueOf(schedule.name().toUpperCase(Locale.ROOT)), rounds, updateEvery, 0.75, finetune);
 
         long weights = 0;
         for (String w : targets.weights()) weights += g.param(w).value().numel();
         o.printf(Locale.ROOT, "model     %s%n", src.describe(seed));
-        o.printf(Locale.ROOT, "prune     %s, %s, %s of %s weights in %s; schedule %s%s; %s%n", method, scope, CliSupport.percent(sparsity),
+        String how = pattern != null ? String.format(Locale.ROOT, "%s, N:M %s (keep %d of every %d along each row) of", method, pattern, pattern.n(), pattern.m())
+                : String.format(Locale.ROOT, "%s, %s, %s of", method, scope, CliSupport.percent(sparsity));
+        o.printf(Locale.ROOT, "prune     %s %s weights in %s; schedule %s%s; %s%n", how,
                 CliSupport.grouped(weights), String.join(", ", targets.layers()), schedule, scheduleDetail(),
                 finetune == null ? "no fine-tuning" : "fine-tune " + finetuneEpochs + (finetuneEpochs == 1 ? " epoch" : " epochs")
                         + " on " + CliSupport.grouped(train.count()) + " images (sgd lr " + (float) lr + " momentum 0.9, batch " + batchSize + ")");
@@ -221,7 +278,7 @@ final class PruneCommand implements Callable<Integer> {
         return Main.EXIT_OK;
     }
 
-    private ImportanceCriterion criterion(Dataset train, Backend backend) {
+    ImportanceCriterion criterion(Dataset train, Backend backend) {
         return switch (method) {
             case magnitude -> new MagnitudeCriterion();
             case activation -> new ActivationCriterion(calibration(train, backend));
@@ -265,7 +322,8 @@ final class PruneCommand implements Callable<Integer> {
         if (!src.builtIn() && src.provenance().containsKey("command")) p.put("source_command", src.provenance().get("command"));
         p.put("method", method.name());
         p.put("scope", scope.name());
-        p.put("target_sparsity", Double.toString(sparsity));
+        if (sparsity != null) p.put("target_sparsity", Double.toString(sparsity));
+        if (nm != null) p.put("nm", nm.trim());
         p.put("schedule", schedule.name());
         p.put("structured", Boolean.toString(structured));
         p.put("layers", String.join(",", layers));

@@ -21,7 +21,7 @@ import java.util.Set;
  * Model files: safetensors whose tensors are the graph's parameters (PyTorch state-dict names) and
  * whose {@code __metadata__} holds the graph ({@value #GRAPH_KEY}) and provenance
  * ({@value #PROVENANCE_KEY}, a JSON object). Mostly-zero tensors are stored as bitmask + values
- * ({@link SparseStorage}) and loaded back dense. Writing is atomic; reading validates everything and
+ * ({@link SparseStorage}), N:M ones possibly as kept values + in-group indices ({@link NmStorage}), and loaded back dense. Writing is atomic; reading validates everything and
  * names the file in every error.
  */
 public final class ModelIO {

@@ -11,11 +11,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Reads and writes the safetensors format (https://github.com/huggingface/safetensors):
@@ -75,7 +70,7 @@ public final class SafeTensors {
             Runnable afterEachTensor) throws IOException {
         byte[] header = encodeHeader(tensors, metadata); // validates before touching the disk
         Path target = file.toAbsolutePath();
-        Path tmp = createTemp(target);
+        Path tmp = AtomicFiles.createTemp(target);
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 ByteBuffer prefix = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
@@ -88,19 +83,9 @@ public final class SafeTensors {
                 }
                 ch.force(true); // the rename must not become durable before the data
             }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE,
-                        StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                // Same directory, so this is still a rename(2) on POSIX systems.
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFiles.moveOver(tmp, target);
         } catch (Throwable t) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException cleanup) {
-                t.addSuppressed(cleanup);
-            }
+            AtomicFiles.deleteQuietly(tmp, t);
             throw t;
         }
     }
@@ -313,25 +298,6 @@ public final class SafeTensors {
         byte[] header = Arrays.copyOf(json, padded);
         Arrays.fill(header, json.length, padded, (byte) ' ');
         return header;
-    }
-
-    private static Path createTemp(Path target) throws IOException {
-        // Not Files.createTempFile: that forces mode 0600, which the rename would carry over to
-        // the model file. CREATE_NEW with default attributes honours the umask instead.
-        Path dir = target.getParent();
-        for (int attempt = 0; ; attempt++) {
-            Path tmp = dir.resolve("." + target.getFileName() + "."
-                    + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
-            try {
-                Files.newByteChannel(tmp, StandardOpenOption.CREATE_NEW,
-                        StandardOpenOption.WRITE).close();
-                return tmp;
-            } catch (FileAlreadyExistsException e) {
-                if (attempt >= 100) {
-                    throw e;
-                }
-            }
-        }
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {

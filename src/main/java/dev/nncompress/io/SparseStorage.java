@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.nncompress.tensor.NmPattern;
+
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -21,6 +24,8 @@ import java.util.Set;
  * "shape": [..]}}}). Only the bit pattern of +0.0 counts as zero, so -0.0 is kept as a value and the
  * dense tensor comes back bit for bit. Cost: n/8 + 4*nnz bytes instead of 4n, so 90% zeros is 7.6x
  * smaller; a tensor is stored this way only when that saves more than {@link #HEADER_ALLOWANCE} bytes.
+ * An N:M sparse tensor may instead be stored in the N:M layout of {@link NmStorage} (same metadata key, format
+ * {@code "nm"}), whichever is smaller.
  */
 public final class SparseStorage {
     public static final String METADATA_KEY = "nncompress.sparse";
@@ -98,25 +103,45 @@ public final class SparseStorage {
     }
 
     /**
-     * Encodes every F32 tensor of {@code dense} whose bitmask form is smaller; returns the tensors to write (same
-     * order, a sparse tensor's two parts in its place) and puts the {@value #METADATA_KEY} entry into {@code meta}
-     * when any tensor is sparse.
+     * Encodes every F32 tensor of {@code dense} whose bitmask or N:M form ({@link NmStorage}) is smaller; returns the
+     * tensors to write (same order, a sparse tensor's two parts in its place) and puts the {@value #METADATA_KEY}
+     * entry into {@code meta} when any tensor is sparse. Between the two sparse forms the one with fewer data bytes
+     * wins, N:M on a tie (2:4 costs exactly what the bitmask does at 50% zeros, and its layout is the one N:M
+     * kernels read); either must save more than {@link #HEADER_ALLOWANCE} bytes over dense.
      */
     static Map<String, TensorRecord> encodeAll(Map<String, TensorRecord> dense, Map<String, String> meta) {
         Map<String, TensorRecord> out = new LinkedHashMap<>();
         ObjectNode index = JSON.createObjectNode();
         for (var e : dense.entrySet()) {
             TensorRecord t = e.getValue();
+            String name = e.getKey();
             float[] v = "F32".equals(t.dtype()) ? t.toFloats() : null;
-            if (v == null || !smallerAsBitmask(v)) {
-                out.put(e.getKey(), t);
+            if (v == null) {
+                out.put(name, t);
                 continue;
             }
-            Parts p = encode(v);
-            out.put(e.getKey() + BITMASK_SUFFIX, p.bitmask());
-            out.put(e.getKey() + VALUES_SUFFIX, p.values());
-            ObjectNode entry = index.putObject(e.getKey());
-            entry.put("format", FORMAT);
+            long denseBytes = 4L * v.length;
+            long bitmaskBytes = (v.length + 7L) / 8 + 4L * nonZeros(v);
+            NmPattern nm = NmStorage.smallest(v, t.shape());
+            long nmBytes = nm == null ? Long.MAX_VALUE : NmStorage.dataBytes(nm, v.length / NmPattern.rowLength(t.shape()), NmPattern.rowLength(t.shape()));
+            if (Math.min(bitmaskBytes, nmBytes) + HEADER_ALLOWANCE >= denseBytes) {
+                out.put(name, t);
+                continue;
+            }
+            ObjectNode entry = index.putObject(name);
+            if (nmBytes <= bitmaskBytes) {
+                NmStorage.Parts p = NmStorage.encode(v, NmPattern.rowLength(t.shape()), nm);
+                out.put(name + NmStorage.VALUES_SUFFIX, p.values());
+                out.put(name + NmStorage.INDICES_SUFFIX, p.indices());
+                entry.put("format", NmStorage.FORMAT);
+                entry.put("n", nm.n());
+                entry.put("m", nm.m());
+            } else {
+                Parts p = encode(v);
+                out.put(name + BITMASK_SUFFIX, p.bitmask());
+                out.put(name + VALUES_SUFFIX, p.values());
+                entry.put("format", FORMAT);
+            }
             var shape = entry.putArray("shape");
             for (long d : t.shape()) shape.add(d);
         }
@@ -124,41 +149,52 @@ public final class SparseStorage {
         return out;
     }
 
+    /** One entry of the {@value #METADATA_KEY} index: the bitmask form ({@code nm} null) or an N:M one. */
+    private record Entry(long[] shape, NmPattern nm) {
+        String first() { return nm == null ? BITMASK_SUFFIX : NmStorage.VALUES_SUFFIX; }
+
+        String second() { return nm == null ? VALUES_SUFFIX : NmStorage.INDICES_SUFFIX; }
+    }
+
     /**
      * The tensors of a file with every sparse tensor decoded to its dense F32 form, in file order (a sparse
-     * tensor where its bitmask was). A file without {@value #METADATA_KEY} comes back unchanged.
+     * tensor where its first part was). A file without {@value #METADATA_KEY} comes back unchanged.
      */
     static Map<String, TensorRecord> decodeAll(SafeTensorsFile st) {
         String json = st.metadata().get(METADATA_KEY);
         if (json == null) return st.tensors();
-        Map<String, long[]> shapes = parseIndex(json);
-        Map<String, TensorRecord> out = new LinkedHashMap<>();
+        Map<String, Entry> entries = parseIndex(json);
+        Map<String, String> firstParts = new HashMap<>(); // first part's key -> tensor name
         Set<String> parts = new HashSet<>();
-        for (var e : shapes.entrySet()) {
+        for (var e : entries.entrySet()) {
             String name = e.getKey();
-            TensorRecord bits = st.tensors().get(name + BITMASK_SUFFIX);
-            TensorRecord values = st.tensors().get(name + VALUES_SUFFIX);
-            if (bits == null || values == null) {
-                throw new IllegalArgumentException("sparse tensor '" + name + "' is listed in " + METADATA_KEY + " but "
-                        + name + (bits == null ? BITMASK_SUFFIX : VALUES_SUFFIX) + " is missing");
+            Entry en = e.getValue();
+            for (String suffix : new String[] {en.first(), en.second()}) {
+                if (!st.tensors().containsKey(name + suffix)) {
+                    throw new IllegalArgumentException("sparse tensor '" + name + "' is listed in " + METADATA_KEY + " but " + name + suffix + " is missing");
+                }
+                parts.add(name + suffix);
             }
             if (st.tensors().containsKey(name)) throw new IllegalArgumentException("tensor '" + name + "' is stored both dense and sparse");
-            parts.add(name + BITMASK_SUFFIX);
-            parts.add(name + VALUES_SUFFIX);
+            firstParts.put(name + en.first(), name);
         }
+        Map<String, TensorRecord> out = new LinkedHashMap<>();
         for (var e : st.tensors().entrySet()) {
             String key = e.getKey();
             if (!parts.contains(key)) {
                 out.put(key, e.getValue());
-            } else if (key.endsWith(BITMASK_SUFFIX)) {
-                String name = key.substring(0, key.length() - BITMASK_SUFFIX.length());
-                out.put(name, decode(name, shapes.get(name), e.getValue(), st.tensors().get(name + VALUES_SUFFIX)));
+                continue;
             }
+            String name = firstParts.get(key);
+            if (name == null) continue; // a second part, decoded with its first
+            Entry en = entries.get(name);
+            TensorRecord second = st.tensors().get(name + en.second());
+            out.put(name, en.nm() == null ? decode(name, en.shape(), e.getValue(), second) : NmStorage.decode(name, en.shape(), en.nm(), e.getValue(), second));
         }
         return out;
     }
 
-    private static Map<String, long[]> parseIndex(String json) {
+    private static Map<String, Entry> parseIndex(String json) {
         JsonNode root;
         try {
             root = JSON.readTree(json);
@@ -166,12 +202,16 @@ public final class SparseStorage {
             throw new IllegalArgumentException(METADATA_KEY + " metadata is not valid JSON: " + e.getOriginalMessage(), e);
         }
         if (root == null || !root.isObject()) throw new IllegalArgumentException(METADATA_KEY + " metadata must be a JSON object");
-        Map<String, long[]> shapes = new LinkedHashMap<>();
+        Map<String, Entry> entries = new LinkedHashMap<>();
         for (var f : root.properties()) {
             JsonNode entry = f.getValue();
             String name = f.getKey();
-            if (!entry.isObject() || !FORMAT.equals(entry.path("format").asText()) || !entry.path("shape").isArray()) {
-                throw new IllegalArgumentException("sparse tensor '" + name + "': expected {\"format\": \"" + FORMAT + "\", \"shape\": [..]}, got " + entry);
+            String format = entry.path("format").asText();
+            boolean nm = NmStorage.FORMAT.equals(format);
+            if (!entry.isObject() || !(FORMAT.equals(format) || nm) || !entry.path("shape").isArray()
+                    || nm && !(entry.path("n").isIntegralNumber() && entry.path("m").isIntegralNumber())) {
+                throw new IllegalArgumentException("sparse tensor '" + name + "': expected {\"format\": \"" + FORMAT + "\", \"shape\": [..]} or {\"format\": \""
+                        + NmStorage.FORMAT + "\", \"n\": N, \"m\": M, \"shape\": [..]}, got " + entry);
             }
             long[] shape = new long[entry.get("shape").size()];
             for (int i = 0; i < shape.length; i++) {
@@ -179,8 +219,16 @@ public final class SparseStorage {
                 if (!d.isIntegralNumber() || d.asLong() < 0) throw new IllegalArgumentException("sparse tensor '" + name + "': bad shape " + entry.get("shape"));
                 shape[i] = d.asLong();
             }
-            shapes.put(name, shape);
+            NmPattern pattern = null;
+            if (nm) {
+                try {
+                    pattern = new NmPattern(entry.get("n").asInt(), entry.get("m").asInt());
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("sparse tensor '" + name + "': " + e.getMessage(), e);
+                }
+            }
+            entries.put(name, new Entry(shape, pattern));
         }
-        return shapes;
+        return entries;
     }
 }

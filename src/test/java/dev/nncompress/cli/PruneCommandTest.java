@@ -4,6 +4,7 @@ import dev.nncompress.backend.ref.ReferenceBackend;
 import dev.nncompress.data.FashionMnist;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.io.ModelIO;
+import dev.nncompress.tensor.NmPattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -83,6 +84,72 @@ class PruneCommandTest {
         assertTrue(r.out().contains("round 2/2 after fine-tuning") && r.out().contains("  conv2    1,152     576    50.00%"), r.out());
         assertTrue(r.out().contains("  conv1       72       0     0.00%"), r.out());
         assertTrue(r.err().contains("the pruned model was not saved"), r.err());
+    }
+
+    /** --nm 2:4: every group of 4 along each row keeps 2 after fine-tuning; the file uses the N:M layout and loads back. */
+    @Test
+    void nmPrunesTwoOfEveryFourAndWritesTheNmLayout() throws Exception {
+        assumeData();
+        Path out = tmp.resolve("nm.safetensors");
+        MainTest.Run r = run("prune", "student", "--nm", "2:4", "--finetune-epochs", "1", "--limit", "256", "--test-limit", "128",
+                "--backend", "reference", "--quiet", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("prune     magnitude, N:M 2:4 (keep 2 of every 4 along each row) of 52,040 weights"), r.out());
+        assertTrue(r.out().contains("  conv1       72      32    44.44%") && r.out().contains("  fc1     50,176  25,088    50.00%"), r.out());
+        var st = dev.nncompress.io.SafeTensors.read(out);
+        assertTrue(st.tensors().containsKey("fc1.weight.nm_indices"), st.tensors().keySet().toString());
+        Graph g = ModelIO.load(out, new ReferenceBackend()).graph();
+        NmPattern p = new NmPattern(2, 4);
+        for (String w : new String[] {"conv1.weight", "conv2.weight", "fc1.weight", "fc2.weight"}) {
+            assertTrue(p.holds(g.param(w).value().toFloatArray(), NmPattern.rowLength(g.param(w).value().shape().dimsLong())), w);
+        }
+    }
+
+    @Test
+    void sensitivityPrintsTheTableAndWritesItAsJson() throws Exception {
+        assumeData();
+        Path report = tmp.resolve("sens.json");
+        MainTest.Run r = run("prune", "student", "--sensitivity", "--sensitivity-levels", "0.5,0.9", "--test-limit", "64",
+                "--backend", "reference", "--quiet", "--report", report.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("measure   4 layer(s) x 2 level(s) = 8 evaluations on 64 test images"), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches(" +layer +weights +50% +90%")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("  fc1 +50,176 +[0-9.]+% \\([-+][0-9.]+\\) +[0-9.]+% \\([-+][0-9.]+\\)")), r.out());
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(report.toFile());
+        assertEquals(64, json.get("images").asInt());
+        assertEquals(4, json.get("layers").size());
+        assertEquals(2, json.get("layers").get(2).get("accuracy").size());
+        assertEquals("prune", json.get("provenance").get("task").asText());
+        try (var files = Files.list(tmp)) {
+            assertEquals(1, files.count(), "no temporary file left beside the report");
+        }
+    }
+
+    @Test
+    void nmAndSensitivityOptionsThatContradictAreUsageErrors() {
+        String none = tmp.resolve("none").toString();
+        String[][] cases = {
+                {"--nm 2:4 --structured", "--nm prunes single weights in groups; it does not combine with --structured"},
+                {"--nm 2:4 --sparsity 0.5", "--nm 2:4 fixes the sparsity; drop --sparsity"},
+                {"--nm 5:4", "--nm: N:M sparsity needs 1 <= N < M <= 8, got 5:4"},
+                {"--nm 2:16", "--nm: N:M sparsity needs 1 <= N < M <= 8, got 2:16"},
+                {"--nm two:four", "--nm: N:M pattern must look like 2:4, got 'two:four'"},
+                {"--nm 2:4 --schedule cubic", "--nm prunes once then fine-tunes; --schedule cubic is for --sparsity"},
+                {"--nm 2:4 --scope layer", "--nm ranks within each group of M; --scope does not apply"},
+                {"--sensitivity --sparsity 0.5", "--sensitivity scans --sensitivity-levels; drop --sparsity"},
+                {"--sensitivity --nm 2:4", "--sensitivity measures unstructured pruning one layer at a time; drop --nm"},
+                {"--sensitivity --sensitivity-levels 0.5,1.5", "--sensitivity-levels must be in [0.0, 1.0), got 1.5"},
+                {"--sparsity 0.5 --report r.json", "--report writes the --sensitivity table; add --sensitivity"},
+                {"--sparsity 0.5 --sensitivity-levels 0.5", "--sensitivity-levels needs --sensitivity"},
+                {"--finetune-epochs 0", "Missing required option: '--sparsity=S' (or --nm N:M, or --sensitivity)"},
+        };
+        for (String[] c : cases) {
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("prune", "student", "--backend", "reference", "--data", none));
+            args.addAll(java.util.List.of(c[0].split(" ")));
+            MainTest.Run r = run(args.toArray(String[]::new));
+            assertEquals(Main.EXIT_USAGE, r.code(), c[0] + ": " + r.err());
+            assertTrue(r.singleError().contains(c[1]), c[0] + ": " + r.err());
+        }
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.nncompress.compress.prune;
 
+import dev.nncompress.tensor.NmPattern;
+
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,6 +41,45 @@ public final class MaskSelection {
         return new PruneMasks(selectTogether(scores, sparsity, previous));
     }
 
+    /**
+     * N:M masks ({@link NmPattern}): in every group of M consecutive elements of a row ({@code rowLengths}: elements
+     * per row of each weight, {@link NmPattern#rowLength}) the lowest-scoring are pruned until
+     * {@link NmPattern#keptIn} are left. Ranking and ties as for the sparsity masks: by (score, index within the
+     * group), so among equal scores the earlier element is pruned and the later kept.
+     */
+    public static PruneMasks selectNm(Map<String, float[]> scores, Map<String, Integer> rowLengths, NmPattern pattern) {
+        if (scores.isEmpty()) throw new IllegalArgumentException("nothing to prune: no target weights");
+        Map<String, boolean[]> keep = new LinkedHashMap<>();
+        int m = pattern.m();
+        long[] keys = new long[m];
+        for (var e : scores.entrySet()) {
+            String name = e.getKey();
+            float[] sc = e.getValue();
+            Integer row = rowLengths.get(name);
+            if (row == null || row < 1 || sc.length % row != 0) {
+                throw new IllegalArgumentException("row length of " + name + " is " + row + ", which does not divide its " + sc.length + " scores");
+            }
+            boolean[] k = new boolean[sc.length];
+            Arrays.fill(k, true);
+            for (int start = 0; start < sc.length; start += row) {
+                for (int g = 0, gs = pattern.groups(row); g < gs; g++) {
+                    int len = pattern.groupLength(row, g), base = start + g * m;
+                    for (int i = 0; i < len; i++) keys[i] = key(name, sc[base + i], i);
+                    Arrays.sort(keys, 0, len);
+                    for (int i = 0, prune = len - pattern.keptIn(len); i < prune; i++) k[base + (int) (keys[i] & 0x7fffffffL)] = false;
+                }
+            }
+            keep.put(name, k);
+        }
+        return new PruneMasks(keep);
+    }
+
+    /** Sort key of one element: the score's float bits (order-preserving for non-negative floats) above its position. */
+    private static long key(String name, float v, int pos) {
+        if (!(v >= 0) || Float.isInfinite(v)) throw new IllegalArgumentException("importance of " + name + " is " + v + "; scores must be finite and >= 0");
+        return ((long) Float.floatToIntBits(v + 0f) << 32) | pos; // +0f turns -0.0 into +0.0
+    }
+
     /** [0, 1): 1 would remove every weight; the message names the option value. */
     public static void checkSparsity(double sparsity) {
         if (!(sparsity >= 0 && sparsity < 1)) throw new IllegalArgumentException("sparsity must be in [0, 1), got " + sparsity);
@@ -62,14 +103,12 @@ public final class MaskSelection {
                 throw new IllegalArgumentException("previous mask of " + name + " has " + before.length + " elements, the scores " + sc.length);
             }
             for (int i = 0; i < sc.length; i++, pos++) {
-                float v = sc[i];
-                if (!(v >= 0) || Float.isInfinite(v)) throw new IllegalArgumentException("importance of " + name + " is " + v + "; scores must be finite and >= 0");
+                long k = key(name, sc[i], pos);
                 if (before != null && !before[i]) {
                     keys[pos] = Long.MIN_VALUE + pos; // below every score key
                     alreadyPruned++;
                 } else {
-                    int bits = Float.floatToIntBits(v + 0f); // +0f turns -0.0 into +0.0
-                    keys[pos] = ((long) bits << 32) | pos;
+                    keys[pos] = k;
                 }
             }
         }

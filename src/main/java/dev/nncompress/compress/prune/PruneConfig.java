@@ -1,5 +1,6 @@
 package dev.nncompress.compress.prune;
 
+import dev.nncompress.tensor.NmPattern;
 import dev.nncompress.train.TrainConfig;
 
 /**
@@ -11,9 +12,11 @@ import dev.nncompress.train.TrainConfig;
  * @param rampFraction fraction of the fine-tuning steps over which {@link PruneSchedule#CUBIC} ramps from 0 to the
  *                     target; the rest trains at the target sparsity to recover
  * @param finetune     fine-tuning, or null for none (not allowed with CUBIC, which prunes while training)
+ * @param nm           N:M masks instead of a sparsity threshold, or null; the pattern fixes the sparsity (which must be
+ *                     its nominal 1 - N/M) and works per group, so scope plays no part; one-shot only
  */
 public record PruneConfig(ImportanceCriterion criterion, PruneScope scope, double sparsity, PruneSchedule schedule,
-                          int rounds, int updateEvery, double rampFraction, TrainConfig finetune) {
+                          int rounds, int updateEvery, double rampFraction, TrainConfig finetune, NmPattern nm) {
     public PruneConfig {
         if (criterion == null || scope == null || schedule == null) throw new IllegalArgumentException("criterion, scope and schedule must be set");
         MaskSelection.checkSparsity(sparsity);
@@ -23,6 +26,21 @@ public record PruneConfig(ImportanceCriterion criterion, PruneScope scope, doubl
         if (schedule == PruneSchedule.CUBIC && finetune == null) {
             throw new IllegalArgumentException("the cubic schedule prunes during fine-tuning; it needs at least 1 fine-tuning epoch");
         }
+        if (nm != null && schedule != PruneSchedule.ONESHOT) throw new IllegalArgumentException("N:M pruning is one-shot; schedule " + schedule + " is for a sparsity threshold");
+        if (nm != null && sparsity != nm.nominalSparsity()) {
+            throw new IllegalArgumentException("N:M " + nm + " fixes the sparsity at " + nm.nominalSparsity() + ", got " + sparsity);
+        }
+    }
+
+    /** A threshold run (no N:M pattern). */
+    public PruneConfig(ImportanceCriterion criterion, PruneScope scope, double sparsity, PruneSchedule schedule,
+                       int rounds, int updateEvery, double rampFraction, TrainConfig finetune) {
+        this(criterion, scope, sparsity, schedule, rounds, updateEvery, rampFraction, finetune, null);
+    }
+
+    /** One-shot N:M pruning of every group, then the given fine-tuning (or none) with the masks held. */
+    public static PruneConfig nm(ImportanceCriterion criterion, NmPattern pattern, TrainConfig finetune) {
+        return new PruneConfig(criterion, PruneScope.LAYER, pattern.nominalSparsity(), PruneSchedule.ONESHOT, 1, 1, 1, finetune, pattern);
     }
 
     /** One-shot pruning with the given fine-tuning (or none). */

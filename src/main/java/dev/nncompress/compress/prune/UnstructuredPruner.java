@@ -4,6 +4,7 @@ import dev.nncompress.backend.Backend;
 import dev.nncompress.data.Batches;
 import dev.nncompress.data.Dataset;
 import dev.nncompress.graph.Graph;
+import dev.nncompress.tensor.NmPattern;
 import dev.nncompress.train.EvalResult;
 import dev.nncompress.train.Evaluator;
 import dev.nncompress.train.StepHook;
@@ -46,7 +47,7 @@ public final class UnstructuredPruner {
         MaskingStepHook hook = null;
         try {
             for (int r = 0; r < k; r++) {
-                masks = MaskSelection.select(config.criterion().scores(graph, targets), sparsities[r], config.scope(), masks);
+                masks = select(graph, targets, sparsities[r], masks);
                 if (hook == null) hook = new MaskingStepHook(backend, graph, masks);
                 else hook.update(masks);
                 String round = k == 1 ? "" : String.format(Locale.ROOT, "round %d/%d ", r + 1, k);
@@ -62,6 +63,15 @@ public final class UnstructuredPruner {
             if (hook != null) hook.close();
         }
         return new PruneResult(masks, stages);
+    }
+
+    /** Masks at {@code sparsity}, or the config's N:M pattern (one-shot only, so {@code previous} is null then). */
+    private PruneMasks select(Graph graph, PruneTargets targets, double sparsity, PruneMasks previous) {
+        Map<String, float[]> scores = config.criterion().scores(graph, targets);
+        if (config.nm() == null) return MaskSelection.select(scores, sparsity, config.scope(), previous);
+        Map<String, Integer> rows = new java.util.LinkedHashMap<>();
+        for (String w : targets.weights()) rows.put(w, NmPattern.rowLength(graph.param(w).value().shape().dimsLong()));
+        return MaskSelection.selectNm(scores, rows, config.nm());
     }
 
     /** Cubic gradual pruning while fine-tuning: masks updated every {@code updateEvery} steps until the ramp ends. */
