@@ -2,8 +2,9 @@
 # The Fashion-MNIST demo on a fresh machine: set up (scripts/setup.sh), build, train the teacher and
 # the student for 3 epochs (SGD lr 0.01, momentum 0.9, batch 64), evaluate, quantize to int8 (PTQ
 # plan, simulated int8 accuracy, per-layer sensitivity, the int8 model file scored by the int8 engine),
-# inspect, benchmark float and int8 side by side.
-# Outputs go to $NNCOMPRESS_DEMO_DIR (default: demo-out/). Compression steps join as they land.
+# distill the student from the teacher, prune the teacher (unstructured and structured), inspect,
+# benchmark float, int8, pruned and sparse side by side.
+# Outputs go to $NNCOMPRESS_DEMO_DIR (default: demo-out/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -25,8 +26,16 @@ for model in student teacher; do
   scripts/nncompress quantize "$out/$model.safetensors" --calib 1000 --report "$out/$model-int8-report.json" \
     --out "$out/$model-int8.safetensors"
 done
+echo "== distillation: student from the teacher (3 epochs, teacher logits cached once) =="
+scripts/nncompress distill --teacher "$out/teacher.safetensors" --student student --epochs 3 --temperature 4 --alpha 0.5 \
+  --cache-teacher --seed 42 --out "$out/student-kd.safetensors"
+echo "== pruning: teacher, global unstructured 90% and structured 50% of the filters, 1 fine-tuning epoch each =="
+scripts/nncompress prune "$out/teacher.safetensors" --sparsity 0.9 --finetune-epochs 1 --out "$out/teacher-pruned90.safetensors"
+scripts/nncompress prune "$out/teacher.safetensors" --structured --sparsity 0.5 --finetune-epochs 1 \
+  --out "$out/teacher-structured50.safetensors"
 echo "== inspect =="
 scripts/nncompress info "$out/student.safetensors"
 scripts/nncompress info "$out/teacher-int8.safetensors"
-echo "== throughput (img/s, side by side with the baseline; int8 vs fp32 in the same run) =="
-scripts/nncompress bench --models student,teacher --int8
+echo "== throughput (img/s; int8 vs fp32 and sparse vs dense in the same run) =="
+scripts/nncompress bench --models "student,teacher,$out/teacher-structured50.safetensors,$out/teacher-pruned90.safetensors" \
+  --baseline none --int8
