@@ -50,7 +50,8 @@ flags_id=$(echo "${flags[*]}" | cksum | cut -d' ' -f1)
 newest=$(ls -t "$root"/cuda-kernels/*.cu "$root"/cuda-kernels/harness/*.cu "$root"/cuda-kernels/harness/*.h "$root"/cuda-kernels/emu/* "$0" | head -n 1)
 
 build() {  # harness.cu -> $out/<name>-<flags id>, log in $out/<name>.build.log
-  local src=$1 bin="$out/$(basename "$1" .cu)-$flags_id"
+  local src=$1 bin
+  bin="$out/$(basename "$1" .cu)-$flags_id"
   if [ "$bin" -nt "$newest" ]; then return 0; fi
   g++ "${flags[@]}" -x c++ "$src" -o "$bin.tmp" >"$out/$(basename "$1" .cu).build.log" 2>&1 && mv "$bin.tmp" "$bin"
 }
