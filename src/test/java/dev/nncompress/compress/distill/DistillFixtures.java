@@ -2,6 +2,7 @@ package dev.nncompress.compress.distill;
 
 import dev.nncompress.backend.Backend;
 import dev.nncompress.data.Dataset;
+import dev.nncompress.data.ToyDatasets;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Parameter;
 import dev.nncompress.models.GraphBuilder;
@@ -12,7 +13,6 @@ import dev.nncompress.train.TrainConfig;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /** A tiny teacher/student pair on 1x6x6 images and a learnable task for them (fast on the reference backend). */
 final class DistillFixtures {
@@ -29,24 +29,8 @@ final class DistillFixtures {
 
     static Graph student(Backend backend, long seed) { return net("tiny-student", 4, 3, backend, seed); }
 
-    /** n noise images; the label is the brightest of the three column pairs. */
-    static Dataset columns(int n, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        float[] img = new float[n * 36];
-        int[] labels = new int[n];
-        for (int i = 0; i < n; i++) {
-            double[] sums = new double[3];
-            for (int p = 0; p < 36; p++) {
-                float v = (float) (r.nextDouble() * 2 - 1);
-                img[i * 36 + p] = v;
-                sums[(p % 6) / 2] += v;
-            }
-            int best = 0;
-            for (int k = 1; k < 3; k++) if (sums[k] > sums[best]) best = k;
-            labels[i] = best;
-        }
-        return new Dataset(img, labels, 1, 6, 6, 3);
-    }
+    /** The shared toy task ({@link ToyDatasets#columns}). */
+    static Dataset columns(int n, long seed) { return ToyDatasets.columns(n, seed); }
 
     /** SGD 0.05 momentum 0.9, batch 8, shuffled by {@code seed}. */
     static TrainConfig config(int epochs, long seed) {

@@ -3,11 +3,11 @@ package dev.nncompress.compress.quant.qat;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.compress.prepare.GraphPreparation;
 import dev.nncompress.data.Dataset;
+import dev.nncompress.data.ToyDatasets;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.models.GraphBuilder;
 import dev.nncompress.tensor.Shape;
 
-import java.util.SplittableRandom;
 
 /** A tiny prepared graph and a learnable task for it (no dataset needed, fast on the reference backend). */
 final class QatFixtures {
@@ -23,22 +23,6 @@ final class QatFixtures {
         return prepared;
     }
 
-    /** n noise images 1x6x6; the label is the brightest of the three column pairs (a task the tiny graph can learn). */
-    static Dataset columns(int n, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        float[] img = new float[n * 36];
-        int[] labels = new int[n];
-        for (int i = 0; i < n; i++) {
-            double[] sums = new double[3];
-            for (int p = 0; p < 36; p++) {
-                float v = (float) (r.nextDouble() * 2 - 1);
-                img[i * 36 + p] = v;
-                sums[(p % 6) / 2] += v;
-            }
-            int best = 0;
-            for (int k = 1; k < 3; k++) if (sums[k] > sums[best]) best = k;
-            labels[i] = best;
-        }
-        return new Dataset(img, labels, 1, 6, 6, 3);
-    }
+    /** The shared toy task ({@link ToyDatasets#columns}). */
+    static Dataset columns(int n, long seed) { return ToyDatasets.columns(n, seed); }
 }
