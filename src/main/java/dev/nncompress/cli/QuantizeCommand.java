@@ -21,6 +21,7 @@ import dev.nncompress.graph.Parameter;
 import dev.nncompress.compress.quant.convert.Int8Converter;
 import dev.nncompress.int8.Int8Model;
 import dev.nncompress.int8.Int8Runner;
+import dev.nncompress.io.AtomicFiles;
 import dev.nncompress.io.Int8ModelIO;
 import dev.nncompress.io.Provenance;
 import dev.nncompress.train.EvalResult;
@@ -255,7 +256,7 @@ final class QuantizeCommand implements Callable<Integer> {
         a.put("simulated_int8", acc.int8Accuracy());
         if (sens != null) root.set("sensitivity", sens.toJson());
         try {
-            json.writeValue(report.toFile(), root);
+            AtomicFiles.write(report, json.writeValueAsBytes(root)); // never a half-written report
         } catch (IOException e) {
             throw new UncheckedIOException("--report " + report + ": " + e.getMessage(), e);
         }
