@@ -25,6 +25,24 @@ constexpr int kBlockBytes = 192 * 1024;  // packed A block: leaves L2 room for t
 
 int panel_width(int n, int p) { return min_int(kPanel, round_up(n - p * kPanel, 16)); }
 
+// The twin's ReLU on 16 floats: v < 0 ? 0 : v, so NaN and -0 pass unchanged.
+inline __m512 relu16(__m512 v) {
+    const __m512 zero = _mm512_setzero_ps();
+    return _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), zero);
+}
+
+// The twin's requantisation of 16 floats (ReferenceOps.quantizeS8): clamp(rint(v / out_scale) + out_zp,
+// -128, 127) with a true division and round-half-even; NaN fails both comparisons and becomes -128.
+inline __m512i requantize16(const Epilogue& e, __m512 v) {
+    __m512 q = _mm512_div_ps(v, _mm512_set1_ps(e.out_scale));
+    q = _mm512_roundscale_ps(q, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    q = _mm512_add_ps(q, _mm512_set1_ps(static_cast<float>(e.out_zp)));
+    const __m512 lo = _mm512_set1_ps(-128.0f), hi = _mm512_set1_ps(127.0f);
+    q = _mm512_mask_mov_ps(lo, _mm512_cmp_ps_mask(q, lo, _CMP_GE_OQ), q);
+    q = _mm512_mask_mov_ps(hi, _mm512_cmp_ps_mask(q, hi, _CMP_LE_OQ), q);
+    return _mm512_cvtps_epi32(q);
+}
+
 // Epilogue of 16 columns starting at c of one output row; `mask` selects the columns inside n.
 inline void store16(const Epilogue& e, Output out, size_t row, int c, __mmask16 mask, __m512i raw) {
     __m512i acc = _mm512_sub_epi32(raw, _mm512_loadu_si512(e.corr + c));
@@ -33,21 +51,14 @@ inline void store16(const Epilogue& e, Output out, size_t row, int c, __mmask16 
         _mm512_mask_storeu_epi32(static_cast<int32_t*>(out.base) + at, mask, acc);
         return;
     }
-    const __m512 zero = _mm512_setzero_ps();
     __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), _mm512_loadu_ps(e.scale + c));
     if (e.bias != nullptr) v = _mm512_add_ps(v, _mm512_loadu_ps(e.bias + c));
-    if (e.relu) v = _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), zero);  // NaN, -0 pass
+    if (e.relu) v = relu16(v);
     if (e.mode == kF32) {
         _mm512_mask_storeu_ps(static_cast<float*>(out.base) + at, mask, v);
         return;
     }
-    __m512 q = _mm512_div_ps(v, _mm512_set1_ps(e.out_scale));
-    q = _mm512_roundscale_ps(q, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    q = _mm512_add_ps(q, _mm512_set1_ps(static_cast<float>(e.out_zp)));
-    const __m512 lo = _mm512_set1_ps(-128.0f), hi = _mm512_set1_ps(127.0f);
-    q = _mm512_mask_mov_ps(lo, _mm512_cmp_ps_mask(q, lo, _CMP_GE_OQ), q);  // NaN fails the test: -128
-    q = _mm512_mask_mov_ps(hi, _mm512_cmp_ps_mask(q, hi, _CMP_LE_OQ), q);
-    _mm_mask_storeu_epi8(static_cast<int8_t*>(out.base) + at, mask, _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(q)));
+    _mm_mask_storeu_epi8(static_cast<int8_t*>(out.base) + at, mask, _mm512_cvtepi32_epi8(requantize16(e, v)));
 }
 
 inline __mmask16 column_mask(int valid) { return valid >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << valid) - 1u); }
@@ -231,21 +242,14 @@ inline void store_small(const Epilogue& e, const SmallLanes& l, Output out, size
         _mm512_mask_storeu_epi32(static_cast<int32_t*>(out.base) + at, mask, _mm512_permutexvar_epi32(l.order, acc));
         return;
     }
-    const __m512 zero = _mm512_setzero_ps();
     __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), l.scale);
     if (e.bias != nullptr) v = _mm512_add_ps(v, l.bias);
-    if (e.relu) v = _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), zero);  // NaN, -0 pass
+    if (e.relu) v = relu16(v);
     if (e.mode == kF32) {
         _mm512_mask_storeu_ps(static_cast<float*>(out.base) + at, mask, _mm512_permutexvar_ps(l.order, v));
         return;
     }
-    __m512 q = _mm512_div_ps(v, _mm512_set1_ps(e.out_scale));
-    q = _mm512_roundscale_ps(q, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    q = _mm512_add_ps(q, _mm512_set1_ps(static_cast<float>(e.out_zp)));
-    const __m512 lo = _mm512_set1_ps(-128.0f), hi = _mm512_set1_ps(127.0f);
-    q = _mm512_mask_mov_ps(lo, _mm512_cmp_ps_mask(q, lo, _CMP_GE_OQ), q);  // NaN fails the test: -128
-    q = _mm512_mask_mov_ps(hi, _mm512_cmp_ps_mask(q, hi, _CMP_LE_OQ), q);
-    const __m512i codes = _mm512_permutexvar_epi32(l.order, _mm512_cvtps_epi32(q));
+    const __m512i codes = _mm512_permutexvar_epi32(l.order, requantize16(e, v));
     _mm_mask_storeu_epi8(static_cast<int8_t*>(out.base) + at, mask, _mm512_cvtepi32_epi8(codes));
 }
 
@@ -402,17 +406,10 @@ inline __m512i c1_windows(const int8_t* p) {
 // S8 epilogue of one channel's 16 pixel sums: 16 codes.
 inline __m128i c1_codes(const Epilogue& e, int j, __m512i raw) {
     __m512i acc = _mm512_sub_epi32(raw, _mm512_set1_epi32(e.corr[j]));
-    const __m512 zero = _mm512_setzero_ps();
     __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), _mm512_set1_ps(e.scale[j]));
     if (e.bias != nullptr) v = _mm512_add_ps(v, _mm512_set1_ps(e.bias[j]));
-    if (e.relu) v = _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), zero);  // NaN, -0 pass
-    __m512 q = _mm512_div_ps(v, _mm512_set1_ps(e.out_scale));
-    q = _mm512_roundscale_ps(q, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    q = _mm512_add_ps(q, _mm512_set1_ps(static_cast<float>(e.out_zp)));
-    const __m512 lo = _mm512_set1_ps(-128.0f), hi = _mm512_set1_ps(127.0f);
-    q = _mm512_mask_mov_ps(lo, _mm512_cmp_ps_mask(q, lo, _CMP_GE_OQ), q);  // NaN fails the test: -128
-    q = _mm512_mask_mov_ps(hi, _mm512_cmp_ps_mask(q, hi, _CMP_LE_OQ), q);
-    return _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(q));
+    if (e.relu) v = relu16(v);
+    return _mm512_cvtepi32_epi8(requantize16(e, v));
 }
 
 // Channels j0..j0+7 of `valid` pixels from x[0..7] (x[c] = channel j0 + c, 16 pixels), 8 bytes per pixel
