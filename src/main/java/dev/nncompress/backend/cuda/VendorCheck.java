@@ -142,7 +142,7 @@ public final class VendorCheck {
         }
     }
 
-    /** A class-dependent band plus noise (as CudaTrainingGpuTest), so losses move. */
+    /** A class-dependent bright band plus noise, so losses move (also the GPU training tests' data). */
     static Dataset synthetic(int count, long seed) {
         Random rnd = new Random(seed);
         float[] images = new float[count * 28 * 28];

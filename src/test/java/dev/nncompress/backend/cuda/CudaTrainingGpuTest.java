@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
-import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,20 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Tag("gpu")
 class CudaTrainingGpuTest {
-    static Dataset synthetic(int count, long seed) {
-        Random rnd = new Random(seed);
-        float[] images = new float[count * 28 * 28];
-        int[] labels = new int[count];
-        for (int i = 0; i < count; i++) {
-            labels[i] = rnd.nextInt(10);
-            for (int p = 0; p < 28 * 28; p++) {
-                // a class-dependent bright band plus noise, so the loss has something to learn
-                boolean band = (p / 28) / 3 == labels[i];
-                images[i * 784 + p] = (float) ((band ? 1.5 : -0.3) + 0.5 * rnd.nextGaussian());
-            }
-        }
-        return new Dataset(images, labels, 1, 28, 28, 10);
-    }
+    /** The class-dependent band plus noise that {@link VendorCheck} also trains on. */
+    static Dataset synthetic(int count, long seed) { return VendorCheck.synthetic(count, seed); }
 
     static List<EpochStats> train(Backend b, Graph g, Dataset data) {
         TrainConfig c = new TrainConfig(2, 16, new OptimizerConfig.Sgd(0.05f, 0.9f, 5e-4f, false), new LrSchedule.Constant(), 5);
