@@ -10,7 +10,8 @@ import dev.nncompress.train.Check;
  * F [N, C, H, W] is {@code a = normalize(mean_c F^2)} per sample (L2 over the H*W positions); the loss is
  * {@code weight * mean((a_s - a_t)^2)} over N*H*W. Channel counts may differ (no adapter); spatial sizes must agree.
  * The maps are computed on the host in double: the Backend op set has no per-sample norm, and this second option
- * is for comparison rather than speed (the hint loss stays on the backend).
+ * is for comparison rather than speed (the hint loss stays on the backend). The teacher's side is a map of H*W
+ * floats per sample (stored as float), so it can be cached for a whole dataset ({@link CachedTeacherFeatures}).
  */
 public final class AttentionTransfer implements FeatureLoss {
     private final String studentNode;
@@ -36,18 +37,41 @@ public final class AttentionTransfer implements FeatureLoss {
         }
     }
 
+    @Override public boolean cacheable() { return true; }
+
+    @Override public int teacherTargetWidth(Shape teacherFeature) { return teacherFeature.dim(1) * teacherFeature.dim(2); }
+
+    /** The teacher's normalised attention maps, H*W floats per sample. */
+    @Override
+    public float[] teacherTargets(Tensor teacher) {
+        Shape st = teacher.shape();
+        int n = st.dim(0);
+        int hw = st.dim(2) * st.dim(3);
+        double[] q = new double[n * hw];
+        attention(teacher.toFloatArray(), n, st.dim(1), hw, q);
+        float[] out = new float[q.length];
+        for (int i = 0; i < q.length; i++) out[i] = (float) q[i];
+        return out;
+    }
+
     @Override
     public Result compute(Backend backend, Tensor student, Tensor teacher) {
+        return computeFromTargets(backend, student, teacherTargets(teacher));
+    }
+
+    @Override
+    public Result computeFromTargets(Backend backend, Tensor student, float[] qt) {
         Shape ss = student.shape();
         int n = ss.dim(0);
         int cs = ss.dim(1);
         int hw = ss.dim(2) * ss.dim(3);
-        int ct = teacher.shape().dim(1);
+        if (qt.length != n * hw) {
+            throw new IllegalArgumentException("attention " + studentNode + " -> " + teacherNode + ": " + qt.length + " teacher map values for "
+                    + n + " samples of " + hw + " positions");
+        }
         float[] fs = student.toFloatArray();
         double[] qs = new double[n * hw];
         double[] normS = attention(fs, n, cs, hw, qs);
-        double[] qt = new double[n * hw];
-        attention(teacher.toFloatArray(), n, ct, hw, qt);
         double loss = 0;
         double scale = weight / ((double) n * hw);
         float[] grad = new float[fs.length];

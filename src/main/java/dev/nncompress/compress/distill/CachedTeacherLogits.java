@@ -13,55 +13,37 @@ import dev.nncompress.graph.Predictor;
  * return the same logits every epoch. 60,000 x 10 floats = 2.4 MB.
  */
 public final class CachedTeacherLogits implements TeacherLogits {
-    private final float[] logits;
-    private final int count;
-    private final int classes;
+    private final PerExampleTable logits;
     private final double seconds;
 
-    private CachedTeacherLogits(float[] logits, int count, int classes, double seconds) {
+    private CachedTeacherLogits(PerExampleTable logits, double seconds) {
         this.logits = logits;
-        this.count = count;
-        this.classes = classes;
         this.seconds = seconds;
     }
 
     /** Runs {@code teacher} over {@code data} in order, {@code batchSize} images at a time. */
     public static CachedTeacherLogits compute(Predictor teacher, Dataset data, int batchSize) {
         long start = System.nanoTime();
-        float[] all = null;
-        int classes = 0;
+        PerExampleTable all = null;
         int row = 0;
         for (BatchIterator it = Batches.of(data, batchSize).epoch(0); it.hasNext(); ) {
             Batch b = it.next();
             float[] l = teacher.logits(b.images(), b.size());
-            if (all == null) {
-                classes = l.length / b.size();
-                all = new float[Math.multiplyExact(data.count(), classes)];
-            }
-            System.arraycopy(l, 0, all, row * classes, l.length);
+            if (all == null) all = new PerExampleTable(data.count(), l.length / b.size());
+            all.put(row, l);
             row += b.size();
         }
         if (all == null) throw new IllegalArgumentException("cannot cache teacher logits of an empty dataset");
-        return new CachedTeacherLogits(all, data.count(), classes, (System.nanoTime() - start) / 1e9);
+        return new CachedTeacherLogits(all, (System.nanoTime() - start) / 1e9);
     }
 
     @Override
-    public float[] forBatch(Batch b) {
-        int[] idx = b.indices();
-        float[] out = new float[b.size() * classes];
-        for (int i = 0; i < b.size(); i++) {
-            if (idx[i] < 0 || idx[i] >= count) {
-                throw new IllegalArgumentException("example " + idx[i] + " is outside the cached dataset of " + count + " examples");
-            }
-            System.arraycopy(logits, idx[i] * classes, out, i * classes, classes);
-        }
-        return out;
-    }
+    public float[] forBatch(Batch b) { return logits.rowsFor(b); }
 
     /** Examples cached (the dataset's size). */
-    public int count() { return count; }
+    public int count() { return logits.count(); }
 
-    public int classes() { return classes; }
+    public int classes() { return logits.width(); }
 
     /** Wall time the teacher took to fill the cache. */
     public double seconds() { return seconds; }

@@ -3,6 +3,7 @@ package dev.nncompress.compress.distill;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.LossResult;
 import dev.nncompress.data.Batch;
+import dev.nncompress.data.Dataset;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.GraphPredictor;
 import dev.nncompress.graph.GraphRunner;
@@ -32,20 +33,23 @@ public final class DistillationLoss implements TrainingLoss, AutoCloseable {
     private final TeacherLogits teacherLogits;
     private final Graph teacherGraph;
     private final List<FeatureLoss> features;
+    private final CachedTeacherFeatures featureCache;
     private double lastFeatureLoss;
 
-    private DistillationLoss(ResponseDistillation response, TeacherLogits teacherLogits, Graph teacherGraph, List<FeatureLoss> features) {
+    private DistillationLoss(ResponseDistillation response, TeacherLogits teacherLogits, Graph teacherGraph, List<FeatureLoss> features,
+                             CachedTeacherFeatures featureCache) {
         if (response == null) throw new IllegalArgumentException("distillation needs a response loss (temperature, alpha)");
         this.response = response;
         this.teacherLogits = teacherLogits;
         this.teacherGraph = teacherGraph;
         this.features = List.copyOf(features);
+        this.featureCache = featureCache;
     }
 
     /** Response distillation only; {@code teacher} is live or cached. */
     public static DistillationLoss response(ResponseDistillation response, TeacherLogits teacher) {
         if (teacher == null) throw new IllegalArgumentException("distillation needs a teacher");
-        return new DistillationLoss(response, teacher, null, List.of());
+        return new DistillationLoss(response, teacher, null, List.of(), null);
     }
 
     /**
@@ -53,6 +57,23 @@ public final class DistillationLoss implements TrainingLoss, AutoCloseable {
      * counts, node names and each pair's feature shapes. The loss owns {@code features} (closes them).
      */
     public static DistillationLoss withFeatures(ResponseDistillation response, Graph teacher, Graph student, List<FeatureLoss> features) {
+        checkFeatures(teacher, student, features);
+        return new DistillationLoss(response, null, teacher, features, null);
+    }
+
+    /**
+     * As {@link #withFeatures}, but the teacher runs once over {@code data} ({@link CachedTeacherFeatures}) and every
+     * step reads its logits and feature targets by example index; only for cacheable losses (attention transfer).
+     * Training on {@code data} then gives the weights the live teacher gives, without the teacher in the steps.
+     */
+    public static DistillationLoss withCachedFeatures(ResponseDistillation response, Graph teacher, Graph student, List<FeatureLoss> features,
+                                                      Backend backend, Dataset data, int batchSize) {
+        checkFeatures(teacher, student, features);
+        CachedTeacherFeatures cache = CachedTeacherFeatures.compute(teacher, backend, features, data, batchSize);
+        return new DistillationLoss(response, null, teacher, features, cache);
+    }
+
+    private static void checkFeatures(Graph teacher, Graph student, List<FeatureLoss> features) {
         if (teacher == null) throw new IllegalArgumentException("feature distillation needs a float teacher graph");
         if (features.isEmpty()) throw new IllegalArgumentException("feature distillation needs at least one layer pair");
         checkSameInput(teacher.name(), teacher.inputShape(), student);
@@ -62,7 +83,6 @@ public final class DistillationLoss implements TrainingLoss, AutoCloseable {
         for (FeatureLoss f : features) {
             f.checkShapes(nodeShape(student, ss, f.studentNode(), "student"), nodeShape(teacher, ts, f.teacherNode(), "teacher"));
         }
-        return new DistillationLoss(response, null, teacher, features);
     }
 
     /** Refuses a teacher whose input or class count differs from the student's, naming both. */
@@ -102,30 +122,57 @@ public final class DistillationLoss implements TrainingLoss, AutoCloseable {
             LossResult r = response.compute(backend, logits, teacherLogits.forBatch(batch), batch.labels());
             return new Terms(r.loss(), r.gradLogits(), Map.of());
         }
+        if (featureCache != null) return fromCache(backend, run, logits, batch);
         Map<String, Tensor> nodeGrads = new LinkedHashMap<>();
         double featureLoss = 0;
         try (GraphRunner teacher = new GraphRunner(teacherGraph, backend, false, 0);
              Tensor x = backend.fromFloats(batch.images(), GraphPredictor.batchShape(teacherGraph.inputShape(), batch.size()))) {
             float[] t = teacher.forward(x).toFloatArray();
             for (FeatureLoss f : features) {
-                FeatureLoss.Result r = f.compute(backend, run.output(f.studentNode()), teacher.output(f.teacherNode()));
-                featureLoss += r.loss();
-                Tensor prev = nodeGrads.get(f.studentNode());
-                if (prev == null) {
-                    nodeGrads.put(f.studentNode(), r.gradStudent());
-                } else { // two losses on one student layer
-                    backend.addInPlace(prev, r.gradStudent());
-                    r.gradStudent().close();
-                }
+                featureLoss += accumulate(backend, f, f.compute(backend, run.output(f.studentNode()), teacher.output(f.teacherNode())), nodeGrads);
             }
-            LossResult r = response.compute(backend, logits, t, batch.labels());
-            lastFeatureLoss = featureLoss;
-            return new Terms((float) (r.loss() + featureLoss), r.gradLogits(), nodeGrads);
+            return terms(backend, logits, t, batch, featureLoss, nodeGrads);
         } catch (RuntimeException e) {
             nodeGrads.values().forEach(Tensor::close);
             throw e;
         }
     }
+
+    private Terms fromCache(Backend backend, GraphRunner run, Tensor logits, Batch batch) {
+        Map<String, Tensor> nodeGrads = new LinkedHashMap<>();
+        double featureLoss = 0;
+        try {
+            for (int i = 0; i < features.size(); i++) {
+                FeatureLoss f = features.get(i);
+                featureLoss += accumulate(backend, f, f.computeFromTargets(backend, run.output(f.studentNode()), featureCache.targets(i, batch)), nodeGrads);
+            }
+            return terms(backend, logits, featureCache.logits(batch), batch, featureLoss, nodeGrads);
+        } catch (RuntimeException e) {
+            nodeGrads.values().forEach(Tensor::close);
+            throw e;
+        }
+    }
+
+    /** Adds one loss's student gradient to {@code nodeGrads} (summing two losses on one layer); returns its loss. */
+    private static double accumulate(Backend backend, FeatureLoss f, FeatureLoss.Result r, Map<String, Tensor> nodeGrads) {
+        Tensor prev = nodeGrads.get(f.studentNode());
+        if (prev == null) {
+            nodeGrads.put(f.studentNode(), r.gradStudent());
+        } else {
+            backend.addInPlace(prev, r.gradStudent());
+            r.gradStudent().close();
+        }
+        return r.loss();
+    }
+
+    private Terms terms(Backend backend, Tensor logits, float[] teacherLogits, Batch batch, double featureLoss, Map<String, Tensor> nodeGrads) {
+        LossResult r = response.compute(backend, logits, teacherLogits, batch.labels());
+        lastFeatureLoss = featureLoss;
+        return new Terms((float) (r.loss() + featureLoss), r.gradLogits(), nodeGrads);
+    }
+
+    /** The teacher pass behind {@link #withCachedFeatures}, or null when the teacher runs live. */
+    public CachedTeacherFeatures featureCache() { return featureCache; }
 
     /** The feature terms' part of the last step's loss (0 without feature losses). */
     public double lastFeatureLoss() { return lastFeatureLoss; }

@@ -27,6 +27,25 @@ public interface FeatureLoss extends AutoCloseable {
      */
     Result compute(Backend backend, Tensor student, Tensor teacher);
 
+    /**
+     * Whether the loss can run from a cache ({@link CachedTeacherFeatures}) instead of a live teacher: true when it
+     * needs only a small per-sample summary of the teacher's feature ({@link #teacherTargets}), not the map itself.
+     */
+    default boolean cacheable() { return false; }
+
+    /** Floats per sample the loss keeps of a teacher feature of shape [C, H, W] (per sample): the map unless cacheable. */
+    default int teacherTargetWidth(Shape teacherFeature) { return teacherFeature.numel(); }
+
+    /** The per-sample targets, [N * width] row-major, this loss derives from the teacher's feature [N, C, H, W]. */
+    default float[] teacherTargets(Tensor teacherFeature) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " needs the teacher's whole feature map and is not cacheable");
+    }
+
+    /** {@link #compute} against {@link #teacherTargets} rows (from a cache) instead of the teacher's feature. */
+    default Result computeFromTargets(Backend backend, Tensor student, float[] teacherTargets) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " needs the teacher's whole feature map and is not cacheable");
+    }
+
     /** Trainable parameters of the loss (the adapter's), trained with the student. */
     default List<Parameter> parameters() { return List.of(); }
 

@@ -14,6 +14,8 @@ import dev.nncompress.int8.Int8Runner;
 import dev.nncompress.io.ModelIO;
 import dev.nncompress.models.Models;
 import dev.nncompress.train.EpochStats;
+import dev.nncompress.train.LrSchedule;
+import dev.nncompress.train.OptimizerConfig;
 import dev.nncompress.train.Optimizer;
 import dev.nncompress.train.StepHook;
 import dev.nncompress.train.TrainConfig;
@@ -62,6 +64,8 @@ public final class DistillationBench {
         } else if (args[0].equals("speed")) {
             speed(backend, train, teacher, args.length > 2 ? args[2] : null, args.length > 3 ? Integer.parseInt(args[3]) : 5,
                     args.length > 4 ? Integer.parseInt(args[4]) : 100);
+        } else if (args[0].equals("compare")) {
+            compare(backend, train, test, teacher, Arrays.copyOfRange(args, 2, args.length));
         } else {
             accuracy(backend, train, test, teacher, Integer.parseInt(args[2]), Arrays.copyOfRange(args, 3, args.length));
         }
@@ -125,8 +129,34 @@ public final class DistillationBench {
         }
     }
 
+    /**
+     * compare EPOCHS val|test SEEDS CONFIG...: CONFIG = SCHEDULE,LR,T,ALPHA (T,ALPHA = "plain" for plain training),
+     * e.g. cosine,0.01,4,0.5. "val" trains on the first 50,000 training images and scores the last 10,000 (for
+     * choosing settings without looking at the test set); "test" trains on all 60,000 and scores the test set.
+     * SEEDS is a comma list; each seed sets the student's initialisation and the data order, shared by every config.
+     */
+    private static void compare(Backend backend, Dataset train, Dataset test, Graph teacher, String[] a) {
+        int epochs = Integer.parseInt(a[0]);
+        boolean val = a[1].equals("val");
+        Dataset fit = val ? train.slice(0, 50_000) : train;
+        Dataset score = val ? train.slice(50_000, 60_000) : test;
+        CachedTeacherLogits cache = CachedTeacherLogits.compute(new GraphPredictor(teacher, backend), fit, 64);
+        for (String seedText : a[2].split(",")) {
+            long seed = Long.parseLong(seedText);
+            for (int i = 3; i < a.length; i++) {
+                String[] c = a[i].split(",");
+                LrSchedule schedule = c[0].equals("cosine") ? new LrSchedule.Cosine(0f) : new LrSchedule.Constant();
+                TrainConfig cfg = new TrainConfig(epochs, 64, new OptimizerConfig.Sgd(Float.parseFloat(c[1]), 0.9f, 0f, false), schedule, seed);
+                TrainingLoss loss = c[2].equals("plain") ? TrainingLoss.CROSS_ENTROPY
+                        : DistillationLoss.response(new ResponseDistillation(Double.parseDouble(c[2]), Double.parseDouble(c[3])), cache);
+                report((val ? "val " : "test ") + "seed " + seed + " " + a[i],
+                        new Trainer(backend, cfg, StepHook.NONE, loss).fit(Models.student(backend, seed), fit, score, TrainListener.NONE));
+            }
+        }
+    }
+
     private static void report(String name, List<EpochStats> h) {
-        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-22s", name));
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-40s", name));
         for (EpochStats e : h) sb.append(String.format(Locale.ROOT, "  ep%d %.2f%% (%.0f img/s)", e.epoch(), 100 * e.eval().accuracy(), e.imagesPerSecond()));
         System.out.println(sb);
     }

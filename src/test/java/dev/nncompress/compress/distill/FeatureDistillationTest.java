@@ -84,6 +84,37 @@ class FeatureDistillationTest {
     }
 
     @Test
+    void attentionFromTheCacheTrainsExactlyAsFromTheLiveTeacher() {
+        Graph teacher = DistillFixtures.teacher(backend, 5);
+        new Trainer(backend, config(2, 9)).fit(teacher, data, null, TrainListener.NONE);
+        ResponseDistillation kd = new ResponseDistillation(4, 0.7);
+        Graph live = DistillFixtures.student(backend, 3);
+        try (DistillationLoss loss = DistillationLoss.withFeatures(kd, teacher, live, List.of(new AttentionTransfer("pool", "pool", 50)))) {
+            new Trainer(backend, config(2, 7), dev.nncompress.train.StepHook.NONE, loss).fit(live, data, null, TrainListener.NONE);
+        }
+        Graph cached = DistillFixtures.student(backend, 3);
+        // batch 7 for the cache pass against the training batch of 8: rows are looked up by example, not by batch
+        try (DistillationLoss loss = DistillationLoss.withCachedFeatures(kd, teacher, cached, List.of(new AttentionTransfer("pool", "pool", 50)),
+                backend, data, 7)) {
+            assertEquals(data.count(), loss.featureCache().count());
+            assertEquals(4L * data.count() * (3 + 3 * 3), loss.featureCache().bytes(), "3 logits and a 3x3 map per example");
+            new Trainer(backend, config(2, 7), dev.nncompress.train.StepHook.NONE, loss).fit(cached, data, null, TrainListener.NONE);
+        }
+        DistillationTrainingTest.assertSameWeights(weights(live), weights(cached));
+        assertFalse(java.util.Arrays.equals(weights(live).get("conv.weight"), weights(DistillFixtures.student(backend, 3)).get("conv.weight")));
+    }
+
+    @Test
+    void aHintIsNotCachedAndTheRefusalSaysWhatItWouldCost() {
+        Graph teacher = DistillFixtures.teacher(backend, 5);
+        Graph student = DistillFixtures.student(backend, 3);
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> DistillationLoss.withCachedFeatures(
+                new ResponseDistillation(4, 0.9), teacher, student, List.of(new HintLoss("conv", "conv", 4, 6, 1, backend, 1)), backend, data, 8));
+        assertTrue(e.getMessage().contains("conv -> conv") && e.getMessage().contains("HintLoss") && e.getMessage().contains("48 images")
+                && e.getMessage().contains("GB"), e.getMessage());
+    }
+
+    @Test
     void qatWithATeacherAtAlphaZeroIsPlainQatAndWithAlphaItDiffers() {
         Graph teacher = DistillFixtures.teacher(backend, 5);
         new Trainer(backend, config(3, 9)).fit(teacher, data, null, TrainListener.NONE);
