@@ -2,19 +2,15 @@ package dev.nncompress.cli;
 
 import dev.nncompress.backend.Backend;
 import dev.nncompress.compress.distill.AttentionTransfer;
-import dev.nncompress.compress.distill.CachedTeacherLogits;
 import dev.nncompress.compress.distill.DistillationLoss;
 import dev.nncompress.compress.distill.FeatureLoss;
 import dev.nncompress.compress.distill.HintLoss;
 import dev.nncompress.compress.distill.ResponseDistillation;
-import dev.nncompress.compress.distill.TeacherLogits;
 import dev.nncompress.compress.prune.MaskingStepHook;
 import dev.nncompress.compress.prune.PruneMasks;
 import dev.nncompress.compress.prune.PruneTargets;
 import dev.nncompress.data.Dataset;
 import dev.nncompress.graph.Graph;
-import dev.nncompress.graph.GraphPredictor;
-import dev.nncompress.graph.Predictor;
 import dev.nncompress.io.ModelIO;
 import dev.nncompress.io.Provenance;
 import dev.nncompress.tensor.Shape;
@@ -23,6 +19,7 @@ import dev.nncompress.train.EpochStats;
 import dev.nncompress.train.StepHook;
 import dev.nncompress.train.TrainConfig;
 import dev.nncompress.train.Trainer;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -52,25 +49,13 @@ final class DistillCommand implements Callable<Integer> {
     @ParentCommand Main main;
     @Spec CommandSpec spec;
 
-    @Option(names = "--teacher", required = true, paramLabel = "FILE",
-            description = "Trained teacher: a float model file (also a pruned one) or an int8 file from 'quantize --out'. Frozen, run in inference mode.")
-    String teacher;
+    @ArgGroup(exclusive = false, multiplicity = "1") TeacherOptions teacherOptions;
 
     @Option(names = "--student", required = true, paramLabel = "NAME|FILE",
             description = "Built-in model (student, lenet5, ...) to train from scratch, or a float model file to fine-tune.")
     String student;
 
     @Mixin TrainingOptions training;
-
-    @Option(names = "--temperature", defaultValue = "4", paramLabel = "T", description = "Softmax temperature of the soft targets (default: ${DEFAULT-VALUE}).")
-    double temperature;
-
-    @Option(names = "--alpha", defaultValue = "0.9", paramLabel = "A",
-            description = "Weight of the soft (teacher) term in [0, 1]; the labels' cross-entropy gets 1 - A (default: ${DEFAULT-VALUE}).")
-    double alpha;
-
-    @Option(names = "--cache-teacher", description = "Run the teacher once over the training set and reuse its logits every epoch.")
-    boolean cacheTeacher;
 
     @Option(names = "--hint", paramLabel = "S[:T]", split = ",",
             description = "FitNets hint: match student layer S to teacher layer T (default T = S) through a learned 1x1 adapter. Repeatable.")
@@ -101,20 +86,15 @@ final class DistillCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         TrainConfig config = training.config();
-        Check.positive("--temperature", temperature);
-        Check.range("--alpha", alpha, 0, 1, true);
+        ResponseDistillation response = teacherOptions.response();
         Check.positive("--hint-weight", hintWeight);
         Check.positive("--attention-weight", attentionWeight);
         boolean features = !hints.isEmpty() || !attention.isEmpty();
         List<String[]> hintPairs = hints.stream().map(h -> pair("--hint", h)).toList();
         List<String[]> attentionPairs = attention.stream().map(a -> pair("--attention", a)).toList();
-        if (features && cacheTeacher) {
+        if (features && teacherOptions.cacheTeacher) {
             throw new IllegalArgumentException("--cache-teacher caches logits only; with --hint/--attention the teacher runs every step for its features");
         }
-        if (dev.nncompress.models.Models.NAMES.contains(teacher)) {
-            throw new IllegalArgumentException("--teacher " + teacher + " is a built-in, untrained model; give a trained model file (write ./" + teacher + " for a file of that name)");
-        }
-        ResponseDistillation response = new ResponseDistillation(temperature, alpha);
         if (out != null) CliSupport.checkWritable("--out", out);
         backendOption.check();
         int8Option.check();
@@ -122,31 +102,20 @@ final class DistillCommand implements Callable<Integer> {
         Dataset train = training.train();
         Dataset test = training.test();
         try (Backend backend = backendOption.create(err)) {
-            ModelSource t = ModelSource.load(teacher, backend, training.seed);
+            ModelSource t = teacherOptions.load(backend, training.seed);
             ModelSource s = ModelSource.load(student, backend, training.seed);
             Graph graph = s.graph();
             if (features && t.isInt8()) {
-                throw new IllegalArgumentException("--hint/--attention need the teacher's float feature maps; " + teacher + " is an int8 model");
+                throw new IllegalArgumentException("--hint/--attention need the teacher's float feature maps; " + t.spec() + " is an int8 model");
             }
-            try (Predictor teacherModel = t.isInt8() ? int8Option.runner(t.int8(), backend, err) : new GraphPredictor(t.graph(), backend)) {
-                DistillationLoss.checkCompatible(teacherModel, graph);
-                stdout.printf(Locale.ROOT, "distilling teacher %s, %s parameters -> student %s, %s parameters; T %s, alpha %s; %s train / %s test images; %s%n",
+            try (TeacherOptions.Teacher teacher = teacherOptions.open(t, graph, backend, int8Option, err)) {
+                stdout.printf(Locale.ROOT, "distilling teacher %s, %s parameters -> student %s, %s parameters; %s; %s train / %s test images; %s%n",
                         t.describe(training.seed), CliSupport.grouped(t.isInt8() ? t.int8().parameterCount() : t.graph().parameterCount()),
-                        s.describe(training.seed), CliSupport.grouped(graph.parameterCount()), temperature, alpha,
+                        s.describe(training.seed), CliSupport.grouped(graph.parameterCount()), teacherOptions.describe(),
                         CliSupport.grouped(train.count()), CliSupport.grouped(test.count()), training.describe(config));
-                String cacheNote = null;
-                DistillationLoss loss;
-                if (features) {
-                    loss = DistillationLoss.withFeatures(response, t.graph(), graph, featureLosses(backend, t.graph(), graph, hintPairs, attentionPairs));
-                } else if (cacheTeacher) {
-                    CachedTeacherLogits cache = CachedTeacherLogits.compute(teacherModel, train, config.batchSize()); // the live path's batch: 256 was not faster here (noisy)
-                    cacheNote = String.format(Locale.ROOT, "cached teacher logits for %s images in %.1f s (%.0f img/s)",
-                            CliSupport.grouped(cache.count()), cache.seconds(), cache.count() / cache.seconds());
-                    stdout.println(cacheNote);
-                    loss = DistillationLoss.response(response, cache);
-                } else {
-                    loss = DistillationLoss.response(response, TeacherLogits.live(teacherModel));
-                }
+                DistillationLoss loss = features
+                        ? DistillationLoss.withFeatures(response, t.graph(), graph, featureLosses(backend, t.graph(), graph, hintPairs, attentionPairs))
+                        : teacherOptions.responseLoss(teacher, train, config.batchSize(), stdout::println);
                 try (loss; MaskingStepHook hold = keepZeros ? new MaskingStepHook(backend, graph, PruneMasks.ofZeros(graph, PruneTargets.all(graph))) : null) {
                     if (hold != null) stdout.printf(Locale.ROOT, "holding %.1f%% zero weights at zero%n", 100 * hold.masks().sparsity());
                     stdout.flush();
@@ -192,9 +161,7 @@ final class DistillCommand implements Callable<Integer> {
             return;
         }
         Map<String, Object> cfg = new LinkedHashMap<>();
-        cfg.put("temperature", temperature);
-        cfg.put("alpha", alpha);
-        cfg.put("cache_teacher", cacheTeacher);
+        teacherOptions.putConfig(cfg);
         cfg.put("hints", hints);
         cfg.put("attention", attention);
         if (!hints.isEmpty()) cfg.put("hint_weight", hintWeight);
