@@ -1,33 +1,25 @@
 package dev.nncompress.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.compress.distill.AttentionTransfer;
-import dev.nncompress.compress.distill.CachedTeacherLogits;
 import dev.nncompress.compress.distill.DistillationLoss;
 import dev.nncompress.compress.distill.FeatureLoss;
 import dev.nncompress.compress.distill.HintLoss;
 import dev.nncompress.compress.distill.ResponseDistillation;
-import dev.nncompress.compress.distill.TeacherLogits;
 import dev.nncompress.compress.prune.MaskingStepHook;
 import dev.nncompress.compress.prune.PruneMasks;
 import dev.nncompress.compress.prune.PruneTargets;
 import dev.nncompress.data.Dataset;
-import dev.nncompress.data.FashionMnist;
 import dev.nncompress.graph.Graph;
-import dev.nncompress.graph.GraphPredictor;
-import dev.nncompress.graph.Predictor;
 import dev.nncompress.io.ModelIO;
 import dev.nncompress.io.Provenance;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.train.Check;
 import dev.nncompress.train.EpochStats;
-import dev.nncompress.train.OptimizerConfig;
 import dev.nncompress.train.StepHook;
 import dev.nncompress.train.TrainConfig;
-import dev.nncompress.train.TrainListener;
 import dev.nncompress.train.Trainer;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -51,32 +43,19 @@ import java.util.concurrent.Callable;
 @Command(name = "distill", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
         description = {"Knowledge distillation: train a student with a frozen teacher's soft targets (Hinton et al.), optionally",
                 "with feature hints (FitNets, 1x1 adapter) or attention transfer between chosen layers.",
-                "Same optimiser, seed and data order as 'train': sgd lr 0.01 momentum 0.9, batch 64.",
+                "Same optimiser options and defaults (sgd lr 0.01 momentum 0.9, batch 64), seed and data order as 'train'.",
                 "Example: nncompress distill --teacher teacher.safetensors --student student --epochs 3 --temperature 4 --alpha 0.9 --out student-kd.safetensors"})
 final class DistillCommand implements Callable<Integer> {
     @ParentCommand Main main;
     @Spec CommandSpec spec;
 
-    @Option(names = "--teacher", required = true, paramLabel = "FILE",
-            description = "Trained teacher: a float model file (also a pruned one) or an int8 file from 'quantize --out'. Frozen, run in inference mode.")
-    String teacher;
+    @ArgGroup(exclusive = false, multiplicity = "1") TeacherOptions teacherOptions;
 
     @Option(names = "--student", required = true, paramLabel = "NAME|FILE",
             description = "Built-in model (student, lenet5, ...) to train from scratch, or a float model file to fine-tune.")
     String student;
 
-    @Option(names = "--epochs", defaultValue = "3", paramLabel = "N", description = "Epochs (default: ${DEFAULT-VALUE}).")
-    int epochs;
-
-    @Option(names = "--temperature", defaultValue = "4", paramLabel = "T", description = "Softmax temperature of the soft targets (default: ${DEFAULT-VALUE}).")
-    double temperature;
-
-    @Option(names = "--alpha", defaultValue = "0.9", paramLabel = "A",
-            description = "Weight of the soft (teacher) term in [0, 1]; the labels' cross-entropy gets 1 - A (default: ${DEFAULT-VALUE}).")
-    double alpha;
-
-    @Option(names = "--cache-teacher", description = "Run the teacher once over the training set and reuse its logits every epoch.")
-    boolean cacheTeacher;
+    @Mixin TrainingOptions training;
 
     @Option(names = "--hint", paramLabel = "S[:T]", split = ",",
             description = "FitNets hint: match student layer S to teacher layer T (default T = S) through a learned 1x1 adapter. Repeatable.")
@@ -96,28 +75,6 @@ final class DistillCommand implements Callable<Integer> {
     @Option(names = "--keep-zeros", description = "Hold the student's zero weights at zero (fine-tuning an unstructured-pruned model).")
     boolean keepZeros;
 
-    @Option(names = "--lr", defaultValue = "0.01", paramLabel = "LR", description = "SGD learning rate (default: ${DEFAULT-VALUE}).")
-    double lr;
-
-    @Option(names = "--batch-size", defaultValue = "64", paramLabel = "N", description = "Mini-batch size (default: ${DEFAULT-VALUE}).")
-    int batchSize;
-
-    @Option(names = "--schedule", defaultValue = "constant", paramLabel = "SPEC",
-            description = "Learning-rate schedule as for 'train' (default: ${DEFAULT-VALUE}).")
-    String schedule;
-
-    @Option(names = "--seed", defaultValue = "42", paramLabel = "SEED", description = "Seed for initialisation, data order and dropout (default: ${DEFAULT-VALUE}).")
-    long seed;
-
-    @Option(names = "--data", paramLabel = "DIR", description = "Fashion-MNIST directory (default: ${DEFAULT-VALUE}).")
-    Path data = FashionMnist.DEFAULT_DIR;
-
-    @Option(names = "--limit", paramLabel = "N", description = "Train on the first N training images only (quick runs).")
-    Integer limit;
-
-    @Option(names = "--test-limit", paramLabel = "N", description = "Evaluate on the first N test images only (default: all 10,000).")
-    Integer testLimit;
-
     @Option(names = {"-o", "--out"}, paramLabel = "FILE", description = "Where to save the distilled student (.safetensors); written atomically.")
     Path out;
 
@@ -128,87 +85,47 @@ final class DistillCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Check.positive("--epochs", epochs);
-        Check.positive("--batch-size", batchSize);
-        Check.positive("--lr", lr);
-        Check.positive("--temperature", temperature);
-        Check.range("--alpha", alpha, 0, 1, true);
+        TrainConfig config = training.config();
+        ResponseDistillation response = teacherOptions.response();
         Check.positive("--hint-weight", hintWeight);
         Check.positive("--attention-weight", attentionWeight);
-        if (limit != null) Check.positive("--limit", limit);
-        if (testLimit != null) Check.positive("--test-limit", testLimit);
         boolean features = !hints.isEmpty() || !attention.isEmpty();
         List<String[]> hintPairs = hints.stream().map(h -> pair("--hint", h)).toList();
         List<String[]> attentionPairs = attention.stream().map(a -> pair("--attention", a)).toList();
-        if (features && cacheTeacher) {
+        if (features && teacherOptions.cacheTeacher) {
             throw new IllegalArgumentException("--cache-teacher caches logits only; with --hint/--attention the teacher runs every step for its features");
         }
-        if (dev.nncompress.models.Models.NAMES.contains(teacher)) {
-            throw new IllegalArgumentException("--teacher " + teacher + " is a built-in, untrained model; give a trained model file (write ./" + teacher + " for a file of that name)");
-        }
-        ResponseDistillation response = new ResponseDistillation(temperature, alpha);
-        TrainConfig config = new TrainConfig(epochs, batchSize, new OptimizerConfig.Sgd((float) lr, 0.9f, 0f, false),
-                TrainCommand.parseSchedule(schedule), seed);
         if (out != null) CliSupport.checkWritable("--out", out);
         backendOption.check();
         int8Option.check();
 
-        Dataset train = limit == null ? FashionMnist.train(data) : FashionMnist.train(data, limit);
-        Dataset test = testLimit == null ? FashionMnist.test(data) : FashionMnist.test(data, testLimit);
+        Dataset train = training.train();
+        Dataset test = training.test();
         try (Backend backend = backendOption.create(err)) {
-            ModelSource t = ModelSource.load(teacher, backend, seed);
-            ModelSource s = ModelSource.load(student, backend, seed);
+            ModelSource t = teacherOptions.load(backend, training.seed);
+            ModelSource s = ModelSource.load(student, backend, training.seed);
             Graph graph = s.graph();
             if (features && t.isInt8()) {
-                throw new IllegalArgumentException("--hint/--attention need the teacher's float feature maps; " + teacher + " is an int8 model");
+                throw new IllegalArgumentException("--hint/--attention need the teacher's float feature maps; " + t.spec() + " is an int8 model");
             }
-            try (Predictor teacherModel = t.isInt8() ? int8Option.runner(t.int8(), backend, err) : new GraphPredictor(t.graph(), backend)) {
-                DistillationLoss.checkCompatible(teacherModel, graph);
-                stdout.printf(Locale.ROOT, "distilling teacher %s, %s parameters -> student %s, %s parameters; T %s, alpha %s; %s train / %s test images%n",
-                        t.describe(seed), CliSupport.grouped(t.isInt8() ? t.int8().parameterCount() : t.graph().parameterCount()),
-                        s.describe(seed), CliSupport.grouped(graph.parameterCount()), temperature, alpha,
-                        CliSupport.grouped(train.count()), CliSupport.grouped(test.count()));
-                String cacheNote = null;
-                DistillationLoss loss;
-                if (features) {
-                    loss = DistillationLoss.withFeatures(response, t.graph(), graph, featureLosses(backend, t.graph(), graph, hintPairs, attentionPairs));
-                } else if (cacheTeacher) {
-                    CachedTeacherLogits cache = CachedTeacherLogits.compute(teacherModel, train, batchSize); // the live path's batch: 256 was not faster here (noisy)
-                    cacheNote = String.format(Locale.ROOT, "cached teacher logits for %s images in %.1f s (%.0f img/s)",
-                            CliSupport.grouped(cache.count()), cache.seconds(), cache.count() / cache.seconds());
-                    stdout.println(cacheNote);
-                    loss = DistillationLoss.response(response, cache);
-                } else {
-                    loss = DistillationLoss.response(response, TeacherLogits.live(teacherModel));
-                }
+            try (TeacherOptions.Teacher teacher = teacherOptions.open(t, graph, backend, int8Option, err)) {
+                stdout.printf(Locale.ROOT, "distilling teacher %s, %s parameters -> student %s, %s parameters; %s; %s train / %s test images; %s%n",
+                        t.describe(training.seed), CliSupport.grouped(t.isInt8() ? t.int8().parameterCount() : t.graph().parameterCount()),
+                        s.describe(training.seed), CliSupport.grouped(graph.parameterCount()), teacherOptions.describe(),
+                        CliSupport.grouped(train.count()), CliSupport.grouped(test.count()), training.describe(config));
+                DistillationLoss loss = features
+                        ? DistillationLoss.withFeatures(response, t.graph(), graph, featureLosses(backend, t.graph(), graph, hintPairs, attentionPairs))
+                        : teacherOptions.responseLoss(teacher, train, config.batchSize(), stdout::println);
                 try (loss; MaskingStepHook hold = keepZeros ? new MaskingStepHook(backend, graph, PruneMasks.ofZeros(graph, PruneTargets.all(graph))) : null) {
                     if (hold != null) stdout.printf(Locale.ROOT, "holding %.1f%% zero weights at zero%n", 100 * hold.masks().sparsity());
                     stdout.flush();
-                    List<EpochStats> history = fit(backend, config, graph, loss, hold == null ? StepHook.NONE : hold, train, test, stdout, err);
-                    save(graph, s, t, backend, history.get(history.size() - 1), train, stdout, err);
+                    List<EpochStats> history = training.fit(new Trainer(backend, config, hold == null ? StepHook.NONE : hold, loss), graph, train, test,
+                            main.quiet, stdout, err);
+                    save(graph, s, t, backend, config, history.get(history.size() - 1), train, stdout, err);
                 }
             }
         }
         return Main.EXIT_OK;
-    }
-
-    private List<EpochStats> fit(Backend backend, TrainConfig config, Graph graph, DistillationLoss loss, StepHook hook, Dataset train, Dataset test,
-                                 PrintWriter stdout, PrintWriter err) {
-        try (Progress progress = new Progress(Progress.detect(main.quiet), err, "epoch")) {
-            TrainListener listener = new TrainListener() {
-                @Override public void epochStarted(int epoch, int n, int steps) { progress.epochStarted(epoch, n, steps); }
-
-                @Override public void stepDone(int step, float meanLoss, double ips) { progress.stepDone(step, meanLoss, ips); }
-
-                @Override
-                public void epochDone(EpochStats st) {
-                    progress.epochDone(st);
-                    stdout.println(TrainCommand.epochLine(st, epochs));
-                    stdout.flush();
-                }
-            };
-            return new Trainer(backend, config, hook, loss).fit(graph, train, test, listener);
-        }
     }
 
     /** --hint and --attention pairs, checked by the loss against both graphs. */
@@ -222,7 +139,7 @@ final class DistillCommand implements Callable<Integer> {
             // a missing node or a non-map falls through to DistillationLoss's check, which names the nodes
             int sc = sShape == null || sShape.rank() != 3 ? 1 : sShape.dim(0);
             int tc = tShape == null || tShape.rank() != 3 ? 1 : tShape.dim(0);
-            out.add(new HintLoss(p[0], p[1], sc, tc, hintWeight, backend, seed));
+            out.add(new HintLoss(p[0], p[1], sc, tc, hintWeight, backend, training.seed));
         }
         for (String[] p : attentionPairs) {
             out.add(new AttentionTransfer(p[0], p[1], attentionWeight));
@@ -238,21 +155,13 @@ final class DistillCommand implements Callable<Integer> {
         return new String[] {p[0].strip(), (p.length == 2 ? p[1] : p[0]).strip()};
     }
 
-    private void save(Graph graph, ModelSource s, ModelSource t, Backend backend, EpochStats last, Dataset train, PrintWriter stdout, PrintWriter err) {
+    private void save(Graph graph, ModelSource s, ModelSource t, Backend backend, TrainConfig config, EpochStats last, Dataset train, PrintWriter stdout, PrintWriter err) {
         if (out == null) {
             err.println("nncompress: note: the student was not saved (no --out FILE)");
             return;
         }
         Map<String, Object> cfg = new LinkedHashMap<>();
-        cfg.put("epochs", epochs);
-        cfg.put("batch_size", batchSize);
-        cfg.put("optimizer", "sgd");
-        cfg.put("lr", lr);
-        cfg.put("momentum", 0.9);
-        cfg.put("schedule", schedule.trim());
-        cfg.put("temperature", temperature);
-        cfg.put("alpha", alpha);
-        cfg.put("cache_teacher", cacheTeacher);
+        teacherOptions.putConfig(cfg);
         cfg.put("hints", hints);
         cfg.put("attention", attention);
         if (!hints.isEmpty()) cfg.put("hint_weight", hintWeight);
@@ -262,15 +171,11 @@ final class DistillCommand implements Callable<Integer> {
         p.put("command", main.commandLine());
         p.put("task", "distill");
         p.put("model", graph.name());
-        p.put("init", s.builtIn() ? "built-in " + s.spec() + ", seed " + seed : "file " + s.spec());
-        p.put("teacher", t.describe(seed));
+        p.put("init", s.builtIn() ? "built-in " + s.spec() + ", seed " + training.seed : "file " + s.spec());
+        p.put("teacher", t.describe(training.seed));
         if (t.provenance().containsKey("command")) p.put("teacher_command", t.provenance().get("command"));
-        p.put("seed", Long.toString(seed));
-        try {
-            p.put("config", new JsonMapper().writeValueAsString(cfg));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        p.put("seed", Long.toString(training.seed));
+        p.put("config", training.configJson(config, cfg));
         p.put("backend", backend.name());
         p.put("backend_detail", backend.describe());
         p.put("dataset", "fashion-mnist");

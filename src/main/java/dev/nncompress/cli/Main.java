@@ -118,7 +118,8 @@ public final class Main implements Callable<Integer> {
         CommandLine cl = ex.getCommandLine();
         PrintWriter err = cl.getErr();
         if (List.of(args).contains("--debug")) ex.printStackTrace(err);
-        StringBuilder msg = new StringBuilder(oneLine(ex.getMessage()));
+        // picocli starts its argument-group messages with "Error: ", which our prefix already says
+        StringBuilder msg = new StringBuilder(oneLine(ex.getMessage()).replaceFirst("^Error: ", ""));
         if (ex instanceof UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
             msg.append("; did you mean ").append(String.join(" or ", u.getSuggestions())).append('?');
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nncompress.backend.Backend;
+import dev.nncompress.compress.distill.DistillationLoss;
 import dev.nncompress.compress.prepare.GraphPreparation;
 import dev.nncompress.compress.prepare.PreparedGraph;
 import dev.nncompress.compress.quant.Observers;
@@ -33,6 +34,8 @@ import java.util.Map;
 import dev.nncompress.train.Check;
 import dev.nncompress.train.EpochStats;
 import dev.nncompress.train.TrainConfig;
+import dev.nncompress.train.TrainingLoss;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -62,7 +65,8 @@ import java.util.concurrent.Callable;
                 + "on training images, print the plan, the simulated-int8 vs float test accuracy and the per-layer sensitivity.",
                 "With --out: convert to int8 (int8 weights + scales, activation scales and zero points), write the file and "
                         + "evaluate it with the int8 engine.",
-                "With --qat-epochs N: after calibration, fine-tune with quantization-aware training and continue with its plan.",
+                "With --qat-epochs N: after calibration, fine-tune with quantization-aware training and continue with its plan;",
+                "with --teacher FILE as well, QAT also learns a frozen teacher's soft targets, as 'distill' does (--temperature, --alpha).",
                 "Example: nncompress quantize student.safetensors --calib 1000 --observer minmax --out student-int8.safetensors"})
 final class QuantizeCommand implements Callable<Integer> {
     @ParentCommand Main main;
@@ -120,6 +124,10 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--qat-images", paramLabel = "N", description = "Run QAT on the first N training images (default: all).")
     Integer qatImages;
 
+    // null without --teacher: plain QAT's cross-entropy
+    @ArgGroup(exclusive = false, multiplicity = "0..1")
+    TeacherOptions teacherOptions;
+
     @Mixin
     BackendOption backendOption;
 
@@ -144,15 +152,17 @@ final class QuantizeCommand implements Callable<Integer> {
         try (Backend backend = backendOption.create(err)) {
             ModelSource src = ModelSource.load(model, backend, seed);
             PreparedGraph prepared = GraphPreparation.forInference(src.graph());
-            try {
-                return run(src, prepared, backend, o);
+            // opened and checked against the model before calibration, so that a mismatched teacher costs nothing
+            try (TeacherOptions.Teacher teacher = teacherOptions == null ? null
+                    : teacherOptions.open(teacherOptions.load(backend, seed), prepared.graph(), backend, int8Option, err)) {
+                return run(src, prepared, teacher, backend, o);
             } finally {
                 for (Parameter p : prepared.graph().params().values()) p.value().close();
             }
         }
     }
 
-    private int run(ModelSource src, PreparedGraph prepared, Backend backend, PrintWriter o) {
+    private int run(ModelSource src, PreparedGraph prepared, TeacherOptions.Teacher teacher, Backend backend, PrintWriter o) {
         Graph g = prepared.graph();
         QuantTargets targets = QuantTargets.of(g, new LinkedHashSet<>(exclude)); // unknown node: usage error
         Dataset train = sampleSeed == null ? FashionMnist.train(data, calib) : FashionMnist.train(data);
@@ -169,7 +179,7 @@ final class QuantizeCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "accuracy  float %s, simulated int8 %s (%+.2f points) on %s test images%n",
                 CliSupport.percent(acc.floatAccuracy()), CliSupport.percent(acc.int8Accuracy()), acc.deltaPoints(), CliSupport.grouped(acc.count()));
         if (qatEpochs > 0) { // from here on: the fine-tuned graph g and the QAT plan
-            QatOutcome qat = quantizationAwareTraining(targets, plan, acc, test, backend, o);
+            QatOutcome qat = quantizationAwareTraining(targets, plan, acc, test, teacher, backend, o);
             plan = qat.plan();
             acc = qat.accuracy();
         }
@@ -189,6 +199,11 @@ final class QuantizeCommand implements Callable<Integer> {
         if (qatEpochs < 0) throw new IllegalArgumentException("--qat-epochs must be >= 0, got " + qatEpochs);
         Check.positive("--qat-lr", qatLr);
         if (qatImages != null) Check.positive("--qat-images", qatImages);
+        if (teacherOptions == null) return;
+        if (qatEpochs == 0) {
+            throw new IllegalArgumentException("--teacher guides quantization-aware training; give --qat-epochs N > 0 with it (PTQ has no training)");
+        }
+        teacherOptions.response();
     }
 
     private record QatOutcome(QuantPlan plan, SimulatedAccuracy.Result accuracy) {}
@@ -198,15 +213,17 @@ final class QuantizeCommand implements Callable<Integer> {
      * the QAT plan and float, PTQ and QAT simulated-int8 accuracy side by side.
      */
     private QatOutcome quantizationAwareTraining(QuantTargets targets, QuantPlan ptq, SimulatedAccuracy.Result ptqAcc, Dataset test,
-                                                Backend backend, PrintWriter o) {
+                                                TeacherOptions.Teacher teacher, Backend backend, PrintWriter o) {
         Dataset train = qatImages == null ? FashionMnist.train(data) : FashionMnist.train(data, qatImages);
         TrainConfig config = QuantizationAwareTraining.fineTuning(qatEpochs, (float) qatLr, seed);
-        long t0 = System.nanoTime();
         QatResult qat;
-        try (Progress progress = new Progress(Progress.detect(main.quiet), spec.commandLine().getErr(), "qat epoch")) {
-            qat = new QuantizationAwareTraining(backend, config).train(targets, ptq, train, progress);
+        double secs;
+        try (DistillationLoss kd = teacher == null ? null : teacherLoss(teacher, train, config, o);
+             Progress progress = new Progress(Progress.detect(main.quiet), spec.commandLine().getErr(), "qat epoch")) {
+            long t0 = System.nanoTime(); // after the teacher's cache, which says its own time
+            qat = new QuantizationAwareTraining(backend, config).train(targets, ptq, train, progress, kd == null ? TrainingLoss.CROSS_ENTROPY : kd);
+            secs = (System.nanoTime() - t0) / 1e9;
         }
-        double secs = (System.nanoTime() - t0) / 1e9;
         EpochStats last = qat.history().get(qat.history().size() - 1);
         o.printf(Locale.ROOT, "qat       %d epoch(s) on %s training images, sgd lr %s momentum 0.9 cosine, batch %d: %.1f s (%.1f s/epoch), last loss %.4f%n",
                 qatEpochs, CliSupport.grouped(train.count()), qatLr, config.batchSize(), secs, secs / qatEpochs, last.trainLoss());
@@ -217,6 +234,12 @@ final class QuantizeCommand implements Callable<Integer> {
                 CliSupport.percent(q.int8Accuracy()), 100 * (q.int8Accuracy() - ptqAcc.floatAccuracy()), CliSupport.percent(q.floatAccuracy()),
                 CliSupport.grouped(q.count()));
         return new QatOutcome(qat.plan(), q);
+    }
+
+    /** QAT's loss with a teacher, announced in one line (cached logits in a second). */
+    private DistillationLoss teacherLoss(TeacherOptions.Teacher teacher, Dataset train, TrainConfig config, PrintWriter o) {
+        o.printf(Locale.ROOT, "qat       with teacher %s, %s%n", teacher.source().describe(seed), teacherOptions.describe());
+        return teacherOptions.responseLoss(teacher, train, config.batchSize(), note -> o.println("qat       " + note));
     }
 
     /** Converts, writes atomically, then scores the written file's model with the int8 engine. */

@@ -122,13 +122,13 @@ class MainTest {
 
     @Test
     void schedulesParseAndNameTheOption() {
-        assertEquals(new dev.nncompress.train.LrSchedule.Constant(), TrainCommand.parseSchedule("constant"));
-        assertEquals(new dev.nncompress.train.LrSchedule.Step(2, 0.5f), TrainCommand.parseSchedule("step:2:0.5"));
-        assertEquals(new dev.nncompress.train.LrSchedule.Cosine(1e-4f), TrainCommand.parseSchedule("cosine:1e-4"));
-        assertEquals(new dev.nncompress.train.LrSchedule.Cosine(0f), TrainCommand.parseSchedule("cosine"));
+        assertEquals(new dev.nncompress.train.LrSchedule.Constant(), TrainingOptions.parseSchedule("constant"));
+        assertEquals(new dev.nncompress.train.LrSchedule.Step(2, 0.5f), TrainingOptions.parseSchedule("step:2:0.5"));
+        assertEquals(new dev.nncompress.train.LrSchedule.Cosine(1e-4f), TrainingOptions.parseSchedule("cosine:1e-4"));
+        assertEquals(new dev.nncompress.train.LrSchedule.Cosine(0f), TrainingOptions.parseSchedule("cosine"));
         for (String bad : List.of("linear", "step:x", "step:1:2", "cosine:-1", "constant:1")) {
             IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                    () -> TrainCommand.parseSchedule(bad));
+                    () -> TrainingOptions.parseSchedule(bad));
             assertTrue(e.getMessage().startsWith("--schedule: "), e.getMessage());
         }
     }
