@@ -92,9 +92,6 @@ final class DistillCommand implements Callable<Integer> {
         boolean features = !hints.isEmpty() || !attention.isEmpty();
         List<String[]> hintPairs = hints.stream().map(h -> pair("--hint", h)).toList();
         List<String[]> attentionPairs = attention.stream().map(a -> pair("--attention", a)).toList();
-        if (features && teacherOptions.cacheTeacher) {
-            throw new IllegalArgumentException("--cache-teacher caches logits only; with --hint/--attention the teacher runs every step for its features");
-        }
         if (out != null) CliSupport.checkWritable("--out", out);
         backendOption.check();
         int8Option.check();
@@ -114,7 +111,8 @@ final class DistillCommand implements Callable<Integer> {
                         s.describe(training.seed), CliSupport.grouped(graph.parameterCount()), teacherOptions.describe(),
                         CliSupport.grouped(train.count()), CliSupport.grouped(test.count()), training.describe(config));
                 DistillationLoss loss = features
-                        ? DistillationLoss.withFeatures(response, t.graph(), graph, featureLosses(backend, t.graph(), graph, hintPairs, attentionPairs))
+                        ? featureLoss(response, t.graph(), graph, featureLosses(backend, t.graph(), graph, hintPairs, attentionPairs), backend, train,
+                                config.batchSize(), stdout)
                         : teacherOptions.responseLoss(teacher, train, config.batchSize(), stdout::println);
                 try (loss; MaskingStepHook hold = keepZeros ? new MaskingStepHook(backend, graph, PruneMasks.ofZeros(graph, PruneTargets.all(graph))) : null) {
                     if (hold != null) stdout.printf(Locale.ROOT, "holding %.1f%% zero weights at zero%n", 100 * hold.masks().sparsity());
@@ -126,6 +124,20 @@ final class DistillCommand implements Callable<Integer> {
             }
         }
         return Main.EXIT_OK;
+    }
+
+    /**
+     * With --cache-teacher the teacher runs once for its logits and attention maps (a hint is refused there: it needs
+     * the whole teacher map, the message says how large); without, it runs every step.
+     */
+    private DistillationLoss featureLoss(ResponseDistillation response, Graph teacherGraph, Graph studentGraph, List<FeatureLoss> losses,
+                                         Backend backend, Dataset train, int batchSize, PrintWriter stdout) {
+        if (!teacherOptions.cacheTeacher) return DistillationLoss.withFeatures(response, teacherGraph, studentGraph, losses);
+        DistillationLoss loss = DistillationLoss.withCachedFeatures(response, teacherGraph, studentGraph, losses, backend, train, batchSize);
+        var cache = loss.featureCache();
+        stdout.printf(Locale.ROOT, "cached teacher logits and attention maps for %s images (%.1f MB) in %.1f s (%.0f img/s)%n",
+                CliSupport.grouped(cache.count()), cache.bytes() / 1e6, cache.seconds(), cache.count() / cache.seconds());
+        return loss;
     }
 
     /** --hint and --attention pairs, checked by the loss against both graphs. */

@@ -51,6 +51,15 @@ class DistillCommandTest {
         assertTrue(m.provenance().get("config").contains("\"temperature\":4.0") && m.provenance().get("config").contains("\"alpha\":0.9"));
     }
 
+    @Test
+    void cachesAttentionMapsWithTheLogits() {
+        MainTest.Run r = run("distill", "--teacher", teacher.toString(), "--student", "student", "--epochs", "1", "--attention", "pool2",
+                "--cache-teacher", "--limit", "256", "--test-limit", "64", "--backend", "reference", "--quiet", "--out", tmp.resolve("at.safetensors").toString());
+        assertEquals(0, r.code(), r.err());
+        // 256 x (10 logits + a 7x7 map) floats
+        assertTrue(r.out().contains("cached teacher logits and attention maps for 256 images (0.1 MB)"), r.out());
+    }
+
     /** alpha 0 is train's loss: with the same seed and slice the saved weights are identical, so the data order is too. */
     @Test
     void alphaZeroWritesTheSameWeightsAsTrain() {
@@ -119,7 +128,8 @@ class DistillCommandTest {
                 "--temperature must be > 0", new String[] {"--teacher", teacher.toString(), "--student", "student", "--temperature", "0"},
                 "student student has no node 'conv9'; its nodes:", new String[] {"--teacher", teacher.toString(), "--student", "student", "--hint", "conv9:conv2"},
                 "--hint 'conv2::': expected STUDENT_LAYER[:TEACHER_LAYER]", new String[] {"--teacher", teacher.toString(), "--student", "student", "--hint", "conv2::"},
-                "--cache-teacher caches logits only", new String[] {"--teacher", teacher.toString(), "--student", "student", "--hint", "conv2", "--cache-teacher"});
+                "conv2 -> conv2: a HintLoss needs the teacher's whole [16, 14, 14] map per image; caching it for 64 images would take 0.8 MB",
+                new String[] {"--teacher", teacher.toString(), "--student", "student", "--hint", "conv2", "--cache-teacher"});
         for (var c : cases.entrySet()) {
             String[] args = concat(c.getValue(), "--limit", "64", "--test-limit", "16", "--backend", "reference", "--quiet", "--out", tmp.resolve("x.safetensors").toString());
             MainTest.Run r = run(concat(new String[] {"distill"}, args));

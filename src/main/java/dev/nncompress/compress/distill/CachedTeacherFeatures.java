@@ -50,9 +50,9 @@ public final class CachedTeacherFeatures {
             if (s == null) throw new IllegalArgumentException("teacher " + teacher.name() + " has no node '" + f.teacherNode() + "'");
             if (!f.cacheable()) {
                 throw new IllegalArgumentException(String.format(Locale.ROOT,
-                        "%s -> %s: a %s needs the teacher's whole %s map per image; caching it for %,d images would take %.1f GB, "
+                        "%s -> %s: a %s needs the teacher's whole %s map per image; caching it for %,d images would take %s, "
                                 + "so it runs the teacher live (leave out the cache)", f.studentNode(), f.teacherNode(),
-                        f.getClass().getSimpleName(), s, data.count(), 4.0 * s.numel() * data.count() / 1e9));
+                        f.getClass().getSimpleName(), s, data.count(), size(4.0 * s.numel() * data.count())));
             }
             tables.add(new PerExampleTable(data.count(), f.teacherTargetWidth(s)));
         }
@@ -71,6 +71,10 @@ public final class CachedTeacherFeatures {
             row += b.size();
         }
         return new CachedTeacherFeatures(logitTable, List.copyOf(tables), (System.nanoTime() - start) / 1e9);
+    }
+
+    private static String size(double bytes) {
+        return bytes >= 1e9 ? String.format(Locale.ROOT, "%.1f GB", bytes / 1e9) : String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
     }
 
     /** The teacher's logits for the batch's examples. */
