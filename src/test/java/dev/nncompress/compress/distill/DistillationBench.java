@@ -37,11 +37,13 @@ import java.util.Map;
  * <pre>{@code java -cp target/classes:target/test-classes:LIBS dev.nncompress.compress.distill.DistillationBench \
  *   speed TEACHER.safetensors [TEACHER-INT8.safetensors] [ROUNDS] [STEPS]
  *   accuracy TEACHER.safetensors EPOCHS T:ALPHA [T:ALPHA ...]
- *   cache TEACHER.safetensors BATCH [BATCH ...]}</pre>
+ *   cache TEACHER.safetensors BATCH [BATCH ...]
+ *   compare TEACHER.safetensors EPOCHS val|test SEEDS SCHEDULE,LR,T,ALPHA ...}</pre>
  * speed: training throughput of plain student training, distillation from the cache, and from the live float (and
  * int8) teacher, in interleaved rounds of STEPS steps at batch 64 on the default backend; median per mode and its
  * ratio to plain. accuracy: plain training vs distillation for each T:ALPHA, same seed (42) and data order, student
- * from scratch (seed 42), sgd lr 0.01 momentum 0.9, test accuracy after each epoch.
+ * from scratch (seed 42), sgd lr 0.01 momentum 0.9, test accuracy after each epoch. compare: settings chosen on a
+ * validation split ("val"), then plain against distillation over several seeds on the test set ("test").
  */
 public final class DistillationBench {
     private DistillationBench() {}
