@@ -43,7 +43,7 @@ public final class VendorCheck {
             System.out.println("no CUDA device: " + why);
             System.exit(2);
         }
-        try (CudaBackend vendor = new CudaBackend(); CudaBackend own = new CudaBackend(true)) {
+        try (CudaBackend vendor = new CudaBackend(); CudaBackend own = CudaBackend.ownKernelsOnly()) {
             System.out.println("vendor route: BLAS " + vendor.blasName() + ", DNN " + vendor.dnnName());
             for (int size : new int[] {1024, 4096}) {
                 gemm(own, "sgemm_own", size);
