@@ -382,22 +382,16 @@ public final class CudaBackend implements Backend {
     // ---- elementwise ----
 
     @Override public Tensor relu(Tensor x) {
-        CudaTensor xd = f32("relu", "x", x);
-        CudaTensor out = alloc(x.shape());
+        CudaTensor xd = f32("relu", "x", x), out = alloc(x.shape());
         dnn.activation().relu(x.numel(), xd.buffer(), out.buffer());
         return out;
     }
 
     @Override public Tensor reluBackward(Tensor y, Tensor gradOut) {
-        CudaTensor yd = f32("reluBackward", "y", y);
-        CudaTensor gd = f32("reluBackward", "gradOut", gradOut);
-        ArgChecks.sameShape("reluBackward", "y", y, "gradOut", gradOut);
-        CudaTensor out = alloc(y.shape());
-        dnn.activation().reluBackward(y.numel(), yd.buffer(), gd.buffer(), out.buffer());
-        return out;
+        return binary("reluBackward", "y", y, "gradOut", gradOut, (a, b, out, n) -> dnn.activation().reluBackward(n, a, b, out));
     }
 
-    @Override public Tensor add(Tensor a, Tensor b) { return binary("add", "nnc_ew_add", "a", a, "b", b); }
+    @Override public Tensor add(Tensor a, Tensor b) { return binary("add", "nnc_ew_add", a, b); }
 
     @Override public void addInPlace(Tensor a, Tensor b) {
         CudaTensor ad = f32("addInPlace", "a", a);
@@ -407,7 +401,7 @@ public final class CudaBackend implements Backend {
         ops.elementwise("nnc_ew_add_inplace", n, ad.buffer(), bd.buffer(), n);
     }
 
-    @Override public Tensor mul(Tensor a, Tensor b) { return binary("mul", "nnc_ew_mul", "a", a, "b", b); }
+    @Override public Tensor mul(Tensor a, Tensor b) { return binary("mul", "nnc_ew_mul", a, b); }
 
     @Override public Tensor scale(Tensor x, float factor) {
         CudaTensor xd = f32("scale", "x", x);
@@ -417,13 +411,22 @@ public final class CudaBackend implements Backend {
         return out;
     }
 
-    private Tensor binary(String op, String kernel, String an, Tensor a, String bn, Tensor b) {
+    /** An elementwise kernel (a, b, out, n) of two same-shaped float tensors named a and b. */
+    private Tensor binary(String op, String kernel, Tensor a, Tensor b) {
+        return binary(op, "a", a, "b", b, (ad, bd, out, n) -> ops.elementwise(kernel, n, ad, bd, out, n));
+    }
+
+    /** How a two-input elementwise op is launched on device buffers of n floats. */
+    private interface BinaryLaunch {
+        void run(DeviceBuffer a, DeviceBuffer b, DeviceBuffer out, long n);
+    }
+
+    private Tensor binary(String op, String an, Tensor a, String bn, Tensor b, BinaryLaunch launch) {
         CudaTensor ad = f32(op, an, a);
         CudaTensor bd = f32(op, bn, b);
         ArgChecks.sameShape(op, an, a, bn, b);
         CudaTensor out = alloc(a.shape());
-        long n = a.numel();
-        ops.elementwise(kernel, n, ad.buffer(), bd.buffer(), out.buffer(), n);
+        launch.run(ad.buffer(), bd.buffer(), out.buffer(), a.numel());
         return out;
     }
 

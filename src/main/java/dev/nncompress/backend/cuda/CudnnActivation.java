@@ -11,7 +11,6 @@ import static org.bytedeco.cuda.global.cudnn.cudnnActivationBackward;
 import static org.bytedeco.cuda.global.cudnn.cudnnActivationForward;
 import static org.bytedeco.cuda.global.cudnn.cudnnCreateActivationDescriptor;
 import static org.bytedeco.cuda.global.cudnn.cudnnDestroyActivationDescriptor;
-import static org.bytedeco.cuda.global.cudnn.cudnnDestroyTensorDescriptor;
 import static org.bytedeco.cuda.global.cudnn.cudnnSetActivationDescriptor;
 
 /**
@@ -22,16 +21,12 @@ import static org.bytedeco.cuda.global.cudnn.cudnnSetActivationDescriptor;
  * Whether -0 comes out as -0 or +0 may differ from ours (equal as floats). Empty tensors and tensors
  * beyond cuDNN's int sizes run on {@code fallback} (our elementwise.cu).
  */
-final class CudnnActivation implements Dnn.Activation {
-    private final CudnnHandle cudnn;
-    private final Dnn.Activation fallback;
+final class CudnnActivation extends CudnnPart<Dnn.Activation> implements Dnn.Activation {
     private final cudnnActivationStruct relu = new cudnnActivationStruct();
-    private final cudnnTensorStruct t;
+    private final cudnnTensorStruct t = tensor();
 
     CudnnActivation(CudnnHandle cudnn, Dnn.Activation fallback) {
-        this.cudnn = cudnn;
-        this.fallback = fallback;
-        this.t = cudnn.tensor();
+        super(cudnn, fallback);
         check("cudnnCreateActivationDescriptor", cudnnCreateActivationDescriptor(relu));
         check("cudnnSetActivationDescriptor", cudnnSetActivationDescriptor(relu, CUDNN_ACTIVATION_RELU, CUDNN_PROPAGATE_NAN, 0.0));
     }
@@ -63,9 +58,5 @@ final class CudnnActivation implements Dnn.Activation {
         return true;
     }
 
-    @Override public void close() {
-        cudnn.driver.makeCurrent();
-        cudnnDestroyActivationDescriptor(relu);
-        cudnnDestroyTensorDescriptor(t);
-    }
+    @Override void destroyOthers() { cudnnDestroyActivationDescriptor(relu); }
 }

@@ -10,7 +10,6 @@ import static org.bytedeco.cuda.global.cudnn.cudnnBatchNormalizationBackward;
 import static org.bytedeco.cuda.global.cudnn.cudnnBatchNormalizationForwardInference;
 import static org.bytedeco.cuda.global.cudnn.cudnnBatchNormalizationForwardTraining;
 import static org.bytedeco.cuda.global.cudnn.cudnnDeriveBNTensorDescriptor;
-import static org.bytedeco.cuda.global.cudnn.cudnnDestroyTensorDescriptor;
 
 /**
  * {@link Dnn.BatchNorm} on cuDNN 9's legacy batch-norm API (cudnnBatchNormalizationForwardTraining,
@@ -29,21 +28,16 @@ import static org.bytedeco.cuda.global.cudnn.cudnnDestroyTensorDescriptor;
  * training (cuDNN's unbiased variance would divide by count - 1 = 0, the contract uses factor 1),
  * eps below CUDNN_BN_MIN_EPSILON, empty tensors and tensors beyond cuDNN's int sizes.
  */
-final class CudnnBatchNorm implements Dnn.BatchNorm {
+final class CudnnBatchNorm extends CudnnPart<Dnn.BatchNorm> implements Dnn.BatchNorm {
     /** Any epsilon cuDNN accepts, for the backward call (see above). */
     private static final double BACKWARD_EPS = Math.max(CUDNN_BN_MIN_EPSILON, 1e-5);
 
-    private final CudnnHandle cudnn;
     private final CudaOps ops;
-    private final Dnn.BatchNorm fallback;
-    private final cudnnTensorStruct x, channels;
+    private final cudnnTensorStruct x = tensor(), channels = tensor(); // after super(): the handle is set
 
     CudnnBatchNorm(CudnnHandle cudnn, CudaOps ops, Dnn.BatchNorm fallback) {
-        this.cudnn = cudnn;
+        super(cudnn, fallback);
         this.ops = ops;
-        this.fallback = fallback;
-        this.x = cudnn.tensor();
-        this.channels = cudnn.tensor();
     }
 
     /** Null when cuDNN runs this case (training: forward or backward), else why ours does. */
@@ -101,11 +95,5 @@ final class CudnnBatchNorm implements Dnn.BatchNorm {
         cudnn.driver.makeCurrent();
         CudnnHandle.shape(x, l.n(), l.c(), l.s(), 1);
         check("cudnnDeriveBNTensorDescriptor", cudnnDeriveBNTensorDescriptor(channels, x, CUDNN_BATCHNORM_SPATIAL));
-    }
-
-    @Override public void close() {
-        cudnn.driver.makeCurrent();
-        cudnnDestroyTensorDescriptor(x);
-        cudnnDestroyTensorDescriptor(channels);
     }
 }

@@ -12,7 +12,6 @@ import static org.bytedeco.cuda.global.cudnn.CUDNN_POOLING_MAX;
 import static org.bytedeco.cuda.global.cudnn.CUDNN_PROPAGATE_NAN;
 import static org.bytedeco.cuda.global.cudnn.cudnnCreatePoolingDescriptor;
 import static org.bytedeco.cuda.global.cudnn.cudnnDestroyPoolingDescriptor;
-import static org.bytedeco.cuda.global.cudnn.cudnnDestroyTensorDescriptor;
 import static org.bytedeco.cuda.global.cudnn.cudnnGetPooling2dForwardOutputDim;
 import static org.bytedeco.cuda.global.cudnn.cudnnPoolingBackward;
 import static org.bytedeco.cuda.global.cudnn.cudnnPoolingForward;
@@ -30,19 +29,14 @@ import static org.bytedeco.cuda.global.cudnn.cudnnSetPooling2dDescriptor;
  * promises no particular one (ties are common after a ReLU; CUDNN_POOLING_MAX_DETERMINISTIC is only
  * deterministic, not first-in-order); and empty tensors or tensors beyond cuDNN's int sizes.
  */
-final class CudnnPooling implements Dnn.Pooling {
-    private final CudnnHandle cudnn;
+final class CudnnPooling extends CudnnPart<Dnn.Pooling> implements Dnn.Pooling {
     private final DeviceMemoryPool memory;
-    private final Dnn.Pooling fallback;
     private final cudnnPoolingStruct pool = new cudnnPoolingStruct();
-    private final cudnnTensorStruct x, y;
+    private final cudnnTensorStruct x = tensor(), y = tensor();
 
     CudnnPooling(CudnnHandle cudnn, DeviceMemoryPool memory, Dnn.Pooling fallback) {
-        this.cudnn = cudnn;
+        super(cudnn, fallback);
         this.memory = memory;
-        this.fallback = fallback;
-        this.x = cudnn.tensor();
-        this.y = cudnn.tensor();
         check("cudnnCreatePoolingDescriptor", cudnnCreatePoolingDescriptor(pool));
     }
 
@@ -91,10 +85,5 @@ final class CudnnPooling implements Dnn.Pooling {
         return true;
     }
 
-    @Override public void close() {
-        cudnn.driver.makeCurrent();
-        cudnnDestroyPoolingDescriptor(pool);
-        cudnnDestroyTensorDescriptor(x);
-        cudnnDestroyTensorDescriptor(y);
-    }
+    @Override void destroyOthers() { cudnnDestroyPoolingDescriptor(pool); }
 }

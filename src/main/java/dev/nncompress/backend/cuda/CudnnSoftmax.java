@@ -6,7 +6,6 @@ import static dev.nncompress.backend.cuda.BytedecoCuda.floats;
 import static dev.nncompress.backend.cuda.CudnnHandle.check;
 import static org.bytedeco.cuda.global.cudnn.CUDNN_SOFTMAX_LOG;
 import static org.bytedeco.cuda.global.cudnn.CUDNN_SOFTMAX_MODE_INSTANCE;
-import static org.bytedeco.cuda.global.cudnn.cudnnDestroyTensorDescriptor;
 import static org.bytedeco.cuda.global.cudnn.cudnnSoftmaxForward;
 
 /**
@@ -17,17 +16,13 @@ import static org.bytedeco.cuda.global.cudnn.cudnnSoftmaxForward;
  * inside cuDNN where our fused kernel works in double: agreement to ~1e-6 relative. Empty tensors and
  * tensors beyond cuDNN's int sizes run on {@code fallback} (our fused nnc_softmax_xent).
  */
-final class CudnnSoftmax implements Dnn.Softmax {
-    private final CudnnHandle cudnn;
+final class CudnnSoftmax extends CudnnPart<Dnn.Softmax> implements Dnn.Softmax {
     private final CudaOps ops;
-    private final Dnn.Softmax fallback;
-    private final cudnnTensorStruct t;
+    private final cudnnTensorStruct t = tensor();
 
     CudnnSoftmax(CudnnHandle cudnn, CudaOps ops, Dnn.Softmax fallback) {
-        this.cudnn = cudnn;
+        super(cudnn, fallback);
         this.ops = ops;
-        this.fallback = fallback;
-        this.t = cudnn.tensor();
     }
 
     /** Null when cuDNN runs the softmax of [n, k] logits, else why ours does. */
@@ -43,10 +38,5 @@ final class CudnnSoftmax implements Dnn.Softmax {
         check("cudnnSoftmaxForward", cudnnSoftmaxForward(cudnn.handle, CUDNN_SOFTMAX_LOG, CUDNN_SOFTMAX_MODE_INSTANCE, cudnn.one, t,
                 floats(logits), cudnn.zero, t, floats(grad)));
         ops.elementwise("nnc_softmax_xent_from_log", n, grad, labels, rowLoss, n, k);
-    }
-
-    @Override public void close() {
-        cudnn.driver.makeCurrent();
-        cudnnDestroyTensorDescriptor(t);
     }
 }

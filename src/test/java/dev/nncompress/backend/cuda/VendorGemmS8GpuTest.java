@@ -2,7 +2,6 @@ package dev.nncompress.backend.cuda;
 
 import dev.nncompress.backend.GemmS8Epilogue;
 import dev.nncompress.backend.ref.ReferenceGemmS8;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -22,20 +21,10 @@ class VendorGemmS8GpuTest {
     static final int[][] SHAPES = {{4, 4, 4}, {68, 132, 36}, {132, 68, 1028}, {256, 12, 4092}, {1024, 1024, 1024}};
 
     @Test
-    void cublasMatchesTheTwinBitForBit() {
-        CudaDriver d = Gpu.driverOrSkip();
-        String why = BytedecoCuda.load(CublasBlas.PRESET);
-        Assumptions.assumeTrue(why == null, () -> "cuBLAS unavailable: " + why);
-        check(new CublasBlas(d));
-    }
+    void cublasMatchesTheTwinBitForBit() { check(VendorBlasGpuTest.cublasOrSkip()); }
 
     @Test
-    void jcublasMatchesTheTwinBitForBit() {
-        CudaDriver d = Gpu.driverOrSkip();
-        String why = JcublasBlas.loadFailure();
-        Assumptions.assumeTrue(why == null, () -> JcublasBlas.label() + " unavailable: " + why);
-        check(new JcublasBlas(d));
-    }
+    void jcublasMatchesTheTwinBitForBit() { check(VendorBlasGpuTest.jcublasOrSkip()); }
 
     static void check(Blas blas) {
         for (int[] s : SHAPES) {
