@@ -98,4 +98,31 @@ extern "C" __global__ void nnc_bn_backward(const float* __restrict__ x, const fl
         dx[k] = (float) (scale * ((double) count * gy[k] - sg - xhat * sgx));
     }
 }
+
+// The running-statistics update of Backend.batchNormTrain(..., momentum, runningMean, runningVar) on our
+// route, per channel: rm = rm * keep + mean * momentum and rv = rv * keep + var * var_factor, where the
+// caller computes keep = 1 - momentum and var_factor = momentum * count / (count - 1) in float (1 for a
+// count of 1: the unbiased variance) and every product and the sum round to float without FMA, exactly
+// as the Java default (scale, scale, addInPlace) does: the twin is that default.
+extern "C" __global__ void nnc_bn_running_update(const float* __restrict__ mean, const float* __restrict__ var,
+                                                 float* __restrict__ running_mean, float* __restrict__ running_var,
+                                                 int channels, float keep, float momentum, float var_factor) {
+    for (int c = blockIdx.x * blockDim.x + threadIdx.x; c < channels; c += gridDim.x * blockDim.x) {
+        running_mean[c] = __fadd_rn(__fmul_rn(running_mean[c], keep), __fmul_rn(mean[c], momentum));
+        running_var[c] = __fadd_rn(__fmul_rn(running_var[c], keep), __fmul_rn(var[c], var_factor));
+    }
+}
+
+// The biased batch variance from an inverse standard deviation, var = 1 / inv_std^2 - eps in double,
+// 0 where rounding near var = 0 makes that negative: cuDNN's training forward returns invStd (its saved
+// inverse variance) but no variance, which Backend.batchNormTrain also returns.
+// Twin: ReferenceOps.batchNormVarianceFromInvStd.
+extern "C" __global__ void nnc_bn_var_from_inv_std(const float* __restrict__ inv_std, float* __restrict__ var, int channels,
+                                                   float eps) {
+    for (int c = blockIdx.x * blockDim.x + threadIdx.x; c < channels; c += gridDim.x * blockDim.x) {
+        double is = inv_std[c];
+        double v = 1.0 / (is * is) - (double) eps;
+        var[c] = (float) (v > 0.0 ? v : 0.0);  // a select, so a NaN invStd gives 0 here and in the twin
+    }
+}
 #endif  // NNC_BATCHNORM_CU

@@ -23,4 +23,17 @@ extern "C" __global__ void nnc_softmax_xent(const float* __restrict__ logits, co
         }
     }
 }
+
+// Cross-entropy from log-probabilities (cuDNN's CUDNN_SOFTMAX_LOG of the logits, already in g), in place:
+// row_loss[r] = -logp[label] and g = (exp(logp) - onehot) / n, in double, rounded once. The cuDNN route
+// of the backend's softmax cross-entropy. Twin: ReferenceOps.softmaxXentFromLogSoftmax.
+extern "C" __global__ void nnc_softmax_xent_from_log(float* __restrict__ g, const int* __restrict__ labels,
+                                                     double* __restrict__ row_loss, int n, int k) {
+    for (int r = blockIdx.x * blockDim.x + threadIdx.x; r < n; r += gridDim.x * blockDim.x) {
+        float* row = g + (long long) r * k;
+        int label = labels[r];
+        row_loss[r] = -(double) row[label];
+        for (int j = 0; j < k; j++) row[j] = (float) ((exp((double) row[j]) - (j == label ? 1.0 : 0.0)) / n);
+    }
+}
 #endif  // NNC_LOSS_CU

@@ -7,8 +7,9 @@
 #   3. `nncompress info --devices` with the bundled runtime (what Java sees: devices, vendor libraries);
 #   4. the @Tag("gpu") JUnit tests (kernels launched from Java against their CPU twins);
 #   5. the vendor rows (VendorCheck): our gemm_f32 vs cuBLAS at 1024^3 and 4096^3, our im2col conv vs
-#      cuDNN (teacher conv2, forward and backward), and per built-in model GPU-vs-CPU agreement of two
-#      training steps and img/s with cuBLAS/cuDNN and with our kernels only;
+#      cuDNN (teacher conv2, forward and backward), our pooling/ReLU/batch norm/softmax vs cuDNN, our
+#      gemm_s8 (int32) vs cublasGemmEx int8 at 1024^3 and 4096^3, and per built-in model GPU-vs-CPU
+#      agreement of two training steps and img/s with cuBLAS/cuDNN and with our kernels only;
 #   6. the baseline torch._int_mm (cuBLASLt) at the int8 GEMM shapes;
 # then one markdown table of every RESULT line, our best gemm_s8 per shape as a fraction of
 # torch._int_mm, and the sparse conv speedup lines.

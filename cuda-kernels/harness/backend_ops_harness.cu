@@ -409,6 +409,33 @@ static void check_pool(int kh, int kw, int sh, int sw, int ph, int pw, bool ties
     result("pool_avg_backward", shape, c4, timed ? median_ms(abwd) : 0.f, bytes_b - 4.0 * nx, false);
 }
 
+// nnc_bn_running_update (float steps, bit-exact with the Java default's scale/scale/addInPlace) and
+// nnc_bn_var_from_inv_std (double, bit-exact with its twin), on the statistics the train kernel made.
+static void check_bn_extras(int c, long long count, const std::vector<float>& mean, const std::vector<float>& var,
+                            const std::vector<float>& invstd) {
+    Dev d;
+    std::vector<float> rm = randn(c, 84), rv = randn(c, 85);
+    for (auto& v : rv) v = v * v;
+    const float momentum = 0.1f, keep = 1.f - momentum, vf = momentum * ((float) count / (float) (count - 1));
+    float *dm = d.f(mean), *dv = d.f(var), *drm = d.f(rm), *drv = d.f(rv), *dis = d.f(invstd), *dvar = d.zeros(c);
+    LAUNCH(nnc_bn_running_update, grid1d(c), 256, dm, dv, drm, drv, c, keep, momentum, vf);
+    LAUNCH(nnc_bn_var_from_inv_std, grid1d(c), 256, dis, dvar, c, 1e-5f);
+    std::vector<double> wrm(c), wrv(c), wvar(c);
+    for (int ch = 0; ch < c; ch++) {
+        float a = rm[ch] * keep, b = mean[ch] * momentum, e = rv[ch] * keep, f = var[ch] * vf;  // float steps, no FMA
+        wrm[ch] = a + b;
+        wrv[ch] = e + f;
+        double is = invstd[ch], v = 1.0 / (is * is) - (double) 1e-5f;
+        wvar[ch] = (float) (v > 0.0 ? v : 0.0);
+    }
+    std::string shape = std::to_string(c) + "ch";
+    std::string cm = compare(get(drm, c), wrm, 0), cv = compare(get(drv, c), wrv, 0);
+    result("bn_running_update", shape, cm.rfind("FAIL", 0) == 0 ? cm : cv, 0.f, 0, false);
+    // and the derived variance is the train kernel's own (biased) variance to float resolution
+    std::string cd = compare(get(dvar, c), wvar, 0), cb = compare(get(dvar, c), std::vector<double>(var.begin(), var.end()), 1e-5);
+    result("bn_var_from_inv_std", shape, cd.rfind("FAIL", 0) == 0 ? cd : cb, 0.f, 0, false);
+}
+
 static void check_batchnorm(int n, int c, int s, bool timed) {
     Dev d;
     size_t nx = (size_t) n * c * s;
@@ -453,6 +480,7 @@ static void check_batchnorm(int n, int c, int s, bool timed) {
            4.0 * nx * 5, false);
     inf();
     result("bn_inference", shape, compare(get(dy, nx), winf, 1e-6), timed ? median_ms(inf) : 0.f, 8.0 * nx, false);
+    if (!timed) check_bn_extras(c, (long long) n * s, mean, var, invstd);
 }
 
 static void check_loss() {
@@ -482,6 +510,27 @@ static void check_loss() {
     std::string cg = compare(get(dg, wg.size()), wg, 1e-6);
     std::string cl = compare(std::vector<float>{(float) (total / n)}, std::vector<double>{want_total / n}, 1e-6);
     result("softmax_xent", "77x10", cl.rfind("FAIL", 0) == 0 ? cl : cg, median_ms(run), 8.0 * n * k, false);
+
+    // the cuDNN route's second half: from log-probabilities (as CUDNN_SOFTMAX_LOG leaves them) in place
+    std::vector<float> logp((size_t) n * k);
+    for (int r = 0; r < n; r++) {
+        double mx = -INFINITY, sum = 0;
+        for (int j = 0; j < k; j++) mx = std::max(mx, (double) z[r * k + j]);
+        for (int j = 0; j < k; j++) sum += std::exp(z[r * k + j] - mx);
+        for (int j = 0; j < k; j++) logp[r * k + j] = (float) (z[r * k + j] - mx - std::log(sum));
+    }
+    float* dlp = d.f(logp);
+    LAUNCH(nnc_softmax_xent_from_log, 1, 256, dlp, dl, dloss, n, k);
+    CHECK(cudaMemcpy(rl.data(), dloss, n * 8, cudaMemcpyDeviceToHost));
+    double total2 = 0;
+    std::vector<double> wg2((size_t) n * k);
+    for (int r = 0; r < n; r++) {
+        total2 += rl[r];
+        for (int j = 0; j < k; j++) wg2[r * k + j] = (float) ((std::exp((double) logp[r * k + j]) - (j == labels[r] ? 1.0 : 0.0)) / n);
+    }
+    std::string cg2 = compare(get(dlp, wg2.size()), wg2, 1e-6);  // the same double steps; exp may differ in the last bit
+    std::string cl2 = compare(std::vector<float>{(float) (total2 / n)}, std::vector<double>{want_total / n}, 1e-6);
+    result("softmax_xent_from_log", "77x10", cl2.rfind("FAIL", 0) == 0 ? cl2 : cg2, 0.f, 0, false);
 }
 
 static void check_optim() {

@@ -59,6 +59,38 @@ public interface Backend extends AutoCloseable {
     /** Training mode: normalise with batch statistics; returns them for backward and running updates. */
     BatchNormResult batchNormTrain(Tensor x, Tensor gamma, Tensor beta, float eps);
 
+    /**
+     * {@link #batchNormTrain(Tensor, Tensor, Tensor, float)} plus PyTorch's running-statistics update in
+     * place ({@link BatchNormResult.RunningBlend}: momentum towards the batch mean and the unbiased batch
+     * variance). This default runs the update as scale, scale, addInPlace, copyInto; a backend may fuse it
+     * (the CUDA backend lets cuDNN do it where cuDNN is used) with the same result to float rounding.
+     */
+    default BatchNormResult batchNormTrain(Tensor x, Tensor gamma, Tensor beta, float eps, float momentum, Tensor runningMean,
+                                           Tensor runningVar) {
+        BatchNormResult.RunningBlend f = runningBlend("batchNormTrain", x, momentum, runningMean, runningVar);
+        BatchNormResult r = batchNormTrain(x, gamma, beta, eps);
+        blendInto(runningMean, r.mean(), f.keep(), f.meanFactor());
+        blendInto(runningVar, r.variance(), f.keep(), f.varFactor());
+        return r;
+    }
+
+    /** The running statistics' checks (vectors of x's channels, momentum in [0, 1]) and their blend factors. */
+    static BatchNormResult.RunningBlend runningBlend(String op, Tensor x, float momentum, Tensor runningMean, Tensor runningVar) {
+        int[] l = ArgChecks.normLayout(op, x);
+        if (runningMean == null || runningVar == null) throw new IllegalArgumentException(op + ": runningMean and runningVar must not be null");
+        ArgChecks.channelVector(op, "runningMean", runningMean, x);
+        ArgChecks.channelVector(op, "runningVar", runningVar, x);
+        return BatchNormResult.RunningBlend.of(momentum, (long) l[0] * l[2]);
+    }
+
+    /** target = target * a + value * c, each step rounded to float. */
+    private void blendInto(Tensor target, Tensor value, float a, float c) {
+        try (Tensor scaledOld = scale(target, a); Tensor scaledNew = scale(value, c)) {
+            addInPlace(scaledOld, scaledNew);
+            copyInto(scaledOld, target);
+        }
+    }
+
     /** Inference mode: normalise with the given running mean and variance. */
     Tensor batchNormInference(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, float eps);
 

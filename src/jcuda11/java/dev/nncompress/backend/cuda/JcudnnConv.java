@@ -23,20 +23,20 @@ import static jcuda.jcudnn.cudnnMathType.CUDNN_FMA_MATH;
 import static jcuda.jcudnn.cudnnTensorFormat.CUDNN_TENSOR_NCHW;
 
 /**
- * {@link Dnn} on cuDNN 8 through JCudnn 11.7.0 ({@code -Pjcuda11} builds only): {@link CudnnConv}'s
+ * {@link Dnn.Conv} on cuDNN 8 through JCudnn 11.7.0 ({@code -Pjcuda11} builds only): {@link CudnnConv}'s
  * design on JCuda's types. One plan per geometry (descriptors, LRU of 64), an algorithm per direction
  * from the v7 "get" heuristics, qualifying by {@link CudnnConv#qualifies} (supported, deterministic, no
  * tensor-op math, workspace within {@code -Dnncompress.cuda.workspaceBytes}); CUDNN_FMA_MATH on every
  * descriptor (FP32, no TF32); a geometry with no qualifying algorithm runs on {@code fallback}.
  * cuDNN 8 and 9 number these enums alike, which is why the one rule serves both.
  */
-final class JcudnnConv implements Dnn {
+final class JcudnnConv implements Dnn.Conv {
     private static final int MAX_PLANS = 64;
     private static final int UNCHOSEN = -1, NONE = -2;
 
     private final JcudnnHandle cudnn;
     private final DeviceMemoryPool memory;
-    private final Dnn fallback;
+    private final Dnn.Conv fallback;
     private final Pointer one = Pointer.to(new float[] {1f});
     private final Pointer zero = Pointer.to(new float[] {0f});
     private final Map<ConvGeometry, Plan> plans = new LinkedHashMap<>(16, 0.75f, true) {
@@ -47,13 +47,11 @@ final class JcudnnConv implements Dnn {
         }
     };
 
-    JcudnnConv(JcudnnHandle cudnn, DeviceMemoryPool memory, Dnn fallback) {
+    JcudnnConv(JcudnnHandle cudnn, DeviceMemoryPool memory, Dnn.Conv fallback) {
         this.cudnn = cudnn;
         this.memory = memory;
         this.fallback = fallback;
     }
-
-    @Override public String name() { return cudnn.name(); }
 
     @Override public void convForward(ConvGeometry g, DeviceBuffer x, DeviceBuffer w, DeviceBuffer y) {
         Plan p = plan(g);

@@ -38,7 +38,15 @@ final class JcudnnHandle implements DnnLibrary {
 
     @Override public String name() { return name; }
 
-    @Override public Dnn conv(DeviceMemoryPool memory, Dnn fallback) { return new JcudnnConv(this, memory, fallback); }
+    /**
+     * cuDNN 8 for convolution only; pooling, ReLU, batch norm and softmax stay on our kernels (the
+     * cuDNN 8 route is for CUDA 11 workstations; its legacy calls for those families would mirror
+     * {@link CudnnPooling} and the others on JCuda's types, which no lent machine could test).
+     */
+    @Override public Dnn open(DeviceMemoryPool memory, Dnn own) {
+        return new Dnn(name + " (conv; own pooling, ReLU, batch norm, softmax)", new JcudnnConv(this, memory, own.conv()),
+                own.pooling(), own.activation(), own.batchNorm(), own.softmax());
+    }
 
     static void check(String call, int status) {
         if (status != CUDNN_STATUS_SUCCESS) {

@@ -65,6 +65,9 @@ final class BytedecoCuda {
     /** Floats at a device address (for cuBLAS and cuDNN data arguments). */
     static FloatPointer floats(long deviceAddress) { return new FloatPointer(at(deviceAddress)); }
 
+    /** A device buffer's floats; null for null (an optional cuDNN argument). */
+    static FloatPointer floats(DeviceBuffer b) { return b == null ? null : floats(b.address()); }
+
     /**
      * Any device address (workspaces). Pointer's {@code address} field is protected, so an anonymous
      * subclass sets it; the parameter must not be called {@code address}, which the inherited field

@@ -26,10 +26,11 @@ import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
 import static jcuda.driver.JCudaDriver.cuMemsetD8;
 
 /**
- * The Backend op set on one NVIDIA GPU: float GEMM on a {@link Blas} (cuBLAS 13, else our gemm_f32),
- * convolution on a {@link Dnn} (cuDNN 9, else our im2col route), chosen once per process by
- * {@link VendorStack}; everything else on our own kernels (cuda-kernels/: elementwise, pool,
- * batchnorm, loss, optim), launched through the JCuda driver API. Vendor calls and our launches share
+ * The Backend op set on one NVIDIA GPU: float GEMM on a {@link Blas} (cuBLAS 13, else our gemm_f32);
+ * convolution, pooling, ReLU, batch norm and the softmax of softmax cross-entropy on a {@link Dnn}
+ * (cuDNN 9, else our kernels; each cuDNN part runs ours where cuDNN cannot match the contract), chosen
+ * once per process by {@link VendorStack}; everything else on our own kernels (cuda-kernels/:
+ * elementwise, optim), launched through the JCuda driver API. Vendor calls and our launches share
  * the driver's one stream, so ops run in call order without host synchronisation; reading a tensor
  * back waits for them. Tensors live in a per-backend caching pool ({@link DeviceMemoryPool}); {@link #close()} frees
  * it all. Semantics are the ReferenceBackend's, op by op (each kernel file names its twin).
@@ -39,27 +40,27 @@ public final class CudaBackend implements Backend {
     private final DeviceMemoryPool memory = new DeviceMemoryPool();
     private final CudaOps ops;
     private final Blas blas;
-    private final Dnn conv;
+    private final Dnn dnn;
     private volatile boolean closed;
 
     /**
      * Opens the process's CUDA device; a BackendUnavailableException saying why when there is none (or
      * when {@code -Dnncompress.cuda.blas=cublas} / {@code .dnn=cudnn} asks for a library that does not load).
      */
-    public CudaBackend() { this(false); }
+    public CudaBackend() { this(VendorStack.get(CudaDriver.get(), true)); }
 
-    /** With {@code ownKernelsOnly}, our gemm_f32 and im2col route whatever the process chose: the baseline in gpu-check. */
-    CudaBackend(boolean ownKernelsOnly) {
+    private CudaBackend(VendorStack vendors) { this(vendors.vendorBlas(), vendors.vendorDnn()); }
+
+    /** Our kernels only, whatever the process chose: the baseline in gpu-check. */
+    static CudaBackend ownKernelsOnly() { return new CudaBackend((Blas) null, null); }
+
+    /** On the given vendor libraries, null meaning ours (tests and gpu-check compare the routes). */
+    CudaBackend(Blas vendorBlas, DnnLibrary vendorDnn) {
         this.driver = CudaDriver.get();
         this.ops = new CudaOps(driver);
-        if (ownKernelsOnly) {
-            this.blas = new OwnBlas(ops);
-            this.conv = new CudaConv(ops, blas, memory);
-        } else {
-            VendorStack vendors = VendorStack.get(driver, true);
-            this.blas = vendors.blas(ops);
-            this.conv = vendors.dnn(new CudaConv(ops, blas, memory), memory);
-        }
+        this.blas = vendorBlas != null ? vendorBlas : new OwnBlas(ops);
+        Dnn own = Dnn.own(new CudaConv(ops, blas, memory), new CudaDnnOps(ops));
+        this.dnn = vendorDnn != null ? vendorDnn.open(memory, own) : own;
     }
 
     @Override public String name() { return "cuda"; }
@@ -69,7 +70,7 @@ public final class CudaBackend implements Backend {
         CudaDriver.DeviceInfo i = driver.info();
         return String.format(Locale.ROOT, "%s, CC %s, %.1f GiB, driver %s, %d SMs, nncompress kernels, BLAS %s, DNN %s", i.name(),
                 i.computeCapability(), i.totalMemoryBytes() / (double) (1L << 30), i.driverVersion(), i.multiprocessors(),
-                blas.name(), conv.name());
+                blas.name(), dnn.name());
     }
 
     /**
@@ -83,8 +84,8 @@ public final class CudaBackend implements Backend {
     /** The float GEMM in use: "cuBLAS 13.1.0" or "own gemm_f32". */
     public String blasName() { return blas.name(); }
 
-    /** The convolution in use: "cuDNN 9.19.0" or "own im2col + ...". */
-    public String dnnName() { return conv.name(); }
+    /** The convolution, pooling, ReLU, batch norm and softmax in use: "cuDNN 9.19.0" or "own im2col + ...". */
+    public String dnnName() { return dnn.name(); }
 
     /** The device memory this backend's tensors come from (bytes in use and cached). */
     public DeviceMemoryPool memory() { return memory; }
@@ -222,7 +223,7 @@ public final class CudaBackend implements Backend {
                     + ", expected [" + g.o() + "]");
         }
         CudaTensor out = alloc(Shape.of(g.n(), g.o(), g.oh(), g.ow()));
-        conv.convForward(g, xd.buffer(), wd.buffer(), out.buffer());
+        dnn.conv().convForward(g, xd.buffer(), wd.buffer(), out.buffer());
         if (bd != null) {
             long n = (long) g.n() * g.o() * g.p();
             ops.elementwise("nnc_ew_add_channel_bias", n, out.buffer(), bd.buffer(), n, g.o(), (long) g.p());
@@ -281,7 +282,7 @@ public final class CudaBackend implements Backend {
         CudaTensor dx = needInputGrad ? alloc(x.shape()) : null;
         CudaTensor dw = alloc(w.shape());
         CudaTensor db = withBias ? alloc(Shape.of(g.o())) : null;
-        conv.convBackward(g, xd.buffer(), wd.buffer(), gd.buffer(), dx == null ? null : dx.buffer(), dw.buffer());
+        dnn.conv().convBackward(g, xd.buffer(), wd.buffer(), gd.buffer(), dx == null ? null : dx.buffer(), dw.buffer());
         if (db != null) ops.perChannel("nnc_ew_sum_channels", g.o(), gd.buffer(), db.buffer(), g.n(), g.o(), g.p());
         return new Conv2dGrads(dx, dw, db);
     }
@@ -290,7 +291,7 @@ public final class CudaBackend implements Backend {
         CudaTensor xd = f32("maxPool2d", "input", x);
         PoolGeometry g = ArgChecks.pool("maxPool2d", x.shape(), spec);
         CudaTensor out = alloc(g.outputShape(x.shape()));
-        pool("nnc_pool_max_forward", (long) g.planes() * g.oh() * g.ow(), g, xd.buffer(), out.buffer());
+        dnn.pooling().forward(Dnn.PoolMode.MAX, g, xd.buffer(), out.buffer());
         return out;
     }
 
@@ -300,7 +301,7 @@ public final class CudaBackend implements Backend {
         PoolGeometry g = ArgChecks.pool("maxPool2dBackward", x.shape(), spec);
         ArgChecks.expectShape("maxPool2dBackward", "gradOut", gradOut, g.outputShape(x.shape()));
         CudaTensor dx = alloc(x.shape());
-        pool("nnc_pool_max_backward", (long) g.planes() * g.h() * g.w(), g, xd.buffer(), gd.buffer(), dx.buffer());
+        dnn.pooling().backward(Dnn.PoolMode.MAX, g, xd.buffer(), gd.buffer(), dx.buffer());
         return dx;
     }
 
@@ -308,7 +309,7 @@ public final class CudaBackend implements Backend {
         CudaTensor xd = f32("avgPool2d", "input", x);
         PoolGeometry g = ArgChecks.pool("avgPool2d", x.shape(), spec);
         CudaTensor out = alloc(g.outputShape(x.shape()));
-        pool("nnc_pool_avg_forward", (long) g.planes() * g.oh() * g.ow(), g, xd.buffer(), out.buffer());
+        dnn.pooling().forward(Dnn.PoolMode.AVERAGE, g, xd.buffer(), out.buffer());
         return out;
     }
 
@@ -318,32 +319,34 @@ public final class CudaBackend implements Backend {
         PoolGeometry g = ArgChecks.pool("avgPool2dBackward", inputShape, spec);
         ArgChecks.expectShape("avgPool2dBackward", "gradOut", gradOut, g.outputShape(inputShape));
         CudaTensor dx = alloc(inputShape);
-        pool("nnc_pool_avg_backward", (long) g.planes() * g.h() * g.w(), g, gd.buffer(), dx.buffer());
+        dnn.pooling().backward(Dnn.PoolMode.AVERAGE, g, null, gd.buffer(), dx.buffer());
         return dx;
-    }
-
-    /** pool.cu kernels: the tensors, then planes, h, w, kh, kw, sh, sw, ph, pw, oh, ow. */
-    private void pool(String kernel, long n, PoolGeometry g, DeviceBuffer... tensors) {
-        Pool2dSpec s = g.spec();
-        int[] geometry = {g.planes(), g.h(), g.w(), s.kernelH(), s.kernelW(), s.strideH(), s.strideW(), s.padH(), s.padW(), g.oh(), g.ow()};
-        Object[] args = new Object[tensors.length + geometry.length];
-        System.arraycopy(tensors, 0, args, 0, tensors.length);
-        for (int i = 0; i < geometry.length; i++) args[tensors.length + i] = geometry[i];
-        ops.elementwise(kernel, n, args);
     }
 
     // ---- batch normalisation ----
 
     @Override public BatchNormResult batchNormTrain(Tensor x, Tensor gamma, Tensor beta, float eps) {
+        return batchNormTrain(x, gamma, beta, eps, null);
+    }
+
+    /** Fused: the Dnn updates the running statistics in the same call (cuDNN's own update on its route). */
+    @Override public BatchNormResult batchNormTrain(Tensor x, Tensor gamma, Tensor beta, float eps, float momentum, Tensor runningMean,
+                                                    Tensor runningVar) {
+        String op = "batchNormTrain";
+        Backend.runningBlend(op, x, momentum, runningMean, runningVar);
+        return batchNormTrain(x, gamma, beta, eps, new Dnn.Running(momentum, f32(op, "runningMean", runningMean).buffer(),
+                f32(op, "runningVar", runningVar).buffer()));
+    }
+
+    private BatchNormResult batchNormTrain(Tensor x, Tensor gamma, Tensor beta, float eps, Dnn.Running running) {
         String op = "batchNormTrain";
         CudaTensor xd = f32(op, "input", x);
-        int[] l = ArgChecks.normLayout(op, x);
+        Dnn.NormLayout l = Dnn.NormLayout.of(ArgChecks.normLayout(op, x));
         DeviceBuffer gm = channelVector(op, "gamma", gamma, x);
         DeviceBuffer bt = channelVector(op, "beta", beta, x);
-        Shape c = Shape.of(l[1]);
+        Shape c = Shape.of(l.c());
         CudaTensor out = alloc(x.shape()), mean = alloc(c), var = alloc(c), invStd = alloc(c);
-        ops.perChannel("nnc_bn_train", l[1], xd.buffer(), gm, bt, out.buffer(), mean.buffer(), var.buffer(), invStd.buffer(),
-                l[0], l[1], l[2], eps);
+        dnn.batchNorm().train(l, eps, xd.buffer(), gm, bt, out.buffer(), mean.buffer(), var.buffer(), invStd.buffer(), running);
         return new BatchNormResult(out, mean, var, invStd);
     }
 
@@ -351,14 +354,13 @@ public final class CudaBackend implements Backend {
                                                float eps) {
         String op = "batchNormInference";
         CudaTensor xd = f32(op, "input", x);
-        int[] l = ArgChecks.normLayout(op, x);
+        Dnn.NormLayout l = Dnn.NormLayout.of(ArgChecks.normLayout(op, x));
         DeviceBuffer gm = channelVector(op, "gamma", gamma, x);
         DeviceBuffer bt = channelVector(op, "beta", beta, x);
         DeviceBuffer mu = channelVector(op, "runningMean", runningMean, x);
         DeviceBuffer vr = channelVector(op, "runningVar", runningVar, x);
         CudaTensor out = alloc(x.shape());
-        long n = x.numel();
-        ops.elementwise("nnc_bn_inference", n, xd.buffer(), gm, bt, mu, vr, out.buffer(), n, l[1], l[2], eps);
+        dnn.batchNorm().inference(l, eps, xd.buffer(), gm, bt, mu, vr, out.buffer());
         return out;
     }
 
@@ -366,25 +368,30 @@ public final class CudaBackend implements Backend {
         String op = "batchNormBackward";
         CudaTensor xd = f32(op, "input", x);
         CudaTensor gd = f32(op, "gradOut", gradOut);
-        int[] l = ArgChecks.normLayout(op, x);
+        Dnn.NormLayout l = Dnn.NormLayout.of(ArgChecks.normLayout(op, x));
         ArgChecks.expectShape(op, "gradOut", gradOut, x.shape());
         DeviceBuffer gm = channelVector(op, "gamma", gamma, x);
         DeviceBuffer mu = channelVector(op, "mean", mean, x);
         DeviceBuffer is = channelVector(op, "invStd", invStd, x);
-        Shape c = Shape.of(l[1]);
+        Shape c = Shape.of(l.c());
         CudaTensor dx = alloc(x.shape()), dgamma = alloc(c), dbeta = alloc(c);
-        ops.perChannel("nnc_bn_backward", l[1], xd.buffer(), gm, mu, is, gd.buffer(), dx.buffer(), dgamma.buffer(), dbeta.buffer(),
-                l[0], l[1], l[2]);
+        dnn.batchNorm().backward(l, xd.buffer(), gm, mu, is, gd.buffer(), dx.buffer(), dgamma.buffer(), dbeta.buffer());
         return new BatchNormGrads(dx, dgamma, dbeta);
     }
 
     // ---- elementwise ----
 
-    @Override public Tensor relu(Tensor x) { return unary("relu", "nnc_ew_relu", x); }
+    @Override public Tensor relu(Tensor x) {
+        CudaTensor xd = f32("relu", "x", x), out = alloc(x.shape());
+        dnn.activation().relu(x.numel(), xd.buffer(), out.buffer());
+        return out;
+    }
 
-    @Override public Tensor reluBackward(Tensor y, Tensor gradOut) { return binary("reluBackward", "nnc_ew_relu_backward", "y", y, "gradOut", gradOut); }
+    @Override public Tensor reluBackward(Tensor y, Tensor gradOut) {
+        return binary("reluBackward", "y", y, "gradOut", gradOut, (a, b, out, n) -> dnn.activation().reluBackward(n, a, b, out));
+    }
 
-    @Override public Tensor add(Tensor a, Tensor b) { return binary("add", "nnc_ew_add", "a", a, "b", b); }
+    @Override public Tensor add(Tensor a, Tensor b) { return binary("add", "nnc_ew_add", a, b); }
 
     @Override public void addInPlace(Tensor a, Tensor b) {
         CudaTensor ad = f32("addInPlace", "a", a);
@@ -394,7 +401,7 @@ public final class CudaBackend implements Backend {
         ops.elementwise("nnc_ew_add_inplace", n, ad.buffer(), bd.buffer(), n);
     }
 
-    @Override public Tensor mul(Tensor a, Tensor b) { return binary("mul", "nnc_ew_mul", "a", a, "b", b); }
+    @Override public Tensor mul(Tensor a, Tensor b) { return binary("mul", "nnc_ew_mul", a, b); }
 
     @Override public Tensor scale(Tensor x, float factor) {
         CudaTensor xd = f32("scale", "x", x);
@@ -404,21 +411,22 @@ public final class CudaBackend implements Backend {
         return out;
     }
 
-    private Tensor unary(String op, String kernel, Tensor x) {
-        CudaTensor xd = f32(op, "x", x);
-        CudaTensor out = alloc(x.shape());
-        long n = x.numel();
-        ops.elementwise(kernel, n, xd.buffer(), out.buffer(), n);
-        return out;
+    /** An elementwise kernel (a, b, out, n) of two same-shaped float tensors named a and b. */
+    private Tensor binary(String op, String kernel, Tensor a, Tensor b) {
+        return binary(op, "a", a, "b", b, (ad, bd, out, n) -> ops.elementwise(kernel, n, ad, bd, out, n));
     }
 
-    private Tensor binary(String op, String kernel, String an, Tensor a, String bn, Tensor b) {
+    /** How a two-input elementwise op is launched on device buffers of n floats. */
+    private interface BinaryLaunch {
+        void run(DeviceBuffer a, DeviceBuffer b, DeviceBuffer out, long n);
+    }
+
+    private Tensor binary(String op, String an, Tensor a, String bn, Tensor b, BinaryLaunch launch) {
         CudaTensor ad = f32(op, an, a);
         CudaTensor bd = f32(op, bn, b);
         ArgChecks.sameShape(op, an, a, bn, b);
         CudaTensor out = alloc(a.shape());
-        long n = a.numel();
-        ops.elementwise(kernel, n, ad.buffer(), bd.buffer(), out.buffer(), n);
+        launch.run(ad.buffer(), bd.buffer(), out.buffer(), a.numel());
         return out;
     }
 
@@ -433,7 +441,7 @@ public final class CudaBackend implements Backend {
         double[] rowLoss = new double[n];
         try (DeviceBuffer lab = memory.take(4L * n); DeviceBuffer losses = memory.take(8L * n)) {
             lab.write(labels);
-            ops.elementwise("nnc_softmax_xent", n, ld.buffer(), lab, grad.buffer(), losses, n, k);
+            dnn.softmax().crossEntropy(n, k, ld.buffer(), lab, grad.buffer(), losses);
             losses.read(rowLoss);
         }
         double total = 0;
@@ -478,7 +486,7 @@ public final class CudaBackend implements Backend {
         if (closed) return;
         closed = true;
         driver.synchronize(); // no kernel may still use a block we free
-        conv.close();
+        dnn.close();
         memory.close();
     }
 

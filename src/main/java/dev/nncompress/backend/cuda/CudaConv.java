@@ -4,7 +4,7 @@ import dev.nncompress.backend.ConvGeometry;
 
 /**
  * Convolution as GEMM: our im2col/col2im kernels and a {@link Blas} (cuBLAS, or our gemm_f32), the
- * {@link Dnn} route when cuDNN is absent, and cuDNN's fallback for shapes where none of its
+ * {@link Dnn.Conv} when cuDNN is absent, and cuDNN's fallback for shapes where none of its
  * algorithms fits. Forward, per image b: y_b[O, P] = W[O, CKK] x col_b[CKK, P]
  * (P = OH*OW, CKK = C*kH*kW), which is NCHW output directly, as one batched SGEMM over a chunk of
  * images (W broadcast with stride 0). Backward: dW = sum_b gy_b[O, P] x col_b^T, as a batched SGEMM
@@ -13,7 +13,7 @@ import dev.nncompress.backend.ConvGeometry;
  * The column buffer is bounded ({@code -Dnncompress.cuda.colBytes}, default 256 MiB) by processing
  * the batch in chunks of images.
  */
-final class CudaConv implements Dnn {
+final class CudaConv implements Dnn.Conv {
     private static final long COL_BYTES = Long.getLong("nncompress.cuda.colBytes", 256L << 20);
 
     private final CudaOps ops;
@@ -26,7 +26,8 @@ final class CudaConv implements Dnn {
         this.memory = memory;
     }
 
-    @Override public String name() { return "own im2col + " + blas.name(); }
+    /** Names our route in {@link Dnn#name()}. */
+    String name() { return "own im2col + " + blas.name(); }
 
     static boolean direct(ConvGeometry g) {
         return g.kh() == 1 && g.kw() == 1 && g.spec().strideH() == 1 && g.spec().strideW() == 1 && g.spec().padH() == 0

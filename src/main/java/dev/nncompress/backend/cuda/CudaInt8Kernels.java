@@ -18,13 +18,30 @@ import java.util.Map;
  * keeps activations on the host between layers, so this is the transfer-bound first step, not the
  * fast path a device-resident engine would be). im2col runs on the host (the Java twin's).
  * Bit-identical to {@code JavaInt8Kernels}, as the kernels are to {@code ReferenceGemmS8}.
+ * The int32-output case without an activation zero point goes to the process's vendor BLAS
+ * (cublasGemmEx, {@link Blas#gemmS8}) when the sizes qualify and no gemm_s8 variant is forced
+ * ({@value GemmS8#VARIANT_PROPERTY}; {@code -Dnncompress.cuda.blas=own} keeps it on ours too); every fused
+ * epilogue (float, requantised int8, zero point) stays on our gemm_s8, which cuBLAS has no equivalent of.
+ * Both are exact integer sums, so the result is the same either way.
  */
 public final class CudaInt8Kernels implements Int8Kernels {
     private final GemmS8.Variant variant;
+    private final Blas vendor; // the process's vendor BLAS, null when ours
+    private final boolean variantForced = !System.getProperty(GemmS8.VARIANT_PROPERTY, "").isBlank();
     private final JavaInt8Kernels host = new JavaInt8Kernels(1);
     private final Map<GemmS8Epilogue, GemmS8.DeviceEpilogue> epilogues = new IdentityHashMap<>();
 
-    public CudaInt8Kernels() { this.variant = GemmS8.defaultVariant(CudaDriver.get().info()); }
+    public CudaInt8Kernels() {
+        CudaDriver driver = CudaDriver.get();
+        this.variant = GemmS8.defaultVariant(driver.info());
+        this.vendor = VendorStack.get(driver, false).vendorBlas();
+    }
+
+    /** Whether {@code vendor} (null: none) runs this GEMM instead of our gemm_s8: a pure rule, tested without a GPU. */
+    static boolean useVendor(Blas vendor, boolean variantForced, GemmS8Epilogue e, int m, int n, int k) {
+        return vendor != null && !variantForced && e.mode() == GemmS8Epilogue.Mode.S32 && e.zpA() == 0
+                && vendor.gemmS8Refusal(m, n, k) == null;
+    }
 
     @Override public String name() { return "cuda-" + variant.name().toLowerCase(java.util.Locale.ROOT); }
 
@@ -44,7 +61,8 @@ public final class CudaInt8Kernels implements Int8Kernels {
         GemmS8.DeviceEpilogue de = epilogues.computeIfAbsent(e, GemmS8.DeviceEpilogue::upload);
         byte[] rows = a.length == (long) m * p.k() ? a : java.util.Arrays.copyOf(a, m * p.k());
         try (DeviceBuffer da = DeviceBuffer.of(rows); DeviceBuffer dc = DeviceBuffer.allocate((long) m * p.n() * e.outputBytes())) {
-            GemmS8.launch(variant, da, p.b(), dc, m, p.n(), p.k(), de);
+            if (useVendor(vendor, variantForced, e, m, p.n(), p.k())) vendor.gemmS8(da, p.b(), dc, m, p.n(), p.k());
+            else GemmS8.launch(variant, da, p.b(), dc, m, p.n(), p.k(), de);
             int count = m * p.n();
             switch (e.mode()) {
                 case S32 -> System.arraycopy(dc.toInts(), 0, out.s32(), 0, count);

@@ -7,17 +7,17 @@ import org.bytedeco.cuda.cudnn.cudnnConvolutionFwdAlgoPerf_t;
 import org.bytedeco.cuda.cudnn.cudnnConvolutionStruct;
 import org.bytedeco.cuda.cudnn.cudnnFilterStruct;
 import org.bytedeco.cuda.cudnn.cudnnTensorStruct;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import static dev.nncompress.backend.cuda.BytedecoCuda.floats;
 import static dev.nncompress.backend.cuda.CudnnHandle.check;
 import static org.bytedeco.cuda.global.cudnn.*;
 
 /**
- * {@link Dnn} on cuDNN 9's convolution API (forward, backward data, backward filter), one plan per
+ * {@link Dnn.Conv} on cuDNN 9's convolution API (forward, backward data, backward filter), one plan per
  * geometry: descriptors plus an algorithm per direction, chosen on first use by the v7 "get"
  * heuristics (no trial runs, so the first step costs no benchmark and the choice is reproducible).
  * An algorithm qualifies when cuDNN supports it here, it is deterministic (so the same seed gives
@@ -27,7 +27,7 @@ import static org.bytedeco.cuda.global.cudnn.*;
  * 10-bit mantissa would break the 1e-5 agreement with the CPU. A geometry with no qualifying
  * algorithm (or too large for cuDNN's int sizes) runs on {@code fallback}, our im2col route.
  */
-final class CudnnConv implements Dnn {
+final class CudnnConv implements Dnn.Conv {
     static final long WORKSPACE_BYTES = Long.getLong("nncompress.cuda.workspaceBytes", 256L << 20);
     private static final int MAX_PLANS = 64;
     /** Plan.algo values: not chosen yet, and none qualifies (use the fallback). */
@@ -35,9 +35,7 @@ final class CudnnConv implements Dnn {
 
     private final CudnnHandle cudnn;
     private final DeviceMemoryPool memory;
-    private final Dnn fallback;
-    private final FloatPointer one = new FloatPointer(new float[] {1f});
-    private final FloatPointer zero = new FloatPointer(new float[] {0f});
+    private final Dnn.Conv fallback;
     // least recently used geometry first: an evaluation's odd last batch must not pin descriptors forever
     private final Map<ConvGeometry, Plan> plans = new LinkedHashMap<>(16, 0.75f, true) {
         @Override protected boolean removeEldestEntry(Map.Entry<ConvGeometry, Plan> eldest) {
@@ -47,13 +45,11 @@ final class CudnnConv implements Dnn {
         }
     };
 
-    CudnnConv(CudnnHandle cudnn, DeviceMemoryPool memory, Dnn fallback) {
+    CudnnConv(CudnnHandle cudnn, DeviceMemoryPool memory, Dnn.Conv fallback) {
         this.cudnn = cudnn;
         this.memory = memory;
         this.fallback = fallback;
     }
-
-    @Override public String name() { return cudnn.name; }
 
     @Override public void convForward(ConvGeometry g, DeviceBuffer x, DeviceBuffer w, DeviceBuffer y) {
         Plan p = plan(g);
@@ -63,8 +59,8 @@ final class CudnnConv implements Dnn {
         }
         cudnn.driver.makeCurrent();
         try (Workspace ws = new Workspace(p.forwardBytes)) {
-            check("cudnnConvolutionForward", cudnnConvolutionForward(cudnn.handle, one, p.x, floats(x), p.w, floats(w), p.conv,
-                    p.forwardAlgo, ws.pointer, ws.bytes, zero, p.y, floats(y)));
+            check("cudnnConvolutionForward", cudnnConvolutionForward(cudnn.handle, cudnn.one, p.x, floats(x), p.w, floats(w), p.conv,
+                    p.forwardAlgo, ws.pointer, ws.bytes, cudnn.zero, p.y, floats(y)));
         }
     }
 
@@ -76,16 +72,14 @@ final class CudnnConv implements Dnn {
         }
         cudnn.driver.makeCurrent();
         try (Workspace ws = new Workspace(Math.max(p.filterBytes, dx == null ? 0 : p.dataBytes))) {
-            check("cudnnConvolutionBackwardFilter", cudnnConvolutionBackwardFilter(cudnn.handle, one, p.x, floats(x), p.y, floats(gy),
-                    p.conv, p.filterAlgo, ws.pointer, ws.bytes, zero, p.w, floats(dw)));
+            check("cudnnConvolutionBackwardFilter", cudnnConvolutionBackwardFilter(cudnn.handle, cudnn.one, p.x, floats(x), p.y, floats(gy),
+                    p.conv, p.filterAlgo, ws.pointer, ws.bytes, cudnn.zero, p.w, floats(dw)));
             if (dx != null) {
-                check("cudnnConvolutionBackwardData", cudnnConvolutionBackwardData(cudnn.handle, one, p.w, floats(w), p.y, floats(gy),
-                        p.conv, p.dataAlgo, ws.pointer, ws.bytes, zero, p.x, floats(dx)));
+                check("cudnnConvolutionBackwardData", cudnnConvolutionBackwardData(cudnn.handle, cudnn.one, p.w, floats(w), p.y, floats(gy),
+                        p.conv, p.dataAlgo, ws.pointer, ws.bytes, cudnn.zero, p.x, floats(dx)));
             }
         }
     }
-
-    private static FloatPointer floats(DeviceBuffer b) { return BytedecoCuda.floats(b.address()); }
 
     /** The plan for {@code g}; null when cuDNN cannot describe it (an int overflow), so the fallback runs. */
     private Plan plan(ConvGeometry g) {

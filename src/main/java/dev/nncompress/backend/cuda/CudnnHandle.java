@@ -1,17 +1,24 @@
 package dev.nncompress.backend.cuda;
 
 import org.bytedeco.cuda.cudnn.cudnnContext;
+import org.bytedeco.cuda.cudnn.cudnnTensorStruct;
+import org.bytedeco.javacpp.FloatPointer;
 
+import static org.bytedeco.cuda.global.cudnn.CUDNN_DATA_FLOAT;
 import static org.bytedeco.cuda.global.cudnn.CUDNN_STATUS_SUCCESS;
+import static org.bytedeco.cuda.global.cudnn.CUDNN_TENSOR_NCHW;
 import static org.bytedeco.cuda.global.cudnn.cudnnCreate;
+import static org.bytedeco.cuda.global.cudnn.cudnnCreateTensorDescriptor;
 import static org.bytedeco.cuda.global.cudnn.cudnnGetErrorString;
 import static org.bytedeco.cuda.global.cudnn.cudnnGetVersion;
 import static org.bytedeco.cuda.global.cudnn.cudnnSetStream;
+import static org.bytedeco.cuda.global.cudnn.cudnnSetTensor4dDescriptor;
 
 /**
  * The process's cuDNN 9 handle through bytedeco's preset, bound to our driver's stream (so cuDNN's
  * work is ordered with our kernels) in the primary context. Made once by {@link VendorStack}; every
- * {@link CudnnConv} shares it. Never destroyed: it lives as long as the CUDA context does.
+ * backend's cuDNN parts ({@link #open}) share it. Never destroyed: it lives as long as the CUDA context
+ * does. Also the parts' common pieces: the host scalars 1 and 0 and float NCHW tensor descriptors.
  */
 final class CudnnHandle implements DnnLibrary {
     static final String PRESET = "org.bytedeco.cuda.global.cudnn";
@@ -19,6 +26,8 @@ final class CudnnHandle implements DnnLibrary {
     final cudnnContext handle = new cudnnContext();
     final CudaDriver driver;
     final String name;
+    /** alpha = 1, beta = 0 (overwrite) for float data: host scalars, read when a call is issued. */
+    final FloatPointer one = new FloatPointer(new float[] {1f}), zero = new FloatPointer(new float[] {0f});
 
     /** The preset must have loaded ({@link BytedecoCuda#load}). */
     CudnnHandle(CudaDriver driver) {
@@ -32,7 +41,40 @@ final class CudnnHandle implements DnnLibrary {
 
     @Override public String name() { return name; }
 
-    @Override public Dnn conv(DeviceMemoryPool memory, Dnn fallback) { return new CudnnConv(this, memory, fallback); }
+    /** cuDNN for every family, each part on {@code own}'s matching part where cuDNN cannot match the contract. */
+    @Override public Dnn open(DeviceMemoryPool memory, Dnn own) {
+        CudaOps ops = new CudaOps(driver);
+        return new Dnn(name, new CudnnConv(this, memory, own.conv()), new CudnnPooling(this, memory, own.pooling()),
+                new CudnnActivation(this, own.activation()), new CudnnBatchNorm(this, ops, own.batchNorm()),
+                new CudnnSoftmax(this, ops, own.softmax()));
+    }
+
+    /**
+     * A float NCHW tensor descriptor; the parts set its sizes per call ({@link #shape}), which is safe
+     * because cuDNN reads a descriptor when a call is issued, not when its kernels run.
+     */
+    cudnnTensorStruct tensor() {
+        driver.makeCurrent();
+        cudnnTensorStruct t = new cudnnTensorStruct();
+        check("cudnnCreateTensorDescriptor", cudnnCreateTensorDescriptor(t));
+        return t;
+    }
+
+    static void shape(cudnnTensorStruct t, int n, int c, int h, int w) {
+        check("cudnnSetTensor4dDescriptor", cudnnSetTensor4dDescriptor(t, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, n, c, h, w));
+    }
+
+    /**
+     * Why tensors of these element counts run on our kernels, or null: cuDNN's legacy API counts in int,
+     * and rejects empty tensors, for which ours launch nothing.
+     */
+    static String sizeReason(long... elements) {
+        for (long e : elements) {
+            if (e == 0) return "empty tensor";
+            if (e > Integer.MAX_VALUE) return "sizes beyond cuDNN's int range";
+        }
+        return null;
+    }
 
     static void check(String call, int status) {
         if (status != CUDNN_STATUS_SUCCESS) {

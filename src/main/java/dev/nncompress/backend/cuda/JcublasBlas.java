@@ -2,10 +2,13 @@ package dev.nncompress.backend.cuda;
 
 import jcuda.JCudaVersion;
 import jcuda.Pointer;
+import jcuda.cudaDataType;
 import jcuda.jcublas.JCublas2;
 import jcuda.jcublas.cublasHandle;
 import jcuda.runtime.cudaStream_t;
 
+import static jcuda.jcublas.cublasComputeType.CUBLAS_COMPUTE_32I;
+import static jcuda.jcublas.cublasGemmAlgo.CUBLAS_GEMM_DEFAULT;
 import static jcuda.jcublas.cublasMath.CUBLAS_DEFAULT_MATH;
 import static jcuda.jcublas.cublasOperation.CUBLAS_OP_N;
 import static jcuda.jcublas.cublasOperation.CUBLAS_OP_T;
@@ -17,7 +20,8 @@ import static jcuda.jcublas.cublasStatus.CUBLAS_STATUS_SUCCESS;
  * {@code libcublas.so.11}). {@link VendorStack} tries it after bytedeco's cuBLAS 13, for machines
  * with a CUDA 12 (or 11) toolkit and no cuBLAS 13. The same contract and math as {@link CublasBlas}:
  * on our driver's stream in the primary context, row-major C = op(A) op(B) as the column-major
- * C^T = op(B)^T op(A)^T, CUBLAS_DEFAULT_MATH (FP32, no TF32).
+ * C^T = op(B)^T op(A)^T, CUBLAS_DEFAULT_MATH (FP32, no TF32); int8 through cublasGemmEx under the same
+ * rule ({@link Blas#cublasGemmExRefusal}).
  */
 final class JcublasBlas implements Blas {
     private final CudaDriver driver;
@@ -57,6 +61,17 @@ final class JcublasBlas implements Blas {
                 a.pointer().withByteOffset(4L * offA), Math.max(1, lda), strideA, Pointer.to(new float[] {beta}),
                 c.pointer().withByteOffset(4L * offC), Math.max(1, ldc), strideC, batch);
         check("cublasSgemmStridedBatched", status);
+    }
+
+    @Override public String gemmS8Refusal(int m, int n, int k) { return Blas.cublasGemmExRefusal(m, n, k); }
+
+    /** As {@link CublasBlas#gemmS8}: column-major C^T = B A^T, int32 alpha 1 and beta 0. */
+    @Override public void gemmS8(DeviceBuffer a, DeviceBuffer b, DeviceBuffer c, int m, int n, int k) {
+        Blas.checkGemmS8("cublasGemmEx", a, b, c, m, n, k);
+        driver.makeCurrent();
+        check("cublasGemmEx", JCublas2.cublasGemmEx(handle, CUBLAS_OP_T, CUBLAS_OP_N, n, m, k, Pointer.to(new int[] {1}), b.pointer(),
+                cudaDataType.CUDA_R_8I, k, a.pointer(), cudaDataType.CUDA_R_8I, k, Pointer.to(new int[] {0}), c.pointer(),
+                cudaDataType.CUDA_R_32I, n, CUBLAS_COMPUTE_32I, CUBLAS_GEMM_DEFAULT));
     }
 
     private static void check(String call, int status) {

@@ -1,6 +1,5 @@
 package dev.nncompress.backend.cuda;
 
-import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.Conv2dSpec;
 import dev.nncompress.backend.ref.ReferenceBackend;
 import dev.nncompress.data.Dataset;
@@ -25,9 +24,11 @@ import java.util.Random;
  * The vendor rows of {@code scripts/gpu-check.sh}, one {@code RESULT} line each (the harness format):
  * float GEMM on our gemm_f32 and on cuBLAS at 1024^3 and 4096^3 (each checked on sampled entries
  * against a double CPU sum), the teacher's conv2 layer forward and backward on our im2col route and on
- * cuDNN (checked against each other and the forward against the ReferenceBackend), and per built-in
- * model the GPU-vs-CPU agreement of two training steps (max error of the weights relative to each
- * tensor's largest magnitude, as VendorTrainingGpuTest) and the training rate in img/s with the
+ * cuDNN (checked against each other and the forward against the ReferenceBackend), pooling, ReLU,
+ * batch norm and softmax cross-entropy on our kernels and on cuDNN ({@link VendorDnnCheck}), our
+ * gemm_s8 (int32 output) against cublasGemmEx int8 at 1024^3 and 4096^3 ({@link VendorInt8Check}), and
+ * per built-in model the GPU-vs-CPU agreement of two training steps (max error of the weights relative
+ * to each tensor's largest magnitude, as VendorTrainingGpuTest) and the training rate in img/s with the
  * chosen libraries and with our kernels only (the baseline, measured in the same run).
  * Exit code 0 when every check passed, 1 when one failed, 2 without a usable GPU.
  */
@@ -43,26 +44,28 @@ public final class VendorCheck {
             System.out.println("no CUDA device: " + why);
             System.exit(2);
         }
-        try (CudaBackend vendor = new CudaBackend(); CudaBackend own = new CudaBackend(true)) {
+        try (CudaBackend vendor = new CudaBackend(); CudaBackend own = CudaBackend.ownKernelsOnly()) {
             System.out.println("vendor route: BLAS " + vendor.blasName() + ", DNN " + vendor.dnnName());
             for (int size : new int[] {1024, 4096}) {
                 gemm(own, "sgemm_own", size);
                 gemm(vendor, "sgemm_" + tag(vendor.blasName()), size);
             }
             conv(own, vendor);
+            VendorDnnCheck.run(own, vendor);
+            VendorInt8Check.run(CudaDriver.get(), VendorStack.get(CudaDriver.get(), false).vendorBlas());
             for (String model : Models.NAMES) model(model, vendor, own);
         }
         System.exit(failed ? 1 : 0);
     }
 
-    private static String tag(String libraryName) { return libraryName.startsWith("own") ? "own" : libraryName.split(" ")[0].toLowerCase(Locale.ROOT); }
+    static String tag(String libraryName) { return libraryName.startsWith("own") ? "own" : libraryName.split(" ")[0].toLowerCase(Locale.ROOT); }
 
     private static void gemm(CudaBackend b, String name, int size) {
         Random rnd = new Random(1);
         float[] a = random(rnd, size * size), c = random(rnd, size * size);
         Shape s = Shape.of(size, size);
         try (Tensor ta = b.fromFloats(a, s); Tensor tb = b.fromFloats(c, s)) {
-            double ms = median(() -> b.matmul(ta, false, tb, false).close(), b);
+            double ms = median(() -> b.matmul(ta, false, tb, false).close(), b::synchronize);
             float[] got;
             try (Tensor out = b.matmul(ta, false, tb, false)) {
                 got = out.toFloatArray();
@@ -105,7 +108,7 @@ public final class VendorCheck {
             try (Tensor tx = b.fromFloats(x, xs); Tensor tw = b.fromFloats(w, ws); Tensor y = b.conv2d(tx, tw, null, spec);
                  Tensor gy = b.fromFloats(random(new Random(4), y.numel()), y.shape())) {
                 fwd[r] = y.toFloatArray();
-                double ms = median(() -> b.conv2d(tx, tw, null, spec).close(), b);
+                double ms = median(() -> b.conv2d(tx, tw, null, spec).close(), b::synchronize);
                 result(name + "_fwd", "64x32x28x28_k3_o64", relErr(want, fwd[r]), 1e-5, ms, flops / (ms * 1e-3) / 1e12, "TFLOP/s");
                 var g = b.conv2dBackward(tx, tw, gy, spec, false, true);
                 dw[r] = g.weight().toFloatArray();
@@ -115,7 +118,7 @@ public final class VendorCheck {
                     var gg = b.conv2dBackward(tx, tw, gy, spec, false, true);
                     gg.input().close();
                     gg.weight().close();
-                }, b);
+                }, b::synchronize);
                 // backward: our route is the reference here (VendorConvGpuTest checks it against the CPU on odd shapes)
                 result(name + "_bwd", "64x32x28x28_k3_o64", r == 0 ? 0 : relErr(dw[0], dw[1]), 1e-5, bms, 2 * flops / (bms * 1e-3) / 1e12,
                         "TFLOP/s");
@@ -157,14 +160,15 @@ public final class VendorCheck {
         return new Dataset(images, labels, 1, 28, 28, 10);
     }
 
-    private static double median(Runnable op, Backend b) {
+    /** Median milliseconds of REPS runs after one warm-up, each waited for with {@code sync}. */
+    static double median(Runnable op, Runnable sync) {
         op.run();
-        ((CudaBackend) b).synchronize();
+        sync.run();
         double[] ms = new double[REPS];
         for (int i = 0; i < REPS; i++) {
             long t0 = System.nanoTime();
             op.run();
-            ((CudaBackend) b).synchronize();
+            sync.run();
             ms[i] = (System.nanoTime() - t0) / 1e6;
         }
         Arrays.sort(ms);
@@ -179,14 +183,19 @@ public final class VendorCheck {
         return err / mag;
     }
 
-    private static void result(String name, String shape, double err, double tol, double ms, double rate, String unit) {
+    static void result(String name, String shape, double err, double tol, double ms, double rate, String unit) {
         boolean ok = err <= tol;
-        if (!ok) failed = true;
-        System.out.printf(Locale.ROOT, "RESULT name=%s shape=%s check=%s time_ms=%.4f rate=%.1f unit=%s peak_frac=-%n", name, shape,
-                ok ? String.format(Locale.ROOT, "max_rel_err=%.1e", err) : "FAIL", ms, rate, unit);
+        result(name, shape, ok, String.format(Locale.ROOT, "max_rel_err=%.1e", err), ms, rate, unit);
     }
 
-    private static float[] random(Random rnd, int n) {
+    /** One RESULT line; {@code check} is printed when ok, FAIL otherwise (and the exit code becomes 1). */
+    static void result(String name, String shape, boolean ok, String check, double ms, double rate, String unit) {
+        if (!ok) failed = true;
+        System.out.printf(Locale.ROOT, "RESULT name=%s shape=%s check=%s time_ms=%.4f rate=%.1f unit=%s peak_frac=-%n", name, shape,
+                ok ? check : "FAIL", ms, rate, unit);
+    }
+
+    static float[] random(Random rnd, int n) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) v[i] = (float) rnd.nextGaussian();
         return v;

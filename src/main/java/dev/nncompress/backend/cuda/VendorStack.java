@@ -78,9 +78,9 @@ final class VendorStack {
     /** "BLAS ..., DNN ...". */
     String libraries() { return "BLAS " + blasSummary + ", DNN " + dnnSummary; }
 
-    /** The chosen vendor BLAS, else our kernel through {@code ops}. */
-    Blas blas(CudaOps ops) { return vendorBlas != null ? vendorBlas : new OwnBlas(ops); }
+    /** The chosen vendor BLAS; null: our gemm_f32. */
+    Blas vendorBlas() { return vendorBlas; }
 
-    /** The chosen vendor convolution (falling back to {@code own} per geometry), else {@code own}. */
-    Dnn dnn(CudaConv own, DeviceMemoryPool memory) { return vendorDnn != null ? vendorDnn.conv(memory, own) : own; }
+    /** The chosen vendor DNN library (which opens a {@link Dnn} per backend around our parts); null: ours. */
+    DnnLibrary vendorDnn() { return vendorDnn; }
 }

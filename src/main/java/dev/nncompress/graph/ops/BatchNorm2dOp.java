@@ -40,25 +40,13 @@ public final class BatchNorm2dOp implements Op {
         Parameter runVar = ctx.param(n, "running_var");
         if (!ctx.training()) return b.batchNormInference(x, gamma, beta, runMean.value(), runVar.value(), eps);
 
-        BatchNormResult r = b.batchNormTrain(x, gamma, beta, eps);
-        int count = x.numel() / x.shape().dim(1);
         float m = (float) n.attr("momentum", 0.1);
-        float unbias = count > 1 ? (float) count / (count - 1) : 1f;
-        blendInto(b, runMean.value(), r.mean(), 1f - m, m);
-        blendInto(b, runVar.value(), r.variance(), 1f - m, m * unbias);
+        BatchNormResult r = b.batchNormTrain(x, gamma, beta, eps, m, runMean.value(), runVar.value());
         ctx.track(r.mean());
         ctx.track(r.variance());
         ctx.track(r.invStd());
         ctx.save(n, x, r.mean(), r.invStd());
         return r.output();
-    }
-
-    /** target = a * target + c * value. */
-    private static void blendInto(Backend b, Tensor target, Tensor value, float a, float c) {
-        try (Tensor scaledOld = b.scale(target, a); Tensor scaledNew = b.scale(value, c)) {
-            b.addInPlace(scaledOld, scaledNew);
-            b.copyInto(scaledOld, target);
-        }
     }
 
     @Override

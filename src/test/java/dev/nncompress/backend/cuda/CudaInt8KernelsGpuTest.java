@@ -14,7 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 /**
  * The int8 engine's CUDA kernels against the Java twin, bit for bit, with packed weights reused across
- * calls and outputs larger than m x n (as the engine passes them), in the S8 and F32 modes the engine uses.
+ * calls and outputs larger than m x n (as the engine passes them), in the S8 and F32 modes the engine uses,
+ * and in S32, which goes to cublasGemmEx where the process has cuBLAS and the shape qualifies (256x64x784).
  */
 @Tag("gpu")
 class CudaInt8KernelsGpuTest {
@@ -45,6 +46,10 @@ class CudaInt8KernelsGpuTest {
             java.gemm(a, m, pj, f32, GemmS8Output.ofF32(wf));
             cuda.gemm(a, m, pc, f32, GemmS8Output.ofF32(gf));
             assertArrayEquals(wf, gf, "f32 call " + call);
+            int[] wi = new int[m * n], gi = new int[m * n];
+            java.gemm(a, m, pj, GemmS8Epilogue.s32(), GemmS8Output.ofS32(wi));
+            cuda.gemm(a, m, pc, GemmS8Epilogue.s32(), GemmS8Output.ofS32(gi));
+            assertArrayEquals(wi, gi, "s32 call " + call);
         }
     }
 }

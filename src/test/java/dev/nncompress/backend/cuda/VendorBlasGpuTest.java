@@ -34,19 +34,25 @@ class VendorBlasGpuTest {
     }
 
     @Test
-    void cublasMatchesTheCpuLoop() {
+    void cublasMatchesTheCpuLoop() { check(cublasOrSkip()); }
+
+    @Test
+    void jcublasMatchesTheCpuLoop() { check(jcublasOrSkip()); }
+
+    /** cuBLAS 13 through bytedeco; skips, naming the reason, without a GPU or the library. */
+    static Blas cublasOrSkip() {
         CudaDriver d = Gpu.driverOrSkip();
         String why = BytedecoCuda.load(CublasBlas.PRESET);
         Assumptions.assumeTrue(why == null, () -> "cuBLAS unavailable: " + why);
-        check(new CublasBlas(d));
+        return new CublasBlas(d);
     }
 
-    @Test
-    void jcublasMatchesTheCpuLoop() {
+    /** cuBLAS through JCublas; skips, naming the reason, without a GPU or the library. */
+    static Blas jcublasOrSkip() {
         CudaDriver d = Gpu.driverOrSkip();
         String why = JcublasBlas.loadFailure();
         Assumptions.assumeTrue(why == null, () -> JcublasBlas.label() + " unavailable: " + why);
-        check(new JcublasBlas(d));
+        return new JcublasBlas(d);
     }
 
     static void check(Blas blas) {

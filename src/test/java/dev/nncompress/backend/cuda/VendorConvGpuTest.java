@@ -59,7 +59,7 @@ class VendorConvGpuTest {
     }
 
     /** {@code route} (null for our route) says which algorithms a vendor chose, so a silent fallback fails. */
-    static void check(Dnn dnn, java.util.function.Function<ConvGeometry, String> route) {
+    static void check(Dnn.Conv dnn, java.util.function.Function<ConvGeometry, String> route) {
         Random rnd = new Random(5);
         for (int[] s : SHAPES) {
             Conv2dSpec spec = new Conv2dSpec(s[7], s[8], s[9], s[10]);
@@ -71,7 +71,7 @@ class VendorConvGpuTest {
             Tensor y = REF.conv2d(x, w, null, spec);
             float[] gyv = VendorBlasGpuTest.random(rnd, y.numel());
             Conv2dGrads grads = REF.conv2dBackward(x, w, REF.fromFloats(gyv, y.shape()), spec, false, true);
-            String what = dnn.name() + " " + java.util.Arrays.toString(s);
+            String what = dnn.getClass().getSimpleName() + " " + java.util.Arrays.toString(s);
             try (DeviceBuffer dx = DeviceBuffer.of(xv); DeviceBuffer dw = DeviceBuffer.of(wv); DeviceBuffer dgy = DeviceBuffer.of(gyv);
                  DeviceBuffer dy = DeviceBuffer.allocate(4L * y.numel()); DeviceBuffer gx = DeviceBuffer.allocate(4L * xv.length);
                  DeviceBuffer gw = DeviceBuffer.allocate(4L * wv.length)) {

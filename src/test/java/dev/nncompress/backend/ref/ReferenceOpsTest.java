@@ -319,6 +319,72 @@ class ReferenceOpsTest {
         assertValues(expected, r.output(), TOL);
     }
 
+    @Test void batchNormTrainWithRunningStatisticsUsesMomentumAndTheUnbiasedVariance() {
+        // the same channel as above: batch mean 2.5, biased variance 1.25, unbiased 1.25 * 4 / 3
+        Tensor x = t(new float[] {1, 2, 3, 4}, 2, 1, 1, 2);
+        Tensor runMean = t(new float[] {1f}, 1), runVar = t(new float[] {2f}, 1);
+        BatchNormResult r = be.batchNormTrain(x, t(new float[] {2}, 1), t(new float[] {0.5f}, 1), 1e-5f, 0.1f, runMean, runVar);
+        assertValues(new float[] {1.25f}, r.variance(), TOL); // the result keeps the biased one
+        assertValues(new float[] {0.9f * 1f + 0.1f * 2.5f}, runMean, TOL);
+        assertValues(new float[] {0.9f * 2f + 0.1f * (1.25f * 4 / 3)}, runVar, TOL);
+        // one value per channel: the batch variance (0) as is, no division by count - 1
+        Tensor one = t(new float[] {5f, 7f}, 1, 2);
+        Tensor m1 = t(new float[] {0f, 0f}, 2), v1 = t(new float[] {1f, 1f}, 2);
+        be.batchNormTrain(one, t(new float[] {1, 1}, 2), t(new float[] {0, 0}, 2), 1e-5f, 0.5f, m1, v1);
+        assertValues(new float[] {2.5f, 3.5f}, m1, 0f);
+        assertValues(new float[] {0.5f, 0.5f}, v1, 0f);
+    }
+
+    @Test void batchNormRunningStatisticsAreChecked() {
+        Tensor x = t(new float[] {1, 2, 3, 4}, 2, 1, 1, 2);
+        Tensor g = t(new float[] {1}, 1), b = t(new float[] {0}, 1), m = t(new float[] {0}, 1), v = t(new float[] {1}, 1);
+        assertEquals("batch norm momentum must be in [0, 1], got 1.5", assertThrows(IllegalArgumentException.class,
+                () -> be.batchNormTrain(x, g, b, 1e-5f, 1.5f, m, v)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> be.batchNormTrain(x, g, b, 1e-5f, Float.NaN, m, v));
+        assertEquals("batchNormTrain: runningMean and runningVar must not be null", assertThrows(IllegalArgumentException.class,
+                () -> be.batchNormTrain(x, g, b, 1e-5f, 0.1f, null, v)).getMessage());
+        String wrong = assertThrows(IllegalArgumentException.class,
+                () -> be.batchNormTrain(x, g, b, 1e-5f, 0.1f, m, t(new float[] {1, 1}, 2))).getMessage();
+        assertTrue(wrong.startsWith("batchNormTrain: runningVar [2] does not match the 1 channels"), wrong);
+        assertValues(new float[] {0f}, m, 0f); // nothing was updated
+    }
+
+    @Test void varianceFromInvStdInvertsTheTrainingStatistics() {
+        java.util.Random rnd = new java.util.Random(8);
+        float[] x = new float[3 * 4 * 5];
+        for (int i = 0; i < x.length; i++) x[i] = (float) (3 + 2 * rnd.nextGaussian());
+        BatchNormResult r = be.batchNormTrain(t(x, 3, 4, 5), t(new float[] {1, 1, 1, 1}, 4), t(new float[4], 4), 1e-3f);
+        float[] var = r.variance().toFloatArray();
+        float[] derived = ReferenceOps.batchNormVarianceFromInvStd(r.invStd().toFloatArray(), 1e-3f);
+        for (int c = 0; c < 4; c++) assertEquals(var[c], derived[c], 1e-6 * var[c], "channel " + c); // invStd is a float
+        // rounding below eps never turns into a negative variance; NaN gives 0 (a select, as the kernel)
+        float isOfZero = Math.nextUp(Math.nextUp((float) (1 / Math.sqrt(1e-3f)))); // above 1 / sqrt(eps) for sure
+        assertArrayEquals(new float[] {0f, 0f}, ReferenceOps.batchNormVarianceFromInvStd(new float[] {isOfZero, Float.NaN}, 1e-3f), 0f);
+    }
+
+    @Test void crossEntropyFromLogSoftmaxMatchesTheFusedOne() {
+        java.util.Random rnd = new java.util.Random(9);
+        int n = 5, k = 7;
+        float[] z = new float[n * k], logp = new float[n * k];
+        int[] labels = new int[n];
+        for (int i = 0; i < z.length; i++) z[i] = (float) (4 * rnd.nextGaussian());
+        for (int r = 0; r < n; r++) {
+            labels[r] = rnd.nextInt(k);
+            double max = Double.NEGATIVE_INFINITY, sum = 0;
+            for (int j = 0; j < k; j++) max = Math.max(max, z[r * k + j]);
+            for (int j = 0; j < k; j++) sum += Math.exp(z[r * k + j] - max);
+            for (int j = 0; j < k; j++) logp[r * k + j] = (float) (z[r * k + j] - max - Math.log(sum));
+        }
+        double[] rowLoss = new double[n];
+        float[] grad = ReferenceOps.softmaxXentFromLogSoftmax(logp, n, k, labels, rowLoss);
+        LossResult fused = be.softmaxCrossEntropy(t(z, n, k), labels);
+        double total = 0;
+        for (double v : rowLoss) total += v;
+        assertEquals(fused.loss(), (float) (total / n), 1e-6f * Math.abs(fused.loss()));
+        assertValues(grad, fused.gradLogits(), 1e-7f); // gradients are at most 1/n; logp carries float rounding
+        assertThrows(IllegalArgumentException.class, () -> ReferenceOps.softmaxXentFromLogSoftmax(logp, n, k + 1, labels, rowLoss));
+    }
+
     @Test void batchNormInferenceByHand() {
         // [N=1, C=2, H=1, W=2]; eps 0 so that everything is exact: ch0 (x-1)/2*2+0.1, ch1 (x-1)/0.5*0.5-1
         Tensor x = t(new float[] {1, 3, -2, 4}, 1, 2, 1, 2);
