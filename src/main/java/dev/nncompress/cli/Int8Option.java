@@ -17,6 +17,8 @@ public final class Int8Option {
                     + "kernels when they load, else the Java twin; says which).")
     String kernels;
 
+    private boolean announced;
+
     /** Usage error for an unknown name, before anything is loaded. */
     void check() {
         if (!List.of("auto", "cuda", "native", "java").contains(kernels)) {
@@ -32,8 +34,11 @@ public final class Int8Option {
         }
         Int8KernelChoice.Choice c = cuda ? new Int8KernelChoice.Choice(new CudaInt8Kernels(), "the cuda backend is in use")
                 : Int8KernelChoice.choose(kernels, Int8KernelChoice.defaultThreads());
-        err.println(c.line());
-        err.flush();
+        if (!announced) { // a teacher's runner and the written file's share one announcement
+            err.println(c.line());
+            err.flush();
+            announced = true;
+        }
         return c;
     }
 

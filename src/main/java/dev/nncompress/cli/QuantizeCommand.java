@@ -247,7 +247,7 @@ final class QuantizeCommand implements Callable<Integer> {
         Map<String, String> info = new LinkedHashMap<>();
         info.put("source", src.spec());
         Int8Model m = Int8Converter.convert(g, plan, info);
-        Int8ModelIO.save(m, out, Provenance.collect(Map.of("command", "quantize", "source", src.spec())));
+        Int8ModelIO.save(m, out, Provenance.collect(provenance(src)));
         long floatBytes = 4 * g.parameterCount();
         long bytes;
         try {
@@ -262,6 +262,34 @@ final class QuantizeCommand implements Callable<Integer> {
             o.printf(Locale.ROOT, "int8      %s on %s test images with the int8 engine (%s kernels, %s), %.0f img/s%n",
                     CliSupport.percent(e.accuracy()), CliSupport.grouped(e.count()), r.kernels().name(), r.summary(), e.imagesPerSecond());
         }
+    }
+
+    /** What made the int8 file: the command line, the source and every setting of calibration and QAT (and the teacher). */
+    private Map<String, String> provenance(ModelSource src) {
+        Map<String, Object> cfg = new LinkedHashMap<>();
+        cfg.put("calib", calib);
+        cfg.put("observer", observer);
+        cfg.put("exclude", exclude);
+        cfg.put("sample_seed", sampleSeed);
+        cfg.put("qat_epochs", qatEpochs);
+        if (qatEpochs > 0) {
+            cfg.put("qat_lr", qatLr);
+            cfg.put("qat_images", qatImages);
+        }
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("command", main.commandLine());
+        p.put("task", "quantize");
+        p.put("source", src.spec());
+        if (teacherOptions != null) {
+            teacherOptions.putConfig(cfg);
+            p.put("teacher", teacherOptions.file);
+        }
+        try {
+            p.put("config", JsonMapper.builder().build().writeValueAsString(cfg));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("quantize settings could not be written as JSON", e);
+        }
+        return p;
     }
 
     private void writeReport(QuantPlan plan, SimulatedAccuracy.Result acc, SensitivityReport sens) {

@@ -61,6 +61,10 @@ class QuantizeTeacherTest {
         Map<String, TensorRecord> live = qat("live", "--teacher", t, "--alpha", "0.5");
         assertEquals(plain.keySet(), live.keySet());
         assertNotEquals(plain, live);
+        Map<String, String> made = dev.nncompress.io.Int8ModelIO.load(tmp.resolve("live.safetensors")).provenance();
+        assertEquals(t, made.get("teacher"), made.toString());
+        assertTrue(made.get("config").contains("\"qat_epochs\":1") && made.get("config").contains("\"alpha\":0.5")
+                && made.get("config").contains("\"observer\":\"minmax\""), made.get("config"));
         assertEquals(live, qat("cached", "--teacher", t, "--alpha", "0.5", "--cache-teacher"));
     }
 
