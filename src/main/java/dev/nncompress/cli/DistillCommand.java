@@ -44,7 +44,7 @@ import java.util.concurrent.Callable;
         description = {"Knowledge distillation: train a student with a frozen teacher's soft targets (Hinton et al.), optionally",
                 "with feature hints (FitNets, 1x1 adapter) or attention transfer between chosen layers.",
                 "Same optimiser options and defaults (sgd lr 0.01 momentum 0.9, batch 64), seed and data order as 'train'.",
-                "Example: nncompress distill --teacher teacher.safetensors --student student --epochs 3 --temperature 4 --alpha 0.9 --out student-kd.safetensors"})
+                "Example: nncompress distill --teacher teacher.safetensors --student student --epochs 3 --temperature 4 --alpha 0.5 --out student-kd.safetensors"})
 final class DistillCommand implements Callable<Integer> {
     @ParentCommand Main main;
     @Spec CommandSpec spec;
