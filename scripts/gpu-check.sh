@@ -10,7 +10,8 @@
 #      cuDNN (teacher conv2, forward and backward), our pooling/ReLU/batch norm/softmax vs cuDNN, our
 #      gemm_s8 (int32) vs cublasGemmEx int8 at 1024^3 and 4096^3, and per built-in model GPU-vs-CPU
 #      agreement of two training steps and img/s with cuBLAS/cuDNN and with our kernels only;
-#   6. the baseline torch._int_mm (cuBLASLt) at the int8 GEMM shapes;
+#   6. the baselines torch._int_mm (cuBLASLt) at the int8 GEMM shapes, and torch fp32 matmul and the teacher's conv2
+#      (float_torch.py) for the float targets;
 # then one markdown table of every RESULT line, our best gemm_s8 per shape as a fraction of
 # torch._int_mm, and the sparse conv speedup lines.
 # Exit code: 0 when everything ran and passed, 1 on any failure, 2 when there is no usable GPU.
@@ -184,6 +185,14 @@ check_torch() {
     2) note torch_int_mm skipped "$(tail -n 1 "$work/step.log")" ;;
     *) note torch_int_mm FAILED "exit code $rc" ;;
   esac
+  # fp32 matmul and the teacher's conv2, the references for our gemm_f32/cuBLAS and cuDNN rows
+  run_capturing torch timeout 120 python3 "$bundle/gpu/float_torch.py"
+  rc=$?
+  case $rc in
+    0) note torch_float passed "" ;;
+    2) note torch_float skipped "$(tail -n 1 "$work/step.log")" ;;
+    *) note torch_float FAILED "exit code $rc" ;;
+  esac
 }
 
 # One markdown table of all RESULT lines, then the derived lines.
@@ -217,6 +226,25 @@ results_markdown() {
       for (s in shapes) if ((s in torch) && (s in best))
         printf "%d\t- int8 GEMM %s: %s %.1f TOPS = %.2f x torch._int_mm (%.1f TOPS)\n", s + 0, s, bestName[s], best[s] / 1e12, best[s] / torch[s], torch[s] / 1e12
     }' "$results" | sort -n | cut -f2-
+  # issue 9's float targets: our gemm_f32 >= 50% of cuBLAS at 4096^3, our cuDNN conv within 10% of PyTorch's
+  awk -F'\t' '
+    {
+      delete kv; n = split($2, f, " ")
+      for (i = 2; i <= n; i++) { p = index(f[i], "="); if (p) kv[substr(f[i], 1, p - 1)] = substr(f[i], p + 1) }
+      if (kv["check"] == "FAIL" || kv["time_ms"] == "-") next
+      ms[kv["name"] "@" kv["shape"]] = kv["time_ms"] + 0
+    }
+    function ratio(what, ours, theirs, target, s) {
+      if (!(ours in ms) || !(theirs in ms)) return
+      printf "- %s: %.2f x (%s %.3f ms vs %s %.3f ms; target >= %.2f: %s)\n", what, ms[theirs] / ms[ours], ours, ms[ours], theirs, ms[theirs],
+        target, (ms[theirs] / ms[ours] >= target ? "met" : "missed")
+    }
+    END {
+      ratio("own sgemm vs cuBLAS, 4096^3", "sgemm_own@4096x4096x4096", "sgemm_cublas@4096x4096x4096", 0.5)
+      ratio("cuBLAS route vs torch matmul, 4096^3", "sgemm_cublas@4096x4096x4096", "torch_sgemm@4096x4096x4096", 0.9)
+      ratio("cuDNN conv forward vs torch, teacher conv2", "conv_cudnn_fwd@64x32x28x28_k3_o64", "torch_conv_fwd@64x32x28x28_k3_o64", 0.9)
+      ratio("cuDNN conv backward vs torch, teacher conv2", "conv_cudnn_bwd@64x32x28x28_k3_o64", "torch_conv_bwd@64x32x28x28_k3_o64", 0.9)
+    }' "$results"
   # sparse conv speedups, as the harnesses print them
   awk -F'\t' '{sub(/^RESULT /, "", $2); printf "- %s: %s\n", $1, $2}' "$speedups"
 }

@@ -29,7 +29,8 @@ import java.util.Random;
  * gemm_s8 (int32 output) against cublasGemmEx int8 at 1024^3 and 4096^3 ({@link VendorInt8Check}), and
  * per built-in model the GPU-vs-CPU agreement of two training steps (max error of the weights relative
  * to each tensor's largest magnitude, as VendorTrainingGpuTest) and the training rate in img/s with the
- * chosen libraries and with our kernels only (the baseline, measured in the same run).
+ * chosen libraries and with our kernels only (the baseline, measured in the same run); then the teacher's
+ * training and batch-1024 inference rates against the 2-core CPU ({@link GpuSpeedTargets}).
  * Exit code 0 when every check passed, 1 when one failed, 2 without a usable GPU.
  */
 public final class VendorCheck {
@@ -54,6 +55,7 @@ public final class VendorCheck {
             VendorDnnCheck.run(own, vendor);
             VendorInt8Check.run(CudaDriver.get(), VendorStack.get(CudaDriver.get(), false).vendorBlas());
             for (String model : Models.NAMES) model(model, vendor, own);
+            GpuSpeedTargets.run(vendor);
         }
         System.exit(failed ? 1 : 0);
     }
