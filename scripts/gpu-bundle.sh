@@ -152,7 +152,7 @@ jar cf "$bundle/lib/nncompress-gpu-tests.jar" -C "$work/tests" .
 
 # --- harnesses, helpers, the check script, a manifest ----------------------------------------------
 cp "${harnesses[@]}" "$bundle/harness/"
-cp scripts/gpu/* "$bundle/gpu/"
+cp scripts/gpu/*.py "$bundle/gpu/"
 cp scripts/gpu-check.sh "$bundle/"
 {
   echo "nncompress GPU bundle, built $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(hostname)"

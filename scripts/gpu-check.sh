@@ -174,24 +174,23 @@ check_vendor() {
 }
 
 check_torch() {
-  section "torch._int_mm baseline (cuBLASLt)"
-  local rc
+  section "PyTorch baselines: torch._int_mm (cuBLASLt), fp32 matmul, teacher conv2"
   if ! command -v python3 >/dev/null 2>&1; then note torch_int_mm skipped "python3 not found"; echo "python3 not found"; return; fi
   [ -f "$bundle/gpu/int8_mm_torch.py" ] || { note torch_int_mm FAILED "$bundle/gpu/int8_mm_torch.py missing"; return; }
-  run_capturing torch timeout 300 python3 "$bundle/gpu/int8_mm_torch.py"
-  rc=$?
-  case $rc in
-    0) note torch_int_mm passed "" ;;
-    2) note torch_int_mm skipped "$(tail -n 1 "$work/step.log")" ;;
-    *) note torch_int_mm FAILED "exit code $rc" ;;
-  esac
+  torch_script torch_int_mm int8_mm_torch.py 300
   # fp32 matmul and the teacher's conv2, the references for our gemm_f32/cuBLAS and cuDNN rows
-  run_capturing torch timeout 120 python3 "$bundle/gpu/float_torch.py"
+  torch_script torch_float float_torch.py 120
+}
+
+# torch_script NAME FILE SECONDS: one PyTorch baseline script of the bundle; exit 2 means torch or its GPU is missing.
+torch_script() {
+  local rc
+  run_capturing torch timeout "$3" python3 "$bundle/gpu/$2"
   rc=$?
   case $rc in
-    0) note torch_float passed "" ;;
-    2) note torch_float skipped "$(tail -n 1 "$work/step.log")" ;;
-    *) note torch_float FAILED "exit code $rc" ;;
+    0) note "$1" passed "" ;;
+    2) note "$1" skipped "$(tail -n 1 "$work/step.log")" ;;
+    *) note "$1" FAILED "exit code $rc" ;;
   esac
 }
 

@@ -13,6 +13,8 @@ Exit code: 0 when every check passed, 1 on a mismatch, 2 when torch or a CUDA de
 import statistics
 import sys
 
+from torch_gpu import load_torch
+
 WARMUP = 3
 REPS = 20
 
@@ -39,13 +41,8 @@ def result(name, shape, ok, ms, flops):
 
 
 def main():
-    try:
-        import torch
-    except ImportError as e:
-        print(f"torch not available: {e}")
-        return 2
-    if not torch.cuda.is_available():
-        print(f"no CUDA device for torch {torch.__version__} (torch.cuda.is_available() is False)")
+    torch = load_torch()
+    if torch is None:
         return 2
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False

@@ -11,6 +11,8 @@ import statistics
 import subprocess
 import sys
 
+from torch_gpu import load_torch
+
 # Dense int8 tensor-core operations (2 per multiply-add) per SM per clock, by compute capability:
 # each NVIDIA whitepaper's peak INT8 Tensor TOPS (dense, no sparsity) divided by SM count x boost
 # clock -- Turing T4 130 TOPS / (40 x 1.59 GHz), A100 624 / (108 x 1.41), GA102 A10 250 / (72 x 1.695),
@@ -37,13 +39,8 @@ def max_sm_clock_hz(torch, props):
 
 
 def main(sizes):
-    try:
-        import torch
-    except ImportError as e:
-        print(f"torch not available: {e}")
-        return 2
-    if not torch.cuda.is_available():
-        print(f"no CUDA device for torch {torch.__version__} (torch.cuda.is_available() is False)")
+    torch = load_torch()
+    if torch is None:
         return 2
     props = torch.cuda.get_device_properties(0)
     clock = max_sm_clock_hz(torch, props)

@@ -1,5 +1,7 @@
 package dev.nncompress.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.BackendProvider;
 import dev.nncompress.backend.Backends;
@@ -59,6 +61,15 @@ final class CliSupport {
 
     /** 52,138 */
     static String grouped(long n) { return String.format(Locale.ROOT, "%,d", n); }
+
+    /** One-line JSON of a provenance entry (maps, lists, numbers, strings). */
+    static String compactJson(Object value) {
+        try {
+            return new JsonMapper().writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("provenance entry could not be written as JSON: " + value, e);
+        }
+    }
 
     static String percent(double fraction) { return String.format(Locale.ROOT, "%.2f%%", 100 * fraction); }
 

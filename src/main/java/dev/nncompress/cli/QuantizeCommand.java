@@ -284,11 +284,7 @@ final class QuantizeCommand implements Callable<Integer> {
             teacherOptions.putConfig(cfg);
             p.put("teacher", teacherOptions.file);
         }
-        try {
-            p.put("config", JsonMapper.builder().build().writeValueAsString(cfg));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException("quantize settings could not be written as JSON", e);
-        }
+        p.put("config", CliSupport.compactJson(cfg));
         return p;
     }
 

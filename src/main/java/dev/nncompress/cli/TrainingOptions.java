@@ -1,7 +1,5 @@
 package dev.nncompress.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.nncompress.data.Dataset;
 import dev.nncompress.data.FashionMnist;
 import dev.nncompress.graph.Graph;
@@ -169,10 +167,6 @@ public final class TrainingOptions {
         cfg.put("schedule", schedule.trim());
         cfg.put("seed", c.seed());
         cfg.putAll(extra);
-        try {
-            return new JsonMapper().writeValueAsString(cfg);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return CliSupport.compactJson(cfg);
     }
 }
