@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 
 /**
  * The {@link TrainingLoss} of a distillation run: {@link ResponseDistillation} on the teacher's logits, plus
@@ -122,53 +123,46 @@ public final class DistillationLoss implements TrainingLoss, AutoCloseable {
             LossResult r = response.compute(backend, logits, teacherLogits.forBatch(batch), batch.labels());
             return new Terms(r.loss(), r.gradLogits(), Map.of());
         }
-        if (featureCache != null) return fromCache(backend, run, logits, batch);
-        Map<String, Tensor> nodeGrads = new LinkedHashMap<>();
-        double featureLoss = 0;
+        if (featureCache != null) {
+            return withFeatures(backend, logits, batch, featureCache.logits(batch),
+                    (i, f) -> f.computeFromTargets(backend, run.output(f.studentNode()), featureCache.targets(i, batch)));
+        }
         try (GraphRunner teacher = new GraphRunner(teacherGraph, backend, false, 0);
              Tensor x = backend.fromFloats(batch.images(), GraphPredictor.batchShape(teacherGraph.inputShape(), batch.size()))) {
             float[] t = teacher.forward(x).toFloatArray();
-            for (FeatureLoss f : features) {
-                featureLoss += accumulate(backend, f, f.compute(backend, run.output(f.studentNode()), teacher.output(f.teacherNode())), nodeGrads);
-            }
-            return terms(backend, logits, t, batch, featureLoss, nodeGrads);
-        } catch (RuntimeException e) {
-            nodeGrads.values().forEach(Tensor::close);
-            throw e;
+            return withFeatures(backend, logits, batch, t,
+                    (i, f) -> f.compute(backend, run.output(f.studentNode()), teacher.output(f.teacherNode())));
         }
     }
 
-    private Terms fromCache(Backend backend, GraphRunner run, Tensor logits, Batch batch) {
+    /**
+     * The response loss on {@code teacherLogits} plus every feature loss ({@code feature} computes the i-th), their
+     * student gradients summed per node (two losses may share one layer).
+     */
+    private Terms withFeatures(Backend backend, Tensor logits, Batch batch, float[] teacherLogits,
+                               BiFunction<Integer, FeatureLoss, FeatureLoss.Result> feature) {
         Map<String, Tensor> nodeGrads = new LinkedHashMap<>();
         double featureLoss = 0;
         try {
             for (int i = 0; i < features.size(); i++) {
                 FeatureLoss f = features.get(i);
-                featureLoss += accumulate(backend, f, f.computeFromTargets(backend, run.output(f.studentNode()), featureCache.targets(i, batch)), nodeGrads);
+                FeatureLoss.Result r = feature.apply(i, f);
+                featureLoss += r.loss();
+                Tensor prev = nodeGrads.get(f.studentNode());
+                if (prev == null) {
+                    nodeGrads.put(f.studentNode(), r.gradStudent());
+                } else {
+                    backend.addInPlace(prev, r.gradStudent());
+                    r.gradStudent().close();
+                }
             }
-            return terms(backend, logits, featureCache.logits(batch), batch, featureLoss, nodeGrads);
+            LossResult r = response.compute(backend, logits, teacherLogits, batch.labels());
+            lastFeatureLoss = featureLoss;
+            return new Terms((float) (r.loss() + featureLoss), r.gradLogits(), nodeGrads);
         } catch (RuntimeException e) {
             nodeGrads.values().forEach(Tensor::close);
             throw e;
         }
-    }
-
-    /** Adds one loss's student gradient to {@code nodeGrads} (summing two losses on one layer); returns its loss. */
-    private static double accumulate(Backend backend, FeatureLoss f, FeatureLoss.Result r, Map<String, Tensor> nodeGrads) {
-        Tensor prev = nodeGrads.get(f.studentNode());
-        if (prev == null) {
-            nodeGrads.put(f.studentNode(), r.gradStudent());
-        } else {
-            backend.addInPlace(prev, r.gradStudent());
-            r.gradStudent().close();
-        }
-        return r.loss();
-    }
-
-    private Terms terms(Backend backend, Tensor logits, float[] teacherLogits, Batch batch, double featureLoss, Map<String, Tensor> nodeGrads) {
-        LossResult r = response.compute(backend, logits, teacherLogits, batch.labels());
-        lastFeatureLoss = featureLoss;
-        return new Terms((float) (r.loss() + featureLoss), r.gradLogits(), nodeGrads);
     }
 
     /** The teacher pass behind {@link #withCachedFeatures}, or null when the teacher runs live. */
