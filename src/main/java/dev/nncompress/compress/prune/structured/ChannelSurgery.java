@@ -15,8 +15,9 @@ import java.util.Map;
 /**
  * Physically removes channels: builds a new, smaller dense graph whose producer convs and linears have
  * fewer filters or hidden neurons (weight rows, bias entries), whose batch norms have fewer entries,
- * whose reading convs have fewer input channels and whose reading linears have fewer input columns. Nodes, names and attributes
- * are unchanged; every parameter of the result is a fresh copy, so the source graph is never touched.
+ * whose reading convs have fewer input channels and whose reading linears have fewer input columns.
+ * Nodes, names and attributes are unchanged; every parameter of the result is a fresh copy, so the
+ * source graph is never touched.
  * The new graph's constructor re-runs shape inference, which checks that every slice fits.
  */
 public final class ChannelSurgery {
