@@ -77,10 +77,15 @@ final class PruneCommand implements Callable<Integer> {
             description = "One threshold over all pruned layers, or the same sparsity in each layer (default: ${DEFAULT-VALUE}).")
     Scope scope;
 
-    @Option(names = "--structured", description = "Remove whole conv filters/channels (with every layer that reads them) and rebuild a "
-            + "smaller dense model: --sparsity is the fraction of each channel group's filters removed; --method magnitude ranks "
-            + "filters by L1 norm, activation by APoZ (zeros after ReLU on --calib images).")
+    @Option(names = "--structured", description = "Remove whole conv filters/channels and hidden neurons of linear layers (with every "
+            + "layer that reads them) and rebuild a smaller dense model: --sparsity is the fraction of each channel group's filters "
+            + "and of each hidden layer's neurons removed (never the classifier's outputs); --method magnitude ranks them by L1 "
+            + "norm, activation by APoZ (zeros after ReLU on --calib images).")
     boolean structured;
+
+    @Option(names = "--linear-sparsity", paramLabel = "S", description = "With --structured: fraction of the hidden neurons of linear "
+            + "layers removed instead of --sparsity, in [0, 1); 0 prunes conv channels only (default: --sparsity).")
+    Double linearSparsity;
 
     @Option(names = "--sparsity", paramLabel = "S", description = "Fraction of the pruned layers' weights to zero, in [0, 1) (required unless --nm or --sensitivity).")
     Double sparsity;
@@ -156,6 +161,10 @@ final class PruneCommand implements Callable<Integer> {
         }
         NmPattern pattern = checkModes();
         if (sparsity != null) Check.range("--sparsity", sparsity, 0, 1, false);
+        if (linearSparsity != null) {
+            if (!structured) throw new IllegalArgumentException("--linear-sparsity sets the neurons removed by --structured; add --structured");
+            Check.range("--linear-sparsity", linearSparsity, 0, 1, false);
+        }
         Check.positive("--rounds", rounds);
         Check.positive("--update-every", updateEvery);
         if (finetuneEpochs < 0) throw new IllegalArgumentException("--finetune-epochs must be >= 0, got " + finetuneEpochs);
@@ -323,6 +332,7 @@ final class PruneCommand implements Callable<Integer> {
         p.put("method", method.name());
         p.put("scope", scope.name());
         if (sparsity != null) p.put("target_sparsity", Double.toString(sparsity));
+        if (linearSparsity != null) p.put("linear_sparsity", Double.toString(linearSparsity));
         if (nm != null) p.put("nm", nm.trim());
         p.put("schedule", schedule.name());
         p.put("structured", Boolean.toString(structured));

@@ -28,7 +28,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code prune --structured}: removes whole filters (with every layer reading them) by L1 norm or APoZ,
+ * {@code prune --structured}: removes whole filters and hidden neurons (with every layer reading them) by L1 norm or APoZ,
  * rebuilds a smaller dense model, fine-tunes it, and reports accuracy, parameters and inference speed of
  * dense and pruned measured side by side in this run.
  */
@@ -55,7 +55,8 @@ final class StructuredPruneRun {
 
     int run() {
         Graph dense = src.graph();
-        StructuredPruneConfig config = StructuredPruneConfig.of(cmd.sparsity).withExclude(convsOutside(dense));
+        StructuredPruneConfig config = StructuredPruneConfig.of(cmd.sparsity).withLinearSparsity(cmd.linearSparsity)
+                .withExclude(layersOutside(dense));
         FilterCriterion criterion = switch (cmd.method) {
             case magnitude -> FilterCriterion.l1();
             case activation -> FilterCriterion.apoz(backend, train.slice(0, Math.min(cmd.calib, train.count())).images(), 128);
@@ -95,11 +96,13 @@ final class StructuredPruneRun {
         return Main.EXIT_OK;
     }
 
-    /** With --layers, the convs not named are kept whole. */
-    private Set<String> convsOutside(Graph g) {
+    /** With --layers, the convs and linears not named are kept whole. */
+    private Set<String> layersOutside(Graph g) {
         Set<String> out = new HashSet<>();
         if (cmd.layers.isEmpty()) return out;
-        for (Node n : g.nodes()) if (n.op() == OpType.CONV2D && !targets.layers().contains(n.name())) out.add(n.name());
+        for (Node n : g.nodes()) {
+            if ((n.op() == OpType.CONV2D || n.op() == OpType.LINEAR) && !targets.layers().contains(n.name())) out.add(n.name());
+        }
         return out;
     }
 

@@ -25,7 +25,7 @@ class PruneCommandTest {
         assumeTrue(Files.exists(FashionMnist.resolve(FashionMnist.DEFAULT_DIR, FashionMnist.TRAIN_IMAGES)), "Fashion-MNIST not installed");
     }
 
-    /** --structured: half the filters of every conv removed, a smaller dense file that loads and evaluates. */
+    /** --structured: half the filters of every conv and half of fc1's neurons removed, a smaller dense file that loads and evaluates. */
     @Test
     void structuredRemovesFiltersAndWritesASmallerDenseModel() {
         assumeData();
@@ -39,7 +39,10 @@ class PruneCommandTest {
         assertEquals(4, g.param("conv1.weight").value().shape().dim(0)); // 8 -> 4 filters
         assertEquals(8, g.param("conv2.weight").value().shape().dim(0)); // 16 -> 8
         assertEquals(8 * 49, g.param("fc1.weight").value().shape().dim(1)); // fc1 reads 8 channels of 7x7
-        assertEquals(26138, g.parameterCount());
+        assertEquals(32, g.param("fc1.weight").value().shape().dim(0));     // 64 -> 32 hidden neurons
+        assertEquals(10, g.param("fc2.weight").value().shape().dim(0));     // the classifier keeps its 10 outputs
+        assertEquals(13242, g.parameterCount());
+        assertTrue(r.out().contains("prune       fc1                                        64 ->   32 neurons"), r.out());
     }
 
     @Test
@@ -142,6 +145,8 @@ class PruneCommandTest {
                 {"--sparsity 0.5 --report r.json", "--report writes the --sensitivity table; add --sensitivity"},
                 {"--sparsity 0.5 --sensitivity-levels 0.5", "--sensitivity-levels needs --sensitivity"},
                 {"--finetune-epochs 0", "Missing required option: '--sparsity=S' (or --nm N:M, or --sensitivity)"},
+                {"--sparsity 0.5 --linear-sparsity 0.5", "--linear-sparsity sets the neurons removed by --structured; add --structured"},
+                {"--structured --sparsity 0.5 --linear-sparsity 1", "--linear-sparsity must be in [0.0, 1.0), got 1.0"},
         };
         for (String[] c : cases) {
             java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("prune", "student", "--backend", "reference", "--data", none));

@@ -16,8 +16,9 @@ import java.util.Map;
 
 /**
  * Channel statistics of the activations after a group's ReLUs (RELU nodes carrying the group's
- * channels, or producer convs with a fused ReLU), gathered by an output hook during inference passes
- * over calibration images. A group with several ReLUs (a residual group) pools all their values.
+ * channels, or producer convs/linears with a fused ReLU), gathered by an output hook during inference
+ * passes over calibration images. A group with several ReLUs (a residual group) pools all their values.
+ * For a neuron group each hidden neuron is a channel with one value per image.
  */
 final class ActivationCriterion implements FilterCriterion {
     enum Statistic { APOZ, MEAN }
@@ -83,9 +84,11 @@ final class ActivationCriterion implements FilterCriterion {
             List<String> points = new ArrayList<>();
             for (String v : g.values()) {
                 Node n = graph.node(v);
-                boolean postRelu = n.op() == OpType.RELU || (n.op() == OpType.CONV2D && FusedRelu.on(n));
-                // only [C, H, W] values: a ReLU after Flatten has no channel axis left to count along
-                if (postRelu && shapes.get(v).rank() == 3) points.add(v);
+                boolean postRelu = n.op() == OpType.RELU || ((n.op() == OpType.CONV2D || n.op() == OpType.LINEAR) && FusedRelu.on(n));
+                // only values whose axis 0 is the channel: [C, H, W], or [C] with one feature per channel (neurons,
+                // global pooling); a ReLU after Flatten has C*H*W features and no channel axis left to count along
+                Shape s = shapes.get(v);
+                if (postRelu && (s.rank() == 3 || (s.rank() == 1 && s.dim(0) == g.channels()))) points.add(v);
             }
             if (points.isEmpty()) {
                 throw new IllegalArgumentException("group " + g.id() + " (" + String.join(" + ", g.producers())
@@ -100,7 +103,7 @@ final class ActivationCriterion implements FilterCriterion {
                                    Map<Integer, long[]> counts) {
         Shape s = t.shape();
         float[] v = t.toFloatArray();
-        int c = s.dim(1), hw = s.dim(2) * s.dim(3);
+        int c = s.dim(1), hw = s.rank() == 4 ? s.dim(2) * s.dim(3) : 1; // [N, C, H, W] or [N, C]
         double[] z = zeros.computeIfAbsent(g.id(), k -> new double[c]);
         double[] sum = sums.computeIfAbsent(g.id(), k -> new double[c]);
         for (int i = 0; i < v.length; i++) {

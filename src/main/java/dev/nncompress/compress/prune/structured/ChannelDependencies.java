@@ -6,10 +6,13 @@ import dev.nncompress.graph.OpType;
 import dev.nncompress.tensor.Shape;
 
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Finds which channels of a graph are coupled. A channel space starts at every CONV2D output (and at the
@@ -18,12 +21,20 @@ import java.util.Map;
  * would misalign the sum. Readers that consume the channels (a conv's input channels, a Linear after
  * Flatten) are recorded so that surgery can slice them.
  *
+ * <p>A LINEAR output starts a neuron space (each hidden neuron is one channel). Only ReLU and dropout
+ * carry it on and only Linears may read it: the plain hidden layers of an MLP head. Any other reader
+ * (an ADD, a flatten, an unknown op) fixes every space it reads, so residual MLP sums are left whole
+ * rather than pruned by rules this analysis was not built and tested for.
+ *
  * <p>A space is fixed (not prunable) when it contains the graph input (the data has its channels), reaches
- * the graph output (its channels are the model's result, e.g. class logits), or is read by something the
- * analysis cannot slice.
+ * the graph output (its channels are the model's result, e.g. class logits, so the classifier keeps all
+ * its outputs), or is read by something the analysis cannot slice.
  */
 public final class ChannelDependencies {
     private ChannelDependencies() {}
+
+    /** The ops through which hidden neurons stay prunable: elementwise ones, and Linears (which read them). */
+    private static final Set<OpType> NEURON_SAFE = EnumSet.of(OpType.RELU, OpType.DROPOUT, OpType.LINEAR);
 
     public static ChannelGroups analyze(Graph graph) {
         return new Analysis(graph).run();
@@ -36,6 +47,7 @@ public final class ChannelDependencies {
         private final Map<String, String> parent = new HashMap<>();
         /** Consecutive features per channel of a value: 1 for [C, H, W], H*W once flattened. */
         private final Map<String, Integer> featuresPerChannel = new HashMap<>();
+        private final Set<String> neuronValues = new HashSet<>(); // values in a space opened by a LINEAR
         private final Map<String, List<String>> fixedReasons = new HashMap<>(); // keyed by value; resolved at the end
         private final List<String[]> convReaders = new ArrayList<>();    // {conv, value read}
         private final List<String[]> bnReaders = new ArrayList<>();      // {bn, value read}
@@ -58,6 +70,12 @@ public final class ChannelDependencies {
         }
 
         private void visit(Node n) {
+            if (!NEURON_SAFE.contains(n.op()) && n.inputs().stream().anyMatch(neuronValues::contains)) {
+                for (String i : n.inputs()) {
+                    if (inSpace(i)) fix(i, "read by " + n.name() + " (" + n.op() + "); hidden neurons are pruned only between linears, through ReLU or dropout");
+                }
+                return;
+            }
             String in = n.inputs().isEmpty() ? null : n.inputs().get(0);
             switch (n.op()) {
                 case CONV2D -> {
@@ -77,6 +95,8 @@ public final class ChannelDependencies {
                 }
                 case LINEAR -> {
                     if (inSpace(in)) linearReaders.add(new String[] {n.name(), in});
+                    enter(n.name(), 1);
+                    neuronValues.add(n.name());
                 }
                 case ADD -> {
                     boolean a = inSpace(n.inputs().get(0)), b = inSpace(n.inputs().get(1));
@@ -104,6 +124,7 @@ public final class ChannelDependencies {
         private void join(String value, String existing, int features) {
             enter(value, features);
             union(value, existing);
+            if (neuronValues.contains(existing)) neuronValues.add(value);
         }
 
         private void fix(String value, String reason) { fixedReasons.computeIfAbsent(value, k -> new ArrayList<>()).add(reason); }
@@ -125,7 +146,7 @@ public final class ChannelDependencies {
             return s.rank() == 3 ? s.dim(0) : s.numel() / featuresPerChannel.get(value);
         }
 
-        /** One group per space holding a conv output, numbered in the order of their first conv. */
+        /** One group per space holding a conv or linear output, numbered in the order of their first producer. */
         private ChannelGroups groups() {
             Map<String, List<String>> valuesByRoot = new LinkedHashMap<>();
             List<String> order = new ArrayList<>();
@@ -137,8 +158,8 @@ public final class ChannelDependencies {
             Map<String, Node> nodes = new HashMap<>();
             for (Node n : graph.nodes()) nodes.put(n.name(), n);
             for (List<String> values : valuesByRoot.values()) {
-                List<String> producers = values.stream()
-                        .filter(v -> nodes.containsKey(v) && nodes.get(v).op() == OpType.CONV2D).toList();
+                List<String> producers = values.stream().filter(v -> nodes.containsKey(v)
+                        && (nodes.get(v).op() == OpType.CONV2D || nodes.get(v).op() == OpType.LINEAR)).toList();
                 if (producers.isEmpty()) continue; // the input's own space: nothing to prune there
                 String root = find(values.get(0));
                 List<String> reasons = new ArrayList<>();
@@ -147,7 +168,8 @@ public final class ChannelDependencies {
                 for (String v : values) {
                     if (channels(v) != channels) reasons.add(v + " carries " + channels(v) + " channels, not " + channels);
                 }
-                out.add(new ChannelGroup(out.size(), channels, producers, readersOf(bnReaders, root),
+                boolean neurons = neuronValues.contains(producers.get(0));
+                out.add(new ChannelGroup(out.size(), channels, neurons, producers, readersOf(bnReaders, root),
                         readersOf(convReaders, root), linearsOf(root), values.stream().filter(v -> !Graph.INPUT.equals(v)).toList(),
                         reasons.isEmpty() ? null : String.join("; ", reasons)));
             }

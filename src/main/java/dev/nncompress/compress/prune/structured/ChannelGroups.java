@@ -3,7 +3,7 @@ package dev.nncompress.compress.prune.structured;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The result of {@link ChannelDependencies#analyze}: every group of coupled conv output channels, by id. */
+/** The result of {@link ChannelDependencies#analyze}: every group of coupled conv output channels or linear neurons, by id. */
 public record ChannelGroups(String graphName, List<ChannelGroup> groups) {
     public ChannelGroups {
         groups = List.copyOf(groups);
@@ -16,14 +16,14 @@ public record ChannelGroups(String graphName, List<ChannelGroup> groups) {
 
     public List<ChannelGroup> prunable() { return groups.stream().filter(ChannelGroup::prunable).toList(); }
 
-    /** The group whose producers include conv {@code node}, or null when {@code node} is no conv of the graph. */
+    /** The group whose producers include conv or linear {@code node}, or null when {@code node} is neither. */
     public ChannelGroup producedBy(String node) {
         for (ChannelGroup g : groups) if (g.producers().contains(node)) return g;
         return null;
     }
 
-    /** Every conv of the graph (the producers of all groups), in group order. */
-    public List<String> convs() {
+    /** Every conv and linear of the graph (the producers of all groups), in group order. */
+    public List<String> layers() {
         List<String> out = new ArrayList<>();
         for (ChannelGroup g : groups) out.addAll(g.producers());
         return out;

@@ -13,10 +13,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Physically removes channels: builds a new, smaller dense graph whose producer convs have fewer
- * filters (weight rows, bias entries), whose batch norms have fewer entries, whose reading convs have
- * fewer input channels and whose reading linears have fewer input columns. Nodes, names and attributes
- * are unchanged; every parameter of the result is a fresh copy, so the source graph is never touched.
+ * Physically removes channels: builds a new, smaller dense graph whose producer convs and linears have
+ * fewer filters or hidden neurons (weight rows, bias entries), whose batch norms have fewer entries,
+ * whose reading convs have fewer input channels and whose reading linears have fewer input columns.
+ * Nodes, names and attributes are unchanged; every parameter of the result is a fresh copy, so the
+ * source graph is never touched.
  * The new graph's constructor re-runs shape inference, which checks that every slice fits.
  */
 public final class ChannelSurgery {
@@ -27,8 +28,8 @@ public final class ChannelSurgery {
      *             the map keeps all its channels. Fixed groups may only be given all their channels.
      */
     public static Graph apply(Graph graph, ChannelGroups groups, Map<Integer, int[]> keep) {
+        // per node: kept weight rows (producers), kept weight columns / input channels (readers), kept BN entries
         Map<String, int[]> outKeep = new HashMap<>(), inKeep = new HashMap<>(), bnKeep = new HashMap<>();
-        Map<String, int[]> columnKeep = new HashMap<>();
         for (var e : keep.entrySet()) {
             if (e.getKey() < 0 || e.getKey() >= groups.groups().size()) {
                 throw new IllegalArgumentException("no channel group " + e.getKey() + " in " + groups.graphName()
@@ -40,7 +41,7 @@ public final class ChannelSurgery {
             for (String c : g.producers()) outKeep.put(c, k);
             for (String c : g.convReaders()) inKeep.put(c, k);
             for (String b : g.batchNorms()) bnKeep.put(b, k);
-            for (ChannelGroup.LinearReader l : g.linearReaders()) columnKeep.put(l.node(), expand(k, l.featuresPerChannel()));
+            for (ChannelGroup.LinearReader l : g.linearReaders()) inKeep.put(l.node(), expand(k, l.featuresPerChannel()));
         }
         Map<String, Node> nodes = new HashMap<>();
         for (Node n : graph.nodes()) nodes.put(n.name(), n);
@@ -54,7 +55,7 @@ public final class ChannelSurgery {
             String suffix = p.name().substring(owner.length() + 1);
             Node n = nodes.get(owner);
             Sliced s = slice(n == null ? null : n.op(), suffix, v.toFloatArray(), v.shape(),
-                    outKeep.get(owner), inKeep.get(owner), bnKeep.get(owner), columnKeep.get(owner));
+                    outKeep.get(owner), inKeep.get(owner), bnKeep.get(owner));
             params.put(p.name(), new Parameter(p.name(), v.backend().fromFloats(s.values(), s.shape()), p.trainable()));
         }
         return new Graph(graph.name(), graph.inputShape(), graph.nodes(), graph.output(), params);
@@ -62,11 +63,12 @@ public final class ChannelSurgery {
 
     private record Sliced(float[] values, Shape shape) {}
 
-    private static Sliced slice(OpType op, String suffix, float[] v, Shape shape, int[] out, int[] in, int[] bn, int[] cols) {
-        if (op == OpType.CONV2D && suffix.equals("weight")) return sliceDims01(v, shape, out, in);
-        if (op == OpType.CONV2D && suffix.equals("bias") && out != null) return gather(v, out);
+    /** Conv [O, I, kH, kW] and linear [O, I] weights alike: rows are outputs, dim 1 the inputs. */
+    private static Sliced slice(OpType op, String suffix, float[] v, Shape shape, int[] out, int[] in, int[] bn) {
+        boolean weighted = op == OpType.CONV2D || op == OpType.LINEAR;
+        if (weighted && suffix.equals("weight")) return sliceDims01(v, shape, out, in);
+        if (weighted && suffix.equals("bias") && out != null) return gather(v, out);
         if (op == OpType.BATCHNORM2D && bn != null) return gather(v, bn); // weight, bias, running mean and variance
-        if (op == OpType.LINEAR && suffix.equals("weight") && cols != null) return sliceDims01(v, shape, null, cols);
         return new Sliced(v, shape);
     }
 

@@ -3,7 +3,7 @@ package dev.nncompress.compress.prune.structured;
 import java.util.ArrayList;
 import java.util.List;
 
-/** What structured pruning did: per group the channels before and after, and the parameter counts. */
+/** What structured pruning did: per group the channels (or neurons) before and after, and the parameter counts. */
 public record StructuredPruneReport(String criterion, List<GroupOutcome> groups, long paramsBefore, long paramsAfter) {
     /** @param kept the kept channel indices (all of them when the group was left whole); note says why whole */
     public record GroupOutcome(ChannelGroup group, int[] kept, String note) {
@@ -21,8 +21,8 @@ public record StructuredPruneReport(String criterion, List<GroupOutcome> groups,
         out.add(String.format("structured pruning (%s): parameters %,d -> %,d (%.1f%%)", criterion, paramsBefore, paramsAfter,
                 100.0 * paramsAfter / paramsBefore));
         for (GroupOutcome g : groups) {
-            out.add(String.format("  %-40s %4d -> %4d channels%s", String.join(" + ", g.group().producers()), g.before(), g.after(),
-                    g.note() == null ? "" : "  (" + g.note() + ")"));
+            out.add(String.format("  %-40s %4d -> %4d %s%s", String.join(" + ", g.group().producers()), g.before(), g.after(),
+                    g.group().unit(), g.note() == null ? "" : "  (" + g.note() + ")"));
         }
         return out;
     }

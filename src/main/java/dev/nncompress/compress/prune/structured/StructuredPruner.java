@@ -11,13 +11,14 @@ import java.util.Map;
 /**
  * Structured pruning with real removal: analyse channel dependencies ({@link ChannelDependencies}),
  * score each group's channels ({@link FilterCriterion}), keep the top {@code 1 - sparsity} of each
- * prunable group and cut the rest out ({@link ChannelSurgery}). The result is an ordinary, smaller dense
- * graph: it trains, saves and runs like any other, and is faster because its convs are smaller.
+ * prunable group (conv channels and hidden neurons of linears) and cut the rest out ({@link ChannelSurgery}).
+ * The result is an ordinary, smaller dense graph: it trains, saves and runs like any other, and is faster
+ * because its convs and linears are smaller.
  */
 public final class StructuredPruner {
     private StructuredPruner() {}
 
-    /** Removes {@code sparsity} of the channels of every prunable conv group. */
+    /** Removes {@code sparsity} of the channels (or neurons) of every prunable group. */
     public static StructuredPruneResult prune(Graph graph, double sparsity, FilterCriterion criterion) {
         return prune(graph, StructuredPruneConfig.of(sparsity), criterion);
     }
@@ -68,16 +69,16 @@ public final class StructuredPruner {
 
     private static double sparsityOf(ChannelGroup g, StructuredPruneConfig config) {
         Double chosen = null;
-        for (String conv : g.producers()) {
-            Double s = config.layerSparsity().get(conv);
+        for (String layer : g.producers()) {
+            Double s = config.layerSparsity().get(layer);
             if (s == null) continue;
             if (chosen != null && !chosen.equals(s)) {
-                throw new IllegalArgumentException("convs " + g.producers() + " share their output channels (a residual group) "
+                throw new IllegalArgumentException("layers " + g.producers() + " share their output channels (a residual group) "
                         + "but were given different sparsities");
             }
             chosen = s;
         }
-        return chosen != null ? chosen : config.sparsity();
+        return chosen != null ? chosen : config.defaultSparsity(g);
     }
 
     private static void checkLayerNames(ChannelGroups groups, StructuredPruneConfig config) {
@@ -86,8 +87,8 @@ public final class StructuredPruner {
         for (String layer : named) {
             ChannelGroup g = groups.producedBy(layer);
             if (g == null) {
-                throw new IllegalArgumentException("unknown layer '" + layer + "': not a conv of " + groups.graphName()
-                        + "; its convs are " + groups.convs());
+                throw new IllegalArgumentException("unknown layer '" + layer + "': not a conv or linear of " + groups.graphName()
+                        + "; its layers are " + groups.layers());
             }
             if (!g.prunable() && config.layerSparsity().getOrDefault(layer, 0.0) > 0) {
                 throw new IllegalArgumentException("layer " + layer + " cannot be pruned: " + g.fixedReason());

@@ -4,9 +4,10 @@ import dev.nncompress.graph.Graph;
 import dev.nncompress.tensor.Tensor;
 
 /**
- * Filter magnitude: per output channel, the L1 or L2 norm of a conv's weight slice {@code W[o, :, :, :]},
- * summed over the group's producers (for a residual group, every conv feeding the ADD). Biases are not
- * counted, as in the usual filter-pruning criterion (Li et al., 2017).
+ * Filter magnitude: per output channel, the L1 or L2 norm of a conv's weight slice {@code W[o, :, :, :]}
+ * (a linear's weight row {@code W[o, :]} for a hidden neuron), summed over the group's producers (for a
+ * residual group, every conv feeding the ADD). Biases are not counted, as in the usual filter-pruning
+ * criterion (Li et al., 2017).
  */
 final class WeightNormCriterion implements FilterCriterion {
     private final int p;

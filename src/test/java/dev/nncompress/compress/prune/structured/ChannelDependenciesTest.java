@@ -21,7 +21,7 @@ class ChannelDependenciesTest {
     @Test
     void studentChainsConvReluPoolIntoNextConvAndLinearAfterFlatten() {
         ChannelGroups groups = ChannelDependencies.analyze(Models.student(backend, 0));
-        assertEquals(2, groups.groups().size());
+        assertEquals(4, groups.groups().size());
         ChannelGroup g0 = groups.get(0), g1 = groups.get(1);
         assertEquals(List.of("conv1"), g0.producers());
         assertEquals(8, g0.channels());
@@ -33,12 +33,23 @@ class ChannelDependenciesTest {
         // conv2's 16 channels are pooled to 7x7 and flattened: 49 consecutive fc1 inputs per channel
         assertEquals(List.of(new ChannelGroup.LinearReader("fc1", 49)), g1.linearReaders());
         assertTrue(g0.prunable() && g1.prunable());
+        assertFalse(g0.neurons() || g1.neurons());
+        // fc1 both reads conv2's channels (above) and produces 64 hidden neurons that fc2 reads one column each
+        ChannelGroup hidden = groups.get(2);
+        assertEquals(List.of("fc1"), hidden.producers());
+        assertTrue(hidden.neurons() && hidden.prunable());
+        assertEquals(64, hidden.channels());
+        assertEquals(List.of("fc1", "relu3"), hidden.values());
+        assertEquals(List.of(new ChannelGroup.LinearReader("fc2", 1)), hidden.linearReaders());
+        ChannelGroup logits = groups.get(3);
+        assertEquals(List.of("fc2"), logits.producers());
+        assertTrue(logits.fixedReason().contains("graph output fc2"), logits.fixedReason());
     }
 
     @Test
     void resnet8ResidualAddsTieTheirInputsChannels() {
         ChannelGroups groups = ChannelDependencies.analyze(Models.resnet8(backend, 0));
-        assertEquals(6, groups.groups().size(), String.join("\n", groups.lines()));
+        assertEquals(7, groups.groups().size(), String.join("\n", groups.lines())); // 6 conv groups + the fixed classifier fc
         // layer1's identity shortcut ties the stem to layer1_conv2; layers 2 and 3 tie conv2 to the 1x1 shortcut
         ChannelGroup stem = groups.producedBy("stem_conv");
         assertEquals(List.of("stem_conv", "layer1_conv2"), stem.producers());
@@ -54,7 +65,8 @@ class ChannelDependenciesTest {
         assertEquals(List.of("layer2_bn1"), inner.batchNorms());
         assertEquals(List.of("layer2_conv2"), inner.convReaders());
         assertEquals(6, groups.prunable().size());
-        assertEquals(9, groups.convs().size());
+        assertEquals(10, groups.layers().size());
+        assertFalse(groups.producedBy("fc").prunable());
     }
 
     @Test
@@ -84,8 +96,10 @@ class ChannelDependenciesTest {
     @Test
     void summaryNamesEveryGroup() {
         List<String> lines = ChannelDependencies.analyze(Models.student(backend, 0)).lines();
-        assertEquals("student: 2 channel group(s), 2 prunable", lines.get(0));
+        assertEquals("student: 4 channel group(s), 3 prunable", lines.get(0));
         assertEquals("  group 0: 8 ch, conv conv1 -> relu1, pool1; read by conv conv2", lines.get(1));
         assertEquals("  group 1: 16 ch, conv conv2 -> relu2, pool2, flatten; read by linear fc1 (49 features/ch)", lines.get(2));
+        assertEquals("  group 2: 64 neurons, linear fc1 -> relu3; read by linear fc2", lines.get(3));
+        assertEquals("  group 3: 10 neurons, linear fc2; fixed: reaches the graph output fc2, whose channels are the model's result", lines.get(4));
     }
 }

@@ -72,6 +72,32 @@ class FilterCriterionTest {
         assertEquals("apoz", r.report().criterion());
     }
 
+    /** A hidden neuron's scores: the L1 norm of its fc1 weight row, and 1 - APoZ over images at relu3 ([N, 64], one value each). */
+    @Test
+    void neuronScoresAreWeightRowNormsAndActivationsPerImage() {
+        Graph g = Models.student(backend, 6);
+        setChannel(g, backend, "fc1.bias", 5, -100f); // neuron 5 never fires
+        float[] x = randomImages(g, 6, 3);
+        ChannelGroups groups = ChannelDependencies.analyze(g);
+        int hidden = groups.producedBy("fc1").id();
+        double[] l1 = FilterCriterion.l1().scores(g, groups)[hidden];
+        double[] apoz = FilterCriterion.apoz(backend, x, 4).scores(g, groups)[hidden];
+        float[] w = g.param("fc1.weight").value().toFloatArray(); // [64, 784]
+        float[] relu3;
+        try (Tensor in = backend.fromFloats(x, Shape.of(6, 1, 28, 28)); GraphRunner run = new GraphRunner(g, backend, false, 0)) {
+            run.forward(in);
+            relu3 = run.output("relu3").toFloatArray();
+        }
+        for (int o = 0; o < 64; o++) {
+            double norm = 0, zeros = 0;
+            for (int i = 0; i < 784; i++) norm += Math.abs(w[o * 784 + i]);
+            for (int n = 0; n < 6; n++) if (relu3[n * 64 + o] == 0f) zeros++;
+            assertEquals(norm, l1[o], 1e-9 * norm, "L1 of neuron " + o);
+            assertEquals(1 - zeros / 6, apoz[o], 1e-12, "1 - APoZ of neuron " + o);
+        }
+        assertEquals(0.0, apoz[5]);
+    }
+
     @Test
     void activationCriteriaRejectBadCalibrationInput() {
         Graph g = Models.student(backend, 0);

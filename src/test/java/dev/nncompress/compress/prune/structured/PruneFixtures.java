@@ -8,6 +8,8 @@ import dev.nncompress.graph.OpType;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -39,6 +41,43 @@ final class PruneFixtures {
         int per = v.length / t.shape().dim(0);
         java.util.Arrays.fill(v, c * per, (c + 1) * per, value);
         g.param(name).setValue(b.fromFloats(v, t.shape()));
+    }
+
+    /** A random half (at least one) of the channels of every prunable group, ascending: surgery's keep lists. */
+    static Map<Integer, int[]> randomKeep(ChannelGroups groups, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        Map<Integer, int[]> keep = new LinkedHashMap<>();
+        for (ChannelGroup g : groups.prunable()) {
+            int[] order = java.util.stream.IntStream.range(0, g.channels()).toArray();
+            for (int i = order.length - 1; i > 0; i--) {
+                int j = rng.nextInt(i + 1), t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+            int[] k = java.util.Arrays.copyOf(order, Math.max(1, g.channels() / 2));
+            java.util.Arrays.sort(k);
+            keep.put(g.id(), k);
+        }
+        return keep;
+    }
+
+    /**
+     * The masking reference of surgery: zeroes, in place, the weight rows and bias entries of every channel or
+     * neuron that {@code keep} drops, so that it outputs exactly 0 and (through ReLU, pools, flatten) adds exactly
+     * 0 wherever it is read. Groups with batch norms need more (beta, mean) and are refused.
+     */
+    static void maskDropped(Graph g, Backend b, ChannelGroups groups, Map<Integer, int[]> keep) {
+        for (var e : keep.entrySet()) {
+            ChannelGroup grp = groups.get(e.getKey());
+            if (!grp.batchNorms().isEmpty()) throw new IllegalArgumentException("maskDropped does not handle batch norms");
+            for (int c = 0; c < grp.channels(); c++) {
+                if (java.util.Arrays.binarySearch(e.getValue(), c) >= 0) continue;
+                for (String producer : grp.producers()) {
+                    setChannel(g, b, producer + ".weight", c, 0f);
+                    if (g.params().containsKey(producer + ".bias")) setChannel(g, b, producer + ".bias", c, 0f);
+                }
+            }
+        }
     }
 
     /** Gives every batch norm statistics far from the identity, so that slicing the wrong entry shows. */

@@ -42,7 +42,8 @@ class StructuredPrunerTest {
         float[] x = randomImages(g, 16, 7);
         float[] before = infer(g, backend, x);
 
-        StructuredPruneConfig cfg = StructuredPruneConfig.of(0.5).withLayerSparsity(Map.of("conv1", 3.0 / 8));
+        // linear sparsity 0: conv channels only (fc1's neurons have their own masking test in NeuronPruningTest)
+        StructuredPruneConfig cfg = StructuredPruneConfig.of(0.5).withLinearSparsity(0.0).withLayerSparsity(Map.of("conv1", 3.0 / 8));
         StructuredPruneResult r = StructuredPruner.prune(g, cfg, FilterCriterion.l1());
 
         assertArrayEquals(new int[] {0, 2, 3, 5, 7}, r.report().groups().get(0).kept()); // the L1 = 0 filters went
@@ -52,6 +53,7 @@ class StructuredPrunerTest {
         assertEquals(5, inChannels(p, "conv2"));
         assertEquals(8, outChannels(p, "conv2"));
         assertEquals(8 * 49, p.param("fc1.weight").value().shape().dim(1));
+        assertEquals(64, p.param("fc1.weight").value().shape().dim(0));
         assertCloseRelative(before, infer(p, backend, x), 1e-5, "student with zero filters removed");
     }
 
@@ -67,7 +69,7 @@ class StructuredPrunerTest {
         PruneFixtures.randomizeBatchNorms(g, backend, 11);
         ChannelGroups groups = ChannelDependencies.analyze(g);
         Map<Integer, int[]> dead = new LinkedHashMap<>();
-        for (ChannelGroup grp : groups.groups()) {
+        for (ChannelGroup grp : groups.prunable()) {
             int[] d = new int[grp.channels() / 2];
             for (int i = 0; i < d.length; i++) d[i] = (i * 7 + grp.id()) % grp.channels(); // spread, distinct (7 is odd)
             dead.put(grp.id(), d);
@@ -84,7 +86,7 @@ class StructuredPrunerTest {
 
         StructuredPruneResult r = StructuredPruner.prune(g, 0.5, FilterCriterion.l2());
         Graph p = r.pruned();
-        for (ChannelGroup grp : groups.groups()) {
+        for (ChannelGroup grp : groups.prunable()) {
             int[] kept = r.report().groups().get(grp.id()).kept();
             assertEquals(grp.channels() / 2, kept.length);
             for (int c : dead.get(grp.id())) assertTrue(java.util.Arrays.binarySearch(kept, c) < 0, "group " + grp.id() + " kept dead " + c);
@@ -101,19 +103,24 @@ class StructuredPrunerTest {
         assertCloseRelative(before, infer(p, backend, x), 1e-5, "resnet8 with dead channels removed");
         // and the analysis of the pruned graph finds the same groups at half width
         ChannelGroups after = ChannelDependencies.analyze(p);
-        for (ChannelGroup grp : groups.groups()) assertEquals(grp.channels() / 2, after.get(grp.id()).channels());
+        for (ChannelGroup grp : groups.prunable()) assertEquals(grp.channels() / 2, after.get(grp.id()).channels());
     }
 
     @Test
     void parameterCountsShrinkAsComputedByHand() {
         Graph g = Models.student(backend, 0);
         StructuredPruneResult r = StructuredPruner.prune(g, 0.5, FilterCriterion.l1());
-        // conv1 8->4 filters of 1x3x3 (+bias), conv2 16->8 filters of 4x3x3 (+bias), fc1 64 x (8*7*7) (+bias), fc2 unchanged
-        long expected = (4 * 9 + 4) + (8 * 4 * 9 + 8) + (64L * 8 * 49 + 64) + (10 * 64 + 10);
+        // conv1 8->4 filters of 1x3x3 (+bias), conv2 16->8 filters of 4x3x3 (+bias), fc1 64->32 neurons x (8*7*7) (+bias),
+        // fc2 10 outputs (never pruned) x 32 inputs (+bias)
+        long expected = (4 * 9 + 4) + (8 * 4 * 9 + 8) + (32L * 8 * 49 + 32) + (10 * 32 + 10);
         assertEquals(52_138, r.report().paramsBefore());
         assertEquals(expected, r.report().paramsAfter());
         assertEquals(expected, r.pruned().parameterCount());
-        assertTrue(r.report().lines().get(0).contains("52,138 -> 26,138"), r.report().lines().get(0));
+        assertTrue(r.report().lines().get(0).contains("52,138 -> 13,242"), r.report().lines().get(0));
+        assertEquals("  fc1                                        64 ->   32 neurons", r.report().lines().get(3));
+        // conv channels only, as before hidden neurons were pruned: fc1 keeps its 64 outputs
+        long convsOnly = StructuredPruner.prune(g, StructuredPruneConfig.of(0.5).withLinearSparsity(0.0), FilterCriterion.l1()).pruned().parameterCount();
+        assertEquals(expected + 32L * 8 * 49 + 32 + 10 * 32, convsOnly);
     }
 
     @Test
@@ -161,10 +168,15 @@ class StructuredPrunerTest {
         }
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> StructuredPruner.prune(g,
                 StructuredPruneConfig.of(0.5).withLayerSparsity(Map.of("conv9", 0.5)), FilterCriterion.l1()));
-        assertEquals("unknown layer 'conv9': not a conv of student; its convs are [conv1, conv2]", unknown.getMessage());
-        IllegalArgumentException notConv = assertThrows(IllegalArgumentException.class, () -> StructuredPruner.prune(g,
-                StructuredPruneConfig.of(0.5).withExclude(Set.of("fc1")), FilterCriterion.l1()));
-        assertTrue(notConv.getMessage().startsWith("unknown layer 'fc1'"), notConv.getMessage());
+        assertEquals("unknown layer 'conv9': not a conv or linear of student; its layers are [conv1, conv2, fc1, fc2]", unknown.getMessage());
+        IllegalArgumentException notLayer = assertThrows(IllegalArgumentException.class, () -> StructuredPruner.prune(g,
+                StructuredPruneConfig.of(0.5).withExclude(Set.of("relu3")), FilterCriterion.l1()));
+        assertTrue(notLayer.getMessage().startsWith("unknown layer 'relu3'"), notLayer.getMessage());
+        IllegalArgumentException classifier = assertThrows(IllegalArgumentException.class, () -> StructuredPruner.prune(g,
+                StructuredPruneConfig.of(0.5).withLayerSparsity(Map.of("fc2", 0.5)), FilterCriterion.l1()));
+        assertTrue(classifier.getMessage().startsWith("layer fc2 cannot be pruned: reaches the graph output"), classifier.getMessage());
+        IllegalArgumentException linear = assertThrows(IllegalArgumentException.class, () -> StructuredPruneConfig.of(0.5).withLinearSparsity(1.0));
+        assertTrue(linear.getMessage().contains("linear sparsity must be in [0, 1)"), linear.getMessage());
         IllegalArgumentException layer = assertThrows(IllegalArgumentException.class,
                 () -> StructuredPruneConfig.of(0.5).withLayerSparsity(Map.of("conv1", 1.0)));
         assertTrue(layer.getMessage().contains("sparsity of layer conv1 must be in [0, 1)"), layer.getMessage());
