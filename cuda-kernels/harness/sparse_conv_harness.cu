@@ -11,6 +11,7 @@
 //   g++ -std=c++20 -O1 -pthread -DNNC_EMULATE -x c++ sparse_conv_harness.cu -o sparse_conv_emu
 #include "harness_common.h"
 #include "../sparse_conv.cu"
+#include "../sparse_conv_csr.cu"
 
 #include <algorithm>
 #include <cmath>
