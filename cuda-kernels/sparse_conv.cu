@@ -1,38 +1,15 @@
-// Sparse (pruned) 2-D convolution, forward and backward. CPU twin:
+// Sparse (pruned) 2-D convolution, structured weights (kept filter and input-channel lists), forward
+// and backward, plus the grad-bias and plane-zeroing kernels both weight forms use. Semantics (shared
+// with the CSR kernels of sparse_conv_csr.cu) in sparse_conv_common.cuh; CPU twin:
 // dev.nncompress.backend.ref.ReferenceSparseConv; launcher: dev.nncompress.backend.cuda.SparseConv.
-//
-// Semantics. Activations NCHW x[N,C,H,W], weights OIHW w[O,C,KH,KW], output y[N,O,OH,OW] with
-// PyTorch's sizes OH = (H + 2*ph - dh*(KH-1) - 1) / sh + 1 (same for W); groups = 1; optional bias[O].
-// Input tap of output (oy, ox) at (kh, kw): iy = oy*sh - ph + kh*dh, ix = ox*sw - pw + kw*dw; a tap
-// outside the input reads 0.0f and IS accumulated (fmaf(0, w, acc)), as the tiled kernels do.
-//  - structured: keptOut (filters, ascending) and keptIn (input channels, ascending) index the full
-//    OIHW weight; only kept (filter, channel) pairs are read. A pruned filter's output is 0 and its
-//    bias is NOT added (the filter is gone, bias included, as structured surgery removes it).
-//  - unstructured (CSR over filters): rowPtr[O+1], tap[nnz] = c*KH*KW + kh*KW + kw ascending per
-//    filter, value[nnz]. Every filter keeps its bias (an empty row outputs the bias).
-//  - optional output mask[N,OH,OW] (uint8, 1 = compute): masked positions are written 0.0f (no
-//    bias) and their gradient is treated as 0 in every backward kernel.
-// Forward order (bit-exact with the twin): acc = bias (0.0f without bias), then acc = fmaf(x, w, acc)
-// over the kept channels ascending, kh, kw (structured) or over the CSR entries in order
-// (unstructured). Each output is one thread's sequential sum; there is no split-K in the forward.
-// Backward: grad input (all C channels; 0 for channels no kept weight reads), grad weight (structured:
-// full OIHW, 0 outside the kept blocks; CSR: one value per nnz), grad bias (structured: 0 for pruned
-// filters). The weight gradient is split over pixels and summed with atomicAdd, so its order is not
-// fixed: compare with a relative tolerance (see SparseConvGpuTest).
-// Indices are 32-bit: the launcher rejects tensors of 2^31 elements or more.
 #ifndef NNC_SPARSE_CONV_CU
 #define NNC_SPARSE_CONV_CU
 
-#include <cstdint>
+#include "sparse_conv_common.cuh"
 
 namespace nnc_sparse_conv {
 
-constexpr int BK = 8;         // reduction rows per shared-memory stage
-constexpr int THREADS = 128;  // every tile configuration uses 128 threads, 8x8 outputs each
-
-struct Geo {
-    int n, c, h, w, o, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw;
-};
+constexpr int BK = 8;  // reduction rows per shared-memory stage; every tile runs THREADS, 8x8 outputs each
 
 // k = (d0 * r1 + d1) * r2 + d2, stepped by one without divisions (the tile loaders walk k in order).
 struct Digits {
@@ -51,8 +28,6 @@ struct Digits {
         }
     }
 };
-
-__device__ __forceinline__ bool inside(int v, int size) { return (unsigned) v < (unsigned) size; }
 
 // ---- the three structured problems as implicit GEMMs C[M x NN] += A[K x M]^T B[K x NN] ----
 // A problem supplies: M, NN, K, the radices of k, col(q) (per-column data, computed once per block),
@@ -77,12 +52,11 @@ struct Fwd {
     __device__ Col col(int q) const {
         Col c;
         c.valid = q < NN();
-        int qq = c.valid ? q : 0, p = g.oh * g.ow;
-        int n = qq / p, pix = qq - n * p, oy = pix / g.ow, ox = pix - oy * g.ow;
-        if (c.valid && mask != nullptr && !mask[qq]) c.valid = false;  // masked: load nothing
-        c.iy0 = c.valid ? oy * g.sh - g.ph : -(1 << 30);
-        c.ix0 = ox * g.sw - g.pw;
-        c.base = c.valid ? n * g.c * g.h * g.w + c.iy0 * g.w + c.ix0 : 0;  // may be < 0; base + row offset is not, when inside
+        Pixel px = pixel_at(q, NN(), g.oh, g.ow);
+        if (c.valid && mask != nullptr && !mask[px.q]) c.valid = false;  // masked: load nothing
+        c.iy0 = c.valid ? px.y * g.sh - g.ph : -(1 << 30);
+        c.ix0 = px.x * g.sw - g.pw;
+        c.base = c.valid ? px.n * g.c * g.h * g.w + c.iy0 * g.w + c.ix0 : 0;  // may be < 0; base + row offset is not, when inside
         return c;
     }
     struct Row { int off, dy, dx; };
@@ -131,12 +105,11 @@ struct Dx {
     __device__ Col col(int q) const {
         Col c;
         c.valid = q < NN();
-        int qq = c.valid ? q : 0, hw = g.h * g.w;
-        int n = qq / hw, pix = qq - n * hw, iy = pix / g.w, ix = pix - iy * g.w;
-        c.base = n * g.o * g.oh * g.ow;
-        c.mbase = n * g.oh * g.ow;
-        c.ty0 = iy + g.ph;
-        c.tx0 = ix + g.pw;
+        Pixel px = pixel_at(q, NN(), g.h, g.w);
+        c.base = px.n * g.o * g.oh * g.ow;
+        c.mbase = px.n * g.oh * g.ow;
+        c.ty0 = px.y + g.ph;
+        c.tx0 = px.x + g.pw;
         return c;
     }
     struct Row { int off, dy, dx; };
@@ -344,35 +317,9 @@ __device__ __forceinline__ void gemm_tile(const P& p, int kBegin, int kEnd, bool
     }
 }
 
-__device__ __forceinline__ Geo geo(int n, int c, int h, int w, int o, int kh, int kw, int oh, int ow, int sh, int sw,
-                                   int ph, int pw, int dh, int dw) {
-    Geo g = {n, c, h, w, o, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw};
-    return g;
-}
-
-// ---- unstructured (CSR) kernels: one block = one weight row x 512 pixels, taps decoded to shared ----
-constexpr int CSR_PIX = 4;     // pixels per thread (strided by 128: coalesced loads)
-constexpr int TAP_CHUNK = 256; // taps decoded per shared-memory pass
-
-// Decodes taps [begin, begin + count) of one row: plane offset (channel * planeSize), dy, dx, value.
-__device__ __forceinline__ void decode_taps(const int* tap, const float* value, int begin, int count, int kh, int kw,
-                                            int dh, int dw, int planeSize, int* sOff, int* sDy, int* sDx, float* sVal) {
-    for (int e = threadIdx.x; e < count; e += blockDim.x) {
-        int tp = __ldg(tap + begin + e), kk = kh * kw;
-        int ch = tp / kk, r = tp - ch * kk, y = r / kw;
-        sOff[e] = ch * planeSize;
-        sDy[e] = y * dh;
-        sDx[e] = (r - y * kw) * dw;
-        if (value != nullptr) sVal[e] = __ldg(value + begin + e);
-    }
-}
-
 }  // namespace nnc_sparse_conv
 
 #define NNC_SC_GEO nnc_sparse_conv::geo(N, C, H, W, O, KH, KW, OH, OW, sh, sw, ph, pw, dh, dw)
-#define NNC_SC_GEO_PARAMS                                                                                     \
-    int N, int C, int H, int W, int O, int KH, int KW, int OH, int OW, int sh, int sw, int ph, int pw, int dh, \
-        int dw
 
 // Structured kernels, named by tile TMxTN (RM rows per thread). Forward: grid (ceil(N*OH*OW / TN),
 // ceil(nKeptOut / TM)), 128 threads; writes kept filters only: the launcher zeroes pruned filters
@@ -413,155 +360,6 @@ NNC_SC_STRUCTURED(32, 128, 4)
 NNC_SC_STRUCTURED(16, 256, 4)
 #undef NNC_SC_STRUCTURED
 
-// Unstructured forward; grid (ceil(N*OH*OW / 512), O), 128 threads.
-extern "C" __global__ void __launch_bounds__(128) nnc_sparse_conv_fwd_csr(
-    const float* __restrict__ x, const int* __restrict__ rowPtr, const int* __restrict__ tap,
-    const float* __restrict__ value, const float* __restrict__ bias, const uint8_t* __restrict__ mask,
-    float* __restrict__ y, NNC_SC_GEO_PARAMS) {
-    using namespace nnc_sparse_conv;
-    __shared__ int sOff[TAP_CHUNK], sDy[TAP_CHUNK], sDx[TAP_CHUNK];
-    __shared__ float sVal[TAP_CHUNK];
-    const int o = blockIdx.y, p = OH * OW, total = N * p, hw = H * W;
-    int base[CSR_PIX], iy0[CSR_PIX], ix0[CSR_PIX];
-    bool live[CSR_PIX], any = false;
-    float acc[CSR_PIX];
-    const float b0 = bias != nullptr ? __ldg(bias + o) : 0.f;
-#pragma unroll
-    for (int j = 0; j < CSR_PIX; j++) {
-        int q = blockIdx.x * (THREADS * CSR_PIX) + threadIdx.x + j * THREADS;
-        int qq = q < total ? q : 0, n = qq / p, pix = qq - n * p, oy = pix / OW, ox = pix - oy * OW;
-        live[j] = q < total && (mask == nullptr || mask[qq]);
-        any |= live[j];
-        base[j] = n * C * hw;
-        iy0[j] = oy * sh - ph;
-        ix0[j] = ox * sw - pw;
-        acc[j] = b0;
-    }
-    const int begin = __ldg(rowPtr + o), end = __ldg(rowPtr + o + 1);
-    const bool work = __syncthreads_or(any);
-    for (int c0 = begin; work && c0 < end; c0 += TAP_CHUNK) {
-        int count = min(TAP_CHUNK, end - c0);
-        __syncthreads();  // the previous chunk's taps are no longer read
-        decode_taps(tap, value, c0, count, KH, KW, dh, dw, hw, sOff, sDy, sDx, sVal);
-        __syncthreads();
-        for (int e = 0; e < count; e++) {
-            const int off = sOff[e], dy = sDy[e], dxx = sDx[e];
-            const float v = sVal[e];
-#pragma unroll
-            for (int j = 0; j < CSR_PIX; j++) {
-                int iy = iy0[j] + dy, ix = ix0[j] + dxx;
-                float xv = live[j] && inside(iy, H) && inside(ix, W) ? __ldg(x + base[j] + off + iy * W + ix) : 0.f;
-                acc[j] = fmaf(xv, v, acc[j]);
-            }
-        }
-    }
-#pragma unroll
-    for (int j = 0; j < CSR_PIX; j++) {
-        int q = blockIdx.x * (THREADS * CSR_PIX) + threadIdx.x + j * THREADS;
-        if (q < total) {
-            int n = q / p;
-            y[(n * O + o) * p + (q - n * p)] = live[j] ? acc[j] : 0.f;
-        }
-    }
-}
-
-// Unstructured grad input, from the transposed CSR (CSC: colPtr[C+1], tapT = o*KH*KW + kh*KW + kw,
-// ascending per input channel, valueT); grid (ceil(N*H*W / 512), C), 128 threads.
-extern "C" __global__ void __launch_bounds__(128) nnc_sparse_conv_bwd_input_csr(
-    const float* __restrict__ gy, const int* __restrict__ colPtr, const int* __restrict__ tapT,
-    const float* __restrict__ valueT, const uint8_t* __restrict__ mask, float* __restrict__ dx, NNC_SC_GEO_PARAMS) {
-    using namespace nnc_sparse_conv;
-    __shared__ int sOff[TAP_CHUNK], sDy[TAP_CHUNK], sDx[TAP_CHUNK];
-    __shared__ float sVal[TAP_CHUNK];
-    const int c = blockIdx.y, p = OH * OW, hw = H * W, total = N * hw;
-    int base[CSR_PIX], ty0[CSR_PIX], tx0[CSR_PIX];
-    bool live[CSR_PIX];
-    float acc[CSR_PIX];
-#pragma unroll
-    for (int j = 0; j < CSR_PIX; j++) {
-        int q = blockIdx.x * (THREADS * CSR_PIX) + threadIdx.x + j * THREADS;
-        int qq = q < total ? q : 0, n = qq / hw, pix = qq - n * hw, iy = pix / W;
-        live[j] = q < total;
-        base[j] = n;  // image index; the gradient offset needs the tap's filter
-        ty0[j] = iy + ph;
-        tx0[j] = pix - iy * W + pw;
-        acc[j] = 0.f;
-    }
-    const int begin = __ldg(colPtr + c), end = __ldg(colPtr + c + 1);
-    for (int c0 = begin; c0 < end; c0 += TAP_CHUNK) {
-        int count = min(TAP_CHUNK, end - c0);
-        __syncthreads();
-        decode_taps(tapT, valueT, c0, count, KH, KW, dh, dw, p, sOff, sDy, sDx, sVal);
-        __syncthreads();
-        for (int e = 0; e < count; e++) {
-            const int off = sOff[e], dy = sDy[e], dxx = sDx[e];
-            const float v = sVal[e];
-#pragma unroll
-            for (int j = 0; j < CSR_PIX; j++) {
-                int ty = ty0[j] - dy, tx = tx0[j] - dxx;
-                if (!live[j] || ty < 0 || tx < 0) continue;
-                int oy = sh == 1 ? ty : ty / sh, ox = sw == 1 ? tx : tx / sw;
-                if (oy * sh != ty || ox * sw != tx || oy >= OH || ox >= OW) continue;
-                int pix = oy * OW + ox;
-                if (mask != nullptr && !mask[base[j] * p + pix]) continue;
-                acc[j] = fmaf(__ldg(gy + base[j] * O * p + off + pix), v, acc[j]);
-            }
-        }
-    }
-#pragma unroll
-    for (int j = 0; j < CSR_PIX; j++) {
-        int q = blockIdx.x * (THREADS * CSR_PIX) + threadIdx.x + j * THREADS;
-        if (live[j]) {
-            int n = q / hw;
-            dx[(n * C + c) * hw + (q - n * hw)] = acc[j];
-        }
-    }
-}
-
-// Unstructured grad weight: dValue[j] = sum over pixels of gy * x at entry j's tap. Grid
-// (ceil(N*OH*OW / 1024), O), 128 threads with 8 pixels each; warp sums are added atomically into
-// dValue, which the caller zero-fills.
-extern "C" __global__ void __launch_bounds__(128) nnc_sparse_conv_bwd_weight_csr(
-    const float* __restrict__ x, const float* __restrict__ gy, const int* __restrict__ rowPtr,
-    const int* __restrict__ tap, const uint8_t* __restrict__ mask, float* __restrict__ dValue, NNC_SC_GEO_PARAMS) {
-    using namespace nnc_sparse_conv;
-    constexpr int PIX = 8;
-    __shared__ int sOff[TAP_CHUNK], sDy[TAP_CHUNK], sDx[TAP_CHUNK];
-    __shared__ float sVal[1];  // the weight gradient needs the taps, not the values
-    const int o = blockIdx.y, p = OH * OW, total = N * p, hw = H * W;
-    int base[PIX], iy0[PIX], ix0[PIX];
-    float gv[PIX];
-#pragma unroll
-    for (int j = 0; j < PIX; j++) {
-        int q = blockIdx.x * (THREADS * PIX) + threadIdx.x + j * THREADS;
-        int qq = q < total ? q : 0, n = qq / p, pix = qq - n * p, oy = pix / OW;
-        bool live = q < total && (mask == nullptr || mask[qq]);
-        gv[j] = live ? __ldg(gy + (n * O + o) * p + pix) : 0.f;
-        base[j] = n * C * hw;
-        iy0[j] = oy * sh - ph;
-        ix0[j] = (pix - oy * OW) * sw - pw;
-    }
-    const int begin = __ldg(rowPtr + o), end = __ldg(rowPtr + o + 1);
-    for (int c0 = begin; c0 < end; c0 += TAP_CHUNK) {
-        int count = min(TAP_CHUNK, end - c0);
-        __syncthreads();
-        decode_taps(tap, nullptr, c0, count, KH, KW, dh, dw, hw, sOff, sDy, sDx, sVal);
-        __syncthreads();
-        for (int e = 0; e < count; e++) {
-            const int off = sOff[e], dy = sDy[e], dxx = sDx[e];
-            float s = 0.f;
-#pragma unroll
-            for (int j = 0; j < PIX; j++) {
-                int iy = iy0[j] + dy, ix = ix0[j] + dxx;
-                if (gv[j] != 0.f && inside(iy, H) && inside(ix, W)) s = fmaf(gv[j], __ldg(x + base[j] + off + iy * W + ix), s);
-            }
-#pragma unroll
-            for (int d = 16; d > 0; d >>= 1) s += __shfl_xor_sync(0xffffffffu, s, d);
-            if ((threadIdx.x & 31) == 0 && s != 0.f) atomicAdd(dValue + c0 + e, s);
-        }
-    }
-}
-
 // Grad bias: db[f] = sum of the unmasked gy of filter f (f = filters[i], or i without a list);
 // grid (nFilters), 256 threads. Overwrites db[f]; the other entries are the caller's.
 extern "C" __global__ void __launch_bounds__(256) nnc_sparse_conv_bwd_bias(
@@ -599,5 +397,4 @@ extern "C" __global__ void __launch_bounds__(256) nnc_sparse_conv_zero_planes(fl
 }
 
 #undef NNC_SC_GEO
-#undef NNC_SC_GEO_PARAMS
 #endif  // NNC_SPARSE_CONV_CU

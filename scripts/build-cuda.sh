@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Compiles cuda-kernels/ with nvcc (run by Maven in process-classes; usable by hand):
 #   - every kernel family (cuda-kernels/*.cu) into ONE fatbin, SASS for sm_75/80/86/89/90 plus PTX
-#     for newer GPUs, at CLASSES/dev/nncompress/cuda/nncompress.fatbin (a jar resource);
+#     for newer GPUs, at CLASSES/dev/nncompress/cuda/nncompress.fatbin (a jar resource); headers
+#     (cuda-kernels/*.cuh) hold what several families share and are not compiled on their own;
 #   - every standalone harness (cuda-kernels/harness/*.cu) into a static binary in HARNESS_DIR.
 # A kernel that does not compile fails the build. Without nvcc it says so and succeeds: the CUDA
 # backend then reports the missing fatbin and the CPU backend runs.
@@ -17,6 +18,7 @@ if ! command -v nvcc >/dev/null 2>&1; then
 fi
 shopt -s nullglob
 kernels=("$root"/cuda-kernels/*.cu)
+headers=("$root"/cuda-kernels/*.cuh)
 harnesses=("$root"/cuda-kernels/harness/*.cu)
 [ ${#kernels[@]} -gt 0 ] || exit 0
 
@@ -32,7 +34,7 @@ fatbin="$classes/dev/nncompress/cuda/nncompress.fatbin"
 mkdir -p "$(dirname "$fatbin")" "$harness_dir"
 
 # Rebuild only when a source is newer than the outputs (incremental Maven builds stay fast).
-newest_src=$(ls -t "${kernels[@]}" "${harnesses[@]}" "$root"/cuda-kernels/harness/*.h "$0" 2>/dev/null | head -n 1)
+newest_src=$(ls -t "${kernels[@]}" "${headers[@]}" "${harnesses[@]}" "$root"/cuda-kernels/harness/*.h "$0" 2>/dev/null | head -n 1)
 if [ -f "$fatbin" ] && [ "$fatbin" -nt "$newest_src" ]; then
   up_to_date=1
   for h in "${harnesses[@]}"; do
@@ -47,8 +49,9 @@ trap 'rm -rf "$tmp"' EXIT
 for k in "${kernels[@]}"; do printf '#include "%s"\n' "$k" >> "$tmp/nncompress_kernels.cu"; done
 nvcc --threads 0 -fatbin "${archs[@]}" -o "$tmp/nncompress.fatbin" "$tmp/nncompress_kernels.cu"
 mv "$tmp/nncompress.fatbin" "$fatbin"
-# the sources travel too: KernelSignatures parses their parameter lists to check every Java launch
-cat "${kernels[@]}" > "$tmp/nncompress-kernels.cu"
+# the sources travel too: KernelSignatures parses their parameter lists to check every Java launch;
+# the headers with them, as parameter lists may use a header's macros (e.g. NNC_SC_GEO_PARAMS)
+cat "${headers[@]}" "${kernels[@]}" > "$tmp/nncompress-kernels.cu"
 mv "$tmp/nncompress-kernels.cu" "$(dirname "$fatbin")/nncompress-kernels.cu"
 echo "build-cuda: $fatbin ($(stat -c %s "$fatbin") bytes, ${#kernels[@]} kernel files)"
 

@@ -47,7 +47,7 @@ fi
 flags_id=$(echo "${flags[*]}" | cksum | cut -d' ' -f1)
 
 # Everything a harness binary depends on; the newest decides whether to rebuild.
-newest=$(ls -t "$root"/cuda-kernels/*.cu "$root"/cuda-kernels/harness/*.cu "$root"/cuda-kernels/harness/*.h "$root"/cuda-kernels/emu/* "$0" | head -n 1)
+newest=$(ls -t "$root"/cuda-kernels/*.cu "$root"/cuda-kernels/*.cuh "$root"/cuda-kernels/harness/*.cu "$root"/cuda-kernels/harness/*.h "$root"/cuda-kernels/emu/* "$0" | head -n 1)
 
 build() {  # harness.cu -> $out/<name>-<flags id>, log in $out/<name>.build.log
   local src=$1 bin

@@ -5,132 +5,23 @@
 // vs unstructured 90%, forward and backward, with a sampled check of each timed run.
 // GFLOP/s are dense-equivalent (2*N*O*C*KH*KW*OH*OW forward, twice that backward) so that the
 // speedups read off directly; peak_frac uses the FLOPs actually needed (kept fraction) instead.
+// The problems live in sparse_conv_problem.h, the CPU definition and the comparisons in
+// sparse_conv_reference.h; this file holds the launches (SparseConv.java's choices) and the cases.
 // Build: nvcc -O2 -cudart static -o sparse_conv_harness sparse_conv_harness.cu
 // Exit: 0 all checks pass, 1 a mismatch, 2 no CUDA device.
 // Without a GPU, the validation part runs on the CPU emulation (no timing):
 //   g++ -std=c++20 -O1 -pthread -DNNC_EMULATE -x c++ sparse_conv_harness.cu -o sparse_conv_emu
 #include "harness_common.h"
 #include "../sparse_conv.cu"
+#include "../sparse_conv_csr.cu"
+#include "sparse_conv_reference.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
-
-// Backward: the kernels sum up to N*OH*OW products per weight in float (per-thread chains plus
-// atomics), the CPU in double. Errors are relative to the largest |reference| of the tensor.
-static const double BWD_TOL = 1e-4;
-
-struct Shape {
-    int n, c, h, w, o, kh, kw, sh, sw, ph, pw, dh, dw;
-    int oh() const { return (h + 2 * ph - dh * (kh - 1) - 1) / sh + 1; }
-    int ow() const { return (w + 2 * pw - dw * (kw - 1) - 1) / sw + 1; }
-    long long p() const { return (long long) oh() * ow(); }
-    double flops() const { return 2.0 * n * o * c * kh * kw * p(); }
-};
-
-// A problem on host and device: weights in one sparse form, inputs, outputs, gradients.
-struct Problem {
-    Shape s;
-    bool csr = false;
-    std::vector<float> x, w, bias, gy;
-    std::vector<uint8_t> mask;  // empty = none
-    std::vector<int> keptOut, keptIn, prunedOut, prunedIn;
-    std::vector<int> rowPtr, tap, colPtr, tapT, tapIndexT;
-    std::vector<float> val, valT;
-    float *dX = 0, *dW = 0, *dB = 0, *dY = 0, *dGy = 0, *dDx = 0, *dDw = 0, *dDb = 0, *dVal = 0, *dValT = 0, *dDval = 0;
-    uint8_t* dMask = 0;
-    int *dKo = 0, *dKi = 0, *dPo = 0, *dPi = 0, *dRow = 0, *dTap = 0, *dCol = 0, *dTapT = 0;
-};
-
-template <class T> static T* upload(const std::vector<T>& v) {
-    if (v.empty()) return nullptr;
-    T* d;
-    CHECK(cudaMalloc(&d, v.size() * sizeof(T)));
-    CHECK(cudaMemcpy(d, v.data(), v.size() * sizeof(T), cudaMemcpyHostToDevice));
-    return d;
-}
-template <class T> static std::vector<T> download(const T* d, size_t n) {
-    std::vector<T> v(n);
-    if (n) CHECK(cudaMemcpy(v.data(), d, n * sizeof(T), cudaMemcpyDeviceToHost));
-    return v;
-}
-
-static std::vector<int> complement(const std::vector<int>& kept, int n) {
-    std::vector<int> out;
-    for (int i = 0, j = 0; i < n; i++) {
-        if (j < (int) kept.size() && kept[j] == i) j++;
-        else out.push_back(i);
-    }
-    return out;
-}
-
-// density < 0: structured with the given kept lists; otherwise CSR from a random 0/1 mask.
-static Problem make(const Shape& s, std::vector<int> keptOut, std::vector<int> keptIn, double density, bool withBias,
-                    bool withMask, unsigned seed) {
-    Problem pr;
-    pr.s = s;
-    std::mt19937 rng(seed);
-    std::uniform_real_distribution<float> u(-1.f, 1.f);
-    pr.x.resize((size_t) s.n * s.c * s.h * s.w);
-    pr.w.resize((size_t) s.o * s.c * s.kh * s.kw);
-    pr.gy.resize((size_t) s.n * s.o * s.p());
-    for (auto& v : pr.x) v = u(rng);
-    for (auto& v : pr.w) v = u(rng);
-    for (auto& v : pr.gy) v = u(rng);
-    if (withBias) { pr.bias.resize(s.o); for (auto& v : pr.bias) v = u(rng); }
-    if (withMask) { pr.mask.resize((size_t) s.n * s.p()); for (auto& m : pr.mask) m = (rng() % 4) != 0; }
-    if (density < 0) {
-        pr.keptOut = keptOut;
-        pr.keptIn = keptIn;
-        pr.prunedOut = complement(keptOut, s.o);
-        pr.prunedIn = complement(keptIn, s.c);
-    } else {
-        pr.csr = true;
-        int kk = s.c * s.kh * s.kw;
-        std::uniform_real_distribution<double> u01(0, 1);
-        pr.rowPtr.push_back(0);
-        for (int o = 0; o < s.o; o++) {
-            for (int t = 0; t < kk; t++) {
-                if (u01(rng) < density) { pr.tap.push_back(t); pr.val.push_back(pr.w[(size_t) o * kk + t]); }
-            }
-            pr.rowPtr.push_back((int) pr.tap.size());
-        }
-        // transposed (per input channel, tap o*KH*KW + kh*KW + kw ascending) for grad input
-        std::vector<std::vector<std::pair<int, float>>> cols(s.c);
-        for (int o = 0; o < s.o; o++) {
-            for (int e = pr.rowPtr[o]; e < pr.rowPtr[o + 1]; e++) {
-                int c = pr.tap[e] / (s.kh * s.kw), r = pr.tap[e] % (s.kh * s.kw);
-                cols[c].push_back({o * s.kh * s.kw + r, pr.val[e]});
-            }
-        }
-        pr.colPtr.push_back(0);
-        for (int c = 0; c < s.c; c++) {
-            for (auto& e : cols[c]) { pr.tapT.push_back(e.first); pr.valT.push_back(e.second); }
-            pr.colPtr.push_back((int) pr.tapT.size());
-        }
-    }
-    pr.dX = upload(pr.x); pr.dW = upload(pr.w); pr.dB = upload(pr.bias); pr.dGy = upload(pr.gy); pr.dMask = upload(pr.mask);
-    pr.dKo = upload(pr.keptOut); pr.dKi = upload(pr.keptIn); pr.dPo = upload(pr.prunedOut); pr.dPi = upload(pr.prunedIn);
-    pr.dRow = upload(pr.rowPtr); pr.dTap = upload(pr.tap); pr.dVal = upload(pr.val);
-    pr.dCol = upload(pr.colPtr); pr.dTapT = upload(pr.tapT); pr.dValT = upload(pr.valT);
-    CHECK(cudaMalloc(&pr.dY, pr.gy.size() * 4));
-    CHECK(cudaMalloc(&pr.dDx, pr.x.size() * 4));
-    CHECK(cudaMalloc(&pr.dDw, pr.w.size() * 4));
-    CHECK(cudaMalloc(&pr.dDb, s.o * 4));
-    CHECK(cudaMalloc(&pr.dDval, std::max<size_t>(1, pr.val.size()) * 4));
-    return pr;
-}
-
-static void release(Problem& pr) {
-    void* ps[] = {pr.dX, pr.dW, pr.dB, pr.dY, pr.dGy, pr.dDx, pr.dDw, pr.dDb, pr.dVal, pr.dValT, pr.dDval, pr.dMask,
-                  pr.dKo, pr.dKi, pr.dPo, pr.dPi, pr.dRow, pr.dTap, pr.dCol, pr.dTapT};
-    for (void* p : ps) if (p) CHECK(cudaFree(p));
-}
 
 // ---- launches (the same choices as dev.nncompress.backend.cuda.SparseConv) ----
 static int sms = 1;
@@ -203,160 +94,6 @@ static void backward(Problem& pr) {
         LAUNCH(k, dim3(gx, gy, splits), 128, pr.dX, pr.dGy, pr.dMask, pr.dKo, ko, pr.dKi, ki, pr.dDw, per, GEO_ARGS);
     }
     if (ko > 0) LAUNCH(nnc_sparse_conv_bwd_bias, ko, 256, pr.dGy, pr.dMask, pr.dKo, pr.dDb, s.n, s.o, (int) s.p());
-}
-
-// ---- CPU loops: the definition, independent of the kernels' tiling ----
-// The effective dense weight: the kept entries, zero elsewhere.
-static std::vector<float> effectiveWeight(const Problem& pr) {
-    const Shape& s = pr.s;
-    std::vector<float> we(pr.w.size(), 0.f);
-    int kk = s.kh * s.kw;
-    if (pr.csr) {
-        for (int o = 0; o < s.o; o++)
-            for (int e = pr.rowPtr[o]; e < pr.rowPtr[o + 1]; e++) we[(size_t) o * s.c * kk + pr.tap[e]] = pr.val[e];
-    } else {
-        for (int o : pr.keptOut)
-            for (int c : pr.keptIn)
-                for (int r = 0; r < kk; r++) we[((size_t) o * s.c + c) * kk + r] = pr.w[((size_t) o * s.c + c) * kk + r];
-    }
-    return we;
-}
-
-// One forward output in the kernels' documented order (fmaf, padding taps read 0).
-static float cpuOutput(const Problem& pr, int n, int o, int oy, int ox) {
-    const Shape& s = pr.s;
-    long long q = (long long) n * s.p() + (long long) oy * s.ow() + ox;
-    bool keptFilter = pr.csr || std::binary_search(pr.keptOut.begin(), pr.keptOut.end(), o);
-    if (!keptFilter || (!pr.mask.empty() && !pr.mask[q])) return 0.f;
-    float acc = pr.bias.empty() ? 0.f : pr.bias[o];
-    auto tapValue = [&](int c, int kh, int kw) {
-        int iy = oy * s.sh - s.ph + kh * s.dh, ix = ox * s.sw - s.pw + kw * s.dw;
-        return iy >= 0 && iy < s.h && ix >= 0 && ix < s.w ? pr.x[(((size_t) n * s.c + c) * s.h + iy) * s.w + ix] : 0.f;
-    };
-    if (pr.csr) {
-        for (int e = pr.rowPtr[o]; e < pr.rowPtr[o + 1]; e++) {
-            int c = pr.tap[e] / (s.kh * s.kw), r = pr.tap[e] % (s.kh * s.kw);
-            acc = std::fmaf(tapValue(c, r / s.kw, r % s.kw), pr.val[e], acc);
-        }
-    } else {
-        for (int c : pr.keptIn)
-            for (int kh = 0; kh < s.kh; kh++)
-                for (int kw = 0; kw < s.kw; kw++)
-                    acc = std::fmaf(tapValue(c, kh, kw), pr.w[(((size_t) o * s.c + c) * s.kh + kh) * s.kw + kw], acc);
-    }
-    return acc;
-}
-
-// Gradients in double over the effective weight, masked gy; optionally only a sample of entries.
-struct Grads { std::vector<double> dx, dw, db; };
-static double maskedGy(const Problem& pr, int n, int o, int pix) {
-    const Shape& s = pr.s;
-    if (!pr.mask.empty() && !pr.mask[(size_t) n * s.p() + pix]) return 0;
-    return pr.gy[((size_t) n * s.o + o) * s.p() + pix];
-}
-static double cpuDx(const Problem& pr, const std::vector<float>& we, int n, int c, int iy, int ix) {
-    const Shape& s = pr.s;
-    double sum = 0;
-    for (int o = 0; o < s.o; o++)
-        for (int kh = 0; kh < s.kh; kh++)
-            for (int kw = 0; kw < s.kw; kw++) {
-                int ty = iy + s.ph - kh * s.dh, tx = ix + s.pw - kw * s.dw;
-                if (ty < 0 || tx < 0 || ty % s.sh || tx % s.sw || ty / s.sh >= s.oh() || tx / s.sw >= s.ow()) continue;
-                double wv = we[(((size_t) o * s.c + c) * s.kh + kh) * s.kw + kw];
-                if (wv != 0) sum += wv * maskedGy(pr, n, o, (ty / s.sh) * s.ow() + tx / s.sw);
-            }
-    return sum;
-}
-static double cpuDw(const Problem& pr, int o, int c, int kh, int kw) {
-    const Shape& s = pr.s;
-    double sum = 0;
-    for (int n = 0; n < s.n; n++)
-        for (int oy = 0; oy < s.oh(); oy++)
-            for (int ox = 0; ox < s.ow(); ox++) {
-                int iy = oy * s.sh - s.ph + kh * s.dh, ix = ox * s.sw - s.pw + kw * s.dw;
-                if (iy < 0 || iy >= s.h || ix < 0 || ix >= s.w) continue;
-                sum += maskedGy(pr, n, o, oy * s.ow() + ox) * pr.x[(((size_t) n * s.c + c) * s.h + iy) * s.w + ix];
-            }
-    return sum;
-}
-static double cpuDb(const Problem& pr, int o) {
-    double sum = 0;
-    for (int n = 0; n < pr.s.n; n++)
-        for (int pix = 0; pix < pr.s.p(); pix++) sum += maskedGy(pr, n, o, pix);
-    return sum;
-}
-
-// Compares the device results with the CPU on all entries (sample = 0) or `sample` random ones.
-struct Verdict { bool ok; double err; long long bad; };
-static Verdict checkForward(Problem& pr, size_t sample, unsigned seed) {
-    const Shape& s = pr.s;
-    std::vector<float> y = download(pr.dY, pr.gy.size());
-    std::mt19937_64 rng(seed);
-    long long bad = 0;
-    size_t count = sample ? sample : y.size();
-    for (size_t t = 0; t < count; t++) {
-        size_t i = sample ? rng() % y.size() : t;
-        int ox = (int) (i % s.ow()), oy = (int) (i / s.ow() % s.oh()), o = (int) (i / s.p() % s.o), n = (int) (i / s.p() / s.o);
-        float want = cpuOutput(pr, n, o, oy, ox);
-        if (std::memcmp(&want, &y[i], 4) != 0 && bad++ < 5)
-            std::fprintf(stderr, "  forward mismatch at n=%d o=%d y=%d x=%d: %.9g vs %.9g\n", n, o, oy, ox, y[i], want);
-    }
-    return {bad == 0, 0, bad};
-}
-
-static Verdict checkBackward(Problem& pr, size_t sample, unsigned seed) {
-    const Shape& s = pr.s;
-    std::vector<float> we = effectiveWeight(pr);
-    std::vector<float> dx = download(pr.dDx, pr.x.size()), db = download(pr.dDb, s.o);
-    std::vector<float> dw = pr.csr ? download(pr.dDval, pr.val.size()) : download(pr.dDw, pr.w.size());
-    std::mt19937_64 rng(seed);
-    double worst = 0;
-    auto compare = [&](const char* what, size_t total, auto gpuAt, auto cpuAt) {
-        if (total == 0) return;
-        size_t count = sample ? std::min(sample, total) : total;
-        std::vector<double> want(count), got(count);
-        double scale = 0;
-        for (size_t t = 0; t < count; t++) {
-            size_t i = sample ? rng() % total : t;
-            want[t] = cpuAt(i);
-            got[t] = gpuAt(i);
-            scale = std::max(scale, std::fabs(want[t]));
-        }
-        for (size_t t = 0; t < count; t++) {
-            double e = std::fabs(got[t] - want[t]) / (scale > 0 ? scale : 1);
-            if (!(e <= BWD_TOL) && worst <= BWD_TOL) std::fprintf(stderr, "  %s mismatch: %.9g vs %.9g\n", what, got[t], want[t]);
-            if (!(e <= worst)) worst = e;  // NaN sticks
-        }
-    };
-    compare("grad input", dx.size(), [&](size_t i) { return (double) dx[i]; }, [&](size_t i) {
-        int ix = (int) (i % s.w), iy = (int) (i / s.w % s.h), c = (int) (i / ((size_t) s.h * s.w) % s.c), n = (int) (i / ((size_t) s.h * s.w * s.c));
-        return cpuDx(pr, we, n, c, iy, ix);
-    });
-    int kk = s.kh * s.kw;
-    if (pr.csr) {
-        compare("grad value", dw.size(), [&](size_t i) { return (double) dw[i]; }, [&](size_t i) {
-            int o = (int) (std::upper_bound(pr.rowPtr.begin(), pr.rowPtr.end(), (int) i) - pr.rowPtr.begin()) - 1;
-            int c = pr.tap[i] / kk, r = pr.tap[i] % kk;
-            return cpuDw(pr, o, c, r / s.kw, r % s.kw);
-        });
-    } else {
-        compare("grad weight", dw.size(), [&](size_t i) { return (double) dw[i]; }, [&](size_t i) {
-            int r = (int) (i % kk), c = (int) (i / kk % s.c), o = (int) (i / kk / s.c);
-            bool kept = std::binary_search(pr.keptOut.begin(), pr.keptOut.end(), o) && std::binary_search(pr.keptIn.begin(), pr.keptIn.end(), c);
-            return kept ? cpuDw(pr, o, c, r / s.kw, r % s.kw) : 0.0;
-        });
-    }
-    compare("grad bias", db.size(), [&](size_t i) { return (double) db[i]; }, [&](size_t i) {
-        bool kept = pr.csr || std::binary_search(pr.keptOut.begin(), pr.keptOut.end(), (int) i);
-        return kept ? cpuDb(pr, (int) i) : 0.0;
-    });
-    return {worst <= BWD_TOL, worst, 0};
-}
-
-static std::string errField(const Verdict& v) {
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "max_rel_err=%.2e", v.err);
-    return v.ok ? buf : "FAIL";
 }
 
 static std::vector<int> pick(int n, int keep, std::mt19937& rng) {

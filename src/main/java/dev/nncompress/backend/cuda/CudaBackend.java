@@ -231,7 +231,7 @@ public final class CudaBackend implements Backend {
         return out;
     }
 
-    // ---- sparse weights: the CSR kernels of sparse_conv.cu (SparseConv), linear as a 1x1 conv ----
+    // ---- sparse weights: the CSR kernels of sparse_conv_csr.cu (SparseConv), linear as a 1x1 conv ----
 
     @Override public String sparseKernels() { return "cuda-csr"; }
 

@@ -9,10 +9,11 @@ import jcuda.driver.CUdeviceptr;
 import static jcuda.driver.JCudaDriver.cuMemsetD32Async;
 
 /**
- * Launches {@code cuda-kernels/sparse_conv.cu}: pruned 2-D convolution, forward and backward, with
- * structured ({@link StructuredSparsity}) or unstructured ({@link CsrWeights}) weights and an
- * optional uint8 output mask [N, OH, OW]. Semantics and accumulation order are those of the CPU twin
- * {@link dev.nncompress.backend.ref.ReferenceSparseConv}; the forward matches it bit for bit.
+ * Launches {@code cuda-kernels/sparse_conv.cu} (structured) and {@code sparse_conv_csr.cu} (CSR):
+ * pruned 2-D convolution, forward and backward, with structured ({@link StructuredSparsity}) or
+ * unstructured ({@link CsrWeights}) weights and an optional uint8 output mask [N, OH, OW]. Semantics
+ * and accumulation order are those of the CPU twin {@link dev.nncompress.backend.ref.ReferenceSparseConv};
+ * the forward matches it bit for bit.
  * All launches are asynchronous on the driver's stream; buffers are float32 unless said otherwise.
  */
 public final class SparseConv {

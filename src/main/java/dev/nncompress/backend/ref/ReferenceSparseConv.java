@@ -4,10 +4,10 @@ import dev.nncompress.backend.ConvGeometry;
 import dev.nncompress.backend.DilatedConvGeometry;
 
 /**
- * CPU twin of {@code cuda-kernels/sparse_conv.cu}: 2-D convolution (NCHW, OIHW, stride, padding,
- * dilation, groups = 1) with structured ({@link StructuredSparsity}) or unstructured
- * ({@link CsrWeights}) weights and an optional output mask [N, OH, OW] (1 = compute; masked
- * outputs are 0 and pass no gradient).
+ * CPU twin of {@code cuda-kernels/sparse_conv.cu} and {@code sparse_conv_csr.cu}: 2-D convolution
+ * (NCHW, OIHW, stride, padding, dilation, groups = 1) with structured ({@link StructuredSparsity}) or
+ * unstructured ({@link CsrWeights}) weights and an optional output mask [N, OH, OW] (1 = compute;
+ * masked outputs are 0 and pass no gradient).
  * <p>Forward, bit for bit with the kernels: {@code acc = bias} (0 without), then
  * {@code acc = fma(x, w, acc)} over the kept channels ascending, ky, kx (structured) or over the CSR
  * entries in order; a tap in the padding reads 0 and is still accumulated, as the tiled kernels do.

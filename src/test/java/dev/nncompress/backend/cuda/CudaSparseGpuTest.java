@@ -17,9 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * {@code CudaBackend.conv2dSparse/linearSparse} (the CSR kernel of sparse_conv.cu; linear as a 1x1 conv)
- * against the reference twin bit for bit: both start from the bias and chain fmaf over the CSR entries
- * in order. Odd sizes, strides, padding, 1x1, empty rows. Skipped without a GPU.
+ * {@code CudaBackend.conv2dSparse/linearSparse} (the CSR kernel of sparse_conv_csr.cu; linear as a 1x1
+ * conv) against the reference twin bit for bit: both start from the bias and chain fmaf over the CSR
+ * entries in order. Odd sizes, strides, padding, 1x1, empty rows. Skipped without a GPU.
  */
 @Tag("gpu")
 class CudaSparseGpuTest {

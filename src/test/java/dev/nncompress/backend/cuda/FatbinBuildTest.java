@@ -42,11 +42,7 @@ class FatbinBuildTest {
         assertTrue(packed.size() >= 20, "kernel sources packed beside the fatbin: " + packed.keySet());
         for (String kernel : packed.keySet()) assertTrue(text.contains(kernel), kernel + " missing from the fatbin");
         var inTree = new java.util.TreeSet<String>();
-        try (Stream<Path> files = Files.list(Path.of("cuda-kernels"))) {
-            for (Path f : files.filter(f -> f.toString().endsWith(".cu")).toList()) {
-                inTree.addAll(KernelSignatures.parse(Files.readString(f)).keySet());
-            }
-        }
+        for (String source : KernelSourceTree.families().values()) inTree.addAll(KernelSignatures.parse(source).keySet());
         assertEquals(inTree, new java.util.TreeSet<>(packed.keySet()), "packed sources vs cuda-kernels/*.cu");
     }
 }

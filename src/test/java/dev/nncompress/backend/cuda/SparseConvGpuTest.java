@@ -17,10 +17,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * cuda-kernels/sparse_conv.cu against its CPU twin ReferenceSparseConv on odd shapes: the forward
- * bit for bit; the backward within {@link #BWD_TOL} of the largest |value| of each gradient tensor
- * (the kernels sum up to N*OH*OW products in float, split over threads and added atomically; the
- * twin sums in double; an indexing error would be of the order of the values themselves).
+ * cuda-kernels/sparse_conv.cu and sparse_conv_csr.cu against their CPU twin ReferenceSparseConv on
+ * odd shapes: the forward bit for bit; the backward within {@link #BWD_TOL} of the largest |value| of
+ * each gradient tensor (the kernels sum up to N*OH*OW products in float, split over threads and added
+ * atomically; the twin sums in double; an indexing error would be of the order of the values themselves).
  */
 @Tag("gpu")
 class SparseConvGpuTest {

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.Random;
 
-import static dev.nncompress.backend.cuda.CudaBackendTest.near;
+import static dev.nncompress.backend.BackendContractTest.near;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
