@@ -29,7 +29,7 @@ done
 echo "== distillation: student from the teacher (3 epochs, teacher logits cached once) =="
 scripts/nncompress distill --teacher "$out/teacher.safetensors" --student student --epochs 3 --temperature 4 --alpha 0.5 \
   --cache-teacher --seed 42 --out "$out/student-kd.safetensors"
-echo "== pruning: teacher, global unstructured 90% and structured 50% of the filters, 1 fine-tuning epoch each =="
+echo "== pruning: teacher, global unstructured 90% and structured 50% of the filters and hidden neurons, 1 fine-tuning epoch each =="
 scripts/nncompress prune "$out/teacher.safetensors" --sparsity 0.9 --finetune-epochs 1 --out "$out/teacher-pruned90.safetensors"
 scripts/nncompress prune "$out/teacher.safetensors" --structured --sparsity 0.5 --finetune-epochs 1 \
   --out "$out/teacher-structured50.safetensors"
