@@ -106,21 +106,22 @@ final class BenchCommand implements Callable<Integer> {
         try (Backend backend = backendOption.create(err);
              Backend baseline = withBaseline ? CliSupport.createBackend(baselineName, err) : null) {
             List<ModelSource> sources = models.stream().map(m -> ModelSource.load(m, backend, 0)).toList();
+            labelWidth = Math.max(9, sources.stream().mapToInt(s -> label(s).length()).max().orElse(0));
             Int8KernelChoice.Choice kernels = int8 || sources.stream().anyMatch(ModelSource::isInt8) ? int8Option.choose(backend, err) : null;
-            out.printf(Locale.ROOT, "%-9s %-22s %16s %16s %8s%n", "model", "mode", backend.name() + " img/s",
+            out.printf(Locale.ROOT, "%s %-22s %16s %16s %8s%n", pad("model"), "mode", backend.name() + " img/s",
                     withBaseline ? baseline.name() + " img/s" : "", withBaseline ? "ratio" : "");
             List<String> int8Rows = new ArrayList<>();
             List<String> sparseRows = new ArrayList<>();
             for (ModelSource src : sources) {
                 if (src.isInt8()) {
                     try (Int8Runner r = new Int8Runner(src.int8(), kernels.kernels(), backend)) {
-                        out.printf(Locale.ROOT, "%-9s %-22s %,16.0f%n", src.name(), "int8 inference " + inferBatch,
+                        out.printf(Locale.ROOT, "%s %-22s %,16.0f%n", pad(label(src)), "int8 inference " + inferBatch,
                                 Throughput.inference(r, images.images(), inferBatch, rounds, roundSeconds).imagesPerSecond());
                     }
                     continue;
                 }
-                row(out, src.spec(), "train batch " + trainBatch, true, backend, baseline, images);
-                double fp32 = row(out, src.spec(), "inference batch " + inferBatch, false, backend, baseline, images);
+                row(out, src, "train batch " + trainBatch, true, backend, baseline, images);
+                double fp32 = row(out, src, "inference batch " + inferBatch, false, backend, baseline, images);
                 if (int8) int8Rows.add(int8Row(src, fp32, backend, kernels, images));
                 String sparseRow = sparseMode == SparseInference.Mode.OFF ? null : sparseRow(src, sparseMode, backend, images);
                 if (sparseRow != null) sparseRows.add(sparseRow);
@@ -129,14 +130,14 @@ final class BenchCommand implements Callable<Integer> {
                 out.println();
                 out.printf(Locale.ROOT, "dense vs sparse inference, batch %d, %s backend, --sparse %s, %d alternating pairs of %s s rounds%n",
                         inferBatch, backend.name(), sparse.toLowerCase(Locale.ROOT), rounds, roundSeconds);
-                out.printf(Locale.ROOT, "%-9s %16s %16s %8s  %s%n", "model", "dense img/s", "sparse img/s", "speedup", "layers");
+                out.printf(Locale.ROOT, "%s %16s %16s %8s  %s%n", pad("model"), "dense img/s", "sparse img/s", "speedup", "layers");
                 sparseRows.forEach(out::println);
             }
             if (!int8Rows.isEmpty()) {
                 out.println();
                 out.printf(Locale.ROOT, "int8 vs fp32 inference, batch %d, %s backend, %s kernels, same run%n", inferBatch, backend.name(),
                         kernels.kernels().name());
-                out.printf(Locale.ROOT, "%-9s %16s %16s %8s  %s%n", "model", "fp32 img/s", "int8 img/s", "speedup", "int8 layers");
+                out.printf(Locale.ROOT, "%s %16s %16s %8s  %s%n", pad("model"), "fp32 img/s", "int8 img/s", "speedup", "int8 layers");
                 int8Rows.forEach(out::println);
             }
         }
@@ -150,11 +151,11 @@ final class BenchCommand implements Callable<Integer> {
     private String sparseRow(ModelSource src, SparseInference.Mode mode, Backend backend, Dataset images) {
         try (GraphPredictor dense = new GraphPredictor(src.graph(), backend, SparseInference.Mode.OFF);
              GraphPredictor sparsePred = new GraphPredictor(src.graph(), backend, mode)) {
-            String label = java.nio.file.Files.isRegularFile(Path.of(src.spec())) ? Path.of(src.spec()).getFileName().toString() : src.name();
+            String label = label(src);
             // an unpruned model (no layer even half zeros) gets no row, unless --sparse on asked for one
             if (mode == SparseInference.Mode.AUTO && !sparsePred.sparse().pruned()) return null;
             if (!sparsePred.sparse().any()) {
-                return String.format(Locale.ROOT, "%-9s %16s %16s %8s  %s", label, "", "", "-", sparsePred.sparse().summary());
+                return String.format(Locale.ROOT, "%s %16s %16s %8s  %s", pad(label), "", "", "-", sparsePred.sparse().summary());
             }
             double[] d = new double[rounds];
             double[] s = new double[rounds];
@@ -166,9 +167,19 @@ final class BenchCommand implements Callable<Integer> {
                 s[i] = Throughput.inference(sparsePred, images.images(), inferBatch, 1, roundSeconds).imagesPerSecond();
                 ratio[i] = s[i] / d[i];
             }
-            return String.format(Locale.ROOT, "%-9s %,16.0f %,16.0f %7.2fx  %s", label, median(d), median(s), median(ratio),
+            return String.format(Locale.ROOT, "%s %,16.0f %,16.0f %7.2fx  %s", pad(label), median(d), median(s), median(ratio),
                     sparsePred.sparse().summary());
         }
+    }
+
+    // the model column's width: the longest label, so that file names keep the columns aligned
+    private int labelWidth = 9;
+
+    private String pad(String label) { return String.format(Locale.ROOT, "%-" + labelWidth + "s", label); }
+
+    /** A row's model: the file name for a model file (two pruned teachers are both graphs named "teacher"), else the built-in name. */
+    private static String label(ModelSource src) {
+        return java.nio.file.Files.isRegularFile(Path.of(src.spec())) ? Path.of(src.spec()).getFileName().toString() : src.name();
     }
 
     private static double median(double[] v) {
@@ -186,14 +197,15 @@ final class BenchCommand implements Callable<Integer> {
             Int8Model m = Int8Converter.convert(g, plan, Map.of("source", src.spec()));
             try (Int8Runner r = new Int8Runner(m, kernels.kernels(), backend)) {
                 double q = Throughput.inference(r, images.images(), inferBatch, rounds, roundSeconds).imagesPerSecond();
-                return String.format(Locale.ROOT, "%-9s %,16.0f %,16.0f %7.2fx  %s", src.name(), fp32, q, q / fp32, r.summary());
+                return String.format(Locale.ROOT, "%s %,16.0f %,16.0f %7.2fx  %s", pad(label(src)), fp32, q, q / fp32, r.summary());
             }
         } finally {
             for (Parameter p : prepared.graph().params().values()) p.value().close();
         }
     }
 
-    private double row(PrintWriter out, String model, String mode, boolean train, Backend backend, Backend baseline, Dataset images) {
+    private double row(PrintWriter out, ModelSource src, String mode, boolean train, Backend backend, Backend baseline, Dataset images) {
+        String model = src.spec();
         double ours = measure(model, train, backend, images, rounds, roundSeconds).imagesPerSecond();
         String base = "";
         String ratio = "";
@@ -203,7 +215,7 @@ final class BenchCommand implements Callable<Integer> {
             base = String.format(Locale.ROOT, "%,.0f", theirs);
             ratio = String.format(Locale.ROOT, "%.1fx", ours / theirs);
         }
-        out.printf(Locale.ROOT, "%-9s %-22s %,16.0f %16s %8s%n", model, mode, ours, base, ratio);
+        out.printf(Locale.ROOT, "%s %-22s %,16.0f %16s %8s%n", pad(label(src)), mode, ours, base, ratio);
         out.flush();
         return ours;
     }

@@ -97,7 +97,7 @@ class QuantizeCommandTest {
         MainTest.Run b = run("bench", "--models", model.toString(), "--baseline", "none", "--rounds", "1", "--round-seconds", "0.05",
                 "--backend", "reference", "--int8-kernels", "java");
         assertEquals(0, b.code(), b.err());
-        assertTrue(b.out().contains("int8 inference 256"), b.out());
+        assertTrue(b.out().contains(model.getFileName() + " int8 inference 256"), "rows named by file: " + b.out());
 
         MainTest.Run t = run("train", "--model", model.toString(), "--epochs", "1", "--backend", "reference", "--out", tmp.resolve("t.safetensors").toString());
         assertTrue(t.code() != 0 && t.singleError().contains("is an int8 model"), t.err());
