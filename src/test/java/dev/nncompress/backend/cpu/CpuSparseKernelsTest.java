@@ -15,6 +15,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.util.List;
 import java.util.SplittableRandom;
 
+import static dev.nncompress.backend.ref.SparseFixtures.assertBits;
+import static dev.nncompress.backend.ref.SparseFixtures.sparse;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -72,7 +75,7 @@ class CpuSparseKernelsTest {
                     String what = v + " conv " + java.util.Arrays.toString(s) + " density " + density + " bias " + withBias;
                     float[] want = convSparse(REF, x, xs, w, ws, withBias ? b : null, spec);
                     float[] got = convSparse(cpu, x, xs, w, ws, withBias ? b : null, spec);
-                    assertBits(want, got, what);
+                    assertBits(want, got, what, "native");
                     try (Tensor tx = REF.fromFloats(x, xs); Tensor tw = REF.fromFloats(w, ws); Tensor tb = REF.fromFloats(b, Shape.of(s[4]))) {
                         assertClose(REF.conv2d(tx, tw, withBias ? tb : null, spec).toFloatArray(), got, what + " vs dense");
                     }
@@ -96,7 +99,7 @@ class CpuSparseKernelsTest {
                 for (boolean withBias : new boolean[] {true, false}) {
                     String what = v + " linear n,F,O " + java.util.Arrays.toString(s) + " density " + density + " bias " + withBias;
                     float[] got = linearSparse(cpu, x, s[0], w, ws, withBias ? b : null);
-                    assertBits(linearSparse(REF, x, s[0], w, ws, withBias ? b : null), got, what);
+                    assertBits(linearSparse(REF, x, s[0], w, ws, withBias ? b : null), got, what, "native");
                     float[] dense = new float[s[0] * s[2]];
                     for (int i = 0; i < s[0]; i++) {
                         for (int o = 0; o < s[2]; o++) {
@@ -146,7 +149,7 @@ class CpuSparseKernelsTest {
         float[] images = random(new SplittableRandom(5), 67 * 28 * 28);
         var on = dev.nncompress.graph.SparseInference.Mode.ON;
         try (var pr = new dev.nncompress.graph.GraphPredictor(gRef, REF, on); var pc = new dev.nncompress.graph.GraphPredictor(gCpu, cpu, on)) {
-            assertBits(pr.logits(images, 67), pc.logits(images, 67), "student, all layers sparse");
+            assertBits(pr.logits(images, 67), pc.logits(images, 67), "student, all layers sparse", "native");
         }
         try (var none = dev.nncompress.graph.SparseInference.plan(gCpu, new CpuBackend(null), dev.nncompress.graph.SparseInference.Mode.AUTO)) {
             assertTrue(!none.any() && none.summary().contains("no sparse kernels"), none.summary());
@@ -178,19 +181,7 @@ class CpuSparseKernelsTest {
         return a;
     }
 
-    /** Each element kept with probability {@code density}; row 0 (if any) is left empty and the last row full when 0 < density < 1. */
-    static float[] sparse(SplittableRandom rnd, int n, double density) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) if (rnd.nextDouble() < density) a[i] = (float) (rnd.nextDouble() * 2 - 1);
-        return a;
-    }
 
-    static void assertBits(float[] want, float[] got, String what) {
-        assertEquals(want.length, got.length, what);
-        for (int i = 0; i < want.length; i++) {
-            if (Float.floatToRawIntBits(want[i]) != Float.floatToRawIntBits(got[i])) fail(what + ": element " + i + " twin " + want[i] + " native " + got[i]);
-        }
-    }
 
     static void assertClose(float[] want, float[] got, String what) {
         assertEquals(want.length, got.length, what);

@@ -13,8 +13,9 @@ import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
+import static dev.nncompress.backend.ref.SparseFixtures.assertBits;
+import static dev.nncompress.backend.ref.SparseFixtures.sparse;
+
 
 /**
  * {@code CudaBackend.conv2dSparse/linearSparse} (the CSR kernel of sparse_conv_csr.cu; linear as a 1x1
@@ -47,7 +48,7 @@ class CudaSparseGpuTest {
                 float[] x = sparse(rnd, xs.numel(), 1.0);
                 float[] b = sparse(rnd, s[4], 1.0);
                 Conv2dSpec spec = new Conv2dSpec(s[7], s[8], s[9], s[10]);
-                assertBits(conv(REF, x, xs, w, ws, b, spec), conv(GPU, x, xs, w, ws, b, spec), "conv " + java.util.Arrays.toString(s) + " " + density);
+                assertBits(conv(REF, x, xs, w, ws, b, spec), conv(GPU, x, xs, w, ws, b, spec), "conv " + java.util.Arrays.toString(s) + " " + density, "gpu");
             }
         }
     }
@@ -60,7 +61,7 @@ class CudaSparseGpuTest {
             float[] w = sparse(rnd, ws.numel(), 0.1);
             float[] x = sparse(rnd, s[0] * s[1], 1.0);
             float[] b = sparse(rnd, s[2], 1.0);
-            assertBits(linear(REF, x, s[0], w, ws, b), linear(GPU, x, s[0], w, ws, b), "linear " + java.util.Arrays.toString(s));
+            assertBits(linear(REF, x, s[0], w, ws, b), linear(GPU, x, s[0], w, ws, b), "linear " + java.util.Arrays.toString(s), "gpu");
         }
     }
 
@@ -78,16 +79,5 @@ class CudaSparseGpuTest {
         }
     }
 
-    static float[] sparse(SplittableRandom rnd, int n, double density) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) if (rnd.nextDouble() < density) a[i] = (float) (rnd.nextDouble() * 2 - 1);
-        return a;
-    }
 
-    static void assertBits(float[] want, float[] got, String what) {
-        assertEquals(want.length, got.length, what);
-        for (int i = 0; i < want.length; i++) {
-            if (Float.floatToRawIntBits(want[i]) != Float.floatToRawIntBits(got[i])) fail(what + ": element " + i + " twin " + want[i] + " gpu " + got[i]);
-        }
-    }
 }
