@@ -50,8 +50,8 @@ public final class CachedTeacherFeatures {
             if (s == null) throw new IllegalArgumentException("teacher " + teacher.name() + " has no node '" + f.teacherNode() + "'");
             if (!f.cacheable()) {
                 throw new IllegalArgumentException(String.format(Locale.ROOT,
-                        "%s -> %s: a %s needs the teacher's whole %s map per image; caching it for %,d images would take %s, "
-                                + "so it runs the teacher live (leave out the cache)", f.studentNode(), f.teacherNode(),
+                        "%s -> %s: a %s needs the teacher's whole %s map per image; caching it for %,d images would take %s; "
+                                + "run it with the live teacher instead", f.studentNode(), f.teacherNode(),
                         f.getClass().getSimpleName(), s, data.count(), size(4.0 * s.numel() * data.count())));
             }
             tables.add(new PerExampleTable(data.count(), f.teacherTargetWidth(s)));
