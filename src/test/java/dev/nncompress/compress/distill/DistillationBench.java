@@ -36,13 +36,12 @@ import java.util.Map;
  * a JUnit test:
  * <pre>{@code java -cp target/classes:target/test-classes:LIBS dev.nncompress.compress.distill.DistillationBench \
  *   speed TEACHER.safetensors [TEACHER-INT8.safetensors] [ROUNDS] [STEPS]
- *   accuracy TEACHER.safetensors EPOCHS T:ALPHA [T:ALPHA ...]
  *   cache TEACHER.safetensors BATCH [BATCH ...]
  *   compare TEACHER.safetensors EPOCHS val|test SEEDS SCHEDULE,LR,T,ALPHA ...}</pre>
  * speed: training throughput of plain student training, distillation from the cache, and from the live float (and
  * int8) teacher, in interleaved rounds of STEPS steps at batch 64 on the default backend; median per mode and its
- * ratio to plain. accuracy: plain training vs distillation for each T:ALPHA, same seed (42) and data order, student
- * from scratch (seed 42), sgd lr 0.01 momentum 0.9, test accuracy after each epoch. compare: settings chosen on a
+ * ratio to plain. compare: plain training vs distillation, same seed and data order per pair, student from scratch,
+ * sgd momentum 0.9, batch 64, accuracy after each epoch; settings chosen on a
  * validation split ("val"), then plain against distillation over several seeds on the test set ("test").
  */
 public final class DistillationBench {
@@ -66,10 +65,8 @@ public final class DistillationBench {
         } else if (args[0].equals("speed")) {
             speed(backend, train, teacher, args.length > 2 ? args[2] : null, args.length > 3 ? Integer.parseInt(args[3]) : 5,
                     args.length > 4 ? Integer.parseInt(args[4]) : 100);
-        } else if (args[0].equals("compare")) {
-            compare(backend, train, test, teacher, Arrays.copyOfRange(args, 2, args.length));
         } else {
-            accuracy(backend, train, test, teacher, Integer.parseInt(args[2]), Arrays.copyOfRange(args, 3, args.length));
+            compare(backend, train, test, teacher, Arrays.copyOfRange(args, 2, args.length));
         }
     }
 
@@ -117,19 +114,6 @@ public final class DistillationBench {
         }
     }
 
-    private static void accuracy(Backend backend, Dataset train, Dataset test, Graph teacher, int epochs, String[] settings) {
-        long t0 = System.nanoTime();
-        CachedTeacherLogits cache = CachedTeacherLogits.compute(new GraphPredictor(teacher, backend), train, 64);
-        System.out.printf(Locale.ROOT, "cache: %.1f s%n", (System.nanoTime() - t0) / 1e9);
-        TrainConfig cfg = TrainConfig.sgdDefaults(epochs, 42);
-        report("plain", new Trainer(backend, cfg).fit(Models.student(backend, 42), train, test, TrainListener.NONE));
-        for (String s : settings) {
-            String[] p = s.split(":");
-            ResponseDistillation kd = new ResponseDistillation(Double.parseDouble(p[0]), Double.parseDouble(p[1]));
-            report("kd T " + p[0] + " alpha " + p[1], new Trainer(backend, cfg, StepHook.NONE, DistillationLoss.response(kd, cache))
-                    .fit(Models.student(backend, 42), train, test, TrainListener.NONE));
-        }
-    }
 
     /**
      * compare EPOCHS val|test SEEDS CONFIG...: CONFIG = SCHEDULE,LR,T,ALPHA (T,ALPHA = "plain" for plain training),
