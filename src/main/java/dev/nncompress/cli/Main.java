@@ -5,6 +5,7 @@ import dev.nncompress.data.DatasetException;
 import dev.nncompress.io.ModelFormatException;
 import dev.nncompress.io.Provenance;
 import dev.nncompress.train.TrainingDivergedException;
+import dev.nncompress.util.Quoted;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -158,9 +159,10 @@ public final class Main implements Callable<Integer> {
                 || t instanceof UncheckedIOException || t instanceof ParameterException;
     }
 
+    /** One line, and no control or bidi character from a crafted file reaches the terminal (readers quote too: {@link Quoted}). */
     private static String oneLine(String s) {
         if (s == null) return "";
-        return s.strip().replaceAll("\\s*\\R\\s*", "; ");
+        return Quoted.escape(s.strip().replaceAll("\\s*\\R\\s*", "; "));
     }
 
     /** {@code --version}: tool version, git commit and Java. */

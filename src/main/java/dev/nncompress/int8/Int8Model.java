@@ -8,6 +8,7 @@ import dev.nncompress.graph.Node;
 import dev.nncompress.graph.OpType;
 import dev.nncompress.graph.Parameter;
 import dev.nncompress.tensor.Shape;
+import dev.nncompress.util.Quoted;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -66,7 +67,7 @@ public final class Int8Model {
 
     public Node node(String nodeName) {
         for (Node n : nodes) if (n.name().equals(nodeName)) return n;
-        throw new IllegalArgumentException("int8 model " + name + " has no node '" + nodeName + "'");
+        throw new IllegalArgumentException("int8 model " + Quoted.of(name) + " has no node " + Quoted.of(nodeName));
     }
 
     /**
@@ -123,19 +124,19 @@ public final class Int8Model {
         names.add(Graph.INPUT);
         for (Node n : nodes) names.add(n.name());
         for (var e : weights.entrySet()) {
-            if (!names.contains(e.getKey()) || Graph.INPUT.equals(e.getKey())) throw new IllegalArgumentException("int8 weight for unknown node '" + e.getKey() + "'");
+            if (!names.contains(e.getKey()) || Graph.INPUT.equals(e.getKey())) throw new IllegalArgumentException("int8 weight for unknown node " + Quoted.of(e.getKey()));
             OpType op = node(e.getKey()).op();
-            if (op != OpType.CONV2D && op != OpType.LINEAR) throw new IllegalArgumentException("int8 weight for node '" + e.getKey() + "' of type " + op + " (only CONV2D and LINEAR)");
-            if (floats.containsKey(e.getKey() + ".weight")) throw new IllegalArgumentException("node '" + e.getKey() + "' has both an int8 and a float weight");
+            if (op != OpType.CONV2D && op != OpType.LINEAR) throw new IllegalArgumentException("int8 weight for node " + Quoted.of(e.getKey()) + " of type " + op + " (only CONV2D and LINEAR)");
+            if (floats.containsKey(e.getKey() + ".weight")) throw new IllegalArgumentException("node " + Quoted.of(e.getKey()) + " has both an int8 and a float weight");
         }
         for (String p : floats.keySet()) {
-            if (!names.contains(owner(p)) || Graph.INPUT.equals(owner(p))) throw new IllegalArgumentException("float parameter '" + p + "' belongs to no node");
+            if (!names.contains(owner(p)) || Graph.INPUT.equals(owner(p))) throw new IllegalArgumentException("float parameter " + Quoted.of(p) + " belongs to no node");
         }
         for (var e : activations.entrySet()) {
-            if (!names.contains(e.getKey())) throw new IllegalArgumentException("activation parameters for unknown tensor '" + e.getKey() + "'");
+            if (!names.contains(e.getKey())) throw new IllegalArgumentException("activation parameters for unknown tensor " + Quoted.of(e.getKey()));
             QParams q = e.getValue();
             if (q.scheme().perChannel() || q.scheme().dtype() != QDType.INT8) {
-                throw new IllegalArgumentException("activation '" + e.getKey() + "': the int8 engine takes per-tensor int8 activations, got " + q.scheme());
+                throw new IllegalArgumentException("activation " + Quoted.of(e.getKey()) + ": the int8 engine takes per-tensor int8 activations, got " + q.scheme());
             }
         }
         // shapes: a float graph on the heap-only reference backend checks every parameter against its op

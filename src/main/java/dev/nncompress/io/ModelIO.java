@@ -1,12 +1,11 @@
 package dev.nncompress.io;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Node;
 import dev.nncompress.graph.Parameter;
 import dev.nncompress.tensor.Shape;
+import dev.nncompress.util.Quoted;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,7 +26,6 @@ import java.util.Set;
 public final class ModelIO {
     public static final String GRAPH_KEY = "nncompress.graph";
     public static final String PROVENANCE_KEY = "nncompress.provenance";
-    private static final JsonMapper JSON = new JsonMapper();
 
     private ModelIO() {}
 
@@ -68,11 +66,7 @@ public final class ModelIO {
         }
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(GRAPH_KEY, GraphJson.write(graph));
-        try {
-            meta.put(PROVENANCE_KEY, JSON.writeValueAsString(new java.util.TreeMap<>(provenance)));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        meta.put(PROVENANCE_KEY, StringMapJson.write(provenance));
         return new Encoded(sparse ? SparseStorage.encodeAll(tensors, meta) : tensors, meta);
     }
 
@@ -83,6 +77,11 @@ public final class ModelIO {
         if (Int8ModelIO.isInt8(st)) {
             throw new ModelFormatException(file + ": an int8 model (written by 'quantize --out'); eval, bench and info run it, "
                     + "but this needs the float model it was made from");
+        }
+        String format = st.metadata().get(Int8ModelIO.FORMAT_KEY);
+        if (format != null) {
+            throw new ModelFormatException(file + ": model format " + Quoted.of(format) + " ('" + Int8ModelIO.FORMAT_KEY
+                    + "'), which this build cannot read (it reads float models and " + Int8ModelIO.FORMAT + ")");
         }
         String graphJson = st.metadata().get(GRAPH_KEY);
         if (graphJson == null) {
@@ -97,10 +96,11 @@ public final class ModelIO {
             for (var e : SparseStorage.decodeAll(st).entrySet()) {
                 String name = e.getKey();
                 String owner = name.contains(".") ? name.substring(0, name.indexOf('.')) : name;
-                if (!nodeNames.contains(owner)) throw new IllegalArgumentException("tensor '" + name + "' belongs to no node of the graph");
+                if (!nodeNames.contains(owner)) throw new IllegalArgumentException("tensor " + Quoted.of(name) + " belongs to no node of the graph");
                 params.put(name, new Parameter(name, toTensor(name, e.getValue(), backend), !s.buffers().contains(name)));
             }
-            return new LoadedModel(new Graph(s.name(), s.inputShape(), s.nodes(), s.output(), params), provenance(st));
+            return new LoadedModel(new Graph(s.name(), s.inputShape(), s.nodes(), s.output(), params),
+                    StringMapJson.read(PROVENANCE_KEY, st.metadata().get(PROVENANCE_KEY)));
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new ModelFormatException(file + ": " + e.getMessage(), e);
         }
@@ -129,26 +129,21 @@ public final class ModelIO {
     }
 
     private static dev.nncompress.tensor.Tensor toTensor(String name, TensorRecord r, Backend backend) {
-        if (!"F32".equals(r.dtype())) throw new IllegalArgumentException("tensor '" + name + "' has dtype " + r.dtype() + ", expected F32");
+        if (!"F32".equals(r.dtype())) throw new IllegalArgumentException("tensor " + Quoted.of(name) + " has dtype " + r.dtype() + ", expected F32");
         float[] v = r.toFloats();
         for (int i = 0; i < v.length; i++) {
-            if (!Float.isFinite(v[i])) throw new IllegalArgumentException("tensor '" + name + "' holds " + v[i] + " at index " + i);
+            if (!Float.isFinite(v[i])) throw new IllegalArgumentException("tensor " + Quoted.of(name) + " holds " + v[i] + " at index " + i);
         }
-        long[] s = r.shape();
-        int[] dims = new int[s.length];
-        for (int i = 0; i < s.length; i++) dims[i] = Math.toIntExact(s[i]);
-        return backend.fromFloats(v, Shape.of(dims));
+        return backend.fromFloats(v, Shape.of(intDims("tensor " + Quoted.of(name), r.shape())));
     }
 
-    private static Map<String, String> provenance(SafeTensorsFile st) {
-        String p = st.metadata().get(PROVENANCE_KEY);
-        if (p == null) return Map.of();
-        try {
-            Map<String, String> out = new LinkedHashMap<>();
-            JSON.readTree(p).fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
-            return out;
-        } catch (JsonProcessingException e) {
-            throw new ModelFormatException(st.path() + ": provenance metadata is not valid JSON");
+    /** A file's long dims as the int dims of a {@link Shape}; IllegalArgumentException when one does not fit. */
+    static int[] intDims(String what, long[] s) {
+        int[] dims = new int[s.length];
+        for (int i = 0; i < s.length; i++) {
+            if (s[i] > Integer.MAX_VALUE) throw new IllegalArgumentException(what + ": dimension " + s[i] + " is too large");
+            dims[i] = (int) s[i];
         }
+        return dims;
     }
 }

@@ -2,6 +2,11 @@ package dev.nncompress.io;
 
 import dev.nncompress.tensor.NmPattern;
 
+import dev.nncompress.util.Quoted;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 
 /**
@@ -107,9 +112,8 @@ final class NmStorage {
 
     /** The dense F32 tensor; every inconsistency is an IllegalArgumentException naming {@code name}. */
     static TensorRecord decode(String name, long[] shape, NmPattern p, TensorRecord values, TensorRecord indices) {
-        String what = "N:M tensor '" + name + "' (" + p + ", shape " + Arrays.toString(shape) + "): ";
-        long n = TensorRecord.numElements(shape);
-        if (n > Integer.MAX_VALUE) throw new IllegalArgumentException(what + "too large");
+        String what = "N:M tensor " + Quoted.of(name) + " (" + p + ", shape " + Arrays.toString(shape) + "): ";
+        long n = SparseStorage.denseElements(what, shape);
         int row;
         try {
             row = NmPattern.rowLength(shape);
@@ -117,25 +121,29 @@ final class NmStorage {
             throw new IllegalArgumentException(what + e.getMessage(), e);
         }
         if (!"F32".equals(values.dtype()) || values.shape().length != 1) {
-            throw new IllegalArgumentException(what + name + VALUES_SUFFIX + " must be a 1-D F32 tensor, got " + values.dtype() + " " + Arrays.toString(values.shape()));
+            throw new IllegalArgumentException(what + Quoted.of(name + VALUES_SUFFIX) + " must be a 1-D F32 tensor, got " + values.dtype() + " "
+                    + Arrays.toString(values.shape()));
         }
         if (!"U8".equals(indices.dtype()) || indices.shape().length != 1) {
-            throw new IllegalArgumentException(what + name + INDICES_SUFFIX + " must be a 1-D U8 tensor, got " + indices.dtype() + " " + Arrays.toString(indices.shape()));
+            throw new IllegalArgumentException(what + Quoted.of(name + INDICES_SUFFIX) + " must be a 1-D U8 tensor, got " + indices.dtype() + " "
+                    + Arrays.toString(indices.shape()));
         }
         long slots = (n / row) * p.keptPerRow(row);
-        float[] v = values.toFloats();
-        if (v.length != slots) throw new IllegalArgumentException(what + "keeps " + slots + " values but " + name + VALUES_SUFFIX + " holds " + v.length);
-        byte[] codes = indices.toBytes();
-        long bitsUsed = slots * p.indexBits();
-        if (codes.length != (bitsUsed + 7) / 8) {
-            throw new IllegalArgumentException(what + name + INDICES_SUFFIX + " has " + codes.length + " bytes but " + slots + " indices of "
-                    + p.indexBits() + " bits need " + (bitsUsed + 7) / 8);
+        if (values.numElements() != slots) {
+            throw new IllegalArgumentException(what + "keeps " + slots + " values but " + Quoted.of(name + VALUES_SUFFIX) + " holds " + values.numElements());
         }
+        long bitsUsed = slots * p.indexBits();
+        if (indices.byteSize() != (bitsUsed + 7) / 8) {
+            throw new IllegalArgumentException(what + Quoted.of(name + INDICES_SUFFIX) + " has " + indices.byteSize() + " bytes but " + slots
+                    + " indices of " + p.indexBits() + " bits need " + (bitsUsed + 7) / 8);
+        }
+        byte[] codes = indices.toBytes();
         int padding = (int) (8L * codes.length - bitsUsed);
         if (padding > 0 && (codes[codes.length - 1] & 0xff) >>> (8 - padding) != 0) {
-            throw new IllegalArgumentException(what + name + INDICES_SUFFIX + " has bits set past its last index");
+            throw new IllegalArgumentException(what + Quoted.of(name + INDICES_SUFFIX) + " has bits set past its last index");
         }
-        float[] dense = new float[(int) n];
+        FloatBuffer v = values.data().asFloatBuffer();
+        ByteBuffer dense = ByteBuffer.allocate((int) (4 * n)).order(ByteOrder.LITTLE_ENDIAN); // zero-filled: +0.0
         int k = 0;
         for (int start = 0; start < n; start += row) {
             for (int g = 0, gs = p.groups(row); g < gs; g++) {
@@ -151,10 +159,10 @@ final class NmStorage {
                                 + previous + " then " + i + ")");
                     }
                     previous = i;
-                    dense[start + g * p.m() + i] = v[k];
+                    dense.putFloat(4 * (start + g * p.m() + i), v.get(k));
                 }
             }
         }
-        return TensorRecord.ofFloats(dense, shape);
+        return new TensorRecord("F32", shape, dense);
     }
 }

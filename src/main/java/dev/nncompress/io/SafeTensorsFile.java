@@ -1,5 +1,7 @@
 package dev.nncompress.io;
 
+import dev.nncompress.util.Quoted;
+
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -8,11 +10,12 @@ import java.util.Map;
 /**
  * A parsed safetensors file.
  *
- * @param path     where it was read from (used in error messages)
- * @param tensors  tensors in header order; their data are views on the memory-mapped file
- * @param metadata the {@code __metadata__} entries in header order, empty if there were none
+ * @param path      where it was read from (used in error messages)
+ * @param fileBytes the file's size: what decoded sizes are bounded by ({@link DecodeLimits})
+ * @param tensors   tensors in header order; their data are views on the memory-mapped file
+ * @param metadata  the {@code __metadata__} entries in header order, empty if there were none
  */
-public record SafeTensorsFile(Path path, Map<String, TensorRecord> tensors,
+public record SafeTensorsFile(Path path, long fileBytes, Map<String, TensorRecord> tensors,
         Map<String, String> metadata) {
 
     public SafeTensorsFile {
@@ -24,8 +27,8 @@ public record SafeTensorsFile(Path path, Map<String, TensorRecord> tensors,
     public TensorRecord tensor(String name) {
         TensorRecord t = tensors.get(name);
         if (t == null) {
-            throw new ModelFormatException(path + ": no tensor named '" + name + "' (has "
-                    + tensors.keySet() + ")");
+            throw new ModelFormatException(path + ": no tensor named " + Quoted.of(name) + " (has "
+                    + tensors.size() + ": " + Quoted.of(tensors.keySet()) + ")");
         }
         return t;
     }

@@ -7,6 +7,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.nncompress.tensor.NmPattern;
 
+import dev.nncompress.util.Quoted;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -70,36 +75,50 @@ public final class SparseStorage {
 
     /** The dense F32 tensor of {@code shape}; every inconsistency is an IllegalArgumentException naming {@code name}. */
     static TensorRecord decode(String name, long[] shape, TensorRecord bitmask, TensorRecord values) {
-        long n = TensorRecord.numElements(shape);
-        if (n > Integer.MAX_VALUE) throw new IllegalArgumentException("sparse tensor '" + name + "': shape " + Arrays.toString(shape) + " is too large");
+        String what = "sparse tensor " + Quoted.of(name) + ": ";
+        long n = denseElements(what, shape);
         if (!"U8".equals(bitmask.dtype()) || bitmask.shape().length != 1) {
-            throw new IllegalArgumentException("sparse tensor '" + name + "': " + name + BITMASK_SUFFIX + " must be a 1-D U8 tensor, got "
+            throw new IllegalArgumentException(what + Quoted.of(name + BITMASK_SUFFIX) + " must be a 1-D U8 tensor, got "
                     + bitmask.dtype() + " " + Arrays.toString(bitmask.shape()));
         }
         if (!"F32".equals(values.dtype()) || values.shape().length != 1) {
-            throw new IllegalArgumentException("sparse tensor '" + name + "': " + name + VALUES_SUFFIX + " must be a 1-D F32 tensor, got "
+            throw new IllegalArgumentException(what + Quoted.of(name + VALUES_SUFFIX) + " must be a 1-D F32 tensor, got "
                     + values.dtype() + " " + Arrays.toString(values.shape()));
         }
-        byte[] bits = bitmask.toBytes();
-        if (bits.length != (n + 7) / 8) {
-            throw new IllegalArgumentException("sparse tensor '" + name + "': bitmask has " + bits.length + " bytes but shape "
+        // The bitmask must be exactly as long as the shape says: so a tensor costs at least n/8 file bytes.
+        if (bitmask.byteSize() != (n + 7) / 8) {
+            throw new IllegalArgumentException(what + "bitmask has " + bitmask.byteSize() + " bytes but shape "
                     + Arrays.toString(shape) + " needs " + (n + 7) / 8);
         }
+        byte[] bits = bitmask.toBytes();
         long set = 0;
         for (byte b : bits) set += Integer.bitCount(b & 0xff);
         int padding = (int) (8L * bits.length - n);
         if (padding > 0 && (bits[bits.length - 1] & 0xff) >>> (8 - padding) != 0) {
-            throw new IllegalArgumentException("sparse tensor '" + name + "': bitmask has bits set past the last of its " + n + " elements");
+            throw new IllegalArgumentException(what + "bitmask has bits set past the last of its " + n + " elements");
         }
-        float[] v = values.toFloats();
-        if (set != v.length) {
-            throw new IllegalArgumentException("sparse tensor '" + name + "': bitmask marks " + set + " nonzero elements but "
-                    + name + VALUES_SUFFIX + " holds " + v.length + " values");
+        if (set != values.numElements()) {
+            throw new IllegalArgumentException(what + "bitmask marks " + set + " nonzero elements but "
+                    + Quoted.of(name + VALUES_SUFFIX) + " holds " + values.numElements() + " values");
         }
-        float[] dense = new float[(int) n];
-        int k = 0;
-        for (int i = 0; i < n; i++) if ((bits[i >>> 3] & (1 << (i & 7))) != 0) dense[i] = v[k++];
-        return TensorRecord.ofFloats(dense, shape);
+        FloatBuffer v = values.data().asFloatBuffer();
+        ByteBuffer dense = ByteBuffer.allocate((int) (4 * n)).order(ByteOrder.LITTLE_ENDIAN); // zero-filled: +0.0
+        for (int i = 0; i < n; i++) if ((bits[i >>> 3] & (1 << (i & 7))) != 0) dense.putFloat(4 * i, v.get());
+        return new TensorRecord("F32", shape, dense);
+    }
+
+    /** Elements of a dense F32 tensor of {@code shape}, which must fit one Java array of bytes. */
+    static long denseElements(String what, long[] shape) {
+        long n;
+        try {
+            n = TensorRecord.numElements(shape);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException(what + "shape " + Arrays.toString(shape) + " is too large", e);
+        }
+        if (n > (Integer.MAX_VALUE - 8) / 4) {
+            throw new IllegalArgumentException(what + "shape " + Arrays.toString(shape) + " is too large for one dense array");
+        }
+        return n;
     }
 
     /**
@@ -158,7 +177,8 @@ public final class SparseStorage {
 
     /**
      * The tensors of a file with every sparse tensor decoded to its dense F32 form, in file order (a sparse
-     * tensor where its first part was). A file without {@value #METADATA_KEY} comes back unchanged.
+     * tensor where its first part was). A file without {@value #METADATA_KEY} comes back unchanged. The total
+     * decoded size is checked against {@link DecodeLimits} before any tensor is decoded.
      */
     static Map<String, TensorRecord> decodeAll(SafeTensorsFile st) {
         String json = st.metadata().get(METADATA_KEY);
@@ -166,18 +186,23 @@ public final class SparseStorage {
         Map<String, Entry> entries = parseIndex(json);
         Map<String, String> firstParts = new HashMap<>(); // first part's key -> tensor name
         Set<String> parts = new HashSet<>();
+        long decodedBytes = 0;
         for (var e : entries.entrySet()) {
             String name = e.getKey();
             Entry en = e.getValue();
             for (String suffix : new String[] {en.first(), en.second()}) {
                 if (!st.tensors().containsKey(name + suffix)) {
-                    throw new IllegalArgumentException("sparse tensor '" + name + "' is listed in " + METADATA_KEY + " but " + name + suffix + " is missing");
+                    throw new IllegalArgumentException("sparse tensor " + Quoted.of(name) + " is listed in " + METADATA_KEY + " but "
+                            + Quoted.of(name + suffix) + " is missing");
                 }
                 parts.add(name + suffix);
             }
-            if (st.tensors().containsKey(name)) throw new IllegalArgumentException("tensor '" + name + "' is stored both dense and sparse");
+            if (st.tensors().containsKey(name)) throw new IllegalArgumentException("tensor " + Quoted.of(name) + " is stored both dense and sparse");
             firstParts.put(name + en.first(), name);
+            decodedBytes += 4 * denseElements("sparse tensor " + Quoted.of(name) + ": ", en.shape()); // < 2^31 each, <= 16384 of them
         }
+        for (var e : st.tensors().entrySet()) if (!parts.contains(e.getKey())) decodedBytes += e.getValue().byteSize();
+        DecodeLimits.check(st.path(), st.fileBytes(), decodedBytes);
         Map<String, TensorRecord> out = new LinkedHashMap<>();
         for (var e : st.tensors().entrySet()) {
             String key = e.getKey();
@@ -199,24 +224,30 @@ public final class SparseStorage {
         try {
             root = JSON.readTree(json);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(METADATA_KEY + " metadata is not valid JSON: " + e.getOriginalMessage(), e);
+            throw new IllegalArgumentException(METADATA_KEY + " metadata is not valid JSON: " + Quoted.escape(e.getOriginalMessage(), 300), e);
         }
         if (root == null || !root.isObject()) throw new IllegalArgumentException(METADATA_KEY + " metadata must be a JSON object");
         Map<String, Entry> entries = new LinkedHashMap<>();
         for (var f : root.properties()) {
             JsonNode entry = f.getValue();
             String name = f.getKey();
+            String what = "sparse tensor " + Quoted.of(name) + ": ";
             String format = entry.path("format").asText();
             boolean nm = NmStorage.FORMAT.equals(format);
-            if (!entry.isObject() || !(FORMAT.equals(format) || nm) || !entry.path("shape").isArray()
-                    || nm && !(entry.path("n").isIntegralNumber() && entry.path("m").isIntegralNumber())) {
-                throw new IllegalArgumentException("sparse tensor '" + name + "': expected {\"format\": \"" + FORMAT + "\", \"shape\": [..]} or {\"format\": \""
-                        + NmStorage.FORMAT + "\", \"n\": N, \"m\": M, \"shape\": [..]}, got " + entry);
+            JsonNode shapeNode = entry.path("shape");
+            if (!entry.isObject() || !(FORMAT.equals(format) || nm) || !shapeNode.isArray() || shapeNode.size() > SafeTensorsHeader.MAX_RANK
+                    || nm && !(entry.path("n").canConvertToInt() && entry.path("m").canConvertToInt()
+                            && entry.path("n").isIntegralNumber() && entry.path("m").isIntegralNumber())) {
+                throw new IllegalArgumentException(what + "expected {\"format\": \"" + FORMAT + "\", \"shape\": [..]} or {\"format\": \""
+                        + NmStorage.FORMAT + "\", \"n\": N, \"m\": M, \"shape\": [..]} (rank <= " + SafeTensorsHeader.MAX_RANK + "), got "
+                        + Quoted.of(entry));
             }
-            long[] shape = new long[entry.get("shape").size()];
+            long[] shape = new long[shapeNode.size()];
             for (int i = 0; i < shape.length; i++) {
-                JsonNode d = entry.get("shape").get(i);
-                if (!d.isIntegralNumber() || d.asLong() < 0) throw new IllegalArgumentException("sparse tensor '" + name + "': bad shape " + entry.get("shape"));
+                JsonNode d = shapeNode.get(i);
+                if (!d.isIntegralNumber() || !d.canConvertToLong() || d.asLong() < 0) {
+                    throw new IllegalArgumentException(what + "bad shape " + Quoted.of(shapeNode));
+                }
                 shape[i] = d.asLong();
             }
             NmPattern pattern = null;
@@ -224,7 +255,7 @@ public final class SparseStorage {
                 try {
                     pattern = new NmPattern(entry.get("n").asInt(), entry.get("m").asInt());
                 } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("sparse tensor '" + name + "': " + e.getMessage(), e);
+                    throw new IllegalArgumentException(what + e.getMessage(), e);
                 }
             }
             entries.put(name, new Entry(shape, pattern));

@@ -66,12 +66,12 @@ class IdxReaderTest {
     }
 
     @Test
-    void truncatedPlainFileReportsExpectedAndActualBytes() {
+    void truncatedPlainFileReportsDeclaredAndActualBytes() {
         Path f = write(dir.resolve("short"), ubyte(IMAGE_DIMS, Arrays.copyOf(PIXELS, 20)));
         DatasetException e = assertThrows(DatasetException.class, () -> IdxReader.read(f));
-        assertMessage(e, f.toString(), "truncated", "expected 24 bytes of data, got 20");
-        // A prefix that is still complete loads fine.
-        assertEquals(2, IdxReader.read(f, 2).items());
+        assertMessage(e, f.toString(), "truncated", "header declares [3, 2, 4] = 24 bytes of data but the file holds 20 after its 16-byte header");
+        // A plain file's size is checked against its header before anything is read, prefix or not.
+        assertMessage(assertThrows(DatasetException.class, () -> IdxReader.read(f, 2)), "truncated");
     }
 
     @Test
@@ -98,7 +98,10 @@ class IdxReaderTest {
         byte[] data = Arrays.copyOf(PIXELS, 25);
         Path f = write(dir.resolve("long"), ubyte(IMAGE_DIMS, data));
         assertMessage(assertThrows(DatasetException.class, () -> IdxReader.read(f)),
-                f.toString(), "after the 24 bytes");
+                f.toString(), "holds 25 after its 16-byte header (1 bytes too many)");
+        Path gz = write(dir.resolve("long.gz"), gzip(ubyte(IMAGE_DIMS, data)));
+        assertMessage(assertThrows(DatasetException.class, () -> IdxReader.read(gz)),
+                gz.toString(), "after the 24 bytes");
     }
 
     @Test

@@ -164,23 +164,23 @@ class NmStorageTest {
         String what = "N:M tensor 'fc2.weight' (2:4, shape [10, 64]): ";
 
         assertDamaged(Map.of("fc2.weight.nm_values", TensorRecord.ofFloats(java.util.Arrays.copyOf(values, 319))), null,
-                what + "keeps 320 values but fc2.weight.nm_values holds 319");
+                what + "keeps 320 values but 'fc2.weight.nm_values' holds 319");
         assertDamaged(Map.of("fc2.weight.nm_indices", TensorRecord.ofUnsignedBytes(java.util.Arrays.copyOf(codes, 79), 79)), null,
-                what + "fc2.weight.nm_indices has 79 bytes but 320 indices of 2 bits need 80");
+                what + "'fc2.weight.nm_indices' has 79 bytes but 320 indices of 2 bits need 80");
         byte[] swapped = codes.clone();
         swapped[0] = (byte) ((swapped[0] & 0xf0) | 0b01_10); // group 0: indices 2 then 1
         assertDamaged(Map.of("fc2.weight.nm_indices", TensorRecord.ofUnsignedBytes(swapped, swapped.length)), null,
                 what + "indices of row 0, group 0 are not strictly increasing (2 then 1)");
         assertDamaged(Map.of("fc2.weight.nm_indices", TensorRecord.ofFloats(new float[20])), null,
-                what + "fc2.weight.nm_indices must be a 1-D U8 tensor, got F32 [20]");
+                what + "'fc2.weight.nm_indices' must be a 1-D U8 tensor, got F32 [20]");
         assertDamaged(java.util.Collections.singletonMap("fc2.weight.nm_values", null), null,
-                "'fc2.weight' is listed in nncompress.sparse but fc2.weight.nm_values is missing");
+                "'fc2.weight' is listed in nncompress.sparse but 'fc2.weight.nm_values' is missing");
         String index = st.metadata().get(SparseStorage.METADATA_KEY);
         assertDamaged(Map.of(), index.replace("\"fc2.weight\":{\"format\":\"nm\",\"n\":2,\"m\":4", "\"fc2.weight\":{\"format\":\"nm\",\"n\":5,\"m\":4"),
                 "sparse tensor 'fc2.weight': N:M sparsity needs 1 <= N < M <= 8, got 5:4");
         // the same bytes read as 2:3 keep fewer values per row: a count error, never a silent misread
         assertDamaged(Map.of(), index.replace("\"fc2.weight\":{\"format\":\"nm\",\"n\":2,\"m\":4", "\"fc2.weight\":{\"format\":\"nm\",\"n\":1,\"m\":4"),
-                "N:M tensor 'fc2.weight' (1:4, shape [10, 64]): keeps 160 values but fc2.weight.nm_values holds 320");
+                "N:M tensor 'fc2.weight' (1:4, shape [10, 64]): keeps 160 values but 'fc2.weight.nm_values' holds 320");
     }
 
     @Test
@@ -192,6 +192,6 @@ class NmStorageTest {
         assertEquals("N:M tensor 'w' (1:4, shape [1, 6]): index 3 out of range for the group of 2 at row 0, group 1", e.getMessage());
         var pad = assertThrows(IllegalArgumentException.class, () -> NmStorage.decode("w", new long[] {1, 6}, new NmPattern(1, 4), values,
                 TensorRecord.ofUnsignedBytes(new byte[] {(byte) 0b1000_0100}, 1)));
-        assertTrue(pad.getMessage().contains("w.nm_indices has bits set past its last index"), pad.getMessage());
+        assertTrue(pad.getMessage().contains("'w.nm_indices' has bits set past its last index"), pad.getMessage());
     }
 }

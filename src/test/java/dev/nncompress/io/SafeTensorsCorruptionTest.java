@@ -65,7 +65,8 @@ class SafeTensorsCorruptionTest {
     @Test
     void invalidJson() throws IOException {
         assertRejected("{\"a\": {\"dtype\": \"F32\",", 0, "not valid JSON");
-        assertRejected("{\"a\":1} trailing", 0, "not valid JSON");
+        assertRejected("{} trailing", 0, "not valid JSON");
+        assertRejected("{} {}", 0, "not valid JSON", "after the top-level object");
         assertRejected("{" + entry("a", "F32", "[1]", 0, 4) + "," + entry("a", "F32", "[1]", 4, 8)
                 + "}", 8, "not valid JSON", "Duplicate");
         assertRejected("[1, 2]", 0, "must be a JSON object");

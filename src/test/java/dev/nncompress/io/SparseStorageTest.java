@@ -111,12 +111,12 @@ class SparseStorageTest {
         TensorRecord bits = SafeTensors.read(f).tensors().get("fc1.weight.bitmask");
         float[] v = values.toFloats();
         assertDamaged("fc1.weight.values", TensorRecord.ofFloats(java.util.Arrays.copyOf(v, v.length - 1)),
-                "sparse tensor 'fc1.weight': bitmask marks " + v.length + " nonzero elements but fc1.weight.values holds " + (v.length - 1));
+                "sparse tensor 'fc1.weight': bitmask marks " + v.length + " nonzero elements but 'fc1.weight.values' holds " + (v.length - 1));
         byte[] b = bits.toBytes();
         assertDamaged("fc1.weight.bitmask", TensorRecord.ofUnsignedBytes(java.util.Arrays.copyOf(b, b.length - 1), b.length - 1),
                 "sparse tensor 'fc1.weight': bitmask has " + (b.length - 1) + " bytes but shape [64, 784] needs " + b.length);
-        assertDamaged("fc1.weight.values", null, "'fc1.weight' is listed in nncompress.sparse but fc1.weight.values is missing");
-        assertDamaged("fc1.weight.bitmask", TensorRecord.ofFloats(new float[b.length]), "fc1.weight.bitmask must be a 1-D U8 tensor");
+        assertDamaged("fc1.weight.values", null, "'fc1.weight' is listed in nncompress.sparse but 'fc1.weight.values' is missing");
+        assertDamaged("fc1.weight.bitmask", TensorRecord.ofFloats(new float[b.length]), "'fc1.weight.bitmask' must be a 1-D U8 tensor");
     }
 
     @Test
