@@ -8,6 +8,7 @@ import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Node;
 import dev.nncompress.graph.OpType;
 import dev.nncompress.tensor.Shape;
+import dev.nncompress.util.Quoted;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -61,7 +62,7 @@ final class GraphJson {
         try {
             JsonNode root = JSON.readTree(json);
             String format = root.path("format").asText("");
-            if (!FORMAT.equals(format)) throw new IllegalArgumentException("graph format '" + format + "', expected " + FORMAT);
+            if (!FORMAT.equals(format)) throw new IllegalArgumentException("graph format " + Quoted.of(format) + ", expected " + FORMAT);
             List<Integer> dims = new ArrayList<>();
             for (JsonNode d : required(root, "input_shape")) dims.add(d.asInt());
             List<Node> nodes = new ArrayList<>();
@@ -77,7 +78,7 @@ final class GraphJson {
             return new Structure(required(root, "name").asText(), Shape.of(dims.stream().mapToInt(Integer::intValue).toArray()),
                     nodes, required(root, "output").asText(), buffers);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException("graph description is not valid JSON: " + e.getOriginalMessage());
+            throw new IllegalArgumentException("graph description is not valid JSON: " + Quoted.escape(e.getOriginalMessage(), 300));
         }
     }
 
@@ -85,7 +86,7 @@ final class GraphJson {
         try {
             return OpType.valueOf(s);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown op '" + s + "' (this build knows " + List.of(OpType.values()) + ")");
+            throw new IllegalArgumentException("unknown op " + Quoted.of(s) + " (this build knows " + List.of(OpType.values()) + ")");
         }
     }
 

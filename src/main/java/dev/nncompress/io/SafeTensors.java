@@ -29,7 +29,9 @@ import dev.nncompress.util.Quoted;
  * start of that data section.
  *
  * <p>Reading is as strict as the reference implementation (tensors must tile the data section
- * exactly, no trailing bytes) so that anything we accept, other readers accept too.
+ * exactly, no trailing bytes) so that anything we accept, other readers accept too, and bounded
+ * by the limits of {@link SafeTensorsHeader} (8 MiB header, 16,384 tensors, ...), which the writer
+ * enforces too.
  */
 public final class SafeTensors {
 

@@ -122,6 +122,74 @@ class Int8ModelIOTest {
         }, "fc1", "784");
     }
 
+    /** Every number of an int8 file is checked: scales in [2^-23, 2^32], shapes of scales and zero points, formats, metadata. */
+    @Test
+    void everyNumberIsValidated() throws Exception {
+        Path good = tmp.resolve("good.safetensors");
+        Int8ModelIO.save(convert(Models.student(ref, 0), 4), good, Map.of("k", "v"));
+        float[] scales = SafeTensors.read(good).tensor("conv2.weight_scale").toFloats();
+        for (float bad : new float[] {-1f, Float.POSITIVE_INFINITY, 1e-45f, 1e-8f, 1e20f}) {
+            float[] s = scales.clone();
+            s[3] = bad;
+            assertProblem(good, "scale", t -> {
+                t.put("conv2.weight_scale", TensorRecord.ofFloats(s, s.length));
+                return t;
+            }, "int8 weight of node 'conv2'", "scale[3] = " + bad + " outside [2^-23, 2^32]");
+        }
+        assertProblem(good, "scale-shape", t -> {
+            t.put("conv2.weight_scale", TensorRecord.ofFloats(scales, scales.length, 1));
+            return t;
+        }, "'conv2.weight_scale' must have shape [" + scales.length + "]", "got [" + scales.length + ", 1]");
+        assertProblem(good, "act-scale-range", t -> {
+            t.put("fc1.act_scale", TensorRecord.ofFloats(new float[] {5e9f}, 1));
+            return t;
+        }, "activation 'fc1'", "outside [2^-23, 2^32]");
+        assertProblem(good, "act-shape", t -> {
+            t.put("fc1.act_zero_point", TensorRecord.ofInts(new int[] {0, 0}, 2));
+            return t;
+        }, "activation 'fc1' needs one scale and one zero point (shape [1] each), got [1] and [2]");
+        assertProblem(good, "zp-range", t -> {
+            t.put("fc1.act_zero_point", TensorRecord.ofInts(new int[] {-129}, 1));
+            return t;
+        }, "activation 'fc1'", "zero point[0] = -129 outside [-128, 127]");
+        assertProblem(good, "nonfinite-bias", t -> {
+            float[] b = t.get("fc1.bias").toFloats();
+            b[0] = Float.NaN;
+            t.put("fc1.bias", TensorRecord.ofFloats(b, b.length));
+            return t;
+        }, "float parameter 'fc1.bias'", "NaN");
+
+        SafeTensorsFile st = SafeTensors.read(good);
+        Map<String, String> meta = new LinkedHashMap<>(st.metadata());
+        meta.put(ModelIO.PROVENANCE_KEY, "{\"k\": {\"nested\": 1}}");
+        Path badProvenance = tmp.resolve("prov.safetensors");
+        SafeTensors.write(badProvenance, st.tensors(), meta);
+        var e = assertThrows(ModelFormatException.class, () -> Int8ModelIO.load(badProvenance));
+        assertTrue(e.getMessage().contains("nncompress.provenance metadata value of 'k' must be a string"), e.getMessage());
+
+        meta = new LinkedHashMap<>(st.metadata());
+        meta.put(Int8ModelIO.FORMAT_KEY, "int4/1");
+        Path int4 = tmp.resolve("int4.safetensors");
+        SafeTensors.write(int4, st.tensors(), meta);
+        var f = assertThrows(ModelFormatException.class, () -> ModelIO.loadAny(int4, ref));
+        assertTrue(f.getMessage().contains("model format 'int4/1'") && f.getMessage().contains("cannot read"), f.getMessage());
+    }
+
+    @Test
+    void saveRefusesScalesTheLoaderWouldRefuse() {
+        Int8Model m = convert(Models.student(ref, 0), 4);
+        Map<String, dev.nncompress.int8.QuantizedWeight> w = new LinkedHashMap<>(m.weights());
+        var conv2 = w.get("conv2");
+        float[] s = conv2.scales();
+        s[0] = 1e-30f;
+        w.put("conv2", new dev.nncompress.int8.QuantizedWeight(conv2.codes(), conv2.shape(), s));
+        Int8Model tiny = new Int8Model(m.name(), m.inputShape(), m.nodes(), m.output(), w, m.floats(), m.activations(), m.info());
+        Path f = tmp.resolve("tiny.safetensors");
+        var e = assertThrows(IllegalArgumentException.class, () -> Int8ModelIO.save(tiny, f, Map.of()));
+        assertTrue(e.getMessage().contains("refusing to save") && e.getMessage().contains("scale[0] = 1.0E-30"), e.getMessage());
+        assertFalse(Files.exists(f));
+    }
+
     private void assertProblem(Path good, String name, UnaryOperator<Map<String, TensorRecord>> edit, String... mentions) throws Exception {
         SafeTensorsFile st = SafeTensors.read(good);
         Path bad = tmp.resolve(name + ".safetensors");
