@@ -127,12 +127,12 @@ final class InfoCommand implements Callable<Integer> {
     private static void printTable(PrintWriter out, ModelSource src, Graph g, List<Layer> layers) {
         // names, info and provenance come from the file: escaped so that none can send a terminal control sequence
         out.printf(Locale.ROOT, "model %s: %s, input %s, output %s%n", src.spec(),
-                src.builtIn() ? "built-in " + g.name() : Quoted.escape(g.name()), g.inputShape(), Quoted.escape(g.output()));
+                src.builtIn() ? "built-in " + g.name() : Quoted.safeLine(g.name()), g.inputShape(), Quoted.safeLine(g.output()));
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"node", "op", "output shape", "params", "bytes", "sparsity"});
         long params = 0, buffers = 0, bytes = 0, wv = 0, wz = 0;
         for (Layer l : layers) {
-            rows.add(new String[] {Quoted.escape(l.node()), l.op(), shapeString(l.outputShape()), l.params() == 0 ? "-" : CliSupport.grouped(l.params()),
+            rows.add(new String[] {Quoted.safeLine(l.node()), l.op(), shapeString(l.outputShape()), l.params() == 0 ? "-" : CliSupport.grouped(l.params()),
                     l.bytes() == 0 ? "-" : CliSupport.grouped(l.bytes()), l.sparsity() == null ? "-" : CliSupport.percent(l.sparsity())});
             params += l.params();
             buffers += l.bufferValues();
@@ -164,7 +164,7 @@ final class InfoCommand implements Callable<Integer> {
             long fb = src.int8().floatBytesPerNode().values().stream().mapToLong(Long::longValue).sum();
             out.printf(Locale.ROOT, "int8        %d of %d weights int8, %d activations int8; %.2fx smaller than in float (%s bytes); %s%n",
                     src.int8().weights().size(), layers.stream().filter(l -> l.weightValues() > 0).count(), src.int8().activations().size(),
-                    (double) fb / bytes, CliSupport.grouped(fb), Quoted.escape(src.int8().info().toString()));
+                    (double) fb / bytes, CliSupport.grouped(fb), Quoted.safeLine(src.int8().info().toString()));
         }
         out.printf(Locale.ROOT, "sparsity    %s of %s weights are zero (%s)%n", CliSupport.grouped(wz), CliSupport.grouped(wv),
                 wv == 0 ? "-" : CliSupport.percent((double) wz / wv));
@@ -174,8 +174,8 @@ final class InfoCommand implements Callable<Integer> {
                 out.println("provenance  (none recorded)");
             } else {
                 out.println("provenance");
-                int w = src.provenance().keySet().stream().mapToInt(k -> Quoted.escape(k).length()).max().orElse(0);
-                src.provenance().forEach((k, v) -> out.printf(Locale.ROOT, "  %-" + w + "s  %s%n", Quoted.escape(k), Quoted.escape(v)));
+                int w = src.provenance().keySet().stream().mapToInt(k -> Quoted.safeLine(k).length()).max().orElse(0);
+                src.provenance().forEach((k, v) -> out.printf(Locale.ROOT, "  %-" + w + "s  %s%n", Quoted.safeLine(k), Quoted.safeLine(v)));
             }
         }
     }

@@ -162,7 +162,7 @@ public final class Main implements Callable<Integer> {
     /** One line, and no control or bidi character from a crafted file reaches the terminal (readers quote too: {@link Quoted}). */
     private static String oneLine(String s) {
         if (s == null) return "";
-        return Quoted.escape(s.strip().replaceAll("\\s*\\R\\s*", "; "));
+        return Quoted.safeLine(s.strip().replaceAll("\\s*\\R\\s*", "; "));
     }
 
     /** {@code --version}: tool version, git commit and Java. */

@@ -68,8 +68,27 @@ public final class Quoted {
         return sb.toString();
     }
 
-    /** The whole of {@code text}, escaped (no truncation): a last line of defence for a complete message. */
-    public static String escape(String text) { return escape(text, Integer.MAX_VALUE); }
+    /**
+     * {@code text} with only the characters escaped that could break a line or steer a terminal; backslashes are
+     * left alone, so a message whose file text was already quoted by {@link #of} passes through unchanged. The last
+     * line of defence for a whole message (CLI errors) or a value printed as is.
+     */
+    public static String safeLine(String text) {
+        StringBuilder sb = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean pair = Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1));
+            int cp = pair ? Character.toCodePoint(c, text.charAt(i + 1)) : c;
+            if (safe(cp) || c == '\\') {
+                if (sb != null) sb.append(pair ? text.substring(i, i + 2) : String.valueOf(c));
+            } else {
+                if (sb == null) sb = new StringBuilder(text.length() + 16).append(text, 0, i);
+                sb.append(escape(pair ? text.substring(i, i + 2) : String.valueOf(c), 2));
+            }
+            if (pair) i++;
+        }
+        return sb == null ? text : sb.toString();
+    }
 
     private static boolean safe(int cp) {
         switch (Character.getType(cp)) {

@@ -23,7 +23,7 @@ class QuotedTest {
         String q = Quoted.of(crafted);
         assertEquals("'w\\n\\r\\t\\u001b[2J\\u0007\\u202eevil\\u2028\\u0000\\\\'", q);
         for (char c : q.toCharArray()) assertTrue(c >= 0x20 && c < 0x7f, "only printable ASCII left: " + (int) c);
-        assertEquals("\\ud800x", Quoted.escape("\ud800x"), "a lone surrogate is escaped");
+        assertEquals("\\ud800x", Quoted.escape("\ud800x", 80), "a lone surrogate is escaped");
     }
 
     @Test
@@ -39,5 +39,12 @@ class QuotedTest {
         String q = Quoted.of(s);
         assertFalse(q.contains("\\ud83d"), q);
         assertEquals("'" + "a".repeat(79) + "'... (82 chars)", q);
+    }
+
+    @Test
+    void safeLineEscapesOnlyWhatIsUnsafeAndLeavesQuotedTextAlone() {
+        String quoted = "tensor " + Quoted.of("a\u001bb") + ": bad";
+        assertEquals(quoted, Quoted.safeLine(quoted), "already quoted: unchanged, no double escaping");
+        assertEquals("C:\\dir x\\u001b[2J y\\u202e 😀", Quoted.safeLine("C:\\dir x\u001b[2J y\u202e 😀"));
     }
 }
