@@ -82,14 +82,14 @@ final class GraphJson {
         }
         if (root == null || !root.isObject()) throw new IllegalArgumentException("graph description is not a JSON object");
         String format = root.path("format").asText("");
-        if (!FORMAT.equals(format)) throw new IllegalArgumentException("graph format " + Quoted.of(root.path("format")) + ", expected " + FORMAT);
+        if (!FORMAT.equals(format)) throw new IllegalArgumentException("graph format " + shown(root.path("format")) + ", expected " + FORMAT);
         String name = name(root, "name", "graph");
         Shape inputShape = inputShape(required(root, "input_shape", "graph description"));
         JsonNode nodesJson = array(root, "nodes", "graph", MAX_NODES);
         List<Node> nodes = new ArrayList<>();
         for (int i = 0; i < nodesJson.size(); i++) {
             JsonNode o = nodesJson.get(i);
-            if (!o.isObject()) throw new IllegalArgumentException("node #" + i + " is " + Quoted.of(o) + ", not a JSON object");
+            if (!o.isObject()) throw new IllegalArgumentException("node #" + i + " is " + shown(o) + ", not a JSON object");
             String nodeName = name(o, "name", "node #" + i);
             String where = "node " + nodeName;
             OpType op = opType(text(o, "op", where));
@@ -105,7 +105,7 @@ final class GraphJson {
     /** [C, H, W] (or [F], [H, W]) per sample: integer dims in [1, 2^24] whose product is at most 2^24. */
     private static Shape inputShape(JsonNode a) {
         if (!a.isArray() || a.isEmpty() || a.size() > MAX_INPUT_RANK) {
-            throw new IllegalArgumentException("input_shape " + Quoted.of(a) + " must be an array of 1 to " + MAX_INPUT_RANK + " dims ([C, H, W] per sample)");
+            throw new IllegalArgumentException("input_shape " + shown(a) + " must be an array of 1 to " + MAX_INPUT_RANK + " dims ([C, H, W] per sample)");
         }
         int[] dims = new int[a.size()];
         long product = 1;
@@ -113,12 +113,12 @@ final class GraphJson {
             JsonNode d = a.get(i);
             double v = d.isNumber() ? d.asDouble() : Double.NaN;
             if (!(v >= 1 && v <= MAX_INPUT_VALUES && v == Math.rint(v))) {
-                throw new IllegalArgumentException("input_shape " + Quoted.of(a) + ": dim " + i + " = " + Quoted.of(d) + " is not an integer in [1, " + MAX_INPUT_VALUES + "]");
+                throw new IllegalArgumentException("input_shape " + shown(a) + ": dim " + i + " = " + shown(d) + " is not an integer in [1, " + MAX_INPUT_VALUES + "]");
             }
             dims[i] = (int) v;
             product *= dims[i]; // at most 2^24 * 2^24 before the check below: no overflow
             if (product > MAX_INPUT_VALUES) {
-                throw new IllegalArgumentException("input_shape " + Quoted.of(a) + " has more than " + MAX_INPUT_VALUES + " values per sample");
+                throw new IllegalArgumentException("input_shape " + shown(a) + " has more than " + MAX_INPUT_VALUES + " values per sample");
             }
         }
         return Shape.of(dims);
@@ -129,12 +129,12 @@ final class GraphJson {
         Map<String, Double> attrs = new LinkedHashMap<>();
         JsonNode a = o.get("attrs");
         if (a == null || a.isNull()) return attrs;
-        if (!a.isObject()) throw new IllegalArgumentException(where + ": attrs " + Quoted.of(a) + " is not a JSON object");
+        if (!a.isObject()) throw new IllegalArgumentException(where + ": attrs " + shown(a) + " is not a JSON object");
         for (var it = a.fields(); it.hasNext(); ) {
             var e = it.next();
             // asDouble would read "NaN" as NaN, true as 1 and an object as 0
             if (!e.getValue().isNumber()) {
-                throw new IllegalArgumentException(where + ": attribute " + Quoted.of(e.getKey()) + " = " + Quoted.of(e.getValue()) + " is not a JSON number");
+                throw new IllegalArgumentException(where + ": attribute " + Quoted.of(e.getKey()) + " = " + shown(e.getValue()) + " is not a JSON number");
             }
             attrs.put(e.getKey(), e.getValue().asDouble());
         }
@@ -147,7 +147,7 @@ final class GraphJson {
     private static String nameValue(JsonNode v, String what) {
         String s = text(v, what);
         if (s.isEmpty() || s.length() > MAX_NAME_LENGTH || s.chars().anyMatch(Character::isISOControl)) {
-            throw new IllegalArgumentException(what + " " + Quoted.of(v) + " must be 1 to " + MAX_NAME_LENGTH + " characters without control characters");
+            throw new IllegalArgumentException(what + " " + shown(v) + " must be 1 to " + MAX_NAME_LENGTH + " characters without control characters");
         }
         return s;
     }
@@ -155,16 +155,19 @@ final class GraphJson {
     private static String text(JsonNode o, String field, String where) { return text(required(o, field, where), where + " " + field); }
 
     private static String text(JsonNode v, String what) {
-        if (!v.isTextual()) throw new IllegalArgumentException(what + " " + Quoted.of(v) + " is not a JSON string");
+        if (!v.isTextual()) throw new IllegalArgumentException(what + " " + shown(v) + " is not a JSON string");
         return v.asText();
     }
 
     private static JsonNode array(JsonNode o, String field, String where, int max) {
         JsonNode a = required(o, field, where);
-        if (!a.isArray()) throw new IllegalArgumentException(where + " " + field + " " + Quoted.of(a) + " is not a JSON array");
+        if (!a.isArray()) throw new IllegalArgumentException(where + " " + field + " " + shown(a) + " is not a JSON array");
         if (a.size() > max) throw new IllegalArgumentException(where + " has " + a.size() + " " + field + ", more than " + max);
         return a;
     }
+
+    /** File text in a message, escaped and cut by {@link Quoted}: a string as its text, any other JSON value as written. */
+    private static String shown(JsonNode v) { return Quoted.of(v.isTextual() ? v.asText() : v.toString()); }
 
     private static OpType opType(String s) {
         try {
