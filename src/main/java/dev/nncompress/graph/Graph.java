@@ -80,14 +80,16 @@ public final class Graph {
      */
     public Map<String, Shape> inferShapes() {
         Map<String, Shape> shapes = new LinkedHashMap<>();
-        checkSample("input", inputShape);
+        String badInput = badSample("input", inputShape);
+        if (badInput != null) throw new IllegalArgumentException("graph " + name + ": " + badInput);
         shapes.put(INPUT, inputShape);
         for (Node n : nodes) {
             List<Shape> ins = new ArrayList<>();
             for (String in : n.inputs()) ins.add(shapes.get(in));
             try {
                 Shape out = Ops.of(n.op()).outputShape(n, ins, this);
-                checkSample("output", out);
+                String bad = badSample("output", out);
+                if (bad != null) throw new IllegalArgumentException(bad);
                 shapes.put(n.name(), out);
             } catch (IllegalArgumentException | IllegalStateException e) {
                 throw new IllegalArgumentException("graph " + name + ", node " + n.name() + ": " + e.getMessage(), e);
@@ -97,12 +99,11 @@ public final class Graph {
         return shapes;
     }
 
-    private void checkSample(String what, Shape s) {
-        for (int d : s.dims()) if (d < 1) throw new IllegalArgumentException("graph " + name + ": " + what + " shape " + s + " is empty");
-        if (s.numel() > MAX_SAMPLE_VALUES) {
-            throw new IllegalArgumentException("graph " + name + ": " + what + " shape " + s + " has " + s.numel() + " values per sample, more than "
-                    + MAX_SAMPLE_VALUES);
-        }
+    /** Why a per-sample shape is unusable (a zero dim, more than {@link #MAX_SAMPLE_VALUES} values), or null. */
+    private static String badSample(String what, Shape s) {
+        for (int d : s.dims()) if (d < 1) return what + " shape " + s + " is empty";
+        if (s.numel() > MAX_SAMPLE_VALUES) return what + " shape " + s + " has " + s.numel() + " values per sample, more than " + MAX_SAMPLE_VALUES;
+        return null;
     }
 
     private void validateTopology() {

@@ -94,9 +94,9 @@ class CraftedFilesTest {
             Case c = e.getKey();
             ForkedCli.Result r = e.getValue();
             List<String> lines = r.stderrLines();
-            String last = lines.isEmpty() ? "(none)" : lines.get(lines.size() - 1);
+            String last = c.exitCode() == 0 ? "(exit " + r.exitCode() + ", accepted)" : lines.isEmpty() ? "(none)" : lines.get(lines.size() - 1);
             md.append(String.format(Locale.ROOT, "| %d | %s | %s | `%s` | %d | `%s` |%n", ++i, c.id(), c.hostile(), c.args().get(0), r.millis(),
-                    last.replace(tmp.toString(), "TMP").replace("|", "\\|")));
+                    last.replace(tmp.toString(), "TMP").replace("|", "\\|").replace('`', '\'')));
             if (c.exitCode() != 0) {
                 hostile++;
                 max = Math.max(max, r.millis());

@@ -1,8 +1,9 @@
 package dev.nncompress.backend.cpu;
 
 /**
- * The JNI entry points of {@code native/src/jni_int8.cpp}. They trust their arguments: only
- * {@link NativeInt8Kernels} calls them, after checking every size.
+ * The JNI entry points of {@code native/src/jni_int8.cpp}. Only {@link NativeInt8Kernels} calls them,
+ * after checking every size; the native side checks again before touching memory (consistent geometry,
+ * each array's length and type) and throws IllegalArgumentException instead of reading or writing past one.
  */
 final class NativeInt8 {
     private NativeInt8() {}
