@@ -30,6 +30,11 @@ __attribute__((format(printf, 4, 5))) static inline bool require(JNIEnv* env, bo
     return false;
 }
 
+// 0 <= from <= to <= limit: the images, rows or lines a call covers.
+static inline bool range_ok(JNIEnv* env, const char* what, jint from, jint to, int64_t limit) {
+    return require(env, 0 <= from && from <= to && to <= limit, what, "range [%d, %d) is not inside [0, %lld]", from, to, static_cast<long long>(limit));
+}
+
 // The length of a Java array, -1 for null.
 static inline int64_t array_length(JNIEnv* env, jarray a) { return a == nullptr ? -1 : static_cast<int64_t>(env->GetArrayLength(a)); }
 

@@ -109,11 +109,6 @@ bool conv_shape(JNIEnv* env, const char* what, jintArray shape, jbyteArray x, nn
     return nnc::require(env, need >= 0 && have >= need, what, "input holds %lld bytes, [n, h, w, c] needs %lld", static_cast<long long>(have), static_cast<long long>(need));
 }
 
-// 0 <= from <= to <= limit.
-bool range_ok(JNIEnv* env, const char* what, jint from, jint to, int64_t limit) {
-    return nnc::require(env, 0 <= from && from <= to && to <= limit, what, "range [%d, %d) is not inside [0, %lld]", from, to, static_cast<long long>(limit));
-}
-
 // Fills `arrays` and `e` for one call from the Java epilogue; false with a Java exception pending.
 // Checks first: a known mode, n scales (and n biases when given) unless the mode is S32, n weight
 // sums when zpA != 0.
@@ -237,7 +232,7 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_gemm(JNIEnv* e
     const char* what = "int8 gemm";
     if (!nnc::require(env, handle != 0, what, "no packed weights")) return;
     const PackedB& b = *reinterpret_cast<const PackedB*>(handle);
-    if (!range_ok(env, what, rowFrom, rowTo, INT32_MAX)) return;
+    if (!nnc::range_ok(env, what, rowFrom, rowTo, INT32_MAX)) return;
     if (!nnc::require(env, nnc::array_length(env, a) >= nnc::product(rowTo, b.k), what, "A holds %lld bytes, rows up to %d need %lld",
                       static_cast<long long>(nnc::array_length(env, a)), rowTo, static_cast<long long>(nnc::product(rowTo, b.k))))
         return;
@@ -273,7 +268,7 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_conv(JNIEnv* e
     if (!nnc::require(env, nnc::product(cs.kh, cs.kw, cs.c) == b.k, what, "weights have k = %d, the window kh*kw*c = %lld", b.k,
                       static_cast<long long>(nnc::product(cs.kh, cs.kw, cs.c))))
         return;
-    if (!range_ok(env, what, lineFrom, lineTo, nnc::product(cs.n, cs.oh))) return;
+    if (!nnc::range_ok(env, what, lineFrom, lineTo, nnc::product(cs.n, cs.oh))) return;
     if (!output_ok(env, what, mode, out, nnc::product(lineTo, cs.ow, b.n))) return;
     EpilogueArrays arrays;
     nnc::Epilogue e;
@@ -324,7 +319,7 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_im2col(JNIEnv*
     const char* what = "int8 im2col";
     nnc::ConvShape cs;
     if (!conv_shape(env, what, shape, x, cs)) return;
-    if (!range_ok(env, what, lineFrom, lineTo, nnc::product(cs.n, cs.oh))) return;
+    if (!nnc::range_ok(env, what, lineFrom, lineTo, nnc::product(cs.n, cs.oh))) return;
     const int64_t need = nnc::product(lineTo, cs.ow, nnc::product(cs.kh, cs.kw, cs.c));
     if (!nnc::require(env, need >= 0 && nnc::array_length(env, cols) >= need, what, "cols hold %lld bytes, lines up to %d need %lld",
                       static_cast<long long>(nnc::array_length(env, cols)), lineTo, static_cast<long long>(need)))
@@ -348,7 +343,7 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_quantizeToNhwc
     const char* what = "int8 quantize";
     if (!nnc::require(env, cpu_has(variant), what, "variant %d is not one this CPU runs", variant)) return;
     if (!nnc::require(env, c >= 0 && hw >= 0, what, "c %d and hw %d must be >= 0", c, hw)) return;
-    if (!range_ok(env, what, imgFrom, imgTo, INT32_MAX)) return;
+    if (!nnc::range_ok(env, what, imgFrom, imgTo, INT32_MAX)) return;
     const int64_t need = nnc::product(imgTo, c, hw);
     if (!nnc::require(env, need >= 0 && nnc::array_length(env, x) >= need && nnc::array_length(env, q) >= need, what,
                       "images up to %d need %lld values, the arrays hold %lld and %lld", imgTo, static_cast<long long>(need),
@@ -381,7 +376,7 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_maxPool(JNIEnv
                       what, "inconsistent geometry: input %dx%d, window %dx%d, stride %dx%d, pad %dx%d, output %dx%d", ps.h, ps.w, ps.kh,
                       ps.kw, ps.stride_h, ps.stride_w, ps.pad_h, ps.pad_w, ps.oh, ps.ow))
         return;
-    if (!range_ok(env, what, imgFrom, imgTo, ps.n)) return;
+    if (!nnc::range_ok(env, what, imgFrom, imgTo, ps.n)) return;
     const int64_t need_x = nnc::product(imgTo, ps.h, ps.w, ps.c), need_y = nnc::product(imgTo, ps.oh, ps.ow, ps.c);
     if (!nnc::require(env, need_x >= 0 && need_y >= 0 && nnc::array_length(env, x) >= need_x && nnc::array_length(env, y) >= need_y, what,
                       "images up to %d need %lld input and %lld output bytes, the arrays hold %lld and %lld", imgTo, static_cast<long long>(need_x),
@@ -406,7 +401,7 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_nhwcToNchw(JNI
     const char* what = "int8 nhwc to nchw";
     if (!nnc::require(env, cpu_has(variant), what, "variant %d is not one this CPU runs", variant)) return;
     if (!nnc::require(env, c >= 0 && hw >= 0, what, "c %d and hw %d must be >= 0", c, hw)) return;
-    if (!range_ok(env, what, imgFrom, imgTo, INT32_MAX)) return;
+    if (!nnc::range_ok(env, what, imgFrom, imgTo, INT32_MAX)) return;
     const int64_t need = nnc::product(imgTo, hw, c);
     if (!nnc::require(env, need >= 0 && nnc::array_length(env, x) >= need && nnc::array_length(env, y) >= need, what,
                       "images up to %d need %lld bytes, the arrays hold %lld and %lld", imgTo, static_cast<long long>(need),

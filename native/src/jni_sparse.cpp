@@ -81,7 +81,7 @@ bool common_ok(JNIEnv* env, const char* what, jint variant, jlong handle, jlong 
                       "variant %d is not one this CPU runs", variant))
         return false;
     if (!nnc::require(env, handle != 0, what, "no prepared weight")) return false;
-    if (!nnc::require(env, 0 <= from && from <= to, what, "range [%d, %d) is not ordered from 0", from, to)) return false;
+    if (!nnc::range_ok(env, what, from, to, INT32_MAX)) return false;
     const Csr& w = *ptr<Csr>(handle);
     return nnc::require(env, bias == 0 || bias_len >= w.rows, what, "bias holds %lld floats for %d output channels",
                         static_cast<long long>(bias_len), w.rows);
