@@ -76,11 +76,6 @@ public final class StateTensors {
         }
     }
 
-    /** Fails naming the first tensor that {@code expected} lacks, i.e. state the run needs but the checkpoint does not hold. */
-    public void requirePresent(String name, String what) {
-        if (!tensors.containsKey(name)) throw new IllegalArgumentException("no tensor '" + prefix + name + "' (" + what + ")");
-    }
-
     private TensorRecord get(String name, String dtype, long... shape) {
         TensorRecord t = tensors.get(name);
         if (t == null) throw new IllegalArgumentException("no tensor '" + prefix + name + "'");
