@@ -61,6 +61,6 @@ public record Checkpoint(int epochs, int stepsPerEpoch, int epoch, int step, lon
 
     /** "epoch 2/3, step 10/32" (1-based epoch of the next step), or "end of training". */
     public String describePosition() {
-        return finished() ? "the end of training (" + epochs + " epochs)" : "epoch " + (epoch + 1) + "/" + epochs + ", step " + step + "/" + stepsPerEpoch;
+        return finished() ? "the end of training (" + epochs + (epochs == 1 ? " epoch)" : " epochs)") : "epoch " + (epoch + 1) + "/" + epochs + ", step " + step + "/" + stepsPerEpoch;
     }
 }

@@ -8,15 +8,20 @@ import dev.nncompress.data.Dataset;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.GraphRunner;
 import dev.nncompress.graph.Parameter;
+import dev.nncompress.io.ModelFormatException;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Mini-batch training with softmax cross-entropy, or any other {@link TrainingLoss} (distillation). Data order per epoch and dropout masks follow the
- * config's seed, so two runs with the same config, model and backend give the same weights.
+ * config's seed, so two runs with the same config, model and backend give the same weights. With
+ * {@link #withCheckpoints} it writes {@link Checkpoint}s as it goes and continues from one: the data order of
+ * epoch e is seeded by (seed, e) and dropout by (seed, global step), so a position (epoch, batch) plus the
+ * tensors is all a resumed run needs to end with the same bits.
  */
 public final class Trainer {
     private final Backend backend;
@@ -119,15 +124,15 @@ public final class Trainer {
 
     /** Restores {@code c} into this run after checking it belongs to it; errors name the checkpoint file. */
     private void restore(Checkpoint c, TrainingState state, int stepsPerEpoch) {
-        java.nio.file.Path file = CheckpointFile.path(checkpoints.dir());
+        Path file = CheckpointFile.path(checkpoints.dir());
         if (c.epochs() != config.epochs() || c.stepsPerEpoch() != stepsPerEpoch) {
-            throw new dev.nncompress.io.ModelFormatException(file + ": checkpoint of a run of " + c.epochs() + " epochs x " + c.stepsPerEpoch()
+            throw new ModelFormatException(file + ": checkpoint of a run of " + c.epochs() + " epochs x " + c.stepsPerEpoch()
                     + " steps, this run has " + config.epochs() + " x " + stepsPerEpoch);
         }
         try {
             state.restore(c.tensors());
         } catch (IllegalArgumentException e) {
-            throw new dev.nncompress.io.ModelFormatException(file + ": checkpoint does not fit this run: " + e.getMessage(), e);
+            throw new ModelFormatException(file + ": checkpoint does not fit this run: " + e.getMessage(), e);
         }
         if (!c.environment().equals(environment())) {
             checkpoints.note("the checkpoint was made on " + c.environment() + "; resuming on " + environment()

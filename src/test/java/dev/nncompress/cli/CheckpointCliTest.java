@@ -56,6 +56,23 @@ class CheckpointCliTest {
         assertTrue(Files.exists(out));
     }
 
+    /** Structured pruning's fine-tuning checkpoints like the others; resuming its finished run writes the same weights. */
+    @Test
+    void structuredPruningFineTuningCheckpoints() throws Exception {
+        List<String> prune = List.of("prune", "student", "--structured", "--sparsity", "0.5", "--finetune-epochs", "1", "--limit", "64",
+                "--batch-size", "32", "--test-limit", "32", "--backend", "reference", "--quiet");
+        Path dir = tmp.resolve("structured");
+        Path first = tmp.resolve("first.safetensors");
+        Path again = tmp.resolve("again.safetensors");
+        MainTest.Run r = run(args(prune, "--checkpoint-dir", dir.toString(), "--out", first.toString()));
+        assertEquals(0, r.code(), r.err());
+        MainTest.Run resumed = run(args(prune, "--resume", dir.toString(), "--out", again.toString()));
+        assertEquals(0, resumed.code(), resumed.err());
+        assertTrue(resumed.out().contains("resuming " + dir + " from the end of training (1 epoch)"), resumed.out());
+        assertEquals(SafeTensors.read(first).tensors(), SafeTensors.read(again).tensors());
+        assertTrue(dev.nncompress.io.ModelIO.load(again, new dev.nncompress.backend.ref.ReferenceBackend()).provenance().get("resumed_from").startsWith(dir + " at the end of training"));
+    }
+
     @Test
     void anotherConfigurationIsAUsageErrorNamingTheKeys() {
         MainTest.Run r = run(args(TRAIN, "--resume", good.toString(), "--lr", "0.02", "--seed", "3"));
