@@ -33,7 +33,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * {@code --checkpoint-dir} killed by SIGKILL ({@link Process#destroyForcibly()}) a random time after its first
  * checkpoint appears, then with {@code --resume}; the resumed run's output file must hold exactly the uninterrupted
  * run's tensors (bytes). Every run is its own JVM, started the same way, so they share thread counts. The kill
- * delay's seed is printed in every failure message, to replay it.
+ * delay's seed is printed in every failure message, to replay it. Each test costs three JVM starts with ND4J
+ * (about 12 s on an idle 2-core machine).
  */
 class KillResumeForkedTest {
     @TempDir Path tmp;
@@ -88,7 +89,9 @@ class KillResumeForkedTest {
         Path resumed = tmp.resolve(name + "-resumed.safetensors");
         Path dir = null;
         Checkpoint atKill = null;
-        long delayLimit = 1500;
+        // the kill lands anywhere in training: up to 60% of the plain run's time after the first checkpoint (which comes
+        // after start-up), halved on each try whose run had already finished training
+        long delayLimit = (t1 - t0) / 1_000_000 * 6 / 10;
         for (int attempt = 0; attempt < 4 && atKill == null; attempt++, delayLimit /= 2) {
             dir = tmp.resolve(name + "-ck" + attempt);
             List<String> killed = with(with(base, outOption, resumed.toString()), "--checkpoint-dir", dir.toString());
