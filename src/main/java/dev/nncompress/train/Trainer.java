@@ -104,22 +104,25 @@ public final class Trainer {
                     globalStep++;
                     listener.stepDone(++step, (float) (lossSum / seen), seenHere / ((System.nanoTime() - start) / 1e9));
                     if (checkpoints != null && step < stepsPerEpoch && checkpoints.dueAfter(globalStep)) {
-                        checkpoints.write(new Checkpoint(config.epochs(), stepsPerEpoch, epoch, step, globalStep, lossSum, seen, history,
-                                checkpoints.config(), environment(), state.capture()));
+                        checkpoint(state, stepsPerEpoch, epoch, step, globalStep, lossSum, seen, history);
                     }
                 }
                 double secs = (System.nanoTime() - start) / 1e9;
                 EvalResult eval = validation == null ? null : new Evaluator(backend, 256).evaluate(graph, validation);
                 EpochStats stats = new EpochStats(epoch + 1, (float) (lossSum / seen), seenHere / secs, secs, lr, eval);
                 history.add(stats);
-                if (checkpoints != null) {
-                    checkpoints.write(new Checkpoint(config.epochs(), stepsPerEpoch, epoch + 1, 0, globalStep, 0, 0, history,
-                            checkpoints.config(), environment(), state.capture()));
-                }
+                if (checkpoints != null) checkpoint(state, stepsPerEpoch, epoch + 1, 0, globalStep, 0, 0, history);
                 listener.epochDone(stats);
             }
         }
         return history;
+    }
+
+    /** Writes the state after {@code step} batches of {@code epoch} (the epoch's next batch is number {@code step}). */
+    private void checkpoint(TrainingState state, int stepsPerEpoch, int epoch, int step, long globalStep, double lossSum, int seen,
+                            List<EpochStats> history) {
+        checkpoints.write(new Checkpoint(config.epochs(), stepsPerEpoch, epoch, step, globalStep, lossSum, seen, history, checkpoints.config(),
+                environment(), state.capture()));
     }
 
     /** Restores {@code c} into this run after checking it belongs to it; errors name the checkpoint file. */
