@@ -23,6 +23,7 @@ import java.util.TreeSet;
  */
 public record CheckpointConfig(SortedMap<String, String> entries) {
     private static final JsonMapper JSON = new JsonMapper();
+    private static final int MAX_LISTED = 10;
 
     public CheckpointConfig {
         for (var e : entries.entrySet()) {
@@ -53,20 +54,27 @@ public record CheckpointConfig(SortedMap<String, String> entries) {
         }
     }
 
-    /** "KEY: CHECKPOINT -> NOW" for every key that differs from {@code now}, in key order (absent values shown as such). */
+    /**
+     * "KEY: CHECKPOINT -> NOW" for every key that differs from {@code now}, in key order (absent values shown as
+     * such); at most {@value #MAX_LISTED}, then "and N more keys".
+     */
     public List<String> differences(CheckpointConfig now) {
         List<String> out = new ArrayList<>();
         TreeSet<String> keys = new TreeSet<>(entries.keySet());
         keys.addAll(now.entries.keySet());
+        int more = 0;
         for (String k : keys) {
             String was = entries.get(k);
             String is = now.entries.get(k);
-            if (was == null || !was.equals(is)) out.add(k + ": " + show(was) + " -> " + show(is));
+            if (was != null && was.equals(is)) continue;
+            if (out.size() < MAX_LISTED) out.add(show(k) + ": " + show(was) + " -> " + show(is));
+            else more++;
         }
+        if (more > 0) out.add("and " + more + " more keys");
         return out;
     }
 
-    /** A value for a one-line message: truncated, control characters escaped (it may come from a file). */
+    /** A key or value for a one-line message: truncated, control characters escaped (it may come from a file). */
     private static String show(String v) {
         if (v == null) return "(absent)";
         String t = v.length() > 60 ? v.substring(0, 57) + "..." : v;

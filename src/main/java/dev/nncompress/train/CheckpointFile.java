@@ -138,7 +138,16 @@ public final class CheckpointFile {
         if (!hash.equals(cfg.sha256())) throw new IllegalArgumentException("the configuration does not match its SHA-256 (edited or damaged)");
         return new Checkpoint(epochs, stepsPerEpoch, epoch, (int) integer(root, "step", 0, stepsPerEpoch - 1L),
                 integer(root, "global_step", 0, Long.MAX_VALUE), finite(root, "epoch_loss_sum"), (int) integer(root, "epoch_seen", 0, Integer.MAX_VALUE),
-                history, cfg, text(root, "environment"), st.tensors());
+                history, cfg, environment(root), st.tensors());
+    }
+
+    /** Printed in a note when it differs from the resuming run's: short printable text only. */
+    private static String environment(JsonNode root) {
+        String e = text(root, "environment");
+        if (e.length() > 1000 || e.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            throw new IllegalArgumentException("\"environment\" must be one line of at most 1000 printable characters");
+        }
+        return e;
     }
 
     private static EpochStats epochStats(JsonNode h, int epochs) {
