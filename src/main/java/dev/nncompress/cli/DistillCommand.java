@@ -15,6 +15,7 @@ import dev.nncompress.io.ModelIO;
 import dev.nncompress.io.Provenance;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.train.Check;
+import dev.nncompress.train.Checkpointing;
 import dev.nncompress.train.EpochStats;
 import dev.nncompress.train.StepHook;
 import dev.nncompress.train.TrainConfig;
@@ -80,6 +81,7 @@ final class DistillCommand implements Callable<Integer> {
 
     @Mixin BackendOption backendOption;
     @Mixin Int8Option int8Option;
+    @Mixin CheckpointOptions checkpointOptions;
 
     @Override
     public Integer call() {
@@ -95,6 +97,8 @@ final class DistillCommand implements Callable<Integer> {
         if (out != null) CliSupport.checkWritable("--out", out);
         backendOption.check();
         int8Option.check();
+        checkpointOptions.check(spec, true, "");
+        Checkpointing checkpoints = checkpointOptions.open(spec, stdout, err);
 
         Dataset train = training.train();
         Dataset test = training.test();
@@ -117,9 +121,10 @@ final class DistillCommand implements Callable<Integer> {
                 try (loss; MaskingStepHook hold = keepZeros ? new MaskingStepHook(backend, graph, PruneMasks.ofZeros(graph, PruneTargets.all(graph))) : null) {
                     if (hold != null) stdout.printf(Locale.ROOT, "holding %.1f%% zero weights at zero%n", 100 * hold.masks().sparsity());
                     stdout.flush();
-                    List<EpochStats> history = training.fit(new Trainer(backend, config, hold == null ? StepHook.NONE : hold, loss), graph, train, test,
-                            main.quiet, stdout, err);
-                    save(graph, s, t, backend, config, history.get(history.size() - 1), train, stdout, err);
+                    Trainer trainer = new Trainer(backend, config, hold == null ? StepHook.NONE : hold, loss).withCheckpoints(checkpoints);
+                    List<EpochStats> history = training.fit(trainer, graph, train, test, main.quiet, stdout, err);
+                    CheckpointOptions.summary(checkpoints, err);
+                    save(graph, s, t, backend, config, history.get(history.size() - 1), train, checkpoints, stdout, err);
                 }
             }
         }
@@ -167,7 +172,8 @@ final class DistillCommand implements Callable<Integer> {
         return new String[] {p[0].strip(), (p.length == 2 ? p[1] : p[0]).strip()};
     }
 
-    private void save(Graph graph, ModelSource s, ModelSource t, Backend backend, TrainConfig config, EpochStats last, Dataset train, PrintWriter stdout, PrintWriter err) {
+    private void save(Graph graph, ModelSource s, ModelSource t, Backend backend, TrainConfig config, EpochStats last, Dataset train,
+                      Checkpointing checkpoints, PrintWriter stdout, PrintWriter err) {
         if (out == null) {
             err.println("nncompress: note: the student was not saved (no --out FILE)");
             return;
@@ -194,6 +200,7 @@ final class DistillCommand implements Callable<Integer> {
         p.put("train_images", Integer.toString(train.count()));
         p.put("train_loss", String.format(Locale.ROOT, "%.6f", last.trainLoss()));
         if (last.eval() != null) p.put("test_accuracy", String.format(Locale.ROOT, "%.6f", last.eval().accuracy()));
+        CheckpointOptions.putProvenance(checkpoints, p);
         ModelIO.save(graph, out, Provenance.collect(p));
         stdout.printf(Locale.ROOT, "saved %s (%s, test accuracy %s)%n", out, graph.name(),
                 last.eval() == null ? "n/a" : CliSupport.percent(last.eval().accuracy()));

@@ -19,6 +19,7 @@ import dev.nncompress.io.ModelIO;
 import dev.nncompress.io.Provenance;
 import dev.nncompress.tensor.NmPattern;
 import dev.nncompress.train.Check;
+import dev.nncompress.train.Checkpointing;
 import dev.nncompress.train.EvalResult;
 import dev.nncompress.train.LrSchedule;
 import dev.nncompress.train.OptimizerConfig;
@@ -150,6 +151,12 @@ final class PruneCommand implements Callable<Integer> {
     @Mixin
     BackendOption backendOption;
 
+    @Mixin
+    CheckpointOptions checkpointOptions;
+
+    /** Set in {@link #call()}: this run's checkpointing of fine-tuning, or null. */
+    Checkpointing checkpoints;
+
     @Override
     public Integer call() {
         // everything typed is checked before any model or image is loaded
@@ -179,9 +186,13 @@ final class PruneCommand implements Callable<Integer> {
         if (out != null) CliSupport.checkWritable("--out", out);
         if (report != null) CliSupport.checkWritable("--report", report);
         backendOption.check();
+        checkpointOptions.check(spec, !sensitivity && finetuneEpochs > 0 && !(schedule == Schedule.iterative && rounds > 1),
+                sensitivity ? "--sensitivity does not train" : finetuneEpochs == 0 ? "--finetune-epochs 0 does not train"
+                        : "it covers one fine-tuning run, and --schedule iterative runs " + rounds + " (use oneshot or cubic)");
 
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        checkpoints = checkpointOptions.open(spec, o, err);
         try (Backend backend = backendOption.create(err)) {
             ModelSource src = ModelSource.load(model, backend, seed);
             Graph g = src.graph();
@@ -258,8 +269,9 @@ final class PruneCommand implements Callable<Integer> {
 
         PruneResult result;
         try (Progress progress = new Progress(Progress.detect(main.quiet), err, "epoch")) {
-            result = new UnstructuredPruner(backend, config).prune(g, targets, train, test, progress);
+            result = new UnstructuredPruner(backend, config).withCheckpoints(checkpoints).prune(g, targets, train, test, progress);
         }
+        CheckpointOptions.summary(checkpoints, err);
         for (PruneResult.Stage s : result.stages()) {
             o.printf(Locale.ROOT, "accuracy  %s %s (sparsity %s, %+.2f points vs dense)%n", s.label(), CliSupport.percent(s.eval().accuracy()),
                     CliSupport.percent(s.sparsity()), 100 * (s.eval().accuracy() - dense.accuracy()));
@@ -339,6 +351,7 @@ final class PruneCommand implements Callable<Integer> {
         p.put("layers", String.join(",", layers));
         p.put("finetune_epochs", Integer.toString(finetuneEpochs));
         p.put("seed", Long.toString(seed));
+        CheckpointOptions.putProvenance(checkpoints, p);
         return p;
     }
 }

@@ -32,6 +32,7 @@ import java.nio.file.Files;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import dev.nncompress.train.Check;
+import dev.nncompress.train.Checkpointing;
 import dev.nncompress.train.EpochStats;
 import dev.nncompress.train.TrainConfig;
 import dev.nncompress.train.TrainingLoss;
@@ -134,6 +135,11 @@ final class QuantizeCommand implements Callable<Integer> {
     @Mixin
     Int8Option int8Option;
 
+    @Mixin
+    CheckpointOptions checkpointOptions;
+
+    private Checkpointing checkpoints;
+
     @Override
     public Integer call() {
         Check.positive("--calib", calib);
@@ -146,9 +152,11 @@ final class QuantizeCommand implements Callable<Integer> {
         int8Option.check();
         if (report != null) CliSupport.checkWritable("--report", report);
         if (out != null) CliSupport.checkWritable("--out", out);
+        checkpointOptions.check(spec, qatEpochs > 0, "post-training quantization does not train; give --qat-epochs N");
 
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        checkpoints = checkpointOptions.open(spec, o, err);
         try (Backend backend = backendOption.create(err)) {
             ModelSource src = ModelSource.load(model, backend, seed);
             PreparedGraph prepared = GraphPreparation.forInference(src.graph());
@@ -221,9 +229,11 @@ final class QuantizeCommand implements Callable<Integer> {
         try (DistillationLoss kd = teacher == null ? null : teacherLoss(teacher, train, config, o);
              Progress progress = new Progress(Progress.detect(main.quiet), spec.commandLine().getErr(), "qat epoch")) {
             long t0 = System.nanoTime(); // after the teacher's cache, which says its own time
-            qat = new QuantizationAwareTraining(backend, config).train(targets, ptq, train, progress, kd == null ? TrainingLoss.CROSS_ENTROPY : kd);
+            qat = new QuantizationAwareTraining(backend, config).withCheckpoints(checkpoints)
+                    .train(targets, ptq, train, progress, kd == null ? TrainingLoss.CROSS_ENTROPY : kd);
             secs = (System.nanoTime() - t0) / 1e9;
         }
+        CheckpointOptions.summary(checkpoints, spec.commandLine().getErr());
         EpochStats last = qat.history().get(qat.history().size() - 1);
         o.printf(Locale.ROOT, "qat       %d epoch(s) on %s training images, sgd lr %s momentum 0.9 cosine, batch %d: %.1f s (%.1f s/epoch), last loss %.4f%n",
                 qatEpochs, CliSupport.grouped(train.count()), qatLr, config.batchSize(), secs, secs / qatEpochs, last.trainLoss());
@@ -285,6 +295,7 @@ final class QuantizeCommand implements Callable<Integer> {
             p.put("teacher", teacherOptions.file);
         }
         p.put("config", CliSupport.compactJson(cfg));
+        CheckpointOptions.putProvenance(checkpoints, p);
         return p;
     }
 

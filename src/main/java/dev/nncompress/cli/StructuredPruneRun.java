@@ -77,8 +77,9 @@ final class StructuredPruneRun {
             TrainConfig c = new TrainConfig(cmd.finetuneEpochs, cmd.batchSize, new OptimizerConfig.Sgd((float) cmd.lr, 0.9f, 0f, false),
                     new LrSchedule.Constant(), cmd.seed);
             try (Progress progress = new Progress(Progress.detect(cmd.main.quiet), err, "epoch")) {
-                new Trainer(backend, c).fit(pruned, train, test, progress);
+                new Trainer(backend, c).withCheckpoints(cmd.checkpoints).fit(pruned, train, test, progress);
             }
+            CheckpointOptions.summary(cmd.checkpoints, err);
             last = eval.evaluate(pruned, test);
             o.printf(Locale.ROOT, "accuracy  pruned %s after %d fine-tuning epoch(s) (%+.2f points vs dense)%n", CliSupport.percent(last.accuracy()),
                     cmd.finetuneEpochs, 100 * (last.accuracy() - before.accuracy()));

@@ -6,6 +6,7 @@ import dev.nncompress.graph.Graph;
 import dev.nncompress.io.ModelIO;
 import dev.nncompress.io.Provenance;
 import dev.nncompress.train.EpochStats;
+import dev.nncompress.train.Checkpointing;
 import dev.nncompress.train.TrainConfig;
 import dev.nncompress.train.Trainer;
 import picocli.CommandLine.Command;
@@ -44,6 +45,9 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     BackendOption backendOption;
 
+    @Mixin
+    CheckpointOptions checkpointOptions;
+
     @Override
     public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut();
@@ -53,15 +57,17 @@ final class TrainCommand implements Callable<Integer> {
         TrainConfig config = training.config();
         if (out != null) CliSupport.checkWritable("--out", out);
         backendOption.check();
+        checkpointOptions.check(spec, true, "");
+        Checkpointing checkpoints = checkpointOptions.open(spec, stdout, err);
 
         Dataset train = training.train();
         Dataset test = training.test();
         try (Backend backend = backendOption.create(err)) {
-            return train(backend, config, train, test, stdout, err);
+            return train(backend, config, checkpoints, train, test, stdout, err);
         }
     }
 
-    private int train(Backend backend, TrainConfig config, Dataset train, Dataset test, PrintWriter stdout, PrintWriter err) {
+    private int train(Backend backend, TrainConfig config, Checkpointing checkpoints, Dataset train, Dataset test, PrintWriter stdout, PrintWriter err) {
         ModelSource src = ModelSource.load(model, backend, training.seed);
         Graph graph = src.graph();
 
@@ -70,13 +76,15 @@ final class TrainCommand implements Callable<Integer> {
                 CliSupport.grouped(test.count()), training.data, training.describe(config));
         stdout.flush();
 
-        List<EpochStats> history = training.fit(new Trainer(backend, config), graph, train, test, main.quiet, stdout, err);
+        List<EpochStats> history = training.fit(new Trainer(backend, config).withCheckpoints(checkpoints), graph, train, test, main.quiet, stdout, err);
+        CheckpointOptions.summary(checkpoints, err);
         EpochStats last = history.get(history.size() - 1);
         if (out == null) {
             err.println("nncompress: note: the model was not saved (no --out FILE)");
             return Main.EXIT_OK;
         }
         Map<String, String> prov = provenance(src, backend, config, train, test, last);
+        CheckpointOptions.putProvenance(checkpoints, prov);
         ModelIO.save(graph, out, Provenance.collect(prov));
         stdout.printf(Locale.ROOT, "saved %s (%s, test accuracy %s)%n", out, graph.name(),
                 last.eval() == null ? "n/a" : CliSupport.percent(last.eval().accuracy()));

@@ -20,11 +20,12 @@ public final class BatchIterator implements Iterator<Batch> {
     private Batch full;
     private int position;
 
-    BatchIterator(Dataset data, int[] order, int batchSize, boolean dropLast) {
+    BatchIterator(Dataset data, int[] order, int batchSize, boolean dropLast, int firstBatch) {
         this.data = data;
         this.order = order;
         this.batchSize = batchSize;
         this.end = dropLast ? order.length - order.length % batchSize : order.length;
+        this.position = (int) Math.min(end, (long) firstBatch * batchSize);
     }
 
     @Override

@@ -69,8 +69,20 @@ public final class Batches {
 
     /** Iterator over epoch {@code epoch} (0-based). */
     public BatchIterator epoch(int epoch) {
+        return epoch(epoch, 0);
+    }
+
+    /**
+     * Iterator over epoch {@code epoch} starting at its batch {@code firstBatch} (0-based, at most
+     * {@link #batchCount()}): a resumed run continues an epoch in the same order without reading the
+     * batches it already trained on.
+     */
+    public BatchIterator epoch(int epoch, int firstBatch) {
+        if (firstBatch < 0 || firstBatch > batchCount()) {
+            throw new IllegalArgumentException("batch " + firstBatch + " is outside the epoch's 0.." + batchCount());
+        }
         int[] order = shuffle ? permutation(data.count(), seed, epoch) : identity(data.count());
-        return new BatchIterator(data, order, batchSize, dropLast);
+        return new BatchIterator(data, order, batchSize, dropLast, firstBatch);
     }
 
     /** The example order of a shuffled epoch; see the class comment. */

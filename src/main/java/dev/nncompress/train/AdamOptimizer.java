@@ -1,9 +1,11 @@
 package dev.nncompress.train;
 
 import dev.nncompress.graph.Parameter;
+import dev.nncompress.io.TensorRecord;
 import dev.nncompress.tensor.Tensor;
 
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -24,6 +26,38 @@ final class AdamOptimizer implements Optimizer {
                     k.value().backend().zeros(k.value().shape()), k.value().backend().zeros(k.value().shape())});
             p.value().backend().adamUpdate(p.value(), p.grad(), mv[0], mv[1], step, lr, cfg.beta1(), cfg.beta2(), cfg.eps(),
                     cfg.weightDecay(), cfg.decoupled());
+        }
+    }
+
+    /** {@code step}, and {@code m/NAME}, {@code v/NAME} of every parameter that has moments. */
+    @Override
+    public Map<String, TensorRecord> state(List<Parameter> params) {
+        Map<String, TensorRecord> out = new LinkedHashMap<>();
+        out.put("step", StateTensors.scalar(step));
+        for (Parameter p : params) {
+            Tensor[] mv = moments.get(p);
+            if (mv == null) continue;
+            out.put("m/" + p.name(), StateTensors.record(mv[0].toFloatArray(), mv[0].shape().dimsLong()));
+            out.put("v/" + p.name(), StateTensors.record(mv[1].toFloatArray(), mv[1].shape().dimsLong()));
+        }
+        return out;
+    }
+
+    @Override
+    public void restore(List<Parameter> params, StateTensors state) {
+        close();
+        step = (int) state.scalar("step", 0, Integer.MAX_VALUE);
+        for (Parameter p : params) {
+            if (!state.has("m/" + p.name()) && !state.has("v/" + p.name())) continue;
+            long[] shape = p.value().shape().dimsLong();
+            float[] m = state.floats("m/" + p.name(), shape);
+            float[] v = state.floats("v/" + p.name(), shape);
+            for (int i = 0; i < v.length; i++) {
+                // a negative second moment would make sqrt(v) NaN at the next step
+                if (v[i] < 0) throw new IllegalArgumentException("tensor 'v/" + p.name() + "' holds " + v[i] + " at index " + i + "; a second moment is >= 0");
+            }
+            var b = p.value().backend();
+            moments.put(p, new Tensor[] {b.fromFloats(m, p.value().shape()), b.fromFloats(v, p.value().shape())});
         }
     }
 

@@ -1,9 +1,11 @@
 package dev.nncompress.train;
 
 import dev.nncompress.graph.Parameter;
+import dev.nncompress.io.TensorRecord;
 import dev.nncompress.tensor.Tensor;
 
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -21,6 +23,28 @@ final class SgdOptimizer implements Optimizer {
             Tensor v = null;
             if (cfg.momentum() > 0) v = velocity.computeIfAbsent(p, k -> k.value().backend().zeros(k.value().shape()));
             p.value().backend().sgdUpdate(p.value(), p.grad(), v, lr, cfg.momentum(), cfg.weightDecay(), cfg.nesterov());
+        }
+    }
+
+    /** {@code velocity/NAME} of every parameter that has one (made at its first gradient). */
+    @Override
+    public Map<String, TensorRecord> state(List<Parameter> params) {
+        Map<String, TensorRecord> out = new LinkedHashMap<>();
+        for (Parameter p : params) {
+            Tensor v = velocity.get(p);
+            if (v != null) out.put("velocity/" + p.name(), StateTensors.record(v.toFloatArray(), v.shape().dimsLong()));
+        }
+        return out;
+    }
+
+    @Override
+    public void restore(List<Parameter> params, StateTensors state) {
+        close();
+        for (Parameter p : params) {
+            String name = "velocity/" + p.name();
+            if (!state.has(name)) continue; // no gradient yet: made as zeros at the first one, as before the checkpoint
+            float[] v = state.floats(name, p.value().shape().dimsLong());
+            velocity.put(p, p.value().backend().fromFloats(v, p.value().shape()));
         }
     }
 

@@ -7,10 +7,11 @@ import dev.nncompress.graph.GraphRunner;
  * Changes what one training step runs without changing the training loop: quantisation-aware training
  * runs every step on a stand-in graph with fake-quantised weights and a hook that fake-quantises
  * activations, then hands the weight gradients back to the float weights being trained. The optimiser
- * always updates the trained graph's own parameters.
+ * always updates the trained graph's own parameters. A hook with state of its own (masks, observed ranges)
+ * saves and restores it for checkpoints ({@link Checkpointable}).
  */
 @FunctionalInterface
-public interface StepHook {
+public interface StepHook extends Checkpointable {
     /** Plain training: the graph itself, no output hook. */
     StepHook NONE = trained -> new Step() {
         @Override public Graph graph() { return trained; }

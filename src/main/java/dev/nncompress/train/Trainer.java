@@ -8,21 +8,27 @@ import dev.nncompress.data.Dataset;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.GraphRunner;
 import dev.nncompress.graph.Parameter;
+import dev.nncompress.io.ModelFormatException;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Mini-batch training with softmax cross-entropy, or any other {@link TrainingLoss} (distillation). Data order per epoch and dropout masks follow the
- * config's seed, so two runs with the same config, model and backend give the same weights.
+ * config's seed, so two runs with the same config, model and backend give the same weights. With
+ * {@link #withCheckpoints} it writes {@link Checkpoint}s as it goes and continues from one: the data order of
+ * epoch e is seeded by (seed, e) and dropout by (seed, global step), so a position (epoch, batch) plus the
+ * tensors is all a resumed run needs to end with the same bits.
  */
 public final class Trainer {
     private final Backend backend;
     private final TrainConfig config;
     private final StepHook stepHook;
     private final TrainingLoss loss;
+    private Checkpointing checkpoints;
 
     public Trainer(Backend backend, TrainConfig config) { this(backend, config, StepHook.NONE); }
 
@@ -39,6 +45,17 @@ public final class Trainer {
         this.loss = loss;
     }
 
+    /**
+     * The same trainer writing checkpoints as {@code checkpoints} says, and continuing from its checkpoint when it
+     * resumes one; the weights at the end are bit for bit those of an uninterrupted run on the same backend and
+     * thread counts. {@code null}: none.
+     */
+    public Trainer withCheckpoints(Checkpointing checkpoints) {
+        Trainer t = new Trainer(backend, config, stepHook, loss);
+        t.checkpoints = checkpoints;
+        return t;
+    }
+
     /** Trains {@code graph} in place; evaluates on {@code validation} after each epoch when it is not null. */
     public List<EpochStats> fit(Graph graph, Dataset train, Dataset validation, TrainListener listener) {
         Batches batches = Batches.of(train, config.batchSize()).shuffled(config.seed());
@@ -46,15 +63,34 @@ public final class Trainer {
         long totalSteps = (long) stepsPerEpoch * config.epochs();
         List<EpochStats> history = new ArrayList<>();
         long globalStep = 0;
+        int firstEpoch = 0;
+        int firstStep = 0;
+        double resumedLossSum = 0;
+        int resumedSeen = 0;
         try (Optimizer opt = config.optimizer().create()) {
-            for (int epoch = 0; epoch < config.epochs(); epoch++) {
+            TrainingState state = new TrainingState(graph, loss.extraParameters(), opt, stepHook);
+            if (checkpoints != null) {
+                checkpoints.claim();
+                Checkpoint c = checkpoints.resumed();
+                if (c != null) {
+                    restore(c, state, stepsPerEpoch);
+                    history.addAll(c.history());
+                    firstEpoch = c.epoch();
+                    firstStep = c.step();
+                    globalStep = c.globalStep();
+                    resumedLossSum = c.epochLossSum();
+                    resumedSeen = c.epochSeen();
+                }
+            }
+            for (int epoch = firstEpoch; epoch < config.epochs(); epoch++) {
                 listener.epochStarted(epoch, config.epochs(), stepsPerEpoch);
                 long start = System.nanoTime();
-                double lossSum = 0;
-                int seen = 0;
-                int step = 0;
+                int step = epoch == firstEpoch ? firstStep : 0;
+                double lossSum = epoch == firstEpoch ? resumedLossSum : 0;
+                int seen = epoch == firstEpoch ? resumedSeen : 0;
+                int seenHere = 0; // images trained in this process, for the rate
                 float lr = config.optimizer().lr();
-                for (BatchIterator it = batches.epoch(epoch); it.hasNext(); ) {
+                for (BatchIterator it = batches.epoch(epoch, step); it.hasNext(); ) {
                     Batch b = it.next();
                     lr = config.schedule().lr(config.optimizer().lr(), globalStep, totalSteps, stepsPerEpoch);
                     float loss = trainStep(graph, b, opt, lr, config.seed() * 1_000_003L + globalStep);
@@ -64,18 +100,51 @@ public final class Trainer {
                     }
                     lossSum += (double) loss * b.size();
                     seen += b.size();
+                    seenHere += b.size();
                     globalStep++;
-                    listener.stepDone(++step, (float) (lossSum / seen), seen / ((System.nanoTime() - start) / 1e9));
+                    listener.stepDone(++step, (float) (lossSum / seen), seenHere / ((System.nanoTime() - start) / 1e9));
+                    if (checkpoints != null && step < stepsPerEpoch && checkpoints.dueAfter(globalStep)) {
+                        checkpoint(state, stepsPerEpoch, epoch, step, globalStep, lossSum, seen, history);
+                    }
                 }
                 double secs = (System.nanoTime() - start) / 1e9;
                 EvalResult eval = validation == null ? null : new Evaluator(backend, 256).evaluate(graph, validation);
-                EpochStats stats = new EpochStats(epoch + 1, (float) (lossSum / seen), seen / secs, secs, lr, eval);
+                EpochStats stats = new EpochStats(epoch + 1, (float) (lossSum / seen), seenHere / secs, secs, lr, eval);
                 history.add(stats);
+                if (checkpoints != null) checkpoint(state, stepsPerEpoch, epoch + 1, 0, globalStep, 0, 0, history);
                 listener.epochDone(stats);
             }
         }
         return history;
     }
+
+    /** Writes the state after {@code step} batches of {@code epoch} (the epoch's next batch is number {@code step}). */
+    private void checkpoint(TrainingState state, int stepsPerEpoch, int epoch, int step, long globalStep, double lossSum, int seen,
+                            List<EpochStats> history) {
+        checkpoints.write(new Checkpoint(config.epochs(), stepsPerEpoch, epoch, step, globalStep, lossSum, seen, history, checkpoints.config(),
+                environment(), state.capture()));
+    }
+
+    /** Restores {@code c} into this run after checking it belongs to it; errors name the checkpoint file. */
+    private void restore(Checkpoint c, TrainingState state, int stepsPerEpoch) {
+        Path file = CheckpointFile.path(checkpoints.dir());
+        if (c.epochs() != config.epochs() || c.stepsPerEpoch() != stepsPerEpoch) {
+            throw new ModelFormatException(file + ": checkpoint of a run of " + c.epochs() + " epochs x " + c.stepsPerEpoch()
+                    + " steps, this run has " + config.epochs() + " x " + stepsPerEpoch);
+        }
+        try {
+            state.restore(c.tensors());
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(file + ": checkpoint does not fit this run: " + e.getMessage(), e);
+        }
+        if (!c.environment().equals(environment())) {
+            checkpoints.note("the checkpoint was made on " + c.environment() + "; resuming on " + environment()
+                    + ": the result may differ in the last bits from an uninterrupted run (sums split differently)");
+        }
+    }
+
+    /** What besides the configuration decides the bits of the result: backend and its thread counts. */
+    private String environment() { return backend.name() + " (" + backend.describe() + ")"; }
 
     /** One forward, backward and update; returns the batch's mean loss. */
     public float trainStep(Graph graph, Batch b, Optimizer opt, float lr, long seed) {
@@ -90,8 +159,7 @@ public final class Trainer {
             }
             step.afterBackward();
         }
-        List<Parameter> params = new ArrayList<>(graph.trainableParams());
-        params.addAll(loss.extraParameters());
+        List<Parameter> params = new TrainingState(graph, loss.extraParameters(), opt, stepHook).updated();
         opt.step(params, lr);
         for (Parameter p : params) p.clearGrad();
         stepHook.afterUpdate(graph);

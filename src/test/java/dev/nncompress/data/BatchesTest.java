@@ -83,6 +83,21 @@ class BatchesTest {
         assertEquals(order(Batches.of(DATA, 10).shuffled(7).epoch(0)).subList(0, 100), order);
     }
 
+    /** A resumed epoch starting at batch k serves exactly the batches k.. of the whole epoch, short last batch and dropLast alike. */
+    @Test
+    void epochFromABatchContinuesTheSameOrder() {
+        for (boolean drop : new boolean[] {false, true}) {
+            Batches batches = Batches.of(DATA, 10).shuffled(7).dropLast(drop);
+            List<Integer> whole = order(batches.epoch(4));
+            for (int k = 0; k <= batches.batchCount(); k++) {
+                assertEquals(whole.subList(Math.min(whole.size(), 10 * k), whole.size()), order(batches.epoch(4, k)), "from batch " + k);
+                assertEquals(batches.batchCount() - k, batches.epoch(4, k).remaining());
+            }
+            assertThrows(IllegalArgumentException.class, () -> batches.epoch(0, batches.batchCount() + 1));
+            assertThrows(IllegalArgumentException.class, () -> batches.epoch(0, -1));
+        }
+    }
+
     @Test
     void unshuffledIsSequential() {
         List<Integer> order = order(Batches.of(DATA, 32).epoch(5));

@@ -3,7 +3,9 @@ package dev.nncompress.compress.prune;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.GraphRunner;
+import dev.nncompress.io.TensorRecord;
 import dev.nncompress.tensor.Tensor;
+import dev.nncompress.train.StateTensors;
 import dev.nncompress.train.StepHook;
 
 import java.util.LinkedHashMap;
@@ -19,6 +21,8 @@ import java.util.Map;
  *
  * <p>A product can leave -0.0 where a negative weight was pruned; {@link #close()} re-applies the masks on the
  * host, which writes +0.0, so the saved file stores them as zeros.
+ *
+ * <p>Checkpoints carry the masks ({@code mask/WEIGHT}, 0/1 bytes): gradual pruning changes them while training.
  */
 public final class MaskingStepHook implements StepHook, AutoCloseable {
     private final Backend backend;
@@ -68,6 +72,21 @@ public final class MaskingStepHook implements StepHook, AutoCloseable {
     public void afterUpdate(Graph trained) {
         checkGraph(trained);
         for (var e : maskTensors.entrySet()) multiplyInPlace(trained.param(e.getKey()).value(), e.getValue());
+    }
+
+    @Override
+    public Map<String, TensorRecord> checkpointState() {
+        Map<String, TensorRecord> out = new LinkedHashMap<>();
+        masks.keep().forEach((w, k) -> out.put("mask/" + w, StateTensors.record(k, graph.param(w).value().shape().dimsLong())));
+        return out;
+    }
+
+    /** The masks of the checkpoint, for the same weights as now, each of its weight's shape. */
+    @Override
+    public void restoreCheckpointState(StateTensors state) {
+        Map<String, boolean[]> keep = new LinkedHashMap<>();
+        for (String w : masks.keep().keySet()) keep.put(w, state.mask("mask/" + w, graph.param(w).value().shape().dimsLong()));
+        update(new PruneMasks(keep));
     }
 
     private void multiplyInPlace(Tensor t, Tensor mask) {

@@ -4,7 +4,10 @@ import dev.nncompress.backend.Backend;
 import dev.nncompress.data.Batches;
 import dev.nncompress.data.Dataset;
 import dev.nncompress.graph.Graph;
+import dev.nncompress.io.TensorRecord;
 import dev.nncompress.tensor.NmPattern;
+import dev.nncompress.train.Checkpointing;
+import dev.nncompress.train.StateTensors;
 import dev.nncompress.train.EvalResult;
 import dev.nncompress.train.Evaluator;
 import dev.nncompress.train.StepHook;
@@ -13,6 +16,7 @@ import dev.nncompress.train.TrainListener;
 import dev.nncompress.train.Trainer;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -25,10 +29,26 @@ import java.util.Map;
 public final class UnstructuredPruner {
     private final Backend backend;
     private final PruneConfig config;
+    private Checkpointing checkpoints;
 
     public UnstructuredPruner(Backend backend, PruneConfig config) {
         this.backend = backend;
         this.config = config;
+    }
+
+    /**
+     * The same pruner checkpointing its fine-tuning ({@link Trainer#withCheckpoints}): the masks and the cubic
+     * schedule's step go into the checkpoint with the weights. One fine-tuning run only, so not the iterative
+     * schedule (k runs, whose masks depend on the weights between them); null: none.
+     */
+    public UnstructuredPruner withCheckpoints(Checkpointing checkpoints) {
+        if (checkpoints != null && config.schedule() == PruneSchedule.ITERATIVE && config.rounds() > 1) {
+            throw new IllegalArgumentException("checkpoints cover one fine-tuning run; the iterative schedule runs " + config.rounds()
+                    + " (use --schedule oneshot or cubic to checkpoint)");
+        }
+        UnstructuredPruner p = new UnstructuredPruner(backend, config);
+        p.checkpoints = checkpoints;
+        return p;
     }
 
     public PruneResult prune(Graph graph, PruneTargets targets, Dataset train, Dataset test, TrainListener listener) {
@@ -55,7 +75,7 @@ public final class UnstructuredPruner {
                 if (config.finetune() != null) {
                     Dataset part = train.slice((int) ((long) train.count() * r / k), (int) ((long) train.count() * (r + 1) / k));
                     if (part.count() == 0) throw new IllegalArgumentException(k + " rounds need at least " + k + " training images, got " + train.count());
-                    new Trainer(backend, config.finetune(), hook).fit(graph, part, null, listener);
+                    trainer(config.finetune(), hook).fit(graph, part, null, listener);
                     stages.add(new PruneResult.Stage(round + "after fine-tuning", masks.sparsity(), evaluate(graph, test)));
                 }
             }
@@ -95,8 +115,21 @@ public final class UnstructuredPruner {
                 }
 
                 @Override public void afterUpdate(Graph trained) { masking.afterUpdate(trained); }
+
+                @Override
+                public Map<String, TensorRecord> checkpointState() {
+                    Map<String, TensorRecord> out = new LinkedHashMap<>(masking.checkpointState());
+                    out.put("cubic_step", StateTensors.scalar(step));
+                    return out;
+                }
+
+                @Override
+                public void restoreCheckpointState(StateTensors state) {
+                    step = state.scalar("cubic_step", 0, totalSteps);
+                    masking.restoreCheckpointState(state);
+                }
             };
-            new Trainer(backend, ft, cubic).fit(graph, train, null, listener);
+            trainer(ft, cubic).fit(graph, train, null, listener);
             if (ramp >= totalSteps) { // the update due at step `ramp` had no step left to run in: reach the target now
                 masking.update(MaskSelection.select(config.criterion().scores(graph, targets), config.sparsity(), config.scope(), masking.masks()));
             }
@@ -107,6 +140,8 @@ public final class UnstructuredPruner {
                     finalMasks.sparsity(), after)));
         }
     }
+
+    private Trainer trainer(TrainConfig ft, StepHook hook) { return new Trainer(backend, ft, hook).withCheckpoints(checkpoints); }
 
     private EvalResult evaluate(Graph graph, Dataset test) {
         return test == null ? null : new Evaluator(backend, 256).evaluate(graph, test);

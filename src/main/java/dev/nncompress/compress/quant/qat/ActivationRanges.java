@@ -2,10 +2,13 @@ package dev.nncompress.compress.quant.qat;
 
 import dev.nncompress.compress.quant.MovingAverageMinMaxObserver;
 import dev.nncompress.compress.quant.QParams;
+import dev.nncompress.compress.quant.QRange;
 import dev.nncompress.compress.quant.calib.FakeQuantizeHook;
 import dev.nncompress.compress.quant.calib.QuantPlan;
 import dev.nncompress.compress.quant.calib.QuantTargets;
+import dev.nncompress.io.TensorRecord;
 import dev.nncompress.tensor.Shape;
+import dev.nncompress.train.StateTensors;
 
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -17,11 +20,13 @@ import java.util.Set;
  * {@link QuantTargets}, started from a PTQ plan's ranges (so the first steps quantise with calibrated
  * ranges instead of one batch's), moved by every training batch before it is fake-quantised (torch's
  * FakeQuantize order: observe, then quantise with the updated parameters). Aliases (max-pool, flatten)
- * use their source's current parameters, as in the plan.
+ * use their source's current parameters, as in the plan. The ranges are the state a QAT checkpoint carries
+ * ({@code range/TENSOR/min}, {@code /max}, one value per channel).
  */
 final class ActivationRanges {
     private final Map<String, MovingAverageMinMaxObserver> observers = new LinkedHashMap<>();
     private final Map<String, String> aliases;
+    private final double averagingConstant;
 
     ActivationRanges(QuantTargets targets, QuantPlan start, double averagingConstant) {
         if (!start.graphName().equals(targets.graph().name())) {
@@ -36,6 +41,28 @@ final class ActivationRanges {
             observers.put(t, new MovingAverageMinMaxObserver(QuantTargets.ACTIVATION_SCHEME, averagingConstant, p.representableRange()));
         }
         this.aliases = targets.aliases();
+        this.averagingConstant = averagingConstant;
+    }
+
+    Map<String, TensorRecord> checkpointState() {
+        Map<String, TensorRecord> out = new LinkedHashMap<>();
+        observers.forEach((t, o) -> {
+            QRange r = o.range();
+            out.put("range/" + t + "/min", StateTensors.record(r.mins(), r.mins().length));
+            out.put("range/" + t + "/max", StateTensors.record(r.maxs(), r.maxs().length));
+        });
+        return out;
+    }
+
+    /** Continues every moving average from the checkpoint's range (same tensors, same channel counts, finite, min <= max). */
+    void restoreCheckpointState(StateTensors state) {
+        for (var e : observers.entrySet()) {
+            String t = e.getKey();
+            int channels = e.getValue().range().mins().length;
+            QRange r = new QRange(state.floats("range/" + t + "/min", channels), state.floats("range/" + t + "/max", channels));
+            // the constructor refuses min > max and non-finite values, naming the channel
+            e.setValue(new MovingAverageMinMaxObserver(QuantTargets.ACTIVATION_SCHEME, averagingConstant, r));
+        }
     }
 
     /** Training: every observed tensor moves its range, then is fake-quantised with the result. */

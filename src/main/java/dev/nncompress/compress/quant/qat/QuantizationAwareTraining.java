@@ -10,6 +10,9 @@ import dev.nncompress.compress.quant.calib.QuantTargets;
 import dev.nncompress.data.Dataset;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.GraphRunner;
+import dev.nncompress.io.TensorRecord;
+import dev.nncompress.train.Checkpointing;
+import dev.nncompress.train.StateTensors;
 import dev.nncompress.train.EpochStats;
 import dev.nncompress.train.LrSchedule;
 import dev.nncompress.train.OptimizerConfig;
@@ -45,6 +48,7 @@ public final class QuantizationAwareTraining {
     private final Backend backend;
     private final TrainConfig config;
     private final double averagingConstant;
+    private Checkpointing checkpoints;
 
     /** @param averagingConstant of the activation ranges' moving averages, in (0, 1] (torch: 0.01) */
     public QuantizationAwareTraining(Backend backend, TrainConfig config, double averagingConstant) {
@@ -59,6 +63,13 @@ public final class QuantizationAwareTraining {
 
     public QuantizationAwareTraining(Backend backend, TrainConfig config) {
         this(backend, config, MovingAverageMinMaxObserver.DEFAULT_AVERAGING_CONSTANT);
+    }
+
+    /** The same training, checkpointed ({@link Trainer#withCheckpoints}); the activation ranges go into the checkpoint with the weights. */
+    public QuantizationAwareTraining withCheckpoints(Checkpointing checkpoints) {
+        QuantizationAwareTraining q = new QuantizationAwareTraining(backend, config, averagingConstant);
+        q.checkpoints = checkpoints;
+        return q;
     }
 
     /**
@@ -86,11 +97,18 @@ public final class QuantizationAwareTraining {
     public QatResult train(QuantTargets targets, QuantPlan start, Dataset data, TrainListener listener, TrainingLoss loss) {
         Graph graph = targets.graph();
         ActivationRanges ranges = new ActivationRanges(targets, start, averagingConstant);
-        StepHook qat = trained -> {
-            if (trained != graph) throw new IllegalStateException("QAT step hook for graph " + graph.name() + " got another graph");
-            return new QatStep(targets, ranges, backend);
+        StepHook qat = new StepHook() {
+            @Override
+            public Step begin(Graph trained) {
+                if (trained != graph) throw new IllegalStateException("QAT step hook for graph " + graph.name() + " got another graph");
+                return new QatStep(targets, ranges, backend);
+            }
+
+            @Override public Map<String, TensorRecord> checkpointState() { return ranges.checkpointState(); }
+
+            @Override public void restoreCheckpointState(StateTensors state) { ranges.restoreCheckpointState(state); }
         };
-        List<EpochStats> history = new Trainer(backend, config, qat, loss).fit(graph, data, null, listener);
+        List<EpochStats> history = new Trainer(backend, config, qat, loss).withCheckpoints(checkpoints).fit(graph, data, null, listener);
         int images = start.calibrationImages() + data.count() * config.epochs();
         return new QatResult(graph, targets.plan(OBSERVER, images, ranges.current()), history);
     }
