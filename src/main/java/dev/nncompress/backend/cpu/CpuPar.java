@@ -8,6 +8,13 @@ import java.util.concurrent.Future;
  * Splits a Java loop over the cores (the calling thread takes the first part). Only loops of at
  * least {@link #MIN_PARALLEL} elements are split: handing work to a parked thread costs tens of
  * microseconds, as much as a 64k-element loop.
+ *
+ * <p>A split loop returns only when every part has finished, even when the caller is interrupted:
+ * the parts write memory the caller frees right after (tensors, native scratch), so the wait is not
+ * interruptible; the interrupt is kept (the flag is set again on return) for the caller's next wait.
+ * Many threads may split loops at once: the helpers are one shared pool, each caller runs a part
+ * itself and waits only for its own parts, and a part never waits for anything (a nested split runs
+ * inline), so queued parts always finish.
  */
 final class CpuPar {
     interface Body {
@@ -62,17 +69,22 @@ final class CpuPar {
         } finally {
             INSIDE.set(Boolean.FALSE);
         }
+        boolean interrupted = false;
         for (int p = 1; p < parts; p++) {
             if (futures[p] == null) continue;
-            try {
-                futures[p].get();
-            } catch (java.util.concurrent.ExecutionException e) {
-                if (failure == null) failure = e.getCause();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                if (failure == null) failure = e;
+            while (true) {
+                try {
+                    futures[p].get();
+                    break;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (failure == null) failure = e.getCause();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true; // the part still writes the caller's memory: wait on
+                }
             }
         }
+        if (interrupted) Thread.currentThread().interrupt();
         if (failure instanceof RuntimeException re) throw re;
         if (failure instanceof Error er) throw er;
         if (failure != null) throw new IllegalStateException(failure);
@@ -123,12 +135,16 @@ final class CpuPar {
             INSIDE.set(Boolean.FALSE);
         }
         for (Future<?> f : helpers) f.cancel(false); // those not started yet would find no chunk left
-        try {
-            done.await(); // chunks still running in helpers
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            failure.compareAndSet(null, e);
+        boolean interrupted = false;
+        while (true) {
+            try {
+                done.await(); // chunks still running in helpers, which write the caller's memory: not interruptible
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
         }
+        if (interrupted) Thread.currentThread().interrupt();
         Throwable t = failure.get();
         if (t instanceof RuntimeException re) throw re;
         if (t instanceof Error er) throw er;
