@@ -155,6 +155,13 @@ public interface Backend extends AutoCloseable {
         throw new UnsupportedOperationException("backend " + name() + " has no sparse kernels");
     }
 
+    /**
+     * True when ops may run from several threads at once (each on its own tensors; shared inputs such as
+     * weights are only read). False, the safe default, makes predictors on this backend take one call at
+     * a time.
+     */
+    default boolean concurrentCalls() { return false; }
+
     /** Releases anything the backend holds (pools, contexts). */
     @Override default void close() {}
 }

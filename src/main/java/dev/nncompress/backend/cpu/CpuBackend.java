@@ -55,6 +55,13 @@ public final class CpuBackend implements Backend {
 
     @Override public String name() { return "cpu"; }
 
+    /**
+     * Safe from several threads: scratch is per thread ({@link Scratch}, the native sparse kernels', ND4J op
+     * contexts in {@link NativeOps}), the block pool is synchronized, {@link CpuPar} callers each run a part
+     * and wait for their own, and OpenBLAS changes its thread count only while no product runs ({@link BlasThreads}).
+     */
+    @Override public boolean concurrentCalls() { return true; }
+
     @Override public String describe() { return CpuRuntime.describe(); }
 
     private CpuTensor alloc(Shape shape) { return CpuTensor.allocate(this, shape); }

@@ -31,6 +31,9 @@ public final class ReferenceBackend implements Backend {
 
     @Override public String name() { return "reference"; }
 
+    /** Plain Java on heap arrays, no shared mutable state. */
+    @Override public boolean concurrentCalls() { return true; }
+
     @Override public String describe() {
         return "reference: plain Java loops on heap float[] arrays, single-threaded, double accumulation (Java "
                 + Runtime.version() + ")";
