@@ -19,6 +19,12 @@ public interface Int8Kernels {
     int threads();
 
     /**
+     * True when calls may run from several threads at once (each with its own output arrays; packed
+     * weights are only read). False, the safe default, makes an int8 runner take one call at a time.
+     */
+    default boolean concurrentCalls() { return false; }
+
+    /**
      * B [n, k] int8 row-major (a weight in PyTorch's layout [out, in]; a conv weight flattened to
      * [o, kh*kw*c] in NHWC order) prepared once for repeated {@link #gemm} calls. The returned object
      * belongs to this implementation only.

@@ -100,6 +100,9 @@ public final class NativeInt8Kernels implements Int8Kernels {
 
     @Override public int threads() { return threads; }
 
+    /** The kernels keep no state between calls (native scratch is per thread) and only read the packed weights. */
+    @Override public boolean concurrentCalls() { return true; }
+
     /** Weights in one variant's native layout; the native block is freed by the cleaner. */
     private static final class Packed implements PackedS8 {
         final long handle;
