@@ -156,11 +156,12 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
-     * True when ops may run from several threads at once (each on its own tensors; shared inputs such as
-     * weights are only read). False, the safe default, makes predictors on this backend take one call at
-     * a time.
+     * How many predictor calls on this backend may run at once from different threads (each on its own
+     * tensors; weights are only read). 1, the safe default, makes calls take turns (a backend whose ops
+     * must not overlap); a CPU backend says its core count, as more CPU-bound calls than cores only add
+     * memory and contention.
      */
-    default boolean concurrentCalls() { return false; }
+    default int parallelCalls() { return 1; }
 
     /** Releases anything the backend holds (pools, contexts). */
     @Override default void close() {}

@@ -19,10 +19,11 @@ public interface Int8Kernels {
     int threads();
 
     /**
-     * True when calls may run from several threads at once (each with its own output arrays; packed
-     * weights are only read). False, the safe default, makes an int8 runner take one call at a time.
+     * How many int8 runner calls on these kernels may run at once from different threads (each with its
+     * own arrays; packed weights are only read). 1, the safe default, makes calls take turns; CPU kernels
+     * say the core count (see {@link dev.nncompress.backend.Backend#parallelCalls()}).
      */
-    default boolean concurrentCalls() { return false; }
+    default int parallelCalls() { return 1; }
 
     /**
      * B [n, k] int8 row-major (a weight in PyTorch's layout [out, in]; a conv weight flattened to

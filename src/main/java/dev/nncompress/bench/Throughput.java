@@ -75,11 +75,12 @@ public final class Throughput {
 
     /**
      * One predictor called by one thread and shared by {@code threads} threads, in alternating rounds (so
-     * that load from other processes falls on both): [one thread, {@code threads} threads], median images/s
-     * of all threads together. In a shared round every thread calls in a loop until the round's time is
-     * up, on its own copy of the batch; the round lasts until the last call ends and counts every image.
+     * that load from other processes falls on both): median images/s of each side (all threads together)
+     * and the median of the per-pair ratios, which a change of load between pairs moves least. In a shared
+     * round every thread calls in a loop until the round's time is up, on its own copy of the batch; the
+     * round lasts until the last call ends and counts every image.
      */
-    public static List<Result> sharedInference(Predictor p, float[] images, int batch, int threads, int rounds, double roundSeconds) {
+    public static Shared sharedInference(Predictor p, float[] images, int batch, int threads, int rounds, double roundSeconds) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         if (rounds < 1) throw new IllegalArgumentException("rounds must be >= 1, got " + rounds);
         float[][] inputs = new float[threads][];
@@ -95,15 +96,21 @@ public final class Throughput {
             round(p, inputs, threads, batch, warm, pool);
             double[] one = new double[rounds];
             double[] shared = new double[rounds];
+            double[] ratio = new double[rounds];
             for (int r = 0; r < rounds; r++) {
                 one[r] = round(p, inputs, 1, batch, roundSeconds, pool);
                 shared[r] = round(p, inputs, threads, batch, roundSeconds, pool);
+                ratio[r] = shared[r] / one[r];
             }
-            return List.of(sorted(one, batch), sorted(shared, batch));
+            Arrays.sort(ratio);
+            return new Shared(sorted(one, batch), sorted(shared, batch), ratio[rounds / 2]);
         } finally {
             pool.shutdownNow();
         }
     }
+
+    /** {@link #sharedInference}: one thread's and the shared side's images/s, and the median ratio of the pairs of rounds. */
+    public record Shared(Result one, Result shared, double ratio) {}
 
     /** Images/s of {@code callers} threads calling {@code p} in a loop for about {@code seconds}. */
     private static double round(Predictor p, float[][] inputs, int callers, int batch, double seconds, ExecutorService pool) {

@@ -155,7 +155,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             if (!threadRows.isEmpty()) {
                 out.println();
-                out.printf(Locale.ROOT, "one predictor shared by %d threads vs 1 thread, batch %d, %s backend, %d alternating rounds of %s s%n",
+                out.printf(Locale.ROOT, "one predictor shared by %d threads vs 1 thread, batch %d, %s backend, %d alternating pairs of %s s rounds%n",
                         threads, inferBatch, backend.name(), rounds, roundSeconds);
                 out.printf(Locale.ROOT, "%s %-12s %16s %16s %8s%n", pad("model"), "predictor", "1 thread img/s", threads + " threads img/s", "ratio");
                 threadRows.forEach(out::println);
@@ -235,12 +235,11 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** {@code threads} threads sharing {@code p} beside one thread: medians of each side, and their ratio. */
+    /** {@code threads} threads sharing {@code p} beside one thread: medians of each side and of the per-pair ratios. */
     private String threadRow(String label, String kind, Predictor p, Dataset images) {
-        List<Throughput.Result> r = Throughput.sharedInference(p, images.images(), inferBatch, threads, rounds, roundSeconds);
-        double one = r.get(0).imagesPerSecond();
-        double many = r.get(1).imagesPerSecond();
-        return String.format(Locale.ROOT, "%s %-12s %,16.0f %,16.0f %7.2fx", pad(label), kind, one, many, many / one);
+        Throughput.Shared r = Throughput.sharedInference(p, images.images(), inferBatch, threads, rounds, roundSeconds);
+        return String.format(Locale.ROOT, "%s %-12s %,16.0f %,16.0f %7.2fx", pad(label), kind, r.one().imagesPerSecond(),
+                r.shared().imagesPerSecond(), r.ratio());
     }
 
     private double row(PrintWriter out, ModelSource src, String mode, boolean train, Backend backend, Backend baseline, Dataset images) {

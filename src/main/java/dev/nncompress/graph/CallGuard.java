@@ -1,19 +1,20 @@
 package dev.nncompress.graph;
 
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The life cycle of something many threads call while one of them may close it (a {@link Predictor}, a
  * {@link SparseInference} plan): each call runs between {@link #enter()} and {@link Use#close()};
  * {@link #close(Runnable)} refuses calls from then on with {@code IllegalStateException("<what> is
- * closed")}, waits for the calls in flight, then frees the memory exactly once. Waiting, rather than
- * refusing the close, keeps close() usable from a shutdown path that cannot retry, and a call is short
- * (one batch). Freeing native memory under a running kernel would crash the JVM; this makes it
+ * closed")}, waits for the calls already running, then frees the memory exactly once. Waiting, rather
+ * than refusing the close, keeps close() usable from a shutdown path that cannot retry, and a call is
+ * short (one batch). Freeing native memory under a running kernel would crash the JVM; this makes it
  * impossible.
  *
- * <p>With {@code oneAtATime}, calls also run one after another: for a backend whose ops must not run
- * from two threads at once, so that sharing the object stays safe, only not parallel.
+ * <p>At most {@code maxCalls} calls run at once; the others wait their turn in arrival order. 1 is for
+ * a backend whose ops must not overlap; a CPU backend allows its core count: more calls than cores
+ * cannot add throughput to CPU-bound work, only memory (each call's activations) and contention.
  */
 public final class CallGuard {
     /** Ends one call; close it in the thread that entered (try-with-resources). */
@@ -23,48 +24,54 @@ public final class CallGuard {
     }
 
     private final String what;
-    // readers: calls in flight; the writer: close(). A queued writer holds back new readers, so close() is not starved.
+    private final int maxCalls;
+    // readers: calls admitted (running or waiting for a slot); the writer: close(), once they are done
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
-    private final ReentrantLock serial;
+    private final Semaphore slots;
     private final Use exit;
     private volatile boolean closed;
+    private boolean freed; // guarded by the write lock
 
-    /** @param what names the object in the error, e.g. "predictor student" */
-    public CallGuard(String what, boolean oneAtATime) {
+    /** @param what names the object in the error, e.g. "predictor student"; @param maxCalls calls that may run at once, >= 1 */
+    public CallGuard(String what, int maxCalls) {
+        if (maxCalls < 1) throw new IllegalArgumentException("maxCalls must be >= 1, got " + maxCalls);
         this.what = what;
-        this.serial = oneAtATime ? new ReentrantLock() : null;
-        this.exit = serial == null ? () -> lifecycle.readLock().unlock() : () -> {
-            serial.unlock();
+        this.maxCalls = maxCalls;
+        this.slots = new Semaphore(maxCalls, true);
+        this.exit = () -> {
+            slots.release();
             lifecycle.readLock().unlock();
         };
     }
 
-    /** Starts a call; IllegalStateException when closed (or closing). */
+    /** Starts a call, once a slot is free; IllegalStateException when closed (also while waiting for a slot). */
     public Use enter() {
         lifecycle.readLock().lock();
-        if (closed) {
-            lifecycle.readLock().unlock();
-            throw new IllegalStateException(what + " is closed");
+        if (!closed) {
+            slots.acquireUninterruptibly();
+            if (!closed) return exit;
+            slots.release(); // closed while waiting: not run, so that close() waits only for running calls
         }
-        if (serial != null) serial.lock();
-        return exit;
+        lifecycle.readLock().unlock();
+        throw new IllegalStateException(what + " is closed");
     }
 
     public boolean isClosed() { return closed; }
 
-    /** Whether calls run one at a time. */
-    public boolean oneAtATime() { return serial != null; }
+    /** Calls that may run at once. */
+    public int maxCalls() { return maxCalls; }
 
     /**
-     * Refuses new calls, waits for those in flight, then runs {@code free} (the first time only; later
+     * Refuses new calls, waits for those running, then runs {@code free} (the first time only; later
      * closes do nothing). Calling it from inside a call of the same object would wait for itself: refused.
      */
     public void close(Runnable free) {
         if (lifecycle.getReadHoldCount() > 0) throw new IllegalStateException("cannot close " + what + " from inside a call to it");
+        closed = true;
         lifecycle.writeLock().lock();
         try {
-            if (closed) return;
-            closed = true;
+            if (freed) return;
+            freed = true;
             free.run();
         } finally {
             lifecycle.writeLock().unlock();

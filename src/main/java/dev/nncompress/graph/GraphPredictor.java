@@ -10,7 +10,7 @@ import dev.nncompress.tensor.Tensor;
  * they are when the predictor is made; {@link #sparse()} says which).
  *
  * <p>Thread-safe: each call runs its own {@link GraphRunner} (its own tensors); the graph's parameters and
- * the sparse weights are only read. On a backend without {@link Backend#concurrentCalls()} calls take turns.
+ * the sparse weights are only read. At most {@link Backend#parallelCalls()} calls run at once, the others wait their turn.
  * {@link #close()} waits for calls in flight, then frees the sparse weights; later calls fail with
  * "predictor NAME is closed". The graph is not copied: do not train it while predicting.
  */
@@ -27,7 +27,7 @@ public final class GraphPredictor implements Predictor {
         this.graph = graph;
         this.backend = backend;
         this.sparse = SparseInference.plan(graph, backend, mode);
-        this.guard = new CallGuard("predictor " + graph.name(), !backend.concurrentCalls());
+        this.guard = new CallGuard("predictor " + graph.name(), backend.parallelCalls());
     }
 
     /** Which layers run sparse. */

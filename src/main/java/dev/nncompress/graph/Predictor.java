@@ -8,7 +8,8 @@ import dev.nncompress.tensor.Shape;
  * inference benchmark take one, so every kind of model is scored and timed the same way.
  *
  * <p>Implementations are thread-safe: one predictor may serve many threads at once, each call giving
- * bit for bit what it gives alone (calls take turns where the backend cannot run ops concurrently).
+ * bit for bit what it gives alone (at most the backend's {@code parallelCalls()} run at once, the others
+ * wait their turn).
  * {@link #close()} may come from any thread: it waits for the calls in flight, frees, and every later
  * call throws {@code IllegalStateException("predictor NAME is closed")} ({@link CallGuard}).
  */

@@ -58,7 +58,7 @@ public final class SparseInference implements AutoCloseable {
         this.weights = weights;
         this.convBreakEven = convBreakEven;
         this.linearBreakEven = linearBreakEven;
-        this.guard = new CallGuard("sparse plan of " + model, false);
+        this.guard = new CallGuard("sparse plan of " + model, Integer.MAX_VALUE); // its users limit themselves
     }
 
     /** Decides every CONV2D and LINEAR node of {@code g} on {@code backend} and prepares the sparse ones. */

@@ -4,7 +4,6 @@ import dev.nncompress.graph.Predictor;
 import dev.nncompress.tensor.Shape;
 import org.junit.jupiter.api.Test;
 
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -36,12 +35,14 @@ class SharedInferenceTest {
 
             @Override public void close() {}
         };
-        List<Throughput.Result> r = Throughput.sharedInference(sleepy, new float[8], 4, 6, 1, 0.05);
+        Throughput.Shared r = Throughput.sharedInference(sleepy, new float[8], 4, 6, 3, 0.05);
         assertEquals(6, most.get());
         // a call of 4 images sleeps at least 5 ms: at most 800 img/s for one caller (more means images counted
         // twice); six sleeping callers overlap whatever the load, so several times that
-        assertTrue(r.get(0).imagesPerSecond() <= 800, "one: " + r.get(0));
-        assertTrue(r.get(1).imagesPerSecond() > 3 * r.get(0).imagesPerSecond(), "shared: " + r.get(1) + ", one: " + r.get(0));
+        assertTrue(r.one().imagesPerSecond() <= 800, "one: " + r.one());
+        assertTrue(r.shared().imagesPerSecond() > 3 * r.one().imagesPerSecond(), "shared: " + r.shared() + ", one: " + r.one());
+        assertTrue(r.ratio() > 3, "median ratio of the pairs " + r.ratio());
+        assertEquals(3, r.one().rounds());
         assertThrows(IllegalArgumentException.class, () -> Throughput.sharedInference(sleepy, new float[8], 4, 0, 1, 0.05));
     }
 }

@@ -30,8 +30,8 @@ public final class JavaInt8Kernels implements Int8Kernels {
 
     @Override public int threads() { return threads; }
 
-    /** Plain Java on the caller's arrays and the common fork-join pool: nothing shared is written. */
-    @Override public boolean concurrentCalls() { return true; }
+    /** Plain Java on the caller's arrays and the common fork-join pool: nothing shared is written, no limit. */
+    @Override public int parallelCalls() { return Integer.MAX_VALUE; }
 
     private record Packed(byte[] b, int n, int k, int[] rowSums) implements PackedS8 {}
 
