@@ -155,6 +155,14 @@ public interface Backend extends AutoCloseable {
         throw new UnsupportedOperationException("backend " + name() + " has no sparse kernels");
     }
 
+    /**
+     * How many predictor calls on this backend may run at once from different threads (each on its own
+     * tensors; weights are only read). 1, the safe default, makes calls take turns (a backend whose ops
+     * must not overlap); a CPU backend says its core count, as more CPU-bound calls than cores only add
+     * memory and contention.
+     */
+    default int parallelCalls() { return 1; }
+
     /** Releases anything the backend holds (pools, contexts). */
     @Override default void close() {}
 }

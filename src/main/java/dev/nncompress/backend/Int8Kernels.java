@@ -19,6 +19,13 @@ public interface Int8Kernels {
     int threads();
 
     /**
+     * How many int8 runner calls on these kernels may run at once from different threads (each with its
+     * own arrays; packed weights are only read). 1, the safe default, makes calls take turns; CPU kernels
+     * say the core count (see {@link dev.nncompress.backend.Backend#parallelCalls()}).
+     */
+    default int parallelCalls() { return 1; }
+
+    /**
      * B [n, k] int8 row-major (a weight in PyTorch's layout [out, in]; a conv weight flattened to
      * [o, kh*kw*c] in NHWC order) prepared once for repeated {@link #gemm} calls. The returned object
      * belongs to this implementation only.

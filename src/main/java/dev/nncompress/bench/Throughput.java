@@ -11,8 +11,13 @@ import dev.nncompress.tensor.Tensor;
 import dev.nncompress.train.Optimizer;
 import dev.nncompress.train.OptimizerConfig;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Measures images per second of training steps (forward, backward, SGD update) and of inference on
@@ -68,6 +73,86 @@ public final class Throughput {
         return measure(() -> p.logits(x, batch), batch, rounds, roundSeconds);
     }
 
+    /**
+     * One predictor called by one thread and shared by {@code threads} threads, in alternating rounds (so
+     * that load from other processes falls on both): median images/s of each side (all threads together)
+     * and the median of the per-pair ratios, which a change of load between pairs moves least. In a shared
+     * round every thread calls in a loop until the round's time is up, on its own copy of the batch; the
+     * round lasts until the last call ends and counts every image.
+     */
+    public static Shared sharedInference(Predictor p, float[] images, int batch, int threads, int rounds, double roundSeconds) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        if (rounds < 1) throw new IllegalArgumentException("rounds must be >= 1, got " + rounds);
+        float[][] inputs = new float[threads][];
+        for (int t = 0; t < threads; t++) inputs[t] = Arrays.copyOf(images, batch * p.inputShape().numel());
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "bench-caller");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            double warm = Math.min(0.5, roundSeconds);
+            round(p, inputs, 1, batch, warm, pool);
+            round(p, inputs, threads, batch, warm, pool);
+            double[] one = new double[rounds];
+            double[] shared = new double[rounds];
+            double[] ratio = new double[rounds];
+            for (int r = 0; r < rounds; r++) {
+                one[r] = round(p, inputs, 1, batch, roundSeconds, pool);
+                shared[r] = round(p, inputs, threads, batch, roundSeconds, pool);
+                ratio[r] = shared[r] / one[r];
+            }
+            Arrays.sort(ratio);
+            return new Shared(sorted(one, batch), sorted(shared, batch), ratio[rounds / 2]);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** {@link #sharedInference}: one thread's and the shared side's images/s, and the median ratio of the pairs of rounds. */
+    public record Shared(Result one, Result shared, double ratio) {}
+
+    /** Images/s of {@code callers} threads calling {@code p} in a loop for about {@code seconds}. */
+    private static double round(Predictor p, float[][] inputs, int callers, int batch, double seconds, ExecutorService pool) {
+        long start = System.nanoTime();
+        long end = start + (long) (seconds * 1e9);
+        List<Future<Integer>> calls = new ArrayList<>();
+        for (int t = 0; t < callers; t++) {
+            float[] x = inputs[t];
+            calls.add(pool.submit(() -> {
+                int n = 0;
+                do {
+                    p.logits(x, batch);
+                    n++;
+                } while (System.nanoTime() < end);
+                return n;
+            }));
+        }
+        long images = 0;
+        for (Future<Integer> f : calls) {
+            try {
+                images += (long) f.get() * batch;
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("a benchmark caller failed: " + e.getCause(), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        }
+        return images / ((System.nanoTime() - start) / 1e9);
+    }
+
+    private static Result sorted(double[] imagesPerSecond, int batch) {
+        double[] v = imagesPerSecond.clone();
+        Arrays.sort(v);
+        return new Result(v[v.length / 2], v[0], v[v.length - 1], batch, v.length);
+    }
+
+    /** From the seconds of a call that infers {@code images} images in batches of {@code batch}. */
+    private static Result result(Timing.Result t, int images, int batch) {
+        return new Result(images / t.median(), images / t.slowest(), images / t.fastest(), batch, t.rounds());
+    }
+
     private static Shape inputShape(Graph g, int batch) {
         int[] d = new int[g.inputShape().rank() + 1];
         d[0] = batch;
@@ -76,7 +161,6 @@ public final class Throughput {
     }
 
     private static Result measure(Runnable step, int batch, int rounds, double roundSeconds) {
-        Timing.Result t = Timing.secondsPerCall(step, rounds, roundSeconds);
-        return new Result(batch / t.median(), batch / t.slowest(), batch / t.fastest(), batch, rounds);
+        return result(Timing.secondsPerCall(step, rounds, roundSeconds), batch, batch);
     }
 }

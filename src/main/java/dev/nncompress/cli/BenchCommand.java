@@ -13,6 +13,7 @@ import dev.nncompress.compress.quant.calib.QuantTargets;
 import dev.nncompress.compress.quant.convert.Int8Converter;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.GraphPredictor;
+import dev.nncompress.graph.Predictor;
 import dev.nncompress.graph.SparseInference;
 import dev.nncompress.graph.Parameter;
 import dev.nncompress.int8.Int8Model;
@@ -76,6 +77,11 @@ final class BenchCommand implements Callable<Integer> {
                     + "(auto: layers whose zeros reach the measured break-even; on: every conv/linear layer; off: no sparse rows; default: ${DEFAULT-VALUE}).")
     String sparse;
 
+    @Option(names = "--threads", defaultValue = "1", paramLabel = "N",
+            description = "Also time inference by N threads sharing one predictor (fp32, and int8 with --int8) beside one thread, "
+                    + "in alternating rounds (default: ${DEFAULT-VALUE}: no such table).")
+    int threads;
+
     @Mixin
     BackendOption backendOption;
 
@@ -90,6 +96,7 @@ final class BenchCommand implements Callable<Integer> {
         Check.positive("--infer-batch", inferBatch);
         Check.positive("--rounds", rounds);
         Check.positive("--round-seconds", roundSeconds);
+        Check.positive("--threads", threads);
         backendOption.check();
         int8Option.check();
         SparseInference.Mode sparseMode;
@@ -112,19 +119,32 @@ final class BenchCommand implements Callable<Integer> {
                     withBaseline ? baseline.name() + " img/s" : "", withBaseline ? "ratio" : "");
             List<String> int8Rows = new ArrayList<>();
             List<String> sparseRows = new ArrayList<>();
+            List<String> threadRows = new ArrayList<>();
             for (ModelSource src : sources) {
                 if (src.isInt8()) {
                     try (Int8Runner r = new Int8Runner(src.int8(), kernels.kernels(), backend)) {
                         out.printf(Locale.ROOT, "%s %-22s %,16.0f%n", pad(label(src)), "int8 inference " + inferBatch,
                                 Throughput.inference(r, images.images(), inferBatch, rounds, roundSeconds).imagesPerSecond());
+                        if (threads > 1) threadRows.add(threadRow(label(src), "int8", r, images));
                     }
                     continue;
                 }
                 row(out, src, "train batch " + trainBatch, true, backend, baseline, images);
                 double fp32 = row(out, src, "inference batch " + inferBatch, false, backend, baseline, images);
-                if (int8) int8Rows.add(int8Row(src, fp32, backend, kernels, images));
+                Int8Model int8Model = int8 ? int8Model(src, backend, images) : null;
+                if (int8) int8Rows.add(int8Row(src, int8Model, fp32, kernels, backend, images));
                 String sparseRow = sparseMode == SparseInference.Mode.OFF ? null : sparseRow(src, sparseMode, backend, images);
                 if (sparseRow != null) sparseRows.add(sparseRow);
+                if (threads > 1) {
+                    try (GraphPredictor p = new GraphPredictor(src.graph(), backend, sparseMode)) {
+                        threadRows.add(threadRow(label(src), p.sparse().any() ? "fp32 sparse" : "fp32", p, images));
+                    }
+                    if (int8Model != null) {
+                        try (Int8Runner r = new Int8Runner(int8Model, kernels.kernels(), backend)) {
+                            threadRows.add(threadRow(label(src), "int8", r, images));
+                        }
+                    }
+                }
             }
             if (sparseMode != SparseInference.Mode.OFF && !sparseRows.isEmpty()) {
                 out.println();
@@ -132,6 +152,13 @@ final class BenchCommand implements Callable<Integer> {
                         inferBatch, backend.name(), sparse.toLowerCase(Locale.ROOT), rounds, roundSeconds);
                 out.printf(Locale.ROOT, "%s %16s %16s %8s  %s%n", pad("model"), "dense img/s", "sparse img/s", "speedup", "layers");
                 sparseRows.forEach(out::println);
+            }
+            if (!threadRows.isEmpty()) {
+                out.println();
+                out.printf(Locale.ROOT, "one predictor shared by %d threads vs 1 thread, batch %d, %s backend, %d alternating pairs of %s s rounds%n",
+                        threads, inferBatch, backend.name(), rounds, roundSeconds);
+                out.printf(Locale.ROOT, "%s %-12s %16s %16s %8s%n", pad("model"), "predictor", "1 thread img/s", threads + " threads img/s", "ratio");
+                threadRows.forEach(out::println);
             }
             if (!int8Rows.isEmpty()) {
                 out.println();
@@ -188,20 +215,31 @@ final class BenchCommand implements Callable<Integer> {
         return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2;
     }
 
-    /** Calibrates (minmax on the bench images), converts, and times the int8 model beside the fp32 number just measured. */
-    private String int8Row(ModelSource src, double fp32, Backend backend, Int8KernelChoice.Choice kernels, Dataset images) {
+    /** The float model calibrated (minmax on the bench images) and converted to int8. */
+    private Int8Model int8Model(ModelSource src, Backend backend, Dataset images) {
         PreparedGraph prepared = GraphPreparation.forInference(src.graph());
         try {
             Graph g = prepared.graph();
             QuantPlan plan = new Calibrator("minmax", images.count(), inferBatch, null).calibrate(QuantTargets.of(g), images, backend);
-            Int8Model m = Int8Converter.convert(g, plan, Map.of("source", src.spec()));
-            try (Int8Runner r = new Int8Runner(m, kernels.kernels(), backend)) {
-                double q = Throughput.inference(r, images.images(), inferBatch, rounds, roundSeconds).imagesPerSecond();
-                return String.format(Locale.ROOT, "%s %,16.0f %,16.0f %7.2fx  %s", pad(label(src)), fp32, q, q / fp32, r.summary());
-            }
+            return Int8Converter.convert(g, plan, Map.of("source", src.spec()));
         } finally {
             for (Parameter p : prepared.graph().params().values()) p.value().close();
         }
+    }
+
+    /** Times the int8 model beside the fp32 number just measured. */
+    private String int8Row(ModelSource src, Int8Model m, double fp32, Int8KernelChoice.Choice kernels, Backend backend, Dataset images) {
+        try (Int8Runner r = new Int8Runner(m, kernels.kernels(), backend)) {
+            double q = Throughput.inference(r, images.images(), inferBatch, rounds, roundSeconds).imagesPerSecond();
+            return String.format(Locale.ROOT, "%s %,16.0f %,16.0f %7.2fx  %s", pad(label(src)), fp32, q, q / fp32, r.summary());
+        }
+    }
+
+    /** {@code threads} threads sharing {@code p} beside one thread: medians of each side and of the per-pair ratios. */
+    private String threadRow(String label, String kind, Predictor p, Dataset images) {
+        Throughput.Shared r = Throughput.sharedInference(p, images.images(), inferBatch, threads, rounds, roundSeconds);
+        return String.format(Locale.ROOT, "%s %-12s %,16.0f %,16.0f %7.2fx", pad(label), kind, r.one().imagesPerSecond(),
+                r.shared().imagesPerSecond(), r.ratio());
     }
 
     private double row(PrintWriter out, ModelSource src, String mode, boolean train, Backend backend, Backend baseline, Dataset images) {

@@ -8,11 +8,17 @@ import dev.nncompress.tensor.Tensor;
  * A float graph in inference mode on one backend, as a {@link Predictor}. Pruned layers run on the
  * backend's sparse kernels where that pays off ({@link SparseInference}, decided from the weights as
  * they are when the predictor is made; {@link #sparse()} says which).
+ *
+ * <p>Thread-safe: each call runs its own {@link GraphRunner} (its own tensors); the graph's parameters and
+ * the sparse weights are only read. At most {@link Backend#parallelCalls()} calls run at once, the others wait their turn.
+ * {@link #close()} waits for calls in flight, then frees the sparse weights; later calls fail with
+ * "predictor NAME is closed". The graph is not copied: do not train it while predicting.
  */
 public final class GraphPredictor implements Predictor {
     private final Graph graph;
     private final Backend backend;
     private final SparseInference sparse;
+    private final CallGuard guard;
 
     /** Sparse kernels chosen automatically ({@link SparseInference.Mode#AUTO}). */
     public GraphPredictor(Graph graph, Backend backend) { this(graph, backend, SparseInference.Mode.AUTO); }
@@ -21,6 +27,7 @@ public final class GraphPredictor implements Predictor {
         this.graph = graph;
         this.backend = backend;
         this.sparse = SparseInference.plan(graph, backend, mode);
+        this.guard = new CallGuard("predictor " + graph.name(), backend.parallelCalls());
     }
 
     /** Which layers run sparse. */
@@ -31,8 +38,10 @@ public final class GraphPredictor implements Predictor {
     @Override public Shape inputShape() { return graph.inputShape(); }
 
     @Override
+    @SuppressWarnings("try") // the guard is held, not used
     public float[] logits(float[] images, int n) {
-        try (GraphRunner run = new GraphRunner(graph, backend, sparse);
+        try (CallGuard.Use call = guard.enter();
+             GraphRunner run = new GraphRunner(graph, backend, sparse);
              Tensor x = backend.fromFloats(images, batchShape(graph.inputShape(), n))) {
             return run.forward(x).toFloatArray();
         }
@@ -46,5 +55,6 @@ public final class GraphPredictor implements Predictor {
         return Shape.of(d);
     }
 
-    @Override public void close() { sparse.close(); }
+    /** Refuses new calls, waits for those in flight, frees the sparse weights; again: nothing. */
+    @Override public void close() { guard.close(sparse::close); }
 }

@@ -20,6 +20,7 @@ import java.util.Set;
 public final class GraphRunner implements AutoCloseable {
     private final Graph graph;
     private final OpContext ctx;
+    private final SparseInference sparse;
     private final Map<String, Tensor> outputs = new HashMap<>();
     private final Set<Tensor> owned = Collections.newSetFromMap(new IdentityHashMap<>());
     private Tensor input;
@@ -37,6 +38,7 @@ public final class GraphRunner implements AutoCloseable {
     private GraphRunner(Graph graph, Backend backend, boolean training, long seed, SparseInference sparse) {
         if (sparse == null) throw new IllegalArgumentException("sparse plan must not be null (SparseInference.NONE for none)");
         this.graph = graph;
+        this.sparse = sparse;
         this.ctx = new OpContext(backend, graph, training, seed, nodesNeedingInputGrad(graph), sparse);
     }
 
@@ -67,7 +69,11 @@ public final class GraphRunner implements AutoCloseable {
     /** Runs every node on {@code x} [N, C, H, W] (not owned by the runner) and returns the output node's tensor. */
     public Tensor forward(Tensor x) { return forward(x, OutputHook.NONE); }
 
-    /** As {@link #forward(Tensor)}, passing the input and every node output through {@code hook}. */
+    /**
+     * As {@link #forward(Tensor)}, passing the input and every node output through {@code hook}. A sparse plan
+     * is held open for the pass, so that closing it from another thread waits for the pass to finish.
+     */
+    @SuppressWarnings("try") // the plan is held open, not used
     public Tensor forward(Tensor x, OutputHook hook) {
         boolean fits = x.shape().rank() == graph.inputShape().rank() + 1;
         for (int i = 0; fits && i < graph.inputShape().rank(); i++) fits = x.shape().dim(i + 1) == graph.inputShape().dim(i);
@@ -75,16 +81,18 @@ public final class GraphRunner implements AutoCloseable {
             throw new IllegalArgumentException("model " + graph.name() + " expects input [N, " + joinDims() + "], got " + x.shape());
         }
         input = x;
-        Tensor hx = hook.apply(Graph.INPUT, x);
-        own(hx);
-        outputs.put(Graph.INPUT, hx);
-        for (Node n : graph.nodes()) {
-            List<Tensor> ins = n.inputs().stream().map(outputs::get).toList();
-            Tensor out = Ops.of(n.op()).forward(n, ins, ctx);
-            own(out);
-            Tensor h = hook.apply(n.name(), out);
-            own(h);
-            outputs.put(n.name(), h);
+        try (CallGuard.Use plan = sparse.use()) {
+            Tensor hx = hook.apply(Graph.INPUT, x);
+            own(hx);
+            outputs.put(Graph.INPUT, hx);
+            for (Node n : graph.nodes()) {
+                List<Tensor> ins = n.inputs().stream().map(outputs::get).toList();
+                Tensor out = Ops.of(n.op()).forward(n, ins, ctx);
+                own(out);
+                Tensor h = hook.apply(n.name(), out);
+                own(h);
+                outputs.put(n.name(), h);
+            }
         }
         return outputs.get(graph.output());
     }

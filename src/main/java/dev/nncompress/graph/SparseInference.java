@@ -17,6 +17,11 @@ import java.util.Map;
  * ({@link Backend#sparseBreakEven}); dense otherwise. The weights are a snapshot: make a new plan
  * after the graph's parameters change (a {@link GraphPredictor} makes one when it is created).
  * Training never uses a plan ({@link GraphRunner} refuses one in training mode).
+ *
+ * <p>Thread-safe: any number of inference passes may use one plan at once (the prepared weights are only
+ * read). {@link #close()} waits for the passes in flight ({@link GraphRunner#forward} holds the plan for
+ * its duration) before it frees the weights; a pass started after it fails with "sparse plan of
+ * MODEL is closed", never on freed native memory.
  */
 public final class SparseInference implements AutoCloseable {
     /** auto: by break-even; off: all dense; on: every conv/linear sparse when the backend has kernels (tests, measurements). */
@@ -33,7 +38,9 @@ public final class SparseInference implements AutoCloseable {
     public record Layer(String node, SparseWeight.Kind kind, double zeros, boolean sparse) {}
 
     /** No layer sparse, nothing held. */
-    public static final SparseInference NONE = new SparseInference(Mode.OFF, null, List.of(), Map.of(), Double.NaN, Double.NaN);
+    public static final SparseInference NONE = new SparseInference("none", Mode.OFF, null, List.of(), Map.of(), Double.NaN, Double.NaN);
+    // NONE is every training pass's plan: no shared lock for it
+    private static final CallGuard.Use NOTHING_HELD = () -> {};
 
     private final Mode mode;
     private final String kernels;
@@ -41,8 +48,9 @@ public final class SparseInference implements AutoCloseable {
     private final Map<String, SparseWeight> weights;
     private final double convBreakEven;
     private final double linearBreakEven;
+    private final CallGuard guard;
 
-    private SparseInference(Mode mode, String kernels, List<Layer> layers, Map<String, SparseWeight> weights, double convBreakEven,
+    private SparseInference(String model, Mode mode, String kernels, List<Layer> layers, Map<String, SparseWeight> weights, double convBreakEven,
                             double linearBreakEven) {
         this.mode = mode;
         this.kernels = kernels;
@@ -50,6 +58,7 @@ public final class SparseInference implements AutoCloseable {
         this.weights = weights;
         this.convBreakEven = convBreakEven;
         this.linearBreakEven = linearBreakEven;
+        this.guard = new CallGuard("sparse plan of " + model, Integer.MAX_VALUE); // its users limit themselves
     }
 
     /** Decides every CONV2D and LINEAR node of {@code g} on {@code backend} and prepares the sparse ones. */
@@ -84,7 +93,7 @@ public final class SparseInference implements AutoCloseable {
             weights.values().forEach(SparseWeight::close);
             throw e;
         }
-        return new SparseInference(mode, kernels, List.copyOf(layers), weights, convBe, linBe);
+        return new SparseInference(g.name(), mode, kernels, List.copyOf(layers), weights, convBe, linBe);
     }
 
     /** The prepared weight of {@code node}, or null when it runs dense. */
@@ -127,8 +136,12 @@ public final class SparseInference implements AutoCloseable {
 
     private static String pct(double v) { return v > 1 ? "never" : String.format(Locale.ROOT, "%.0f%%", 100 * v); }
 
-    /** Frees the prepared weights. */
+    /** Holds the plan open for one inference pass (the weights stay valid until the use is closed). */
+    CallGuard.Use use() { return this == NONE ? NOTHING_HELD : guard.enter(); }
+
+    /** Frees the prepared weights, once the passes using them have finished; {@link #NONE} holds nothing and stays usable. */
     @Override public void close() {
-        for (SparseWeight w : weights.values()) w.close();
+        if (this == NONE) return;
+        guard.close(() -> weights.values().forEach(SparseWeight::close));
     }
 }

@@ -55,6 +55,17 @@ public final class CpuBackend implements Backend {
 
     @Override public String name() { return "cpu"; }
 
+    /**
+     * One call per core. Safe from several threads: scratch is per thread ({@link Scratch}, the native sparse
+     * kernels', ND4J op contexts in {@link NativeOps}), the block pool is synchronized, {@link CpuPar} callers
+     * each run a part and wait for their own, and OpenBLAS changes its thread count only while no product
+     * runs ({@link BlasThreads}). The limit: every Java thread in a oneDNN convolution brings its own OpenMP
+     * team of all cores, so 8 calls at once oversubscribe the cores 8x; resnet8 at batch 256, 8 threads
+     * sharing a predictor gave 0.56-0.68x one thread's images/s with 8 calls at once (also with an 8 GiB
+     * block pool), 1.1x with 2 (student at batch 16: 1.6x with 8, 1.06x with 2; the large batch decides).
+     */
+    @Override public int parallelCalls() { return CpuPar.threads(); }
+
     @Override public String describe() { return CpuRuntime.describe(); }
 
     private CpuTensor alloc(Shape shape) { return CpuTensor.allocate(this, shape); }

@@ -3,11 +3,24 @@ package dev.nncompress.backend.cpu;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Splits a Java loop over the cores (the calling thread takes the first part). Only loops of at
  * least {@link #MIN_PARALLEL} elements are split: handing work to a parked thread costs tens of
  * microseconds, as much as a 64k-element loop.
+ *
+ * <p>A split loop returns only when every part has finished, even when the caller is interrupted:
+ * the parts write memory the caller frees right after (tensors, native scratch), so the wait is not
+ * interruptible; the interrupt is kept (the flag is set again on return) for the caller's next wait.
+ * Many threads may split loops at once: the helpers are one shared pool, each caller runs a part
+ * itself and waits only for its own parts, and a part never waits for anything (a nested split runs
+ * inline), so queued parts always finish. A loop is split only into as many parts as the pool has idle
+ * helpers (plus the caller's): with more callers than cores (8 threads sharing one predictor) the
+ * cores are busy already, and a part queued behind other callers' parts only made its caller wait
+ * (measured: int8 student, 8 callers on 2 cores, 0.5x one caller's images/s with queued parts).
+ * Results never depend on the split.
  */
 final class CpuPar {
     interface Body {
@@ -22,6 +35,8 @@ final class CpuPar {
         t.setDaemon(true);
         return t;
     });
+    /** Helper parts submitted and not yet finished or cancelled. */
+    private static final AtomicInteger BUSY = new AtomicInteger();
     /** Set inside a split loop: a nested split runs inline (a worker waiting on itself would deadlock). */
     private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> Boolean.FALSE);
 
@@ -29,13 +44,29 @@ final class CpuPar {
 
     static int threads() { return THREADS; }
 
+    /** Parts a loop may have now: the caller's plus one per idle helper, at most {@code wanted}. */
+    private static int partsNow(int wanted) {
+        if (POOL == null || INSIDE.get()) return 1;
+        return Math.min(wanted, 1 + Math.max(0, THREADS - 1 - BUSY.get()));
+    }
+
+    /** Runs {@code part} on a helper, counted in {@link #BUSY} until it ends or is cancelled. */
+    private static Future<?> submit(Runnable part) {
+        BUSY.incrementAndGet();
+        FutureTask<Void> f = new FutureTask<>(part, null) {
+            @Override protected void done() { BUSY.decrementAndGet(); } // once: run to the end, failed or cancelled
+        };
+        POOL.execute(f);
+        return f;
+    }
+
     /** Runs body over [0, n) in up to {@link #threads()} contiguous parts; parts start on multiples of {@code align}. */
     static void forRange(int n, int minPerPart, int align, Body body) { forRange(n, THREADS, minPerPart, align, body); }
 
     /** As {@link #forRange(int, int, int, Body)} in at most {@code maxParts} parts (e.g. a kernel's own thread count). */
     static void forRange(int n, int maxParts, int minPerPart, int align, Body body) {
-        int parts = Math.min(Math.min(THREADS, maxParts), n / Math.max(1, minPerPart));
-        if (parts <= 1 || POOL == null || INSIDE.get()) {
+        int parts = partsNow(Math.min(Math.min(THREADS, maxParts), n / Math.max(1, minPerPart)));
+        if (parts <= 1) {
             body.run(0, n);
             return;
         }
@@ -47,7 +78,7 @@ final class CpuPar {
             int from = Math.min(n, p * step);
             int to = Math.min(n, from + step);
             if (from < to) {
-                futures[p] = POOL.submit(() -> {
+                futures[p] = submit(() -> {
                     INSIDE.set(Boolean.TRUE);
                     body.run(from, to);
                 });
@@ -62,17 +93,22 @@ final class CpuPar {
         } finally {
             INSIDE.set(Boolean.FALSE);
         }
+        boolean interrupted = false;
         for (int p = 1; p < parts; p++) {
             if (futures[p] == null) continue;
-            try {
-                futures[p].get();
-            } catch (java.util.concurrent.ExecutionException e) {
-                if (failure == null) failure = e.getCause();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                if (failure == null) failure = e;
+            while (true) {
+                try {
+                    futures[p].get();
+                    break;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (failure == null) failure = e.getCause();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true; // the part still writes the caller's memory: wait on
+                }
             }
         }
+        if (interrupted) Thread.currentThread().interrupt();
         if (failure instanceof RuntimeException re) throw re;
         if (failure instanceof Error er) throw er;
         if (failure != null) throw new IllegalStateException(failure);
@@ -85,9 +121,9 @@ final class CpuPar {
      * fixed parts the caller would wait for it, here it does the helper's chunks itself.
      */
     static void forChunks(int n, int maxParts, int minPerChunk, int align, Body body) {
-        int threads = Math.min(THREADS, maxParts);
+        int threads = partsNow(Math.min(THREADS, maxParts));
         int chunks = Math.min(threads * CHUNKS_PER_THREAD, n / Math.max(1, minPerChunk));
-        if (threads <= 1 || chunks <= 1 || POOL == null || INSIDE.get()) {
+        if (threads <= 1 || chunks <= 1) {
             body.run(0, n);
             return;
         }
@@ -111,7 +147,7 @@ final class CpuPar {
         };
         Future<?>[] helpers = new Future<?>[Math.min(threads, total) - 1];
         for (int h = 0; h < helpers.length; h++) {
-            helpers[h] = POOL.submit(() -> {
+            helpers[h] = submit(() -> {
                 INSIDE.set(Boolean.TRUE);
                 take.run();
             });
@@ -123,12 +159,16 @@ final class CpuPar {
             INSIDE.set(Boolean.FALSE);
         }
         for (Future<?> f : helpers) f.cancel(false); // those not started yet would find no chunk left
-        try {
-            done.await(); // chunks still running in helpers
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            failure.compareAndSet(null, e);
+        boolean interrupted = false;
+        while (true) {
+            try {
+                done.await(); // chunks still running in helpers, which write the caller's memory: not interruptible
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
         }
+        if (interrupted) Thread.currentThread().interrupt();
         Throwable t = failure.get();
         if (t instanceof RuntimeException re) throw re;
         if (t instanceof Error er) throw er;

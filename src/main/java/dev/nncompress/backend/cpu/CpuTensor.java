@@ -52,11 +52,16 @@ public final class CpuTensor implements Tensor {
         return new CpuTensor(backend, newShape, storage);
     }
 
-    /** The ND4J array over this tensor's memory (for native ops); valid until {@link #close()}. */
+    /**
+     * The ND4J array over this tensor's memory (for native ops); valid until {@link #close()}. A weight is
+     * read by many threads at once: two may each wrap it (equivalent views), and one read of the field
+     * keeps a racing thread from seeing null.
+     */
     INDArray array() {
         checkOpen();
-        if (array == null) array = CpuMemory.wrap(storage.address, shape.dimsLong(), shape.numel());
-        return array;
+        INDArray a = array;
+        if (a == null) array = a = CpuMemory.wrap(storage.address, shape.dimsLong(), shape.numel());
+        return a;
     }
 
     /** Address of element 0 (contiguous, c-order). */

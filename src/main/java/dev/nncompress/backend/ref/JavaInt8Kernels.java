@@ -30,6 +30,9 @@ public final class JavaInt8Kernels implements Int8Kernels {
 
     @Override public int threads() { return threads; }
 
+    /** Plain Java on the caller's arrays and the common fork-join pool: nothing shared is written, no limit. */
+    @Override public int parallelCalls() { return Integer.MAX_VALUE; }
+
     private record Packed(byte[] b, int n, int k, int[] rowSums) implements PackedS8 {}
 
     @Override

@@ -31,6 +31,9 @@ public final class ReferenceBackend implements Backend {
 
     @Override public String name() { return "reference"; }
 
+    /** Plain Java on heap arrays, no shared mutable state, no thread pool of its own: no limit. */
+    @Override public int parallelCalls() { return Integer.MAX_VALUE; }
+
     @Override public String describe() {
         return "reference: plain Java loops on heap float[] arrays, single-threaded, double accumulation (Java "
                 + Runtime.version() + ")";
