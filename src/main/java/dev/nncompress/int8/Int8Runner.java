@@ -41,8 +41,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * <p>Thread-safe: each call takes a {@link Workspace} of its own from a pool (so no two calls in flight
  * share a code buffer) and returns it at the end; the packed weights are only read. At most as many
  * calls run at once as the kernels allow, and the float backend where some step runs on it
- * ({@code parallelCalls()}); the others wait their turn. {@link #close()} waits for calls running, then frees the float parameters;
- * later calls fail with "predictor NAME is closed".
+ * ({@code parallelCalls()}); the others wait their turn. {@link #close()} waits for the calls running,
+ * then frees the float parameters; later calls fail with "predictor NAME is closed".
  */
 public final class Int8Runner implements Predictor {
     private final Int8Model model;
