@@ -4,6 +4,8 @@
 //
 // Arrays are pinned with GetPrimitiveArrayCritical only around the kernels themselves; everything
 // that calls back into the JVM (small per-column copies, exceptions) happens outside those sections.
+// Every entry point checks its arguments once per call, before pinning anything (jni_checks.h): sizes
+// consistent with each other and with the arrays' lengths, so that no kernel reads or writes past them.
 #include <jni.h>
 
 #include <cstring>
@@ -11,6 +13,7 @@
 
 #include "gemm_s8.h"
 #include "im2col_s8.h"
+#include "jni_checks.h"
 #include "moves_s8.h"
 
 namespace {
@@ -74,9 +77,54 @@ struct EpilogueArrays {
     }
 };
 
+size_t element_bytes(jint mode) { return mode == nnc::kS8 ? 1 : 4; }
+
+// The output array of `mode` (int[] S32, float[] F32, byte[] S8) holding at least `need` elements.
+bool output_ok(JNIEnv* env, const char* what, jint mode, jarray out, int64_t need) {
+    if (!nnc::require(env, mode == nnc::kS32 || mode == nnc::kF32 || mode == nnc::kS8, what, "unknown mode %d", mode)) return false;
+    const char* cls = mode == nnc::kS32 ? "[I" : mode == nnc::kF32 ? "[F" : "[B";
+    jclass c = env->FindClass(cls);
+    if (c == nullptr) return false;  // NoClassDefFoundError pending
+    const bool right_type = out != nullptr && env->IsInstanceOf(out, c);
+    if (!nnc::require(env, right_type, what, "output is not the %s array of mode %d", cls, mode)) return false;
+    const int64_t have = nnc::array_length(env, out);
+    return nnc::require(env, need >= 0 && have >= need, what, "output holds %lld elements, needs %lld", static_cast<long long>(have), static_cast<long long>(need));
+}
+
+// An int8 conv's ConvShape from the Java array, checked: sizes >= 1, each axis consistent (0 <= pad <
+// kernel, output = (in + 2 pad - k) / stride + 1 in 64-bit), a padded input row of c channels well
+// inside int (im2col lays one out in scratch memory), x holding n images.
+bool conv_shape(JNIEnv* env, const char* what, jintArray shape, jbyteArray x, nnc::ConvShape& cs) {
+    if (!nnc::require(env, nnc::array_length(env, shape) >= 12, what, "shape needs 12 entries")) return false;
+    jint s[12];
+    env->GetIntArrayRegion(shape, 0, 12, s);
+    cs = nnc::ConvShape{s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11]};
+    const bool ok = cs.n >= 1 && cs.c >= 1 && nnc::window_ok(cs.h, cs.kh, cs.stride_h, cs.pad_h, cs.oh) &&
+                    nnc::window_ok(cs.w, cs.kw, cs.stride_w, cs.pad_w, cs.ow) &&
+                    nnc::product(cs.w + 2 * static_cast<int64_t>(cs.pad_w), cs.c) <= INT32_MAX - 64;
+    if (!nnc::require(env, ok, what, "inconsistent geometry: n %d, c %d, input %dx%d, kernel %dx%d, stride %dx%d, pad %dx%d, output %dx%d",
+                      cs.n, cs.c, cs.h, cs.w, cs.kh, cs.kw, cs.stride_h, cs.stride_w, cs.pad_h, cs.pad_w, cs.oh, cs.ow))
+        return false;
+    const int64_t need = nnc::product(cs.n, cs.h, cs.w, cs.c), have = nnc::array_length(env, x);
+    return nnc::require(env, need >= 0 && have >= need, what, "input holds %lld bytes, [n, h, w, c] needs %lld", static_cast<long long>(have), static_cast<long long>(need));
+}
+
+// 0 <= from <= to <= limit.
+bool range_ok(JNIEnv* env, const char* what, jint from, jint to, int64_t limit) {
+    return nnc::require(env, 0 <= from && from <= to && to <= limit, what, "range [%d, %d) is not inside [0, %lld]", from, to, static_cast<long long>(limit));
+}
+
 // Fills `arrays` and `e` for one call from the Java epilogue; false with a Java exception pending.
+// Checks first: a known mode, n scales (and n biases when given) unless the mode is S32, n weight
+// sums when zpA != 0.
 bool prepare_epilogue(JNIEnv* env, const PackedB& b, jint mode, jfloatArray scale, jfloatArray bias, jboolean relu,
                       jfloat outScale, jint outZp, jint zpA, jintArray wsum, EpilogueArrays& arrays, nnc::Epilogue& e) {
+    const char* what = "int8 epilogue";
+    if (!nnc::require(env, mode == nnc::kS32 || mode == nnc::kF32 || mode == nnc::kS8, what, "unknown mode %d", mode)) return false;
+    if (!nnc::require(env, mode == nnc::kS32 || (nnc::array_length(env, scale) >= b.n && (bias == nullptr || nnc::array_length(env, bias) >= b.n)),
+                      what, "needs %d scales (and biases when given)", b.n))
+        return false;
+    if (!nnc::require(env, zpA == 0 || nnc::array_length(env, wsum) >= b.n, what, "zero point %d needs %d weight sums", zpA, b.n)) return false;
     const int n = b.n, np = nnc::padded_columns(n);
     arrays.corr = static_cast<int32_t*>(nnc::aligned_bytes(sizeof(int32_t) * static_cast<size_t>(np)));
     if (mode != nnc::kS32) {
@@ -116,8 +164,6 @@ bool run_gemm(const int8_t* rows, int m, const PackedB& b, const nnc::Epilogue& 
     }
 }
 
-size_t element_bytes(jint mode) { return mode == nnc::kS8 ? 1 : 4; }
-
 }  // namespace
 
 extern "C" {
@@ -135,6 +181,9 @@ JNIEXPORT jlong JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_pack(JNIEnv* 
         throw_java(env, "java/lang/IllegalArgumentException", "int8 gemm: this CPU cannot run the requested variant");
         return 0;
     }
+    if (!nnc::require(env, n >= 1 && k >= 1 && nnc::array_length(env, b) >= nnc::product(n, k), "int8 pack",
+                      "B [%d, %d] needs n, k >= 1 and n*k bytes, the array holds %lld", n, k, static_cast<long long>(nnc::array_length(env, b))))
+        return 0;
     PackedB* p = new (std::nothrow) PackedB{variant, n, k, nullptr, 0, nullptr, nullptr};
     const int np = nnc::padded_columns(n);
     if (p != nullptr) p->variant_corr = static_cast<int32_t*>(nnc::aligned_bytes(sizeof(int32_t) * static_cast<size_t>(np)));
@@ -179,13 +228,20 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_free(JNIEnv*, 
 }
 
 
-// Rows [rowFrom, rowTo) of out = epilogue(A x B^T); the Java caller has checked every size.
+// Rows [rowFrom, rowTo) of out = epilogue(A x B^T); the Java caller has checked every size, and so does this.
 JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_gemm(JNIEnv* env, jclass, jlong handle, jbyteArray a,
                                                                        jint rowFrom, jint rowTo, jint mode,
                                                                        jfloatArray scale, jfloatArray bias, jboolean relu,
                                                                        jfloat outScale, jint outZp, jint zpA,
                                                                        jintArray wsum, jarray out) {
+    const char* what = "int8 gemm";
+    if (!nnc::require(env, handle != 0, what, "no packed weights")) return;
     const PackedB& b = *reinterpret_cast<const PackedB*>(handle);
+    if (!range_ok(env, what, rowFrom, rowTo, INT32_MAX)) return;
+    if (!nnc::require(env, nnc::array_length(env, a) >= nnc::product(rowTo, b.k), what, "A holds %lld bytes, rows up to %d need %lld",
+                      static_cast<long long>(nnc::array_length(env, a)), rowTo, static_cast<long long>(nnc::product(rowTo, b.k))))
+        return;
+    if (!output_ok(env, what, mode, out, nnc::product(rowTo, b.n))) return;
     EpilogueArrays arrays;
     nnc::Epilogue e;
     if (!prepare_epilogue(env, b, mode, scale, bias, relu, outScale, outZp, zpA, wsum, arrays, e)) return;
@@ -209,11 +265,16 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_conv(JNIEnv* e
                                                                        jint mode, jfloatArray scale, jfloatArray bias,
                                                                        jboolean relu, jfloat outScale, jint outZp, jint zpA,
                                                                        jintArray wsum, jarray out) {
+    const char* what = "int8 conv";
+    if (!nnc::require(env, handle != 0, what, "no packed weights")) return;
     const PackedB& b = *reinterpret_cast<const PackedB*>(handle);
-    jint s[12];
-    env->GetIntArrayRegion(shape, 0, 12, s);
-    if (env->ExceptionCheck()) return;
-    nnc::ConvShape cs{s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11]};
+    nnc::ConvShape cs;
+    if (!conv_shape(env, what, shape, x, cs)) return;
+    if (!nnc::require(env, nnc::product(cs.kh, cs.kw, cs.c) == b.k, what, "weights have k = %d, the window kh*kw*c = %lld", b.k,
+                      static_cast<long long>(nnc::product(cs.kh, cs.kw, cs.c))))
+        return;
+    if (!range_ok(env, what, lineFrom, lineTo, nnc::product(cs.n, cs.oh))) return;
+    if (!output_ok(env, what, mode, out, nnc::product(lineTo, cs.ow, b.n))) return;
     EpilogueArrays arrays;
     nnc::Epilogue e;
     if (!prepare_epilogue(env, b, mode, scale, bias, relu, outScale, outZp, zpA, wsum, arrays, e)) return;
@@ -256,14 +317,18 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_conv(JNIEnv* e
     if (!ok) throw_java(env, "java/lang/OutOfMemoryError", "int8 conv: no native memory for scratch blocks");
 }
 
-// Output lines [lineFrom, lineTo) of the NHWC int8 im2col; the Java caller has checked every size.
+// Output lines [lineFrom, lineTo) of the NHWC int8 im2col; the Java caller has checked every size, and so does this.
 JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_im2col(JNIEnv* env, jclass, jbyteArray x, jintArray shape,
                                                                          jbyte pad, jbyteArray cols, jint lineFrom,
                                                                          jint lineTo) {
-    jint s[12];
-    env->GetIntArrayRegion(shape, 0, 12, s);
-    if (env->ExceptionCheck()) return;
-    nnc::ConvShape cs{s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11]};
+    const char* what = "int8 im2col";
+    nnc::ConvShape cs;
+    if (!conv_shape(env, what, shape, x, cs)) return;
+    if (!range_ok(env, what, lineFrom, lineTo, nnc::product(cs.n, cs.oh))) return;
+    const int64_t need = nnc::product(lineTo, cs.ow, nnc::product(cs.kh, cs.kw, cs.c));
+    if (!nnc::require(env, need >= 0 && nnc::array_length(env, cols) >= need, what, "cols hold %lld bytes, lines up to %d need %lld",
+                      static_cast<long long>(nnc::array_length(env, cols)), lineTo, static_cast<long long>(need)))
+        return;
     bool ok = true;
     {
         Pinned px(env, x, true);
@@ -276,10 +341,19 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_im2col(JNIEnv*
     if (!ok) throw_java(env, "java/lang/OutOfMemoryError", "int8 im2col: no native memory for the padded rows");
 }
 
-// Images [imgFrom, imgTo) of the NCHW float -> NHWC int8 input quantisation (sizes checked in Java).
+// Images [imgFrom, imgTo) of the NCHW float -> NHWC int8 input quantisation (sizes checked in Java and here).
 JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_quantizeToNhwc(JNIEnv* env, jclass, jint variant, jfloatArray x,
                                                                                  jint imgFrom, jint imgTo, jint c, jint hw,
                                                                                  jfloat scale, jint zp, jbyteArray q) {
+    const char* what = "int8 quantize";
+    if (!nnc::require(env, cpu_has(variant), what, "variant %d is not one this CPU runs", variant)) return;
+    if (!nnc::require(env, c >= 0 && hw >= 0, what, "c %d and hw %d must be >= 0", c, hw)) return;
+    if (!range_ok(env, what, imgFrom, imgTo, INT32_MAX)) return;
+    const int64_t need = nnc::product(imgTo, c, hw);
+    if (!nnc::require(env, need >= 0 && nnc::array_length(env, x) >= need && nnc::array_length(env, q) >= need, what,
+                      "images up to %d need %lld values, the arrays hold %lld and %lld", imgTo, static_cast<long long>(need),
+                      static_cast<long long>(nnc::array_length(env, x)), static_cast<long long>(nnc::array_length(env, q))))
+        return;
     Pinned px(env, x, true);
     if (px.get() == nullptr) return;  // OutOfMemoryError pending
     Pinned pq(env, q, false);
@@ -296,10 +370,23 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_quantizeToNhwc
 // Images [imgFrom, imgTo) of the NHWC int8 max-pool; shape = {n, h, w, c, kh, kw, strideH, strideW, padH, padW, oh, ow}.
 JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_maxPool(JNIEnv* env, jclass, jint variant, jbyteArray x,
                                                                           jintArray shape, jbyteArray y, jint imgFrom, jint imgTo) {
+    const char* what = "int8 max-pool";
+    if (!nnc::require(env, cpu_has(variant), what, "variant %d is not one this CPU runs", variant)) return;
+    if (!nnc::require(env, nnc::array_length(env, shape) >= 12, what, "shape needs 12 entries")) return;
     jint s[12];
     env->GetIntArrayRegion(shape, 0, 12, s);
-    if (env->ExceptionCheck()) return;
     nnc::PoolShape ps{s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11]};
+    if (!nnc::require(env, ps.n >= 0 && ps.c >= 0 && nnc::window_ok(ps.h, ps.kh, ps.stride_h, ps.pad_h, ps.oh) &&
+                               nnc::window_ok(ps.w, ps.kw, ps.stride_w, ps.pad_w, ps.ow),
+                      what, "inconsistent geometry: input %dx%d, window %dx%d, stride %dx%d, pad %dx%d, output %dx%d", ps.h, ps.w, ps.kh,
+                      ps.kw, ps.stride_h, ps.stride_w, ps.pad_h, ps.pad_w, ps.oh, ps.ow))
+        return;
+    if (!range_ok(env, what, imgFrom, imgTo, ps.n)) return;
+    const int64_t need_x = nnc::product(imgTo, ps.h, ps.w, ps.c), need_y = nnc::product(imgTo, ps.oh, ps.ow, ps.c);
+    if (!nnc::require(env, need_x >= 0 && need_y >= 0 && nnc::array_length(env, x) >= need_x && nnc::array_length(env, y) >= need_y, what,
+                      "images up to %d need %lld input and %lld output bytes, the arrays hold %lld and %lld", imgTo, static_cast<long long>(need_x),
+                      static_cast<long long>(need_y), static_cast<long long>(nnc::array_length(env, x)), static_cast<long long>(nnc::array_length(env, y))))
+        return;
     Pinned px(env, x, true);
     if (px.get() == nullptr) return;
     Pinned py(env, y, false);
@@ -316,6 +403,15 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_maxPool(JNIEnv
 // Images [imgFrom, imgTo) of int8 NHWC [n, hw, c] to NCHW [n, c, hw].
 JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_nhwcToNchw(JNIEnv* env, jclass, jint variant, jbyteArray x,
                                                                              jint hw, jint c, jbyteArray y, jint imgFrom, jint imgTo) {
+    const char* what = "int8 nhwc to nchw";
+    if (!nnc::require(env, cpu_has(variant), what, "variant %d is not one this CPU runs", variant)) return;
+    if (!nnc::require(env, c >= 0 && hw >= 0, what, "c %d and hw %d must be >= 0", c, hw)) return;
+    if (!range_ok(env, what, imgFrom, imgTo, INT32_MAX)) return;
+    const int64_t need = nnc::product(imgTo, hw, c);
+    if (!nnc::require(env, need >= 0 && nnc::array_length(env, x) >= need && nnc::array_length(env, y) >= need, what,
+                      "images up to %d need %lld bytes, the arrays hold %lld and %lld", imgTo, static_cast<long long>(need),
+                      static_cast<long long>(nnc::array_length(env, x)), static_cast<long long>(nnc::array_length(env, y))))
+        return;
     Pinned px(env, x, true);
     if (px.get() == nullptr) return;
     Pinned py(env, y, false);

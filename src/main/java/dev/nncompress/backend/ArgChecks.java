@@ -93,7 +93,7 @@ public final class ArgChecks {
         if (spec == null) throw new IllegalArgumentException(op + ": spec is null");
         if (in == null || in.rank() != 4) throw new IllegalArgumentException(op + ": input " + in + " must have rank 4 (NCHW)");
         try {
-            return new PoolGeometry(in.dim(0) * in.dim(1), in.dim(2), in.dim(3), spec.outH(in.dim(2)), spec.outW(in.dim(3)), spec);
+            return new PoolGeometry(Math.multiplyExact(in.dim(0), in.dim(1)), in.dim(2), in.dim(3), spec.outH(in.dim(2)), spec.outW(in.dim(3)), spec);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(op + ": input " + in + ", " + spec + ": " + e.getMessage(), e);
         }
@@ -104,7 +104,7 @@ public final class ArgChecks {
         int[] d = x.shape().dims();
         if (d.length < 2) throw new IllegalArgumentException(op + ": input " + x.shape() + " needs rank >= 2 ([N, C, ...])");
         int s = 1;
-        for (int i = 2; i < d.length; i++) s *= d[i];
+        for (int i = 2; i < d.length; i++) s = Math.multiplyExact(s, d[i]); // fits: Shape bounds its products
         if ((long) d[0] * s == 0) throw new IllegalArgumentException(op + ": input " + x.shape() + " has no values per channel");
         return new int[] {d[0], d[1], s};
     }

@@ -16,11 +16,18 @@ public record Conv2dSpec(int strideH, int strideW, int padH, int padW) {
 
     public int outW(int inW, int kW) { return checkedOut(inW, kW, padW, strideW); }
 
+    /**
+     * (in + 2 pad - k) / stride + 1, in long: in int, a padding near 2^30 wraps {@code in + 2 * pad} to a
+     * small positive number and yields a plausible but wrong output size (a crafted file once reached the
+     * native im2col this way). The padded extent must itself fit in an int, as every index into it does.
+     */
     static int checkedOut(int in, int k, int pad, int stride) {
-        int out = (in + 2 * pad - k) / stride + 1;
-        if (in + 2 * pad < k || out < 1) {
-            throw new IllegalArgumentException("window " + k + " with padding " + pad + " does not fit input size " + in);
+        if (in < 1 || k < 1) throw new IllegalArgumentException("input size " + in + " and window " + k + " must be >= 1");
+        long padded = in + 2L * pad;
+        if (padded > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("padding " + pad + " makes input size " + in + " overflow (" + padded + " > " + Integer.MAX_VALUE + ")");
         }
-        return out;
+        if (padded < k) throw new IllegalArgumentException("window " + k + " with padding " + pad + " does not fit input size " + in);
+        return (int) ((padded - k) / stride + 1);
     }
 }

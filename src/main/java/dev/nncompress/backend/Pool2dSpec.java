@@ -5,7 +5,7 @@ public record Pool2dSpec(int kernelH, int kernelW, int strideH, int strideW, int
     public Pool2dSpec {
         if (kernelH < 1 || kernelW < 1) throw new IllegalArgumentException("pool kernel must be >= 1, got " + kernelH + "x" + kernelW);
         if (strideH < 1 || strideW < 1) throw new IllegalArgumentException("pool stride must be >= 1, got " + strideH + "x" + strideW);
-        if (padH < 0 || padW < 0 || padH * 2 > kernelH || padW * 2 > kernelW) {
+        if (padH < 0 || padW < 0 || 2L * padH > kernelH || 2L * padW > kernelW) {
             throw new IllegalArgumentException("pool padding must be in [0, kernel/2], got " + padH + "x" + padW);
         }
     }

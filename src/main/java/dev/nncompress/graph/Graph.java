@@ -17,6 +17,11 @@ import java.util.Set;
  */
 public final class Graph {
     public static final String INPUT = "input";
+    /**
+     * Most values one sample of any tensor may have, input or node output (2^24: 64 MB of floats, 300x
+     * the teacher's largest activation): a few bytes of graph must not be able to ask for terabytes.
+     */
+    public static final int MAX_SAMPLE_VALUES = 1 << 24;
 
     private final String name;
     private final Shape inputShape; // per sample: [C, H, W]
@@ -69,21 +74,35 @@ public final class Graph {
         return n;
     }
 
-    /** Output shape of every node for one sample (batch dimension excluded), in node order. */
+    /**
+     * Output shape of every node for one sample (batch dimension excluded), in node order; each has
+     * dims >= 1 and at most {@link #MAX_SAMPLE_VALUES} values.
+     */
     public Map<String, Shape> inferShapes() {
         Map<String, Shape> shapes = new LinkedHashMap<>();
+        checkSample("input", inputShape);
         shapes.put(INPUT, inputShape);
         for (Node n : nodes) {
             List<Shape> ins = new ArrayList<>();
             for (String in : n.inputs()) ins.add(shapes.get(in));
             try {
-                shapes.put(n.name(), Ops.of(n.op()).outputShape(n, ins, this));
+                Shape out = Ops.of(n.op()).outputShape(n, ins, this);
+                checkSample("output", out);
+                shapes.put(n.name(), out);
             } catch (IllegalArgumentException | IllegalStateException e) {
                 throw new IllegalArgumentException("graph " + name + ", node " + n.name() + ": " + e.getMessage(), e);
             }
         }
         shapes.remove(INPUT);
         return shapes;
+    }
+
+    private void checkSample(String what, Shape s) {
+        for (int d : s.dims()) if (d < 1) throw new IllegalArgumentException("graph " + name + ": " + what + " shape " + s + " is empty");
+        if (s.numel() > MAX_SAMPLE_VALUES) {
+            throw new IllegalArgumentException("graph " + name + ": " + what + " shape " + s + " has " + s.numel() + " values per sample, more than "
+                    + MAX_SAMPLE_VALUES);
+        }
     }
 
     private void validateTopology() {

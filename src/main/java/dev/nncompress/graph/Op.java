@@ -10,6 +10,12 @@ import java.util.List;
  * needs is kept with {@link OpContext#save}. Shapes exclude the batch dimension.
  */
 public interface Op {
+    /**
+     * The attributes this op reads, with their accepted values; {@link Node}'s constructor rejects
+     * any other attribute and any value outside these. Abstract on purpose: a new op must state its own.
+     */
+    List<AttrSpec> attributes();
+
     /** Output shape for one sample; throws IllegalArgumentException naming what does not fit. */
     Shape outputShape(Node node, List<Shape> inputs, Graph graph);
 

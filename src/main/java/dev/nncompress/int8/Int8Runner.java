@@ -63,7 +63,7 @@ public final class Int8Runner implements Predictor {
         Map<String, Shape> shapes = floatGraph.inferShapes();
         shapes.put(Graph.INPUT, model.inputShape());
         codeBuffers = new byte[model.nodes().size() + 1][];
-        for (Node n : model.nodes()) steps.add(plan(n, shapes, steps.size() + 1));
+        for (Node n : model.nodes()) steps.add(plan(n, shapes, steps.size() + 1)); // shapes inferred once: plan is linear in nodes
         nanos = new long[steps.size() + 1];
     }
 
@@ -136,7 +136,7 @@ public final class Int8Runner implements Predictor {
             Pool2dSpec s = PoolOps.spec(n);
             return v -> {
                 Activation.Codes x = (Activation.Codes) v.get(in);
-                byte[] y = codes(slot, x.n() * outShape.numel());
+                byte[] y = codes(slot, Math.multiplyExact(x.n(), outShape.numel()));
                 kernels.maxPool(x.data(), x.n(), inShape.dim(1), inShape.dim(2), inShape.dim(0), s, y);
                 return new Activation.Codes(y, x.n(), outShape, x.scale(), x.zeroPoint());
             };
@@ -153,7 +153,7 @@ public final class Int8Runner implements Predictor {
             };
         }
         if (n.op() == OpType.DROPOUT) return v -> v.get(in);
-        return floatStep(n, outShape);
+        return floatStep(n, outShape, shapes);
     }
 
     private Step gemmStep(Node n, Shape inShape, Shape outShape, int slot) {
@@ -176,8 +176,9 @@ public final class Int8Runner implements Predictor {
             Activation.Codes x = (Activation.Codes) v.get(n.inputs().get(0));
             ConvGeometry g = conv ? new ConvGeometry(x.n(), inShape.dim(0), inShape.dim(1), inShape.dim(2), o, w.shape().dim(2),
                     w.shape().dim(3), outShape.dim(1), outShape.dim(2), spec) : null;
-            int m = conv ? x.n() * g.p() : x.n();
-            GemmS8Output out = qout != null ? GemmS8Output.ofS8(codes(slot, m * o)) : GemmS8Output.ofF32(new float[m * o]);
+            int m = conv ? Math.multiplyExact(x.n(), g.p()) : x.n();
+            int size = Math.multiplyExact(m, o); // the batch's output: too large is an exception, never a wrapped size
+            GemmS8Output out = qout != null ? GemmS8Output.ofS8(codes(slot, size)) : GemmS8Output.ofF32(new float[size]);
             // a conv is im2col + GEMM, fused by the kernels; a pointwise conv's NHWC input is its A already
             if (conv && !pointwise) kernels.conv(x.data(), g, (byte) x.zeroPoint(), packed, e, out);
             else kernels.gemm(x.data(), m, packed, e, out);
@@ -190,7 +191,7 @@ public final class Int8Runner implements Predictor {
      * The node's own float op on the dequantised input(s), requantised when its output is planned. ADD
      * reads two tensors; every other op runs as a one-node graph through {@link GraphRunner}.
      */
-    private Step floatStep(Node n, Shape outShape) {
+    private Step floatStep(Node n, Shape outShape, Map<String, Shape> shapes) {
         QParams qout = model.activations().get(n.name());
         Step f;
         if (n.op() == OpType.ADD) {
@@ -202,7 +203,7 @@ public final class Int8Runner implements Predictor {
                 return new Activation.Floats(y, v.get(n.inputs().get(0)).n(), outShape);
             };
         } else {
-            Graph single = singleNodeGraph(n);
+            Graph single = singleNodeGraph(n, shapes);
             f = v -> {
                 Activation x = v.get(n.inputs().get(0));
                 try (GraphRunner run = new GraphRunner(single, floatBackend, false, 0);
@@ -214,12 +215,11 @@ public final class Int8Runner implements Predictor {
         return qout == null ? f : v -> Activation.codes(f.run(v), qout);
     }
 
-    private Graph singleNodeGraph(Node n) {
+    private Graph singleNodeGraph(Node n, Map<String, Shape> shapes) {
         Map<String, Parameter> params = new HashMap<>();
         for (Parameter p : floatGraph.params().values()) if (p.name().startsWith(n.name() + ".")) params.put(p.name(), p);
         Node only = new Node(n.name(), n.op(), List.of(Graph.INPUT), n.attrs());
-        Map<String, Shape> shapes = floatGraph.inferShapes();
-        Shape in = Graph.INPUT.equals(n.inputs().get(0)) ? model.inputShape() : shapes.get(n.inputs().get(0));
+        Shape in = shapes.get(n.inputs().get(0));
         return new Graph(model.name() + "/" + n.name(), in, List.of(only), n.name(), params);
     }
 

@@ -2,13 +2,26 @@ package dev.nncompress.tensor;
 
 import java.util.Arrays;
 
-/** An immutable list of non-negative dimensions, row-major (last dimension contiguous). */
+/**
+ * An immutable list of non-negative dimensions, row-major (last dimension contiguous). The product of
+ * its non-zero dimensions fits in an {@code int} (checked on construction with exact arithmetic), so
+ * that {@link #numel}, {@link #rowSize} and every product of some of its dimensions fit too: tensors are
+ * int-indexed, and a product that wrapped (to 0, or negative) would size a buffer smaller than the
+ * loops that read it.
+ */
 public final class Shape {
     private final int[] dims;
 
     private Shape(int[] dims) {
+        long product = 1;
         for (int d : dims) {
             if (d < 0) throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(dims));
+            if (d > 0) {
+                product = Math.multiplyExact(product, (long) d); // at most 2^31 * 2^31 before the check below
+                if (product > Integer.MAX_VALUE) {
+                    throw new IllegalArgumentException("shape " + Arrays.toString(dims) + " has more than " + Integer.MAX_VALUE + " elements");
+                }
+            }
         }
         this.dims = dims;
     }
@@ -23,15 +36,17 @@ public final class Shape {
 
     public long[] dimsLong() { return Arrays.stream(dims).asLongStream().toArray(); }
 
-    public int numel() {
-        long n = 1;
-        for (int d : dims) n *= d;
-        if (n > Integer.MAX_VALUE) throw new IllegalArgumentException("shape too large: " + this);
-        return (int) n;
-    }
+    /** Number of elements (fits: see the class comment). */
+    public int numel() { return product(0); }
 
-    /** Product of the dimensions after the first: the row length of the [dim0, rest] view. */
-    public int rowSize() { return dims.length == 0 ? 1 : numel() / Math.max(1, dims[0]); }
+    /** Product of the dimensions after the first: the row length of the [dim0, rest] view (also when dim0 is 0). */
+    public int rowSize() { return dims.length == 0 ? 1 : product(1); }
+
+    private int product(int from) {
+        int n = 1;
+        for (int i = from; i < dims.length; i++) n = Math.multiplyExact(n, dims[i]);
+        return n;
+    }
 
     /** The same shape with dimension 0 replaced, e.g. for a smaller last batch. */
     public Shape withDim(int i, int value) {

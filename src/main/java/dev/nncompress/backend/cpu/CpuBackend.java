@@ -180,7 +180,7 @@ public final class CpuBackend implements Backend {
         CpuTensor cb = bias == null ? null : cpu("conv2dSparse", "bias", bias);
         ConvGeometry g = ArgChecks.conv("conv2dSparse", x, ArgChecks.sparse("conv2dSparse", this, x, w, SparseWeight.Kind.CONV, bias), spec);
         CpuTensor out = alloc(Shape.of(g.n(), g.o(), g.oh(), g.ow()));
-        if (out.numel() > 0) sparse.conv(g, w, cb == null ? 0L : cb.address(), cx.address(), out.address());
+        if (out.numel() > 0) sparse.conv(g, w, cb, cx, out);
         return out;
     }
 
@@ -191,7 +191,7 @@ public final class CpuBackend implements Backend {
         Shape ws = ArgChecks.sparse("linearSparse", this, x, w, SparseWeight.Kind.LINEAR, bias);
         int n = x.shape().dim(0);
         CpuTensor out = alloc(Shape.of(n, ws.dim(0)));
-        if (out.numel() > 0) sparse.linear(w, cb == null ? 0L : cb.address(), cx.address(), out.address(), n);
+        if (out.numel() > 0) sparse.linear(w, cb, cx, out, n);
         return out;
     }
 

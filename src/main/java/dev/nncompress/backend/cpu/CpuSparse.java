@@ -94,16 +94,20 @@ public final class CpuSparse {
         return new SparseWeight(w, shape, owner, h, c::clean);
     }
 
-    /** y [N, O, OH, OW] = conv(x, w) + bias (bias 0 = none); images split over threads. */
-    void conv(ConvGeometry g, SparseWeight w, long bias, long x, long y) {
+    /** y [N, O, OH, OW] = conv(x, w) + bias (bias null = none); images split over threads. */
+    void conv(ConvGeometry g, SparseWeight w, CpuTensor bias, CpuTensor x, CpuTensor y) {
         long handle = ((Handle) w.prepared()).address;
         int[] shape = {g.c(), g.h(), g.w(), g.kh(), g.kw(), g.spec().strideH(), g.spec().strideW(), g.spec().padH(), g.spec().padW(), g.oh(), g.ow()};
-        CpuPar.forRange(g.n(), 1, 1, (from, to) -> NativeSparse.conv(variant.code, handle, bias, x, y, shape, from, to));
+        long b = bias == null ? 0L : bias.address(), bl = bias == null ? 0L : bias.numel();
+        CpuPar.forRange(g.n(), 1, 1, (from, to) -> NativeSparse.conv(variant.code, handle, b, bl, x.address(), x.numel(), y.address(), y.numel(),
+                shape, from, to));
     }
 
-    /** y [n, O] = x [n, F] W^T + bias (bias 0 = none); batch rows split over threads in multiples of 64 (the kernel's block). */
-    void linear(SparseWeight w, long bias, long x, long y, int n) {
+    /** y [n, O] = x [n, F] W^T + bias (bias null = none); batch rows split over threads in multiples of 64 (the kernel's block). */
+    void linear(SparseWeight w, CpuTensor bias, CpuTensor x, CpuTensor y, int n) {
         long handle = ((Handle) w.prepared()).address;
-        CpuPar.forRange(n, 64, 64, (from, to) -> NativeSparse.linear(variant.code, handle, bias, x, y, from, to));
+        long b = bias == null ? 0L : bias.address(), bl = bias == null ? 0L : bias.numel();
+        CpuPar.forRange(n, 64, 64, (from, to) -> NativeSparse.linear(variant.code, handle, b, bl, x.address(), x.numel(), y.address(), y.numel(),
+                from, to));
     }
 }

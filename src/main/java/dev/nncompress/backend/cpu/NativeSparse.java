@@ -1,8 +1,10 @@
 package dev.nncompress.backend.cpu;
 
 /**
- * The JNI entry points of {@code native/src/jni_sparse.cpp}. They trust their arguments: only
- * {@link CpuSparse} calls them, after every size was checked. Tensors are passed by off-heap address.
+ * The JNI entry points of {@code native/src/jni_sparse.cpp}. Only {@link CpuSparse} calls them, after
+ * every size was checked; the native side checks again before touching memory (consistent geometry,
+ * CSR structure, each block's length, passed beside its off-heap address in floats) and throws
+ * IllegalArgumentException instead of reading or writing past a buffer.
  */
 final class NativeSparse {
     private NativeSparse() {}
@@ -15,9 +17,10 @@ final class NativeSparse {
 
     static native void free(long handle);
 
-    /** Images [from, to) of the conv; {@code shape} = {c, h, w, kh, kw, sh, sw, ph, pw, oh, ow}; bias 0 for none. */
-    static native void conv(int variant, long handle, long bias, long x, long y, int[] shape, int from, int to);
+    /** Images [from, to) of the conv; {@code shape} = {c, h, w, kh, kw, sh, sw, ph, pw, oh, ow}; bias 0 for none; lengths in floats. */
+    static native void conv(int variant, long handle, long bias, long biasLength, long x, long xLength, long y, long yLength, int[] shape,
+                            int from, int to);
 
-    /** Rows [from, to) of y [n, O] = x [n, F] W^T + bias; bias 0 for none. */
-    static native void linear(int variant, long handle, long bias, long x, long y, int from, int to);
+    /** Rows [from, to) of y [n, O] = x [n, F] W^T + bias; bias 0 for none; lengths in floats. */
+    static native void linear(int variant, long handle, long bias, long biasLength, long x, long xLength, long y, long yLength, int from, int to);
 }

@@ -1,5 +1,6 @@
 package dev.nncompress.graph.ops;
 
+import dev.nncompress.graph.AttrSpec;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Node;
 import dev.nncompress.graph.Op;
@@ -11,6 +12,8 @@ import java.util.List;
 
 /** Elementwise sum of two same-shaped inputs (residual connections). */
 public final class AddOp implements Op {
+    @Override public List<AttrSpec> attributes() { return List.of(); }
+
     @Override
     public Shape outputShape(Node n, List<Shape> in, Graph g) {
         if (in.size() != 2) throw new IllegalArgumentException("ADD takes 2 inputs, got " + in.size());

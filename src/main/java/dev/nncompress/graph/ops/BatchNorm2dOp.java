@@ -3,6 +3,7 @@ package dev.nncompress.graph.ops;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.BatchNormGrads;
 import dev.nncompress.backend.BatchNormResult;
+import dev.nncompress.graph.AttrSpec;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Node;
 import dev.nncompress.graph.Op;
@@ -19,6 +20,11 @@ import java.util.List;
  * normalises with the batch's biased variance and moves the running variance towards the unbiased one.
  */
 public final class BatchNorm2dOp implements Op {
+    private static final List<AttrSpec> ATTRS = List.of(AttrSpec.real("eps", 0, true, 1, false, 1e-5),
+            AttrSpec.real("momentum", 0, false, 1, false, 0.1));
+
+    @Override public List<AttrSpec> attributes() { return ATTRS; }
+
     /** The epsilon added to the variance (PyTorch's default when the attr is absent). */
     public static double eps(Node n) { return n.attr("eps", 1e-5); }
 

@@ -1,5 +1,6 @@
 package dev.nncompress.graph.ops;
 
+import dev.nncompress.graph.AttrSpec;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Node;
 import dev.nncompress.graph.Op;
@@ -16,12 +17,12 @@ import java.util.SplittableRandom;
  * node name, so a seeded run is repeatable on any backend.
  */
 public final class DropoutOp implements Op {
+    private static final List<AttrSpec> ATTRS = List.of(AttrSpec.real("p", 0, false, 1, true, 0.5));
+
+    @Override public List<AttrSpec> attributes() { return ATTRS; }
+
     @Override
-    public Shape outputShape(Node n, List<Shape> in, Graph g) {
-        double p = n.attr("p", 0.5);
-        if (!(p >= 0 && p < 1)) throw new IllegalArgumentException("dropout p must be in [0, 1), got " + p);
-        return OpChecks.single(n, in, -1);
-    }
+    public Shape outputShape(Node n, List<Shape> in, Graph g) { return OpChecks.single(n, in, -1); }
 
     @Override
     public Tensor forward(Node n, List<Tensor> in, OpContext ctx) {

@@ -1,5 +1,6 @@
 package dev.nncompress.graph.ops;
 
+import dev.nncompress.graph.AttrSpec;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Node;
 import dev.nncompress.graph.Op;
@@ -11,6 +12,8 @@ import java.util.List;
 
 /** [N, C, H, W] to [N, C*H*W] in row-major order (PyTorch's flatten(1)). */
 public final class FlattenOp implements Op {
+    @Override public List<AttrSpec> attributes() { return List.of(); }
+
     @Override
     public Shape outputShape(Node n, List<Shape> in, Graph g) { return Shape.of(OpChecks.single(n, in, -1).numel()); }
 

@@ -6,7 +6,7 @@ import dev.nncompress.tensor.Tensor;
 
 /**
  * The optional ReLU that {@link Conv2dOp} and {@link LinearOp} apply to their own output when the
- * node carries attr {@value #ATTR}{@code =1}. An attribute rather than new op types, so that graphs
+ * node carries attr {@value #ATTR}{@code =1} (a 0/1 flag: {@code AttrSpec.flag}, so that a typo in a hand-written graph is not silently a ReLU). An attribute rather than new op types, so that graphs
  * and files without it read exactly as before, and the int8 conversion sees one node whose epilogue
  * clamps at zero before requantising.
  */
@@ -16,12 +16,6 @@ public final class FusedRelu {
     private FusedRelu() {}
 
     public static boolean on(Node n) { return n.flag(ATTR); }
-
-    /** Rejects values other than 0 and 1, so that a typo in a hand-written graph is not silently a ReLU. */
-    static void check(Node n) {
-        double v = n.attr(ATTR, 0);
-        if (v != 0 && v != 1) throw new IllegalArgumentException("attribute " + ATTR + " must be 0 or 1, got " + v);
-    }
 
     /** relu(y) when the node fuses a ReLU (closing {@code y}), else {@code y} itself. */
     static Tensor apply(Node n, Tensor y, OpContext ctx) {

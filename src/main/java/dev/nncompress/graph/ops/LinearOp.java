@@ -2,6 +2,7 @@ package dev.nncompress.graph.ops;
 
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.SparseWeight;
+import dev.nncompress.graph.AttrSpec;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Node;
 import dev.nncompress.graph.Op;
@@ -17,10 +18,13 @@ import java.util.List;
  * {@code relu=1} (set by the ReLU fusion pass, see {@link FusedRelu}) the output is relu(y).
  */
 public final class LinearOp implements Op {
+    private static final List<AttrSpec> ATTRS = List.of(AttrSpec.flag(FusedRelu.ATTR));
+
+    @Override public List<AttrSpec> attributes() { return ATTRS; }
+
     @Override
     public Shape outputShape(Node n, List<Shape> in, Graph g) {
         Shape x = OpChecks.single(n, in, 1);
-        FusedRelu.check(n);
         Shape w = g.param(n.paramName("weight")).value().shape();
         if (w.rank() != 2 || w.dim(1) != x.dim(0)) {
             throw new IllegalArgumentException("weight " + w + " does not fit " + x.dim(0) + " input features");

@@ -19,6 +19,11 @@ final class OpChecks {
         return x;
     }
 
+    /** A padding smaller than the window it pads, e.g. pad_w 2 for a 3-wide kernel. */
+    static void padBelowKernel(String attr, int pad, String extent, int k) {
+        if (pad >= k) throw new IllegalArgumentException("attribute " + attr + " = " + pad + " must be smaller than the " + extent + " " + k);
+    }
+
     static void vector(Graph g, String param, int length) {
         Shape s = g.param(param).value().shape();
         if (s.rank() != 1 || s.dim(0) != length) {

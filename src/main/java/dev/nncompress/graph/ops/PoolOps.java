@@ -1,6 +1,7 @@
 package dev.nncompress.graph.ops;
 
 import dev.nncompress.backend.Pool2dSpec;
+import dev.nncompress.graph.AttrSpec;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Node;
 import dev.nncompress.graph.Op;
@@ -14,6 +15,12 @@ import java.util.List;
 public final class PoolOps {
     private PoolOps() {}
 
+    /** Max and average pools' window (Pool2dSpec adds padding <= kernel / 2). */
+    private static final List<AttrSpec> WINDOW = List.of(AttrSpec.integer("kernel_h", 1, AttrSpec.MAX_WINDOW),
+            AttrSpec.integer("kernel_w", 1, AttrSpec.MAX_WINDOW), AttrSpec.integer("stride_h", 1, AttrSpec.MAX_WINDOW),
+            AttrSpec.integer("stride_w", 1, AttrSpec.MAX_WINDOW), AttrSpec.integer("pad_h", 0, AttrSpec.MAX_WINDOW / 2),
+            AttrSpec.integer("pad_w", 0, AttrSpec.MAX_WINDOW / 2));
+
     public static Pool2dSpec spec(Node n) {
         return new Pool2dSpec(n.intAttr("kernel_h"), n.intAttr("kernel_w"), n.intAttr("stride_h"), n.intAttr("stride_w"),
                 n.intAttr("pad_h"), n.intAttr("pad_w"));
@@ -25,6 +32,8 @@ public final class PoolOps {
     }
 
     public static final class MaxPool implements Op {
+        @Override public List<AttrSpec> attributes() { return WINDOW; }
+
         @Override
         public Shape outputShape(Node n, List<Shape> in, Graph g) { return pooled(n, in, spec(n)); }
 
@@ -41,6 +50,8 @@ public final class PoolOps {
     }
 
     public static final class AvgPool implements Op {
+        @Override public List<AttrSpec> attributes() { return WINDOW; }
+
         @Override
         public Shape outputShape(Node n, List<Shape> in, Graph g) { return pooled(n, in, spec(n)); }
 
@@ -58,6 +69,8 @@ public final class PoolOps {
 
     /** Mean over H and W: [C, H, W] to [C, 1, 1] (PyTorch's AdaptiveAvgPool2d(1)). */
     public static final class GlobalAvgPool implements Op {
+        @Override public List<AttrSpec> attributes() { return List.of(); }
+
         private static Pool2dSpec whole(Shape x) { return new Pool2dSpec(x.dim(-2), x.dim(-1), x.dim(-2), x.dim(-1), 0, 0); }
 
         @Override

@@ -1,5 +1,6 @@
 package dev.nncompress.graph.ops;
 
+import dev.nncompress.graph.AttrSpec;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Node;
 import dev.nncompress.graph.Op;
@@ -10,6 +11,8 @@ import dev.nncompress.tensor.Tensor;
 import java.util.List;
 
 public final class ReluOp implements Op {
+    @Override public List<AttrSpec> attributes() { return List.of(); }
+
     @Override
     public Shape outputShape(Node n, List<Shape> in, Graph g) { return OpChecks.single(n, in, -1); }
 
