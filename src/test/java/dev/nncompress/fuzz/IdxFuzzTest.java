@@ -34,10 +34,8 @@ class IdxFuzzTest {
     @FuzzTest(maxDuration = "1m")
     void idxPair(byte[] input) {
         IdxPairInput in = IdxPairInput.decode(input);
-        Path labels = FuzzRun.write("idxPair", "labels-idx1-ubyte" + (in.gzipLabels() ? ".gz" : ""),
-                in.gzipLabels() ? IdxPairInput.gzip(in.labels()) : in.labels());
-        Path images = FuzzRun.write("idxPair", "images-idx3-ubyte" + (in.gzipImages() ? ".gz" : ""),
-                in.gzipImages() ? IdxPairInput.gzip(in.images()) : in.images());
+        Path labels = FuzzRun.write("idxPair", "labels-idx1-ubyte" + (in.gzipLabels() ? ".gz" : ""), in.labelFile());
+        Path images = FuzzRun.write("idxPair", "images-idx3-ubyte" + (in.gzipImages() ? ".gz" : ""), in.imageFile());
         Dataset data;
         try {
             data = FashionMnist.load(images, labels, in.limit());

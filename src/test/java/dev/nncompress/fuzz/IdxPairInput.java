@@ -1,13 +1,12 @@
 package dev.nncompress.fuzz;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.zip.GZIPOutputStream;
+
+import static dev.nncompress.data.IdxTestFiles.gzip;
+import static dev.nncompress.data.IdxTestFiles.ubyte;
 
 /**
  * One input of the IDX target: a label file and an image file, as the bytes
@@ -19,6 +18,11 @@ import java.util.zip.GZIPOutputStream;
  */
 record IdxPairInput(int flags, byte[] labels, byte[] images) {
     static final int LIMIT = 2;
+
+    /** The label file as the loader gets it: compressed when the flag says so. */
+    byte[] labelFile() { return gzipLabels() ? gzip(labels) : labels; }
+
+    byte[] imageFile() { return gzipImages() ? gzip(images) : images; }
 
     static IdxPairInput decode(byte[] in) {
         if (in.length < 5) return new IdxPairInput(in.length == 0 ? 0 : in[0], new byte[0], new byte[0]);
@@ -40,23 +44,6 @@ record IdxPairInput(int flags, byte[] labels, byte[] images) {
 
     int limit() { return (flags & 4) != 0 ? LIMIT : Integer.MAX_VALUE; }
 
-    /** An IDX file of unsigned bytes: magic 00 00 08 ndims, big-endian u32 dims, data. */
-    static byte[] idx(int[] dims, byte[] data) {
-        ByteBuffer b = ByteBuffer.allocate(4 + 4 * dims.length + data.length).putInt(0x0800 | dims.length);
-        for (int d : dims) b.putInt(d);
-        return b.put(data).array();
-    }
-
-    static byte[] gzip(byte[] data) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (GZIPOutputStream z = new GZIPOutputStream(out)) {
-            z.write(data);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
-    }
-
     /** Seeds: small valid pairs (28x28 and other sizes, plain, gzip by flag and gzip in the bytes, limited, many classes). */
     static Map<String, byte[]> seeds() {
         Map<String, byte[]> s = new LinkedHashMap<>();
@@ -76,6 +63,6 @@ record IdxPairInput(int flags, byte[] labels, byte[] images) {
         for (int i = 0; i < pixels.length; i++) pixels[i] = (byte) (i * 37 + i / w * 11);
         byte[] labels = new byte[n];
         for (int i = 0; i < n; i++) labels[i] = (byte) (i == n - 1 ? classes - 1 : i % classes);
-        return new IdxPairInput(flags, idx(new int[] {n}, labels), idx(new int[] {n, h, w}, pixels));
+        return new IdxPairInput(flags, ubyte(new int[] {n}, labels), ubyte(new int[] {n, h, w}, pixels));
     }
 }

@@ -77,14 +77,14 @@ public final class SeedCorpus {
         Path graph = clean(seeds(root, GraphJsonFuzzTest.class, "graphAttributes"));
         SplittableRandom r = new SplittableRandom(16);
         for (int i = 0; i < GRAPH_SEEDS; i++) {
-            byte[] b = new byte[48];
+            byte[] b = new byte[128];
             r.nextBytes(b);
             Files.write(graph.resolve("random-" + i), b);
         }
         System.out.println("seed corpus written under " + root);
     }
 
-    /** Random byte strings: the graph target reads its choices from them (the base models are the model seeds). */
+    /** Random byte strings: the graph target reads its choices from them (the base models are the model seeds); their length is the longest input libFuzzer makes for it. */
     static final int GRAPH_SEEDS = 12;
 
     /** 1x8x8 -> conv 3x3 (8) -> relu -> max pool -> conv 3x3 stride 2 (8) -> relu -> flatten -> linear (10). */

@@ -57,8 +57,8 @@ class SeedCorpusTest {
     void everyIdxSeedLoads() throws IOException {
         for (Path f : seeds(IdxFuzzTest.class, "idxPair")) {
             IdxPairInput in = IdxPairInput.decode(Files.readAllBytes(f));
-            Path labels = FuzzRun.write("seedTest", "labels" + (in.gzipLabels() ? ".gz" : ""), in.gzipLabels() ? IdxPairInput.gzip(in.labels()) : in.labels());
-            Path images = FuzzRun.write("seedTest", "images" + (in.gzipImages() ? ".gz" : ""), in.gzipImages() ? IdxPairInput.gzip(in.images()) : in.images());
+            Path labels = FuzzRun.write("seedTest", "labels" + (in.gzipLabels() ? ".gz" : ""), in.labelFile());
+            Path images = FuzzRun.write("seedTest", "images" + (in.gzipImages() ? ".gz" : ""), in.imageFile());
             Dataset d = FashionMnist.load(images, labels, in.limit());
             assertTrue(d.count() > 0, f.toString());
         }
