@@ -92,6 +92,10 @@ public final class FashionMnist {
             throw new DatasetException(imagesFile + ": expected a 3-d image file, found "
                     + imageDims.length + " dims");
         }
+        if (imageDims[1] == 0 || imageDims[2] == 0) {
+            throw new DatasetException(imagesFile + ": images of " + imageDims[1] + "x"
+                    + imageDims[2] + " pixels; each image needs at least one pixel");
+        }
         IdxFile labelFile = IdxReader.read(labelsFile);
         if (labelFile.dims().length != 1) {
             throw new DatasetException(labelsFile + ": expected a 1-d label file, found "

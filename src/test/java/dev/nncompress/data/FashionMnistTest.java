@@ -78,6 +78,16 @@ class FashionMnistTest {
         assertMessage(e, nowhere.resolve("t10k-").toString(), "dataset-fashion-mnist");
     }
 
+    /** Found by the fuzzer (IdxFuzzTest): a zero image side used to escape as Dataset's IllegalArgumentException (exit 2, no file name). */
+    @Test
+    void imagesWithoutPixelsAreRejectedNamingTheFile() {
+        write(dir.resolve("i"), ubyte(new int[] {2, 0, 100663324}, new byte[0]));
+        write(dir.resolve("l"), ubyte(new int[] {2}, new byte[] {1, 2}));
+        DatasetException e = assertThrows(DatasetException.class,
+                () -> FashionMnist.load(dir.resolve("i"), dir.resolve("l"), 2));
+        assertMessage(e, dir.resolve("i").toString(), "0x100663324 pixels");
+    }
+
     @Test
     void labelsAboveNineWidenNumClasses() {
         write(dir.resolve("i"), ubyte(new int[] {2, 1, 1}, new byte[] {0, 1}));

@@ -8,8 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPOutputStream;
 
-/** Builds small IDX files for tests. */
-final class IdxTestFiles {
+/** Builds small IDX files for tests (the fuzz seeds too). */
+public final class IdxTestFiles {
 
     private IdxTestFiles() {
     }
@@ -25,11 +25,11 @@ final class IdxTestFiles {
         return b.array();
     }
 
-    static byte[] ubyte(int[] dims, byte[] data) {
+    public static byte[] ubyte(int[] dims, byte[] data) {
         return idx(0x08, dims, data);
     }
 
-    static byte[] gzip(byte[] raw) {
+    public static byte[] gzip(byte[] raw) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
             gz.write(raw);

@@ -1,0 +1,18 @@
+package dev.nncompress.fuzz;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+
+/**
+ * Structure-aware: valid model files (the model targets' seeds) with their graph description, sparse index,
+ * tensor shapes, single values or metadata edited ({@link ModelMutator}), then loaded and run like the other
+ * model targets ({@link FuzzRun#modelFile}). Byte-wise mutation rarely gets past the JSON inside the
+ * header; this target reaches the semantic checks: attribute ranges, geometry, shapes, wiring, scales.
+ * Regression mode runs the inputs in {@code GraphJsonFuzzTestInputs/graphAttributes/}; fuzzing: {@code scripts/fuzz.sh}.
+ */
+class GraphJsonFuzzTest {
+    @FuzzTest(maxDuration = "1m")
+    void graphAttributes(FuzzedDataProvider data) {
+        FuzzRun.modelFile("graphAttributes", ModelMutator.mutate(data));
+    }
+}

@@ -1,0 +1,137 @@
+package dev.nncompress.fuzz;
+
+import dev.nncompress.backend.Backend;
+import dev.nncompress.backend.ref.ReferenceBackend;
+import dev.nncompress.compress.prepare.GraphPreparation;
+import dev.nncompress.compress.prune.MagnitudeCriterion;
+import dev.nncompress.compress.prune.PruneConfig;
+import dev.nncompress.compress.prune.PruneScope;
+import dev.nncompress.compress.prune.PruneTargets;
+import dev.nncompress.compress.prune.UnstructuredPruner;
+import dev.nncompress.compress.quant.calib.Calibrator;
+import dev.nncompress.compress.quant.calib.QuantTargets;
+import dev.nncompress.compress.quant.convert.Int8Converter;
+import dev.nncompress.data.Dataset;
+import dev.nncompress.graph.Graph;
+import dev.nncompress.int8.Int8Model;
+import dev.nncompress.io.Int8ModelIO;
+import dev.nncompress.io.ModelIO;
+import dev.nncompress.models.GraphBuilder;
+import dev.nncompress.models.Models;
+import dev.nncompress.tensor.NmPattern;
+import dev.nncompress.tensor.Shape;
+import dev.nncompress.train.TrainListener;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Writes the committed seed corpus of the fuzz targets: small valid inputs of each kind, made by the real
+ * writers (ModelIO, pruning, N:M pruning, int8 conversion, the IDX layout). Every file comes out the same
+ * on every run (fixed seeds, no provenance that changes). Regenerate after a format change with
+ * {@code scripts/fuzz.sh --seeds}; {@link SeedCorpusTest} checks that every seed still loads and runs.
+ */
+public final class SeedCorpus {
+    static final Path RESOURCES = Path.of("src/test/resources/dev/nncompress/fuzz");
+    private static final Backend REF = new ReferenceBackend();
+
+    private SeedCorpus() {}
+
+    /** The seeds directory of a target, under {@code root} (src/test/resources/dev/nncompress/fuzz or its copy on the class path). */
+    static Path seeds(Path root, Class<?> target, String method) { return root.resolve(target.getSimpleName() + "Inputs").resolve(method); }
+
+    public static void main(String[] args) throws IOException {
+        Path root = args.length > 0 ? Path.of(args[0]) : RESOURCES;
+        Map<String, String> provenance = Map.of("source", "fuzz seed corpus (dev.nncompress.fuzz.SeedCorpus)");
+
+        Path floats = clean(seeds(root, FloatModelFuzzTest.class, "floatModel"));
+        ModelIO.save(tinyCnn(), floats.resolve("tiny_cnn.safetensors"), provenance);
+        ModelIO.save(tinyResnet(), floats.resolve("tiny_resnet.safetensors"), provenance);
+
+        Path sparse = clean(seeds(root, SparseModelFuzzTest.class, "sparseModel"));
+        ModelIO.save(pruned(tinyCnn(), PruneConfig.oneShot(new MagnitudeCriterion(), PruneScope.LAYER, 0.9, null)),
+                sparse.resolve("tiny_cnn_90.safetensors"), provenance);
+        ModelIO.save(pruned(tinyResnet(), PruneConfig.oneShot(new MagnitudeCriterion(), PruneScope.GLOBAL, 0.8, null)),
+                sparse.resolve("tiny_resnet_80.safetensors"), provenance);
+        ModelIO.save(pruned(Models.student(REF, 0), PruneConfig.oneShot(new MagnitudeCriterion(), PruneScope.LAYER, 0.95, null)),
+                sparse.resolve("student_95.safetensors"), provenance);
+
+        Path nm = clean(seeds(root, NmModelFuzzTest.class, "nmModel"));
+        ModelIO.save(pruned(tinyCnn(), PruneConfig.nm(new MagnitudeCriterion(), new NmPattern(2, 4), null)),
+                nm.resolve("tiny_cnn_2of4.safetensors"), provenance);
+        ModelIO.save(pruned(tinyResnet(), PruneConfig.nm(new MagnitudeCriterion(), new NmPattern(1, 8), null)),
+                nm.resolve("tiny_resnet_1of8.safetensors"), provenance);
+
+        Path int8 = clean(seeds(root, Int8ModelFuzzTest.class, "int8Model"));
+        Int8ModelIO.save(int8(tinyCnn()), int8.resolve("tiny_cnn_int8.safetensors"), provenance);
+        Int8ModelIO.save(int8(tinyResnet()), int8.resolve("tiny_resnet_int8.safetensors"), provenance);
+        Int8ModelIO.save(int8(Models.student(REF, 0)), int8.resolve("student_int8.safetensors"), provenance);
+
+        Path idx = clean(seeds(root, IdxFuzzTest.class, "idxPair"));
+        for (var e : IdxPairInput.seeds().entrySet()) Files.write(idx.resolve(e.getKey()), e.getValue());
+
+        Path graph = clean(seeds(root, GraphJsonFuzzTest.class, "graphAttributes"));
+        SplittableRandom r = new SplittableRandom(16);
+        for (int i = 0; i < GRAPH_SEEDS; i++) {
+            byte[] b = new byte[128];
+            r.nextBytes(b);
+            Files.write(graph.resolve("random-" + i), b);
+        }
+        System.out.println("seed corpus written under " + root);
+    }
+
+    /** Random byte strings: the graph target reads its choices from them (the base models are the model seeds); their length is the longest input libFuzzer makes for it. */
+    static final int GRAPH_SEEDS = 12;
+
+    /** 1x8x8 -> conv 3x3 (8) -> relu -> max pool -> conv 3x3 stride 2 (8) -> relu -> flatten -> linear (10). */
+    static Graph tinyCnn() {
+        GraphBuilder b = new GraphBuilder("tiny_cnn", Shape.of(1, 8, 8), REF, 7);
+        String x = b.maxPool("pool1", b.relu("relu1", b.conv("conv1", Graph.INPUT, 8, 3, 1, 1, true)), 2);
+        x = b.relu("relu2", b.conv("conv2", x, 8, 3, 2, 1, true));
+        return b.build(b.linear("fc", b.flatten("flatten", x), 10));
+    }
+
+    /** The ops the CNN lacks: batch norm, a residual add, average pools, dropout; 2x6x6 input, 3 classes. */
+    static Graph tinyResnet() {
+        GraphBuilder b = new GraphBuilder("tiny_resnet", Shape.of(2, 6, 6), REF, 8);
+        String stem = b.relu("stem_relu", b.batchNorm("stem_bn", b.conv("stem_conv", Graph.INPUT, 8, 3, 1, 1, false)));
+        String y = b.batchNorm("block_bn", b.conv("block_conv", stem, 8, 3, 1, 1, false));
+        String x = b.relu("block_relu", b.addNodes("block_add", y, stem));
+        x = b.avgPool("pool", x, 3, 2, 1);
+        x = b.dropout("drop", x, 0.25);
+        x = b.flatten("flatten", b.globalAvgPool("gap", x));
+        return b.build(b.linear("fc", x, 3));
+    }
+
+    private static Graph pruned(Graph g, PruneConfig config) {
+        new UnstructuredPruner(REF, config).prune(g, PruneTargets.all(g), null, null, TrainListener.NONE);
+        return g;
+    }
+
+    /** Min-max calibration on 8 noise images of the model's input shape, then conversion (as {@code quantize} does). */
+    static Int8Model int8(Graph raw) {
+        Graph g = GraphPreparation.forInference(raw).graph();
+        Shape s = g.inputShape();
+        int n = 8;
+        SplittableRandom r = new SplittableRandom(3);
+        float[] img = new float[n * s.numel()];
+        for (int i = 0; i < img.length; i++) img[i] = (float) (r.nextDouble() * 4 - 2);
+        int[] labels = new int[n];
+        Dataset data = new Dataset(img, labels, s.dim(0), s.dim(1), s.dim(2), 10);
+        var plan = new Calibrator("minmax", n, n, null).calibrate(QuantTargets.of(g), data, REF);
+        return Int8Converter.convert(g, plan, new LinkedHashMap<>(Map.of("source", "fuzz seed")));
+    }
+
+    private static Path clean(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            try (var files = Files.list(dir)) {
+                for (Path f : (Iterable<Path>) files::iterator) Files.delete(f);
+            }
+        }
+        return Files.createDirectories(dir);
+    }
+}

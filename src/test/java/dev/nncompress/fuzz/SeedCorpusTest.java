@@ -1,0 +1,99 @@
+package dev.nncompress.fuzz;
+
+import dev.nncompress.data.Dataset;
+import dev.nncompress.data.FashionMnist;
+import dev.nncompress.io.Int8ModelIO;
+import dev.nncompress.io.ModelIO;
+import dev.nncompress.io.SafeTensors;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The committed seeds are only worth fuzzing from while they are valid: in regression mode a fuzz target
+ * accepts a rejection, so a seed that stopped loading after a format change would pass unnoticed. Every
+ * model seed must load as its kind and run; every IDX seed must load. Regenerate with
+ * {@code scripts/fuzz.sh --seeds}.
+ */
+class SeedCorpusTest {
+    private static List<Path> seeds(Class<?> target, String method) throws IOException {
+        try (Stream<Path> s = Files.list(SeedCorpus.seeds(ModelMutator.classPathRoot(), target, method))) {
+            List<Path> out = s.sorted().toList();
+            assertFalse(out.isEmpty(), target.getSimpleName() + " has no seeds");
+            return out;
+        }
+    }
+
+    private static void loadsAndRuns(Path f, boolean int8, String storage) throws IOException {
+        if (storage != null) {
+            String index = SafeTensors.read(f).metadata().getOrDefault("nncompress.sparse", "");
+            assertTrue(index.contains("\"format\":\"" + storage + "\""), f + " stores no tensor as " + storage);
+        }
+        ModelIO.AnyModel m = ModelIO.loadAny(f, FuzzRun.cpu());
+        assertEquals(int8, m instanceof ModelIO.Int8File, f + " loads as " + m.getClass().getSimpleName());
+        FuzzRun.forward(m);
+    }
+
+    @Test
+    void everyModelSeedLoadsAsItsKindAndRuns() throws IOException {
+        for (Path f : seeds(FloatModelFuzzTest.class, "floatModel")) loadsAndRuns(f, false, null);
+        for (Path f : seeds(SparseModelFuzzTest.class, "sparseModel")) loadsAndRuns(f, false, "bitmask");
+        for (Path f : seeds(NmModelFuzzTest.class, "nmModel")) loadsAndRuns(f, false, "nm");
+        for (Path f : seeds(Int8ModelFuzzTest.class, "int8Model")) {
+            assertTrue(Int8ModelIO.isInt8(SafeTensors.read(f)), f.toString());
+            loadsAndRuns(f, true, null);
+        }
+    }
+
+    @Test
+    void everyIdxSeedLoads() throws IOException {
+        for (Path f : seeds(IdxFuzzTest.class, "idxPair")) {
+            IdxPairInput in = IdxPairInput.decode(Files.readAllBytes(f));
+            Path labels = FuzzRun.write("seedTest", "labels" + (in.gzipLabels() ? ".gz" : ""), in.labelFile());
+            Path images = FuzzRun.write("seedTest", "images" + (in.gzipImages() ? ".gz" : ""), in.imageFile());
+            Dataset d = FashionMnist.load(images, labels, in.limit());
+            assertTrue(d.count() > 0, f.toString());
+        }
+    }
+
+    @Test
+    void idxInputRoundTripsAndClampsTheLabelLength() {
+        IdxPairInput in = new IdxPairInput(5, new byte[] {1, 2, 3}, new byte[] {4, 5});
+        IdxPairInput back = IdxPairInput.decode(in.encode());
+        assertEquals(5, back.flags());
+        assertEquals(List.of((byte) 1, (byte) 2, (byte) 3), boxed(back.labels()));
+        assertEquals(List.of((byte) 4, (byte) 5), boxed(back.images()));
+        byte[] e = in.encode();
+        e[1] = (byte) 0xff; // a label length past the end takes what is there
+        assertEquals(5, IdxPairInput.decode(e).labels().length);
+        assertEquals(0, IdxPairInput.decode(e).images().length);
+    }
+
+    @Test
+    void reframingFollowsTheHeaderOnlyWhenItIsABalancedObject() {
+        byte[] f = frame(99, "{\"a\":\"}{\\\"\"}  ", "DATA");
+        byte[] r = SafetensorsFraming.reframe(f);
+        assertEquals("{\"a\":\"}{\\\"\"}  ".length(), java.nio.ByteBuffer.wrap(r).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(0));
+        byte[] open = frame(99, "{\"a\":[1,2", "");
+        assertEquals(open, SafetensorsFraming.reframe(open)); // no balanced object: the input's own length stays
+    }
+
+    private static byte[] frame(long length, String header, String data) {
+        byte[] h = (header + data).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return java.nio.ByteBuffer.allocate(8 + h.length).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(length).put(h).array();
+    }
+
+    private static List<Byte> boxed(byte[] b) {
+        Byte[] o = new Byte[b.length];
+        for (int i = 0; i < b.length; i++) o[i] = b[i];
+        return List.of(o);
+    }
+}
