@@ -151,6 +151,10 @@ final class ImportContext {
             todo.addAll(node(n).inputs());
         }
         List<Node> kept = nodes.stream().filter(n -> live.contains(n.name())).toList();
+        if (kept.size() > dev.nncompress.io.ModelIO.MAX_GRAPH_NODES) {
+            throw new IllegalArgumentException("the graph would have " + kept.size() + " nodes, more than a model file holds ("
+                    + dev.nncompress.io.ModelIO.MAX_GRAPH_NODES + ")");
+        }
         Map<String, Parameter> keptParams = new LinkedHashMap<>();
         for (var e : params.entrySet()) {
             if (live.contains(e.getKey().substring(0, e.getKey().indexOf('.')))) keptParams.put(e.getKey(), e.getValue());

@@ -233,11 +233,33 @@ public final class OnnxImporter {
         ctx.folded().forEach((k, v) -> folded.add(v == 1 ? k : k + " x" + v));
         p.put("onnx_folded", String.join(", ", folded));
         p.put("normalisation", "none in the ONNX file: evaluated with the dataset's default (Fashion-MNIST: (x/255 - 0.2860)/0.3530, as train uses)");
+        p.put(NAMES_KEY, namesJson(ctx.sourceNames()));
+        return p;
+    }
+
+    /** Most characters of the name map kept in the provenance: the model file's whole header may hold 8 MiB. */
+    static final int MAX_NAMES_CHARS = 1 << 20;
+
+    /**
+     * The name map as JSON, each ONNX name cut to 256 characters; if it would pass {@link #MAX_NAMES_CHARS}
+     * (tens of thousands of long names), the entries that fit, nodes before parameters.
+     */
+    static String namesJson(Map<String, String> names) {
+        JsonMapper json = new JsonMapper();
+        Map<String, String> kept = new TreeMap<>();
+        long chars = 2;
+        List<Map.Entry<String, String>> ordered = new ArrayList<>(names.entrySet());
+        ordered.sort(java.util.Comparator.comparing((Map.Entry<String, String> e) -> e.getKey().contains(".")));
         try {
-            p.put(NAMES_KEY, new JsonMapper().writeValueAsString(ctx.sourceNames()));
+            for (var e : ordered) {
+                String v = e.getValue().length() > 256 ? e.getValue().substring(0, 256) + "..." : e.getValue();
+                chars += json.writeValueAsString(e.getKey()).length() + json.writeValueAsString(v).length() + 2; // as escaped in the JSON
+                if (chars > MAX_NAMES_CHARS) break;
+                kept.put(e.getKey(), v);
+            }
+            return json.writeValueAsString(kept);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        return p;
     }
 }

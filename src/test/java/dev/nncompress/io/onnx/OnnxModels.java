@@ -41,6 +41,12 @@ final class OnnxModels {
         return this;
     }
 
+    /** An input whose batch dim is fixed at {@code n} (some exporters write 1). */
+    OnnxModels fixedBatchInput(String name, int n, int c, int h, int w) {
+        graph.addInput(valueInfo(name, n, c, h, w));
+        return this;
+    }
+
     OnnxModels output(String name) {
         graph.addOutput(ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder()
                 .setTensorType(TypeProto.Tensor.newBuilder().setElemType(DataTypes.FLOAT))));

@@ -129,8 +129,26 @@ class OnnxOpMappingTest {
         }
     }
 
+    /** An export with the batch fixed at 1 folds x.view(1, -1) to Reshape [1, -1]: the 1 is that batch, and ours runs any batch. */
+    @Test
+    void aFixedBatchOfOneReshapesAsAFlatten() throws OrtException {
+        OnnxModels m = new OnnxModels(6).fixedBatchInput("x", 1, 2, 3, 3)
+                .intInit("target", new long[] {1, -1}, 2)
+                .node("Reshape", "rs", in("x", "target"), "f")
+                .weight("fc.weight", 0.3f, 4, 18)
+                .node("Gemm", "fc", in("f", "fc.weight"), "y", integer("transB", 1))
+                .output("y");
+        OnnxImporter.Imported imp = assertMatchesOnnxRuntime(m.build(), 1, 2, 3, 3);
+        try (GraphPredictor p = new GraphPredictor(imp.graph(), ref)) {
+            assertEquals(4 * 5, p.logits(new float[5 * 18], 5).length, "runs at batch 5");
+        }
+    }
+
     private OnnxImporter.Imported assertMatchesOnnxRuntime(ModelProto model, int c, int h, int w) throws OrtException {
-        int n = 3;
+        return assertMatchesOnnxRuntime(model, 3, c, h, w);
+    }
+
+    private OnnxImporter.Imported assertMatchesOnnxRuntime(ModelProto model, int n, int c, int h, int w) throws OrtException {
         float[] x = new float[n * c * h * w];
         SplittableRandom rng = new SplittableRandom(7);
         for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian();
