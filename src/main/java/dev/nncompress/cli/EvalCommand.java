@@ -83,6 +83,11 @@ final class EvalCommand implements Callable<Integer> {
         long params = src.isInt8() ? src.int8().parameterCount() : src.graph().parameterCount();
         out.printf(Locale.ROOT, "model     %s, %s parameters%n", src.describe(seed), CliSupport.grouped(params));
         out.printf(Locale.ROOT, "data      %s test images from %s%n", CliSupport.grouped(r.count()), data);
+        if (!src.builtIn() && "onnx".equals(src.provenance().get("source_format"))) {
+            // an imported model carries no normalisation; the data pipeline applies the dataset's (issue 17)
+            out.printf(Locale.ROOT, "input     normalised as (x/255 - %.4f)/%.4f, Fashion-MNIST's default: the imported model carries none%n",
+                    FashionMnist.MEAN, FashionMnist.STD);
+        }
         out.printf(Locale.ROOT, "accuracy  %s (%d/%d)%n", CliSupport.percent(r.accuracy()), r.correct(), r.count());
         out.printf(Locale.ROOT, "loss      %.4f%n", r.loss());
         out.printf(Locale.ROOT, "speed     %.0f img/s (%s, batch %d)%n", r.imagesPerSecond(), runsOn, batchSize);

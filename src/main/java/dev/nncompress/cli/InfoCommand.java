@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.int8.Int8Model;
+import dev.nncompress.io.onnx.OnnxImporter;
 import dev.nncompress.graph.Node;
 import dev.nncompress.graph.Parameter;
 import dev.nncompress.tensor.Shape;
@@ -128,27 +129,32 @@ final class InfoCommand implements Callable<Integer> {
         // names, info and provenance come from the file: escaped so that none can send a terminal control sequence
         out.printf(Locale.ROOT, "model %s: %s, input %s, output %s%n", src.spec(),
                 src.builtIn() ? "built-in " + g.name() : Quoted.safeLine(g.name()), g.inputShape(), Quoted.safeLine(g.output()));
+        Map<String, String> sources = sourceNames(src);
+        boolean withSource = !sources.isEmpty();
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"node", "op", "output shape", "params", "bytes", "sparsity"});
+        rows.add(withSource ? new String[] {"node", "op", "output shape", "params", "bytes", "sparsity", "onnx node"}
+                : new String[] {"node", "op", "output shape", "params", "bytes", "sparsity"});
         long params = 0, buffers = 0, bytes = 0, wv = 0, wz = 0;
         for (Layer l : layers) {
-            rows.add(new String[] {Quoted.safeLine(l.node()), l.op(), shapeString(l.outputShape()), l.params() == 0 ? "-" : CliSupport.grouped(l.params()),
-                    l.bytes() == 0 ? "-" : CliSupport.grouped(l.bytes()), l.sparsity() == null ? "-" : CliSupport.percent(l.sparsity())});
+            String[] r = {Quoted.safeLine(l.node()), l.op(), shapeString(l.outputShape()), l.params() == 0 ? "-" : CliSupport.grouped(l.params()),
+                    l.bytes() == 0 ? "-" : CliSupport.grouped(l.bytes()), l.sparsity() == null ? "-" : CliSupport.percent(l.sparsity())};
+            rows.add(withSource ? append(r, Quoted.safeLine(sources.getOrDefault(l.node(), l.node()))) : r);
             params += l.params();
             buffers += l.bufferValues();
             bytes += l.bytes();
             wv += l.weightValues();
             wz += l.weightZeros();
         }
-        rows.add(new String[] {"total", "", "", CliSupport.grouped(params), CliSupport.grouped(bytes),
-                wv == 0 ? "-" : CliSupport.percent((double) wz / wv)});
-        int[] width = new int[6];
-        for (String[] r : rows) for (int i = 0; i < 6; i++) width[i] = Math.max(width[i], r[i].length());
-        boolean[] right = {false, false, false, true, true, true};
+        String[] total = {"total", "", "", CliSupport.grouped(params), CliSupport.grouped(bytes), wv == 0 ? "-" : CliSupport.percent((double) wz / wv)};
+        rows.add(withSource ? append(total, "") : total);
+        int cols = rows.get(0).length;
+        int[] width = new int[cols];
+        for (String[] r : rows) for (int i = 0; i < cols; i++) width[i] = Math.max(width[i], r[i].length());
+        boolean[] right = {false, false, false, true, true, true, false};
         for (int ri = 0; ri < rows.size(); ri++) {
             if (ri == rows.size() - 1) out.println(rule(width));
             StringBuilder sb = new StringBuilder();
-            for (int i = 0; i < 6; i++) {
+            for (int i = 0; i < cols; i++) {
                 if (i > 0) sb.append("  ");
                 String cell = rows.get(ri)[i];
                 sb.append(right[i] ? " ".repeat(width[i] - cell.length()) + cell : cell + " ".repeat(width[i] - cell.length()));
@@ -175,9 +181,33 @@ final class InfoCommand implements Callable<Integer> {
             } else {
                 out.println("provenance");
                 int w = src.provenance().keySet().stream().mapToInt(k -> Quoted.safeLine(k).length()).max().orElse(0);
-                src.provenance().forEach((k, v) -> out.printf(Locale.ROOT, "  %-" + w + "s  %s%n", Quoted.safeLine(k), Quoted.safeLine(v)));
+                src.provenance().forEach((k, v) -> out.printf(Locale.ROOT, "  %-" + w + "s  %s%n", Quoted.safeLine(k),
+                        // the ONNX name map can be long: the table shows the nodes', --json the whole map
+                        k.equals(OnnxImporter.NAMES_KEY) ? "(" + sources.size() + " names; nodes' in the table, all with --json)" : Quoted.safeLine(v)));
             }
         }
+    }
+
+    /** Our node and parameter names -> the ONNX names they were imported from (empty unless the model came from ONNX). */
+    static Map<String, String> sourceNames(ModelSource src) {
+        String json = src.builtIn() ? null : src.provenance().get(OnnxImporter.NAMES_KEY);
+        Map<String, String> names = new LinkedHashMap<>();
+        if (json == null) return names;
+        try {
+            var root = new JsonMapper().readTree(json);
+            if (root != null && root.isObject()) {
+                for (var e : root.properties()) if (e.getValue().isTextual()) names.put(e.getKey(), e.getValue().textValue());
+            }
+        } catch (JsonProcessingException e) {
+            // a provenance entry we cannot read only loses the column, the model is fine
+        }
+        return names;
+    }
+
+    private static String[] append(String[] row, String cell) {
+        String[] r = java.util.Arrays.copyOf(row, row.length + 1);
+        r[row.length] = cell;
+        return r;
     }
 
     private static String rule(int[] width) {
@@ -207,6 +237,7 @@ final class InfoCommand implements Callable<Integer> {
             root.put("int8", src.int8().info());
         }
         List<Map<String, Object>> ls = new ArrayList<>();
+        Map<String, String> sources = sourceNames(src);
         long params = 0, buffers = 0, bytes = 0, wv = 0, wz = 0;
         for (Layer l : layers) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -220,6 +251,7 @@ final class InfoCommand implements Callable<Integer> {
             m.put("weight_values", l.weightValues());
             m.put("weight_zeros", l.weightZeros());
             m.put("sparsity", l.sparsity());
+            if (sources.containsKey(l.node())) m.put("onnx_node", sources.get(l.node()));
             ls.add(m);
             params += l.params();
             buffers += l.bufferValues();

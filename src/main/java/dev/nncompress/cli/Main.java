@@ -31,8 +31,8 @@ import java.util.concurrent.Callable;
  * corrupt model file, unavailable backend, diverged training, I/O).
  */
 @Command(name = "nncompress", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Neural-network compression toolkit: train, evaluate, inspect, benchmark, quantize, prune and distill Fashion-MNIST CNNs.",
-        subcommands = {TrainCommand.class, EvalCommand.class, InfoCommand.class, BenchCommand.class, BenchGemmCommand.class, QuantizeCommand.class,
+        description = "Neural-network compression toolkit: train, evaluate, inspect, import (ONNX), benchmark, quantize, prune and distill Fashion-MNIST CNNs.",
+        subcommands = {TrainCommand.class, EvalCommand.class, InfoCommand.class, ImportCommand.class, BenchCommand.class, BenchGemmCommand.class, QuantizeCommand.class,
                 PruneCommand.class, DistillCommand.class, CommandLine.HelpCommand.class},
         usageHelpAutoWidth = true)
 public final class Main implements Callable<Integer> {

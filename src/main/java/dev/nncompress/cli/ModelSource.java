@@ -5,6 +5,7 @@ import dev.nncompress.graph.Graph;
 import dev.nncompress.int8.Int8Model;
 import dev.nncompress.io.ModelFormatException;
 import dev.nncompress.io.ModelIO;
+import dev.nncompress.io.onnx.OnnxImporter;
 import dev.nncompress.models.Models;
 
 import java.nio.file.Files;
@@ -13,8 +14,9 @@ import java.util.Map;
 
 /**
  * A MODEL argument: a built-in model name ({@link Models#NAMES}, freshly initialised from a seed), a
- * float model file written by {@link ModelIO}, or an int8 model file written by {@code quantize --out}
- * (then {@link #int8()} is set and {@link #graph()} refuses). A built-in name wins over a file of the
+ * float model file written by {@link ModelIO}, an ONNX file ({@code *.onnx}, imported on the fly by
+ * {@link OnnxImporter}, as {@code nncompress import} would), or an int8 model file written by
+ * {@code quantize --out} (then {@link #int8()} is set and {@link #graph()} refuses). A built-in name wins over a file of the
  * same name in the working directory; write {@code ./student} for the file.
  */
 record ModelSource(String spec, boolean builtIn, Graph graph, Int8Model int8, Map<String, String> provenance) {
@@ -24,6 +26,11 @@ record ModelSource(String spec, boolean builtIn, Graph graph, Int8Model int8, Ma
             return new ModelSource(spec, true, Models.byName(spec, backend, seed), null, Map.of());
         }
         Path file = Path.of(spec);
+        if (OnnxImporter.isOnnxPath(spec)) {
+            if (Files.isDirectory(file)) throw new ModelFormatException(file + ": is a directory, not an ONNX file");
+            OnnxImporter.Imported imp = OnnxImporter.importFile(file, backend);
+            return new ModelSource(spec, false, imp.graph(), null, imp.provenance());
+        }
         if (Files.exists(file) || looksLikePath(spec)) {
             if (Files.isDirectory(file)) throw new ModelFormatException(file + ": is a directory, not a model file");
             ModelIO.AnyModel m = ModelIO.loadAny(file, backend);
@@ -52,8 +59,12 @@ record ModelSource(String spec, boolean builtIn, Graph graph, Int8Model int8, Ma
         return s.contains("/") || s.contains(java.io.File.separator) || s.endsWith(".safetensors");
     }
 
-    /** "student (built-in, seed 42)", "runs/a.safetensors (student)" or "runs/a-int8.safetensors (student, int8)". */
+    /** True for an ONNX file imported on the fly. */
+    boolean isOnnx() { return !builtIn && OnnxImporter.isOnnxPath(spec); }
+
+    /** "student (built-in, seed 42)", "runs/a.safetensors (student)", "runs/a-int8.safetensors (student, int8)" or "m.onnx (m, imported from ONNX)". */
     String describe(long seed) {
-        return builtIn ? spec + " (built-in, untrained, seed " + seed + ")" : spec + " (" + name() + (isInt8() ? ", int8" : "") + ")";
+        if (builtIn) return spec + " (built-in, untrained, seed " + seed + ")";
+        return spec + " (" + name() + (isInt8() ? ", int8" : "") + (isOnnx() ? ", imported from ONNX" : "") + ")";
     }
 }

@@ -26,6 +26,8 @@ import java.util.Set;
 public final class ModelIO {
     public static final String GRAPH_KEY = "nncompress.graph";
     public static final String PROVENANCE_KEY = "nncompress.provenance";
+    /** Most nodes a model file's graph may have (what the reader accepts); importers refuse bigger graphs up front. */
+    public static final int MAX_GRAPH_NODES = GraphJson.MAX_NODES;
 
     private ModelIO() {}
 
