@@ -42,8 +42,14 @@ final class OnnxFile {
             if (size == 0) throw new ModelFormatException(file + ": empty file, not an ONNX model");
             byte[] bytes = Files.readAllBytes(file);
             if (bytes.length != size) throw new ModelFormatException(file + ": changed while being read");
+            try {
+                ProtoScan.check(bytes); // bounds what the parse below allocates, before it allocates
+            } catch (IllegalArgumentException e) {
+                throw new ModelFormatException(file + ": " + e.getMessage(), e);
+            }
             CodedInputStream in = CodedInputStream.newInstance(bytes);
             in.setRecursionLimit(OnnxLimits.MAX_PROTO_DEPTH);
+            in.enableAliasing(true); // raw_data refers to the file's array instead of a copy: one copy of the weights
             ModelProto m = ModelProto.parseFrom(in);
             in.checkLastTagWas(0);
             return m;

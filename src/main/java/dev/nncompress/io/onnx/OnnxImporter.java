@@ -29,7 +29,7 @@ import java.util.TreeMap;
  * our {@code <node>.<suffix>} names; node names come from the user's names ({@link NodeNames}) and the
  * exact ONNX names are kept in the provenance under {@value #NAMES_KEY}.
  *
- * <p>The file is untrusted: {@link OnnxFile} bounds its size and nesting, {@link TensorReader} checks
+ * <p>The file is untrusted: {@link OnnxFile} bounds its size and nesting ({@link ProtoScan} what its parse allocates), {@link TensorReader} checks
  * every tensor, {@link Attrs} every attribute, and the mappers every shape and value they rely on, before
  * the Graph is built; its own validation (attribute schemas, shape inference) is the second line. Every
  * problem is a one-line {@link ModelFormatException} starting with the file name.

@@ -19,6 +19,8 @@ final class OnnxLimits {
     static final int MAX_NODES = 16_384;
     /** Initializers: the safetensors writer takes 16,384 tensors, a ResNet-152 has ~930. */
     static final int MAX_INITIALIZERS = 16_384;
+    /** Graph inputs, outputs and value_info entries together (value_info annotates each intermediate value at most once). */
+    static final int MAX_VALUE_INFOS = 4 * MAX_NODES;
     /** Inputs, outputs and attributes of one node (a shape Concat may have a dozen inputs). */
     static final int MAX_NODE_INPUTS = 64;
     static final int MAX_NODE_OUTPUTS = 16;

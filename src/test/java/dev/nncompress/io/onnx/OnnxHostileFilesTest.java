@@ -121,6 +121,31 @@ class OnnxHostileFilesTest {
         refused(big, "more than the importer's limit of 1073741824");
     }
 
+    /** Files whose protobuf would parse into far more heap than their size are refused before the parse allocates. */
+    @Test
+    void protobufObjectBombsAreRefusedBeforeParsing() throws IOException {
+        // 2M empty metadata entries: 4 MB of file, ~130 MB of message objects
+        byte[] entries = new byte[4_000_000];
+        for (int i = 0; i < entries.length; i += 2) entries[i] = (byte) (14 << 3 | 2);
+        refused(Files.write(tmp.resolve("entries.onnx"), entries), "would take about", "not a plausible ONNX model");
+        // an initializer whose packed dims are 20M one-byte varints: 20 MB of file, 160 MB of longs
+        byte[] tensor = field(1, new byte[20_000_000]);
+        refused(Files.write(tmp.resolve("dims.onnx"), field(7, field(5, tensor))), "would take about");
+        // more nodes than the importer takes, each an empty message
+        java.io.ByteArrayOutputStream g = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i <= OnnxLimits.MAX_NODES; i++) g.writeBytes(field(1, new byte[0]));
+        refused(Files.write(tmp.resolve("nodes.onnx"), field(7, g.toByteArray())), "more than 16384 nodes");
+    }
+
+    /** A length-delimited protobuf field: tag, varint length, payload. */
+    private static byte[] field(int number, byte[] payload) throws IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        com.google.protobuf.CodedOutputStream c = com.google.protobuf.CodedOutputStream.newInstance(out);
+        c.writeByteArray(number, payload);
+        c.flush();
+        return out.toByteArray();
+    }
+
     @Test
     void brokenTopologyAndIo() throws IOException {
         ModelProto.Builder m = lenet().toBuilder();
