@@ -42,7 +42,8 @@ import java.util.SplittableRandom;
 final class FuzzRun {
     /** Images per forward pass: more than one, so batch strides are exercised. */
     static final int BATCH = 2;
-    private static final Path WORK = Path.of(System.getProperty("nncompress.fuzz.work", "target/fuzz-work"));
+    private static final Path WORK = Path.of("target/fuzz-work");
+    private static final Path FINDINGS = Path.of("target/fuzz-findings");
     private static Backend cpu;
     private static Int8Kernels int8Kernels;
 
@@ -75,17 +76,37 @@ final class FuzzRun {
         }
     }
 
-    /** The model target: {@code bytes} as a model file, loaded with {@link ModelIO#loadAny} and run. */
+    /**
+     * The model targets: {@code bytes} as a model file, loaded with {@link ModelIO#loadAny} and run. On a
+     * finding the model file is also kept as {@code target/fuzz-findings/<target>/model-<sha1>.safetensors}:
+     * the fuzzer's own record is its input, which for the graph target is a list of choices, not a file the
+     * CLI can be given (and it means another file once the seeds change).
+     */
     static void modelFile(String target, byte[] bytes) {
         Path file = write(target, "input.safetensors", bytes);
-        ModelIO.AnyModel m;
         try {
-            m = ModelIO.loadAny(file, cpu());
-        } catch (ModelFormatException e) {
-            requireNamesFile(e, file);
-            return;
+            ModelIO.AnyModel m;
+            try {
+                m = ModelIO.loadAny(file, cpu());
+            } catch (ModelFormatException e) {
+                requireNamesFile(e, file);
+                return;
+            }
+            forward(m);
+        } catch (Throwable t) {
+            keep(target, bytes);
+            throw t;
         }
-        forward(m);
+    }
+
+    private static void keep(String target, byte[] bytes) {
+        try {
+            String sha1 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1").digest(bytes));
+            Path dir = Files.createDirectories(FINDINGS.resolve(target));
+            Files.write(dir.resolve("model-" + sha1 + ".safetensors"), bytes);
+        } catch (IOException | java.security.NoSuchAlgorithmException e) {
+            System.err.println("fuzz harness cannot keep the model file of a finding: " + e);
+        }
     }
 
     /** One forward pass of a loaded model on {@link #BATCH} images of its input shape; frees what it made. */
