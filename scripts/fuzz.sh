@@ -69,13 +69,24 @@ for t in "${TARGETS[@]}"; do
   started=$(date +%s)
   if FUZZ_SECONDS=$SECONDS_PER_TARGET fuzz_jvm "$t" "-artifact_prefix=$ROOT/target/fuzz-findings/$t/" >"$log" 2>&1; then rc=0; else rc=$?; fi
   # libFuzzer's last lines: "#N DONE cov: C ft: F corp: K/..." and "Done N runs in S second(s)"
-  done_line=$(grep -E '^Done [0-9]+ runs in' "$log" | tail -1 || true)
+  runs=$(grep -E '^Done [0-9]+ runs in' "$log" | tail -1 | awk '{print $2, $5}' || true)
   cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$log" | tail -1 || true)
-  findings=$(find "target/fuzz-findings/$t" -type f -newermt "@$started" | wc -l)
-  echo "fuzz $t: ${done_line:-no run completed} (${cov:-no coverage line}), $findings new finding(s), $(( $(date +%s) - started )) s wall; log $log"
+  # crash-*, timeout-*: findings (the harness adds model-*.safetensors, the model file of each); slow-unit-*
+  # (an input over 10 s) are only reported
+  findings=$(find "target/fuzz-findings/$t" -type f \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' \) -newermt "@$started" | wc -l)
+  slow=$(find "target/fuzz-findings/$t" -type f -name 'slow-unit-*' -newermt "@$started" | wc -l)
+  if [ -n "$runs" ]; then
+    set -- $runs
+    what="$1 runs in $2 s ($(( $1 / ($2 > 0 ? $2 : 1) ))/s), $cov"
+  else
+    what="no fuzzing run completed"
+  fi
+  echo "fuzz $t: $what, $findings finding(s), $slow slow input(s), $(( $(date +%s) - started )) s wall; log $log"
   if [ "$rc" -ne 0 ] || [ "$findings" -gt 0 ]; then
     status=1
-    grep -E '^== Java Exception|^Caused by|FuzzTestFindingException|^ERROR|Test unit written' "$log" | head -5 | sed 's/^/  /'
+    grep -E 'Test unit written|^ERROR|terminated without properly saying goodbye' "$log" | head -5 | sed 's/^/  /'
+    [ -n "$runs" ] || echo "  the JVM died or did not start: the input it was running is in target/fuzz-work/$t/ (hs_err_pid*.log, if any, in $ROOT)"
+    echo "  the exception: target/surefire-reports/dev.nncompress.fuzz.${CLASS[$t]}-output.txt"
   fi
 done
 exit $status

@@ -6,6 +6,8 @@
 # own folder and its CPU tests run, so that it cannot rot (~25 s; no nvcc/g++ step: -Dexec.skip).
 # Then the CUDA kernels' harness validations run on the CPU (scripts/emulate-kernels.sh), since CI has
 # no GPU: a failing emulated kernel check fails this script.
+# Then every file loader is fuzzed for 5 s per target (scripts/fuzz.sh; ~20-30 s per target in all, most of it
+# Jazzer's start-up): a finding fails this script (docs/reliability.md, "Fuzzing").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -13,4 +15,5 @@ mvn -B -q -ntp verify "$@"
 mvn -B -q -ntp -Pjcuda11 -DbuildDir=target/jcuda11 -Dexec.skip=true test "$@" \
   -Dtest='Jcudnn*Test,VendorStackTest,LibraryChoiceTest' -Dsurefire.failIfNoSpecifiedTests=false
 scripts/emulate-kernels.sh
+scripts/fuzz.sh 5
 echo "tests: all passed"
