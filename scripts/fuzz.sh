@@ -71,8 +71,9 @@ for t in "${TARGETS[@]}"; do
   # libFuzzer's last lines: "#N DONE cov: C ft: F corp: K/..." and "Done N runs in S second(s)"
   runs=$(grep -E '^Done [0-9]+ runs in' "$log" | tail -1 | awk '{print $2, $5}' || true)
   cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$log" | tail -1 || true)
-  # crash-*, timeout-*, oom-*: findings; slow-unit-* (an input over 10 s) are only reported
-  findings=$(find "target/fuzz-findings/$t" -type f ! -name 'slow-unit-*' -newermt "@$started" | wc -l)
+  # crash-*, timeout-*: findings (the harness adds model-*.safetensors, the model file of each); slow-unit-*
+  # (an input over 10 s) are only reported
+  findings=$(find "target/fuzz-findings/$t" -type f \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' \) -newermt "@$started" | wc -l)
   slow=$(find "target/fuzz-findings/$t" -type f -name 'slow-unit-*' -newermt "@$started" | wc -l)
   if [ -n "$runs" ]; then
     set -- $runs

@@ -4,6 +4,7 @@ import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.Backends;
 import dev.nncompress.backend.Int8Kernels;
 import dev.nncompress.backend.cpu.Int8KernelChoice;
+import dev.nncompress.backend.ref.ReferenceBackend;
 import dev.nncompress.data.DatasetException;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.GraphPredictor;
@@ -13,6 +14,7 @@ import dev.nncompress.graph.SparseInference;
 import dev.nncompress.int8.Int8Runner;
 import dev.nncompress.io.ModelFormatException;
 import dev.nncompress.io.ModelIO;
+import dev.nncompress.tensor.Shape;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -42,7 +44,10 @@ import java.util.SplittableRandom;
 final class FuzzRun {
     /** Images per forward pass: more than one, so batch strides are exercised. */
     static final int BATCH = 2;
-    private static final Path WORK = Path.of(System.getProperty("nncompress.fuzz.work", "target/fuzz-work"));
+    private static final Path WORK = Path.of("target/fuzz-work");
+    private static final Path FINDINGS = Path.of("target/fuzz-findings");
+    /** Shapes of an int8 model's float twin, on heap arrays (no native memory for a check). */
+    private static final Backend REF = new ReferenceBackend();
     private static Backend cpu;
     private static Int8Kernels int8Kernels;
 
@@ -75,22 +80,44 @@ final class FuzzRun {
         }
     }
 
-    /** The model target: {@code bytes} as a model file, loaded with {@link ModelIO#loadAny} and run. */
+    /**
+     * The model targets: {@code bytes} as a model file, loaded with {@link ModelIO#loadAny} and run. On a
+     * finding the model file is also kept as {@code target/fuzz-findings/<target>/model-<sha1>.safetensors}:
+     * the fuzzer's own record is its input, which for the graph target is a list of choices, not a file the
+     * CLI can be given (and it means another file once the seeds change).
+     */
     static void modelFile(String target, byte[] bytes) {
         Path file = write(target, "input.safetensors", bytes);
-        ModelIO.AnyModel m;
         try {
-            m = ModelIO.loadAny(file, cpu());
-        } catch (ModelFormatException e) {
-            requireNamesFile(e, file);
-            return;
+            ModelIO.AnyModel m;
+            try {
+                m = ModelIO.loadAny(file, cpu());
+            } catch (ModelFormatException e) {
+                requireNamesFile(e, file);
+                return;
+            }
+            forward(m);
+        } catch (Throwable t) {
+            keep(target, bytes);
+            throw t;
         }
-        forward(m);
     }
 
-    /** One forward pass of a loaded model on {@link #BATCH} images of its input shape; frees what it made. */
+    private static void keep(String target, byte[] bytes) {
+        try {
+            String sha1 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1").digest(bytes));
+            Path dir = Files.createDirectories(FINDINGS.resolve(target));
+            Files.write(dir.resolve("model-" + sha1 + ".safetensors"), bytes);
+        } catch (IOException | java.security.NoSuchAlgorithmException e) {
+            System.err.println("fuzz harness cannot keep the model file of a finding: " + e);
+        }
+    }
+
+    /** One forward pass of a loaded model on {@link #BATCH} images of its input shape (unless {@link #runnable} says no); frees what it made. */
     static void forward(ModelIO.AnyModel m) {
         if (m instanceof ModelIO.Int8File q) {
+            Graph shapes = q.loaded().model().floatGraph(REF);
+            if (!runnable(shapes)) return;
             try (Int8Runner r = new Int8Runner(q.loaded().model(), int8Kernels(), cpu())) {
                 run(r);
             }
@@ -98,6 +125,7 @@ final class FuzzRun {
         }
         Graph g = ((ModelIO.FloatModel) m).loaded().graph();
         try {
+            if (!runnable(g)) return;
             for (SparseInference.Mode mode : new SparseInference.Mode[] {SparseInference.Mode.OFF, SparseInference.Mode.ON}) {
                 try (GraphPredictor p = new GraphPredictor(g, cpu(), mode)) {
                     run(p);
@@ -109,17 +137,23 @@ final class FuzzRun {
     }
 
     /**
-     * Per-sample input elements (256 x 256) beyond which a model that loaded is not run. A fully convolutional
-     * model takes any input size, and the fuzzer soon finds that a wide input (6 x 46341, say) reaches new
-     * code: ordinary inference at that size took 5-10 s per input, and the corpus filled with such inputs
-     * until a target ran a few inputs a second. Loading such files is still fuzzed; sizes the validation
-     * refuses never get here.
+     * Elements per sample of any activation (the input included) beyond which a model that loaded is not run.
+     * A fully convolutional model takes any input size, and padding or a stride can grow an activation: the
+     * fuzzer soon finds that a wide input (6 x 46341) or a large padding reaches new code, and inference at that
+     * size took 5-10 s an input, until the corpus filled with such inputs and a target ran a few inputs a
+     * second. Loading such files is still fuzzed; a size whose count overflows an int is still a finding
+     * ({@code Shape.numel} throws), and sizes the validation refuses never get here.
      */
-    static final int MAX_RUN_INPUT = 1 << 16;
+    static final int MAX_RUN_ELEMENTS = 1 << 20;
 
-    /** Logits for a batch of deterministic noise (null when the input is over {@link #MAX_RUN_INPUT}); a count that does not split into rows is a finding. */
+    static boolean runnable(Graph g) {
+        if (g.inputShape().numel() > MAX_RUN_ELEMENTS) return false;
+        for (Shape s : g.inferShapes().values()) if (s.numel() > MAX_RUN_ELEMENTS) return false;
+        return true;
+    }
+
+    /** Logits for a batch of deterministic noise; a count that does not split into rows is a finding. */
     static float[] run(Predictor p) {
-        if (p.inputShape().numel() > MAX_RUN_INPUT) return null;
         int n = GraphPredictor.batchShape(p.inputShape(), BATCH).numel();
         float[] images = new float[n];
         SplittableRandom r = new SplittableRandom(n);

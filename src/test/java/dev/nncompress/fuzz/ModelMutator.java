@@ -69,25 +69,27 @@ final class ModelMutator {
     private static void edit(FuzzedDataProvider d, ObjectNode graph, ObjectNode sparse, Map<String, TensorRecord> tensors, Map<String, String> meta) {
         ArrayNode nodes = (ArrayNode) graph.get("nodes");
         ObjectNode node = nodes.isEmpty() ? null : (ObjectNode) nodes.get(d.consumeInt(0, nodes.size() - 1));
-        switch (d.consumeInt(0, 10)) {
-            case 0 -> { if (node != null) setValue(d, (ObjectNode) node.get("attrs"), pickKey(d, node.get("attrs"), ATTRS)); }
-            case 1 -> { if (node != null) ((ObjectNode) node.get("attrs")).remove(pickKey(d, node.get("attrs"), ATTRS)); }
-            case 2 -> editDims(d, (ArrayNode) graph.get("input_shape"));
-            case 3 -> reshape(d, tensors);
-            case 4 -> setElement(d, tensors);
-            case 5 -> { if (node != null) node.put("op", d.consumeBoolean() ? d.pickValue(OpType.values()).name() : d.consumeString(12)); }
-            case 6 -> { if (node != null) rewire(d, (ArrayNode) node.get("inputs"), nodes); }
-            case 7 -> reorder(d, nodes);
-            case 8 -> graph.put("output", nodes.isEmpty() || d.consumeBoolean() ? "input" : nodes.get(d.consumeInt(0, nodes.size() - 1)).get("name").asText());
-            case 9 -> { if (sparse != null && !sparse.isEmpty()) editSparseEntry(d, sparse); }
+        // attribute values, the point of this target, get a third of the edits; the rest break structure
+        switch (d.consumeInt(0, 15)) {
+            case 0, 1, 2, 3, 4 -> { if (node != null) setValue(d, (ObjectNode) node.get("attrs"), pickKey(d, node.get("attrs"), ATTRS)); }
+            case 5 -> { if (node != null) ((ObjectNode) node.get("attrs")).remove(pickKey(d, node.get("attrs"), ATTRS)); }
+            case 6, 7 -> editDims(d, (ArrayNode) graph.get("input_shape"));
+            case 8 -> reshape(d, tensors);
+            case 9 -> setElement(d, tensors);
+            case 10 -> { if (node != null) node.put("op", d.consumeBoolean() ? d.pickValue(OpType.values()).name() : d.consumeString(12)); }
+            case 11 -> { if (node != null) rewire(d, (ArrayNode) node.get("inputs"), nodes); }
+            case 12 -> reorder(d, nodes);
+            case 13 -> graph.put("output", nodes.isEmpty() || d.consumeBoolean() ? "input" : nodes.get(d.consumeInt(0, nodes.size() - 1)).get("name").asText());
+            case 14 -> { if (sparse != null && !sparse.isEmpty()) editSparseEntry(d, sparse); }
             default -> editMetadata(d, meta, tensors);
         }
     }
 
-    /** An existing key of {@code o} or one of {@code known}, so that both changing and adding are tried. */
+    /** Mostly a key {@code o} has (the op reads it), else one of {@code known}, so that adding keys is tried too. */
     private static String pickKey(FuzzedDataProvider d, JsonNode o, String[] known) {
-        List<String> keys = new ArrayList<>(Arrays.asList(known));
-        o.fieldNames().forEachRemaining(keys::add);
+        List<String> own = new ArrayList<>();
+        o.fieldNames().forEachRemaining(own::add);
+        List<String> keys = own.isEmpty() || d.consumeInt(0, 3) == 0 ? Arrays.asList(known) : own;
         return keys.get(d.consumeInt(0, keys.size() - 1));
     }
 

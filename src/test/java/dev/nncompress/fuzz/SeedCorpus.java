@@ -51,6 +51,7 @@ public final class SeedCorpus {
         Path floats = clean(seeds(root, FloatModelFuzzTest.class, "floatModel"));
         ModelIO.save(tinyCnn(), floats.resolve("tiny_cnn.safetensors"), provenance);
         ModelIO.save(tinyResnet(), floats.resolve("tiny_resnet.safetensors"), provenance);
+        ModelIO.save(tinyGap(), floats.resolve("tiny_gap.safetensors"), provenance);
 
         Path sparse = clean(seeds(root, SparseModelFuzzTest.class, "sparseModel"));
         ModelIO.save(pruned(tinyCnn(), PruneConfig.oneShot(new MagnitudeCriterion(), PruneScope.LAYER, 0.9, null)),
@@ -69,6 +70,7 @@ public final class SeedCorpus {
         Path int8 = clean(seeds(root, Int8ModelFuzzTest.class, "int8Model"));
         Int8ModelIO.save(int8(tinyCnn()), int8.resolve("tiny_cnn_int8.safetensors"), provenance);
         Int8ModelIO.save(int8(tinyResnet()), int8.resolve("tiny_resnet_int8.safetensors"), provenance);
+        Int8ModelIO.save(int8(tinyGap()), int8.resolve("tiny_gap_int8.safetensors"), provenance);
         Int8ModelIO.save(int8(Models.student(REF, 0)), int8.resolve("student_int8.safetensors"), provenance);
 
         Path idx = clean(seeds(root, IdxFuzzTest.class, "idxPair"));
@@ -105,6 +107,18 @@ public final class SeedCorpus {
         x = b.dropout("drop", x, 0.25);
         x = b.flatten("flatten", b.globalAvgPool("gap", x));
         return b.build(b.linear("fc", x, 3));
+    }
+
+    /**
+     * Convs and a pool ending in a global average pool, so that no parameter's shape depends on the spatial
+     * size: a changed kernel, stride or padding still makes a valid model as long as every output keeps a
+     * pixel, and the graph target's attribute edits reach the kernels instead of a shape mismatch.
+     */
+    static Graph tinyGap() {
+        GraphBuilder b = new GraphBuilder("tiny_gap", Shape.of(1, 8, 8), REF, 9);
+        String x = b.maxPool("pool", b.relu("relu1", b.conv("conv1", Graph.INPUT, 8, 3, 1, 1, true)), 2);
+        x = b.relu("relu2", b.conv("conv2", x, 8, 3, 1, 1, true));
+        return b.build(b.linear("fc", b.flatten("flatten", b.globalAvgPool("gap", x)), 10));
     }
 
     private static Graph pruned(Graph g, PruneConfig config) {
