@@ -60,7 +60,9 @@ SECONDS_PER_TARGET=$1; shift
 [[ $SECONDS_PER_TARGET =~ ^[0-9]+$ ]] && [ "$SECONDS_PER_TARGET" -gt 0 ] || usage
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=("${ALL[@]}")
-mvn -B -q test-compile
+# compile only when a source is newer than the compiled harness (after scripts/test.sh's build it is not)
+harness=target/test-classes/dev/nncompress/fuzz/FuzzRun.class
+if [ ! -f "$harness" ] || [ -n "$(find src pom.xml -newer "$harness" -print -quit)" ]; then mvn -B -q test-compile; fi
 mkdir -p target/fuzz-logs
 status=0
 for t in "${TARGETS[@]}"; do
