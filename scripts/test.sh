@@ -6,8 +6,9 @@
 # own folder and its CPU tests run, so that it cannot rot (~25 s; no nvcc/g++ step: -Dexec.skip).
 # Then the CUDA kernels' harness validations run on the CPU (scripts/emulate-kernels.sh), since CI has
 # no GPU: a failing emulated kernel check fails this script.
-# Then every file loader is fuzzed for 5 s per target (scripts/fuzz.sh; ~20-30 s per target in all, most of it
-# Jazzer's start-up): a finding fails this script (docs/reliability.md, "Fuzzing").
+# Then every file loader is fuzzed for 5 s per target (scripts/fuzz.sh): a finding fails this script. Each
+# target is its own JVM: ~15-35 s per target, nearly all of it Maven's and Jazzer's start-up
+# (docs/reliability.md, "Fuzzing").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
