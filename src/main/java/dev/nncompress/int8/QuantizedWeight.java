@@ -11,6 +11,10 @@ public record QuantizedWeight(byte[] codes, Shape shape, float[] scales) {
     public QuantizedWeight {
         if (codes.length != shape.numel()) throw new IllegalArgumentException("int8 weight: " + codes.length + " codes for shape " + shape);
         if (shape.rank() < 2) throw new IllegalArgumentException("int8 weight: shape " + shape + " must have rank >= 2");
+        // an empty dimension would make rowLength() divide by zero (a fuzzing finding: dim 0 of 0 channels)
+        for (int d = 0; d < shape.rank(); d++) {
+            if (shape.dim(d) < 1) throw new IllegalArgumentException("int8 weight: shape " + shape + " has an empty dimension");
+        }
         if (scales.length != shape.dim(0)) {
             throw new IllegalArgumentException("int8 weight: " + scales.length + " scales for " + shape.dim(0) + " output channels");
         }
