@@ -87,8 +87,9 @@ record NpyHeader(String descr, char kind, int itemSize, boolean bigEndian, long[
         int size = descr.charAt(2) - '0';
         if (order == '|' && size != 1) throw new DatasetException(where + ": .npy dtype '" + descr + "' has no byte order");
         if ((kind == 'f' && size < 4) || (kind == 'b' && size != 1)) throw new DatasetException(where + ": .npy dtype '" + descr + "' is not read");
-        if (total * size >= 0x1p62) throw new DatasetException(where + ": .npy shape declares " + total * size + " bytes");
-        return new NpyHeader(descr, kind, size, order == '>', shape, 8 + lenBytes + (int) len);
+        NpyHeader h = new NpyHeader(descr, kind, size, order == '>', shape, 8 + lenBytes + (int) len);
+        if (total * size >= 0x1p62) throw new DatasetException(where + ": .npy header declares " + h.describe() + ", more than 2^62 bytes");
+        return h;
     }
 
     private static byte[] readN(InputStream in, int n, String where, String what) throws IOException {
