@@ -28,8 +28,9 @@ class ImageFolderTest {
     /** A w x h image of one colour; a grayscale image of its blue byte when {@code gray}. */
     static byte[] encode(String format, int w, int h, int rgb, boolean gray) {
         BufferedImage img = new BufferedImage(w, h, gray ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_3BYTE_BGR);
-        // gray samples go in through the raster: setRGB on TYPE_BYTE_GRAY converts sRGB to linear gray
-        for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) if (gray) img.getRaster().setSample(x, y, 0, rgb & 0xff); else img.setRGB(x, y, rgb);
+        // written into the raster's bytes (BGR order): setRGB on TYPE_BYTE_GRAY would convert sRGB to linear gray
+        byte[] data = ((java.awt.image.DataBufferByte) img.getRaster().getDataBuffer()).getData();
+        for (int i = 0; i < data.length; i++) data[i] = (byte) (gray ? rgb : rgb >> (8 * (i % 3)));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
             if (!ImageIO.write(img, format, out)) throw new IllegalStateException("no writer for " + format);
