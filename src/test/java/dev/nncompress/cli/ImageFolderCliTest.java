@@ -97,6 +97,9 @@ class ImageFolderCliTest {
         MainTest.Run info = run("info", model);
         assertEquals(0, info.code(), info.err());
         assertTrue(info.out().contains("classes     3: blue, green, red") && info.out().contains("input       normalised with " + computed), info.out());
+        JsonNode json = new JsonMapper().readTree(run("info", model, "--json").out());
+        assertEquals("green", json.get("class_names").get(1).asText());
+        assertEquals(computed.std()[2], json.get("normalization").get("std").get(2).floatValue());
 
         String pruned = path("pruned.safetensors");
         MainTest.Run prune = run("prune", model, "--data", data.toString(), "--sparsity", "0.5", "--finetune-epochs", "1", "--limit", "64", "--batch-size", "16",
