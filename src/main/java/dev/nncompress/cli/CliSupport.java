@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.BackendProvider;
 import dev.nncompress.backend.Backends;
+import dev.nncompress.data.FashionMnist;
+import dev.nncompress.util.Quoted;
 
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -15,8 +17,7 @@ import java.util.Locale;
 /** Output-file checks, backend choice and number formatting shared by the commands (option ranges: train.Check). */
 final class CliSupport {
     /** Fashion-MNIST's classes in label order. */
-    static final List<String> FASHION_MNIST_CLASSES = List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
+    static final List<String> FASHION_MNIST_CLASSES = FashionMnist.CLASS_NAMES;
 
     private CliSupport() {}
 
@@ -55,8 +56,11 @@ final class CliSupport {
         return Backends.defaultBackend();
     }
 
-    static String className(int label) {
-        return label < FASHION_MNIST_CLASSES.size() ? FASHION_MNIST_CLASSES.get(label) : "class " + label;
+    static String className(int label) { return className(FASHION_MNIST_CLASSES, label); }
+
+    /** Label {@code label}'s name from {@code names} (a dataset's or a model file's), else "class N". */
+    static String className(List<String> names, int label) {
+        return label < names.size() ? Quoted.safeLine(names.get(label)) : "class " + label;
     }
 
     /** 52,138 */

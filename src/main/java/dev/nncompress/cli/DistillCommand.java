@@ -38,7 +38,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * {@code nncompress distill}: trains a student on Fashion-MNIST with a frozen teacher (any float or int8 model
+ * {@code nncompress distill}: trains a student on a dataset (Fashion-MNIST by default) with a frozen teacher (any float or int8 model
  * file), with the same optimiser, seed and data order as {@code train}, so the two are directly comparable.
  */
 @Command(name = "distill", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
@@ -100,11 +100,12 @@ final class DistillCommand implements Callable<Integer> {
         checkpointOptions.check(spec, true, "");
         Checkpointing checkpoints = checkpointOptions.open(spec, stdout, err);
 
-        Dataset train = training.train();
-        Dataset test = training.test();
         try (Backend backend = backendOption.create(err)) {
             ModelSource t = teacherOptions.load(backend, training.seed);
-            ModelSource s = ModelSource.load(student, backend, training.seed);
+            DataBinding.Bound bound = training.bind(student, backend, t);
+            ModelSource s = bound.model();
+            Dataset train = bound.train();
+            Dataset test = bound.test();
             Graph graph = s.graph();
             if (features && t.isInt8()) {
                 throw new IllegalArgumentException("--hint/--attention need the teacher's float feature maps; " + t.spec() + " is an int8 model");
@@ -114,6 +115,7 @@ final class DistillCommand implements Callable<Integer> {
                         t.describe(training.seed), CliSupport.grouped(t.isInt8() ? t.int8().parameterCount() : t.graph().parameterCount()),
                         s.describe(training.seed), CliSupport.grouped(graph.parameterCount()), teacherOptions.describe(),
                         CliSupport.grouped(train.count()), CliSupport.grouped(test.count()), training.describe(config));
+                bound.describe(stdout);
                 DistillationLoss loss = features
                         ? featureLoss(response, t.graph(), graph, featureLosses(backend, t.graph(), graph, hintPairs, attentionPairs), backend, train,
                                 config.batchSize(), stdout)
@@ -124,7 +126,7 @@ final class DistillCommand implements Callable<Integer> {
                     Trainer trainer = new Trainer(backend, config, hold == null ? StepHook.NONE : hold, loss).withCheckpoints(checkpoints);
                     List<EpochStats> history = training.fit(trainer, graph, train, test, main.quiet, stdout, err);
                     CheckpointOptions.summary(checkpoints, err);
-                    save(graph, s, t, backend, config, history.get(history.size() - 1), train, checkpoints, stdout, err);
+                    save(graph, s, t, backend, config, history.get(history.size() - 1), train, bound.contract(), checkpoints, stdout, err);
                 }
             }
         }
@@ -173,7 +175,7 @@ final class DistillCommand implements Callable<Integer> {
     }
 
     private void save(Graph graph, ModelSource s, ModelSource t, Backend backend, TrainConfig config, EpochStats last, Dataset train,
-                      Checkpointing checkpoints, PrintWriter stdout, PrintWriter err) {
+                      DataContract contract, Checkpointing checkpoints, PrintWriter stdout, PrintWriter err) {
         if (out == null) {
             err.println("nncompress: note: the student was not saved (no --out FILE)");
             return;
@@ -196,7 +198,7 @@ final class DistillCommand implements Callable<Integer> {
         p.put("config", training.configJson(config, cfg));
         p.put("backend", backend.name());
         p.put("backend_detail", backend.describe());
-        p.put("dataset", "fashion-mnist");
+        contract.putInto(p);
         p.put("train_images", Integer.toString(train.count()));
         p.put("train_loss", String.format(Locale.ROOT, "%.6f", last.trainLoss()));
         if (last.eval() != null) p.put("test_accuracy", String.format(Locale.ROOT, "%.6f", last.eval().accuracy()));

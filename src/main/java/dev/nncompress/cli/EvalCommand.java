@@ -2,7 +2,7 @@ package dev.nncompress.cli;
 
 import dev.nncompress.backend.Backend;
 import dev.nncompress.data.Dataset;
-import dev.nncompress.data.FashionMnist;
+import dev.nncompress.data.DataRequest;
 import dev.nncompress.graph.GraphPredictor;
 import dev.nncompress.graph.Predictor;
 import dev.nncompress.int8.Int8Runner;
@@ -18,13 +18,13 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** {@code nncompress eval}: accuracy, loss and throughput of a model on the Fashion-MNIST test set. */
+/** {@code nncompress eval}: accuracy, loss and throughput of a model on a dataset's test split (Fashion-MNIST by default). */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
-        description = {"Evaluate a model on the Fashion-MNIST test set: accuracy, loss, images per second.",
+        description = {"Evaluate a model on a dataset's test split (--data; Fashion-MNIST by default): accuracy, loss, images per second.",
                 "Example: nncompress eval student.safetensors --confusion"})
 final class EvalCommand implements Callable<Integer> {
     @ParentCommand Main main;
@@ -33,8 +33,8 @@ final class EvalCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "Model file, or a built-in name (untrained; for smoke tests).")
     String model;
 
-    @Option(names = "--data", paramLabel = "DIR", description = "Fashion-MNIST directory (default: ${DEFAULT-VALUE}).")
-    Path data = FashionMnist.DEFAULT_DIR;
+    @Mixin
+    DataOptions data;
 
     @Option(names = "--limit", paramLabel = "N", description = "Evaluate on the first N test images only.")
     Integer limit;
@@ -62,15 +62,16 @@ final class EvalCommand implements Callable<Integer> {
         if (limit != null) Check.positive("--limit", limit);
         backendOption.check();
         int8Option.check();
+        data.check();
 
-        Dataset test = limit == null ? FashionMnist.test(data) : FashionMnist.test(data, limit);
         try (Backend backend = backendOption.create(err)) {
-            return evaluate(backend, test, out, err);
+            return evaluate(backend, DataBinding.load(data, model, backend, seed, 0, limit == null ? DataRequest.ALL : limit, m -> { }, null), out, err);
         }
     }
 
-    private int evaluate(Backend backend, Dataset test, PrintWriter out, PrintWriter err) {
-        ModelSource src = ModelSource.load(model, backend, seed);
+    private int evaluate(Backend backend, DataBinding.Bound bound, PrintWriter out, PrintWriter err) {
+        ModelSource src = bound.model();
+        Dataset test = bound.test();
         EvalResult r;
         String sparseLine = null;
         String runsOn = backend.name() + " backend";
@@ -82,27 +83,23 @@ final class EvalCommand implements Callable<Integer> {
         }
         long params = src.isInt8() ? src.int8().parameterCount() : src.graph().parameterCount();
         out.printf(Locale.ROOT, "model     %s, %s parameters%n", src.describe(seed), CliSupport.grouped(params));
-        out.printf(Locale.ROOT, "data      %s test images from %s%n", CliSupport.grouped(r.count()), data);
-        if (!src.builtIn() && "onnx".equals(src.provenance().get("source_format"))) {
-            // an imported model carries no normalisation; the data pipeline applies the dataset's (issue 17)
-            out.printf(Locale.ROOT, "input     normalised as (x/255 - %.4f)/%.4f, Fashion-MNIST's default: the imported model carries none%n",
-                    FashionMnist.MEAN, FashionMnist.STD);
-        }
+        if (bound.usual()) out.printf(Locale.ROOT, "data      %s test images from %s%n", CliSupport.grouped(r.count()), data.data);
+        bound.describe(out);
         out.printf(Locale.ROOT, "accuracy  %s (%d/%d)%n", CliSupport.percent(r.accuracy()), r.correct(), r.count());
         out.printf(Locale.ROOT, "loss      %.4f%n", r.loss());
         out.printf(Locale.ROOT, "speed     %.0f img/s (%s, batch %d)%n", r.imagesPerSecond(), runsOn, batchSize);
         if (sparseLine != null) out.printf(Locale.ROOT, "sparse    %s%n", sparseLine);
-        if (confusion) printConfusion(out, r.confusion());
+        if (confusion) printConfusion(out, r.confusion(), bound.classNames());
         return Main.EXIT_OK;
     }
 
     /** Rows: true class; columns: predicted class (numbered as in the row labels); last column: recall. */
-    static void printConfusion(PrintWriter out, int[][] m) {
+    static void printConfusion(PrintWriter out, int[][] m, List<String> names) {
         int k = m.length;
         int nameWidth = 0;
         int cell = 5;
         for (int i = 0; i < k; i++) {
-            nameWidth = Math.max(nameWidth, CliSupport.className(i).length());
+            nameWidth = Math.max(nameWidth, CliSupport.className(names, i).length());
             for (int v : m[i]) cell = Math.max(cell, Integer.toString(v).length() + 1);
         }
         String rowLabel = "%2d %-" + nameWidth + "s";
@@ -113,7 +110,7 @@ final class EvalCommand implements Callable<Integer> {
         head.append("   recall");
         out.println(head);
         for (int i = 0; i < k; i++) {
-            StringBuilder row = new StringBuilder(String.format(Locale.ROOT, rowLabel, i, CliSupport.className(i)));
+            StringBuilder row = new StringBuilder(String.format(Locale.ROOT, rowLabel, i, CliSupport.className(names, i)));
             int total = 0;
             for (int j = 0; j < k; j++) {
                 row.append(String.format(Locale.ROOT, "%" + cell + "d", m[i][j]));

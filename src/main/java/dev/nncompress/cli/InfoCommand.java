@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.int8.Int8Model;
+import dev.nncompress.io.ModelFormatException;
 import dev.nncompress.io.onnx.OnnxImporter;
 import dev.nncompress.graph.Node;
 import dev.nncompress.graph.Parameter;
@@ -175,6 +176,7 @@ final class InfoCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "sparsity    %s of %s weights are zero (%s)%n", CliSupport.grouped(wz), CliSupport.grouped(wv),
                 wv == 0 ? "-" : CliSupport.percent((double) wz / wv));
         if (!src.builtIn()) {
+            for (String line : inputLines(src)) out.println(line);
             out.println();
             if (src.provenance().isEmpty()) {
                 out.println("provenance  (none recorded)");
@@ -186,6 +188,31 @@ final class InfoCommand implements Callable<Integer> {
                         k.equals(OnnxImporter.NAMES_KEY) ? "(" + sources.size() + " names; nodes' in the table, all with --json)" : Quoted.safeLine(v)));
             }
         }
+    }
+
+    /**
+     * The input a model file expects (docs/data.md): its normalisation and class names, from its provenance. An entry
+     * that does not validate is shown as such rather than failing the inspection.
+     */
+    static List<String> inputLines(ModelSource src) {
+        List<String> lines = new ArrayList<>();
+        try {
+            var norm = DataContract.storedNormalization(src);
+            lines.add("input       " + (norm == null ? "no normalisation stored: evaluated with the dataset's default" : "normalised with " + norm));
+        } catch (ModelFormatException e) {
+            lines.add("input       " + Quoted.safeLine(e.getMessage()));
+        }
+        try {
+            List<String> names = DataContract.storedClassNames(src);
+            if (!names.isEmpty()) {
+                StringBuilder sb = new StringBuilder("classes     " + names.size() + ": ");
+                for (int i = 0; i < Math.min(20, names.size()); i++) sb.append(i == 0 ? "" : ", ").append(Quoted.safeLine(names.get(i)));
+                lines.add(sb.append(names.size() > 20 ? ", ..." : "").toString());
+            }
+        } catch (ModelFormatException e) {
+            lines.add("classes     " + Quoted.safeLine(e.getMessage()));
+        }
+        return lines;
     }
 
     /** Our node and parameter names -> the ONNX names they were imported from (empty unless the model came from ONNX). */
@@ -268,6 +295,21 @@ final class InfoCommand implements Callable<Integer> {
         totals.put("weight_zeros", wz);
         totals.put("sparsity", wv == 0 ? null : (double) wz / wv);
         root.put("totals", totals);
+        if (!src.builtIn()) {
+            try {
+                var norm = DataContract.storedNormalization(src);
+                Map<String, Object> n = new LinkedHashMap<>();
+                if (norm != null) {
+                    n.put("mean", norm.mean());
+                    n.put("std", norm.std());
+                }
+                root.put("normalization", norm == null ? null : n);
+                List<String> names = DataContract.storedClassNames(src);
+                root.put("class_names", names.isEmpty() ? null : names);
+            } catch (ModelFormatException e) {
+                root.put("input_error", e.getMessage());
+            }
+        }
         root.put("provenance", src.builtIn() ? null : src.provenance());
         try {
             out.println(JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build().writeValueAsString(root));

@@ -7,6 +7,7 @@ import dev.nncompress.io.ModelFormatException;
 import dev.nncompress.io.ModelIO;
 import dev.nncompress.io.onnx.OnnxImporter;
 import dev.nncompress.models.Models;
+import dev.nncompress.tensor.Shape;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,8 +23,13 @@ import java.util.Map;
 record ModelSource(String spec, boolean builtIn, Graph graph, Int8Model int8, Map<String, String> provenance) {
 
     static ModelSource load(String spec, Backend backend, long seed) {
+        return load(spec, backend, seed, Models.FASHION_MNIST_INPUT, Models.FASHION_MNIST_CLASSES);
+    }
+
+    /** As {@link #load(String, Backend, long)}, a built-in model built for samples of {@code input} and {@code classes} classes. */
+    static ModelSource load(String spec, Backend backend, long seed, Shape input, int classes) {
         if (Models.NAMES.contains(spec)) {
-            return new ModelSource(spec, true, Models.byName(spec, backend, seed), null, Map.of());
+            return new ModelSource(spec, true, Models.byName(spec, backend, seed, input, classes), null, Map.of());
         }
         Path file = Path.of(spec);
         if (OnnxImporter.isOnnxPath(spec)) {
@@ -54,6 +60,19 @@ record ModelSource(String spec, boolean builtIn, Graph graph, Int8Model int8, Ma
     }
 
     String name() { return isInt8() ? int8.name() : graph.name(); }
+
+    /** One sample's input shape, [C, H, W]. */
+    Shape inputShape() { return isInt8() ? int8.inputShape() : graph.inputShape(); }
+
+    /** Logits per sample: the output's size. */
+    int outputs() {
+        Graph g = isInt8() ? int8.floatGraph(CliSupport.inspectionBackend()) : graph;
+        try {
+            return g.inferShapes().get(g.output()).numel();
+        } finally {
+            if (isInt8()) for (var p : g.params().values()) p.value().close();
+        }
+    }
 
     private static boolean looksLikePath(String s) {
         return s.contains("/") || s.contains(java.io.File.separator) || s.endsWith(".safetensors");

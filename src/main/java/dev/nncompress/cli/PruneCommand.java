@@ -13,7 +13,7 @@ import dev.nncompress.compress.prune.PruneTargets;
 import dev.nncompress.compress.prune.TaylorCriterion;
 import dev.nncompress.compress.prune.UnstructuredPruner;
 import dev.nncompress.data.Dataset;
-import dev.nncompress.data.FashionMnist;
+import dev.nncompress.data.DataRequest;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.io.ModelIO;
 import dev.nncompress.io.Provenance;
@@ -142,8 +142,8 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--test-limit", paramLabel = "N", description = "Evaluate on the first N test images only (default: all 10,000).")
     Integer testLimit;
 
-    @Option(names = "--data", paramLabel = "DIR", description = "Fashion-MNIST directory (default: ${DEFAULT-VALUE}).")
-    Path data = FashionMnist.DEFAULT_DIR;
+    @Mixin
+    DataOptions data;
 
     @Option(names = {"-o", "--out"}, paramLabel = "FILE", description = "Write the pruned model here (safetensors, sparse weights as bitmask + values; atomic).")
     Path out;
@@ -156,6 +156,9 @@ final class PruneCommand implements Callable<Integer> {
 
     /** Set in {@link #call()}: this run's checkpointing of fine-tuning, or null. */
     Checkpointing checkpoints;
+
+    /** Set in {@link #call()}: what the model was given as input, for the pruned file's provenance. */
+    DataContract dataContract;
 
     @Override
     public Integer call() {
@@ -185,6 +188,7 @@ final class PruneCommand implements Callable<Integer> {
         if (testLimit != null) Check.positive("--test-limit", testLimit);
         if (out != null) CliSupport.checkWritable("--out", out);
         if (report != null) CliSupport.checkWritable("--report", report);
+        data.check();
         backendOption.check();
         checkpointOptions.check(spec, !sensitivity && finetuneEpochs > 0 && !(schedule == Schedule.iterative && rounds > 1),
                 sensitivity ? "--sensitivity does not train" : finetuneEpochs == 0 ? "--finetune-epochs 0 does not train"
@@ -194,11 +198,16 @@ final class PruneCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         checkpoints = checkpointOptions.open(spec, o, err);
         try (Backend backend = backendOption.create(err)) {
-            ModelSource src = ModelSource.load(model, backend, seed);
+            // --layers is checked before any image is read
+            DataBinding.Bound bound = DataBinding.load(data, model, backend, seed, limit == null ? DataRequest.ALL : limit,
+                    testLimit == null ? DataRequest.ALL : testLimit, m -> targets(m.graph()), null);
+            ModelSource src = bound.model();
             Graph g = src.graph();
             PruneTargets targets = targets(g);
-            Dataset train = limit == null ? FashionMnist.train(data) : FashionMnist.train(data, limit);
-            Dataset test = testLimit == null ? FashionMnist.test(data) : FashionMnist.test(data, testLimit);
+            Dataset train = bound.train();
+            Dataset test = bound.test();
+            dataContract = bound.contract();
+            bound.describe(o);
             if (sensitivity) return new PruneSensitivityRun(this, src, targets, criterion(train, backend), test, backend, o).run();
             if (structured) return new StructuredPruneRun(this, src, targets, train, test, backend, o, err).run();
             return run(src, g, targets, train, test, backend, o, err, pattern);
@@ -351,6 +360,7 @@ final class PruneCommand implements Callable<Integer> {
         p.put("layers", String.join(",", layers));
         p.put("finetune_epochs", Integer.toString(finetuneEpochs));
         p.put("seed", Long.toString(seed));
+        if (dataContract != null) dataContract.putInto(p);
         CheckpointOptions.putProvenance(checkpoints, p);
         return p;
     }

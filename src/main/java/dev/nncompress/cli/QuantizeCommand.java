@@ -16,7 +16,7 @@ import dev.nncompress.compress.quant.calib.SimulatedAccuracy;
 import dev.nncompress.compress.quant.qat.QatResult;
 import dev.nncompress.compress.quant.qat.QuantizationAwareTraining;
 import dev.nncompress.data.Dataset;
-import dev.nncompress.data.FashionMnist;
+import dev.nncompress.data.DataRequest;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Parameter;
 import dev.nncompress.compress.quant.convert.Int8Converter;
@@ -103,8 +103,8 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "Write the int8 model here (safetensors; atomic) and evaluate it with the int8 engine.")
     Path out;
 
-    @Option(names = "--data", paramLabel = "DIR", description = "Fashion-MNIST directory (default: ${DEFAULT-VALUE}).")
-    Path data = FashionMnist.DEFAULT_DIR;
+    @Mixin
+    DataOptions data;
 
     @Option(names = "--batch-size", defaultValue = "256", paramLabel = "N", description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batchSize;
@@ -140,6 +140,9 @@ final class QuantizeCommand implements Callable<Integer> {
 
     private Checkpointing checkpoints;
 
+    /** Set in {@link #call()}: the model's data, normalised as the model expects. */
+    private DataBinding.Bound bound;
+
     @Override
     public Integer call() {
         Check.positive("--calib", calib);
@@ -153,30 +156,47 @@ final class QuantizeCommand implements Callable<Integer> {
         if (report != null) CliSupport.checkWritable("--report", report);
         if (out != null) CliSupport.checkWritable("--out", out);
         checkpointOptions.check(spec, qatEpochs > 0, "post-training quantization does not train; give --qat-epochs N");
+        data.check();
 
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         checkpoints = checkpointOptions.open(spec, o, err);
         try (Backend backend = backendOption.create(err)) {
-            ModelSource src = ModelSource.load(model, backend, seed);
-            PreparedGraph prepared = GraphPreparation.forInference(src.graph());
+            ModelSource teacherSource = teacherOptions == null ? null : teacherOptions.load(backend, seed);
+            // --exclude names nodes of the prepared graph: checked before any image is read (unknown node: usage error)
+            bound = DataBinding.load(data, model, backend, seed, trainImages(), eval == null ? DataRequest.ALL : eval, m -> {
+                PreparedGraph p = GraphPreparation.forInference(m.graph());
+                try {
+                    QuantTargets.of(p.graph(), new LinkedHashSet<>(exclude));
+                } finally {
+                    for (Parameter q : p.graph().params().values()) q.value().close();
+                }
+            }, teacherSource);
+            PreparedGraph prepared = GraphPreparation.forInference(bound.model().graph());
             // opened and checked against the model before calibration, so that a mismatched teacher costs nothing
-            try (TeacherOptions.Teacher teacher = teacherOptions == null ? null
-                    : teacherOptions.open(teacherOptions.load(backend, seed), prepared.graph(), backend, int8Option, err)) {
-                return run(src, prepared, teacher, backend, o);
+            try (TeacherOptions.Teacher teacher = teacherSource == null ? null
+                    : teacherOptions.open(teacherSource, prepared.graph(), backend, int8Option, err)) {
+                return run(bound.model(), prepared, QuantTargets.of(prepared.graph(), new LinkedHashSet<>(exclude)), teacher, backend, o);
             } finally {
                 for (Parameter p : prepared.graph().params().values()) p.value().close();
             }
         }
     }
 
-    private int run(ModelSource src, PreparedGraph prepared, TeacherOptions.Teacher teacher, Backend backend, PrintWriter o) {
+    /** Training images to read: the first --calib (and --qat-images), or all when they are drawn at random or QAT takes all. */
+    private int trainImages() {
+        if (sampleSeed != null || (qatEpochs > 0 && qatImages == null)) return DataRequest.ALL;
+        return Math.max(calib, qatEpochs > 0 ? qatImages : 0);
+    }
+
+    private int run(ModelSource src, PreparedGraph prepared, QuantTargets targets, TeacherOptions.Teacher teacher, Backend backend, PrintWriter o) {
         Graph g = prepared.graph();
-        QuantTargets targets = QuantTargets.of(g, new LinkedHashSet<>(exclude)); // unknown node: usage error
-        Dataset train = sampleSeed == null ? FashionMnist.train(data, calib) : FashionMnist.train(data);
-        Dataset test = eval == null ? FashionMnist.test(data) : FashionMnist.test(data, eval);
+        Dataset all = bound.train();
+        Dataset train = sampleSeed == null ? all.slice(0, Math.min(calib, all.count())) : all;
+        Dataset test = bound.test();
 
         o.printf(Locale.ROOT, "model     %s%n", src.describe(seed));
+        bound.describe(o);
         for (String l : prepared.report().lines()) o.println("prepare   " + l);
         long t0 = System.nanoTime();
         QuantPlan plan = new Calibrator(observer, calib, batchSize, sampleSeed).calibrate(targets, train, backend);
@@ -222,7 +242,8 @@ final class QuantizeCommand implements Callable<Integer> {
      */
     private QatOutcome quantizationAwareTraining(QuantTargets targets, QuantPlan ptq, SimulatedAccuracy.Result ptqAcc, Dataset test,
                                                 TeacherOptions.Teacher teacher, Backend backend, PrintWriter o) {
-        Dataset train = qatImages == null ? FashionMnist.train(data) : FashionMnist.train(data, qatImages);
+        Dataset all = bound.train();
+        Dataset train = qatImages == null ? all : all.slice(0, Math.min(qatImages, all.count()));
         TrainConfig config = QuantizationAwareTraining.fineTuning(qatEpochs, (float) qatLr, seed);
         QatResult qat;
         double secs;
@@ -295,6 +316,7 @@ final class QuantizeCommand implements Callable<Integer> {
             p.put("teacher", teacherOptions.file);
         }
         p.put("config", CliSupport.compactJson(cfg));
+        bound.contract().putInto(p);
         CheckpointOptions.putProvenance(checkpoints, p);
         return p;
     }

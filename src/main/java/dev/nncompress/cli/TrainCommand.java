@@ -24,9 +24,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code nncompress train}: trains a built-in or saved model on Fashion-MNIST and saves it with provenance. */
+/** {@code nncompress train}: trains a built-in or saved model on a dataset (Fashion-MNIST by default) and saves it with provenance. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
-        description = {"Train a model on Fashion-MNIST, evaluating on the test set after each epoch.",
+        description = {"Train a model on a dataset (--data; Fashion-MNIST by default), evaluating on the test set after each epoch.",
                 "Example: nncompress train --model student --epochs 3 --out student.safetensors"})
 final class TrainCommand implements Callable<Integer> {
     @ParentCommand Main main;
@@ -60,21 +60,21 @@ final class TrainCommand implements Callable<Integer> {
         checkpointOptions.check(spec, true, "");
         Checkpointing checkpoints = checkpointOptions.open(spec, stdout, err);
 
-        Dataset train = training.train();
-        Dataset test = training.test();
         try (Backend backend = backendOption.create(err)) {
-            return train(backend, config, checkpoints, train, test, stdout, err);
+            return train(backend, config, checkpoints, training.bind(model, backend, null), stdout, err);
         }
     }
 
-    private int train(Backend backend, TrainConfig config, Checkpointing checkpoints, Dataset train, Dataset test, PrintWriter stdout, PrintWriter err) {
-        ModelSource src = ModelSource.load(model, backend, training.seed);
+    private int train(Backend backend, TrainConfig config, Checkpointing checkpoints, DataBinding.Bound bound, PrintWriter stdout, PrintWriter err) {
+        ModelSource src = bound.model();
         Graph graph = src.graph();
+        Dataset train = bound.train();
+        Dataset test = bound.test();
 
         stdout.printf(Locale.ROOT, "training %s, %s parameters, on %s train / %s test images (%s); %s%n",
                 src.describe(training.seed), CliSupport.grouped(graph.parameterCount()), CliSupport.grouped(train.count()),
-                CliSupport.grouped(test.count()), training.data, training.describe(config));
-        stdout.flush();
+                CliSupport.grouped(test.count()), training.data.data, training.describe(config));
+        bound.describe(stdout);
 
         List<EpochStats> history = training.fit(new Trainer(backend, config).withCheckpoints(checkpoints), graph, train, test, main.quiet, stdout, err);
         CheckpointOptions.summary(checkpoints, err);
@@ -84,6 +84,7 @@ final class TrainCommand implements Callable<Integer> {
             return Main.EXIT_OK;
         }
         Map<String, String> prov = provenance(src, backend, config, train, test, last);
+        bound.contract().putInto(prov);
         CheckpointOptions.putProvenance(checkpoints, prov);
         ModelIO.save(graph, out, Provenance.collect(prov));
         stdout.printf(Locale.ROOT, "saved %s (%s, test accuracy %s)%n", out, graph.name(),
@@ -102,8 +103,6 @@ final class TrainCommand implements Callable<Integer> {
         p.put("config", training.configJson(c, Map.of()));
         p.put("backend", backend.name());
         p.put("backend_detail", backend.describe());
-        p.put("dataset", "fashion-mnist");
-        p.put("dataset_dir", training.data.toAbsolutePath().normalize().toString());
         p.put("train_images", Integer.toString(train.count()));
         p.put("test_images", Integer.toString(test.count()));
         p.put("train_loss", String.format(Locale.ROOT, "%.6f", last.trainLoss()));

@@ -1,7 +1,8 @@
 package dev.nncompress.cli;
 
+import dev.nncompress.backend.Backend;
+import dev.nncompress.data.DataRequest;
 import dev.nncompress.data.Dataset;
-import dev.nncompress.data.FashionMnist;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.train.Check;
 import dev.nncompress.train.EpochStats;
@@ -11,10 +12,10 @@ import dev.nncompress.train.OptimizerConfig;
 import dev.nncompress.train.TrainConfig;
 import dev.nncompress.train.TrainListener;
 import dev.nncompress.train.Trainer;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -58,8 +59,8 @@ public final class TrainingOptions {
     @Option(names = "--seed", defaultValue = "42", paramLabel = "SEED", description = "Seed for initialisation, data order and dropout (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--data", paramLabel = "DIR", description = "Fashion-MNIST directory (default: ${DEFAULT-VALUE}).")
-    Path data = FashionMnist.DEFAULT_DIR;
+    @Mixin
+    DataOptions data;
 
     @Option(names = "--limit", paramLabel = "N", description = "Train on the first N training images only (quick runs).")
     Integer limit;
@@ -75,6 +76,7 @@ public final class TrainingOptions {
         Check.range("--weight-decay", weightDecay, 0, 1, true);
         if (limit != null) Check.positive("--limit", limit);
         if (testLimit != null) Check.positive("--test-limit", testLimit);
+        data.check();
         return new TrainConfig(epochs, batchSize, optimizerConfig(), parseSchedule(schedule), seed);
     }
 
@@ -101,9 +103,11 @@ public final class TrainingOptions {
         }
     }
 
-    Dataset train() { return limit == null ? FashionMnist.train(data) : FashionMnist.train(data, limit); }
-
-    Dataset test() { return testLimit == null ? FashionMnist.test(data) : FashionMnist.test(data, testLimit); }
+    /** The model and the data it trains on (--limit training images, --test-limit test images); see {@link DataBinding}. */
+    DataBinding.Bound bind(String model, Backend backend, ModelSource teacher) {
+        return DataBinding.load(data, model, backend, seed, limit == null ? DataRequest.ALL : limit, testLimit == null ? DataRequest.ALL : testLimit,
+                m -> { }, teacher);
+    }
 
     /** Fits {@code graph} with progress on {@code err} and one {@link #epochLine} per epoch on {@code stdout}. */
     List<EpochStats> fit(Trainer trainer, Graph graph, Dataset train, Dataset test, boolean quiet, PrintWriter stdout, PrintWriter err) {

@@ -2,6 +2,7 @@ package dev.nncompress.data;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Loads Fashion-MNIST (or any dataset shipped as the same four IDX files, such as MNIST) into a
@@ -22,6 +23,10 @@ public final class FashionMnist {
     public static final float STD = 0.3530f;
 
     public static final int NUM_CLASSES = 10;
+
+    /** The classes in label order. */
+    public static final List<String> CLASS_NAMES = List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
 
     public static final String TRAIN_IMAGES = "train-images-idx3-ubyte";
     public static final String TRAIN_LABELS = "train-labels-idx1-ubyte";
@@ -78,12 +83,24 @@ public final class FashionMnist {
 
     /**
      * Loads an image file (3 dims) and a label file (1 dim) whose headers declare the same
-     * count, keeping the first {@code limit} examples.
+     * count, keeping the first {@code limit} examples, normalised as {@code train} has always done ({@link
+     * Normalization#FASHION_MNIST}).
+     */
+    public static Dataset load(Path imagesFile, Path labelsFile, int limit) {
+        Raw raw = loadRaw(imagesFile, labelsFile, limit);
+        return raw.images().normalise(Normalization.FASHION_MNIST, raw.numClasses());
+    }
+
+    /** An IDX pair's pixels before normalisation, and its class count. */
+    public record Raw(RawImages images, int numClasses) {}
+
+    /**
+     * The pixels and labels of an IDX pair, unnormalised (see {@link #load}).
      *
      * <p>The label file is always read whole (it is tiny) so that {@code numClasses}, taken as
      * {@code max(10, largest label + 1)}, does not depend on {@code limit}.
      */
-    public static Dataset load(Path imagesFile, Path labelsFile, int limit) {
+    public static Raw loadRaw(Path imagesFile, Path labelsFile, int limit) {
         if (limit < 0) {
             throw new IllegalArgumentException("limit must be >= 0, got " + limit);
         }
@@ -106,6 +123,7 @@ public final class FashionMnist {
                     + imageDims[0] + " images but " + labelsFile + " has " + labelFile.items()
                     + " labels");
         }
+        DataLimits.checkMemory(imagesFile, Math.min(limit, imageDims[0]), (long) imageDims[1] * imageDims[2], 1);
         IdxFile imageFile = IdxReader.read(imagesFile, limit);
         int n = imageFile.items();
 
@@ -117,13 +135,7 @@ public final class FashionMnist {
         for (int i = 0; i < n; i++) {
             labels[i] = labelFile.unsigned(i);
         }
-
-        byte[] raw = imageFile.data();
-        float[] pixels = new float[raw.length];
-        for (int i = 0; i < raw.length; i++) {
-            pixels[i] = NORMALISED[raw[i] & 0xff];
-        }
-        return Dataset.wrap(pixels, labels, 1, imageDims[1], imageDims[2],
+        return new Raw(RawImages.ofBytes(imageFile.data(), labels, 1, imageDims[1], imageDims[2]),
                 Math.max(NUM_CLASSES, maxLabel + 1));
     }
 

@@ -200,7 +200,7 @@ public final class IdxReader {
      * {@link #FIRST_CHUNK} and doubles only when full, so memory follows the bytes that really
      * arrived, never the header's claim alone.
      */
-    private static byte[] readGrowing(InputStream in, int expected) throws IOException {
+    static byte[] readGrowing(InputStream in, int expected) throws IOException {
         byte[] buf = new byte[Math.min(expected, FIRST_CHUNK)];
         int off = 0;
         try {
