@@ -166,7 +166,8 @@ public final class Int8Runner implements Predictor {
         boolean codesIn = model.activations().containsKey(in);
         Shape inShape = shapes.get(in), outShape = shapes.get(n.name());
         if (runsInt8Gemm(n)) return gemmStep(n, inShape, outShape, slot);
-        if (codesIn && n.op() == OpType.MAXPOOL2D) {
+        // the int8 max-pool takes symmetric floor-mode windows; ceil mode and asymmetric pads run in float
+        if (codesIn && n.op() == OpType.MAXPOOL2D && PoolOps.spec(n).symmetricFloor()) {
             Pool2dSpec s = PoolOps.spec(n);
             return (v, ws) -> {
                 Activation.Codes x = (Activation.Codes) v.get(in);
