@@ -20,7 +20,8 @@ import java.util.List;
  * backward are reshapes (views, no copy).
  */
 public final class ReshapeOp implements Op {
-    static final int MAX_RANK = 8;
+    /** Most per-sample dims of a target (ONNX tensors have at most 8 dims with the batch; one more here costs nothing). */
+    public static final int MAX_RANK = 8;
     private static final List<AttrSpec> ATTRS;
 
     static {
