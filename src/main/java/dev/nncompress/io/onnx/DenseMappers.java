@@ -4,7 +4,6 @@ import dev.nncompress.graph.OpType;
 import dev.nncompress.graph.Parameter;
 import dev.nncompress.io.onnx.Value.Activation;
 import dev.nncompress.io.onnx.proto.OnnxProto.NodeProto;
-import dev.nncompress.tensor.Shape;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
