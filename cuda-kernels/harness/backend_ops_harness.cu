@@ -396,8 +396,9 @@ static void check_pool(int kh, int kw, int sh, int sw, int ph, int pw, bool ties
     std::snprintf(shape, sizeof shape, "%dx%dx%d_k%dx%d_s%dx%d_p%dx%d%s", planes, h, w, kh, kw, sh, sw, ph, pw, ties ? "_ties" : "");
     auto fwd = [&] { LAUNCH(nnc_pool_max_forward, grid1d(ny), 256, dx, dy, planes, h, w, kh, kw, sh, sw, ph, pw, g.oh, g.ow); };
     auto bwd = [&] { LAUNCH(nnc_pool_max_backward, grid1d(nx), 256, dx, dgy, ddx, planes, h, w, kh, kw, sh, sw, ph, pw, g.oh, g.ow); };
-    auto afwd = [&] { LAUNCH(nnc_pool_avg_forward, grid1d(ny), 256, dx, dy, planes, h, w, kh, kw, sh, sw, ph, pw, g.oh, g.ow); };
-    auto abwd = [&] { LAUNCH(nnc_pool_avg_backward, grid1d(nx), 256, dgy, ddx, planes, h, w, kh, kw, sh, sw, ph, pw, g.oh, g.ow); };
+    // symmetric padding, padding not counted (shapes_harness.cu checks ceil mode, asymmetric pads, count_include_pad)
+    auto afwd = [&] { LAUNCH(nnc_pool_avg_forward, grid1d(ny), 256, dx, dy, planes, h, w, kh, kw, sh, sw, ph, pw, ph, pw, 0, g.oh, g.ow); };
+    auto abwd = [&] { LAUNCH(nnc_pool_avg_backward, grid1d(nx), 256, dgy, ddx, planes, h, w, kh, kw, sh, sw, ph, pw, ph, pw, 0, g.oh, g.ow); };
     fwd(); std::string c1 = compare(get(dy, ny), wy, 0);
     bwd(); std::string c2 = compare(get(ddx, nx), wdx, 1e-6);
     afwd(); std::string c3 = compare(get(dy, ny), wavg, 1e-6);

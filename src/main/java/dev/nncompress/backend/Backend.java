@@ -130,6 +130,19 @@ public interface Backend extends AutoCloseable {
     void adamUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, int step, float lr, float beta1, float beta2,
                     float eps, float weightDecay, boolean decoupled);
 
+    // ---- shapes family (issue 17): concatenation and its split, mean over dims (ConcatGeometry, ReduceGeometry) ----
+    /** The tensors joined along dimension {@code axis}; every other dimension must agree (ONNX Concat). */
+    Tensor concat(java.util.List<Tensor> parts, int axis);
+
+    /** {@code x} cut along dimension {@code axis} into consecutive pieces of {@code sizes} (concat's backward). */
+    java.util.List<Tensor> split(Tensor x, int axis, int[] sizes);
+
+    /** Mean over dimensions [first, first + count), each kept with size 1 (ONNX ReduceMean with keepdims). */
+    Tensor reduceMean(Tensor x, int first, int count);
+
+    /** Gradient of {@link #reduceMean}: each input position gets its output's gradient divided by the values averaged. */
+    Tensor reduceMeanBackward(Shape inputShape, Tensor gradOut, int first, int count);
+
     // ---- sparse weights (pruned models in inference; graph.SparseInference decides when) ----
     /** The sparse kernels this backend runs (e.g. "native-avx512"), or null when it has none. */
     default String sparseKernels() { return null; }

@@ -55,6 +55,7 @@ public final class Int8Checks {
     public static void maxPool(byte[] x, int n, int h, int w, int c, Pool2dSpec s, byte[] y) {
         if (x == null || s == null || y == null) throw new IllegalArgumentException("max-pool s8: x, spec and y must not be null");
         if (n < 0 || h < 1 || w < 1 || c < 0) throw new IllegalArgumentException("max-pool s8: bad input size " + n + "x" + h + "x" + w + "x" + c);
+        if (!s.symmetricFloor()) throw new IllegalArgumentException("max-pool s8: takes symmetric padding in floor mode, got " + s);
         int oh = s.outH(h), ow = s.outW(w);
         if (x.length < (long) n * h * w * c || y.length < (long) n * oh * ow * c) throw new IllegalArgumentException("max-pool s8: arrays too small for " + n + "x" + h + "x" + w + "x" + c);
     }

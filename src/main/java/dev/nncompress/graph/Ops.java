@@ -27,6 +27,10 @@ public final class Ops {
         IMPLS.put(OpType.FLATTEN, new FlattenOp());
         IMPLS.put(OpType.ADD, new AddOp());
         IMPLS.put(OpType.DROPOUT, new DropoutOp());
+        // shapes family (issue 17)
+        IMPLS.put(OpType.CONCAT, new dev.nncompress.graph.ops.ConcatOp());
+        IMPLS.put(OpType.RESHAPE, new dev.nncompress.graph.ops.ReshapeOp());
+        IMPLS.put(OpType.REDUCE_MEAN, new dev.nncompress.graph.ops.ReduceMeanOp());
     }
 
     private Ops() {}

@@ -33,9 +33,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * Runs an {@link Int8Model} end to end in int8 where the model is int8: the graph input is quantised
  * once, each quantised CONV2D/LINEAR whose input has activation parameters is an int8 im2col + int8 GEMM
  * with int32 accumulation and the requantisation (scale, bias, ReLU, output scale and zero point) fused
- * into the GEMM's epilogue, so int8 codes flow from layer to layer (NHWC); max-pool, flatten and dropout
- * pass codes through. Everything else (average pools, adds, unfused ReLU and BN, layers kept in float)
- * runs its float op on the dequantised input on {@code floatBackend} and is requantised when its output
+ * into the GEMM's epilogue, so int8 codes flow from layer to layer (NHWC); max-pool (symmetric, floor
+ * mode), flatten and dropout pass codes through. Everything else (average pools, adds, unfused ReLU and
+ * BN, layers kept in float, and the shapes family: concat, reshape, mean, ceil-mode or asymmetric pools)
+ * runs its float op on the dequantised input(s) on {@code floatBackend} and is requantised when its output
  * is planned, which is what {@code SimulatedInt8} measures. The output is dequantised to float logits.
  *
  * <p>Thread-safe: each call takes a {@link Workspace} of its own from a pool (so no two calls in flight
@@ -166,7 +167,8 @@ public final class Int8Runner implements Predictor {
         boolean codesIn = model.activations().containsKey(in);
         Shape inShape = shapes.get(in), outShape = shapes.get(n.name());
         if (runsInt8Gemm(n)) return gemmStep(n, inShape, outShape, slot);
-        if (codesIn && n.op() == OpType.MAXPOOL2D) {
+        // the int8 max-pool takes symmetric floor-mode windows; ceil mode and asymmetric pads run in float
+        if (codesIn && n.op() == OpType.MAXPOOL2D && PoolOps.spec(n).symmetricFloor()) {
             Pool2dSpec s = PoolOps.spec(n);
             return (v, ws) -> {
                 Activation.Codes x = (Activation.Codes) v.get(in);
@@ -235,6 +237,23 @@ public final class Int8Runner implements Predictor {
                 float[] y = new float[a.length];
                 for (int i = 0; i < y.length; i++) y[i] = a[i] + b[i];
                 return new Activation.Floats(y, v.get(n.inputs().get(0)).n(), outShape);
+            };
+        } else if (n.op() == OpType.CONCAT) { // shapes family (issue 17): several inputs, in float on the float backend
+            usesFloatBackend = true;
+            int axis = n.intAttr("axis") + 1;
+            f = (v, ws) -> {
+                List<Tensor> parts = new ArrayList<>();
+                try {
+                    for (String i : n.inputs()) {
+                        Activation a = v.get(i);
+                        parts.add(floatBackend.fromFloats(Activation.floats(a), GraphPredictor.batchShape(a.sample(), a.n())));
+                    }
+                    try (Tensor y = floatBackend.concat(parts, axis)) {
+                        return new Activation.Floats(y.toFloatArray(), v.get(n.inputs().get(0)).n(), outShape);
+                    }
+                } finally {
+                    for (Tensor t : parts) t.close();
+                }
             };
         } else {
             Graph single = singleNodeGraph(n, shapes);

@@ -28,6 +28,8 @@ public final class ModelIO {
     public static final String PROVENANCE_KEY = "nncompress.provenance";
     /** Most nodes a model file's graph may have (what the reader accepts); importers refuse bigger graphs up front. */
     public static final int MAX_GRAPH_NODES = GraphJson.MAX_NODES;
+    /** Most inputs a node of a model file's graph may read (a Concat's parts); importers refuse more up front. */
+    public static final int MAX_NODE_INPUTS = GraphJson.MAX_INPUTS;
 
     private ModelIO() {}
 

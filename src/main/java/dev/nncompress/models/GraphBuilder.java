@@ -74,6 +74,9 @@ public final class GraphBuilder {
 
     public String dropout(String node, String in, double p) { return add(node, OpType.DROPOUT, List.of(in), Map.of("p", p)); }
 
+    /** Any parameter-free op with the given attributes (shape ops, pools with ceil mode or asymmetric padding). */
+    public String op(String node, OpType op, List<String> inputs, Map<String, Double> attrs) { return add(node, op, inputs, attrs); }
+
     public Graph build(String output) { return new Graph(name, inputShape, nodes, output, params); }
 
     /** Per-sample shape of a node's output (or of the graph input). */

@@ -284,6 +284,50 @@ public final class CpuBackend implements Backend {
     }
 
 
+    // ---- shapes family (issue 17): concat/split, mean over dims (CpuShapes) ----
+
+    @Override public Tensor concat(java.util.List<Tensor> parts, int axis) {
+        if (parts == null) throw new IllegalArgumentException("concat: parts is null");
+        long[] at = new long[parts.size()];
+        for (int i = 0; i < at.length; i++) at[i] = cpu("concat", "part " + i, parts.get(i)).address();
+        dev.nncompress.backend.ConcatGeometry g = dev.nncompress.backend.ConcatGeometry.of("concat", parts.stream().map(Tensor::shape).toList(), axis);
+        CpuTensor out = alloc(g.output());
+        CpuShapes.concat(g, at, out.address());
+        return out;
+    }
+
+    @Override public java.util.List<Tensor> split(Tensor x, int axis, int[] sizes) {
+        CpuTensor cx = cpu("split", "input", x);
+        dev.nncompress.backend.ConcatGeometry g = dev.nncompress.backend.ConcatGeometry.split("split", x.shape(), axis, sizes);
+        java.util.List<Tensor> out = new java.util.ArrayList<>();
+        long[] at = new long[g.parts()];
+        for (int i = 0; i < at.length; i++) {
+            CpuTensor p = alloc(g.part(i));
+            out.add(p);
+            at[i] = p.address();
+        }
+        CpuShapes.split(g, cx.address(), at);
+        return out;
+    }
+
+    @Override public Tensor reduceMean(Tensor x, int first, int count) {
+        CpuTensor cx = cpu("reduceMean", "input", x);
+        dev.nncompress.backend.ReduceGeometry g = dev.nncompress.backend.ReduceGeometry.of("reduceMean", x.shape(), first, count);
+        CpuTensor out = alloc(g.output());
+        CpuShapes.mean(g, cx.address(), out.address());
+        return out;
+    }
+
+    @Override public Tensor reduceMeanBackward(Shape inputShape, Tensor gradOut, int first, int count) {
+        String op = "reduceMeanBackward";
+        CpuTensor cg = cpu(op, "gradOut", gradOut);
+        dev.nncompress.backend.ReduceGeometry g = dev.nncompress.backend.ReduceGeometry.of(op, inputShape, first, count);
+        ArgChecks.expectShape(op, "gradOut", gradOut, g.output());
+        CpuTensor dx = alloc(inputShape);
+        CpuShapes.meanBackward(g, cg.address(), dx.address());
+        return dx;
+    }
+
     // ---- batch normalisation ----
 
     @Override public BatchNormResult batchNormTrain(Tensor x, Tensor gamma, Tensor beta, float eps) {

@@ -9,7 +9,8 @@ import static dev.nncompress.backend.cpu.Mem.put;
 
 /**
  * Max and average pooling over NCHW planes as Java loops split over planes. Windows are scanned row
- * by row; padding never wins a max and never counts in an average (PyTorch's count_include_pad=False);
+ * by row; padding never wins a max and counts in an average's divisor only with count_include_pad
+ * ({@link PoolGeometry#divisor}, PyTorch's);
  * ties go to the first maximum and a NaN wins, as PyTorch's.
  *
  * <p>The libnd4j ops ("maxpool2d", "avgpool2d" and their _bp) are kept for the benchmark only: see
@@ -43,7 +44,8 @@ final class CpuPool {
 
     /** 2x2 windows, stride 2, no padding: the pool of every CNN here, with its own branch-free loops. */
     static boolean isPlain2x2(Pool2dSpec s) {
-        return s.kernelH() == 2 && s.kernelW() == 2 && s.strideH() == 2 && s.strideW() == 2 && s.padH() == 0 && s.padW() == 0;
+        return s.kernelH() == 2 && s.kernelW() == 2 && s.strideH() == 2 && s.strideW() == 2 && s.padH() == 0 && s.padW() == 0
+                && s.symmetricFloor();
     }
 
     static void maxForward(PoolGeometry g, long x, long out) {
@@ -156,13 +158,6 @@ final class CpuPool {
         });
     }
 
-    /** Number of input positions (not padding) inside the window at (oy, ox). */
-    private static int count(PoolGeometry g, int oy, int ox) {
-        int rows = Math.min(g.y0(oy) + g.spec().kernelH(), g.h()) - Math.max(g.y0(oy), 0);
-        int cols = Math.min(g.x0(ox) + g.spec().kernelW(), g.w()) - Math.max(g.x0(ox), 0);
-        return Math.max(rows, 0) * Math.max(cols, 0);
-    }
-
     static void avgForward(PoolGeometry g, long x, long out) {
         int hw = g.h() * g.w();
         int ohw = g.oh() * g.ow();
@@ -180,7 +175,7 @@ final class CpuPool {
                         for (int iy = yStart; iy < yEnd; iy++) {
                             for (int ix = xStart; ix < xEnd; ix++) sum += get(plane, iy * g.w() + ix);
                         }
-                        int n = count(g, oy, ox);
+                        int n = g.divisor(oy, ox);
                         put(out, o++, n == 0 ? 0f : sum / n);
                     }
                 }
@@ -202,7 +197,7 @@ final class CpuPool {
                     for (int ox = 0; ox < g.ow(); ox++) {
                         int xStart = Math.max(g.x0(ox), 0);
                         int xEnd = Math.min(g.x0(ox) + g.spec().kernelW(), g.w());
-                        int n = count(g, oy, ox);
+                        int n = g.divisor(oy, ox);
                         float share = n == 0 ? 0f : get(gradOut, o) / n;
                         o++;
                         for (int iy = yStart; iy < yEnd; iy++) {
@@ -220,6 +215,7 @@ final class CpuPool {
     // ---- libnd4j ops (benchmark comparison) ----
 
     private static long[] iArgs(Pool2dSpec s, int avgDivisorMode) {
+        if (!s.symmetricFloor()) throw new IllegalArgumentException("libnd4j pooling takes symmetric padding in floor mode, got " + s);
         // kH, kW, sH, sW, pH, pW, dH, dW, sameMode, extraParam0 (avg: 0 = exclude padding), 0 = NCHW
         return new long[] {s.kernelH(), s.kernelW(), s.strideH(), s.strideW(), s.padH(), s.padW(), 1, 1, 0, avgDivisorMode, 0};
     }

@@ -323,6 +323,18 @@ public final class CudaBackend implements Backend {
         return dx;
     }
 
+    // ---- shapes family (issue 17): concat/split, mean over dims (CudaShapes, shape.cu) ----
+
+    @Override public Tensor concat(java.util.List<Tensor> parts, int axis) { return new CudaShapes(this, ops).concat(parts, axis); }
+
+    @Override public java.util.List<Tensor> split(Tensor x, int axis, int[] sizes) { return new CudaShapes(this, ops).split(x, axis, sizes); }
+
+    @Override public Tensor reduceMean(Tensor x, int first, int count) { return new CudaShapes(this, ops).reduceMean(x, first, count); }
+
+    @Override public Tensor reduceMeanBackward(Shape inputShape, Tensor gradOut, int first, int count) {
+        return new CudaShapes(this, ops).reduceMeanBackward(inputShape, gradOut, first, count);
+    }
+
     // ---- batch normalisation ----
 
     @Override public BatchNormResult batchNormTrain(Tensor x, Tensor gamma, Tensor beta, float eps) {

@@ -15,19 +15,27 @@ final class CudaDnnOps implements Dnn.Pooling, Dnn.Activation, Dnn.BatchNorm, Dn
     CudaDnnOps(CudaOps ops) { this.ops = ops; }
 
     @Override public void forward(Dnn.PoolMode mode, PoolGeometry g, DeviceBuffer x, DeviceBuffer y) {
-        pool(mode == Dnn.PoolMode.MAX ? "nnc_pool_max_forward" : "nnc_pool_avg_forward", (long) g.planes() * g.oh() * g.ow(), g, x, y);
+        long n = (long) g.planes() * g.oh() * g.ow();
+        if (mode == Dnn.PoolMode.MAX) pool("nnc_pool_max_forward", n, g, false, x, y);
+        else pool("nnc_pool_avg_forward", n, g, true, x, y);
     }
 
     @Override public void backward(Dnn.PoolMode mode, PoolGeometry g, DeviceBuffer x, DeviceBuffer gy, DeviceBuffer dx) {
         long n = (long) g.planes() * g.h() * g.w();
-        if (mode == Dnn.PoolMode.MAX) pool("nnc_pool_max_backward", n, g, x, gy, dx);
-        else pool("nnc_pool_avg_backward", n, g, gy, dx);
+        if (mode == Dnn.PoolMode.MAX) pool("nnc_pool_max_backward", n, g, false, x, gy, dx);
+        else pool("nnc_pool_avg_backward", n, g, true, gy, dx);
     }
 
-    /** pool.cu kernels: the tensors, then planes, h, w, kh, kw, sh, sw, ph, pw, oh, ow. */
-    private void pool(String kernel, long n, PoolGeometry g, DeviceBuffer... tensors) {
+    /**
+     * pool.cu kernels: the tensors, then planes, h, w, kh, kw, sh, sw, ph, pw, (average only: pb, pr,
+     * include_pad,) oh, ow.
+     */
+    private void pool(String kernel, long n, PoolGeometry g, boolean average, DeviceBuffer... tensors) {
         Pool2dSpec s = g.spec();
-        int[] geometry = {g.planes(), g.h(), g.w(), s.kernelH(), s.kernelW(), s.strideH(), s.strideW(), s.padH(), s.padW(), g.oh(), g.ow()};
+        int[] geometry = average
+                ? new int[] {g.planes(), g.h(), g.w(), s.kernelH(), s.kernelW(), s.strideH(), s.strideW(), s.padH(), s.padW(), s.padBottom(),
+                    s.padRight(), s.countIncludePad() ? 1 : 0, g.oh(), g.ow()}
+                : new int[] {g.planes(), g.h(), g.w(), s.kernelH(), s.kernelW(), s.strideH(), s.strideW(), s.padH(), s.padW(), g.oh(), g.ow()};
         Object[] args = new Object[tensors.length + geometry.length];
         System.arraycopy(tensors, 0, args, 0, tensors.length);
         for (int i = 0; i < geometry.length; i++) args[tensors.length + i] = geometry[i];

@@ -8,6 +8,7 @@ import org.bytedeco.cuda.cudnn.cudnnTensorStruct;
 import static dev.nncompress.backend.cuda.BytedecoCuda.floats;
 import static dev.nncompress.backend.cuda.CudnnHandle.check;
 import static org.bytedeco.cuda.global.cudnn.CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING;
+import static org.bytedeco.cuda.global.cudnn.CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING;
 import static org.bytedeco.cuda.global.cudnn.CUDNN_POOLING_MAX;
 import static org.bytedeco.cuda.global.cudnn.CUDNN_PROPAGATE_NAN;
 import static org.bytedeco.cuda.global.cudnn.cudnnCreatePoolingDescriptor;
@@ -21,13 +22,15 @@ import static org.bytedeco.cuda.global.cudnn.cudnnSetPooling2dDescriptor;
  * {@link Dnn.Pooling} on cuDNN 9's legacy pooling API (cudnnPoolingForward / cudnnPoolingBackward, in
  * its ops library), the N*C planes described as N = planes, C = 1. Our semantics map onto it as:
  * max = CUDNN_POOLING_MAX with CUDNN_PROPAGATE_NAN (a NaN wins, as in ours; the maximum's value does not
- * depend on which tied position cuDNN picks); average = CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING
- * (padding never counted); windows in floor mode, checked against cudnnGetPooling2dForwardOutputDim on
- * every call (a mismatch, never expected, runs ours).
+ * depend on which tied position cuDNN picks); average = CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING, or
+ * _INCLUDE_PADDING with count_include_pad (in floor mode with symmetric padding every window lies inside
+ * the padded input, so cuDNN's divisor, the window size, is the contract's); windows in floor mode,
+ * checked against cudnnGetPooling2dForwardOutputDim on every call (a mismatch, never expected, runs ours).
  * On {@code fallback} (our pool.cu) instead, see {@link #fallbackReason}: max-pool backward always,
  * because the contract sends a tied maximum's gradient to the first position in scan order and cuDNN
  * promises no particular one (ties are common after a ReLU; CUDNN_POOLING_MAX_DETERMINISTIC is only
- * deterministic, not first-in-order); and empty tensors or tensors beyond cuDNN's int sizes.
+ * deterministic, not first-in-order); asymmetric padding and ceil mode, which its descriptor cannot say;
+ * and empty tensors or tensors beyond cuDNN's int sizes.
  */
 final class CudnnPooling extends CudnnPart<Dnn.Pooling> implements Dnn.Pooling {
     private final DeviceMemoryPool memory;
@@ -44,6 +47,9 @@ final class CudnnPooling extends CudnnPart<Dnn.Pooling> implements Dnn.Pooling {
     static String fallbackReason(Dnn.PoolMode mode, boolean backward, PoolGeometry g) {
         if (mode == Dnn.PoolMode.MAX && backward) {
             return "max-pool backward: the contract sends a tie's gradient to the first maximum in scan order, cuDNN to any one";
+        }
+        if (!g.spec().symmetricFloor()) {
+            return "asymmetric padding or ceil mode: cuDNN's pooling descriptor has one padding per axis and floor-mode windows";
         }
         return CudnnHandle.sizeReason((long) g.planes() * g.h() * g.w(), (long) g.planes() * g.oh() * g.ow());
     }
@@ -75,7 +81,9 @@ final class CudnnPooling extends CudnnPart<Dnn.Pooling> implements Dnn.Pooling {
         cudnn.driver.makeCurrent();
         Pool2dSpec s = g.spec();
         check("cudnnSetPooling2dDescriptor", cudnnSetPooling2dDescriptor(pool,
-                mode == Dnn.PoolMode.MAX ? CUDNN_POOLING_MAX : CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING, CUDNN_PROPAGATE_NAN,
+                mode == Dnn.PoolMode.MAX ? CUDNN_POOLING_MAX
+                        : s.countIncludePad() ? CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING : CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING,
+                CUDNN_PROPAGATE_NAN,
                 s.kernelH(), s.kernelW(), s.padH(), s.padW(), s.strideH(), s.strideW()));
         CudnnHandle.shape(x, g.planes(), 1, g.h(), g.w());
         int[] n = new int[1], c = new int[1], h = new int[1], w = new int[1];

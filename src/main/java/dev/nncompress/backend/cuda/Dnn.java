@@ -41,8 +41,9 @@ record Dnn(String name, Conv conv, Pooling pooling, Activation activation, Batch
     enum PoolMode { MAX, AVERAGE }
 
     /**
-     * Windows in floor mode (the output sizes of {@link PoolGeometry}), padding never the maximum and
-     * never counted in an average, NaN propagates; max backward sends each output's gradient to the
+     * Windows of {@link PoolGeometry} (its output sizes: floor or ceil mode, padding per side), padding
+     * never the maximum and counted in an average's divisor only with count_include_pad
+     * ({@link PoolGeometry#divisor}), NaN propagates; max backward sends each output's gradient to the
      * first maximum of its window in row-major scan order.
      */
     interface Pooling extends Part {

@@ -5,7 +5,9 @@ import dev.nncompress.backend.Pool2dSpec;
 
 /**
  * Max and average pooling over NCHW planes. Windows are scanned row by row (ky outer, kx inner),
- * positions in the padding are skipped: they never win a max and never count in an average.
+ * positions in the padding are skipped: they never win a max and count in an average's divisor only
+ * with count_include_pad ({@link PoolGeometry#divisor}). Ceil mode and asymmetric padding only change
+ * the output size and where windows start, both given by the geometry.
  */
 final class RefPool {
     private RefPool() {}
@@ -64,13 +66,6 @@ final class RefPool {
         return RefMath.toFloats(dx);
     }
 
-    /** Number of input positions (not padding) inside the window at (oy, ox). */
-    private static int count(PoolGeometry g, int oy, int ox) {
-        int rows = Math.min(g.y0(oy) + g.spec().kernelH(), g.h()) - Math.max(g.y0(oy), 0);
-        int cols = Math.min(g.x0(ox) + g.spec().kernelW(), g.w()) - Math.max(g.x0(ox), 0);
-        return Math.max(rows, 0) * Math.max(cols, 0);
-    }
-
     static float[] avgForward(PoolGeometry g, float[] x) {
         float[] out = new float[g.planes() * g.oh() * g.ow()];
         int o = 0;
@@ -84,7 +79,7 @@ final class RefPool {
                             sum += x[base + iy * g.w() + ix];
                         }
                     }
-                    int n = count(g, oy, ox);
+                    int n = g.divisor(oy, ox);
                     out[o++] = n == 0 ? 0f : (float) (sum / n);
                 }
             }
@@ -99,7 +94,7 @@ final class RefPool {
             int base = p * g.h() * g.w();
             for (int oy = 0; oy < g.oh(); oy++) {
                 for (int ox = 0; ox < g.ow(); ox++) {
-                    int n = count(g, oy, ox);
+                    int n = g.divisor(oy, ox);
                     double share = n == 0 ? 0.0 : (double) gradOut[o] / n;
                     o++;
                     for (int iy = Math.max(g.y0(oy), 0); iy < Math.min(g.y0(oy) + g.spec().kernelH(), g.h()); iy++) {

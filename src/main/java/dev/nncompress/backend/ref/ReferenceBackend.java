@@ -1,6 +1,8 @@
 package dev.nncompress.backend.ref;
 
 import dev.nncompress.backend.PoolGeometry;
+import dev.nncompress.backend.ConcatGeometry;
+import dev.nncompress.backend.ReduceGeometry;
 import dev.nncompress.backend.ConvGeometry;
 import dev.nncompress.backend.ArgChecks;
 import dev.nncompress.backend.Backend;
@@ -197,6 +199,38 @@ public final class ReferenceBackend implements Backend {
         return new HeapTensor(this, RefPool.avgBackward(g, gd), inputShape);
     }
 
+    // ---- shapes family (issue 17): concat/split, mean over dims (RefShapes) ----
+
+    @Override public Tensor concat(java.util.List<Tensor> parts, int axis) {
+        if (parts == null) throw new IllegalArgumentException("concat: parts is null");
+        float[][] d = new float[parts.size()][];
+        for (int i = 0; i < d.length; i++) d[i] = data("concat", "part " + i, parts.get(i));
+        ConcatGeometry g = ConcatGeometry.of("concat", parts.stream().map(Tensor::shape).toList(), axis);
+        return new HeapTensor(this, RefShapes.concat(g, d), g.output());
+    }
+
+    @Override public java.util.List<Tensor> split(Tensor x, int axis, int[] sizes) {
+        float[] d = data("split", "input", x);
+        ConcatGeometry g = ConcatGeometry.split("split", x.shape(), axis, sizes);
+        float[][] parts = RefShapes.split(g, d);
+        java.util.List<Tensor> out = new java.util.ArrayList<>();
+        for (int i = 0; i < parts.length; i++) out.add(new HeapTensor(this, parts[i], g.part(i)));
+        return out;
+    }
+
+    @Override public Tensor reduceMean(Tensor x, int first, int count) {
+        float[] d = data("reduceMean", "input", x);
+        ReduceGeometry g = ReduceGeometry.of("reduceMean", x.shape(), first, count);
+        return new HeapTensor(this, RefShapes.mean(g, d), g.output());
+    }
+
+    @Override public Tensor reduceMeanBackward(Shape inputShape, Tensor gradOut, int first, int count) {
+        float[] d = data("reduceMeanBackward", "gradOut", gradOut);
+        ReduceGeometry g = ReduceGeometry.of("reduceMeanBackward", inputShape, first, count);
+        ArgChecks.expectShape("reduceMeanBackward", "gradOut", gradOut, g.output());
+        return new HeapTensor(this, RefShapes.meanBackward(g, d), inputShape);
+    }
+
     // ---- batch normalisation ----
 
     @Override public BatchNormResult batchNormTrain(Tensor x, Tensor gamma, Tensor beta, float eps) {
@@ -321,7 +355,7 @@ public final class ReferenceBackend implements Backend {
     // ---- argument checks ----
 
     /** The live array of a tensor of this backend kind; rejects null and foreign tensors. */
-    private static float[] data(String op, String name, Tensor t) {
+    static float[] data(String op, String name, Tensor t) {
         if (t == null) throw new IllegalArgumentException(op + ": " + name + " is null");
         if (!(t instanceof HeapTensor h) || !(t.backend() instanceof ReferenceBackend)) {
             String owner = t.backend() == null ? "no backend" : "backend '" + t.backend().name() + "'";

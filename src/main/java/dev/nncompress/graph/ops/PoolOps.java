@@ -11,23 +11,39 @@ import dev.nncompress.tensor.Tensor;
 
 import java.util.List;
 
-/** Max, average and global-average pooling over NCHW input. */
+/** Max, average and global-average pooling over NCHW input (ONNX's and PyTorch's window options, {@link Pool2dSpec}). */
 public final class PoolOps {
     private PoolOps() {}
 
-    /** Max and average pools' window (Pool2dSpec adds padding <= kernel / 2). */
+    /**
+     * Max and average pools' window: kernel, stride, padding at the start (pad_h rows above, pad_w columns
+     * left) and optionally at the end (pad_bottom, pad_right; absent: the same as at the start, which is
+     * what files written before them mean), ceil_mode (absent: 0). {@link Pool2dSpec} then holds every pad
+     * below the window along its axis; at shape inference the output size must fit the input.
+     */
     private static final List<AttrSpec> WINDOW = List.of(AttrSpec.integer("kernel_h", 1, AttrSpec.MAX_WINDOW),
             AttrSpec.integer("kernel_w", 1, AttrSpec.MAX_WINDOW), AttrSpec.integer("stride_h", 1, AttrSpec.MAX_WINDOW),
             AttrSpec.integer("stride_w", 1, AttrSpec.MAX_WINDOW), AttrSpec.integer("pad_h", 0, AttrSpec.MAX_WINDOW / 2),
-            AttrSpec.integer("pad_w", 0, AttrSpec.MAX_WINDOW / 2));
+            AttrSpec.integer("pad_w", 0, AttrSpec.MAX_WINDOW / 2), optionalPad("pad_bottom"), optionalPad("pad_right"),
+            AttrSpec.flag("ceil_mode"));
+    /** The average pool's window plus count_include_pad (absent: 0, the padding is not counted). */
+    private static final List<AttrSpec> AVERAGE_WINDOW = java.util.stream.Stream.concat(WINDOW.stream(),
+            java.util.stream.Stream.of(AttrSpec.flag("count_include_pad"))).toList();
+
+    /** An end padding in [0, 512]; when absent the op uses the start padding of its axis. */
+    private static AttrSpec optionalPad(String name) { return new AttrSpec(name, true, 0, false, AttrSpec.MAX_WINDOW / 2, false, 0.0); }
 
     public static Pool2dSpec spec(Node n) {
-        return new Pool2dSpec(n.intAttr("kernel_h"), n.intAttr("kernel_w"), n.intAttr("stride_h"), n.intAttr("stride_w"),
-                n.intAttr("pad_h"), n.intAttr("pad_w"));
+        int padH = n.intAttr("pad_h"), padW = n.intAttr("pad_w");
+        int padBottom = n.attrs().containsKey("pad_bottom") ? n.intAttr("pad_bottom") : padH;
+        int padRight = n.attrs().containsKey("pad_right") ? n.intAttr("pad_right") : padW;
+        return new Pool2dSpec(n.intAttr("kernel_h"), n.intAttr("kernel_w"), n.intAttr("stride_h"), n.intAttr("stride_w"), padH, padW,
+                padBottom, padRight, n.flag("ceil_mode"), n.flag("count_include_pad"));
     }
 
-    static Shape pooled(Node n, List<Shape> in, Pool2dSpec s) {
+    static Shape pooled(Node n, List<Shape> in) {
         Shape x = OpChecks.single(n, in, 3);
+        Pool2dSpec s = spec(n); // throws, naming the pads, when one is not below the window
         return Shape.of(x.dim(0), s.outH(x.dim(1)), s.outW(x.dim(2)));
     }
 
@@ -35,7 +51,7 @@ public final class PoolOps {
         @Override public List<AttrSpec> attributes() { return WINDOW; }
 
         @Override
-        public Shape outputShape(Node n, List<Shape> in, Graph g) { return pooled(n, in, spec(n)); }
+        public Shape outputShape(Node n, List<Shape> in, Graph g) { return pooled(n, in); }
 
         @Override
         public Tensor forward(Node n, List<Tensor> in, OpContext ctx) {
@@ -50,10 +66,10 @@ public final class PoolOps {
     }
 
     public static final class AvgPool implements Op {
-        @Override public List<AttrSpec> attributes() { return WINDOW; }
+        @Override public List<AttrSpec> attributes() { return AVERAGE_WINDOW; }
 
         @Override
-        public Shape outputShape(Node n, List<Shape> in, Graph g) { return pooled(n, in, spec(n)); }
+        public Shape outputShape(Node n, List<Shape> in, Graph g) { return pooled(n, in); }
 
         @Override
         public Tensor forward(Node n, List<Tensor> in, OpContext ctx) {

@@ -4,7 +4,6 @@ import dev.nncompress.graph.OpType;
 import dev.nncompress.graph.Parameter;
 import dev.nncompress.io.onnx.Value.Activation;
 import dev.nncompress.io.onnx.proto.OnnxProto.NodeProto;
-import dev.nncompress.tensor.Shape;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -14,43 +13,80 @@ import java.util.Map;
 /**
  * The ops around the classifier: Gemm and MatMul onto LINEAR (weights stored [out, in] as ours,
  * transposed at import where ONNX has [in, out]), the constant Add after them (and after a Conv) folded
- * into the bias, Add of two activations onto ADD, and Flatten / Reshape that flatten [N, C, H, W] to
- * [N, C*H*W] onto FLATTEN (an identity Reshape is dropped).
+ * into the bias, and Add of two activations onto ADD. (Flatten and Reshape: {@link ShapeMappers}.)
  */
 final class DenseMappers {
     private DenseMappers() {}
 
     /**
-     * Y = alpha A op(B) + beta C with A the activation [N, F] and B, C constants. transB=1 (PyTorch's
+     * Y = alpha op(A) op(B) + beta C with A the activation [N, F] and B, C constants. transB=1 (PyTorch's
      * Linear) is our layout; transB=0 is transposed here. alpha and beta are folded into the weight and
-     * bias: the same function, with float rounding of one product per weight (within 1 ulp). transA=1
-     * would transpose the batch and is refused, as is a C that is not one row ([N, O] varies per sample).
+     * bias: the same function, with float rounding of one product per weight (within 1 ulp). Refused:
+     * transA=1 on the activation (A^T is [F, N]: the batch would be the second dim), a C that is not one
+     * row ([N, O] varies per sample), and a constant A with the activation as B ({@link #constantTimesActivation}).
      */
     static Activation gemm(NodeProto n, String where, List<Value> in, ImportContext ctx) {
         Attrs a = new Attrs(n, where, Attrs.of("alpha", "beta", "transA", "transB"));
-        if (a.integer("transA", 0) != 0) throw new IllegalArgumentException(where + " has transA 1, which transposes the batch; not supported");
-        Activation x = Inputs.activation(in, 0, where, "A", 1);
-        Const b = Inputs.weight(in, 1, where, "B", 2);
-        boolean transB = a.integer("transB", 0) != 0;
+        boolean transA = a.integer("transA", 0) != 0, transB = a.integer("transB", 0) != 0;
         float alpha = a.real("alpha", 1f), beta = a.real("beta", 1f);
         if (!Float.isFinite(alpha) || !Float.isFinite(beta)) throw new IllegalArgumentException(where + ": alpha " + alpha + " and beta " + beta + " must be finite");
+        if (in.size() > 1 && in.get(0) instanceof Const && in.get(1) instanceof Activation) {
+            return constantTimesActivation(n, where, in, ctx, transA, transB, alpha, beta);
+        }
+        if (transA) {
+            throw new IllegalArgumentException(where + " has transA 1 on the activation A: A^T is [features, N], the batch would be the second dim;"
+                    + " not supported (export the layer as x @ W^T, transA 0)");
+        }
+        Activation x = Inputs.activation(in, 0, where, "A", 1);
+        Const b = Inputs.weight(in, 1, where, "B", 2);
         Const w = transB ? b : transpose(b);
-        if (alpha != 1f) w = scaled(w, alpha, w.source());
         int features = ctx.shape(x).dim(0);
         if (w.dims()[1] != features) {
             throw new IllegalArgumentException(where + ": B " + Inputs.name(b) + " has shape " + Arrays.toString(b.dims()) + " (transB " + (transB ? 1 : 0)
                     + "), which does not fit " + features + " input features");
         }
+        if (!transB) ctx.countFolded("Gemm transB=0 (weight transposed)");
+        return linear(n, ctx, x, w, b.source(), in.size() > 2 ? in.get(2) : null, where, alpha, beta);
+    }
+
+    /**
+     * A constant A times the activation B: Y = op(A) op(B) has op(A)'s rows first, so the batch of B is
+     * contracted (op(B) = B) or becomes the second dim (op(B) = B^T). That is a Linear only when both are 1:
+     * a batch fixed at 1 by the export, transB 1 and one row of op(A), Y = [1, 1] = B op(A)^T, our LINEAR
+     * with the weight op(A). Anything else is refused.
+     */
+    private static Activation constantTimesActivation(NodeProto n, String where, List<Value> in, ImportContext ctx, boolean transA,
+                                                      boolean transB, float alpha, float beta) {
+        Const a = Inputs.checkWeight(in.get(0), where, "A", 2);
+        Activation x = Inputs.activation(in, 1, where, "B", 1);
+        Const w = transA ? transpose(a) : a;
+        if (!(ctx.fixedBatch == 1 && transB && w.dims()[0] == 1)) {
+            throw new IllegalArgumentException(where + " multiplies the constant A " + Inputs.name(a) + " by the activation B (transA " + (transA ? 1 : 0)
+                    + ", transB " + (transB ? 1 : 0) + "), which puts B's batch dim second or sums over it; only the activation as A"
+                    + " (x W^T, a Linear) is supported, or a batch-1 export's one-row A times B^T");
+        }
+        int features = ctx.shape(x).dim(0);
+        if (w.dims()[1] != features) {
+            throw new IllegalArgumentException(where + ": A " + Inputs.name(a) + " has shape " + Arrays.toString(a.dims()) + ", which does not fit "
+                    + features + " features of B");
+        }
+        ctx.countFolded("Gemm constant A x activation B^T (batch 1, as a Linear)");
+        return linear(n, ctx, x, w, a.source(), in.size() > 2 ? in.get(2) : null, where, alpha, beta);
+    }
+
+    /** LINEAR with weight alpha w [out, in] and, when C is given and beta is not 0, bias beta C (one row or a scalar). */
+    private static Activation linear(NodeProto n, ImportContext ctx, Activation x, Const w, String weightSource, Value cValue, String where,
+                                     float alpha, float beta) {
+        if (alpha != 1f) w = scaled(w, alpha, w.source());
         Map<String, Const> params = new LinkedHashMap<>();
         params.put("weight", w);
-        Const c = in.size() > 2 ? Inputs.optionalWeight(in, 2, where, "C", -1) : null;
+        Const c = cValue == null ? null : Inputs.checkWeight(cValue, where, "C", -1);
         if (c != null && beta != 0f) {
             Const bias = rowBias(c, w.dims()[0], where, "C");
             params.put("bias", beta == 1f ? bias : scaled(bias, beta, bias.source()));
         }
-        if (!transB) ctx.countFolded("Gemm transB=0 (weight transposed)");
         if (alpha != 1f || (c != null && beta != 1f)) ctx.countFolded("Gemm alpha/beta (into weight and bias)");
-        String name = ctx.nodeName(b.source(), n.getName(), n.getOpType());
+        String name = ctx.nodeName(weightSource, n.getName(), n.getOpType());
         return ctx.add(name, OpType.LINEAR, List.of(x), Map.of(), params, n.getName(), n.getOutput(0));
     }
 
@@ -109,74 +145,6 @@ final class DenseMappers {
         ctx.putParam(biasName, bias, true);
         ctx.countFolded("Add (bias into " + (linear ? "MatMul/Gemm" : "Conv") + ")");
         return x;
-    }
-
-    /** Flatten(axis=1) of [N, ...] is our FLATTEN (nothing to do on [N, F]); other axes are refused. */
-    static Activation flatten(NodeProto n, String where, List<Value> in, ImportContext ctx) {
-        Attrs a = new Attrs(n, where, Attrs.of("axis"));
-        Activation x = Inputs.activation(in, 0, where, "input", -1);
-        long axis = a.integer("axis", 1);
-        int r = x.shape().rank() + 1;
-        int k = ConstantFolder.axis(axis, r + 1, where);
-        if (k != 1) {
-            throw new IllegalArgumentException(where + " flattens [N, " + x.shape() + "] at axis " + axis + "; only axis 1 ([N, C, H, W] to [N, C*H*W]) is supported");
-        }
-        return toFlat(n, x, ctx);
-    }
-
-    /**
-     * Reshape of an activation by a folded constant shape: supported when the result is [N, C*H*W] (our
-     * FLATTEN) or the input's own shape (dropped). The first target dim must be the batch: {@link Const#BATCH}
-     * (from a folded Shape), 0 (copy, unless allowzero), -1 with the rest fixed, or the batch size fixed in
-     * the ONNX input.
-     */
-    static Activation reshape(NodeProto n, String where, List<Value> in, ImportContext ctx) {
-        Attrs a = new Attrs(n, where, Attrs.of("allowzero"));
-        Activation x = Inputs.activation(in, 0, where, "data", -1);
-        Const shape = Inputs.ints(in, 1, where, "shape");
-        boolean allowZero = a.integer("allowzero", 0) != 0;
-        long[] t = shape.ints();
-        Shape s = x.shape();
-        String refusal = where + " reshapes [N, " + s + "] to " + shape.describe() + "; only a flatten to [N, " + s.numel()
-                + "] or the same shape is supported yet (general Reshape: later slice of issue 17)";
-        if (shape.rank() != 1 || t.length < 1) throw new IllegalArgumentException(refusal);
-        boolean batchFirst = t[0] == Const.BATCH || (t[0] == 0 && !allowZero) || (ctx.fixedBatch > 0 && t[0] == ctx.fixedBatch);
-        long[] rest = new long[t.length - 1];
-        int infer = -1;
-        long known = 1;
-        for (int i = 1; i < t.length; i++) {
-            long v = t[i];
-            if (v == 0 && !allowZero) v = i - 1 < s.rank() ? s.dim(i - 1) : -2;
-            if (v == -1 && infer < 0) {
-                infer = i - 1;
-            } else if (v < 1 || v > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException(refusal);
-            } else {
-                known *= v; // each <= 2^31, and known stays <= numel below
-                if (known > s.numel()) throw new IllegalArgumentException(refusal);
-            }
-            rest[i - 1] = v;
-        }
-        if (!batchFirst && !(t[0] == -1 && infer < 0 && known == s.numel())) throw new IllegalArgumentException(refusal);
-        if (infer >= 0) {
-            if (s.numel() % known != 0) throw new IllegalArgumentException(refusal);
-            rest[infer] = s.numel() / known;
-        } else if (known != s.numel()) {
-            throw new IllegalArgumentException(refusal);
-        }
-        int[] target = Arrays.stream(rest).mapToInt(v -> (int) v).toArray();
-        if (Arrays.equals(target, s.dims())) {
-            ctx.countFolded("Reshape (identity)");
-            return x;
-        }
-        if (target.length != 1) throw new IllegalArgumentException(refusal);
-        ctx.countFolded("Reshape (as flatten)");
-        return toFlat(n, x, ctx);
-    }
-
-    private static Activation toFlat(NodeProto n, Activation x, ImportContext ctx) {
-        if (x.shape().rank() == 1) return x;
-        return ctx.add(ctx.nodeName(null, n.getName(), n.getOpType()), OpType.FLATTEN, List.of(x), Map.of(), Map.of(), n.getName(), n.getOutput(0));
     }
 
     /** A bias over {@code o} outputs from a constant of shape [o], [1, o], [1] or [] (the last two broadcast). */

@@ -97,7 +97,9 @@ final class ImportContext {
             List<String> ins = inputs.stream().map(Activation::node).toList();
             node = new Node(name, op, ins, attrs);
             Node probe = new Node(name, op, ins.stream().map(i -> Graph.INPUT).toList(), attrs);
-            out = new Graph(name, shapes.get(ins.get(0)), List.of(probe), name, own).inferShapes().get(name);
+            Graph one = new Graph(name, shapes.get(ins.get(0)), List.of(probe), name, own);
+            // the probe reads its one input for every input; a node of several inputs (CONCAT) needs their own shapes
+            out = ins.size() == 1 ? one.inferShapes().get(name) : dev.nncompress.graph.Ops.of(op).outputShape(node, ins.stream().map(shapes::get).toList(), one);
         } catch (RuntimeException e) {
             for (Parameter p : own.values()) p.value().close();
             throw e;

@@ -10,10 +10,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The image-shaped ONNX ops, each onto one of ours: Conv -> CONV2D, MaxPool/AveragePool -> the pools,
- * GlobalAveragePool, BatchNormalization (inference form) -> BATCHNORM2D, Relu -> RELU. What ours cannot
- * express yet (groups, dilation, asymmetric padding, ceil_mode that changes the size, padded averages
- * that count the padding, BatchNorm in training mode) is refused by name.
+ * The image-shaped ONNX ops, each onto one of ours: Conv -> CONV2D, MaxPool/AveragePool -> the pools
+ * (windows read by {@link PoolWindow}), GlobalAveragePool, BatchNormalization (inference form) ->
+ * BATCHNORM2D, Relu -> RELU. What ours cannot express yet (conv groups, dilation and asymmetric padding,
+ * BatchNorm in training mode) is refused by name.
  */
 final class LayerMappers {
     private LayerMappers() {}
@@ -43,22 +43,14 @@ final class LayerMappers {
         return ctx.add(name, OpType.CONV2D, List.of(x), win.attrs(false), params, n.getName(), n.getOutput(0));
     }
 
+    /** MaxPool / AveragePool with every window option ours take ({@link PoolWindow}); MaxPool's indices output must be unused. */
     static Activation pool(NodeProto n, String where, List<Value> in, ImportContext ctx, boolean max) {
-        Attrs a = max ? new Attrs(n, where, Attrs.of("auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"))
-                : new Attrs(n, where, Attrs.of("auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads", "strides"));
+        Attrs a = new Attrs(n, where, PoolWindow.names(max));
         Activation x = Inputs.activation(in, 0, where, "X", 3);
         Shape s = ctx.shape(x);
-        Window win = Window.read(a, where, s.dim(1), s.dim(2), null, true);
-        if (2 * win.padH() > win.kernelH() || 2 * win.padW() > win.kernelW()) {
-            throw new IllegalArgumentException(where + " pads " + win.padH() + "x" + win.padW() + " around a " + win.kernelH() + "x" + win.kernelW()
-                    + " window; pooling takes at most half the window as padding");
-        }
-        if (!max && a.integer("count_include_pad", 0) != 0 && (win.padH() > 0 || win.padW() > 0)) {
-            throw new IllegalArgumentException(where + " has count_include_pad 1 with padding; averages that count the padding are not supported yet "
-                    + "(later slice of issue 17; ours divide by the input positions in the window, count_include_pad 0)");
-        }
+        Map<String, Double> attrs = PoolWindow.read(a, where, s.dim(1), s.dim(2), max);
         String name = ctx.nodeName(null, n.getName(), n.getOpType());
-        return ctx.add(name, max ? OpType.MAXPOOL2D : OpType.AVGPOOL2D, List.of(x), win.attrs(true), Map.of(), n.getName(), n.getOutput(0));
+        return ctx.add(name, max ? OpType.MAXPOOL2D : OpType.AVGPOOL2D, List.of(x), attrs, Map.of(), n.getName(), n.getOutput(0));
     }
 
     static Activation globalAvgPool(NodeProto n, String where, List<Value> in, ImportContext ctx) {

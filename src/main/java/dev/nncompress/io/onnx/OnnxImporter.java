@@ -39,7 +39,7 @@ public final class OnnxImporter {
     public static final String NAMES_KEY = "onnx_names";
     /** The operators mapped onto our ops, folded, or dropped. */
     public static final List<String> SUPPORTED = List.of("Add", "AveragePool", "BatchNormalization", "Cast", "Concat", "Constant", "Conv",
-            "Dropout", "Flatten", "Gather", "Gemm", "GlobalAveragePool", "Identity", "MatMul", "MaxPool", "Relu", "Reshape", "Shape",
+            "Dropout", "Flatten", "Gather", "Gemm", "GlobalAveragePool", "Identity", "MatMul", "MaxPool", "ReduceMean", "Relu", "Reshape", "Shape",
             "Squeeze", "Unsqueeze");
 
     private OnnxImporter() {}
@@ -134,8 +134,13 @@ public final class OnnxImporter {
             case "Gemm" -> DenseMappers.gemm(n, where, in, ctx);
             case "MatMul" -> DenseMappers.matMul(n, where, in, ctx);
             case "Add" -> DenseMappers.add(n, where, in, ctx);
-            case "Flatten" -> DenseMappers.flatten(n, where, in, ctx);
-            case "Reshape" -> DenseMappers.reshape(n, where, in, ctx);
+            // shapes family (issue 17)
+            case "Concat" -> ShapeMappers.concat(n, where, in, ctx);
+            case "Flatten" -> ShapeMappers.flatten(n, where, in, ctx);
+            case "Reshape" -> ShapeMappers.reshape(n, where, in, ctx);
+            case "Squeeze" -> ShapeMappers.squeeze(n, where, in, ctx);
+            case "Unsqueeze" -> ShapeMappers.unsqueeze(n, where, in, ctx);
+            case "ReduceMean" -> ShapeMappers.reduceMean(n, where, in, ctx);
             default -> throw new IllegalArgumentException(where + " computes on the image; this importer folds it only when all its inputs are constants");
         };
     }

@@ -36,6 +36,20 @@ class DnnRoutingTest {
         assertEquals("sizes beyond cuDNN's int range", CudnnPooling.fallbackReason(Dnn.PoolMode.MAX, false, huge));
     }
 
+    /** cuDNN's descriptor has one padding per axis and floor-mode windows; count_include_pad it has (a mode). */
+    @Test
+    void ceilModeAndAsymmetricPoolsRunOnOurKernels() {
+        PoolGeometry ceil = pool(3, 5, 8, 8, new Pool2dSpec(3, 3, 2, 2, 0, 0, 0, 0, true, false));
+        PoolGeometry asym = pool(3, 5, 7, 6, new Pool2dSpec(2, 3, 2, 2, 0, 1, 1, 1, false, false));
+        for (PoolGeometry g : List.of(ceil, asym)) {
+            assertTrue(CudnnPooling.fallbackReason(Dnn.PoolMode.MAX, false, g).contains("ceil mode"));
+            assertTrue(CudnnPooling.fallbackReason(Dnn.PoolMode.AVERAGE, true, g).contains("asymmetric padding"));
+        }
+        PoolGeometry counted = pool(3, 5, 7, 6, new Pool2dSpec(3, 3, 1, 1, 1, 1, 1, 1, false, true));
+        assertNull(CudnnPooling.fallbackReason(Dnn.PoolMode.AVERAGE, false, counted));
+        assertNull(CudnnPooling.fallbackReason(Dnn.PoolMode.AVERAGE, true, counted));
+    }
+
     @Test
     void reluAndSoftmaxRunOnCudnnUnlessEmptyOrBeyondInt() {
         assertNull(CudnnActivation.fallbackReason(300_001));

@@ -28,14 +28,14 @@ class ReferenceGradientTest {
 
     // ---------- helpers ----------
 
-    private static float[] randn(Random rnd, int n) {
+    static float[] randn(Random rnd, int n) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) a[i] = (float) rnd.nextGaussian();
         return a;
     }
 
     /** Distinct values spaced >= 0.05 apart in random order: a +-eps nudge never changes which is largest. */
-    private static float[] distinct(Random rnd, int n) {
+    static float[] distinct(Random rnd, int n) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) a[i] = (i - n / 2) * 0.05f + 0.013f;
         for (int i = n - 1; i > 0; i--) { // Fisher-Yates
@@ -47,7 +47,7 @@ class ReferenceGradientTest {
 
     private Tensor t(float[] data, int... dims) { return be.fromFloats(data, Shape.of(dims)); }
 
-    private static double weightedSum(Tensor y, float[] r) {
+    static double weightedSum(Tensor y, float[] r) {
         float[] v = y.toFloatArray();
         assertEquals(r.length, v.length, "output size");
         double s = 0;
@@ -59,7 +59,7 @@ class ReferenceGradientTest {
      * Central-difference gradient of {@code loss} w.r.t. every element of {@code x}; {@code x} is
      * perturbed in place and restored.
      */
-    private static double[] numericGrad(float[] x, Function<float[], Double> loss, float eps) {
+    static double[] numericGrad(float[] x, Function<float[], Double> loss, float eps) {
         double[] g = new double[x.length];
         for (int i = 0; i < x.length; i++) {
             float orig = x[i];
@@ -82,7 +82,7 @@ class ReferenceGradientTest {
     private static final double RTOL = 1e-2;
     private static final double ATOL = 2e-3;
 
-    private static void assertGradClose(String what, Tensor analytic, double[] numeric) {
+    static void assertGradClose(String what, Tensor analytic, double[] numeric) {
         float[] a = analytic.toFloatArray();
         assertEquals(numeric.length, a.length, what + ": gradient size");
         double maxAbs = 0;

@@ -482,6 +482,11 @@ class ReferenceOpsTest {
         @Override public LossResult softmaxCrossEntropy(Tensor l, int[] y) { throw new UnsupportedOperationException(); }
         @Override public void sgdUpdate(Tensor p, Tensor g, Tensor v, float lr, float mo, float wd, boolean n) { throw new UnsupportedOperationException(); }
         @Override public void adamUpdate(Tensor p, Tensor g, Tensor m, Tensor v, int s, float lr, float b1, float b2, float e, float wd, boolean d) { throw new UnsupportedOperationException(); }
+        // shapes family (issue 17)
+        @Override public Tensor concat(java.util.List<Tensor> parts, int axis) { throw new UnsupportedOperationException(); }
+        @Override public java.util.List<Tensor> split(Tensor x, int axis, int[] sizes) { throw new UnsupportedOperationException(); }
+        @Override public Tensor reduceMean(Tensor x, int first, int count) { throw new UnsupportedOperationException(); }
+        @Override public Tensor reduceMeanBackward(Shape in, Tensor g, int first, int count) { throw new UnsupportedOperationException(); }
     }
 
     // ---------- optimisers ----------

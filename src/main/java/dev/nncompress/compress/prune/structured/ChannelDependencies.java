@@ -16,10 +16,12 @@ import java.util.Set;
 
 /**
  * Finds which channels of a graph are coupled. A channel space starts at every CONV2D output (and at the
- * graph input); ops that map channel c to channel c (BN, ReLU, pools, dropout, flatten) carry the space
- * on; an ADD merges the spaces of both inputs, since pruning channel c of one summand but not the other
- * would misalign the sum. Readers that consume the channels (a conv's input channels, a Linear after
- * Flatten) are recorded so that surgery can slice them.
+ * graph input); ops that map channel c to channel c (BN, ReLU, pools with any window options, dropout,
+ * flatten, a RESHAPE that keeps the channels as its inferred dim0, a REDUCE_MEAN over dims after them)
+ * carry the space on; an ADD merges the spaces of both inputs, since pruning channel c of one summand but
+ * not the other would misalign the sum. A CONCAT fixes the spaces it reads (its channel offsets are a
+ * later slice of issue 17), as does a reshape that changes the channel dim. Readers that consume the
+ * channels (a conv's input channels, a Linear after Flatten) are recorded so that surgery can slice them.
  *
  * <p>A LINEAR output starts a neuron space (each hidden neuron is one channel). Only ReLU and dropout
  * carry it on and only Linears may read it: the plain hidden layers of an MLP head. Any other reader
@@ -108,10 +110,41 @@ public final class ChannelDependencies {
                         fix(tied, "added by " + n.name() + " to a value that has no channels to prune with it");
                     }
                 }
+                // shapes family (issue 17): views and means that keep the channel dim first carry the space on
+                case RESHAPE, REDUCE_MEAN -> {
+                    if (!inSpace(in)) return;
+                    Shape out = shapes.get(n.name());
+                    String why = keepsChannels(n, in, out);
+                    if (why != null) {
+                        fix(in, "read by " + n.name() + " (" + n.op() + "), which " + why);
+                        return;
+                    }
+                    join(n.name(), in, out.rank() == 3 ? 1 : out.numel() / out.dim(0));
+                }
+                case CONCAT -> {
+                    for (String i : n.inputs()) {
+                        if (inSpace(i)) fix(i, "read by " + n.name() + " (CONCAT); pruning through a concatenation's channel offsets is not supported yet");
+                    }
+                }
                 default -> {
                     for (String i : n.inputs()) if (inSpace(i)) fix(i, "read by " + n.name() + " (" + n.op() + "), which pruning cannot slice");
                 }
             }
+        }
+
+        /**
+         * Null when {@code n} (RESHAPE or REDUCE_MEAN) leaves channel c the c-th block of its output with the
+         * channels as dim 0, so that fewer channels still fit it: a reshape whose dim0 is inferred (-1), a mean
+         * over dims after the channels; else what it does instead.
+         */
+        private String keepsChannels(Node n, String in, Shape out) {
+            int c = channels(in);
+            if (n.op() == OpType.RESHAPE) { // channel blocks are contiguous in memory whatever the input's dims
+                if (n.intAttr("dim0") != -1 || out.dim(0) != c) return "changes the channel dim (target dim0 " + n.intAttr("dim0") + ")";
+                return null;
+            }
+            if (shapes.get(in).dim(0) != c) return "averages a value whose first dim is not its channels";
+            return n.intAttr("axis") == 0 ? "averages over the channels" : null;
         }
 
         private boolean inSpace(String value) { return value != null && parent.containsKey(value); }
