@@ -82,7 +82,12 @@ public final class OnnxFixtures {
         int n = (int) Arrays.stream(shape).reduce(1, (a, b) -> a * b);
         String source = spec.get("source").asText();
         return switch (source) {
-            case "fashion-mnist-test" -> new Input(testImages((int) shape[0]), shape);
+            case "fashion-mnist-test" -> {
+                if (!Arrays.equals(Arrays.copyOfRange(shape, 1, shape.length), new long[] {1, 28, 28})) {
+                    throw new IllegalArgumentException("Fashion-MNIST inputs are 1x28x28, the fixture says " + Arrays.toString(shape));
+                }
+                yield new Input(testImages((int) shape[0]), shape);
+            }
             case "lcg" -> new Input(lcgImages(spec.get("seed").asLong(), n), shape);
             default -> throw new IllegalArgumentException("unknown fixture input source " + source);
         };
