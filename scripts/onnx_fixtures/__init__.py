@@ -1,0 +1,1 @@
+"""Helpers and model definitions for scripts/make-onnx-fixtures.py (see its docstring)."""
