@@ -98,17 +98,20 @@ final class DistillCommand implements Callable<Integer> {
         backendOption.check();
         int8Option.check();
         checkpointOptions.check(spec, true, "");
+        // the files first: a bad one is one error line, before any backend is created or announced
+        ModelSource.Read teacherRead = teacherOptions.read(training.seed);
+        ModelSource.Read studentRead = ModelSource.read(student, training.seed).requireFloat();
+        if (features && teacherRead.isInt8()) {
+            throw new IllegalArgumentException("--hint/--attention need the teacher's float feature maps; " + teacherRead.spec() + " is an int8 model");
+        }
         Checkpointing checkpoints = checkpointOptions.open(spec, stdout, err);
 
         Dataset train = training.train();
         Dataset test = training.test();
         try (Backend backend = backendOption.create(err)) {
-            ModelSource t = teacherOptions.load(backend, training.seed);
-            ModelSource s = ModelSource.load(student, backend, training.seed);
+            ModelSource t = teacherRead.on(backend);
+            ModelSource s = studentRead.on(backend);
             Graph graph = s.graph();
-            if (features && t.isInt8()) {
-                throw new IllegalArgumentException("--hint/--attention need the teacher's float feature maps; " + t.spec() + " is an int8 model");
-            }
             try (TeacherOptions.Teacher teacher = teacherOptions.open(t, graph, backend, int8Option, err)) {
                 stdout.printf(Locale.ROOT, "distilling teacher %s, %s parameters -> student %s, %s parameters; %s; %s train / %s test images; %s%n",
                         t.describe(training.seed), CliSupport.grouped(t.isInt8() ? t.int8().parameterCount() : t.graph().parameterCount()),

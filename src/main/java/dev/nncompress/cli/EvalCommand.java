@@ -63,14 +63,15 @@ final class EvalCommand implements Callable<Integer> {
         backendOption.check();
         int8Option.check();
 
+        // the files first: a bad one is one error line, before any backend is created or announced
+        ModelSource.Read read = ModelSource.read(model, seed);
         Dataset test = limit == null ? FashionMnist.test(data) : FashionMnist.test(data, limit);
         try (Backend backend = backendOption.create(err)) {
-            return evaluate(backend, test, out, err);
+            return evaluate(read.on(backend), backend, test, out, err);
         }
     }
 
-    private int evaluate(Backend backend, Dataset test, PrintWriter out, PrintWriter err) {
-        ModelSource src = ModelSource.load(model, backend, seed);
+    private int evaluate(ModelSource src, Backend backend, Dataset test, PrintWriter out, PrintWriter err) {
         EvalResult r;
         String sparseLine = null;
         String runsOn = backend.name() + " backend";

@@ -192,11 +192,12 @@ final class PruneCommand implements Callable<Integer> {
 
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        ModelSource.Read read = ModelSource.read(model, seed).requireFloat(); // before the backend: a bad file is one error line
         checkpoints = checkpointOptions.open(spec, o, err);
         try (Backend backend = backendOption.create(err)) {
-            ModelSource src = ModelSource.load(model, backend, seed);
+            ModelSource src = read.on(backend);
             Graph g = src.graph();
-            PruneTargets targets = targets(g);
+            PruneTargets targets = targets(g); // a usage error before any data is read
             Dataset train = limit == null ? FashionMnist.train(data) : FashionMnist.train(data, limit);
             Dataset test = testLimit == null ? FashionMnist.test(data) : FashionMnist.test(data, testLimit);
             if (sensitivity) return new PruneSensitivityRun(this, src, targets, criterion(train, backend), test, backend, o).run();

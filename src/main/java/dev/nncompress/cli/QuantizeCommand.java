@@ -156,13 +156,16 @@ final class QuantizeCommand implements Callable<Integer> {
 
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        // the files first: a bad one is one error line, before any backend is created or announced
+        ModelSource.Read read = ModelSource.read(model, seed).requireFloat();
+        ModelSource.Read teacherRead = teacherOptions == null ? null : teacherOptions.read(seed);
         checkpoints = checkpointOptions.open(spec, o, err);
         try (Backend backend = backendOption.create(err)) {
-            ModelSource src = ModelSource.load(model, backend, seed);
+            ModelSource src = read.on(backend);
             PreparedGraph prepared = GraphPreparation.forInference(src.graph());
             // opened and checked against the model before calibration, so that a mismatched teacher costs nothing
             try (TeacherOptions.Teacher teacher = teacherOptions == null ? null
-                    : teacherOptions.open(teacherOptions.load(backend, seed), prepared.graph(), backend, int8Option, err)) {
+                    : teacherOptions.open(teacherRead.on(backend), prepared.graph(), backend, int8Option, err)) {
                 return run(src, prepared, teacher, backend, o);
             } finally {
                 for (Parameter p : prepared.graph().params().values()) p.value().close();

@@ -58,17 +58,18 @@ final class TrainCommand implements Callable<Integer> {
         if (out != null) CliSupport.checkWritable("--out", out);
         backendOption.check();
         checkpointOptions.check(spec, true, "");
+        ModelSource.Read read = ModelSource.read(model, training.seed).requireFloat(); // before the backend: a bad file is one error line
         Checkpointing checkpoints = checkpointOptions.open(spec, stdout, err);
 
         Dataset train = training.train();
         Dataset test = training.test();
         try (Backend backend = backendOption.create(err)) {
-            return train(backend, config, checkpoints, train, test, stdout, err);
+            return train(read.on(backend), backend, config, checkpoints, train, test, stdout, err);
         }
     }
 
-    private int train(Backend backend, TrainConfig config, Checkpointing checkpoints, Dataset train, Dataset test, PrintWriter stdout, PrintWriter err) {
-        ModelSource src = ModelSource.load(model, backend, training.seed);
+    private int train(ModelSource src, Backend backend, TrainConfig config, Checkpointing checkpoints, Dataset train, Dataset test,
+                      PrintWriter stdout, PrintWriter err) {
         Graph graph = src.graph();
 
         stdout.printf(Locale.ROOT, "training %s, %s parameters, on %s train / %s test images (%s); %s%n",
