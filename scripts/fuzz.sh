@@ -6,7 +6,7 @@
 #   scripts/fuzz.sh --reproduce TARGET FILE    run one input once: a finding, or a file a JVM crash left behind
 #   scripts/fuzz.sh --seeds                    regenerate the committed seed corpus (after a file-format change)
 #
-# Targets: floatModel sparseModel nmModel int8Model idxPair graphAttributes.
+# Targets: floatModel sparseModel nmModel int8Model idxPair graphAttributes onnxModel.
 # Jazzer runs one fuzz test per JVM, so each target is its own surefire run (execution fuzz-tests of the pom,
 # 1 GiB heap). Output: target/fuzz-logs/TARGET.log (libFuzzer's), findings in target/fuzz-findings/TARGET/
 # (crash-*, timeout-*: rerun with --reproduce, then add the fixed case as a regression test); when the JVM
@@ -21,9 +21,9 @@ ROOT=$PWD
 
 declare -A CLASS=(
   [floatModel]=FloatModelFuzzTest [sparseModel]=SparseModelFuzzTest [nmModel]=NmModelFuzzTest
-  [int8Model]=Int8ModelFuzzTest [idxPair]=IdxFuzzTest [graphAttributes]=GraphJsonFuzzTest
+  [int8Model]=Int8ModelFuzzTest [idxPair]=IdxFuzzTest [graphAttributes]=GraphJsonFuzzTest [onnxModel]=OnnxModelFuzzTest
 )
-ALL=(floatModel sparseModel nmModel int8Model idxPair graphAttributes)
+ALL=(floatModel sparseModel nmModel int8Model idxPair graphAttributes onnxModel)
 
 usage() { sed -n '4,7p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 

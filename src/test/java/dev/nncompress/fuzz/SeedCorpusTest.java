@@ -5,6 +5,7 @@ import dev.nncompress.data.FashionMnist;
 import dev.nncompress.io.Int8ModelIO;
 import dev.nncompress.io.ModelIO;
 import dev.nncompress.io.SafeTensors;
+import dev.nncompress.io.onnx.OnnxImporter;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -20,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The committed seeds are only worth fuzzing from while they are valid: in regression mode a fuzz target
  * accepts a rejection, so a seed that stopped loading after a format change would pass unnoticed. Every
- * model seed must load as its kind and run; every IDX seed must load. Regenerate with
+ * model seed must load as its kind and run (an ONNX seed: import and run); every IDX seed must load. Regenerate with
  * {@code scripts/fuzz.sh --seeds}.
  */
 class SeedCorpusTest {
@@ -50,6 +51,17 @@ class SeedCorpusTest {
         for (Path f : seeds(Int8ModelFuzzTest.class, "int8Model")) {
             assertTrue(Int8ModelIO.isInt8(SafeTensors.read(f)), f.toString());
             loadsAndRuns(f, true, null);
+        }
+    }
+
+    @Test
+    void everyOnnxSeedImportsAndRuns() throws IOException {
+        List<Path> files = seeds(OnnxModelFuzzTest.class, "onnxModel");
+        assertTrue(files.size() >= 5, files.toString());
+        for (Path f : files) {
+            OnnxImporter.Imported imp = OnnxImporter.importFile(f, FuzzRun.cpu());
+            assertTrue(FuzzRun.runnable(imp.graph()), f + " is small enough to run");
+            FuzzRun.forward(new ModelIO.FloatModel(new ModelIO.LoadedModel(imp.graph(), imp.provenance())));
         }
     }
 
