@@ -93,8 +93,30 @@ public final class SeedCorpus {
             r.nextBytes(b);
             Files.write(graph.resolve("random-" + i), b);
         }
+        // every target's seeds again for the all-in-one CI target, each with its target's selector byte appended;
+        // not the exported ONNX fixtures: libFuzzer sizes its inputs to the largest seed, for every target
+        Path all = clean(seeds(root, AllTargetsFuzzTest.class, "allTargets"));
+        for (int t = 0; t < AllTargetsFuzzTest.TARGETS.size(); t++) {
+            String name = AllTargetsFuzzTest.TARGETS.get(t);
+            try (var files = Files.list(seeds(root, TARGET_CLASSES.get(name), name))) {
+                for (Path f : (Iterable<Path>) files.sorted()::iterator) {
+                    byte[] b = Files.readAllBytes(f);
+                    if (b.length > MAX_ALL_TARGETS_SEED) continue;
+                    byte[] withTarget = java.util.Arrays.copyOf(b, b.length + 1);
+                    withTarget[b.length] = (byte) t;
+                    Files.write(all.resolve(name + "-" + f.getFileName()), withTarget);
+                }
+            }
+        }
         System.out.println("seed corpus written under " + root);
     }
+
+    /** The test class of each target of {@link AllTargetsFuzzTest#TARGETS}, whose seeds the all-in-one target reuses. */
+    static final Map<String, Class<?>> TARGET_CLASSES = Map.of("floatModel", FloatModelFuzzTest.class, "sparseModel", SparseModelFuzzTest.class,
+            "nmModel", NmModelFuzzTest.class, "int8Model", Int8ModelFuzzTest.class, "idxPair", IdxFuzzTest.class,
+            "graphAttributes", GraphJsonFuzzTest.class, "onnxModel", OnnxModelFuzzTest.class);
+    /** Largest seed the all-in-one target takes (its inputs grow to its largest seed). */
+    static final int MAX_ALL_TARGETS_SEED = 16 * 1024;
 
     /** Random byte strings: the graph target reads its choices from them (the base models are the model seeds); their length is the longest input libFuzzer makes for it. */
     static final int GRAPH_SEEDS = 12;

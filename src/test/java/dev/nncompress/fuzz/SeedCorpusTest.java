@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -63,6 +64,25 @@ class SeedCorpusTest {
             assertTrue(FuzzRun.runnable(imp.graph()), f + " is small enough to run");
             FuzzRun.forward(new ModelIO.FloatModel(new ModelIO.LoadedModel(imp.graph(), imp.provenance())));
         }
+    }
+
+    /** The all-in-one target's seeds are the targets' own with the target's index appended (AllTargetsFuzzTest checks the decoding). */
+    @Test
+    void allTargetsSeedsAreTheTargetsSeedsWithTheirIndex() throws IOException {
+        List<Path> all = seeds(AllTargetsFuzzTest.class, "allTargets");
+        int expected = 0;
+        for (int t = 0; t < AllTargetsFuzzTest.TARGETS.size(); t++) {
+            String name = AllTargetsFuzzTest.TARGETS.get(t);
+            for (Path f : seeds(SeedCorpus.TARGET_CLASSES.get(name), name)) {
+                if (Files.size(f) > SeedCorpus.MAX_ALL_TARGETS_SEED) continue;
+                expected++;
+                byte[] b = Files.readAllBytes(f);
+                byte[] withTarget = Files.readAllBytes(all.get(0).resolveSibling(name + "-" + f.getFileName()));
+                assertArrayEquals(b, java.util.Arrays.copyOf(withTarget, withTarget.length - 1), f.toString());
+                assertEquals(t, withTarget[withTarget.length - 1], f.toString());
+            }
+        }
+        assertEquals(expected, all.size(), "one all-targets seed per small seed of every target");
     }
 
     @Test
