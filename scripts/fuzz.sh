@@ -3,10 +3,13 @@
 # "Fuzzing"). Every build already runs the fuzz tests' committed seeds (regression mode); this script fuzzes.
 #
 #   scripts/fuzz.sh SECONDS [TARGET...]        fuzz each TARGET (default: all) for SECONDS, one JVM per target
+#   scripts/fuzz.sh --ci SECONDS               every target in one JVM (allTargets) for SECONDS per target; CI's run
 #   scripts/fuzz.sh --reproduce TARGET FILE    run one input once: a finding, or a file a JVM crash left behind
 #   scripts/fuzz.sh --seeds                    regenerate the committed seed corpus (after a file-format change)
 #
-# Targets: floatModel sparseModel nmModel int8Model idxPair graphAttributes.
+# Targets: floatModel sparseModel nmModel int8Model idxPair graphAttributes onnxModel; allTargets is all of
+# them behind one fuzz test (the input's last byte picks the target): one JVM start instead of seven, so CI's
+# few seconds per target go to fuzzing rather than to Maven's and Jazzer's start-up (docs/reliability.md).
 # Jazzer runs one fuzz test per JVM, so each target is its own surefire run (execution fuzz-tests of the pom,
 # 1 GiB heap). Output: target/fuzz-logs/TARGET.log (libFuzzer's), findings in target/fuzz-findings/TARGET/
 # (crash-*, timeout-*: rerun with --reproduce, then add the fixed case as a regression test); when the JVM
@@ -21,11 +24,12 @@ ROOT=$PWD
 
 declare -A CLASS=(
   [floatModel]=FloatModelFuzzTest [sparseModel]=SparseModelFuzzTest [nmModel]=NmModelFuzzTest
-  [int8Model]=Int8ModelFuzzTest [idxPair]=IdxFuzzTest [graphAttributes]=GraphJsonFuzzTest
+  [int8Model]=Int8ModelFuzzTest [idxPair]=IdxFuzzTest [graphAttributes]=GraphJsonFuzzTest [onnxModel]=OnnxModelFuzzTest
+  [allTargets]=AllTargetsFuzzTest
 )
-ALL=(floatModel sparseModel nmModel int8Model idxPair graphAttributes)
+ALL=(floatModel sparseModel nmModel int8Model idxPair graphAttributes onnxModel)
 
-usage() { sed -n '4,7p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '4,8p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 # One surefire run of TARGET's fuzz test in fuzzing mode; extra libFuzzer arguments follow.
 fuzz_jvm() {
@@ -53,6 +57,10 @@ case "${1:-}" in
     mvn -B -q test-compile
     fuzz_jvm "$2" "$(realpath "$3")"
     exit $? ;;
+  --ci)
+    [ $# -eq 2 ] && [[ $2 =~ ^[0-9]+$ ]] && [ "$2" -gt 0 ] || usage
+    CI_SECONDS=$2
+    set -- $(( $2 * ${#ALL[@]} )) allTargets ;;
   ''|-*) usage ;;
 esac
 
@@ -67,6 +75,7 @@ mkdir -p target/fuzz-logs
 status=0
 for t in "${TARGETS[@]}"; do
   mkdir -p "target/fuzz-findings/$t"
+  rm -f target/fuzz-work/allTargets/runs.txt # the all-in-one target's counts of this run only
   log=target/fuzz-logs/$t.log
   started=$(date +%s)
   if FUZZ_SECONDS=$SECONDS_PER_TARGET fuzz_jvm "$t" "-artifact_prefix=$ROOT/target/fuzz-findings/$t/" >"$log" 2>&1; then rc=0; else rc=$?; fi
@@ -89,6 +98,15 @@ for t in "${TARGETS[@]}"; do
     grep -E 'Test unit written|^ERROR|terminated without properly saying goodbye' "$log" | head -5 | sed 's/^/  /'
     [ -n "$runs" ] || echo "  the JVM died or did not start: the input it was running is in target/fuzz-work/$t/ (hs_err_pid*.log, if any, in $ROOT)"
     echo "  the exception: target/surefire-reports/dev.nncompress.fuzz.${CLASS[$t]}-output.txt"
+  fi
+  if [ "$t" = allTargets ]; then
+    # how many inputs each target ran (the harness writes them when fuzzing ends); a target that ran none was not fuzzed
+    per=$(cat target/fuzz-work/allTargets/runs.txt 2>/dev/null || true)
+    echo "  ${per:-all-targets runs: (not written)}"
+    if [ -z "$per" ] || grep -qE '=0( |$)' <<<"$per"; then
+      echo "  a target ran no input${CI_SECONDS:+ in ${SECONDS_PER_TARGET} s}" >&2
+      status=1
+    fi
   fi
 done
 exit $status

@@ -59,6 +59,24 @@ static inline int64_t product(int64_t a, int64_t b, int64_t c = 1, int64_t d = 1
     return p;
 }
 
+// Arrays a and b hold at least need_a and need_b elements, what images [0, imgTo) take of each; a negative need
+// (a product that overflowed) fits no array.
+static inline bool arrays_hold(JNIEnv* env, const char* what, jint imgTo, jarray a, int64_t need_a, jarray b, int64_t need_b) {
+    const int64_t la = array_length(env, a), lb = array_length(env, b);
+    return require(env, need_a >= 0 && need_b >= 0 && la >= need_a && lb >= need_b, what,
+                   "images up to %d need %lld and %lld values, the arrays hold %lld and %lld", imgTo, static_cast<long long>(need_a),
+                   static_cast<long long>(need_b), static_cast<long long>(la), static_cast<long long>(lb));
+}
+
+// A layout conversion of images [imgFrom, imgTo) of c x hw values each from array a to array b: sizes >= 0, the
+// range inside [0, 2^31), and both arrays holding every image up to imgTo.
+static inline bool conversion_ok(JNIEnv* env, const char* what, jint imgFrom, jint imgTo, jint c, jint hw, jarray a, jarray b) {
+    if (!require(env, c >= 0 && hw >= 0, what, "c %d and hw %d must be >= 0", c, hw)) return false;
+    if (!range_ok(env, what, imgFrom, imgTo, INT32_MAX)) return false;
+    const int64_t need = product(imgTo, c, hw);
+    return arrays_hold(env, what, imgTo, a, need, b, need);
+}
+
 }  // namespace nnc
 
 #endif

@@ -342,13 +342,7 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_quantizeToNhwc
                                                                                  jfloat scale, jint zp, jbyteArray q) {
     const char* what = "int8 quantize";
     if (!nnc::require(env, cpu_has(variant), what, "variant %d is not one this CPU runs", variant)) return;
-    if (!nnc::require(env, c >= 0 && hw >= 0, what, "c %d and hw %d must be >= 0", c, hw)) return;
-    if (!nnc::range_ok(env, what, imgFrom, imgTo, INT32_MAX)) return;
-    const int64_t need = nnc::product(imgTo, c, hw);
-    if (!nnc::require(env, need >= 0 && nnc::array_length(env, x) >= need && nnc::array_length(env, q) >= need, what,
-                      "images up to %d need %lld values, the arrays hold %lld and %lld", imgTo, static_cast<long long>(need),
-                      static_cast<long long>(nnc::array_length(env, x)), static_cast<long long>(nnc::array_length(env, q))))
-        return;
+    if (!nnc::conversion_ok(env, what, imgFrom, imgTo, c, hw, x, q)) return;
     Pinned px(env, x, true);
     if (px.get() == nullptr) return;  // OutOfMemoryError pending
     Pinned pq(env, q, false);
@@ -378,10 +372,7 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_maxPool(JNIEnv
         return;
     if (!nnc::range_ok(env, what, imgFrom, imgTo, ps.n)) return;
     const int64_t need_x = nnc::product(imgTo, ps.h, ps.w, ps.c), need_y = nnc::product(imgTo, ps.oh, ps.ow, ps.c);
-    if (!nnc::require(env, need_x >= 0 && need_y >= 0 && nnc::array_length(env, x) >= need_x && nnc::array_length(env, y) >= need_y, what,
-                      "images up to %d need %lld input and %lld output bytes, the arrays hold %lld and %lld", imgTo, static_cast<long long>(need_x),
-                      static_cast<long long>(need_y), static_cast<long long>(nnc::array_length(env, x)), static_cast<long long>(nnc::array_length(env, y))))
-        return;
+    if (!nnc::arrays_hold(env, what, imgTo, x, need_x, y, need_y)) return;
     Pinned px(env, x, true);
     if (px.get() == nullptr) return;
     Pinned py(env, y, false);
@@ -400,13 +391,7 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_nhwcToNchw(JNI
                                                                              jint hw, jint c, jbyteArray y, jint imgFrom, jint imgTo) {
     const char* what = "int8 nhwc to nchw";
     if (!nnc::require(env, cpu_has(variant), what, "variant %d is not one this CPU runs", variant)) return;
-    if (!nnc::require(env, c >= 0 && hw >= 0, what, "c %d and hw %d must be >= 0", c, hw)) return;
-    if (!nnc::range_ok(env, what, imgFrom, imgTo, INT32_MAX)) return;
-    const int64_t need = nnc::product(imgTo, hw, c);
-    if (!nnc::require(env, need >= 0 && nnc::array_length(env, x) >= need && nnc::array_length(env, y) >= need, what,
-                      "images up to %d need %lld bytes, the arrays hold %lld and %lld", imgTo, static_cast<long long>(need),
-                      static_cast<long long>(nnc::array_length(env, x)), static_cast<long long>(nnc::array_length(env, y))))
-        return;
+    if (!nnc::conversion_ok(env, what, imgFrom, imgTo, c, hw, x, y)) return;
     Pinned px(env, x, true);
     if (px.get() == nullptr) return;
     Pinned py(env, y, false);

@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Locale;
@@ -88,6 +89,9 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     Int8Option int8Option;
 
+    /** Every MODEL read and checked before a backend exists; a fresh copy goes to each backend and measurement. */
+    private final Map<String, ModelSource.Read> reads = new LinkedHashMap<>();
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -107,12 +111,14 @@ final class BenchCommand implements Callable<Integer> {
         }
         boolean withBaseline = !baselineName.equals("none");
         if (withBaseline) CliSupport.checkBackendName(baselineName);
+        // the files first: a bad one is one error line, before any backend is created or announced
+        for (String m : models) reads.putIfAbsent(m, ModelSource.read(m, 0));
         // real images so that ReLU sparsity and pooling see what training sees
         Dataset images = FashionMnist.train(data, Math.max(trainBatch, inferBatch));
 
         try (Backend backend = backendOption.create(err);
              Backend baseline = withBaseline ? CliSupport.createBackend(baselineName, err) : null) {
-            List<ModelSource> sources = models.stream().map(m -> ModelSource.load(m, backend, 0)).toList();
+            List<ModelSource> sources = models.stream().map(m -> reads.get(m).on(backend)).toList();
             labelWidth = Math.max(9, sources.stream().mapToInt(s -> label(s).length()).max().orElse(0));
             Int8KernelChoice.Choice kernels = int8 || sources.stream().anyMatch(ModelSource::isInt8) ? int8Option.choose(backend, err) : null;
             out.printf(Locale.ROOT, "%s %-22s %16s %16s %8s%n", pad("model"), "mode", backend.name() + " img/s",
@@ -259,7 +265,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private Throughput.Result measure(String model, boolean train, Backend b, Dataset images, int n, double seconds) {
-        Graph g = ModelSource.load(model, b, 0).graph();
+        Graph g = reads.get(model).on(b).graph(); // a fresh copy: training changes it
         return train ? Throughput.training(g, b, images.images(), images.labels(), trainBatch, n, seconds)
                 : Throughput.inference(g, b, images.images(), inferBatch, n, seconds);
     }

@@ -76,7 +76,7 @@ public final class CheckpointOptions {
 
     /**
      * The run's checkpointing, or null without --checkpoint-dir/--resume; with --resume the checkpoint is read and its
-     * configuration compared now, before any data or teacher is loaded. Notes (a resume on another backend) go to {@code err}.
+     * configuration compared now, before any data is loaded or backend created. Notes (a resume on another backend) go to {@code err}.
      */
     Checkpointing open(CommandSpec spec, PrintWriter out, PrintWriter err) {
         if (!enabled()) return null;

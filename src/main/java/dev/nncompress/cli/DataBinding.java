@@ -8,7 +8,6 @@ import dev.nncompress.data.Dataset;
 import dev.nncompress.data.FashionMnist;
 import dev.nncompress.data.Normalization;
 import dev.nncompress.data.RawImages;
-import dev.nncompress.models.Models;
 import dev.nncompress.tensor.Shape;
 
 import java.io.PrintWriter;
@@ -48,7 +47,7 @@ final class DataBinding {
     private DataBinding() {}
 
     /**
-     * Loads {@code modelSpec} and the data.
+     * Loads the data for {@code model} (read and checked before any backend exists) and checks that they fit.
      *
      * @param trainLimit training images to read ({@link DataRequest#ALL}, or 0 for none)
      * @param testLimit  test images to read ({@link DataRequest#ALL}, or 0 for none)
@@ -58,22 +57,22 @@ final class DataBinding {
      * @param teacher    distillation's teacher, or null: its stored normalisation and class names are used where the
      *                   model has none, and a stored normalisation must agree with the one chosen (both see the same inputs)
      */
-    static Bound load(DataOptions opts, String modelSpec, Backend backend, long seed, int trainLimit, int testLimit, Consumer<ModelSource> early,
-                      ModelSource teacher) {
+    static Prepared prepare(DataOptions opts, ModelSource.Read model, int trainLimit, int testLimit, Consumer<ModelSource> early,
+                            ModelSource teacher) {
         Normalization explicit = opts.explicitNormalization();
         DataRequest request = opts.request(trainLimit, testLimit);
         ModelSource src = null;
-        if (!Models.NAMES.contains(modelSpec)) {
-            src = ModelSource.load(modelSpec, backend, seed);
+        if (!model.builtIn()) {
+            src = model.inspect();
             early.accept(src);
             request = fitTo(request, src, opts);
         } else {
-            early.accept(ModelSource.load(modelSpec, CliSupport.inspectionBackend(), seed));
+            early.accept(model.inspect());
         }
         DataSplits splits = DataSource.load(request);
         Shape shape = Shape.of(splits.channels(), splits.height(), splits.width());
         if (src == null) {
-            src = ModelSource.load(modelSpec, backend, seed, shape, Math.max(2, splits.numClasses()));
+            src = model.on(CliSupport.inspectionBackend(), shape, Math.max(2, splits.numClasses()));
         }
         if (!src.inputShape().equals(shape)) {
             throw new IllegalArgumentException("model " + src.spec() + " takes " + dims(src.inputShape()) + " images but --data " + opts.data + " gives "
@@ -122,8 +121,20 @@ final class DataBinding {
         if (names.size() > outputs) names = List.of(); // more names than outputs: another label set's
         boolean floats = (splits.train() != null ? splits.train() : splits.test()).isFloat();
         DataContract contract = new DataContract(splits.format(), splits.path(), splits.shape(), norm, source, floats, names, splits.split());
-        return new Bound(src, splits.train() == null ? null : splits.train().normalise(norm, outputs),
+        return new Prepared(model, shape, Math.max(2, splits.numClasses()), splits.train() == null ? null : splits.train().normalise(norm, outputs),
                 splits.test() == null ? null : splits.test().normalise(norm, outputs), contract);
+    }
+
+    /**
+     * Model and data read and checked on the heap, before the command creates (and announces) its backend, so that
+     * a bad model or data file costs one error line; {@link #on} puts the model on the backend.
+     */
+    record Prepared(ModelSource.Read model, Shape input, int classes, Dataset train, Dataset test, DataContract contract) {
+        /** The model on {@code backend} (a built-in built for the data's shape and classes, with the same seed). */
+        Bound on(Backend backend) {
+            ModelSource src = model.builtIn() ? model.on(backend, input, classes) : model.on(backend);
+            return new Bound(src, train, test, contract);
+        }
     }
 
     /** The model file's input size, channels and class names where the options leave them open. */

@@ -98,18 +98,22 @@ final class DistillCommand implements Callable<Integer> {
         backendOption.check();
         int8Option.check();
         checkpointOptions.check(spec, true, "");
+        // the files first: a bad one is one error line, before any backend is created or announced
+        ModelSource.Read teacherRead = teacherOptions.read(training.seed);
+        ModelSource.Read studentRead = ModelSource.read(student, training.seed).requireFloat();
+        if (features && teacherRead.isInt8()) {
+            throw new IllegalArgumentException("--hint/--attention need the teacher's float feature maps; " + teacherRead.spec() + " is an int8 model");
+        }
         Checkpointing checkpoints = checkpointOptions.open(spec, stdout, err);
+        DataBinding.Prepared prepared = training.bind(studentRead, teacherRead.inspect()); // a bad data file is one error line too
 
         try (Backend backend = backendOption.create(err)) {
-            ModelSource t = teacherOptions.load(backend, training.seed);
-            DataBinding.Bound bound = training.bind(student, backend, t);
+            ModelSource t = teacherRead.on(backend);
+            DataBinding.Bound bound = prepared.on(backend);
             ModelSource s = bound.model();
             Dataset train = bound.train();
             Dataset test = bound.test();
             Graph graph = s.graph();
-            if (features && t.isInt8()) {
-                throw new IllegalArgumentException("--hint/--attention need the teacher's float feature maps; " + t.spec() + " is an int8 model");
-            }
             try (TeacherOptions.Teacher teacher = teacherOptions.open(t, graph, backend, int8Option, err)) {
                 stdout.printf(Locale.ROOT, "distilling teacher %s, %s parameters -> student %s, %s parameters; %s; %s train / %s test images; %s%n",
                         t.describe(training.seed), CliSupport.grouped(t.isInt8() ? t.int8().parameterCount() : t.graph().parameterCount()),

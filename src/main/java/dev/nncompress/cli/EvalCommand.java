@@ -64,8 +64,11 @@ final class EvalCommand implements Callable<Integer> {
         int8Option.check();
         data.check();
 
+        // the files first: a bad one is one error line, before any backend is created or announced
+        ModelSource.Read read = ModelSource.read(model, seed);
+        DataBinding.Prepared prepared = DataBinding.prepare(data, read, 0, limit == null ? DataRequest.ALL : limit, m -> { }, null);
         try (Backend backend = backendOption.create(err)) {
-            return evaluate(backend, DataBinding.load(data, model, backend, seed, 0, limit == null ? DataRequest.ALL : limit, m -> { }, null), out, err);
+            return evaluate(backend, prepared.on(backend), out, err);
         }
     }
 

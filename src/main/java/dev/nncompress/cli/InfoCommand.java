@@ -69,7 +69,7 @@ final class InfoCommand implements Callable<Integer> {
         }
         if (model == null) throw new ParameterException(spec.commandLine(), "Missing required parameter: 'MODEL' (or --devices)");
         Backend backend = CliSupport.inspectionBackend();
-        ModelSource src = ModelSource.load(model, backend, seed);
+        ModelSource src = ModelSource.read(model, seed).on(backend);
         Graph graph = src.isInt8() ? src.int8().floatGraph(backend) : src.graph();
         List<Layer> layers = src.isInt8() ? int8Layers(src.int8(), layers(graph)) : layers(graph);
         if (json) {

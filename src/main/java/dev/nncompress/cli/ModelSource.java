@@ -2,6 +2,7 @@ package dev.nncompress.cli;
 
 import dev.nncompress.backend.Backend;
 import dev.nncompress.graph.Graph;
+import dev.nncompress.graph.Parameter;
 import dev.nncompress.int8.Int8Model;
 import dev.nncompress.io.ModelFormatException;
 import dev.nncompress.io.ModelIO;
@@ -11,6 +12,7 @@ import dev.nncompress.tensor.Shape;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -19,33 +21,76 @@ import java.util.Map;
  * {@link OnnxImporter}, as {@code nncompress import} would), or an int8 model file written by
  * {@code quantize --out} (then {@link #int8()} is set and {@link #graph()} refuses). A built-in name wins over a file of the
  * same name in the working directory; write {@code ./student} for the file.
+ *
+ * <p>Two steps, so that a bad file costs one error line and no backend: {@link #read} reads and validates the
+ * file on the heap before the command creates (and announces) its backend, {@link Read#on} then puts the model
+ * on that backend.
  */
 record ModelSource(String spec, boolean builtIn, Graph graph, Int8Model int8, Map<String, String> provenance) {
 
-    static ModelSource load(String spec, Backend backend, long seed) {
-        return load(spec, backend, seed, Models.FASHION_MNIST_INPUT, Models.FASHION_MNIST_CLASSES);
-    }
-
-    /** As {@link #load(String, Backend, long)}, a built-in model built for samples of {@code input} and {@code classes} classes. */
-    static ModelSource load(String spec, Backend backend, long seed, Shape input, int classes) {
-        if (Models.NAMES.contains(spec)) {
-            return new ModelSource(spec, true, Models.byName(spec, backend, seed, input, classes), null, Map.of());
-        }
+    /**
+     * MODEL read and checked without a backend: a file is loaded onto the heap (the reference backend; no native
+     * library is touched) with every check of its format, a built-in name is only recognised; an unknown name is
+     * a usage error.
+     */
+    static Read read(String spec, long seed) {
+        if (Models.NAMES.contains(spec)) return new Read(spec, seed, null, null);
+        Backend heap = CliSupport.inspectionBackend();
         Path file = Path.of(spec);
         if (OnnxImporter.isOnnxPath(spec)) {
             if (Files.isDirectory(file)) throw new ModelFormatException(file + ": is a directory, not an ONNX file");
-            OnnxImporter.Imported imp = OnnxImporter.importFile(file, backend);
-            return new ModelSource(spec, false, imp.graph(), null, imp.provenance());
+            OnnxImporter.Imported imp = OnnxImporter.importFile(file, heap);
+            return new Read(spec, seed, new ModelSource(spec, false, imp.graph(), null, imp.provenance()), heap);
         }
         if (Files.exists(file) || looksLikePath(spec)) {
             if (Files.isDirectory(file)) throw new ModelFormatException(file + ": is a directory, not a model file");
-            ModelIO.AnyModel m = ModelIO.loadAny(file, backend);
-            if (m instanceof ModelIO.Int8File q) return new ModelSource(spec, false, null, q.loaded().model(), q.loaded().provenance());
+            ModelIO.AnyModel m = ModelIO.loadAny(file, heap);
+            if (m instanceof ModelIO.Int8File q) return new Read(spec, seed, new ModelSource(spec, false, null, q.loaded().model(), q.loaded().provenance()), heap);
             ModelIO.LoadedModel f = ((ModelIO.FloatModel) m).loaded();
-            return new ModelSource(spec, false, f.graph(), null, f.provenance());
+            return new Read(spec, seed, new ModelSource(spec, false, f.graph(), null, f.provenance()), heap);
         }
         throw new IllegalArgumentException("unknown model '" + spec + "': neither a built-in model ("
                 + String.join(", ", Models.NAMES) + ") nor an existing file");
+    }
+
+    /** A MODEL argument after {@link #read}: {@code onHeap} null for a built-in name (built on the backend it is put on). */
+    record Read(String spec, long seed, ModelSource onHeap, Backend heap) {
+        /**
+         * The model on {@code backend}: a built-in initialised there, a float file's parameters copied there (a new
+         * copy per call, so that one file can go to several backends), an int8 file as read (it holds no tensors).
+         */
+        ModelSource on(Backend backend) { return on(backend, Models.FASHION_MNIST_INPUT, Models.FASHION_MNIST_CLASSES); }
+
+        /** As {@link #on(Backend)}, a built-in model built for samples of {@code input} and {@code classes} classes (a file keeps its own). */
+        ModelSource on(Backend backend, Shape input, int classes) {
+            if (onHeap == null) return new ModelSource(spec, true, Models.byName(spec, backend, seed, input, classes), null, Map.of());
+            if (onHeap.isInt8() || backend == heap) return onHeap;
+            return new ModelSource(spec, false, copy(onHeap.graph, backend), null, onHeap.provenance);
+        }
+
+        /** The model on the heap it was read to (a built-in built there), for commands that only inspect it. */
+        ModelSource inspect() { return on(heap != null ? heap : CliSupport.inspectionBackend()); }
+
+        /** This, or the usage error of {@link ModelSource#graph()} when the file is an int8 model and the command needs a float one. */
+        Read requireFloat() {
+            if (onHeap != null) onHeap.graph();
+            return this;
+        }
+
+        boolean isInt8() { return onHeap != null && onHeap.isInt8(); }
+
+        boolean builtIn() { return onHeap == null; }
+    }
+
+    /** {@link #read} then {@link Read#on}: for callers that already hold their backend (a teacher, tests). */
+    static ModelSource load(String spec, Backend backend, long seed) { return read(spec, seed).on(backend); }
+
+    private static Graph copy(Graph g, Backend backend) {
+        Map<String, Parameter> params = new LinkedHashMap<>();
+        for (Parameter p : g.params().values()) {
+            params.put(p.name(), new Parameter(p.name(), backend.fromFloats(p.value().toFloatArray(), p.value().shape()), p.trainable()));
+        }
+        return new Graph(g.name(), g.inputShape(), g.nodes(), g.output(), params);
     }
 
     boolean isInt8() { return int8 != null; }

@@ -196,11 +196,13 @@ final class PruneCommand implements Callable<Integer> {
 
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        ModelSource.Read read = ModelSource.read(model, seed).requireFloat(); // before the backend: a bad file is one error line
         checkpoints = checkpointOptions.open(spec, o, err);
+        // --layers is checked before any image is read; the data before the backend: a bad file is one error line
+        DataBinding.Prepared prepared = DataBinding.prepare(data, read, limit == null ? DataRequest.ALL : limit,
+                testLimit == null ? DataRequest.ALL : testLimit, m -> targets(m.graph()), null);
         try (Backend backend = backendOption.create(err)) {
-            // --layers is checked before any image is read
-            DataBinding.Bound bound = DataBinding.load(data, model, backend, seed, limit == null ? DataRequest.ALL : limit,
-                    testLimit == null ? DataRequest.ALL : testLimit, m -> targets(m.graph()), null);
+            DataBinding.Bound bound = prepared.on(backend);
             ModelSource src = bound.model();
             Graph g = src.graph();
             PruneTargets targets = targets(g);

@@ -160,22 +160,25 @@ final class QuantizeCommand implements Callable<Integer> {
 
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        // the files first: a bad one is one error line, before any backend is created or announced
+        ModelSource.Read read = ModelSource.read(model, seed).requireFloat();
+        ModelSource.Read teacherRead = teacherOptions == null ? null : teacherOptions.read(seed);
         checkpoints = checkpointOptions.open(spec, o, err);
+        // --exclude names nodes of the prepared graph: checked before any image is read (unknown node: usage error)
+        DataBinding.Prepared dataPrepared = DataBinding.prepare(data, read, trainImages(), eval == null ? DataRequest.ALL : eval, m -> {
+            PreparedGraph p = GraphPreparation.forInference(m.graph());
+            try {
+                QuantTargets.of(p.graph(), new LinkedHashSet<>(exclude));
+            } finally {
+                for (Parameter q : p.graph().params().values()) q.value().close();
+            }
+        }, teacherRead == null ? null : teacherRead.inspect());
         try (Backend backend = backendOption.create(err)) {
-            ModelSource teacherSource = teacherOptions == null ? null : teacherOptions.load(backend, seed);
-            // --exclude names nodes of the prepared graph: checked before any image is read (unknown node: usage error)
-            bound = DataBinding.load(data, model, backend, seed, trainImages(), eval == null ? DataRequest.ALL : eval, m -> {
-                PreparedGraph p = GraphPreparation.forInference(m.graph());
-                try {
-                    QuantTargets.of(p.graph(), new LinkedHashSet<>(exclude));
-                } finally {
-                    for (Parameter q : p.graph().params().values()) q.value().close();
-                }
-            }, teacherSource);
+            bound = dataPrepared.on(backend);
             PreparedGraph prepared = GraphPreparation.forInference(bound.model().graph());
             // opened and checked against the model before calibration, so that a mismatched teacher costs nothing
-            try (TeacherOptions.Teacher teacher = teacherSource == null ? null
-                    : teacherOptions.open(teacherSource, prepared.graph(), backend, int8Option, err)) {
+            try (TeacherOptions.Teacher teacher = teacherRead == null ? null
+                    : teacherOptions.open(teacherRead.on(backend), prepared.graph(), backend, int8Option, err)) {
                 return run(bound.model(), prepared, QuantTargets.of(prepared.graph(), new LinkedHashSet<>(exclude)), teacher, backend, o);
             } finally {
                 for (Parameter p : prepared.graph().params().values()) p.value().close();

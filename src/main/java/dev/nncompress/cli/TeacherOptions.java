@@ -56,7 +56,8 @@ public final class TeacherOptions {
         return new ResponseDistillation(temperature, alpha);
     }
 
-    ModelSource load(Backend backend, long seed) { return ModelSource.load(file, backend, seed); }
+    /** The teacher file read and checked before any backend exists ({@link ModelSource#read}). */
+    ModelSource.Read read(long seed) { return ModelSource.read(file, seed); }
 
     /** Opens {@code t} for inference, refused (usage error naming both) when its input or class count differs from {@code student}'s. */
     Teacher open(ModelSource t, Graph student, Backend backend, Int8Option int8, PrintWriter err) {

@@ -58,10 +58,12 @@ final class TrainCommand implements Callable<Integer> {
         if (out != null) CliSupport.checkWritable("--out", out);
         backendOption.check();
         checkpointOptions.check(spec, true, "");
+        ModelSource.Read read = ModelSource.read(model, training.seed).requireFloat(); // before the backend: a bad file is one error line
         Checkpointing checkpoints = checkpointOptions.open(spec, stdout, err);
+        DataBinding.Prepared prepared = training.bind(read, null); // data too: a bad data file is one error line
 
         try (Backend backend = backendOption.create(err)) {
-            return train(backend, config, checkpoints, training.bind(model, backend, null), stdout, err);
+            return train(backend, config, checkpoints, prepared.on(backend), stdout, err);
         }
     }
 

@@ -103,9 +103,9 @@ public final class TrainingOptions {
         }
     }
 
-    /** The model and the data it trains on (--limit training images, --test-limit test images); see {@link DataBinding}. */
-    DataBinding.Bound bind(String model, Backend backend, ModelSource teacher) {
-        return DataBinding.load(data, model, backend, seed, limit == null ? DataRequest.ALL : limit, testLimit == null ? DataRequest.ALL : testLimit,
+    /** The model (read, not yet on a backend) and the data it trains on (--limit training images, --test-limit test images); see {@link DataBinding}. */
+    DataBinding.Prepared bind(ModelSource.Read model, ModelSource teacher) {
+        return DataBinding.prepare(data, model, limit == null ? DataRequest.ALL : limit, testLimit == null ? DataRequest.ALL : testLimit,
                 m -> { }, teacher);
     }
 

@@ -34,26 +34,17 @@ public final class ForkedCli {
         }
     }
 
-    /** {@code java -Xmx512m -cp <test class path> dev.nncompress.cli.Main args...} in {@code workDir}. */
+    /** JVM options of a short run (a file rejected or a tiny command): the small heap, and C1 alone, which starts faster. */
+    public static final List<String> SHORT_RUN = List.of(HEAP, "-XX:TieredStopAtLevel=1");
+
+    /** {@code java -Xmx512m -cp <test class path> dev.nncompress.cli.Main args...} in {@code workDir}, killed after {@code timeout}. */
     public static Result run(List<String> args, Path workDir, Duration timeout) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add(HEAP);
-        cmd.add("-XX:-CreateCoredumpOnCrash"); // the hs_err file is the evidence; a core file would be GBs
-        cmd.add("-XX:TieredStopAtLevel=1");    // these runs are short: C1 alone starts faster
-        cmd.add("-Xshare:auto");
-        cmd.add(Main.class.getName());
-        cmd.addAll(args);
         try {
             Path out = Files.createTempFile("forked-cli", ".out");
             Path err = Files.createTempFile("forked-cli", ".err");
             try {
-                ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile())
-                        .redirectOutput(out.toFile()).redirectError(err.toFile());
-                // through the environment, not -cp: the class path can exceed a command line's length
-                pb.environment().put("CLASSPATH", classPath());
                 long t0 = System.nanoTime();
-                Process p = pb.start();
+                Process p = start(SHORT_RUN, args, workDir, out, err);
                 boolean done = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
                 if (!done) {
                     p.destroyForcibly();
@@ -72,6 +63,24 @@ public final class ForkedCli {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the forked CLI", e);
         }
+    }
+
+    /**
+     * Starts {@code java <jvmOptions> dev.nncompress.cli.Main args...} on the test class path in {@code workDir}, its
+     * output going to {@code stdout} and {@code stderr}; the caller waits for it or kills it ({@code kill -9} tests).
+     */
+    public static Process start(List<String> jvmOptions, List<String> args, Path workDir, Path stdout, Path stderr) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmOptions);
+        cmd.add("-XX:-CreateCoredumpOnCrash"); // the hs_err file is the evidence; a core file would be GBs
+        cmd.add("-Xshare:auto");
+        cmd.add(Main.class.getName());
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
+        // through the environment, not -cp: the class path can exceed a command line's length
+        pb.environment().put("CLASSPATH", classPath());
+        return pb.start();
     }
 
     /** The class path of this test JVM (Surefire publishes the real one beside its booter jar). */

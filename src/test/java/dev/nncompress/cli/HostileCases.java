@@ -64,21 +64,21 @@ final class HostileCases {
         });
         c.add(new Case("pad_w-2^31-1", "issue 16: conv1 pad_w 2147483647, conv1 92% zeros, fc1 reshaped to 672 features (crashed the JVM, exit 134)",
                 padW, eval(padW, "cpu"), "attribute pad_w = 2147483647 is not an integer in [0, 1024]", 1));
-        c.add(attr("stride_h-0", "conv1 stride_h 0", "conv1", "stride_h", "0", "stride_h = 0 is not an integer in [1, 1024]", "info"));
+        c.add(attr("stride_h-0", "conv1 stride_h 0", "conv1", "stride_h", "0", "stride_h = 0 is not an integer in [1, 1024]", "train"));
         c.add(attr("stride_w-1e9", "conv2 stride_w 10^9", "conv2", "stride_w", "1000000000", "stride_w = 1000000000 is not", "bench"));
-        c.add(attr("kernel_h-negative", "pool1 kernel_h -3", "pool1", "kernel_h", "-3", "kernel_h = -3 is not an integer in [1, 1024]", "info"));
+        c.add(attr("kernel_h-negative", "pool1 kernel_h -3", "pool1", "kernel_h", "-3", "kernel_h = -3 is not an integer in [1, 1024]", "prune"));
         c.add(attr("kernel_w-1e6", "pool2 kernel_w 10^6", "pool2", "kernel_w", "1000000", "kernel_w = 1000000 is not", "eval"));
         c.add(attr("pad_h-NaN-string", "conv1 pad_h \"NaN\" (Jackson's asDouble reads it as NaN, intAttr as 0)", "conv1", "pad_h", "\"NaN\"",
                 "attribute 'pad_h' = 'NaN' is not a JSON number", "info"));
-        c.add(attr("pad_h-1e300", "conv1 pad_h 1e300 ((int) Math.round gave -1)", "conv1", "pad_h", "1e300", "pad_h = 1.0E300 is not", "info"));
+        c.add(attr("pad_h-1e300", "conv1 pad_h 1e300 ((int) Math.round gave -1)", "conv1", "pad_h", "1e300", "pad_h = 1.0E300 is not", "quantize"));
         c.add(attr("stride_h-2.5", "conv2 stride_h 2.5 (rounded to 3)", "conv2", "stride_h", "2.5", "stride_h = 2.5 is not an integer", "info"));
         c.add(attr("pad-equals-kernel", "conv1 pad_h 3 with a 3x3 kernel", "conv1", "pad_h", "3", "pad_h = 3 must be smaller than the kernel height 3",
                 "eval"));
-        c.add(attr("relu-flag-2", "fc1 fused relu flag 2", "fc1", "relu", "2", "relu = 2 is not an integer in [0, 1]", "info"));
+        c.add(attr("relu-flag-2", "fc1 fused relu flag 2", "fc1", "relu", "2", "relu = 2 is not an integer in [0, 1]", "distill"));
         c.add(attr("pad_w-true", "conv2 pad_w true (a JSON boolean)", "conv2", "pad_w", "true", "attribute 'pad_w' = 'true' is not a JSON number", "info"));
         c.add(attr("unknown-attribute", "conv1 dilation_h 2, an attribute CONV2D does not read", "conv1", "dilation_h", "2",
                 "unknown attribute 'dilation_h'", "info"));
-        c.add(graphCase("missing-attribute", "conv1 without stride_w", g -> attrs(g, "conv1").remove("stride_w"), "lacks attribute stride_w", "info"));
+        c.add(graphCase("missing-attribute", "conv1 without stride_w", g -> attrs(g, "conv1").remove("stride_w"), "lacks attribute stride_w", "distill-teacher"));
         c.add(graphCase("dropout-p-1.5", "a DROPOUT node with p 1.5", g -> insert(g, "DROPOUT", "{\"p\":1.5}"), "p = 1.5 is not a number in [0, 1)",
                 "info"));
         c.add(graphCase("batchnorm-eps-negative", "a BATCHNORM2D node with eps -1", g -> insert(g, "BATCHNORM2D", "{\"eps\":-1}"),
@@ -93,7 +93,7 @@ final class HostileCases {
                 g -> g.set("input_shape", json("[46341,46341,1]")), "has more than 16777216 values per sample", "eval"));
         c.add(graphCase("input-rank-4-long-wrap", "input_shape [65536]*4: even its long product wraps to 0",
                 g -> g.set("input_shape", json("[65536,65536,65536,65536]")), "must be an array of 1 to 3 dims", "bench"));
-        c.add(graphCase("input-dim-0", "input_shape [1, 0, 28]", g -> g.set("input_shape", json("[1,0,28]")), "dim 1 = '0' is not an integer", "info"));
+        c.add(graphCase("input-dim-0", "input_shape [1, 0, 28]", g -> g.set("input_shape", json("[1,0,28]")), "dim 1 = '0' is not an integer", "quantize"));
         c.add(graphCase("input-dim-negative", "input_shape [-1, 28, 28]", g -> g.set("input_shape", json("[-1,28,28]")), "dim 0 = '-1' is not", "info"));
         c.add(graphCase("5000-nodes", "5000 ReLU nodes", g -> {
             ArrayNode nodes = g.withArray("nodes");
@@ -126,7 +126,7 @@ final class HostileCases {
                 t -> { t.put("fc2.weight", f32(new float[0], 0, 64)); t.put("fc2.bias", f32(new float[0], 0)); }, "output shape [0] is empty", "eval"));
         // dtypes
         c.add(tensorCase("F64-weight", "conv1.weight stored as F64", t -> t.put("conv1.weight", TensorRecord.ofRaw("F64", new long[] {8, 1, 3, 3},
-                new byte[8 * 72])), "tensor 'conv1.weight' has dtype F64, expected F32", "info"));
+                new byte[8 * 72])), "tensor 'conv1.weight' has dtype F64, expected F32", "train"));
         c.add(tensorCase("I8-weight", "fc2.weight stored as I8", t -> t.put("fc2.weight", TensorRecord.ofRaw("I8", new long[] {10, 64}, new byte[640])),
                 "tensor 'fc2.weight' has dtype I8, expected F32", "eval"));
         // sparse storage
@@ -134,7 +134,7 @@ final class HostileCases {
             TensorRecord bits = p.tensors().get("fc1.weight.bitmask");
             p.tensors().put("fc1.weight.bitmask", TensorRecord.ofRaw("F32", new long[] {bits.shape()[0] / 4}, bytes(bits)));
         });
-        c.add(new Case("bitmask-as-F32", "fc1.weight.bitmask stored as F32 instead of U8", maskF32, info(maskF32), "must be a 1-D U8 tensor, got F32", 1));
+        c.add(new Case("bitmask-as-F32", "fc1.weight.bitmask stored as F32 instead of U8", maskF32, command("prune", maskF32), "must be a 1-D U8 tensor, got F32", 1));
         Path bomb = m.prunedModel("bitmask-bomb.safetensors", p -> p.meta().put("nncompress.sparse",
                 p.meta().get("nncompress.sparse").replace("[64,784]", "[1073741824]")));
         c.add(new Case("bitmask-bomb", "sparse index claims fc1.weight is [2^30] (4 GiB dense) for a 6 KB bitmask", bomb, eval(bomb, "reference"),
@@ -155,7 +155,7 @@ final class HostileCases {
         c.add(int8Case("int8-act-scale-1e30", "input.act_scale 1e30", t -> t.put("input.act_scale", f32(new float[] {1e30f}, 1)),
                 "activation 'input': scale[0] = 1.0E30 outside [2^-23, 2^32]", "eval"));
         c.add(int8Case("int8-zero-point-300", "input.act_zero_point 300", t -> t.put("input.act_zero_point", TensorRecord.ofInts(new int[] {300}, 1)),
-                "zero point[0] = 300 outside [-128, 127]", "info"));
+                "zero point[0] = 300 outside [-128, 127]", "distill-teacher"));
         c.add(int8Case("int8-zero-point-F32", "input.act_zero_point stored as F32", t -> t.put("input.act_zero_point", f32(new float[] {0f}, 1)),
                 "'input.act_zero_point' has dtype F32, expected I32", "info"));
         c.add(int8Case("int8-7-scales", "7 weight scales for conv1's 8 output channels",
@@ -202,6 +202,40 @@ final class HostileCases {
         write(labels, TinyFashionMnist.idx(new int[] {Integer.MAX_VALUE - 8}, new byte[12]));
         c.add(new Case("idx-labels-2GiB", "label header claims 2^31-9 labels (2 GiB) in a 20-byte file", labels,
                 evalWith(m.floatGraph("ok-3.safetensors", g -> {}), labels.getParent(), "reference", false), "truncated: header declares", 1));
+        Path noPixels = TinyFashionMnist.write(tmp.resolve("data-0-pixels"), 4).resolve(FashionMnist.TRAIN_IMAGES);
+        write(noPixels, TinyFashionMnist.idx(new int[] {2, 0, 100663324}, new byte[0]));
+        c.add(new Case("idx-images-0-pixels", "training images of 0 x 100663324 pixels (a fuzz finding: exit 2 without the file's name)", noPixels,
+                List.of("train", "--model", "student", "--data", noPixels.getParent().toString(), "--epochs", "1", "-q"), "each image needs at least one pixel", 1));
+        c.addAll(onnx());
+        return c;
+    }
+
+    /** ONNX files as MODEL arguments of every command that reads one (the importer runs on the fly), and of import. */
+    private List<Case> onnx() {
+        HostileOnnx o = new HostileOnnx(tmp);
+        List<Case> c = new ArrayList<>();
+        Path rawShort = o.conv1Weight("onnx-raw-data-short.onnx", w -> w.setRawData(w.getRawData().substring(0, 596)));
+        c.add(new Case("onnx-raw-data-short", "ONNX conv1.weight [6, 1, 5, 5] with 596 bytes of raw_data", rawShort, eval(rawShort, "cpu"),
+                "raw_data holds 596 bytes", 1));
+        Path dims = o.conv1Weight("onnx-dims-2^31.onnx", w -> w.clearDims().addDims(Integer.MAX_VALUE).addDims(Integer.MAX_VALUE).addDims(1).addDims(1));
+        c.add(new Case("onnx-dims-2^31", "ONNX conv1.weight of [2^31-1, 2^31-1, 1, 1]", dims, command("bench", dims), "has more than 268435456 values", 1));
+        Path nan = o.conv1Weight("onnx-nan-weights.onnx", HostileOnnx::nanWeights);
+        c.add(new Case("onnx-nan-weights", "ONNX conv1.weight all NaN (float_data)", nan, command("quantize", nan), "holds NaN at index 0", 1));
+        Path softmax = o.model("onnx-softmax.onnx", m -> m.getGraphBuilder().getNodeBuilderList().stream().filter(n -> n.getOpType().equals("Relu"))
+                .findFirst().orElseThrow().setOpType("Softmax"));
+        c.add(new Case("onnx-unsupported-op", "ONNX model with a Softmax node", softmax, command("train", softmax), "(Softmax) is not supported", 1));
+        Path dangling = o.model("onnx-dangling-input.onnx", m -> m.getGraphBuilder().getNodeBuilder(1).setInput(0, "nowhere"));
+        c.add(new Case("onnx-dangling-input", "ONNX node reading a value nothing defines", dangling, command("prune", dangling), "reads 'nowhere'", 1));
+        Path cut = o.truncated("onnx-truncated.onnx", 0.5);
+        c.add(new Case("onnx-truncated", "the first half of an ONNX file", cut, command("distill-teacher", cut), "not an ONNX model", 1));
+        Path opset = o.model("onnx-opset-7.onnx", m -> m.getOpsetImportBuilder(0).setVersion(7));
+        c.add(new Case("onnx-opset-7", "ONNX opset 7", opset, info(opset), "reads opsets 11 to 21", 1));
+        Path bomb = o.metadataBomb("onnx-metadata-bomb.onnx");
+        c.add(new Case("onnx-metadata-bomb", "2M empty metadata entries: 4 MB parsing into ~130 MB of objects", bomb, List.of("import", bomb.toString()),
+                "would take about", 1));
+        Path text = o.write("onnx-text.onnx", "this is not a protobuf message\n".getBytes(StandardCharsets.UTF_8));
+        c.add(new Case("onnx-text", "a text file named .onnx", text, List.of("import", text.toString(), "--out", tmp.resolve("never.safetensors").toString()),
+                "not an ONNX model", 1));
         return c;
     }
 
@@ -236,10 +270,20 @@ final class HostileCases {
         return new Case(id, hostile, f, command(command, f), phrase, 1);
     }
 
+    /** {@code name}'s command line with {@code f} as its MODEL (as the student for distill, the teacher for distill-teacher), on tiny runs. */
     private List<String> command(String name, Path f) {
+        String d = data.toString();
         return switch (name) {
             case "info" -> info(f);
             case "eval" -> eval(f, "reference");
+            case "train" -> List.of("train", "--model", f.toString(), "--data", d, "--limit", "16", "--test-limit", "16", "--epochs", "1", "-q");
+            case "distill" -> List.of("distill", "--student", f.toString(), "--teacher", validTeacher().toString(), "--data", d, "--limit", "16",
+                    "--test-limit", "16", "--epochs", "1", "-q");
+            case "distill-teacher" -> List.of("distill", "--student", "student", "--teacher", f.toString(), "--data", d, "--limit", "16",
+                    "--test-limit", "16", "--epochs", "1", "-q");
+            case "prune" -> List.of("prune", f.toString(), "--sparsity", "0.5", "--finetune-epochs", "0", "--data", d, "--limit", "16",
+                    "--test-limit", "16", "-q");
+            case "quantize" -> List.of("quantize", f.toString(), "--calib", "16", "--eval", "16", "--sensitivity", "0", "--data", d, "-q");
             case "bench" -> List.of("bench", "--models", f.toString(), "--backend", "reference", "--baseline", "none", "--rounds", "1", "--round-seconds",
                     "0.05", "--train-batch", "8", "--infer-batch", "8", "--sparse", "off", "--data", data.toString(), "-q");
             default -> throw new IllegalArgumentException(name);
@@ -247,6 +291,12 @@ final class HostileCases {
     }
 
     private List<String> info(Path f) { return List.of("info", f.toString()); }
+
+    /** A valid float model, the teacher of distill cases whose student is the hostile file. */
+    private Path validTeacher() {
+        Path t = tmp.resolve("valid-teacher.safetensors");
+        return Files.exists(t) ? t : models.floatGraph(t.getFileName().toString(), g -> {});
+    }
 
     private List<String> eval(Path f, String backend) { return evalWith(f, data, backend, true); }
 

@@ -13,7 +13,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -150,13 +149,9 @@ class KillResumeForkedTest {
         return new Result(p.exitValue(), Files.readString(tmp.resolve(log + ".out")), Files.readString(tmp.resolve(log + ".err")));
     }
 
-    /** The CLI in a child JVM with this test's class path. Private minimal helper; see ForkedCli (wt-validate) for the shared one. */
+    /** The CLI in a child JVM ({@link ForkedCli}) with a heap for training and both JIT tiers (it trains for seconds). */
     private Process start(List<String> args, String log) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        cmd.addAll(args);
-        return new ProcessBuilder(cmd).redirectOutput(tmp.resolve(log + ".out").toFile()).redirectError(tmp.resolve(log + ".err").toFile())
-                .directory(new File(tmp.toString())).start();
+        return ForkedCli.start(List.of("-Xmx1g"), args, tmp, tmp.resolve(log + ".out"), tmp.resolve(log + ".err"));
     }
 
     private static List<String> with(List<String> args, String option, String value) {

@@ -14,6 +14,7 @@ import dev.nncompress.graph.SparseInference;
 import dev.nncompress.int8.Int8Runner;
 import dev.nncompress.io.ModelFormatException;
 import dev.nncompress.io.ModelIO;
+import dev.nncompress.io.onnx.OnnxImporter;
 import dev.nncompress.tensor.Shape;
 
 import java.io.IOException;
@@ -82,7 +83,7 @@ final class FuzzRun {
 
     /**
      * The model targets: {@code bytes} as a model file, loaded with {@link ModelIO#loadAny} and run. On a
-     * finding the model file is also kept as {@code target/fuzz-findings/<target>/model-<sha1>.safetensors}:
+     * finding the model file is also kept as {@code target/fuzz-findings/<target>/model-<sha1>.safetensors} ({@code .onnx}):
      * the fuzzer's own record is its input, which for the graph target is a list of choices, not a file the
      * CLI can be given (and it means another file once the seeds change).
      */
@@ -98,16 +99,34 @@ final class FuzzRun {
             }
             forward(m);
         } catch (Throwable t) {
-            keep(target, bytes);
+            keep(target, bytes, ".safetensors");
             throw t;
         }
     }
 
-    private static void keep(String target, byte[] bytes) {
+    /** The ONNX target: {@code bytes} as a {@code .onnx} file, imported with {@link OnnxImporter#importFile} (as a MODEL argument is) and run. */
+    static void onnxFile(String target, byte[] bytes) {
+        Path file = write(target, "input.onnx", bytes);
+        try {
+            OnnxImporter.Imported imp;
+            try {
+                imp = OnnxImporter.importFile(file, cpu());
+            } catch (ModelFormatException e) {
+                requireNamesFile(e, file);
+                return;
+            }
+            forward(new ModelIO.FloatModel(new ModelIO.LoadedModel(imp.graph(), imp.provenance())));
+        } catch (Throwable t) {
+            keep(target, bytes, ".onnx");
+            throw t;
+        }
+    }
+
+    private static void keep(String target, byte[] bytes, String extension) {
         try {
             String sha1 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1").digest(bytes));
             Path dir = Files.createDirectories(FINDINGS.resolve(target));
-            Files.write(dir.resolve("model-" + sha1 + ".safetensors"), bytes);
+            Files.write(dir.resolve("model-" + sha1 + extension), bytes);
         } catch (IOException | java.security.NoSuchAlgorithmException e) {
             System.err.println("fuzz harness cannot keep the model file of a finding: " + e);
         }

@@ -16,6 +16,7 @@ import dev.nncompress.graph.Graph;
 import dev.nncompress.int8.Int8Model;
 import dev.nncompress.io.Int8ModelIO;
 import dev.nncompress.io.ModelIO;
+import dev.nncompress.io.onnx.OnnxSeeds;
 import dev.nncompress.models.GraphBuilder;
 import dev.nncompress.models.Models;
 import dev.nncompress.tensor.NmPattern;
@@ -31,13 +32,14 @@ import java.util.SplittableRandom;
 
 /**
  * Writes the committed seed corpus of the fuzz targets: small valid inputs of each kind, made by the real
- * writers (ModelIO, pruning, N:M pruning, int8 conversion, the IDX layout). Every file comes out the same
+ * writers (ModelIO, pruning, N:M pruning, int8 conversion, the IDX layout, ONNX's protobuf). Every file comes out the same
  * on every run (fixed seeds, no provenance that changes). Regenerate after a format change with
  * {@code scripts/fuzz.sh --seeds}; {@link SeedCorpusTest} checks that every seed still loads and runs.
  */
 public final class SeedCorpus {
     static final Path RESOURCES = Path.of("src/test/resources/dev/nncompress/fuzz");
     private static final Backend REF = new ReferenceBackend();
+    private static final Path ONNX_FIXTURES = Path.of("src/test/resources/onnx");
 
     private SeedCorpus() {}
 
@@ -73,6 +75,14 @@ public final class SeedCorpus {
         Int8ModelIO.save(int8(tinyGap()), int8.resolve("tiny_gap_int8.safetensors"), provenance);
         Int8ModelIO.save(int8(Models.student(REF, 0)), int8.resolve("student_int8.safetensors"), provenance);
 
+        // two exported fixtures (a real exporter's layout: TorchScript's view subgraph, batch norm, residual adds) and
+        // hand-built models of a few KB that use every mapped form
+        Path onnx = clean(seeds(root, OnnxModelFuzzTest.class, "onnxModel"));
+        for (String f : new String[] {"lenet_op17.onnx", "resnet_op13.onnx"}) Files.copy(ONNX_FIXTURES.resolve(f), onnx.resolve(f));
+        Files.write(onnx.resolve("dense_forms.onnx"), OnnxSeeds.denseForms());
+        Files.write(onnx.resolve("residual_block.onnx"), OnnxSeeds.residualBlock());
+        Files.write(onnx.resolve("view_subgraph.onnx"), OnnxSeeds.viewSubgraph());
+
         Path idx = clean(seeds(root, IdxFuzzTest.class, "idxPair"));
         for (var e : IdxPairInput.seeds().entrySet()) Files.write(idx.resolve(e.getKey()), e.getValue());
 
@@ -83,8 +93,30 @@ public final class SeedCorpus {
             r.nextBytes(b);
             Files.write(graph.resolve("random-" + i), b);
         }
+        // every target's seeds again for the all-in-one CI target, each with its target's selector byte appended;
+        // not the exported ONNX fixtures: libFuzzer sizes its inputs to the largest seed, for every target
+        Path all = clean(seeds(root, AllTargetsFuzzTest.class, "allTargets"));
+        for (int t = 0; t < AllTargetsFuzzTest.TARGETS.size(); t++) {
+            String name = AllTargetsFuzzTest.TARGETS.get(t);
+            try (var files = Files.list(seeds(root, TARGET_CLASSES.get(name), name))) {
+                for (Path f : (Iterable<Path>) files.sorted()::iterator) {
+                    byte[] b = Files.readAllBytes(f);
+                    if (b.length > MAX_ALL_TARGETS_SEED) continue;
+                    byte[] withTarget = java.util.Arrays.copyOf(b, b.length + 1);
+                    withTarget[b.length] = (byte) t;
+                    Files.write(all.resolve(name + "-" + f.getFileName()), withTarget);
+                }
+            }
+        }
         System.out.println("seed corpus written under " + root);
     }
+
+    /** The test class of each target of {@link AllTargetsFuzzTest#TARGETS}, whose seeds the all-in-one target reuses. */
+    static final Map<String, Class<?>> TARGET_CLASSES = Map.of("floatModel", FloatModelFuzzTest.class, "sparseModel", SparseModelFuzzTest.class,
+            "nmModel", NmModelFuzzTest.class, "int8Model", Int8ModelFuzzTest.class, "idxPair", IdxFuzzTest.class,
+            "graphAttributes", GraphJsonFuzzTest.class, "onnxModel", OnnxModelFuzzTest.class);
+    /** Largest seed the all-in-one target takes (its inputs grow to its largest seed). */
+    static final int MAX_ALL_TARGETS_SEED = 16 * 1024;
 
     /** Random byte strings: the graph target reads its choices from them (the base models are the model seeds); their length is the longest input libFuzzer makes for it. */
     static final int GRAPH_SEEDS = 12;

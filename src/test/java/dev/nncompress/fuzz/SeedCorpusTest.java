@@ -5,6 +5,7 @@ import dev.nncompress.data.FashionMnist;
 import dev.nncompress.io.Int8ModelIO;
 import dev.nncompress.io.ModelIO;
 import dev.nncompress.io.SafeTensors;
+import dev.nncompress.io.onnx.OnnxImporter;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The committed seeds are only worth fuzzing from while they are valid: in regression mode a fuzz target
  * accepts a rejection, so a seed that stopped loading after a format change would pass unnoticed. Every
- * model seed must load as its kind and run; every IDX seed must load. Regenerate with
+ * model seed must load as its kind and run (an ONNX seed: import and run); every IDX seed must load. Regenerate with
  * {@code scripts/fuzz.sh --seeds}.
  */
 class SeedCorpusTest {
@@ -51,6 +53,36 @@ class SeedCorpusTest {
             assertTrue(Int8ModelIO.isInt8(SafeTensors.read(f)), f.toString());
             loadsAndRuns(f, true, null);
         }
+    }
+
+    @Test
+    void everyOnnxSeedImportsAndRuns() throws IOException {
+        List<Path> files = seeds(OnnxModelFuzzTest.class, "onnxModel");
+        assertTrue(files.size() >= 5, files.toString());
+        for (Path f : files) {
+            OnnxImporter.Imported imp = OnnxImporter.importFile(f, FuzzRun.cpu());
+            assertTrue(FuzzRun.runnable(imp.graph()), f + " is small enough to run");
+            FuzzRun.forward(new ModelIO.FloatModel(new ModelIO.LoadedModel(imp.graph(), imp.provenance())));
+        }
+    }
+
+    /** The all-in-one target's seeds are the targets' own with the target's index appended (AllTargetsFuzzTest checks the decoding). */
+    @Test
+    void allTargetsSeedsAreTheTargetsSeedsWithTheirIndex() throws IOException {
+        List<Path> all = seeds(AllTargetsFuzzTest.class, "allTargets");
+        int expected = 0;
+        for (int t = 0; t < AllTargetsFuzzTest.TARGETS.size(); t++) {
+            String name = AllTargetsFuzzTest.TARGETS.get(t);
+            for (Path f : seeds(SeedCorpus.TARGET_CLASSES.get(name), name)) {
+                if (Files.size(f) > SeedCorpus.MAX_ALL_TARGETS_SEED) continue;
+                expected++;
+                byte[] b = Files.readAllBytes(f);
+                byte[] withTarget = Files.readAllBytes(all.get(0).resolveSibling(name + "-" + f.getFileName()));
+                assertArrayEquals(b, java.util.Arrays.copyOf(withTarget, withTarget.length - 1), f.toString());
+                assertEquals(t, withTarget[withTarget.length - 1], f.toString());
+            }
+        }
+        assertEquals(expected, all.size(), "one all-targets seed per small seed of every target");
     }
 
     @Test

@@ -116,7 +116,7 @@ class NativeArgumentChecksTest {
         }
         rejects("the arrays hold 11 and 12", () -> NativeInt8.quantizeToNhwc(SCALAR, new float[11], 0, 1, 3, 4, 1f, 0, new byte[12]));
         rejects("inconsistent geometry", () -> NativeInt8.maxPool(SCALAR, new byte[16], new int[] {1, 4, 4, 1, 2, 2, 2, 2, 0, 0, 2, 3}, new byte[6], 0, 1));
-        rejects("output bytes", () -> NativeInt8.maxPool(SCALAR, new byte[16], new int[] {1, 4, 4, 1, 2, 2, 2, 2, 0, 0, 2, 2}, new byte[3], 0, 1));
+        rejects("need 16 and 4 values, the arrays hold 16 and 3", () -> NativeInt8.maxPool(SCALAR, new byte[16], new int[] {1, 4, 4, 1, 2, 2, 2, 2, 0, 0, 2, 2}, new byte[3], 0, 1));
         rejects("the arrays hold 12 and 11", () -> NativeInt8.nhwcToNchw(SCALAR, new byte[12], 4, 3, new byte[11], 0, 1));
     }
 }

@@ -20,9 +20,7 @@ import java.util.SplittableRandom;
 
 import static dev.nncompress.io.onnx.OnnxModels.in;
 import static dev.nncompress.io.onnx.OnnxModels.integer;
-import static dev.nncompress.io.onnx.OnnxModels.ints;
 import static dev.nncompress.io.onnx.OnnxModels.real;
-import static dev.nncompress.io.onnx.OnnxModels.string;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,24 +37,7 @@ class OnnxOpMappingTest {
 
     @Test
     void convPoolsAndDenseLayersInEveryAcceptedForm() throws OrtException {
-        OnnxModels m = new OnnxModels(1).input("x", 2, 9, 9)
-                .weight("c1.weight", 0.4f, 4, 2, 3, 3)
-                .node("Conv", "c1", in("x", "c1.weight"), "a", string("auto_pad", "SAME_UPPER"), ints("kernel_shape", 3, 3))
-                .weight("c1_bias", 0.3f, 1, 4, 1, 1)
-                .node("Add", "c1_add", in("a", "c1_bias"), "b")
-                .node("Relu", "r1", in("b"), "c")
-                // (9 + 2 - 3) % 2 == 0: ceil_mode 1 gives the floor size, so it maps exactly
-                .node("MaxPool", "mp", in("c"), "d", ints("kernel_shape", 3, 3), ints("strides", 2, 2), ints("pads", 1, 1, 1, 1), integer("ceil_mode", 1))
-                .node("AveragePool", "ap", in("d"), "e", ints("kernel_shape", 3, 3), ints("pads", 1, 1, 1, 1), integer("count_include_pad", 0))
-                .node("Flatten", "fl", in("e"), "f", integer("axis", 1))
-                .weight("g.w", 0.2f, 100, 12) // [in, out]: transB 0
-                .weight("g.c", 0.1f, 1, 12)
-                .node("Gemm", "g", in("f", "g.w", "g.c"), "h", real("alpha", 0.5f), real("beta", 2f))
-                .weight("mm.w", 0.3f, 12, 5)
-                .weight("mm.b", 0.1f, 5)
-                .node("MatMul", "mm", in("h", "mm.w"), "i")
-                .node("Add", "mm_add", in("mm.b", "i"), "y")
-                .output("y");
+        OnnxModels m = OnnxSeeds.denseFormsModel(); // also a seed of the ONNX fuzz target
         OnnxImporter.Imported imp = assertMatchesOnnxRuntime(m.build(), 2, 9, 9);
         assertEquals("[CONV2D, RELU, MAXPOOL2D, AVGPOOL2D, FLATTEN, LINEAR, LINEAR]", imp.graph().nodes().stream().map(Node::op).toList().toString());
         assertTrue(imp.graph().params().containsKey("c1.bias"), "the Add after the Conv became its bias");
@@ -90,23 +71,7 @@ class OnnxOpMappingTest {
     @Test
     void shapeSubgraphsFoldToAFlattenAtOpsets11And13() throws OrtException {
         for (int opset : new int[] {11, 13}) {
-            OnnxModels m = new OnnxModels(3).opset(opset).input("x", 2, 4, 4)
-                    .node("Shape", "sh", in("x"), "s")
-                    .intInit("zero", new long[] {0})
-                    .node("Gather", "ga", in("s", "zero"), "n", integer("axis", 0))
-                    .intInit("minus_one", new long[] {-1}, 1);
-            if (opset < 13) {
-                m.node("Unsqueeze", "un", in("n"), "n1", ints("axes", 0));
-            } else {
-                m.intInit("axes0", new long[] {0}, 1).node("Unsqueeze", "un", in("n", "axes0"), "n1");
-            }
-            m.node("Concat", "cat", in("n1", "minus_one"), "shape", integer("axis", 0))
-                    .node("Cast", "cast", in("shape"), "shape64", integer("to", DataTypes.INT64))
-                    .node("Reshape", "rs", in("x", "shape64"), "f")
-                    .weight("fc.weight", 0.3f, 3, 32).weight("fc.bias", 0.1f, 3)
-                    .node("Gemm", "fc", in("f", "fc.weight", "fc.bias"), "y", integer("transB", 1))
-                    .output("y");
-            m.graph().getInitializerBuilder(0).clearDims(); // Gather with a scalar index picks a scalar
+            OnnxModels m = OnnxSeeds.viewSubgraphModel(opset); // at 11 also a seed of the ONNX fuzz target
             OnnxImporter.Imported imp = assertMatchesOnnxRuntime(m.build(), 2, 4, 4);
             assertEquals("[FLATTEN, LINEAR]", imp.graph().nodes().stream().map(Node::op).toList().toString(), "opset " + opset);
             assertTrue(imp.provenance().get("onnx_folded").contains("Reshape (as flatten)"), imp.provenance().toString());
