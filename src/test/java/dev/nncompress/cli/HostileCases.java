@@ -162,6 +162,10 @@ final class HostileCases {
                 t -> t.put("conv1.weight_scale", f32(Arrays.copyOf(t.get("conv1.weight_scale").toFloats(), 7), 7)), "'conv1.weight_scale' must have shape [8]", "info"));
         c.add(int8Case("int8-codes-F32", "conv2.weight (the int8 codes) stored as F32", t -> t.put("conv2.weight", f32(new float[16 * 8 * 9], 16, 8, 3, 3)),
                 "'conv2.weight' has dtype F32, expected I8", "info"));
+        c.add(int8Case("int8-weight-0-channels", "conv1.weight of shape [0, 1, 3, 3] with 0 scales (fuzz campaign finding: / by zero, an internal error)", t -> {
+            t.put("conv1.weight", TensorRecord.ofRaw("I8", new long[] {0, 1, 3, 3}, new byte[0]));
+            t.put("conv1.weight_scale", f32(new float[0], 0));
+        }, "has an empty dimension", "eval"));
         Path int8Pad = m.int8Model("int8-pad_w-2147483647.safetensors", p -> attrs(p.graph(), "conv1").put("pad_w", Integer.MAX_VALUE));
         c.add(new Case("int8-pad_w-2^31-1", "int8 model, conv1 pad_w 2147483647 (native int8 im2col)", int8Pad, eval(int8Pad, "cpu"),
                 "attribute pad_w = 2147483647 is not", 1));
