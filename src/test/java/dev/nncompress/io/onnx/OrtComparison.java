@@ -42,6 +42,7 @@ final class OrtComparison {
             }
             assertEquals(theirs.length * theirs[0].length, ours.length, "output size");
             double err = OnnxFixtures.maxRelativeError(ours, theirs);
+            System.out.printf(java.util.Locale.ROOT, "%-10s %-9s max rel error vs ONNX Runtime %.2e%n", imp.graph().name(), b.name(), err);
             assertTrue(err <= TOLERANCE, "max relative error " + err + " vs ONNX Runtime on " + b.name());
         }
         return imp;
