@@ -112,6 +112,36 @@ public interface Backend extends AutoCloseable {
 
     Tensor scale(Tensor x, float factor);
 
+    // ---- pointwise family (issue 17): activations, broadcasting arithmetic, softmax; checks in PointwiseChecks ----
+    // Defaults refuse, so that a backend without them still compiles and says what it lacks.
+
+    /** {@code kind}(x) elementwise with its parameters a, b (see {@link Unary}: what each kind reads, gradients at kinks). */
+    default Tensor unary(Unary kind, Tensor x, float a, float b) { throw new UnsupportedOperationException("backend " + name() + " has no unary op"); }
+
+    /** dL/dx of {@link #unary} from its input x, its output y and dL/dy (sigmoid and tanh read y, the others x). */
+    default Tensor unaryBackward(Unary kind, Tensor x, Tensor y, Tensor gradOut, float a, float b) {
+        throw new UnsupportedOperationException("backend " + name() + " has no unary op");
+    }
+
+    /** a {@code kind} b elementwise with numpy broadcasting over the whole tensors ({@link BroadcastGeometry}). */
+    default Tensor binary(Binary kind, Tensor a, Tensor b) { throw new UnsupportedOperationException("backend " + name() + " has no binary op"); }
+
+    /**
+     * dL/d(operand 0 = a, 1 = b) of {@link #binary} given dL/dout: the terms of {@link Binary}, summed over the dims
+     * along which that operand was stretched, so the result has the operand's shape.
+     */
+    default Tensor binaryBackward(Binary kind, int operand, Tensor a, Tensor b, Tensor gradOut) {
+        throw new UnsupportedOperationException("backend " + name() + " has no binary op");
+    }
+
+    /** Softmax over dim {@code axis} of x (exp(x - max) / sum in double, rounded once). */
+    default Tensor softmax(Tensor x, int axis) { throw new UnsupportedOperationException("backend " + name() + " has no softmax op"); }
+
+    /** dL/dx of {@link #softmax} from its output y: y (g - sum(g y)) along the axis, in double. */
+    default Tensor softmaxBackward(Tensor y, Tensor gradOut, int axis) {
+        throw new UnsupportedOperationException("backend " + name() + " has no softmax op");
+    }
+
     // ---- loss ----
     /** Mean softmax cross-entropy over the batch and its gradient w.r.t. the logits [N, K]. */
     LossResult softmaxCrossEntropy(Tensor logits, int[] labels);

@@ -4,6 +4,7 @@ import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.LossResult;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.GraphRunner;
+import dev.nncompress.graph.Logits;
 import dev.nncompress.graph.Parameter;
 import dev.nncompress.graph.Predictor;
 import dev.nncompress.tensor.Shape;
@@ -41,8 +42,9 @@ public final class Throughput {
              Optimizer opt = new OptimizerConfig.Sgd(0.01f, 0.9f, 0, false).create()) {
             int[] y = Arrays.copyOf(labels, batch);
             List<Parameter> params = g.trainableParams();
+            Graph logits = Logits.of(g); // as Trainer: a final Softmax is not trained through
             Runnable step = () -> {
-                try (GraphRunner run = new GraphRunner(g, b, true, 0)) {
+                try (GraphRunner run = new GraphRunner(logits, b, true, 0)) {
                     LossResult l = b.softmaxCrossEntropy(run.forward(x), y);
                     try (Tensor grad = l.gradLogits()) {
                         run.backward(grad);

@@ -4,6 +4,7 @@ import dev.nncompress.backend.Backend;
 import dev.nncompress.data.Dataset;
 import dev.nncompress.data.DataRequest;
 import dev.nncompress.graph.GraphPredictor;
+import dev.nncompress.graph.Logits;
 import dev.nncompress.graph.Predictor;
 import dev.nncompress.int8.Int8Runner;
 import dev.nncompress.train.EvalResult;
@@ -79,7 +80,7 @@ final class EvalCommand implements Callable<Integer> {
         String sparseLine = null;
         String runsOn = backend.name() + " backend";
         try (Progress progress = new Progress(Progress.detect(main.quiet), err, "eval");
-             Predictor p = src.isInt8() ? int8Option.runner(src.int8(), backend, err) : new GraphPredictor(src.graph(), backend)) {
+             Predictor p = src.isInt8() ? int8Option.runner(src.int8(), backend, err) : new GraphPredictor(Logits.of(src.graph()), backend)) {
             if (p instanceof Int8Runner q) runsOn = "int8 " + q.kernels().name() + " kernels, " + q.summary();
             if (p instanceof GraphPredictor g && g.sparse().pruned()) sparseLine = g.sparse().summary();
             r = new Evaluator(backend, batchSize).evaluate(p, test, progress);

@@ -43,5 +43,13 @@ public final class Int8Option {
     }
 
     /** A runner for {@code m} on the chosen kernels; nodes kept in float run on {@code backend}. */
-    Int8Runner runner(Int8Model m, Backend backend, PrintWriter err) { return new Int8Runner(m, choose(backend, err).kernels(), backend); }
+    Int8Runner runner(Int8Model m, Backend backend, PrintWriter err) {
+        Int8Runner r = new Int8Runner(m, choose(backend, err).kernels(), backend);
+        List<String> fallbacks = r.floatFallbacks(); // pointwise ops (issue 17) have no int8 kernels yet: say which run in float
+        if (!fallbacks.isEmpty()) {
+            err.println("nncompress: note: the int8 engine runs " + fallbacks.size() + " node(s) in float: " + String.join(", ", fallbacks));
+            err.flush();
+        }
+        return r;
+    }
 }

@@ -8,6 +8,7 @@ import dev.nncompress.compress.distill.TeacherLogits;
 import dev.nncompress.data.Dataset;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.GraphPredictor;
+import dev.nncompress.graph.Logits;
 import dev.nncompress.graph.Predictor;
 import dev.nncompress.models.Models;
 import dev.nncompress.train.Check;
@@ -61,7 +62,7 @@ public final class TeacherOptions {
 
     /** Opens {@code t} for inference, refused (usage error naming both) when its input or class count differs from {@code student}'s. */
     Teacher open(ModelSource t, Graph student, Backend backend, Int8Option int8, PrintWriter err) {
-        Predictor p = t.isInt8() ? int8.runner(t.int8(), backend, err) : new GraphPredictor(t.graph(), backend);
+        Predictor p = t.isInt8() ? int8.runner(t.int8(), backend, err) : new GraphPredictor(Logits.of(t.graph()), backend); // logits, not a final Softmax's probabilities
         try {
             DistillationLoss.checkCompatible(p, student);
         } catch (RuntimeException e) {

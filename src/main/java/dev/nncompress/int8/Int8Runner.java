@@ -17,6 +17,10 @@ import dev.nncompress.graph.OpType;
 import dev.nncompress.graph.Parameter;
 import dev.nncompress.graph.Predictor;
 import dev.nncompress.graph.ops.Conv2dOp;
+import dev.nncompress.graph.Logits;
+import dev.nncompress.graph.ops.ActivationOp;
+import dev.nncompress.graph.ops.ArithmeticOp;
+import dev.nncompress.backend.Binary;
 import dev.nncompress.graph.ops.FusedRelu;
 import dev.nncompress.graph.ops.PoolOps;
 import dev.nncompress.tensor.Shape;
@@ -58,6 +62,8 @@ public final class Int8Runner implements Predictor {
     private final CallGuard guard;
     /** Whether some step runs an op of the float backend (set while planning). */
     private boolean usesFloatBackend;
+    /** A final Softmax over the classes that {@link #logits} skips (graph.Logits), or null. */
+    private final String skippedSoftmax;
 
     /**
      * One call's int8 code arrays, per node (slot 0: the input), kept for the next call of the same batch
@@ -88,6 +94,7 @@ public final class Int8Runner implements Predictor {
         this.kernels = kernels;
         this.floatBackend = floatBackend;
         this.floatGraph = model.floatGraph(floatBackend);
+        this.skippedSoftmax = Logits.endsWithSoftmax(floatGraph) ? model.output() : null;
         Map<String, Shape> shapes = floatGraph.inferShapes();
         shapes.put(Graph.INPUT, model.inputShape());
         for (Node n : model.nodes()) steps.add(plan(n, shapes, steps.size() + 1)); // shapes inferred once: plan is linear in nodes
@@ -164,6 +171,8 @@ public final class Int8Runner implements Predictor {
 
     private Step plan(Node n, Map<String, Shape> shapes, int slot) {
         String in = n.inputs().get(0);
+        // logits are what a caller of logits() wants (eval's loss, a teacher's temperature): the softmax's input, as is
+        if (n.name().equals(skippedSoftmax)) return (v, ws) -> v.get(in);
         boolean codesIn = model.activations().containsKey(in);
         Shape inShape = shapes.get(in), outShape = shapes.get(n.name());
         if (runsInt8Gemm(n)) return gemmStep(n, inShape, outShape, slot);
@@ -230,7 +239,7 @@ public final class Int8Runner implements Predictor {
     private Step floatStep(Node n, Shape outShape, Map<String, Shape> shapes) {
         QParams qout = model.activations().get(n.name());
         Step f;
-        if (n.op() == OpType.ADD) {
+        if (n.op() == OpType.ADD && n.inputs().size() == 2 && shapes.get(n.inputs().get(0)).equals(shapes.get(n.inputs().get(1)))) {
             f = (v, ws) -> {
                 float[] a = Activation.floats(v.get(n.inputs().get(0)));
                 float[] b = Activation.floats(v.get(n.inputs().get(1)));
@@ -255,6 +264,19 @@ public final class Int8Runner implements Predictor {
                     for (Tensor t : parts) t.close();
                 }
             };
+        } else if (n.inputs().size() == 2) {
+            // pointwise family (issue 17): SUB/MUL/DIV or a broadcasting ADD of two tensors (a squeeze-excitation gate) in float
+            Binary kind = ArithmeticOp.kindOf(n.op());
+            if (kind == null) throw new IllegalArgumentException("node " + n.name() + " (" + n.op() + ") reads 2 inputs; the int8 engine cannot run it");
+            usesFloatBackend = true;
+            f = (v, ws) -> {
+                Activation a = v.get(n.inputs().get(0)), b = v.get(n.inputs().get(1));
+                try (Tensor ta = floatBackend.fromFloats(Activation.floats(a), GraphPredictor.batchShape(a.sample(), a.n()));
+                     Tensor tb = floatBackend.fromFloats(Activation.floats(b), GraphPredictor.batchShape(b.sample(), b.n()));
+                     Tensor y = floatBackend.binary(kind, ta, tb)) {
+                    return new Activation.Floats(y.toFloatArray(), a.n(), outShape);
+                }
+            };
         } else {
             Graph single = singleNodeGraph(n, shapes);
             usesFloatBackend = true;
@@ -267,6 +289,22 @@ public final class Int8Runner implements Predictor {
             };
         }
         return qout == null ? f : (v, ws) -> Activation.codes(f.run(v, ws), qout);
+    }
+
+    /**
+     * The pointwise nodes (issue 17) this engine runs in float, as "node X (SIGMOID)": activations, arithmetic with a
+     * constant or with broadcasting, softmax (a final one over the classes is skipped, not run); no int8 kernels for them yet.
+     */
+    public List<String> floatFallbacks() {
+        Map<String, Shape> shapes = floatGraph.inferShapes();
+        shapes.put(Graph.INPUT, model.inputShape());
+        List<String> out = new ArrayList<>();
+        for (Node n : model.nodes()) {
+            boolean residual = n.op() == OpType.ADD && n.inputs().size() == 2 && shapes.get(n.inputs().get(0)).equals(shapes.get(n.inputs().get(1)));
+            boolean pointwise = ActivationOp.kindOf(n.op()) != null || ArithmeticOp.kindOf(n.op()) != null || n.op() == OpType.SOFTMAX;
+            if (pointwise && !residual && !n.name().equals(skippedSoftmax)) out.add("node " + n.name() + " (" + n.op() + ")");
+        }
+        return out;
     }
 
     private Graph singleNodeGraph(Node n, Map<String, Shape> shapes) {

@@ -76,6 +76,22 @@ public final class GraphBuilder {
 
     /** Any parameter-free op with the given attributes (shape ops, pools with ceil mode or asymmetric padding). */
     public String op(String node, OpType op, List<String> inputs, Map<String, Double> attrs) { return add(node, op, inputs, attrs); }
+    // ---- pointwise family (issue 17) ----
+
+    /** An activation (CLIP, LEAKY_RELU, SIGMOID, HARD_SIGMOID, HARD_SWISH, TANH) with its attributes (graph.ops.ActivationOp). */
+    public String activation(String node, OpType op, String in, Map<String, Double> attrs) { return add(node, op, List.of(in), attrs); }
+
+    /** ADD, SUB, MUL or DIV of two nodes' outputs, broadcasting (graph.ops.ArithmeticOp). */
+    public String arithmetic(String node, OpType op, String a, String b) { return add(node, op, List.of(a, b), Map.of()); }
+
+    /** ADD, SUB, MUL or DIV of a node's output and {@code constant} (first when {@code constantFirst}); a buffer unless {@code trainable}. */
+    public String arithmetic(String node, OpType op, String in, Tensor constant, boolean constantFirst, boolean trainable) {
+        addParam(node + ".constant", constant, trainable);
+        return add(node, op, List.of(in), constantFirst ? Map.of("constant_first", 1.0) : Map.of());
+    }
+
+    /** Softmax over {@code axis} of the [N, ...] tensor (negative from the end). */
+    public String softmax(String node, String in, int axis) { return add(node, OpType.SOFTMAX, List.of(in), Map.of("axis", (double) axis)); }
 
     public Graph build(String output) { return new Graph(name, inputShape, nodes, output, params); }
 

@@ -8,6 +8,7 @@ import dev.nncompress.data.Batches;
 import dev.nncompress.data.Dataset;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.GraphPredictor;
+import dev.nncompress.graph.Logits;
 import dev.nncompress.graph.Predictor;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
@@ -26,7 +27,7 @@ public final class Evaluator {
     public EvalResult evaluate(Graph graph, Dataset data) { return evaluate(graph, data, TrainListener.NONE); }
 
     public EvalResult evaluate(Graph graph, Dataset data, TrainListener listener) {
-        try (GraphPredictor p = new GraphPredictor(graph, backend)) {
+        try (GraphPredictor p = new GraphPredictor(Logits.of(graph), backend)) { // the loss of logits; argmax is the same with a final Softmax
             return evaluate(p, data, listener);
         }
     }

@@ -7,6 +7,7 @@ import dev.nncompress.data.Batches;
 import dev.nncompress.data.Dataset;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.GraphRunner;
+import dev.nncompress.graph.Logits;
 import dev.nncompress.graph.Parameter;
 import dev.nncompress.io.ModelFormatException;
 import dev.nncompress.tensor.Shape;
@@ -150,7 +151,7 @@ public final class Trainer {
     public float trainStep(Graph graph, Batch b, Optimizer opt, float lr, long seed) {
         float stepLoss;
         try (StepHook.Step step = stepHook.begin(graph);
-             GraphRunner run = new GraphRunner(step.graph(), backend, true, seed);
+             GraphRunner run = new GraphRunner(Logits.of(step.graph()), backend, true, seed); // a final Softmax is not trained through (Logits)
              Tensor x = backend.fromFloats(b.images(), Shape.of(b.size(), b.channels(), b.height(), b.width()))) {
             Tensor logits = run.forward(x, step.hook());
             try (TrainingLoss.Terms l = loss.compute(backend, run, logits, b)) {

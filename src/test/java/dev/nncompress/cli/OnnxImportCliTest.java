@@ -121,12 +121,12 @@ class OnnxImportCliTest {
     void badOnnxFilesFailInOneLineAndWriteNothing() throws IOException {
         ModelProto good = ModelProto.parseFrom(Files.readAllBytes(OnnxFixtures.file("lenet_op17")));
         ModelProto.Builder unknown = good.toBuilder();
-        unknown.getGraphBuilder().getNodeBuilder(1).setOpType("HardSwish");
+        unknown.getGraphBuilder().getNodeBuilder(1).setOpType("Einsum");
         ModelProto.Builder old = good.toBuilder();
         old.getOpsetImportBuilder(0).setVersion(7);
         ModelProto.Builder external = good.toBuilder();
         external.getGraphBuilder().getInitializerBuilder(0).clearRawData().setDataLocation(1);
-        Object[][] cases = {{unknown, "node '/Relu' (HardSwish) is not supported"}, {old, "opset 7 of the default domain"},
+        Object[][] cases = {{unknown, "node '/Relu' (Einsum) is not supported"}, {old, "opset 7 of the default domain"},
             {external, "keeps its data outside the file (external data)"}};
         for (Object[] c : cases) {
             Path bad = tmp.resolve("bad.onnx");

@@ -12,6 +12,9 @@ import dev.nncompress.backend.LossResult;
 import dev.nncompress.backend.Pool2dSpec;
 import dev.nncompress.backend.SparseWeight;
 import dev.nncompress.backend.ref.CsrWeights;
+// pointwise family (issue 17)
+import dev.nncompress.backend.Binary;
+import dev.nncompress.backend.Unary;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -425,6 +428,24 @@ public final class CpuBackend implements Backend {
         if (x.numel() > 0) CpuLoops.scale(cx.address(), factor, out.address(), x.numel());
         return out;
     }
+
+    // ---- pointwise family (issue 17): activations, broadcasting arithmetic, softmax (CpuPointwise) ----
+
+    @Override public Tensor unary(Unary kind, Tensor x, float a, float b) { return CpuPointwise.unary(this, kind, x, a, b); }
+
+    @Override public Tensor unaryBackward(Unary kind, Tensor x, Tensor y, Tensor gradOut, float a, float b) {
+        return CpuPointwise.unaryBackward(this, kind, x, y, gradOut, a, b);
+    }
+
+    @Override public Tensor binary(Binary kind, Tensor a, Tensor b) { return CpuPointwise.binary(this, kind, a, b); }
+
+    @Override public Tensor binaryBackward(Binary kind, int operand, Tensor a, Tensor b, Tensor gradOut) {
+        return CpuPointwise.binaryBackward(this, kind, operand, a, b, gradOut);
+    }
+
+    @Override public Tensor softmax(Tensor x, int axis) { return CpuPointwise.softmax(this, x, axis); }
+
+    @Override public Tensor softmaxBackward(Tensor y, Tensor gradOut, int axis) { return CpuPointwise.softmaxBackward(this, y, gradOut, axis); }
 
     // ---- loss ----
 

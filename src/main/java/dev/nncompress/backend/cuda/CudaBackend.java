@@ -14,6 +14,9 @@ import dev.nncompress.backend.ref.ReferenceBackend;
 import dev.nncompress.backend.LossResult;
 import dev.nncompress.backend.Pool2dSpec;
 import dev.nncompress.backend.PoolGeometry;
+// pointwise family (issue 17)
+import dev.nncompress.backend.Binary;
+import dev.nncompress.backend.Unary;
 import dev.nncompress.tensor.DType;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
@@ -441,6 +444,24 @@ public final class CudaBackend implements Backend {
         launch.run(ad.buffer(), bd.buffer(), out.buffer(), a.numel());
         return out;
     }
+
+    // ---- pointwise family (issue 17): activations, broadcasting arithmetic, softmax on our kernels (CudaPointwise) ----
+
+    @Override public Tensor unary(Unary kind, Tensor x, float a, float b) { return CudaPointwise.unary(ops, this::alloc, kind, x, a, b); }
+
+    @Override public Tensor unaryBackward(Unary kind, Tensor x, Tensor y, Tensor gradOut, float a, float b) {
+        return CudaPointwise.unaryBackward(ops, this::alloc, kind, x, y, gradOut, a, b);
+    }
+
+    @Override public Tensor binary(Binary kind, Tensor a, Tensor b) { return CudaPointwise.binary(ops, this::alloc, kind, a, b); }
+
+    @Override public Tensor binaryBackward(Binary kind, int operand, Tensor a, Tensor b, Tensor gradOut) {
+        return CudaPointwise.binaryBackward(this, ops, this::alloc, kind, operand, a, b, gradOut);
+    }
+
+    @Override public Tensor softmax(Tensor x, int axis) { return CudaPointwise.softmax(ops, this::alloc, x, axis); }
+
+    @Override public Tensor softmaxBackward(Tensor y, Tensor gradOut, int axis) { return CudaPointwise.softmaxBackward(ops, this::alloc, y, gradOut, axis); }
 
     // ---- loss ----
 

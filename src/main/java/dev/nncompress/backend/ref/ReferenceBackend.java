@@ -14,6 +14,10 @@ import dev.nncompress.backend.DilatedConvGeometry;
 import dev.nncompress.backend.SparseWeight;
 import dev.nncompress.backend.LossResult;
 import dev.nncompress.backend.Pool2dSpec;
+// pointwise family (issue 17)
+import dev.nncompress.backend.Binary;
+import dev.nncompress.backend.PointwiseChecks;
+import dev.nncompress.backend.Unary;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 
@@ -314,6 +318,47 @@ public final class ReferenceBackend implements Backend {
         float[] out = new float[xd.length];
         for (int i = 0; i < xd.length; i++) out[i] = xd[i] * factor;
         return new HeapTensor(this, out, x.shape());
+    }
+
+    // ---- pointwise family (issue 17): activations, broadcasting arithmetic, softmax (RefActivations, RefBroadcast) ----
+
+    @Override public Tensor unary(Unary kind, Tensor x, float a, float b) {
+        float[] xd = data("unary", "x", x);
+        PointwiseChecks.unary("unary", kind, a, b);
+        return new HeapTensor(this, RefActivations.forward(kind, xd, a, b), x.shape());
+    }
+
+    @Override public Tensor unaryBackward(Unary kind, Tensor x, Tensor y, Tensor gradOut, float a, float b) {
+        String op = "unaryBackward";
+        float[] xd = data(op, "x", x), yd = data(op, "y", y), gd = data(op, "gradOut", gradOut);
+        PointwiseChecks.unaryBackward(op, kind, a, b, x, y, gradOut);
+        return new HeapTensor(this, RefActivations.backward(kind, xd, yd, gd, a, b), x.shape());
+    }
+
+    @Override public Tensor binary(Binary kind, Tensor a, Tensor b) {
+        float[] ad = data("binary", "a", a), bd = data("binary", "b", b);
+        Shape out = PointwiseChecks.binary("binary", kind, a, b).out();
+        return new HeapTensor(this, RefBroadcast.forward(kind, ad, a.shape(), bd, b.shape(), out), out);
+    }
+
+    @Override public Tensor binaryBackward(Binary kind, int operand, Tensor a, Tensor b, Tensor gradOut) {
+        String op = "binaryBackward";
+        float[] ad = data(op, "a", a), bd = data(op, "b", b), gd = data(op, "gradOut", gradOut);
+        Shape out = PointwiseChecks.binaryBackward(op, kind, operand, a, b, gradOut).out();
+        return new HeapTensor(this, RefBroadcast.backward(kind, operand, ad, a.shape(), bd, b.shape(), gd, out), operand == 0 ? a.shape() : b.shape());
+    }
+
+    @Override public Tensor softmax(Tensor x, int axis) {
+        float[] xd = data("softmax", "x", x);
+        int[] l = PointwiseChecks.softmax("softmax", x, axis);
+        return new HeapTensor(this, RefActivations.softmax(xd, l[0], l[1], l[2]), x.shape());
+    }
+
+    @Override public Tensor softmaxBackward(Tensor y, Tensor gradOut, int axis) {
+        String op = "softmaxBackward";
+        float[] yd = data(op, "y", y), gd = data(op, "gradOut", gradOut);
+        int[] l = PointwiseChecks.softmaxBackward(op, y, gradOut, axis);
+        return new HeapTensor(this, RefActivations.softmaxBackward(yd, gd, l[0], l[1], l[2]), y.shape());
     }
 
     // ---- loss ----

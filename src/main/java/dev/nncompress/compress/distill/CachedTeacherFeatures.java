@@ -8,6 +8,7 @@ import dev.nncompress.data.Dataset;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.GraphPredictor;
 import dev.nncompress.graph.GraphRunner;
+import dev.nncompress.graph.Logits;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 
@@ -43,6 +44,7 @@ public final class CachedTeacherFeatures {
      */
     public static CachedTeacherFeatures compute(Graph teacher, Backend backend, List<FeatureLoss> features, Dataset data, int batchSize) {
         if (data.count() == 0) throw new IllegalArgumentException("cannot cache teacher features of an empty dataset");
+        teacher = Logits.of(teacher); // its logits, not a final Softmax's probabilities
         Map<String, Shape> shapes = teacher.inferShapes();
         List<PerExampleTable> tables = new ArrayList<>();
         for (FeatureLoss f : features) {

@@ -7,6 +7,7 @@ import dev.nncompress.data.Dataset;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.GraphPredictor;
 import dev.nncompress.graph.GraphRunner;
+import dev.nncompress.graph.Logits;
 import dev.nncompress.graph.Parameter;
 import dev.nncompress.graph.Predictor;
 import dev.nncompress.tensor.Shape;
@@ -42,7 +43,7 @@ public final class DistillationLoss implements TrainingLoss, AutoCloseable {
         if (response == null) throw new IllegalArgumentException("distillation needs a response loss (temperature, alpha)");
         this.response = response;
         this.teacherLogits = teacherLogits;
-        this.teacherGraph = teacherGraph;
+        this.teacherGraph = teacherGraph == null ? null : Logits.of(teacherGraph); // a teacher's logits, not a final Softmax's probabilities
         this.features = List.copyOf(features);
         this.featureCache = featureCache;
     }

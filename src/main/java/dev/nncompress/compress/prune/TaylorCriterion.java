@@ -7,6 +7,7 @@ import dev.nncompress.data.BatchIterator;
 import dev.nncompress.data.Batches;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.GraphRunner;
+import dev.nncompress.graph.Logits;
 import dev.nncompress.graph.Parameter;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
@@ -45,7 +46,7 @@ public final class TaylorCriterion implements ImportanceCriterion {
         try {
             for (BatchIterator it = Batches.of(calib.data(), calib.batchSize()).epoch(0); it.hasNext(); batches++) {
                 Batch b = it.next();
-                try (GraphRunner run = new GraphRunner(graph, backend, true, SEED + batches);
+                try (GraphRunner run = new GraphRunner(Logits.of(graph), backend, true, SEED + batches); // the loss of logits, as training's
                      Tensor x = backend.fromFloats(b.images(), Shape.of(b.size(), b.channels(), b.height(), b.width()))) {
                     LossResult l = backend.softmaxCrossEntropy(run.forward(x), b.labels());
                     try (Tensor g = l.gradLogits()) {

@@ -30,4 +30,11 @@ final class OpChecks {
             throw new IllegalArgumentException("parameter " + param + " has shape " + s + ", expected [" + length + "]");
         }
     }
+
+    /** The dims of a per-sample shape as "C, H, W", for messages that show the batched shape as "[N, C, H, W]". */
+    static String dims(Shape s) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.rank(); i++) b.append(i == 0 ? "" : ", ").append(s.dim(i));
+        return b.toString();
+    }
 }

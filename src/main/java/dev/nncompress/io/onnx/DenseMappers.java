@@ -106,21 +106,15 @@ final class DenseMappers {
     }
 
     /**
-     * Two activations of one shape: ADD. An activation and a constant: the constant is folded into the
-     * bias of the LINEAR or CONV2D node that computes the activation, when nothing else reads that
-     * node's output (MatMul + Add is how exporters write a Linear with bias). Anything else would need
-     * broadcasting, a later slice.
+     * An activation and a constant: the constant is folded into the bias of the LINEAR or CONV2D node that
+     * computes the activation, when nothing else reads that node's output and it fits a bias (MatMul + Add
+     * is how exporters write a Linear with bias). Anything else, two activations included, is ADD with
+     * broadcasting ({@link PointwiseMappers#arithmetic}).
      */
     static Activation add(NodeProto n, String where, List<Value> in, ImportContext ctx) {
         new Attrs(n, where, Attrs.of());
         if (in.size() != 2 || in.get(0) == null || in.get(1) == null) throw new IllegalArgumentException(where + " must have 2 inputs");
-        if (in.get(0) instanceof Activation x && in.get(1) instanceof Activation y) {
-            if (!x.shape().equals(y.shape())) {
-                throw new IllegalArgumentException(where + " adds shapes [N, " + x.shape() + "] and [N, " + y.shape()
-                        + "]; broadcasting Add is not supported yet (later slice of issue 17)");
-            }
-            return ctx.add(ctx.nodeName(null, n.getName(), n.getOpType()), OpType.ADD, List.of(x, y), Map.of(), Map.of(), n.getName(), n.getOutput(0));
-        }
+        if (in.get(0) instanceof Activation && in.get(1) instanceof Activation) return PointwiseMappers.arithmetic(n, where, in, ctx, OpType.ADD);
         int xi = in.get(0) instanceof Activation ? 0 : 1;
         if (!(in.get(xi) instanceof Activation x)) throw new IllegalArgumentException(where + " adds two constants; folding does not cover float arithmetic");
         Const c = Inputs.checkWeight(in.get(1 - xi), where, "constant addend", -1);
@@ -128,12 +122,8 @@ final class DenseMappers {
         OpType producer = ctx.node(x.node()) == null ? null : ctx.node(x.node()).op();
         boolean linear = producer == OpType.LINEAR && ctx.soleReaderOf(x, OpType.LINEAR, value);
         boolean conv = producer == OpType.CONV2D && ctx.soleReaderOf(x, OpType.CONV2D, value);
-        if (!linear && !conv) {
-            throw new IllegalArgumentException(where + " adds the constant " + Inputs.name(c) + " to " + dev.nncompress.util.Quoted.of(value)
-                    + "; a constant Add is supported only as the bias of the MatMul, Gemm or Conv whose output only it reads "
-                    + "(broadcasting Add: later slice of issue 17)");
-        }
         int channels = x.shape().dim(0);
+        if (!(linear ? isRowBias(c, channels) : conv && isChannelBias(c, channels))) return PointwiseMappers.arithmetic(n, where, in, ctx, OpType.ADD);
         Const bias = linear ? rowBias(c, channels, where, "constant addend") : channelBias(c, channels, where);
         String biasName = x.node() + ".bias";
         Parameter old = ctx.param(biasName);
@@ -147,12 +137,21 @@ final class DenseMappers {
         return x;
     }
 
+    private static boolean isRowBias(Const c, int o) {
+        int[] d = c.dims();
+        return (d.length == 1 && d[0] == o) || (d.length == 2 && d[0] == 1 && d[1] == o) || (c.numel() == 1 && d.length <= 2);
+    }
+
+    private static boolean isChannelBias(Const c, int o) {
+        int[] d = c.dims();
+        return (d.length == 3 && d[0] == o && d[1] == 1 && d[2] == 1) || (d.length == 4 && d[0] == 1 && d[1] == o && d[2] == 1 && d[3] == 1)
+                || (c.numel() == 1 && d.length <= 1);
+    }
+
     /** A bias over {@code o} outputs from a constant of shape [o], [1, o], [1] or [] (the last two broadcast). */
     private static Const rowBias(Const c, int o, String where, String role) {
         int[] d = c.dims();
-        boolean row = (d.length == 1 && d[0] == o) || (d.length == 2 && d[0] == 1 && d[1] == o);
-        boolean scalar = c.numel() == 1 && d.length <= 2;
-        if (!row && !scalar) {
+        if (!isRowBias(c, o)) {
             throw new IllegalArgumentException(where + ": " + role + " " + Inputs.name(c) + " has shape " + Arrays.toString(d) + "; a bias of "
                     + o + " outputs must be [" + o + "], [1, " + o + "] or a scalar");
         }
@@ -162,9 +161,7 @@ final class DenseMappers {
     /** A conv bias over {@code o} channels from a constant of shape [o, 1, 1], [1, o, 1, 1], [1] or []. */
     private static Const channelBias(Const c, int o, String where) {
         int[] d = c.dims();
-        boolean perChannel = (d.length == 3 && d[0] == o && d[1] == 1 && d[2] == 1) || (d.length == 4 && d[0] == 1 && d[1] == o && d[2] == 1 && d[3] == 1);
-        boolean scalar = c.numel() == 1 && d.length <= 1;
-        if (!perChannel && !scalar) {
+        if (!isChannelBias(c, o)) {
             throw new IllegalArgumentException(where + ": constant addend " + Inputs.name(c) + " has shape " + Arrays.toString(d)
                     + "; after a Conv of " + o + " channels it must be [" + o + ", 1, 1], [1, " + o + ", 1, 1] or a scalar");
         }

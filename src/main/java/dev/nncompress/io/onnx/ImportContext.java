@@ -5,6 +5,8 @@ import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Node;
 import dev.nncompress.graph.OpType;
 import dev.nncompress.graph.Parameter;
+import dev.nncompress.graph.Ops;
+import dev.nncompress.graph.ops.ArithmeticOp;
 import dev.nncompress.io.onnx.Value.Activation;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.util.Quoted;
@@ -92,14 +94,17 @@ final class ImportContext {
         try {
             for (var e : weights.entrySet()) {
                 String p = name + "." + e.getKey();
-                own.put(p, parameter(p, e.getValue(), !e.getKey().startsWith("running_")));
+                // buffers: BN statistics, and a constant operand (pointwise family, issue 17), which fine-tuning keeps fixed
+                own.put(p, parameter(p, e.getValue(), !e.getKey().startsWith("running_") && !e.getKey().equals(ArithmeticOp.CONSTANT)));
             }
             List<String> ins = inputs.stream().map(Activation::node).toList();
             node = new Node(name, op, ins, attrs);
             Node probe = new Node(name, op, ins.stream().map(i -> Graph.INPUT).toList(), attrs);
-            Graph one = new Graph(name, shapes.get(ins.get(0)), List.of(probe), name, own);
-            // the probe reads its one input for every input; a node of several inputs (CONCAT) needs their own shapes
-            out = ins.size() == 1 ? one.inferShapes().get(name) : dev.nncompress.graph.Ops.of(op).outputShape(node, ins.stream().map(shapes::get).toList(), one);
+            Graph probed = new Graph(name, shapes.get(ins.get(0)), List.of(probe), name, own);
+            out = probed.inferShapes().get(name);
+            // inputs of different shapes (a broadcasting MUL): the probe gave each the first one's; the op's rule on the real
+            // shapes, then the per-sample bounds a graph checks (dims >= 1, at most Graph.MAX_SAMPLE_VALUES values)
+            if (ins.size() > 1) out = checkedSample(name, Ops.of(op).outputShape(node, ins.stream().map(shapes::get).toList(), probed));
         } catch (RuntimeException e) {
             for (Parameter p : own.values()) p.value().close();
             throw e;
@@ -115,6 +120,14 @@ final class ImportContext {
         madeFor.put(name, madeForValue);
         if (!onnxNode.isEmpty() && !onnxNode.equals(name)) sourceNames.put(name, onnxNode);
         return new Activation(name, out);
+    }
+
+    private static Shape checkedSample(String node, Shape s) {
+        for (int d : s.dims()) if (d < 1) throw new IllegalArgumentException("node " + node + ": output shape " + s + " is empty");
+        if (s.numel() > Graph.MAX_SAMPLE_VALUES) {
+            throw new IllegalArgumentException("node " + node + ": output shape " + s + " has more than " + Graph.MAX_SAMPLE_VALUES + " values per sample");
+        }
+        return s;
     }
 
     /** True when {@code a} is the output of our node of type {@code op} made for ONNX value {@code value}, which nothing else reads. */

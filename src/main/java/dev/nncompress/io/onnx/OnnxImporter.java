@@ -38,9 +38,11 @@ public final class OnnxImporter {
     /** Provenance key of the JSON map from our node and parameter names to the ONNX names they came from (where they differ). */
     public static final String NAMES_KEY = "onnx_names";
     /** The operators mapped onto our ops, folded, or dropped. */
-    public static final List<String> SUPPORTED = List.of("Add", "AveragePool", "BatchNormalization", "Cast", "Concat", "Constant", "Conv",
-            "Dropout", "Flatten", "Gather", "Gemm", "GlobalAveragePool", "Identity", "MatMul", "MaxPool", "ReduceMean", "Relu", "Reshape", "Shape",
-            "Squeeze", "Unsqueeze");
+    public static final List<String> SUPPORTED = java.util.stream.Stream.of(List.of("Add", "AveragePool", "BatchNormalization", "Cast", "Concat",
+            "Constant", "Conv", "Dropout", "Flatten", "Gather", "Gemm", "GlobalAveragePool", "Identity", "MatMul", "MaxPool", "ReduceMean", "Relu", "Reshape",
+            "Shape", "Squeeze", "Unsqueeze"),
+            PointwiseMappers.OPS // pointwise family (issue 17)
+            ).flatMap(List::stream).sorted().toList();
 
     private OnnxImporter() {}
 
@@ -141,6 +143,8 @@ public final class OnnxImporter {
             case "Squeeze" -> ShapeMappers.squeeze(n, where, in, ctx);
             case "Unsqueeze" -> ShapeMappers.unsqueeze(n, where, in, ctx);
             case "ReduceMean" -> ShapeMappers.reduceMean(n, where, in, ctx);
+            // pointwise family (issue 17): activations, Sub/Mul/Div with broadcasting (Add: DenseMappers.add), Softmax
+            case "Clip", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Sub", "Mul", "Div", "Softmax" -> PointwiseMappers.map(n, where, op, in, ctx);
             default -> throw new IllegalArgumentException(where + " computes on the image; this importer folds it only when all its inputs are constants");
         };
     }
@@ -168,8 +172,10 @@ public final class OnnxImporter {
                 yield ConstantFolder.reshape(where, x, Inputs.ints(in, 1, where, "shape"), a.integer("allowzero", 0) != 0, out);
             }
             case "Flatten" -> ConstantFolder.flatten(where, x, new Attrs(n, where, Attrs.of("axis")).integer("axis", 1), out);
+            // pointwise family (issue 17)
+            case "Add", "Sub", "Mul", "Div" -> ConstantArithmetic.fold(n, where, op, x, (Const) second(in, where), out);
             default -> throw new IllegalArgumentException(where + " computes on constants only; folding covers " + String.join(", ", ConstantFolder.OPS)
-                    + ", Reshape, Flatten and Identity");
+                    + ", Reshape, Flatten, Identity and " + String.join(", ", ConstantArithmetic.OPS));
         };
         if (c.numel() > OnnxLimits.MAX_FOLDED_VALUES && !op.equals("Reshape") && !op.equals("Flatten") && !op.equals("Unsqueeze") && !op.equals("Squeeze")) {
             throw new IllegalArgumentException(where + " would fold to " + c.numel() + " values, more than " + OnnxLimits.MAX_FOLDED_VALUES);

@@ -5,6 +5,7 @@ import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.GraphRunner;
 import dev.nncompress.graph.Node;
 import dev.nncompress.graph.OpType;
+import dev.nncompress.graph.ops.ActivationOp;
 import dev.nncompress.graph.ops.FusedRelu;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
@@ -16,7 +17,7 @@ import java.util.Map;
 
 /**
  * Channel statistics of the activations after a group's ReLUs (RELU nodes carrying the group's
- * channels, or producer convs/linears with a fused ReLU), gathered by an output hook during inference
+ * channels, ReLU6 as CLIP with min 0, or producer convs/linears with a fused ReLU), gathered by an output hook during inference
  * passes over calibration images. A group with several ReLUs (a residual group) pools all their values.
  * For a neuron group each hidden neuron is a channel with one value per image.
  */
@@ -84,7 +85,9 @@ final class ActivationCriterion implements FilterCriterion {
             List<String> points = new ArrayList<>();
             for (String v : g.values()) {
                 Node n = graph.node(v);
-                boolean postRelu = n.op() == OpType.RELU || ((n.op() == OpType.CONV2D || n.op() == OpType.LINEAR) && FusedRelu.on(n));
+                // a ReLU's output: RELU, CLIP with min 0 (ReLU6, issue 17), or a fused one; sigmoid, tanh, leaky ReLU and the
+                // hard ones do not zero what they cut, so their outputs are no evidence for APoZ or mean activation
+                boolean postRelu = ActivationOp.zeroesNegatives(n) || ((n.op() == OpType.CONV2D || n.op() == OpType.LINEAR) && FusedRelu.on(n));
                 // only values whose axis 0 is the channel: [C, H, W], or [C] with one feature per channel (neurons,
                 // global pooling); a ReLU after Flatten has C*H*W features and no channel axis left to count along
                 Shape s = shapes.get(v);

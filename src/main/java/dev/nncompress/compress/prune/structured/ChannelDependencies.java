@@ -3,6 +3,7 @@ package dev.nncompress.compress.prune.structured;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Node;
 import dev.nncompress.graph.OpType;
+import dev.nncompress.graph.ops.ArithmeticOp;
 import dev.nncompress.tensor.Shape;
 
 import java.util.ArrayList;
@@ -17,11 +18,14 @@ import java.util.Set;
 /**
  * Finds which channels of a graph are coupled. A channel space starts at every CONV2D output (and at the
  * graph input); ops that map channel c to channel c (BN, ReLU, pools with any window options, dropout,
- * flatten, a RESHAPE that keeps the channels as its inferred dim0, a REDUCE_MEAN over dims after them)
- * carry the space on; an ADD merges the spaces of both inputs, since pruning channel c of one summand but
- * not the other would misalign the sum. A CONCAT fixes the spaces it reads (its channel offsets are a
- * later slice of issue 17), as does a reshape that changes the channel dim. Readers that consume the
- * channels (a conv's input channels, a Linear after Flatten) are recorded so that surgery can slice them.
+ * flatten, a RESHAPE that keeps the channels as its inferred dim0, a REDUCE_MEAN over dims after them, the
+ * elementwise activations CLIP, LEAKY_RELU, SIGMOID, HARD_SIGMOID, HARD_SWISH, TANH, and an arithmetic node
+ * with a constant the same for every channel) carry the space on; an ADD (or SUB, MUL, DIV) of two same-shaped
+ * values merges the spaces of both inputs, since pruning channel c of one summand but not the other would
+ * misalign the sum. Broadcasting two values (squeeze-excitation), per-channel constants, a CONCAT (its channel
+ * offsets) and a reshape that changes the channel dim fix the spaces they read (later slices of issue 17).
+ * Readers that consume the channels (a conv's input channels, a Linear after Flatten) are recorded so that
+ * surgery can slice them.
  *
  * <p>A LINEAR output starts a neuron space (each hidden neuron is one channel). Only ReLU and dropout
  * carry it on and only Linears may read it: the plain hidden layers of an MLP head. Any other reader
@@ -36,7 +40,9 @@ public final class ChannelDependencies {
     private ChannelDependencies() {}
 
     /** The ops through which hidden neurons stay prunable: elementwise ones, and Linears (which read them). */
-    private static final Set<OpType> NEURON_SAFE = EnumSet.of(OpType.RELU, OpType.DROPOUT, OpType.LINEAR);
+    private static final Set<OpType> NEURON_SAFE = EnumSet.of(OpType.RELU, OpType.DROPOUT, OpType.LINEAR,
+            // pointwise family (issue 17): the elementwise activations, neuron i to neuron i as ReLU
+            OpType.CLIP, OpType.LEAKY_RELU, OpType.SIGMOID, OpType.HARD_SIGMOID, OpType.HARD_SWISH, OpType.TANH);
 
     public static ChannelGroups analyze(Graph graph) {
         return new Analysis(graph).run();
@@ -84,7 +90,7 @@ public final class ChannelDependencies {
                     if (inSpace(in)) convReaders.add(new String[] {n.name(), in});
                     enter(n.name(), 1);
                 }
-                case BATCHNORM2D, RELU, MAXPOOL2D, AVGPOOL2D, GLOBAL_AVGPOOL, DROPOUT -> {
+                case BATCHNORM2D, RELU, MAXPOOL2D, AVGPOOL2D, GLOBAL_AVGPOOL, DROPOUT, CLIP, LEAKY_RELU, SIGMOID, HARD_SIGMOID, HARD_SWISH, TANH -> {
                     if (!inSpace(in)) return;
                     if (n.op() == OpType.BATCHNORM2D) bnReaders.add(new String[] {n.name(), in});
                     join(n.name(), in, featuresPerChannel.get(in));
@@ -100,16 +106,7 @@ public final class ChannelDependencies {
                     enter(n.name(), 1);
                     neuronValues.add(n.name());
                 }
-                case ADD -> {
-                    boolean a = inSpace(n.inputs().get(0)), b = inSpace(n.inputs().get(1));
-                    if (a && b) {
-                        union(n.inputs().get(0), n.inputs().get(1));
-                        join(n.name(), in, featuresPerChannel.get(in));
-                    } else if (a || b) {
-                        String tied = a ? n.inputs().get(0) : n.inputs().get(1);
-                        fix(tied, "added by " + n.name() + " to a value that has no channels to prune with it");
-                    }
-                }
+                case ADD, SUB, MUL, DIV -> arithmetic(n);
                 // shapes family (issue 17): views and means that keep the channel dim first carry the space on
                 case RESHAPE, REDUCE_MEAN -> {
                     if (!inSpace(in)) return;
@@ -145,6 +142,42 @@ public final class ChannelDependencies {
             }
             if (shapes.get(in).dim(0) != c) return "averages a value whose first dim is not its channels";
             return n.intAttr("axis") == 0 ? "averages over the channels" : null;
+        }
+
+        /**
+         * ADD, SUB, MUL, DIV (pointwise family, issue 17). Two inputs of one shape tie channel c to channel c (the
+         * residual ADD). Two that broadcast (a squeeze-excitation gate [C, 1, 1] times [C, H, W]) fix both spaces: coupling
+         * channels across a broadcast is a later slice. A constant operand passes the channels on when it is the same
+         * for every channel (a scalar, or a dim 1 where the channels are) and the shape does not grow; a per-channel
+         * constant would have to be sliced with them and fixes the space.
+         */
+        private void arithmetic(Node n) {
+            List<String> ins = n.inputs();
+            String x = ins.get(0);
+            if (ins.size() == 2) {
+                String y = ins.get(1);
+                boolean a = inSpace(x), b = inSpace(y);
+                if (!shapes.get(x).equals(shapes.get(y))) {
+                    for (String i : ins) {
+                        if (inSpace(i)) fix(i, n.name() + " (" + n.op() + ") broadcasts " + shapes.get(x) + " with " + shapes.get(y)
+                                + "; structured pruning does not couple channels across a broadcast (squeeze-excitation) yet");
+                    }
+                } else if (a && b) {
+                    union(x, y);
+                    join(n.name(), x, featuresPerChannel.get(x));
+                } else if (a || b) {
+                    fix(a ? x : y, (n.op() == OpType.ADD ? "added" : "combined") + " by " + n.name() + " with a value that has no channels to prune with it");
+                }
+                return;
+            }
+            if (!inSpace(x)) return;
+            Shape s = shapes.get(x), c = graph.param(n.paramName(ArithmeticOp.CONSTANT)).value().shape();
+            int channelDim = c.rank() - s.rank(); // the constant's dim aligned with the value's dim 0, where the channels are
+            if (!shapes.get(n.name()).equals(s) || (channelDim >= 0 && c.dim(channelDim) > 1)) {
+                fix(x, n.name() + " (" + n.op() + ") applies a constant " + c + " that differs per channel; pruning would have to slice it (later slice)");
+                return;
+            }
+            join(n.name(), x, featuresPerChannel.get(x));
         }
 
         private boolean inSpace(String value) { return value != null && parent.containsKey(value); }
