@@ -105,14 +105,17 @@ public final class Throughput {
                 ratio[r] = shared[r] / one[r];
             }
             Arrays.sort(ratio);
-            return new Shared(sorted(one, batch), sorted(shared, batch), ratio[rounds / 2]);
+            return new Shared(sorted(one, batch), sorted(shared, batch), ratio[rounds / 2], ratio[0], ratio[rounds - 1]);
         } finally {
             pool.shutdownNow();
         }
     }
 
-    /** {@link #sharedInference}: one thread's and the shared side's images/s, and the median ratio of the pairs of rounds. */
-    public record Shared(Result one, Result shared, double ratio) {}
+    /**
+     * {@link #sharedInference}: one thread's and the shared side's images/s, and the median, lowest and highest of
+     * the pairs' ratios (their spread says how much of a ratio is the machine's noise).
+     */
+    public record Shared(Result one, Result shared, double ratio, double lowestRatio, double highestRatio) {}
 
     /** Images/s of {@code callers} threads calling {@code p} in a loop for about {@code seconds}. */
     private static double round(Predictor p, float[][] inputs, int callers, int batch, double seconds, ExecutorService pool) {

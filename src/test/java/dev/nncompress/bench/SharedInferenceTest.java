@@ -42,6 +42,7 @@ class SharedInferenceTest {
         assertTrue(r.one().imagesPerSecond() <= 800, "one: " + r.one());
         assertTrue(r.shared().imagesPerSecond() > 3 * r.one().imagesPerSecond(), "shared: " + r.shared() + ", one: " + r.one());
         assertTrue(r.ratio() > 3, "median ratio of the pairs " + r.ratio());
+        assertTrue(r.lowestRatio() <= r.ratio() && r.ratio() <= r.highestRatio(), "median within the pairs' range: " + r);
         assertEquals(3, r.one().rounds());
         assertThrows(IllegalArgumentException.class, () -> Throughput.sharedInference(sleepy, new float[8], 4, 0, 1, 0.05));
     }
