@@ -86,6 +86,13 @@ class CpuBackendTest extends BackendContractTest {
         checkConv(16, 3, 3, 7, 9, 5, 3, 2, new Conv2dSpec(1, 1, 1, 0)); // stride 1, few channels: DIRECT applies
     }
 
+    /** Issue 17's grouped/depthwise/dilated/asymmetric convs on every route that takes them (the others fall back to automatic). */
+    @ParameterizedTest @EnumSource(CpuConv.Route.class)
+    void convGeneralShapesEveryRoute(CpuConv.Route route) {
+        CpuConv.forced = route;
+        checkGeneralConvShapes();
+    }
+
     @Test void convTeacherShapesAutomaticRoute() {
         checkConv(20, 4, 32, 28, 28, 64, 3, 3, Conv2dSpec.of(1, 1));
         checkConv(21, 3, 64, 14, 14, 128, 3, 3, Conv2dSpec.of(1, 1));
