@@ -1,6 +1,7 @@
 package dev.nncompress.io.onnx;
 
 import dev.nncompress.graph.OpType;
+import dev.nncompress.graph.ops.Conv2dOp;
 import dev.nncompress.io.onnx.Value.Activation;
 import dev.nncompress.io.onnx.proto.OnnxProto.NodeProto;
 import dev.nncompress.tensor.Shape;
@@ -10,10 +11,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The image-shaped ONNX ops, each onto one of ours: Conv -> CONV2D, MaxPool/AveragePool -> the pools,
- * GlobalAveragePool, BatchNormalization (inference form) -> BATCHNORM2D, Relu -> RELU. What ours cannot
- * express yet (groups, dilation, asymmetric padding, ceil_mode that changes the size, padded averages
- * that count the padding, BatchNorm in training mode) is refused by name.
+ * The image-shaped ONNX ops, each onto one of ours: Conv -> CONV2D (any group count, depthwise included,
+ * dilation, asymmetric padding, auto_pad), MaxPool/AveragePool -> the pools, GlobalAveragePool,
+ * BatchNormalization (inference form) -> BATCHNORM2D, Relu -> RELU. What ours cannot express yet
+ * (dilated or asymmetrically padded pools, ceil_mode that changes the size, padded averages that count
+ * the padding, BatchNorm in training mode) is refused by name.
  */
 final class LayerMappers {
     private LayerMappers() {}
@@ -24,13 +26,14 @@ final class LayerMappers {
         Const w = Inputs.weight(in, 1, where, "W", 4);
         Const b = in.size() > 2 ? Inputs.optionalWeight(in, 2, where, "B", 1) : null;
         long group = a.integer("group", 1);
-        if (group != 1) {
-            throw new IllegalArgumentException(where + " has group " + group + "; grouped and depthwise convolutions are not supported yet (later slice of issue 17)");
-        }
         Shape s = ctx.shape(x);
-        if (w.dims()[1] != s.dim(0)) {
+        if (group < 1 || group > Conv2dOp.MAX_GROUPS || s.dim(0) % group != 0 || w.dims()[0] % group != 0) {
+            throw new IllegalArgumentException(where + " has group " + group + ", which does not divide its " + s.dim(0) + " input and "
+                    + w.dims()[0] + " output channels");
+        }
+        if ((long) w.dims()[1] * group != s.dim(0)) {
             throw new IllegalArgumentException(where + ": weight " + Inputs.name(w) + " has shape " + java.util.Arrays.toString(w.dims())
-                    + ", which does not fit " + s.dim(0) + " input channels");
+                    + ", which does not fit " + s.dim(0) + " input channels" + (group > 1 ? " in " + group + " groups" : ""));
         }
         if (b != null && b.dims()[0] != w.dims()[0]) {
             throw new IllegalArgumentException(where + ": bias " + Inputs.name(b) + " has " + b.dims()[0] + " values for " + w.dims()[0] + " output channels");
@@ -40,7 +43,7 @@ final class LayerMappers {
         params.put("weight", w);
         if (b != null) params.put("bias", b);
         String name = ctx.nodeName(w.source(), n.getName(), n.getOpType());
-        return ctx.add(name, OpType.CONV2D, List.of(x), win.attrs(false), params, n.getName(), n.getOutput(0));
+        return ctx.add(name, OpType.CONV2D, List.of(x), Conv2dOp.attrs(win.convSpec((int) group)), params, n.getName(), n.getOutput(0));
     }
 
     static Activation pool(NodeProto n, String where, List<Value> in, ImportContext ctx, boolean max) {
@@ -49,6 +52,14 @@ final class LayerMappers {
         Activation x = Inputs.activation(in, 0, where, "X", 3);
         Shape s = ctx.shape(x);
         Window win = Window.read(a, where, s.dim(1), s.dim(2), null, true);
+        if (win.dilationH() != 1 || win.dilationW() != 1) {
+            throw new IllegalArgumentException(where + " has dilations " + win.dilationH() + "x" + win.dilationW()
+                    + "; dilated windows are not supported yet (later slice of issue 17)");
+        }
+        if (!win.symmetricPads()) {
+            throw new IllegalArgumentException(where + " has asymmetric pads [" + win.padH() + ", " + win.padW() + ", " + win.padBottom() + ", "
+                    + win.padRight() + "] (top, left, bottom, right); only symmetric padding is supported yet (later slice of issue 17)");
+        }
         if (2 * win.padH() > win.kernelH() || 2 * win.padW() > win.kernelW()) {
             throw new IllegalArgumentException(where + " pads " + win.padH() + "x" + win.padW() + " around a " + win.kernelH() + "x" + win.kernelW()
                     + " window; pooling takes at most half the window as padding");
@@ -58,7 +69,7 @@ final class LayerMappers {
                     + "(later slice of issue 17; ours divide by the input positions in the window, count_include_pad 0)");
         }
         String name = ctx.nodeName(null, n.getName(), n.getOpType());
-        return ctx.add(name, max ? OpType.MAXPOOL2D : OpType.AVGPOOL2D, List.of(x), win.attrs(true), Map.of(), n.getName(), n.getOutput(0));
+        return ctx.add(name, max ? OpType.MAXPOOL2D : OpType.AVGPOOL2D, List.of(x), win.attrs(), Map.of(), n.getName(), n.getOutput(0));
     }
 
     static Activation globalAvgPool(NodeProto n, String where, List<Value> in, ImportContext ctx) {
