@@ -93,6 +93,12 @@ class CpuBackendTest extends BackendContractTest {
         checkGeneralConvShapes();
     }
 
+    /** CpuDepthwiseConv stacks the planes of up to BLOCK_FLOATS / plane images: several blocks, a partial last one. */
+    @Test void depthwiseImageBlocks() {
+        checkConv(50, 150, 2, 14, 14, 4, 3, 3, new Conv2dSpec(1, 1, 1, 1, 1, 1, 1, 1, 2)); // 128 + 22 images forward, 28 per dw block
+        checkConv(51, 70, 3, 13, 11, 3, 3, 3, new Conv2dSpec(2, 2, 0, 1, 1, 0, 2, 1, 3)); // four phases; 43 + 27 images per dw block
+    }
+
     @Test void convTeacherShapesAutomaticRoute() {
         checkConv(20, 4, 32, 28, 28, 64, 3, 3, Conv2dSpec.of(1, 1));
         checkConv(21, 3, 64, 14, 14, 128, 3, 3, Conv2dSpec.of(1, 1));

@@ -21,10 +21,13 @@ import java.util.Random;
 public final class DepthwiseConvBench {
     private DepthwiseConvBench() {}
 
+    /** Args: [quick] [all]; without "all" only the shape (the others' dense baselines take minutes each on 2 cores). */
     public static void main(String[] args) {
-        double min = args.length > 0 && args[0].equals("quick") ? 0.1 : 0.4;
+        java.util.List<String> a = java.util.List.of(args);
+        double min = a.contains("quick") ? 0.1 : 0.4;
         System.out.println("cpu: " + CpuBackendBench.B.describe());
-        run(64, 96, 14, 1, min);   // MobileNetV2 block 4-ish, the shape
+        run(64, 96, 14, 1, min);   // MobileNetV2's 14x14 blocks, the shape
+        if (!a.contains("all")) return;
         run(64, 144, 56, 2, min);  // a strided one
         run(64, 32, 112, 1, min);  // the first, largest plane
     }
