@@ -93,10 +93,10 @@ class CpuBackendTest extends BackendContractTest {
         checkGeneralConvShapes();
     }
 
-    /** CpuDepthwiseConv stacks the planes of up to BLOCK_FLOATS / plane images: several blocks, a partial last one. */
+    /** CpuDepthwiseConv stacks the planes of a block of images: several blocks, a partial last one, in forward, dx and dw. */
     @Test void depthwiseImageBlocks() {
-        checkConv(50, 150, 2, 14, 14, 4, 3, 3, new Conv2dSpec(1, 1, 1, 1, 1, 1, 1, 1, 2)); // 128 + 22 images forward, 28 per dw block
-        checkConv(51, 70, 3, 13, 11, 3, 3, 3, new Conv2dSpec(2, 2, 0, 1, 1, 0, 2, 1, 3)); // four phases; 43 + 27 images per dw block
+        checkConv(50, 151, 2, 14, 14, 4, 3, 3, new Conv2dSpec(1, 1, 1, 1, 1, 1, 1, 1, 2)); // 9 x 16 + 7 images (forward, dx), 50 x 3 + 1 (dw)
+        checkConv(51, 71, 3, 13, 11, 3, 3, 3, new Conv2dSpec(2, 2, 0, 1, 1, 0, 2, 1, 3)); // four phases: 2 x 24 + 23 images, 14 x 5 + 1
     }
 
     @Test void convTeacherShapesAutomaticRoute() {
