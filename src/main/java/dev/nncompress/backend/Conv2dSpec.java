@@ -44,6 +44,15 @@ public record Conv2dSpec(int strideH, int strideW, int padH, int padW, int padBo
      */
     public boolean plain() { return groups == 1 && dilationH == 1 && dilationW == 1 && symmetricPads(); }
 
+    /** What makes this spec not {@link #plain()}, for messages: e.g. "4 groups, dilation 2x2, asymmetric padding"; "" when plain. */
+    public String notPlain() {
+        java.util.List<String> what = new java.util.ArrayList<>();
+        if (groups > 1) what.add(groups + " groups");
+        if (dilationH > 1 || dilationW > 1) what.add("dilation " + dilationH + "x" + dilationW);
+        if (!symmetricPads()) what.add("asymmetric padding");
+        return String.join(", ", what);
+    }
+
     /** Rows the window covers: dilationH * (kH - 1) + 1 (kH >= 1), in long since a crafted dilation may overflow int. */
     public long extentH(int kh) { return (long) dilationH * (kh - 1) + 1; }
 

@@ -85,7 +85,7 @@ public final class SparseInference implements AutoCloseable {
                 double z = w.length == 0 ? 0 : (double) zeros / w.length;
                 // conv family (issue 17): grouped, dilated or asymmetric convs stay on the dense kernels
                 String denseOnly = kind == SparseWeight.Kind.CONV && !dev.nncompress.graph.ops.Conv2dOp.spec(n).plain()
-                        ? "grouped, dilated or asymmetrically padded conv" : null;
+                        ? dev.nncompress.graph.ops.Conv2dOp.spec(n).notPlain() : null;
                 boolean sparse = kernels != null && denseOnly == null && switch (mode) {
                     case OFF -> false;
                     case ON -> true;

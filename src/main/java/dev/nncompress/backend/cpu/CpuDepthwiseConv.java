@@ -100,9 +100,11 @@ final class CpuDepthwiseConv {
                         System.arraycopy(x, j * hw + y * w, buf, rowBase + pl, w);
                         continue;
                     }
-                    for (int xx = 0; xx < w; xx++) {
-                        int xp = xx + pl;
-                        buf[rowBase + (xp % sw) * phaseStride + xp / sw] = x[j * hw + y * w + xx];
+                    // column phase by column phase: a strided read, a contiguous write, no division per element
+                    for (int px = 0; px < sw; px++) {
+                        int x0 = Math.floorMod(px - pl, sw); // first input column of phase px
+                        int dst = rowBase + px * phaseStride + (x0 + pl) / sw, src = j * hw + y * w + x0, count = (w - x0 + sw - 1) / sw;
+                        for (int k = 0; k < count; k++) buf[dst + k] = x[src + k * sw]; // one counted loop: C2 hoists its range checks
                     }
                 }
             }
@@ -119,9 +121,10 @@ final class CpuDepthwiseConv {
                         System.arraycopy(buf, rowBase + pl, dx, j * hw + y * w, w);
                         continue;
                     }
-                    for (int xx = 0; xx < w; xx++) {
-                        int xp = xx + pl;
-                        dx[j * hw + y * w + xx] = buf[rowBase + (xp % sw) * phaseStride + xp / sw];
+                    for (int px = 0; px < sw; px++) {
+                        int x0 = Math.floorMod(px - pl, sw);
+                        int src = rowBase + px * phaseStride + (x0 + pl) / sw, dst = j * hw + y * w + x0, count = (w - x0 + sw - 1) / sw;
+                        for (int k = 0; k < count; k++) dx[dst + k * sw] = buf[src + k];
                     }
                 }
             }

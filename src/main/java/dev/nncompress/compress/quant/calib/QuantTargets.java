@@ -110,11 +110,7 @@ public final class QuantTargets {
         if (n.op() != OpType.CONV2D) return null;
         dev.nncompress.backend.Conv2dSpec s = dev.nncompress.graph.ops.Conv2dOp.spec(n);
         if (s.plain()) return null;
-        List<String> what = new ArrayList<>();
-        if (s.groups() > 1) what.add(s.groups() + " groups");
-        if (s.dilationH() > 1 || s.dilationW() > 1) what.add("dilation " + s.dilationH() + "x" + s.dilationW());
-        if (!s.symmetricPads()) what.add("asymmetric padding");
-        return "node " + n.name() + " (CONV2D, " + String.join(", ", what) + ") runs in float: the int8 conv kernels take one group, "
+        return "node " + n.name() + " (CONV2D, " + s.notPlain() + ") runs in float: the int8 conv kernels take one group, "
                 + "no dilation and symmetric padding";
     }
 
