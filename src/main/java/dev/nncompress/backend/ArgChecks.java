@@ -77,14 +77,27 @@ public final class ArgChecks {
         rank(op, "input", x, 4);
         if (ws.rank() != 4) throw new IllegalArgumentException(op + ": weight must be [O, C, kH, kW], got " + ws);
         Shape xs = x.shape();
-        if (ws.dim(1) != xs.dim(1)) {
-            throw new IllegalArgumentException(op + ": weight " + ws + " expects " + ws.dim(1) + " input channels, input is " + xs);
+        int g = spec.groups();
+        if ((long) ws.dim(1) * g != xs.dim(1) || ws.dim(0) % g != 0) {
+            throw new IllegalArgumentException(op + ": weight " + ws + (g > 1 ? " in " + g + " groups" : "") + " expects "
+                    + ((long) ws.dim(1) * g) + " input channels" + (ws.dim(0) % g != 0 ? " and a multiple of " + g + " filters" : "")
+                    + ", input is " + xs);
         }
         try {
             return new ConvGeometry(xs.dim(0), xs.dim(1), xs.dim(2), xs.dim(3), ws.dim(0), ws.dim(2), ws.dim(3),
                     spec.outH(xs.dim(2), ws.dim(2)), spec.outW(xs.dim(3), ws.dim(3)), spec);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(op + ": input " + xs + ", weight " + ws + ", " + spec + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The sparse conv kernels (native, CUDA CSR) take one group, no dilation and symmetric padding;
+     * graph.SparseInference keeps other convs dense, so this refuses only a direct call.
+     */
+    public static void plainSparseConv(String op, Conv2dSpec spec) {
+        if (!spec.plain()) {
+            throw new IllegalArgumentException(op + ": the sparse kernels take one group, no dilation and symmetric padding, got " + spec);
         }
     }
 

@@ -188,7 +188,10 @@ public interface Backend extends AutoCloseable {
         throw new UnsupportedOperationException("backend " + name() + " has no sparse kernels");
     }
 
-    /** conv2d with a prepared sparse weight; same result as the dense op up to summation order (bias added first). */
+    /**
+     * conv2d with a prepared sparse weight; same result as the dense op up to summation order (bias added first).
+     * Only {@link Conv2dSpec#plain()} specs (one group, no dilation, symmetric padding).
+     */
     default Tensor conv2dSparse(Tensor x, SparseWeight w, Tensor bias, Conv2dSpec spec) {
         throw new UnsupportedOperationException("backend " + name() + " has no sparse kernels");
     }

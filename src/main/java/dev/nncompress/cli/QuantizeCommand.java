@@ -205,6 +205,7 @@ final class QuantizeCommand implements Callable<Integer> {
         QuantPlan plan = new Calibrator(observer, calib, batchSize, sampleSeed).calibrate(targets, train, backend);
         o.printf(Locale.ROOT, "calibrated in %.1f s%n", (System.nanoTime() - t0) / 1e9);
         plan.lines().forEach(o::println);
+        targets.floatNodes().values().forEach(r -> o.println("float     " + r)); // conv family (issue 17)
 
         SimulatedAccuracy.Result acc = SimulatedAccuracy.measure(g, plan, test, backend, batchSize);
         o.printf(Locale.ROOT, "accuracy  float %s, simulated int8 %s (%+.2f points) on %s test images%n",

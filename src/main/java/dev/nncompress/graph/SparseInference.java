@@ -34,8 +34,13 @@ public final class SparseInference implements AutoCloseable {
         }
     }
 
-    /** One conv/linear layer: its weight's fraction of zeros and whether it runs sparse. */
-    public record Layer(String node, SparseWeight.Kind kind, double zeros, boolean sparse) {}
+    /**
+     * One conv/linear layer: its weight's fraction of zeros, whether it runs sparse, and why it never can
+     * (null when it may): the sparse kernels take one group, no dilation and symmetric padding (issue 17).
+     */
+    public record Layer(String node, SparseWeight.Kind kind, double zeros, boolean sparse, String denseOnly) {
+        public Layer(String node, SparseWeight.Kind kind, double zeros, boolean sparse) { this(node, kind, zeros, sparse, null); }
+    }
 
     /** No layer sparse, nothing held. */
     public static final SparseInference NONE = new SparseInference("none", Mode.OFF, null, List.of(), Map.of(), Double.NaN, Double.NaN);
@@ -78,7 +83,10 @@ public final class SparseInference implements AutoCloseable {
                 int zeros = 0;
                 for (float v : w) if (v == 0f) zeros++;
                 double z = w.length == 0 ? 0 : (double) zeros / w.length;
-                boolean sparse = kernels != null && switch (mode) {
+                // conv family (issue 17): grouped, dilated or asymmetric convs stay on the dense kernels
+                String denseOnly = kind == SparseWeight.Kind.CONV && !dev.nncompress.graph.ops.Conv2dOp.spec(n).plain()
+                        ? dev.nncompress.graph.ops.Conv2dOp.spec(n).notPlain() : null;
+                boolean sparse = kernels != null && denseOnly == null && switch (mode) {
                     case OFF -> false;
                     case ON -> true;
                     case AUTO -> z >= (kind == SparseWeight.Kind.CONV ? convBe : linBe);
@@ -87,7 +95,7 @@ public final class SparseInference implements AutoCloseable {
                     Shape s = p.value().shape();
                     weights.put(n.name(), backend.prepareSparse(SparseWeight.csrOf(w, s), s));
                 }
-                layers.add(new Layer(n.name(), kind, z, sparse));
+                layers.add(new Layer(n.name(), kind, z, sparse, denseOnly));
             }
         } catch (RuntimeException e) {
             weights.values().forEach(SparseWeight::close);
@@ -118,7 +126,12 @@ public final class SparseInference implements AutoCloseable {
         if (kernels == null && mode != Mode.OFF) return "backend has no sparse kernels; all layers dense";
         List<String> sparse = new ArrayList<>();
         List<String> dense = new ArrayList<>();
+        List<String> denseOnly = new ArrayList<>();
         for (Layer l : layers) {
+            if (l.denseOnly() != null) {
+                denseOnly.add(l.node());
+                continue;
+            }
             // rounded down, so that a layer just below the break-even never reads as reaching it
             String z = String.format(Locale.ROOT, "%.1f%%", Math.floor(1000 * l.zeros()) / 10);
             (l.sparse() ? sparse : dense).add(l.node() + " (" + (sparse.isEmpty() && l.sparse() ? z + " zeros" : z) + ")");
@@ -128,6 +141,10 @@ public final class SparseInference implements AutoCloseable {
         if (!dense.isEmpty()) {
             sb.append(sparse.isEmpty() ? "" : "; ").append("dense for ").append(String.join(", ", dense));
             if (sparse.isEmpty()) sb.append(" (zeros)");
+        }
+        if (!denseOnly.isEmpty()) {
+            sb.append(sb.length() == 0 ? "" : "; ").append("dense kernels only for ").append(String.join(", ", denseOnly))
+                    .append(" (grouped, dilated or asymmetrically padded convs)");
         }
         sb.append(" [").append(mode.name().toLowerCase(Locale.ROOT));
         if (mode == Mode.AUTO) sb.append(String.format(Locale.ROOT, ", break-even conv %s, linear %s", pct(convBreakEven), pct(linearBreakEven)));

@@ -44,6 +44,16 @@ public final class GraphBuilder {
                 "pad_h", (double) pad, "pad_w", (double) pad));
     }
 
+    // ---- conv family (issue 17): any Conv2dSpec (groups, depthwise, dilation, asymmetric padding) ----
+    /** A square-kernel conv of the general form; fan-in (C/groups)*k*k, as PyTorch's. */
+    public String conv(String node, String in, int outChannels, int kernel, dev.nncompress.backend.Conv2dSpec spec, boolean bias) {
+        int inPerGroup = shapeOf(in).dim(0) / spec.groups();
+        int fanIn = inPerGroup * kernel * kernel;
+        addParam(node + ".weight", uniform(Shape.of(outChannels, inPerGroup, kernel, kernel), fanIn), true);
+        if (bias) addParam(node + ".bias", uniform(Shape.of(outChannels), fanIn), true);
+        return add(node, OpType.CONV2D, List.of(in), dev.nncompress.graph.ops.Conv2dOp.attrs(spec));
+    }
+
     public String linear(String node, String in, int outFeatures) {
         int inFeatures = shapeOf(in).numel();
         addParam(node + ".weight", uniform(Shape.of(outFeatures, inFeatures), inFeatures), true);

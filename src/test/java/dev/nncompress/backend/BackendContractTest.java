@@ -143,7 +143,7 @@ public abstract class BackendContractTest {
     protected void checkConv(long seed, int n, int c, int h, int w, int o, int kh, int kw, Conv2dSpec spec) {
         Random rnd = new Random(seed);
         Pair x = random(rnd, Shape.of(n, c, h, w));
-        Pair wt = random(rnd, Shape.of(o, c, kh, kw));
+        Pair wt = random(rnd, Shape.of(o, c / spec.groups(), kh, kw));
         Pair bias = random(rnd, Shape.of(o));
         Backend own = backend();
         double tol = tolerances().conv();
@@ -174,6 +174,24 @@ public abstract class BackendContractTest {
         checkConv(14, 2, 2, 4, 5, 3, 2, 3, new Conv2dSpec(3, 2, 0, 1));
         checkConv(15, 1, 1, 28, 28, 8, 3, 3, Conv2dSpec.of(1, 1)); // student conv1
         checkConv(17, 2, 2, 5, 4, 6, 2, 2, Conv2dSpec.of(1, 2)); // output larger than the input
+    }
+
+    /**
+     * Issue 17's general convolutions, Conv2dSpec(strideH, strideW, padTop, padLeft, padBottom, padRight,
+     * dilationH, dilationW, groups): grouped, depthwise with multipliers 1 and 2, dilated, asymmetrically
+     * padded (ONNX SAME_UPPER of an even kernel), and mixes of them.
+     */
+    protected void checkGeneralConvShapes() {
+        checkConv(40, 2, 6, 7, 7, 9, 3, 3, new Conv2dSpec(1, 1, 1, 1, 1, 1, 1, 1, 3)); // grouped (ResNeXt-like)
+        checkConv(41, 2, 5, 9, 8, 5, 3, 3, new Conv2dSpec(1, 1, 1, 1, 1, 1, 1, 1, 5)); // depthwise (MobileNet)
+        checkConv(42, 3, 4, 9, 7, 8, 3, 2, new Conv2dSpec(2, 1, 1, 0, 2, 1, 2, 1, 4)); // depthwise x2, strided, dilated, asymmetric
+        checkConv(43, 2, 3, 9, 9, 4, 3, 3, new Conv2dSpec(1, 1, 2, 2, 2, 2, 2, 2, 1)); // dilated dense
+        checkConv(44, 2, 3, 6, 7, 4, 2, 2, new Conv2dSpec(1, 1, 0, 0, 1, 1, 1, 1, 1)); // asymmetric: SAME_UPPER of 2x2
+        checkConv(45, 2, 4, 8, 8, 6, 1, 1, new Conv2dSpec(1, 1, 0, 0, 0, 0, 1, 1, 2)); // grouped 1x1
+        checkConv(46, 2, 8, 10, 10, 8, 3, 3, new Conv2dSpec(2, 2, 0, 0, 1, 1, 1, 1, 8)); // depthwise stride 2, pad bottom/right only
+        checkConv(47, 1, 3, 5, 5, 3, 3, 3, new Conv2dSpec(1, 1, 0, 1, 2, 0, 3, 1, 3)); // a window reaching far into the padding
+        checkConv(48, 2, 6, 6, 6, 4, 3, 3, new Conv2dSpec(1, 1, 2, 1, 0, 1, 1, 2, 2)); // grouped, dilated, asymmetric
+        checkConv(49, 2, 4, 5, 5, 8, 1, 1, new Conv2dSpec(1, 1, 0, 0, 1, 0, 1, 1, 1)); // 1x1 with padding on one side only
     }
 
     // ---- pooling ----

@@ -20,6 +20,20 @@ class GeometryOverflowTest {
     }
 
     @Test
+    void dilationsAndAsymmetricPadsThatWouldOverflowAreRefused() {
+        // Conv2dSpec(strideH, strideW, top, left, bottom, right, dilationH, dilationW, groups)
+        Conv2dSpec dilated = new Conv2dSpec(1, 1, 0, 0, 0, 0, Integer.MAX_VALUE, 1, 1);
+        assertEquals(2L * Integer.MAX_VALUE + 1, dilated.extentH(3)); // in long: in int it wraps to -1
+        assertThrows(IllegalArgumentException.class, () -> dilated.outH(28, 3));
+        assertThrows(IllegalArgumentException.class, () -> new Conv2dSpec(1, 1, Integer.MAX_VALUE, 0, 1, 0, 1, 1, 1).outH(28, 3));
+        assertEquals(27, new Conv2dSpec(1, 1, 0, 0, 1, 0, 1, 1, 1).outH(28, 3)); // 28 + 0 + 1 - 3 + 1
+        assertThrows(IllegalArgumentException.class, () -> new ConvGeometry(1, 6, 8, 8, 6, 3, 3, 8, 8,
+                new Conv2dSpec(1, 1, 1, 1, 1, 1, 1, 1, 4))); // 4 groups do not divide 6 channels
+        assertThrows(IllegalArgumentException.class, () -> new ConvGeometry(1, 4, 8, 8, 4, 3, 3, 8, 8,
+                new Conv2dSpec(1, 1, 1, 1, 1, 1, 2, 1, 4))); // the dilated window's last row lies past the padding
+    }
+
+    @Test
     void geometriesWhoseIndicesWouldOverflowAreRefused() {
         Conv2dSpec s = Conv2dSpec.of(1, 1);
         new ConvGeometry(2, 3, 28, 28, 8, 3, 3, 28, 28, s);

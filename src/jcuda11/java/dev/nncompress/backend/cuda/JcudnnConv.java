@@ -84,14 +84,14 @@ final class JcudnnConv implements Dnn.Conv {
     }
 
     private Plan plan(ConvGeometry g) {
-        if ((long) g.n() * g.c() * g.h() * g.w() > Integer.MAX_VALUE || (long) g.n() * g.o() * g.p() > Integer.MAX_VALUE) return null;
+        if (CudnnConv.fallbackReason(g) != null) return null; // the same rule as cuDNN 9's (int sizes, asymmetric padding)
         return plans.computeIfAbsent(g, Plan::new);
     }
 
     /** As {@link CudnnConv#route}: which algorithm each direction takes, or "fallback" (for tests). */
     String route(ConvGeometry g) {
         Plan p = plan(g);
-        if (p == null) return "fallback (sizes beyond cuDNN's int range)";
+        if (p == null) return "fallback (" + CudnnConv.fallbackReason(g) + ")";
         return "cuDNN fwd " + algo(p.forward(), p.forwardBytes) + ", bwd data " + algo(p.backwardData(), p.dataBytes)
                 + ", bwd filter " + algo(p.backwardFilter(), p.filterBytes);
     }
@@ -138,9 +138,11 @@ final class JcudnnConv implements Dnn.Conv {
             check("cudnnCreateConvolutionDescriptor", cudnnCreateConvolutionDescriptor(conv));
             check("cudnnSetTensor4dDescriptor", cudnnSetTensor4dDescriptor(x, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, g.n(), g.c(), g.h(), g.w()));
             check("cudnnSetTensor4dDescriptor", cudnnSetTensor4dDescriptor(y, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, g.n(), g.o(), g.oh(), g.ow()));
-            check("cudnnSetFilter4dDescriptor", cudnnSetFilter4dDescriptor(w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, g.o(), g.c(), g.kh(), g.kw()));
+            check("cudnnSetFilter4dDescriptor", cudnnSetFilter4dDescriptor(w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, g.o(), g.cPerGroup(), g.kh(),
+                    g.kw()));
             check("cudnnSetConvolution2dDescriptor", cudnnSetConvolution2dDescriptor(conv, g.spec().padH(), g.spec().padW(),
-                    g.spec().strideH(), g.spec().strideW(), 1, 1, CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
+                    g.spec().strideH(), g.spec().strideW(), g.spec().dilationH(), g.spec().dilationW(), CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
+            check("cudnnSetConvolutionGroupCount", cudnnSetConvolutionGroupCount(conv, g.groups()));
             check("cudnnSetConvolutionMathType", cudnnSetConvolutionMathType(conv, CUDNN_FMA_MATH));
             int[] n = new int[1], c = new int[1], h = new int[1], wd = new int[1];
             check("cudnnGetConvolution2dForwardOutputDim", cudnnGetConvolution2dForwardOutputDim(conv, x, w, n, c, h, wd));

@@ -168,6 +168,8 @@ public final class CpuBackend implements Backend {
             CpuConv.nativeForward(g, cx.array(), cw.array(), cb == null ? null : cb.array(), out.array());
         } else if (route == CpuConv.Route.DIRECT) {
             DirectConv.forward(g, cx.address(), cw.address(), cb == null ? 0L : cb.address(), out.address());
+        } else if (route == CpuConv.Route.DEPTHWISE) { // conv family (issue 17): groups == C
+            CpuDepthwiseConv.forward(g, cx.address(), cw.address(), cb == null ? 0L : cb.address(), out.address());
         } else {
             CpuConv.gemmForward(g, cx.address(), cw.address(), cb == null ? 0L : cb.address(), out.address());
         }
@@ -192,6 +194,7 @@ public final class CpuBackend implements Backend {
         if (sparse == null) return Backend.super.conv2dSparse(x, w, bias, spec);
         CpuTensor cx = cpu("conv2dSparse", "input", x);
         CpuTensor cb = bias == null ? null : cpu("conv2dSparse", "bias", bias);
+        ArgChecks.plainSparseConv("conv2dSparse", spec); // conv family (issue 17)
         ConvGeometry g = ArgChecks.conv("conv2dSparse", x, ArgChecks.sparse("conv2dSparse", this, x, w, SparseWeight.Kind.CONV, bias), spec);
         CpuTensor out = alloc(Shape.of(g.n(), g.o(), g.oh(), g.ow()));
         if (out.numel() > 0) sparse.conv(g, w, cb, cx, out);
@@ -230,6 +233,12 @@ public final class CpuBackend implements Backend {
         if (route == CpuConv.Route.DIRECT) {
             DirectConv.weightGrad(g, cx.address(), cg.address(), dw.address(), db == null ? 0L : db.address());
             return new Conv2dGrads(null, dw, db);
+        }
+        if (route == CpuConv.Route.DEPTHWISE) { // conv family (issue 17): groups == C
+            dx = needInputGrad ? alloc(x.shape()) : null;
+            CpuDepthwiseConv.backward(g, cx.address(), cw.address(), cg.address(), dx == null ? 0L : dx.address(), dw.address(),
+                    db == null ? 0L : db.address());
+            return new Conv2dGrads(dx, dw, db);
         }
         if (route == CpuConv.Route.NATIVE) {
             dx = alloc(x.shape());

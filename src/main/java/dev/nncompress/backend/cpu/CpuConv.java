@@ -8,18 +8,22 @@ import static dev.nncompress.backend.cpu.Mem.get;
 import static dev.nncompress.backend.cpu.Mem.put;
 
 /**
- * 2-D convolution, NCHW input, OIHW weights, three routes:
+ * 2-D convolution, NCHW input, OIHW weights, four routes:
  * <ul>
  *   <li>{@code NATIVE}: libnd4j "conv2d"/"conv2d_bp" (oneDNN in the -onednn builds; weight format 1 = OIHW);
- *   <li>{@code IM2COL}: {@link Im2col} into a scratch block of a few images, then one OpenBLAS sgemm per block;
- *   <li>{@code DIRECT}: {@link DirectConv}, Java loops for stride 1 and few input channels.
+ *   <li>{@code IM2COL}: {@link Im2col} into a scratch block of a few images, then one OpenBLAS sgemm per block
+ *       and group: the route of every grouped, dilated or asymmetrically padded conv that is not depthwise;
+ *   <li>{@code DIRECT}: {@link DirectConv}, Java loops for stride 1 and few input channels;
+ *   <li>{@code DEPTHWISE}: {@link CpuDepthwiseConv}, direct loops for groups == C (any channel multiplier).
  * </ul>
- * {@link #route} picks per call from measured costs (CpuBackendBench).
+ * NATIVE and DIRECT take only {@link Conv2dSpec#plain()} specs (libnd4j's conv2d has no groups and
+ * symmetric padding only; DirectConv pads symmetrically). {@link #route} picks per call from measured
+ * costs (CpuBackendBench).
  */
 final class CpuConv {
-    enum Route { NATIVE, IM2COL, DIRECT }
+    enum Route { NATIVE, IM2COL, DIRECT, DEPTHWISE }
 
-    /** Forced route for the benchmark and tests; null = automatic. DIRECT is only taken where it applies. */
+    /** Forced route for the benchmark and tests; null = automatic. A route is only taken where it applies (IM2COL always does). */
     static volatile Route forced;
 
     private CpuConv() {}
@@ -31,18 +35,27 @@ final class CpuConv {
      * route's dw alone is 1.4-2x faster. Without oneDNN (generic build) the gemm route.
      */
     static Route route(ConvGeometry g, boolean backward, boolean needInputGrad) {
-        boolean direct = DirectConv.suits(g) && !(backward && needInputGrad);
+        boolean plain = g.spec().plain();
+        boolean direct = plain && DirectConv.suits(g) && !(backward && needInputGrad);
+        boolean depthwise = g.depthwise();
         Route f = forced;
-        if (f != null && (f != Route.DIRECT || direct)) return f;
-        if (direct && (f == null || f == Route.DIRECT)) return Route.DIRECT;
-        if (!CpuRuntime.oneDnn()) return Route.IM2COL;
+        if (f != null && switch (f) {
+            case IM2COL -> true;
+            case NATIVE -> plain;
+            case DIRECT -> direct;
+            case DEPTHWISE -> depthwise;
+        }) return f;
+        // depthwise: 1/C of a dense conv's work, which neither oneDNN through libnd4j (no groups) nor one gemm per channel exploits
+        if (depthwise) return Route.DEPTHWISE;
+        if (direct) return Route.DIRECT;
+        if (!plain || !CpuRuntime.oneDnn()) return Route.IM2COL;
         if (backward && !needInputGrad) return Route.IM2COL;
         return Route.NATIVE;
     }
 
     private static long[] iArgs(ConvGeometry g) {
         Conv2dSpec s = g.spec();
-        // kH, kW, sH, sW, pH, pW, dH, dW, sameMode, dataFormat (0 = NCHW), wFormat (1 = [oC, iC, kH, kW])
+        // kH, kW, sH, sW, pH, pW, dH, dW, sameMode, dataFormat (0 = NCHW), wFormat (1 = [oC, iC, kH, kW]); plain specs only (route)
         return new long[] {g.kh(), g.kw(), s.strideH(), s.strideW(), s.padH(), s.padW(), 1, 1, 0, 0, 1};
     }
 
@@ -63,24 +76,28 @@ final class CpuConv {
 
     // ---- im2col + sgemm route ----
 
-    /** Images per block: the column block stays near 4 MiB (fits the shared L3 with room to spare). */
+    /** Images per block: one group's column block stays near 4 MiB (fits the shared L3 with room to spare). */
     static int block(ConvGeometry g) {
         long perImage = 4L * g.ckk() * g.p();
         return (int) Math.max(1, Math.min(g.n(), (4L << 20) / Math.max(1, perImage)));
     }
 
+    /** Per group gi: y[gi's Og rows, cnt*P] = w[gi's Og rows, CKK] x col_gi[CKK, cnt*P] (CKK = C/groups * kH * kW). */
     static void gemmForward(ConvGeometry g, long x, long w, long bias, long out) {
         int nb = block(g);
         int p = g.p();
         int ckk = g.ckk();
+        int og = g.oPerGroup();
         try (Scratch col = Scratch.floats((long) ckk * nb * p); Scratch y = Scratch.floats((long) g.o() * nb * p)) {
             for (int start = 0; start < g.n(); start += nb) {
                 int n0 = start;
                 int cnt = Math.min(nb, g.n() - n0);
                 int cols = cnt * p;
-                Im2col.pack(g, x, n0, cnt, col.address());
-                // y[O, cnt*P] = w[O, CKK] x col[CKK, cnt*P]
-                Blas.sgemm(false, false, g.o(), cols, ckk, 1f, w, ckk, col.address(), cols, 0f, y.address(), cols);
+                for (int gi = 0; gi < g.groups(); gi++) {
+                    Im2col.pack(g, x, n0, cnt, gi, col.address());
+                    Blas.sgemm(false, false, og, cols, ckk, 1f, w + 4L * gi * og * ckk, ckk, col.address(), cols, 0f,
+                            y.address() + 4L * gi * og * cols, cols);
+                }
                 // out[b, o, :] = y[o, b*P .. (b+1)*P] + bias[o]
                 long yA = y.address();
                 CpuPar.forRange(g.o(), Math.max(1, CpuPar.MIN_PARALLEL / 2 / Math.max(1, cols)), 1, (o0, o1) -> {
@@ -98,12 +115,13 @@ final class CpuConv {
         }
     }
 
-    /** dx (0 = not wanted), dw, db (0 = not wanted). */
+    /** dx (0 = not wanted), dw, db (0 = not wanted); per group as {@link #gemmForward}. */
     static void gemmBackward(ConvGeometry g, long x, long w, long gradOut, long dx, long dw, long db) {
         int nb = block(g);
         int p = g.p();
         int ckk = g.ckk();
         int o = g.o();
+        int og = g.oPerGroup();
         try (Scratch col = Scratch.floats((long) ckk * nb * p); Scratch gy = Scratch.floats((long) o * nb * p)) {
             for (int start = 0; start < g.n(); start += nb) {
                 int n0 = start;
@@ -118,19 +136,23 @@ final class CpuConv {
                         }
                     }
                 });
-                Im2col.pack(g, x, n0, cnt, col.address());
-                // dw[O, CKK] (+)= gy[O, cols] x col[CKK, cols]^T
-                Blas.sgemm(false, true, o, ckk, cols, 1f, gyA, cols, col.address(), cols, n0 == 0 ? 0f : 1f, dw, ckk);
+                for (int gi = 0; gi < g.groups(); gi++) {
+                    long gyG = gyA + 4L * gi * og * cols;
+                    long wG = w + 4L * gi * og * ckk;
+                    Im2col.pack(g, x, n0, cnt, gi, col.address());
+                    // dw[gi's Og rows, CKK] (+)= gy[gi's Og rows, cols] x col[CKK, cols]^T
+                    Blas.sgemm(false, true, og, ckk, cols, 1f, gyG, cols, col.address(), cols, n0 == 0 ? 0f : 1f, dw + 4L * gi * og * ckk, ckk);
+                    if (dx != 0L) {
+                        // dcol[CKK, cols] = w_gi[Og, CKK]^T x gy_gi[Og, cols], then scatter-add into the group's channels of dx
+                        Blas.sgemm(true, false, ckk, cols, og, 1f, wG, ckk, gyG, cols, 0f, col.address(), cols);
+                        Im2col.unpack(g, col.address(), n0, cnt, gi, dx);
+                    }
+                }
                 if (db != 0L) {
                     for (int oc = 0; oc < o; oc++) {
                         double s = CpuLoops.sum(gyA + 4L * oc * cols, cols);
                         put(db, oc, (float) (n0 == 0 ? s : get(db, oc) + s));
                     }
-                }
-                if (dx != 0L) {
-                    // dcol[CKK, cols] = w[O, CKK]^T x gy[O, cols], then scatter-add into dx
-                    Blas.sgemm(true, false, ckk, cols, o, 1f, w, ckk, gyA, cols, 0f, col.address(), cols);
-                    Im2col.unpack(g, col.address(), n0, cnt, dx);
                 }
             }
         }

@@ -7,7 +7,6 @@ import dev.nncompress.backend.BatchNormResult;
 import dev.nncompress.backend.Conv2dGrads;
 import dev.nncompress.backend.Conv2dSpec;
 import dev.nncompress.backend.ConvGeometry;
-import dev.nncompress.backend.DilatedConvGeometry;
 import dev.nncompress.backend.SparseWeight;
 import dev.nncompress.backend.ref.CsrWeights;
 import dev.nncompress.backend.ref.ReferenceBackend;
@@ -252,10 +251,11 @@ public final class CudaBackend implements Backend {
     @Override public Tensor conv2dSparse(Tensor x, SparseWeight w, Tensor bias, Conv2dSpec spec) {
         CudaTensor xd = f32("conv2dSparse", "input", x);
         CudaTensor bd = bias == null ? null : f32("conv2dSparse", "bias", bias);
+        ArgChecks.plainSparseConv("conv2dSparse", spec); // conv family (issue 17)
         ConvGeometry g = ArgChecks.conv("conv2dSparse", x, ArgChecks.sparse("conv2dSparse", this, x, w, SparseWeight.Kind.CONV, bias), spec);
         CudaTensor out = alloc(Shape.of(g.n(), g.o(), g.oh(), g.ow()));
         if (out.numel() > 0) {
-            SparseConv.forwardCsr(DilatedConvGeometry.undilated(g), xd.buffer(), (SparseConv.DeviceCsr) w.prepared(),
+            SparseConv.forwardCsr(g, xd.buffer(), (SparseConv.DeviceCsr) w.prepared(),
                     bd == null ? null : bd.buffer(), null, out.buffer());
         }
         return out;

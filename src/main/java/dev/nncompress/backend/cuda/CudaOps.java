@@ -50,15 +50,19 @@ final class CudaOps {
                 c, offC, strideC, ldc, m, n, k, alpha, beta);
     }
 
-    /** nnc_im2col for images [image0, image0 + images) of x into col[images][c*kh*kw][oh*ow]. */
+    /**
+     * nnc_im2col for images [image0, image0 + images) of x into col[images][c*kh*kw][oh*ow], all channels
+     * (every group's rows, group gi's at rows [gi, gi+1) * ckk()); dilated, with pH/pW the top/left pads.
+     */
     void im2col(DeviceBuffer x, DeviceBuffer col, int image0, int images, ConvGeometry g) {
-        elementwise("nnc_im2col", (long) images * g.ckk() * g.p(), x, col, image0, images, g.c(), g.h(), g.w(), g.kh(), g.kw(),
-                g.spec().strideH(), g.spec().strideW(), g.spec().padH(), g.spec().padW(), 1, 1, g.oh(), g.ow());
+        elementwise("nnc_im2col", (long) images * g.c() * g.kh() * g.kw() * g.p(), x, col, image0, images, g.c(), g.h(), g.w(), g.kh(), g.kw(),
+                g.spec().strideH(), g.spec().strideW(), g.spec().padH(), g.spec().padW(), g.spec().dilationH(), g.spec().dilationW(), g.oh(), g.ow());
     }
 
     /** nnc_col2im: the adjoint of {@link #im2col}, overwriting dx's images [image0, image0 + images). */
     void col2im(DeviceBuffer col, DeviceBuffer dx, int image0, int images, ConvGeometry g) {
         elementwise("nnc_col2im", (long) images * g.c() * g.h() * g.w(), col, dx, image0, images, g.c(), g.h(), g.w(), g.kh(),
-                g.kw(), g.spec().strideH(), g.spec().strideW(), g.spec().padH(), g.spec().padW(), 1, 1, g.oh(), g.ow());
+                g.kw(), g.spec().strideH(), g.spec().strideW(), g.spec().padH(), g.spec().padW(), g.spec().dilationH(), g.spec().dilationW(), g.oh(),
+                g.ow());
     }
 }

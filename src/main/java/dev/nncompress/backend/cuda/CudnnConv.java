@@ -24,8 +24,10 @@ import static org.bytedeco.cuda.global.cudnn.*;
  * the same weights, as on our own route) and its workspace fits {@code -Dnncompress.cuda.workspaceBytes}
  * (default 256 MiB, taken from the backend's {@link DeviceMemoryPool} for the call).
  * Math: CUDNN_FMA_MATH on every convolution descriptor, i.e. FP32 FMAs and no TF32 tensor cores, whose
- * 10-bit mantissa would break the 1e-5 agreement with the CPU. A geometry with no qualifying
- * algorithm (or too large for cuDNN's int sizes) runs on {@code fallback}, our im2col route.
+ * 10-bit mantissa would break the 1e-5 agreement with the CPU. Groups (depthwise included) and
+ * dilation are set on the descriptor (cudnnSetConvolutionGroupCount, the 2-D descriptor's dilation);
+ * cuDNN's padding is symmetric, so asymmetric padding runs on {@code fallback}, our route, as does a
+ * geometry with no qualifying algorithm or one too large for cuDNN's int sizes.
  */
 final class CudnnConv implements Dnn.Conv {
     static final long WORKSPACE_BYTES = Long.getLong("nncompress.cuda.workspaceBytes", 256L << 20);
@@ -81,9 +83,9 @@ final class CudnnConv implements Dnn.Conv {
         }
     }
 
-    /** The plan for {@code g}; null when cuDNN cannot describe it (an int overflow), so the fallback runs. */
+    /** The plan for {@code g}; null when cuDNN cannot describe it (an int overflow, asymmetric padding), so the fallback runs. */
     private Plan plan(ConvGeometry g) {
-        if ((long) g.n() * g.c() * g.h() * g.w() > Integer.MAX_VALUE || (long) g.n() * g.o() * g.p() > Integer.MAX_VALUE) return null;
+        if (fallbackReason(g) != null) return null;
         return plans.computeIfAbsent(g, Plan::new);
     }
 
@@ -94,9 +96,18 @@ final class CudnnConv implements Dnn.Conv {
      */
     String route(ConvGeometry g) {
         Plan p = plan(g);
-        if (p == null) return "fallback (sizes beyond cuDNN's int range)";
+        if (p == null) return "fallback (" + fallbackReason(g) + ")";
         return "cuDNN fwd " + algo(p.forward(), p.forwardBytes) + ", bwd data " + algo(p.backwardData(), p.dataBytes)
                 + ", bwd filter " + algo(p.backwardFilter(), p.filterBytes);
+    }
+
+    /** Why cuDNN cannot describe {@code g} with our semantics, or null when it can (a pure rule, tested without a GPU). */
+    static String fallbackReason(ConvGeometry g) {
+        if ((long) g.n() * g.c() * g.h() * g.w() > Integer.MAX_VALUE || (long) g.n() * g.o() * g.p() > Integer.MAX_VALUE) {
+            return "sizes beyond cuDNN's int range";
+        }
+        if (!g.spec().symmetricPads()) return "asymmetric padding, which cuDNN's descriptor cannot hold";
+        return null;
     }
 
     private static String algo(int algo, long bytes) { return algo == NONE ? "fallback" : "algo " + algo + " (" + bytes + " B)"; }
@@ -145,9 +156,11 @@ final class CudnnConv implements Dnn.Conv {
             check("cudnnCreateConvolutionDescriptor", cudnnCreateConvolutionDescriptor(conv));
             check("cudnnSetTensor4dDescriptor", cudnnSetTensor4dDescriptor(x, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, g.n(), g.c(), g.h(), g.w()));
             check("cudnnSetTensor4dDescriptor", cudnnSetTensor4dDescriptor(y, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, g.n(), g.o(), g.oh(), g.ow()));
-            check("cudnnSetFilter4dDescriptor", cudnnSetFilter4dDescriptor(w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, g.o(), g.c(), g.kh(), g.kw()));
+            check("cudnnSetFilter4dDescriptor", cudnnSetFilter4dDescriptor(w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, g.o(), g.cPerGroup(), g.kh(),
+                    g.kw()));
             check("cudnnSetConvolution2dDescriptor", cudnnSetConvolution2dDescriptor(conv, g.spec().padH(), g.spec().padW(),
-                    g.spec().strideH(), g.spec().strideW(), 1, 1, CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
+                    g.spec().strideH(), g.spec().strideW(), g.spec().dilationH(), g.spec().dilationW(), CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
+            check("cudnnSetConvolutionGroupCount", cudnnSetConvolutionGroupCount(conv, g.groups()));
             check("cudnnSetConvolutionMathType", cudnnSetConvolutionMathType(conv, CUDNN_FMA_MATH));
             int[] n = new int[1], c = new int[1], h = new int[1], wd = new int[1];
             check("cudnnGetConvolution2dForwardOutputDim", cudnnGetConvolution2dForwardOutputDim(conv, x, w, n, c, h, wd));

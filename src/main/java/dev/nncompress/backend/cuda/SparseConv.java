@@ -1,7 +1,6 @@
 package dev.nncompress.backend.cuda;
 
 import dev.nncompress.backend.ConvGeometry;
-import dev.nncompress.backend.DilatedConvGeometry;
 import dev.nncompress.backend.ref.CsrWeights;
 import dev.nncompress.backend.ref.StructuredSparsity;
 import jcuda.driver.CUdeviceptr;
@@ -88,18 +87,18 @@ public final class SparseConv {
     }
 
     /** y[N,O,OH,OW] = conv(x, w at kept blocks) + bias of kept filters; pruned filters and masked positions 0. */
-    public static void forwardStructured(DilatedConvGeometry g, DeviceBuffer x, DeviceBuffer w, DeviceBuffer bias, DeviceStructured s,
+    public static void forwardStructured(ConvGeometry g, DeviceBuffer x, DeviceBuffer w, DeviceBuffer bias, DeviceStructured s,
                                          DeviceBuffer mask, DeviceBuffer y) {
-        ConvGeometry c = checkStructured(g, s);
+        checkStructured(g, s);
         need("x", x, 4 * g.inputSize());
         need("w", w, 4 * g.weightSize());
-        if (bias != null) need("bias", bias, 4L * c.o());
+        if (bias != null) need("bias", bias, 4L * g.o());
         need("mask", mask, g.maskSize());
         need("y", y, 4 * g.outputSize());
-        zeroPlanes(y, s.prunedOut, s.sparsity.prunedOut().length, c.n(), c.o(), c.p());
+        zeroPlanes(y, s.prunedOut, s.sparsity.prunedOut().length, g.n(), g.o(), g.p());
         int ko = s.sparsity.keptOut().length;
         if (ko == 0) return;
-        long cols = (long) c.n() * c.p();
+        long cols = (long) g.n() * g.p();
         Tile t = Tile.of(ko, cols, true, sms());
         Kernel.Dim3 grid = new Kernel.Dim3(blocks(cols, t.tn), blocks(ko, t.tm), 1);
         kernel(FWD_STRUCTURED + t).launch(grid, Kernel.Dim3.of(THREADS), 0,
@@ -110,33 +109,33 @@ public final class SparseConv {
      * Gradients of {@link #forwardStructured}: dx[N,C,H,W] (0 for channels not kept), dw full OIHW
      * (0 outside the kept blocks), db[O] when not null (0 for pruned filters). Masked positions pass no gradient.
      */
-    public static void backwardStructured(DilatedConvGeometry g, DeviceBuffer x, DeviceBuffer w, DeviceBuffer gy, DeviceStructured s,
+    public static void backwardStructured(ConvGeometry g, DeviceBuffer x, DeviceBuffer w, DeviceBuffer gy, DeviceStructured s,
                                           DeviceBuffer mask, DeviceBuffer dx, DeviceBuffer dw, DeviceBuffer db) {
-        ConvGeometry c = checkStructured(g, s);
+        checkStructured(g, s);
         need("x", x, 4 * g.inputSize());
         need("w", w, 4 * g.weightSize());
         need("gradOut", gy, 4 * g.outputSize());
         need("mask", mask, g.maskSize());
         need("dx", dx, 4 * g.inputSize());
         need("dw", dw, 4 * g.weightSize());
-        if (db != null) need("db", db, 4L * c.o());
+        if (db != null) need("db", db, 4L * g.o());
         int ko = s.sparsity.keptOut().length;
         int ki = s.sparsity.keptIn().length;
         CudaDriver d = CudaDriver.get();
         d.makeCurrent();
         cuMemsetD32Async(dw.pointer(), 0, g.weightSize(), d.stream());  // atomics add into it; pruned blocks stay 0
-        zeroPlanes(dx, s.prunedIn, c.c() - ki, c.n(), c.c(), (long) c.h() * c.w());
-        if (db != null) zeroPlanes(db, s.prunedOut, c.o() - ko, 1, c.o(), 1);
+        zeroPlanes(dx, s.prunedIn, g.c() - ki, g.n(), g.c(), (long) g.h() * g.w());
+        if (db != null) zeroPlanes(db, s.prunedOut, g.o() - ko, 1, g.o(), 1);
         if (ki > 0) {
-            long cols = (long) c.n() * c.h() * c.w();
+            long cols = (long) g.n() * g.h() * g.w();
             Tile t = Tile.of(ki, cols, true, sms());
             Kernel.Dim3 grid = new Kernel.Dim3(blocks(cols, t.tn), blocks(ki, t.tm), 1);
             kernel(BWD_INPUT_STRUCTURED + t).launch(grid, Kernel.Dim3.of(THREADS), 0,
                     args(g, ptr(gy), ptr(w), ptr(mask), ptr(s.keptOut), ko, ptr(s.keptIn), ki, ptr(dx)));
         }
         if (ko > 0 && ki > 0) {
-            long pixels = (long) c.n() * c.p();
-            long cols = (long) ki * c.kh() * c.kw();
+            long pixels = (long) g.n() * g.p();
+            long cols = (long) ki * g.kh() * g.kw();
             Tile t = Tile.of(ko, cols, false, sms());  // the pixel split below fills the GPU
             int gx = blocks(cols, t.tn);
             int gyTiles = blocks(ko, t.tm);
@@ -150,44 +149,44 @@ public final class SparseConv {
         }
         if (db != null && ko > 0) {
             kernel(BWD_BIAS).launch(Kernel.Dim3.of(ko), Kernel.Dim3.of(256), 0,
-                    ptr(gy), ptr(mask), ptr(s.keptOut), ptr(db), c.n(), c.o(), c.p());
+                    ptr(gy), ptr(mask), ptr(s.keptOut), ptr(db), g.n(), g.o(), g.p());
         }
     }
 
     /** y[N,O,OH,OW] = conv(x, CSR weights) + bias; masked positions 0. */
-    public static void forwardCsr(DilatedConvGeometry g, DeviceBuffer x, DeviceCsr w, DeviceBuffer bias, DeviceBuffer mask, DeviceBuffer y) {
-        ConvGeometry c = checkCsr(g, w);
+    public static void forwardCsr(ConvGeometry g, DeviceBuffer x, DeviceCsr w, DeviceBuffer bias, DeviceBuffer mask, DeviceBuffer y) {
+        checkCsr(g, w);
         need("x", x, 4 * g.inputSize());
-        if (bias != null) need("bias", bias, 4L * c.o());
+        if (bias != null) need("bias", bias, 4L * g.o());
         need("mask", mask, g.maskSize());
         need("y", y, 4 * g.outputSize());
-        Kernel.Dim3 grid = new Kernel.Dim3(blocks((long) c.n() * c.p(), CSR_PIXELS_PER_BLOCK), c.o(), 1);
+        Kernel.Dim3 grid = new Kernel.Dim3(blocks((long) g.n() * g.p(), CSR_PIXELS_PER_BLOCK), g.o(), 1);
         kernel(FWD_CSR).launch(grid, Kernel.Dim3.of(THREADS), 0,
                 args(g, ptr(x), ptr(w.rowPtr), ptr(w.tap), ptr(w.value), ptr(bias), ptr(mask), ptr(y)));
     }
 
     /** Gradients of {@link #forwardCsr}: dx[N,C,H,W], dValue[nnz] in CSR order, db[O] when not null. */
-    public static void backwardCsr(DilatedConvGeometry g, DeviceBuffer x, DeviceCsr w, DeviceBuffer gy, DeviceBuffer mask, DeviceBuffer dx,
+    public static void backwardCsr(ConvGeometry g, DeviceBuffer x, DeviceCsr w, DeviceBuffer gy, DeviceBuffer mask, DeviceBuffer dx,
                                    DeviceBuffer dValue, DeviceBuffer db) {
-        ConvGeometry c = checkCsr(g, w);
+        checkCsr(g, w);
         need("x", x, 4 * g.inputSize());
         need("gradOut", gy, 4 * g.outputSize());
         need("mask", mask, g.maskSize());
         need("dx", dx, 4 * g.inputSize());
         need("dValue", dValue, 4L * w.weights.nnz());
-        if (db != null) need("db", db, 4L * c.o());
+        if (db != null) need("db", db, 4L * g.o());
         CudaDriver d = CudaDriver.get();
         d.makeCurrent();
         if (w.weights.nnz() > 0) cuMemsetD32Async(dValue.pointer(), 0, w.weights.nnz(), d.stream());
-        kernel(BWD_INPUT_CSR).launch(new Kernel.Dim3(blocks((long) c.n() * c.h() * c.w(), CSR_PIXELS_PER_BLOCK), c.c(), 1),
+        kernel(BWD_INPUT_CSR).launch(new Kernel.Dim3(blocks((long) g.n() * g.h() * g.w(), CSR_PIXELS_PER_BLOCK), g.c(), 1),
                 Kernel.Dim3.of(THREADS), 0, args(g, ptr(gy), ptr(w.colPtr), ptr(w.tapT), ptr(w.valueT), ptr(mask), ptr(dx)));
         if (w.weights.nnz() > 0) {
-            kernel(BWD_WEIGHT_CSR).launch(new Kernel.Dim3(blocks((long) c.n() * c.p(), CSR_WEIGHT_PIXELS_PER_BLOCK), c.o(), 1),
+            kernel(BWD_WEIGHT_CSR).launch(new Kernel.Dim3(blocks((long) g.n() * g.p(), CSR_WEIGHT_PIXELS_PER_BLOCK), g.o(), 1),
                     Kernel.Dim3.of(THREADS), 0, args(g, ptr(x), ptr(gy), ptr(w.rowPtr), ptr(w.tap), ptr(mask), ptr(dValue)));
         }
         if (db != null) {
-            kernel(BWD_BIAS).launch(Kernel.Dim3.of(c.o()), Kernel.Dim3.of(256), 0,
-                    ptr(gy), ptr(mask), new CUdeviceptr(), ptr(db), c.n(), c.o(), c.p());
+            kernel(BWD_BIAS).launch(Kernel.Dim3.of(g.o()), Kernel.Dim3.of(256), 0,
+                    ptr(gy), ptr(mask), new CUdeviceptr(), ptr(db), g.n(), g.o(), g.p());
         }
     }
 
@@ -217,10 +216,9 @@ public final class SparseConv {
     }
 
     /** {@code head} followed by the fifteen int geometry arguments every conv kernel ends with, in the C order. */
-    private static Object[] args(DilatedConvGeometry g, Object... head) {
-        ConvGeometry c = g.conv();
-        Object[] geometry = {c.n(), c.c(), c.h(), c.w(), c.o(), c.kh(), c.kw(), c.oh(), c.ow(), c.spec().strideH(), c.spec().strideW(),
-                c.spec().padH(), c.spec().padW(), g.dilationH(), g.dilationW()};
+    private static Object[] args(ConvGeometry g, Object... head) {
+        Object[] geometry = {g.n(), g.c(), g.h(), g.w(), g.o(), g.kh(), g.kw(), g.oh(), g.ow(), g.spec().strideH(), g.spec().strideW(),
+                g.spec().padH(), g.spec().padW(), g.spec().dilationH(), g.spec().dilationW()};
         Object[] all = java.util.Arrays.copyOf(head, head.length + geometry.length);
         System.arraycopy(geometry, 0, all, head.length, geometry.length);
         return all;
@@ -230,33 +228,34 @@ public final class SparseConv {
 
     private static Object ptr(DeviceBuffer b) { return b == null ? new CUdeviceptr() : b; }
 
-    private static ConvGeometry checkStructured(DilatedConvGeometry g, DeviceStructured s) {
-        ConvGeometry c = checkGeometry(g);
+    private static ConvGeometry checkStructured(ConvGeometry g, DeviceStructured s) {
+        checkGeometry(g);
         if (s == null) throw new IllegalArgumentException("sparse conv: structured sparsity is null");
-        if (s.sparsity.outChannels() != c.o() || s.sparsity.inChannels() != c.c()) {
-            throw new IllegalArgumentException("sparse conv: " + s.sparsity + " does not match weight [" + c.o() + ", " + c.c() + ", ...]");
+        if (s.sparsity.outChannels() != g.o() || s.sparsity.inChannels() != g.c()) {
+            throw new IllegalArgumentException("sparse conv: " + s.sparsity + " does not match weight [" + g.o() + ", " + g.c() + ", ...]");
         }
-        return c;
+        return g;
     }
 
-    private static ConvGeometry checkCsr(DilatedConvGeometry g, DeviceCsr w) {
-        ConvGeometry c = checkGeometry(g);
+    private static ConvGeometry checkCsr(ConvGeometry g, DeviceCsr w) {
+        checkGeometry(g);
         if (w == null) throw new IllegalArgumentException("sparse conv: CSR weights are null");
         CsrWeights cw = w.weights;
-        if (cw.outChannels() != c.o() || cw.inChannels() != c.c() || cw.kh() != c.kh() || cw.kw() != c.kw()) {
-            throw new IllegalArgumentException("sparse conv: " + cw + " does not match weight [" + c.o() + ", " + c.c() + ", " + c.kh() + ", " + c.kw() + "]");
+        if (cw.outChannels() != g.o() || cw.inChannels() != g.c() || cw.kh() != g.kh() || cw.kw() != g.kw()) {
+            throw new IllegalArgumentException("sparse conv: " + cw + " does not match weight [" + g.o() + ", " + g.c() + ", " + g.kh() + ", " + g.kw() + "]");
         }
-        return c;
+        return g;
     }
 
-    private static ConvGeometry checkGeometry(DilatedConvGeometry g) {
+    private static ConvGeometry checkGeometry(ConvGeometry g) {
         if (g == null) throw new IllegalArgumentException("sparse conv: geometry is null");
         // the kernels index with 32-bit ints, and grid.y holds a filter or channel
         if (g.inputSize() >= Integer.MAX_VALUE || g.weightSize() >= Integer.MAX_VALUE || g.outputSize() >= Integer.MAX_VALUE) {
             throw new IllegalArgumentException("sparse conv: tensors of 2^31 or more elements are not supported: " + g);
         }
-        if (g.conv().o() > 65_535 || g.conv().c() > 65_535) throw new IllegalArgumentException("sparse conv: more than 65535 channels: " + g);
-        return g.conv();
+        if (g.o() > 65_535 || g.c() > 65_535) throw new IllegalArgumentException("sparse conv: more than 65535 channels: " + g);
+        if (g.groups() != 1) throw new IllegalArgumentException("sparse conv: " + g.groups() + " groups; the sparse kernels take one group");
+        return g;
     }
 
     private static void need(String name, DeviceBuffer b, long bytes) {

@@ -10,7 +10,6 @@ import dev.nncompress.backend.BatchNormGrads;
 import dev.nncompress.backend.BatchNormResult;
 import dev.nncompress.backend.Conv2dGrads;
 import dev.nncompress.backend.Conv2dSpec;
-import dev.nncompress.backend.DilatedConvGeometry;
 import dev.nncompress.backend.SparseWeight;
 import dev.nncompress.backend.LossResult;
 import dev.nncompress.backend.Pool2dSpec;
@@ -143,8 +142,9 @@ public final class ReferenceBackend implements Backend {
     @Override public Tensor conv2dSparse(Tensor x, SparseWeight w, Tensor bias, Conv2dSpec spec) {
         float[] xd = data("conv2dSparse", "input", x);
         float[] bd = bias == null ? null : data("conv2dSparse", "bias", bias);
+        ArgChecks.plainSparseConv("conv2dSparse", spec); // conv family (issue 17)
         ConvGeometry g = ArgChecks.conv("conv2dSparse", x, ArgChecks.sparse("conv2dSparse", this, x, w, SparseWeight.Kind.CONV, bias), spec);
-        float[] y = ReferenceSparseConv.forwardCsr(DilatedConvGeometry.undilated(g), xd, w.csr(), bd, null);
+        float[] y = ReferenceSparseConv.forwardCsr(g, xd, w.csr(), bd, null);
         return new HeapTensor(this, y, Shape.of(g.n(), g.o(), g.oh(), g.ow()));
     }
 
@@ -157,8 +157,8 @@ public final class ReferenceBackend implements Backend {
     }
 
     /** x [N, F] W^T as a 1x1 conv of [N, F, 1, 1]: the same multiply-adds in the same order. */
-    public static DilatedConvGeometry linearAsConv(int n, Shape weight) {
-        return DilatedConvGeometry.undilated(new ConvGeometry(n, weight.dim(1), 1, 1, weight.dim(0), 1, 1, 1, 1, new Conv2dSpec(1, 1, 0, 0)));
+    public static ConvGeometry linearAsConv(int n, Shape weight) {
+        return new ConvGeometry(n, weight.dim(1), 1, 1, weight.dim(0), 1, 1, 1, 1, new Conv2dSpec(1, 1, 0, 0));
     }
 
     @Override public Conv2dGrads conv2dBackward(Tensor x, Tensor w, Tensor gradOut, Conv2dSpec spec, boolean withBias,

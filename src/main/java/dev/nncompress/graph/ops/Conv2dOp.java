@@ -15,33 +15,75 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * 2-D convolution; params {@code weight} [O, C, kH, kW] and optional {@code bias} [O]. With attr
+ * 2-D convolution; params {@code weight} [O, C/groups, kH, kW] and optional {@code bias} [O]. With attr
  * {@code relu=1} (set by the ReLU fusion pass, see {@link FusedRelu}) the output is relu(conv(x)).
+ * Attributes beyond stride and padding (issue 17: grouped, depthwise and dilated convs, asymmetric
+ * padding) are optional, so files written before them load unchanged: {@code groups} (1),
+ * {@code dilation_h}/{@code dilation_w} (1), {@code pad_bottom}/{@code pad_right} (absent = pad_h/pad_w;
+ * pad_h/pad_w are the top and left padding).
  */
 public final class Conv2dOp implements Op {
+    /** Upper bound of the groups attribute: far above any real layer's channel count, far below int overflow. */
+    public static final int MAX_GROUPS = 1 << 20;
+
     private static final List<AttrSpec> ATTRS = List.of(AttrSpec.integer("stride_h", 1, AttrSpec.MAX_WINDOW),
             AttrSpec.integer("stride_w", 1, AttrSpec.MAX_WINDOW), AttrSpec.integer("pad_h", 0, AttrSpec.MAX_WINDOW),
-            AttrSpec.integer("pad_w", 0, AttrSpec.MAX_WINDOW), AttrSpec.flag(FusedRelu.ATTR));
+            AttrSpec.integer("pad_w", 0, AttrSpec.MAX_WINDOW), AttrSpec.flag(FusedRelu.ATTR),
+            // ---- conv family (issue 17): optional geometry; a NaN default marks "derived by spec(), see there" ----
+            optional("pad_bottom", 0, AttrSpec.MAX_WINDOW, Double.NaN), optional("pad_right", 0, AttrSpec.MAX_WINDOW, Double.NaN),
+            optional("dilation_h", 1, AttrSpec.MAX_WINDOW, 1), optional("dilation_w", 1, AttrSpec.MAX_WINDOW, 1),
+            optional("groups", 1, MAX_GROUPS, 1));
 
     @Override public List<AttrSpec> attributes() { return ATTRS; }
 
+    private static AttrSpec optional(String name, int min, int max, double absent) {
+        return new AttrSpec(name, true, min, false, max, false, absent);
+    }
+
     public static Conv2dSpec spec(Node n) {
-        return new Conv2dSpec(n.intAttr("stride_h"), n.intAttr("stride_w"), n.intAttr("pad_h"), n.intAttr("pad_w"));
+        int padH = n.intAttr("pad_h"), padW = n.intAttr("pad_w");
+        return new Conv2dSpec(n.intAttr("stride_h"), n.intAttr("stride_w"), padH, padW, optionalInt(n, "pad_bottom", padH),
+                optionalInt(n, "pad_right", padW), optionalInt(n, "dilation_h", 1), optionalInt(n, "dilation_w", 1), optionalInt(n, "groups", 1));
+    }
+
+    private static int optionalInt(Node n, String key, int absent) { return n.attrs().containsKey(key) ? n.intAttr(key) : absent; }
+
+    /**
+     * The attributes of {@code s} as a node stores them: the optional ones only where they differ from
+     * their absent value, so a plain conv's node (and file) is what it was before issue 17.
+     */
+    public static java.util.Map<String, Double> attrs(Conv2dSpec s) {
+        java.util.Map<String, Double> m = new java.util.LinkedHashMap<>();
+        m.put("stride_h", (double) s.strideH());
+        m.put("stride_w", (double) s.strideW());
+        m.put("pad_h", (double) s.padH());
+        m.put("pad_w", (double) s.padW());
+        if (s.padBottom() != s.padH()) m.put("pad_bottom", (double) s.padBottom());
+        if (s.padRight() != s.padW()) m.put("pad_right", (double) s.padRight());
+        if (s.dilationH() != 1) m.put("dilation_h", (double) s.dilationH());
+        if (s.dilationW() != 1) m.put("dilation_w", (double) s.dilationW());
+        if (s.groups() != 1) m.put("groups", (double) s.groups());
+        return m;
     }
 
     @Override
     public Shape outputShape(Node n, List<Shape> in, Graph g) {
         Shape x = OpChecks.single(n, in, 3);
         Shape w = g.param(n.paramName("weight")).value().shape();
-        if (w.rank() != 4 || w.dim(1) != x.dim(0)) {
-            throw new IllegalArgumentException("weight " + w + " does not fit input " + x + " (expects [O, " + x.dim(0) + ", kH, kW])");
+        Conv2dSpec s = spec(n);
+        int groups = s.groups();
+        if (w.rank() != 4 || (long) w.dim(1) * groups != x.dim(0) || w.dim(0) % groups != 0) {
+            throw new IllegalArgumentException("weight " + w + " does not fit input " + x + " (expects [O, " + (x.dim(0) / groups) + ", kH, kW]"
+                    + (groups > 1 ? " with O a multiple of " + groups + " and " + groups + " dividing the " + x.dim(0) + " input channels" : "") + ")");
         }
         if (g.params().containsKey(n.paramName("bias"))) OpChecks.vector(g, n.paramName("bias"), w.dim(0));
-        Conv2dSpec s = spec(n);
         // a window wholly inside the padding only adds zeros (PyTorch allows it, no model needs it); with
-        // pad < kernel every output reads at least one input value, and pad stays below the kernel bound
-        OpChecks.padBelowKernel("pad_h", s.padH(), "kernel height", w.dim(2));
-        OpChecks.padBelowKernel("pad_w", s.padW(), "kernel width", w.dim(3));
+        // each pad below the (dilated) kernel extent every output reads at least one input value, and the
+        // pads stay below the kernel bound
+        OpChecks.padBelowKernel("pad_h", s.padH(), "kernel height", (int) Math.min(Integer.MAX_VALUE, s.extentH(w.dim(2))));
+        OpChecks.padBelowKernel("pad_w", s.padW(), "kernel width", (int) Math.min(Integer.MAX_VALUE, s.extentW(w.dim(3))));
+        OpChecks.padBelowKernel("pad_bottom", s.padBottom(), "kernel height", (int) Math.min(Integer.MAX_VALUE, s.extentH(w.dim(2))));
+        OpChecks.padBelowKernel("pad_right", s.padRight(), "kernel width", (int) Math.min(Integer.MAX_VALUE, s.extentW(w.dim(3))));
         return Shape.of(w.dim(0), s.outH(x.dim(1), w.dim(2)), s.outW(x.dim(2), w.dim(3)));
     }
 

@@ -1,6 +1,7 @@
 package dev.nncompress.io.onnx;
 
 import dev.nncompress.graph.OpType;
+import dev.nncompress.graph.ops.Conv2dOp;
 import dev.nncompress.io.onnx.Value.Activation;
 import dev.nncompress.io.onnx.proto.OnnxProto.NodeProto;
 import dev.nncompress.tensor.Shape;
@@ -10,10 +11,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The image-shaped ONNX ops, each onto one of ours: Conv -> CONV2D, MaxPool/AveragePool -> the pools
- * (windows read by {@link PoolWindow}), GlobalAveragePool, BatchNormalization (inference form) ->
- * BATCHNORM2D, Relu -> RELU. What ours cannot express yet (conv groups, dilation and asymmetric padding,
- * BatchNorm in training mode) is refused by name.
+ * The image-shaped ONNX ops, each onto one of ours: Conv -> CONV2D (any group count, depthwise included,
+ * dilation, asymmetric padding, auto_pad), MaxPool/AveragePool -> the pools (windows read by
+ * {@link PoolWindow}), GlobalAveragePool, BatchNormalization (inference form) -> BATCHNORM2D, Relu -> RELU.
+ * What ours cannot express yet (dilated pools, BatchNorm in training mode) is refused by name.
  */
 final class LayerMappers {
     private LayerMappers() {}
@@ -24,13 +25,14 @@ final class LayerMappers {
         Const w = Inputs.weight(in, 1, where, "W", 4);
         Const b = in.size() > 2 ? Inputs.optionalWeight(in, 2, where, "B", 1) : null;
         long group = a.integer("group", 1);
-        if (group != 1) {
-            throw new IllegalArgumentException(where + " has group " + group + "; grouped and depthwise convolutions are not supported yet (later slice of issue 17)");
-        }
         Shape s = ctx.shape(x);
-        if (w.dims()[1] != s.dim(0)) {
+        if (group < 1 || group > Conv2dOp.MAX_GROUPS || s.dim(0) % group != 0 || w.dims()[0] % group != 0) {
+            throw new IllegalArgumentException(where + " has group " + group + ", which does not divide its " + s.dim(0) + " input and "
+                    + w.dims()[0] + " output channels");
+        }
+        if ((long) w.dims()[1] * group != s.dim(0)) {
             throw new IllegalArgumentException(where + ": weight " + Inputs.name(w) + " has shape " + java.util.Arrays.toString(w.dims())
-                    + ", which does not fit " + s.dim(0) + " input channels");
+                    + ", which does not fit " + s.dim(0) + " input channels" + (group > 1 ? " in " + group + " groups" : ""));
         }
         if (b != null && b.dims()[0] != w.dims()[0]) {
             throw new IllegalArgumentException(where + ": bias " + Inputs.name(b) + " has " + b.dims()[0] + " values for " + w.dims()[0] + " output channels");
@@ -40,7 +42,7 @@ final class LayerMappers {
         params.put("weight", w);
         if (b != null) params.put("bias", b);
         String name = ctx.nodeName(w.source(), n.getName(), n.getOpType());
-        return ctx.add(name, OpType.CONV2D, List.of(x), win.attrs(false), params, n.getName(), n.getOutput(0));
+        return ctx.add(name, OpType.CONV2D, List.of(x), Conv2dOp.attrs(win.convSpec((int) group)), params, n.getName(), n.getOutput(0));
     }
 
     /** MaxPool / AveragePool with every window option ours take ({@link PoolWindow}); MaxPool's indices output must be unused. */

@@ -1,15 +1,20 @@
 package dev.nncompress.io.onnx;
 
+import dev.nncompress.backend.Conv2dSpec;
 import dev.nncompress.graph.AttrSpec;
 
 /**
  * The 2-D window attributes shared by Conv, MaxPool and AveragePool (kernel_shape, strides, pads,
- * auto_pad, dilations, ceil_mode) reduced to what our ops take: one stride and one symmetric padding
- * per axis. What our ops cannot express is refused by name: asymmetric padding (an {@code auto_pad}
- * SAME whose total padding is odd included), dilation, and {@code ceil_mode=1} where it changes the
- * output size. Since our input sizes are static, SAME padding and ceil_mode are resolved exactly here.
+ * auto_pad, dilations, ceil_mode) reduced to explicit numbers: a stride, a dilation and the padding of
+ * each side per axis ({@code padH}/{@code padW} top and left, as ONNX's pads begin values). Since our
+ * input sizes are static, {@code auto_pad} is resolved here into explicit pads: VALID is none; SAME_UPPER
+ * and SAME_LOWER pad max(0, (ceil(in / stride) - 1) * stride + dilated kernel - in) in all, the odd one
+ * at the end (UPPER) or the beginning (LOWER), as ONNX Runtime does. What the caller's op cannot
+ * express it refuses by name (the pools: dilation and asymmetric padding); {@code ceil_mode=1} is
+ * refused where it changes the output size.
  */
-record Window(int kernelH, int kernelW, int strideH, int strideW, int padH, int padW) {
+record Window(int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, int padBottom, int padRight, int dilationH,
+              int dilationW) {
 
     /**
      * Reads the window of {@code a} for an input of {@code h} x {@code w}; {@code kernel} is the weight's
@@ -33,50 +38,48 @@ record Window(int kernelH, int kernelW, int strideH, int strideW, int padH, int 
         long[] st = pair(a.ints("strides"), "strides", where, 1);
         int sh = bounded(st[0], 1, "strides", where), sw = bounded(st[1], 1, "strides", where);
         long[] dil = pair(a.ints("dilations"), "dilations", where, 1);
-        if (dil[0] != 1 || dil[1] != 1) {
-            throw new IllegalArgumentException(where + " has dilations " + dil[0] + "x" + dil[1] + "; dilated windows are not supported yet (later slice of issue 17)");
-        }
+        int dh = bounded(dil[0], 1, "dilations", where), dw = bounded(dil[1], 1, "dilations", where);
         String autoPad = a.string("auto_pad", "NOTSET");
         long[] pads = a.ints("pads");
-        int ph, pw;
+        int[] padsH, padsW; // {begin, end} per axis
         switch (autoPad) {
             case "NOTSET", "VALID" -> {
                 if (pads != null && autoPad.equals("VALID")) throw new IllegalArgumentException(where + " has both auto_pad VALID and pads");
                 long[] p = pads == null ? new long[4] : pads;
                 if (p.length != 4) throw new IllegalArgumentException(where + ": pads has " + p.length + " values, expected 4 (top, left, bottom, right)");
                 for (long v : p) bounded(v, 0, "pads", where);
-                if (p[0] != p[2] || p[1] != p[3]) {
-                    throw new IllegalArgumentException(where + " has asymmetric pads " + java.util.Arrays.toString(p)
-                            + " (top, left, bottom, right); only symmetric padding is supported yet (later slice of issue 17)");
-                }
-                ph = (int) p[0];
-                pw = (int) p[1];
+                padsH = new int[] {(int) p[0], (int) p[2]};
+                padsW = new int[] {(int) p[1], (int) p[3]};
             }
             case "SAME_UPPER", "SAME_LOWER" -> {
                 if (pads != null) throw new IllegalArgumentException(where + " has both auto_pad " + autoPad + " and pads");
-                ph = samePad(h, kh, sh, where, autoPad);
-                pw = samePad(w, kw, sw, where, autoPad);
+                boolean lower = autoPad.equals("SAME_LOWER");
+                padsH = samePads(h, kh, sh, dh, lower, where);
+                padsW = samePads(w, kw, sw, dw, lower, where);
             }
             default -> throw new IllegalArgumentException(where + ": auto_pad " + dev.nncompress.util.Quoted.of(autoPad) + " is not NOTSET, VALID, SAME_UPPER or SAME_LOWER");
         }
         long ceil = a.integer("ceil_mode", 0);
         if (ceil != 0) {
-            boolean exact = ceil == 1 && allowCeil && (h + 2L * ph - kh) % sh == 0 && (w + 2L * pw - kw) % sw == 0;
+            boolean exact = ceil == 1 && allowCeil && ((long) h + padsH[0] + padsH[1] - kh) % sh == 0 && ((long) w + padsW[0] + padsW[1] - kw) % sw == 0;
             if (!exact) {
                 throw new IllegalArgumentException(where + " has ceil_mode " + ceil + ", which changes the output size of this "
                         + h + "x" + w + " input; ceil_mode is not supported yet (later slice of issue 17)");
             }
         }
-        return new Window(kh, kw, sh, sw, ph, pw);
+        return new Window(kh, kw, sh, sw, padsH[0], padsW[0], padsH[1], padsW[1], dh, dw);
     }
 
-    /** Our attributes: stride_h, stride_w, pad_h, pad_w (+ kernel_h, kernel_w for pools). */
-    java.util.Map<String, Double> attrs(boolean withKernel) {
+    boolean symmetricPads() { return padH == padBottom && padW == padRight; }
+
+    /** The convolution of this window with {@code groups} groups (conv family, issue 17). */
+    Conv2dSpec convSpec(int groups) { return new Conv2dSpec(strideH, strideW, padH, padW, padBottom, padRight, dilationH, dilationW, groups); }
+
+    /** Our pool attributes: kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w (symmetric, checked by the pool mapper). */
+    java.util.Map<String, Double> attrs() {
         java.util.Map<String, Double> m = new java.util.LinkedHashMap<>();
-        if (withKernel) {
-            m.put("kernel_h", (double) kernelH);
-            m.put("kernel_w", (double) kernelW);
-        }
+        m.put("kernel_h", (double) kernelH);
+        m.put("kernel_w", (double) kernelW);
         m.put("stride_h", (double) strideH);
         m.put("stride_w", (double) strideW);
         m.put("pad_h", (double) padH);
@@ -84,15 +87,15 @@ record Window(int kernelH, int kernelW, int strideH, int strideW, int padH, int 
         return m;
     }
 
-    /** SAME padding for an input of {@code in}: total = max((ceil(in/s) - 1) s + k - in, 0), which must split evenly. */
-    private static int samePad(int in, int k, int s, String where, String mode) {
+    /**
+     * SAME padding {begin, end} for an input of {@code in}: total = max((ceil(in/s) - 1) s + (k - 1) d + 1 - in, 0),
+     * split in halves with the odd one at the end (SAME_UPPER) or the beginning (SAME_LOWER).
+     */
+    private static int[] samePads(int in, int k, int s, int d, boolean lower, String where) {
         long out = (in + (long) s - 1) / s;
-        long total = Math.max((out - 1) * s + k - in, 0);
-        if (total % 2 != 0) {
-            throw new IllegalArgumentException(where + ": auto_pad " + mode + " pads " + total + " in all on an axis of " + in
-                    + ", which is asymmetric; only symmetric padding is supported yet (later slice of issue 17)");
-        }
-        return (int) (total / 2);
+        long total = Math.max((out - 1) * s + (long) d * (k - 1) + 1 - in, 0);
+        long begin = lower ? (total + 1) / 2 : total / 2;
+        return new int[] {bounded(begin, 0, "auto_pad padding", where), bounded(total - begin, 0, "auto_pad padding", where)};
     }
 
     private static long[] pair(long[] v, String name, String where, long fallback) {

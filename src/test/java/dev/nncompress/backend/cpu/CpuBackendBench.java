@@ -73,6 +73,7 @@ public final class CpuBackendBench {
         CpuConv.Route auto = CpuConv.route(geometry, false, false);
         for (CpuConv.Route route : CpuConv.Route.values()) {
             if (route == CpuConv.Route.DIRECT && !DirectConv.suits(geometry)) continue;
+            if (route == CpuConv.Route.DEPTHWISE && !geometry.depthwise()) continue; // DepthwiseConvBench measures it
             CpuConv.forced = route;
             double f = time(() -> B.conv2d(x, w, bias, spec).close(), minSeconds);
             double bw = time(() -> close(B.conv2dBackward(x, w, gy, spec, true, true)), minSeconds);

@@ -86,6 +86,19 @@ class CpuBackendTest extends BackendContractTest {
         checkConv(16, 3, 3, 7, 9, 5, 3, 2, new Conv2dSpec(1, 1, 1, 0)); // stride 1, few channels: DIRECT applies
     }
 
+    /** Issue 17's grouped/depthwise/dilated/asymmetric convs on every route that takes them (the others fall back to automatic). */
+    @ParameterizedTest @EnumSource(CpuConv.Route.class)
+    void convGeneralShapesEveryRoute(CpuConv.Route route) {
+        CpuConv.forced = route;
+        checkGeneralConvShapes();
+    }
+
+    /** CpuDepthwiseConv stacks the planes of a block of images: several blocks, a partial last one, in forward, dx and dw. */
+    @Test void depthwiseImageBlocks() {
+        checkConv(50, 151, 2, 14, 14, 4, 3, 3, new Conv2dSpec(1, 1, 1, 1, 1, 1, 1, 1, 2)); // 9 x 16 + 7 images (forward, dx), 50 x 3 + 1 (dw)
+        checkConv(51, 71, 3, 13, 11, 3, 3, 3, new Conv2dSpec(2, 2, 0, 1, 1, 0, 2, 1, 3)); // four phases: 2 x 24 + 23 images, 14 x 5 + 1
+    }
+
     @Test void convTeacherShapesAutomaticRoute() {
         checkConv(20, 4, 32, 28, 28, 64, 3, 3, Conv2dSpec.of(1, 1));
         checkConv(21, 3, 64, 14, 14, 128, 3, 3, Conv2dSpec.of(1, 1));

@@ -70,6 +70,9 @@ class CudaBackendTest extends BackendContractTest {
         assertTrue(GPU.describe().contains("CC "), GPU.describe());
     }
 
+    /** Issue 17's convs: depthwise on conv_grouped.cu's kernels, grouped on per-group SGEMMs, asymmetric padding on our route. */
+    @Test void convGeneralShapes() { checkGeneralConvShapes(); }
+
     @Test void convOddShapes() {
         checkOddConvShapes();
         checkConv(12, 3, 4, 5, 5, 2, 1, 1, Conv2dSpec.of(1, 0)); // 1x1: the direct (no im2col) path

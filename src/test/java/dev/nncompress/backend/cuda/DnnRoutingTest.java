@@ -25,6 +25,16 @@ class DnnRoutingTest {
     }
 
     @Test
+    void convRunsOnCudnnWithGroupsAndDilationButNotWithAsymmetricPadding() {
+        // Conv2dSpec(strideH, strideW, top, left, bottom, right, dilationH, dilationW, groups)
+        assertNull(CudnnConv.fallbackReason(dev.nncompress.backend.ConvGeometry.of(2, 8, 9, 9, 8, 3, 3,
+                new dev.nncompress.backend.Conv2dSpec(1, 1, 2, 2, 2, 2, 2, 2, 8))));
+        String asym = CudnnConv.fallbackReason(dev.nncompress.backend.ConvGeometry.of(2, 8, 9, 9, 8, 3, 3,
+                new dev.nncompress.backend.Conv2dSpec(2, 2, 0, 0, 1, 1, 1, 1, 8)));
+        assertTrue(asym.contains("asymmetric padding"), asym);
+    }
+
+    @Test
     void poolingRunsOnCudnnExceptMaxBackwardWhoseTieRuleCudnnDoesNotPromise() {
         PoolGeometry g = pool(3, 5, 7, 6, new Pool2dSpec(3, 2, 2, 1, 1, 1));
         assertNull(CudnnPooling.fallbackReason(Dnn.PoolMode.MAX, false, g));

@@ -1,7 +1,7 @@
 package dev.nncompress.backend.cuda;
 
 import dev.nncompress.backend.Conv2dSpec;
-import dev.nncompress.backend.DilatedConvGeometry;
+import dev.nncompress.backend.ConvGeometry;
 import dev.nncompress.backend.ref.CsrWeights;
 import dev.nncompress.backend.ref.ReferenceSparseConv;
 import dev.nncompress.backend.ref.SparseConvGrads;
@@ -42,7 +42,7 @@ class SparseConvGpuTest {
                                        double keepOut, double keepIn, boolean masked) {
         Gpu.driverOrSkip();
         SplittableRandom rnd = new SplittableRandom(n * 7919L + c * 31L + o);
-        DilatedConvGeometry g = DilatedConvGeometry.of(n, c, h, w, o, kh, kw, new Conv2dSpec(sh, sw, ph, pw), dh, dw);
+        ConvGeometry g = ConvGeometry.of(n, c, h, w, o, kh, kw, new Conv2dSpec(sh, sw, ph, pw).withDilation(dh, dw));
         Data d = new Data(rnd, g, masked);
         StructuredSparsity s = new StructuredSparsity(o, c, pick(rnd, o, keepOut), pick(rnd, c, keepIn));
         try (DeviceBuffer x = DeviceBuffer.of(d.x); DeviceBuffer wt = DeviceBuffer.of(d.w); DeviceBuffer b = DeviceBuffer.of(d.bias);
@@ -74,7 +74,7 @@ class SparseConvGpuTest {
                                 double density, boolean masked) {
         Gpu.driverOrSkip();
         SplittableRandom rnd = new SplittableRandom(n * 7919L + c * 31L + o + 1);
-        DilatedConvGeometry g = DilatedConvGeometry.of(n, c, h, w, o, kh, kw, new Conv2dSpec(sh, sw, ph, pw), dh, dw);
+        ConvGeometry g = ConvGeometry.of(n, c, h, w, o, kh, kw, new Conv2dSpec(sh, sw, ph, pw).withDilation(dh, dw));
         Data d = new Data(rnd, g, masked);
         byte[] keep = new byte[d.w.length];
         for (int i = 0; i < keep.length; i++) keep[i] = (byte) (rnd.nextDouble() < density ? 1 : 0);
@@ -99,10 +99,10 @@ class SparseConvGpuTest {
         final float[] x, w, bias, gy;
         final byte[] mask;
 
-        Data(SplittableRandom rnd, DilatedConvGeometry g, boolean masked) {
+        Data(SplittableRandom rnd, ConvGeometry g, boolean masked) {
             x = random(rnd, g.inputSize());
             w = random(rnd, g.weightSize());
-            bias = random(rnd, g.conv().o());
+            bias = random(rnd, g.o());
             gy = random(rnd, g.outputSize());
             if (masked) {
                 mask = new byte[(int) g.maskSize()];

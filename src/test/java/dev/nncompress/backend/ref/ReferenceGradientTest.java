@@ -104,27 +104,28 @@ class ReferenceGradientTest {
     private void checkConv(long seed, int n, int c, int h, int w, int o, int kh, int kw, Conv2dSpec spec) {
         Random rnd = new Random(seed);
         float[] x = randn(rnd, n * c * h * w);
-        float[] wt = randn(rnd, o * c * kh * kw);
+        int cg = c / spec.groups(); // the weight holds one group's input channels
+        float[] wt = randn(rnd, o * cg * kh * kw);
         float[] b = randn(rnd, o);
         int oh = spec.outH(h, kh);
         int ow = spec.outW(w, kw);
         float[] r = randn(rnd, n * o * oh * ow);
         String what = "conv2d N" + n + " C" + c + " " + h + "x" + w + " O" + o + " k" + kh + "x" + kw + " " + spec;
 
-        Tensor y = be.conv2d(t(x, n, c, h, w), t(wt, o, c, kh, kw), t(b, o), spec);
+        Tensor y = be.conv2d(t(x, n, c, h, w), t(wt, o, cg, kh, kw), t(b, o), spec);
         assertEquals(Shape.of(n, o, oh, ow), y.shape(), what + ": output shape");
-        Conv2dGrads grads = be.conv2dBackward(t(x, n, c, h, w), t(wt, o, c, kh, kw), t(r, n, o, oh, ow), spec, true, true);
+        Conv2dGrads grads = be.conv2dBackward(t(x, n, c, h, w), t(wt, o, cg, kh, kw), t(r, n, o, oh, ow), spec, true, true);
 
         float eps = 1e-2f; // conv is linear in each argument: no truncation error, only rounding
         assertGradClose(what + " dx", grads.input(), numericGrad(x,
-                xx -> weightedSum(be.conv2d(t(xx, n, c, h, w), t(wt, o, c, kh, kw), t(b, o), spec), r), eps));
+                xx -> weightedSum(be.conv2d(t(xx, n, c, h, w), t(wt, o, cg, kh, kw), t(b, o), spec), r), eps));
         assertGradClose(what + " dw", grads.weight(), numericGrad(wt,
-                ww -> weightedSum(be.conv2d(t(x, n, c, h, w), t(ww, o, c, kh, kw), t(b, o), spec), r), eps));
+                ww -> weightedSum(be.conv2d(t(x, n, c, h, w), t(ww, o, cg, kh, kw), t(b, o), spec), r), eps));
         assertGradClose(what + " db", grads.bias(), numericGrad(b,
-                bb -> weightedSum(be.conv2d(t(x, n, c, h, w), t(wt, o, c, kh, kw), t(bb, o), spec), r), eps));
+                bb -> weightedSum(be.conv2d(t(x, n, c, h, w), t(wt, o, cg, kh, kw), t(bb, o), spec), r), eps));
 
         // the optional parts are left out when not asked for, and dw does not change
-        Conv2dGrads partial = be.conv2dBackward(t(x, n, c, h, w), t(wt, o, c, kh, kw), t(r, n, o, oh, ow), spec, false, false);
+        Conv2dGrads partial = be.conv2dBackward(t(x, n, c, h, w), t(wt, o, cg, kh, kw), t(r, n, o, oh, ow), spec, false, false);
         assertNull(partial.input(), what + ": dx must be null when needInputGrad=false");
         assertNull(partial.bias(), what + ": db must be null when withBias=false");
         org.junit.jupiter.api.Assertions.assertArrayEquals(grads.weight().toFloatArray(), partial.weight().toFloatArray());
@@ -143,6 +144,20 @@ class ReferenceGradientTest {
     @Test void conv2dMixedStrideAndPadding() { checkConv(6, 2, 3, 7, 6, 4, 2, 3, new Conv2dSpec(2, 1, 0, 1)); }
 
     @Test void conv2dPointwise() { checkConv(7, 3, 5, 4, 5, 2, 1, 1, Conv2dSpec.of(1, 0)); }
+
+    // issue 17: Conv2dSpec(strideH, strideW, padTop, padLeft, padBottom, padRight, dilationH, dilationW, groups)
+
+    @Test void conv2dGrouped() { checkConv(8, 2, 6, 6, 5, 9, 3, 2, new Conv2dSpec(1, 1, 1, 0, 1, 0, 1, 1, 3)); }
+
+    @Test void conv2dDepthwise() { checkConv(9, 2, 4, 6, 7, 4, 3, 3, new Conv2dSpec(1, 1, 1, 1, 1, 1, 1, 1, 4)); }
+
+    @Test void conv2dDepthwiseMultiplierStrided() { checkConv(10, 2, 3, 7, 6, 6, 3, 3, new Conv2dSpec(2, 2, 0, 0, 1, 1, 1, 1, 3)); }
+
+    @Test void conv2dDilated() { checkConv(11, 2, 3, 8, 7, 4, 3, 2, new Conv2dSpec(1, 2, 2, 1, 2, 1, 2, 3, 1)); }
+
+    @Test void conv2dAsymmetricPadding() { checkConv(12, 2, 3, 6, 5, 4, 2, 3, new Conv2dSpec(1, 2, 0, 2, 1, 0, 1, 1, 1)); }
+
+    @Test void conv2dAllAtOnce() { checkConv(13, 2, 4, 9, 8, 8, 3, 3, new Conv2dSpec(2, 1, 1, 2, 2, 0, 2, 2, 2)); }
 
     // ---------- matmul ----------
 

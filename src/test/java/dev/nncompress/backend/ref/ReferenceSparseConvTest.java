@@ -3,7 +3,6 @@ package dev.nncompress.backend.ref;
 import dev.nncompress.backend.Conv2dGrads;
 import dev.nncompress.backend.Conv2dSpec;
 import dev.nncompress.backend.ConvGeometry;
-import dev.nncompress.backend.DilatedConvGeometry;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -44,7 +43,7 @@ class ReferenceSparseConvTest {
     void structuredMatchesDenseConvWithPrunedWeightsZeroed(int n, int c, int h, int w, int o, int kh, int kw, int sh, int sw, int ph, int pw,
                                                            int dh, int dw, double keepOut, double keepIn, boolean masked, boolean withBias) {
         SplittableRandom rnd = new SplittableRandom(n * 1000L + c * 100L + o);
-        DilatedConvGeometry g = DilatedConvGeometry.of(n, c, h, w, o, kh, kw, new Conv2dSpec(sh, sw, ph, pw), dh, dw);
+        ConvGeometry g = ConvGeometry.of(n, c, h, w, o, kh, kw, new Conv2dSpec(sh, sw, ph, pw).withDilation(dh, dw));
         float[] x = random(rnd, (int) g.inputSize());
         float[] wt = random(rnd, (int) g.weightSize());
         float[] bias = withBias ? random(rnd, o) : null;
@@ -54,7 +53,7 @@ class ReferenceSparseConvTest {
 
         float[] effective = new float[wt.length];
         float[] effectiveBias = bias == null ? null : new float[o];
-        ConvGeometry cg = g.conv();
+        ConvGeometry cg = g;
         for (int oc : s.keptOut()) {
             if (bias != null) effectiveBias[oc] = bias[oc];
             for (int ch : s.keptIn()) {
@@ -96,7 +95,7 @@ class ReferenceSparseConvTest {
     void csrMatchesDenseConvWithMaskedWeights(int n, int c, int h, int w, int o, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
                                               double density, boolean masked, boolean withBias) {
         SplittableRandom rnd = new SplittableRandom(n * 1000L + c * 100L + o + 7);
-        DilatedConvGeometry g = DilatedConvGeometry.of(n, c, h, w, o, kh, kw, new Conv2dSpec(sh, sw, ph, pw), dh, dw);
+        ConvGeometry g = ConvGeometry.of(n, c, h, w, o, kh, kw, new Conv2dSpec(sh, sw, ph, pw).withDilation(dh, dw));
         float[] x = random(rnd, (int) g.inputSize());
         float[] wt = random(rnd, (int) g.weightSize());
         float[] bias = withBias ? random(rnd, o) : null;
@@ -128,7 +127,7 @@ class ReferenceSparseConvTest {
     @Test
     void allKeptStructuredAndAllOnesCsrAccumulateInTheSameOrderBitForBit() {
         SplittableRandom rnd = new SplittableRandom(5);
-        DilatedConvGeometry g = DilatedConvGeometry.of(2, 7, 9, 8, 5, 3, 3, new Conv2dSpec(2, 1, 1, 2), 2, 1);
+        ConvGeometry g = ConvGeometry.of(2, 7, 9, 8, 5, 3, 3, new Conv2dSpec(2, 1, 1, 2).withDilation(2, 1));
         float[] x = random(rnd, (int) g.inputSize());
         float[] wt = random(rnd, (int) g.weightSize());
         float[] bias = random(rnd, 5);
@@ -141,11 +140,11 @@ class ReferenceSparseConvTest {
     @Test
     void dilatedOutputSizeIsPytorchs() {
         // floor((H + 2p - d(k-1) - 1) / s) + 1
-        DilatedConvGeometry g = DilatedConvGeometry.of(1, 1, 11, 10, 1, 3, 2, new Conv2dSpec(2, 3, 1, 0), 3, 4);
-        assertEquals((11 + 2 - 3 * 2 - 1) / 2 + 1, g.conv().oh());
-        assertEquals((10 - 4 - 1) / 3 + 1, g.conv().ow());
-        assertThrows(IllegalArgumentException.class, () -> DilatedConvGeometry.of(1, 1, 4, 4, 1, 3, 3, Conv2dSpec.of(1, 0), 2, 1));
-        assertThrows(IllegalArgumentException.class, () -> DilatedConvGeometry.of(1, 1, 4, 4, 1, 3, 3, Conv2dSpec.of(1, 0), 0, 1));
+        ConvGeometry g = ConvGeometry.of(1, 1, 11, 10, 1, 3, 2, new Conv2dSpec(2, 3, 1, 0).withDilation(3, 4));
+        assertEquals((11 + 2 - 3 * 2 - 1) / 2 + 1, g.oh());
+        assertEquals((10 - 4 - 1) / 3 + 1, g.ow());
+        assertThrows(IllegalArgumentException.class, () -> ConvGeometry.of(1, 1, 4, 4, 1, 3, 3, Conv2dSpec.of(1, 0).withDilation(2, 1)));
+        assertThrows(IllegalArgumentException.class, () -> ConvGeometry.of(1, 1, 4, 4, 1, 3, 3, Conv2dSpec.of(1, 0).withDilation(0, 1)));
     }
 
     @Test
@@ -158,7 +157,7 @@ class ReferenceSparseConvTest {
         StructuredSparsity s = new StructuredSparsity(5, 3, new int[] {1, 3}, new int[] {0, 2});
         assertArrayEquals(new int[] {0, 2, 4}, s.prunedOut());
         assertArrayEquals(new int[] {1}, s.prunedIn());
-        DilatedConvGeometry g = DilatedConvGeometry.of(1, 4, 5, 5, 5, 3, 3, Conv2dSpec.of(1, 1), 1, 1);
+        ConvGeometry g = ConvGeometry.of(1, 4, 5, 5, 5, 3, 3, Conv2dSpec.of(1, 1));
         assertMessage(() -> ReferenceSparseConv.forwardStructured(g, new float[100], new float[180], null, s, null), "does not match weight");
     }
 
@@ -173,7 +172,7 @@ class ReferenceSparseConvTest {
         assertMessage(() -> new CsrWeights(2, 3, 1, 1, new int[] {0, 2, 1}, new int[] {0}, new float[1]), "decreases at row 1");
         assertMessage(() -> CsrWeights.fromDense(new float[4], new byte[] {0, 1, 2, 0}, 1, 4, 1, 1), "mask[2] = 2");
         assertMessage(() -> CsrWeights.fromDense(new float[4], new byte[3], 1, 4, 1, 1), "must both have 4");
-        DilatedConvGeometry g = DilatedConvGeometry.of(1, 3, 4, 4, 2, 1, 1, Conv2dSpec.of(1, 0), 1, 1);
+        ConvGeometry g = ConvGeometry.of(1, 3, 4, 4, 2, 1, 1, Conv2dSpec.of(1, 0));
         CsrWeights wrong = CsrWeights.fromDense(new float[6], new byte[6], 3, 2, 1, 1);
         assertMessage(() -> ReferenceSparseConv.forwardCsr(g, new float[48], wrong, null, null), "does not match weight");
         assertMessage(() -> ReferenceSparseConv.forwardCsr(g, new float[48], CsrWeights.fromDense(new float[6], new byte[6], 2, 3, 1, 1),
@@ -201,13 +200,12 @@ class ReferenceSparseConvTest {
 
     // ---- the plain definition ----
 
-    private float[] definitionForward(DilatedConvGeometry g, float[] x, float[] w, float[] bias, byte[] mask) {
-        ConvGeometry c = g.conv();
-        try (Tensor xt = ref.fromFloats(x, Shape.of(c.n(), c.c(), c.h(), c.w()));
+    private float[] definitionForward(ConvGeometry g, float[] x, float[] w, float[] bias, byte[] mask) {
+        try (Tensor xt = ref.fromFloats(x, Shape.of(g.n(), g.c(), g.h(), g.w()));
              Tensor wt = ref.fromFloats(dilate(g, w), dilatedShape(g));
-             Tensor bt = bias == null ? null : ref.fromFloats(bias, Shape.of(c.o()));
-             Tensor y = ref.conv2d(xt, wt, bt, c.spec())) {
-            assertEquals(Shape.of(c.n(), c.o(), c.oh(), c.ow()), y.shape(), "output shape");
+             Tensor bt = bias == null ? null : ref.fromFloats(bias, Shape.of(g.o()));
+             Tensor y = ref.conv2d(xt, wt, bt, g.spec().withDilation(1, 1))) { // the zero-stuffed kernel is the dilation
+            assertEquals(Shape.of(g.n(), g.o(), g.oh(), g.ow()), y.shape(), "output shape");
             float[] out = y.toFloatArray();
             applyMask(g, out, mask);
             return out;
@@ -215,54 +213,49 @@ class ReferenceSparseConvTest {
     }
 
     /** {dx, dw of the dilated kernel, db}. */
-    private float[][] definitionBackward(DilatedConvGeometry g, float[] x, float[] w, float[] gy, byte[] mask) {
-        ConvGeometry c = g.conv();
+    private float[][] definitionBackward(ConvGeometry g, float[] x, float[] w, float[] gy, byte[] mask) {
         float[] masked = gy.clone();
         applyMask(g, masked, mask);
-        try (Tensor xt = ref.fromFloats(x, Shape.of(c.n(), c.c(), c.h(), c.w()));
+        try (Tensor xt = ref.fromFloats(x, Shape.of(g.n(), g.c(), g.h(), g.w()));
              Tensor wt = ref.fromFloats(dilate(g, w), dilatedShape(g));
-             Tensor gt = ref.fromFloats(masked, Shape.of(c.n(), c.o(), c.oh(), c.ow()))) {
-            Conv2dGrads grads = ref.conv2dBackward(xt, wt, gt, c.spec(), true, true);
+             Tensor gt = ref.fromFloats(masked, Shape.of(g.n(), g.o(), g.oh(), g.ow()))) {
+            Conv2dGrads grads = ref.conv2dBackward(xt, wt, gt, g.spec().withDilation(1, 1), true, true);
             return new float[][] {grads.input().toFloatArray(), grads.weight().toFloatArray(), grads.bias().toFloatArray()};
         }
     }
 
-    private static void applyMask(DilatedConvGeometry g, float[] nchw, byte[] mask) {
+    private static void applyMask(ConvGeometry g, float[] nchw, byte[] mask) {
         if (mask == null) return;
-        ConvGeometry c = g.conv();
-        for (int b = 0; b < c.n(); b++) {
-            for (int oc = 0; oc < c.o(); oc++) {
-                for (int p = 0; p < c.p(); p++) {
-                    if (mask[b * c.p() + p] == 0) nchw[(b * c.o() + oc) * c.p() + p] = 0f;
+        for (int b = 0; b < g.n(); b++) {
+            for (int oc = 0; oc < g.o(); oc++) {
+                for (int p = 0; p < g.p(); p++) {
+                    if (mask[b * g.p() + p] == 0) nchw[(b * g.o() + oc) * g.p() + p] = 0f;
                 }
             }
         }
     }
 
-    private static Shape dilatedShape(DilatedConvGeometry g) {
-        ConvGeometry c = g.conv();
-        return Shape.of(c.o(), c.c(), (c.kh() - 1) * g.dilationH() + 1, (c.kw() - 1) * g.dilationW() + 1);
+    private static Shape dilatedShape(ConvGeometry g) {
+        return Shape.of(g.o(), g.c(), (g.kh() - 1) * g.spec().dilationH() + 1, (g.kw() - 1) * g.spec().dilationW() + 1);
     }
 
     /** A dilated kernel is the plain kernel with dilation-1 zeros between taps. */
-    private static float[] dilate(DilatedConvGeometry g, float[] w) {
-        ConvGeometry c = g.conv();
+    private static float[] dilate(ConvGeometry g, float[] w) {
         float[] out = new float[dilatedShape(g).numel()];
-        for (int oc = 0; oc < c.o(); oc++) {
-            for (int ch = 0; ch < c.c(); ch++) {
-                for (int ky = 0; ky < c.kh(); ky++) {
-                    for (int kx = 0; kx < c.kw(); kx++) out[dilatedIndex(g, oc, ch, ky, kx)] = w[c.weightIndex(oc, ch, ky, kx)];
+        for (int oc = 0; oc < g.o(); oc++) {
+            for (int ch = 0; ch < g.c(); ch++) {
+                for (int ky = 0; ky < g.kh(); ky++) {
+                    for (int kx = 0; kx < g.kw(); kx++) out[dilatedIndex(g, oc, ch, ky, kx)] = w[g.weightIndex(oc, ch, ky, kx)];
                 }
             }
         }
         return out;
     }
 
-    private static int dilatedIndex(DilatedConvGeometry g, int oc, int ch, int ky, int kx) {
-        ConvGeometry c = g.conv();
-        int ekh = (c.kh() - 1) * g.dilationH() + 1;
-        int ekw = (c.kw() - 1) * g.dilationW() + 1;
-        return ((oc * c.c() + ch) * ekh + ky * g.dilationH()) * ekw + kx * g.dilationW();
+    private static int dilatedIndex(ConvGeometry g, int oc, int ch, int ky, int kx) {
+        int ekh = (g.kh() - 1) * g.spec().dilationH() + 1;
+        int ekw = (g.kw() - 1) * g.spec().dilationW() + 1;
+        return ((oc * g.c() + ch) * ekh + ky * g.spec().dilationH()) * ekw + kx * g.spec().dilationW();
     }
 
     // ---- helpers ----

@@ -4,6 +4,7 @@ import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Node;
 import dev.nncompress.graph.OpType;
 import dev.nncompress.graph.ops.ArithmeticOp;
+import dev.nncompress.graph.ops.Conv2dOp;
 import dev.nncompress.tensor.Shape;
 
 import java.util.ArrayList;
@@ -34,7 +35,10 @@ import java.util.Set;
  *
  * <p>A space is fixed (not prunable) when it contains the graph input (the data has its channels), reaches
  * the graph output (its channels are the model's result, e.g. class logits, so the classifier keeps all
- * its outputs), or is read by something the analysis cannot slice.
+ * its outputs), or is read by something the analysis cannot slice. A grouped (depthwise included) conv
+ * fixes both the space it reads and the one it starts: its weight [O, C/groups, kH, kW] ties output
+ * channel o to the input channels of o's group, so neither side can be cut alone (for now; dilation and
+ * asymmetric padding change nothing here, a dilated ungrouped conv prunes as any other).
  */
 public final class ChannelDependencies {
     private ChannelDependencies() {}
@@ -87,8 +91,17 @@ public final class ChannelDependencies {
             String in = n.inputs().isEmpty() ? null : n.inputs().get(0);
             switch (n.op()) {
                 case CONV2D -> {
-                    if (inSpace(in)) convReaders.add(new String[] {n.name(), in});
-                    enter(n.name(), 1);
+                    int groups = Conv2dOp.spec(n).groups();
+                    if (groups > 1) { // conv family (issue 17): refused, not pruned wrongly
+                        String why = "grouped conv " + n.name() + " (" + groups + " groups), whose filters are tied to its input channels "
+                                + "(coupled-channel pruning is a later slice of issue 17)";
+                        if (inSpace(in)) fix(in, "read by " + why);
+                        enter(n.name(), 1);
+                        fix(n.name(), "produced by " + why);
+                    } else {
+                        if (inSpace(in)) convReaders.add(new String[] {n.name(), in});
+                        enter(n.name(), 1);
+                    }
                 }
                 case BATCHNORM2D, RELU, MAXPOOL2D, AVGPOOL2D, GLOBAL_AVGPOOL, DROPOUT, CLIP, LEAKY_RELU, SIGMOID, HARD_SIGMOID, HARD_SWISH, TANH -> {
                     if (!inSpace(in)) return;

@@ -37,6 +37,10 @@ import java.util.Set;
  *       the producer's scale and zero point; a separate observer could only add a requantisation.</li>
  *   <li><b>Excluded</b> nodes (option {@code --exclude}) keep float weights and a float output; a node
  *       aliasing an excluded (or otherwise float) tensor stays float too.</li>
+ *   <li><b>Float convolutions</b> ({@link #floatNodes()}): a grouped (depthwise included), dilated or
+ *       asymmetrically padded {@code CONV2D} keeps its float weight, because the int8 conv kernels take
+ *       one group, no dilation and symmetric padding; the int8 engine runs it as its float op on the
+ *       dequantised input and requantises its (observed) output. Int8 depthwise is a later slice of issue 17.</li>
  * </ul>
  */
 public final class QuantTargets {
@@ -52,9 +56,12 @@ public final class QuantTargets {
     private final List<String> observedActivations;
     private final Map<String, String> aliases;
     private final Set<String> excluded;
+    private final Map<String, String> floatNodes;
 
-    private QuantTargets(Graph graph, List<String> weightNodes, List<String> observed, Map<String, String> aliases, Set<String> excluded) {
+    private QuantTargets(Graph graph, List<String> weightNodes, List<String> observed, Map<String, String> aliases, Set<String> excluded,
+                         Map<String, String> floatNodes) {
         this.graph = graph;
+        this.floatNodes = Collections.unmodifiableMap(floatNodes);
         this.weightNodes = Collections.unmodifiableList(weightNodes);
         this.observedActivations = Collections.unmodifiableList(observed);
         this.aliases = Collections.unmodifiableMap(aliases);
@@ -78,9 +85,12 @@ public final class QuantTargets {
         Map<String, String> aliases = new LinkedHashMap<>();
         if (!excluded.contains(Graph.INPUT)) observed.add(Graph.INPUT);
         Set<String> quantised = new LinkedHashSet<>(observed); // tensors that are int8 in the simulated engine
+        Map<String, String> floatNodes = new LinkedHashMap<>();
         for (Node n : prepared.nodes()) {
             if (excluded.contains(n.name())) continue;
-            if (hasWeight(n.op())) weights.add(n.name());
+            String floatReason = floatReason(n);
+            if (floatReason != null) floatNodes.put(n.name(), floatReason);
+            else if (hasWeight(n.op())) weights.add(n.name());
             if (inheritsInputParams(n.op())) {
                 String in = n.inputs().get(0);
                 if (quantised.contains(in)) {
@@ -92,8 +102,20 @@ public final class QuantTargets {
                 quantised.add(n.name());
             }
         }
-        return new QuantTargets(prepared, weights, observed, aliases, new LinkedHashSet<>(excluded));
+        return new QuantTargets(prepared, weights, observed, aliases, new LinkedHashSet<>(excluded), floatNodes);
     }
+
+    /** Why node {@code n}'s weight stays float although its op has one, or null (conv family, issue 17). */
+    static String floatReason(Node n) {
+        if (n.op() != OpType.CONV2D) return null;
+        dev.nncompress.backend.Conv2dSpec s = dev.nncompress.graph.ops.Conv2dOp.spec(n);
+        if (s.plain()) return null;
+        return "node " + n.name() + " (CONV2D, " + s.notPlain() + ") runs in float: the int8 conv kernels take one group, "
+                + "no dilation and symmetric padding";
+    }
+
+    /** Nodes with a weight that stay float and why, one line each (the int8 engine runs them as float ops). */
+    public Map<String, String> floatNodes() { return floatNodes; }
 
     static boolean hasWeight(OpType op) { return op == OpType.CONV2D || op == OpType.LINEAR; }
 
