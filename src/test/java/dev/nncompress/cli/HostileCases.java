@@ -76,8 +76,12 @@ final class HostileCases {
                 "eval"));
         c.add(attr("relu-flag-2", "fc1 fused relu flag 2", "fc1", "relu", "2", "relu = 2 is not an integer in [0, 1]", "distill"));
         c.add(attr("pad_w-true", "conv2 pad_w true (a JSON boolean)", "conv2", "pad_w", "true", "attribute 'pad_w' = 'true' is not a JSON number", "info"));
-        c.add(attr("unknown-attribute", "conv1 dilation_h 2, an attribute CONV2D does not read", "conv1", "dilation_h", "2",
-                "unknown attribute 'dilation_h'", "info"));
+        c.add(attr("unknown-attribute", "conv1 dilations 2 (ONNX's name), an attribute CONV2D does not read", "conv1", "dilations", "2",
+                "unknown attribute 'dilations'", "info"));
+        // conv family (issue 17): the optional geometry attributes are checked like the others
+        c.add(attr("dilation-0", "conv1 dilation_h 0", "conv1", "dilation_h", "0", "dilation_h = 0 is not an integer in [1, 1024]", "info"));
+        c.add(attr("groups-weight-mismatch", "conv2 groups 4 with an ungrouped weight", "conv2", "groups", "4",
+                "with O a multiple of 4 and 4 dividing the", "eval"));
         c.add(graphCase("missing-attribute", "conv1 without stride_w", g -> attrs(g, "conv1").remove("stride_w"), "lacks attribute stride_w", "distill-teacher"));
         c.add(graphCase("dropout-p-1.5", "a DROPOUT node with p 1.5", g -> insert(g, "DROPOUT", "{\"p\":1.5}"), "p = 1.5 is not a number in [0, 1)",
                 "info"));

@@ -39,8 +39,8 @@ class AttrSpecTest {
 
     @Test
     void unknownAndMissingAttributesAreRejected() {
-        assertEquals("node n1 (CONV2D): unknown attribute 'dilation_h'; CONV2D takes stride_h, stride_w, pad_h, pad_w, relu",
-                rejected(OpType.CONV2D, conv("dilation_h", 2)));
+        assertEquals("node n1 (CONV2D): unknown attribute 'dilations'; CONV2D takes stride_h, stride_w, pad_h, pad_w, relu, pad_bottom, "
+                + "pad_right, dilation_h, dilation_w, groups", rejected(OpType.CONV2D, conv("dilations", 2)));
         assertEquals("node n1 (RELU): unknown attribute 'p'; RELU takes none", rejected(OpType.RELU, Map.of("p", 0.5)));
         Map<String, Double> noStride = conv("pad_w", 0);
         noStride.remove("stride_w");
