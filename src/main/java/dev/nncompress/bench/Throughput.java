@@ -99,13 +99,20 @@ public final class Throughput {
             double[] one = new double[rounds];
             double[] shared = new double[rounds];
             double[] ratio = new double[rounds];
+            double[] oneCpu = new double[rounds];
+            double[] sharedCpu = new double[rounds];
             for (int r = 0; r < rounds; r++) {
-                one[r] = round(p, inputs, 1, batch, roundSeconds, pool);
-                shared[r] = round(p, inputs, threads, batch, roundSeconds, pool);
+                Round a = timedRound(p, inputs, 1, batch, roundSeconds, pool);
+                Round b = timedRound(p, inputs, threads, batch, roundSeconds, pool);
+                one[r] = a.imagesPerSecond();
+                shared[r] = b.imagesPerSecond();
+                oneCpu[r] = a.cpuMicrosPerImage();
+                sharedCpu[r] = b.cpuMicrosPerImage();
                 ratio[r] = shared[r] / one[r];
             }
             Arrays.sort(ratio);
-            return new Shared(sorted(one, batch), sorted(shared, batch), ratio[rounds / 2], ratio[0], ratio[rounds - 1]);
+            return new Shared(sorted(one, batch), sorted(shared, batch), ratio[rounds / 2], ratio[0], ratio[rounds - 1], median(oneCpu),
+                    median(sharedCpu));
         } finally {
             pool.shutdownNow();
         }
@@ -115,10 +122,39 @@ public final class Throughput {
      * {@link #sharedInference}: one thread's and the shared side's images/s, and the median, lowest and highest of
      * the pairs' ratios (their spread says how much of a ratio is the machine's noise).
      */
-    public record Shared(Result one, Result shared, double ratio, double lowestRatio, double highestRatio) {}
+    public record Shared(Result one, Result shared, double ratio, double lowestRatio, double highestRatio, double oneCpuMicrosPerImage,
+                         double sharedCpuMicrosPerImage) {}
 
-    /** Images/s of {@code callers} threads calling {@code p} in a loop for about {@code seconds}. */
-    private static double round(Predictor p, float[][] inputs, int callers, int batch, double seconds, ExecutorService pool) {
+    /** One round: images/s, and the process's CPU time per image (NaN where the JVM does not report it). */
+    private record Round(double imagesPerSecond, double cpuMicrosPerImage) {}
+
+    /**
+     * {@link #round} with the CPU time of the whole process (callers, helpers, native pools) per image. On a shared
+     * machine images/s measure what the other processes leave; CPU time per image measures the work, and more of
+     * it with many callers than with one is overhead (threads beyond the cores, cache misses).
+     */
+    private static Round timedRound(Predictor p, float[][] inputs, int callers, int batch, double seconds, ExecutorService pool) {
+        long c0 = processCpuNanos();
+        long t0 = System.nanoTime();
+        long images = round(p, inputs, callers, batch, seconds, pool);
+        double wall = (System.nanoTime() - t0) / 1e9;
+        long c1 = processCpuNanos();
+        return new Round(images / wall, c0 < 0 || c1 < 0 ? Double.NaN : (c1 - c0) / 1e3 / images);
+    }
+
+    private static long processCpuNanos() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : -1;
+    }
+
+    private static double median(double[] v) {
+        double[] c = v.clone();
+        Arrays.sort(c);
+        return c[c.length / 2];
+    }
+
+    /** Images inferred by {@code callers} threads calling {@code p} in a loop for about {@code seconds}. */
+    private static long round(Predictor p, float[][] inputs, int callers, int batch, double seconds, ExecutorService pool) {
         long start = System.nanoTime();
         long end = start + (long) (seconds * 1e9);
         List<Future<Integer>> calls = new ArrayList<>();
@@ -144,7 +180,7 @@ public final class Throughput {
                 throw new IllegalStateException("interrupted", e);
             }
         }
-        return images / ((System.nanoTime() - start) / 1e9);
+        return images;
     }
 
     private static Result sorted(double[] imagesPerSecond, int batch) {

@@ -163,8 +163,8 @@ final class BenchCommand implements Callable<Integer> {
                 out.println();
                 out.printf(Locale.ROOT, "one predictor shared by %d threads vs 1 thread, batch %d, %s backend, %d alternating pairs of %s s rounds%n",
                         threads, inferBatch, backend.name(), rounds, roundSeconds);
-                out.printf(Locale.ROOT, "%s %-12s %16s %16s %8s  %s%n", pad("model"), "predictor", "1 thread img/s", threads + " threads img/s", "ratio",
-                        "pairs' lowest-highest");
+                out.printf(Locale.ROOT, "%s %-12s %16s %16s %8s  %9s  %s%n", pad("model"), "predictor", "1 thread img/s", threads + " threads img/s",
+                        "ratio", "pairs", "CPU us/img, 1 and " + threads + " threads (more with " + threads + ": overhead)");
                 threadRows.forEach(out::println);
             }
             if (!int8Rows.isEmpty()) {
@@ -245,8 +245,9 @@ final class BenchCommand implements Callable<Integer> {
     /** {@code threads} threads sharing {@code p} beside one thread: medians of each side and of the per-pair ratios. */
     private String threadRow(String label, String kind, Predictor p, Dataset images) {
         Throughput.Shared r = Throughput.sharedInference(p, images.images(), inferBatch, threads, rounds, roundSeconds);
-        return String.format(Locale.ROOT, "%s %-12s %,16.0f %,16.0f %7.2fx  %.2f-%.2fx", pad(label), kind, r.one().imagesPerSecond(),
-                r.shared().imagesPerSecond(), r.ratio(), r.lowestRatio(), r.highestRatio());
+        return String.format(Locale.ROOT, "%s %-12s %,16.0f %,16.0f %7.2fx  %9s  %6.1f %6.1f", pad(label), kind, r.one().imagesPerSecond(),
+                r.shared().imagesPerSecond(), r.ratio(), String.format(Locale.ROOT, "%.2f-%.2fx", r.lowestRatio(), r.highestRatio()),
+                r.oneCpuMicrosPerImage(), r.sharedCpuMicrosPerImage());
     }
 
     private double row(PrintWriter out, ModelSource src, String mode, boolean train, Backend backend, Backend baseline, Dataset images) {

@@ -43,6 +43,9 @@ class SharedInferenceTest {
         assertTrue(r.shared().imagesPerSecond() > 3 * r.one().imagesPerSecond(), "shared: " + r.shared() + ", one: " + r.one());
         assertTrue(r.ratio() > 3, "median ratio of the pairs " + r.ratio());
         assertTrue(r.lowestRatio() <= r.ratio() && r.ratio() <= r.highestRatio(), "median within the pairs' range: " + r);
+        // sleeping callers use almost no CPU: well under the 5 ms of wall time a call of 4 images takes (1,250 us an image)
+        assertTrue(r.oneCpuMicrosPerImage() >= 0 && r.oneCpuMicrosPerImage() < 1250, "CPU per image, one caller: " + r);
+        assertTrue(r.sharedCpuMicrosPerImage() >= 0 && r.sharedCpuMicrosPerImage() < 1250, "CPU per image, shared: " + r);
         assertEquals(3, r.one().rounds());
         assertThrows(IllegalArgumentException.class, () -> Throughput.sharedInference(sleepy, new float[8], 4, 0, 1, 0.05));
     }

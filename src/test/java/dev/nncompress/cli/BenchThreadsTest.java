@@ -13,8 +13,8 @@ class BenchThreadsTest {
                 "--train-batch", "8", "--infer-batch", "8", "--sparse", "off", "--int8", "--backend", "cpu", "--threads", "3");
         assertEquals(0, b.code(), b.err());
         assertTrue(b.out().contains("one predictor shared by 3 threads vs 1 thread, batch 8, cpu backend, 1 alternating pairs"), b.out());
-        assertTrue(b.out().matches("(?s).*\nstudent +fp32 +[0-9,]+ +[0-9,]+ +[0-9.]+x  [0-9.]+-[0-9.]+x\n.*"), b.out());
-        assertTrue(b.out().matches("(?s).*\nstudent +int8 +[0-9,]+ +[0-9,]+ +[0-9.]+x  [0-9.]+-[0-9.]+x\n.*"), b.out());
+        assertTrue(b.out().matches("(?s).*\nstudent +fp32 +[0-9,]+ +[0-9,]+ +[0-9.]+x +[0-9.]+-[0-9.]+x +[0-9.]+ +[0-9.]+\n.*"), b.out());
+        assertTrue(b.out().matches("(?s).*\nstudent +int8 +[0-9,]+ +[0-9,]+ +[0-9.]+x +[0-9.]+-[0-9.]+x +[0-9.]+ +[0-9.]+\n.*"), b.out());
     }
 
     @Test

@@ -83,41 +83,41 @@ final class FuzzRun {
 
     /**
      * The model targets: {@code bytes} as a model file, loaded with {@link ModelIO#loadAny} and run. On a
-     * finding the model file is also kept as {@code target/fuzz-findings/<target>/model-<sha1>.safetensors} ({@code .onnx}):
+     * finding the model file is also kept as {@code target/fuzz-findings/<target>/model-<sha1>.safetensors}:
      * the fuzzer's own record is its input, which for the graph target is a list of choices, not a file the
      * CLI can be given (and it means another file once the seeds change).
      */
     static void modelFile(String target, byte[] bytes) {
-        Path file = write(target, "input.safetensors", bytes);
+        loadAndRun(target, bytes, ".safetensors", file -> ModelIO.loadAny(file, cpu()));
+    }
+
+    /** The ONNX target: {@code bytes} as a {@code .onnx} file, imported with {@link OnnxImporter#importFile} (as a MODEL argument is) and run. */
+    static void onnxFile(String target, byte[] bytes) {
+        loadAndRun(target, bytes, ".onnx", file -> {
+            OnnxImporter.Imported imp = OnnxImporter.importFile(file, cpu());
+            return new ModelIO.FloatModel(new ModelIO.LoadedModel(imp.graph(), imp.provenance()));
+        });
+    }
+
+    /** Reads a model file as a command would; a rejection is a {@link ModelFormatException}. */
+    private interface Loader {
+        ModelIO.AnyModel load(Path file);
+    }
+
+    /** {@code bytes} written as {@code input<extension>}, loaded, and run when it loads; a finding keeps the file as {@code model-<sha1><extension>}. */
+    private static void loadAndRun(String target, byte[] bytes, String extension, Loader loader) {
+        Path file = write(target, "input" + extension, bytes);
         try {
             ModelIO.AnyModel m;
             try {
-                m = ModelIO.loadAny(file, cpu());
+                m = loader.load(file);
             } catch (ModelFormatException e) {
                 requireNamesFile(e, file);
                 return;
             }
             forward(m);
         } catch (Throwable t) {
-            keep(target, bytes, ".safetensors");
-            throw t;
-        }
-    }
-
-    /** The ONNX target: {@code bytes} as a {@code .onnx} file, imported with {@link OnnxImporter#importFile} (as a MODEL argument is) and run. */
-    static void onnxFile(String target, byte[] bytes) {
-        Path file = write(target, "input.onnx", bytes);
-        try {
-            OnnxImporter.Imported imp;
-            try {
-                imp = OnnxImporter.importFile(file, cpu());
-            } catch (ModelFormatException e) {
-                requireNamesFile(e, file);
-                return;
-            }
-            forward(new ModelIO.FloatModel(new ModelIO.LoadedModel(imp.graph(), imp.provenance())));
-        } catch (Throwable t) {
-            keep(target, bytes, ".onnx");
+            keep(target, bytes, extension);
             throw t;
         }
     }
