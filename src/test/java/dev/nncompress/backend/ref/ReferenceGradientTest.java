@@ -47,33 +47,10 @@ class ReferenceGradientTest {
 
     private Tensor t(float[] data, int... dims) { return be.fromFloats(data, Shape.of(dims)); }
 
-    static double weightedSum(Tensor y, float[] r) {
-        float[] v = y.toFloatArray();
-        assertEquals(r.length, v.length, "output size");
-        double s = 0;
-        for (int i = 0; i < v.length; i++) s += (double) v[i] * r[i];
-        return s;
-    }
+    static double weightedSum(Tensor y, float[] r) { return GradientCheck.weightedSum(y, r); }
 
-    /**
-     * Central-difference gradient of {@code loss} w.r.t. every element of {@code x}; {@code x} is
-     * perturbed in place and restored.
-     */
-    static double[] numericGrad(float[] x, Function<float[], Double> loss, float eps) {
-        double[] g = new double[x.length];
-        for (int i = 0; i < x.length; i++) {
-            float orig = x[i];
-            x[i] = orig + eps;
-            double plus = loss.apply(x);
-            x[i] = orig - eps;
-            double minus = loss.apply(x);
-            x[i] = orig;
-            // the step actually taken in float, which may differ slightly from 2*eps
-            double h = (double) (orig + eps) - (double) (orig - eps);
-            g[i] = (plus - minus) / h;
-        }
-        return g;
-    }
+    /** {@link GradientCheck#numeric}: central differences, {@code x} perturbed in place and restored. */
+    static double[] numericGrad(float[] x, Function<float[], Double> loss, float eps) { return GradientCheck.numeric(x, loss, eps); }
 
     /**
      * Tolerance: |analytic - numeric| <= RTOL * max(|analytic|, |numeric|) + ATOL, with RTOL = 1e-2 and
