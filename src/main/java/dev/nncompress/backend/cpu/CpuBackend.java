@@ -170,6 +170,8 @@ public final class CpuBackend implements Backend {
             DirectConv.forward(g, cx.address(), cw.address(), cb == null ? 0L : cb.address(), out.address());
         } else if (route == CpuConv.Route.DEPTHWISE) { // conv family (issue 17): groups == C
             CpuDepthwiseConv.forward(g, cx.address(), cw.address(), cb == null ? 0L : cb.address(), out.address());
+        } else if (route == CpuConv.Route.POINTWISE) { // 1x1 forward as sgemm on the NCHW planes (PointwiseConv)
+            PointwiseConv.forward(g, cx.address(), cw.address(), cb == null ? 0L : cb.address(), out.address());
         } else {
             CpuConv.gemmForward(g, cx.address(), cw.address(), cb == null ? 0L : cb.address(), out.address());
         }
