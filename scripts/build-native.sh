@@ -46,6 +46,8 @@ declare -A extra=(
   [gemm_s8_avx2]="-mavx2"
   [moves_s8_avx2]="-mavx2"
   [moves_s8_avx512]="-mavx512f -mavx512bw -mavx512vl -Wno-maybe-uninitialized"
+  [depthwise_f32_avx2]="-mavx2"
+  [depthwise_f32_avx512]="-mavx512f -mprefer-vector-width=512"
   [sparse_f32_avx2]="-mavx2 -mfma"
   [sparse_f32_avx512]="-mavx512f -Wno-maybe-uninitialized"
   # GCC 12 warns about its own _mm512_undefined_* inside the intrinsics headers
