@@ -26,7 +26,10 @@ import java.util.TreeMap;
  * measured side by side in one run, full and half in alternating rounds:
  * <ul>
  *   <li>a per-op profile of one inference pass (time between consecutive node outputs, by op kind;
- *       "runner" is what the pass spends outside the nodes: input copy, output copy, freeing);
+ *       "runner" is what the pass spends outside the nodes: input copy, output copy, freeing); wall time, or with
+ *       {@code cpu} the calling thread's CPU time, which is robust to other processes but complete only when all
+ *       work runs on the calling thread: run it single-threaded ({@code -Dnncompress.cpu.javaThreads=1} with
+ *       {@code OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1});
  *   <li>the full/half ratio at each batch size, by wall time and by process CPU time (all threads),
  *       each the median of alternating rounds; the machine is shared, so the CPU-time ratio is the
  *       steadier one when other processes take cores.
@@ -35,7 +38,7 @@ import java.util.TreeMap;
  * {@link GraphPreparation#forInference} (BN folded into the convs). Every half-width logit is checked
  * finite (a sanity check; the kernels' correctness is the contract tests' job).
  * Not a JUnit test; run with
- * {@code java -cp target/classes:target/test-classes:target/lib/* dev.nncompress.backend.cpu.MobileNetWidthBench [quick] [prepared] [batches=1,32,256]}.
+ * {@code java -cp target/classes:target/test-classes:target/lib/* dev.nncompress.backend.cpu.MobileNetWidthBench [quick] [prepared] [cpu] [batches=1,32,256]}.
  */
 public final class MobileNetWidthBench {
     private MobileNetWidthBench() {}
@@ -56,8 +59,10 @@ public final class MobileNetWidthBench {
         int maxBatch = Arrays.stream(batches).max().orElse(1);
         float[] images = FashionMnist.train(FashionMnist.DEFAULT_DIR, maxBatch).images();
 
+        boolean cpuClock = a.contains("cpu");
+        System.out.println("profile clock: " + (cpuClock ? "calling thread's CPU time" : "wall time") + "; java threads " + CpuPar.threads());
         for (int n : batches) {
-            profile(b, full, half, images, n, roundSeconds);
+            profile(b, full, half, images, n, roundSeconds, cpuClock);
         }
         System.out.println();
         System.out.printf(Locale.ROOT, "%-6s %14s %14s %8s   %14s %14s %8s%n", "batch", "full ms/img", "half ms/img", "ratio",
@@ -75,8 +80,9 @@ public final class MobileNetWidthBench {
         return "conv " + w[2] + "x" + w[3];
     }
 
-    private static void profile(CpuBackend b, Graph full, Graph half, float[] images, int n, double roundSeconds) {
-        Map<String, double[]> fullT = nodeTimes(b, full, images, n, roundSeconds), halfT = nodeTimes(b, half, images, n, roundSeconds);
+    private static void profile(CpuBackend b, Graph full, Graph half, float[] images, int n, double roundSeconds, boolean cpuClock) {
+        java.util.function.LongSupplier clock = cpuClock ? ManagementFactory.getThreadMXBean()::getCurrentThreadCpuTime : System::nanoTime;
+        Map<String, double[]> fullT = nodeTimes(b, full, images, n, roundSeconds, clock), halfT = nodeTimes(b, half, images, n, roundSeconds, clock);
         double fullSum = fullT.values().stream().mapToDouble(v -> v[0]).sum(), halfSum = halfT.values().stream().mapToDouble(v -> v[0]).sum();
         System.out.printf(Locale.ROOT, "%nper-op profile, batch %d (median pass, microseconds per pass; share of the pass)%n", n);
         System.out.printf(Locale.ROOT, "  %-22s %5s %12s %7s %12s %7s %7s%n", "op", "nodes", "full us", "share", "half us", "share", "ratio");
@@ -93,7 +99,7 @@ public final class MobileNetWidthBench {
      * outputs (the output hook runs right after each node), plus the "runner" remainder of the whole
      * predictor-like call (input copy, logits copy, close). Medians over the passes of one round.
      */
-    private static Map<String, double[]> nodeTimes(CpuBackend b, Graph g, float[] images, int n, double roundSeconds) {
+    private static Map<String, double[]> nodeTimes(CpuBackend b, Graph g, float[] images, int n, double roundSeconds, java.util.function.LongSupplier clock) {
         Map<String, String> kindOf = new TreeMap<>();
         Map<String, Integer> counts = new TreeMap<>();
         for (Node node : g.nodes()) {
@@ -108,19 +114,19 @@ public final class MobileNetWidthBench {
         while (pass < 5 || System.nanoTime() - start < 2 * roundSeconds * 1e9) {
             Map<String, Double> t = new TreeMap<>();
             long[] last = {0};
-            long t0 = System.nanoTime();
+            long t0 = clock.getAsLong();
             try (GraphRunner run = new GraphRunner(g, b, false, 0);
                  Tensor x = b.fromFloats(in, GraphPredictor.batchShape(g.inputShape(), n))) {
-                last[0] = System.nanoTime();
+                last[0] = clock.getAsLong();
                 run.forward(x, (name, y) -> {
-                    long now = System.nanoTime();
+                    long now = clock.getAsLong();
                     if (!name.equals(dev.nncompress.graph.Graph.INPUT)) t.merge(kindOf.get(name), (now - last[0]) / 1e3, Double::sum);
-                    last[0] = System.nanoTime();
+                    last[0] = clock.getAsLong();
                     return y;
                 }).toFloatArray();
             }
             double nodes = t.values().stream().mapToDouble(Double::doubleValue).sum();
-            t.put("runner", (System.nanoTime() - t0) / 1e3 - nodes);
+            t.put("runner", (clock.getAsLong() - t0) / 1e3 - nodes);
             if (pass++ >= 3) passes.add(t); // the first passes warm up
         }
         Map<String, double[]> med = new TreeMap<>();
