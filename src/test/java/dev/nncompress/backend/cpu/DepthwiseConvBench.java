@@ -11,7 +11,8 @@ import java.util.Random;
 
 /**
  * Depthwise 3x3 convolution on the CPU backend, each line measured side by side in one run (medians of
- * 7 rounds after warm-up, {@link CpuBackendBench#time}): the DEPTHWISE route ({@link CpuDepthwiseConv}),
+ * 7 rounds after warm-up, {@link CpuBackendBench#time}): the DEPTHWISE route ({@link CpuDepthwiseConv}, its
+ * forward on the native kernel {@link NativeDepthwise}), the same forward on its Java loops,
  * the grouped im2col + sgemm route forced, the same conv as a dense conv whose weight is zero off the
  * diagonal (what a toolkit without groups runs: C times the multiply-adds, oneDNN through libnd4j), and
  * the reference backend (plain double loops, the definition; forward only). Every result is checked
@@ -60,6 +61,11 @@ public final class DepthwiseConvBench {
         check("depthwise route", want, b.conv2d(x, w, bias, dw).toFloatArray());
         double tDw = CpuBackendBench.time(() -> b.conv2d(x, w, bias, dw).close(), min);
         double tDwBwd = CpuBackendBench.time(() -> close(b.conv2dBackward(x, w, gy, dw, true, true)), min);
+        int nativeVariant = NativeDepthwise.variant;
+        NativeDepthwise.variant = -1; // the forward's Java loops (the native kernel's twin)
+        check("depthwise route, Java loops", want, b.conv2d(x, w, bias, dw).toFloatArray());
+        double tJava = CpuBackendBench.time(() -> b.conv2d(x, w, bias, dw).close(), min);
+        NativeDepthwise.variant = nativeVariant;
         CpuConv.forced = CpuConv.Route.IM2COL;
         check("grouped im2col route", want, b.conv2d(x, w, bias, dw).toFloatArray());
         double tGemm = CpuBackendBench.time(() -> b.conv2d(x, w, bias, dw).close(), min);
@@ -71,6 +77,8 @@ public final class DepthwiseConvBench {
         double tRef = CpuBackendBench.time(() -> ref.conv2d(rx, rw, rb, dw).close(), Math.min(min, 0.2));
         double gflop = 2.0 * n * c * 9 * out * out / 1e9;
         System.out.printf(Locale.ROOT, "    %-22s fwd %8.2f ms (%5.1f useful GF/s)   bwd %8.2f ms%n", "depthwise route", 1e3 * tDw, gflop / tDw, 1e3 * tDwBwd);
+        System.out.printf(Locale.ROOT, "    %-22s fwd %8.2f ms (%5.2fx the depthwise route; native variant %d)%n", "depthwise Java loops", 1e3 * tJava,
+                tJava / tDw, nativeVariant);
         System.out.printf(Locale.ROOT, "    %-22s fwd %8.2f ms (%5.2fx the depthwise route)   bwd %8.2f ms (%5.2fx)%n", "grouped im2col+sgemm",
                 1e3 * tGemm, tGemm / tDw, 1e3 * tGemmBwd, tGemmBwd / tDwBwd);
         System.out.printf(Locale.ROOT, "    %-22s fwd %8.2f ms (%5.2fx)   bwd %8.2f ms (%5.2fx)%n", "dense conv with zeros", 1e3 * tDense, tDense / tDw,
