@@ -25,12 +25,18 @@ constexpr int kDwMaxTaps = 1024;
 // One call's geometry; the JNI entry point has checked it (sizes >= 1, kh * kw <= kDwMaxTaps, pads below the
 // dilated kernel extent, oh/ow as the Java side computes them, every size in int range).
 struct DwShape {
-    int c, h, w, mult, kh, kw, sh, sw, pt, pl, pb, pr, dh, dw, oh, ow;
+    int n, c, h, w, mult, kh, kw, sh, sw, pt, pl, pb, pr, dh, dw, oh, ow;
 };
 
-// Phase-plane geometry derived from a DwShape; `floats` is the scratch a call needs.
+// Floats of one block's phase planes: the block's planes, accumulator grid and taps stay in L1/L2
+// (CpuDepthwiseConv's measured budget).
+constexpr int64_t kDwBlockFloats = 4096;
+
+// Phase-plane geometry derived from a DwShape for blocks of `images` images of one channel (their planes
+// one after another within each phase, so that a tap is one contiguous range over the whole block: small
+// planes such as 4x4 or 2x2 still give long vector loops); `floats` is the scratch a call needs.
 struct DwLayout {
-    int64_t hq, wq, plane, grid, buffer, floats;
+    int64_t hq, wq, plane, images, phase_stride, buffer, floats;
 };
 
 static inline DwLayout dw_layout(const DwShape& s) {
@@ -39,16 +45,21 @@ static inline DwLayout dw_layout(const DwShape& s) {
     l.hq = (hp + s.sh - 1) / s.sh;
     l.wq = (wp + s.sw - 1) / s.sw;
     l.plane = l.hq * l.wq;
-    l.grid = static_cast<int64_t>(s.oh) * l.wq;
-    // the grid's discarded columns of the last rows read up to the largest tap shift past the last phase
+    const int64_t phases = static_cast<int64_t>(s.sh) * s.sw;
+    l.images = kDwBlockFloats / (phases * l.plane);
+    if (l.images > s.n) l.images = s.n;
+    if (l.images < 1) l.images = 1;
+    l.phase_stride = l.images * l.plane;
+    // the grid's discarded rows and columns of the last image read up to the largest tap shift past the last phase
     const int64_t max_shift = (static_cast<int64_t>(s.kh - 1) * s.dh / s.sh) * l.wq + static_cast<int64_t>(s.kw - 1) * s.dw / s.sw;
-    l.buffer = static_cast<int64_t>(s.sh) * s.sw * l.plane + max_shift + 16;
-    l.floats = l.buffer + l.grid + 16;
+    l.buffer = phases * l.phase_stride + max_shift + 16;
+    l.floats = l.buffer + l.phase_stride + 16;  // the accumulator grid: one cell per phase-plane position of the block
     return l;
 }
 
-// Planes [from, to) (plane = image * c + input channel) of y [n, c*M, oh, ow] from x [n, c, h, w];
-// bias may be null; scratch holds dw_layout(s).floats floats.
+// Planes [from, to) in channel-major order (plane = input channel * n + image) of y [n, c*M, oh, ow] from
+// x [n, c, h, w], in blocks of up to layout.images images of one channel; bias may be null; scratch holds
+// dw_layout(s).floats floats.
 #define NNC_DECLARE_DEPTHWISE(suffix)                                                                                          \
     void depthwise_f32_##suffix(const float* x, const float* wt, const float* bias, float* y, const DwShape& s, int64_t from, \
                                 int64_t to, float* scratch);

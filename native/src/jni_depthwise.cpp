@@ -62,31 +62,33 @@ JNIEXPORT jint JNICALL Java_dev_nncompress_backend_cpu_NativeDepthwise_supported
     return mask;
 }
 
-// Planes [from, to) (plane = image * c + channel) of y [n, c*mult, oh, ow] = depthwise(x [n, c, h, w], w [c*mult, 1, kh, kw]) + bias;
-// shape = {c, h, w, mult, kh, kw, sh, sw, pt, pl, pb, pr, dh, dw, oh, ow}; *_len: floats in each block; bias 0 = none.
+// Planes [from, to) in channel-major order (plane = channel * n + image) of y [n, c*mult, oh, ow] =
+// depthwise(x [n, c, h, w], w [c*mult, 1, kh, kw]) + bias; shape = {n, c, h, w, mult, kh, kw, sh, sw, pt, pl,
+// pb, pr, dh, dw, oh, ow}; *_len: floats in each block (the whole tensors: a channel's planes span every image);
+// bias 0 = none.
 JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeDepthwise_forward(JNIEnv* env, jclass, jint variant, jlong x, jlong x_len, jlong w,
                                                                                jlong w_len, jlong bias, jlong bias_len, jlong y, jlong y_len,
                                                                                jintArray shape, jint from, jint to) {
     const char* what = "depthwise conv";
     if (!nnc::require(env, variant >= kDwScalar && variant <= kDwAvx512 && cpu_has(variant), what, "variant %d is not one this CPU runs", variant))
         return;
-    if (!nnc::require(env, nnc::array_length(env, shape) >= 16, what, "shape needs 16 entries")) return;
-    jint v[16];
-    env->GetIntArrayRegion(shape, 0, 16, v);
-    const nnc::DwShape s{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15]};
-    if (!nnc::require(env, s.c >= 1 && s.mult >= 1 && axis_ok(s.h, s.kh, s.sh, s.pt, s.pb, s.dh, s.oh) && axis_ok(s.w, s.kw, s.sw, s.pl, s.pr, s.dw, s.ow),
-                      what, "inconsistent geometry: c %d x %d, input %dx%d, kernel %dx%d, stride %dx%d, pads %d %d %d %d, dilation %dx%d, output %dx%d",
-                      s.c, s.mult, s.h, s.w, s.kh, s.kw, s.sh, s.sw, s.pt, s.pl, s.pb, s.pr, s.dh, s.dw, s.oh, s.ow))
+    if (!nnc::require(env, nnc::array_length(env, shape) >= 17, what, "shape needs 17 entries")) return;
+    jint v[17];
+    env->GetIntArrayRegion(shape, 0, 17, v);
+    const nnc::DwShape s{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15], v[16]};
+    if (!nnc::require(env, s.n >= 1 && s.c >= 1 && s.mult >= 1 && axis_ok(s.h, s.kh, s.sh, s.pt, s.pb, s.dh, s.oh) &&
+                               axis_ok(s.w, s.kw, s.sw, s.pl, s.pr, s.dw, s.ow),
+                      what, "inconsistent geometry: n %d, c %d x %d, input %dx%d, kernel %dx%d, stride %dx%d, pads %d %d %d %d, dilation %dx%d, output %dx%d",
+                      s.n, s.c, s.mult, s.h, s.w, s.kh, s.kw, s.sh, s.sw, s.pt, s.pl, s.pb, s.pr, s.dh, s.dw, s.oh, s.ow))
         return;
     if (!nnc::require(env, static_cast<int64_t>(s.kh) * s.kw <= nnc::kDwMaxTaps, what, "kernel %dx%d has more than %d taps", s.kh, s.kw, nnc::kDwMaxTaps))
         return;
-    if (!nnc::range_ok(env, what, from, to, INT32_MAX)) return;
+    if (!nnc::range_ok(env, what, from, to, nnc::product(s.n, s.c))) return;
     const int64_t o = nnc::product(s.c, s.mult), kk = nnc::product(s.kh, s.kw);
-    const int64_t images = (static_cast<int64_t>(to) + s.c - 1) / s.c;  // images the planes up to `to` touch
-    const int64_t x_need = nnc::product(to, s.h, s.w), y_need = nnc::product(images, o, s.oh, s.ow), w_need = nnc::product(o, kk);
+    const int64_t x_need = nnc::product(s.n, s.c, s.h, s.w), y_need = nnc::product(s.n, o, s.oh, s.ow), w_need = nnc::product(o, kk);
     if (!nnc::require(env, x != 0 && y != 0 && w != 0 && x_need >= 0 && y_need >= 0 && w_need >= 0 && x_need <= x_len && y_need <= y_len &&
                                w_need <= w_len && (bias == 0 || bias_len >= o),
-                      what, "planes up to %d need %lld input, %lld output, %lld weight and %lld bias floats; the blocks hold %lld, %lld, %lld, %lld", to,
+                      what, "the call needs %lld input, %lld output, %lld weight and %lld bias floats; the blocks hold %lld, %lld, %lld, %lld",
                       static_cast<long long>(x_need), static_cast<long long>(y_need), static_cast<long long>(w_need),
                       static_cast<long long>(bias == 0 ? 0 : o), static_cast<long long>(x_len), static_cast<long long>(y_len),
                       static_cast<long long>(w_len), static_cast<long long>(bias_len)))

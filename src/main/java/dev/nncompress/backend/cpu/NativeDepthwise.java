@@ -8,7 +8,7 @@ import dev.nncompress.backend.ConvGeometry;
  * bit-identical to {@link CpuDepthwiseConv}'s Java loops (same phase planes, same sums in the same order),
  * with the taps of a 3x3 kernel fused into one vectorised pass per plane instead of a copy and an axpy per
  * tap. The best instruction set this CPU runs is chosen once ({@link #variant}); without the library
- * ({@link NativeLibrary}) the Java loops run. The planes (image, channel) are split over {@link CpuPar}
+ * ({@link NativeLibrary}) the Java loops run. The planes, channel by channel, are split over {@link CpuPar}
  * threads, one JNI call per part; the native side checks the geometry and every block's length again.
  */
 final class NativeDepthwise {
@@ -24,7 +24,11 @@ final class NativeDepthwise {
 
     static native int supportedVariants();
 
-    /** Planes [from, to) of the forward; {@code shape} = {c, h, w, mult, kh, kw, sh, sw, pt, pl, pb, pr, dh, dw, oh, ow}; lengths in floats. */
+    /**
+     * Planes [from, to) of the forward in channel-major order (plane = channel * n + image: the native side stacks a
+     * channel's images into one long grid); {@code shape} = {n, c, h, w, mult, kh, kw, sh, sw, pt, pl, pb, pr, dh, dw, oh, ow};
+     * lengths in floats.
+     */
     static native void forward(int variant, long x, long xLength, long w, long wLength, long bias, long biasLength, long y, long yLength,
                                int[] shape, int from, int to);
 
@@ -41,7 +45,7 @@ final class NativeDepthwise {
 
     static void forward(ConvGeometry g, long x, long xLength, long w, long wLength, long bias, long biasLength, long out, long outLength) {
         Conv2dSpec s = g.spec();
-        int[] shape = {g.c(), g.h(), g.w(), g.oPerGroup(), g.kh(), g.kw(), s.strideH(), s.strideW(), s.padH(), s.padW(), s.padBottom(), s.padRight(),
+        int[] shape = {g.n(), g.c(), g.h(), g.w(), g.oPerGroup(), g.kh(), g.kw(), s.strideH(), s.strideW(), s.padH(), s.padW(), s.padBottom(), s.padRight(),
             s.dilationH(), s.dilationW(), g.oh(), g.ow()};
         int v = variant;
         long perPlane = (long) g.oPerGroup() * g.p() * g.kh() * g.kw();

@@ -69,6 +69,15 @@ class NativeDepthwiseTest {
         check(5, 7, 256, 2, 2, 1, 3, 3, Conv2dSpec.of(1, 1));
     }
 
+    /**
+     * A channel's images go through the kernel in blocks (16 images of a padded 16x16 plane, 4 at stride 2): partial
+     * last blocks, and (333 and 90 planes over two threads) a thread's part that starts inside a channel.
+     */
+    @Test void imageBlocksAndThreadParts() {
+        check(6, 37, 9, 14, 14, 1, 3, 3, Conv2dSpec.of(1, 1)); // blocks 16 + 16 + 5
+        check(7, 10, 9, 14, 14, 1, 3, 3, Conv2dSpec.of(2, 1)); // blocks 4 + 4 + 2
+    }
+
     @Test void generalShapes() {
         check(10, 2, 5, 9, 8, 2, 3, 3, Conv2dSpec.of(1, 1)); // multiplier 2
         check(11, 3, 4, 9, 7, 2, 3, 2, new Conv2dSpec(2, 1, 1, 0, 2, 1, 2, 1, 1)); // strided, dilated, asymmetric
@@ -89,28 +98,31 @@ class NativeDepthwiseTest {
         try (CpuTensor x = (CpuTensor) CPU.zeros(Shape.of(2, 4, 8, 8)); CpuTensor w = (CpuTensor) CPU.zeros(Shape.of(4, 1, 3, 3));
              CpuTensor y = (CpuTensor) CPU.zeros(Shape.of(2, 4, 8, 8))) {
             long xa = x.address(), wa = w.address(), ya = y.address();
-            int[] ok = {4, 8, 8, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8, 8};
+            int[] ok = {2, 4, 8, 8, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8, 8};
             int v = NativeDepthwise.SCALAR;
             NativeDepthwise.forward(v, xa, 512, wa, 36, 0, 0, ya, 512, ok, 0, 8); // the valid call runs
             int[] wide = ok.clone();
-            wide[9] = Integer.MAX_VALUE; // issue 16's pad, with the output width its int arithmetic would wrap to
-            wide[15] = 24;
+            wide[10] = Integer.MAX_VALUE; // issue 16's pad, with the output width its int arithmetic would wrap to
+            wide[16] = 24;
             rejects("inconsistent geometry", () -> NativeDepthwise.forward(v, xa, 512, wa, 36, 0, 0, ya, 512, wide, 0, 8));
             int[] padAtKernel = ok.clone();
-            padAtKernel[8] = 3;
-            padAtKernel[14] = 10;
+            padAtKernel[9] = 3;
+            padAtKernel[15] = 10;
             rejects("inconsistent geometry", () -> NativeDepthwise.forward(v, xa, 512, wa, 36, 0, 0, ya, 512, padAtKernel, 0, 8));
             int[] oneTooMany = ok.clone();
-            oneTooMany[15] = 9;
+            oneTooMany[16] = 9;
             rejects("inconsistent geometry", () -> NativeDepthwise.forward(v, xa, 512, wa, 36, 0, 0, ya, 512, oneTooMany, 0, 8));
-            int[] huge = {4, 31, 31, 1, 33, 33, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}; // a consistent 33x33 window: 1089 taps
+            int[] huge = {2, 4, 31, 31, 1, 33, 33, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}; // a consistent 33x33 window: 1089 taps
             rejects("taps", () -> NativeDepthwise.forward(v, xa, 512, wa, 36, 0, 0, ya, 512, huge, 0, 8));
-            rejects("shape needs 16", () -> NativeDepthwise.forward(v, xa, 512, wa, 36, 0, 0, ya, 512, new int[15], 0, 8));
-            rejects("planes up to 9", () -> NativeDepthwise.forward(v, xa, 512, wa, 36, 0, 0, ya, 512, ok, 0, 9)); // a third image
-            rejects("planes up to 8", () -> NativeDepthwise.forward(v, xa, 511, wa, 36, 0, 0, ya, 512, ok, 0, 8));
-            rejects("planes up to 8", () -> NativeDepthwise.forward(v, xa, 512, wa, 36, 0, 0, ya, 511, ok, 0, 8));
-            rejects("planes up to 8", () -> NativeDepthwise.forward(v, xa, 512, wa, 35, 0, 0, ya, 512, ok, 0, 8));
-            rejects("planes up to 8", () -> NativeDepthwise.forward(v, xa, 512, wa, 36, wa, 3, ya, 512, ok, 0, 8)); // bias of 3 for 4 channels
+            rejects("shape needs 17", () -> NativeDepthwise.forward(v, xa, 512, wa, 36, 0, 0, ya, 512, new int[16], 0, 8));
+            rejects("range [0, 9) is not inside [0, 8]", () -> NativeDepthwise.forward(v, xa, 512, wa, 36, 0, 0, ya, 512, ok, 0, 9)); // a ninth plane
+            int[] threeImages = ok.clone();
+            threeImages[0] = 3;
+            rejects("needs 768 input", () -> NativeDepthwise.forward(v, xa, 512, wa, 36, 0, 0, ya, 512, threeImages, 0, 1)); // blocks of 2 images
+            rejects("blocks hold 511", () -> NativeDepthwise.forward(v, xa, 511, wa, 36, 0, 0, ya, 512, ok, 0, 8));
+            rejects("needs 512 input, 512 output", () -> NativeDepthwise.forward(v, xa, 512, wa, 36, 0, 0, ya, 511, ok, 0, 8));
+            rejects("36 weight", () -> NativeDepthwise.forward(v, xa, 512, wa, 35, 0, 0, ya, 512, ok, 0, 8));
+            rejects("4 bias", () -> NativeDepthwise.forward(v, xa, 512, wa, 36, wa, 3, ya, 512, ok, 0, 8)); // bias of 3 for 4 channels
             rejects("range [5, 4)", () -> NativeDepthwise.forward(v, xa, 512, wa, 36, 0, 0, ya, 512, ok, 5, 4));
             rejects("variant 7", () -> NativeDepthwise.forward(7, xa, 512, wa, 36, 0, 0, ya, 512, ok, 0, 8));
         }
