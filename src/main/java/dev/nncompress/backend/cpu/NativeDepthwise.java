@@ -6,8 +6,8 @@ import dev.nncompress.backend.ConvGeometry;
 /**
  * The depthwise conv forward of {@code native/src/depthwise_f32.*} (JNI entry in {@code jni_depthwise.cpp}):
  * bit-identical to {@link CpuDepthwiseConv}'s Java loops (same phase planes, same sums in the same order),
- * with the taps of a 3x3 kernel fused into one vectorised pass per plane instead of a copy and an axpy per
- * tap. The best instruction set this CPU runs is chosen once ({@link #variant}); without the library
+ * with the taps of a 3x3 kernel fused into one vectorised pass over a block of a channel's images instead of a
+ * copy and an axpy per tap. The best instruction set this CPU runs is chosen once ({@link #variant}); without the library
  * ({@link NativeLibrary}) the Java loops run. The planes, channel by channel, are split over {@link CpuPar}
  * threads, one JNI call per part; the native side checks the geometry and every block's length again.
  */
