@@ -43,9 +43,9 @@ public final class OpContext {
     /** The prepared sparse weight of {@code node} when this inference pass runs it sparse, else null (always null in training). */
     public SparseWeight sparseWeight(Node node) { return sparse.weight(node.name()); }
 
-    public Parameter param(Node node, String suffix) { return graph.param(node.paramName(suffix)); }
+    public Parameter param(Node node, String suffix) { return graph.param(node, suffix); }
 
-    public boolean hasParam(Node node, String suffix) { return graph.params().containsKey(node.paramName(suffix)); }
+    public boolean hasParam(Node node, String suffix) { return graph.hasParam(node, suffix); }
 
     /** False only for a node whose inputs all come from the graph input (no one needs that gradient). */
     public boolean needsInputGrad(Node node) { return nodesNeedingInputGrad.contains(node.name()); }

@@ -169,7 +169,10 @@ public final class CpuBackend implements Backend {
         } else if (route == CpuConv.Route.DIRECT) {
             DirectConv.forward(g, cx.address(), cw.address(), cb == null ? 0L : cb.address(), out.address());
         } else if (route == CpuConv.Route.DEPTHWISE) { // conv family (issue 17): groups == C
-            CpuDepthwiseConv.forward(g, cx.address(), cw.address(), cb == null ? 0L : cb.address(), out.address());
+            CpuDepthwiseConv.forward(g, cx.address(), cx.numel(), cw.address(), cw.numel(), cb == null ? 0L : cb.address(), cb == null ? 0L : cb.numel(),
+                    out.address(), out.numel());
+        } else if (route == CpuConv.Route.POINTWISE) { // 1x1 forward as sgemm on the NCHW planes (PointwiseConv)
+            PointwiseConv.forward(g, cx.address(), cw.address(), cb == null ? 0L : cb.address(), out.address());
         } else {
             CpuConv.gemmForward(g, cx.address(), cw.address(), cb == null ? 0L : cb.address(), out.address());
         }

@@ -14,14 +14,16 @@ import static dev.nncompress.backend.cpu.Mem.put;
  *   <li>{@code IM2COL}: {@link Im2col} into a scratch block of a few images, then one OpenBLAS sgemm per block
  *       and group: the route of every grouped, dilated or asymmetrically padded conv that is not depthwise;
  *   <li>{@code DIRECT}: {@link DirectConv}, Java loops for stride 1 and few input channels;
- *   <li>{@code DEPTHWISE}: {@link CpuDepthwiseConv}, direct loops for groups == C (any channel multiplier).
+ *   <li>{@code DEPTHWISE}: {@link CpuDepthwiseConv}, direct loops for groups == C (any channel multiplier);
+ *   <li>{@code POINTWISE}: {@link PointwiseConv}, forward of 1x1 stride-1 unpadded convs as sgemm on the NCHW
+ *       planes themselves (no im2col, no per-call primitive); backward takes the other routes.
  * </ul>
  * NATIVE and DIRECT take only {@link Conv2dSpec#plain()} specs (libnd4j's conv2d has no groups and
  * symmetric padding only; DirectConv pads symmetrically). {@link #route} picks per call from measured
  * costs (CpuBackendBench).
  */
 final class CpuConv {
-    enum Route { NATIVE, IM2COL, DIRECT, DEPTHWISE }
+    enum Route { NATIVE, IM2COL, DIRECT, DEPTHWISE, POINTWISE }
 
     /** Forced route for the benchmark and tests; null = automatic. A route is only taken where it applies (IM2COL always does). */
     static volatile Route forced;
@@ -38,17 +40,24 @@ final class CpuConv {
         boolean plain = g.spec().plain();
         boolean direct = plain && DirectConv.suits(g) && !(backward && needInputGrad);
         boolean depthwise = g.depthwise();
+        boolean pointwise = !backward && PointwiseConv.suits(g);
         Route f = forced;
         if (f != null && switch (f) {
             case IM2COL -> true;
             case NATIVE -> plain;
             case DIRECT -> direct;
             case DEPTHWISE -> depthwise;
+            case POINTWISE -> pointwise;
         }) return f;
         // depthwise: 1/C of a dense conv's work, which neither oneDNN through libnd4j (no groups) nor one gemm per channel exploits
         if (depthwise) return Route.DEPTHWISE;
+        // 1x1 forward: oneDNN through libnd4j costs ~1 ms a call in primitive setup on MobileNetV2's small layers (MobileNetWidthBench)
+        if (pointwise) return Route.POINTWISE;
         if (direct) return Route.DIRECT;
         if (!plain || !CpuRuntime.oneDnn()) return Route.IM2COL;
+        // a strided first layer (C*kH*kW <= 27, e.g. MobileNetV2's 3x3/2 stem): its gemm is tiny, and oneDNN's
+        // per-call setup took 0.8 ms at batch 1 against the whole pass's 6 (MobileNetWidthBench)
+        if (!backward && g.ckk() <= 27) return Route.IM2COL;
         if (backward && !needInputGrad) return Route.IM2COL;
         return Route.NATIVE;
     }

@@ -74,6 +74,7 @@ public final class CpuBackendBench {
         for (CpuConv.Route route : CpuConv.Route.values()) {
             if (route == CpuConv.Route.DIRECT && !DirectConv.suits(geometry)) continue;
             if (route == CpuConv.Route.DEPTHWISE && !geometry.depthwise()) continue; // DepthwiseConvBench measures it
+            if (route == CpuConv.Route.POINTWISE && !PointwiseConv.suits(geometry)) continue; // MobileNetWidthBench measures it
             CpuConv.forced = route;
             double f = time(() -> B.conv2d(x, w, bias, spec).close(), minSeconds);
             double bw = time(() -> close(B.conv2dBackward(x, w, gy, spec, true, true)), minSeconds);

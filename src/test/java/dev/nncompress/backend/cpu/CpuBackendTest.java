@@ -99,6 +99,18 @@ class CpuBackendTest extends BackendContractTest {
         checkConv(51, 71, 3, 13, 11, 3, 3, 3, new Conv2dSpec(2, 2, 0, 1, 1, 0, 2, 1, 3)); // four phases: 2 x 24 + 23 images, 14 x 5 + 1
     }
 
+    /**
+     * PointwiseConv (1x1 forward, the automatic route): one sgemm per image (7x7 planes, split over the threads),
+     * and blocks of gathered images for small planes (4x4: 40 * 24 * 16 multiply-adds an image, 17 images a
+     * block, so 37 images are three blocks with a short last one; 2x2 with more channels: one image a block).
+     */
+    @Test void pointwiseConvPerImageAndGathered() {
+        checkConv(23, 5, 24, 7, 7, 40, 1, 1, Conv2dSpec.of(1, 0));
+        checkConv(24, 37, 24, 4, 4, 40, 1, 1, Conv2dSpec.of(1, 0));
+        checkConv(25, 3, 256, 2, 2, 300, 1, 1, Conv2dSpec.of(1, 0));
+        checkConv(26, 70, 16, 14, 14, 64, 1, 1, Conv2dSpec.of(1, 0)); // enough work per call to split over the threads
+    }
+
     @Test void convTeacherShapesAutomaticRoute() {
         checkConv(20, 4, 32, 28, 28, 64, 3, 3, Conv2dSpec.of(1, 1));
         checkConv(21, 3, 64, 14, 14, 128, 3, 3, Conv2dSpec.of(1, 1));
