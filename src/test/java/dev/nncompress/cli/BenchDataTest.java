@@ -1,5 +1,6 @@
 package dev.nncompress.cli;
 
+import dev.nncompress.data.NumpyTestFiles;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -7,9 +8,6 @@ import org.junit.jupiter.api.io.TempDir;
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,10 +40,10 @@ class BenchDataTest {
         Path npy = Files.createDirectories(tmp.resolve("npy"));
         byte[] x = new byte[12 * 20 * 20];
         for (int i = 0; i < x.length; i++) x[i] = (byte) (i * 13);
-        Files.write(npy.resolve("x.npy"), npy("|u1", "(12, 20, 20)", x));
+        Files.write(npy.resolve("x.npy"), NumpyTestFiles.npy(NumpyTestFiles.dict("|u1", "(12, 20, 20)"), x));
         byte[] y = new byte[12];
         for (int i = 0; i < y.length; i++) y[i] = (byte) (i % 4);
-        Files.write(npy.resolve("y.npy"), npy("|u1", "(12,)", y));
+        Files.write(npy.resolve("y.npy"), NumpyTestFiles.npy(NumpyTestFiles.dict("|u1", "(12,)"), y));
 
         Path folder = tmp.resolve("folder");
         for (String c : List.of("a", "b", "c")) {
@@ -56,16 +54,6 @@ class BenchDataTest {
                 ImageIO.write(img, "png", d.resolve(i + ".png").toFile());
             }
         }
-    }
-
-    /** A version 1.0 .npy file, its header padded as numpy pads it. */
-    private static byte[] npy(String descr, String shape, byte[] data) {
-        StringBuilder h = new StringBuilder("{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }");
-        while ((10 + h.length() + 1) % 64 != 0) h.append(' ');
-        byte[] header = h.append('\n').toString().getBytes(StandardCharsets.ISO_8859_1);
-        ByteBuffer b = ByteBuffer.allocate(10 + header.length + data.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.US_ASCII)).put((byte) 1).put((byte) 0).putShort((short) header.length);
-        return b.put(header).put(data).array();
     }
 
     private static MainTest.Run bench(String models, String... more) {
