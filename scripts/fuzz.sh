@@ -7,8 +7,9 @@
 #   scripts/fuzz.sh --reproduce TARGET FILE    run one input once: a finding, or a file a JVM crash left behind
 #   scripts/fuzz.sh --seeds                    regenerate the committed seed corpus (after a file-format change)
 #
-# Targets: floatModel sparseModel nmModel int8Model idxPair graphAttributes onnxModel; allTargets is all of
-# them behind one fuzz test (the input's last byte picks the target): one JVM start instead of seven, so CI's
+# Targets: floatModel sparseModel nmModel int8Model idxPair graphAttributes onnxModel npzFile npyPair imageFolder
+# cifarBinary; allTargets is all of them behind one fuzz test (the input's last byte picks the target): one JVM start
+# instead of eleven, so CI's
 # few seconds per target go to fuzzing rather than to Maven's and Jazzer's start-up (docs/reliability.md).
 # Jazzer runs one fuzz test per JVM, so each target is its own surefire run (execution fuzz-tests of the pom,
 # 1 GiB heap). Output: target/fuzz-logs/TARGET.log (libFuzzer's), findings in target/fuzz-findings/TARGET/
@@ -25,9 +26,10 @@ ROOT=$PWD
 declare -A CLASS=(
   [floatModel]=FloatModelFuzzTest [sparseModel]=SparseModelFuzzTest [nmModel]=NmModelFuzzTest
   [int8Model]=Int8ModelFuzzTest [idxPair]=IdxFuzzTest [graphAttributes]=GraphJsonFuzzTest [onnxModel]=OnnxModelFuzzTest
+  [npzFile]=NpzFuzzTest [npyPair]=NpyPairFuzzTest [imageFolder]=ImageFolderFuzzTest [cifarBinary]=CifarFuzzTest
   [allTargets]=AllTargetsFuzzTest
 )
-ALL=(floatModel sparseModel nmModel int8Model idxPair graphAttributes onnxModel)
+ALL=(floatModel sparseModel nmModel int8Model idxPair graphAttributes onnxModel npzFile npyPair imageFolder cifarBinary)
 
 usage() { sed -n '4,8p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 

@@ -26,9 +26,6 @@
 #include <string>
 #include <vector>
 
-static int failures = 0;
-static double fp32_peak_gflops = 0, mem_peak_gbs = 0;
-
 // FP32 FMA lanes per SM per clock by compute capability: CUDA C++ Programming Guide, "Arithmetic
 // Instructions" throughput table (32-bit floating-point add, multiply, multiply-add): 64 on 7.5 and
 // 8.0, 128 on 8.6, 8.9 and 9.0. One FMA = 2 FLOP.
@@ -38,90 +35,6 @@ static int fp32_lanes_per_sm(int major, int minor) {
     return 128;  // 8.6, 8.7, 8.9, 9.0 (and newer: an assumption, printed with the result)
 }
 
-struct Dev {
-    std::vector<void*> ptrs;
-    float* f(const std::vector<float>& h) {
-        float* d; CHECK(cudaMalloc(&d, std::max<size_t>(1, h.size()) * 4));
-        if (!h.empty()) CHECK(cudaMemcpy(d, h.data(), h.size() * 4, cudaMemcpyHostToDevice));
-        ptrs.push_back(d); return d;
-    }
-    float* zeros(size_t n) { return f(std::vector<float>(n, 0.f)); }
-    template <class T> T* raw(size_t bytes) { void* d; CHECK(cudaMalloc(&d, std::max<size_t>(1, bytes))); ptrs.push_back(d); return (T*) d; }
-    ~Dev() { for (void* p : ptrs) cudaFree(p); }
-};
-
-static std::vector<float> get(const float* d, size_t n) {
-    std::vector<float> h(n);
-    if (n) CHECK(cudaMemcpy(h.data(), d, n * 4, cudaMemcpyDeviceToHost));
-    return h;
-}
-
-static std::vector<float> randn(size_t n, unsigned seed, bool ties = false) {
-    std::mt19937 rng(seed);
-    std::normal_distribution<float> nd(0.f, 1.f);
-    std::uniform_int_distribution<int> small(0, 2);
-    std::vector<float> v(n);
-    for (auto& x : v) x = ties ? (float) small(rng) : nd(rng);
-    return v;
-}
-
-// "bit-exact", "max_rel_err=..." (error relative to the reference's largest magnitude), or FAIL.
-static std::string compare(const std::vector<float>& got, const std::vector<double>& want, double tol) {
-    double mag = 0, err = 0;
-    bool exact = true;
-    for (size_t i = 0; i < want.size(); i++) if (std::isfinite(want[i])) mag = std::max(mag, std::fabs(want[i]));
-    for (size_t i = 0; i < want.size(); i++) {
-        float w = (float) want[i];
-        if (std::isnan(want[i])) { if (!std::isnan(got[i])) { err = INFINITY; exact = false; } continue; }
-        if (std::memcmp(&got[i], &w, 4) != 0 && !(got[i] == 0.f && w == 0.f && tol > 0)) exact = false;
-        err = std::max(err, std::fabs((double) got[i] - want[i]) / std::max(mag, 1e-30));
-    }
-    if (exact) return "bit-exact";
-    if (!(err <= tol)) { failures++; char b[64]; std::snprintf(b, sizeof b, "FAIL(max_rel_err=%.2e)", err); return b; }
-    char b[64]; std::snprintf(b, sizeof b, "max_rel_err=%.1e", err); return b;
-}
-
-// 0 (not timed; result() prints "-") under emulation, where the launch is not repeated.
-static float median_ms(const std::function<void()>& launch, int reps = 15) {
-#ifdef NNC_EMULATE
-    (void) launch; (void) reps;
-    return 0.f;
-#else
-    cudaEvent_t a, b; CHECK(cudaEventCreate(&a)); CHECK(cudaEventCreate(&b));
-    launch(); launch(); CHECK(cudaDeviceSynchronize());  // warm-up
-    std::vector<float> t;
-    for (int r = 0; r < reps; r++) {
-        CHECK(cudaEventRecord(a)); launch(); CHECK(cudaEventRecord(b)); CHECK(cudaEventSynchronize(b));
-        float ms; CHECK(cudaEventElapsedTime(&ms, a, b)); t.push_back(ms);
-    }
-    CHECK(cudaGetLastError());
-    cudaEventDestroy(a); cudaEventDestroy(b);
-    std::sort(t.begin(), t.end());
-    return t[t.size() / 2];
-#endif
-}
-
-// rate in GB/s (bytes moved) against the memory peak, or GFLOP/s against the FP32 peak; ms <= 0: a
-// check-only case (time, rate and peak_frac print as "-").
-static void result(const char* name, const std::string& shape, const std::string& check, float ms, double amount, bool flops) {
-    if (ms <= 0) {
-        std::printf("RESULT name=%s shape=%s check=%s time_ms=- rate=- unit=%s peak_frac=-\n", name, shape.c_str(), check.c_str(),
-                    flops ? "GFLOP/s" : "GB/s");
-        return;
-    }
-    double rate = amount / (ms * 1e-3) / 1e9;
-    double peak = flops ? fp32_peak_gflops : mem_peak_gbs;
-    char pf[32]; if (peak > 0) std::snprintf(pf, sizeof pf, "%.3f", rate / peak); else std::snprintf(pf, sizeof pf, "-");
-    std::printf("RESULT name=%s shape=%s check=%s time_ms=%.4f rate=%.1f unit=%s peak_frac=%s\n", name, shape.c_str(),
-                check.c_str(), ms, rate, flops ? "GFLOP/s" : "GB/s", pf);
-}
-
-#ifdef NNC_EMULATE
-static const long long max_grid1d = 8;  // each emulated block is 256 std::threads
-#else
-static const long long max_grid1d = 65535LL * 8;
-#endif
-static dim3 grid1d(long long n) { return dim3((unsigned) std::max(1LL, std::min((n + 255) / 256, max_grid1d))); }
 
 static void check_elementwise() {
     const long long n = 1000003;
@@ -575,21 +488,14 @@ static void check_optim() {
 }
 
 int main() {
-    int count = 0;
-    cudaError_t e = cudaGetDeviceCount(&count);
-    if (e != cudaSuccess || count == 0) {
-        std::printf("no CUDA device: %s\n", e != cudaSuccess ? cudaGetErrorString(e) : "device count is 0");
-        return 2;
-    }
+    if (!have_device()) return 2;
     cudaDeviceProp prop; CHECK(cudaGetDeviceProperties(&prop, 0));
-    int sms = 0, clock_khz = 0, mem_khz = 0, bus_bits = 0;
+    int sms = 0, clock_khz = 0;
     CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
     cudaDeviceGetAttribute(&clock_khz, cudaDevAttrClockRate, 0);
-    cudaDeviceGetAttribute(&mem_khz, cudaDevAttrMemoryClockRate, 0);
-    cudaDeviceGetAttribute(&bus_bits, cudaDevAttrGlobalMemoryBusWidth, 0);
     int lanes = fp32_lanes_per_sm(prop.major, prop.minor);
     fp32_peak_gflops = 2.0 * lanes * sms * (clock_khz * 1e3) / 1e9;
-    mem_peak_gbs = 2.0 * mem_khz * 1e3 * (bus_bits / 8) / 1e9;  // DDR: two transfers per clock
+    mem_peak_gbs = memory_peak_gbs();
     std::printf("device %s, CC %d.%d, %d SMs x %d FP32 lanes at %.0f MHz: FP32 peak %.0f GFLOP/s; memory peak %.0f GB/s\n",
                 prop.name, prop.major, prop.minor, sms, lanes, clock_khz / 1e3, fp32_peak_gflops, mem_peak_gbs);
     check_elementwise();

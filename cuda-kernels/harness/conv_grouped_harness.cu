@@ -10,17 +10,6 @@
 #include "harness_common.h"
 #include "../conv_grouped.cu"
 
-#include <algorithm>
-#include <cmath>
-#include <cstdio>
-#include <cstring>
-#include <functional>
-#include <random>
-#include <string>
-#include <vector>
-
-static int failures = 0;
-static double mem_peak_gbs = 0;
 
 // n, c, h, w, o (= c * multiplier), kernel, stride, pads top/left/bottom/right, dilation; oh/ow derived.
 struct Dw {
@@ -39,80 +28,6 @@ static Dw make(int n, int c, int mult, int h, int w, int kh, int kw, int sh, int
     return g;
 }
 
-struct Dev {
-    std::vector<void*> ptrs;
-    float* f(const std::vector<float>& h) {
-        float* d; CHECK(cudaMalloc(&d, std::max<size_t>(1, h.size()) * 4));
-        if (!h.empty()) CHECK(cudaMemcpy(d, h.data(), h.size() * 4, cudaMemcpyHostToDevice));
-        ptrs.push_back(d); return d;
-    }
-    ~Dev() { for (void* p : ptrs) cudaFree(p); }
-};
-
-static std::vector<float> get(const float* d, size_t n) {
-    std::vector<float> h(n);
-    if (n) CHECK(cudaMemcpy(h.data(), d, n * 4, cudaMemcpyDeviceToHost));
-    return h;
-}
-
-static std::vector<float> randn(size_t n, unsigned seed) {
-    std::mt19937 rng(seed);
-    std::normal_distribution<float> nd(0.f, 1.f);
-    std::vector<float> v(n);
-    for (auto& x : v) x = nd(rng);
-    return v;
-}
-
-// "bit-exact", "max_rel_err=..." (relative to the reference's largest magnitude) or FAIL(...).
-static std::string compare(const std::vector<float>& got, const std::vector<float>& want, double tol) {
-    double mag = 0, err = 0;
-    bool exact = true;
-    for (float v : want) mag = std::max(mag, (double) std::fabs(v));
-    for (size_t i = 0; i < want.size(); i++) {
-        if (std::memcmp(&got[i], &want[i], 4) != 0) exact = false;
-        err = std::max(err, std::fabs((double) got[i] - want[i]) / std::max(mag, 1e-30));
-    }
-    if (exact) return "bit-exact";
-    if (!(err <= tol)) { failures++; char b[64]; std::snprintf(b, sizeof b, "FAIL(max_rel_err=%.2e)", err); return b; }
-    char b[64]; std::snprintf(b, sizeof b, "max_rel_err=%.1e", err); return b;
-}
-
-static float median_ms(const std::function<void()>& launch, int reps = 15) {
-#ifdef NNC_EMULATE
-    (void) launch; (void) reps;
-    return 0.f;
-#else
-    cudaEvent_t a, b; CHECK(cudaEventCreate(&a)); CHECK(cudaEventCreate(&b));
-    launch(); launch(); CHECK(cudaDeviceSynchronize());
-    std::vector<float> t;
-    for (int r = 0; r < reps; r++) {
-        CHECK(cudaEventRecord(a)); launch(); CHECK(cudaEventRecord(b)); CHECK(cudaEventSynchronize(b));
-        float ms; CHECK(cudaEventElapsedTime(&ms, a, b)); t.push_back(ms);
-    }
-    CHECK(cudaGetLastError());
-    cudaEventDestroy(a); cudaEventDestroy(b);
-    std::sort(t.begin(), t.end());
-    return t[t.size() / 2];
-#endif
-}
-
-static void result(const char* name, const std::string& shape, const std::string& check, float ms, double bytes) {
-    if (ms <= 0) {
-        std::printf("RESULT name=%s shape=%s check=%s time_ms=- rate=- unit=GB/s peak_frac=-\n", name, shape.c_str(), check.c_str());
-        return;
-    }
-    double rate = bytes / (ms * 1e-3) / 1e9;
-    char pf[32]; if (mem_peak_gbs > 0) std::snprintf(pf, sizeof pf, "%.3f", rate / mem_peak_gbs); else std::snprintf(pf, sizeof pf, "-");
-    std::printf("RESULT name=%s shape=%s check=%s time_ms=%.4f rate=%.1f unit=GB/s peak_frac=%s\n", name, shape.c_str(), check.c_str(), ms,
-                rate, pf);
-}
-
-#ifdef NNC_EMULATE
-static const long long max_grid = 8;  // each emulated block is 256 std::threads
-#else
-static const long long max_grid = 1 << 20;
-#endif
-static unsigned grid1d(long long n) { return (unsigned) std::max(1LL, std::min(max_grid, (n + 255) / 256)); }
 
 // ---- CPU definitions (the kernels' loop orders) ----
 
@@ -207,17 +122,9 @@ static void run(const Dw& g, bool validate) {
 }
 
 int main() {
-    int count = 0;
-    cudaError_t e = cudaGetDeviceCount(&count);
-    if (e != cudaSuccess || count == 0) {
-        std::printf("no CUDA device: %s\n", e != cudaSuccess ? cudaGetErrorString(e) : "device count is 0");
-        return 2;
-    }
+    if (!have_device()) return 2;
     cudaDeviceProp prop; CHECK(cudaGetDeviceProperties(&prop, 0));
-    int mem_khz = 0, bus_bits = 0;
-    cudaDeviceGetAttribute(&mem_khz, cudaDevAttrMemoryClockRate, 0);
-    cudaDeviceGetAttribute(&bus_bits, cudaDevAttrGlobalMemoryBusWidth, 0);
-    mem_peak_gbs = 2.0 * mem_khz * 1e3 * (bus_bits / 8) / 1e9;
+    mem_peak_gbs = memory_peak_gbs();
     std::printf("conv_grouped harness on %s (CC %d.%d), memory peak %.0f GB/s\n", prop.name, prop.major, prop.minor, mem_peak_gbs);
     // odd shapes: multiplier 1 and 3, stride 2, dilation, asymmetric padding (ONNX SAME_UPPER-like), a
     // window as wide as the padded input

@@ -11,93 +11,12 @@
 #include "../broadcast.cu"
 #include "../softmax.cu"
 
-#include <algorithm>
-#include <cmath>
-#include <cstdio>
-#include <cstring>
-#include <functional>
-#include <random>
-#include <string>
-#include <vector>
 
-static int failures = 0;
-static double mem_peak_gbs = 0;
 
-#ifdef NNC_EMULATE
-static const long long max_grid = 8;  // each emulated block is 256 std::threads
-#else
-static const long long max_grid = 65535LL * 8;
-#endif
-static dim3 grid1d(long long n) { return dim3((unsigned) std::max(1LL, std::min((n + 255) / 256, max_grid))); }
-
-struct Dev {
-    std::vector<void*> ptrs;
-    float* f(const std::vector<float>& h) {
-        float* d; CHECK(cudaMalloc(&d, std::max<size_t>(1, h.size()) * 4));
-        if (!h.empty()) CHECK(cudaMemcpy(d, h.data(), h.size() * 4, cudaMemcpyHostToDevice));
-        ptrs.push_back(d); return d;
-    }
-    float* zeros(size_t n) { return f(std::vector<float>(n, 0.f)); }
-    ~Dev() { for (void* p : ptrs) cudaFree(p); }
-};
-
-static std::vector<float> get(const float* d, size_t n) {
-    std::vector<float> h(n);
-    if (n) CHECK(cudaMemcpy(h.data(), d, n * 4, cudaMemcpyDeviceToHost));
-    return h;
-}
-
-static std::vector<float> randn(size_t n, unsigned seed, float scale = 1.f) {
-    std::mt19937 rng(seed);
-    std::normal_distribution<float> nd(0.f, scale);
-    std::vector<float> v(n);
-    for (auto& x : v) x = nd(rng);
+// N(0, 1) inputs times k (a power of two keeps them the same draws, exactly): activations' interesting ranges.
+static std::vector<float> scaled(std::vector<float> v, float k) {
+    for (float& x : v) x *= k;
     return v;
-}
-
-// "bit-exact" (NaN meets NaN, -0 must meet -0 when tol is 0), "max_rel_err=..." relative to the largest magnitude, or FAIL.
-static std::string compare(const std::vector<float>& got, const std::vector<float>& want, double tol) {
-    double mag = 0, err = 0;
-    bool exact = true;
-    for (float w : want) if (std::isfinite(w)) mag = std::max(mag, (double) std::fabs(w));
-    for (size_t i = 0; i < want.size(); i++) {
-        if (std::isnan(want[i])) { if (!std::isnan(got[i])) { err = INFINITY; exact = false; } continue; }
-        if (std::memcmp(&got[i], &want[i], 4) != 0) exact = false;
-        if (std::isinf(want[i])) { if (got[i] != want[i]) err = INFINITY; continue; }
-        err = std::max(err, std::fabs((double) got[i] - want[i]) / std::max(mag, 1e-30));
-    }
-    if (exact) return "bit-exact";
-    if (!(err <= tol)) { failures++; char b[64]; std::snprintf(b, sizeof b, "FAIL(max_rel_err=%.2e)", err); return b; }
-    char b[64]; std::snprintf(b, sizeof b, "max_rel_err=%.1e", err); return b;
-}
-
-static float median_ms(const std::function<void()>& launch, int reps = 15) {
-#ifdef NNC_EMULATE
-    (void) launch; (void) reps;
-    return 0.f;
-#else
-    cudaEvent_t a, b; CHECK(cudaEventCreate(&a)); CHECK(cudaEventCreate(&b));
-    launch(); launch(); CHECK(cudaDeviceSynchronize());
-    std::vector<float> t;
-    for (int r = 0; r < reps; r++) {
-        CHECK(cudaEventRecord(a)); launch(); CHECK(cudaEventRecord(b)); CHECK(cudaEventSynchronize(b));
-        float ms; CHECK(cudaEventElapsedTime(&ms, a, b)); t.push_back(ms);
-    }
-    CHECK(cudaGetLastError());
-    cudaEventDestroy(a); cudaEventDestroy(b);
-    std::sort(t.begin(), t.end());
-    return t[t.size() / 2];
-#endif
-}
-
-static void result(const std::string& name, const std::string& shape, const std::string& check, float ms, double bytes) {
-    if (ms <= 0) {
-        std::printf("RESULT name=%s shape=%s check=%s time_ms=- rate=- unit=GB/s peak_frac=-\n", name.c_str(), shape.c_str(), check.c_str());
-        return;
-    }
-    double rate = bytes / (ms * 1e-3) / 1e9;
-    std::printf("RESULT name=%s shape=%s check=%s time_ms=%.4f rate=%.1f unit=GB/s peak_frac=%.3f\n", name.c_str(), shape.c_str(), check.c_str(),
-                ms, rate, mem_peak_gbs > 0 ? rate / mem_peak_gbs : 0.0);
 }
 
 // ---- the CPU definitions (the twins' arithmetic, written again here) ----
@@ -137,7 +56,7 @@ static void check_activations() {
     const long long n = 1000003;
 #endif
     Dev d;
-    std::vector<float> x = randn(n, 1, 4.f), g = randn(n, 2);
+    std::vector<float> x = scaled(randn(n, 1), 4.f), g = randn(n, 2);
     float special[] = {-0.f, 0.f, NAN, INFINITY, -INFINITY, 1e-45f, -1e-45f, 6.f, 3.f, -3.f, 2.5f, -2.5f, 100.f, -100.f};
     std::copy(std::begin(special), std::end(special), x.begin());
     float *dx = d.f(x), *dg = d.f(g), *dy = d.zeros(n), *dd = d.zeros(n);
@@ -261,7 +180,7 @@ static void check_broadcast(const std::vector<int>& as, const std::vector<int>& 
             // both kernels on every case: the thread one sums in the twin's order (exact for one term), the block one in a tree
             auto thread = [&] { LAUNCH(nnc_bc_backward_thread, grid1d(count), 256, kind, operand, da, db, dg, out, (int) count, (int) terms,
                                        k.d[0], k.d[1], k.d[2], k.d[3], k.d[4], k.d[5], k.amask, k.bmask); };
-            auto block = [&] { LAUNCH(nnc_bc_backward_block, dim3((unsigned) std::min(count, max_grid)), 256, kind, operand, da, db, dg, out,
+            auto block = [&] { LAUNCH(nnc_bc_backward_block, dim3((unsigned) std::min(count, max_grid1d)), 256, kind, operand, da, db, dg, out,
                                       (int) count, (int) terms, k.d[0], k.d[1], k.d[2], k.d[3], k.d[4], k.d[5], k.amask, k.bmask); };
             std::string tag = std::string("bc_") + names[kind] + "_backward_" + (operand == 0 ? "a" : "b");
             thread();
@@ -278,7 +197,7 @@ static void check_broadcast(const std::vector<int>& as, const std::vector<int>& 
 static void check_softmax(int outer, int k, int inner, bool timed) {
     Dev d;
     long long n = (long long) outer * k * inner;
-    std::vector<float> x = randn(n, 6, 4.f), g = randn(n, 7);
+    std::vector<float> x = scaled(randn(n, 6), 4.f), g = randn(n, 7);
     if (n > 3) { x[0] = 1000.f; x[1] = -INFINITY; }
     float *dx = d.f(x), *dg = d.f(g), *dy = d.zeros(n), *dd = d.zeros(n);
     long long rows = (long long) outer * inner;
@@ -309,17 +228,9 @@ static void check_softmax(int outer, int k, int inner, bool timed) {
 }
 
 int main() {
-    int count = 0;
-    cudaError_t e = cudaGetDeviceCount(&count);
-    if (e != cudaSuccess || count == 0) {
-        std::printf("no CUDA device: %s\n", e != cudaSuccess ? cudaGetErrorString(e) : "device count is 0");
-        return 2;
-    }
+    if (!have_device()) return 2;
     cudaDeviceProp prop; CHECK(cudaGetDeviceProperties(&prop, 0));
-    int mem_khz = 0, bus_bits = 0;
-    cudaDeviceGetAttribute(&mem_khz, cudaDevAttrMemoryClockRate, 0);
-    cudaDeviceGetAttribute(&bus_bits, cudaDevAttrGlobalMemoryBusWidth, 0);
-    mem_peak_gbs = 2.0 * mem_khz * 1e3 * (bus_bits / 8) / 1e9;
+    mem_peak_gbs = memory_peak_gbs();
     std::printf("device %s, CC %d.%d: memory peak %.0f GB/s\n", prop.name, prop.major, prop.minor, mem_peak_gbs);
     check_activations();
     check_broadcast({3, 5, 7}, {3, 5, 7}, false);

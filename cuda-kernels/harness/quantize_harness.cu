@@ -23,42 +23,13 @@ static int cpu_quantize(float x, float s, int zp) {  // the twin's arithmetic, s
     return (int) fminf(127.f, fmaxf(-128.f, v));
 }
 
-// Median milliseconds of `reps` timed launches after one warm-up; 0 (not timed) under emulation.
-static float median_ms(const std::function<void()>& launch, int reps = 15) {
-#ifdef NNC_EMULATE
-    (void) launch; (void) reps;
-    return 0.f;
-#else
-    cudaEvent_t t0, t1;
-    CHECK(cudaEventCreate(&t0)); CHECK(cudaEventCreate(&t1));
-    launch();
-    std::vector<float> ms(reps);
-    for (int r = 0; r < reps; r++) {
-        CHECK(cudaEventRecord(t0));
-        launch();
-        CHECK(cudaEventRecord(t1)); CHECK(cudaEventSynchronize(t1));
-        CHECK(cudaEventElapsedTime(&ms[r], t0, t1));
-    }
-    CHECK(cudaEventDestroy(t0)); CHECK(cudaEventDestroy(t1));
-    std::sort(ms.begin(), ms.end());
-    return ms[reps / 2];
-#endif
-}
-
-static double peak_gbs() {  // DRAM peak: two transfers per memory clock over the bus width
-    int clockKhz = 0, busBits = 0;
-    cudaDeviceGetAttribute(&clockKhz, cudaDevAttrMemoryClockRate, 0);
-    cudaDeviceGetAttribute(&busBits, cudaDevAttrGlobalMemoryBusWidth, 0);
-    return 2.0 * clockKhz * 1e3 * (busBits / 8) / 1e9;
-}
-
 static void result(const char* name, long long n, long long bad, float ms, double bytes_per_elem) {
     if (ms <= 0) {  // validation only (emulation)
         std::printf("RESULT name=%s shape=%lld check=%s time_ms=- rate=- unit=GB/s peak_frac=-\n", name, n, bad ? "FAIL" : "bit-exact");
         return;
     }
     double gbs = (double) n * bytes_per_elem / (ms * 1e-3) / 1e9;
-    double peak = peak_gbs();
+    double peak = memory_peak_gbs();
     std::printf("RESULT name=%s shape=%lld check=%s time_ms=%.4f rate=%.1f unit=GB/s peak_frac=", name, n,
                 bad ? "FAIL" : "bit-exact", ms, gbs);
     if (peak > 0) std::printf("%.3f\n", gbs / peak); else std::printf("-\n");

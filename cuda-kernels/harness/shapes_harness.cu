@@ -11,96 +11,7 @@
 #include "../pool.cu"
 #include "../shape.cu"
 
-#include <algorithm>
-#include <cmath>
-#include <cstdio>
-#include <cstring>
-#include <functional>
-#include <random>
-#include <string>
-#include <vector>
 
-static int failures = 0;
-
-#ifdef NNC_EMULATE
-static const long long max_grid1d = 8;  // each emulated block is 256 std::threads
-#else
-static const long long max_grid1d = 65535LL * 8;
-#endif
-static dim3 grid1d(long long n) { return dim3((unsigned) std::max(1LL, std::min((n + 255) / 256, max_grid1d))); }
-
-struct Dev {
-    std::vector<void*> ptrs;
-    float* f(const std::vector<float>& h) {
-        float* d; CHECK(cudaMalloc(&d, std::max<size_t>(1, h.size()) * 4));
-        if (!h.empty()) CHECK(cudaMemcpy(d, h.data(), h.size() * 4, cudaMemcpyHostToDevice));
-        ptrs.push_back(d); return d;
-    }
-    float* zeros(size_t n) { return f(std::vector<float>(n, 0.f)); }
-    ~Dev() { for (void* p : ptrs) cudaFree(p); }
-};
-
-static std::vector<float> get(const float* d, size_t n) {
-    std::vector<float> h(n);
-    if (n) CHECK(cudaMemcpy(h.data(), d, n * 4, cudaMemcpyDeviceToHost));
-    return h;
-}
-
-static std::vector<float> randn(size_t n, unsigned seed, bool ties = false) {
-    std::mt19937 rng(seed);
-    std::normal_distribution<float> nd(0.f, 1.f);
-    std::uniform_int_distribution<int> small(0, 2);
-    std::vector<float> v(n);
-    for (auto& x : v) x = ties ? (float) small(rng) : nd(rng);
-    return v;
-}
-
-// "bit-exact" or "max_rel_err=.." (relative to the reference's largest magnitude) within tol, else FAIL.
-static std::string compare(const std::vector<float>& got, const std::vector<double>& want, double tol) {
-    double mag = 0, err = 0;
-    bool exact = got.size() == want.size();
-    if (!exact) { failures++; return "FAIL(size)"; }
-    for (double w : want) if (std::isfinite(w)) mag = std::max(mag, std::fabs(w));
-    for (size_t i = 0; i < want.size(); i++) {
-        float w = (float) want[i];
-        if (std::isnan(want[i])) { if (!std::isnan(got[i])) { err = INFINITY; exact = false; } continue; }
-        if (std::memcmp(&got[i], &w, 4) != 0) exact = false;
-        err = std::max(err, std::fabs((double) got[i] - want[i]) / std::max(mag, 1e-30));
-    }
-    if (exact) return "bit-exact";
-    char b[64];
-    if (!(err <= tol)) { failures++; std::snprintf(b, sizeof b, "FAIL(max_rel_err=%.2e)", err); return b; }
-    std::snprintf(b, sizeof b, "max_rel_err=%.1e", err);
-    return b;
-}
-
-static float median_ms(const std::function<void()>& launch, int reps = 15) {
-#ifdef NNC_EMULATE
-    (void) launch; (void) reps;
-    return 0.f;
-#else
-    cudaEvent_t a, b; CHECK(cudaEventCreate(&a)); CHECK(cudaEventCreate(&b));
-    launch(); CHECK(cudaDeviceSynchronize());
-    std::vector<float> t;
-    for (int r = 0; r < reps; r++) {
-        CHECK(cudaEventRecord(a)); launch(); CHECK(cudaEventRecord(b)); CHECK(cudaEventSynchronize(b));
-        float ms; CHECK(cudaEventElapsedTime(&ms, a, b)); t.push_back(ms);
-    }
-    CHECK(cudaGetLastError());
-    cudaEventDestroy(a); cudaEventDestroy(b);
-    std::sort(t.begin(), t.end());
-    return t[t.size() / 2];
-#endif
-}
-
-static void result(const char* name, const std::string& shape, const std::string& check, float ms, double bytes) {
-    if (ms <= 0) {
-        std::printf("RESULT name=%s shape=%s check=%s time_ms=- rate=- unit=GB/s peak_frac=-\n", name, shape.c_str(), check.c_str());
-        return;
-    }
-    std::printf("RESULT name=%s shape=%s check=%s time_ms=%.4f rate=%.1f unit=GB/s peak_frac=-\n", name, shape.c_str(), check.c_str(), ms,
-                bytes / (ms * 1e-3) / 1e9);
-}
 
 // Concat of parts [n, c_i, h, w] along the channels, then the split of a gradient back: both through
 // nnc_shape_copy_block, each against the definition (exact copies).
@@ -252,12 +163,7 @@ static void check_pool(const Win& k, int planes, int h, int w, bool ties) {
 }
 
 int main() {
-    int count = 0;
-    cudaError_t e = cudaGetDeviceCount(&count);
-    if (e != cudaSuccess || count == 0) {
-        std::printf("no CUDA device: %s\n", e != cudaSuccess ? cudaGetErrorString(e) : "device count is 0");
-        return 2;
-    }
+    if (!have_device()) return 2;
     check_concat(3, {5, 7, 1}, 9, 11);      // odd channel counts and sizes
     check_concat(2, {64, 64}, 27, 27);      // a SqueezeNet fire module's expand pair, past 8 grid rounds
     check_mean(15, 49, 1);                  // mean over H, W of [3, 5, 7, 7]: contiguous runs

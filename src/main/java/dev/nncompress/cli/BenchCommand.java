@@ -3,7 +3,6 @@ package dev.nncompress.cli;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.bench.Throughput;
 import dev.nncompress.data.Dataset;
-import dev.nncompress.data.FashionMnist;
 import dev.nncompress.backend.cpu.Int8KernelChoice;
 import dev.nncompress.compress.prepare.GraphPreparation;
 import dev.nncompress.compress.prepare.PreparedGraph;
@@ -30,9 +29,11 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /**
@@ -66,8 +67,9 @@ final class BenchCommand implements Callable<Integer> {
             description = "Backend to compare against in the same run (default: ${DEFAULT-VALUE}, the plain-Java loops).")
     String baselineName;
 
-    @Option(names = "--data", paramLabel = "DIR", description = "Fashion-MNIST directory for the input images (default: ${DEFAULT-VALUE}).")
-    Path data = FashionMnist.DEFAULT_DIR;
+    /** Where the bench images come from: every format and option the other commands take (docs/data.md), read by {@link DataBinding}. */
+    @Mixin
+    DataOptions data;
 
     @Option(names = "--int8", description = "Also convert each float model to int8 (minmax calibration on the bench images) and measure "
             + "int8 inference beside fp32 inference on the same backend, with the speedup.")
@@ -89,8 +91,11 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     Int8Option int8Option;
 
-    /** Every MODEL read and checked before a backend exists; a fresh copy goes to each backend and measurement. */
-    private final Map<String, ModelSource.Read> reads = new LinkedHashMap<>();
+    /**
+     * Every MODEL read and checked, with its images, before a backend exists; a fresh copy goes to each backend and
+     * measurement (a built-in built for the data's shape and classes).
+     */
+    private final Map<String, DataBinding.Prepared> prepared = new LinkedHashMap<>();
 
     @Override
     public Integer call() {
@@ -111,22 +116,33 @@ final class BenchCommand implements Callable<Integer> {
         }
         boolean withBaseline = !baselineName.equals("none");
         if (withBaseline) CliSupport.checkBackendName(baselineName);
-        // the files first: a bad one is one error line, before any backend is created or announced
-        for (String m : models) reads.putIfAbsent(m, ModelSource.read(m, 0));
-        // real images so that ReLU sparsity and pooling see what training sees
-        Dataset images = FashionMnist.train(data, Math.max(trainBatch, inferBatch));
+        data.check();
+        // the files first: a bad one is one error line, before any backend is created or announced. Real training
+        // images (read per model, as each model file fixes its own input size) so that ReLU sparsity and pooling see
+        // what training sees
+        int imageCount = Math.max(trainBatch, inferBatch);
+        for (String m : models) {
+            if (!prepared.containsKey(m)) prepared.put(m, DataBinding.prepare(data, ModelSource.read(m, 0), imageCount, 0, s -> { }, null));
+        }
 
         try (Backend backend = backendOption.create(err);
              Backend baseline = withBaseline ? CliSupport.createBackend(baselineName, err) : null) {
-            List<ModelSource> sources = models.stream().map(m -> reads.get(m).on(backend)).toList();
+            List<ModelSource> sources = models.stream().map(m -> prepared.get(m).on(backend).model()).toList();
             labelWidth = Math.max(9, sources.stream().mapToInt(s -> label(s).length()).max().orElse(0));
             Int8KernelChoice.Choice kernels = int8 || sources.stream().anyMatch(ModelSource::isInt8) ? int8Option.choose(backend, err) : null;
+            Set<String> dataLines = new LinkedHashSet<>();
+            for (DataBinding.Prepared p : prepared.values()) {
+                // one data line per distinct reading (model files may fix different sizes); none for Fashion-MNIST as always read
+                String line = p.contract().dataLine(p.train().count(), 0);
+                if (!p.contract().usual() && dataLines.add(line)) out.println(line);
+            }
             out.printf(Locale.ROOT, "%s %-22s %16s %16s %8s%n", pad("model"), "mode", backend.name() + " img/s",
                     withBaseline ? baseline.name() + " img/s" : "", withBaseline ? "ratio" : "");
             List<String> int8Rows = new ArrayList<>();
             List<String> sparseRows = new ArrayList<>();
             List<String> threadRows = new ArrayList<>();
             for (ModelSource src : sources) {
+                Dataset images = prepared.get(src.spec()).train();
                 if (src.isInt8()) {
                     try (Int8Runner r = new Int8Runner(src.int8(), kernels.kernels(), backend)) {
                         out.printf(Locale.ROOT, "%s %-22s %,16.0f%n", pad(label(src)), "int8 inference " + inferBatch,
@@ -267,7 +283,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private Throughput.Result measure(String model, boolean train, Backend b, Dataset images, int n, double seconds) {
-        Graph g = reads.get(model).on(b).graph(); // a fresh copy: training changes it
+        Graph g = prepared.get(model).on(b).model().graph(); // a fresh copy: training changes it
         return train ? Throughput.training(g, b, images.images(), images.labels(), trainBatch, n, seconds)
                 : Throughput.inference(g, b, images.images(), inferBatch, n, seconds);
     }

@@ -39,9 +39,7 @@ final class DataBinding {
         List<String> classNames() { return contract.classNames(); }
 
         /** Fashion-MNIST's IDX files with their usual normalisation: what every command read before other formats came. */
-        boolean usual() {
-            return contract.format().equals(DataSource.Format.IDX.id()) && contract.normalization().equals(Normalization.FASHION_MNIST);
-        }
+        boolean usual() { return contract.usual(); }
     }
 
     private DataBinding() {}

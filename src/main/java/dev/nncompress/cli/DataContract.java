@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.nncompress.data.DataLimits;
+import dev.nncompress.data.DataSource;
 import dev.nncompress.data.Normalization;
 import dev.nncompress.io.ModelFormatException;
 import dev.nncompress.util.Quoted;
@@ -34,6 +35,11 @@ record DataContract(String format, Path path, String shape, Normalization normal
 
     DataContract {
         classNames = List.copyOf(classNames);
+    }
+
+    /** Fashion-MNIST's IDX files with their usual normalisation: what every command read before other formats came. */
+    boolean usual() {
+        return format.equals(DataSource.Format.IDX.id()) && normalization.equals(Normalization.FASHION_MNIST);
     }
 
     /** Adds this contract's entries to a model file's provenance. */

@@ -35,26 +35,57 @@ record ModelSource(String spec, boolean builtIn, Graph graph, Int8Model int8, Ma
      */
     static Read read(String spec, long seed) {
         if (Models.NAMES.contains(spec)) return new Read(spec, seed, null, null);
-        Backend heap = CliSupport.inspectionBackend();
         Path file = Path.of(spec);
-        if (OnnxImporter.isOnnxPath(spec)) {
-            if (Files.isDirectory(file)) throw new ModelFormatException(file + ": is a directory, not an ONNX file");
-            OnnxImporter.Imported imp = OnnxImporter.importFile(file, heap);
-            return new Read(spec, seed, new ModelSource(spec, false, imp.graph(), null, imp.provenance()), heap);
-        }
-        if (Files.exists(file) || looksLikePath(spec)) {
-            if (Files.isDirectory(file)) throw new ModelFormatException(file + ": is a directory, not a model file");
-            ModelIO.AnyModel m = ModelIO.loadAny(file, heap);
-            if (m instanceof ModelIO.Int8File q) return new Read(spec, seed, new ModelSource(spec, false, null, q.loaded().model(), q.loaded().provenance()), heap);
-            ModelIO.LoadedModel f = ((ModelIO.FloatModel) m).loaded();
-            return new Read(spec, seed, new ModelSource(spec, false, f.graph(), null, f.provenance()), heap);
+        if (OnnxImporter.isOnnxPath(spec) || Files.exists(file) || looksLikePath(spec)) {
+            Backend heap = CliSupport.inspectionBackend();
+            return new Read(spec, seed, readFile(spec, heap), heap);
         }
         throw new IllegalArgumentException("unknown model '" + spec + "': neither a built-in model ("
                 + String.join(", ", Models.NAMES) + ") nor an existing file");
     }
 
-    /** A MODEL argument after {@link #read}: {@code onHeap} null for a built-in name (built on the backend it is put on). */
-    record Read(String spec, long seed, ModelSource onHeap, Backend heap) {
+    /** A model file (ONNX, float or int8) read onto {@code heap} with every check of its format. */
+    private static ModelSource readFile(String spec, Backend heap) {
+        Path file = Path.of(spec);
+        if (OnnxImporter.isOnnxPath(spec)) {
+            if (Files.isDirectory(file)) throw new ModelFormatException(file + ": is a directory, not an ONNX file");
+            OnnxImporter.Imported imp = OnnxImporter.importFile(file, heap);
+            return new ModelSource(spec, false, imp.graph(), null, imp.provenance());
+        }
+        if (Files.isDirectory(file)) throw new ModelFormatException(file + ": is a directory, not a model file");
+        ModelIO.AnyModel m = ModelIO.loadAny(file, heap);
+        if (m instanceof ModelIO.Int8File q) return new ModelSource(spec, false, null, q.loaded().model(), q.loaded().provenance());
+        ModelIO.LoadedModel f = ((ModelIO.FloatModel) m).loaded();
+        return new ModelSource(spec, false, f.graph(), null, f.provenance());
+    }
+
+    /**
+     * A MODEL argument after {@link #read}: a built-in name (built on the backend it is put on) or a file read onto the heap.
+     * A float file's heap copy is let go once the model is put on another backend, so that a command does not hold its
+     * parameters twice (a large ONNX file's weights would otherwise sit on the heap beside the backend's copy for the
+     * whole run); a later {@link #on} or {@link #inspect} reads the file again, with every check.
+     */
+    static final class Read {
+        private final String spec;
+        private final long seed;
+        private final Backend heap;
+        private final boolean builtIn;
+        private final boolean int8;
+        private ModelSource onHeap; // null for a built-in, and for a float file after it went to another backend
+
+        private Read(String spec, long seed, ModelSource onHeap, Backend heap) {
+            this.spec = spec;
+            this.seed = seed;
+            this.onHeap = onHeap;
+            this.heap = heap;
+            this.builtIn = onHeap == null;
+            this.int8 = onHeap != null && onHeap.isInt8();
+        }
+
+        String spec() { return spec; }
+
+        long seed() { return seed; }
+
         /**
          * The model on {@code backend}: a built-in initialised there, a float file's parameters copied there (a new
          * copy per call, so that one file can go to several backends), an int8 file as read (it holds no tensors).
@@ -63,23 +94,30 @@ record ModelSource(String spec, boolean builtIn, Graph graph, Int8Model int8, Ma
 
         /** As {@link #on(Backend)}, a built-in model built for samples of {@code input} and {@code classes} classes (a file keeps its own). */
         ModelSource on(Backend backend, Shape input, int classes) {
-            if (onHeap == null) return new ModelSource(spec, true, Models.byName(spec, backend, seed, input, classes), null, Map.of());
-            if (onHeap.isInt8() || backend == heap) return onHeap;
-            return new ModelSource(spec, false, copy(onHeap.graph, backend), null, onHeap.provenance);
+            if (builtIn) return new ModelSource(spec, true, Models.byName(spec, backend, seed, input, classes), null, Map.of());
+            ModelSource read = heapCopy();
+            if (read.isInt8() || backend == heap) return read;
+            onHeap = null; // the backend's copy below is what the command uses; the heap's goes with the last reference to it
+            return new ModelSource(spec, false, copy(read.graph, backend), null, read.provenance);
         }
 
         /** The model on the heap it was read to (a built-in built there), for commands that only inspect it. */
-        ModelSource inspect() { return on(heap != null ? heap : CliSupport.inspectionBackend()); }
+        ModelSource inspect() { return builtIn ? on(CliSupport.inspectionBackend()) : heapCopy(); }
+
+        private ModelSource heapCopy() {
+            if (onHeap == null) onHeap = readFile(spec, heap);
+            return onHeap;
+        }
 
         /** This, or the usage error of {@link ModelSource#graph()} when the file is an int8 model and the command needs a float one. */
         Read requireFloat() {
-            if (onHeap != null) onHeap.graph();
+            if (int8) heapCopy().graph();
             return this;
         }
 
-        boolean isInt8() { return onHeap != null && onHeap.isInt8(); }
+        boolean isInt8() { return int8; }
 
-        boolean builtIn() { return onHeap == null; }
+        boolean builtIn() { return builtIn; }
     }
 
     /** {@link #read} then {@link Read#on}: for callers that already hold their backend (a teacher, tests). */

@@ -10,7 +10,7 @@ import java.nio.ByteOrder;
  *
  * <p>Layout rule for {@code x} (docs/data.md): rank 3 is {@code N, H, W} (grayscale); rank 4 is {@code N, C, H, W}
  * (PyTorch's layout) when axis 1 is 1 or 3, else {@code N, H, W, C} (NumPy/TensorFlow's) when axis 3 is 1 or 3,
- * else refused. Values are uint8 pixels (divided by 255 before normalisation) or finite float32 values (normalised as
+ * else refused. Values are uint8 pixels (divided by 255 before normalisation) or float32 values, finite and within +-1e6 (normalised as
  * they are). {@code y} is {@code N} or {@code N, 1} integers (any width, either byte order) in [0, 65535].
  *
  * <p>The data must be exactly as long as the header's shape says ({@code payload}, the file's or zip entry's size
@@ -62,7 +62,10 @@ final class NpyArray {
         float[] v = new float[n * per];
         ByteBuffer.wrap(raw).order(h.bigEndian() ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
         for (int i = 0; i < v.length; i++) {
-            if (!Float.isFinite(v[i])) throw new DatasetException(where + ": x holds " + v[i] + " at element " + i + "; values must be finite");
+            // within the range a normalisation may have, so that the training split's mean and std are one (a fuzz finding)
+            if (!(Math.abs(v[i]) <= Normalization.MAX_ABS_MEAN)) {
+                throw new DatasetException(where + ": x holds " + v[i] + " at element " + i + "; values must be finite and within +-1e6");
+            }
         }
         if (channelsLast) {
             float[] t = new float[v.length];

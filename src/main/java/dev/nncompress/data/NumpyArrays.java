@@ -53,13 +53,13 @@ final class NumpyArrays {
             String y = pairs ? "y_train" : "y";
             if (pairs && has(src, "x_test")) {
                 r.checkNoFraction("has x_test and y_test");
-                Read train = r.trainLimit() == 0 ? null : read(src, x, y, r.trainLimit());
-                Read test = r.testLimit() == 0 ? null : read(src, "x_test", "y_test", r.testLimit());
+                Read train = r.trainLimit() == 0 ? null : read(r.path(), src, x, y, r.trainLimit());
+                Read test = r.testLimit() == 0 ? null : read(r.path(), src, "x_test", "y_test", r.testLimit());
                 int classes = Math.max(train == null ? 0 : train.classes(), test == null ? 0 : test.classes());
                 return new DataSplits(format.id(), r.path(), train == null ? null : train.images(), test == null ? null : test.images(), List.of(),
                         classes, null, "x_train/y_train and x_test/y_test arrays");
             }
-            Read all = read(src, x, y, DataRequest.ALL);
+            Read all = read(r.path(), src, x, y, DataRequest.ALL);
             int[][] idx = SeededSplit.of(r.path(), all.images().count(), r.heldOut(), r.splitSeed());
             RawImages train = r.trainLimit() == 0 ? null : all.images().select(idx[0]).first(r.trainLimit());
             RawImages test = r.testLimit() == 0 ? null : all.images().select(idx[1]).first(r.testLimit());
@@ -79,12 +79,12 @@ final class NumpyArrays {
     /** Images with their labels, and the class count of all of the array's labels (so that it does not depend on a limit). */
     private record Read(RawImages images, int classes) {}
 
-    /** The first {@code limit} images of {@code x} with their labels from {@code y}, whose lengths must agree. */
-    private static Read read(Source src, String x, String y, int limit) throws IOException {
+    /** The first {@code limit} images of {@code x} with their labels from {@code y}, whose lengths must agree; {@code path} is --data, for messages. */
+    private static Read read(Path path, Source src, String x, String y, int limit) throws IOException {
         int[] labels;
         String whereY;
         try (Opened o = src.open(y)) {
-            if (o == null) throw new DatasetException("array " + y + " not found beside " + x);
+            if (o == null) throw new DatasetException(path + ": array " + y + " not found beside " + x);
             NpyHeader h = NpyHeader.read(o.in(), o.where());
             whereY = o.where();
             labels = NpyArray.labels(o.in(), h, o.size() - h.bytes(), o.where(), DataRequest.ALL);

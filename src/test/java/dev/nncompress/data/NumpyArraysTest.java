@@ -160,6 +160,10 @@ class NumpyArraysTest {
         refused(npz("label.npz", xy(x, npy(dict("<i8", "(5,)"), int64s(0, 1, -1, 1, 1))), true), "label -1 at index 2");
         refused(npz("label16.npz", xy(x, npy(dict("<i8", "(5,)"), int64s(0, 1, 70000, 1, 1))), true), "label 70000");
         refused(npz("nan.npz", xy(npy(dict("<f4", "(5, 1, 1)"), floats(0, Float.NaN, 0, 0, 0)), Y5), true), "NaN at element 1");
+        // fuzz findings (npzFile, npyPair): a value whose statistics no normalisation may have was an IllegalArgumentException
+        // (exit 2, no file named); a missing y named no file
+        refused(npz("big.npz", xy(npy(dict("<f4", "(5, 1, 1)"), floats(0, -2e7f, 0, 0, 0)), Y5), true), "-2.0E7 at element 1", "within +-1e6");
+        refused(npz("noy.npz", Map.of("x.npy", x), true), "array y not found beside x");
         byte[] longHeader = npy(2, dict("|u1", "(5, 2, 2)") + " ".repeat(70_000), new byte[20]);
         refused(npz("long.npz", xy(longHeader, Y5), true), "header of", "more than 65535");
         refused(npz("noxy.npz", Map.of("images.npy", x), true), "no array x_train or x", "'images.npy'");

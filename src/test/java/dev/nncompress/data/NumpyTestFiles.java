@@ -11,16 +11,16 @@ import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
-/** Hand-built .npy and .npz bytes for the hostile cases (the honest ones come from numpy: src/test/resources/data). */
-final class NumpyTestFiles {
+/** Hand-built .npy and .npz bytes for the hostile cases, the fuzz seeds and CLI tests (the honest ones come from numpy: src/test/resources/data). */
+public final class NumpyTestFiles {
     private NumpyTestFiles() {}
 
     /** A version 1.0 .npy with {@code dict} as its header (padded with spaces and a newline to 64 bytes, as numpy does). */
-    static byte[] npy(String dict, byte[] data) {
+    public static byte[] npy(String dict, byte[] data) {
         return npy(1, dict, data);
     }
 
-    static byte[] npy(int major, String dict, byte[] data) {
+    public static byte[] npy(int major, String dict, byte[] data) {
         int pre = major == 1 ? 10 : 12;
         StringBuilder h = new StringBuilder(dict);
         while ((pre + h.length() + 1) % 64 != 0) h.append(' ');
@@ -32,24 +32,24 @@ final class NumpyTestFiles {
         return b.put(header).put(data).array();
     }
 
-    static String dict(String descr, String shape) {
+    public static String dict(String descr, String shape) {
         return "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
     }
 
-    static byte[] int64s(long... v) {
+    public static byte[] int64s(long... v) {
         ByteBuffer b = ByteBuffer.allocate(8 * v.length).order(ByteOrder.LITTLE_ENDIAN);
         for (long x : v) b.putLong(x);
         return b.array();
     }
 
-    static byte[] floats(float... v) {
+    public static byte[] floats(float... v) {
         ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
         for (float x : v) b.putFloat(x);
         return b.array();
     }
 
     /** A zip of the entries (name -> bytes), deflated or stored. */
-    static byte[] zip(Map<String, byte[]> entries, boolean deflate) {
+    public static byte[] zip(Map<String, byte[]> entries, boolean deflate) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (ZipOutputStream z = new ZipOutputStream(out)) {
             for (var e : entries.entrySet()) {

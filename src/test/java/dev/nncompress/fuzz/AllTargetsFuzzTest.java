@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * Every fuzz target behind one fuzz test, for CI: Jazzer fuzzes one test per JVM, and a JVM's start with Jazzer's
  * agent (instrumenting the classes each target loads) and the cpu backend costs far more than 5 s of fuzzing,
- * so seven targets in seven JVMs were mostly start-up (docs/reliability.md, "CI fuzzing"). Here the input's last
+ * so eleven targets in eleven JVMs would be mostly start-up (docs/reliability.md, "CI fuzzing"). Here the input's last
  * byte (the first that {@link FuzzedDataProvider} consumes) picks the target, the rest is that target's input,
  * handed to the target's own method unchanged. The seeds are every target's seeds with their target's byte
  * appended ({@link SeedCorpus}), so each target starts from its own corpus and libFuzzer's schedule spreads the
@@ -29,7 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class AllTargetsFuzzTest {
     /** The targets in selector order: byte b picks {@code TARGETS.get(b % size)}; append new targets at the end. */
-    static final List<String> TARGETS = List.of("floatModel", "sparseModel", "nmModel", "int8Model", "idxPair", "graphAttributes", "onnxModel");
+    static final List<String> TARGETS = List.of("floatModel", "sparseModel", "nmModel", "int8Model", "idxPair", "graphAttributes", "onnxModel",
+            "npzFile", "npyPair", "imageFolder", "cifarBinary");
     private static final AtomicLongArray RUNS = new AtomicLongArray(TARGETS.size());
 
     /** Where the counts go (scripts/fuzz.sh reads them): a file, since the test's stdout may be closed by the time the JVM exits. */
@@ -72,6 +73,10 @@ class AllTargetsFuzzTest {
             case "idxPair" -> new IdxFuzzTest().idxPair(data.consumeRemainingAsBytes());
             case "graphAttributes" -> new GraphJsonFuzzTest().graphAttributes(data);
             case "onnxModel" -> new OnnxModelFuzzTest().onnxModel(data.consumeRemainingAsBytes());
+            case "npzFile" -> new NpzFuzzTest().npzFile(data.consumeRemainingAsBytes());
+            case "npyPair" -> new NpyPairFuzzTest().npyPair(data.consumeRemainingAsBytes());
+            case "imageFolder" -> new ImageFolderFuzzTest().imageFolder(data.consumeRemainingAsBytes());
+            case "cifarBinary" -> new CifarFuzzTest().cifarBinary(data.consumeRemainingAsBytes());
             default -> throw new IllegalStateException("no target " + TARGETS.get(target));
         }
     }

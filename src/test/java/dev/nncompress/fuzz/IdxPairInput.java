@@ -1,7 +1,5 @@
 package dev.nncompress.fuzz;
 
-import java.nio.ByteBuffer;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -9,9 +7,8 @@ import static dev.nncompress.data.IdxTestFiles.gzip;
 import static dev.nncompress.data.IdxTestFiles.ubyte;
 
 /**
- * One input of the IDX target: a label file and an image file, as the bytes
- * {@code flags, u32 big-endian label-file length L, L label bytes, image bytes} (L is clamped to what is
- * there). Flags: bit 0 gzip the image file, bit 1 gzip the label file (the harness compresses, so the
+ * One input of the IDX target: a label file and an image file, framed as a {@link FilePair} (the label file
+ * first). Flags: bit 0 gzip the image file, bit 1 gzip the label file (the harness compresses, so the
  * fuzzer mutates IDX contents rather than deflate streams; a seed whose bytes are gzip already covers
  * corrupt streams, since the reader detects gzip by its magic), bit 2 read only the first {@value #LIMIT}
  * images (as {@code eval --limit} does).
@@ -25,18 +22,11 @@ record IdxPairInput(int flags, byte[] labels, byte[] images) {
     byte[] imageFile() { return gzipImages() ? gzip(images) : images; }
 
     static IdxPairInput decode(byte[] in) {
-        if (in.length < 5) return new IdxPairInput(in.length == 0 ? 0 : in[0], new byte[0], new byte[0]);
-        ByteBuffer b = ByteBuffer.wrap(in);
-        int flags = b.get(0);
-        long want = Integer.toUnsignedLong(b.getInt(1));
-        int l = (int) Math.min(want, in.length - 5);
-        return new IdxPairInput(flags, Arrays.copyOfRange(in, 5, 5 + l), Arrays.copyOfRange(in, 5 + l, in.length));
+        FilePair p = FilePair.decode(in);
+        return new IdxPairInput(p.flags(), p.first(), p.second());
     }
 
-    byte[] encode() {
-        return ByteBuffer.allocate(5 + labels.length + images.length).put((byte) flags).putInt(labels.length)
-                .put(labels).put(images).array();
-    }
+    byte[] encode() { return new FilePair(flags, labels, images).encode(); }
 
     boolean gzipImages() { return (flags & 1) != 0; }
 

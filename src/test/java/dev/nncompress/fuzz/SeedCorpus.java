@@ -32,7 +32,7 @@ import java.util.SplittableRandom;
 
 /**
  * Writes the committed seed corpus of the fuzz targets: small valid inputs of each kind, made by the real
- * writers (ModelIO, pruning, N:M pruning, int8 conversion, the IDX layout, ONNX's protobuf). Every file comes out the same
+ * writers (ModelIO, pruning, N:M pruning, int8 conversion, the IDX layout, ONNX's protobuf, numpy's and ImageIO's files). Every file comes out the same
  * on every run (fixed seeds, no provenance that changes). Regenerate after a format change with
  * {@code scripts/fuzz.sh --seeds}; {@link SeedCorpusTest} checks that every seed still loads and runs.
  */
@@ -86,6 +86,11 @@ public final class SeedCorpus {
         Path idx = clean(seeds(root, IdxFuzzTest.class, "idxPair"));
         for (var e : IdxPairInput.seeds().entrySet()) Files.write(idx.resolve(e.getKey()), e.getValue());
 
+        write(clean(seeds(root, NpzFuzzTest.class, "npzFile")), DataSeeds.npz());
+        write(clean(seeds(root, NpyPairFuzzTest.class, "npyPair")), DataSeeds.npyPairs());
+        write(clean(seeds(root, ImageFolderFuzzTest.class, "imageFolder")), DataSeeds.images());
+        write(clean(seeds(root, CifarFuzzTest.class, "cifarBinary")), DataSeeds.cifar());
+
         Path graph = clean(seeds(root, GraphJsonFuzzTest.class, "graphAttributes"));
         SplittableRandom r = new SplittableRandom(16);
         for (int i = 0; i < GRAPH_SEEDS; i++) {
@@ -112,9 +117,18 @@ public final class SeedCorpus {
     }
 
     /** The test class of each target of {@link AllTargetsFuzzTest#TARGETS}, whose seeds the all-in-one target reuses. */
-    static final Map<String, Class<?>> TARGET_CLASSES = Map.of("floatModel", FloatModelFuzzTest.class, "sparseModel", SparseModelFuzzTest.class,
-            "nmModel", NmModelFuzzTest.class, "int8Model", Int8ModelFuzzTest.class, "idxPair", IdxFuzzTest.class,
-            "graphAttributes", GraphJsonFuzzTest.class, "onnxModel", OnnxModelFuzzTest.class);
+    static final Map<String, Class<?>> TARGET_CLASSES = Map.ofEntries(
+            Map.entry("floatModel", FloatModelFuzzTest.class),
+            Map.entry("sparseModel", SparseModelFuzzTest.class),
+            Map.entry("nmModel", NmModelFuzzTest.class),
+            Map.entry("int8Model", Int8ModelFuzzTest.class),
+            Map.entry("idxPair", IdxFuzzTest.class),
+            Map.entry("graphAttributes", GraphJsonFuzzTest.class),
+            Map.entry("onnxModel", OnnxModelFuzzTest.class),
+            Map.entry("npzFile", NpzFuzzTest.class),
+            Map.entry("npyPair", NpyPairFuzzTest.class),
+            Map.entry("imageFolder", ImageFolderFuzzTest.class),
+            Map.entry("cifarBinary", CifarFuzzTest.class));
     /** Largest seed the all-in-one target takes (its inputs grow to its largest seed). */
     static final int MAX_ALL_TARGETS_SEED = 16 * 1024;
 
@@ -170,6 +184,10 @@ public final class SeedCorpus {
         Dataset data = new Dataset(img, labels, s.dim(0), s.dim(1), s.dim(2), 10);
         var plan = new Calibrator("minmax", n, n, null).calibrate(QuantTargets.of(g), data, REF);
         return Int8Converter.convert(g, plan, new LinkedHashMap<>(Map.of("source", "fuzz seed")));
+    }
+
+    private static void write(Path dir, Map<String, byte[]> files) throws IOException {
+        for (var e : files.entrySet()) Files.write(dir.resolve(e.getKey()), e.getValue());
     }
 
     private static Path clean(Path dir) throws IOException {

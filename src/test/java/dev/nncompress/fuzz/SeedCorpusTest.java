@@ -1,5 +1,8 @@
 package dev.nncompress.fuzz;
 
+import dev.nncompress.data.DataRequest;
+import dev.nncompress.data.DataSource;
+import dev.nncompress.data.DataSplits;
 import dev.nncompress.data.Dataset;
 import dev.nncompress.data.FashionMnist;
 import dev.nncompress.io.Int8ModelIO;
@@ -12,6 +15,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -22,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The committed seeds are only worth fuzzing from while they are valid: in regression mode a fuzz target
  * accepts a rejection, so a seed that stopped loading after a format change would pass unnoticed. Every
- * model seed must load as its kind and run (an ONNX seed: import and run); every IDX seed must load. Regenerate with
+ * model seed must load as its kind and run (an ONNX seed: import and run); every IDX and dataset seed must load. Regenerate with
  * {@code scripts/fuzz.sh --seeds}.
  */
 class SeedCorpusTest {
@@ -93,6 +98,22 @@ class SeedCorpusTest {
             Path images = FuzzRun.write("seedTest", "images" + (in.gzipImages() ? ".gz" : ""), in.imageFile());
             Dataset d = FashionMnist.load(images, labels, in.limit());
             assertTrue(d.count() > 0, f.toString());
+        }
+    }
+
+    /** Every dataset seed loads through {@code --data}'s one path (no rejection), with both splits and the format its target is for. */
+    @Test
+    void everyDataSeedLoadsAsItsFormat() throws IOException {
+        record Target(Class<?> cls, String method, Function<byte[], DataRequest> write, Set<String> formats) {}
+        for (Target t : List.of(new Target(NpzFuzzTest.class, "npzFile", NpzFuzzTest::write, Set.of("npz")),
+                new Target(NpyPairFuzzTest.class, "npyPair", NpyPairFuzzTest::write, Set.of("npy")),
+                new Target(ImageFolderFuzzTest.class, "imageFolder", ImageFolderFuzzTest::write, Set.of("image-folder")),
+                new Target(CifarFuzzTest.class, "cifarBinary", CifarFuzzTest::write, Set.of("cifar-10", "cifar-100")))) {
+            for (Path f : seeds(t.cls(), t.method())) {
+                DataSplits s = DataSource.load(t.write().apply(Files.readAllBytes(f)));
+                assertTrue(t.formats().contains(s.format()), f + " loads as " + s.format());
+                assertTrue(s.train() != null && s.train().count() > 0, f + ": no training images");
+            }
         }
     }
 

@@ -2,7 +2,6 @@ package dev.nncompress.graph;
 
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.Conv2dSpec;
-import dev.nncompress.backend.LossResult;
 import dev.nncompress.backend.ref.ReferenceBackend;
 import dev.nncompress.graph.ops.Conv2dOp;
 import dev.nncompress.io.ModelIO;
@@ -83,39 +82,8 @@ class GeneralConvGraphTest {
         for (int i = 0; i < input.length; i++) input[i] = (float) rng.nextGaussian();
         Tensor x = backend.fromFloats(input, Shape.of(3, 4, 9, 8));
         int[] labels = {2, 0, 1};
-        loss(g, x, labels, true);
-        int checked = 0;
-        for (Parameter p : g.trainableParams()) {
-            float[] analytic = p.grad().toFloatArray();
-            float[] w = p.value().toFloatArray();
-            for (int t = 0; t < Math.min(5, w.length); t++) {
-                int i = rng.nextInt(w.length);
-                double eps = 1e-3;
-                double numeric = (lossWith(g, p, w, i, w[i] + eps, x, labels) - lossWith(g, p, w, i, w[i] - eps, x, labels)) / (2 * eps);
-                // float32 forward, eps 1e-3: 2% of the larger magnitude or 2e-3 absolute, as GraphGradientTest
-                double tol = Math.max(2e-3, 0.02 * Math.max(Math.abs(numeric), Math.abs(analytic[i])));
-                assertEquals(numeric, analytic[i], tol, p.name() + "[" + i + "]");
-                checked++;
-            }
-            p.clearGrad();
-        }
+        int checked = GraphGradientCheck.check(g, backend, x, labels, 99, rng, 5);
         assertTrue(checked > 30, "checked " + checked);
     }
 
-    private float loss(Graph g, Tensor x, int[] labels, boolean backward) {
-        try (GraphRunner run = new GraphRunner(g, backend, true, 99)) {
-            LossResult l = backend.softmaxCrossEntropy(run.forward(x), labels);
-            if (backward) run.backward(l.gradLogits());
-            return l.loss();
-        }
-    }
-
-    private double lossWith(Graph g, Parameter p, float[] w, int i, double value, Tensor x, int[] labels) {
-        float[] copy = w.clone();
-        copy[i] = (float) value;
-        p.setValue(backend.fromFloats(copy, p.value().shape()));
-        double l = loss(g, x, labels, false);
-        p.setValue(backend.fromFloats(w, p.value().shape()));
-        return l;
-    }
 }

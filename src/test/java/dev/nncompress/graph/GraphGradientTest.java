@@ -1,7 +1,6 @@
 package dev.nncompress.graph;
 
 import dev.nncompress.backend.Backend;
-import dev.nncompress.backend.LossResult;
 import dev.nncompress.backend.ref.ReferenceBackend;
 import dev.nncompress.models.GraphBuilder;
 import dev.nncompress.tensor.Shape;
@@ -34,14 +33,6 @@ class GraphGradientTest {
         return b.build(b.linear("fc2", x, 3));
     }
 
-    private float loss(Graph g, Tensor x, int[] labels, boolean backward) {
-        try (GraphRunner run = new GraphRunner(g, backend, true, 99)) {
-            LossResult l = backend.softmaxCrossEntropy(run.forward(x), labels);
-            if (backward) run.backward(l.gradLogits());
-            return l.loss();
-        }
-    }
-
     @Test
     void everyParameterGradientMatchesFiniteDifferences() {
         Graph g = tinyNet();
@@ -51,34 +42,8 @@ class GraphGradientTest {
         Tensor x = backend.fromFloats(input, Shape.of(3, 2, 9, 8));
         int[] labels = {0, 2, 1};
 
-        loss(g, x, labels, true);
-        int checked = 0;
-        for (Parameter p : g.trainableParams()) {
-            float[] analytic = p.grad().toFloatArray();
-            float[] w = p.value().toFloatArray();
-            // a few coordinates per tensor keep the test fast; fixed seed keeps it repeatable
-            for (int t = 0; t < Math.min(6, w.length); t++) {
-                int i = rng.nextInt(w.length);
-                double eps = 1e-3;
-                double plus = lossWith(g, p, w, i, w[i] + eps, x, labels);
-                double minus = lossWith(g, p, w, i, w[i] - eps, x, labels);
-                double numeric = (plus - minus) / (2 * eps);
-                // float32 forward, eps 1e-3 (1e-2 crosses relu/max-pool kinks): agreement to 2% of the larger magnitude or 2e-3 absolute
-                double tol = Math.max(2e-3, 0.02 * Math.max(Math.abs(numeric), Math.abs(analytic[i])));
-                assertEquals(numeric, analytic[i], tol, p.name() + "[" + i + "]");
-                checked++;
-            }
-            p.clearGrad();
-        }
+        int checked = GraphGradientCheck.check(g, backend, x, labels, 99, rng, 6);
         assertTrue(checked > 40, "checked " + checked + " coordinates");
     }
 
-    private double lossWith(Graph g, Parameter p, float[] w, int i, double value, Tensor x, int[] labels) {
-        float[] copy = w.clone();
-        copy[i] = (float) value;
-        p.setValue(backend.fromFloats(copy, p.value().shape()));
-        double l = loss(g, x, labels, false);
-        p.setValue(backend.fromFloats(w, p.value().shape()));
-        return l;
-    }
 }

@@ -1,7 +1,6 @@
 package dev.nncompress.graph;
 
 import dev.nncompress.backend.Backend;
-import dev.nncompress.backend.LossResult;
 import dev.nncompress.backend.ref.ReferenceBackend;
 import dev.nncompress.models.GraphBuilder;
 import dev.nncompress.tensor.Shape;
@@ -27,14 +26,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PointwiseGraphTest {
     private final Backend backend = new ReferenceBackend();
 
-    private float loss(Graph g, Tensor x, int[] labels, boolean backward) {
-        try (GraphRunner run = new GraphRunner(g, backend, true, 5)) {
-            LossResult l = backend.softmaxCrossEntropy(run.forward(x), labels);
-            if (backward) run.backward(l.gradLogits());
-            return l.loss();
-        }
-    }
-
     @Test
     void everyParameterGradientMatchesFiniteDifferences() {
         Graph g = PointwiseNet.build(backend, 11);
@@ -43,35 +34,11 @@ class PointwiseGraphTest {
         for (int i = 0; i < input.length; i++) input[i] = (float) rng.nextGaussian();
         Tensor x = backend.fromFloats(input, Shape.of(2, 3, 6, 6));
         int[] labels = {3, 1};
-        loss(g, x, labels, true);
+        int checked = GraphGradientCheck.check(g, backend, x, labels, 5, rng, 5);
+        assertTrue(checked >= 35, "checked " + checked);
         assertTrue(g.param("scale.constant").trainable(), "the fixture has one trainable constant");
         assertFalse(g.param("sub_mean.constant").trainable());
         assertNull(g.param("sub_mean.constant").grad(), "a constant that is a buffer gets no gradient");
-        int checked = 0;
-        for (Parameter p : g.trainableParams()) {
-            float[] analytic = p.grad().toFloatArray();
-            float[] w = p.value().toFloatArray();
-            for (int t = 0; t < Math.min(5, w.length); t++) {
-                int i = rng.nextInt(w.length);
-                double eps = 1e-3;
-                double numeric = (lossWith(g, p, w, i, w[i] + eps, x, labels) - lossWith(g, p, w, i, w[i] - eps, x, labels)) / (2 * eps);
-                // as GraphGradientTest: float32 forward, eps 1e-3: 2% of the larger magnitude or 2e-3 absolute
-                double tol = Math.max(2e-3, 0.02 * Math.max(Math.abs(numeric), Math.abs(analytic[i])));
-                assertEquals(numeric, analytic[i], tol, p.name() + "[" + i + "]");
-                checked++;
-            }
-            p.clearGrad();
-        }
-        assertTrue(checked >= 35, "checked " + checked);
-    }
-
-    private double lossWith(Graph g, Parameter p, float[] w, int i, double value, Tensor x, int[] labels) {
-        float[] copy = w.clone();
-        copy[i] = (float) value;
-        p.setValue(backend.fromFloats(copy, p.value().shape()));
-        double l = loss(g, x, labels, false);
-        p.setValue(backend.fromFloats(w, p.value().shape()));
-        return l;
     }
 
     @Test

@@ -2,7 +2,6 @@ package dev.nncompress.graph;
 
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.BackendContractTest;
-import dev.nncompress.backend.LossResult;
 import dev.nncompress.backend.cpu.CpuBackend;
 import dev.nncompress.backend.ref.ReferenceBackend;
 import dev.nncompress.io.ModelIO;
@@ -48,14 +47,6 @@ class ShapeOpsGraphTest {
         return b.build(b.linear("fc", b.flatten("fl", rs), 3));
     }
 
-    private static float loss(Graph g, Backend be, Tensor x, int[] labels, boolean backward) {
-        try (GraphRunner run = new GraphRunner(g, be, true, 99)) {
-            LossResult l = be.softmaxCrossEntropy(run.forward(x), labels);
-            if (backward) run.backward(l.gradLogits());
-            return l.loss();
-        }
-    }
-
     private static float[] input(int n) {
         SplittableRandom rng = new SplittableRandom(3);
         float[] x = new float[n * 2 * 8 * 7];
@@ -78,35 +69,8 @@ class ShapeOpsGraphTest {
         Graph g = net(ref);
         Tensor x = ref.fromFloats(input(3), Shape.of(3, 2, 8, 7));
         int[] labels = {0, 2, 1};
-        loss(g, ref, x, labels, true);
-        SplittableRandom rng = new SplittableRandom(4);
-        int checked = 0;
-        for (Parameter p : g.trainableParams()) {
-            float[] analytic = p.grad().toFloatArray();
-            float[] w = p.value().toFloatArray();
-            for (int t = 0; t < Math.min(5, w.length); t++) {
-                int i = rng.nextInt(w.length);
-                double eps = 1e-3;
-                double plus = lossWith(g, p, w, i, w[i] + eps, x, labels);
-                double minus = lossWith(g, p, w, i, w[i] - eps, x, labels);
-                double numeric = (plus - minus) / (2 * eps);
-                // GraphGradientTest's tolerance: float32 forward, eps 1e-3 (relu and max-pool kinks)
-                double tol = Math.max(2e-3, 0.02 * Math.max(Math.abs(numeric), Math.abs(analytic[i])));
-                assertEquals(numeric, analytic[i], tol, p.name() + "[" + i + "]");
-                checked++;
-            }
-            p.clearGrad();
-        }
+        int checked = GraphGradientCheck.check(g, ref, x, labels, 99, new SplittableRandom(4), 5);
         assertTrue(checked >= 30, "checked " + checked + " coordinates");
-    }
-
-    private double lossWith(Graph g, Parameter p, float[] w, int i, double value, Tensor x, int[] labels) {
-        float[] copy = w.clone();
-        copy[i] = (float) value;
-        p.setValue(ref.fromFloats(copy, p.value().shape()));
-        double l = loss(g, ref, x, labels, false);
-        p.setValue(ref.fromFloats(w, p.value().shape()));
-        return l;
     }
 
     /** The same network on the CPU backend: logits and every parameter gradient within float summation noise. */
@@ -116,8 +80,8 @@ class ShapeOpsGraphTest {
         Graph r = net(ref), c = net(cpu);
         float[] in = input(4);
         int[] labels = {0, 1, 2, 1};
-        float lr = loss(r, ref, ref.fromFloats(in, Shape.of(4, 2, 8, 7)), labels, true);
-        float lc = loss(c, cpu, cpu.fromFloats(in, Shape.of(4, 2, 8, 7)), labels, true);
+        float lr = GraphGradientCheck.loss(r, ref, ref.fromFloats(in, Shape.of(4, 2, 8, 7)), labels, true, 99);
+        float lc = GraphGradientCheck.loss(c, cpu, cpu.fromFloats(in, Shape.of(4, 2, 8, 7)), labels, true, 99);
         assertEquals(lr, lc, 1e-5 * Math.max(1, Math.abs(lr)));
         for (Parameter p : r.trainableParams()) {
             // float conv and linear sums against double ones (CpuBackendTest's conv tolerance)

@@ -6,9 +6,11 @@ import dev.nncompress.backend.ref.RefActivations;
 /**
  * The activations ({@link Unary}) and softmax as Java loops over off-heap memory, each element computed
  * by the reference's own definition ({@link RefActivations}, inlined by the JIT), so the results are the
- * reference's bit for bit. Data moves in {@link CpuLoops#CHUNK}-float pieces through per-thread heap
+ * reference's bit for bit, except the forward sigmoid and tanh: {@link FastActivations}' rational approximation
+ * (within 3.6e-7 absolute), which the JIT vectorises where exp and tanh are a call per element; their gradients
+ * read the output, as the reference's. Data moves in {@link CpuLoops#CHUNK}-float pieces through per-thread heap
  * arrays with the kind switched once per piece, so the loop bodies are plain float code over arrays: the
- * JIT vectorises the min/max ones (clip, hard sigmoid, hard swish); exp and tanh are calls either way.
+ * JIT vectorises the min/max ones (clip, hard sigmoid, hard swish) and the rational ones.
  * Large tensors are split over the cores.
  */
 final class CpuActivations {
@@ -31,10 +33,10 @@ final class CpuActivations {
         switch (kind) {
             case CLIP -> { for (int i = 0; i < len; i++) v[i] = RefActivations.clip(v[i], a, b); }
             case LEAKY_RELU -> { for (int i = 0; i < len; i++) v[i] = RefActivations.leakyRelu(v[i], a); }
-            case SIGMOID -> { for (int i = 0; i < len; i++) v[i] = RefActivations.sigmoid(v[i]); }
+            case SIGMOID -> FastActivations.sigmoid(v, len);
             case HARD_SIGMOID -> { for (int i = 0; i < len; i++) v[i] = RefActivations.hardSigmoid(v[i], a, b); }
             case HARD_SWISH -> { for (int i = 0; i < len; i++) v[i] = RefActivations.hardSwish(v[i], a, b); }
-            case TANH -> { for (int i = 0; i < len; i++) v[i] = RefActivations.tanh(v[i]); }
+            case TANH -> FastActivations.tanh(v, len);
         }
     }
 

@@ -37,7 +37,7 @@ final class LayerMappers {
         if (b != null && b.dims()[0] != w.dims()[0]) {
             throw new IllegalArgumentException(where + ": bias " + Inputs.name(b) + " has " + b.dims()[0] + " values for " + w.dims()[0] + " output channels");
         }
-        Window win = Window.read(a, where, s.dim(1), s.dim(2), new int[] {w.dims()[2], w.dims()[3]}, false);
+        Window win = Window.conv(a, where, s.dim(1), s.dim(2), new int[] {w.dims()[2], w.dims()[3]});
         Map<String, Const> params = new LinkedHashMap<>();
         params.put("weight", w);
         if (b != null) params.put("bias", b);

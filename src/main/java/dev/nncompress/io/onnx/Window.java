@@ -4,23 +4,25 @@ import dev.nncompress.backend.Conv2dSpec;
 import dev.nncompress.graph.AttrSpec;
 
 /**
- * The 2-D window attributes shared by Conv, MaxPool and AveragePool (kernel_shape, strides, pads,
- * auto_pad, dilations, ceil_mode) reduced to explicit numbers: a stride, a dilation and the padding of
- * each side per axis ({@code padH}/{@code padW} top and left, as ONNX's pads begin values). Since our
- * input sizes are static, {@code auto_pad} is resolved here into explicit pads: VALID is none; SAME_UPPER
- * and SAME_LOWER pad max(0, (ceil(in / stride) - 1) * stride + dilated kernel - in) in all, the odd one
- * at the end (UPPER) or the beginning (LOWER), as ONNX Runtime does. What the caller's op cannot
- * express it refuses by name (the pools: dilation and asymmetric padding); {@code ceil_mode=1} is
- * refused where it changes the output size.
+ * The 2-D window attributes of Conv, MaxPool and AveragePool (kernel_shape, strides, dilations, pads, auto_pad)
+ * reduced to explicit numbers, the one place that reads them: a stride, a dilation and the padding of each side per
+ * axis ({@code padH}/{@code padW} top and left, as ONNX's pads begin values). Since our input sizes are static,
+ * {@code auto_pad} is resolved here into explicit pads: VALID is none; SAME_UPPER and SAME_LOWER pad
+ * (ceil(in / stride) - 1) * stride + dilated kernel - in in all, the odd one at the end (UPPER) or the beginning
+ * (LOWER), as ONNX Runtime does. Where that total is negative (a window narrower than its stride) Conv pads
+ * nothing, as ONNX Runtime's conv clamps it at 0; a pool refuses it, since ONNX Runtime's pool kernel would pad
+ * by a negative amount. The pools' own options (ceil_mode, count_include_pad) are {@link PoolWindow}'s.
  */
 record Window(int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, int padBottom, int padRight, int dilationH,
               int dilationW) {
 
-    /**
-     * Reads the window of {@code a} for an input of {@code h} x {@code w}; {@code kernel} is the weight's
-     * kernel for a Conv (the attribute, if present, must agree) or null for a pool (the attribute is required).
-     */
-    static Window read(Attrs a, String where, int h, int w, int[] kernel, boolean allowCeil) {
+    /** A Conv's window for an input of {@code h} x {@code w}; {@code kernel} is the weight's, which the attribute (if present) must agree with. */
+    static Window conv(Attrs a, String where, int h, int w, int[] kernel) { return read(a, where, h, w, kernel, false); }
+
+    /** A MaxPool's or AveragePool's window (kernel_shape required; no dilation) for an input of {@code h} x {@code w}. */
+    static Window pool(Attrs a, String where, int h, int w) { return read(a, where, h, w, null, true); }
+
+    private static Window read(Attrs a, String where, int h, int w, int[] kernel, boolean pool) {
         long[] ks = a.ints("kernel_shape");
         int kh, kw;
         if (kernel != null) {
@@ -38,6 +40,9 @@ record Window(int kernelH, int kernelW, int strideH, int strideW, int padH, int 
         long[] st = pair(a.ints("strides"), "strides", where, 1);
         int sh = bounded(st[0], 1, "strides", where), sw = bounded(st[1], 1, "strides", where);
         long[] dil = pair(a.ints("dilations"), "dilations", where, 1);
+        if (pool && (dil[0] != 1 || dil[1] != 1)) {
+            throw new IllegalArgumentException(where + " has dilations " + dil[0] + "x" + dil[1] + "; dilated pooling windows are not supported");
+        }
         int dh = bounded(dil[0], 1, "dilations", where), dw = bounded(dil[1], 1, "dilations", where);
         String autoPad = a.string("auto_pad", "NOTSET");
         long[] pads = a.ints("pads");
@@ -54,46 +59,33 @@ record Window(int kernelH, int kernelW, int strideH, int strideW, int padH, int 
             case "SAME_UPPER", "SAME_LOWER" -> {
                 if (pads != null) throw new IllegalArgumentException(where + " has both auto_pad " + autoPad + " and pads");
                 boolean lower = autoPad.equals("SAME_LOWER");
-                padsH = samePads(h, kh, sh, dh, lower, where);
-                padsW = samePads(w, kw, sw, dw, lower, where);
+                padsH = samePads(h, kh, sh, dh, lower, pool, where);
+                padsW = samePads(w, kw, sw, dw, lower, pool, where);
             }
             default -> throw new IllegalArgumentException(where + ": auto_pad " + dev.nncompress.util.Quoted.of(autoPad) + " is not NOTSET, VALID, SAME_UPPER or SAME_LOWER");
-        }
-        long ceil = a.integer("ceil_mode", 0);
-        if (ceil != 0) {
-            boolean exact = ceil == 1 && allowCeil && ((long) h + padsH[0] + padsH[1] - kh) % sh == 0 && ((long) w + padsW[0] + padsW[1] - kw) % sw == 0;
-            if (!exact) {
-                throw new IllegalArgumentException(where + " has ceil_mode " + ceil + ", which changes the output size of this "
-                        + h + "x" + w + " input; ceil_mode is not supported yet (later slice of issue 17)");
-            }
         }
         return new Window(kh, kw, sh, sw, padsH[0], padsW[0], padsH[1], padsW[1], dh, dw);
     }
 
-    boolean symmetricPads() { return padH == padBottom && padW == padRight; }
-
     /** The convolution of this window with {@code groups} groups (conv family, issue 17). */
     Conv2dSpec convSpec(int groups) { return new Conv2dSpec(strideH, strideW, padH, padW, padBottom, padRight, dilationH, dilationW, groups); }
 
-    /** Our pool attributes: kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w (symmetric, checked by the pool mapper). */
-    java.util.Map<String, Double> attrs() {
-        java.util.Map<String, Double> m = new java.util.LinkedHashMap<>();
-        m.put("kernel_h", (double) kernelH);
-        m.put("kernel_w", (double) kernelW);
-        m.put("stride_h", (double) strideH);
-        m.put("stride_w", (double) strideW);
-        m.put("pad_h", (double) padH);
-        m.put("pad_w", (double) padW);
-        return m;
-    }
+    /** The pads as {top, left, bottom, right}. */
+    int[] pads() { return new int[] {padH, padW, padBottom, padRight}; }
 
     /**
-     * SAME padding {begin, end} for an input of {@code in}: total = max((ceil(in/s) - 1) s + (k - 1) d + 1 - in, 0),
-     * split in halves with the odd one at the end (SAME_UPPER) or the beginning (SAME_LOWER).
+     * SAME padding {begin, end} for an input of {@code in}: total = (ceil(in/s) - 1) s + (k - 1) d + 1 - in, split in
+     * halves with the odd one at the end (SAME_UPPER) or the beginning (SAME_LOWER); a negative total is 0 for Conv and
+     * refused for a pool (see the class comment).
      */
-    private static int[] samePads(int in, int k, int s, int d, boolean lower, String where) {
+    private static int[] samePads(int in, int k, int s, int d, boolean lower, boolean pool, String where) {
         long out = (in + (long) s - 1) / s;
-        long total = Math.max((out - 1) * s + (long) d * (k - 1) + 1 - in, 0);
+        long total = (out - 1) * s + (long) d * (k - 1) + 1 - in;
+        if (total < 0 && pool) {
+            throw new IllegalArgumentException(where + ": auto_pad SAME with a " + k + "-wide window and stride " + s + " on " + in
+                    + " would pad by " + total + "; a SAME window smaller than its stride is not supported");
+        }
+        total = Math.max(total, 0);
         long begin = lower ? (total + 1) / 2 : total / 2;
         return new int[] {bounded(begin, 0, "auto_pad padding", where), bounded(total - begin, 0, "auto_pad padding", where)};
     }

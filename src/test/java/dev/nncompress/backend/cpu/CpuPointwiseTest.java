@@ -15,5 +15,5 @@ class CpuPointwiseTest extends PointwiseContractTest {
 
     @Override protected Backend backend() { return cpu; }
 
-    @Override protected double transcendental() { return 0; }
+    @Override protected double transcendental() { return 1e-6; } // FastActivations: 3.6e-7 forward, twice that through a gradient
 }

@@ -27,21 +27,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * are each imported.
  */
 class OnnxShapeOpsTest {
-    private static final double TOLERANCE = 1e-4;
     private static final List<Backend> BACKENDS = List.of(new ReferenceBackend(), new CpuBackend());
     @TempDir Path tmp;
 
     private static String ops(OnnxImporter.Imported imp) { return imp.graph().nodes().stream().map(Node::op).toList().toString(); }
 
-    /** Imported on each backend, within the tolerance of ONNX Runtime on both; the reference's import. */
+    /** Imported on each backend, within the tolerance of ONNX Runtime on both ({@link OrtAssert}); an import (their graphs are the same). */
     private OnnxImporter.Imported matches(ModelProto model, int n, int c, int h, int w) throws OrtException {
-        OnnxImporter.Imported first = null;
-        for (Backend b : BACKENDS) {
-            OrtComparison.Result r = OrtComparison.run(model, tmp.resolve("m.onnx"), b, n, c, h, w);
-            assertTrue(r.maxRelativeError() <= TOLERANCE, b.name() + ": max relative error " + r.maxRelativeError() + " vs ONNX Runtime");
-            if (first == null) first = r.imported();
-        }
-        return first;
+        return OrtAssert.assertMatches(model, tmp, n, c, h, w, BACKENDS.toArray(Backend[]::new));
     }
 
     /**
