@@ -1,0 +1,85 @@
+package dev.nncompress.cli;
+
+import dev.nncompress.graph.Graph;
+import dev.nncompress.io.onnx.OnnxExportException;
+import dev.nncompress.io.onnx.OnnxExporter;
+import dev.nncompress.io.onnx.proto.OnnxProto.ModelProto;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code nncompress export}: a model (built-in, model file, pruned model file, imported ONNX) out of nncompress,
+ * as ONNX ({@code docs/onnx-export.md}). The file is written atomically: an export that fails leaves nothing.
+ */
+@Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+        description = {"Export a float model (built-in, model file, structurally or unstructured pruned, or imported) as ONNX.",
+                "Pruned models are written dense: the smaller graph of structured pruning, the zeros of unstructured/N:M pruning.",
+                "Example: nncompress export runs/student-pruned.safetensors --format onnx --out student.onnx"})
+final class ExportCommand implements Callable<Integer> {
+    @ParentCommand Main main;
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "MODEL", description = "Model file, .onnx file or built-in name (teacher, student, lenet5, resnet8).")
+    String model;
+
+    @Option(names = "--format", defaultValue = "onnx", paramLabel = "FORMAT", description = "Output format: onnx (default: ${DEFAULT-VALUE}).")
+    String format;
+
+    @Option(names = {"-o", "--out"}, required = true, paramLabel = "FILE", description = "Where to write the export; written atomically.")
+    Path out;
+
+    @Option(names = "--opset", defaultValue = "" + OnnxExporter.DEFAULT_OPSET, paramLabel = "N",
+            description = "ONNX opset, " + OnnxExporter.MIN_OPSET + " to " + OnnxExporter.MAX_OPSET + " (default: ${DEFAULT-VALUE}).")
+    int opset;
+
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "SEED", description = "Initialisation seed when MODEL is a built-in name (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Override
+    public Integer call() {
+        PrintWriter o = spec.commandLine().getOut();
+        if (!format.equals("onnx")) throw new IllegalArgumentException("--format " + format + " is not one of: onnx");
+        OnnxExporter.checkOpset(opset);
+        CliSupport.checkWritable("--out", out);
+        ModelSource.Read read = ModelSource.read(model, seed);
+        if (read.isInt8()) {
+            throw new IllegalArgumentException(model + " is an int8 model; this export writes float models (int8 as QDQ is a later slice of issue 18)");
+        }
+        ModelSource src = read.inspect();
+        Graph g = src.graph();
+        ModelProto m;
+        try {
+            m = OnnxExporter.export(g, OnnxExporter.onnxNames(src.provenance()), opset);
+        } catch (OnnxExportException e) {
+            throw new OnnxExportException(model + ": " + e.getMessage());
+        }
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("nncompress.command", main.commandLine());
+        meta.put("nncompress.source", src.describe(seed));
+        OnnxExporter.write(OnnxExporter.withMetadata(m, meta), out);
+        o.printf(Locale.ROOT, "exported  %s: %d nodes as %d ONNX nodes, %s parameters in %d initializers, opset %d%n", src.describe(seed), g.nodes().size(),
+                m.getGraph().getNodeCount(), CliSupport.grouped(g.parameterCount()), m.getGraph().getInitializerCount(), opset);
+        o.printf(Locale.ROOT, "wrote     %s (%s)%n", out, CliSupport.bytes(size(out)));
+        return Main.EXIT_OK;
+    }
+
+    private static long size(Path f) {
+        try {
+            return Files.size(f);
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+    }
+}
