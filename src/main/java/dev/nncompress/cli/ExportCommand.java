@@ -3,6 +3,7 @@ package dev.nncompress.cli;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.io.onnx.OnnxExportException;
 import dev.nncompress.io.onnx.OnnxExporter;
+import dev.nncompress.io.onnx.PlainSafeTensorsExport;
 import dev.nncompress.io.onnx.proto.OnnxProto.ModelProto;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -24,7 +25,7 @@ import java.util.concurrent.Callable;
  * as ONNX ({@code docs/onnx-export.md}). The file is written atomically: an export that fails leaves nothing.
  */
 @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
-        description = {"Export a float model (built-in, model file, structurally or unstructured pruned, or imported) as ONNX.",
+        description = {"Export a float model (built-in, model file, structurally or unstructured pruned, or imported) as ONNX, or its weights as plain safetensors.",
                 "Pruned models are written dense: the smaller graph of structured pruning, the zeros of unstructured/N:M pruning.",
                 "Example: nncompress export runs/student-pruned.safetensors --format onnx --out student.onnx"})
 final class ExportCommand implements Callable<Integer> {
@@ -34,7 +35,8 @@ final class ExportCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "Model file, .onnx file or built-in name (teacher, student, lenet5, resnet8).")
     String model;
 
-    @Option(names = "--format", defaultValue = "onnx", paramLabel = "FORMAT", description = "Output format: onnx (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--format", defaultValue = "onnx", paramLabel = "FORMAT",
+            description = "onnx (the model) or safetensors-plain (the weights only, dense, under the ONNX/PyTorch names; default: ${DEFAULT-VALUE}).")
     String format;
 
     @Option(names = {"-o", "--out"}, required = true, paramLabel = "FILE", description = "Where to write the export; written atomically.")
@@ -50,7 +52,9 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter o = spec.commandLine().getOut();
-        if (!format.equals("onnx")) throw new IllegalArgumentException("--format " + format + " is not one of: onnx");
+        if (!format.equals("onnx") && !format.equals("safetensors-plain")) {
+            throw new IllegalArgumentException("--format " + format + " is not one of: onnx, safetensors-plain");
+        }
         OnnxExporter.checkOpset(opset);
         CliSupport.checkWritable("--out", out);
         ModelSource.Read read = ModelSource.read(model, seed);
@@ -59,6 +63,13 @@ final class ExportCommand implements Callable<Integer> {
         }
         ModelSource src = read.inspect();
         Graph g = src.graph();
+        if (format.equals("safetensors-plain")) {
+            PlainSafeTensorsExport.write(g, OnnxExporter.onnxNames(src.provenance()), out);
+            o.printf(Locale.ROOT, "exported  %s: %s parameters in %d tensors, dense F32 under their ONNX/PyTorch names%n", src.describe(seed),
+                    CliSupport.grouped(g.parameterCount()), g.params().size());
+            o.printf(Locale.ROOT, "wrote     %s (%s)%n", out, CliSupport.bytes(size(out)));
+            return Main.EXIT_OK;
+        }
         ModelProto m;
         try {
             m = OnnxExporter.export(g, OnnxExporter.onnxNames(src.provenance()), opset);

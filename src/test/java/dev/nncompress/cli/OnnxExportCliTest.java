@@ -9,6 +9,7 @@ import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Parameter;
 import dev.nncompress.graph.PointwiseNet;
 import dev.nncompress.io.ModelIO;
+import dev.nncompress.io.SafeTensors;
 import dev.nncompress.io.onnx.OnnxFixtures;
 import dev.nncompress.io.onnx.OrtRun;
 import dev.nncompress.io.onnx.proto.OnnxProto.ModelProto;
@@ -52,6 +53,16 @@ class OnnxExportCliTest {
         ModelProto m = read(out);
         assertEquals(17, m.getOpsetImport(0).getVersion());
         assertTrue(m.getMetadataPropsList().stream().anyMatch(p -> p.getKey().equals("nncompress.command") && p.getValue().contains("export lenet5")));
+    }
+
+    @Test
+    void plainSafeTensorsHoldTheWeightsOnly() throws IOException {
+        Path out = tmp.resolve("student.safetensors");
+        MainTest.Run r = run("export", "student", "--format", "safetensors-plain", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("dense F32 under their ONNX/PyTorch names"), r.out());
+        Graph g = Models.byName("student", ref, 0);
+        assertEquals(g.params().keySet(), SafeTensors.read(out).tensors().keySet());
     }
 
     @Test
@@ -136,7 +147,7 @@ class OnnxExportCliTest {
         assertTrue(r.err().startsWith("nncompress: error: --opset 12 is outside 13..21"), r.err());
         r = run("export", "lenet5", "--format", "tflite", "--out", out.toString());
         assertEquals(2, r.code());
-        assertTrue(r.err().startsWith("nncompress: error: --format tflite is not one of: onnx"), r.err());
+        assertTrue(r.err().startsWith("nncompress: error: --format tflite is not one of: onnx, safetensors-plain"), r.err());
         r = run("export", "lenet5", "--out", tmp.resolve("missing/x.onnx").toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("does not exist"), r.err());

@@ -49,12 +49,8 @@ public final class OnnxExporter {
         shapes.put(Graph.INPUT, graph.inputShape());
         String input = onnxNames.getOrDefault(Graph.INPUT, Graph.INPUT);
         if (!b.claim(input)) input = b.fresh(Graph.INPUT);
-        Map<String, String> inits = new LinkedHashMap<>();
-        for (Parameter p : graph.params().values()) {
-            String wanted = onnxNames.getOrDefault(p.name(), p.name());
-            String name = b.claim(wanted) ? wanted : b.fresh(p.name());
-            inits.put(p.name(), b.floats(name, p.value().toFloatArray(), longs(p.value().shape())));
-        }
+        Map<String, String> inits = parameterNames(graph, onnxNames, b);
+        for (Parameter p : graph.params().values()) b.floats(inits.get(p.name()), p.value().toFloatArray(), longs(p.value().shape()));
         ExportOps.Source src = new ExportOps.Source(graph, shapes, inits);
         Map<String, String> values = new HashMap<>(Map.of(Graph.INPUT, input));
         Set<String> nodeNames = new HashSet<>();
@@ -70,6 +66,19 @@ public final class OnnxExporter {
                 .addInput(valueInfo(input, graph.inputShape())).addOutput(valueInfo(out, shapes.get(graph.output())));
         return ModelProto.newBuilder().setIrVersion(irVersion(opset)).setProducerName("nncompress").setProducerVersion(Provenance.version())
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset)).setGraph(g).build();
+    }
+
+    /**
+     * The name each parameter is exported under (our name -> written name, in the graph's order): the ONNX name
+     * in {@code onnxNames} when there is one and it is still free in {@code taken}, else ours (made unique).
+     */
+    static Map<String, String> parameterNames(Graph graph, Map<String, String> onnxNames, ExportBuilder taken) {
+        Map<String, String> names = new LinkedHashMap<>();
+        for (Parameter p : graph.params().values()) {
+            String wanted = onnxNames.getOrDefault(p.name(), p.name());
+            names.put(p.name(), taken.claim(wanted) ? wanted : taken.fresh(p.name()));
+        }
+        return names;
     }
 
     /** A usage error unless {@code opset} is one the export writes. */
