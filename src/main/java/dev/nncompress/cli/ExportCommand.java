@@ -4,6 +4,7 @@ import dev.nncompress.graph.Graph;
 import dev.nncompress.io.onnx.OnnxExportException;
 import dev.nncompress.io.onnx.OnnxExporter;
 import dev.nncompress.io.onnx.PlainSafeTensorsExport;
+import dev.nncompress.io.onnx.QdqExporter;
 import dev.nncompress.io.onnx.proto.OnnxProto.ModelProto;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -25,7 +26,7 @@ import java.util.concurrent.Callable;
  * as ONNX ({@code docs/onnx-export.md}). The file is written atomically: an export that fails leaves nothing.
  */
 @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
-        description = {"Export a float model (built-in, model file, structurally or unstructured pruned, or imported) as ONNX, or its weights as plain safetensors.",
+        description = {"Export a model (built-in, model file, structurally or unstructured pruned, imported, or int8 as QDQ) as ONNX, or its weights as plain safetensors.",
                 "Pruned models are written dense: the smaller graph of structured pruning, the zeros of unstructured/N:M pruning.",
                 "Example: nncompress export runs/student-pruned.safetensors --format onnx --out student.onnx"})
 final class ExportCommand implements Callable<Integer> {
@@ -58,13 +59,15 @@ final class ExportCommand implements Callable<Integer> {
         OnnxExporter.checkOpset(opset);
         CliSupport.checkWritable("--out", out);
         ModelSource.Read read = ModelSource.read(model, seed);
-        if (read.isInt8()) {
-            throw new IllegalArgumentException(model + " is an int8 model; this export writes float models (int8 as QDQ is a later slice of issue 18)");
+        if (read.isInt8() && format.equals("safetensors-plain")) {
+            throw new IllegalArgumentException(model + " is an int8 model; safetensors-plain holds float weights: export the float model it was made from,"
+                    + " or this one with --format onnx (QDQ)");
         }
         ModelSource src = read.inspect();
-        Graph g = src.graph();
+        Map<String, String> names = OnnxExporter.onnxNames(src.provenance());
         if (format.equals("safetensors-plain")) {
-            PlainSafeTensorsExport.write(g, OnnxExporter.onnxNames(src.provenance()), out);
+            Graph g = src.graph();
+            PlainSafeTensorsExport.write(g, names, out);
             o.printf(Locale.ROOT, "exported  %s: %s parameters in %d tensors, dense F32 under their ONNX/PyTorch names%n", src.describe(seed),
                     CliSupport.grouped(g.parameterCount()), g.params().size());
             o.printf(Locale.ROOT, "wrote     %s (%s)%n", out, CliSupport.bytes(size(out)));
@@ -72,7 +75,7 @@ final class ExportCommand implements Callable<Integer> {
         }
         ModelProto m;
         try {
-            m = OnnxExporter.export(g, OnnxExporter.onnxNames(src.provenance()), opset);
+            m = src.isInt8() ? QdqExporter.export(src.int8(), names, opset) : OnnxExporter.export(src.graph(), names, opset);
         } catch (OnnxExportException e) {
             throw new OnnxExportException(model + ": " + e.getMessage());
         }
@@ -80,8 +83,10 @@ final class ExportCommand implements Callable<Integer> {
         meta.put("nncompress.command", main.commandLine());
         meta.put("nncompress.source", src.describe(seed));
         OnnxExporter.write(OnnxExporter.withMetadata(m, meta), out);
-        o.printf(Locale.ROOT, "exported  %s: %d nodes as %d ONNX nodes, %s parameters in %d initializers, opset %d%n", src.describe(seed), g.nodes().size(),
-                m.getGraph().getNodeCount(), CliSupport.grouped(g.parameterCount()), m.getGraph().getInitializerCount(), opset);
+        long params = src.isInt8() ? src.int8().parameterCount() : src.graph().parameterCount();
+        o.printf(Locale.ROOT, "exported  %s: %d nodes as %d ONNX nodes%s, %s parameters in %d initializers, opset %d%n", src.describe(seed),
+                src.isInt8() ? src.int8().nodes().size() : src.graph().nodes().size(), m.getGraph().getNodeCount(), src.isInt8() ? " (QDQ)" : "",
+                CliSupport.grouped(params), m.getGraph().getInitializerCount(), opset);
         o.printf(Locale.ROOT, "wrote     %s (%s)%n", out, CliSupport.bytes(size(out)));
         return Main.EXIT_OK;
     }

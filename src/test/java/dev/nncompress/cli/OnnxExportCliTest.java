@@ -31,6 +31,7 @@ import java.util.stream.Stream;
 import static dev.nncompress.cli.MainTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@code nncompress export}: built-in, imported, structurally pruned and unstructured-pruned models out as ONNX
@@ -63,6 +64,25 @@ class OnnxExportCliTest {
         assertTrue(r.out().contains("dense F32 under their ONNX/PyTorch names"), r.out());
         Graph g = Models.byName("student", ref, 0);
         assertEquals(g.params().keySet(), SafeTensors.read(out).tensors().keySet());
+    }
+
+    /** quantize's int8 file out as QDQ: int8 weight initializers, Quantize/DequantizeLinear pairs; no plain safetensors of it. */
+    @Test
+    void int8ModelFileExportsAsQdq() throws IOException {
+        assumeTrue(OnnxFixtures.datasetInstalled(), "Fashion-MNIST not installed");
+        Path q = tmp.resolve("lenet-int8.safetensors");
+        MainTest.Run quantize = run("quantize", OnnxFixtures.file("lenet_op17").toString(), "--calib", "64", "--eval", "200", "--sensitivity", "0", "--out", q.toString());
+        assertEquals(0, quantize.code(), quantize.err());
+        Path out = tmp.resolve("lenet-int8.onnx");
+        MainTest.Run r = run("export", q.toString(), "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("ONNX nodes (QDQ)"), r.out());
+        ModelProto m = read(out);
+        assertEquals(4, m.getGraph().getInitializerList().stream().filter(t -> t.getDataType() == 3 && t.getDimsCount() >= 2).count(), "int8 weights");
+        assertTrue(m.getGraph().getNodeList().stream().anyMatch(n -> n.getOpType().equals("QuantizeLinear")));
+        MainTest.Run plain = run("export", q.toString(), "--format", "safetensors-plain", "--out", tmp.resolve("p.safetensors").toString());
+        assertEquals(2, plain.code());
+        assertTrue(plain.err().contains("is an int8 model; safetensors-plain holds float weights"), plain.err());
     }
 
     @Test

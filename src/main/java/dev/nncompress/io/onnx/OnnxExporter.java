@@ -42,7 +42,28 @@ public final class OnnxExporter {
     private OnnxExporter() {}
 
     /** {@code graph} as an ONNX model at {@code opset}; {@code onnxNames} maps our node and parameter names to the names to write (may be empty). */
-    public static ModelProto export(Graph graph, Map<String, String> onnxNames, int opset) {
+    public static ModelProto export(Graph graph, Map<String, String> onnxNames, int opset) { return export(graph, onnxNames, opset, FLOAT); }
+
+    /**
+     * How parameters and activations are written: the float export writes each parameter as a FLOAT initializer and
+     * activations as computed; the QDQ export ({@link QdqExporter}) puts DequantizeLinear before int8 weights and a
+     * QuantizeLinear/DequantizeLinear pair after each quantised activation.
+     */
+    interface Form {
+        /** Writes parameter {@code p} so that value {@code name} (claimed) holds it. */
+        void parameter(ExportBuilder b, Parameter p, String name);
+
+        /** The value readers of tensor {@code tensor} (a node's name, or {@link Graph#INPUT}) read, {@code value} holding it as computed. */
+        String activation(ExportBuilder b, String tensor, String value);
+    }
+
+    static final Form FLOAT = new Form() {
+        @Override public void parameter(ExportBuilder b, Parameter p, String name) { b.floats(name, p.value().toFloatArray(), longs(p.value().shape())); }
+
+        @Override public String activation(ExportBuilder b, String tensor, String value) { return value; }
+    };
+
+    static ModelProto export(Graph graph, Map<String, String> onnxNames, int opset, Form form) {
         checkOpset(opset);
         ExportBuilder b = new ExportBuilder(opset);
         Map<String, Shape> shapes = new HashMap<>(graph.inferShapes());
@@ -50,15 +71,15 @@ public final class OnnxExporter {
         String input = onnxNames.getOrDefault(Graph.INPUT, Graph.INPUT);
         if (!b.claim(input)) input = b.fresh(Graph.INPUT);
         Map<String, String> inits = parameterNames(graph, onnxNames, b);
-        for (Parameter p : graph.params().values()) b.floats(inits.get(p.name()), p.value().toFloatArray(), longs(p.value().shape()));
+        for (Parameter p : graph.params().values()) form.parameter(b, p, inits.get(p.name()));
         ExportOps.Source src = new ExportOps.Source(graph, shapes, inits);
-        Map<String, String> values = new HashMap<>(Map.of(Graph.INPUT, input));
+        Map<String, String> values = new HashMap<>(Map.of(Graph.INPUT, form.activation(b, Graph.INPUT, input)));
         Set<String> nodeNames = new HashSet<>();
         for (Node n : graph.nodes()) {
             List<String> in = n.inputs().stream().map(values::get).toList();
             String nodeName = onnxNames.getOrDefault(n.name(), n.name());
             for (int k = 2; !nodeNames.add(nodeName); k++) nodeName = onnxNames.getOrDefault(n.name(), n.name()) + "_" + k;
-            values.put(n.name(), ExportOps.emit(b, n, in, src, nodeName));
+            values.put(n.name(), form.activation(b, n.name(), ExportOps.emit(b, n, in, src, nodeName)));
         }
         String out = values.get(graph.output());
         if (out.equals(input)) out = b.node("Identity", b.fresh("output"), List.of(input), b.fresh("output")); // a graph of Dropouts only
