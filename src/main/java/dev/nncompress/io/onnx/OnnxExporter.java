@@ -36,6 +36,8 @@ import java.util.Set;
  */
 public final class OnnxExporter {
     public static final int MIN_OPSET = 13, MAX_OPSET = 21, DEFAULT_OPSET = 17;
+    /** Most parameter bytes written inside the file: protobuf messages stop at 2 GiB; room is left for the graph. */
+    static final long MAX_INLINE_BYTES = (1L << 31) - (64L << 20);
     /** The symbolic batch dim of the input and output. */
     public static final String BATCH_DIM = "N";
 
@@ -65,6 +67,12 @@ public final class OnnxExporter {
 
     static ModelProto export(Graph graph, Map<String, String> onnxNames, int opset, Form form) {
         checkOpset(opset);
+        long bytes = 0;
+        for (Parameter p : graph.params().values()) bytes += 4L * p.value().numel();
+        if (bytes > MAX_INLINE_BYTES) {
+            throw new OnnxExportException("model " + graph.name() + " has " + bytes + " bytes of parameters; an ONNX file holds at most " + MAX_INLINE_BYTES
+                    + " inside its protobuf (2 GiB), and this export writes no external data");
+        }
         ExportBuilder b = new ExportBuilder(opset);
         Map<String, Shape> shapes = new HashMap<>(graph.inferShapes());
         shapes.put(Graph.INPUT, graph.inputShape());

@@ -3,7 +3,7 @@ package dev.nncompress.io.onnx;
 import ai.onnxruntime.OrtException;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.cpu.CpuBackend;
-import dev.nncompress.backend.ref.JavaInt8Kernels;
+import dev.nncompress.backend.cpu.Int8KernelChoice;
 import dev.nncompress.compress.prepare.GraphPreparation;
 import dev.nncompress.compress.quant.QParams;
 import dev.nncompress.compress.quant.calib.Calibrator;
@@ -68,7 +68,7 @@ class QdqExportTest {
 
         Dataset test = FashionMnist.test(FashionMnist.DEFAULT_DIR, TEST_IMAGES);
         float[] ours;
-        try (Int8Runner r = new Int8Runner(m, new JavaInt8Kernels(2), cpu)) {
+        try (Int8Runner r = new Int8Runner(m, Int8KernelChoice.choose("auto", 2).kernels(), cpu)) { // native where built; the Java kernels gave the same numbers
             ours = r.logits(test.images(), test.count());
         }
         float[][] theirs = OrtRun.run(qdq, test.images(), OrtRun.batchShape(g, test.count()));
