@@ -108,6 +108,22 @@ class OnnxExportOpsTest {
         assertAgrees("overhanging pool", overhangingPool(cpu), 19);
     }
 
+    /** Kept ONNX names that collide (with each other, the input, a node's value) fall back to ours; a broken name map is ignored. */
+    @Test
+    void collidingNamesFallBackToOurs() throws OrtException {
+        Graph g = Models.byName("lenet5", cpu, 1);
+        String first = g.params().keySet().iterator().next();
+        Map<String, String> names = new java.util.HashMap<>();
+        for (String p : g.params().keySet()) names.put(p, "w");
+        names.put(Graph.INPUT, "w");
+        ModelProto m = assertAgrees("colliding names", g, OnnxExporter.DEFAULT_OPSET, names);
+        List<String> inits = m.getGraph().getInitializerList().stream().map(TensorProto::getName).toList();
+        assertEquals("w", m.getGraph().getInput(0).getName(), "the input claims its name first");
+        assertTrue(inits.contains(first) && !inits.contains("w") && inits.size() == g.params().size(), inits.toString());
+        assertEquals(Map.of(), OnnxExporter.onnxNames(Map.of(OnnxImporter.NAMES_KEY, "{not json")));
+        assertEquals(Map.of("a.weight", "x"), OnnxExporter.onnxNames(Map.of(OnnxImporter.NAMES_KEY, "{\"a.weight\": \"x\", \"b.bias\": \"\"}")));
+    }
+
     @Test
     void structureCheckFindsWhatIsWrong() {
         ModelProto good = OnnxExporter.export(Models.byName("lenet5", cpu, 1), Map.of(), OnnxExporter.DEFAULT_OPSET);
@@ -126,8 +142,10 @@ class OnnxExportOpsTest {
         assertThrows(IllegalStateException.class, () -> OnnxStructure.check(bad.build()));
     }
 
-    private static ModelProto assertAgrees(String what, Graph g, int opset) throws OrtException {
-        ModelProto m = OnnxExporter.export(g, Map.of(), opset);
+    private static ModelProto assertAgrees(String what, Graph g, int opset) throws OrtException { return assertAgrees(what, g, opset, Map.of()); }
+
+    private static ModelProto assertAgrees(String what, Graph g, int opset, Map<String, String> names) throws OrtException {
+        ModelProto m = OnnxExporter.export(g, names, opset);
         assertEquals(List.of(), OnnxStructure.problems(m), what);
         int n = 3;
         float[] x = OrtRun.images(g, n, 5);
