@@ -7,6 +7,8 @@ import dev.nncompress.backend.cpu.CpuBackend;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.io.onnx.proto.OnnxProto.ModelProto;
 import dev.nncompress.io.onnx.proto.OnnxProto.TensorProto;
+import dev.nncompress.compress.prune.structured.FilterCriterion;
+import dev.nncompress.compress.prune.structured.StructuredPruner;
 import dev.nncompress.models.Models;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -81,6 +83,23 @@ class OnnxExportTest {
         }
         long keptNames = imp.graph().params().keySet().stream().filter(p -> original.contains(names.getOrDefault(p, p))).count();
         System.out.printf(Locale.ROOT, "%-22s %d of %d parameters under their ONNX initializer names%n", name, keptNames, imp.graph().params().size());
+    }
+
+    /** The trained fixtures (in the operator zoo the structured pruner finds no channel group it may remove). */
+    static Stream<String> prunableFixtures() { return Stream.concat(OnnxFixtures.FIRST_SLICE.stream(), OnnxFixtures.MODELS.stream()); }
+
+    /** Issue 18: exported models from the import fixtures, structurally pruned (30% of channels, l1), still run in ONNX Runtime as ours. */
+    @ParameterizedTest
+    @MethodSource("prunableFixtures")
+    void structurallyPrunedFixtureExports(String name) throws OrtException {
+        JsonNode expected = OnnxFixtures.expected(name);
+        assumeTrue(!OnnxFixtures.needsDataset(expected) || OnnxFixtures.datasetInstalled(), "Fashion-MNIST not installed");
+        OnnxFixtures.Input input = OnnxFixtures.inputs(expected);
+        OnnxImporter.Imported imp = OnnxImporter.importFile(OnnxFixtures.file(name), cpu);
+        Graph pruned = StructuredPruner.prune(imp.graph(), 0.3, FilterCriterion.l1()).pruned();
+        assertTrue(pruned.parameterCount() < imp.graph().parameterCount(), name + ": nothing pruned");
+        ModelProto m = OnnxExporter.export(pruned, OnnxExporter.onnxNames(imp.provenance()), OnnxExporter.DEFAULT_OPSET);
+        assertAgrees(name + " pruned", pruned, m, input.values(), input.samples());
     }
 
     @Test
