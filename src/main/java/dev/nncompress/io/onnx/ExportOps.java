@@ -50,8 +50,9 @@ final class ExportOps {
     record Source(Graph graph, Map<String, Shape> shapes, Map<String, String> initializers) {}
 
     /**
-     * Writes the ONNX nodes for our node {@code n} whose inputs are the ONNX values {@code in} (per-sample shapes
-     * {@code inShapes}); {@code param} gives a parameter's initializer name. Returns the value holding its output.
+     * Writes the ONNX nodes for our node {@code n} (ONNX node name {@code nodeName}) whose inputs are the ONNX values
+     * {@code in}; returns the value holding its output. The switch is exhaustive on purpose: an op type added to the
+     * IR does not compile here until it is mapped, or refused with an {@link OnnxExportException} naming it.
      */
     static String emit(ExportBuilder b, Node n, List<String> in, Source src, String nodeName) {
         List<Shape> inShapes = n.inputs().stream().map(src.shapes()::get).toList();

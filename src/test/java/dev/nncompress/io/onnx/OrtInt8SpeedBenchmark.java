@@ -17,7 +17,6 @@ import dev.nncompress.data.FashionMnist;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.int8.Int8Model;
 import dev.nncompress.int8.Int8Runner;
-import dev.nncompress.io.onnx.proto.OnnxProto.ModelProto;
 import dev.nncompress.models.Models;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
