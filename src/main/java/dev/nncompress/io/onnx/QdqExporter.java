@@ -1,0 +1,100 @@
+package dev.nncompress.io.onnx;
+
+import dev.nncompress.backend.GemmS8Epilogue;
+import dev.nncompress.backend.ref.ReferenceBackend;
+import dev.nncompress.compress.quant.QParams;
+import dev.nncompress.graph.Graph;
+import dev.nncompress.graph.Parameter;
+import dev.nncompress.int8.Int8Model;
+import dev.nncompress.int8.QuantizedWeight;
+import dev.nncompress.io.onnx.proto.OnnxProto.ModelProto;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+import java.util.Map;
+
+import static dev.nncompress.io.onnx.ExportBuilder.integer;
+
+/**
+ * An {@link Int8Model} as ONNX in QDQ form (issue 18), the form ONNX Runtime, TensorRT and OpenVINO fuse into
+ * int8 kernels: the model's float graph ({@link Int8Model#floatGraph}) exported as {@link OnnxExporter} does, with
+ * <ul>
+ *   <li>each int8 weight an INT8 initializer ({@code <name>_quantized}, our codes) read through DequantizeLinear
+ *       with its per-output-channel scales ({@code axis} 0) and zero points 0;</li>
+ *   <li>the bias of a layer the int8 engine runs as an int8 GEMM (its input quantised) an INT32 initializer
+ *       quantised with scale input scale x weight scale, zero point 0 (what the runtimes' QLinearConv/MatMul fusion
+ *       reads; float where a value would not fit int32);</li>
+ *   <li>after the input and each node whose output the model quantises, QuantizeLinear then DequantizeLinear with
+ *       the tensor's scale and zero point (per tensor, INT8).</li>
+ * </ul>
+ * ONNX Runtime rounds and clamps as our engine does (half to even, [-128, 127]); what can differ is where it
+ * requantises a fused layer's accumulator (its own order of scale and bias), a code at most here and there.
+ */
+public final class QdqExporter {
+    private QdqExporter() {}
+
+    public static ModelProto export(Int8Model model, Map<String, String> onnxNames, int opset) {
+        try (ReferenceBackend heap = new ReferenceBackend()) {
+            Graph g = model.floatGraph(heap);
+            try {
+                return OnnxExporter.export(g, onnxNames, opset, new Form(model, g));
+            } finally {
+                for (Parameter p : g.params().values()) p.value().close();
+            }
+        }
+    }
+
+    private record Form(Int8Model model, Graph graph) implements OnnxExporter.Form {
+        @Override
+        public void parameter(ExportBuilder b, Parameter p, String name) {
+            String owner = p.name().substring(0, p.name().indexOf('.'));
+            QuantizedWeight w = model.weights().get(owner);
+            if (w != null && p.name().equals(owner + ".weight")) {
+                String codes = int8s(b, name + "_quantized", w.codes(), OnnxExporter.longs(w.shape()));
+                String scale = b.floats(b.fresh(name + "_scale"), w.scales(), w.outChannels());
+                String zero = int8s(b, name + "_zero_point", new byte[w.outChannels()], w.outChannels());
+                b.node("DequantizeLinear", name + "_DequantizeLinear", List.of(codes, scale, zero), name, integer("axis", 0));
+                return;
+            }
+            QParams in = w == null ? null : model.activations().get(model.node(owner).inputs().get(0));
+            if (in != null && p.name().equals(owner + ".bias") && int32Bias(b, p, name, GemmS8Epilogue.combinedScales(in.scale(0), w.scales()))) return;
+            OnnxExporter.FLOAT.parameter(b, p, name);
+        }
+
+        @Override
+        public String activation(ExportBuilder b, String tensor, String value) {
+            QParams q = model.activations().get(tensor);
+            if (q == null) return value;
+            String scale = b.scalar(tensor + "/scale", q.scale(0));
+            String zero = int8s(b, tensor + "/zero_point", new byte[] {(byte) q.zeroPoint(0)}); // rank 0: per tensor
+            String codes = b.node("QuantizeLinear", b.fresh(tensor + "_QuantizeLinear"), List.of(value, scale, zero), b.fresh(tensor + "_quantized"));
+            return b.node("DequantizeLinear", b.fresh(tensor + "_DequantizeLinear"), List.of(codes, scale, zero), b.fresh(tensor + "_dequantized"));
+        }
+
+        /** The bias as INT32 codes of {@code scales} through DequantizeLinear; false (nothing written) if a code would not fit. */
+        private static boolean int32Bias(ExportBuilder b, Parameter p, String name, float[] scales) {
+            float[] bias = p.value().toFloatArray();
+            ByteBuffer codes = ByteBuffer.allocate(4 * bias.length).order(ByteOrder.LITTLE_ENDIAN);
+            for (int o = 0; o < bias.length; o++) {
+                double q = Math.rint((double) bias[o] / scales[o]);
+                if (Math.abs(q) > Integer.MAX_VALUE) return false;
+                codes.putInt((int) q);
+            }
+            String quantized = b.fresh(name + "_quantized");
+            b.addInitializer(ExportBuilder.tensor(quantized, DataTypes.INT32, new long[] {bias.length}, codes.array()));
+            String scale = b.floats(b.fresh(name + "_scale"), scales, scales.length);
+            String zero = b.fresh(name + "_zero_point");
+            b.addInitializer(ExportBuilder.tensor(zero, DataTypes.INT32, new long[] {bias.length}, new byte[4 * bias.length]));
+            b.node("DequantizeLinear", name + "_DequantizeLinear", List.of(quantized, scale, zero), name, integer("axis", 0));
+            return true;
+        }
+
+        /** An INT8 initializer of {@code dims} (none: a scalar) under a fresh name. */
+        private static String int8s(ExportBuilder b, String wanted, byte[] values, long... dims) {
+            String name = b.fresh(wanted);
+            b.addInitializer(ExportBuilder.tensor(name, DataTypes.INT8, dims, values));
+            return name;
+        }
+    }
+}
