@@ -6,13 +6,13 @@ import java.util.Map;
 
 /**
  * Channels that must be removed together: the output channels of one or more convs ({@code producers};
- * several when a residual ADD ties them), or the hidden neurons of one Linear ({@code neurons}: a neuron
- * is a Linear's output channel, one weight row), and every place that reads them channel by channel.
- * Removing channel {@code c} of the group removes filter (or weight row) {@code c} and bias entry
- * {@code c} of each producer, entry {@code c} of each batch norm's parameters, input channel {@code c}
- * of each conv reader, and the {@code featuresPerChannel} consecutive input columns
- * {@code c*f .. c*f+f-1} of each linear reader (f = H*W for a Linear after Flatten, 1 after a Linear).
- *
+ * several when a residual ADD or a squeeze-excitation gate ties them, a depthwise conv with the conv whose
+ * channels it reads), or the hidden neurons of one Linear ({@code neurons}: a neuron is a Linear's output
+ * channel, one weight row), and every place that reads them channel by channel. Removing channel {@code c}
+ * of the group removes, for every value of the group, the channels {@code slices} names for {@code c}: the
+ * producers' filters (or weight rows) and bias entries, the batch norms' entries, the conv readers' input
+ * channels and the {@code featuresPerChannel} consecutive input columns of each linear reader per channel
+ * (f = H*W for a Linear after Flatten, 1 after a Linear).
  *
  * <p>Channel {@code c} of the group is not always channel {@code c} of every value in it: {@code slices} says which
  * channels of each value it is. A concat's output holds each input's group at that input's offset; a depthwise conv
