@@ -180,9 +180,10 @@ public final class ChannelDependencies {
          * linears, which a MUL then ties to the trunk's channels. Past it the neurons are channels like a conv's.
          */
         private boolean neuronsToChannels(Node n) {
+            if (n.op() != OpType.RESHAPE) return false;
             String in = n.inputs().get(0);
             Shape out = shapes.get(n.name());
-            return n.op() == OpType.RESHAPE && neuronValues.contains(in) && el.features(in) == 1 && out.rank() == 3
+            return neuronValues.contains(in) && el.features(in) == 1 && out.rank() == 3
                     && out.dim(1) == 1 && out.dim(2) == 1 && keepsChannels(n, in, out) == null;
         }
 

@@ -12,6 +12,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import java.util.HashMap;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,6 +32,15 @@ class OnnxModelsPruningTest {
         ChannelGroups groups = ChannelDependencies.analyze(g);
         assertEquals(groupCount, groups.groups().size(), String.join("\n", groups.lines()));
         assertEquals(prunable, groups.prunable().size(), String.join("\n", groups.lines()));
+        switch (model) { // the couplings that used to fix these groups
+            case "mobilenetv2" -> assertEquals(java.util.List.of("features_4_conv_0", "features_4_conv_3"), groups.producedBy("features_4_conv_3").producers());
+            case "squeezenet" -> assertArrayEquals(new int[] {24 + 5}, groups.producedBy("features_3_expand3x3_0").channelsOf("features_features_3_Concat", 5));
+            default -> { // the last stage's gate is made of linears: fc2's neurons become the trunk's channels
+                ChannelGroup trunk = groups.producedBy("layer3_se_fc2");
+                assertEquals(java.util.List.of("layer3_conv2", "layer3_se_fc2", "layer3_shortcut_0"), trunk.producers());
+                assertTrue(trunk.prunable() && !trunk.neurons(), trunk.describe());
+            }
+        }
         float[] images = PruneFixtures.randomImages(g, 4, 17);
         FilterCriterion c = switch (criterion) {
             case "l1" -> FilterCriterion.l1();
