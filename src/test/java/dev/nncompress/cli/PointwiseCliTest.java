@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * An ONNX classifier of pointwise ops ({@link PointwiseOnnx}: HardSwish, squeeze-excitation, constants, ReLU6,
  * LeakyRelu, a final Softmax) through the commands: it trains on its logits (the Softmax kept in the file), is
- * structured-pruned where its channels allow (the squeeze-excitation's are fixed, with the reason) and quantised,
+ * structured-pruned (the squeeze-excitation's gate with the trunk it scales) and quantised,
  * the int8 engine saying which nodes it runs in float.
  */
 class PointwiseCliTest {
@@ -40,7 +40,10 @@ class PointwiseCliTest {
         MainTest.Run p = run("prune", trained.toString(), "--structured", "--sparsity", "0.5", "--finetune-epochs", "1", "--limit", "512",
                 "--test-limit", "256", "--backend", "reference", "--quiet", "--out", pruned.toString());
         assertEquals(0, p.code(), p.err());
-        assertTrue(p.out().contains("does not couple channels across a broadcast"), "the squeeze-excitation's channels stay, saying why: " + p.out());
+        // the squeeze-excitation gate ties se_fc2's filters to the stem's channels (and the per-channel Sub constant is sliced)
+        Matcher se = Pattern.compile("stem \\+ se_fc2 +(\\d+) -> +(\\d+) channels").matcher(p.out());
+        assertTrue(se.find(), "the squeeze-excitation's channels are pruned with the trunk: " + p.out());
+        assertEquals(Integer.parseInt(se.group(1)) / 2, Integer.parseInt(se.group(2)), se.group());
         assertTrue(p.out().matches("(?s).*conv2 +16 -> +8 channels.*"), "channels through LeakyRelu are pruned: " + p.out());
         Matcher pm = Pattern.compile("pruned ([0-9.]+)% after").matcher(p.out());
         assertTrue(pm.find(), p.out());

@@ -36,7 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What the compression passes do with issue 17's convolutions before they learn them (a later slice):
- * structured pruning leaves a grouped conv's coupled channels whole and says why, unstructured pruning
+ * structured pruning leaves a general grouped conv's coupled channels whole and says why (depthwise convs
+ * prune through: CoupledChannelsTest), unstructured pruning
  * zeroes its weights like any other, the sparse plan keeps it on the dense kernels and says so, and
  * int8 keeps its weight float (one line naming the node) while the rest of the model runs in int8.
  */
@@ -51,15 +52,16 @@ class ConvFamilyCompressionTest {
     }
 
     @Test
-    void structuredPruningLeavesCoupledChannelsWholeAndPrunesTheRest() {
+    void structuredPruningLeavesGeneralGroupedChannelsWholeAndPrunesTheRest() {
         Graph g = ConvFamilyModels.mixed(backend, 3);
         ChannelGroups groups = ChannelDependencies.analyze(g);
-        Map<String, ChannelGroup> byProducer = new java.util.HashMap<>();
-        for (ChannelGroup c : groups.groups()) byProducer.put(c.producers().get(0), c);
-        assertTrue(byProducer.get("stem").fixedReason().contains("read by grouped conv dw (4 groups)"), byProducer.get("stem").fixedReason());
-        assertTrue(byProducer.get("dw").fixedReason().contains("produced by grouped conv dw"), byProducer.get("dw").fixedReason());
-        assertTrue(byProducer.get("gc").fixedReason().contains("produced by grouped conv gc (2 groups)"), byProducer.get("gc").fixedReason());
-        assertTrue(byProducer.get("pw").prunable(), "the plain pointwise conv after them prunes as before");
+        // the depthwise conv (4 groups of 4 inputs, multiplier 2) ties stem's channels to its own: one group, which the
+        // general grouped conv gc (2 groups) reading dw's output then fixes
+        ChannelGroup stem = groups.producedBy("stem");
+        assertEquals(List.of("stem", "dw"), stem.producers());
+        assertTrue(stem.fixedReason().contains("read by grouped conv gc (2 groups)"), stem.fixedReason());
+        assertTrue(groups.producedBy("gc").fixedReason().contains("produced by grouped conv gc (2 groups)"), groups.producedBy("gc").fixedReason());
+        assertTrue(groups.producedBy("pw").prunable(), "the plain pointwise conv after them prunes as before");
 
         Graph p = StructuredPruner.prune(g, 0.4, FilterCriterion.l1()).pruned();
         for (String fixed : List.of("stem", "dw", "gc")) {

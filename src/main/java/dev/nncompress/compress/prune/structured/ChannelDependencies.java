@@ -11,34 +11,42 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Finds which channels of a graph are coupled. A channel space starts at every CONV2D output (and at the
- * graph input); ops that map channel c to channel c (BN, ReLU, pools with any window options, dropout,
- * flatten, a RESHAPE that keeps the channels as its inferred dim0, a REDUCE_MEAN over dims after them, the
- * elementwise activations CLIP, LEAKY_RELU, SIGMOID, HARD_SIGMOID, HARD_SWISH, TANH, and an arithmetic node
- * with a constant the same for every channel) carry the space on; an ADD (or SUB, MUL, DIV) of two same-shaped
- * values merges the spaces of both inputs, since pruning channel c of one summand but not the other would
- * misalign the sum. Broadcasting two values (squeeze-excitation), per-channel constants, a CONCAT (its channel
- * offsets) and a reshape that changes the channel dim fix the spaces they read (later slices of issue 17).
- * Readers that consume the channels (a conv's input channels, a Linear after Flatten) are recorded so that
- * surgery can slice them.
+ * Finds which channels of a graph are coupled, one channel at a time: every value that carries channels (a CONV2D or
+ * LINEAR output, the graph input, and what ops make of them) has one element per channel, and each op ties elements
+ * that must be removed together ({@link ChannelElements}). A connected set of tied elements is one prunable unit;
+ * units that span the same values with the same count of channels each form one {@link ChannelGroup}, so that reports,
+ * per-layer sparsity and criteria speak of "group k: N channels" as before. The ties:
+ * <ul>
+ *   <li>ops that map channel c to channel c (BN, ReLU, pools with any window options, dropout, flatten, a RESHAPE that
+ *       keeps the channels as its inferred dim0, a REDUCE_MEAN over dims after them, the elementwise activations CLIP,
+ *       LEAKY_RELU, SIGMOID, HARD_SIGMOID, HARD_SWISH, TANH): output channel c to input channel c;</li>
+ *   <li>ADD, SUB, MUL, DIV of two values with the same channel count, whether the shapes are equal (a residual sum)
+ *       or broadcast over the spatial dims (a squeeze-excitation gate [C, 1, 1] times [C, H, W]): channel c of both
+ *       inputs and of the output, since removing channel c of one operand but not the other would misalign them;</li>
+ *   <li>an arithmetic node with a constant: the channels pass through; a constant that differs per channel
+ *       ([C, 1, 1] or [1, C, 1, 1]) is sliced with them by surgery;</li>
+ *   <li>CONCAT on the channel axis: output channel {@code offset_i + c} to channel c of input i (a concat on another
+ *       axis ties channel c of every input and of the output);</li>
+ *   <li>a depthwise conv (groups = input channels C, O = m*C): output channels {@code c*m .. c*m+m-1} to input channel
+ *       c, so the conv both reads and produces the unit and surgery rewrites its {@code groups}.</li>
+ * </ul>
+ * A general grouped conv (1 &lt; groups &lt; input channels) ties each output channel to a block of input channels;
+ * it fixes both sides, naming itself (coupling whole blocks is not implemented).
  *
- * <p>A LINEAR output starts a neuron space (each hidden neuron is one channel). Only ReLU and dropout
- * carry it on and only Linears may read it: the plain hidden layers of an MLP head. Any other reader
- * (an ADD, a flatten, an unknown op) fixes every space it reads, so residual MLP sums are left whole
- * rather than pruned by rules this analysis was not built and tested for.
+ * <p>A LINEAR output starts a neuron space (each hidden neuron is one channel). Only ReLU, dropout and the elementwise
+ * activations carry it on and only Linears may read it: the plain hidden layers of an MLP head; and a RESHAPE to
+ * [C, 1, 1] turns neurons back into channels (the gate of a squeeze-excitation made of linears, as in se_resnet's
+ * last stage). Any other reader (an ADD, a flatten, an unknown op) fixes every space it reads, so residual MLP sums
+ * are left whole rather than pruned by rules this analysis was not built and tested for.
  *
- * <p>A space is fixed (not prunable) when it contains the graph input (the data has its channels), reaches
- * the graph output (its channels are the model's result, e.g. class logits, so the classifier keeps all
- * its outputs), or is read by something the analysis cannot slice. A grouped (depthwise included) conv
- * fixes both the space it reads and the one it starts: its weight [O, C/groups, kH, kW] ties output
- * channel o to the input channels of o's group, so neither side can be cut alone (for now; dilation and
- * asymmetric padding change nothing here, a dilated ungrouped conv prunes as any other).
+ * <p>A unit is fixed (not prunable) when it contains the graph input (the data has its channels), reaches the graph
+ * output (its channels are the model's result, e.g. class logits, so the classifier keeps all its outputs), or is
+ * read by something the analysis cannot slice; all units of a group share one reason.
  */
 public final class ChannelDependencies {
     private ChannelDependencies() {}
@@ -52,18 +60,12 @@ public final class ChannelDependencies {
         return new Analysis(graph).run();
     }
 
-    /** Union-find over value names plus per-space facts, filled in one walk over the nodes. */
+    /** One walk over the nodes, tying elements; then the units, grouped ({@link ChannelGroupAssembly}). */
     private static final class Analysis {
         private final Graph graph;
         private final Map<String, Shape> shapes;
-        private final Map<String, String> parent = new HashMap<>();
-        /** Consecutive features per channel of a value: 1 for [C, H, W], H*W once flattened. */
-        private final Map<String, Integer> featuresPerChannel = new HashMap<>();
+        private final ChannelElements el = new ChannelElements();
         private final Set<String> neuronValues = new HashSet<>(); // values in a space opened by a LINEAR
-        private final Map<String, List<String>> fixedReasons = new HashMap<>(); // keyed by value; resolved at the end
-        private final List<String[]> convReaders = new ArrayList<>();    // {conv, value read}
-        private final List<String[]> bnReaders = new ArrayList<>();      // {bn, value read}
-        private final List<String[]> linearReaders = new ArrayList<>();  // {linear, value read}
 
         Analysis(Graph graph) {
             this.graph = graph;
@@ -73,73 +75,116 @@ public final class ChannelDependencies {
 
         ChannelGroups run() {
             if (graph.inputShape().rank() == 3) {
-                enter(Graph.INPUT, 1);
-                fix(Graph.INPUT, "contains the graph input, whose channels are the data's");
+                el.add(Graph.INPUT, graph.inputShape().dim(0), 1);
+                el.fix(Graph.INPUT, "contains the graph input, whose channels are the data's");
             }
             for (Node n : graph.nodes()) visit(n);
-            if (inSpace(graph.output())) fix(graph.output(), "reaches the graph output " + graph.output() + ", whose channels are the model's result");
-            return groups();
+            if (el.has(graph.output())) el.fix(graph.output(), "reaches the graph output " + graph.output() + ", whose channels are the model's result");
+            return ChannelGroupAssembly.assemble(graph, el, neuronValues);
         }
 
         private void visit(Node n) {
-            if (!NEURON_SAFE.contains(n.op()) && n.inputs().stream().anyMatch(neuronValues::contains)) {
+            if (!NEURON_SAFE.contains(n.op()) && !neuronsToChannels(n) && n.inputs().stream().anyMatch(neuronValues::contains)) {
                 for (String i : n.inputs()) {
-                    if (inSpace(i)) fix(i, "read by " + n.name() + " (" + n.op() + "); hidden neurons are pruned only between linears, through ReLU or dropout");
+                    if (el.has(i)) el.fix(i, "read by " + n.name() + " (" + n.op() + "); hidden neurons are pruned only between linears, through ReLU or dropout");
                 }
                 return;
             }
             String in = n.inputs().isEmpty() ? null : n.inputs().get(0);
             switch (n.op()) {
-                case CONV2D -> {
-                    int groups = Conv2dOp.spec(n).groups();
-                    if (groups > 1) { // conv family (issue 17): refused, not pruned wrongly
-                        String why = "grouped conv " + n.name() + " (" + groups + " groups), whose filters are tied to its input channels "
-                                + "(coupled-channel pruning is a later slice of issue 17)";
-                        if (inSpace(in)) fix(in, "read by " + why);
-                        enter(n.name(), 1);
-                        fix(n.name(), "produced by " + why);
-                    } else {
-                        if (inSpace(in)) convReaders.add(new String[] {n.name(), in});
-                        enter(n.name(), 1);
-                    }
-                }
+                case CONV2D -> conv(n, in);
                 case BATCHNORM2D, RELU, MAXPOOL2D, AVGPOOL2D, GLOBAL_AVGPOOL, DROPOUT, CLIP, LEAKY_RELU, SIGMOID, HARD_SIGMOID, HARD_SWISH, TANH -> {
-                    if (!inSpace(in)) return;
-                    if (n.op() == OpType.BATCHNORM2D) bnReaders.add(new String[] {n.name(), in});
-                    join(n.name(), in, featuresPerChannel.get(in));
+                    if (el.has(in)) join(n.name(), in, el.features(in));
                 }
                 case FLATTEN -> {
-                    if (!inSpace(in)) return;
+                    if (!el.has(in)) return;
                     Shape s = shapes.get(in);
-                    int f = featuresPerChannel.get(in) * (s.rank() == 3 ? s.dim(1) * s.dim(2) : 1);
-                    join(n.name(), in, f);
+                    join(n.name(), in, el.features(in) * (s.rank() == 3 ? s.dim(1) * s.dim(2) : 1));
                 }
                 case LINEAR -> {
-                    if (inSpace(in)) linearReaders.add(new String[] {n.name(), in});
-                    enter(n.name(), 1);
+                    el.add(n.name(), shapes.get(n.name()).dim(0), 1);
                     neuronValues.add(n.name());
                 }
-                case ADD, SUB, MUL, DIV -> arithmetic(n);
-                // shapes family (issue 17): views and means that keep the channel dim first carry the space on
+                case ADD, SUB, MUL, DIV -> {
+                    if (n.inputs().size() == 2) twoValues(n); else withConstant(n);
+                }
+                // shapes family (issue 17): views and means that keep the channel dim first carry the channels on
                 case RESHAPE, REDUCE_MEAN -> {
-                    if (!inSpace(in)) return;
+                    if (!el.has(in)) return;
                     Shape out = shapes.get(n.name());
                     String why = keepsChannels(n, in, out);
                     if (why != null) {
-                        fix(in, "read by " + n.name() + " (" + n.op() + "), which " + why);
+                        el.fix(in, "read by " + n.name() + " (" + n.op() + "), which " + why);
                         return;
                     }
                     join(n.name(), in, out.rank() == 3 ? 1 : out.numel() / out.dim(0));
                 }
-                case CONCAT -> {
-                    for (String i : n.inputs()) {
-                        if (inSpace(i)) fix(i, "read by " + n.name() + " (CONCAT); pruning through a concatenation's channel offsets is not supported yet");
-                    }
-                }
+                case CONCAT -> concat(n);
                 default -> {
-                    for (String i : n.inputs()) if (inSpace(i)) fix(i, "read by " + n.name() + " (" + n.op() + "), which pruning cannot slice");
+                    for (String i : n.inputs()) if (el.has(i)) el.fix(i, "read by " + n.name() + " (" + n.op() + "), which pruning cannot slice");
                 }
             }
+        }
+
+        /**
+         * A plain conv reads its input's channels through its weight columns (surgery slices them) and starts C_out
+         * new ones. A depthwise conv ties each input channel to its m output channels. A general grouped conv fixes both.
+         */
+        private void conv(Node n, String in) {
+            int groups = Conv2dOp.spec(n).groups(), inChannels = shapes.get(in).dim(0), out = shapes.get(n.name()).dim(0);
+            el.add(n.name(), out, 1);
+            if (groups == 1) return;
+            if (groups == inChannels) {
+                source(in, "depthwise conv " + n.name());
+                int m = out / inChannels;
+                for (int c = 0; c < inChannels; c++) for (int j = 0; j < m; j++) el.tie(n.name(), c * m + j, in, c);
+                return;
+            }
+            String why = "grouped conv " + n.name() + " (" + groups + " groups), whose filters each read a block of " + inChannels / groups
+                    + " input channels (only depthwise convs, groups = input channels, are pruned through)";
+            if (el.has(in)) el.fix(in, "read by " + why);
+            el.fix(n.name(), "produced by " + why);
+        }
+
+        /**
+         * Makes sure {@code value}, which {@code reader} ties to channels it produces, has elements: a value that carries
+         * no tracked channels (made by an op pruning cannot slice) gets them, fixed, so whatever it is tied to stays.
+         */
+        private void source(String value, String reader) {
+            if (el.has(value)) return;
+            Shape s = shapes.get(value);
+            el.add(value, s.dim(0), s.rank() == 3 ? 1 : s.numel() / s.dim(0));
+            el.fix(value, "tied by " + reader + " to " + value + ", whose channels pruning does not track");
+        }
+
+        /** Channel axis: each input at its offset. Another axis: channel c of every input is channel c of the output. */
+        private void concat(Node n) {
+            int axis = n.intAttr("axis");
+            boolean allChannelValues = n.inputs().stream().allMatch(i -> shapes.get(i).rank() == 3);
+            if (!allChannelValues || n.inputs().stream().noneMatch(el::has)) {
+                for (String i : n.inputs()) if (el.has(i)) el.fix(i, "read by " + n.name() + " (CONCAT of values that are not [C, H, W])");
+                return;
+            }
+            Shape out = shapes.get(n.name());
+            el.add(n.name(), out.dim(0), 1);
+            int offset = 0;
+            for (String i : n.inputs()) {
+                source(i, "concat " + n.name());
+                for (int c = 0; c < el.channels(i); c++) el.tie(n.name(), axis == 0 ? offset + c : c, i, c);
+                if (axis == 0) offset += el.channels(i);
+            }
+        }
+
+        /**
+         * A RESHAPE of hidden neurons [C] to [C, 1, 1] (dim0 inferred): the gate of a squeeze-excitation built from
+         * linears, which a MUL then ties to the trunk's channels. Past it the neurons are channels like a conv's.
+         */
+        private boolean neuronsToChannels(Node n) {
+            if (n.op() != OpType.RESHAPE) return false;
+            String in = n.inputs().get(0);
+            Shape out = shapes.get(n.name());
+            return neuronValues.contains(in) && el.features(in) == 1 && out.rank() == 3
+                    && out.dim(1) == 1 && out.dim(2) == 1 && keepsChannels(n, in, out) == null;
         }
 
         /**
@@ -148,7 +193,7 @@ public final class ChannelDependencies {
          * over dims after the channels; else what it does instead.
          */
         private String keepsChannels(Node n, String in, Shape out) {
-            int c = channels(in);
+            int c = el.channels(in);
             if (n.op() == OpType.RESHAPE) { // channel blocks are contiguous in memory whatever the input's dims
                 if (n.intAttr("dim0") != -1 || out.dim(0) != c) return "changes the channel dim (target dim0 " + n.intAttr("dim0") + ")";
                 return null;
@@ -158,110 +203,56 @@ public final class ChannelDependencies {
         }
 
         /**
-         * ADD, SUB, MUL, DIV (pointwise family, issue 17). Two inputs of one shape tie channel c to channel c (the
-         * residual ADD). Two that broadcast (a squeeze-excitation gate [C, 1, 1] times [C, H, W]) fix both spaces: coupling
-         * channels across a broadcast is a later slice. A constant operand passes the channels on when it is the same
-         * for every channel (a scalar, or a dim 1 where the channels are) and the shape does not grow; a per-channel
-         * constant would have to be sliced with them and fixes the space.
+         * ADD, SUB, MUL, DIV of two values (pointwise family, issue 17) with the same channel count tie channel c of
+         * both and of the output: the residual sum (equal shapes) and the squeeze-excitation gate ([C, 1, 1] times
+         * [C, H, W]) alike. One that broadcasts a single channel over many, or combines channels with a value that
+         * carries none pruning tracks, fixes what it reads.
          */
-        private void arithmetic(Node n) {
-            List<String> ins = n.inputs();
-            String x = ins.get(0);
-            if (ins.size() == 2) {
-                String y = ins.get(1);
-                boolean a = inSpace(x), b = inSpace(y);
-                if (!shapes.get(x).equals(shapes.get(y))) {
-                    for (String i : ins) {
-                        if (inSpace(i)) fix(i, n.name() + " (" + n.op() + ") broadcasts " + shapes.get(x) + " with " + shapes.get(y)
-                                + "; structured pruning does not couple channels across a broadcast (squeeze-excitation) yet");
-                    }
-                } else if (a && b) {
-                    union(x, y);
-                    join(n.name(), x, featuresPerChannel.get(x));
-                } else if (a || b) {
-                    fix(a ? x : y, (n.op() == OpType.ADD ? "added" : "combined") + " by " + n.name() + " with a value that has no channels to prune with it");
+        private void twoValues(Node n) {
+            String x = n.inputs().get(0), y = n.inputs().get(1);
+            boolean a = el.has(x), b = el.has(y);
+            if (a && b) {
+                Shape sx = shapes.get(x), sy = shapes.get(y);
+                if (el.channels(x) == el.channels(y) && sx.dim(0) == sy.dim(0)) {
+                    el.tieAll(x, y);
+                    Shape out = shapes.get(n.name());
+                    join(n.name(), x, out.rank() == 3 ? 1 : out.numel() / el.channels(x));
+                    return;
                 }
-                return;
+                for (String i : List.of(x, y)) {
+                    el.fix(i, n.name() + " (" + n.op() + ") broadcasts " + sx + " with " + sy + " across the channels");
+                }
+            } else if (a || b) {
+                el.fix(a ? x : y, (n.op() == OpType.ADD ? "added" : "combined") + " by " + n.name() + " with a value that has no channels to prune with it");
             }
-            if (!inSpace(x)) return;
+        }
+
+        /**
+         * A constant operand passes the channels on when it is the same for every channel (a scalar, or a dim 1 where
+         * the channels are) or differs per channel along the channels' dim (surgery slices it), as long as it does not
+         * grow the value's shape.
+         */
+        private void withConstant(Node n) {
+            String x = n.inputs().get(0);
+            if (!el.has(x)) return;
             Shape s = shapes.get(x), c = graph.param(n.paramName(ArithmeticOp.CONSTANT)).value().shape();
             int channelDim = c.rank() - s.rank(); // the constant's dim aligned with the value's dim 0, where the channels are
-            if (!shapes.get(n.name()).equals(s) || (channelDim >= 0 && c.dim(channelDim) > 1)) {
-                fix(x, n.name() + " (" + n.op() + ") applies a constant " + c + " that differs per channel; pruning would have to slice it (later slice)");
+            if (!shapes.get(n.name()).equals(s)) {
+                el.fix(x, n.name() + " (" + n.op() + ") applies a constant " + c + " that grows its input " + s);
                 return;
             }
-            join(n.name(), x, featuresPerChannel.get(x));
-        }
-
-        private boolean inSpace(String value) { return value != null && parent.containsKey(value); }
-
-        private void enter(String value, int features) {
-            parent.put(value, value);
-            featuresPerChannel.put(value, features);
-        }
-
-        private void join(String value, String existing, int features) {
-            enter(value, features);
-            union(value, existing);
-            if (neuronValues.contains(existing)) neuronValues.add(value);
-        }
-
-        private void fix(String value, String reason) { fixedReasons.computeIfAbsent(value, k -> new ArrayList<>()).add(reason); }
-
-        private String find(String v) {
-            String r = v;
-            while (!parent.get(r).equals(r)) r = parent.get(r);
-            parent.put(v, r);
-            return r;
-        }
-
-        private void union(String a, String b) {
-            String ra = find(a), rb = find(b);
-            if (!ra.equals(rb)) parent.put(ra, rb);
-        }
-
-        private int channels(String value) {
-            Shape s = shapes.get(value);
-            return s.rank() == 3 ? s.dim(0) : s.numel() / featuresPerChannel.get(value);
-        }
-
-        /** One group per space holding a conv or linear output, numbered in the order of their first producer. */
-        private ChannelGroups groups() {
-            Map<String, List<String>> valuesByRoot = new LinkedHashMap<>();
-            List<String> order = new ArrayList<>();
-            order.add(Graph.INPUT);
-            for (Node n : graph.nodes()) order.add(n.name());
-            for (String v : order) if (inSpace(v)) valuesByRoot.computeIfAbsent(find(v), k -> new ArrayList<>()).add(v);
-
-            List<ChannelGroup> out = new ArrayList<>();
-            Map<String, Node> nodes = new HashMap<>();
-            for (Node n : graph.nodes()) nodes.put(n.name(), n);
-            for (List<String> values : valuesByRoot.values()) {
-                List<String> producers = values.stream().filter(v -> nodes.containsKey(v)
-                        && (nodes.get(v).op() == OpType.CONV2D || nodes.get(v).op() == OpType.LINEAR)).toList();
-                if (producers.isEmpty()) continue; // the input's own space: nothing to prune there
-                String root = find(values.get(0));
-                List<String> reasons = new ArrayList<>();
-                for (String v : values) reasons.addAll(fixedReasons.getOrDefault(v, List.of()));
-                int channels = channels(producers.get(0));
-                for (String v : values) {
-                    if (channels(v) != channels) reasons.add(v + " carries " + channels(v) + " channels, not " + channels);
-                }
-                boolean neurons = neuronValues.contains(producers.get(0));
-                out.add(new ChannelGroup(out.size(), channels, neurons, producers, readersOf(bnReaders, root),
-                        readersOf(convReaders, root), linearsOf(root), values.stream().filter(v -> !Graph.INPUT.equals(v)).toList(),
-                        reasons.isEmpty() ? null : String.join("; ", reasons)));
+            if (channelDim >= 0 && c.dim(channelDim) > 1 && s.dim(0) != el.channels(x)) {
+                el.fix(x, n.name() + " (" + n.op() + ") applies a constant " + c + " that differs within a channel's features");
+                return;
             }
-            return new ChannelGroups(graph.name(), out);
+            join(n.name(), x, el.features(x));
         }
 
-        private List<String> readersOf(List<String[]> readers, String root) {
-            return readers.stream().filter(r -> find(r[1]).equals(root)).map(r -> r[0]).toList();
-        }
-
-        private List<ChannelGroup.LinearReader> linearsOf(String root) {
-            return linearReaders.stream().filter(r -> find(r[1]).equals(root))
-                    .map(r -> new ChannelGroup.LinearReader(r[0], featuresPerChannel.get(r[1]))).toList();
+        /** {@code value} carries the channels of {@code existing}, channel c to channel c. */
+        private void join(String value, String existing, int features) {
+            el.add(value, el.channels(existing), features);
+            el.tieAll(value, existing);
+            if (neuronValues.contains(existing) && shapes.get(value).rank() != 3) neuronValues.add(value);
         }
     }
 }

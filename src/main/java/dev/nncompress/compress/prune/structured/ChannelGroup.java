@@ -1,26 +1,59 @@
 package dev.nncompress.compress.prune.structured;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Channels that must be removed together: the output channels of one or more convs ({@code producers};
- * several when a residual ADD ties them), or the hidden neurons of one Linear ({@code neurons}: a neuron
- * is a Linear's output channel, one weight row), and every place that reads them channel by channel.
- * Removing channel {@code c} of the group removes filter (or weight row) {@code c} and bias entry
- * {@code c} of each producer, entry {@code c} of each batch norm's parameters, input channel {@code c}
- * of each conv reader, and the {@code featuresPerChannel} consecutive input columns
- * {@code c*f .. c*f+f-1} of each linear reader (f = H*W for a Linear after Flatten, 1 after a Linear).
+ * several when a residual ADD or a squeeze-excitation gate ties them, a depthwise conv with the conv whose
+ * channels it reads), or the hidden neurons of one Linear ({@code neurons}: a neuron is a Linear's output
+ * channel, one weight row), and every place that reads them channel by channel. Removing channel {@code c}
+ * of the group removes, for every value of the group, the channels {@code slices} names for {@code c}: the
+ * producers' filters (or weight rows) and bias entries, the batch norms' entries, the conv readers' input
+ * channels and the {@code featuresPerChannel} consecutive input columns of each linear reader per channel
+ * (f = H*W for a Linear after Flatten, 1 after a Linear).
+ *
+ * <p>Channel {@code c} of the group is not always channel {@code c} of every value in it: {@code slices} says which
+ * channels of each value it is. A concat's output holds each input's group at that input's offset; a depthwise conv
+ * with channel multiplier m has m output channels per channel of the group; a conv added to a concat has its
+ * channels split between the concat inputs' groups.
  *
  * @param neurons     true when the producer is a Linear (its channels are hidden neurons), false for convs
  * @param values      every node output (and possibly the graph input) carrying these channels, in graph order
  * @param fixedReason why these channels must stay, or null when the group is prunable
+ * @param slices      per value of {@code values}, which of its channels each channel of the group is
  */
 public record ChannelGroup(int id, int channels, boolean neurons, List<String> producers, List<String> batchNorms,
                            List<String> convReaders, List<LinearReader> linearReaders, List<String> values,
-                           String fixedReason) {
+                           String fixedReason, Map<String, Slice> slices) {
 
     /** A LINEAR reading the group's channels flattened: each channel is {@code featuresPerChannel} consecutive inputs. */
     public record LinearReader(String node, int featuresPerChannel) {}
+
+    /**
+     * Which channels of one value the group holds: {@code perChannel[c]} the value's channels (ascending) that are the
+     * group's channel {@code c} (one, or m for a depthwise conv's output), out of the value's {@code valueChannels}.
+     */
+    public record Slice(int valueChannels, int[][] perChannel) {
+        /** True when the group holds all of the value's channels, one per group channel, in order. */
+        boolean identity() {
+            if (perChannel.length != valueChannels) return false;
+            for (int c = 0; c < perChannel.length; c++) if (perChannel[c].length != 1 || perChannel[c][0] != c) return false;
+            return true;
+        }
+
+        /** How the value appears in a report: "" when whole, else e.g. "[0..2 of 8]", "[3 of 8]" or " (2 per ch)". */
+        String label() {
+            if (identity()) return "";
+            int per = perChannel[0].length;
+            if (per > 1) return perChannel.length * per == valueChannels ? " (" + per + " per ch)" : "[" + perChannel.length * per + " of " + valueChannels + "]";
+            boolean contiguous = true;
+            for (int c = 1; c < perChannel.length; c++) contiguous &= perChannel[c][0] == perChannel[c - 1][0] + 1;
+            return contiguous ? "[" + perChannel[0][0] + ".." + perChannel[perChannel.length - 1][0] + " of " + valueChannels + "]"
+                    : "[" + perChannel.length + " of " + valueChannels + "]";
+        }
+    }
 
     public ChannelGroup {
         producers = List.copyOf(producers);
@@ -28,7 +61,11 @@ public record ChannelGroup(int id, int channels, boolean neurons, List<String> p
         convReaders = List.copyOf(convReaders);
         linearReaders = List.copyOf(linearReaders);
         values = List.copyOf(values);
+        slices = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(slices));
     }
+
+    /** The channels of {@code value} (ascending) that are the group's channel {@code c}. */
+    public int[] channelsOf(String value, int c) { return slices.get(value).perChannel()[c].clone(); }
 
     public boolean prunable() { return fixedReason == null; }
 
@@ -42,8 +79,8 @@ public record ChannelGroup(int id, int channels, boolean neurons, List<String> p
     public String describe() {
         StringBuilder sb = new StringBuilder("group ").append(id).append(": ").append(channels)
                 .append(neurons ? " neurons, linear" : " ch, conv").append(producers.size() > 1 ? "s " : " ")
-                .append(String.join(" + ", producers));
-        List<String> passing = values.stream().filter(v -> !producers.contains(v)).toList();
+                .append(String.join(" + ", producers.stream().map(p -> p + slices.get(p).label()).toList()));
+        List<String> passing = values.stream().filter(v -> !producers.contains(v)).map(v -> v + slices.get(v).label()).toList();
         if (!passing.isEmpty()) sb.append(" -> ").append(String.join(", ", passing));
         if (!convReaders.isEmpty() || !linearReaders.isEmpty()) {
             sb.append("; read by");

@@ -1,23 +1,31 @@
 package dev.nncompress.compress.prune.structured;
 
+import dev.nncompress.backend.Conv2dSpec;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Node;
 import dev.nncompress.graph.OpType;
 import dev.nncompress.graph.Parameter;
+import dev.nncompress.graph.ops.ArithmeticOp;
+import dev.nncompress.graph.ops.Conv2dOp;
 import dev.nncompress.tensor.DType;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Physically removes channels: builds a new, smaller dense graph whose producer convs and linears have
  * fewer filters or hidden neurons (weight rows, bias entries), whose batch norms have fewer entries,
- * whose reading convs have fewer input channels and whose reading linears have fewer input columns.
- * Nodes, names and attributes are unchanged; every parameter of the result is a fresh copy, so the
- * source graph is never touched.
+ * whose reading convs have fewer input channels, whose reading linears have fewer input columns, whose
+ * per-channel constants have fewer entries and whose depthwise convs have fewer groups. Each dropped
+ * channel of a group drops the channels of every value that the group's {@link ChannelGroup#slices} name
+ * for it; every op then keeps, per value it reads or writes, the channels that value keeps.
+ * Node names, inputs and all other attributes are unchanged; every parameter of the result is a fresh
+ * copy, so the source graph is never touched.
  * The new graph's constructor re-runs shape inference, which checks that every slice fits.
  */
 public final class ChannelSurgery {
@@ -28,23 +36,17 @@ public final class ChannelSurgery {
      *             the map keeps all its channels. Fixed groups may only be given all their channels.
      */
     public static Graph apply(Graph graph, ChannelGroups groups, Map<Integer, int[]> keep) {
-        // per node: kept weight rows (producers), kept weight columns / input channels (readers), kept BN entries
-        Map<String, int[]> outKeep = new HashMap<>(), inKeep = new HashMap<>(), bnKeep = new HashMap<>();
-        for (var e : keep.entrySet()) {
-            if (e.getKey() < 0 || e.getKey() >= groups.groups().size()) {
-                throw new IllegalArgumentException("no channel group " + e.getKey() + " in " + groups.graphName()
-                        + " (groups 0.." + (groups.groups().size() - 1) + ")");
-            }
-            ChannelGroup g = groups.get(e.getKey());
-            int[] k = checkKeep(g, e.getValue());
-            if (k.length == g.channels()) continue;
-            for (String c : g.producers()) outKeep.put(c, k);
-            for (String c : g.convReaders()) inKeep.put(c, k);
-            for (String b : g.batchNorms()) bnKeep.put(b, k);
-            for (ChannelGroup.LinearReader l : g.linearReaders()) inKeep.put(l.node(), expand(k, l.featuresPerChannel()));
-        }
+        Map<String, int[]> kept = keptPerValue(groups, keep); // only values that lose channels
+        Map<String, Integer> linearFeatures = new HashMap<>();
+        for (ChannelGroup g : groups.groups()) for (ChannelGroup.LinearReader l : g.linearReaders()) linearFeatures.put(l.node(), l.featuresPerChannel());
+        Map<String, Shape> shapes = new HashMap<>(graph.inferShapes());
+        shapes.put(Graph.INPUT, graph.inputShape());
         Map<String, Node> nodes = new HashMap<>();
-        for (Node n : graph.nodes()) nodes.put(n.name(), n);
+        List<Node> newNodes = new ArrayList<>();
+        for (Node n : graph.nodes()) {
+            nodes.put(n.name(), n);
+            newNodes.add(withFewerGroups(n, kept));
+        }
         Map<String, Parameter> params = new LinkedHashMap<>();
         for (Parameter p : graph.params().values()) {
             Tensor v = p.value();
@@ -54,22 +56,98 @@ public final class ChannelSurgery {
             String owner = p.name().substring(0, p.name().indexOf('.'));
             String suffix = p.name().substring(owner.length() + 1);
             Node n = nodes.get(owner);
-            Sliced s = slice(n == null ? null : n.op(), suffix, v.toFloatArray(), v.shape(),
-                    outKeep.get(owner), inKeep.get(owner), bnKeep.get(owner));
+            Sliced s = n == null ? new Sliced(v.toFloatArray(), v.shape()) : slice(n, suffix, v.toFloatArray(), v.shape(), kept, linearFeatures, shapes);
             params.put(p.name(), new Parameter(p.name(), v.backend().fromFloats(s.values(), s.shape()), p.trainable()));
         }
-        return new Graph(graph.name(), graph.inputShape(), graph.nodes(), graph.output(), params);
+        return new Graph(graph.name(), graph.inputShape(), newNodes, graph.output(), params);
+    }
+
+    /** Per value that loses channels, the channels it keeps (ascending): each dropped group channel drops its channels of every value. */
+    private static Map<String, int[]> keptPerValue(ChannelGroups groups, Map<Integer, int[]> keep) {
+        Map<String, boolean[]> dropped = new HashMap<>();
+        for (var e : keep.entrySet()) {
+            if (e.getKey() < 0 || e.getKey() >= groups.groups().size()) {
+                throw new IllegalArgumentException("no channel group " + e.getKey() + " in " + groups.graphName()
+                        + " (groups 0.." + (groups.groups().size() - 1) + ")");
+            }
+            ChannelGroup g = groups.get(e.getKey());
+            int[] k = checkKeep(g, e.getValue());
+            if (k.length == g.channels()) continue;
+            boolean[] keepIt = new boolean[g.channels()];
+            for (int c : k) keepIt[c] = true;
+            for (var s : g.slices().entrySet()) {
+                boolean[] d = dropped.computeIfAbsent(s.getKey(), v -> new boolean[s.getValue().valueChannels()]);
+                for (int c = 0; c < keepIt.length; c++) if (!keepIt[c]) for (int ch : s.getValue().perChannel()[c]) d[ch] = true;
+            }
+        }
+        Map<String, int[]> out = new HashMap<>();
+        dropped.forEach((v, d) -> {
+            List<Integer> k = new ArrayList<>();
+            for (int c = 0; c < d.length; c++) if (!d[c]) k.add(c);
+            out.put(v, k.stream().mapToInt(Integer::intValue).toArray());
+        });
+        return out;
+    }
+
+    /**
+     * A depthwise conv whose input loses channels gets groups = the input channels it keeps (its weight rows follow, being
+     * the same group's channels); a general grouped conv never sees channels dropped (the analysis fixes both its sides).
+     */
+    private static Node withFewerGroups(Node n, Map<String, int[]> kept) {
+        if (n.op() != OpType.CONV2D) return n;
+        Conv2dSpec s = Conv2dOp.spec(n);
+        int[] in = kept.get(n.inputs().get(0));
+        if (s.groups() == 1 || (in == null && !kept.containsKey(n.name()))) return n;
+        if (in == null) throw new IllegalStateException("grouped conv " + n.name() + " would lose output channels but keep its input's");
+        Map<String, Double> attrs = new HashMap<>(n.attrs());
+        attrs.putAll(Conv2dOp.attrs(new Conv2dSpec(s.strideH(), s.strideW(), s.padH(), s.padW(), s.padBottom(), s.padRight(),
+                s.dilationH(), s.dilationW(), in.length)));
+        if (in.length == 1) attrs.remove("groups"); // one group is the absent value
+        return new Node(n.name(), n.op(), n.inputs(), attrs);
     }
 
     private record Sliced(float[] values, Shape shape) {}
 
-    /** Conv [O, I, kH, kW] and linear [O, I] weights alike: rows are outputs, dim 1 the inputs. */
-    private static Sliced slice(OpType op, String suffix, float[] v, Shape shape, int[] out, int[] in, int[] bn) {
-        boolean weighted = op == OpType.CONV2D || op == OpType.LINEAR;
-        if (weighted && suffix.equals("weight")) return sliceDims01(v, shape, out, in);
-        if (weighted && suffix.equals("bias") && out != null) return gather(v, out);
-        if (op == OpType.BATCHNORM2D && bn != null) return gather(v, bn); // weight, bias, running mean and variance
+    /**
+     * Conv [O, I, kH, kW] and linear [O, I] weights alike: rows are outputs, dim 1 the inputs (a linear reads f features
+     * per channel; a grouped conv's dim 1 is per group and stays). Batch norms keep their input's channels; a per-channel
+     * constant of an arithmetic node keeps them along the dim that lines up with them.
+     */
+    private static Sliced slice(Node n, String suffix, float[] v, Shape shape, Map<String, int[]> kept, Map<String, Integer> linearFeatures,
+                                Map<String, Shape> shapes) {
+        OpType op = n.op();
+        int[] out = kept.get(n.name()), in = n.inputs().isEmpty() ? null : kept.get(n.inputs().get(0));
+        if (op == OpType.CONV2D || op == OpType.LINEAR) {
+            if (suffix.equals("weight")) {
+                int[] cols = op == OpType.LINEAR && in != null ? expand(in, linearFeatures.get(n.name()))
+                        : op == OpType.CONV2D && Conv2dOp.spec(n).groups() == 1 ? in : null;
+                return sliceDims01(v, shape, out, cols);
+            }
+            if (suffix.equals("bias") && out != null) return gather(v, out);
+        }
+        if (op == OpType.BATCHNORM2D && in != null) return gather(v, in); // weight, bias, running mean and variance
+        if (ArithmeticOp.hasConstant(n) && suffix.equals(ArithmeticOp.CONSTANT) && in != null) {
+            int channelDim = shape.rank() - shapes.get(n.inputs().get(0)).rank();
+            if (channelDim >= 0 && shape.dim(channelDim) > 1) return sliceDim(v, shape, channelDim, in);
+        }
         return new Sliced(v, shape);
+    }
+
+    /** Keeps indices {@code idx} of dimension {@code dim}. */
+    private static Sliced sliceDim(float[] v, Shape shape, int dim, int[] idx) {
+        int outer = 1, inner = 1;
+        for (int i = 0; i < dim; i++) outer *= shape.dim(i);
+        for (int i = dim + 1; i < shape.rank(); i++) inner *= shape.dim(i);
+        int d = shape.dim(dim);
+        float[] out = new float[outer * idx.length * inner];
+        int k = 0;
+        for (int o = 0; o < outer; o++) for (int i : idx) {
+            System.arraycopy(v, (o * d + i) * inner, out, k, inner);
+            k += inner;
+        }
+        int[] dims = shape.dims().clone();
+        dims[dim] = idx.length;
+        return new Sliced(out, Shape.of(dims));
     }
 
     /** Keeps rows {@code rows} of dim 0 and {@code cols} of dim 1 (null = all) of a tensor of rank >= 2. */

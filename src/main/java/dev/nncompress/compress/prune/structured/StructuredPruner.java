@@ -85,11 +85,12 @@ public final class StructuredPruner {
         List<String> named = new ArrayList<>(config.layerSparsity().keySet());
         named.addAll(config.exclude());
         for (String layer : named) {
-            ChannelGroup g = groups.producedBy(layer);
-            if (g == null) {
+            List<ChannelGroup> gs = groups.allProducedBy(layer); // several when its channels are split (a conv added to a concat)
+            if (gs.isEmpty()) {
                 throw new IllegalArgumentException("unknown layer '" + layer + "': not a conv or linear of " + groups.graphName()
                         + "; its layers are " + groups.layers());
             }
+            ChannelGroup g = gs.stream().filter(ChannelGroup::prunable).findFirst().orElse(gs.get(0));
             if (!g.prunable() && config.layerSparsity().getOrDefault(layer, 0.0) > 0) {
                 throw new IllegalArgumentException("layer " + layer + " cannot be pruned: " + g.fixedReason());
             }

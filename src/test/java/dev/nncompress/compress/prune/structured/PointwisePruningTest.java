@@ -24,8 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Structured pruning on the pointwise ops (issue 17): the activations carry channels (and hidden neurons)
  * through, so removing a channel there is exactly zeroing what its readers take from it; a constant that is
- * the same for every channel passes them on; a squeeze-excitation broadcast and a per-channel constant fix
- * their spaces with a reason; APoZ observes ReLU6 as a ReLU and refuses a group with no ReLU output.
+ * the same for every channel passes them on; a squeeze-excitation gate ties its conv to the trunk and a
+ * per-channel constant is sliced with the channels; APoZ observes ReLU6 as a ReLU and refuses a group with no ReLU output.
  */
 class PointwisePruningTest {
     private final Backend be = new ReferenceBackend();
@@ -91,7 +91,7 @@ class PointwisePruningTest {
     }
 
     @Test
-    void squeezeExcitationAndPerChannelConstantsFixTheirSpacesWithAReason() {
+    void squeezeExcitationTiesTheGateToTheTrunkAndPerChannelConstantsAreSliced() {
         GraphBuilder b = new GraphBuilder("se", Shape.of(2, 5, 5), be, 4);
         String x = b.relu("r", b.conv("c1", Graph.INPUT, 6, 3, 1, 1, true));
         String gate = b.activation("gate", OpType.SIGMOID, b.conv("fc2", b.relu("fr", b.conv("fc1", b.globalAvgPool("gap", x), 3, 1, 1, 0, true)),
@@ -101,13 +101,19 @@ class PointwisePruningTest {
         y = b.arithmetic("norm", OpType.DIV, y, be.fromFloats(new float[] {1, 2, 3, 4}, Shape.of(4, 1, 1)), false, false);
         Graph g = b.build(b.linear("fc", b.flatten("flat", b.relu("r2", y)), 2));
         ChannelGroups groups = ChannelDependencies.analyze(g);
-        ChannelGroup c1 = groups.producedBy("c1"), fc2 = groups.producedBy("fc2"), c2 = groups.producedBy("c2");
-        assertFalse(c1.prunable());
-        assertTrue(c1.fixedReason().contains("se (MUL) broadcasts [6, 5, 5] with [6, 1, 1]"), c1.fixedReason());
-        assertTrue(fc2.fixedReason().contains("does not couple channels across a broadcast"), fc2.fixedReason());
-        assertTrue(c2.fixedReason().contains("norm (DIV) applies a constant [4, 1, 1] that differs per channel"), c2.fixedReason());
-        assertTrue(groups.producedBy("fc1").prunable(), "the squeeze's hidden channels are a plain conv -> conv pair");
-        assertThrows(IllegalArgumentException.class, () -> ChannelSurgery.apply(g, groups, Map.of(c1.id(), new int[] {0, 1})));
+        // the gate [6, 1, 1] scales the trunk [6, 5, 5] channel by channel: c1's channel c and fc2's filter c go together
+        ChannelGroup c1 = groups.producedBy("c1"), c2 = groups.producedBy("c2"), fc1 = groups.producedBy("fc1");
+        assertEquals(java.util.List.of("c1", "fc2"), c1.producers());
+        assertEquals(java.util.List.of("c1", "r", "gap", "fc2", "gate", "se"), c1.values());
+        assertEquals(java.util.List.of("fc1", "c2"), c1.convReaders());
+        for (ChannelGroup grp : new ChannelGroup[] {c1, c2, fc1}) assertTrue(grp.prunable(), grp.describe());
+        Map<Integer, int[]> keep = Map.of(c1.id(), new int[] {0, 2, 3, 5}, c2.id(), new int[] {1, 3}, fc1.id(), new int[] {0, 2});
+        Graph pruned = ChannelSurgery.apply(g, groups, keep);
+        assertArrayEquals(new float[] {2, 4}, pruned.param("norm.constant").value().toFloatArray(), "the per-channel divisor keeps c2's channels");
+        assertEquals(Shape.of(2, 1, 1), pruned.param("norm.constant").value().shape());
+        assertEquals(Shape.of(4, 2, 1, 1), pruned.param("fc2.weight").value().shape(), "the gate's conv keeps the trunk's 4 channels, reads 2");
+        float[] images = PruneFixtures.randomImages(g, 3, 8);
+        MaskedReference.assertPrunedEqualsMasked(g, pruned, be, groups, keep, images, 1e-5, "squeeze-excitation");
     }
 
     @Test

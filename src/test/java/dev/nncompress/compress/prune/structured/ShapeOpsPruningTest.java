@@ -22,8 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Structured pruning across the shapes family: pools with any window options, a reshape that keeps the
  * channels as its inferred dim0 and a mean over the dims after them carry a channel group on (and the
- * pruned graph computes what the original computes with those filters zeroed); a concat and a reshape
- * that changes the channel dim fix the groups they read, naming the node.
+ * pruned graph computes what the original computes with those filters zeroed); a concat places each branch's
+ * group at its offset; a reshape that changes the channel dim fixes the group it reads, naming the node.
  */
 class ShapeOpsPruningTest {
     private final Backend ref = new ReferenceBackend();
@@ -76,7 +76,7 @@ class ShapeOpsPruningTest {
     }
 
     @Test
-    void concatAndChannelChangingReshapesFixTheGroupsTheyRead() {
+    void concatBranchesKeepTheirOffsetsAndChannelChangingReshapesFixTheGroupsTheyRead() {
         GraphBuilder b = new GraphBuilder("fire", Shape.of(2, 8, 8), ref, 4);
         String s = b.relu("r0", b.conv("squeeze", Graph.INPUT, 4, 1, 1, 0, true));
         String e1 = b.conv("e1", s, 3, 1, 1, 0, true), e3 = b.conv("e3", s, 5, 3, 1, 1, true);
@@ -86,10 +86,10 @@ class ShapeOpsPruningTest {
         Graph g = b.build(b.linear("fc", b.flatten("fl", b.conv("c3", split, 2, 1, 1, 0, true)), 3));
         ChannelGroups groups = ChannelDependencies.analyze(g);
         assertTrue(groups.producedBy("squeeze").prunable(), "squeeze's channels feed only convs");
-        for (String branch : List.of("e1", "e3")) {
-            String why = groups.producedBy(branch).fixedReason();
-            assertTrue(why != null && why.contains("read by cat (CONCAT); pruning through a concatenation's channel offsets is not supported yet"), why);
-        }
+        // each branch is its own group, holding its slice of the concat (CoupledChannelsTest checks the surgery)
+        assertTrue(groups.producedBy("e1").prunable() && groups.producedBy("e3").prunable());
+        assertEquals("  group 1: 3 ch, conv e1 -> cat[0..2 of 8]; read by conv c2", groups.lines().get(2));
+        assertEquals("  group 2: 5 ch, conv e3 -> cat[3..7 of 8]; read by conv c2", groups.lines().get(3));
         String why = groups.producedBy("c2").fixedReason();
         assertTrue(why != null && why.contains("read by split (RESHAPE), which changes the channel dim (target dim0 12)"), why);
         assertTrue(groups.producedBy("c3").prunable(), "c3 starts its own space after the reshape");
