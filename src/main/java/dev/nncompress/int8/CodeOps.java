@@ -98,7 +98,24 @@ final class CodeOps {
      * must give {@code y}'s storage shape), codes dequantised first. Per element in float, as
      * {@code RefBroadcast.apply}: one rounding for the op, one for the requantisation.
      */
-    static void binary(Binary kind, Operand a, Operand b, float outScale, int outZp, byte[] y) {
+    static void binary(Binary kind, Operand a, Operand b, float outScale, int outZp, byte[] y) { binary(kind, a, b, outScale, outZp, null, y); }
+
+    /**
+     * Every result of {@code a kind b} for two code operands as a table, {@code t[(qa + 128) << 8 | (qb + 128)]}: the
+     * same float op and requantisation per pair as {@link #binary} per element, computed once (65,536 entries,
+     * fits the L2 cache), so a residual add or a gate multiply is one lookup per element.
+     */
+    static byte[] pairTable(Binary kind, float sa, int za, float sb, int zb, float outScale, int outZp) {
+        float[] ta = dequantTable(sa, za), tb = dequantTable(sb, zb);
+        float[] v = new float[65536];
+        for (int i = 0; i < 256; i++) for (int j = 0; j < 256; j++) v[i << 8 | j] = RefBroadcast.apply(kind, ta[i], tb[j]);
+        byte[] t = new byte[65536];
+        ReferenceOps.quantizeS8Range(v, 0, v.length, outScale, outZp, t);
+        return t;
+    }
+
+    /** {@link #binary}, reading the results of two code operands from {@code pairs} ({@link #pairTable}) when given. */
+    static void binary(Binary kind, Operand a, Operand b, float outScale, int outZp, byte[] pairs, byte[] y) {
         BroadcastGeometry g = BroadcastGeometry.of("int8 " + kind, a.shape(), b.shape());
         int r = g.rank();
         int[] strideA = g.strides(0), strideB = g.strides(1);
@@ -114,6 +131,13 @@ final class CodeOps {
                 rest /= g.dim(d);
                 ia += i * strideA[d];
                 ib += i * strideB[d];
+            }
+            if (pairs != null) {
+                byte[] ca = a.codes(), cb = b.codes();
+                for (int j = from, at = row * inner + from; j < to; j++, at++) {
+                    y[at] = pairs[(ca[ia + j * innerA] + 128) << 8 | (cb[ib + j * innerB] + 128)];
+                }
+                return;
             }
             float[] v = new float[to - from];
             for (int j = from; j < to; j++) v[j - from] = RefBroadcast.apply(kind, a.at(ia + j * innerA), b.at(ib + j * innerB));

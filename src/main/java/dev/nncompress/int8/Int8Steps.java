@@ -62,10 +62,12 @@ final class Int8Steps {
         }
         Binary kind = ArithmeticOp.kindOf(n.op());
         if (kind != null && n.inputs().size() == 2) {
+            QParams qa = acts.get(n.inputs().get(0)), qb = acts.get(n.inputs().get(1));
+            byte[] pairs = CodeOps.pairTable(kind, qa.scale(0), qa.zeroPoint(0), qb.scale(0), qb.zeroPoint(0), os, oz);
             return (v, out) -> {
                 Activation.Codes a = (Activation.Codes) v.get(n.inputs().get(0)), b = (Activation.Codes) v.get(n.inputs().get(1));
                 byte[] y = out.apply(Math.multiplyExact(a.n(), outShape.numel()));
-                CodeOps.binary(kind, operand(a), operand(b), os, oz, y);
+                CodeOps.binary(kind, operand(a), operand(b), os, oz, pairs, y);
                 return new Activation.Codes(y, a.n(), outShape, os, oz);
             };
         }

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 import java.util.SplittableRandom;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -232,6 +233,11 @@ class Int8CodeOpsTest {
                     CodeOps.Operand.codes(CodeOps.storageShape(n, b.sample()), b.nhwc, b.scale, b.zp), outScale, outZp, y);
             byte[] got = out.rank() == 4 ? toNchw(y, out) : y;
             for (int i = 0; i < want.length; i++) assertNearestCode(kind + " " + a.shape + " " + b.shape + " at " + i, want[i], got[i], outScale, outZp, 0.5);
+            byte[] viaPairs = new byte[y.length]; // the engine's route for two code tensors: the same codes from a table of every pair
+            CodeOps.binary(kind, CodeOps.Operand.codes(CodeOps.storageShape(n, a.sample()), a.nhwc, a.scale, a.zp),
+                    CodeOps.Operand.codes(CodeOps.storageShape(n, b.sample()), b.nhwc, b.scale, b.zp), outScale, outZp,
+                    CodeOps.pairTable(kind, a.scale, a.zp, b.scale, b.zp, outScale, outZp), viaPairs);
+            assertArrayEquals(y, viaPairs, kind + ": pair table vs per-element float");
         }
     }
 
