@@ -121,29 +121,34 @@ final class CodeOps {
         int[] strideA = g.strides(0), strideB = g.strides(1);
         int inner = g.dim(r - 1), innerA = strideA[r - 1], innerB = strideB[r - 1];
         int rows = g.total() / Math.max(1, inner);
-        int chunks = (inner + CHUNK - 1) / CHUNK;
-        // units of at most CHUNK elements of one row (a run of the innermost dim) are independent: split them over the pool
-        Par.forImages(rows * chunks, unit -> {
-            int row = unit / chunks, from = unit % chunks * CHUNK, to = Math.min(inner, from + CHUNK);
-            int ia = 0, ib = 0, rest = row;
-            for (int d = r - 2; d >= 0; d--) {
-                int i = rest % g.dim(d);
-                rest /= g.dim(d);
-                ia += i * strideA[d];
-                ib += i * strideB[d];
-            }
-            if (pairs != null) {
-                byte[] ca = a.codes(), cb = b.codes();
-                for (int j = from, at = row * inner + from; j < to; j++, at++) {
-                    y[at] = pairs[(ca[ia + j * innerA] + 128) << 8 | (cb[ib + j * innerB] + 128)];
+        // units of work of about CHUNK elements: a piece of one long row (a residual add collapses to one row), or
+        // several short rows (a gate multiply's rows are one position's channels)
+        int chunks = (inner + CHUNK - 1) / CHUNK, rowsPerUnit = Math.max(1, CHUNK / Math.max(1, inner));
+        int units = chunks > 1 ? rows * chunks : (rows + rowsPerUnit - 1) / rowsPerUnit;
+        Par.forImages(units, unit -> {
+            int firstRow = chunks > 1 ? unit / chunks : unit * rowsPerUnit, lastRow = chunks > 1 ? firstRow + 1 : Math.min(rows, firstRow + rowsPerUnit);
+            int from = chunks > 1 ? unit % chunks * CHUNK : 0, to = chunks > 1 ? Math.min(inner, from + CHUNK) : inner;
+            float[] v = pairs == null ? new float[to - from] : null;
+            byte[] q = pairs == null ? new byte[to - from] : null;
+            for (int row = firstRow; row < lastRow; row++) {
+                int ia = 0, ib = 0, rest = row;
+                for (int d = r - 2; d >= 0; d--) {
+                    int i = rest % g.dim(d);
+                    rest /= g.dim(d);
+                    ia += i * strideA[d];
+                    ib += i * strideB[d];
                 }
-                return;
+                if (pairs != null) {
+                    byte[] ca = a.codes(), cb = b.codes();
+                    for (int j = from, at = row * inner + from; j < to; j++, at++) {
+                        y[at] = pairs[(ca[ia + j * innerA] + 128) << 8 | (cb[ib + j * innerB] + 128)];
+                    }
+                    continue;
+                }
+                for (int j = from; j < to; j++) v[j - from] = RefBroadcast.apply(kind, a.at(ia + j * innerA), b.at(ib + j * innerB));
+                ReferenceOps.quantizeS8Range(v, 0, v.length, outScale, outZp, q);
+                System.arraycopy(q, 0, y, row * inner + from, q.length);
             }
-            float[] v = new float[to - from];
-            for (int j = from; j < to; j++) v[j - from] = RefBroadcast.apply(kind, a.at(ia + j * innerA), b.at(ib + j * innerB));
-            byte[] q = new byte[to - from];
-            ReferenceOps.quantizeS8Range(v, 0, v.length, outScale, outZp, q);
-            System.arraycopy(q, 0, y, row * inner + from, q.length);
         });
     }
 

@@ -55,6 +55,9 @@ class Int8CodeOpsTest {
         checkBinary(Binary.MUL, g, a, 0.011f, 3); // the gate first
         checkBinary(Binary.ADD, a, r, 0.07f, -5); // a residual add
         checkBinary(Binary.SUB, r, a, 0.07f, 0);
+        // large enough to split: one long row in pieces (residual add), many short rows in blocks (gate multiply)
+        checkBinary(Binary.ADD, codes(Shape.of(1, 4, 100, 100), 0.05f, 3), codes(Shape.of(1, 4, 100, 100), 0.02f, -7), 0.06f, 1);
+        checkBinary(Binary.MUL, codes(Shape.of(2, 5, 60, 60), 0.05f, 3), codes(Shape.of(2, 5, 1, 1), 0.004f, -128), 0.01f, 0);
         Codes flat = codes(Shape.of(3, 7), 0.02f, 1), row = codes(Shape.of(3, 1), 0.02f, 0);
         checkBinary(Binary.MUL, flat, codes(Shape.of(3, 7), 0.01f, -128), 0.03f, 0); // rank-1 samples: stored as they are
         checkBinary(Binary.ADD, flat, row, 0.03f, 2);
