@@ -24,7 +24,8 @@ import java.util.Map;
  * Issue 17's measurement (not a test): {@code OnnxInt8Accuracy [MODEL...]} imports each trained ONNX fixture
  * (default mobilenetv2, squeezenet, se_resnet), PTQ as {@code nncompress quantize} does (prepare, minmax on the
  * first 1,000 training images, convert) and prints float vs int8-engine accuracy on the whole Fashion-MNIST
- * test set, the nodes still run in float, and both passes' images/s (CPU backend; int8 on the chosen kernels).
+ * test set, the nodes still run in float, and both passes' images/s (CPU backend; int8 on the chosen kernels);
+ * {@code -Dsimulate=true} adds the simulated-int8 accuracy of the same plan, {@code -Dprofile=true} int8 time per op type.
  * se_resnet reads Fashion-MNIST as its script trained it: raw pixels padded with zeros (black, centred) to
  * 32x32, grey repeated to 3 channels, then normalised.
  */
@@ -46,6 +47,10 @@ public final class OnnxInt8Accuracy {
                     System.out.printf(Locale.ROOT, "%-12s float %.2f%% (%.0f img/s), int8 %.2f%% (%.0f img/s, %s), delta %+.2f points; %s; float nodes: %s%n",
                             name, 100.0 * f.accuracy(), f.imagesPerSecond(), 100.0 * q.accuracy(), q.imagesPerSecond(), r.kernels().name(),
                             100.0 * (q.accuracy() - f.accuracy()), r.summary(), r.floatFallbacks());
+                    if (Boolean.getBoolean("simulate")) { // the simulation of the same plan on the same images: PTQ's own loss
+                        var sim = dev.nncompress.compress.quant.calib.SimulatedAccuracy.measure(g, plan, eval, cpu, 256);
+                        System.out.printf(Locale.ROOT, "  simulated int8 %.2f%% (float %.2f%%)%n", 100 * sim.int8Accuracy(), 100 * sim.floatAccuracy());
+                    }
                     if (Boolean.getBoolean("profile")) { // where the int8 time went, summed per op type
                         Map<String, Double> perOp = new java.util.TreeMap<>();
                         r.millisPerNode().forEach((node, ms) -> perOp.merge(node.equals(Graph.INPUT) ? "INPUT" : m.node(node).op()
