@@ -181,9 +181,7 @@ public final class Int8Runner implements Predictor {
         boolean codesIn = model.activations().containsKey(in);
         Shape inShape = shapes.get(in), outShape = shapes.get(n.name());
         if (runsInt8Gemm(n)) return gemmStep(n, inShape, outShape, slot);
-        Int8Steps.CodeStep codes = Int8Steps.plan(n, model, shapes); // issue 17: tables, arithmetic, concat, depthwise on codes
-        if (codes != null) return (v, ws) -> codes.run(v, len -> ws.codes(slot, len));
-        // the int8 max-pool takes symmetric floor-mode windows; ceil mode and asymmetric pads run in float
+        // the kernels' int8 max-pool takes symmetric floor-mode windows; Int8Steps pools the other forms' codes
         if (codesIn && n.op() == OpType.MAXPOOL2D && PoolOps.spec(n).symmetricFloor()) {
             Pool2dSpec s = PoolOps.spec(n);
             return (v, ws) -> {
@@ -205,6 +203,8 @@ public final class Int8Runner implements Predictor {
             };
         }
         if (n.op() == OpType.DROPOUT) return (v, ws) -> v.get(in);
+        Int8Steps.CodeStep codes = Int8Steps.plan(n, model, shapes); // issue 17: tables, arithmetic, concat, depthwise, ... on codes
+        if (codes != null) return (v, ws) -> codes.run(v, len -> ws.codes(slot, len));
         return floatStep(n, outShape, shapes);
     }
 
@@ -301,9 +301,8 @@ public final class Int8Runner implements Predictor {
 
     /**
      * Exactly the nodes this engine runs as their float op on dequantised inputs, as "node X (SIGMOID)" (a conv
-     * with its form: "node X (CONV2D, 4 groups)"): what has no int8 step (average pools, reshapes, means, softmax,
-     * general grouped or dilated convs, arithmetic with a constant, unfolded BN), nodes kept in float and nodes
-     * reading a float tensor. Int8 GEMMs, the int8 steps of {@link Int8Steps}, code pass-throughs (max-pool,
+     * with its form: "node X (CONV2D, 4 groups)"): what has no int8 step (average pools, REDUCE_MEAN, softmax,
+     * general grouped or dilated convs, unfolded BN), nodes kept in float and nodes reading a float tensor. Int8 GEMMs, the int8 steps of {@link Int8Steps}, code pass-throughs (max-pool,
      * flatten, dropout) and a skipped final Softmax are not listed.
      */
     public List<String> floatFallbacks() {
