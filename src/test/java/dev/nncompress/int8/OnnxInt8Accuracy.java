@@ -25,7 +25,7 @@ import java.util.Map;
  * (default mobilenetv2, squeezenet, se_resnet), PTQ as {@code nncompress quantize} does (prepare, minmax on the
  * first 1,000 training images, convert) and prints float vs int8-engine accuracy on the whole Fashion-MNIST
  * test set, the nodes still run in float, and both passes' images/s (CPU backend; int8 on the chosen kernels);
- * {@code -Dsimulate=true} adds the simulated-int8 accuracy of the same plan, {@code -Dprofile=true} int8 time per op type.
+ * {@code -Dobserver=NAME} calibrates with another observer, {@code -Dsimulate=true} adds the simulated-int8 accuracy of the same plan, {@code -Dprofile=true} int8 time per op type.
  * se_resnet reads Fashion-MNIST as its script trained it: raw pixels padded with zeros (black, centred) to
  * 32x32, grey repeated to 3 channels, then normalised.
  */
@@ -38,7 +38,7 @@ public final class OnnxInt8Accuracy {
                 boolean padded = name.startsWith("se_resnet");
                 Dataset calib = padded ? pad(train) : train, eval = padded ? pad(test) : test;
                 Graph g = GraphPreparation.forInference(OnnxImporter.importFile(OnnxFixtures.file(name), cpu).graph()).graph();
-                QuantPlan plan = new Calibrator("minmax", 1000, 256, null).calibrate(QuantTargets.of(g), calib, cpu);
+                QuantPlan plan = new Calibrator(System.getProperty("observer", "minmax"), 1000, 256, null).calibrate(QuantTargets.of(g), calib, cpu);
                 Int8Model m = Int8Converter.convert(g, plan, Map.of("source", name));
                 Evaluator ev = new Evaluator(cpu, 256);
                 EvalResult f = ev.evaluate(g, eval);
