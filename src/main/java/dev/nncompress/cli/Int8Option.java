@@ -45,7 +45,7 @@ public final class Int8Option {
     /** A runner for {@code m} on the chosen kernels; nodes kept in float run on {@code backend}. */
     Int8Runner runner(Int8Model m, Backend backend, PrintWriter err) {
         Int8Runner r = new Int8Runner(m, choose(backend, err).kernels(), backend);
-        List<String> fallbacks = r.floatFallbacks(); // pointwise ops (issue 17) have no int8 kernels yet: say which run in float
+        List<String> fallbacks = r.floatFallbacks(); // exactly the nodes with no int8 step here (grouped convs, softmax, ...): say which
         if (!fallbacks.isEmpty()) {
             err.println("nncompress: note: the int8 engine runs " + fallbacks.size() + " node(s) in float: " + String.join(", ", fallbacks));
             err.flush();

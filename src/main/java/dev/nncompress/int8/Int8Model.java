@@ -127,9 +127,10 @@ public final class Int8Model {
             if (!names.contains(e.getKey()) || Graph.INPUT.equals(e.getKey())) throw new IllegalArgumentException("int8 weight for unknown node " + Quoted.of(e.getKey()));
             OpType op = node(e.getKey()).op();
             if (op != OpType.CONV2D && op != OpType.LINEAR) throw new IllegalArgumentException("int8 weight for node " + Quoted.of(e.getKey()) + " of type " + op + " (only CONV2D and LINEAR)");
-            if (op == OpType.CONV2D && !dev.nncompress.graph.ops.Conv2dOp.spec(node(e.getKey())).plain()) { // conv family (issue 17)
-                throw new IllegalArgumentException("int8 weight for node " + Quoted.of(e.getKey())
-                        + ", a grouped, dilated or asymmetrically padded conv; the int8 kernels take plain convs, so its weight must be float");
+            Node node = node(e.getKey());
+            if (op == OpType.CONV2D && !dev.nncompress.graph.ops.Conv2dOp.spec(node).plain() && !Int8Depthwise.accepts(node, e.getValue().shape())) {
+                throw new IllegalArgumentException("int8 weight for node " + Quoted.of(e.getKey()) + ", a " + dev.nncompress.graph.ops.Conv2dOp.spec(node).notPlain()
+                        + " conv that is not depthwise; the int8 kernels take plain and depthwise convs, so its weight must be float");
             }
             if (floats.containsKey(e.getKey() + ".weight")) throw new IllegalArgumentException("node " + Quoted.of(e.getKey()) + " has both an int8 and a float weight");
         }

@@ -18,7 +18,6 @@ import dev.nncompress.graph.Parameter;
 import dev.nncompress.graph.Predictor;
 import dev.nncompress.graph.ops.Conv2dOp;
 import dev.nncompress.graph.Logits;
-import dev.nncompress.graph.ops.ActivationOp;
 import dev.nncompress.graph.ops.ArithmeticOp;
 import dev.nncompress.backend.Binary;
 import dev.nncompress.graph.ops.FusedRelu;
@@ -37,11 +36,14 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * Runs an {@link Int8Model} end to end in int8 where the model is int8: the graph input is quantised
  * once, each quantised CONV2D/LINEAR whose input has activation parameters is an int8 im2col + int8 GEMM
  * with int32 accumulation and the requantisation (scale, bias, ReLU, output scale and zero point) fused
- * into the GEMM's epilogue, so int8 codes flow from layer to layer (NHWC); max-pool (symmetric, floor
- * mode), flatten and dropout pass codes through. Everything else (average pools, adds, unfused ReLU and
- * BN, layers kept in float, and the shapes family: concat, reshape, mean, ceil-mode or asymmetric pools)
- * runs its float op on the dequantised input(s) on {@code floatBackend} and is requantised when its output
- * is planned, which is what {@code SimulatedInt8} measures. The output is dequantised to float logits.
+ * into the GEMM's epilogue, so int8 codes flow from layer to layer (NHWC); max-pool, flatten and dropout
+ * pass codes through. Issue 17's ops run on codes too ({@link Int8Steps}): depthwise convs (int32 sums),
+ * activations and unfused ReLUs (256-entry tables), arithmetic with broadcasting or a constant (per element
+ * in float, requantised), concat (inputs requantised to the output's scale), global average pools and
+ * reshapes. Everything else (average pools, softmax, unfolded BN, general grouped or dilated convs, layers
+ * kept in float, nodes reading a float tensor) runs its float op on the dequantised input(s) on
+ * {@code floatBackend} and is requantised when its output is planned, which is what {@code SimulatedInt8}
+ * measures; {@link #floatFallbacks()} names exactly those nodes. The output is dequantised to float logits.
  *
  * <p>Thread-safe: each call takes a {@link Workspace} of its own from a pool (so no two calls in flight
  * share a code buffer) and returns it at the end; the packed weights are only read. At most as many
@@ -62,6 +64,8 @@ public final class Int8Runner implements Predictor {
     private final CallGuard guard;
     /** Whether some step runs an op of the float backend (set while planning). */
     private boolean usesFloatBackend;
+    /** The nodes planned as float steps (their float op on dequantised inputs), in graph order. */
+    private final List<Node> floatNodes = new ArrayList<>();
     /** A final Softmax over the classes that {@link #logits} skips (graph.Logits), or null. */
     private final String skippedSoftmax;
 
@@ -166,7 +170,8 @@ public final class Int8Runner implements Predictor {
     }
 
     private boolean runsInt8Gemm(Node n) {
-        return model.weights().containsKey(n.name()) && model.activations().containsKey(n.inputs().get(0));
+        return model.weights().containsKey(n.name()) && model.activations().containsKey(n.inputs().get(0))
+                && !Int8Depthwise.accepts(n, model.weights().get(n.name()).shape());
     }
 
     private Step plan(Node n, Map<String, Shape> shapes, int slot) {
@@ -176,7 +181,7 @@ public final class Int8Runner implements Predictor {
         boolean codesIn = model.activations().containsKey(in);
         Shape inShape = shapes.get(in), outShape = shapes.get(n.name());
         if (runsInt8Gemm(n)) return gemmStep(n, inShape, outShape, slot);
-        // the int8 max-pool takes symmetric floor-mode windows; ceil mode and asymmetric pads run in float
+        // the kernels' int8 max-pool takes symmetric floor-mode windows; Int8Steps pools the other forms' codes
         if (codesIn && n.op() == OpType.MAXPOOL2D && PoolOps.spec(n).symmetricFloor()) {
             Pool2dSpec s = PoolOps.spec(n);
             return (v, ws) -> {
@@ -198,6 +203,8 @@ public final class Int8Runner implements Predictor {
             };
         }
         if (n.op() == OpType.DROPOUT) return (v, ws) -> v.get(in);
+        Int8Steps.CodeStep codes = Int8Steps.plan(n, model, shapes); // issue 17: tables, arithmetic, concat, depthwise, ... on codes
+        if (codes != null) return (v, ws) -> codes.run(v, len -> ws.codes(slot, len));
         return floatStep(n, outShape, shapes);
     }
 
@@ -237,6 +244,7 @@ public final class Int8Runner implements Predictor {
      * reads two tensors; every other op runs as a one-node graph through {@link GraphRunner}.
      */
     private Step floatStep(Node n, Shape outShape, Map<String, Shape> shapes) {
+        floatNodes.add(n);
         QParams qout = model.activations().get(n.name());
         Step f;
         if (n.op() == OpType.ADD && n.inputs().size() == 2 && shapes.get(n.inputs().get(0)).equals(shapes.get(n.inputs().get(1)))) {
@@ -292,17 +300,16 @@ public final class Int8Runner implements Predictor {
     }
 
     /**
-     * The pointwise nodes (issue 17) this engine runs in float, as "node X (SIGMOID)": activations, arithmetic with a
-     * constant or with broadcasting, softmax (a final one over the classes is skipped, not run); no int8 kernels for them yet.
+     * Exactly the nodes this engine runs as their float op on dequantised inputs, as "node X (SIGMOID)" (a conv
+     * with its form: "node X (CONV2D, 4 groups)"): what has no int8 step (average pools, REDUCE_MEAN, softmax,
+     * general grouped or dilated convs, unfolded BN), nodes kept in float and nodes reading a float tensor. Int8 GEMMs, the int8 steps of {@link Int8Steps}, code pass-throughs (max-pool,
+     * flatten, dropout) and a skipped final Softmax are not listed.
      */
     public List<String> floatFallbacks() {
-        Map<String, Shape> shapes = floatGraph.inferShapes();
-        shapes.put(Graph.INPUT, model.inputShape());
         List<String> out = new ArrayList<>();
-        for (Node n : model.nodes()) {
-            boolean residual = n.op() == OpType.ADD && n.inputs().size() == 2 && shapes.get(n.inputs().get(0)).equals(shapes.get(n.inputs().get(1)));
-            boolean pointwise = ActivationOp.kindOf(n.op()) != null || ArithmeticOp.kindOf(n.op()) != null || n.op() == OpType.SOFTMAX;
-            if (pointwise && !residual && !n.name().equals(skippedSoftmax)) out.add("node " + n.name() + " (" + n.op() + ")");
+        for (Node n : floatNodes) {
+            String form = n.op() == OpType.CONV2D && !Conv2dOp.spec(n).plain() ? ", " + Conv2dOp.spec(n).notPlain() : "";
+            out.add("node " + n.name() + " (" + n.op() + form + ")");
         }
         return out;
     }

@@ -8,6 +8,7 @@ import dev.nncompress.compress.quant.QScheme;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Node;
 import dev.nncompress.graph.OpType;
+import dev.nncompress.int8.Int8Depthwise;
 import dev.nncompress.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -37,10 +38,14 @@ import java.util.Set;
  *       the producer's scale and zero point; a separate observer could only add a requantisation.</li>
  *   <li><b>Excluded</b> nodes (option {@code --exclude}) keep float weights and a float output; a node
  *       aliasing an excluded (or otherwise float) tensor stays float too.</li>
- *   <li><b>Float convolutions</b> ({@link #floatNodes()}): a grouped (depthwise included), dilated or
- *       asymmetrically padded {@code CONV2D} keeps its float weight, because the int8 conv kernels take
- *       one group, no dilation and symmetric padding; the int8 engine runs it as its float op on the
- *       dequantised input and requantises its (observed) output. Int8 depthwise is a later slice of issue 17.</li>
+ *   <li><b>Float convolutions</b> ({@link #floatNodes()}): a grouped conv that is not depthwise (1 < groups <
+ *       input channels) and a dilated or asymmetrically padded ungrouped one keep their float weight, because
+ *       the int8 GEMM takes plain convs and {@code int8.Int8Depthwise} depthwise ones (any stride, dilation,
+ *       padding); the int8 engine runs it as its float op on the dequantised input and requantises its
+ *       (observed) output. A depthwise conv's weight is int8 per output channel like any other.</li>
+ *   <li>Every other node that computes values (the activations, arithmetic, CONCAT, pools, reshapes) has its
+ *       own observer, so its output range is calibrated: the int8 engine's tables, adds and concats
+ *       requantise to it.</li>
  * </ul>
  */
 public final class QuantTargets {
@@ -88,7 +93,7 @@ public final class QuantTargets {
         Map<String, String> floatNodes = new LinkedHashMap<>();
         for (Node n : prepared.nodes()) {
             if (excluded.contains(n.name())) continue;
-            String floatReason = floatReason(n);
+            String floatReason = floatReason(n, prepared);
             if (floatReason != null) floatNodes.put(n.name(), floatReason);
             else if (hasWeight(n.op())) weights.add(n.name());
             if (inheritsInputParams(n.op())) {
@@ -105,13 +110,16 @@ public final class QuantTargets {
         return new QuantTargets(prepared, weights, observed, aliases, new LinkedHashSet<>(excluded), floatNodes);
     }
 
-    /** Why node {@code n}'s weight stays float although its op has one, or null (conv family, issue 17). */
-    static String floatReason(Node n) {
+    /**
+     * Why node {@code n}'s weight stays float although its op has one, or null (conv family, issue 17): the int8
+     * engine runs plain convs (GEMM) and depthwise ones ({@code Int8Depthwise}, any stride, dilation, padding).
+     */
+    static String floatReason(Node n, Graph g) {
         if (n.op() != OpType.CONV2D) return null;
         dev.nncompress.backend.Conv2dSpec s = dev.nncompress.graph.ops.Conv2dOp.spec(n);
-        if (s.plain()) return null;
-        return "node " + n.name() + " (CONV2D, " + s.notPlain() + ") runs in float: the int8 conv kernels take one group, "
-                + "no dilation and symmetric padding";
+        if (s.plain() || Int8Depthwise.accepts(n, g.param(n.paramName("weight")).value().shape())) return null;
+        return "node " + n.name() + " (CONV2D, " + s.notPlain() + ") runs in float: the int8 kernels take plain convs (one group, "
+                + "no dilation, symmetric padding) and depthwise ones (groups = input channels)";
     }
 
     /** Nodes with a weight that stay float and why, one line each (the int8 engine runs them as float ops). */
