@@ -54,7 +54,7 @@ public final class MseObserver extends HistogramObserver {
             float lo = Math.max((float) (lows[a] * w), observedMin);
             for (long kh : highs) {
                 float hi = Math.min((float) (kh * w), observedMax);
-                if (lo == 0 && hi == 0) continue;
+                if (hi < lo || (lo == 0 && hi == 0)) continue; // an all-positive tensor: edges below its minimum clamp above hi
                 double e = error(QParams.fromRange(scheme, lo, hi), h);
                 if (e < best) {
                     best = e;

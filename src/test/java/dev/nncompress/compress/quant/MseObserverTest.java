@@ -81,6 +81,19 @@ class MseObserverTest {
         assertTrue(bestHi < 14 && bestLo > -6, "clips both outliers: " + o.range());
     }
 
+    /** A sigmoid's output (all in (0.3, 1)): before the fix the candidates below its minimum gave lo 0.3 > hi 0 and threw. */
+    @Test
+    void affineSearchOnAnAllPositiveTensor() {
+        MseObserver o = new MseObserver(QScheme.perTensorAffine(QDType.INT8));
+        float[] x = new float[4096];
+        java.util.Random r = new java.util.Random(3);
+        for (int i = 0; i < x.length; i++) x[i] = 0.3f + 0.7f * r.nextFloat();
+        o.observe(x);
+        QRange range = o.range();
+        assertTrue(range.min() <= range.max() && range.max() > 0.9f && range.max() <= 1f, "range " + range);
+        assertTrue(o.qparams().scale(0) > 0);
+    }
+
     @Test
     void thinnedGridKeepsBothEnds() {
         assertArrayEquals(new long[] {-3, -2, -1, 0}, MseObserver.thinned(-3, 0, 10));
