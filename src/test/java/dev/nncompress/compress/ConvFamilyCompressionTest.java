@@ -36,8 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What the compression passes do with issue 17's convolutions before they learn them (a later slice):
- * structured pruning leaves a general grouped conv's coupled channels whole and says why (depthwise convs
- * prune through: CoupledChannelsTest), unstructured pruning
+ * structured pruning prunes through the depthwise and the general grouped conv (the same in-group channels in
+ * every group; exactness against the masked original: CoupledChannelsTest), unstructured pruning
  * zeroes its weights like any other, the sparse plan keeps it on the dense kernels and says so, and
  * int8 keeps its weight float (one line naming the node) while the rest of the model runs in int8.
  */
@@ -52,22 +52,28 @@ class ConvFamilyCompressionTest {
     }
 
     @Test
-    void structuredPruningLeavesGeneralGroupedChannelsWholeAndPrunesTheRest() {
+    void structuredPruningPrunesThroughDepthwiseAndGeneralGroupedConvs() {
         Graph g = ConvFamilyModels.mixed(backend, 3);
         ChannelGroups groups = ChannelDependencies.analyze(g);
-        // the depthwise conv (4 groups of 4 inputs, multiplier 2) ties stem's channels to its own: one group, which the
-        // general grouped conv gc (2 groups) reading dw's output then fixes
+        // the depthwise conv (4 groups of 1 input, multiplier 2) ties stem's channels to its own; the general grouped
+        // conv gc (2 groups of 4 of dw's outputs) ties in-group index i of both groups, so stem channels 0 and 2 are one
+        // unit (dw outputs 0, 1, 4, 5) and 1 and 3 the other
         ChannelGroup stem = groups.producedBy("stem");
         assertEquals(List.of("stem", "dw"), stem.producers());
-        assertTrue(stem.fixedReason().contains("read by grouped conv gc (2 groups)"), stem.fixedReason());
-        assertTrue(groups.producedBy("gc").fixedReason().contains("produced by grouped conv gc (2 groups)"), groups.producedBy("gc").fixedReason());
-        assertTrue(groups.producedBy("pw").prunable(), "the plain pointwise conv after them prunes as before");
+        assertTrue(stem.prunable(), stem.describe());
+        assertEquals(2, stem.channels());
+        assertArrayEquals(new int[] {0, 2}, stem.channelsOf("stem", 0));
+        assertArrayEquals(new int[] {0, 1, 4, 5}, stem.channelsOf("dw", 0));
+        ChannelGroup gc = groups.producedBy("gc");
+        assertTrue(gc.prunable(), gc.describe());
+        assertEquals(3, gc.channels(), "gc's 6 outputs in 2 groups: in-group index i of both is one channel");
 
-        Graph p = StructuredPruner.prune(g, 0.4, FilterCriterion.l1()).pruned();
-        for (String fixed : List.of("stem", "dw", "gc")) {
-            assertArrayEquals(g.param(fixed + ".weight").value().toFloatArray(), p.param(fixed + ".weight").value().toFloatArray(), fixed);
-        }
-        assertEquals(3, p.param("pw.weight").value().shape().dim(0), "5 pointwise filters, 40% pruned");
+        Graph p = StructuredPruner.prune(g, 0.5, FilterCriterion.l1()).pruned();
+        assertEquals(2, p.param("stem.weight").value().shape().dim(0), "one unit of stem's two left: 2 filters");
+        assertEquals(2, dev.nncompress.graph.ops.Conv2dOp.spec(p.node("dw")).groups());
+        assertEquals(dev.nncompress.tensor.Shape.of(4, 2, 3, 3), p.param("gc.weight").value().shape(), "2 groups of 2 outputs reading 2 inputs each");
+        assertEquals(2, dev.nncompress.graph.ops.Conv2dOp.spec(p.node("gc")).groups());
+        assertEquals(3, p.param("pw.weight").value().shape().dim(0), "5 pointwise filters, 50% pruned");
         assertEquals(3, p.param("fc.weight").value().shape().dim(1));
         try (GraphPredictor run = new GraphPredictor(p, backend)) {
             assertEquals(2 * 3, run.logits(images(2, 1), 2).length);

@@ -34,9 +34,10 @@ import java.util.Set;
  *       axis ties channel c of every input and of the output);</li>
  *   <li>a depthwise conv (groups = input channels C, O = m*C): output channels {@code c*m .. c*m+m-1} to input channel
  *       c, so the conv both reads and produces the unit and surgery rewrites its {@code groups}.</li>
+ *   <li>a general grouped conv (1 &lt; groups g &lt; input channels C): input channels {@code k*C/g + i} for every
+ *       group k, and likewise output channels {@code k*O/g + i}, so that each group keeps as many channels as the
+ *       others (its inputs and outputs stay separate units: the conv keeps its g groups).</li>
  * </ul>
- * A general grouped conv (1 &lt; groups &lt; input channels) ties each output channel to a block of input channels;
- * it fixes both sides, naming itself (coupling whole blocks is not implemented).
  *
  * <p>A LINEAR output starts a neuron space (each hidden neuron is one channel). Only ReLU, dropout and the elementwise
  * activations carry it on and only Linears may read it: the plain hidden layers of an MLP head; and a RESHAPE to
@@ -128,7 +129,11 @@ public final class ChannelDependencies {
 
         /**
          * A plain conv reads its input's channels through its weight columns (surgery slices them) and starts C_out
-         * new ones. A depthwise conv ties each input channel to its m output channels. A general grouped conv fixes both.
+         * new ones. A depthwise conv ties each input channel to its m output channels. A general grouped conv
+         * (g groups of C/g inputs and O/g outputs) must keep the same count in every group, which it gets as
+         * Torch-Pruning does: in-group input index i of every group is one unit (input channels k*C/g + i for all k),
+         * likewise in-group output index i (output channels k*O/g + i); every group then keeps the same in-group
+         * indices, the conv keeps its g groups and surgery slices its weight's per-group input dim with them.
          */
         private void conv(Node n, String in) {
             int groups = Conv2dOp.spec(n).groups(), inChannels = shapes.get(in).dim(0), out = shapes.get(n.name()).dim(0);
@@ -140,10 +145,14 @@ public final class ChannelDependencies {
                 for (int c = 0; c < inChannels; c++) for (int j = 0; j < m; j++) el.tie(n.name(), c * m + j, in, c);
                 return;
             }
-            String why = "grouped conv " + n.name() + " (" + groups + " groups), whose filters each read a block of " + inChannels / groups
-                    + " input channels (only depthwise convs, groups = input channels, are pruned through)";
-            if (el.has(in)) el.fix(in, "read by " + why);
-            el.fix(n.name(), "produced by " + why);
+            tieAcrossGroups(n.name(), groups);
+            if (el.has(in)) tieAcrossGroups(in, groups); // an untracked input has nothing to prune: the outputs still may
+        }
+
+        /** Channel i of every one of the {@code groups} equal blocks of {@code value} is one unit. */
+        private void tieAcrossGroups(String value, int groups) {
+            int block = el.channels(value) / groups;
+            for (int k = 1; k < groups; k++) for (int i = 0; i < block; i++) el.tie(value, k * block + i, value, i);
         }
 
         /**

@@ -60,8 +60,12 @@ final class ChannelGroupAssembly {
             String in = n.inputs().get(0);
             switch (n.op()) {
                 case BATCHNORM2D -> batchNorms.add(n.name());
-                // a depthwise conv is a producer of the group it reads: its weight has no input-channel dim to slice
-                case CONV2D -> { if (Conv2dOp.spec(n).groups() == 1) convReaders.add(n.name()); }
+                // a depthwise conv is a producer of the group it reads: its weight has no input-channel dim to slice;
+                // a general grouped conv reads it through its weight's per-group input dim
+                case CONV2D -> {
+                    int groups = Conv2dOp.spec(n).groups();
+                    if (groups == 1 || groups != el.channels(in)) convReaders.add(n.name());
+                }
                 case LINEAR -> linearReaders.add(new ChannelGroup.LinearReader(n.name(), el.features(in)));
                 default -> { }
             }

@@ -45,7 +45,7 @@ public final class ChannelSurgery {
         List<Node> newNodes = new ArrayList<>();
         for (Node n : graph.nodes()) {
             nodes.put(n.name(), n);
-            newNodes.add(withFewerGroups(n, kept));
+            newNodes.add(withFewerGroups(n, kept, shapes));
         }
         Map<String, Parameter> params = new LinkedHashMap<>();
         for (Parameter p : graph.params().values()) {
@@ -91,13 +91,15 @@ public final class ChannelSurgery {
 
     /**
      * A depthwise conv whose input loses channels gets groups = the input channels it keeps (its weight rows follow, being
-     * the same group's channels); a general grouped conv never sees channels dropped (the analysis fixes both its sides).
+     * the same group's channels); a general grouped conv keeps its groups (every group loses as many channels,
+     * {@link #inGroupColumns}).
      */
-    private static Node withFewerGroups(Node n, Map<String, int[]> kept) {
+    private static Node withFewerGroups(Node n, Map<String, int[]> kept, Map<String, Shape> shapes) {
         if (n.op() != OpType.CONV2D) return n;
         Conv2dSpec s = Conv2dOp.spec(n);
         int[] in = kept.get(n.inputs().get(0));
-        if (s.groups() == 1 || (in == null && !kept.containsKey(n.name()))) return n;
+        boolean depthwise = s.groups() == shapes.get(n.inputs().get(0)).dim(0);
+        if (s.groups() == 1 || !depthwise || (in == null && !kept.containsKey(n.name()))) return n;
         if (in == null) throw new IllegalStateException("grouped conv " + n.name() + " would lose output channels but keep its input's");
         Map<String, Double> attrs = new HashMap<>(n.attrs());
         attrs.putAll(Conv2dOp.attrs(new Conv2dSpec(s.strideH(), s.strideW(), s.padH(), s.padW(), s.padBottom(), s.padRight(),
@@ -110,7 +112,7 @@ public final class ChannelSurgery {
 
     /**
      * Conv [O, I, kH, kW] and linear [O, I] weights alike: rows are outputs, dim 1 the inputs (a linear reads f features
-     * per channel; a grouped conv's dim 1 is per group and stays). Batch norms keep their input's channels; a per-channel
+     * per channel; a general grouped conv's dim 1 is the in-group index, a depthwise conv's stays 1). Batch norms keep their input's channels; a per-channel
      * constant of an arithmetic node keeps them along the dim that lines up with them.
      */
     private static Sliced slice(Node n, String suffix, float[] v, Shape shape, Map<String, int[]> kept, Map<String, Integer> linearFeatures,
@@ -119,8 +121,10 @@ public final class ChannelSurgery {
         int[] out = kept.get(n.name()), in = n.inputs().isEmpty() ? null : kept.get(n.inputs().get(0));
         if (op == OpType.CONV2D || op == OpType.LINEAR) {
             if (suffix.equals("weight")) {
+                int groups = op == OpType.CONV2D ? Conv2dOp.spec(n).groups() : 1;
                 int[] cols = op == OpType.LINEAR && in != null ? expand(in, linearFeatures.get(n.name()))
-                        : op == OpType.CONV2D && Conv2dOp.spec(n).groups() == 1 ? in : null;
+                        : op == OpType.LINEAR || groups == 1 ? in
+                        : in != null && shape.dim(1) > 1 ? inGroupColumns(n.name(), in, groups, shape.dim(1)) : null;
                 return sliceDims01(v, shape, out, cols);
             }
             if (suffix.equals("bias") && out != null) return gather(v, out);
@@ -131,6 +135,20 @@ public final class ChannelSurgery {
             if (channelDim >= 0 && shape.dim(channelDim) > 1) return sliceDim(v, shape, channelDim, in);
         }
         return new Sliced(v, shape);
+    }
+
+    /**
+     * The in-group input indices a general grouped conv keeps, from the input channels it keeps: the analysis ties
+     * in-group index i across all {@code groups} blocks of {@code perGroup} channels, so every block keeps the same
+     * indices; checked here, since slicing one block's indices into all of them would otherwise be silently wrong.
+     */
+    static int[] inGroupColumns(String conv, int[] keptInputs, int groups, int perGroup) {
+        int per = keptInputs.length / groups;
+        int[] cols = java.util.Arrays.copyOf(keptInputs, per);
+        boolean same = per * groups == keptInputs.length && per > 0 && cols[per - 1] < perGroup;
+        for (int k = 0; same && k < groups; k++) for (int j = 0; j < per; j++) same &= keptInputs[k * per + j] == k * perGroup + cols[j];
+        if (!same) throw new IllegalStateException("grouped conv " + conv + " would keep different channels in its " + groups + " groups");
+        return cols;
     }
 
     /** Keeps indices {@code idx} of dimension {@code dim}. */

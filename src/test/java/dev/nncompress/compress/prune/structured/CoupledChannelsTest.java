@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Channel-level coupling on small hand-built graphs: concat offsets, depthwise convs (multiplier 1 and 2), a residual
  * sum of a concat and a conv (that conv's channels split between the concat inputs' groups), per-channel constants,
- * and a general grouped conv refused with its reason. Each pruned graph must compute what the original computes with
+ * and general grouped convs (the same in-group channels pruned in every group). Each pruned graph must compute what the original computes with
  * the dropped channels zeroed everywhere ({@link MaskedReference}); batch norms get far-from-identity statistics so a
  * wrongly sliced entry shows.
  */
@@ -138,19 +138,96 @@ class CoupledChannelsTest {
         assertExact(g, groups, keep, "per-channel constants");
     }
 
-    @Test
-    void generalGroupedConvIsRefusedWithItsReason() {
+    /**
+     * c1 (8) -> BN -> ReLU -> grouped conv gc (g groups: 8/g inputs and 12/g outputs each) -> BN -> ReLU -> c2: in-group
+     * index i of every group is one channel of c1's group (and of gc's), so each group keeps as many channels and gc keeps g.
+     */
+    @ParameterizedTest(name = "groups {0}")
+    @ValueSource(ints = {2, 4})
+    void generalGroupedConvPrunesTheSameInGroupIndicesInEveryGroup(int g) {
         GraphBuilder b = new GraphBuilder("gc", Shape.of(2, 6, 6), be, 9);
-        String x = b.relu("r", b.conv("c1", Graph.INPUT, 4, 3, 1, 1, true));
-        x = b.conv("gc", x, 6, 3, new Conv2dSpec(1, 1, 1, 1, 1, 1, 1, 1, 2), true);
-        Graph g = b.build(b.linear("fc", b.flatten("fl", b.globalAvgPool("gap", b.conv("c2", b.relu("r2", x), 3, 1, 1, 0, true))), 2));
+        String x = b.relu("r1", b.batchNorm("bn1", b.conv("c1", Graph.INPUT, 8, 3, 1, 1, true)));
+        x = b.relu("r2", b.batchNorm("bn2", b.conv("gc", x, 12, 3, new Conv2dSpec(1, 1, 1, 1, 1, 1, 1, 1, g), true)));
+        Graph graph = b.build(b.linear("fc", b.flatten("fl", b.globalAvgPool("gap", b.conv("c2", x, 3, 1, 1, 0, true))), 2));
+        PruneFixtures.randomizeBatchNorms(graph, be, 4);
+        ChannelGroups groups = ChannelDependencies.analyze(graph);
+        int in = 8 / g, out = 12 / g;
+        ChannelGroup c1 = groups.producedBy("c1"), gc = groups.producedBy("gc");
+        assertTrue(c1.prunable() && gc.prunable(), String.join("\n", groups.lines()));
+        assertEquals(List.of("c1"), c1.producers(), "gc reads c1's group, it does not produce it");
+        assertEquals(List.of("gc"), c1.convReaders());
+        assertEquals(in, c1.channels());
+        assertEquals(out, gc.channels());
+        int[] want = new int[g], wantOut = new int[g];
+        for (int k = 0; k < g; k++) {
+            want[k] = k * in + 1;
+            wantOut[k] = k * out + 2;
+        }
+        assertArrayEquals(want, c1.channelsOf("c1", 1), "in-group input 1 of every group");
+        assertArrayEquals(wantOut, gc.channelsOf("gc", 2), "in-group output 2 of every group");
+
+        int[] keepIn = g == 2 ? new int[] {0, 2, 3} : new int[] {1}, keepOut = g == 2 ? new int[] {1, 4} : new int[] {0, 2};
+        Map<Integer, int[]> keep = Map.of(c1.id(), keepIn, gc.id(), keepOut);
+        Graph pruned = ChannelSurgery.apply(graph, groups, keep);
+        assertEquals(g, Conv2dOp.spec(pruned.node("gc")).groups(), "gc keeps its groups");
+        assertEquals(Shape.of(g * keepOut.length, keepIn.length, 3, 3), pruned.param("gc.weight").value().shape());
+        float[] w = graph.param("gc.weight").value().toFloatArray(), pw = pruned.param("gc.weight").value().toFloatArray();
+        for (int k = 0; k < g; k++) for (int o = 0; o < keepOut.length; o++) for (int i = 0; i < keepIn.length; i++) {
+            int row = k * keepOut.length + o;
+            assertEquals(w[((k * out + keepOut[o]) * in + keepIn[i]) * 9], pw[(row * keepIn.length + i) * 9],
+                    "gc's filter " + row + " reads in-group input " + keepIn[i] + " as its input " + i);
+        }
+        assertExact(graph, groups, keep, "grouped conv, " + g + " groups");
+        // the pruner keeps half of each group's in-group indices, on both sides of gc (with g = 4 one input per group
+        // is left: the pruned gc is a depthwise conv with multiplier 2, which a later analysis ties to c1)
+        StructuredPruneConfig half = StructuredPruneConfig.of(0.5);
+        Graph p = StructuredPruner.prune(graph, half, FilterCriterion.l2()).pruned();
+        assertEquals(Shape.of(g * half.keepCount(out, 0.5), half.keepCount(in, 0.5), 3, 3), p.param("gc.weight").value().shape());
+        assertEquals(g, Conv2dOp.spec(p.node("gc")).groups());
+        assertTrue(ChannelDependencies.analyze(p).producedBy("c1").prunable());
+        // surgery refuses kept inputs that differ between groups rather than slicing one group's indices into all
+        String e = assertThrows(IllegalStateException.class, () -> ChannelSurgery.inGroupColumns("gc", new int[] {0, 3}, 2, 2)).getMessage();
+        assertTrue(e.contains("grouped conv gc would keep different channels in its 2 groups"), e);
+    }
+
+    /**
+     * c1 (8) -> ReLU -> gc (2 groups) added back to c1's ReLU -> gc4 (4 groups): the residual sum ties gc's outputs to
+     * its inputs, and gc4's ties across its 4 blocks of 2 join gc's across 2 blocks of 4, so c1, gc and gc4's input share
+     * two units of 4 channels each ({0, 2, 4, 6} and {1, 3, 5, 7}).
+     */
+    @Test
+    void groupedConvTiesPropagateThroughSharedProducers() {
+        GraphBuilder b = new GraphBuilder("gcres", Shape.of(2, 6, 6), be, 10);
+        String x = b.relu("r1", b.conv("c1", Graph.INPUT, 8, 3, 1, 1, true));
+        String sum = b.relu("ra", b.addNodes("add", x, b.batchNorm("bn", b.conv("gc", x, 8, 3, new Conv2dSpec(1, 1, 1, 1, 1, 1, 1, 1, 2), false))));
+        String y = b.relu("r4", b.conv("gc4", sum, 8, 1, new Conv2dSpec(1, 1, 0, 0, 0, 0, 1, 1, 4), true));
+        Graph graph = b.build(b.linear("fc", b.flatten("fl", b.globalAvgPool("gap", b.conv("c2", y, 3, 1, 1, 0, true))), 2));
+        PruneFixtures.randomizeBatchNorms(graph, be, 5);
+        ChannelGroups groups = ChannelDependencies.analyze(graph);
+        ChannelGroup grp = groups.producedBy("c1"), out4 = groups.producedBy("gc4");
+        assertEquals(List.of("c1", "gc"), grp.producers(), String.join("\n", groups.lines()));
+        assertEquals(List.of("gc", "gc4"), grp.convReaders());
+        assertEquals(2, grp.channels());
+        assertArrayEquals(new int[] {1, 3, 5, 7}, grp.channelsOf("add", 1));
+        assertEquals(2, out4.channels(), "gc4's 4 blocks of 2 outputs");
+        Map<Integer, int[]> keep = Map.of(grp.id(), new int[] {1}, out4.id(), new int[] {0});
+        Graph pruned = ChannelSurgery.apply(graph, groups, keep);
+        assertEquals(Shape.of(4, 2, 3, 3), pruned.param("gc.weight").value().shape());
+        assertEquals(Shape.of(4, 1, 1, 1), pruned.param("gc4.weight").value().shape(), "one input and one output left per group");
+        assertEquals(4, Conv2dOp.spec(pruned.node("gc4")).groups());
+        assertExact(graph, groups, keep, "grouped convs through a residual sum");
+    }
+
+    /** The conv-family model (depthwise x2 with asymmetric padding, a strided dilated 2-group conv) pruned end to end. */
+    @Test
+    void convFamilyModelPrunedThroughBothGroupedConvsEqualsItsMaskedOriginal() {
+        Graph g = dev.nncompress.models.ConvFamilyModels.mixed(be, 3);
+        PruneFixtures.randomizeBatchNorms(g, be, 6);
         ChannelGroups groups = ChannelDependencies.analyze(g);
-        String read = groups.producedBy("c1").fixedReason(), produced = groups.producedBy("gc").fixedReason();
-        assertTrue(read != null && read.contains("read by grouped conv gc (2 groups), whose filters each read a block of 2 input channels"), read);
-        assertTrue(produced != null && produced.contains("produced by grouped conv gc (2 groups)"), produced);
-        assertTrue(groups.producedBy("c2").prunable());
-        String e = assertThrows(IllegalArgumentException.class,
-                () -> ChannelSurgery.apply(g, groups, Map.of(groups.producedBy("c1").id(), new int[] {0, 1}))).getMessage();
-        assertTrue(e.contains("cannot be pruned: read by grouped conv gc"), e);
+        StructuredPruneResult r = StructuredPruner.prune(g, 0.5, FilterCriterion.l1());
+        Map<Integer, int[]> keep = new java.util.HashMap<>();
+        for (StructuredPruneReport.GroupOutcome o : r.report().groups()) if (o.note() == null) keep.put(o.group().id(), o.kept());
+        assertEquals(3, keep.size(), "stem + dw, gc and pw are pruned: " + String.join("\n", groups.lines()));
+        MaskedReference.assertPrunedEqualsMasked(g, r.pruned(), be, groups, keep, PruneFixtures.randomImages(g, 3, 22), 1e-5, "conv family");
     }
 }
