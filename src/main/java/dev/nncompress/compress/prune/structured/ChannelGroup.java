@@ -33,7 +33,8 @@ public record ChannelGroup(int id, int channels, boolean neurons, List<String> p
 
     /**
      * Which channels of one value the group holds: {@code perChannel[c]} the value's channels (ascending) that are the
-     * group's channel {@code c} (one, or m for a depthwise conv's output), out of the value's {@code valueChannels}.
+     * group's channel {@code c} (one, m for a depthwise conv's output, one per group where a general grouped conv
+     * ties in-group index i of its g groups), out of the value's {@code valueChannels}.
      */
     public record Slice(int valueChannels, int[][] perChannel) {
         /** True when the group holds all of the value's channels, one per group channel, in order. */

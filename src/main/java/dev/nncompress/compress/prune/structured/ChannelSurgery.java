@@ -21,7 +21,8 @@ import java.util.Map;
  * Physically removes channels: builds a new, smaller dense graph whose producer convs and linears have
  * fewer filters or hidden neurons (weight rows, bias entries), whose batch norms have fewer entries,
  * whose reading convs have fewer input channels, whose reading linears have fewer input columns, whose
- * per-channel constants have fewer entries and whose depthwise convs have fewer groups. Each dropped
+ * per-channel constants have fewer entries, whose depthwise convs have fewer groups and whose general grouped
+ * convs read fewer inputs per group. Each dropped
  * channel of a group drops the channels of every value that the group's {@link ChannelGroup#slices} name
  * for it; every op then keeps, per value it reads or writes, the channels that value keeps.
  * Node names, inputs and all other attributes are unchanged; every parameter of the result is a fresh
@@ -112,8 +113,8 @@ public final class ChannelSurgery {
 
     /**
      * Conv [O, I, kH, kW] and linear [O, I] weights alike: rows are outputs, dim 1 the inputs (a linear reads f features
-     * per channel; a general grouped conv's dim 1 is the in-group index, a depthwise conv's stays 1). Batch norms keep their input's channels; a per-channel
-     * constant of an arithmetic node keeps them along the dim that lines up with them.
+     * per channel; a general grouped conv's dim 1 is the in-group index, a depthwise conv's stays 1). Batch norms keep
+     * their input's channels; a per-channel constant of an arithmetic node keeps them along the dim that lines up with them.
      */
     private static Sliced slice(Node n, String suffix, float[] v, Shape shape, Map<String, int[]> kept, Map<String, Integer> linearFeatures,
                                 Map<String, Shape> shapes) {

@@ -28,7 +28,7 @@ final class WeightNormCriterion implements FilterCriterion {
                 float[] v = w.toFloatArray();
                 int perFilter = v.length / w.shape().dim(0);
                 for (int c = 0; c < g.channels(); c++) {
-                    for (int o : g.channelsOf(conv, c)) { // one filter, or m of a depthwise conv with multiplier m
+                    for (int o : g.channelsOf(conv, c)) { // one filter, m of a depthwise conv with multiplier m, g of a grouped conv
                         double acc = 0;
                         for (int i = o * perFilter; i < (o + 1) * perFilter; i++) acc += p == 1 ? Math.abs(v[i]) : (double) v[i] * v[i];
                         s[c] += p == 1 ? acc : Math.sqrt(acc);
