@@ -37,8 +37,10 @@ import java.util.Set;
  */
 final class StructuredPruneRun {
     /**
-     * Images of --bn-recalibrate's default: EagleEye's adaptive BN uses a few thousand at most; MobileNetV2 50%
-     * on Fashion-MNIST went from 10.00% to ~80% before fine-tuning with this many (docs/pruning.md).
+     * Images of --bn-recalibrate's default: a few hundred milliseconds of forwards (EagleEye uses a few thousand
+     * at most). On by default because it costs little and is what --finetune-epochs 0 gets; fine-tuning itself
+     * normalises with batch statistics and replaces the running ones within ~50 steps, so it hardly changes the
+     * fine-tuned result (docs/pruning.md).
      */
     static final int DEFAULT_BN_RECALIBRATE = 1024;
 
