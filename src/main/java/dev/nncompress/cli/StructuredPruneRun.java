@@ -39,8 +39,8 @@ final class StructuredPruneRun {
     /**
      * Images of --bn-recalibrate's default: a few hundred milliseconds of forwards (EagleEye uses a few thousand
      * at most). On by default because it costs little and is what --finetune-epochs 0 gets; fine-tuning itself
-     * normalises with batch statistics and replaces the running ones within ~50 steps, so it hardly changes the
-     * fine-tuned result (docs/pruning.md).
+     * normalises with batch statistics and replaces the running ones within ~50 steps, so the fine-tuned model is
+     * the same (MobileNetV2 50%: 85.91% with and without, docs/pruning.md).
      */
     static final int DEFAULT_BN_RECALIBRATE = 1024;
 
