@@ -24,6 +24,7 @@ import dev.nncompress.train.EvalResult;
 import dev.nncompress.train.LrSchedule;
 import dev.nncompress.train.OptimizerConfig;
 import dev.nncompress.train.TrainConfig;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -83,6 +84,16 @@ final class PruneCommand implements Callable<Integer> {
             + "and of each hidden layer's neurons removed (never the classifier's outputs); --method magnitude ranks them by L1 "
             + "norm, activation by APoZ (zeros after ReLU on --calib images).")
     boolean structured;
+
+    @Option(names = "--bn-recalibrate", paramLabel = "N", description = "With --structured: re-estimate every batch norm's running "
+            + "mean and variance of the pruned model from N training images before fine-tuning (adaptive BN, Li et al. 2020: "
+            + "training-mode forwards, no weight update); 0 disables (default: " + StructuredPruneRun.DEFAULT_BN_RECALIBRATE + ").")
+    Integer bnRecalibrate;
+
+    // with --structured: distillation during fine-tuning, from a file or from the model before pruning (--teacher dense)
+    @ArgGroup(exclusive = false, multiplicity = "0..1", heading = "With --structured, fine-tune with a teacher's soft targets "
+            + "(--teacher dense: the model before pruning):%n")
+    TeacherOptions teacherOptions;
 
     @Option(names = "--linear-sparsity", paramLabel = "S", description = "With --structured: fraction of the hidden neurons of linear "
             + "layers removed instead of --sparsity, in [0, 1); 0 prunes conv channels only (default: --sparsity).")
@@ -154,6 +165,9 @@ final class PruneCommand implements Callable<Integer> {
     @Mixin
     CheckpointOptions checkpointOptions;
 
+    @Mixin
+    Int8Option int8Option; // an int8 --teacher file's kernels
+
     /** Set in {@link #call()}: this run's checkpointing of fine-tuning, or null. */
     Checkpointing checkpoints;
 
@@ -171,6 +185,15 @@ final class PruneCommand implements Callable<Integer> {
         }
         NmPattern pattern = checkModes();
         if (sparsity != null) Check.range("--sparsity", sparsity, 0, 1, false);
+        if (bnRecalibrate != null) {
+            if (!structured) throw new IllegalArgumentException("--bn-recalibrate re-estimates batch norms after --structured pruning; add --structured");
+            if (bnRecalibrate < 0) throw new IllegalArgumentException("--bn-recalibrate must be >= 0 (0 disables), got " + bnRecalibrate);
+        }
+        if (teacherOptions != null) {
+            if (!structured) throw new IllegalArgumentException("--teacher distills during --structured fine-tuning; add --structured");
+            if (finetuneEpochs == 0) throw new IllegalArgumentException("--teacher guides fine-tuning; give --finetune-epochs N > 0 with it");
+            teacherOptions.response(); // its own options' usage errors, before anything is loaded
+        }
         if (linearSparsity != null) {
             if (!structured) throw new IllegalArgumentException("--linear-sparsity sets the neurons removed by --structured; add --structured");
             Check.range("--linear-sparsity", linearSparsity, 0, 1, false);
@@ -190,6 +213,7 @@ final class PruneCommand implements Callable<Integer> {
         if (report != null) CliSupport.checkWritable("--report", report);
         data.check();
         backendOption.check();
+        int8Option.check();
         checkpointOptions.check(spec, !sensitivity && finetuneEpochs > 0 && !(schedule == Schedule.iterative && rounds > 1),
                 sensitivity ? "--sensitivity does not train" : finetuneEpochs == 0 ? "--finetune-epochs 0 does not train"
                         : "it covers one fine-tuning run, and --schedule iterative runs " + rounds + " (use oneshot or cubic)");
@@ -197,10 +221,11 @@ final class PruneCommand implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         ModelSource.Read read = ModelSource.read(model, seed).requireFloat(); // before the backend: a bad file is one error line
+        ModelSource.Read teacherRead = teacherOptions == null || teacherOptions.isDense() ? null : teacherOptions.read(seed);
         checkpoints = checkpointOptions.open(spec, o, err);
         // --layers is checked before any image is read; the data before the backend: a bad file is one error line
         DataBinding.Prepared prepared = DataBinding.prepare(data, read, limit == null ? DataRequest.ALL : limit,
-                testLimit == null ? DataRequest.ALL : testLimit, m -> targets(m.graph()), null);
+                testLimit == null ? DataRequest.ALL : testLimit, m -> targets(m.graph()), teacherRead == null ? null : teacherRead.inspect());
         try (Backend backend = backendOption.create(err)) {
             DataBinding.Bound bound = prepared.on(backend);
             ModelSource src = bound.model();
@@ -211,7 +236,7 @@ final class PruneCommand implements Callable<Integer> {
             dataContract = bound.contract();
             bound.describe(o);
             if (sensitivity) return new PruneSensitivityRun(this, src, targets, criterion(train, backend), test, backend, o).run();
-            if (structured) return new StructuredPruneRun(this, src, targets, train, test, backend, o, err).run();
+            if (structured) return new StructuredPruneRun(this, src, teacherRead == null ? null : teacherRead.on(backend), targets, train, test, backend, o, err).run();
             return run(src, g, targets, train, test, backend, o, err, pattern);
         }
     }

@@ -27,8 +27,15 @@ import java.util.function.Consumer;
  */
 public final class TeacherOptions {
     @Option(names = "--teacher", required = true, paramLabel = "FILE",
-            description = "Trained teacher: a float model file (also a pruned one) or an int8 file from 'quantize --out'. Frozen, run in inference mode.")
+            description = "Trained teacher: a float model file (also a pruned one) or an int8 file from 'quantize --out'; for 'prune --structured' "
+                    + "also 'dense', the model before pruning (./dense for a file of that name). Frozen, run in inference mode.")
     String file;
+
+    /** prune --structured's teacher that is the model itself before pruning; a file of that name is ./dense. */
+    static final String DENSE = "dense";
+
+    /** True when --teacher names the model before pruning ({@value #DENSE}), not a file (prune --structured only). */
+    boolean isDense() { return DENSE.equals(file); }
 
     @Option(names = "--temperature", defaultValue = "4", paramLabel = "T", description = "Softmax temperature of the soft targets (default: ${DEFAULT-VALUE}).")
     double temperature;
