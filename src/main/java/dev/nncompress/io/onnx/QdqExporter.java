@@ -29,8 +29,8 @@ import static dev.nncompress.io.onnx.ExportBuilder.integer;
  *   <li>after the input and each node whose output the model quantises, QuantizeLinear then DequantizeLinear with
  *       the tensor's scale and zero point (per tensor, INT8).</li>
  * </ul>
- * ONNX Runtime rounds and clamps as our engine does (half to even, [-128, 127]); what can differ is where it
- * requantises a fused layer's accumulator (its own order of scale and bias), a code at most here and there.
+ * ONNX Runtime rounds and clamps as our engine does (half to even, [-128, 127]) and adds the same int32 bias codes
+ * ({@link Int32Bias}); what can differ is the float rounding of its requantisation, a code here and there.
  */
 public final class QdqExporter {
     private QdqExporter() {}
