@@ -12,7 +12,7 @@ import dev.nncompress.tensor.Shape;
  * multiplier m, output channel o reads input channel o / m), int8 codes per output channel (symmetric),
  * NHWC int8 input with a per-tensor zero point, int32 accumulation of {@code (x - zpX) * w} over the window
  * (taps in the padding add nothing: their real value is 0), then the int8 GEMM's epilogue step by step
- * ({@code GemmS8Epilogue}: {@code (float) acc * (scaleX * scaleW[o])}, {@code + bias[o]}, ReLU, requantised
+ * ({@code GemmS8Epilogue}: {@code (float) acc * (scaleX * scaleW[o])}, {@code + bias[o]} on the int32 grid ({@link Int32Bias}), ReLU, requantised
  * as {@code ReferenceOps.quantizeS8}), writing NHWC codes. Any stride, dilation and padding (asymmetric
  * included). In Java for now: a depthwise layer is under a tenth of MobileNetV2's multiply-adds, yet this
  * loop (0.3-1 GMAC/s here; JDK 17 does not vectorise the byte-reading multiply-add well) takes about half
@@ -55,7 +55,7 @@ public final class Int8Depthwise {
         for (int oc = 0; oc < o; oc++) for (int t = 0; t < kh * kw; t++) taps[t * o + oc] = codes[oc * kh * kw + t];
         this.scales = new float[o];
         for (int oc = 0; oc < o; oc++) scales[oc] = inScale * w.scales()[oc]; // as GemmS8Epilogue.combinedScales
-        this.bias = bias;
+        this.bias = Int32Bias.onGrid(bias, scales); // what QLinearConv adds (issue 18)
         this.relu = relu;
     }
 

@@ -146,6 +146,25 @@ public final class Int8Runner implements Predictor {
         }
     }
 
+    /**
+     * Every node's output (and the input's, under {@code Graph.INPUT}) for {@code n} images, as float NCHW values
+     * (codes dequantised): where a layer departs from another runtime's (issue 18's QDQ comparison). One call, own workspace.
+     */
+    public Map<String, float[]> trace(float[] images, int n) {
+        Map<String, Activation> values = new HashMap<>();
+        Workspace ws = new Workspace(steps.size() + 1);
+        QParams qin = model.activations().get(Graph.INPUT);
+        values.put(Graph.INPUT, qin == null ? new Activation.Floats(images, n, model.inputShape()) : quantizeInput(images, n, model.inputShape(), qin, ws));
+        Map<String, float[]> out = new java.util.LinkedHashMap<>();
+        out.put(Graph.INPUT, Activation.floats(values.get(Graph.INPUT)));
+        for (int i = 0; i < steps.size(); i++) {
+            String name = model.nodes().get(i).name();
+            values.put(name, steps.get(i).run(values, ws));
+            out.put(name, Activation.floats(values.get(name)));
+        }
+        return out;
+    }
+
     private float[] run(float[] images, int n, Shape sample, Workspace ws) {
         Map<String, Activation> values = new HashMap<>();
         Activation x = new Activation.Floats(images, n, sample);
@@ -218,8 +237,9 @@ public final class Int8Runner implements Predictor {
         FloatParam bias = model.floats().get(n.paramName("bias"));
         float[] scales = GemmS8Epilogue.combinedScales(qin.scale(0), w.scales());
         boolean relu = FusedRelu.on(n);
-        GemmS8Epilogue e = (qout == null ? GemmS8Epilogue.f32(scales, bias == null ? null : bias.values(), relu)
-                : GemmS8Epilogue.s8(scales, bias == null ? null : bias.values(), relu, qout.scale(0), qout.zeroPoint(0)))
+        float[] b = bias == null ? null : Int32Bias.onGrid(bias.values(), scales); // what QLinearConv/QGemm add (issue 18)
+        GemmS8Epilogue e = (qout == null ? GemmS8Epilogue.f32(scales, b, relu)
+                : GemmS8Epilogue.s8(scales, b, relu, qout.scale(0), qout.zeroPoint(0)))
                 .withActivationZeroPoint(qin.zeroPoint(0), packed.rowSums());
         int o = w.outChannels();
         Conv2dSpec spec = conv ? Conv2dOp.spec(n) : null;

@@ -5,6 +5,7 @@ import dev.nncompress.backend.ref.ReferenceBackend;
 import dev.nncompress.compress.quant.QParams;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Parameter;
+import dev.nncompress.int8.Int32Bias;
 import dev.nncompress.int8.Int8Model;
 import dev.nncompress.int8.QuantizedWeight;
 import dev.nncompress.io.onnx.proto.OnnxProto.ModelProto;
@@ -28,8 +29,8 @@ import static dev.nncompress.io.onnx.ExportBuilder.integer;
  *   <li>after the input and each node whose output the model quantises, QuantizeLinear then DequantizeLinear with
  *       the tensor's scale and zero point (per tensor, INT8).</li>
  * </ul>
- * ONNX Runtime rounds and clamps as our engine does (half to even, [-128, 127]); what can differ is where it
- * requantises a fused layer's accumulator (its own order of scale and bias), a code at most here and there.
+ * ONNX Runtime rounds and clamps as our engine does (half to even, [-128, 127]) and adds the same int32 bias codes
+ * ({@link Int32Bias}); what can differ is the float rounding of its requantisation, a code here and there.
  */
 public final class QdqExporter {
     private QdqExporter() {}
@@ -74,18 +75,15 @@ public final class QdqExporter {
 
         /** The bias as INT32 codes of {@code scales} through DequantizeLinear; false (nothing written) if a code would not fit. */
         private static boolean int32Bias(ExportBuilder b, Parameter p, String name, float[] scales) {
-            float[] bias = p.value().toFloatArray();
-            ByteBuffer codes = ByteBuffer.allocate(4 * bias.length).order(ByteOrder.LITTLE_ENDIAN);
-            for (int o = 0; o < bias.length; o++) {
-                double q = Math.rint((double) bias[o] / scales[o]);
-                if (Math.abs(q) > Integer.MAX_VALUE) return false;
-                codes.putInt((int) q);
-            }
+            int[] values = Int32Bias.codes(p.value().toFloatArray(), scales); // the codes the int8 engine adds
+            if (values == null) return false;
+            ByteBuffer codes = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+            for (int v : values) codes.putInt(v);
             String quantized = b.fresh(name + "_quantized");
-            b.addInitializer(ExportBuilder.tensor(quantized, DataTypes.INT32, new long[] {bias.length}, codes.array()));
+            b.addInitializer(ExportBuilder.tensor(quantized, DataTypes.INT32, new long[] {values.length}, codes.array()));
             String scale = b.floats(b.fresh(name + "_scale"), scales, scales.length);
             String zero = b.fresh(name + "_zero_point");
-            b.addInitializer(ExportBuilder.tensor(zero, DataTypes.INT32, new long[] {bias.length}, new byte[4 * bias.length]));
+            b.addInitializer(ExportBuilder.tensor(zero, DataTypes.INT32, new long[] {values.length}, new byte[4 * values.length]));
             b.node("DequantizeLinear", name + "_DequantizeLinear", List.of(quantized, scale, zero), name, integer("axis", 0));
             return true;
         }

@@ -1,13 +1,23 @@
 package dev.nncompress.compress.quant.calib;
 
 import dev.nncompress.backend.Backend;
+import dev.nncompress.backend.GemmS8Epilogue;
 import dev.nncompress.compress.quant.QParams;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.GraphRunner;
+import dev.nncompress.graph.Node;
+import dev.nncompress.graph.Parameter;
+import dev.nncompress.int8.Int32Bias;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * A measurement tool, not the int8 engine: the prepared float graph with every planned weight replaced by
- * its per-channel fake-quantised copy, and a {@link GraphRunner.OutputHook} that fake-quantises every
+ * its per-channel fake-quantised copy, the bias of each such layer whose input is planned moved onto the int32 grid
+ * of its accumulator ({@link Int32Bias}, what the engine and ONNX's QLinearConv add), and a {@link GraphRunner.OutputHook} that fake-quantises every
  * planned activation ({@link QParams#fakeQuantize}, i.e. {@code ReferenceOps.fakeQuantizeS8}) before the
  * next node reads it. Up to float rounding of the accumulation and of the requantisation (float here,
  * fixed point in the engine) this is what a faithful int8 engine computes, so its accuracy is the one
@@ -19,14 +29,33 @@ import dev.nncompress.graph.GraphRunner;
 public final class SimulatedInt8 implements AutoCloseable {
     private final QuantPlan plan;
     private final FakeQuantizedWeights weights;
+    private final Graph graph;
+    /** The int32-grid bias copies this owns (closed with it). */
+    private final List<Parameter> biases = new ArrayList<>();
 
     public SimulatedInt8(Graph prepared, QuantPlan plan, Backend backend) {
         this.plan = plan;
         this.weights = new FakeQuantizedWeights(prepared, plan.weights(), backend);
+        Map<String, Parameter> params = new LinkedHashMap<>(weights.graph().params());
+        try {
+            for (Node n : prepared.nodes()) {
+                QParams w = plan.weights().get(n.name()), in = plan.activations().get(n.inputs().get(0));
+                Parameter b = prepared.params().get(n.paramName("bias"));
+                if (w == null || in == null || b == null) continue;
+                float[] grid = Int32Bias.onGrid(b.value().toFloatArray(), GemmS8Epilogue.combinedScales(in.scale(0), w.scales()));
+                Parameter copy = new Parameter(b.name(), backend.fromFloats(grid, b.value().shape()), false);
+                biases.add(copy);
+                params.put(b.name(), copy);
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        this.graph = new Graph(prepared.name(), prepared.inputShape(), prepared.nodes(), prepared.output(), params);
     }
 
-    /** The graph with fake-quantised weights; run it with {@link #hook()}. */
-    public Graph graph() { return weights.graph(); }
+    /** The graph with fake-quantised weights and int32-grid biases; run it with {@link #hook()}. */
+    public Graph graph() { return graph; }
 
     /** Fake-quantises the planned activations (aliases again, which is a no-op on values already on the grid). */
     public GraphRunner.OutputHook hook() { return FakeQuantizeHook.of(plan.activations()); }
@@ -34,5 +63,9 @@ public final class SimulatedInt8 implements AutoCloseable {
     public QuantPlan plan() { return plan; }
 
     @Override
-    public void close() { weights.close(); }
+    public void close() {
+        for (Parameter b : biases) b.value().close();
+        biases.clear();
+        weights.close();
+    }
 }
