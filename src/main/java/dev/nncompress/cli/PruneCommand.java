@@ -141,6 +141,10 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "0.01", paramLabel = "LR", description = "Fine-tuning SGD learning rate, momentum 0.9 (default: ${DEFAULT-VALUE}).")
     double lr;
 
+    @Option(names = "--lr-schedule", defaultValue = "constant", paramLabel = "SPEC",
+            description = "Fine-tuning learning-rate schedule, as train's --schedule: constant, step:EVERY:GAMMA or cosine[:MINLR] (default: ${DEFAULT-VALUE}).")
+    String lrSchedule;
+
     @Option(names = "--batch-size", defaultValue = "64", paramLabel = "N", description = "Fine-tuning batch size (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
@@ -206,6 +210,7 @@ final class PruneCommand implements Callable<Integer> {
         }
         Check.positive("--calib", calib);
         Check.positive("--lr", lr);
+        fineTuneSchedule(); // a bad spec is refused before any data is read
         Check.positive("--batch-size", batchSize);
         if (limit != null) Check.positive("--limit", limit);
         if (testLimit != null) Check.positive("--test-limit", testLimit);
@@ -280,11 +285,20 @@ final class PruneCommand implements Callable<Integer> {
         }
     }
 
+    /** The fine-tuning LR schedule of --lr-schedule (the pruning schedule is --schedule). */
+    LrSchedule fineTuneSchedule() {
+        try {
+            return LrSchedule.parse(lrSchedule);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--lr-schedule: " + e.getMessage(), e);
+        }
+    }
+
     private int run(ModelSource src, Graph g, PruneTargets targets, Dataset train, Dataset test, Backend backend, PrintWriter o, PrintWriter err,
                     NmPattern pattern) {
         Map<String, String> prov = provenance(src);
         TrainConfig finetune = finetuneEpochs == 0 ? null
-                : new TrainConfig(finetuneEpochs, batchSize, new OptimizerConfig.Sgd((float) lr, 0.9f, 0f, false), new LrSchedule.Constant(), seed);
+                : new TrainConfig(finetuneEpochs, batchSize, new OptimizerConfig.Sgd((float) lr, 0.9f, 0f, false), fineTuneSchedule(), seed);
         PruneConfig config = pattern != null ? PruneConfig.nm(criterion(train, backend), pattern, finetune)
                 : new PruneConfig(criterion(train, backend), scope == Scope.global ? PruneScope.GLOBAL : PruneScope.LAYER, sparsity,
                         PruneSchedule.valueOf(schedule.name().toUpperCase(Locale.ROOT)), rounds, updateEvery, 0.75, finetune);
@@ -386,6 +400,7 @@ final class PruneCommand implements Callable<Integer> {
         p.put("structured", Boolean.toString(structured));
         p.put("layers", String.join(",", layers));
         p.put("finetune_epochs", Integer.toString(finetuneEpochs));
+        p.put("lr_schedule", lrSchedule);
         p.put("seed", Long.toString(seed));
         if (dataContract != null) dataContract.putInto(p);
         CheckpointOptions.putProvenance(checkpoints, p);

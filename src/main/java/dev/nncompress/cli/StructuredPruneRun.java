@@ -17,7 +17,6 @@ import dev.nncompress.io.Provenance;
 import dev.nncompress.train.BatchNormRecalibration;
 import dev.nncompress.train.EvalResult;
 import dev.nncompress.train.Evaluator;
-import dev.nncompress.train.LrSchedule;
 import dev.nncompress.train.OptimizerConfig;
 import dev.nncompress.train.StepHook;
 import dev.nncompress.train.TrainConfig;
@@ -89,7 +88,7 @@ final class StructuredPruneRun {
         EvalResult last = recalibrate(pruned, eval, before, cut);
         if (cmd.finetuneEpochs > 0) {
             TrainConfig c = new TrainConfig(cmd.finetuneEpochs, cmd.batchSize, new OptimizerConfig.Sgd((float) cmd.lr, 0.9f, 0f, false),
-                    new LrSchedule.Constant(), cmd.seed);
+                    cmd.fineTuneSchedule(), cmd.seed);
             TeacherOptions t = cmd.teacherOptions;
             // the teacher: the model before pruning (the dense graph, untouched by surgery) or a file; opened and checked against the pruned model
             try (TeacherOptions.Teacher teacher = t == null ? null : t.open(t.isDense() ? src : teacherFile, pruned, backend, cmd.int8Option, err);

@@ -58,6 +58,11 @@ class PruneRecoveryCliTest {
         assertFalse(r.out().contains("with teacher"), r.out());
         assertEquals("48", ModelIO.load(plain, new ReferenceBackend()).provenance().get("bn_recalibrate"));
 
+        Path cosine = tmp.resolve("cosine.safetensors"); // --lr-schedule reaches the fine-tuning: other weights, recorded
+        prune(cosine, "--bn-recalibrate", "48", "--lr-schedule", "cosine");
+        assertSameWeights(ModelIO.load(plain, new ReferenceBackend()).graph(), ModelIO.load(cosine, new ReferenceBackend()).graph(), false);
+        assertEquals("cosine", ModelIO.load(cosine, new ReferenceBackend()).provenance().get("lr_schedule"));
+
         Path hardOnly = tmp.resolve("alpha0.safetensors");
         prune(hardOnly, "--bn-recalibrate", "48", "--teacher", "dense", "--alpha", "0");
         assertSameWeights(ModelIO.load(plain, new ReferenceBackend()).graph(), ModelIO.load(hardOnly, new ReferenceBackend()).graph(), true);
@@ -87,7 +92,8 @@ class PruneRecoveryCliTest {
                 {"prune", m, "--sparsity", "0.5", "--teacher", "dense"},
                 {"prune", m, "--structured", "--sparsity", "0.5", "--finetune-epochs", "0", "--teacher", "dense"},
                 {"prune", m, "--structured", "--sparsity", "0.5", "--teacher", "dense", "--alpha", "1.5"},
-                {"prune", m, "--structured", "--sparsity", "0.5", "--alpha", "0.5"}};
+                {"prune", m, "--structured", "--sparsity", "0.5", "--alpha", "0.5"},
+                {"prune", m, "--structured", "--sparsity", "0.5", "--lr-schedule", "wobble"}};
         for (String[] args : usage) {
             MainTest.Run r = run(args);
             assertEquals(Main.EXIT_USAGE, r.code(), String.join(" ", args) + "\n" + r.err());
