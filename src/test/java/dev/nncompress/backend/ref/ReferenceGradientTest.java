@@ -15,7 +15,6 @@ import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Finite-difference checks of every backward op. For an op y = f(x) the scalar loss is
@@ -52,29 +51,8 @@ class ReferenceGradientTest {
     /** {@link GradientCheck#numeric}: central differences, {@code x} perturbed in place and restored. */
     static double[] numericGrad(float[] x, Function<float[], Double> loss, float eps) { return GradientCheck.numeric(x, loss, eps); }
 
-    /**
-     * Tolerance: |analytic - numeric| <= RTOL * max(|analytic|, |numeric|) + ATOL, with RTOL = 1e-2 and
-     * ATOL = 2e-3 (the float rounding noise of the forward divided by 2*eps is around 1e-4 here).
-     */
-    private static final double RTOL = 1e-2;
-    private static final double ATOL = 2e-3;
-
-    static void assertGradClose(String what, Tensor analytic, double[] numeric) {
-        float[] a = analytic.toFloatArray();
-        assertEquals(numeric.length, a.length, what + ": gradient size");
-        double maxAbs = 0;
-        for (int i = 0; i < a.length; i++) {
-            double diff = Math.abs(a[i] - numeric[i]);
-            double tol = RTOL * Math.max(Math.abs(a[i]), Math.abs(numeric[i])) + ATOL;
-            if (!(diff <= tol)) {
-                fail(what + ": element " + i + " analytic " + a[i] + " vs numeric " + numeric[i] + " (diff " + diff
-                        + " > tol " + tol + ")");
-            }
-            maxAbs = Math.max(maxAbs, Math.abs(numeric[i]));
-        }
-        // guard against a vacuous check where every gradient is ~0
-        if (maxAbs < 1e-2) fail(what + ": numeric gradient is all ~0 (max " + maxAbs + "), test is not informative");
-    }
+    /** {@link GradientCheck#assertClose}: the one tolerance (RTOL 1e-2, ATOL 2e-3) and the guard against all-zero gradients. */
+    static void assertGradClose(String what, Tensor analytic, double[] numeric) { GradientCheck.assertClose(what, analytic, numeric); }
 
     // ---------- conv2d ----------
 
@@ -228,7 +206,7 @@ class ReferenceGradientTest {
         Shape in = Shape.of(n, c, h, w);
         Shape out = Shape.of(n, c, spec.outH(h), spec.outW(w));
         float[] r = randn(rnd, out.numel());
-        // each input gets r / windowArea: scale r up so that gradients are O(1), well above ATOL
+        // each input gets r / windowArea: scale r up so that gradients are O(1), well above GradientCheck.ATOL
         for (int i = 0; i < r.length; i++) r[i] *= spec.kernelH() * spec.kernelW();
         assertEquals(out, be.avgPool2d(t(x, n, c, h, w), spec).shape(), "avgPool2d output shape");
         Tensor dx = be.avgPool2dBackward(in, be.fromFloats(r, out), spec);
