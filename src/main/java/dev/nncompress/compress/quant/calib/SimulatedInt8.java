@@ -1,23 +1,18 @@
 package dev.nncompress.compress.quant.calib;
 
 import dev.nncompress.backend.Backend;
-import dev.nncompress.backend.GemmS8Epilogue;
 import dev.nncompress.compress.quant.QParams;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.GraphRunner;
-import dev.nncompress.graph.Node;
 import dev.nncompress.graph.Parameter;
-import dev.nncompress.int8.Int32Bias;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
  * A measurement tool, not the int8 engine: the prepared float graph with every planned weight replaced by
  * its per-channel fake-quantised copy, the bias of each such layer whose input is planned moved onto the int32 grid
- * of its accumulator ({@link Int32Bias}, what the engine and ONNX's QLinearConv add), and a {@link GraphRunner.OutputHook} that fake-quantises every
+ * of its accumulator ({@link Int32GridBiases}, what the engine and ONNX's QLinearConv add), and a {@link GraphRunner.OutputHook} that fake-quantises every
  * planned activation ({@link QParams#fakeQuantize}, i.e. {@code ReferenceOps.fakeQuantizeS8}) before the
  * next node reads it. Up to float rounding of the accumulation and of the requantisation (float here,
  * fixed point in the engine) this is what a faithful int8 engine computes, so its accuracy is the one
@@ -31,26 +26,20 @@ public final class SimulatedInt8 implements AutoCloseable {
     private final FakeQuantizedWeights weights;
     private final Graph graph;
     /** The int32-grid bias copies this owns (closed with it). */
-    private final List<Parameter> biases = new ArrayList<>();
+    private final Int32GridBiases biases;
 
     public SimulatedInt8(Graph prepared, QuantPlan plan, Backend backend) {
         this.plan = plan;
         this.weights = new FakeQuantizedWeights(prepared, plan.weights(), backend);
-        Map<String, Parameter> params = new LinkedHashMap<>(weights.graph().params());
         try {
-            for (Node n : prepared.nodes()) {
-                QParams w = plan.weights().get(n.name()), in = plan.activations().get(n.inputs().get(0));
-                Parameter b = prepared.params().get(n.paramName("bias"));
-                if (w == null || in == null || b == null) continue;
-                float[] grid = Int32Bias.onGrid(b.value().toFloatArray(), GemmS8Epilogue.combinedScales(in.scale(0), w.scales()));
-                Parameter copy = new Parameter(b.name(), backend.fromFloats(grid, b.value().shape()), false);
-                biases.add(copy);
-                params.put(b.name(), copy);
-            }
+            this.biases = new Int32GridBiases(prepared, plan.weights(), backend);
         } catch (RuntimeException e) {
-            close();
+            weights.close();
             throw e;
         }
+        plan.activations().forEach(biases::inputQuantised);
+        Map<String, Parameter> params = new LinkedHashMap<>(weights.graph().params());
+        params.putAll(biases.params());
         this.graph = new Graph(prepared.name(), prepared.inputShape(), prepared.nodes(), prepared.output(), params);
     }
 
@@ -64,8 +53,7 @@ public final class SimulatedInt8 implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Parameter b : biases) b.value().close();
-        biases.clear();
+        biases.close();
         weights.close();
     }
 }

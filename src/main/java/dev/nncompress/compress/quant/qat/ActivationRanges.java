@@ -3,7 +3,6 @@ package dev.nncompress.compress.quant.qat;
 import dev.nncompress.compress.quant.MovingAverageMinMaxObserver;
 import dev.nncompress.compress.quant.QParams;
 import dev.nncompress.compress.quant.QRange;
-import dev.nncompress.compress.quant.calib.FakeQuantizeHook;
 import dev.nncompress.compress.quant.calib.QuantPlan;
 import dev.nncompress.compress.quant.calib.QuantTargets;
 import dev.nncompress.io.TensorRecord;
@@ -65,11 +64,11 @@ final class ActivationRanges {
         }
     }
 
-    /** Training: every observed tensor moves its range, then is fake-quantised with the result. */
-    FakeQuantizeHook observingHook() {
+    /** The tensors QAT fake-quantises: the observed ones and their aliases. */
+    Set<String> quantised() {
         Set<String> quantised = new HashSet<>(observers.keySet());
         quantised.addAll(aliases.keySet());
-        return new FakeQuantizeHook(quantised, this::observeAndGet);
+        return quantised;
     }
 
     /** The current parameters of every observed tensor. */

@@ -5,11 +5,13 @@ import dev.nncompress.compress.quant.MovingAverageMinMaxObserver;
 import dev.nncompress.compress.quant.QParams;
 import dev.nncompress.compress.quant.calib.FakeQuantizeHook;
 import dev.nncompress.compress.quant.calib.FakeQuantizedWeights;
+import dev.nncompress.compress.quant.calib.Int32GridBiases;
 import dev.nncompress.compress.quant.calib.QuantPlan;
 import dev.nncompress.compress.quant.calib.QuantTargets;
 import dev.nncompress.data.Dataset;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.GraphRunner;
+import dev.nncompress.graph.Parameter;
 import dev.nncompress.io.TensorRecord;
 import dev.nncompress.train.Checkpointing;
 import dev.nncompress.train.StateTensors;
@@ -25,6 +27,7 @@ import dev.nncompress.train.TrainingLoss;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Quantisation-aware training (issue 6): fine-tunes a prepared float graph (BN folded, ReLU fused) with
@@ -35,7 +38,9 @@ import java.util.Map;
  *       ({@link QuantTargets#weightParams}); the step runs on those copies, and their gradients reach the
  *       float master weights through the straight-through estimator ({@link FakeQuantizedWeights#passGradients});</li>
  *   <li>every planned activation updates its moving-average min/max (started from the PTQ plan) and is
- *       fake-quantised with the result; its gradient is zeroed where the forward clamped ({@link FakeQuantizeHook}).</li>
+ *       fake-quantised with the result; its gradient is zeroed where the forward clamped ({@link FakeQuantizeHook});</li>
+ *   <li>the bias of every int8 layer is added on the int32 grid of its accumulator, as the converted engine adds it
+ *       ({@link Int32GridBiases}; straight-through gradient), so the forward trained on is the engine's.</li>
  * </ul>
  *
  * The graph of {@code targets} is trained in place (as {@link Trainer#fit} does); the result's plan is made
@@ -101,7 +106,7 @@ public final class QuantizationAwareTraining {
             @Override
             public Step begin(Graph trained) {
                 if (trained != graph) throw new IllegalStateException("QAT step hook for graph " + graph.name() + " got another graph");
-                return new QatStep(targets, ranges, backend);
+                return new QatStep(targets, ranges.quantised(), ranges::observeAndGet, backend);
             }
 
             @Override public Map<String, TensorRecord> checkpointState() { return ranges.checkpointState(); }
@@ -113,24 +118,54 @@ public final class QuantizationAwareTraining {
         return new QatResult(graph, targets.plan(OBSERVER, images, ranges.current()), history);
     }
 
-    /** One training step's fake-quantised view: weight copies from the current weights, an observing activation hook. */
-    private static final class QatStep implements StepHook.Step {
+    /**
+     * One training step's fake-quantised view: weight copies from the current weights, the biases of the int8
+     * layers on their int32 grid ({@link Int32GridBiases}, moved as each layer's input gets this step's parameters),
+     * a hook that fake-quantises {@code quantised} with the parameters {@code activations} gives (in training: after
+     * observing the values).
+     */
+    static final class QatStep implements StepHook.Step {
         private final FakeQuantizedWeights weights;
+        private final Int32GridBiases biases;
+        private final Graph graph;
         private final FakeQuantizeHook hook;
 
-        QatStep(QuantTargets targets, ActivationRanges ranges, Backend backend) {
+        QatStep(QuantTargets targets, Set<String> quantised, FakeQuantizeHook.ParamsSource activations, Backend backend) {
             Map<String, QParams> w = new LinkedHashMap<>();
             for (String n : targets.weightNodes()) w.put(n, targets.weightParams(n));
             this.weights = new FakeQuantizedWeights(targets.graph(), w, backend);
-            this.hook = ranges.observingHook();
+            try {
+                this.biases = new Int32GridBiases(targets.graph(), w, backend);
+            } catch (RuntimeException e) {
+                weights.close();
+                throw e;
+            }
+            Map<String, Parameter> params = new LinkedHashMap<>(weights.graph().params());
+            params.putAll(biases.params());
+            Graph g = targets.graph();
+            this.graph = new Graph(g.name(), g.inputShape(), g.nodes(), g.output(), params);
+            // the runner asks for a tensor's parameters before any layer reading it runs: the biases move in time
+            this.hook = new FakeQuantizeHook(quantised, (node, v, shape) -> {
+                QParams p = activations.paramsFor(node, v, shape);
+                if (p != null) biases.inputQuantised(node, p);
+                return p;
+            });
         }
 
-        @Override public Graph graph() { return weights.graph(); }
+        @Override public Graph graph() { return graph; }
 
         @Override public GraphRunner.OutputHook hook() { return hook; }
 
-        @Override public void afterBackward() { weights.passGradients(); }
+        @Override
+        public void afterBackward() {
+            weights.passGradients();
+            biases.passGradients();
+        }
 
-        @Override public void close() { weights.close(); }
+        @Override
+        public void close() {
+            biases.close();
+            weights.close();
+        }
     }
 }
