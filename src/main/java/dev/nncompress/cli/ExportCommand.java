@@ -1,6 +1,7 @@
 package dev.nncompress.cli;
 
 import dev.nncompress.graph.Graph;
+import dev.nncompress.io.onnx.ExportTarget;
 import dev.nncompress.io.onnx.OnnxExportException;
 import dev.nncompress.io.onnx.OnnxExporter;
 import dev.nncompress.io.onnx.PlainSafeTensorsExport;
@@ -47,6 +48,11 @@ final class ExportCommand implements Callable<Integer> {
             description = "ONNX opset, " + OnnxExporter.MIN_OPSET + " to " + OnnxExporter.MAX_OPSET + " (default: ${DEFAULT-VALUE}).")
     int opset;
 
+    @Option(names = "--target", defaultValue = "default", paramLabel = "RUNTIME",
+            description = "For int8 models: default (ONNX Runtime, OpenVINO) or tensorrt (symmetric activations, weights in [-127, 127], FLOAT biases;"
+                    + " a model quantized otherwise is refused: quantize it with --preset tensorrt). Float models are the same for both (default: ${DEFAULT-VALUE}).")
+    String target;
+
     @Option(names = "--seed", defaultValue = "0", paramLabel = "SEED", description = "Initialisation seed when MODEL is a built-in name (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -57,6 +63,7 @@ final class ExportCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--format " + format + " is not one of: onnx, safetensors-plain");
         }
         OnnxExporter.checkOpset(opset);
+        ExportTarget runtime = ExportTarget.of(target);
         CliSupport.checkWritable("--out", out);
         ModelSource.Read read = ModelSource.read(model, seed);
         if (read.isInt8() && format.equals("safetensors-plain")) {
@@ -75,7 +82,7 @@ final class ExportCommand implements Callable<Integer> {
         }
         ModelProto m;
         try {
-            m = src.isInt8() ? QdqExporter.export(src.int8(), names, opset) : OnnxExporter.export(src.graph(), names, opset);
+            m = src.isInt8() ? QdqExporter.export(src.int8(), names, opset, runtime) : OnnxExporter.export(src.graph(), names, opset);
         } catch (OnnxExportException e) {
             throw new OnnxExportException(model + ": " + e.getMessage());
         }
@@ -85,7 +92,7 @@ final class ExportCommand implements Callable<Integer> {
         OnnxExporter.write(OnnxExporter.withMetadata(m, meta), out);
         long params = src.isInt8() ? src.int8().parameterCount() : src.graph().parameterCount();
         o.printf(Locale.ROOT, "exported  %s: %d nodes as %d ONNX nodes%s, %s parameters in %d initializers, opset %d%n", src.describe(seed),
-                src.isInt8() ? src.int8().nodes().size() : src.graph().nodes().size(), m.getGraph().getNodeCount(), src.isInt8() ? " (QDQ)" : "",
+                src.isInt8() ? src.int8().nodes().size() : src.graph().nodes().size(), m.getGraph().getNodeCount(), src.isInt8() ? " (QDQ" + (runtime == ExportTarget.DEFAULT ? "" : ", for " + target) + ")" : "",
                 CliSupport.grouped(params), m.getGraph().getInitializerCount(), opset);
         o.printf(Locale.ROOT, "wrote     %s (%s)%n", out, CliSupport.bytes(size(out)));
         return Main.EXIT_OK;

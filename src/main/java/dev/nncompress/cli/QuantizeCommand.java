@@ -10,6 +10,7 @@ import dev.nncompress.compress.prepare.PreparedGraph;
 import dev.nncompress.compress.quant.Observers;
 import dev.nncompress.compress.quant.calib.Calibrator;
 import dev.nncompress.compress.quant.calib.QuantPlan;
+import dev.nncompress.compress.quant.calib.QuantPreset;
 import dev.nncompress.compress.quant.calib.QuantTargets;
 import dev.nncompress.compress.quant.calib.SensitivityReport;
 import dev.nncompress.compress.quant.calib.SimulatedAccuracy;
@@ -84,6 +85,13 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--observer", defaultValue = "minmax", paramLabel = "NAME", description = "Activation observer: minmax, ema, percentile, mse, kl (default: ${DEFAULT-VALUE}).")
     String observer;
 
+    // TensorRT's explicit quantisation takes only symmetric activations and weights in [-127, 127]; the default
+    // keeps the affine activations (a ReLU output uses all 256 codes), see docs/onnx-export.md for what each scores
+    @Option(names = "--preset", defaultValue = "default", paramLabel = "NAME",
+            description = "Quantised form: default (affine activations) or tensorrt (symmetric activations with zero point 0, weights in [-127, 127]:"
+                    + " what 'export --target tensorrt' needs; default: ${DEFAULT-VALUE}).")
+    String preset;
+
     @Option(names = "--exclude", split = ",", paramLabel = "NODE", description = "Keep these nodes in float (comma-separated node names of the prepared graph).")
     List<String> exclude = List.of();
 
@@ -150,6 +158,7 @@ final class QuantizeCommand implements Callable<Integer> {
         if (eval != null) Check.positive("--eval", eval);
         if (sensitivity < 0) throw new IllegalArgumentException("--sensitivity must be >= 0, got " + sensitivity);
         Observers.create(observer, QuantTargets.ACTIVATION_SCHEME); // unknown names: usage error before any loading
+        QuantPreset quantPreset = QuantPreset.of(preset);
         checkQatOptions();
         backendOption.check();
         int8Option.check();
@@ -168,7 +177,7 @@ final class QuantizeCommand implements Callable<Integer> {
         DataBinding.Prepared dataPrepared = DataBinding.prepare(data, read, trainImages(), eval == null ? DataRequest.ALL : eval, m -> {
             PreparedGraph p = GraphPreparation.forInference(m.graph());
             try {
-                QuantTargets.of(p.graph(), new LinkedHashSet<>(exclude));
+                QuantTargets.of(p.graph(), new LinkedHashSet<>(exclude), quantPreset);
             } finally {
                 for (Parameter q : p.graph().params().values()) q.value().close();
             }
@@ -179,7 +188,7 @@ final class QuantizeCommand implements Callable<Integer> {
             // opened and checked against the model before calibration, so that a mismatched teacher costs nothing
             try (TeacherOptions.Teacher teacher = teacherRead == null ? null
                     : teacherOptions.open(teacherRead.on(backend), prepared.graph(), backend, int8Option, err)) {
-                return run(bound.model(), prepared, QuantTargets.of(prepared.graph(), new LinkedHashSet<>(exclude)), teacher, backend, o);
+                return run(bound.model(), prepared, QuantTargets.of(prepared.graph(), new LinkedHashSet<>(exclude), quantPreset), teacher, backend, o);
             } finally {
                 for (Parameter p : prepared.graph().params().values()) p.value().close();
             }
@@ -200,6 +209,7 @@ final class QuantizeCommand implements Callable<Integer> {
 
         o.printf(Locale.ROOT, "model     %s%n", src.describe(seed));
         bound.describe(o);
+        if (targets.preset() == QuantPreset.TENSORRT) o.println("preset    tensorrt: symmetric activations (zero point 0), weights in [-127, 127]");
         for (String l : prepared.report().lines()) o.println("prepare   " + l);
         long t0 = System.nanoTime();
         QuantPlan plan = new Calibrator(observer, calib, batchSize, sampleSeed).calibrate(targets, train, backend);
@@ -281,6 +291,7 @@ final class QuantizeCommand implements Callable<Integer> {
     private void writeInt8(ModelSource src, Graph g, QuantPlan plan, Dataset test, Backend backend, PrintWriter o) {
         Map<String, String> info = new LinkedHashMap<>();
         info.put("source", src.spec());
+        info.put("preset", preset);
         Int8Model m = Int8Converter.convert(g, plan, info);
         Int8ModelIO.save(m, out, Provenance.collect(provenance(src)));
         long floatBytes = 4 * g.parameterCount();
@@ -304,6 +315,7 @@ final class QuantizeCommand implements Callable<Integer> {
         Map<String, Object> cfg = new LinkedHashMap<>();
         cfg.put("calib", calib);
         cfg.put("observer", observer);
+        cfg.put("preset", preset);
         cfg.put("exclude", exclude);
         cfg.put("sample_seed", sampleSeed);
         cfg.put("qat_epochs", qatEpochs);

@@ -29,24 +29,30 @@ import static dev.nncompress.io.onnx.ExportBuilder.integer;
  *   <li>after the input and each node whose output the model quantises, QuantizeLinear then DequantizeLinear with
  *       the tensor's scale and zero point (per tensor, INT8).</li>
  * </ul>
+ * For TensorRT ({@link ExportTarget#TENSORRT}) the model must be symmetric with weights in [-127, 127] (else refused)
+ * and the int8 layers' biases are FLOAT on their int32 grid.
  * ONNX Runtime rounds and clamps as our engine does (half to even, [-128, 127]) and adds the same int32 bias codes
  * ({@link Int32Bias}); what can differ is the float rounding of its requantisation, a code here and there.
  */
 public final class QdqExporter {
     private QdqExporter() {}
 
-    public static ModelProto export(Int8Model model, Map<String, String> onnxNames, int opset) {
+    public static ModelProto export(Int8Model model, Map<String, String> onnxNames, int opset) { return export(model, onnxNames, opset, ExportTarget.DEFAULT); }
+
+    /** As {@link #export(Int8Model, Map, int)} for {@code target}'s runtime; a model it cannot take is refused ({@link ExportTarget#check}). */
+    public static ModelProto export(Int8Model model, Map<String, String> onnxNames, int opset, ExportTarget target) {
+        target.check(model);
         try (ReferenceBackend heap = new ReferenceBackend()) {
             Graph g = model.floatGraph(heap);
             try {
-                return OnnxExporter.export(g, onnxNames, opset, new Form(model, g));
+                return OnnxExporter.export(g, onnxNames, opset, new Form(model, target));
             } finally {
                 for (Parameter p : g.params().values()) p.value().close();
             }
         }
     }
 
-    private record Form(Int8Model model, Graph graph) implements OnnxExporter.Form {
+    private record Form(Int8Model model, ExportTarget target) implements OnnxExporter.Form {
         @Override
         public void parameter(ExportBuilder b, Parameter p, String name) {
             String owner = p.name().substring(0, p.name().indexOf('.'));
@@ -59,7 +65,14 @@ public final class QdqExporter {
                 return;
             }
             QParams in = w == null ? null : model.activations().get(model.node(owner).inputs().get(0));
-            if (in != null && p.name().equals(owner + ".bias") && int32Bias(b, p, name, GemmS8Epilogue.combinedScales(in.scale(0), w.scales()))) return;
+            if (in != null && p.name().equals(owner + ".bias")) {
+                float[] scales = GemmS8Epilogue.combinedScales(in.scale(0), w.scales());
+                if (target.int32Bias() && int32Bias(b, p, name, scales)) return;
+                if (!target.int32Bias()) { // FLOAT, but the value the engine adds: a runtime quantising it gets our codes
+                    b.floats(name, Int32Bias.onGrid(p.value().toFloatArray(), scales), OnnxExporter.longs(p.value().shape()));
+                    return;
+                }
+            }
             OnnxExporter.FLOAT.parameter(b, p, name);
         }
 

@@ -37,7 +37,7 @@ public record Calibrator(String observer, int images, int batchSize, Long sample
     public QuantPlan calibrate(QuantTargets targets, Dataset data, Backend backend) {
         Dataset calib = select(data);
         Map<String, Observer> acts = new LinkedHashMap<>();
-        for (String t : targets.observedActivations()) acts.put(t, QuantTargets.newActivationObserver(observer));
+        for (String t : targets.observedActivations()) acts.put(t, targets.activationObserver(observer)); // the preset's scheme
         for (BatchIterator it = Batches.of(calib, batchSize).epoch(0); it.hasNext(); ) {
             Batch b = it.next();
             try (GraphRunner run = new GraphRunner(targets.graph(), backend, false, 0);

@@ -4,6 +4,7 @@ import dev.nncompress.compress.quant.Observer;
 import dev.nncompress.compress.quant.Observers;
 import dev.nncompress.compress.quant.QDType;
 import dev.nncompress.compress.quant.QParams;
+import dev.nncompress.compress.quant.QRange;
 import dev.nncompress.compress.quant.QScheme;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Node;
@@ -62,10 +63,12 @@ public final class QuantTargets {
     private final Map<String, String> aliases;
     private final Set<String> excluded;
     private final Map<String, String> floatNodes;
+    private final QuantPreset preset;
 
     private QuantTargets(Graph graph, List<String> weightNodes, List<String> observed, Map<String, String> aliases, Set<String> excluded,
-                         Map<String, String> floatNodes) {
+                         Map<String, String> floatNodes, QuantPreset preset) {
         this.graph = graph;
+        this.preset = preset;
         this.floatNodes = Collections.unmodifiableMap(floatNodes);
         this.weightNodes = Collections.unmodifiableList(weightNodes);
         this.observedActivations = Collections.unmodifiableList(observed);
@@ -76,7 +79,11 @@ public final class QuantTargets {
     public static QuantTargets of(Graph prepared) { return of(prepared, Set.of()); }
 
     /** @param excluded node names (or {@link Graph#INPUT}) to keep in float; each must exist in the graph */
-    public static QuantTargets of(Graph prepared, Set<String> excluded) {
+    public static QuantTargets of(Graph prepared, Set<String> excluded) { return of(prepared, excluded, QuantPreset.DEFAULT); }
+
+    /** As {@link #of(Graph, Set)}, quantising to {@code preset}'s schemes (TensorRT's: symmetric activations, narrow-range weights). */
+    public static QuantTargets of(Graph prepared, Set<String> excluded, QuantPreset preset) {
+        if (preset == null) throw new IllegalArgumentException("QuantTargets: preset must not be null");
         Set<String> known = new LinkedHashSet<>();
         known.add(Graph.INPUT);
         for (Node n : prepared.nodes()) known.add(n.name());
@@ -107,7 +114,7 @@ public final class QuantTargets {
                 quantised.add(n.name());
             }
         }
-        return new QuantTargets(prepared, weights, observed, aliases, new LinkedHashSet<>(excluded), floatNodes);
+        return new QuantTargets(prepared, weights, observed, aliases, new LinkedHashSet<>(excluded), floatNodes, preset);
     }
 
     /**
@@ -142,6 +149,11 @@ public final class QuantTargets {
 
     public Set<String> excluded() { return excluded; }
 
+    public QuantPreset preset() { return preset; }
+
+    /** The scheme of every observed activation ({@link QuantPreset#activationScheme()}). */
+    public QScheme activationScheme() { return preset.activationScheme(); }
+
     /** The observer of {@code node}'s weight. */
     public Observer newWeightObserver() { return Observers.weightObserver(); }
 
@@ -151,7 +163,11 @@ public final class QuantTargets {
         Tensor w = graph.param(node + ".weight").value();
         Observer o = newWeightObserver();
         o.observe(w.toFloatArray(), w.shape());
-        return o.qparams();
+        if (preset != QuantPreset.TENSORRT) return o.qparams();
+        QRange r = o.range(); // narrow range: max|w| / 127 per channel, codes in [-127, 127]
+        float[] amax = new float[r.mins().length];
+        for (int c = 0; c < amax.length; c++) amax[c] = Math.max(-r.mins()[c], r.maxs()[c]);
+        return QuantPreset.narrowWeightParams(amax);
     }
 
     /**
@@ -172,6 +188,9 @@ public final class QuantTargets {
         return new QuantPlan(graph.name(), observer, images, w, a, excluded);
     }
 
-    /** An activation observer of the named kind; unknown names fail with the list of known ones. */
+    /** An activation observer of the named kind for the default preset; unknown names fail with the list of known ones. */
     public static Observer newActivationObserver(String observerName) { return Observers.create(observerName, ACTIVATION_SCHEME); }
+
+    /** An activation observer of the named kind for this preset's scheme. */
+    public Observer activationObserver(String observerName) { return Observers.create(observerName, activationScheme()); }
 }

@@ -26,6 +26,8 @@ final class ActivationRanges {
     private final Map<String, MovingAverageMinMaxObserver> observers = new LinkedHashMap<>();
     private final Map<String, String> aliases;
     private final double averagingConstant;
+    /** The activations' scheme (the targets' preset: affine, or TensorRT's symmetric). */
+    private final dev.nncompress.compress.quant.QScheme scheme;
 
     ActivationRanges(QuantTargets targets, QuantPlan start, double averagingConstant) {
         if (!start.graphName().equals(targets.graph().name())) {
@@ -34,12 +36,13 @@ final class ActivationRanges {
         for (String t : targets.observedActivations()) {
             QParams p = start.activations().get(t);
             if (p == null) throw new IllegalArgumentException("QAT: the start plan has no activation parameters for '" + t + "' (made with other exclusions?)");
-            if (!p.scheme().equals(QuantTargets.ACTIVATION_SCHEME)) {
-                throw new IllegalArgumentException("QAT: activation '" + t + "' of the start plan is " + p.scheme() + ", expected " + QuantTargets.ACTIVATION_SCHEME);
+            if (!p.scheme().equals(targets.activationScheme())) {
+                throw new IllegalArgumentException("QAT: activation '" + t + "' of the start plan is " + p.scheme() + ", expected " + targets.activationScheme());
             }
-            observers.put(t, new MovingAverageMinMaxObserver(QuantTargets.ACTIVATION_SCHEME, averagingConstant, p.representableRange()));
+            observers.put(t, new MovingAverageMinMaxObserver(targets.activationScheme(), averagingConstant, p.representableRange()));
         }
         this.aliases = targets.aliases();
+        this.scheme = targets.activationScheme();
         this.averagingConstant = averagingConstant;
     }
 
@@ -60,7 +63,7 @@ final class ActivationRanges {
             int channels = e.getValue().range().mins().length;
             QRange r = new QRange(state.floats("range/" + t + "/min", channels), state.floats("range/" + t + "/max", channels));
             // the constructor refuses min > max and non-finite values, naming the channel
-            e.setValue(new MovingAverageMinMaxObserver(QuantTargets.ACTIVATION_SCHEME, averagingConstant, r));
+            e.setValue(new MovingAverageMinMaxObserver(scheme, averagingConstant, r));
         }
     }
 
