@@ -53,6 +53,10 @@ final class ExportCommand implements Callable<Integer> {
                     + " a model quantized otherwise is refused: quantize it with --preset tensorrt). Float models are the same for both (default: ${DEFAULT-VALUE}).")
     String target;
 
+    @Option(names = "--external-data", paramLabel = "", description = "Write the tensors into FILE.data next to FILE (ONNX external data); "
+            + "automatic when they would exceed protobuf's 2 GiB.")
+    boolean externalData;
+
     @Option(names = "--seed", defaultValue = "0", paramLabel = "SEED", description = "Initialisation seed when MODEL is a built-in name (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -63,6 +67,7 @@ final class ExportCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--format " + format + " is not one of: onnx, safetensors-plain");
         }
         OnnxExporter.checkOpset(opset);
+        if (externalData && !format.equals("onnx")) throw new IllegalArgumentException("--external-data applies to --format onnx only");
         ExportTarget runtime = ExportTarget.of(target);
         CliSupport.checkWritable("--out", out);
         ModelSource.Read read = ModelSource.read(model, seed);
@@ -89,12 +94,13 @@ final class ExportCommand implements Callable<Integer> {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("nncompress.command", main.commandLine());
         meta.put("nncompress.source", src.describe(seed));
-        OnnxExporter.write(OnnxExporter.withMetadata(m, meta), out);
+        long side = OnnxExporter.write(OnnxExporter.withMetadata(m, meta), out, externalData);
         long params = src.isInt8() ? src.int8().parameterCount() : src.graph().parameterCount();
         o.printf(Locale.ROOT, "exported  %s: %d nodes as %d ONNX nodes%s, %s parameters in %d initializers, opset %d%n", src.describe(seed),
                 src.isInt8() ? src.int8().nodes().size() : src.graph().nodes().size(), m.getGraph().getNodeCount(), src.isInt8() ? " (QDQ" + (runtime == ExportTarget.DEFAULT ? "" : ", for " + target) + ")" : "",
                 CliSupport.grouped(params), m.getGraph().getInitializerCount(), opset);
-        o.printf(Locale.ROOT, "wrote     %s (%s)%n", out, CliSupport.bytes(size(out)));
+        o.printf(Locale.ROOT, "wrote     %s (%s)%s%n", out, CliSupport.bytes(size(out)),
+                side < 0 ? "" : " and its external data " + out.getFileName() + ".data (" + CliSupport.bytes(side) + ")");
         return Main.EXIT_OK;
     }
 

@@ -241,6 +241,17 @@ final class HostileCases {
         Path bomb = o.metadataBomb("onnx-metadata-bomb.onnx");
         c.add(new Case("onnx-metadata-bomb", "2M empty metadata entries: 4 MB parsing into ~130 MB of objects", bomb, List.of("import", bomb.toString()),
                 "would take about", 1));
+        // external data (issue 18): the location must stay in the model's folder, offset + length inside the side file
+        Path absolute = o.conv1Weight("onnx-external-absolute.onnx", w -> HostileOnnx.external(w, "/etc/passwd", "0"));
+        c.add(new Case("onnx-external-absolute", "ONNX conv1.weight in external data at /etc/passwd", absolute, info(absolute),
+                "is not a plain file name in the model's folder", 1));
+        Path up = o.conv1Weight("onnx-external-dotdot.onnx", w -> HostileOnnx.external(w, "../onnx-ext.data", "0"));
+        c.add(new Case("onnx-external-dotdot", "ONNX conv1.weight in external data at ../onnx-ext.data", up, command("bench", up),
+                "is not a plain file name in the model's folder", 1));
+        o.write("onnx-ext.data", new byte[700]);
+        Path past = o.conv1Weight("onnx-external-past-end.onnx", w -> HostileOnnx.external(w, "onnx-ext.data", "200"));
+        c.add(new Case("onnx-external-past-end", "ONNX conv1.weight (600 bytes) at offset 200 of a 700-byte side file", past, eval(past, "cpu"),
+                "runs past the end of 'onnx-ext.data' (700 bytes)", 1));
         Path text = o.write("onnx-text.onnx", "this is not a protobuf message\n".getBytes(StandardCharsets.UTF_8));
         c.add(new Case("onnx-text", "a text file named .onnx", text, List.of("import", text.toString(), "--out", tmp.resolve("never.safetensors").toString()),
                 "not an ONNX model", 1));

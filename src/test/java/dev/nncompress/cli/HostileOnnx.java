@@ -61,6 +61,15 @@ final class HostileOnnx {
         w.clearRawData().addAllFloatData(Collections.nCopies(150, Float.NaN));
     }
 
+    /** {@code w}'s data moved to external data at {@code location} and {@code offset} (its raw_data dropped, its length kept). */
+    static void external(TensorProto.Builder w, String location, String offset) {
+        long length = w.getRawData().size();
+        w.clearRawData().setDataLocation(1)
+                .addExternalData(dev.nncompress.io.onnx.proto.OnnxProto.StringStringEntryProto.newBuilder().setKey("location").setValue(location))
+                .addExternalData(dev.nncompress.io.onnx.proto.OnnxProto.StringStringEntryProto.newBuilder().setKey("offset").setValue(offset))
+                .addExternalData(dev.nncompress.io.onnx.proto.OnnxProto.StringStringEntryProto.newBuilder().setKey("length").setValue(Long.toString(length)));
+    }
+
     Path write(String name, byte[] bytes) {
         try {
             return Files.write(dir.resolve(name), bytes);

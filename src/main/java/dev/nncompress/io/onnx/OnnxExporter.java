@@ -36,7 +36,7 @@ import java.util.Set;
  */
 public final class OnnxExporter {
     public static final int MIN_OPSET = 13, MAX_OPSET = 21, DEFAULT_OPSET = 17;
-    /** Most parameter bytes written inside the file: protobuf messages stop at 2 GiB; room is left for the graph. */
+    /** Most tensor bytes written inside the file (more go to external data): protobuf messages stop at 2 GiB; room is left for the graph. */
     static final long MAX_INLINE_BYTES = (1L << 31) - (64L << 20);
     /** The symbolic batch dim of the input and output. */
     public static final String BATCH_DIM = "N";
@@ -67,12 +67,6 @@ public final class OnnxExporter {
 
     static ModelProto export(Graph graph, Map<String, String> onnxNames, int opset, Form form) {
         checkOpset(opset);
-        long bytes = 0;
-        for (Parameter p : graph.params().values()) bytes += 4L * p.value().numel();
-        if (bytes > MAX_INLINE_BYTES) {
-            throw new OnnxExportException("model " + graph.name() + " has " + bytes + " bytes of parameters; an ONNX file holds at most " + MAX_INLINE_BYTES
-                    + " inside its protobuf (2 GiB), and this export writes no external data");
-        }
         ExportBuilder b = new ExportBuilder(opset);
         Map<String, Shape> shapes = new HashMap<>(graph.inferShapes());
         shapes.put(Graph.INPUT, graph.inputShape());
@@ -147,6 +141,17 @@ public final class OnnxExporter {
         ModelProto.Builder b = m.toBuilder();
         metadata.forEach((k, v) -> b.addMetadataProps(StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
         return b.build();
+    }
+
+    /**
+     * Writes {@code m} to {@code file}, its tensors in the side file {@code file.data} ({@link ExternalDataWriter}) when
+     * {@code externalData} is asked for or when they would not fit a protobuf message (more than {@link #MAX_INLINE_BYTES});
+     * returns the side file's size, or -1 when everything is inside {@code file}. Checked and atomic as {@link #write(ModelProto, Path)}.
+     */
+    public static long write(ModelProto m, Path file, boolean externalData) {
+        if (externalData || ExternalDataWriter.needed(m, MAX_INLINE_BYTES)) return ExternalDataWriter.write(m, file);
+        write(m, file);
+        return -1;
     }
 
     /** Checks {@code m} ({@link OnnxStructure}) and writes it to {@code file} atomically (nothing is left behind on failure). */

@@ -56,6 +56,8 @@ public final class OnnxImporter {
     public static Imported importFile(Path file, Backend backend) {
         ModelProto model = OnnxFile.read(file);
         try {
+            OnnxFile.check(model); // the model-level checks before any external data is read
+            model = ExternalDataReader.inline(model, file); // external data: read from the model's folder, checked
             return importModel(model, graphName(file), file.toString(), backend);
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new ModelFormatException(file + ": " + e.getMessage(), e);

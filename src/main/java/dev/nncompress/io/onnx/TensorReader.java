@@ -10,8 +10,8 @@ import java.nio.ByteOrder;
 /**
  * The one place a TensorProto (initializer or Constant value) becomes a {@link Const}: every number is
  * checked before anything is allocated from it. Dims are non-negative ints, at most {@link OnnxLimits#MAX_RANK}
- * of them with at most {@link OnnxLimits#MAX_TENSOR_VALUES} values in all; the data sit in the file (external data
- * and segments are refused) in exactly one field, raw_data of exactly numel x element size bytes or the typed
+ * of them with at most {@link OnnxLimits#MAX_TENSOR_VALUES} values in all; the data sit in the file (external data is
+ * read into raw_data first by {@link ExternalDataReader}; segments are refused) in exactly one field, raw_data of exactly numel x element size bytes or the typed
  * field with exactly numel values; the data type is FLOAT or an integer type (the others are refused by name),
  * and float values are finite. Messages name the tensor; the caller adds the file.
  */
@@ -21,8 +21,8 @@ final class TensorReader {
     static Const read(TensorProto t, String what) {
         String where = what + " " + Quoted.of(t.getName());
         if (t.getDataLocation() != 0 || t.getExternalDataCount() > 0) {
-            throw new IllegalArgumentException(where + " keeps its data outside the file (external data), which this importer does not read; "
-                    + "save the model with its weights inside (onnx.save_model(model, path, save_as_external_data=False))");
+            throw new IllegalArgumentException(where + " keeps its data outside the file (external data), which this importer reads for initializers "
+                    + "only; save the model with its weights inside (onnx.save_model(model, path, save_as_external_data=False))");
         }
         if (t.hasSegment()) throw new IllegalArgumentException(where + " is a segment of a larger tensor, which this importer does not read");
         int type = t.getDataType();
@@ -61,6 +61,9 @@ final class TensorReader {
         }
         return new Const(dims, null, v, t.getName(), type);
     }
+
+    /** The tensor's number of values from its dims, bounded as {@link #read} bounds them (for {@link ExternalDataReader}). */
+    static long numel(TensorProto t, String where) { return Const.numel(dims(t, where)); }
 
     private static int[] dims(TensorProto t, String where) {
         if (t.getDimsCount() > OnnxLimits.MAX_RANK) {
