@@ -91,6 +91,9 @@ final class ExternalDataReader {
         int size = DataTypes.rawSize(t.getDataType());
         if (size == 0) throw new IllegalArgumentException(where + " has data type " + DataTypes.name(t.getDataType()) + "; this importer reads FLOAT weights and integer shapes");
         long expected = TensorReader.numel(t, where) * size;
+        if (expected > Integer.MAX_VALUE - 8) { // 2^28 INT64 values: more than one array (and one raw_data) holds
+            throw new IllegalArgumentException(where + " declares " + expected + " bytes of external data, more than one tensor can hold (2 GiB)");
+        }
         long off = offset == null ? 0 : number(offset, "offset", where);
         long len = length == null ? expected : number(length, "length", where);
         if (len != expected) {
@@ -122,7 +125,7 @@ final class ExternalDataReader {
         try {
             file = dir.resolve(location);
             Path realDir = dir.toRealPath();
-            if (!Files.isRegularFile(file)) throw new IllegalArgumentException(where + ": external data file " + loc + " not found next to the model");
+            if (!Files.isRegularFile(file)) throw new IllegalArgumentException(where + ": external data file " + loc + " is not a file next to the model");
             if (!file.toRealPath().getParent().equals(realDir)) {
                 throw new IllegalArgumentException(where + ": external data location " + loc + " is a link out of the model's folder");
             }

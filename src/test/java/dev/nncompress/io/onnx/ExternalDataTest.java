@@ -118,7 +118,7 @@ class ExternalDataTest {
         refused(t -> set(t, "location", ".."), plain);
         refused(t -> set(t, "location", "C:\\x.data"), plain);
         refused(t -> set(t, "location", ""), plain);
-        refused(t -> set(t, "location", "missing.data"), "not found next to the model");
+        refused(t -> set(t, "location", "missing.data"), "is not a file next to the model");
         refused(t -> t.clearExternalData(), "has external data without a location");
 
         Path outside = Files.createDirectories(tmp.resolve("elsewhere")).resolve("secret.data");
@@ -126,7 +126,7 @@ class ExternalDataTest {
         Files.createSymbolicLink(tmp.resolve("link.data"), outside);
         refused(t -> set(t, "location", "link.data"), "is a link out of the model's folder");
         Files.createDirectories(tmp.resolve("dir.data"));
-        refused(t -> set(t, "location", "dir.data"), "not found next to the model");
+        refused(t -> set(t, "location", "dir.data"), "is not a file next to the model");
     }
 
     @Test
@@ -139,6 +139,7 @@ class ExternalDataTest {
         refused(t -> set(t, "length", "4"), "external data length 4, but shape");
         refused(t -> t.addDims(1000), "needs"); // declared shape larger than the stored length
         refused(t -> t.setDataType(10), "has data type FLOAT16");
+        refused(t -> t.setDataType(7).clearDims().addDims(1 << 14).addDims(1 << 14), "more than one tensor can hold"); // 2^28 INT64: 2 GiB
         refused(t -> set(t, "sha256", "x"), "has external_data key 'sha256'");
         refused(t -> t.addExternalData(StringStringEntryProto.newBuilder().setKey("offset").setValue("0")), "has external_data key offset twice");
         refused(t -> t.setDataLocation(0), "but data_location 0");

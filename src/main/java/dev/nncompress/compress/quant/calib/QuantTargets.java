@@ -28,7 +28,8 @@ import java.util.Set;
  *   <li><b>Weights</b>: every {@code CONV2D} and {@code LINEAR} node's {@code <node>.weight}, symmetric
  *       int8 per output channel ({@link Observers#weightObserver()}). Biases stay float here: the int8
  *       engine turns them into int32 with scale = weight scale x input scale, so they need no observer.</li>
- *   <li><b>Activations with their own observer</b> ({@link #ACTIVATION_SCHEME}, per tensor): the graph
+ *   <li><b>Activations with their own observer</b> ({@link #ACTIVATION_SCHEME}, per tensor; symmetric under
+ *       {@link QuantPreset#TENSORRT}, whose weights are also narrow-range, max|w| / 127): the graph
  *       input, and the output of every node that computes new values: {@code CONV2D}/{@code LINEAR}
  *       (after the fused ReLU, i.e. what the requantising epilogue writes), {@code AVGPOOL2D},
  *       {@code GLOBAL_AVGPOOL}, {@code ADD}, an unfused {@code RELU} (after a residual add) and a

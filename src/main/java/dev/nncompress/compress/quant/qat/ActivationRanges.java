@@ -39,11 +39,21 @@ final class ActivationRanges {
             if (!p.scheme().equals(targets.activationScheme())) {
                 throw new IllegalArgumentException("QAT: activation '" + t + "' of the start plan is " + p.scheme() + ", expected " + targets.activationScheme());
             }
-            observers.put(t, new MovingAverageMinMaxObserver(targets.activationScheme(), averagingConstant, p.representableRange()));
+            observers.put(t, new MovingAverageMinMaxObserver(targets.activationScheme(), averagingConstant, startRange(p)));
         }
         this.aliases = targets.aliases();
         this.scheme = targets.activationScheme();
         this.averagingConstant = averagingConstant;
+    }
+
+    /**
+     * The range that gives {@code p} back: the codes' range for an affine scheme; for a symmetric one (the TensorRT
+     * preset) +-127.5 steps, since its scale is max|x| / 127.5 and the codes' range [-128, 127] steps would widen it.
+     */
+    private static QRange startRange(QParams p) {
+        if (!p.scheme().symmetric()) return p.representableRange();
+        float half = (p.scheme().dtype().steps() / 2f) * p.scale(0);
+        return QRange.of(-half, half);
     }
 
     Map<String, TensorRecord> checkpointState() {

@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -77,6 +78,25 @@ class QatInt32BiasTest {
         assertTrue(qatVsEngine[0] <= qat.length / 200 && qatVsEngine[1] <= 1, "QAT vs engine: " + qatVsEngine[0] + " logits differ, max " + qatVsEngine[1] + " steps");
         assertTrue(floatVsEngine[0] > qatVsEngine[0], "the float bias should depart from the engine more than the int32 one: "
                 + floatVsEngine[0] + " vs " + qatVsEngine[0]);
+    }
+
+    /** QAT under the TensorRT preset starts from its symmetric plan's scales exactly and ends with a symmetric plan, narrow weights. */
+    @Test
+    void qatKeepsTheTensorRtPresetsForm() {
+        Graph g = CalibFixtures.prepared(Models.byName("lenet5", ref, 7));
+        Dataset data = CalibFixtures.noise(32, 11);
+        QuantTargets targets = QuantTargets.of(g, java.util.Set.of(), dev.nncompress.compress.quant.calib.QuantPreset.TENSORRT);
+        var ptq = new Calibrator("minmax", 32, 16, null).calibrate(targets, data, ref);
+        ActivationRanges start = new ActivationRanges(targets, ptq, 0.01);
+        start.current().forEach((t, q) -> assertEquals(ptq.activations().get(t).scale(0), q.scale(0), 1e-6f * q.scale(0), t + ": the start scale"));
+        TrainConfig recipe = QuantizationAwareTraining.fineTuning(1, 0.01f, 3);
+        QatResult r = new QuantizationAwareTraining(ref, new TrainConfig(1, 16, recipe.optimizer(), recipe.schedule(), 3))
+                .train(targets, ptq, data, TrainListener.NONE);
+        r.plan().activations().forEach((t, q) -> assertEquals(0, q.zeroPoint(0), t));
+        Int8Model m = Int8Converter.convert(r.graph(), r.plan(), Map.of());
+        m.weights().forEach((n, w) -> {
+            for (byte c : w.codes()) assertTrue(c >= -127, n + ": weight code " + c);
+        });
     }
 
     /** How many values differ by half a step or more, and the largest difference in steps. */
