@@ -67,6 +67,9 @@ public final class ModelData {
         return o.runner(m, backend, err);
     }
 
+    /** A copy of {@code g} with its own parameters on {@code backend} (as a model file is put on a backend). */
+    public static Graph copy(Graph g, Backend backend) { return ModelSource.copy(g, backend); }
+
     private static DataOptions options(DataSpec s) {
         DataOptions o = new DataOptions();
         if (s.data() != null) o.data = s.data();

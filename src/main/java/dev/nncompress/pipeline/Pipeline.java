@@ -104,7 +104,7 @@ public final class Pipeline {
                     state = load(resumeFrom, backend);
                     resumeFrom = null;
                 }
-                StageContext ctx = new StageContext(recipe, i, stage, backend, input.train(), input.test(), input, out, err);
+                StageContext ctx = new StageContext(recipe, i, stage, backend, input.train(), input.test(), input, out, err, reference(input, records));
                 Path artefact = dir.artefact(i, stage.name(), stage.extension(state));
                 out.printf(Locale.ROOT, "%s  %s%n", ctx.where(), Json.compact(stage.settings()));
                 out.flush();
@@ -125,6 +125,20 @@ public final class Pipeline {
             out.printf(Locale.ROOT, "report    %s%n", dir.dir().resolve(Report.HTML));
             return new Result(dir.dir(), records, report);
         }
+    }
+
+    /**
+     * The budget's reference accuracy: the input model's, or for an untrained built-in input that of the last train
+     * or distill stage so far (the recipe refuses a budget that has neither).
+     */
+    private static double reference(ModelData.Loaded input, List<StageRecord> records) {
+        if (input.builtIn()) {
+            for (int k = records.size() - 1; k > 0; k--) {
+                String s = records.get(k).stage();
+                if (s.equals("train") || s.equals("distill")) return records.get(k).metrics().accuracy();
+            }
+        }
+        return records.get(0).metrics().accuracy();
     }
 
     private static void print(PrintWriter out, StageRecord r) {

@@ -29,6 +29,7 @@ import dev.nncompress.train.TrainConfig;
 import dev.nncompress.train.Trainer;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -88,6 +89,8 @@ record PruneStage(String method, String scope, Double sparsity, String nm, boole
 
     @Override public String name() { return "prune"; }
 
+    @Override public boolean hasBudget() { return true; }
+
     @Override
     public Map<String, Object> settings() {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -116,12 +119,54 @@ record PruneStage(String method, String scope, Double sparsity, String nm, boole
         TrainConfig finetune = finetuneEpochs == 0 ? null
                 : new TrainConfig(finetuneEpochs, batchSize, new OptimizerConfig.Sgd((float) lr, 0.9f, 0f, false), LrSchedule.parse(lrSchedule),
                         ctx.recipe().seed());
-        Graph out = structured ? structured(ctx, g, targets, finetune) : unstructured(ctx, g, targets, finetune);
+        Double min = ctx.minAccuracy();
+        // pruning works in place: the model before it, for the budget's retries at lower sparsity
+        Graph before = min != null && nm == null ? ModelData.copy(g, ctx.backend()) : null;
+        Graph out = prune(ctx, g, targets, finetune, sparsity == null ? 0 : sparsity);
+        List<String> notes = new ArrayList<>();
+        if (min != null) out = withinBudget(ctx, before, out, finetune, min, notes);
         ModelIO.save(out, artefact, ctx.provenance());
-        return Outcome.of(ModelState.of(out));
+        return new Outcome(ModelState.of(out), ModelState.of(out), Map.of(), notes);
     }
 
-    private Graph unstructured(StageContext ctx, Graph g, PruneTargets targets, TrainConfig finetune) {
+    private Graph prune(StageContext ctx, Graph g, PruneTargets targets, TrainConfig finetune, double s) {
+        return structured ? structured(ctx, g, targets, finetune, s) : unstructured(ctx, g, targets, finetune, s);
+    }
+
+    /**
+     * The accuracy budget: when the pruned model is below {@code min}, the sparsity is bisected between 0 and the
+     * recipe's, each attempt pruned and fine-tuned afresh from the model before the stage; kept is the highest
+     * sparsity within budget, else the lowest tried (the report says the budget was not met).
+     */
+    private Graph withinBudget(StageContext ctx, Graph before, Graph pruned, TrainConfig finetune, double min, List<String> notes) {
+        double reference = ctx.reference();
+        double acc = ctx.accuracy(ModelState.of(pruned));
+        BudgetSearch.Try first = new BudgetSearch.Try(nm != null ? "nm " + nm : String.format(Locale.ROOT, "sparsity %.4f", sparsity), acc, acc >= min);
+        notes.add(first.line(reference));
+        if (first.within()) return pruned;
+        if (nm != null) {
+            notes.add("budget: not met; N:M fixes the sparsity, there is nothing to bisect");
+            return pruned;
+        }
+        Graph[] kept = {null};
+        Graph[] last = {pruned};
+        BudgetSearch.Result<Double> r = BudgetSearch.bisect(sparsity, ctx.recipe().budget().bisectionSteps(), s -> {
+            Graph copy = ModelData.copy(before, ctx.backend());
+            last[0] = prune(ctx, copy, PruneTargets.of(copy, layers), finetune, s);
+            double a = ctx.accuracy(ModelState.of(last[0]));
+            if (a >= min) kept[0] = last[0]; // bisection only moves up after a success: the last success is the highest
+            return a;
+        }, min);
+        for (BudgetSearch.Try t : r.tries()) {
+            notes.add(t.line(reference));
+            ctx.note(t.line(reference));
+        }
+        notes.add(r.met() ? String.format(Locale.ROOT, "budget: kept sparsity %.4f", r.kept())
+                : "budget: not met; kept the lowest sparsity tried, " + r.tries().get(r.tries().size() - 1).what());
+        return r.met() ? kept[0] : last[0];
+    }
+
+    private Graph unstructured(StageContext ctx, Graph g, PruneTargets targets, TrainConfig finetune, double sparsity) {
         ImportanceCriterion criterion = criterion(ctx.train(), ctx.backend());
         PruneConfig config = nm != null ? PruneConfig.nm(criterion, NmPattern.parse(nm), finetune)
                 : new PruneConfig(criterion, scope.equals("global") ? PruneScope.GLOBAL : PruneScope.LAYER, sparsity,
@@ -133,7 +178,7 @@ record PruneStage(String method, String scope, Double sparsity, String nm, boole
         return g;
     }
 
-    private Graph structured(StageContext ctx, Graph dense, PruneTargets targets, TrainConfig finetune) {
+    private Graph structured(StageContext ctx, Graph dense, PruneTargets targets, TrainConfig finetune, double sparsity) {
         StructuredPruneConfig config = StructuredPruneConfig.of(sparsity).withLinearSparsity(linearSparsity).withExclude(layersOutside(dense, targets));
         Dataset train = ctx.train();
         FilterCriterion criterion = method.equals("activation")

@@ -19,11 +19,14 @@ import dev.nncompress.int8.Int8Model;
 import dev.nncompress.io.Int8ModelIO;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code stage: quantize}: {@code nncompress quantize --out} through the same library calls: prepare (fold BN, fuse
@@ -53,6 +56,8 @@ record QuantizeStage(String method, String observer, int calib, List<String> exc
     @Override public String name() { return "quantize"; }
 
     @Override public boolean makesInt8() { return true; }
+
+    @Override public boolean hasBudget() { return true; }
 
     @Override
     public Map<String, Object> settings() {
@@ -99,17 +104,59 @@ record QuantizeStage(String method, String observer, int calib, List<String> exc
         }
         Map<String, Double> sqnr = new LinkedHashMap<>();
         int n = Math.min(sensitivity, ctx.test().count());
-        if (n > 0) {
-            for (LayerSensitivity l : SensitivityReport.measure(g, plan, ctx.test().slice(0, n), ctx.backend(), batchSize).layers()) {
-                sqnr.put(l.node(), l.sqnrDb());
-            }
-        }
-        Map<String, String> info = new LinkedHashMap<>();
-        info.put("source", ctx.recipe().model());
-        Int8Model m = Int8Converter.convert(g, plan, info);
+        List<LayerSensitivity> layers = n == 0 ? List.of() : SensitivityReport.measure(g, plan, ctx.test().slice(0, n), ctx.backend(), batchSize).layers();
+        for (LayerSensitivity l : layers) sqnr.put(l.node(), l.sqnrDb());
+        Int8Model m = convert(ctx, g, plan);
+        List<String> notes = new ArrayList<>();
+        Double min = ctx.minAccuracy();
+        if (min != null) m = withinBudget(ctx, g, calibration, m, layers, min, notes);
         Int8ModelIO.save(m, artefact, ctx.provenance());
         // the model as written, read back: what later stages and the evaluation see (as quantize --out evaluates its file)
         ModelState out = ModelState.of(Int8ModelIO.load(artefact).model());
-        return new Outcome(out, out, sqnr, List.of());
+        return new Outcome(out, out, sqnr, notes);
+    }
+
+    private Int8Model convert(StageContext ctx, Graph g, QuantPlan plan) {
+        Map<String, String> info = new LinkedHashMap<>();
+        info.put("source", ctx.recipe().model());
+        return Int8Converter.convert(g, plan, info);
+    }
+
+    /**
+     * The accuracy budget: when the int8 model is below {@code min}, the layers whose int8 error moves the logits
+     * most (the sensitivity report's logits MSE, measured here when the recipe skipped it) go back to float one at a
+     * time, recalibrated each time, until the model is within budget (PTQ; after QAT the report only says so).
+     */
+    private Int8Model withinBudget(StageContext ctx, Graph g, Dataset calibration, Int8Model m, List<LayerSensitivity> layers, double min,
+                                   List<String> notes) {
+        double reference = ctx.reference();
+        double acc = ctx.accuracy(ModelState.of(m));
+        BudgetSearch.Try first = new BudgetSearch.Try("all layers int8" + (exclude.isEmpty() ? "" : " but " + exclude), acc, acc >= min);
+        notes.add(first.line(reference));
+        if (first.within()) return m;
+        if (qatEpochs > 0) {
+            notes.add("budget: not met; returning layers to float is done for method: ptq only");
+            return m;
+        }
+        if (layers.isEmpty()) layers = SensitivityReport.measure(g, convertPlan(ctx, g, calibration, List.of()), ctx.test().slice(0, Math.min(500, ctx.test().count())),
+                ctx.backend(), batchSize).layers();
+        List<String> order = layers.stream().sorted(Comparator.comparingDouble(LayerSensitivity::logitsMse).reversed())
+                .map(LayerSensitivity::node).filter(x -> !exclude.contains(x)).toList();
+        Int8Model[] last = {m};
+        BudgetSearch.Result<List<String>> r = BudgetSearch.floatFallback(order, inFloat -> {
+            last[0] = convert(ctx, g, convertPlan(ctx, g, calibration, inFloat));
+            return ctx.accuracy(ModelState.of(last[0]));
+        }, min);
+        for (BudgetSearch.Try t : r.tries()) notes.add(t.line(reference));
+        notes.add(r.met() ? "budget: kept layers in float " + r.kept() : "budget: not met with every layer in float; kept " + r.kept());
+        r.tries().forEach(t -> ctx.note(t.line(reference)));
+        return last[0];
+    }
+
+    /** The PTQ plan with the recipe's exclusions and {@code inFloat} kept in float. */
+    private QuantPlan convertPlan(StageContext ctx, Graph g, Dataset calibration, List<String> inFloat) {
+        Set<String> ex = new LinkedHashSet<>(exclude);
+        ex.addAll(inFloat);
+        return new Calibrator(observer, calib, batchSize, sampleSeed).calibrate(QuantTargets.of(g, ex), calibration, ctx.backend());
     }
 }

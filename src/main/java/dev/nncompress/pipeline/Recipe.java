@@ -7,6 +7,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.nncompress.cli.ModelData;
 import dev.nncompress.data.DataRequest;
+import dev.nncompress.models.Models;
 import org.yaml.snakeyaml.LoaderOptions;
 
 import java.io.IOException;
@@ -31,13 +32,19 @@ import java.util.List;
  * @param testLimit   test images every stage is evaluated on
  */
 public record Recipe(String fileName, String text, String sha256, String model, long seed, Path out, String backend, ModelData.DataSpec data,
-                     int trainLimit, int testLimit, Bench bench, List<Stage> stages) {
+                     int trainLimit, int testLimit, Bench bench, Budget budget, List<Stage> stages) {
     /** Recipes are hand-written configuration: anything larger is not one. */
     static final int MAX_BYTES = 1 << 20;
     static final int MAX_STAGES = 100;
 
     /** The short latency/throughput measurement of every stage's model: rounds of {@code seconds} each. */
     public record Bench(int rounds, double seconds) {}
+
+    /**
+     * The accuracy budget: at most {@code maxDropPoints} percentage points below the reference (the input model, or
+     * for an untrained built-in input the last train/distill stage before); {@code bisectionSteps} prune attempts.
+     */
+    public record Budget(double maxDropPoints, int bisectionSteps) {}
 
     public Recipe {
         stages = List.copyOf(stages);
@@ -96,6 +103,14 @@ public record Recipe(String fileName, String text, String sha256, String model, 
             bench = new Bench(b.integer("rounds", 3, 1, 100), b.number("seconds", 0.2, 0.001, 60, true));
             b.done();
         }
+        RecipeObject bu = r.object("budget");
+        Budget budget = null;
+        if (bu != null) {
+            Double drop = bu.number("max_accuracy_drop", null, 0, 100, true);
+            if (drop == null) throw bu.errorAt("max_accuracy_drop", "is required: accuracy points the compressed model may lose, e.g. 0.5");
+            budget = new Budget(drop, bu.integer("bisection_steps", 3, 1, 10));
+            bu.done();
+        }
         JsonNode list = r.list("stages");
         if (list == null) throw r.errorAt("stages", "is required: a list of stages (train, prune, distill, quantize, export)");
         if (list.isEmpty()) throw r.errorAt("stages", "is empty; give at least one stage");
@@ -112,10 +127,15 @@ public record Recipe(String fileName, String text, String sha256, String model, 
             stage.checkInput(s, int8);
             int8 |= stage.makesInt8();
             stages.add(stage);
+            if (budget != null && Models.NAMES.contains(model) && stage.hasBudget()
+                    && stages.stream().noneMatch(x -> x.name().equals("train") || x.name().equals("distill"))) {
+                throw r.errorAt("budget", "needs a reference accuracy: the model is an untrained built-in and " + s.path() + " (" + stage.name()
+                        + ") has no train or distill stage before it");
+            }
         }
         r.done();
         return new Recipe(fileName, text, sha256(text), model, seed, outText == null ? null : Path.of(outText), backend, data, trainLimit,
-                testLimit, bench, stages);
+                testLimit, bench, budget, stages);
     }
 
     /** Jackson's YAML reader, strict about duplicate keys and bounded against alias bombs and huge documents. */

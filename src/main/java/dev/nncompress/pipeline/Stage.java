@@ -20,6 +20,9 @@ interface Stage {
     /** True when the stage needs a float model (all but export). */
     default boolean needsFloat() { return true; }
 
+    /** True when the accuracy budget applies to the stage (prune, quantize). */
+    default boolean hasBudget() { return false; }
+
     /** True when the model after the stage is int8 (quantize). */
     default boolean makesInt8() { return false; }
 

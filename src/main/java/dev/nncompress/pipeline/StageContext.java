@@ -15,7 +15,19 @@ import java.util.Map;
 
 /** What a running stage sees: the recipe, its place in it, the backend, the data, the input model, the output streams. */
 record StageContext(Recipe recipe, int index, Stage stage, Backend backend, Dataset train, Dataset test, ModelData.Loaded input, PrintWriter out,
-                    PrintWriter err) {
+                    PrintWriter err, double reference) {
+
+    /** The lowest accuracy the budget allows this stage, or null without a budget. */
+    Double minAccuracy() { return recipe.budget() == null ? null : reference - recipe.budget().maxDropPoints() / 100; }
+
+    /** The accuracy of {@code m} on the run's test images (the int8 engine for int8), as the evaluation measures it. */
+    double accuracy(ModelState m) {
+        dev.nncompress.train.Evaluator e = new dev.nncompress.train.Evaluator(backend, 256);
+        if (!m.isInt8()) return e.evaluate(m.graph(), test).accuracy();
+        try (dev.nncompress.int8.Int8Runner r = ModelData.int8Runner(m.int8(), backend, err)) {
+            return e.evaluate(r, test, TrainListener.NONE).accuracy();
+        }
+    }
 
     /** The stage's key path in the recipe, for errors and output: {@code stages[2] (prune)}. */
     String where() { return "stages[" + index + "] (" + stage.name() + ")"; }

@@ -235,6 +235,58 @@ class PipelineTest {
     }
 
     @Test
+    void anOvershootingPruneIsBisectedBackWithinTheBudgetAndTheReportSaysWhatWasTried() throws Exception {
+        // the trained model of the CLI run as input; 97% of its weights pruned without fine-tuning cannot hold 1 point
+        Path r = tmp.resolve("budget.yaml");
+        Files.writeString(r, """
+                model: %s
+                seed: 3
+                backend: cpu
+                data: {train_limit: 512, test_limit: 200}
+                bench: {rounds: 1, seconds: 0.02}
+                budget: {max_accuracy_drop: 1.0, bisection_steps: 2}
+                stages:
+                  - stage: prune
+                    sparsity: 0.97
+                    finetune_epochs: 0
+                  - stage: quantize
+                    calib: 128
+                    sensitivity: 64
+                """.formatted(cliDir.resolve("stage0-train.safetensors")));
+        Pipeline.Result res = Pipeline.fromYaml(r).run(tmp.resolve("budget"), new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
+        double reference = res.stages().get(0).metrics().accuracy();
+        StageRecord prune = res.stages().get(1);
+        List<String> notes = prune.notes();
+        assertTrue(notes.get(0).startsWith("budget: sparsity 0.9700: ") && notes.get(0).endsWith("over budget"), notes.toString());
+        assertTrue(notes.get(1).startsWith("budget: sparsity 0.4850: "), notes.toString());
+        assertEquals(4, notes.size(), "the first attempt, two bisection steps, the outcome: " + notes);
+        String outcome = notes.get(3);
+        if (outcome.startsWith("budget: kept sparsity ")) {
+            double kept = Double.parseDouble(outcome.substring("budget: kept sparsity ".length()));
+            assertTrue(prune.metrics().accuracy() >= reference - 0.01, prune.metrics().accuracy() + " vs " + reference);
+            // global magnitude: the pruned layers together are `kept` zeros (weights only, so within a percent)
+            double zeros = 0, all = 0;
+            var g = ModelIO.load(tmp.resolve("budget/stage0-prune.safetensors"), Backends.create("reference", l -> { })).graph();
+            for (String l : List.of("conv1", "conv2", "fc1", "fc2")) {
+                long n = g.param(l + ".weight").value().numel();
+                zeros += prune.metrics().sparsity().get(l) * n;
+                all += n;
+            }
+            assertEquals(kept, zeros / all, 0.01);
+        } else {
+            assertTrue(outcome.startsWith("budget: not met"), outcome);
+        }
+        StageRecord quant = res.stages().get(2);
+        assertTrue(quant.notes().get(0).startsWith("budget: all layers int8: "), quant.notes().toString());
+        if (quant.notes().get(0).endsWith("over budget")) {
+            assertTrue(quant.notes().get(quant.notes().size() - 1).startsWith("budget: kept layers in float")
+                    || quant.notes().get(quant.notes().size() - 1).startsWith("budget: not met"), quant.notes().toString());
+        }
+        String html = Files.readString(tmp.resolve("budget/report.html"));
+        assertTrue(html.contains("budget: sparsity 0.4850"), "the report lists the attempts");
+    }
+
+    @Test
     void theParetoFrontKeepsOnlyUndominatedStages() {
         List<StageRecord> s = List.of(rec(0, 0.90, 1000), rec(1, 0.85, 500), rec(2, 0.80, 600), rec(3, 0.70, 100));
         List<Integer> front = ReportHtml.paretoFront(s, r -> r.metrics().fileBytes()).stream().map(StageRecord::index).toList();

@@ -129,7 +129,7 @@ class RecipeTest {
         assertEquals("r.yaml: stages: is required: a list of stages (train, prune, distill, quantize, export)",
                 assertThrows(RecipeException.class, () -> Recipe.parse("r.yaml", "model: student\n")).getMessage());
         assertEquals("r.yaml: model: is required", assertThrows(RecipeException.class, () -> Recipe.parse("r.yaml", "stages: [{stage: train}]\n")).getMessage());
-        assertEquals("r.yaml: modle: unknown key; known here: model, seed, out, backend, data, bench, stages",
+        assertEquals("r.yaml: modle: unknown key; known here: model, seed, out, backend, data, bench, budget, stages",
                 assertThrows(RecipeException.class, () -> Recipe.parse("r.yaml", "model: student\nmodle: x\nstages: [{stage: train}]\n")).getMessage());
         assertEquals("r.yaml: data.test_limit: must be in [1, 2147483647], got 0",
                 assertThrows(RecipeException.class, () -> Recipe.parse("r.yaml", "model: s\ndata: {test_limit: 0}\nstages: [{stage: train}]\n")).getMessage());
@@ -144,6 +144,20 @@ class RecipeTest {
     }
 
     @Test
+    void theBudgetIsReadAndNeedsAReference() {
+        Recipe r = Recipe.parse("r.yaml", "model: student\nbudget: {max_accuracy_drop: 0.5}\nstages: [{stage: train}, {stage: quantize}]\n");
+        assertEquals(new Recipe.Budget(0.5, 3), r.budget());
+        assertEquals(null, Recipe.parse("r.yaml", "model: student\nstages: [{stage: train}]\n").budget());
+        assertEquals("r.yaml: budget: needs a reference accuracy: the model is an untrained built-in and stages[0] (prune) has no train or distill stage before it",
+                assertThrows(RecipeException.class, () -> Recipe.parse("r.yaml",
+                        "model: student\nbudget: {max_accuracy_drop: 0.5}\nstages: [{stage: prune, sparsity: 0.5}]\n")).getMessage());
+        assertEquals("r.yaml: budget.max_accuracy_drop: must be in [0, 100], got -1", assertThrows(RecipeException.class, () -> Recipe.parse("r.yaml",
+                "model: m.safetensors\nbudget: {max_accuracy_drop: -1}\nstages: [{stage: train}]\n")).getMessage());
+        assertEquals("r.yaml: budget.max_accuracy_drop: is required: accuracy points the compressed model may lose, e.g. 0.5",
+                assertThrows(RecipeException.class, () -> Recipe.parse("r.yaml", "model: m.safetensors\nbudget: {}\nstages: [{stage: train}]\n")).getMessage());
+    }
+
+    @Test
     void anAliasBombIsNotExpanded() {
         StringBuilder y = new StringBuilder("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
         for (char c = 'b'; c <= 'k'; c++) y.append(c).append(": &").append(c).append(" [*").append((char) (c - 1)).append(", *").append((char) (c - 1))
@@ -152,7 +166,7 @@ class RecipeTest {
         // Jackson reads YAML as events and does not expand aliases into copies: the 4^10 leaves never exist, and the
         // recipe is refused for its unknown key like any other
         RecipeException e = assertThrows(RecipeException.class, () -> Recipe.parse("r.yaml", y.toString()));
-        assertEquals("r.yaml: a: unknown key; known here: model, seed, out, backend, data, bench, stages", e.getMessage());
+        assertEquals("r.yaml: a: unknown key; known here: model, seed, out, backend, data, bench, budget, stages", e.getMessage());
     }
 
     @Test
