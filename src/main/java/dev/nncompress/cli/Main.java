@@ -4,6 +4,7 @@ import dev.nncompress.backend.BackendUnavailableException;
 import dev.nncompress.data.DatasetException;
 import dev.nncompress.io.ModelFormatException;
 import dev.nncompress.io.Provenance;
+import dev.nncompress.pipeline.RecipeException;
 import dev.nncompress.train.TrainingDivergedException;
 import dev.nncompress.util.Quoted;
 import picocli.CommandLine;
@@ -33,7 +34,7 @@ import java.util.concurrent.Callable;
 @Command(name = "nncompress", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Neural-network compression toolkit: train, evaluate, inspect, import (ONNX), benchmark, quantize, prune and distill Fashion-MNIST CNNs.",
         subcommands = {TrainCommand.class, EvalCommand.class, InfoCommand.class, ImportCommand.class, ExportCommand.class, BenchCommand.class, BenchGemmCommand.class, QuantizeCommand.class,
-                PruneCommand.class, DistillCommand.class, CommandLine.HelpCommand.class},
+                PruneCommand.class, DistillCommand.class, CompressCommand.class, ReportCommand.class, CommandLine.HelpCommand.class},
         usageHelpAutoWidth = true)
 public final class Main implements Callable<Integer> {
     public static final int EXIT_OK = 0;
@@ -156,7 +157,7 @@ public final class Main implements Callable<Integer> {
     private static boolean isUserError(Throwable t) {
         return t instanceof IllegalArgumentException || t instanceof DatasetException || t instanceof ModelFormatException
                 || t instanceof BackendUnavailableException || t instanceof TrainingDivergedException
-                || t instanceof UncheckedIOException || t instanceof ParameterException;
+                || t instanceof UncheckedIOException || t instanceof ParameterException || t instanceof RecipeException;
     }
 
     /** One line, and no control or bidi character from a crafted file reaches the terminal (readers quote too: {@link Quoted}). */

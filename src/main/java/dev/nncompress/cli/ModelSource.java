@@ -123,7 +123,7 @@ record ModelSource(String spec, boolean builtIn, Graph graph, Int8Model int8, Ma
     /** {@link #read} then {@link Read#on}: for callers that already hold their backend (a teacher, tests). */
     static ModelSource load(String spec, Backend backend, long seed) { return read(spec, seed).on(backend); }
 
-    private static Graph copy(Graph g, Backend backend) {
+    static Graph copy(Graph g, Backend backend) {
         Map<String, Parameter> params = new LinkedHashMap<>();
         for (Parameter p : g.params().values()) {
             params.put(p.name(), new Parameter(p.name(), backend.fromFloats(p.value().toFloatArray(), p.value().shape()), p.trainable()));
