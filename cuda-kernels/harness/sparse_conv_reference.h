@@ -136,7 +136,7 @@ static Verdict checkBackward(Problem& pr, size_t sample, unsigned seed) {
         for (size_t t = 0; t < count; t++) {
             double e = std::fabs(got[t] - want[t]) / (scale > 0 ? scale : 1);
             if (!(e <= BWD_TOL) && worst <= BWD_TOL) std::fprintf(stderr, "  %s mismatch: %.9g vs %.9g\n", what, got[t], want[t]);
-            if (!(e <= worst)) worst = e;  // NaN sticks
+            worst = worse(worst, e);  // NaN sticks (harness_common.h)
         }
     };
     compare("grad input", dx.size(), [&](size_t i) { return (double) dx[i]; }, [&](size_t i) {

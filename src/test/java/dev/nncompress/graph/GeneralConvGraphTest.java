@@ -82,8 +82,7 @@ class GeneralConvGraphTest {
         for (int i = 0; i < input.length; i++) input[i] = (float) rng.nextGaussian();
         Tensor x = backend.fromFloats(input, Shape.of(3, 4, 9, 8));
         int[] labels = {2, 0, 1};
-        int checked = GraphGradientCheck.check(g, backend, x, labels, 99, rng, 5);
-        assertTrue(checked > 30, "checked " + checked);
+        GraphGradientCheck.check(g, backend, x, labels, 99, rng, 5, 32); // 40 of 52 above the noise floor
     }
 
 }

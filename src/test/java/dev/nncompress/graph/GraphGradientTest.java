@@ -9,9 +9,6 @@ import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /**
  * Whole-network gradient check: the parameter gradients that {@link GraphRunner#backward} accumulates
  * through every op type (conv, BN in training mode, relu, max/avg/global pooling, residual add,
@@ -42,8 +39,8 @@ class GraphGradientTest {
         Tensor x = backend.fromFloats(input, Shape.of(3, 2, 9, 8));
         int[] labels = {0, 2, 1};
 
-        int checked = GraphGradientCheck.check(g, backend, x, labels, 99, rng, 6);
-        assertTrue(checked > 40, "checked " + checked + " coordinates");
+        // 49 of the 64 sampled coordinates are above the noise floor (conv1.bias, before a BN, has an exact-zero gradient)
+        GraphGradientCheck.check(g, backend, x, labels, 99, rng, 6, 40);
     }
 
 }

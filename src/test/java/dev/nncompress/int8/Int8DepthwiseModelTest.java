@@ -1,7 +1,6 @@
 package dev.nncompress.int8;
 
 import dev.nncompress.backend.Backend;
-import dev.nncompress.backend.ref.JavaInt8Kernels;
 import dev.nncompress.backend.ref.ReferenceBackend;
 import dev.nncompress.compress.quant.calib.CalibFixtures;
 import dev.nncompress.compress.quant.calib.Calibrator;
@@ -14,6 +13,8 @@ import dev.nncompress.io.Int8ModelIO;
 import dev.nncompress.models.ConvFamilyModels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -32,8 +33,9 @@ class Int8DepthwiseModelTest {
     private final Backend ref = new ReferenceBackend();
     @TempDir Path tmp;
 
-    @Test
-    void depthwiseWeightsRoundTripAndRunAsSimulated() {
+    @ParameterizedTest
+    @MethodSource("dev.nncompress.int8.Int8KernelProviders#all")
+    void depthwiseWeightsRoundTripAndRunAsSimulated(String kernels) {
         Graph g = CalibFixtures.prepared(ConvFamilyModels.mixed(ref, 3));
         Dataset data = noise(11, 5);
         QuantPlan plan = new Calibrator("minmax", 11, 11, null).calibrate(QuantTargets.of(g), data, ref);
@@ -42,10 +44,11 @@ class Int8DepthwiseModelTest {
         Path file = tmp.resolve("dw.safetensors");
         Int8ModelIO.save(m, file, Map.of());
         Int8Model back = Int8ModelIO.load(file).model();
-        try (Int8Runner a = new Int8Runner(m, new JavaInt8Kernels(1), ref); Int8Runner b = new Int8Runner(back, new JavaInt8Kernels(1), ref)) {
+        try (Int8Runner a = new Int8Runner(m, Int8KernelProviders.create(kernels, 1), ref);
+             Int8Runner b = new Int8Runner(back, Int8KernelProviders.create(kernels, 1), ref)) {
             assertArrayEquals(a.logits(data.images(), data.count()), b.logits(data.images(), data.count()));
         }
-        Int8RunnerTest.assertMatchesSimulation("conv family", g, plan, m, data);
+        Int8RunnerTest.assertMatchesSimulation("conv family", g, plan, m, data, Int8KernelProviders.create(kernels, 1));
     }
 
     @Test

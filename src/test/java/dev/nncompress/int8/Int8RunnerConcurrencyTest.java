@@ -3,8 +3,6 @@ package dev.nncompress.int8;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.Int8Kernels;
 import dev.nncompress.backend.cpu.CpuBackend;
-import dev.nncompress.backend.cpu.NativeInt8Kernels;
-import dev.nncompress.backend.ref.JavaInt8Kernels;
 import dev.nncompress.backend.ref.ReferenceBackend;
 import dev.nncompress.compress.quant.calib.CalibFixtures;
 import dev.nncompress.compress.quant.calib.Calibrator;
@@ -20,8 +18,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * One {@link Int8Runner} shared by {@link ConcurrentCalls#THREADS} threads, on the native kernels and on
@@ -51,12 +47,7 @@ class Int8RunnerConcurrencyTest {
         }
     }
 
-    static Int8Kernels kernels(String which) {
-        if (which.equals("java")) return new JavaInt8Kernels(2);
-        assumeTrue(!NativeInt8Kernels.cpuVariants().isEmpty(), "native int8 kernels not built: " + NativeInt8Kernels.unavailableReason());
-        List<NativeInt8Kernels.Variant> v = NativeInt8Kernels.cpuVariants();
-        return NativeInt8Kernels.of(v.get(v.size() - 1), 2);
-    }
+    static Int8Kernels kernels(String which) { return Int8KernelProviders.create(which, 2); }
 
     /** Calibrated on 16 noise images on the reference backend (seconds). */
     static Int8Model int8(String model) {

@@ -1,7 +1,6 @@
 package dev.nncompress.int8;
 
 import dev.nncompress.backend.Backend;
-import dev.nncompress.backend.ref.JavaInt8Kernels;
 import dev.nncompress.backend.ref.ReferenceBackend;
 import dev.nncompress.compress.quant.calib.CalibFixtures;
 import dev.nncompress.compress.quant.calib.Calibrator;
@@ -13,7 +12,8 @@ import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.OpType;
 import dev.nncompress.models.GraphBuilder;
 import dev.nncompress.tensor.Shape;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.List;
 import java.util.Map;
@@ -45,15 +45,16 @@ class Int8ShapeOpsTest {
         return b.build(b.linear("fc", b.flatten("fl", x), 10));
     }
 
-    @Test
-    void int8EngineRunsTheNewNodesInFloatAndMatchesTheSimulation() {
+    @ParameterizedTest
+    @MethodSource("dev.nncompress.int8.Int8KernelProviders#all")
+    void int8EngineRunsTheNewNodesInFloatAndMatchesTheSimulation(String kernels) {
         Graph g = CalibFixtures.prepared(net());
         Dataset data = CalibFixtures.noise(13, 4);
         QuantPlan plan = new Calibrator("minmax", 13, 8, null).calibrate(QuantTargets.of(g), data, ref);
         Int8Model m = Int8Converter.convert(g, plan, Map.of());
-        try (Int8Runner r = new Int8Runner(m, new JavaInt8Kernels(1), ref)) {
+        try (Int8Runner r = new Int8Runner(m, Int8KernelProviders.create(kernels, 1), ref)) {
             assertEquals("5 of 11 nodes are int8 GEMMs", r.summary()); // c1, e1, e3, c2, fc (the ReLUs fused into them)
         }
-        Int8RunnerTest.assertMatchesSimulation("fire", g, plan, m, data);
+        Int8RunnerTest.assertMatchesSimulation("fire", g, plan, m, data, Int8KernelProviders.create(kernels, 1));
     }
 }

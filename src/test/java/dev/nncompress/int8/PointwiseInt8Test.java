@@ -1,7 +1,6 @@
 package dev.nncompress.int8;
 
 import dev.nncompress.backend.Backend;
-import dev.nncompress.backend.ref.JavaInt8Kernels;
 import dev.nncompress.backend.ref.ReferenceBackend;
 import dev.nncompress.compress.quant.calib.Calibrator;
 import dev.nncompress.compress.quant.calib.CalibFixtures;
@@ -16,7 +15,8 @@ import dev.nncompress.graph.GraphRunner;
 import dev.nncompress.graph.Logits;
 import dev.nncompress.graph.PointwiseNet;
 import dev.nncompress.tensor.Tensor;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.List;
 import java.util.Map;
@@ -34,8 +34,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PointwiseInt8Test {
     private final Backend ref = new ReferenceBackend();
 
-    @Test
-    void pointwiseNodesRunInInt8AndAFinalSoftmaxIsSkipped() {
+    @ParameterizedTest
+    @MethodSource("dev.nncompress.int8.Int8KernelProviders#all")
+    void pointwiseNodesRunInInt8AndAFinalSoftmaxIsSkipped(String kernels) {
         Graph g = CalibFixtures.prepared(PointwiseNet.build(ref, 8));
         SplittableRandom r = new SplittableRandom(3);
         float[] images = new float[20 * 3 * 6 * 6];
@@ -51,7 +52,7 @@ class PointwiseInt8Test {
              Tensor x = ref.fromFloats(images, GraphPredictor.batchShape(g.inputShape(), 20))) {
             sim = run.forward(x, s.hook()).toFloatArray();
         }
-        try (Int8Runner e = new Int8Runner(m, new JavaInt8Kernels(1), ref)) {
+        try (Int8Runner e = new Int8Runner(m, Int8KernelProviders.create(kernels, 1), ref)) {
             // activations (tables), arithmetic with a second activation or a constant, broadcast included, and the
             // global average pool run on codes; the skipped final Softmax is not run at all
             assertEquals(List.of(), e.floatFallbacks());

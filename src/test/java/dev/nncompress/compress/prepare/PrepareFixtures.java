@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Shared helpers of the graph-pass tests: random inputs and statistics, inference runs, snapshots. */
-final class PrepareFixtures {
+public final class PrepareFixtures {
     private PrepareFixtures() {}
 
     static Tensor randomInput(Backend b, Graph g, int batch, long seed) {
@@ -84,8 +84,12 @@ final class PrepareFixtures {
         return m;
     }
 
-    /** Folding is exact in real arithmetic; in float it moves outputs by rounding only. */
-    static void assertCloseRelative(float[] expected, float[] actual, double relTol, String what) {
+    /**
+     * max |expected - actual| <= relTol * max |expected|, with a non-zero scale so the comparison cannot pass vacuously.
+     * Folding is exact in real arithmetic; in float it moves outputs by rounding only. NaN-sticky: Math.max keeps a NaN
+     * from either side, so the final {@code <=} fails (CloseRelativeNanTest); the pruning tests use it too.
+     */
+    public static void assertCloseRelative(float[] expected, float[] actual, double relTol, String what) {
         double scale = maxAbs(expected);
         assertTrue(scale > 0, what + ": all-zero output would make the comparison vacuous");
         double diff = maxAbsDiff(expected, actual);

@@ -119,7 +119,9 @@ public final class OnnxFixtures {
 
     /**
      * The issue's measure: for each input, the largest absolute difference over its logits divided by the
-     * largest magnitude of the reference logits; the maximum over the inputs.
+     * largest magnitude of the reference logits; the maximum over the inputs. NaN-sticky (Math.max returns NaN when
+     * either argument is NaN; an all-zero reference row gives 0/0 = NaN too), so {@code err <= tol} fails on a NaN
+     * anywhere ({@code ComparisonNanTest}); do not rewrite it with {@code if (d > worst) worst = d}, which drops NaN.
      */
     public static double maxRelativeError(float[] actual, float[][] reference) {
         double worst = 0;

@@ -1,6 +1,7 @@
 package dev.nncompress.compress.prune.structured;
 
 import dev.nncompress.backend.Backend;
+import dev.nncompress.compress.prepare.PrepareFixtures;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.GraphRunner;
 import dev.nncompress.graph.Node;
@@ -11,9 +12,6 @@ import dev.nncompress.tensor.Tensor;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Helpers of the structured-pruning tests: random images, inference, setting channels of parameters. */
 final class PruneFixtures {
@@ -100,16 +98,9 @@ final class PruneFixtures {
         }
     }
 
-    /** max |a - b| <= relTol * max |a|, with a non-zero scale so the comparison cannot pass vacuously. */
+    /** {@link PrepareFixtures#assertCloseRelative}: max |a - b| <= relTol * max |a|, NaN-sticky, never vacuous. */
     static void assertCloseRelative(float[] expected, float[] actual, double relTol, String what) {
-        assertEquals(expected.length, actual.length, what + ": output sizes");
-        double scale = 0, diff = 0;
-        for (int i = 0; i < expected.length; i++) {
-            scale = Math.max(scale, Math.abs(expected[i]));
-            diff = Math.max(diff, Math.abs(expected[i] - actual[i]));
-        }
-        assertTrue(scale > 0, what + ": all-zero output would make the comparison vacuous");
-        assertTrue(diff <= relTol * scale, what + ": max |diff| " + diff + " > " + relTol + " * max |output| " + scale);
+        PrepareFixtures.assertCloseRelative(expected, actual, relTol, what);
     }
 
     static int outChannels(Graph g, String conv) { return g.param(conv + ".weight").value().shape().dim(0); }
