@@ -147,8 +147,24 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--calib", defaultValue = "512", paramLabel = "N", description = "Training images scored by activation and taylor (default: ${DEFAULT-VALUE}).")
     int calib;
 
-    @Option(names = "--lr", defaultValue = "0.01", paramLabel = "LR", description = "Fine-tuning SGD learning rate, momentum 0.9 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", defaultValue = "0.01", paramLabel = "LR", description = "Fine-tuning learning rate (default: ${DEFAULT-VALUE}).")
     double lr;
+
+    @Option(names = "--optimizer", defaultValue = "sgd", paramLabel = "sgd|adamw",
+            description = "Fine-tuning optimiser: SGD with momentum 0.9, or AdamW (default: ${DEFAULT-VALUE}).")
+    FineTuneOptimizer optimizer;
+
+    @Option(names = "--weight-decay", defaultValue = "0", paramLabel = "WD",
+            description = "Fine-tuning weight decay in [0, 1]: L2 for sgd, decoupled for adamw (default: ${DEFAULT-VALUE}).")
+    double weightDecay;
+
+    enum FineTuneOptimizer { sgd, adamw }
+
+    /** The fine-tuning optimiser of --optimizer, --lr and --weight-decay. */
+    OptimizerConfig fineTuneOptimizer() {
+        return optimizer == FineTuneOptimizer.adamw ? OptimizerConfig.Adam.adamW((float) lr, (float) weightDecay)
+                : new OptimizerConfig.Sgd((float) lr, 0.9f, (float) weightDecay, false);
+    }
 
     @Option(names = "--lr-schedule", defaultValue = "constant", paramLabel = "SPEC",
             description = "Fine-tuning learning-rate schedule, as train's --schedule: constant, step:EVERY:GAMMA or cosine[:MINLR] (default: ${DEFAULT-VALUE}).")
@@ -227,6 +243,7 @@ final class PruneCommand implements Callable<Integer> {
         }
         Check.positive("--calib", calib);
         Check.positive("--lr", lr);
+        Check.range("--weight-decay", weightDecay, 0, 1, true);
         fineTuneSchedule(); // a bad spec is refused before any data is read
         Check.positive("--batch-size", batchSize);
         if (limit != null) Check.positive("--limit", limit);
@@ -315,7 +332,7 @@ final class PruneCommand implements Callable<Integer> {
                     NmPattern pattern) {
         Map<String, String> prov = provenance(src);
         TrainConfig finetune = finetuneEpochs == 0 ? null
-                : new TrainConfig(finetuneEpochs, batchSize, new OptimizerConfig.Sgd((float) lr, 0.9f, 0f, false), fineTuneSchedule(), seed);
+                : new TrainConfig(finetuneEpochs, batchSize, fineTuneOptimizer(), fineTuneSchedule(), seed);
         PruneConfig config = pattern != null ? PruneConfig.nm(criterion(train, backend), pattern, finetune)
                 : new PruneConfig(criterion(train, backend), scope == Scope.global ? PruneScope.GLOBAL : PruneScope.LAYER, sparsity,
                         PruneSchedule.valueOf(schedule.name().toUpperCase(Locale.ROOT)), rounds, updateEvery, ramp == null ? 0.75 : ramp, finetune);
@@ -420,6 +437,9 @@ final class PruneCommand implements Callable<Integer> {
         p.put("layers", String.join(",", layers));
         p.put("finetune_epochs", Integer.toString(finetuneEpochs));
         p.put("lr_schedule", lrSchedule);
+        p.put("optimizer", optimizer.name());
+        p.put("lr", Double.toString(lr));
+        p.put("weight_decay", Double.toString(weightDecay));
         p.put("seed", Long.toString(seed));
         if (dataContract != null) dataContract.putInto(p);
         CheckpointOptions.putProvenance(checkpoints, p);

@@ -19,7 +19,6 @@ import dev.nncompress.io.Provenance;
 import dev.nncompress.train.BatchNormRecalibration;
 import dev.nncompress.train.EvalResult;
 import dev.nncompress.train.Evaluator;
-import dev.nncompress.train.OptimizerConfig;
 import dev.nncompress.train.StepHook;
 import dev.nncompress.train.TrainConfig;
 import dev.nncompress.train.Trainer;
@@ -160,8 +159,7 @@ final class StructuredPruneRun {
     }
 
     private TrainConfig trainConfig() {
-        return new TrainConfig(cmd.finetuneEpochs, cmd.batchSize, new OptimizerConfig.Sgd((float) cmd.lr, 0.9f, 0f, false),
-                cmd.fineTuneSchedule(), cmd.seed);
+        return new TrainConfig(cmd.finetuneEpochs, cmd.batchSize, cmd.fineTuneOptimizer(), cmd.fineTuneSchedule(), cmd.seed);
     }
 
     /**
