@@ -133,9 +133,9 @@ final class PruneCommand implements Callable<Integer> {
             + "--sparsity, in (0, 1]; the rest trains at it (default: 0.75; with --structured " + StructuredPruneRun.DEFAULT_RAMP + ").")
     Double ramp;
 
-    @Option(names = "--channel-score", paramLabel = "l1|group-l2|bn-gamma", description = "With --structured --method magnitude: how channels "
-            + "are ranked: L1 norm of their filters, L2 norm over every coupled slice (filters, BN gamma/beta, reader columns), or "
-            + "|BN gamma| (default: l1; with a gradual --schedule " + StructuredPruneRun.DEFAULT_GRADUAL_SCORE + ").")
+    @Option(names = "--channel-score", paramLabel = "l1|group-l2|bn-gamma|taylor", description = "With --structured --method magnitude: how "
+            + "channels are ranked: L1 norm of their filters, L2 norm over every coupled slice (filters, BN gamma/beta, reader columns), "
+            + "|BN gamma|, or (sum of w*dL/dw over those slices)^2 averaged over the steps before each update (gradual schedules only) (default: l1; with a gradual --schedule " + StructuredPruneRun.DEFAULT_GRADUAL_SCORE + ").")
     String channelScore;
 
     @Option(names = "--finetune-epochs", defaultValue = "1", paramLabel = "N", description = "Fine-tuning epochs, 0 for none (default: ${DEFAULT-VALUE}).")
@@ -219,6 +219,9 @@ final class PruneCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--channel-score ranks channels for --structured --method magnitude");
             }
             StructuredPruneRun.channelCriterion(channelScore); // a bad name is a usage error before anything loads
+            if (channelScore.equals("taylor") && schedule == Schedule.oneshot) {
+                throw new IllegalArgumentException("--channel-score taylor reads training gradients; use it with --schedule cubic or iterative");
+            }
         }
         NmPattern pattern = checkModes();
         if (sparsity != null) Check.range("--sparsity", sparsity, 0, 1, false);

@@ -56,7 +56,8 @@ final class StructuredPruneRun {
             case "l1" -> FilterCriterion.l1();
             case "group-l2" -> FilterCriterion.groupL2();
             case "bn-gamma" -> FilterCriterion.bnGamma();
-            default -> throw new IllegalArgumentException("--channel-score must be l1, group-l2 or bn-gamma, got '" + name + "'");
+            case "taylor" -> FilterCriterion.taylor();
+            default -> throw new IllegalArgumentException("--channel-score must be l1, group-l2, bn-gamma or taylor, got '" + name + "'");
         };
     }
 

@@ -65,7 +65,7 @@ class GradualStructuredPruneCliTest {
                 {"--schedule cubic --ramp 0", "--ramp must be in (0, 1], got 0.0"},
                 {"--schedule cubic --ramp 1.5", "--ramp must be in (0, 1], got 1.5"},
                 {"--ramp 0.5", "--ramp shapes the cubic schedule; add --schedule cubic"},
-                {"--schedule cubic --channel-score l3", "--channel-score must be l1, group-l2 or bn-gamma, got 'l3'"},
+                {"--schedule cubic --channel-score l3", "--channel-score must be l1, group-l2, bn-gamma or taylor, got 'l3'"},
                 {"--method activation --channel-score l1", "--channel-score ranks channels for --structured --method magnitude"},
         };
         for (String[] c : cases) {

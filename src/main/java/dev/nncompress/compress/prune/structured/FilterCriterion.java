@@ -31,6 +31,12 @@ public interface FilterCriterion {
     static FilterCriterion bnGamma() { return new CoupledSliceCriterion(CoupledSliceCriterion.Kind.BN_GAMMA); }
 
     /**
+     * (sum of w * dL/dw over each channel's coupled slices)^2, averaged over the training steps between mask updates; only
+     * for gradual pruning ({@link GradualStructuredPruner} feeds it the gradients), group L2 before any step.
+     */
+    static FilterCriterion taylor() { return new GroupTaylorCriterion(); }
+
+    /**
      * 1 - APoZ (average percentage of zeros after the group's ReLUs) on calibration images: channels that
      * are almost always zero matter least.
      *

@@ -63,6 +63,9 @@ public final class GradualStructuredPruner implements AutoCloseable {
 
         private long roundStart(int r) { return (r - 1) * totalSteps / rounds; }
 
+        /** Whether step {@code t} (1-based, the step just begun) can still inform a mask update: gradient scores skip the rest. */
+        boolean observing(long t) { return schedule == Schedule.ITERATIVE ? t <= roundStart(rounds) : t <= rampSteps; }
+
         public String describe() {
             return schedule == Schedule.CUBIC
                     ? String.format("cubic over %d of %d steps, channel masks every %d", rampSteps, totalSteps, updateEvery)
@@ -124,7 +127,21 @@ public final class GradualStructuredPruner implements AutoCloseable {
                 if (trained != graph) throw new IllegalArgumentException("this pruner masks graph " + graph.name() + ", not the one being trained");
                 if (plan.due(step)) updateTo(step);
                 step++;
-                return masking.begin(trained);
+                Step masked = masking.begin(trained);
+                if (!(criterion instanceof GroupTaylorCriterion taylor) || !plan.observing(step)) return masked;
+                return new Step() { // the Taylor scores read this step's gradients before the masks zero the pruned ones
+                    @Override public Graph graph() { return masked.graph(); }
+
+                    @Override public dev.nncompress.graph.GraphRunner.OutputHook hook() { return masked.hook(); }
+
+                    @Override
+                    public void afterBackward() {
+                        taylor.observe(trained, groups());
+                        masked.afterBackward();
+                    }
+
+                    @Override public void close() { masked.close(); }
+                };
             }
 
             @Override public void afterUpdate(Graph trained) { masking.afterUpdate(trained); }
@@ -169,6 +186,7 @@ public final class GradualStructuredPruner implements AutoCloseable {
             e.setValue(StructuredPruner.topChannels(ranked, k));
         }
         masking.update(channelMasks.masks(keep));
+        if (criterion instanceof GroupTaylorCriterion taylor) taylor.reset();
     }
 
     /**

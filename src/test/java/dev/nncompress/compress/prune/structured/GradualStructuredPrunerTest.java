@@ -146,32 +146,66 @@ class GradualStructuredPrunerTest {
         Graph g = fixture("mobilenetv2_student");
         PruneFixtures.randomizeBatchNorms(g, be, 9);
         ChannelGroups groups = ChannelDependencies.analyze(g);
-        ChannelGroup grp = groups.prunable().get(0);
-        double[] l2 = FilterCriterion.groupL2().scores(g, groups)[grp.id()];
-        double[] gamma = FilterCriterion.bnGamma().scores(g, groups)[grp.id()];
-        for (int c = 0; c < grp.channels(); c++) {
-            double sq = 0, gs = 0;
-            for (String prod : grp.producers()) {
-                float[] w = g.param(prod + ".weight").value().toFloatArray();
-                int per = w.length / g.param(prod + ".weight").value().shape().dim(0);
-                for (int o : grp.channelsOf(prod, c)) for (int i = o * per; i < (o + 1) * per; i++) sq += (double) w[i] * w[i];
-            }
-            for (String bn : grp.batchNorms()) {
-                int ch = grp.channelsOf(g.node(bn).inputs().get(0), c)[0];
-                float gm = g.param(bn + ".weight").value().toFloatArray()[ch], bt = g.param(bn + ".bias").value().toFloatArray()[ch];
-                sq += (double) gm * gm + (double) bt * bt;
-                gs += Math.abs(gm);
-            }
-            for (String r : grp.convReaders()) {
-                var w = g.param(r + ".weight").value();
-                float[] v = w.toFloatArray();
-                int k = v.length / (w.shape().dim(0) * w.shape().dim(1));
-                int col = grp.channelsOf(g.node(r).inputs().get(0), c)[0];
-                for (int o = 0; o < w.shape().dim(0); o++) for (int j = 0; j < k; j++) sq += (double) v[(o * w.shape().dim(1) + col) * k + j] * v[(o * w.shape().dim(1) + col) * k + j];
-            }
-            assertEquals(Math.sqrt(sq), l2[c], 1e-9 * Math.sqrt(sq), "group L2 of channel " + c);
-            assertEquals(gs, gamma[c], 1e-9 * gs, "|gamma| of channel " + c);
+        SplittableRandom rng = new SplittableRandom(4);
+        for (var p : g.trainableParams()) { // a synthetic gradient, twice: Taylor averages the two steps
+            float[] v = new float[p.value().numel()];
+            for (int i = 0; i < v.length; i++) v[i] = (float) rng.nextGaussian();
+            p.accumulateGrad(be.fromFloats(v, p.value().shape()));
         }
+        GroupTaylorCriterion taylor = new GroupTaylorCriterion();
+        taylor.observe(g, groups);
+        Map<String, float[]> grads1 = new java.util.HashMap<>();
+        for (var p : g.trainableParams()) grads1.put(p.name(), p.grad().toFloatArray());
+        for (var p : g.trainableParams()) { // second step: the gradient doubled
+            p.accumulateGrad(be.fromFloats(p.grad().toFloatArray(), p.value().shape()));
+        }
+        taylor.observe(g, groups);
+        double[][] l2 = FilterCriterion.groupL2().scores(g, groups), gamma = FilterCriterion.bnGamma().scores(g, groups), tay = taylor.scores(g, groups);
+        ChannelGroup first = groups.prunable().get(0), last = groups.prunable().get(groups.prunable().size() - 1);
+        assertFalse(last.linearReaders().isEmpty(), last.describe());
+        for (ChannelGroup grp : new ChannelGroup[] {first, last}) {
+            for (int c = 0; c < grp.channels(); c++) {
+                double[] sq = {0}, wg = {0}, gs = {0};
+                int ch = c;
+                java.util.function.BiConsumer<String, Integer> visit = (param, i) -> {
+                    float w = g.param(param).value().toFloatArray()[i];
+                    sq[0] += (double) w * w;
+                    wg[0] += (double) w * grads1.get(param)[i];
+                };
+                for (String prod : grp.producers()) {
+                    var w = g.param(prod + ".weight").value();
+                    int per = w.numel() / w.shape().dim(0);
+                    for (int o : grp.channelsOf(prod, ch)) {
+                        for (int i = o * per; i < (o + 1) * per; i++) visit.accept(prod + ".weight", i);
+                        if (g.params().containsKey(prod + ".bias")) visit.accept(prod + ".bias", o);
+                    }
+                }
+                for (String bn : grp.batchNorms()) {
+                    int k = grp.channelsOf(g.node(bn).inputs().get(0), ch)[0];
+                    visit.accept(bn + ".weight", k);
+                    visit.accept(bn + ".bias", k);
+                    gs[0] += Math.abs(g.param(bn + ".weight").value().toFloatArray()[k]);
+                }
+                for (String r : grp.convReaders()) {
+                    var w = g.param(r + ".weight").value();
+                    int k = w.numel() / (w.shape().dim(0) * w.shape().dim(1)), col = grp.channelsOf(g.node(r).inputs().get(0), ch)[0];
+                    for (int o = 0; o < w.shape().dim(0); o++) for (int j = 0; j < k; j++) visit.accept(r + ".weight", (o * w.shape().dim(1) + col) * k + j);
+                }
+                for (ChannelGroup.LinearReader l : grp.linearReaders()) {
+                    var w = g.param(l.node() + ".weight").value();
+                    int f = l.featuresPerChannel(), col = grp.channelsOf(g.node(l.node()).inputs().get(0), ch)[0];
+                    for (int o = 0; o < w.shape().dim(0); o++) for (int j = 0; j < f; j++) visit.accept(l.node() + ".weight", o * w.shape().dim(1) + col * f + j);
+                }
+                String what = "group " + grp.id() + " channel " + c;
+                assertEquals(Math.sqrt(sq[0]), l2[grp.id()][c], 1e-9 * Math.sqrt(sq[0]), "group L2 of " + what);
+                assertEquals(gs[0], gamma[grp.id()][c], 1e-9 * gs[0], "|gamma| of " + what);
+                double expected = (wg[0] * wg[0] + 4 * wg[0] * wg[0]) / 2; // steps with g and 2g, averaged
+                assertEquals(expected, tay[grp.id()][c], 1e-6 * expected, "Taylor of " + what);
+            }
+        }
+        taylor.reset();
+        assertArrayEquals(l2[first.id()], taylor.scores(g, groups)[first.id()], "nothing observed since the reset: group L2");
+        for (var p : g.trainableParams()) p.clearGrad();
         assertThrows(IllegalArgumentException.class, () -> new GradualStructuredPruner.Plan(GradualStructuredPruner.Schedule.CUBIC, 0, 1, 1, 1));
     }
 
