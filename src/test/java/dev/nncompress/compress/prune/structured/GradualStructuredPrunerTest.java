@@ -1,11 +1,14 @@
 package dev.nncompress.compress.prune.structured;
 
 import dev.nncompress.backend.Backend;
+import dev.nncompress.backend.Conv2dSpec;
 import dev.nncompress.backend.ref.ReferenceBackend;
 import dev.nncompress.data.Dataset;
 import dev.nncompress.graph.Graph;
+import dev.nncompress.models.GraphBuilder;
 import dev.nncompress.io.onnx.OnnxFixtures;
 import dev.nncompress.io.onnx.OnnxImporter;
+import dev.nncompress.tensor.Shape;
 import dev.nncompress.train.LrSchedule;
 import dev.nncompress.train.OptimizerConfig;
 import dev.nncompress.train.StepHook;
@@ -139,6 +142,27 @@ class GradualStructuredPrunerTest {
             for (int i = 0; i < full.length; i++) diff = Math.max(diff, Math.abs(full[i] - masked[i]));
             assertTrue(diff > 1e-3, "masking changed the logits");
         }
+    }
+
+    /** A general grouped conv reads its input's group through in-group columns of its filter blocks; the masks must find them. */
+    @ParameterizedTest(name = "groups {0}")
+    @ValueSource(ints = {2, 4})
+    void groupedConvReadersAreMaskedExactly(int groups) {
+        GraphBuilder b = new GraphBuilder("gc", Shape.of(2, 6, 6), be, 9);
+        String x = b.relu("r1", b.batchNorm("bn1", b.conv("c1", Graph.INPUT, 8, 3, 1, 1, true)));
+        x = b.relu("r2", b.batchNorm("bn2", b.conv("gc", x, 12, 3, new Conv2dSpec(1, 1, 1, 1, 1, 1, 1, 1, groups), true)));
+        Graph dense = b.build(b.linear("fc", b.flatten("fl", b.globalAvgPool("gap", b.conv("c2", x, 3, 1, 1, 0, true))), 2));
+        PruneFixtures.randomizeBatchNorms(dense, be, 4);
+        var plan = new GradualStructuredPruner.Plan(GradualStructuredPruner.Schedule.ITERATIVE, 2, 1, 1, 2);
+        try (GradualStructuredPruner p = new GradualStructuredPruner(be, dense, StructuredPruneConfig.of(0.5), FilterCriterion.groupL2(), plan)) {
+            assertTrue(p.groups().producedBy("gc").describe().contains("gc (1 per ch in each of " + groups + " groups)"), p.groups().producedBy("gc").describe());
+            drive(p, 2);
+            StructuredPruneResult r = p.finish();
+            float[] images = PruneFixtures.randomImages(dense, 3, 21);
+            PruneFixtures.assertCloseRelative(PruneFixtures.infer(p.graph(), be, images), PruneFixtures.infer(r.pruned(), be, images), 1e-5, "grouped " + groups);
+        }
+        ChannelGroup trunk = ChannelDependencies.analyze(fixture("se_resnet")).producedBy("layer3_se_fc2");
+        assertTrue(trunk.describe().contains("ch, conv layer3_conv2 + linear layer3_se_fc2 + conv layer3_shortcut_0"), trunk.describe());
     }
 
     @Test
