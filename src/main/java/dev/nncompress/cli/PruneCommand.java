@@ -129,6 +129,15 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--update-every", defaultValue = "50", paramLabel = "STEPS", description = "Steps between mask updates of the cubic schedule (default: ${DEFAULT-VALUE}).")
     int updateEvery;
 
+    @Option(names = "--ramp", paramLabel = "F", description = "Cubic schedule: fraction of the fine-tuning steps over which sparsity rises to "
+            + "--sparsity, in (0, 1]; the rest trains at it (default: 0.75; with --structured " + StructuredPruneRun.DEFAULT_RAMP + ").")
+    Double ramp;
+
+    @Option(names = "--channel-score", paramLabel = "l1|group-l2|bn-gamma|taylor", description = "With --structured --method magnitude: how "
+            + "channels are ranked: L1 norm of their filters, L2 norm over every coupled slice (filters, BN gamma/beta, reader columns), "
+            + "|BN gamma|, or (sum of w*dL/dw over those slices)^2 averaged over the steps before each update (gradual schedules only) (default: l1; with a gradual --schedule " + StructuredPruneRun.DEFAULT_GRADUAL_SCORE + ").")
+    String channelScore;
+
     @Option(names = "--finetune-epochs", defaultValue = "1", paramLabel = "N", description = "Fine-tuning epochs, 0 for none (default: ${DEFAULT-VALUE}).")
     int finetuneEpochs;
 
@@ -138,8 +147,24 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--calib", defaultValue = "512", paramLabel = "N", description = "Training images scored by activation and taylor (default: ${DEFAULT-VALUE}).")
     int calib;
 
-    @Option(names = "--lr", defaultValue = "0.01", paramLabel = "LR", description = "Fine-tuning SGD learning rate, momentum 0.9 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", defaultValue = "0.01", paramLabel = "LR", description = "Fine-tuning learning rate (default: ${DEFAULT-VALUE}).")
     double lr;
+
+    @Option(names = "--optimizer", defaultValue = "sgd", paramLabel = "sgd|adamw",
+            description = "Fine-tuning optimiser: SGD with momentum 0.9, or AdamW (default: ${DEFAULT-VALUE}).")
+    FineTuneOptimizer optimizer;
+
+    @Option(names = "--weight-decay", defaultValue = "0", paramLabel = "WD",
+            description = "Fine-tuning weight decay in [0, 1]: L2 for sgd, decoupled for adamw (default: ${DEFAULT-VALUE}).")
+    double weightDecay;
+
+    enum FineTuneOptimizer { sgd, adamw }
+
+    /** The fine-tuning optimiser of --optimizer, --lr and --weight-decay. */
+    OptimizerConfig fineTuneOptimizer() {
+        return optimizer == FineTuneOptimizer.adamw ? OptimizerConfig.Adam.adamW((float) lr, (float) weightDecay)
+                : new OptimizerConfig.Sgd((float) lr, 0.9f, (float) weightDecay, false);
+    }
 
     @Option(names = "--lr-schedule", defaultValue = "constant", paramLabel = "SPEC",
             description = "Fine-tuning learning-rate schedule, as train's --schedule: constant, step:EVERY:GAMMA or cosine[:MINLR] (default: ${DEFAULT-VALUE}).")
@@ -184,8 +209,19 @@ final class PruneCommand implements Callable<Integer> {
         if (structured && method == Method.taylor) {
             throw new IllegalArgumentException("--structured ranks filters by magnitude (L1) or activation (APoZ); taylor is for single weights");
         }
-        if (structured && schedule != Schedule.oneshot) {
-            throw new IllegalArgumentException("--structured prunes once then fine-tunes; --schedule " + schedule + " is for single weights");
+        if (structured && schedule != Schedule.oneshot && finetuneEpochs == 0) {
+            throw new IllegalArgumentException("--structured --schedule " + schedule + " masks channels during fine-tuning; it needs --finetune-epochs >= 1");
+        }
+        if (ramp != null && !(ramp > 0 && ramp <= 1)) throw new IllegalArgumentException("--ramp must be in (0, 1], got " + ramp);
+        if (ramp != null && schedule != Schedule.cubic) throw new IllegalArgumentException("--ramp shapes the cubic schedule; add --schedule cubic");
+        if (channelScore != null) {
+            if (!structured || method != Method.magnitude) {
+                throw new IllegalArgumentException("--channel-score ranks channels for --structured --method magnitude");
+            }
+            StructuredPruneRun.channelCriterion(channelScore); // a bad name is a usage error before anything loads
+            if (channelScore.equals("taylor") && schedule == Schedule.oneshot) {
+                throw new IllegalArgumentException("--channel-score taylor reads training gradients; use it with --schedule cubic or iterative");
+            }
         }
         NmPattern pattern = checkModes();
         if (sparsity != null) Check.range("--sparsity", sparsity, 0, 1, false);
@@ -210,6 +246,7 @@ final class PruneCommand implements Callable<Integer> {
         }
         Check.positive("--calib", calib);
         Check.positive("--lr", lr);
+        Check.range("--weight-decay", weightDecay, 0, 1, true);
         fineTuneSchedule(); // a bad spec is refused before any data is read
         Check.positive("--batch-size", batchSize);
         if (limit != null) Check.positive("--limit", limit);
@@ -219,7 +256,7 @@ final class PruneCommand implements Callable<Integer> {
         data.check();
         backendOption.check();
         int8Option.check();
-        checkpointOptions.check(spec, !sensitivity && finetuneEpochs > 0 && !(schedule == Schedule.iterative && rounds > 1),
+        checkpointOptions.check(spec, !sensitivity && finetuneEpochs > 0 && !(schedule == Schedule.iterative && rounds > 1 && !structured),
                 sensitivity ? "--sensitivity does not train" : finetuneEpochs == 0 ? "--finetune-epochs 0 does not train"
                         : "it covers one fine-tuning run, and --schedule iterative runs " + rounds + " (use oneshot or cubic)");
 
@@ -298,10 +335,10 @@ final class PruneCommand implements Callable<Integer> {
                     NmPattern pattern) {
         Map<String, String> prov = provenance(src);
         TrainConfig finetune = finetuneEpochs == 0 ? null
-                : new TrainConfig(finetuneEpochs, batchSize, new OptimizerConfig.Sgd((float) lr, 0.9f, 0f, false), fineTuneSchedule(), seed);
+                : new TrainConfig(finetuneEpochs, batchSize, fineTuneOptimizer(), fineTuneSchedule(), seed);
         PruneConfig config = pattern != null ? PruneConfig.nm(criterion(train, backend), pattern, finetune)
                 : new PruneConfig(criterion(train, backend), scope == Scope.global ? PruneScope.GLOBAL : PruneScope.LAYER, sparsity,
-                        PruneSchedule.valueOf(schedule.name().toUpperCase(Locale.ROOT)), rounds, updateEvery, 0.75, finetune);
+                        PruneSchedule.valueOf(schedule.name().toUpperCase(Locale.ROOT)), rounds, updateEvery, ramp == null ? 0.75 : ramp, finetune);
 
         long weights = 0;
         for (String w : targets.weights()) weights += g.param(w).value().numel();
@@ -365,7 +402,7 @@ final class PruneCommand implements Callable<Integer> {
         return switch (schedule) {
             case oneshot -> "";
             case iterative -> " (" + rounds + " rounds)";
-            case cubic -> " (masks every " + updateEvery + " steps over the first 75% of fine-tuning)";
+            case cubic -> " (masks every " + updateEvery + " steps over the first " + String.format(Locale.ROOT, "%.0f%%", 100 * (ramp == null ? 0.75 : ramp)) + " of fine-tuning)";
         };
     }
 
@@ -397,10 +434,15 @@ final class PruneCommand implements Callable<Integer> {
         if (linearSparsity != null) p.put("linear_sparsity", Double.toString(linearSparsity));
         if (nm != null) p.put("nm", nm.trim());
         p.put("schedule", schedule.name());
+        if (ramp != null) p.put("ramp", Double.toString(ramp));
+        if (channelScore != null) p.put("channel_score", channelScore);
         p.put("structured", Boolean.toString(structured));
         p.put("layers", String.join(",", layers));
         p.put("finetune_epochs", Integer.toString(finetuneEpochs));
         p.put("lr_schedule", lrSchedule);
+        p.put("optimizer", optimizer.name());
+        p.put("lr", Double.toString(lr));
+        p.put("weight_decay", Double.toString(weightDecay));
         p.put("seed", Long.toString(seed));
         if (dataContract != null) dataContract.putInto(p);
         CheckpointOptions.putProvenance(checkpoints, p);

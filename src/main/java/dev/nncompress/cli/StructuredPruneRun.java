@@ -5,9 +5,11 @@ import dev.nncompress.bench.Throughput;
 import dev.nncompress.compress.distill.DistillationLoss;
 import dev.nncompress.compress.prune.PruneTargets;
 import dev.nncompress.compress.prune.structured.FilterCriterion;
+import dev.nncompress.compress.prune.structured.GradualStructuredPruner;
 import dev.nncompress.compress.prune.structured.StructuredPruneConfig;
 import dev.nncompress.compress.prune.structured.StructuredPruneResult;
 import dev.nncompress.compress.prune.structured.StructuredPruner;
+import dev.nncompress.data.Batches;
 import dev.nncompress.data.Dataset;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Node;
@@ -17,7 +19,6 @@ import dev.nncompress.io.Provenance;
 import dev.nncompress.train.BatchNormRecalibration;
 import dev.nncompress.train.EvalResult;
 import dev.nncompress.train.Evaluator;
-import dev.nncompress.train.OptimizerConfig;
 import dev.nncompress.train.StepHook;
 import dev.nncompress.train.TrainConfig;
 import dev.nncompress.train.Trainer;
@@ -42,6 +43,23 @@ final class StructuredPruneRun {
      * the same (MobileNetV2 50%: 85.91% with and without, docs/pruning.md).
      */
     static final int DEFAULT_BN_RECALIBRATE = 1024;
+
+    /** --ramp of a gradual structured run: see docs/pruning.md (MobileNetV2 50%, one epoch). */
+    static final double DEFAULT_RAMP = 0.5;
+
+    /** --channel-score of a gradual structured run: see docs/pruning.md. */
+    static final String DEFAULT_GRADUAL_SCORE = "l1";
+
+    /** The criterion of --channel-score NAME. */
+    static FilterCriterion channelCriterion(String name) {
+        return switch (name) {
+            case "l1" -> FilterCriterion.l1();
+            case "group-l2" -> FilterCriterion.groupL2();
+            case "bn-gamma" -> FilterCriterion.bnGamma();
+            case "taylor" -> FilterCriterion.taylor();
+            default -> throw new IllegalArgumentException("--channel-score must be l1, group-l2, bn-gamma or taylor, got '" + name + "'");
+        };
+    }
 
     private final PruneCommand cmd;
     private final ModelSource src;
@@ -70,38 +88,36 @@ final class StructuredPruneRun {
         Graph dense = src.graph();
         StructuredPruneConfig config = StructuredPruneConfig.of(cmd.sparsity).withLinearSparsity(cmd.linearSparsity)
                 .withExclude(layersOutside(dense));
+        boolean gradual = cmd.schedule != PruneCommand.Schedule.oneshot;
         FilterCriterion criterion = switch (cmd.method) {
-            case magnitude -> FilterCriterion.l1();
+            case magnitude -> channelCriterion(cmd.channelScore != null ? cmd.channelScore : gradual ? DEFAULT_GRADUAL_SCORE : "l1");
             case activation -> FilterCriterion.apoz(backend, train.slice(0, Math.min(cmd.calib, train.count())).images(), 128);
             case taylor -> throw new IllegalStateException("checked before loading");
         };
         o.printf(Locale.ROOT, "model     %s%n", src.describe(cmd.seed));
-        StructuredPruneResult r = StructuredPruner.prune(dense, config, criterion);
-        Graph pruned = r.pruned();
-        r.report().lines().forEach(l -> o.println("prune     " + l));
         Evaluator eval = new Evaluator(backend, 256);
         EvalResult before = eval.evaluate(dense, test);
-        EvalResult cut = eval.evaluate(pruned, test);
-        o.printf(Locale.ROOT, "accuracy  dense %s, pruned %s before fine-tuning (%+.2f points)%n", CliSupport.percent(before.accuracy()),
-                CliSupport.percent(cut.accuracy()), 100 * (cut.accuracy() - before.accuracy()));
-        o.flush();
-        EvalResult last = recalibrate(pruned, eval, before, cut);
-        if (cmd.finetuneEpochs > 0) {
-            TrainConfig c = new TrainConfig(cmd.finetuneEpochs, cmd.batchSize, new OptimizerConfig.Sgd((float) cmd.lr, 0.9f, 0f, false),
-                    cmd.fineTuneSchedule(), cmd.seed);
-            TeacherOptions t = cmd.teacherOptions;
-            // the teacher: the model before pruning (the dense graph, untouched by surgery) or a file; opened and checked against the pruned model
-            try (TeacherOptions.Teacher teacher = t == null ? null : t.open(t.isDense() ? src : teacherFile, pruned, backend, cmd.int8Option, err);
-                 DistillationLoss kd = teacher == null ? null : distillation(teacher, c)) {
-                Trainer trainer = kd == null ? new Trainer(backend, c) : new Trainer(backend, c, StepHook.NONE, kd);
-                try (Progress progress = new Progress(Progress.detect(cmd.main.quiet), err, "epoch")) {
-                    trainer.withCheckpoints(cmd.checkpoints).fit(pruned, train, test, progress);
-                }
+        Graph pruned;
+        EvalResult last;
+        if (gradual) {
+            StructuredPruneResult r = gradual(dense, config, criterion, eval, before);
+            pruned = r.pruned();
+            last = recalibrate(pruned, eval, before, eval.evaluate(pruned, test));
+        } else {
+            StructuredPruneResult r = StructuredPruner.prune(dense, config, criterion);
+            pruned = r.pruned();
+            r.report().lines().forEach(l -> o.println("prune     " + l));
+            EvalResult cut = eval.evaluate(pruned, test);
+            o.printf(Locale.ROOT, "accuracy  dense %s, pruned %s before fine-tuning (%+.2f points)%n", CliSupport.percent(before.accuracy()),
+                    CliSupport.percent(cut.accuracy()), 100 * (cut.accuracy() - before.accuracy()));
+            o.flush();
+            last = recalibrate(pruned, eval, before, cut);
+            if (cmd.finetuneEpochs > 0) {
+                fineTune(pruned, null);
+                last = eval.evaluate(pruned, test);
+                o.printf(Locale.ROOT, "accuracy  pruned %s after %d fine-tuning epoch(s)%s (%+.2f points vs dense)%n", CliSupport.percent(last.accuracy()),
+                        cmd.finetuneEpochs, cmd.teacherOptions == null ? "" : " with teacher", 100 * (last.accuracy() - before.accuracy()));
             }
-            CheckpointOptions.summary(cmd.checkpoints, err);
-            last = eval.evaluate(pruned, test);
-            o.printf(Locale.ROOT, "accuracy  pruned %s after %d fine-tuning epoch(s)%s (%+.2f points vs dense)%n", CliSupport.percent(last.accuracy()),
-                    cmd.finetuneEpochs, t == null ? "" : " with teacher", 100 * (last.accuracy() - before.accuracy()));
         }
         printSpeed(dense, pruned);
         if (cmd.out == null) {
@@ -111,6 +127,7 @@ final class StructuredPruneRun {
         Map<String, String> prov = cmd.provenance(src);
         prov.put("test_accuracy", String.format(Locale.ROOT, "%.6f", last.accuracy()));
         prov.put("bn_recalibrate", Integer.toString(bnImages()));
+        prov.put("channel_criterion", criterion.name());
         if (cmd.teacherOptions != null) {
             Map<String, Object> cfg = new LinkedHashMap<>();
             cmd.teacherOptions.putConfig(cfg);
@@ -121,6 +138,56 @@ final class StructuredPruneRun {
         o.printf(Locale.ROOT, "wrote     %s (%s parameters, dense %s)%n", cmd.out, CliSupport.grouped(pruned.parameterCount()),
                 CliSupport.grouped(dense.parameterCount()));
         return Main.EXIT_OK;
+    }
+
+    /**
+     * Fine-tunes {@code graph} (the cut model, or the full-width copy that {@code hook} masks) with the command's
+     * optimiser, LR schedule and --teacher, if any.
+     */
+    private void fineTune(Graph graph, StepHook hook) {
+        TrainConfig c = trainConfig();
+        TeacherOptions t = cmd.teacherOptions;
+        // the teacher: the model before pruning (the dense graph, untouched by surgery and masks) or a file; opened and checked against the student
+        try (TeacherOptions.Teacher teacher = t == null ? null : t.open(t.isDense() ? src : teacherFile, graph, backend, cmd.int8Option, err);
+             DistillationLoss kd = teacher == null ? null : distillation(teacher, c)) {
+            StepHook h = hook == null ? StepHook.NONE : hook;
+            Trainer trainer = kd == null ? new Trainer(backend, c, h) : new Trainer(backend, c, h, kd);
+            try (Progress progress = new Progress(Progress.detect(cmd.main.quiet), err, "epoch")) {
+                trainer.withCheckpoints(cmd.checkpoints).fit(graph, train, test, progress);
+            }
+        }
+        CheckpointOptions.summary(cmd.checkpoints, err);
+    }
+
+    private TrainConfig trainConfig() {
+        return new TrainConfig(cmd.finetuneEpochs, cmd.batchSize, cmd.fineTuneOptimizer(), cmd.fineTuneSchedule(), cmd.seed);
+    }
+
+    /**
+     * --schedule cubic|iterative: channels masked progressively while a full-width copy of the dense model fine-tunes,
+     * then cut out; prints the masked model's accuracy and the cut one's (the same up to float summation order).
+     */
+    private StructuredPruneResult gradual(Graph dense, StructuredPruneConfig config, FilterCriterion criterion, Evaluator eval, EvalResult before) {
+        long total = (long) Batches.of(train, cmd.batchSize).batchCount() * cmd.finetuneEpochs;
+        double rampFraction = cmd.ramp != null ? cmd.ramp : DEFAULT_RAMP;
+        GradualStructuredPruner.Plan plan = new GradualStructuredPruner.Plan(
+                cmd.schedule == PruneCommand.Schedule.cubic ? GradualStructuredPruner.Schedule.CUBIC : GradualStructuredPruner.Schedule.ITERATIVE,
+                total, Math.max(1, (long) Math.floor(rampFraction * total)), cmd.updateEvery, cmd.rounds);
+        o.printf(Locale.ROOT, "prune     %s of every prunable channel group, %s, %s, during fine-tuning; dense %s%n",
+                CliSupport.percent(cmd.sparsity), criterion.name(), plan.describe(), CliSupport.percent(before.accuracy()));
+        o.flush();
+        try (GradualStructuredPruner pruner = new GradualStructuredPruner(backend, dense, config, criterion, plan)) {
+            fineTune(pruner.graph(), pruner.hook());
+            StructuredPruneResult r = pruner.finish();
+            r.report().lines().forEach(l -> o.println("prune     " + l));
+            EvalResult masked = eval.evaluate(pruner.graph(), test);
+            EvalResult cut = eval.evaluate(r.pruned(), test);
+            o.printf(Locale.ROOT, "accuracy  masked %s, cut %s after %d fine-tuning epoch(s)%s (%+.2f points vs dense)%n",
+                    CliSupport.percent(masked.accuracy()), CliSupport.percent(cut.accuracy()), cmd.finetuneEpochs,
+                    cmd.teacherOptions == null ? "" : " with teacher", 100 * (cut.accuracy() - before.accuracy()));
+            o.flush();
+            return r;
+        }
     }
 
     private int bnImages() { return cmd.bnRecalibrate == null ? DEFAULT_BN_RECALIBRATE : cmd.bnRecalibrate; }

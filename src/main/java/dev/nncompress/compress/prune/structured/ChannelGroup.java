@@ -23,10 +23,11 @@ import java.util.Map;
  * @param values      every node output (and possibly the graph input) carrying these channels, in graph order
  * @param fixedReason why these channels must stay, or null when the group is prunable
  * @param slices      per value of {@code values}, which of its channels each channel of the group is
+ * @param linearProducers the producers that are Linear layers (the rest are convs), for reports
  */
 public record ChannelGroup(int id, int channels, boolean neurons, List<String> producers, List<String> batchNorms,
                            List<String> convReaders, List<LinearReader> linearReaders, List<String> values,
-                           String fixedReason, Map<String, Slice> slices) {
+                           String fixedReason, Map<String, Slice> slices, List<String> linearProducers) {
 
     /** A LINEAR reading the group's channels flattened: each channel is {@code featuresPerChannel} consecutive inputs. */
     public record LinearReader(String node, int featuresPerChannel) {}
@@ -44,10 +45,17 @@ public record ChannelGroup(int id, int channels, boolean neurons, List<String> p
             return true;
         }
 
-        /** How the value appears in a report: "" when whole, else e.g. "[0..2 of 8]", "[3 of 8]" or " (2 per ch)". */
+        /**
+         * How the value appears in a report: "" when whole, else e.g. "[0..2 of 8]", "[3 of 8]", " (2 per ch)" (a depthwise
+         * conv's multiplier: consecutive channels) or " (1 per ch in each of 4 groups)" (a grouped conv's in-group tie:
+         * channels one group width apart).
+         */
         String label() {
             if (identity()) return "";
             int per = perChannel[0].length;
+            if (per > 1 && perChannel[0][1] - perChannel[0][0] > 1) {
+                return " (1 per ch in each of " + per + " groups" + (perChannel.length * per == valueChannels ? "" : ", " + perChannel.length * per + " of " + valueChannels) + ")";
+            }
             if (per > 1) return perChannel.length * per == valueChannels ? " (" + per + " per ch)" : "[" + perChannel.length * per + " of " + valueChannels + "]";
             boolean contiguous = true;
             for (int c = 1; c < perChannel.length; c++) contiguous &= perChannel[c][0] == perChannel[c - 1][0] + 1;
@@ -63,6 +71,7 @@ public record ChannelGroup(int id, int channels, boolean neurons, List<String> p
         linearReaders = List.copyOf(linearReaders);
         values = List.copyOf(values);
         slices = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(slices));
+        linearProducers = List.copyOf(linearProducers);
     }
 
     /** The channels of {@code value} (ascending) that are the group's channel {@code c}. */
@@ -78,9 +87,13 @@ public record ChannelGroup(int id, int channels, boolean neurons, List<String> p
      * or {@code group 2: 64 neurons, linear fc1 -> relu3; read by linear fc2}.
      */
     public String describe() {
-        StringBuilder sb = new StringBuilder("group ").append(id).append(": ").append(channels)
-                .append(neurons ? " neurons, linear" : " ch, conv").append(producers.size() > 1 ? "s " : " ")
-                .append(String.join(" + ", producers.stream().map(p -> p + slices.get(p).label()).toList()));
+        // one kind of producer: "conv a" / "convs a + b" / "linear fc1"; mixed (a gate made of linears joining a conv trunk): each named
+        boolean mixed = !linearProducers.isEmpty() && linearProducers.size() < producers.size();
+        String kind = linearProducers.isEmpty() ? "conv" : "linear";
+        StringBuilder sb = new StringBuilder("group ").append(id).append(": ").append(channels).append(neurons ? " neurons, " : " ch, ")
+                .append(mixed ? "" : kind + (producers.size() > 1 ? "s " : " "))
+                .append(String.join(" + ", producers.stream()
+                        .map(p -> (mixed ? (linearProducers.contains(p) ? "linear " : "conv ") : "") + p + slices.get(p).label()).toList()));
         List<String> passing = values.stream().filter(v -> !producers.contains(v)).map(v -> v + slices.get(v).label()).toList();
         if (!passing.isEmpty()) sb.append(" -> ").append(String.join(", ", passing));
         if (!convReaders.isEmpty() || !linearReaders.isEmpty()) {

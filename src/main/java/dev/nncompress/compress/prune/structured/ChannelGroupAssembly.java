@@ -72,6 +72,7 @@ final class ChannelGroupAssembly {
         }
         List<String> reasons = first.reasons(el);
         return new ChannelGroup(id, units.size(), neuronValues.contains(producers.get(0)), producers, batchNorms, convReaders, linearReaders,
-                values.stream().filter(v -> !Graph.INPUT.equals(v)).toList(), reasons.isEmpty() ? null : String.join("; ", reasons), slices);
+                values.stream().filter(v -> !Graph.INPUT.equals(v)).toList(), reasons.isEmpty() ? null : String.join("; ", reasons), slices,
+                producers.stream().filter(p -> nodes.get(p).op() == OpType.LINEAR).toList());
     }
 }

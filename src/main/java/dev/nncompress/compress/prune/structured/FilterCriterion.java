@@ -24,6 +24,18 @@ public interface FilterCriterion {
     /** Sum over the group's producer convs of the L2 norm of each filter. */
     static FilterCriterion l2() { return new WeightNormCriterion(2); }
 
+    /** L2 norm over every parameter slice of the channel: producer rows and biases, BN gamma and beta, reader columns. */
+    static FilterCriterion groupL2() { return new CoupledSliceCriterion(CoupledSliceCriterion.Kind.GROUP_L2); }
+
+    /** |gamma| summed over the group's batch norms (network slimming); group L2 for a group without one. */
+    static FilterCriterion bnGamma() { return new CoupledSliceCriterion(CoupledSliceCriterion.Kind.BN_GAMMA); }
+
+    /**
+     * (sum of w * dL/dw over each channel's coupled slices)^2, averaged over the training steps between mask updates; only
+     * for gradual pruning ({@link GradualStructuredPruner} feeds it the gradients), group L2 before any step.
+     */
+    static FilterCriterion taylor() { return new GroupTaylorCriterion(); }
+
     /**
      * 1 - APoZ (average percentage of zeros after the group's ReLUs) on calibration images: channels that
      * are almost always zero matter least.

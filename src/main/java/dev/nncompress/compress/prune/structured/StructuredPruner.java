@@ -30,13 +30,8 @@ public final class StructuredPruner {
         Map<Integer, int[]> keep = new HashMap<>();
         List<StructuredPruneReport.GroupOutcome> outcomes = new ArrayList<>();
         for (ChannelGroup g : groups.groups()) {
-            String note = null;
+            String note = wholeReason(g, config);
             int[] kept;
-            if (!g.prunable()) {
-                note = "fixed: " + g.fixedReason();
-            } else if (g.producers().stream().anyMatch(config.exclude()::contains)) {
-                note = "excluded";
-            }
             if (note != null) {
                 kept = allChannels(g.channels());
             } else {
@@ -67,7 +62,14 @@ public final class StructuredPruner {
         return kept;
     }
 
-    private static double sparsityOf(ChannelGroup g, StructuredPruneConfig config) {
+    /** Why group {@code g} stays whole ("fixed: ...", "excluded"), or null when it is pruned. */
+    static String wholeReason(ChannelGroup g, StructuredPruneConfig config) {
+        if (!g.prunable()) return "fixed: " + g.fixedReason();
+        if (g.producers().stream().anyMatch(config.exclude()::contains)) return "excluded";
+        return null;
+    }
+
+    static double sparsityOf(ChannelGroup g, StructuredPruneConfig config) {
         Double chosen = null;
         for (String layer : g.producers()) {
             Double s = config.layerSparsity().get(layer);
@@ -81,7 +83,7 @@ public final class StructuredPruner {
         return chosen != null ? chosen : config.defaultSparsity(g);
     }
 
-    private static void checkLayerNames(ChannelGroups groups, StructuredPruneConfig config) {
+    static void checkLayerNames(ChannelGroups groups, StructuredPruneConfig config) {
         List<String> named = new ArrayList<>(config.layerSparsity().keySet());
         named.addAll(config.exclude());
         for (String layer : named) {
@@ -97,7 +99,7 @@ public final class StructuredPruner {
         }
     }
 
-    private static int[] allChannels(int n) {
+    static int[] allChannels(int n) {
         int[] a = new int[n];
         for (int i = 0; i < n; i++) a[i] = i;
         return a;
