@@ -209,6 +209,18 @@ public interface Backend extends AutoCloseable {
      */
     default int parallelCalls() { return 1; }
 
+    /**
+     * Bounded work on the calling thread (one inference call) whose tensors are all closed before the scope is
+     * (house rule 2): a backend may then skip its per-tensor leak backstop and free whatever is still open when
+     * the scope closes; a tensor that escapes it must not be used afterwards. Close on the same thread, innermost
+     * first. The default does nothing (the backend's ordinary ownership applies).
+     */
+    interface Scope extends AutoCloseable {
+        @Override void close();
+    }
+
+    default Scope scope() { return () -> {}; }
+
     /** Releases anything the backend holds (pools, contexts). */
     @Override default void close() {}
 }

@@ -40,7 +40,9 @@ public final class GraphPredictor implements Predictor {
     @Override
     @SuppressWarnings("try") // the guard is held, not used
     public float[] logits(float[] images, int n) {
+        // the scope: every tensor of the call is closed with the runner, so the backend needs no leak backstop
         try (CallGuard.Use call = guard.enter();
+             Backend.Scope scope = backend.scope();
              GraphRunner run = new GraphRunner(graph, backend, sparse);
              Tensor x = backend.fromFloats(images, batchShape(graph.inputShape(), n))) {
             return run.forward(x).toFloatArray();

@@ -3,6 +3,7 @@ package dev.nncompress.graph;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.tensor.Tensor;
 
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -39,7 +40,8 @@ public final class GraphRunner implements AutoCloseable {
         if (sparse == null) throw new IllegalArgumentException("sparse plan must not be null (SparseInference.NONE for none)");
         this.graph = graph;
         this.sparse = sparse;
-        this.ctx = new OpContext(backend, graph, training, seed, nodesNeedingInputGrad(graph), sparse);
+        // only backward asks which nodes need their input gradient: an inference pass skips the graph walk
+        this.ctx = new OpContext(backend, graph, training, seed, training ? nodesNeedingInputGrad(graph) : Set.of(), sparse);
     }
 
     public Backend backend() { return ctx.backend(); }
@@ -86,8 +88,7 @@ public final class GraphRunner implements AutoCloseable {
             own(hx);
             outputs.put(Graph.INPUT, hx);
             for (Node n : graph.nodes()) {
-                List<Tensor> ins = n.inputs().stream().map(outputs::get).toList();
-                Tensor out = Ops.of(n.op()).forward(n, ins, ctx);
+                Tensor out = Ops.of(n.op()).forward(n, inputsOf(n), ctx);
                 own(out);
                 Tensor h = hook.apply(n.name(), out);
                 own(h);
@@ -134,6 +135,18 @@ public final class GraphRunner implements AutoCloseable {
                 else ctx.backend().addInPlace(prev, gi);
             }
         }
+    }
+
+    /**
+     * The node's input tensors from this pass, by a plain loop: at batch 1 a pass is ~75 small nodes, and a
+     * stream per node was a measurable share of it (issue 17, {@code MobileNetWidthBench}).
+     */
+    private List<Tensor> inputsOf(Node n) {
+        List<String> names = n.inputs();
+        if (names.size() == 1) return Collections.singletonList(outputs.get(names.get(0)));
+        Tensor[] ins = new Tensor[names.size()];
+        for (int i = 0; i < ins.length; i++) ins[i] = outputs.get(names.get(i));
+        return Arrays.asList(ins);
     }
 
     private void own(Tensor t) {

@@ -52,19 +52,13 @@ final class CpuNorm {
     /**
      * As {@link #normalise} with the same float arithmetic, through a heap array: HotSpot vectorises the array
      * loop and not the Unsafe one, and the channels [c0, c1) of one image are contiguous, so small planes
-     * (MobileNetV2's 4x4 and 2x2) move as one copy of many channels instead of one per plane.
+     * (MobileNetV2's 4x4 and 2x2) move as one copy of many channels instead of one per plane. Scale and shift
+     * per channel come folded ({@link BnScaleShift}).
      */
-    static void inference(Layout l, long x, long gamma, long beta, long mean, long var, float eps, long out) {
+    static void inference(Layout l, long x, float[] scale, float[] shift, long out) {
         CpuPar.forRange(l.c(), minChannels(l), 1, (c0, c1) -> {
-            float[] scale = new float[c1 - c0], shift = new float[c1 - c0];
-            for (int ch = c0; ch < c1; ch++) {
-                double is = 1.0 / Math.sqrt((double) get(var, ch) + eps);
-                double sc = is * get(gamma, ch);
-                scale[ch - c0] = (float) sc;
-                shift[ch - c0] = (float) (get(beta, ch) - get(mean, ch) * sc);
-            }
             if (l.s() > CpuLoops.CHUNK) {
-                for (int ch = c0; ch < c1; ch++) normalise(l, ch, x, out, scale[ch - c0], shift[ch - c0]);
+                for (int ch = c0; ch < c1; ch++) normalise(l, ch, x, out, scale[ch], shift[ch]);
                 return;
             }
             float[] a = CpuLoops.buffers()[0];
@@ -75,7 +69,7 @@ final class CpuNorm {
                     long o = l.offset(b, ch);
                     Mem.toArray(x, o, a, 0, k * s);
                     for (int j = 0; j < k; j++) {
-                        float sc = scale[ch - c0 + j], sh = shift[ch - c0 + j];
+                        float sc = scale[ch + j], sh = shift[ch + j];
                         for (int i = j * s, e = i + s; i < e; i++) a[i] = a[i] * sc + sh;
                     }
                     Mem.fromArray(a, 0, out, o, k * s);
