@@ -25,6 +25,7 @@ public final class GraphRunner implements AutoCloseable {
     private final Map<String, Tensor> outputs = new HashMap<>();
     private final Set<Tensor> owned = Collections.newSetFromMap(new IdentityHashMap<>());
     private Tensor input;
+    private InferenceFusion fusion = InferenceFusion.NONE;
 
     /** @param seed randomness of this pass (dropout); ignored in inference mode */
     public GraphRunner(Graph graph, Backend backend, boolean training, long seed) {
@@ -34,6 +35,15 @@ public final class GraphRunner implements AutoCloseable {
     /** An inference pass whose conv/linear layers run sparse where {@code sparse} says so (made for this graph and backend). */
     public GraphRunner(Graph graph, Backend backend, SparseInference sparse) {
         this(graph, backend, false, 0, sparse);
+    }
+
+    /**
+     * An inference pass that also runs the fusion plan's conv -> BN -> activation chains as one conv and an
+     * in-place epilogue: only for callers that read nothing but the final output (see {@link InferenceFusion}).
+     */
+    GraphRunner(Graph graph, Backend backend, SparseInference sparse, InferenceFusion fusion) {
+        this(graph, backend, false, 0, sparse);
+        this.fusion = fusion;
     }
 
     private GraphRunner(Graph graph, Backend backend, boolean training, long seed, SparseInference sparse) {
@@ -87,9 +97,19 @@ public final class GraphRunner implements AutoCloseable {
             Tensor hx = hook.apply(Graph.INPUT, x);
             own(hx);
             outputs.put(Graph.INPUT, hx);
+            boolean fuse = hook == OutputHook.NONE && !fusion.isEmpty();
+            Set<String> fusedAway = fuse ? new HashSet<>() : Set.of();
             for (Node n : graph.nodes()) {
+                if (fuse && fusedAway.contains(n.name())) continue;
                 Tensor out = Ops.of(n.op()).forward(n, inputsOf(n), ctx);
                 own(out);
+                InferenceFusion.Chain chain = fuse ? fusion.chainOf(n) : null;
+                if (chain != null && InferenceFusion.epilogue(chain, out, ctx)) {
+                    fusedAway.add(chain.bn().name());
+                    if (chain.act() != null) fusedAway.add(chain.act().name());
+                    outputs.put(chain.last(), out);
+                    continue;
+                }
                 Tensor h = hook.apply(n.name(), out);
                 own(h);
                 outputs.put(n.name(), h);

@@ -376,9 +376,27 @@ public final class CpuBackend implements Backend {
         CpuTensor out = alloc(x.shape());
         if (l.c() > 0) {
             BnScaleShift f = BnScaleShift.of((CpuTensor) gamma, (CpuTensor) beta, (CpuTensor) runningMean, (CpuTensor) runningVar, eps);
-            CpuNorm.inference(l, cx.address(), f.scale, f.shift, out.address());
+            CpuNorm.inference(l, cx.address(), f.scale, f.shift, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, out.address());
         }
         return out;
+    }
+
+    /** The folded batch norm and the clamp in one pass over x, chunk by chunk through a heap array ({@link CpuNorm#inference}). */
+    @Override public boolean batchNormClampInPlace(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                                   float eps, float lo, float hi) {
+        String op = "batchNormClampInPlace";
+        CpuTensor cx = cpu(op, "input", x);
+        CpuNorm.Layout l = CpuChecks.norm(op, x);
+        CpuChecks.channelVector(op, "gamma", gamma, x);
+        CpuChecks.channelVector(op, "beta", beta, x);
+        CpuChecks.channelVector(op, "runningMean", runningMean, x);
+        CpuChecks.channelVector(op, "runningVar", runningVar, x);
+        if (l.c() > 0) {
+            BnScaleShift f = BnScaleShift.of((CpuTensor) gamma, (CpuTensor) beta, (CpuTensor) runningMean, (CpuTensor) runningVar, eps);
+            CpuNorm.inference(l, cx.address(), f.scale, f.shift, lo, hi, cx.address());
+        }
+        cx.written();
+        return true;
     }
 
     @Override public BatchNormGrads batchNormBackward(Tensor x, Tensor gamma, Tensor mean, Tensor invStd, Tensor gradOut) {
