@@ -94,6 +94,18 @@ public interface Backend extends AutoCloseable {
     /** Inference mode: normalise with the given running mean and variance. */
     Tensor batchNormInference(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, float eps);
 
+    /**
+     * Inference epilogue of a conv -> batch norm -> ReLU/Clip chain, in place on the conv's output {@code x}:
+     * {@code x = min(max(batchNormInference(x, ...), lo), hi)} with exactly the arithmetic of batchNormInference
+     * followed by a CLIP unary (ReLU is lo = 0, hi = +inf; no activation is -inf, +inf), so that a fused pass
+     * gives the separate ops' values bit for bit, without their two allocations and memory passes. Returns false,
+     * leaving {@code x} untouched, when the backend has no such kernel: the caller then runs the separate ops.
+     */
+    default boolean batchNormClampInPlace(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, float eps,
+                                          float lo, float hi) {
+        return false;
+    }
+
     /** Gradients of training-mode batch norm given the saved batch mean and 1/sqrt(var + eps). */
     BatchNormGrads batchNormBackward(Tensor x, Tensor gamma, Tensor mean, Tensor invStd, Tensor gradOut);
 
@@ -208,6 +220,18 @@ public interface Backend extends AutoCloseable {
      * memory and contention.
      */
     default int parallelCalls() { return 1; }
+
+    /**
+     * Bounded work on the calling thread (one inference call) whose tensors are all closed before the scope is
+     * (house rule 2): a backend may then skip its per-tensor leak backstop and free whatever is still open when
+     * the scope closes; a tensor that escapes it must not be used afterwards. Close on the same thread, innermost
+     * first. The default does nothing (the backend's ordinary ownership applies).
+     */
+    interface Scope extends AutoCloseable {
+        @Override void close();
+    }
+
+    default Scope scope() { return () -> {}; }
 
     /** Releases anything the backend holds (pools, contexts). */
     @Override default void close() {}

@@ -7,7 +7,9 @@ import dev.nncompress.tensor.Tensor;
 /**
  * A float graph in inference mode on one backend, as a {@link Predictor}. Pruned layers run on the
  * backend's sparse kernels where that pays off ({@link SparseInference}, decided from the weights as
- * they are when the predictor is made; {@link #sparse()} says which).
+ * they are when the predictor is made; {@link #sparse()} says which). Conv -> batch norm -> ReLU/Clip chains run
+ * as the conv plus one in-place epilogue where the backend has one ({@link InferenceFusion}: the same values bit
+ * for bit, parameters read at each call), and a call's tensors live in one {@link Backend#scope()}.
  *
  * <p>Thread-safe: each call runs its own {@link GraphRunner} (its own tensors); the graph's parameters and
  * the sparse weights are only read. At most {@link Backend#parallelCalls()} calls run at once, the others wait their turn.
@@ -18,6 +20,7 @@ public final class GraphPredictor implements Predictor {
     private final Graph graph;
     private final Backend backend;
     private final SparseInference sparse;
+    private final InferenceFusion fusion;
     private final CallGuard guard;
 
     /** Sparse kernels chosen automatically ({@link SparseInference.Mode#AUTO}). */
@@ -27,6 +30,7 @@ public final class GraphPredictor implements Predictor {
         this.graph = graph;
         this.backend = backend;
         this.sparse = SparseInference.plan(graph, backend, mode);
+        this.fusion = InferenceFusion.plan(graph);
         this.guard = new CallGuard("predictor " + graph.name(), backend.parallelCalls());
     }
 
@@ -40,8 +44,10 @@ public final class GraphPredictor implements Predictor {
     @Override
     @SuppressWarnings("try") // the guard is held, not used
     public float[] logits(float[] images, int n) {
+        // the scope: every tensor of the call is closed with the runner, so the backend needs no leak backstop
         try (CallGuard.Use call = guard.enter();
-             GraphRunner run = new GraphRunner(graph, backend, sparse);
+             Backend.Scope scope = backend.scope();
+             GraphRunner run = new GraphRunner(graph, backend, sparse, fusion);
              Tensor x = backend.fromFloats(images, batchShape(graph.inputShape(), n))) {
             return run.forward(x).toFloatArray();
         }

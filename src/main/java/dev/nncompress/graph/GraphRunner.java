@@ -3,6 +3,7 @@ package dev.nncompress.graph;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.tensor.Tensor;
 
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -24,6 +25,7 @@ public final class GraphRunner implements AutoCloseable {
     private final Map<String, Tensor> outputs = new HashMap<>();
     private final Set<Tensor> owned = Collections.newSetFromMap(new IdentityHashMap<>());
     private Tensor input;
+    private InferenceFusion fusion = InferenceFusion.NONE;
 
     /** @param seed randomness of this pass (dropout); ignored in inference mode */
     public GraphRunner(Graph graph, Backend backend, boolean training, long seed) {
@@ -35,11 +37,21 @@ public final class GraphRunner implements AutoCloseable {
         this(graph, backend, false, 0, sparse);
     }
 
+    /**
+     * An inference pass that also runs the fusion plan's conv -> BN -> activation chains as one conv and an
+     * in-place epilogue: only for callers that read nothing but the final output (see {@link InferenceFusion}).
+     */
+    GraphRunner(Graph graph, Backend backend, SparseInference sparse, InferenceFusion fusion) {
+        this(graph, backend, false, 0, sparse);
+        this.fusion = fusion;
+    }
+
     private GraphRunner(Graph graph, Backend backend, boolean training, long seed, SparseInference sparse) {
         if (sparse == null) throw new IllegalArgumentException("sparse plan must not be null (SparseInference.NONE for none)");
         this.graph = graph;
         this.sparse = sparse;
-        this.ctx = new OpContext(backend, graph, training, seed, nodesNeedingInputGrad(graph), sparse);
+        // only backward asks which nodes need their input gradient: an inference pass skips the graph walk
+        this.ctx = new OpContext(backend, graph, training, seed, training ? nodesNeedingInputGrad(graph) : Set.of(), sparse);
     }
 
     public Backend backend() { return ctx.backend(); }
@@ -85,10 +97,19 @@ public final class GraphRunner implements AutoCloseable {
             Tensor hx = hook.apply(Graph.INPUT, x);
             own(hx);
             outputs.put(Graph.INPUT, hx);
+            boolean fuse = hook == OutputHook.NONE && !fusion.isEmpty();
+            Set<String> fusedAway = fuse ? new HashSet<>() : Set.of();
             for (Node n : graph.nodes()) {
-                List<Tensor> ins = n.inputs().stream().map(outputs::get).toList();
-                Tensor out = Ops.of(n.op()).forward(n, ins, ctx);
+                if (fuse && fusedAway.contains(n.name())) continue;
+                Tensor out = Ops.of(n.op()).forward(n, inputsOf(n), ctx);
                 own(out);
+                InferenceFusion.Chain chain = fuse ? fusion.chainOf(n) : null;
+                if (chain != null && InferenceFusion.epilogue(chain, out, ctx)) {
+                    fusedAway.add(chain.bn().name());
+                    if (chain.act() != null) fusedAway.add(chain.act().name());
+                    outputs.put(chain.last(), out);
+                    continue;
+                }
                 Tensor h = hook.apply(n.name(), out);
                 own(h);
                 outputs.put(n.name(), h);
@@ -134,6 +155,18 @@ public final class GraphRunner implements AutoCloseable {
                 else ctx.backend().addInPlace(prev, gi);
             }
         }
+    }
+
+    /**
+     * The node's input tensors from this pass, by a plain loop: at batch 1 a pass is ~75 small nodes, and a
+     * stream per node was a measurable share of it (issue 17, {@code MobileNetWidthBench}).
+     */
+    private List<Tensor> inputsOf(Node n) {
+        List<String> names = n.inputs();
+        if (names.size() == 1) return Collections.singletonList(outputs.get(names.get(0)));
+        Tensor[] ins = new Tensor[names.size()];
+        for (int i = 0; i < ins.length; i++) ins[i] = outputs.get(names.get(i));
+        return Arrays.asList(ins);
     }
 
     private void own(Tensor t) {

@@ -71,6 +71,9 @@ public final class CpuBackend implements Backend {
 
     @Override public String describe() { return CpuRuntime.describe(); }
 
+    /** Tensors made on this thread inside it skip the Cleaner and are freed at its close ({@link CpuScope}). */
+    @Override public Scope scope() { return CpuScope.open(); }
+
     private CpuTensor alloc(Shape shape) { return CpuTensor.allocate(this, shape); }
 
     // ---- creation and data movement ----
@@ -107,6 +110,7 @@ public final class CpuBackend implements Backend {
         CpuTensor d = cpu("copyInto", "dst", dst);
         ArgChecks.sameShape("copyInto", "src", src, "dst", dst);
         if (src.numel() > 0 && s.address() != d.address()) Mem.copy(s.address(), d.address(), src.numel());
+        d.written();
     }
 
     // ---- dense linear algebra ----
@@ -365,13 +369,34 @@ public final class CpuBackend implements Backend {
         String op = "batchNormInference";
         CpuTensor cx = cpu(op, "input", x);
         CpuNorm.Layout l = CpuChecks.norm(op, x);
-        long gA = CpuChecks.channelVector(op, "gamma", gamma, x);
-        long bA = CpuChecks.channelVector(op, "beta", beta, x);
-        long mA = CpuChecks.channelVector(op, "runningMean", runningMean, x);
-        long vA = CpuChecks.channelVector(op, "runningVar", runningVar, x);
+        CpuChecks.channelVector(op, "gamma", gamma, x);
+        CpuChecks.channelVector(op, "beta", beta, x);
+        CpuChecks.channelVector(op, "runningMean", runningMean, x);
+        CpuChecks.channelVector(op, "runningVar", runningVar, x);
         CpuTensor out = alloc(x.shape());
-        if (l.c() > 0) CpuNorm.inference(l, cx.address(), gA, bA, mA, vA, eps, out.address());
+        if (l.c() > 0) {
+            BnScaleShift f = BnScaleShift.of((CpuTensor) gamma, (CpuTensor) beta, (CpuTensor) runningMean, (CpuTensor) runningVar, eps);
+            CpuNorm.inference(l, cx.address(), f.scale, f.shift, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, out.address());
+        }
         return out;
+    }
+
+    /** The folded batch norm and the clamp in one pass over x, chunk by chunk through a heap array ({@link CpuNorm#inference}). */
+    @Override public boolean batchNormClampInPlace(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                                   float eps, float lo, float hi) {
+        String op = "batchNormClampInPlace";
+        CpuTensor cx = cpu(op, "input", x);
+        CpuNorm.Layout l = CpuChecks.norm(op, x);
+        CpuChecks.channelVector(op, "gamma", gamma, x);
+        CpuChecks.channelVector(op, "beta", beta, x);
+        CpuChecks.channelVector(op, "runningMean", runningMean, x);
+        CpuChecks.channelVector(op, "runningVar", runningVar, x);
+        if (l.c() > 0) {
+            BnScaleShift f = BnScaleShift.of((CpuTensor) gamma, (CpuTensor) beta, (CpuTensor) runningMean, (CpuTensor) runningVar, eps);
+            CpuNorm.inference(l, cx.address(), f.scale, f.shift, lo, hi, cx.address());
+        }
+        cx.written();
+        return true;
     }
 
     @Override public BatchNormGrads batchNormBackward(Tensor x, Tensor gamma, Tensor mean, Tensor invStd, Tensor gradOut) {
@@ -423,6 +448,7 @@ public final class CpuBackend implements Backend {
         CpuTensor cb = cpu("addInPlace", "b", b);
         ArgChecks.sameShape("addInPlace", "a", a, "b", b);
         if (a.numel() > 0) CpuLoops.add(ca.address(), cb.address(), ca.address(), a.numel());
+        ca.written();
     }
 
     @Override public Tensor mul(Tensor a, Tensor b) {
@@ -481,6 +507,8 @@ public final class CpuBackend implements Backend {
         if (param.numel() > 0) {
             CpuOptim.sgd(p.address(), g.address(), v == null ? 0L : v.address(), param.numel(), lr, momentum, weightDecay, nesterov);
         }
+        p.written();
+        if (v != null) v.written();
     }
 
     @Override public void adamUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, int step, float lr, float beta1, float beta2,
@@ -495,6 +523,9 @@ public final class CpuBackend implements Backend {
             CpuOptim.adam(p.address(), g.address(), cm.address(), cv.address(), param.numel(), step, lr, beta1, beta2, eps,
                     weightDecay, decoupled);
         }
+        p.written();
+        cm.written();
+        cv.written();
     }
 
     /** The ND4J array under a tensor of this backend (for code inside backend/cpu and its tests). */

@@ -50,34 +50,39 @@ final class CpuNorm {
     }
 
     /**
-     * As {@link #normalise} with the same float arithmetic, through a heap array: HotSpot vectorises the array
+     * As the training pass's normalise with the same float arithmetic, through a heap array: HotSpot vectorises the array
      * loop and not the Unsafe one, and the channels [c0, c1) of one image are contiguous, so small planes
-     * (MobileNetV2's 4x4 and 2x2) move as one copy of many channels instead of one per plane.
+     * (MobileNetV2's 4x4 and 2x2) move as one copy of many channels instead of one per plane; larger planes in
+     * chunks. Scale and shift per channel come folded ({@link BnScaleShift}); with lo/hi other than -inf/+inf the
+     * result is clamped in the same pass (a fused ReLU/Clip). {@code out} may be {@code x} (each chunk is read
+     * before it is written).
      */
-    static void inference(Layout l, long x, long gamma, long beta, long mean, long var, float eps, long out) {
+    static void inference(Layout l, long x, float[] scale, float[] shift, float lo, float hi, long out) {
+        boolean clamp = lo > Float.NEGATIVE_INFINITY || hi < Float.POSITIVE_INFINITY;
         CpuPar.forRange(l.c(), minChannels(l), 1, (c0, c1) -> {
-            float[] scale = new float[c1 - c0], shift = new float[c1 - c0];
-            for (int ch = c0; ch < c1; ch++) {
-                double is = 1.0 / Math.sqrt((double) get(var, ch) + eps);
-                double sc = is * get(gamma, ch);
-                scale[ch - c0] = (float) sc;
-                shift[ch - c0] = (float) (get(beta, ch) - get(mean, ch) * sc);
-            }
-            if (l.s() > CpuLoops.CHUNK) {
-                for (int ch = c0; ch < c1; ch++) normalise(l, ch, x, out, scale[ch - c0], shift[ch - c0]);
+            float[] a = CpuLoops.buffers()[0];
+            int s = l.s();
+            if (s > CpuLoops.CHUNK) {
+                for (int b = 0; b < l.n(); b++) {
+                    for (int ch = c0; ch < c1; ch++) {
+                        for (int i = 0; i < s; i += CpuLoops.CHUNK) {
+                            int len = Math.min(CpuLoops.CHUNK, s - i);
+                            long o = l.offset(b, ch) + i;
+                            Mem.toArray(x, o, a, 0, len);
+                            normalise(a, 0, len, scale[ch], shift[ch], clamp, lo, hi);
+                            Mem.fromArray(a, 0, out, o, len);
+                        }
+                    }
+                }
                 return;
             }
-            float[] a = CpuLoops.buffers()[0];
-            int s = l.s(), perCopy = CpuLoops.CHUNK / s;
+            int perCopy = CpuLoops.CHUNK / s;
             for (int b = 0; b < l.n(); b++) {
                 for (int ch = c0; ch < c1; ch += perCopy) {
                     int k = Math.min(perCopy, c1 - ch);
                     long o = l.offset(b, ch);
                     Mem.toArray(x, o, a, 0, k * s);
-                    for (int j = 0; j < k; j++) {
-                        float sc = scale[ch - c0 + j], sh = shift[ch - c0 + j];
-                        for (int i = j * s, e = i + s; i < e; i++) a[i] = a[i] * sc + sh;
-                    }
+                    for (int j = 0; j < k; j++) normalise(a, j * s, s, scale[ch + j], shift[ch + j], clamp, lo, hi);
                     Mem.fromArray(a, 0, out, o, k * s);
                 }
             }
@@ -89,6 +94,16 @@ final class CpuNorm {
         for (int b = 0; b < l.n(); b++) {
             long o = l.offset(b, ch);
             for (int i = 0; i < l.s(); i++) put(out, o + i, get(x, o + i) * scale + shift);
+        }
+    }
+
+    /** a[from, from + len) = x * scale + shift, then clamped to [lo, hi] as RefActivations.clip (min(max(v, lo), hi)). */
+    private static void normalise(float[] a, int from, int len, float scale, float shift, boolean clamp, float lo, float hi) {
+        int e = from + len;
+        if (!clamp) {
+            for (int i = from; i < e; i++) a[i] = a[i] * scale + shift;
+        } else {
+            for (int i = from; i < e; i++) a[i] = Math.min(Math.max(a[i] * scale + shift, lo), hi);
         }
     }
 
