@@ -124,10 +124,17 @@ public final class Int8Runner implements Predictor {
 
     @Override public Shape inputShape() { return model.inputShape(); }
 
-    /** How many nodes run in int8 and how many in float. */
+    /**
+     * How many nodes run on int8 codes (int8 GEMMs, the {@link Int8Steps} ops, code pass-throughs), how many of
+     * them are GEMMs, and which run in float ({@link #floatFallbacks}); a final Softmax that logits() skips is
+     * neither.
+     */
     public String summary() {
-        long q = model.nodes().stream().filter(this::runsInt8Gemm).count();
-        return q + " of " + model.nodes().size() + " nodes are int8 GEMMs";
+        long gemms = model.nodes().stream().filter(this::runsInt8Gemm).count();
+        long int8 = model.nodes().size() - floatNodes.size() - (skippedSoftmax != null ? 1 : 0);
+        List<String> fl = floatFallbacks();
+        return int8 + " of " + model.nodes().size() + " nodes in int8 (" + gemms + " int8 GEMMs), "
+                + (fl.isEmpty() ? "none in float" : fl.size() + " in float: " + String.join(", ", fl));
     }
 
     @Override

@@ -108,7 +108,7 @@ class OnnxImportCliTest {
         MainTest.Run qr = run("quantize", pruned.toString(), "--calib", "64", "--eval", "128", "--sensitivity", "0", "--backend", "reference",
                 "--int8-kernels", "java", "--quiet", "--out", q.toString());
         assertEquals(0, qr.code(), qr.err());
-        assertTrue(qr.out().contains("int8 engine (java kernels, 4 of 7 nodes are int8 GEMMs)"), qr.out());
+        assertTrue(qr.out().contains("int8 engine (java kernels, 7 of 7 nodes in int8 (4 int8 GEMMs), none in float)"), qr.out());
         MainTest.Run info = run("info", q.toString());
         assertTrue(info.code() == 0 && info.out().contains("4 of 4 weights int8"), info.out());
         MainTest.Run e = run("eval", q.toString(), "--limit", "128", "--backend", "reference", "--int8-kernels", "java", "--quiet");

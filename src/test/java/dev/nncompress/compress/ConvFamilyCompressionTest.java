@@ -128,7 +128,7 @@ class ConvFamilyCompressionTest {
         }
         try (Int8Runner run = new Int8Runner(m, new JavaInt8Kernels(1), backend)) {
             got = run.logits(x, 4);
-            assertEquals("3 of 12 nodes are int8 GEMMs", run.summary()); // stem, pw, fc; dw is the depthwise kernel
+            assertEquals("10 of 12 nodes in int8 (3 int8 GEMMs), 2 in float: node gc (CONV2D, 2 groups, dilation 2x2), node bn2 (BATCHNORM2D)", run.summary()); // GEMMs: stem, pw, fc; dw is the depthwise kernel
             // the grouped conv and the unfolded BN (this graph is not prepared) run in float; the ReLUs are tables on codes
             assertEquals(List.of("node gc (CONV2D, 2 groups, dilation 2x2)", "node bn2 (BATCHNORM2D)"), run.floatFallbacks());
         }

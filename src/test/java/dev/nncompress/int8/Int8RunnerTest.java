@@ -77,7 +77,7 @@ class Int8RunnerTest {
         try (Int8Runner r = new Int8Runner(m, Int8KernelProviders.create(kernels, 1), ref)) {
             // conv1 and fc2; conv2 is float, pool2 and flatten alias it, so fc1 reads float and runs in float
             // with its int8 weights dequantised, as the simulation does
-            assertEquals("2 of 7 nodes are int8 GEMMs", r.summary());
+            assertEquals("3 of 7 nodes in int8 (2 int8 GEMMs), 4 in float: node conv2 (CONV2D), node pool2 (MAXPOOL2D), node flatten (FLATTEN), node fc1 (LINEAR)", r.summary());
         }
         assertMatchesSimulation("student without conv2", g, plan, m, data, Int8KernelProviders.create(kernels, 2));
     }

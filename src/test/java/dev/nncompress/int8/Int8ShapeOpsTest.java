@@ -53,7 +53,7 @@ class Int8ShapeOpsTest {
         QuantPlan plan = new Calibrator("minmax", 13, 8, null).calibrate(QuantTargets.of(g), data, ref);
         Int8Model m = Int8Converter.convert(g, plan, Map.of());
         try (Int8Runner r = new Int8Runner(m, Int8KernelProviders.create(kernels, 1), ref)) {
-            assertEquals("5 of 11 nodes are int8 GEMMs", r.summary()); // c1, e1, e3, c2, fc (the ReLUs fused into them)
+            assertEquals("9 of 11 nodes in int8 (5 int8 GEMMs), 2 in float: node ap (AVGPOOL2D), node mean (REDUCE_MEAN)", r.summary()); // GEMMs: c1, e1, e3, c2, fc (the ReLUs fused into them)
         }
         Int8RunnerTest.assertMatchesSimulation("fire", g, plan, m, data, Int8KernelProviders.create(kernels, 1));
     }

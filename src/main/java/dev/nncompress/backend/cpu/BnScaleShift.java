@@ -13,8 +13,15 @@ import static dev.nncompress.backend.cpu.Mem.get;
  */
 final class BnScaleShift {
     private final long gammaStamp, betaStamp, meanStamp, varStamp;
+    /** Planes (H*W) below this many floats get per-element copies of scale and shift ({@link #perElement}). */
+    static final int SMALL_PLANE = 32;
+
     private final float eps;
     final float[] scale, shift;
+    /** Scale and shift each repeated over a plane of {@code plane} floats (one immutable holder: threads may race). */
+    private record Repeated(int plane, float[][] scaleShift) {}
+
+    private volatile Repeated perElement;
 
     private BnScaleShift(CpuTensor gamma, CpuTensor beta, CpuTensor mean, CpuTensor var, float eps) {
         this.gammaStamp = gamma.stamp();
@@ -32,6 +39,23 @@ final class BnScaleShift {
             scale[ch] = (float) sc;
             shift[ch] = (float) (get(b, ch) - get(m, ch) * sc);
         }
+    }
+
+    /**
+     * {scale, shift} with each channel's value repeated {@code plane} times (channel-major, as a [C, plane] image),
+     * so that batch norm over small planes is one vectorisable loop; made on first use for a plane size (one per
+     * BN layer at inference) and kept with the fold.
+     */
+    float[][] perElement(int plane) {
+        Repeated r = perElement;
+        if (r != null && r.plane() == plane) return r.scaleShift();
+        float[] se = new float[scale.length * plane], he = new float[scale.length * plane];
+        for (int c = 0; c < scale.length; c++) {
+            java.util.Arrays.fill(se, c * plane, (c + 1) * plane, scale[c]);
+            java.util.Arrays.fill(he, c * plane, (c + 1) * plane, shift[c]);
+        }
+        perElement = new Repeated(plane, new float[][] {se, he});
+        return new float[][] {se, he};
     }
 
     /** The fold for these tensors as they are now: the cached one if none changed since, else a new one (then cached). */

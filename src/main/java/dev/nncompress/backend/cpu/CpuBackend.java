@@ -376,7 +376,7 @@ public final class CpuBackend implements Backend {
         CpuTensor out = alloc(x.shape());
         if (l.c() > 0) {
             BnScaleShift f = BnScaleShift.of((CpuTensor) gamma, (CpuTensor) beta, (CpuTensor) runningMean, (CpuTensor) runningVar, eps);
-            CpuNorm.inference(l, cx.address(), f.scale, f.shift, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, out.address());
+            CpuNorm.inference(l, cx.address(), f, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, out.address());
         }
         return out;
     }
@@ -393,7 +393,7 @@ public final class CpuBackend implements Backend {
         CpuChecks.channelVector(op, "runningVar", runningVar, x);
         if (l.c() > 0) {
             BnScaleShift f = BnScaleShift.of((CpuTensor) gamma, (CpuTensor) beta, (CpuTensor) runningMean, (CpuTensor) runningVar, eps);
-            CpuNorm.inference(l, cx.address(), f.scale, f.shift, lo, hi, cx.address());
+            CpuNorm.inference(l, cx.address(), f, lo, hi, cx.address());
         }
         cx.written();
         return true;

@@ -57,8 +57,9 @@ final class CpuNorm {
      * result is clamped in the same pass (a fused ReLU/Clip). {@code out} may be {@code x} (each chunk is read
      * before it is written).
      */
-    static void inference(Layout l, long x, float[] scale, float[] shift, float lo, float hi, long out) {
+    static void inference(Layout l, long x, BnScaleShift f, float lo, float hi, long out) {
         boolean clamp = lo > Float.NEGATIVE_INFINITY || hi < Float.POSITIVE_INFINITY;
+        float[] scale = f.scale, shift = f.shift;
         CpuPar.forRange(l.c(), minChannels(l), 1, (c0, c1) -> {
             float[] a = CpuLoops.buffers()[0];
             int s = l.s();
@@ -69,24 +70,44 @@ final class CpuNorm {
                             int len = Math.min(CpuLoops.CHUNK, s - i);
                             long o = l.offset(b, ch) + i;
                             Mem.toArray(x, o, a, 0, len);
-                            normalise(a, 0, len, scale[ch], shift[ch], clamp, lo, hi);
+                            float sc = scale[ch], sh = shift[ch];
+                            for (int e = 0; e < len; e++) a[e] = a[e] * sc + sh;
+                            if (clamp) clamp(a, len, lo, hi);
                             Mem.fromArray(a, 0, out, o, len);
                         }
                     }
                 }
                 return;
             }
+            // planes under SMALL_PLANE floats: one loop over the whole copy with per-element scale and shift, which
+            // vectorises where a loop per 2x2 or 4x4 plane does not
+            float[][] perElement = s < BnScaleShift.SMALL_PLANE ? f.perElement(s) : null;
             int perCopy = CpuLoops.CHUNK / s;
             for (int b = 0; b < l.n(); b++) {
                 for (int ch = c0; ch < c1; ch += perCopy) {
                     int k = Math.min(perCopy, c1 - ch);
                     long o = l.offset(b, ch);
                     Mem.toArray(x, o, a, 0, k * s);
-                    for (int j = 0; j < k; j++) normalise(a, j * s, s, scale[ch + j], shift[ch + j], clamp, lo, hi);
+                    if (perElement != null) {
+                        float[] se = perElement[0], he = perElement[1];
+                        int base = ch * s, len = k * s;
+                        for (int i = 0; i < len; i++) a[i] = a[i] * se[base + i] + he[base + i];
+                    } else {
+                        for (int j = 0; j < k; j++) {
+                            float sc = scale[ch + j], sh = shift[ch + j];
+                            for (int i = j * s, e = i + s; i < e; i++) a[i] = a[i] * sc + sh;
+                        }
+                    }
+                    if (clamp) clamp(a, k * s, lo, hi);
                     Mem.fromArray(a, 0, out, o, k * s);
                 }
             }
         });
+    }
+
+    /** a[0, len) clamped to [lo, hi] as RefActivations.clip does (min(max(v, lo), hi)). */
+    private static void clamp(float[] a, int len, float lo, float hi) {
+        for (int i = 0; i < len; i++) a[i] = Math.min(Math.max(a[i], lo), hi);
     }
 
     /** out = x * scale + shift for one channel (gamma, beta and the statistics folded in). */
@@ -94,16 +115,6 @@ final class CpuNorm {
         for (int b = 0; b < l.n(); b++) {
             long o = l.offset(b, ch);
             for (int i = 0; i < l.s(); i++) put(out, o + i, get(x, o + i) * scale + shift);
-        }
-    }
-
-    /** a[from, from + len) = x * scale + shift, then clamped to [lo, hi] as RefActivations.clip (min(max(v, lo), hi)). */
-    private static void normalise(float[] a, int from, int len, float scale, float shift, boolean clamp, float lo, float hi) {
-        int e = from + len;
-        if (!clamp) {
-            for (int i = from; i < e; i++) a[i] = a[i] * scale + shift;
-        } else {
-            for (int i = from; i < e; i++) a[i] = Math.min(Math.max(a[i] * scale + shift, lo), hi);
         }
     }
 
