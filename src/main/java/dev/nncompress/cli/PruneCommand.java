@@ -207,7 +207,8 @@ final class PruneCommand implements Callable<Integer> {
     public Integer call() {
         // everything typed is checked before any model or image is loaded
         if (structured && method == Method.taylor) {
-            throw new IllegalArgumentException("--structured ranks filters by magnitude (L1) or activation (APoZ); taylor is for single weights");
+            throw new IllegalArgumentException("--structured ranks filters by magnitude (L1) or activation (APoZ); taylor is for single weights "
+                    + "(channels: --channel-score taylor with --schedule cubic or iterative)");
         }
         if (structured && schedule != Schedule.oneshot && finetuneEpochs == 0) {
             throw new IllegalArgumentException("--structured --schedule " + schedule + " masks channels during fine-tuning; it needs --finetune-epochs >= 1");
