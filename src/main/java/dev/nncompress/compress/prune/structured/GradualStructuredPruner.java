@@ -151,6 +151,7 @@ public final class GradualStructuredPruner implements AutoCloseable {
                 Map<String, TensorRecord> out = new LinkedHashMap<>(masking.checkpointState());
                 out.put("gradual_step", StateTensors.scalar(step));
                 keep.forEach((id, k) -> out.put("gradual_keep/" + id, StateTensors.record(keptFlags(id, k), groups().get(id).channels())));
+                if (criterion instanceof GroupTaylorCriterion taylor) out.putAll(taylor.checkpointState());
                 return out;
             }
 
@@ -165,6 +166,7 @@ public final class GradualStructuredPruner implements AutoCloseable {
                     keep.put(id, k.stream().mapToInt(Integer::intValue).toArray());
                 }
                 masking.update(channelMasks.masks(keep));
+                if (criterion instanceof GroupTaylorCriterion taylor) taylor.restoreCheckpointState(state, graph, groups(), plan.totalSteps());
             }
         };
     }
