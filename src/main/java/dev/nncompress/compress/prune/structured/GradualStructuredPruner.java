@@ -165,7 +165,7 @@ public final class GradualStructuredPruner implements AutoCloseable {
                     if (k.isEmpty()) throw new IllegalArgumentException("checkpoint keeps no channel of group " + id);
                     keep.put(id, k.stream().mapToInt(Integer::intValue).toArray());
                 }
-                masking.update(channelMasks.masks(keep));
+                masking.restoreCheckpointState(state); // the masks of those kept channels, as saved
                 if (criterion instanceof GroupTaylorCriterion taylor) taylor.restoreCheckpointState(state, graph, groups(), plan.totalSteps());
             }
         };
