@@ -82,7 +82,8 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--structured", description = "Remove whole conv filters/channels and hidden neurons of linear layers (with every "
             + "layer that reads them) and rebuild a smaller dense model: --sparsity is the fraction of each channel group's filters "
             + "and of each hidden layer's neurons removed (never the classifier's outputs); --method magnitude ranks them by L1 "
-            + "norm, activation by APoZ (zeros after ReLU on --calib images).")
+            + "norm, activation by APoZ (zeros after ReLU on --calib images). With --schedule cubic or iterative the channels are "
+            + "masked progressively while fine-tuning and cut out at the end.")
     boolean structured;
 
     @Option(names = "--bn-recalibrate", paramLabel = "N", description = "With --structured: re-estimate every batch norm's running "
@@ -207,7 +208,8 @@ final class PruneCommand implements Callable<Integer> {
     public Integer call() {
         // everything typed is checked before any model or image is loaded
         if (structured && method == Method.taylor) {
-            throw new IllegalArgumentException("--structured ranks filters by magnitude (L1) or activation (APoZ); taylor is for single weights");
+            throw new IllegalArgumentException("--structured ranks filters by magnitude (L1) or activation (APoZ); taylor is for single weights "
+                    + "(channels: --channel-score taylor with --schedule cubic or iterative)");
         }
         if (structured && schedule != Schedule.oneshot && finetuneEpochs == 0) {
             throw new IllegalArgumentException("--structured --schedule " + schedule + " masks channels during fine-tuning; it needs --finetune-epochs >= 1");

@@ -45,10 +45,10 @@ final class StructuredPruneRun {
     static final int DEFAULT_BN_RECALIBRATE = 1024;
 
     /** --ramp of a gradual structured run: see docs/pruning.md (MobileNetV2 50%, one epoch). */
-    static final double DEFAULT_RAMP = 0.5;
+    static final double DEFAULT_RAMP = 0.3;
 
     /** --channel-score of a gradual structured run: see docs/pruning.md. */
-    static final String DEFAULT_GRADUAL_SCORE = "l1";
+    static final String DEFAULT_GRADUAL_SCORE = "taylor";
 
     /** The criterion of --channel-score NAME. */
     static FilterCriterion channelCriterion(String name) {

@@ -69,6 +69,17 @@ public final class StateTensors {
         return v;
     }
 
+    /** Doubles stored bit for bit as I64 ({@link #record(double[], long...)}), exactly {@code shape}, every value finite. */
+    public double[] doubles(String name, long... shape) {
+        long[] bits = get(name, "I64", shape).toLongs();
+        double[] v = new double[bits.length];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = Double.longBitsToDouble(bits[i]);
+            if (!Double.isFinite(v[i])) throw error(name, "holds " + v[i] + " at index " + i);
+        }
+        return v;
+    }
+
     /** Fails naming the first tensor no reader asked for. */
     public void requireAllRead(String what) {
         for (String k : tensors.keySet()) {
@@ -100,5 +111,12 @@ public final class StateTensors {
     }
 
     /** I64 scalar record. */
+    /** Doubles as their raw bits (I64): accumulated statistics come back exactly, so a resumed run matches. */
+    public static TensorRecord record(double[] values, long... shape) {
+        long[] bits = new long[values.length];
+        for (int i = 0; i < bits.length; i++) bits[i] = Double.doubleToRawLongBits(values[i]);
+        return TensorRecord.ofLongs(bits, shape);
+    }
+
     public static TensorRecord scalar(long value) { return TensorRecord.ofLongs(new long[] {value}); }
 }

@@ -58,6 +58,26 @@ class GradualStructuredPruneCliTest {
         assertEquals(ONE_SHOT_PARAMS, ModelIO.load(it, new ReferenceBackend()).graph().parameterCount());
     }
 
+    /** The masks, step and Taylor sums are checkpointed: resuming the finished run restores them and writes the same model. */
+    @Test
+    void resumingAFinishedGradualRunWritesTheSameModel() throws Exception {
+        assumeTrue(OnnxFixtures.datasetInstalled(), "Fashion-MNIST not installed");
+        List<String> base = List.of("prune", "student", "--structured", "--sparsity", "0.5", "--schedule", "cubic", "--update-every", "1",
+                "--finetune-epochs", "1", "--limit", "64", "--batch-size", "16", "--test-limit", "32", "--backend", "reference", "--quiet");
+        Path dir = tmp.resolve("ckpt"), first = tmp.resolve("first.safetensors"), again = tmp.resolve("again.safetensors");
+        List<String> a = new ArrayList<>(base);
+        a.addAll(List.of("--checkpoint-dir", dir.toString(), "--out", first.toString()));
+        MainTest.Run r = run(a.toArray(String[]::new));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("taylor, cubic over 1 of 4 steps"), r.out());
+        List<String> b = new ArrayList<>(base);
+        b.addAll(List.of("--resume", dir.toString(), "--out", again.toString()));
+        MainTest.Run resumed = run(b.toArray(String[]::new));
+        assertEquals(0, resumed.code(), resumed.err());
+        assertEquals(dev.nncompress.io.SafeTensors.read(first).tensors(), dev.nncompress.io.SafeTensors.read(again).tensors());
+        assertEquals(13_242, ModelIO.load(again, new ReferenceBackend()).graph().parameterCount()); // student at 50%, StructuredPrunerTest
+    }
+
     @Test
     void gradualOptionsThatContradictAreUsageErrors() {
         String[][] cases = {

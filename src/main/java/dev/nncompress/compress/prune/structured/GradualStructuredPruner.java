@@ -151,6 +151,7 @@ public final class GradualStructuredPruner implements AutoCloseable {
                 Map<String, TensorRecord> out = new LinkedHashMap<>(masking.checkpointState());
                 out.put("gradual_step", StateTensors.scalar(step));
                 keep.forEach((id, k) -> out.put("gradual_keep/" + id, StateTensors.record(keptFlags(id, k), groups().get(id).channels())));
+                if (criterion instanceof GroupTaylorCriterion taylor) out.putAll(taylor.checkpointState());
                 return out;
             }
 
@@ -164,7 +165,8 @@ public final class GradualStructuredPruner implements AutoCloseable {
                     if (k.isEmpty()) throw new IllegalArgumentException("checkpoint keeps no channel of group " + id);
                     keep.put(id, k.stream().mapToInt(Integer::intValue).toArray());
                 }
-                masking.update(channelMasks.masks(keep));
+                masking.restoreCheckpointState(state); // the masks of those kept channels, as saved
+                if (criterion instanceof GroupTaylorCriterion taylor) taylor.restoreCheckpointState(state, graph, groups(), plan.totalSteps());
             }
         };
     }

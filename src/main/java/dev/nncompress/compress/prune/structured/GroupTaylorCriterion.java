@@ -27,9 +27,7 @@ final class GroupTaylorCriterion implements FilterCriterion {
     /** Adds one step's (sum w*g)^2 per channel, from the parameters' values and gradients as they are after backward. */
     void observe(Graph graph, ChannelGroups groups) {
         if (seenGroups != groups) {
-            slices = new HashMap<>();
-            for (ChannelGroup g : groups.prunable()) slices.put(g.id(), GroupParamSlices.of(graph, g));
-            seenGroups = groups;
+            observeSetup(graph, groups);
             sums.clear();
             steps = 0;
         }
@@ -47,6 +45,30 @@ final class GroupTaylorCriterion implements FilterCriterion {
             for (int c = 0; c < acc.length; c++) s[c] += acc[c] * acc[c];
         }
         steps++;
+    }
+
+    /** What a checkpoint keeps: per group the summed squares ({@code taylor/<id>}) and the step count ({@code taylor_steps}). */
+    Map<String, dev.nncompress.io.TensorRecord> checkpointState() {
+        Map<String, dev.nncompress.io.TensorRecord> out = new java.util.LinkedHashMap<>();
+        out.put("taylor_steps", dev.nncompress.train.StateTensors.scalar(steps));
+        sums.forEach((id, s) -> out.put("taylor/" + id, dev.nncompress.train.StateTensors.record(s, s.length)));
+        return out;
+    }
+
+    /** Restores {@link #checkpointState()} for {@code groups} of {@code graph}. */
+    void restoreCheckpointState(dev.nncompress.train.StateTensors state, Graph graph, ChannelGroups groups, long maxSteps) {
+        seenGroups = null;
+        steps = (int) state.scalar("taylor_steps", 0, maxSteps);
+        sums.clear();
+        if (steps == 0) return;
+        observeSetup(graph, groups);
+        for (ChannelGroup g : groups.prunable()) sums.put(g.id(), state.doubles("taylor/" + g.id(), g.channels()));
+    }
+
+    private void observeSetup(Graph graph, ChannelGroups groups) {
+        slices = new HashMap<>();
+        for (ChannelGroup g : groups.prunable()) slices.put(g.id(), GroupParamSlices.of(graph, g));
+        seenGroups = groups;
     }
 
     /** Forgets what was observed: the next scores average the steps after this call. */

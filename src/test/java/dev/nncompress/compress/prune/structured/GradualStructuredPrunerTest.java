@@ -233,6 +233,47 @@ class GradualStructuredPrunerTest {
         assertThrows(IllegalArgumentException.class, () -> new GradualStructuredPruner.Plan(GradualStructuredPruner.Schedule.CUBIC, 0, 1, 1, 1));
     }
 
+    /** Steps of the hook with a synthetic gradient on every parameter (seeded), so the Taylor criterion has something to read. */
+    private static void driveWithGradients(GradualStructuredPruner p, Backend be, int steps, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        StepHook h = p.hook();
+        for (int t = 0; t < steps; t++) {
+            try (StepHook.Step s = h.begin(p.graph())) {
+                for (var prm : p.graph().trainableParams()) {
+                    float[] v = new float[prm.value().numel()];
+                    for (int i = 0; i < v.length; i++) v[i] = (float) rng.nextGaussian();
+                    prm.clearGrad();
+                    prm.accumulateGrad(be.fromFloats(v, prm.value().shape()));
+                }
+                s.afterBackward();
+            }
+            h.afterUpdate(p.graph());
+        }
+        for (var prm : p.graph().trainableParams()) prm.clearGrad();
+    }
+
+    @Test
+    void aCheckpointRestoresTheStepTheMasksAndTheTaylorSums() {
+        Graph dense = fixture("mobilenetv2_student");
+        var plan = new GradualStructuredPruner.Plan(GradualStructuredPruner.Schedule.CUBIC, 12, 8, 3, 1);
+        FilterCriterion ta = FilterCriterion.taylor(), tb = FilterCriterion.taylor();
+        try (GradualStructuredPruner a = new GradualStructuredPruner(be, dense, StructuredPruneConfig.of(0.5), ta, plan);
+             GradualStructuredPruner b = new GradualStructuredPruner(be, dense, StructuredPruneConfig.of(0.5), tb, plan)) {
+            driveWithGradients(a, be, 5, 1); // updates before steps 0 and 3; steps 4 and 5 observed since
+            b.hook().restoreCheckpointState(dev.nncompress.train.StateTensors.of(a.hook().checkpointState()));
+            assertEquals(5, b.step());
+            assertEquals(a.kept().keySet(), b.kept().keySet());
+            a.kept().forEach((id, k) -> assertArrayEquals(k, b.kept().get(id), "group " + id));
+            double[][] sa = ta.scores(a.graph(), a.groups()), sb = tb.scores(b.graph(), b.groups());
+            for (ChannelGroup g : a.groups().prunable()) assertArrayEquals(sa[g.id()], sb[g.id()], "Taylor sums of group " + g.id());
+            assertFalse(java.util.Arrays.equals(sa[a.groups().prunable().get(0).id()],
+                    FilterCriterion.groupL2().scores(a.graph(), a.groups())[a.groups().prunable().get(0).id()]), "the sums are not the fallback");
+            driveWithGradients(a, be, 4, 2);
+            driveWithGradients(b, be, 4, 2);
+            a.kept().forEach((id, k) -> assertArrayEquals(k, b.kept().get(id), "after the next update, group " + id));
+        }
+    }
+
     /** Every element a dropped channel owns is exactly 0; returns how many were checked. */
     private static int assertDroppedAreZero(Graph g, GroupChannelMasks slices, Map<Integer, int[]> kept) {
         int n = 0;
