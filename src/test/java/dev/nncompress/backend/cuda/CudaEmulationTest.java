@@ -57,7 +57,7 @@ class CudaEmulationTest {
             // nnc_sparse_conv_zero_planes is __launch_bounds__(256): 512 threads are too many resources
             try (DeviceBuffer planes = DeviceBuffer.of(new int[] {0})) {
                 assertDriverError("CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES", () -> driver.kernel("nnc_sparse_conv_zero_planes")
-                        .launch(Kernel.Dim3.of(1), Kernel.Dim3.of(512), 0, out, planes, 1, 1, 1, 300));
+                        .launch(Kernel.Dim3.of(1), Kernel.Dim3.of(512), 0, out, planes, 1, 1, 1, 300L));
             }
             assertArrayEquals(expected, out.toFloats(), "a refused launch writes nothing");
         }
