@@ -12,15 +12,22 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 classes=${1:?classes dir}
 harness_dir=${2:?harness dir}
 
-if ! command -v nvcc >/dev/null 2>&1; then
-  echo "build-cuda: nvcc not found; CUDA kernels not built (the GPU path will be unavailable)"
-  exit 0
-fi
 shopt -s nullglob
 kernels=("$root"/cuda-kernels/*.cu)
 headers=("$root"/cuda-kernels/*.cuh)
 harnesses=("$root"/cuda-kernels/harness/*.cu)
 [ ${#kernels[@]} -gt 0 ] || exit 0
+sources="$classes/dev/nncompress/cuda/nncompress-kernels.cu"
+mkdir -p "$(dirname "$sources")"
+# the sources travel too, with or without nvcc: KernelSignatures parses their parameter lists to check
+# every Java launch (on a GPU and under the emulated driver, scripts/build-emu-driver.sh); the headers
+# with them, as parameter lists may use a header's macros (e.g. NNC_SC_GEO_PARAMS)
+cat "${headers[@]}" "${kernels[@]}" > "$sources.tmp" && mv "$sources.tmp" "$sources"
+
+if ! command -v nvcc >/dev/null 2>&1; then
+  echo "build-cuda: nvcc not found; CUDA kernels not built (the GPU path runs only under the emulated driver)"
+  exit 0
+fi
 
 archs=()
 for sm in 75 80 86 89 90; do archs+=(-gencode "arch=compute_$sm,code=sm_$sm"); done
@@ -49,10 +56,6 @@ trap 'rm -rf "$tmp"' EXIT
 for k in "${kernels[@]}"; do printf '#include "%s"\n' "$k" >> "$tmp/nncompress_kernels.cu"; done
 nvcc --threads 0 -fatbin "${archs[@]}" -o "$tmp/nncompress.fatbin" "$tmp/nncompress_kernels.cu"
 mv "$tmp/nncompress.fatbin" "$fatbin"
-# the sources travel too: KernelSignatures parses their parameter lists to check every Java launch;
-# the headers with them, as parameter lists may use a header's macros (e.g. NNC_SC_GEO_PARAMS)
-cat "${headers[@]}" "${kernels[@]}" > "$tmp/nncompress-kernels.cu"
-mv "$tmp/nncompress-kernels.cu" "$(dirname "$fatbin")/nncompress-kernels.cu"
 echo "build-cuda: $fatbin ($(stat -c %s "$fatbin") bytes, ${#kernels[@]} kernel files)"
 
 # harnesses in parallel (each is one nvcc per architecture); any failure fails the build

@@ -2,6 +2,8 @@
 # Sets up a fresh machine (scripts/setup.sh) and runs the test suite. Tests tagged "slow" are excluded
 # here (run them with: mvn test -DexcludedTestGroups= -Dgroups=slow); tests tagged "gpu" run and skip,
 # naming the reason, where no GPU is usable.
+# Then the gpu-tagged tests run again against the emulated CUDA driver (cuda-kernels/emu/driver,
+# scripts/emulated-gpu-tests.sh), so the Java GPU path runs without a GPU.
 # Then the -Pjcuda11 profile (JCuda 11.7 family + the JCudnn route in src/jcuda11/) is compiled into its
 # own folder and its CPU tests run, so that it cannot rot (~25 s; no nvcc/g++ step: -Dexec.skip).
 # Then the CUDA kernels' harness validations run on the CPU (scripts/emulate-kernels.sh), since CI has
@@ -14,6 +16,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 mvn -B -q -ntp verify -Dnncompress.cds.skip=true "$@"
+# Then the Java GPU path on the emulated CUDA driver verify built (scripts/emulated-gpu-tests.sh; the
+# training tests only with its --all).
+scripts/emulated-gpu-tests.sh "$@"
 mvn -B -q -ntp -Pjcuda11 -DbuildDir=target/jcuda11 -Dexec.skip=true test "$@" \
   -Dtest='Jcudnn*Test,VendorStackTest,LibraryChoiceTest' -Dsurefire.failIfNoSpecifiedTests=false
 scripts/emulate-kernels.sh

@@ -35,7 +35,11 @@
 #define __device__
 #define __host__
 #define __forceinline__ inline
+#ifdef NNC_EMU_SCAN_LAUNCH_BOUNDS  // scripts/build-emu-driver.sh reads each kernel's thread limit from the preprocessed sources
+#define __launch_bounds__(...) nnc_launch_bounds(__VA_ARGS__)
+#else
 #define __launch_bounds__(...)
+#endif
 #define __shared__ static
 #define __align__(n) __attribute__((aligned(n)))
 
@@ -99,14 +103,29 @@ template <class F> void launch(dim3 grid, dim3 blk, F body) {
 }
 }  // namespace nnc_emu
 
-inline void __syncthreads() { nnc_emu::block->barrier.arrive_and_wait(); }
+#ifdef NNC_EMU_FIBERS
+// The emulated driver (cuda-kernels/emu/driver/fibers.cpp) runs a block's threads as fibers on one OS
+// thread instead (a JVM test launches thousands of kernels; 256 OS threads per launch made that take
+// minutes on 2 cores): its barriers switch fibers. launch() above is not used there.
+namespace nnc_emu {
+void fiber_block_barrier();
+void fiber_warp_barrier();
+}  // namespace nnc_emu
+#define NNC_EMU_BLOCK_BARRIER() nnc_emu::fiber_block_barrier()
+#define NNC_EMU_WARP_BARRIER(b, t) nnc_emu::fiber_warp_barrier()
+#else
+#define NNC_EMU_BLOCK_BARRIER() nnc_emu::block->barrier.arrive_and_wait()
+#define NNC_EMU_WARP_BARRIER(b, t) b->warps[(t) >> 5]->arrive_and_wait()
+#endif
+
+inline void __syncthreads() { NNC_EMU_BLOCK_BARRIER(); }
 inline int __syncthreads_or(int p) {
     auto* b = nnc_emu::block;
-    b->barrier.arrive_and_wait();  // earlier readers of orAcc are done
+    NNC_EMU_BLOCK_BARRIER();  // earlier readers of orAcc are done
     if (threadIdx.x == 0) b->orAcc = 0;
-    b->barrier.arrive_and_wait();
+    NNC_EMU_BLOCK_BARRIER();
     if (p) b->orAcc = 1;
-    b->barrier.arrive_and_wait();
+    NNC_EMU_BLOCK_BARRIER();
     return b->orAcc.load();
 }
 namespace nnc_emu {
@@ -115,10 +134,9 @@ template <class T, class Src> T shuffle(T v, Src src) {
     static_assert(sizeof(T) <= 8, "shuffle of a value wider than 8 bytes");
     auto* b = block;
     const unsigned t = threadIdx.x, base = t & ~31u;
-    std::barrier<>& warp = *b->warps[t >> 5];
-    warp.arrive_and_wait();  // the previous shuffle's reads are done
+    NNC_EMU_WARP_BARRIER(b, t);  // the previous shuffle's reads are done
     std::memcpy(&b->shuffle[t], &v, sizeof(T));
-    warp.arrive_and_wait();
+    NNC_EMU_WARP_BARRIER(b, t);
     const int lane = src((int) (t & 31u));
     if (lane < 0) return v;
     if (base + lane >= blockDim.x) {

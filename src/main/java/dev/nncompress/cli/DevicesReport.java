@@ -73,6 +73,9 @@ final class DevicesReport {
             for (CudaDriver.DeviceInfo d : devices) {
                 out.printf(Locale.ROOT, "  %d  %s  compute capability %s  %s  %d SMs%n", d.ordinal(), d.name(), d.computeCapability(),
                         CliSupport.bytes(d.totalMemoryBytes()), d.multiprocessors());
+                if (d.emulated()) {
+                    out.println("     EMULATED: our kernels run on the CPU (cuda-kernels/emu/driver), not on a GPU; this proves logic, not speed");
+                }
             }
         }
         out.println("nncompress kernels: " + (kernelsReason == null ? "load on " + CudaDriver.get().info().name() : "unavailable: " + kernelsReason));
@@ -106,6 +109,7 @@ final class DevicesReport {
             m.put("compute_capability", d.computeCapability());
             m.put("memory_bytes", d.totalMemoryBytes());
             m.put("multiprocessors", d.multiprocessors());
+            m.put("emulated", d.emulated());
             devices.add(m);
         }
         cuda.put("devices", devices);

@@ -70,7 +70,9 @@ public final class CudaBackend implements Backend {
     /** "NVIDIA H100 80GB HBM3, CC 9.0, 79.1 GiB, driver 13.0, 132 SMs, nncompress kernels, BLAS cuBLAS 13.1.0, DNN cuDNN 9.19.0". */
     @Override public String describe() {
         CudaDriver.DeviceInfo i = driver.info();
-        return String.format(Locale.ROOT, "%s, CC %s, %.1f GiB, driver %s, %d SMs, nncompress kernels, BLAS %s, DNN %s", i.name(),
+        // under the CPU emulation every line that prints the backend reads "cuda (emulated, not a GPU: ...)"
+        return String.format(Locale.ROOT, "%s%s, CC %s, %.1f GiB, driver %s, %d SMs, nncompress kernels, BLAS %s, DNN %s",
+                i.emulated() ? "emulated, not a GPU: " : "", i.name(),
                 i.computeCapability(), i.totalMemoryBytes() / (double) (1L << 30), i.driverVersion(), i.multiprocessors(),
                 blas.name(), dnn.name());
     }

@@ -87,7 +87,7 @@ public final class CudaDriver {
     }
 
     private static CudaDriver open() throws IOException {
-        byte[] fatbin = readFatbin();
+        byte[] fatbin = readFatbin();  // null: this build ran without nvcc
         String noDriver = DriverLibrary.loadFailure();
         if (noDriver != null) throw new BackendUnavailableException(noDriver);
         cuInit(0);
@@ -105,6 +105,11 @@ public final class CudaDriver {
             throw new BackendUnavailableException(info.name() + " has compute capability " + info.computeCapability()
                     + "; our kernels need 7.5 or newer");
         }
+        if (fatbin == null && info.emulated()) fatbin = CudaEmulation.MODULE_IMAGE; // the emulation needs no fatbin
+        if (fatbin == null) {
+            throw new BackendUnavailableException("our kernels' fatbin (" + FATBIN_RESOURCE.substring(1)
+                    + ") is not on the class path: this build ran without nvcc");
+        }
         CUcontext context = new CUcontext();
         cuDevicePrimaryCtxRetain(context, device);
         cuCtxSetCurrent(context);
@@ -117,11 +122,7 @@ public final class CudaDriver {
 
     private static byte[] readFatbin() throws IOException {
         try (InputStream in = CudaDriver.class.getResourceAsStream(FATBIN_RESOURCE)) {
-            if (in == null) {
-                throw new BackendUnavailableException("our kernels' fatbin (" + FATBIN_RESOURCE.substring(1)
-                        + ") is not on the class path: this build ran without nvcc");
-            }
-            return in.readAllBytes();
+            return in == null ? null : in.readAllBytes();
         }
     }
 
@@ -171,6 +172,9 @@ public final class CudaDriver {
     public record DeviceInfo(int ordinal, String name, int ccMajor, int ccMinor, long totalMemoryBytes,
                              int multiprocessors, String driverVersion) {
         public String computeCapability() { return ccMajor + "." + ccMinor; }
+
+        /** The CPU emulation's device (CudaEmulation), not a GPU. */
+        public boolean emulated() { return CudaEmulation.isEmulated(name); }
 
         static DeviceInfo of(CUdevice device, int ordinal) {
             byte[] name = new byte[256];

@@ -19,6 +19,8 @@ final class DriverLibrary {
     static synchronized String loadFailure() {
         if (!tried) {
             tried = true;
+            failure = CudaEmulation.preload(); // the emulated libcuda.so.1, when asked for, before JCuda links one
+            if (failure != null) return failure;
             try {
                 JCudaDriver.setExceptionsEnabled(true); // the first call runs JCudaDriver's static initialiser
             } catch (Throwable t) {

@@ -4,6 +4,7 @@ import dev.nncompress.backend.GemmS8Epilogue;
 import dev.nncompress.backend.GemmS8Output;
 import jcuda.driver.CUdeviceptr;
 
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -48,7 +49,15 @@ public final class GemmS8 {
             }
         }
         boolean tensorCores = device.ccMajor() > 7 || (device.ccMajor() == 7 && device.ccMinor() >= 5);
-        return tensorCores ? Variant.TENSOR_CORE : Variant.DP4A;
+        return tensorCores && !device.emulated() ? Variant.TENSOR_CORE : Variant.DP4A;
+    }
+
+    /**
+     * The variants {@code device} can run: all of them on a GPU; only dp4a on the CPU emulation
+     * (CudaEmulation), which cannot run the tensor-core kernels' inline PTX (their lookup is NOT_FOUND).
+     */
+    public static List<Variant> variants(CudaDriver.DeviceInfo device) {
+        return device.emulated() ? List.of(Variant.DP4A) : List.of(Variant.values());
     }
 
     /** The kernel a variant runs for a given k. */

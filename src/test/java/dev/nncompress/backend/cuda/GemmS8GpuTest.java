@@ -23,14 +23,14 @@ class GemmS8GpuTest {
     @CsvSource({"1, 1, 1", "3, 5, 7", "17, 33, 65", "127, 129, 130", "128, 128, 64", "129, 130, 48", "256, 96, 4096",
             "1000, 999, 1001"})
     void everyVariantAndModeMatchesTheTwinBitForBit(int m, int n, int k) {
-        Gpu.driverOrSkip();
+        List<GemmS8.Variant> variants = GemmS8.variants(Gpu.driverOrSkip().info()); // dp4a only under emulation
         SplittableRandom rnd = new SplittableRandom(m * 1_000_003L + n * 1009L + k);
         byte[] a = new byte[m * k], b = new byte[n * k];
         for (int i = 0; i < a.length; i++) a[i] = (byte) rnd.nextInt(-128, 128);
         for (int i = 0; i < b.length; i++) b[i] = (byte) rnd.nextInt(-128, 128);
         for (GemmS8Epilogue e : epilogues(b, n, k, rnd)) {
             GemmS8Output want = ReferenceGemmS8.gemmS8(a, b, m, n, k, e);
-            for (GemmS8.Variant v : GemmS8.Variant.values()) {
+            for (GemmS8.Variant v : variants) {
                 GemmS8Output got = GemmS8.run(v, a, b, m, n, k, e);
                 String what = v + " (" + GemmS8.kernelName(v, k) + ") " + e.mode() + " relu=" + e.relu() + " zpA=" + e.zpA()
                         + " bias=" + (e.bias() != null) + " at " + m + "x" + n + "x" + k;
