@@ -7,7 +7,7 @@ import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Parameter;
 import dev.nncompress.io.ModelIO;
 import dev.nncompress.models.GraphBuilder;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,15 +22,19 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** {@code nncompress distill}, in-process on small slices with the reference backend. */
+/**
+ * {@code nncompress distill}, in-process on small slices with the reference backend. One teacher, trained once for the
+ * class (every test only reads it), instead of one per test.
+ */
 class DistillCommandTest {
+    @TempDir static Path shared;
     @TempDir Path tmp;
-    private Path teacher;
+    private static Path teacher;
 
-    @BeforeEach
-    void trainATeacher() {
+    @BeforeAll
+    static void trainATeacher() {
         assumeTrue(Files.exists(FashionMnist.resolve(FashionMnist.DEFAULT_DIR, FashionMnist.TRAIN_IMAGES)), "Fashion-MNIST not installed");
-        teacher = tmp.resolve("teacher.safetensors");
+        teacher = shared.resolve("teacher.safetensors");
         MainTest.Run r = run("train", "--model", "student", "--seed", "1", "--epochs", "1", "--limit", "512", "--test-limit", "64",
                 "--backend", "reference", "--quiet", "--out", teacher.toString());
         assertEquals(0, r.code(), r.err());

@@ -31,9 +31,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * kill -9 and resume, one per training command, on the cpu backend: each command runs once uninterrupted, once with
  * {@code --checkpoint-dir} killed by SIGKILL ({@link Process#destroyForcibly()}) a random time after its first
  * checkpoint appears, then with {@code --resume}; the resumed run's output file must hold exactly the uninterrupted
- * run's tensors (bytes). Every run is its own JVM, started the same way, so they share thread counts. The kill
- * delay's seed is printed in every failure message, to replay it. Each test costs three JVM starts with ND4J
- * (about 12 s on an idle 2-core machine).
+ * run's tensors (bytes). Only the killed run needs a JVM of its own (a SIGKILL ends the whole process); the
+ * uninterrupted and the resumed runs are in-process ({@link MainTest#run}), which also checks that a checkpoint
+ * written by one JVM resumes bit-exactly in another. Both JVMs take the cpu backend's thread count from the same
+ * machine (CpuPar: the available processors), so the float sums are split the same way. The kill delay's seed is
+ * printed in every failure message, to replay it. Each test costs one JVM start (two in-process starts saved per test:
+ * about 20 s of the class's 46 s on a 2-core machine).
  */
 class KillResumeForkedTest {
     @TempDir Path tmp;
@@ -81,7 +84,7 @@ class KillResumeForkedTest {
         base.addAll(List.of("--backend", "cpu", "--quiet"));
         Path reference = tmp.resolve(name + "-reference.safetensors");
         long t0 = System.nanoTime();
-        Result plain = run(with(base, outOption, reference.toString()), name + "-plain");
+        Result plain = runInProcess(with(base, outOption, reference.toString()));
         long t1 = System.nanoTime();
         assertEquals(0, plain.code, () -> context(plain));
 
@@ -89,7 +92,8 @@ class KillResumeForkedTest {
         Path dir = null;
         Checkpoint atKill = null;
         // the kill lands anywhere in training: up to 60% of the plain run's time after the first checkpoint (which comes
-        // after start-up), halved on each try whose run had already finished training
+        // after start-up; the in-process plain run has no JVM start to count), halved on each try whose run had already
+        // finished training
         long delayLimit = (t1 - t0) / 1_000_000 * 6 / 10;
         for (int attempt = 0; attempt < 4 && atKill == null; attempt++, delayLimit /= 2) {
             dir = tmp.resolve(name + "-ck" + attempt);
@@ -100,8 +104,7 @@ class KillResumeForkedTest {
         Path killedDir = dir;
         Checkpoint at = atKill;
         long t2 = System.nanoTime();
-        Result resume = run(with(with(with(base, outOption, resumed.toString()), "--resume", dir.toString()), "--checkpoint-every", "3"),
-                name + "-resumed");
+        Result resume = runInProcess(with(with(with(base, outOption, resumed.toString()), "--resume", dir.toString()), "--checkpoint-every", "3"));
         System.out.printf("%s: killed at %s; plain run %.1f s, killed run(s) %.1f s, resumed run %.1f s (seed %d)%n", name, at.describePosition(),
                 (t1 - t0) / 1e9, (t2 - t1) / 1e9, (System.nanoTime() - t2) / 1e9, seed);
         assertEquals(0, resume.code, () -> context(resume));
@@ -140,13 +143,9 @@ class KillResumeForkedTest {
 
     private static String context(Result r) { return "exit " + r.code + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err; }
 
-    private Result run(List<String> args, String log) throws Exception {
-        Process p = start(args, log);
-        if (!p.waitFor(300, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail("timed out: " + args);
-        }
-        return new Result(p.exitValue(), Files.readString(tmp.resolve(log + ".out")), Files.readString(tmp.resolve(log + ".err")));
+    private static Result runInProcess(List<String> args) {
+        MainTest.Run r = MainTest.run(args.toArray(String[]::new));
+        return new Result(r.code(), r.out(), r.err());
     }
 
     /** The CLI in a child JVM ({@link ForkedCli}) with a heap for training and both JIT tiers (it trains for seconds). */

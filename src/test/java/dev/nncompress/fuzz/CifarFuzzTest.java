@@ -2,6 +2,7 @@ package dev.nncompress.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.nncompress.data.DataRequest;
+import org.junit.jupiter.api.condition.EnabledIf;
 
 import java.nio.file.Path;
 
@@ -12,6 +13,7 @@ import java.nio.file.Path;
  * folder of its own, so that one never detects another's files. Regression mode runs the seeds in
  * {@code CifarFuzzTestInputs/cifarBinary/}; fuzzing: {@code scripts/fuzz.sh}.
  */
+@EnabledIf(value = "dev.nncompress.fuzz.PerTargetFuzzing#enabled", disabledReason = "its seeds run in AllTargetsFuzzTest; -Dfuzz.perTarget=true runs them here")
 class CifarFuzzTest {
     @FuzzTest(maxDuration = "1m")
     void cifarBinary(byte[] input) {

@@ -9,6 +9,7 @@ import dev.nncompress.graph.GraphPredictor;
 import dev.nncompress.models.Models;
 import dev.nncompress.train.Evaluator;
 import dev.nncompress.train.TrainListener;
+import org.junit.jupiter.api.condition.EnabledIf;
 
 import java.nio.file.Path;
 
@@ -20,6 +21,7 @@ import java.nio.file.Path;
  * with an {@code IllegalArgumentException} (the CLI's usage error) saying so in one line.
  * Regression mode runs the seeds in {@code IdxFuzzTestInputs/idxPair/}; fuzzing: {@code scripts/fuzz.sh}.
  */
+@EnabledIf(value = "dev.nncompress.fuzz.PerTargetFuzzing#enabled", disabledReason = "its seeds run in AllTargetsFuzzTest; -Dfuzz.perTarget=true runs them here")
 class IdxFuzzTest {
     private static GraphPredictor student;
 

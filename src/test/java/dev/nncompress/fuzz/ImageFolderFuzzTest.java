@@ -2,6 +2,7 @@ package dev.nncompress.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.nncompress.data.DataRequest;
+import org.junit.jupiter.api.condition.EnabledIf;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
  * ({@code ImageFolderFuzzTestInputs/imageFolder/}): RGB, gray, gray+alpha, 16-bit, palette and 1-bit PNGs and a
  * baseline JPEG, a few pixels each; fuzzing: {@code scripts/fuzz.sh}.
  */
+@EnabledIf(value = "dev.nncompress.fuzz.PerTargetFuzzing#enabled", disabledReason = "its seeds run in AllTargetsFuzzTest; -Dfuzz.perTarget=true runs them here")
 class ImageFolderFuzzTest {
     @FuzzTest(maxDuration = "1m")
     void imageFolder(byte[] image) {

@@ -3,6 +3,7 @@ package dev.nncompress.fuzz;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
 import dev.nncompress.data.DataRequest;
+import org.junit.jupiter.api.condition.EnabledIf;
 
 /**
  * {@code .npz} archives (the NumPy fixtures of {@code src/test/resources/data} and hand-built ones: uint8 and
@@ -10,6 +11,7 @@ import dev.nncompress.data.DataRequest;
  * FILE.npz} ({@link DataFuzz}): the zip directory ({@code NpzFile}), each entry's header ({@code NpyHeader}) and data
  * ({@code NpyArray}). Regression mode runs the seeds in {@code NpzFuzzTestInputs/npzFile/}; fuzzing: {@code scripts/fuzz.sh}.
  */
+@EnabledIf(value = "dev.nncompress.fuzz.PerTargetFuzzing#enabled", disabledReason = "its seeds run in AllTargetsFuzzTest; -Dfuzz.perTarget=true runs them here")
 class NpzFuzzTest {
     @FuzzTest(maxDuration = "1m")
     void npzFile(byte[] file) {
