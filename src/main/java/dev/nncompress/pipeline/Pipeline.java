@@ -116,6 +116,7 @@ public final class Pipeline {
                 StageRecord r = new StageRecord(i, stage.name(), artefact.getFileName().toString(), recipe.sha256(), stage.settings(), m, seconds,
                         o.notes(), false);
                 dir.writeRecord(r);
+                r.notes().forEach(n -> out.println(ctx.where() + "  " + n));
                 print(out, r);
                 records.add(r);
                 state = o.model();

@@ -157,10 +157,7 @@ record PruneStage(String method, String scope, Double sparsity, String nm, boole
             if (a >= min) kept[0] = last[0]; // bisection only moves up after a success: the last success is the highest
             return a;
         }, min);
-        for (BudgetSearch.Try t : r.tries()) {
-            notes.add(t.line(reference));
-            ctx.note(t.line(reference));
-        }
+        for (BudgetSearch.Try t : r.tries()) notes.add(t.line(reference));
         notes.add(r.met() ? String.format(Locale.ROOT, "budget: kept sparsity %.4f", r.kept())
                 : "budget: not met; kept the lowest sparsity tried, " + r.tries().get(r.tries().size() - 1).what());
         return r.met() ? kept[0] : last[0];

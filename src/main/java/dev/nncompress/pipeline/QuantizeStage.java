@@ -149,7 +149,6 @@ record QuantizeStage(String method, String observer, int calib, List<String> exc
         }, min);
         for (BudgetSearch.Try t : r.tries()) notes.add(t.line(reference));
         notes.add(r.met() ? "budget: kept layers in float " + r.kept() : "budget: not met with every layer in float; kept " + r.kept());
-        r.tries().forEach(t -> ctx.note(t.line(reference)));
         return last[0];
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.nncompress.backend.Backends;
 import dev.nncompress.cli.ModelData;
 import dev.nncompress.data.DataRequest;
 import dev.nncompress.models.Models;
@@ -79,7 +80,7 @@ public record Recipe(String fileName, String text, String sha256, String model, 
         String model = r.requiredString("model");
         long seed = r.longValue("seed", 42);
         String outText = r.string("out", null);
-        String backend = r.string("backend", "auto");
+        String backend = r.choice("backend", "auto", Backends.knownNames()); // known here, not necessarily usable (that is said at run time)
         RecipeObject d = r.object("data");
         ModelData.DataSpec data = new ModelData.DataSpec(null, null, null, null, null, 0, null, null, false);
         int trainLimit = DataRequest.ALL;

@@ -28,7 +28,7 @@ final class ReportHtml {
                 .append("</code>), input model <code>").append(esc(r.model())).append("</code>; ").append(esc(r.tool())).append(".</p>\n");
         table(h, r);
         h.append("<h2>Accuracy against size and latency</h2>\n<p>Points on the Pareto front (no other model both smaller/faster and more accurate) "
-                + "are joined by the line.</p>\n<div class=\"plots\">\n");
+                + "are red and joined by the line.</p>\n<div class=\"plots\">\n");
         scatter(h, "size", r.stages(), s -> s.metrics().fileBytes() / 1024.0, "file size (KiB, log scale)");
         scatter(h, "latency", r.stages(), s -> s.metrics().latencyMs(), "latency, batch 1 (ms per image, log scale)");
         h.append("</div>\n");
@@ -90,13 +90,16 @@ final class ReportHtml {
         h.append(fmt("<text x=\"14\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 14 %d)\">accuracy (%%)</text>\n",
                 (y0 + y1) / 2, (y0 + y1) / 2));
         StringBuilder line = new StringBuilder();
-        for (StageRecord s : paretoFront(pts, x)) {
+        List<StageRecord> front = paretoFront(pts, x);
+        for (StageRecord s : front) {
             line.append(fmt("%.1f,%.1f ", px(Math.log10(x.applyAsDouble(s)), xr, x0, x1), py(100 * s.metrics().accuracy(), yr, y0, y1)));
         }
         h.append("<polyline class=\"pareto\" fill=\"none\" stroke=\"#d62728\" stroke-width=\"2\" points=\"").append(line.toString().trim()).append("\"/>\n");
         for (StageRecord s : pts) {
             double px = px(Math.log10(x.applyAsDouble(s)), xr, x0, x1), py = py(100 * s.metrics().accuracy(), yr, y0, y1);
-            h.append(fmt("<circle class=\"point\" cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"#1f77b4\"><title>", px, py)).append(esc(s.label()))
+            boolean onFront = front.contains(s);
+            h.append(fmt("<circle class=\"point%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"%s\"><title>", onFront ? " front" : "", px, py,
+                    onFront ? "#d62728" : "#1f77b4")).append(esc(s.label()))
                     .append("</title></circle>\n");
             h.append(fmt("<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\">", px + 7, py - 6)).append(esc(s.label())).append("</text>\n");
         }

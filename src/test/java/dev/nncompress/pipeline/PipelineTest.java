@@ -85,7 +85,7 @@ class PipelineTest {
     }
 
     @Test
-    void theCliAndTheApiGiveTheSameModels() throws Exception {
+    void theCliTheApiAndThePruneCommandGiveTheSameModels() throws Exception {
         Report cliReport = Report.read(cliDir);
         assertEquals(5, cliReport.stages().size());
         assertEquals(5, api.stages().size());
@@ -96,6 +96,12 @@ class PipelineTest {
             assertEquals(c.fileBytes(), a.fileBytes());
             assertTrue(java.util.Arrays.deepEquals(c.confusion(), a.confusion()), cliReport.stages().get(i).label());
         }
+        // and the prune command on the same trained model gives the prune stage's accuracy (same library calls)
+        Run p = cli("prune", cliDir.resolve("stage0-train.safetensors").toString(), "--sparsity", "0.6", "--finetune-epochs", "1", "--limit", "512",
+                "--test-limit", "200", "--seed", "3", "--backend", "cpu", "--quiet");
+        assertEquals(0, p.code(), p.err());
+        assertTrue(p.out().contains(String.format(java.util.Locale.ROOT, "accuracy  after fine-tuning %.2f%%", 100 * cliReport.stages().get(2).metrics().accuracy())),
+                p.out());
         // the trained weights themselves, not only their accuracy
         try (Backend heap = Backends.create("reference", l -> { })) {
             var c = ModelIO.load(cliDir.resolve("stage1-prune.safetensors"), heap).graph();
@@ -284,6 +290,59 @@ class PipelineTest {
         }
         String html = Files.readString(tmp.resolve("budget/report.html"));
         assertTrue(html.contains("budget: sparsity 0.4850"), "the report lists the attempts");
+    }
+
+    @Test
+    void distillIntoAFreshBuiltInStudentThenStructuredPruneThenSafetensorsExport() throws Exception {
+        Path r = tmp.resolve("kd.yaml");
+        Files.writeString(r, """
+                model: %s
+                seed: 3
+                backend: cpu
+                data: {train_limit: 512, test_limit: 200}
+                bench: {rounds: 1, seconds: 0.02}
+                stages:
+                  - stage: distill
+                    teacher: input
+                    student: student
+                    epochs: 2
+                    lr: 0.05
+                  - stage: prune
+                    structured: true
+                    sparsity: 0.5
+                    finetune_epochs: 1
+                  - stage: export
+                    format: safetensors
+                """.formatted(cliDir.resolve("stage0-train.safetensors")));
+        Pipeline.Result res = Pipeline.fromYaml(r).run(tmp.resolve("kd"), new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
+        List<StageRecord> s = res.stages();
+        assertTrue(s.get(1).metrics().accuracy() > 0.15, "the distilled student learned: " + s.get(1).metrics().accuracy());
+        // the same distillation by the command: the same student, data, order and loss give the same accuracy
+        Run d = cli("distill", "--teacher", cliDir.resolve("stage0-train.safetensors").toString(), "--student", "student", "--epochs", "2", "--lr", "0.05",
+                "--limit", "512", "--test-limit", "200", "--seed", "3", "--cache-teacher", "--backend", "cpu", "--quiet",
+                "--out", tmp.resolve("kd-cli.safetensors").toString());
+        assertEquals(0, d.code(), d.err());
+        assertTrue(d.out().contains(String.format(java.util.Locale.ROOT, "test accuracy %.2f%%", 100 * s.get(1).metrics().accuracy())), d.out());
+        try (Backend heap = Backends.create("reference", l -> { })) {
+            float[] teacher = ModelIO.load(cliDir.resolve("stage0-train.safetensors"), heap).graph().param("conv1.weight").value().toFloatArray();
+            var student = ModelIO.load(tmp.resolve("kd/stage0-distill.safetensors"), heap);
+            assertFalse(java.util.Arrays.equals(teacher, student.graph().param("conv1.weight").value().toFloatArray()), "a fresh student, not the teacher");
+            assertEquals("distill", student.provenance().get("stage"));
+        }
+        assertTrue(s.get(2).metrics().params() < 0.6 * s.get(1).metrics().params(), "structured pruning removed channels: " + s.get(2).metrics().params());
+        var g = ModelIO.load(tmp.resolve("kd/stage2-export.safetensors"), Backends.create("reference", l -> { }));
+        assertEquals(s.get(2).metrics().params(), g.graph().parameterCount());
+        assertEquals(s.get(2).metrics().accuracy(), s.get(3).metrics().accuracy(), "the exported file, read back, scores as the model");
+        assertEquals("export", g.provenance().get("stage"));
+
+        // an edited report.json is refused in one line, not drawn
+        Path edited = tmp.resolve("kd-edited");
+        Files.createDirectories(edited);
+        Files.writeString(edited.resolve("report.json"), Files.readString(tmp.resolve("kd/report.json")).replaceFirst("\"confusion\" : \\[ \\[", "\"confusion\" : [ [ 1 ], ["));
+        Run bad = cli("report", edited.toString());
+        assertEquals(1, bad.code(), bad.err());
+        assertTrue(bad.err().startsWith("nncompress: error: ") && bad.err().contains("not a square matrix") && bad.err().lines().count() == 1, bad.err());
+        assertFalse(Files.exists(edited.resolve("report.html")));
     }
 
     @Test

@@ -133,6 +133,8 @@ class RecipeTest {
                 assertThrows(RecipeException.class, () -> Recipe.parse("r.yaml", "model: student\nmodle: x\nstages: [{stage: train}]\n")).getMessage());
         assertEquals("r.yaml: data.test_limit: must be in [1, 2147483647], got 0",
                 assertThrows(RecipeException.class, () -> Recipe.parse("r.yaml", "model: s\ndata: {test_limit: 0}\nstages: [{stage: train}]\n")).getMessage());
+        assertTrue(assertThrows(RecipeException.class, () -> Recipe.parse("r.yaml", "model: s\nbackend: gpu\nstages: [{stage: train}]\n")).getMessage()
+                .startsWith("r.yaml: backend: must be one of auto, "));
         assertEquals("r.yaml: stages: is empty; give at least one stage",
                 assertThrows(RecipeException.class, () -> Recipe.parse("r.yaml", "model: s\nstages: []\n")).getMessage());
         assertTrue(assertThrows(RecipeException.class, () -> Recipe.parse("r.yaml", "model: [unclosed\n")).getMessage().startsWith("r.yaml: not valid YAML: "));
