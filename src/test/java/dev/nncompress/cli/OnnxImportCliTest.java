@@ -127,7 +127,7 @@ class OnnxImportCliTest {
         ModelProto.Builder external = good.toBuilder();
         external.getGraphBuilder().getInitializerBuilder(0).clearRawData().setDataLocation(1);
         Object[][] cases = {{unknown, "node '/Relu' (Einsum) is not supported"}, {old, "opset 7 of the default domain"},
-            {external, "keeps its data outside the file (external data)"}};
+            {external, "has external data without a location"}};
         for (Object[] c : cases) {
             Path bad = tmp.resolve("bad.onnx");
             Files.write(bad, ((ModelProto.Builder) c[0]).build().toByteArray());

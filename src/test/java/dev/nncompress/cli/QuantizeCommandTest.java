@@ -84,7 +84,7 @@ class QuantizeCommandTest {
         assertTrue(Files.exists(model));
         assertTrue(q.out().contains("wrote     " + model) && q.out().contains("smaller than the float parameters"), q.out());
         String simulated = between(q.out(), "simulated int8 ", " (");
-        assertTrue(q.out().contains("int8      " + simulated + " on 128 test images with the int8 engine (java kernels, 4 of 7"), q.out());
+        assertTrue(q.out().contains("int8      " + simulated + " on 128 test images with the int8 engine (java kernels, 7 of 7 nodes in int8 (4 int8 GEMMs)"), q.out());
 
         MainTest.Run e = run("eval", model.toString(), "--limit", "128", "--backend", "reference", "--int8-kernels", "java", "--quiet");
         assertEquals(0, e.code(), e.err());

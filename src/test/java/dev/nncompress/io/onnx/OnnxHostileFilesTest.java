@@ -86,7 +86,7 @@ class OnnxHostileFilesTest {
     @Test
     void externalDataAndSegmentsAreRefused() throws IOException {
         refused(lenetWithConv1Weight(w -> w.clearRawData().setDataLocation(1)
-                .addExternalData(StringStringEntryProto.newBuilder().setKey("location").setValue("weights.bin"))), "external data", "save_as_external_data=False");
+                .addExternalData(StringStringEntryProto.newBuilder().setKey("location").setValue("weights.bin"))), "external data file 'weights.bin' is not a file next to the model");
         refused(lenetWithConv1Weight(w -> w.setSegment(ByteString.copyFrom(new byte[] {8, 0, 16, 4}))), "segment");
     }
 
