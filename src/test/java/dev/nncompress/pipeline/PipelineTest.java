@@ -313,6 +313,8 @@ class PipelineTest {
                     finetune_epochs: 1
                   - stage: export
                     format: safetensors
+                  - stage: export
+                    format: onnx
                 """.formatted(cliDir.resolve("stage0-train.safetensors")));
         Pipeline.Result res = Pipeline.fromYaml(r).run(tmp.resolve("kd"), new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
         List<StageRecord> s = res.stages();
@@ -334,6 +336,10 @@ class PipelineTest {
         assertEquals(s.get(2).metrics().params(), g.graph().parameterCount());
         assertEquals(s.get(2).metrics().accuracy(), s.get(3).metrics().accuracy(), "the exported file, read back, scores as the model");
         assertEquals("export", g.provenance().get("stage"));
+        // the float ONNX export, imported back by our importer, scores as the model it was written from
+        assertEquals(s.get(2).metrics().accuracy(), s.get(4).metrics().accuracy(), 1e-9);
+        assertEquals(s.get(2).metrics().params(), s.get(4).metrics().params());
+        assertTrue(Files.size(tmp.resolve("kd/stage3-export.onnx")) == s.get(4).metrics().fileBytes());
 
         // an edited report.json is refused in one line, not drawn
         Path edited = tmp.resolve("kd-edited");
