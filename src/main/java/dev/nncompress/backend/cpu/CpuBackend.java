@@ -369,10 +369,7 @@ public final class CpuBackend implements Backend {
         String op = "batchNormInference";
         CpuTensor cx = cpu(op, "input", x);
         CpuNorm.Layout l = CpuChecks.norm(op, x);
-        CpuChecks.channelVector(op, "gamma", gamma, x);
-        CpuChecks.channelVector(op, "beta", beta, x);
-        CpuChecks.channelVector(op, "runningMean", runningMean, x);
-        CpuChecks.channelVector(op, "runningVar", runningVar, x);
+        inferenceVectors(op, x, gamma, beta, runningMean, runningVar);
         CpuTensor out = alloc(x.shape());
         if (l.c() > 0) {
             BnScaleShift f = BnScaleShift.of((CpuTensor) gamma, (CpuTensor) beta, (CpuTensor) runningMean, (CpuTensor) runningVar, eps);
@@ -381,16 +378,21 @@ public final class CpuBackend implements Backend {
         return out;
     }
 
+    /** The inference batch norm's four per-channel vectors, each checked against x (shared by the two inference entries). */
+    private static void inferenceVectors(String op, Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar) {
+        CpuChecks.channelVector(op, "gamma", gamma, x);
+        CpuChecks.channelVector(op, "beta", beta, x);
+        CpuChecks.channelVector(op, "runningMean", runningMean, x);
+        CpuChecks.channelVector(op, "runningVar", runningVar, x);
+    }
+
     /** The folded batch norm and the clamp in one pass over x, chunk by chunk through a heap array ({@link CpuNorm#inference}). */
     @Override public boolean batchNormClampInPlace(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
                                                    float eps, float lo, float hi) {
         String op = "batchNormClampInPlace";
         CpuTensor cx = cpu(op, "input", x);
         CpuNorm.Layout l = CpuChecks.norm(op, x);
-        CpuChecks.channelVector(op, "gamma", gamma, x);
-        CpuChecks.channelVector(op, "beta", beta, x);
-        CpuChecks.channelVector(op, "runningMean", runningMean, x);
-        CpuChecks.channelVector(op, "runningVar", runningVar, x);
+        inferenceVectors(op, x, gamma, beta, runningMean, runningVar);
         if (l.c() > 0) {
             BnScaleShift f = BnScaleShift.of((CpuTensor) gamma, (CpuTensor) beta, (CpuTensor) runningMean, (CpuTensor) runningVar, eps);
             CpuNorm.inference(l, cx.address(), f, lo, hi, cx.address());
