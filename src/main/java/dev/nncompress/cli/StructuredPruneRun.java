@@ -12,8 +12,6 @@ import dev.nncompress.compress.prune.structured.StructuredPruner;
 import dev.nncompress.data.Batches;
 import dev.nncompress.data.Dataset;
 import dev.nncompress.graph.Graph;
-import dev.nncompress.graph.Node;
-import dev.nncompress.graph.OpType;
 import dev.nncompress.io.ModelIO;
 import dev.nncompress.io.Provenance;
 import dev.nncompress.train.BatchNormRecalibration;
@@ -24,11 +22,9 @@ import dev.nncompress.train.TrainConfig;
 import dev.nncompress.train.Trainer;
 
 import java.io.PrintWriter;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * {@code prune --structured}: removes whole filters and hidden neurons (with every layer reading them) by L1 norm or APoZ,
@@ -87,7 +83,7 @@ final class StructuredPruneRun {
     int run() {
         Graph dense = src.graph();
         StructuredPruneConfig config = StructuredPruneConfig.of(cmd.sparsity).withLinearSparsity(cmd.linearSparsity)
-                .withExclude(layersOutside(dense));
+                .withExclude(targets.untargeted(dense));
         boolean gradual = cmd.schedule != PruneCommand.Schedule.oneshot;
         FilterCriterion criterion = switch (cmd.method) {
             case magnitude -> channelCriterion(cmd.channelScore != null ? cmd.channelScore : gradual ? DEFAULT_GRADUAL_SCORE : "l1");
@@ -218,16 +214,6 @@ final class StructuredPruneRun {
         DistillationLoss loss = t.responseLoss(teacher, train, c.batchSize(), note -> o.println("finetune  " + note));
         o.flush();
         return loss;
-    }
-
-    /** With --layers, the convs and linears not named are kept whole. */
-    private Set<String> layersOutside(Graph g) {
-        Set<String> out = new HashSet<>();
-        if (cmd.layers.isEmpty()) return out;
-        for (Node n : g.nodes()) {
-            if ((n.op() == OpType.CONV2D || n.op() == OpType.LINEAR) && !targets.layers().contains(n.name())) out.add(n.name());
-        }
-        return out;
     }
 
     /** Dense and pruned inference, batch 256, alternating rounds in this run: the speedup a user gets. */

@@ -18,8 +18,6 @@ import dev.nncompress.compress.prune.structured.StructuredPruneConfig;
 import dev.nncompress.compress.prune.structured.StructuredPruner;
 import dev.nncompress.data.Dataset;
 import dev.nncompress.graph.Graph;
-import dev.nncompress.graph.Node;
-import dev.nncompress.graph.OpType;
 import dev.nncompress.io.ModelIO;
 import dev.nncompress.tensor.NmPattern;
 import dev.nncompress.train.BatchNormRecalibration;
@@ -30,12 +28,10 @@ import dev.nncompress.train.Trainer;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * {@code stage: prune}: {@code nncompress prune}'s modes through the same library calls: unstructured (magnitude,
@@ -176,7 +172,7 @@ record PruneStage(String method, String scope, Double sparsity, String nm, boole
     }
 
     private Graph structured(StageContext ctx, Graph dense, PruneTargets targets, TrainConfig finetune, double sparsity) {
-        StructuredPruneConfig config = StructuredPruneConfig.of(sparsity).withLinearSparsity(linearSparsity).withExclude(layersOutside(dense, targets));
+        StructuredPruneConfig config = StructuredPruneConfig.of(sparsity).withLinearSparsity(linearSparsity).withExclude(targets.untargeted(dense));
         Dataset train = ctx.train();
         FilterCriterion criterion = method.equals("activation")
                 ? FilterCriterion.apoz(ctx.backend(), train.slice(0, Math.min(calib, train.count())).images(), 128) : FilterCriterion.l1();
@@ -196,15 +192,5 @@ record PruneStage(String method, String scope, Double sparsity, String nm, boole
             case "taylor" -> new TaylorCriterion(new Calibration(train.slice(0, Math.min(calib, train.count())), 128, backend));
             default -> new MagnitudeCriterion();
         };
-    }
-
-    /** With {@code layers}, the convs and linears not named are kept whole (as the command's --layers). */
-    private Set<String> layersOutside(Graph g, PruneTargets targets) {
-        Set<String> out = new HashSet<>();
-        if (layers.isEmpty()) return out;
-        for (Node n : g.nodes()) {
-            if ((n.op() == OpType.CONV2D || n.op() == OpType.LINEAR) && !targets.layers().contains(n.name())) out.add(n.name());
-        }
-        return out;
     }
 }

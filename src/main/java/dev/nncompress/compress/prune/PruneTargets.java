@@ -52,4 +52,11 @@ public final class PruneTargets {
     public List<String> weights() { return layers.stream().map(PruneTargets::weightOf).toList(); }
 
     public static String weightOf(String layer) { return layer + ".weight"; }
+
+    /** The conv and linear layers of {@code graph} not targeted: what structured pruning keeps whole (its exclude set). */
+    public Set<String> untargeted(Graph graph) {
+        Set<String> out = new LinkedHashSet<>();
+        for (Node n : graph.nodes()) if (isPrunable(n) && !layers.contains(n.name())) out.add(n.name());
+        return out;
+    }
 }

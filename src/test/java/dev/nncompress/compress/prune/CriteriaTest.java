@@ -133,5 +133,8 @@ class CriteriaTest {
         var relu = assertThrows(IllegalArgumentException.class, () -> PruneTargets.of(g, List.of("relu")));
         assertTrue(relu.getMessage().contains("not a conv or linear"), relu.getMessage());
         assertArrayEquals(new String[] {"conv", "fc"}, PruneTargets.of(g, List.of("fc", "conv")).layers().toArray());
+        // what structured pruning keeps whole: the prunable layers not named (none when all are targets)
+        assertEquals(Set.of("conv"), PruneTargets.of(g, List.of("fc")).untargeted(g));
+        assertEquals(Set.of(), PruneTargets.all(g).untargeted(g));
     }
 }
