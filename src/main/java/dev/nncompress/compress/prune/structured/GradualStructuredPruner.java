@@ -58,7 +58,7 @@ public final class GradualStructuredPruner implements AutoCloseable {
             if (schedule == Schedule.CUBIC) return SparsitySchedules.cubic(0, target, t, rampSteps);
             int round = 0;
             for (int r = 1; r <= rounds; r++) if (t >= roundStart(r)) round = r;
-            return round == 0 ? 0 : round == rounds ? target : 1 - Math.pow(1 - target, (double) round / rounds);
+            return round == 0 ? 0 : SparsitySchedules.iterative(target, rounds)[round - 1];
         }
 
         private long roundStart(int r) { return (r - 1) * totalSteps / rounds; }
