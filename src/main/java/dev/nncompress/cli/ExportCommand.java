@@ -1,6 +1,7 @@
 package dev.nncompress.cli;
 
 import dev.nncompress.graph.Graph;
+import dev.nncompress.io.onnx.ExportRequest;
 import dev.nncompress.io.onnx.ExportTarget;
 import dev.nncompress.io.onnx.OnnxExportException;
 import dev.nncompress.io.onnx.OnnxExporter;
@@ -63,12 +64,10 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter o = spec.commandLine().getOut();
-        if (!format.equals("onnx") && !format.equals("safetensors-plain")) {
-            throw new IllegalArgumentException("--format " + format + " is not one of: onnx, safetensors-plain");
-        }
-        OnnxExporter.checkOpset(opset);
-        if (externalData && !format.equals("onnx")) throw new IllegalArgumentException("--external-data applies to --format onnx only");
-        ExportTarget runtime = ExportTarget.of(target);
+        // the rules are ExportRequest's, as the recipe's export stage
+        ExportRequest request = new ExportRequest(format, opset, target, externalData);
+        request.validate(new OptionSpelling<>(spec, ExportRequest.Field.class));
+        ExportTarget runtime = request.runtime();
         CliSupport.checkWritable("--out", out);
         ModelSource.Read read = ModelSource.read(model, seed);
         if (read.isInt8() && format.equals("safetensors-plain")) {

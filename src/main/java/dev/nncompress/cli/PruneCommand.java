@@ -1,16 +1,11 @@
 package dev.nncompress.cli;
 
 import dev.nncompress.backend.Backend;
-import dev.nncompress.compress.prune.ActivationCriterion;
-import dev.nncompress.compress.prune.Calibration;
 import dev.nncompress.compress.prune.ImportanceCriterion;
-import dev.nncompress.compress.prune.MagnitudeCriterion;
 import dev.nncompress.compress.prune.PruneConfig;
+import dev.nncompress.compress.prune.PruneRequest;
 import dev.nncompress.compress.prune.PruneResult;
-import dev.nncompress.compress.prune.PruneSchedule;
-import dev.nncompress.compress.prune.PruneScope;
 import dev.nncompress.compress.prune.PruneTargets;
-import dev.nncompress.compress.prune.TaylorCriterion;
 import dev.nncompress.compress.prune.UnstructuredPruner;
 import dev.nncompress.data.Dataset;
 import dev.nncompress.data.DataRequest;
@@ -21,8 +16,6 @@ import dev.nncompress.tensor.NmPattern;
 import dev.nncompress.train.Check;
 import dev.nncompress.train.Checkpointing;
 import dev.nncompress.train.EvalResult;
-import dev.nncompress.train.LrSchedule;
-import dev.nncompress.train.OptimizerConfig;
 import dev.nncompress.train.TrainConfig;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -59,12 +52,7 @@ import java.util.concurrent.Callable;
                 "N:M:    nncompress prune student.safetensors --nm 2:4 --finetune-epochs 1 --out student-24.safetensors",
                 "Layers: nncompress prune student.safetensors --sensitivity --sensitivity-levels 0.5,0.9 --report sens.json"})
 final class PruneCommand implements Callable<Integer> {
-    enum Method { magnitude, activation, taylor }
-
-    enum Scope { global, layer }
-
-    enum Schedule { oneshot, iterative, cubic }
-
+    // the option types and every mode rule are PruneRequest's, shared with the recipe's prune stage
     @ParentCommand Main main;
     @Spec CommandSpec spec;
 
@@ -73,11 +61,11 @@ final class PruneCommand implements Callable<Integer> {
 
     @Option(names = "--method", defaultValue = "magnitude", paramLabel = "magnitude|activation|taylor",
             description = "Importance: |w|, |w| x mean |input activation|, or |w x dL/dw| (default: ${DEFAULT-VALUE}).")
-    Method method;
+    PruneRequest.Method method;
 
     @Option(names = "--scope", defaultValue = "global", paramLabel = "global|layer",
             description = "One threshold over all pruned layers, or the same sparsity in each layer (default: ${DEFAULT-VALUE}).")
-    Scope scope;
+    PruneRequest.Scope scope;
 
     @Option(names = "--structured", description = "Remove whole conv filters/channels and hidden neurons of linear layers (with every "
             + "layer that reads them) and rebuild a smaller dense model: --sparsity is the fraction of each channel group's filters "
@@ -122,7 +110,7 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--schedule", defaultValue = "oneshot", paramLabel = "oneshot|iterative|cubic",
             description = "Prune once then fine-tune; --rounds rounds of prune + fine-tune; or gradually during fine-tuning "
                     + "(cubic, Zhu & Gupta 2017) (default: ${DEFAULT-VALUE}).")
-    Schedule schedule;
+    PruneRequest.Schedule schedule;
 
     @Option(names = "--rounds", defaultValue = "3", paramLabel = "K", description = "Rounds of the iterative schedule (default: ${DEFAULT-VALUE}).")
     int rounds;
@@ -131,7 +119,7 @@ final class PruneCommand implements Callable<Integer> {
     int updateEvery;
 
     @Option(names = "--ramp", paramLabel = "F", description = "Cubic schedule: fraction of the fine-tuning steps over which sparsity rises to "
-            + "--sparsity, in (0, 1]; the rest trains at it (default: 0.75; with --structured " + StructuredPruneRun.DEFAULT_RAMP + ").")
+            + "--sparsity, in (0, 1]; the rest trains at it (default: " + PruneRequest.DEFAULT_RAMP + "; with --structured " + StructuredPruneRun.DEFAULT_RAMP + ").")
     Double ramp;
 
     @Option(names = "--channel-score", paramLabel = "l1|group-l2|bn-gamma|taylor", description = "With --structured --method magnitude: how "
@@ -153,19 +141,11 @@ final class PruneCommand implements Callable<Integer> {
 
     @Option(names = "--optimizer", defaultValue = "sgd", paramLabel = "sgd|adamw",
             description = "Fine-tuning optimiser: SGD with momentum 0.9, or AdamW (default: ${DEFAULT-VALUE}).")
-    FineTuneOptimizer optimizer;
+    PruneRequest.FineTuneOptimizer optimizer;
 
     @Option(names = "--weight-decay", defaultValue = "0", paramLabel = "WD",
             description = "Fine-tuning weight decay in [0, 1]: L2 for sgd, decoupled for adamw (default: ${DEFAULT-VALUE}).")
     double weightDecay;
-
-    enum FineTuneOptimizer { sgd, adamw }
-
-    /** The fine-tuning optimiser of --optimizer, --lr and --weight-decay. */
-    OptimizerConfig fineTuneOptimizer() {
-        return optimizer == FineTuneOptimizer.adamw ? OptimizerConfig.Adam.adamW((float) lr, (float) weightDecay)
-                : new OptimizerConfig.Sgd((float) lr, 0.9f, (float) weightDecay, false);
-    }
 
     @Option(names = "--lr-schedule", defaultValue = "constant", paramLabel = "SPEC",
             description = "Fine-tuning learning-rate schedule, as train's --schedule: constant, step:EVERY:GAMMA or cosine[:MINLR] (default: ${DEFAULT-VALUE}).")
@@ -198,6 +178,9 @@ final class PruneCommand implements Callable<Integer> {
     @Mixin
     Int8Option int8Option; // an int8 --teacher file's kernels
 
+    /** Set in {@link #call()}: the options as the request the recipe's prune stage builds too, validated. */
+    PruneRequest request;
+
     /** Set in {@link #call()}: this run's checkpointing of fine-tuning, or null. */
     Checkpointing checkpoints;
 
@@ -206,51 +189,16 @@ final class PruneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        // everything typed is checked before any model or image is loaded
-        if (structured && method == Method.taylor) {
-            throw new IllegalArgumentException("--structured ranks filters by magnitude (L1) or activation (APoZ); taylor is for single weights "
-                    + "(channels: --channel-score taylor with --schedule cubic or iterative)");
-        }
-        if (structured && schedule != Schedule.oneshot && finetuneEpochs == 0) {
-            throw new IllegalArgumentException("--structured --schedule " + schedule + " masks channels during fine-tuning; it needs --finetune-epochs >= 1");
-        }
-        if (ramp != null && !(ramp > 0 && ramp <= 1)) throw new IllegalArgumentException("--ramp must be in (0, 1], got " + ramp);
-        if (ramp != null && schedule != Schedule.cubic) throw new IllegalArgumentException("--ramp shapes the cubic schedule; add --schedule cubic");
-        if (channelScore != null) {
-            if (!structured || method != Method.magnitude) {
-                throw new IllegalArgumentException("--channel-score ranks channels for --structured --method magnitude");
-            }
-            StructuredPruneRun.channelCriterion(channelScore); // a bad name is a usage error before anything loads
-            if (channelScore.equals("taylor") && schedule == Schedule.oneshot) {
-                throw new IllegalArgumentException("--channel-score taylor reads training gradients; use it with --schedule cubic or iterative");
-            }
-        }
-        NmPattern pattern = checkModes();
-        if (sparsity != null) Check.range("--sparsity", sparsity, 0, 1, false);
-        if (bnRecalibrate != null) {
-            if (!structured) throw new IllegalArgumentException("--bn-recalibrate re-estimates batch norms after --structured pruning; add --structured");
-            if (bnRecalibrate < 0) throw new IllegalArgumentException("--bn-recalibrate must be >= 0 (0 disables), got " + bnRecalibrate);
-        }
+        // everything typed is checked before any model or image is loaded; the mode rules are PruneRequest's, as the recipe's
+        OptionSpelling<PruneRequest.Field> sp = new OptionSpelling<>(spec, PruneRequest.Field.class);
+        request = new PruneRequest(method, sp.given(PruneRequest.Field.SCOPE) ? scope : null, sparsity, nm, structured, linearSparsity, bnRecalibrate,
+                schedule, rounds, updateEvery, ramp, channelScore, finetuneEpochs, lr, optimizer, weightDecay, lrSchedule, batchSize, layers, calib);
+        NmPattern pattern = checkModes(sp);
         if (teacherOptions != null) {
             if (!structured) throw new IllegalArgumentException("--teacher distills during --structured fine-tuning; add --structured");
             if (finetuneEpochs == 0) throw new IllegalArgumentException("--teacher guides fine-tuning; give --finetune-epochs N > 0 with it");
             teacherOptions.response(); // its own options' usage errors, before anything is loaded
         }
-        if (linearSparsity != null) {
-            if (!structured) throw new IllegalArgumentException("--linear-sparsity sets the neurons removed by --structured; add --structured");
-            Check.range("--linear-sparsity", linearSparsity, 0, 1, false);
-        }
-        Check.positive("--rounds", rounds);
-        Check.positive("--update-every", updateEvery);
-        if (finetuneEpochs < 0) throw new IllegalArgumentException("--finetune-epochs must be >= 0, got " + finetuneEpochs);
-        if (schedule == Schedule.cubic && finetuneEpochs == 0) {
-            throw new IllegalArgumentException("--schedule cubic prunes during fine-tuning; it needs --finetune-epochs >= 1");
-        }
-        Check.positive("--calib", calib);
-        Check.positive("--lr", lr);
-        Check.range("--weight-decay", weightDecay, 0, 1, true);
-        fineTuneSchedule(); // a bad spec is refused before any data is read
-        Check.positive("--batch-size", batchSize);
         if (limit != null) Check.positive("--limit", limit);
         if (testLimit != null) Check.positive("--test-limit", testLimit);
         if (out != null) CliSupport.checkWritable("--out", out);
@@ -258,7 +206,7 @@ final class PruneCommand implements Callable<Integer> {
         data.check();
         backendOption.check();
         int8Option.check();
-        checkpointOptions.check(spec, !sensitivity && finetuneEpochs > 0 && !(schedule == Schedule.iterative && rounds > 1 && !structured),
+        checkpointOptions.check(spec, !sensitivity && finetuneEpochs > 0 && !(schedule == PruneRequest.Schedule.iterative && rounds > 1 && !structured),
                 sensitivity ? "--sensitivity does not train" : finetuneEpochs == 0 ? "--finetune-epochs 0 does not train"
                         : "it covers one fine-tuning run, and --schedule iterative runs " + rounds + " (use oneshot or cubic)");
 
@@ -289,7 +237,7 @@ final class PruneCommand implements Callable<Integer> {
      * Which of the four modes (threshold, --nm, --structured, --sensitivity) the options ask for, and that they do
      * not mix: N:M fixes the sparsity and is per group; sensitivity scans its own levels. Returns the N:M pattern or null.
      */
-    private NmPattern checkModes() {
+    private NmPattern checkModes(OptionSpelling<PruneRequest.Field> sp) {
         var parsed = spec.commandLine().getParseResult();
         if (sensitivity) {
             if (structured || nm != null) throw new IllegalArgumentException("--sensitivity measures unstructured pruning one layer at a time; drop " + (structured ? "--structured" : "--nm"));
@@ -297,50 +245,21 @@ final class PruneCommand implements Callable<Integer> {
             if (out != null) throw new IllegalArgumentException("--sensitivity restores every layer and writes no model; use --report FILE.json, not --out");
             if (sensitivityLevels.isEmpty()) throw new IllegalArgumentException("--sensitivity-levels needs at least one level");
             for (double l : sensitivityLevels) Check.range("--sensitivity-levels", l, 0, 1, false);
-            return null;
+            return request.validateExceptTarget(sp); // the scan chooses its own levels
         }
         if (report != null) throw new IllegalArgumentException("--report writes the --sensitivity table; add --sensitivity");
         if (parsed.hasMatchedOption("--sensitivity-levels")) throw new IllegalArgumentException("--sensitivity-levels needs --sensitivity");
-        if (nm == null) {
-            if (sparsity == null) throw new IllegalArgumentException("Missing required option: '--sparsity=S' (or --nm N:M, or --sensitivity)");
-            return null;
-        }
-        if (structured) throw new IllegalArgumentException("--nm prunes single weights in groups; it does not combine with --structured");
-        if (sparsity != null) throw new IllegalArgumentException("--nm " + nm + " fixes the sparsity; drop --sparsity");
-        if (schedule != Schedule.oneshot) throw new IllegalArgumentException("--nm prunes once then fine-tunes; --schedule " + schedule + " is for --sparsity");
-        if (parsed.hasMatchedOption("--scope")) throw new IllegalArgumentException("--nm ranks within each group of M; --scope does not apply");
-        try {
-            return NmPattern.parse(nm);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--nm: " + e.getMessage(), e);
-        }
+        if (nm == null && sparsity == null) throw new IllegalArgumentException("Missing required option: '--sparsity=S' (or --nm N:M, or --sensitivity)");
+        return request.validate(sp);
     }
 
-    private PruneTargets targets(Graph g) {
-        try {
-            return PruneTargets.of(g, layers);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--layers: " + e.getMessage(), e);
-        }
-    }
-
-    /** The fine-tuning LR schedule of --lr-schedule (the pruning schedule is --schedule). */
-    LrSchedule fineTuneSchedule() {
-        try {
-            return LrSchedule.parse(lrSchedule);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--lr-schedule: " + e.getMessage(), e);
-        }
-    }
+    private PruneTargets targets(Graph g) { return request.targets(g, new OptionSpelling<>(spec, PruneRequest.Field.class)); }
 
     private int run(ModelSource src, Graph g, PruneTargets targets, Dataset train, Dataset test, Backend backend, PrintWriter o, PrintWriter err,
                     NmPattern pattern) {
         Map<String, String> prov = provenance(src);
-        TrainConfig finetune = finetuneEpochs == 0 ? null
-                : new TrainConfig(finetuneEpochs, batchSize, fineTuneOptimizer(), fineTuneSchedule(), seed);
-        PruneConfig config = pattern != null ? PruneConfig.nm(criterion(train, backend), pattern, finetune)
-                : new PruneConfig(criterion(train, backend), scope == Scope.global ? PruneScope.GLOBAL : PruneScope.LAYER, sparsity,
-                        PruneSchedule.valueOf(schedule.name().toUpperCase(Locale.ROOT)), rounds, updateEvery, ramp == null ? 0.75 : ramp, finetune);
+        TrainConfig finetune = request.fineTuning(seed);
+        PruneConfig config = request.unstructuredConfig(criterion(train, backend), sparsity == null ? 0 : sparsity, finetune);
 
         long weights = 0;
         for (String w : targets.weights()) weights += g.param(w).value().numel();
@@ -388,23 +307,13 @@ final class PruneCommand implements Callable<Integer> {
         return Main.EXIT_OK;
     }
 
-    ImportanceCriterion criterion(Dataset train, Backend backend) {
-        return switch (method) {
-            case magnitude -> new MagnitudeCriterion();
-            case activation -> new ActivationCriterion(calibration(train, backend));
-            case taylor -> new TaylorCriterion(calibration(train, backend));
-        };
-    }
-
-    private Calibration calibration(Dataset train, Backend backend) {
-        return new Calibration(train.slice(0, Math.min(calib, train.count())), 128, backend);
-    }
+    ImportanceCriterion criterion(Dataset train, Backend backend) { return request.criterion(train, backend); }
 
     private String scheduleDetail() {
         return switch (schedule) {
             case oneshot -> "";
             case iterative -> " (" + rounds + " rounds)";
-            case cubic -> " (masks every " + updateEvery + " steps over the first " + String.format(Locale.ROOT, "%.0f%%", 100 * (ramp == null ? 0.75 : ramp)) + " of fine-tuning)";
+            case cubic -> " (masks every " + updateEvery + " steps over the first " + String.format(Locale.ROOT, "%.0f%%", 100 * (ramp == null ? PruneRequest.DEFAULT_RAMP : ramp)) + " of fine-tuning)";
         };
     }
 

@@ -7,7 +7,7 @@ import dev.nncompress.backend.Backend;
 import dev.nncompress.compress.distill.DistillationLoss;
 import dev.nncompress.compress.prepare.GraphPreparation;
 import dev.nncompress.compress.prepare.PreparedGraph;
-import dev.nncompress.compress.quant.Observers;
+import dev.nncompress.compress.quant.QuantizeRequest;
 import dev.nncompress.compress.quant.calib.Calibrator;
 import dev.nncompress.compress.quant.calib.QuantPlan;
 import dev.nncompress.compress.quant.calib.QuantPreset;
@@ -51,7 +51,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -153,12 +152,11 @@ final class QuantizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Check.positive("--calib", calib);
-        Check.positive("--batch-size", batchSize);
+        // the rules are QuantizeRequest's, as the recipe's quantize stage: usage errors before any loading
+        OptionSpelling<QuantizeRequest.Field> sp = new OptionSpelling<>(spec, QuantizeRequest.Field.class);
+        QuantizeRequest request = new QuantizeRequest(observer, preset, calib, exclude, sampleSeed, qatEpochs, qatLr, qatImages, sensitivity, batchSize);
+        request.validate(sp);
         if (eval != null) Check.positive("--eval", eval);
-        if (sensitivity < 0) throw new IllegalArgumentException("--sensitivity must be >= 0, got " + sensitivity);
-        Observers.create(observer, QuantTargets.ACTIVATION_SCHEME); // unknown names: usage error before any loading
-        QuantPreset quantPreset = QuantPreset.of(preset);
         checkQatOptions();
         backendOption.check();
         int8Option.check();
@@ -177,7 +175,7 @@ final class QuantizeCommand implements Callable<Integer> {
         DataBinding.Prepared dataPrepared = DataBinding.prepare(data, read, trainImages(), eval == null ? DataRequest.ALL : eval, m -> {
             PreparedGraph p = GraphPreparation.forInference(m.graph());
             try {
-                QuantTargets.of(p.graph(), new LinkedHashSet<>(exclude), quantPreset);
+                request.targets(p.graph(), sp);
             } finally {
                 for (Parameter q : p.graph().params().values()) q.value().close();
             }
@@ -188,7 +186,7 @@ final class QuantizeCommand implements Callable<Integer> {
             // opened and checked against the model before calibration, so that a mismatched teacher costs nothing
             try (TeacherOptions.Teacher teacher = teacherRead == null ? null
                     : teacherOptions.open(teacherRead.on(backend), prepared.graph(), backend, int8Option, err)) {
-                return run(bound.model(), prepared, QuantTargets.of(prepared.graph(), new LinkedHashSet<>(exclude), quantPreset), teacher, backend, o);
+                return run(bound.model(), prepared, request.targets(prepared.graph(), sp), teacher, backend, o);
             } finally {
                 for (Parameter p : prepared.graph().params().values()) p.value().close();
             }
@@ -238,9 +236,6 @@ final class QuantizeCommand implements Callable<Integer> {
     }
 
     private void checkQatOptions() {
-        if (qatEpochs < 0) throw new IllegalArgumentException("--qat-epochs must be >= 0, got " + qatEpochs);
-        Check.positive("--qat-lr", qatLr);
-        if (qatImages != null) Check.positive("--qat-images", qatImages);
         if (teacherOptions == null) return;
         if (qatEpochs == 0) {
             throw new IllegalArgumentException("--teacher guides quantization-aware training; give --qat-epochs N > 0 with it (PTQ has no training)");

@@ -3,6 +3,7 @@ package dev.nncompress.cli;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.bench.Throughput;
 import dev.nncompress.compress.distill.DistillationLoss;
+import dev.nncompress.compress.prune.PruneRequest;
 import dev.nncompress.compress.prune.PruneTargets;
 import dev.nncompress.compress.prune.structured.FilterCriterion;
 import dev.nncompress.compress.prune.structured.GradualStructuredPruner;
@@ -32,30 +33,10 @@ import java.util.Map;
  * dense and pruned measured side by side in this run.
  */
 final class StructuredPruneRun {
-    /**
-     * Images of --bn-recalibrate's default: a few hundred milliseconds of forwards (EagleEye uses a few thousand
-     * at most). On by default because it costs little and is what --finetune-epochs 0 gets; fine-tuning itself
-     * normalises with batch statistics and replaces the running ones within ~50 steps, so the fine-tuned model is
-     * the same (MobileNetV2 50%: 85.91% with and without, docs/pruning.md).
-     */
-    static final int DEFAULT_BN_RECALIBRATE = 1024;
-
-    /** --ramp of a gradual structured run: see docs/pruning.md (MobileNetV2 50%, one epoch). */
-    static final double DEFAULT_RAMP = 0.3;
-
-    /** --channel-score of a gradual structured run: see docs/pruning.md. */
-    static final String DEFAULT_GRADUAL_SCORE = "taylor";
-
-    /** The criterion of --channel-score NAME. */
-    static FilterCriterion channelCriterion(String name) {
-        return switch (name) {
-            case "l1" -> FilterCriterion.l1();
-            case "group-l2" -> FilterCriterion.groupL2();
-            case "bn-gamma" -> FilterCriterion.bnGamma();
-            case "taylor" -> FilterCriterion.taylor();
-            default -> throw new IllegalArgumentException("--channel-score must be l1, group-l2, bn-gamma or taylor, got '" + name + "'");
-        };
-    }
+    // the defaults are PruneRequest's (shared with the recipe's prune stage); named here for PruneCommand's help text
+    static final int DEFAULT_BN_RECALIBRATE = PruneRequest.DEFAULT_BN_RECALIBRATE;
+    static final double DEFAULT_RAMP = PruneRequest.DEFAULT_STRUCTURED_RAMP;
+    static final String DEFAULT_GRADUAL_SCORE = PruneRequest.DEFAULT_GRADUAL_SCORE;
 
     private final PruneCommand cmd;
     private final ModelSource src;
@@ -82,14 +63,9 @@ final class StructuredPruneRun {
 
     int run() {
         Graph dense = src.graph();
-        StructuredPruneConfig config = StructuredPruneConfig.of(cmd.sparsity).withLinearSparsity(cmd.linearSparsity)
-                .withExclude(targets.untargeted(dense));
-        boolean gradual = cmd.schedule != PruneCommand.Schedule.oneshot;
-        FilterCriterion criterion = switch (cmd.method) {
-            case magnitude -> channelCriterion(cmd.channelScore != null ? cmd.channelScore : gradual ? DEFAULT_GRADUAL_SCORE : "l1");
-            case activation -> FilterCriterion.apoz(backend, train.slice(0, Math.min(cmd.calib, train.count())).images(), 128);
-            case taylor -> throw new IllegalStateException("checked before loading");
-        };
+        StructuredPruneConfig config = cmd.request.structuredConfig(cmd.sparsity, dense, targets);
+        boolean gradual = cmd.request.gradual();
+        FilterCriterion criterion = cmd.request.channelCriterion(train, backend);
         o.printf(Locale.ROOT, "model     %s%n", src.describe(cmd.seed));
         Evaluator eval = new Evaluator(backend, 256);
         EvalResult before = eval.evaluate(dense, test);
@@ -156,7 +132,7 @@ final class StructuredPruneRun {
     }
 
     private TrainConfig trainConfig() {
-        return new TrainConfig(cmd.finetuneEpochs, cmd.batchSize, cmd.fineTuneOptimizer(), cmd.fineTuneSchedule(), cmd.seed);
+        return cmd.request.fineTuning(cmd.seed);
     }
 
     /**
@@ -165,10 +141,7 @@ final class StructuredPruneRun {
      */
     private StructuredPruneResult gradual(Graph dense, StructuredPruneConfig config, FilterCriterion criterion, Evaluator eval, EvalResult before) {
         long total = (long) Batches.of(train, cmd.batchSize).batchCount() * cmd.finetuneEpochs;
-        double rampFraction = cmd.ramp != null ? cmd.ramp : DEFAULT_RAMP;
-        GradualStructuredPruner.Plan plan = new GradualStructuredPruner.Plan(
-                cmd.schedule == PruneCommand.Schedule.cubic ? GradualStructuredPruner.Schedule.CUBIC : GradualStructuredPruner.Schedule.ITERATIVE,
-                total, Math.max(1, (long) Math.floor(rampFraction * total)), cmd.updateEvery, cmd.rounds);
+        GradualStructuredPruner.Plan plan = cmd.request.gradualPlan(total);
         o.printf(Locale.ROOT, "prune     %s of every prunable channel group, %s, %s, during fine-tuning; dense %s%n",
                 CliSupport.percent(cmd.sparsity), criterion.name(), plan.describe(), CliSupport.percent(before.accuracy()));
         o.flush();
@@ -186,7 +159,7 @@ final class StructuredPruneRun {
         }
     }
 
-    private int bnImages() { return cmd.bnRecalibrate == null ? DEFAULT_BN_RECALIBRATE : cmd.bnRecalibrate; }
+    private int bnImages() { return cmd.request.bnImages(); }
 
     /**
      * --bn-recalibrate: the pruned model's BN statistics re-estimated from the first N training images at the

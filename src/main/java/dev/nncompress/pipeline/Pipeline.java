@@ -162,9 +162,11 @@ public final class Pipeline {
         return ModelState.of(((ModelIO.FloatModel) m).loaded().graph());
     }
 
+    /** The artefact's bytes, with its ONNX external data file (FILE.data) when it has one: what a user ships. */
     private static long size(Path f) {
         try {
-            return Files.size(f);
+            Path side = f.resolveSibling(f.getFileName() + ".data");
+            return Files.size(f) + (Files.isRegularFile(side) ? Files.size(side) : 0);
         } catch (IOException e) {
             throw new UncheckedIOException(f + ": " + e.getMessage(), e);
         }

@@ -2,8 +2,9 @@ package dev.nncompress.pipeline;
 
 import dev.nncompress.compress.prepare.GraphPreparation;
 import dev.nncompress.compress.prepare.PreparedGraph;
-import dev.nncompress.compress.quant.Observers;
-import dev.nncompress.compress.quant.calib.Calibrator;
+import dev.nncompress.compress.RequestSpelling;
+import dev.nncompress.compress.quant.QuantizeRequest;
+import dev.nncompress.compress.quant.calib.QuantPreset;
 import dev.nncompress.compress.quant.calib.LayerSensitivity;
 import dev.nncompress.compress.quant.calib.QuantPlan;
 import dev.nncompress.compress.quant.calib.QuantTargets;
@@ -22,35 +23,39 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * {@code stage: quantize}: {@code nncompress quantize --out} through the same library calls: prepare (fold BN, fuse
- * ReLU), calibrate with an observer, optionally quantization-aware training from that plan ({@code method: qat}), the
- * per-layer sensitivity (each layer's SQNR alone in int8), and conversion to the int8 model file.
+ * ReLU), calibrate with an observer (preset default or tensorrt), optionally quantization-aware training from that
+ * plan ({@code method: qat}), the per-layer sensitivity (each layer's SQNR alone in int8), and conversion to the int8
+ * model file. The keys are {@link QuantizeRequest}'s fields (plus {@code method}, the recipe's name for
+ * qat_epochs > 0) and its rules are the command's.
  */
-record QuantizeStage(String method, String observer, int calib, List<String> exclude, Long sampleSeed, int qatEpochs, double qatLr,
-                     Integer qatImages, int sensitivity, int batchSize) implements Stage {
+record QuantizeStage(String method, QuantizeRequest request) implements Stage {
 
     static QuantizeStage parse(RecipeObject s) {
         String method = s.choice("method", "ptq", List.of("ptq", "qat"));
-        // minmax by default, as the command (kl clipped a trained student's inputs: docs/quantization.md)
-        String observer = s.choice("observer", "minmax", Observers.NAMES);
-        int calib = s.integer("calib", 1000, 1, Integer.MAX_VALUE);
-        List<String> exclude = s.strings("exclude");
-        Long sampleSeed = s.has("sample_seed") ? s.longValue("sample_seed", 0) : null;
         boolean qat = method.equals("qat");
         if (!qat) for (String k : List.of("qat_epochs", "qat_lr", "qat_images")) if (s.has(k)) throw s.errorAt(k, "applies to method: qat only");
-        int epochs = s.integer("qat_epochs", 1, 1, 10_000);
-        double lr = s.positive("qat_lr", 0.01);
-        Integer images = s.integer("qat_images", null, 1, Integer.MAX_VALUE);
-        int sens = s.integer("sensitivity", 500, 0, Integer.MAX_VALUE);
-        int batch = s.integer("batch_size", 256, 1, 1 << 16);
-        return new QuantizeStage(method, observer, calib, exclude, sampleSeed, qat ? epochs : 0, lr, images, sens, batch);
+        // minmax by default, as the command (kl clipped a trained student's inputs: docs/quantization.md)
+        QuantizeRequest r = new QuantizeRequest(
+                s.string("observer", "minmax"),
+                s.string("preset", "default"),
+                s.anyInt("calib", 1000),
+                s.strings("exclude"),
+                s.has("sample_seed") ? s.longValue("sample_seed", 0) : null,
+                qat ? s.anyInt("qat_epochs", 1) : 0,
+                s.anyNumber("qat_lr", 0.01),
+                s.anyInt("qat_images", null),
+                s.anyInt("sensitivity", 500),
+                s.anyInt("batch_size", 256));
+        RecipeSpelling<QuantizeRequest.Field> sp = new RecipeSpelling<>(s);
+        r.validate(sp);
+        if (qat && r.qatEpochs() == 0) throw sp.error(QuantizeRequest.Field.QAT_EPOCHS, "must be >= 1 with method: qat (0 is method: ptq)");
+        return new QuantizeStage(method, r);
     }
 
     @Override public String name() { return "quantize"; }
@@ -63,16 +68,8 @@ record QuantizeStage(String method, String observer, int calib, List<String> exc
     public Map<String, Object> settings() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("method", method);
-        m.put("observer", observer);
-        m.put("calib", calib);
-        m.put("exclude", exclude);
-        if (sampleSeed != null) m.put("sample_seed", sampleSeed);
-        if (qatEpochs > 0) {
-            m.put("qat_epochs", qatEpochs);
-            m.put("qat_lr", qatLr);
-            if (qatImages != null) m.put("qat_images", qatImages);
-        }
-        m.put("sensitivity_images", sensitivity);
+        m.putAll(RequestSpelling.settings(request, QuantizeRequest.Field.class));
+        if (request.qatEpochs() == 0) for (String k : List.of("qat_epochs", "qat_lr")) m.remove(k);
         return m;
     }
 
@@ -88,22 +85,25 @@ record QuantizeStage(String method, String observer, int calib, List<String> exc
 
     private Outcome quantize(StageContext ctx, PreparedGraph prepared, Path artefact) {
         Graph g = prepared.graph();
-        QuantTargets targets = QuantTargets.of(g, new LinkedHashSet<>(exclude)); // an unknown node: reported at this stage
+        QuantTargets targets = request.targets(g, RecipeSpelling.running()); // an unknown node: reported at this stage
         Dataset all = ctx.train();
-        Dataset calibration = sampleSeed == null ? all.slice(0, Math.min(calib, all.count())) : all;
-        QuantPlan plan = new Calibrator(observer, calib, batchSize, sampleSeed).calibrate(targets, calibration, ctx.backend());
+        Dataset calibration = request.calibrationImages(all);
+        QuantPlan plan = request.calibrator().calibrate(targets, calibration, ctx.backend());
+        int batchSize = request.batchSize();
         SimulatedAccuracy.Result ptq = SimulatedAccuracy.measure(g, plan, ctx.test(), ctx.backend(), batchSize);
-        ctx.note(String.format(Locale.ROOT, "%s calibration: float %.2f%%, simulated int8 %.2f%% (%+.2f points)", observer,
+        ctx.note(String.format(Locale.ROOT, "%s calibration%s: float %.2f%%, simulated int8 %.2f%% (%+.2f points)", request.observer(),
+                request.quantPreset() == QuantPreset.DEFAULT ? "" : " (preset " + request.preset() + ")",
                 100 * ptq.floatAccuracy(), 100 * ptq.int8Accuracy(), ptq.deltaPoints()));
+        int qatEpochs = request.qatEpochs();
         if (qatEpochs > 0) {
-            Dataset train = qatImages == null ? all : all.slice(0, Math.min(qatImages, all.count()));
-            QatResult qat = new QuantizationAwareTraining(ctx.backend(), QuantizationAwareTraining.fineTuning(qatEpochs, (float) qatLr, ctx.recipe().seed()))
+            Dataset train = request.qatTrainingSet(all);
+            QatResult qat = new QuantizationAwareTraining(ctx.backend(), QuantizationAwareTraining.fineTuning(qatEpochs, (float) request.qatLr(), ctx.recipe().seed()))
                     .train(targets, plan, train, ctx.epochs(qatEpochs));
             plan = qat.plan();
             g = qat.graph();
         }
         Map<String, Double> sqnr = new LinkedHashMap<>();
-        int n = Math.min(sensitivity, ctx.test().count());
+        int n = Math.min(request.sensitivity(), ctx.test().count());
         List<LayerSensitivity> layers = n == 0 ? List.of() : SensitivityReport.measure(g, plan, ctx.test().slice(0, n), ctx.backend(), batchSize).layers();
         for (LayerSensitivity l : layers) sqnr.put(l.node(), l.sqnrDb());
         Int8Model m = convert(ctx, g, plan);
@@ -119,6 +119,7 @@ record QuantizeStage(String method, String observer, int calib, List<String> exc
     private Int8Model convert(StageContext ctx, Graph g, QuantPlan plan) {
         Map<String, String> info = new LinkedHashMap<>();
         info.put("source", ctx.recipe().model());
+        info.put("preset", request.preset()); // as quantize --out: what export target: tensorrt checks the model against
         return Int8Converter.convert(g, plan, info);
     }
 
@@ -131,15 +132,16 @@ record QuantizeStage(String method, String observer, int calib, List<String> exc
                                    List<String> notes) {
         double reference = ctx.reference();
         double acc = ctx.accuracy(ModelState.of(m));
+        List<String> exclude = request.exclude();
         BudgetSearch.Try first = new BudgetSearch.Try("all layers int8" + (exclude.isEmpty() ? "" : " but " + exclude), acc, acc >= min);
         notes.add(first.line(reference));
         if (first.within()) return m;
-        if (qatEpochs > 0) {
+        if (request.qatEpochs() > 0) {
             notes.add("budget: not met; returning layers to float is done for method: ptq only");
             return m;
         }
         if (layers.isEmpty()) layers = SensitivityReport.measure(g, convertPlan(ctx, g, calibration, List.of()), ctx.test().slice(0, Math.min(500, ctx.test().count())),
-                ctx.backend(), batchSize).layers();
+                ctx.backend(), request.batchSize()).layers();
         List<String> order = layers.stream().sorted(Comparator.comparingDouble(LayerSensitivity::logitsMse).reversed())
                 .map(LayerSensitivity::node).filter(x -> !exclude.contains(x)).toList();
         Int8Model[] last = {m};
@@ -154,8 +156,8 @@ record QuantizeStage(String method, String observer, int calib, List<String> exc
 
     /** The PTQ plan with the recipe's exclusions and {@code inFloat} kept in float. */
     private QuantPlan convertPlan(StageContext ctx, Graph g, Dataset calibration, List<String> inFloat) {
-        Set<String> ex = new LinkedHashSet<>(exclude);
+        List<String> ex = new ArrayList<>(request.exclude());
         ex.addAll(inFloat);
-        return new Calibrator(observer, calib, batchSize, sampleSeed).calibrate(QuantTargets.of(g, ex), calibration, ctx.backend());
+        return request.calibrator().calibrate(request.targets(g, ex, RecipeSpelling.running()), calibration, ctx.backend());
     }
 }

@@ -125,7 +125,7 @@ public record Recipe(String fileName, String text, String sha256, String model, 
             if (int8 && stage.needsFloat()) {
                 throw s.error(s.path(), stage.name() + " needs a float model, but an earlier quantize stage made it int8; move quantize after it");
             }
-            stage.checkInput(s, int8);
+            stage.checkInput(s, int8, stages);
             int8 |= stage.makesInt8();
             stages.add(stage);
             if (budget != null && Models.NAMES.contains(model) && stage.hasBudget()

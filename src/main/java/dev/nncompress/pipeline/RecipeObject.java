@@ -72,6 +72,19 @@ final class RecipeObject {
         return s;
     }
 
+    /** One of the constants of {@code type} by name, or {@code dflt} (may be null) when absent. */
+    <E extends Enum<E>> E choice(String key, E dflt, Class<E> type) {
+        List<String> names = java.util.Arrays.stream(type.getEnumConstants()).map(Enum::name).toList();
+        String s = choice(key, null, names);
+        return s == null ? dflt : Enum.valueOf(type, s);
+    }
+
+    /** An integer of any int value (a request validates its range), or {@code dflt} when absent. */
+    Integer anyInt(String key, Integer dflt) { return integer(key, dflt, Integer.MIN_VALUE, Integer.MAX_VALUE); }
+
+    /** A finite number of any value (a request validates its range), or {@code dflt} when absent. */
+    Double anyNumber(String key, Double dflt) { return number(key, dflt, -Double.MAX_VALUE, Double.MAX_VALUE, true); }
+
     boolean bool(String key, boolean dflt) {
         JsonNode v = get(key);
         if (v == null) return dflt;

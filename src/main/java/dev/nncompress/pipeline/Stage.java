@@ -26,8 +26,8 @@ interface Stage {
     /** True when the model after the stage is int8 (quantize). */
     default boolean makesInt8() { return false; }
 
-    /** Checks against what the model will be when the stage runs (int8 or not), at parse time. */
-    default void checkInput(RecipeObject at, boolean int8) { }
+    /** Checks against what the model will be when the stage runs (int8 or not) and the stages before it, at parse time. */
+    default void checkInput(RecipeObject at, boolean int8, List<Stage> earlier) { }
 
     /** The artefact's file extension for a model of that kind coming in. */
     default String extension(ModelState in) { return ".safetensors"; }

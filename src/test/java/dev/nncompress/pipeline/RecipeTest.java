@@ -62,13 +62,13 @@ class RecipeTest {
         assertEquals("adam", t.training().optimizer());
         assertEquals(64, t.training().batchSize()); // train's default
         PruneStage p = assertInstanceOf(PruneStage.class, r.stages().get(1));
-        assertTrue(p.structured());
-        assertEquals(0.25, p.sparsity());
-        assertEquals("2:4", assertInstanceOf(PruneStage.class, r.stages().get(3)).nm());
+        assertTrue(p.request().structured());
+        assertEquals(0.25, p.request().sparsity());
+        assertEquals("2:4", assertInstanceOf(PruneStage.class, r.stages().get(3)).request().nm());
         QuantizeStage q = assertInstanceOf(QuantizeStage.class, r.stages().get(4));
-        assertEquals(2, q.qatEpochs());
-        assertEquals("percentile", q.observer());
-        assertEquals(java.util.List.of("fc2"), q.exclude());
+        assertEquals(2, q.request().qatEpochs());
+        assertEquals("percentile", q.request().observer());
+        assertEquals(java.util.List.of("fc2"), q.request().exclude());
         assertEquals(64, Recipe.sha256(GOOD).length());
         assertEquals(Recipe.sha256(GOOD), r.sha256());
         assertFalse(Recipe.sha256(GOOD).equals(Recipe.sha256(GOOD + " ")), "the hash is of the text as written");
@@ -84,11 +84,11 @@ class RecipeTest {
     @Test
     void outOfRangeNumbersNameTheKeyPath() {
         refused("  - stage: train\n  - stage: prune\n    sparsity: 0.5\n  - stage: prune\n    sparsity: 1.5\n",
-                "r.yaml: stages[2].sparsity: must be in [0, 1), got 1.5");
+                "r.yaml: stages[2].sparsity: must be in [0.0, 1.0), got 1.5"); // the rule and message of prune --sparsity (PruneRequest)
         refused("  - stage: train\n    epochs: 0\n", "r.yaml: stages[0].epochs: must be in [1, 10000], got 0");
         refused("  - stage: train\n    lr: -1\n", "r.yaml: stages[0].lr: must be in [0, inf], got -1");
         refused("  - stage: distill\n    alpha: 2\n", "r.yaml: stages[0].alpha: must be in [0, 1], got 2");
-        refused("  - stage: export\n    opset: 99\n", "r.yaml: stages[0].opset: must be in [13, 21], got 99");
+        refused("  - stage: export\n    opset: 99\n", "r.yaml: stages[0].opset: 99 is outside 13..21 (the opsets this export writes)");
     }
 
     @Test
@@ -97,7 +97,8 @@ class RecipeTest {
         refused("  - stage: train\n    epochs: 1.5\n", "r.yaml: stages[0].epochs: must be an integer, got a number (1.5)");
         refused("  - stage: prune\n    sparsity: \"0.5\"\n", "r.yaml: stages[0].sparsity: must be a number, got a string ('0.5')");
         refused("  - stage: prune\n    sparsity: 0.5\n    sparsty: 0.9\n", "r.yaml: stages[0].sparsty: unknown key; known here: stage, method, scope, sparsity, "
-                + "nm, structured, linear_sparsity, bn_recalibrate, schedule, rounds, update_every, finetune_epochs, lr, lr_schedule, batch_size, layers, calib");
+                + "nm, structured, linear_sparsity, bn_recalibrate, schedule, rounds, update_every, ramp, channel_score, finetune_epochs, lr, optimizer, "
+                + "weight_decay, lr_schedule, batch_size, layers, calib");
         refused("  - stage: shrink\n", "r.yaml: stages[0].stage: must be one of train, prune, distill, quantize, export, got 'shrink'");
         refused("  - epochs: 1\n", "r.yaml: stages[0].stage: is required: one of train, prune, distill, quantize, export");
         refused("  - stage: quantize\n    observer: fancy\n", "r.yaml: stages[0].observer: must be one of minmax, ema, percentile, mse, kl, got 'fancy'");
@@ -108,10 +109,19 @@ class RecipeTest {
     @Test
     void combinationsTheCommandsRefuseAreRefusedAtTheirKey() {
         refused("  - stage: prune\n", "r.yaml: stages[0].sparsity: is required (a fraction in [0, 1)), or give nm: N:M");
-        refused("  - stage: prune\n    nm: \"2:4\"\n    sparsity: 0.5\n", "r.yaml: stages[0].sparsity: nm 2:4 fixes the sparsity; drop sparsity");
+        refused("  - stage: prune\n    nm: \"2:4\"\n    sparsity: 0.5\n", "r.yaml: stages[0].nm: 2:4 fixes the sparsity; drop sparsity");
         refused("  - stage: prune\n    nm: \"5:4\"\n", "r.yaml: stages[0].nm: " + message(() -> dev.nncompress.tensor.NmPattern.parse("5:4")));
         refused("  - stage: prune\n    sparsity: 0.5\n    structured: true\n    method: taylor\n",
-                "r.yaml: stages[0].method: structured pruning ranks filters by magnitude (L1) or activation (APoZ); taylor is for single weights");
+                "r.yaml: stages[0].structured: ranks filters by magnitude (L1) or activation (APoZ); taylor is for single weights "
+                        + "(channels: channel_score: taylor with schedule cubic or iterative)");
+        refused("  - stage: prune\n    sparsity: 0.5\n    ramp: 0.5\n", "r.yaml: stages[0].ramp: shapes the cubic schedule; add schedule: cubic");
+        refused("  - stage: prune\n    sparsity: 0.5\n    structured: true\n    schedule: cubic\n    finetune_epochs: 0\n",
+                "r.yaml: stages[0].structured: schedule: cubic masks channels during fine-tuning; it needs finetune_epochs >= 1");
+        refused("  - stage: prune\n    sparsity: 0.5\n    channel_score: taylor\n", "r.yaml: stages[0].channel_score: ranks channels for structured: true method: magnitude");
+        refused("  - stage: quantize\n    preset: trt\n", "r.yaml: stages[0].preset: trt is not one of: default, tensorrt");
+        refused("  - stage: quantize\n  - stage: export\n    target: tensorrt\n",
+                "r.yaml: stages[1].target: tensorrt takes symmetric activations and weights in [-127, 127]; add preset: tensorrt to stages[0] (quantize)");
+        refused("  - stage: export\n    format: safetensors-plain\n    external_data: true\n", "r.yaml: stages[0].external_data: applies to format: onnx only");
         refused("  - stage: prune\n    sparsity: 0.5\n    lr_schedule: sideways\n",
                 "r.yaml: stages[0].lr_schedule: " + message(() -> dev.nncompress.train.LrSchedule.parse("sideways")));
         refused("  - stage: quantize\n  - stage: prune\n    sparsity: 0.5\n",
@@ -178,7 +188,7 @@ class RecipeTest {
         StringWriter out = new StringWriter(), err = new StringWriter();
         int code = Main.run(new String[] {"compress", "--recipe", recipe.toString()}, new PrintWriter(out, true), new PrintWriter(err, true));
         assertEquals(1, code, err.toString());
-        assertEquals("nncompress: error: bad.yaml: stages[0].sparsity: must be in [0, 1), got 1.5\n", err.toString());
+        assertEquals("nncompress: error: bad.yaml: stages[0].sparsity: must be in [0.0, 1.0), got 1.5\n", err.toString());
         assertFalse(Files.exists(tmp.resolve("run")), "nothing is created for a recipe that does not parse");
 
         err = new StringWriter();
