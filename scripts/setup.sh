@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what nncompress needs on a fresh Debian/Ubuntu machine: a JDK 17+, Maven, g++ and the
-# Fashion-MNIST dataset from Debian's package (the toolkit never downloads data at run time).
+# Installs what nncompress needs on a fresh Debian/Ubuntu machine: a JDK 17+, Maven, g++, the
+# Fashion-MNIST dataset from Debian's package (the toolkit never downloads data at run time) and
+# chromium (headless, for the report render test).
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 
@@ -10,6 +11,8 @@ command -v mvn >/dev/null 2>&1 || need+=(maven)
 # g++ builds the JNI int8 kernels (native/); without it the build says so and the Java twin runs
 command -v g++ >/dev/null 2>&1 || need+=(g++)
 [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist)
+# headless Chromium draws a recipe's report.html in the test suite (ReportChromiumTest; skipped without it)
+command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || need+=(chromium)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
