@@ -57,9 +57,6 @@ public final class ModelData {
                 src.describe(seed));
     }
 
-    /** {@code prune --structured}'s default of {@code --bn-recalibrate}: the same default for a recipe's structured prune. */
-    public static final int DEFAULT_BN_RECALIBRATE = StructuredPruneRun.DEFAULT_BN_RECALIBRATE;
-
     /** An int8 runner on the kernels {@code --int8-kernels auto} would choose (announced on {@code err}), as the commands run int8 models. */
     public static Int8Runner int8Runner(Int8Model m, Backend backend, PrintWriter err) {
         Int8Option o = new Int8Option();

@@ -35,7 +35,8 @@ class RecipeKeysTest {
             "limit", "data.train_limit", "trainLimit", "data.train_limit",
             "testLimit", "data.test_limit", "eval", "data.test_limit",
             "out", "the run directory (out, -o) holds each stage's artefact",
-            "report", "report.json in the run directory (prune --report is the --sensitivity table: no stage)");
+            "report", "report.json in the run directory (prune --report is the --sensitivity table: no stage)",
+            "json", "report.json in the run directory: the run's results as JSON");
 
     /** Options that are not stage settings, and why. */
     static final Map<String, String> NOT_A_STAGE_SETTING = Map.of(
