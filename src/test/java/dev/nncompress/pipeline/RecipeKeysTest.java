@@ -73,7 +73,11 @@ class RecipeKeysTest {
     }
 
     private static <F extends Enum<F>> void everyOptionHasARecipeKey(String command, Class<F> fields, String stage, String base, Record defaults) {
-        CommandSpec spec = command(command);
+        everyOptionHasARecipeKey(command(command), fields, stage, base, defaults);
+    }
+
+    private static <F extends Enum<F>> void everyOptionHasARecipeKey(CommandSpec spec, Class<F> fields, String stage, String base, Record defaults) {
+        String command = spec.name();
         List<String> missing = new ArrayList<>();
         int keys = 0;
         for (OptionSpec o : spec.options()) {
@@ -124,6 +128,22 @@ class RecipeKeysTest {
     void everyExportOptionHasARecipeKeyWithTheCommandsDefault() {
         ExportStage e = (ExportStage) parse("export", "");
         everyOptionHasARecipeKey("export", ExportRequest.Field.class, "export", "    format: onnx\n", e.request());
+    }
+
+    /** A command like prune with one option more, which no recipe key matches. */
+    @CommandLine.Command(name = "prune-next")
+    static final class WithANewOption {
+        @CommandLine.Option(names = "--sparsity") Double sparsity;
+        @CommandLine.Option(names = "--brand-new-knob") Double brandNewKnob;
+    }
+
+    @Test
+    void aNewOptionWithoutARecipeKeyFailsTheWalk() {
+        PruneStage p = (PruneStage) parse("prune", "    sparsity: 0.5\n");
+        CommandSpec spec = new CommandLine(new WithANewOption()).getCommandSpec();
+        org.opentest4j.AssertionFailedError e = org.junit.jupiter.api.Assertions.assertThrows(org.opentest4j.AssertionFailedError.class,
+                () -> everyOptionHasARecipeKey(spec, PruneRequest.Field.class, "prune", "    sparsity: 0.5\n", p.request()));
+        assertTrue(e.getMessage().startsWith("prune-next: options without a recipe key: [--brand-new-knob]"), e.getMessage());
     }
 
     @Test
