@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The command modes recipes lacked before PruneRequest/QuantizeRequest/ExportRequest were shared, in one small run
  * (256 training images, a second or two of CPU): gradual structured pruning (cubic, group-l2 channel score, AdamW),
- * quantisation with the tensorrt preset, and the TensorRT QDQ export with its tensors in external data.
+ * the plain-weights export, quantisation with the tensorrt preset, and the TensorRT QDQ export with its tensors in external data.
  */
 class RecipeModesTest {
     @TempDir Path tmp;
@@ -48,6 +48,8 @@ class RecipeModesTest {
                     weight_decay: 0.01
                     batch_size: 64
                     bn_recalibrate: 64
+                  - stage: export
+                    format: safetensors-plain
                   - stage: quantize
                     preset: tensorrt
                     calib: 64
@@ -60,7 +62,7 @@ class RecipeModesTest {
         StringWriter out = new StringWriter();
         Pipeline.Result r = Pipeline.fromYaml(recipe).run(tmp.resolve("run"), new PrintWriter(out), new PrintWriter(new StringWriter()));
         List<StageRecord> s = r.stages();
-        assertEquals(List.of("input", "prune", "quantize", "export"), s.stream().map(StageRecord::stage).toList());
+        assertEquals(List.of("input", "prune", "export", "quantize", "export"), s.stream().map(StageRecord::stage).toList());
 
         // gradual: 4 steps (256 / 64), channels masked over the first 2, then cut out: about half the parameters
         StageRecord prune = s.get(1);
@@ -69,21 +71,26 @@ class RecipeModesTest {
         long dense = s.get(0).metrics().params(), pruned = prune.metrics().params();
         assertTrue(pruned < 0.6 * dense && pruned > 0.1 * dense, dense + " -> " + pruned);
 
+        // the pruned float weights as plain safetensors (the model went on unchanged)
+        var plain = dev.nncompress.io.SafeTensors.read(tmp.resolve("run").resolve(s.get(2).artefact()));
+        assertEquals(pruned, plain.tensors().values().stream().mapToLong(t -> java.util.Arrays.stream(t.shape()).reduce(1, (a, b) -> a * b)).sum());
+        assertEquals(pruned, s.get(2).metrics().params());
+
         // the tensorrt preset: symmetric activations (every zero point 0), weights in [-127, 127]
-        var int8 = Int8ModelIO.load(tmp.resolve("run").resolve(s.get(2).artefact())).model();
+        var int8 = Int8ModelIO.load(tmp.resolve("run").resolve(s.get(3).artefact())).model();
         int8.activations().values().forEach(q -> assertEquals(0, q.zeroPoint(0)));
         for (var w : int8.weights().values()) for (byte c : w.codes()) assertTrue(c >= -127, "weight code " + c);
 
         // the QDQ export's tensors in the side file, counted in the stage's bytes
-        Path onnx = tmp.resolve("run").resolve(s.get(3).artefact());
+        Path onnx = tmp.resolve("run").resolve(s.get(4).artefact());
         Path side = onnx.resolveSibling(onnx.getFileName() + ".data");
         assertTrue(Files.size(side) > 0);
-        assertEquals(Files.size(onnx) + Files.size(side), s.get(3).metrics().fileBytes());
+        assertEquals(Files.size(onnx) + Files.size(side), s.get(4).metrics().fileBytes());
         try (InputStream in = Files.newInputStream(onnx)) {
             ModelProto m = ModelProto.parseFrom(in);
             assertTrue(m.getGraph().getNodeList().stream().anyMatch(n -> n.getOpType().equals("QuantizeLinear")));
             assertTrue(m.getGraph().getInitializerList().stream().anyMatch(t -> t.getExternalDataCount() > 0), "tensors in external data");
         }
-        assertEquals("tensorrt", s.get(3).settings().get("target"));
+        assertEquals("tensorrt", s.get(4).settings().get("target"));
     }
 }
