@@ -18,6 +18,7 @@ import dev.nncompress.graph.Parameter;
 import dev.nncompress.int8.Int8Model;
 import dev.nncompress.int8.Int8Runner;
 import dev.nncompress.train.Check;
+import dev.nncompress.util.Seeds;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -122,7 +123,7 @@ final class BenchCommand implements Callable<Integer> {
         // what training sees
         int imageCount = Math.max(trainBatch, inferBatch);
         for (String m : models) {
-            if (!prepared.containsKey(m)) prepared.put(m, DataBinding.prepare(data, ModelSource.read(m, 0), imageCount, 0, s -> { }, null));
+            if (!prepared.containsKey(m)) prepared.put(m, DataBinding.prepare(data, ModelSource.read(m, Seeds.DEFAULT), imageCount, 0, s -> { }, null));
         }
 
         try (Backend backend = backendOption.create(err);

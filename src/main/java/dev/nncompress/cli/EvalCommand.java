@@ -10,6 +10,7 @@ import dev.nncompress.int8.Int8Runner;
 import dev.nncompress.train.EvalResult;
 import dev.nncompress.train.Evaluator;
 import dev.nncompress.train.Check;
+import dev.nncompress.util.Seeds;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -37,7 +38,7 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     DataOptions data;
 
-    @Option(names = "--limit", paramLabel = "N", description = "Evaluate on the first N test images only.")
+    @Option(names = "--test-limit", paramLabel = "N", description = "Evaluate on the first N test images only.")
     Integer limit;
 
     @Option(names = "--batch-size", defaultValue = "256", paramLabel = "N", description = "Batch size (default: ${DEFAULT-VALUE}).")
@@ -46,7 +47,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--confusion", description = "Also print the confusion matrix with per-class recall.")
     boolean confusion;
 
-    @Option(names = "--seed", defaultValue = "0", paramLabel = "SEED", description = "Initialisation seed when MODEL is a built-in name (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "" + Seeds.DEFAULT, paramLabel = "SEED", description = "Initialisation seed when MODEL is a built-in name (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Mixin
@@ -60,7 +61,7 @@ final class EvalCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Check.positive("--batch-size", batchSize);
-        if (limit != null) Check.positive("--limit", limit);
+        if (limit != null) Check.positive("--test-limit", limit);
         backendOption.check();
         int8Option.check();
         data.check();

@@ -7,6 +7,7 @@ import dev.nncompress.io.onnx.OnnxExporter;
 import dev.nncompress.io.onnx.PlainSafeTensorsExport;
 import dev.nncompress.io.onnx.QdqExporter;
 import dev.nncompress.io.onnx.proto.OnnxProto.ModelProto;
+import dev.nncompress.util.Seeds;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -57,7 +58,7 @@ final class ExportCommand implements Callable<Integer> {
             + "automatic when they would exceed protobuf's 2 GiB.")
     boolean externalData;
 
-    @Option(names = "--seed", defaultValue = "0", paramLabel = "SEED", description = "Initialisation seed when MODEL is a built-in name (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "" + Seeds.DEFAULT, paramLabel = "SEED", description = "Initialisation seed when MODEL is a built-in name (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Override

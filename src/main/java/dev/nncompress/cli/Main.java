@@ -79,7 +79,7 @@ public final class Main implements Callable<Integer> {
             return new CommandLine.RunLast().execute(parseResult);
         });
         try {
-            return cl.execute(args);
+            return cl.execute(DeprecatedSpellings.rewrite(args, err));
         } catch (Throwable t) { // Errors (OutOfMemoryError...) are not routed through the handler
             return reportError(t, err, List.of(args).contains("--debug"));
         } finally {

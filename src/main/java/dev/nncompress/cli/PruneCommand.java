@@ -24,6 +24,7 @@ import dev.nncompress.train.EvalResult;
 import dev.nncompress.train.LrSchedule;
 import dev.nncompress.train.OptimizerConfig;
 import dev.nncompress.train.TrainConfig;
+import dev.nncompress.util.Seeds;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -82,7 +83,7 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--structured", description = "Remove whole conv filters/channels and hidden neurons of linear layers (with every "
             + "layer that reads them) and rebuild a smaller dense model: --sparsity is the fraction of each channel group's filters "
             + "and of each hidden layer's neurons removed (never the classifier's outputs); --method magnitude ranks them by L1 "
-            + "norm, activation by APoZ (zeros after ReLU on --calib images). With --schedule cubic or iterative the channels are "
+            + "norm, activation by APoZ (zeros after ReLU on --calib images). With --prune-schedule cubic or iterative the channels are "
             + "masked progressively while fine-tuning and cut out at the end.")
     boolean structured;
 
@@ -119,12 +120,12 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--report", paramLabel = "FILE.json", description = "With --sensitivity: write the table as JSON here (atomic).")
     Path report;
 
-    @Option(names = "--schedule", defaultValue = "oneshot", paramLabel = "oneshot|iterative|cubic",
-            description = "Prune once then fine-tune; --rounds rounds of prune + fine-tune; or gradually during fine-tuning "
+    @Option(names = "--prune-schedule", defaultValue = "oneshot", paramLabel = "oneshot|iterative|cubic",
+            description = "Prune once then fine-tune; --prune-rounds rounds of prune + fine-tune; or gradually during fine-tuning "
                     + "(cubic, Zhu & Gupta 2017) (default: ${DEFAULT-VALUE}).")
     Schedule schedule;
 
-    @Option(names = "--rounds", defaultValue = "3", paramLabel = "K", description = "Rounds of the iterative schedule (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--prune-rounds", defaultValue = "3", paramLabel = "K", description = "Rounds of the iterative schedule (default: ${DEFAULT-VALUE}).")
     int rounds;
 
     @Option(names = "--update-every", defaultValue = "50", paramLabel = "STEPS", description = "Steps between mask updates of the cubic schedule (default: ${DEFAULT-VALUE}).")
@@ -136,7 +137,7 @@ final class PruneCommand implements Callable<Integer> {
 
     @Option(names = "--channel-score", paramLabel = "l1|group-l2|bn-gamma|taylor", description = "With --structured --method magnitude: how "
             + "channels are ranked: L1 norm of their filters, L2 norm over every coupled slice (filters, BN gamma/beta, reader columns), "
-            + "|BN gamma|, or (sum of w*dL/dw over those slices)^2 averaged over the steps before each update (gradual schedules only) (default: l1; with a gradual --schedule " + StructuredPruneRun.DEFAULT_GRADUAL_SCORE + ").")
+            + "|BN gamma|, or (sum of w*dL/dw over those slices)^2 averaged over the steps before each update (gradual schedules only) (default: l1; with a gradual --prune-schedule " + StructuredPruneRun.DEFAULT_GRADUAL_SCORE + ").")
     String channelScore;
 
     @Option(names = "--finetune-epochs", defaultValue = "1", paramLabel = "N", description = "Fine-tuning epochs, 0 for none (default: ${DEFAULT-VALUE}).")
@@ -168,16 +169,16 @@ final class PruneCommand implements Callable<Integer> {
     }
 
     @Option(names = "--lr-schedule", defaultValue = "constant", paramLabel = "SPEC",
-            description = "Fine-tuning learning-rate schedule, as train's --schedule: constant, step:EVERY:GAMMA or cosine[:MINLR] (default: ${DEFAULT-VALUE}).")
+            description = "Fine-tuning learning-rate schedule, as train's: constant, step:EVERY:GAMMA or cosine[:MINLR] (default: ${DEFAULT-VALUE}).")
     String lrSchedule;
 
     @Option(names = "--batch-size", defaultValue = "64", paramLabel = "N", description = "Fine-tuning batch size (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--seed", defaultValue = "42", paramLabel = "SEED", description = "Data order of fine-tuning; initialisation of a built-in MODEL (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "" + Seeds.DEFAULT, paramLabel = "SEED", description = "Data order of fine-tuning; initialisation of a built-in MODEL (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--limit", paramLabel = "N", description = "Fine-tune on the first N training images only (quick runs).")
+    @Option(names = "--train-limit", paramLabel = "N", description = "Fine-tune on the first N training images only (quick runs).")
     Integer limit;
 
     @Option(names = "--test-limit", paramLabel = "N", description = "Evaluate on the first N test images only (default: all 10,000).")
@@ -209,20 +210,20 @@ final class PruneCommand implements Callable<Integer> {
         // everything typed is checked before any model or image is loaded
         if (structured && method == Method.taylor) {
             throw new IllegalArgumentException("--structured ranks filters by magnitude (L1) or activation (APoZ); taylor is for single weights "
-                    + "(channels: --channel-score taylor with --schedule cubic or iterative)");
+                    + "(channels: --channel-score taylor with --prune-schedule cubic or iterative)");
         }
         if (structured && schedule != Schedule.oneshot && finetuneEpochs == 0) {
-            throw new IllegalArgumentException("--structured --schedule " + schedule + " masks channels during fine-tuning; it needs --finetune-epochs >= 1");
+            throw new IllegalArgumentException("--structured --prune-schedule " + schedule + " masks channels during fine-tuning; it needs --finetune-epochs >= 1");
         }
         if (ramp != null && !(ramp > 0 && ramp <= 1)) throw new IllegalArgumentException("--ramp must be in (0, 1], got " + ramp);
-        if (ramp != null && schedule != Schedule.cubic) throw new IllegalArgumentException("--ramp shapes the cubic schedule; add --schedule cubic");
+        if (ramp != null && schedule != Schedule.cubic) throw new IllegalArgumentException("--ramp shapes the cubic schedule; add --prune-schedule cubic");
         if (channelScore != null) {
             if (!structured || method != Method.magnitude) {
                 throw new IllegalArgumentException("--channel-score ranks channels for --structured --method magnitude");
             }
             StructuredPruneRun.channelCriterion(channelScore); // a bad name is a usage error before anything loads
             if (channelScore.equals("taylor") && schedule == Schedule.oneshot) {
-                throw new IllegalArgumentException("--channel-score taylor reads training gradients; use it with --schedule cubic or iterative");
+                throw new IllegalArgumentException("--channel-score taylor reads training gradients; use it with --prune-schedule cubic or iterative");
             }
         }
         NmPattern pattern = checkModes();
@@ -240,18 +241,18 @@ final class PruneCommand implements Callable<Integer> {
             if (!structured) throw new IllegalArgumentException("--linear-sparsity sets the neurons removed by --structured; add --structured");
             Check.range("--linear-sparsity", linearSparsity, 0, 1, false);
         }
-        Check.positive("--rounds", rounds);
+        Check.positive("--prune-rounds", rounds);
         Check.positive("--update-every", updateEvery);
         if (finetuneEpochs < 0) throw new IllegalArgumentException("--finetune-epochs must be >= 0, got " + finetuneEpochs);
         if (schedule == Schedule.cubic && finetuneEpochs == 0) {
-            throw new IllegalArgumentException("--schedule cubic prunes during fine-tuning; it needs --finetune-epochs >= 1");
+            throw new IllegalArgumentException("--prune-schedule cubic prunes during fine-tuning; it needs --finetune-epochs >= 1");
         }
         Check.positive("--calib", calib);
         Check.positive("--lr", lr);
         Check.range("--weight-decay", weightDecay, 0, 1, true);
         fineTuneSchedule(); // a bad spec is refused before any data is read
         Check.positive("--batch-size", batchSize);
-        if (limit != null) Check.positive("--limit", limit);
+        if (limit != null) Check.positive("--train-limit", limit);
         if (testLimit != null) Check.positive("--test-limit", testLimit);
         if (out != null) CliSupport.checkWritable("--out", out);
         if (report != null) CliSupport.checkWritable("--report", report);
@@ -260,7 +261,7 @@ final class PruneCommand implements Callable<Integer> {
         int8Option.check();
         checkpointOptions.check(spec, !sensitivity && finetuneEpochs > 0 && !(schedule == Schedule.iterative && rounds > 1 && !structured),
                 sensitivity ? "--sensitivity does not train" : finetuneEpochs == 0 ? "--finetune-epochs 0 does not train"
-                        : "it covers one fine-tuning run, and --schedule iterative runs " + rounds + " (use oneshot or cubic)");
+                        : "it covers one fine-tuning run, and --prune-schedule iterative runs " + rounds + " (use oneshot or cubic)");
 
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
@@ -307,7 +308,7 @@ final class PruneCommand implements Callable<Integer> {
         }
         if (structured) throw new IllegalArgumentException("--nm prunes single weights in groups; it does not combine with --structured");
         if (sparsity != null) throw new IllegalArgumentException("--nm " + nm + " fixes the sparsity; drop --sparsity");
-        if (schedule != Schedule.oneshot) throw new IllegalArgumentException("--nm prunes once then fine-tunes; --schedule " + schedule + " is for --sparsity");
+        if (schedule != Schedule.oneshot) throw new IllegalArgumentException("--nm prunes once then fine-tunes; --prune-schedule " + schedule + " is for --sparsity");
         if (parsed.hasMatchedOption("--scope")) throw new IllegalArgumentException("--nm ranks within each group of M; --scope does not apply");
         try {
             return NmPattern.parse(nm);
@@ -324,7 +325,7 @@ final class PruneCommand implements Callable<Integer> {
         }
     }
 
-    /** The fine-tuning LR schedule of --lr-schedule (the pruning schedule is --schedule). */
+    /** The fine-tuning LR schedule of --lr-schedule (the pruning schedule is --prune-schedule). */
     LrSchedule fineTuneSchedule() {
         try {
             return LrSchedule.parse(lrSchedule);

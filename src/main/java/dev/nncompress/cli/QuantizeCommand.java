@@ -37,6 +37,7 @@ import dev.nncompress.train.Checkpointing;
 import dev.nncompress.train.EpochStats;
 import dev.nncompress.train.TrainConfig;
 import dev.nncompress.train.TrainingLoss;
+import dev.nncompress.util.Seeds;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -98,11 +99,11 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--sample-seed", paramLabel = "SEED", description = "Draw the calibration images at random with this seed (default: the first N).")
     Long sampleSeed;
 
-    @Option(names = "--eval", paramLabel = "N", description = "Compare simulated int8 and float on the first N test images (default: all).")
+    @Option(names = "--test-limit", paramLabel = "N", description = "Compare simulated int8 and float on the first N test images (default: all).")
     Integer eval;
 
-    @Option(names = "--sensitivity", defaultValue = "500", paramLabel = "N",
-            description = "Test images for the per-layer sensitivity table (at most --eval; 0 skips it; default: ${DEFAULT-VALUE}).")
+    @Option(names = "--sensitivity-images", defaultValue = "500", paramLabel = "N",
+            description = "Test images for the per-layer sensitivity table (at most --test-limit; 0 skips it; default: ${DEFAULT-VALUE}).")
     int sensitivity;
 
     @Option(names = "--report", paramLabel = "FILE.json", description = "Write the plan summary, accuracies and sensitivity table as JSON.")
@@ -117,7 +118,7 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "256", paramLabel = "N", description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--seed", defaultValue = "0", paramLabel = "SEED", description = "Initialisation seed when MODEL is a built-in name (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "" + Seeds.DEFAULT, paramLabel = "SEED", description = "Initialisation seed when MODEL is a built-in name (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--qat-epochs", defaultValue = "0", paramLabel = "N",
@@ -155,8 +156,8 @@ final class QuantizeCommand implements Callable<Integer> {
     public Integer call() {
         Check.positive("--calib", calib);
         Check.positive("--batch-size", batchSize);
-        if (eval != null) Check.positive("--eval", eval);
-        if (sensitivity < 0) throw new IllegalArgumentException("--sensitivity must be >= 0, got " + sensitivity);
+        if (eval != null) Check.positive("--test-limit", eval);
+        if (sensitivity < 0) throw new IllegalArgumentException("--sensitivity-images must be >= 0, got " + sensitivity);
         Observers.create(observer, QuantTargets.ACTIVATION_SCHEME); // unknown names: usage error before any loading
         QuantPreset quantPreset = QuantPreset.of(preset);
         checkQatOptions();

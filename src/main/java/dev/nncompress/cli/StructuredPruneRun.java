@@ -160,7 +160,7 @@ final class StructuredPruneRun {
     }
 
     /**
-     * --schedule cubic|iterative: channels masked progressively while a full-width copy of the dense model fine-tunes,
+     * --prune-schedule cubic|iterative: channels masked progressively while a full-width copy of the dense model fine-tunes,
      * then cut out; prints the masked model's accuracy and the cut one's (the same up to float summation order).
      */
     private StructuredPruneResult gradual(Graph dense, StructuredPruneConfig config, FilterCriterion criterion, Evaluator eval, EvalResult before) {

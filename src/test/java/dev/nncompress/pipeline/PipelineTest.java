@@ -97,7 +97,7 @@ class PipelineTest {
             assertTrue(java.util.Arrays.deepEquals(c.confusion(), a.confusion()), cliReport.stages().get(i).label());
         }
         // and the prune command on the same trained model gives the prune stage's accuracy (same library calls)
-        Run p = cli("prune", cliDir.resolve("stage0-train.safetensors").toString(), "--sparsity", "0.6", "--finetune-epochs", "1", "--limit", "512",
+        Run p = cli("prune", cliDir.resolve("stage0-train.safetensors").toString(), "--sparsity", "0.6", "--finetune-epochs", "1", "--train-limit", "512",
                 "--test-limit", "200", "--seed", "3", "--backend", "cpu", "--quiet");
         assertEquals(0, p.code(), p.err());
         assertTrue(p.out().contains(String.format(java.util.Locale.ROOT, "accuracy  after fine-tuning %.2f%%", 100 * cliReport.stages().get(2).metrics().accuracy())),
@@ -321,7 +321,7 @@ class PipelineTest {
         assertTrue(s.get(1).metrics().accuracy() > 0.15, "the distilled student learned: " + s.get(1).metrics().accuracy());
         // the same distillation by the command: the same student, data, order and loss give the same accuracy
         Run d = cli("distill", "--teacher", cliDir.resolve("stage0-train.safetensors").toString(), "--student", "student", "--epochs", "2", "--lr", "0.05",
-                "--limit", "512", "--test-limit", "200", "--seed", "3", "--cache-teacher", "--backend", "cpu", "--quiet",
+                "--train-limit", "512", "--test-limit", "200", "--seed", "3", "--cache-teacher", "--backend", "cpu", "--quiet",
                 "--out", tmp.resolve("kd-cli.safetensors").toString());
         assertEquals(0, d.code(), d.err());
         assertTrue(d.out().contains(String.format(java.util.Locale.ROOT, "test accuracy %.2f%%", 100 * s.get(1).metrics().accuracy())), d.out());
