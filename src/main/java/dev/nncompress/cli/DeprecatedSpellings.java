@@ -26,7 +26,9 @@ final class DeprecatedSpellings {
             new Rename("train", "--schedule", "--lr-schedule"),
             new Rename("distill", "--schedule", "--lr-schedule"),
             new Rename("prune", "--schedule", "--prune-schedule"),
-            new Rename("prune", "--rounds", "--prune-rounds"));
+            new Rename("prune", "--rounds", "--prune-rounds"),
+            new Rename("distill", "--student", null),
+            new Rename("bench", "--models", null));
 
     private DeprecatedSpellings() {}
 

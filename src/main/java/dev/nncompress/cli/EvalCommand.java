@@ -20,8 +20,10 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code nncompress eval}: accuracy, loss and throughput of a model on a dataset's test split (Fashion-MNIST by default). */
@@ -56,14 +58,16 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     Int8Option int8Option;
 
+    @Mixin
+    JsonOption json;
+
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = json.text();
         PrintWriter err = spec.commandLine().getErr();
         Check.positive("--batch-size", batchSize);
         if (limit != null) Check.positive("--test-limit", limit);
         backendOption.check();
-        int8Option.check();
         data.check();
 
         // the files first: a bad one is one error line, before any backend is created or announced
@@ -95,6 +99,20 @@ final class EvalCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "speed     %.0f img/s (%s, batch %d)%n", r.imagesPerSecond(), runsOn, batchSize);
         if (sparseLine != null) out.printf(Locale.ROOT, "sparse    %s%n", sparseLine);
         if (confusion) printConfusion(out, r.confusion(), bound.classNames());
+        Map<String, Object> results = new LinkedHashMap<>();
+        results.put("model", src.describe(seed));
+        results.put("parameters", params);
+        results.put("test_images", r.count());
+        results.put("correct", r.correct());
+        results.put("accuracy", r.accuracy());
+        results.put("loss", r.loss());
+        results.put("images_per_second", r.imagesPerSecond());
+        results.put("runs_on", runsOn);
+        results.put("batch_size", batchSize);
+        if (sparseLine != null) results.put("sparse", sparseLine);
+        results.put("classes", bound.classNames());
+        results.put("confusion", r.confusion()); // rows: true class, columns: predicted
+        json.print(results);
         return Main.EXIT_OK;
     }
 

@@ -135,7 +135,7 @@ final class PruneCommand implements Callable<Integer> {
             + "--sparsity, in (0, 1]; the rest trains at it (default: 0.75; with --structured " + StructuredPruneRun.DEFAULT_RAMP + ").")
     Double ramp;
 
-    @Option(names = "--channel-score", paramLabel = "l1|group-l2|bn-gamma|taylor", description = "With --structured --method magnitude: how "
+    @Option(names = "--channel-score", paramLabel = "l1|group-l2|bn-gamma|taylor", completionCandidates = Choices.ChannelScores.class, description = "With --structured --method magnitude: how "
             + "channels are ranked: L1 norm of their filters, L2 norm over every coupled slice (filters, BN gamma/beta, reader columns), "
             + "|BN gamma|, or (sum of w*dL/dw over those slices)^2 averaged over the steps before each update (gradual schedules only) (default: l1; with a gradual --prune-schedule " + StructuredPruneRun.DEFAULT_GRADUAL_SCORE + ").")
     String channelScore;
@@ -199,6 +199,9 @@ final class PruneCommand implements Callable<Integer> {
     @Mixin
     Int8Option int8Option; // an int8 --teacher file's kernels
 
+    @Mixin
+    JsonOption json;
+
     /** Set in {@link #call()}: this run's checkpointing of fine-tuning, or null. */
     Checkpointing checkpoints;
 
@@ -258,12 +261,11 @@ final class PruneCommand implements Callable<Integer> {
         if (report != null) CliSupport.checkWritable("--report", report);
         data.check();
         backendOption.check();
-        int8Option.check();
         checkpointOptions.check(spec, !sensitivity && finetuneEpochs > 0 && !(schedule == Schedule.iterative && rounds > 1 && !structured),
                 sensitivity ? "--sensitivity does not train" : finetuneEpochs == 0 ? "--finetune-epochs 0 does not train"
                         : "it covers one fine-tuning run, and --prune-schedule iterative runs " + rounds + " (use oneshot or cubic)");
 
-        PrintWriter o = spec.commandLine().getOut();
+        PrintWriter o = json.text();
         PrintWriter err = spec.commandLine().getErr();
         ModelSource.Read read = ModelSource.read(model, seed).requireFloat(); // before the backend: a bad file is one error line
         ModelSource.Read teacherRead = teacherOptions == null || teacherOptions.isDense() ? null : teacherOptions.read(seed);
@@ -376,6 +378,16 @@ final class PruneCommand implements Callable<Integer> {
         long prunedBytes = ModelIO.fileSize(g, finalProv, true);
         o.printf(Locale.ROOT, "size      dense file %s bytes, pruned file %s bytes (%.2fx smaller)%n", CliSupport.grouped(denseBytes),
                 CliSupport.grouped(prunedBytes), (double) denseBytes / prunedBytes);
+        Map<String, Object> results = results(src, dense, g.parameterCount());
+        List<Map<String, Object>> stages = new ArrayList<>();
+        for (PruneResult.Stage s : result.stages()) stages.add(Map.of("stage", s.label(), "accuracy", s.eval().accuracy(), "sparsity", s.sparsity()));
+        results.put("stages", stages);
+        results.put("accuracy", last.eval().accuracy());
+        results.put("sparsity", result.masks().sparsity());
+        results.put("dense_file_bytes", denseBytes);
+        results.put("pruned_file_bytes", prunedBytes);
+        results.put("out", out == null ? null : out.toString());
+        json.print(results);
         if (out == null) {
             err.println("nncompress: note: the pruned model was not saved (no --out FILE)");
             return Main.EXIT_OK;
@@ -387,6 +399,16 @@ final class PruneCommand implements Callable<Integer> {
             throw new UncheckedIOException(out + ": " + e.getMessage(), e);
         }
         return Main.EXIT_OK;
+    }
+
+    /** The start of --json's object in every mode that prunes: the model and the dense accuracy it is measured against. */
+    Map<String, Object> results(ModelSource src, EvalResult dense, long parameters) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("model", src.describe(seed));
+        r.put("parameters", parameters);
+        r.put("test_images", dense.count());
+        r.put("dense_accuracy", dense.accuracy());
+        return r;
     }
 
     ImportanceCriterion criterion(Dataset train, Backend backend) {

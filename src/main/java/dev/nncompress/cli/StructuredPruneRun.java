@@ -23,6 +23,7 @@ import dev.nncompress.train.Trainer;
 
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -46,6 +47,9 @@ final class StructuredPruneRun {
     /** --channel-score of a gradual structured run: see docs/pruning.md. */
     static final String DEFAULT_GRADUAL_SCORE = "taylor";
 
+    /** The names of --channel-score, in the order of {@link #channelCriterion}'s cases. */
+    static final List<String> CHANNEL_SCORES = List.of("l1", "group-l2", "bn-gamma", "taylor");
+
     /** The criterion of --channel-score NAME. */
     static FilterCriterion channelCriterion(String name) {
         return switch (name) {
@@ -53,7 +57,8 @@ final class StructuredPruneRun {
             case "group-l2" -> FilterCriterion.groupL2();
             case "bn-gamma" -> FilterCriterion.bnGamma();
             case "taylor" -> FilterCriterion.taylor();
-            default -> throw new IllegalArgumentException("--channel-score must be l1, group-l2, bn-gamma or taylor, got '" + name + "'");
+            default -> throw new IllegalArgumentException("--channel-score must be " + String.join(", ", CHANNEL_SCORES.subList(0, CHANNEL_SCORES.size() - 1))
+                    + " or " + CHANNEL_SCORES.get(CHANNEL_SCORES.size() - 1) + ", got '" + name + "'");
         };
     }
 
@@ -116,6 +121,11 @@ final class StructuredPruneRun {
             }
         }
         printSpeed(dense, pruned);
+        Map<String, Object> results = cmd.results(src, before, pruned.parameterCount());
+        results.put("dense_parameters", dense.parameterCount());
+        results.put("accuracy", last.accuracy());
+        results.put("out", cmd.out == null ? null : cmd.out.toString());
+        cmd.json.print(results);
         if (cmd.out == null) {
             err.println("nncompress: note: the pruned model was not saved (no --out FILE)");
             return Main.EXIT_OK;

@@ -17,6 +17,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -127,6 +129,34 @@ public final class TrainingOptions {
             };
             return trainer.fit(graph, train, test, listener);
         }
+    }
+
+    /** --json of train and distill: the model, the data, every epoch's numbers and the file written (null: none). */
+    static Map<String, Object> results(String model, long parameters, Dataset train, Dataset test, List<EpochStats> history, Path out) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("model", model);
+        r.put("parameters", parameters);
+        r.put("train_images", train.count());
+        r.put("test_images", test.count());
+        List<Map<String, Object>> epochs = new ArrayList<>();
+        for (EpochStats s : history) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("epoch", s.epoch());
+            e.put("train_loss", s.trainLoss());
+            if (s.eval() != null) {
+                e.put("test_loss", s.eval().loss());
+                e.put("test_accuracy", s.eval().accuracy());
+            }
+            e.put("lr", s.lr());
+            e.put("images_per_second", s.imagesPerSecond());
+            e.put("seconds", s.seconds());
+            epochs.add(e);
+        }
+        r.put("epochs", epochs);
+        EpochStats last = history.get(history.size() - 1);
+        r.put("test_accuracy", last.eval() == null ? null : last.eval().accuracy());
+        r.put("out", out == null ? null : out.toString());
+        return r;
     }
 
     static String epochLine(EpochStats s, int epochs) {

@@ -43,7 +43,7 @@ class DistillCommandTest {
     @Test
     void distillsWithCachedLogitsAndRecordsTheTeacher() {
         Path out = tmp.resolve("kd.safetensors");
-        MainTest.Run r = run("distill", "--teacher", teacher.toString(), "--student", "student", "--epochs", "1", "--temperature", "4", "--alpha", "0.9",
+        MainTest.Run r = run("distill", "--teacher", teacher.toString(), "student", "--epochs", "1", "--temperature", "4", "--alpha", "0.9",
                 "--cache-teacher", "--train-limit", "256", "--test-limit", "128", "--backend", "reference", "--quiet", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("-> student student (built-in, untrained, seed 42), 52,138 parameters; T 4.0, alpha 0.9; 256 train / 128 test images"), r.out());
@@ -57,7 +57,7 @@ class DistillCommandTest {
 
     @Test
     void cachesAttentionMapsWithTheLogits() {
-        MainTest.Run r = run("distill", "--teacher", teacher.toString(), "--student", "student", "--epochs", "1", "--attention", "pool2",
+        MainTest.Run r = run("distill", "--teacher", teacher.toString(), "student", "--epochs", "1", "--attention", "pool2",
                 "--cache-teacher", "--train-limit", "256", "--test-limit", "64", "--backend", "reference", "--quiet", "--out", tmp.resolve("at.safetensors").toString());
         assertEquals(0, r.code(), r.err());
         // 256 x (10 logits + a 7x7 map) floats
@@ -71,7 +71,7 @@ class DistillCommandTest {
         Path kd = tmp.resolve("kd0.safetensors");
         assertEquals(0, run("train", "--model", "student", "--epochs", "1", "--train-limit", "192", "--test-limit", "32", "--backend", "reference", "--quiet",
                 "--out", plain.toString()).code());
-        MainTest.Run r = run("distill", "--teacher", teacher.toString(), "--student", "student", "--epochs", "1", "--alpha", "0", "--train-limit", "192",
+        MainTest.Run r = run("distill", "--teacher", teacher.toString(), "student", "--epochs", "1", "--alpha", "0", "--train-limit", "192",
                 "--test-limit", "32", "--backend", "reference", "--quiet", "--out", kd.toString());
         assertEquals(0, r.code(), r.err());
         Backend b = new ReferenceBackend();
@@ -86,14 +86,14 @@ class DistillCommandTest {
         MainTest.Run q = run("quantize", teacher.toString(), "--calib", "64", "--test-limit", "32", "--sensitivity-images", "0", "--backend", "reference",
                 "--int8-kernels", "java", "--quiet", "--out", int8.toString());
         assertEquals(0, q.code(), q.err());
-        MainTest.Run r = run("distill", "--teacher", int8.toString(), "--student", "student", "--epochs", "1", "--train-limit", "128", "--test-limit", "32",
+        MainTest.Run r = run("distill", "--teacher", int8.toString(), "student", "--epochs", "1", "--train-limit", "128", "--test-limit", "32",
                 "--backend", "reference", "--int8-kernels", "java", "--quiet");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("(student, int8)"), r.out());
-        MainTest.Run f = run("distill", "--teacher", teacher.toString(), "--student", "student", "--epochs", "1", "--train-limit", "128", "--test-limit", "32",
+        MainTest.Run f = run("distill", "--teacher", teacher.toString(), "student", "--epochs", "1", "--train-limit", "128", "--test-limit", "32",
                 "--hint", "conv2", "--attention", "pool1:pool1", "--backend", "reference", "--quiet");
         assertEquals(0, f.code(), f.err());
-        MainTest.Run hintOnInt8 = run("distill", "--teacher", int8.toString(), "--student", "student", "--hint", "conv2", "--train-limit", "64",
+        MainTest.Run hintOnInt8 = run("distill", "--teacher", int8.toString(), "student", "--hint", "conv2", "--train-limit", "64",
                 "--backend", "reference", "--int8-kernels", "java", "--quiet");
         assertEquals(Main.EXIT_USAGE, hintOnInt8.code());
         assertTrue(hintOnInt8.singleError().contains("int8 model"), hintOnInt8.err());
@@ -105,7 +105,7 @@ class DistillCommandTest {
         assertEquals(0, run("prune", teacher.toString(), "--sparsity", "0.5", "--scope", "layer", "--finetune-epochs", "0", "--test-limit", "32", "--backend", "reference", "--quiet",
                 "--out", pruned.toString()).code());
         Path out = tmp.resolve("pruned-kd.safetensors");
-        MainTest.Run r = run("distill", "--teacher", teacher.toString(), "--student", pruned.toString(), "--keep-zeros", "--epochs", "1", "--train-limit", "128",
+        MainTest.Run r = run("distill", "--teacher", teacher.toString(), pruned.toString(), "--keep-zeros", "--epochs", "1", "--train-limit", "128",
                 "--test-limit", "32", "--backend", "reference", "--quiet", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("holding 50.0% zero weights at zero"), r.out());
@@ -126,14 +126,14 @@ class DistillCommandTest {
         ModelIO.save(five, fiveFile, Map.of());
         Map<String, String[]> cases = Map.of(
                 "teacher five has 5 classes, student student outputs [10]; distillation needs the same class count",
-                new String[] {"--teacher", fiveFile.toString(), "--student", "student"},
-                "--teacher student is a built-in, untrained model", new String[] {"--teacher", "student", "--student", "student"},
-                "--alpha must be in [0.0, 1.0], got 1.5", new String[] {"--teacher", teacher.toString(), "--student", "student", "--alpha", "1.5"},
-                "--temperature must be > 0", new String[] {"--teacher", teacher.toString(), "--student", "student", "--temperature", "0"},
-                "student student has no node 'conv9'; its nodes:", new String[] {"--teacher", teacher.toString(), "--student", "student", "--hint", "conv9:conv2"},
-                "--hint 'conv2::': expected STUDENT_LAYER[:TEACHER_LAYER]", new String[] {"--teacher", teacher.toString(), "--student", "student", "--hint", "conv2::"},
+                new String[] {"--teacher", fiveFile.toString(), "student"},
+                "--teacher student is a built-in, untrained model", new String[] {"--teacher", "student", "student"},
+                "--alpha must be in [0.0, 1.0], got 1.5", new String[] {"--teacher", teacher.toString(), "student", "--alpha", "1.5"},
+                "--temperature must be > 0", new String[] {"--teacher", teacher.toString(), "student", "--temperature", "0"},
+                "student student has no node 'conv9'; its nodes:", new String[] {"--teacher", teacher.toString(), "student", "--hint", "conv9:conv2"},
+                "--hint 'conv2::': expected STUDENT_LAYER[:TEACHER_LAYER]", new String[] {"--teacher", teacher.toString(), "student", "--hint", "conv2::"},
                 "conv2 -> conv2: a HintLoss needs the teacher's whole [16, 14, 14] map per image; caching it for 64 images would take 0.8 MB",
-                new String[] {"--teacher", teacher.toString(), "--student", "student", "--hint", "conv2", "--cache-teacher"});
+                new String[] {"--teacher", teacher.toString(), "student", "--hint", "conv2", "--cache-teacher"});
         for (var c : cases.entrySet()) {
             String[] args = concat(c.getValue(), "--train-limit", "64", "--test-limit", "16", "--backend", "reference", "--quiet", "--out", tmp.resolve("x.safetensors").toString());
             MainTest.Run r = run(concat(new String[] {"distill"}, args));

@@ -296,14 +296,14 @@ final class HostileCases {
             case "info" -> info(f);
             case "eval" -> eval(f, "reference");
             case "train" -> List.of("train", "--model", f.toString(), "--data", d, "--train-limit", "16", "--test-limit", "16", "--epochs", "1", "-q");
-            case "distill" -> List.of("distill", "--student", f.toString(), "--teacher", validTeacher().toString(), "--data", d, "--train-limit", "16",
+            case "distill" -> List.of("distill", f.toString(), "--teacher", validTeacher().toString(), "--data", d, "--train-limit", "16",
                     "--test-limit", "16", "--epochs", "1", "-q");
-            case "distill-teacher" -> List.of("distill", "--student", "student", "--teacher", f.toString(), "--data", d, "--train-limit", "16",
+            case "distill-teacher" -> List.of("distill", "student", "--teacher", f.toString(), "--data", d, "--train-limit", "16",
                     "--test-limit", "16", "--epochs", "1", "-q");
             case "prune" -> List.of("prune", f.toString(), "--sparsity", "0.5", "--finetune-epochs", "0", "--data", d, "--train-limit", "16",
                     "--test-limit", "16", "-q");
             case "quantize" -> List.of("quantize", f.toString(), "--calib", "16", "--test-limit", "16", "--sensitivity-images", "0", "--data", d, "-q");
-            case "bench" -> List.of("bench", "--models", f.toString(), "--backend", "reference", "--baseline", "none", "--rounds", "1", "--round-seconds",
+            case "bench" -> List.of("bench", f.toString(), "--backend", "reference", "--baseline", "none", "--rounds", "1", "--round-seconds",
                     "0.05", "--train-batch", "8", "--infer-batch", "8", "--sparse", "off", "--data", data.toString(), "-q");
             default -> throw new IllegalArgumentException(name);
         };

@@ -60,7 +60,7 @@ class KillResumeForkedTest {
         Path teacher = tmp.resolve("teacher.safetensors"); // an untrained student of another seed: same layers, so a hint fits
         ModelIO.save(Models.student(new ReferenceBackend(), 7), teacher, Map.of());
         // the live teacher every step, and the 1x1 adapter's parameters and momentum in the checkpoint
-        check("distill", List.of("distill", "--teacher", teacher.toString(), "--student", "student", "--hint", "conv2", "--epochs", "2",
+        check("distill", List.of("distill", "--teacher", teacher.toString(), "student", "--hint", "conv2", "--epochs", "2",
                 "--train-limit", "1280", "--batch-size", "16", "--test-limit", "100"), "--out");
     }
 

@@ -220,7 +220,7 @@ class MainTest {
 
         Run missingModel = run("train");
         assertEquals(2, missingModel.code());
-        assertTrue(missingModel.singleError().contains("--model"), missingModel.err());
+        assertTrue(missingModel.singleError().contains("MODEL"), missingModel.err());
 
         Run backend = run("eval", "student", "--backend", "tpu");
         assertEquals(2, backend.code());

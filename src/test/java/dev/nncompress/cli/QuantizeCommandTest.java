@@ -94,7 +94,7 @@ class QuantizeCommandTest {
         assertEquals(0, i.code(), i.err());
         assertTrue(i.out().contains("conv1    conv2d int8") && i.out().contains("4 of 4 weights int8"), i.out());
 
-        MainTest.Run b = run("bench", "--models", model.toString(), "--baseline", "none", "--rounds", "1", "--round-seconds", "0.05",
+        MainTest.Run b = run("bench", model.toString(), "--baseline", "none", "--rounds", "1", "--round-seconds", "0.05",
                 "--backend", "reference", "--int8-kernels", "java");
         assertEquals(0, b.code(), b.err());
         assertTrue(b.out().contains(model.getFileName() + " int8 inference 256"), "rows named by file: " + b.out());

@@ -320,7 +320,7 @@ class PipelineTest {
         List<StageRecord> s = res.stages();
         assertTrue(s.get(1).metrics().accuracy() > 0.15, "the distilled student learned: " + s.get(1).metrics().accuracy());
         // the same distillation by the command: the same student, data, order and loss give the same accuracy
-        Run d = cli("distill", "--teacher", cliDir.resolve("stage0-train.safetensors").toString(), "--student", "student", "--epochs", "2", "--lr", "0.05",
+        Run d = cli("distill", "--teacher", cliDir.resolve("stage0-train.safetensors").toString(), "student", "--epochs", "2", "--lr", "0.05",
                 "--train-limit", "512", "--test-limit", "200", "--seed", "3", "--cache-teacher", "--backend", "cpu", "--quiet",
                 "--out", tmp.resolve("kd-cli.safetensors").toString());
         assertEquals(0, d.code(), d.err());
