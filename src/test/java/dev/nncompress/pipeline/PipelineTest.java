@@ -352,6 +352,21 @@ class PipelineTest {
     }
 
     @Test
+    void reportJsonPrintsTheRunsReportOnStdout() throws Exception {
+        Path dir = tmp.resolve("json"); // a copy: report re-renders report.html, which other tests read
+        Files.createDirectories(dir);
+        try (var files = Files.list(cliDir)) {
+            for (Path f : files.toList()) Files.copy(f, dir.resolve(f.getFileName()));
+        }
+        Run r = cli("report", dir.toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode n = new JsonMapper().readTree(r.out());
+        assertEquals(dir.resolve(Report.HTML).toString(), n.get("html").asText());
+        assertEquals(new JsonMapper().readTree(dir.resolve(Report.JSON).toFile()), n.get("report"), "report.json itself");
+        assertTrue(r.err().startsWith("wrote "), "the text line goes to stderr: " + r.err());
+    }
+
+    @Test
     void theParetoFrontKeepsOnlyUndominatedStages() {
         List<StageRecord> s = List.of(rec(0, 0.90, 1000), rec(1, 0.85, 500), rec(2, 0.80, 600), rec(3, 0.70, 100));
         List<Integer> front = ReportHtml.paretoFront(s, r -> r.metrics().fileBytes()).stream().map(StageRecord::index).toList();
