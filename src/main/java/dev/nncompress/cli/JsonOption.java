@@ -1,6 +1,7 @@
 package dev.nncompress.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -14,7 +15,8 @@ import java.io.PrintWriter;
  * reads exactly one object while a person still sees the run.
  */
 public final class JsonOption {
-    private static final JsonMapper MAPPER = new JsonMapper();
+    // keys sorted: the same run prints the same text, whatever map a command built its results in
+    private static final JsonMapper MAPPER = JsonMapper.builder().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build();
 
     @Option(names = "--json", description = "Print the results as one JSON object on stdout (the text lines go to stderr).")
     boolean enabled;
