@@ -14,7 +14,7 @@ mkdir -p "$out"
 
 for model in student teacher; do
   echo "== train $model (3 epochs) =="
-  scripts/nncompress train --model "$model" --epochs 3 --seed 42 --out "$out/$model.safetensors"
+  scripts/nncompress train "$model" --epochs 3 --seed 42 --out "$out/$model.safetensors"
 done
 echo "== evaluate =="
 scripts/nncompress eval "$out/teacher.safetensors" --confusion
@@ -27,7 +27,7 @@ for model in student teacher; do
     --out "$out/$model-int8.safetensors"
 done
 echo "== distillation: student from the teacher (3 epochs, teacher logits cached once) =="
-scripts/nncompress distill --teacher "$out/teacher.safetensors" --student student --epochs 3 --temperature 4 --alpha 0.5 \
+scripts/nncompress distill student --teacher "$out/teacher.safetensors" --epochs 3 --temperature 4 --alpha 0.5 \
   --cache-teacher --seed 42 --out "$out/student-kd.safetensors"
 echo "== pruning: teacher, global unstructured 90% and structured 50% of the filters and hidden neurons, 1 fine-tuning epoch each =="
 scripts/nncompress prune "$out/teacher.safetensors" --sparsity 0.9 --finetune-epochs 1 --out "$out/teacher-pruned90.safetensors"
@@ -37,5 +37,5 @@ echo "== inspect =="
 scripts/nncompress info "$out/student.safetensors"
 scripts/nncompress info "$out/teacher-int8.safetensors"
 echo "== throughput (img/s; int8 vs fp32 and sparse vs dense in the same run) =="
-scripts/nncompress bench --models "student,teacher,$out/teacher-structured50.safetensors,$out/teacher-pruned90.safetensors" \
+scripts/nncompress bench "student,teacher,$out/teacher-structured50.safetensors,$out/teacher-pruned90.safetensors" \
   --baseline none --int8

@@ -7,8 +7,9 @@ import java.io.PrintWriter;
 
 /** The {@code --backend} option of every command that computes (a picocli mixin): one label, one default, one check. */
 public final class BackendOption {
-    @Option(names = "--backend", defaultValue = "${sys:nncompress.backend:-auto}", paramLabel = "auto|cuda|cpu|reference",
-            description = "Compute backend (default: ${DEFAULT-VALUE}; auto takes the best available and says which).")
+    @Option(names = "--backend", defaultValue = "${sys:nncompress.backend:-auto}", paramLabel = "BACKEND",
+            completionCandidates = Choices.BackendNames.class,
+            description = "Compute backend: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; auto takes the best available and says which).")
     String name;
 
     /** A usage error listing the known names, before any data is loaded. */

@@ -18,10 +18,12 @@ import dev.nncompress.graph.Parameter;
 import dev.nncompress.int8.Int8Model;
 import dev.nncompress.int8.Int8Runner;
 import dev.nncompress.train.Check;
+import dev.nncompress.util.Seeds;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -42,13 +44,13 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
         description = {"Measure training (forward + backward + SGD step) and inference images/s, side by side with a baseline.",
-                "Example: nncompress bench --models student,teacher --baseline reference"})
+                "Example: nncompress bench student teacher --baseline reference"})
 final class BenchCommand implements Callable<Integer> {
     @ParentCommand Main main;
     @Spec CommandSpec spec;
 
-    @Option(names = "--models", split = ",", defaultValue = "student,teacher", paramLabel = "NAME[,NAME...]",
-            description = "Built-in models or model files (float or int8) to measure (default: ${DEFAULT-VALUE}).")
+    @Parameters(arity = "0..*", split = ",", defaultValue = "student,teacher", paramLabel = "MODEL",
+            description = "Built-in models or model files (float or int8) to measure, separated by spaces or commas (default: ${DEFAULT-VALUE}).")
     List<String> models;
 
     @Option(names = "--train-batch", defaultValue = "64", paramLabel = "N", description = "Training batch size (default: ${DEFAULT-VALUE}).")
@@ -63,8 +65,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--round-seconds", defaultValue = "2", paramLabel = "S", description = "Length of one round (default: ${DEFAULT-VALUE}).")
     double roundSeconds;
 
-    @Option(names = "--baseline", defaultValue = "reference", paramLabel = "BACKEND|none",
-            description = "Backend to compare against in the same run (default: ${DEFAULT-VALUE}, the plain-Java loops).")
+    @Option(names = "--baseline", defaultValue = "reference", paramLabel = "BACKEND|none", completionCandidates = Choices.BaselineNames.class,
+            description = "Backend to compare against in the same run: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}, the plain-Java loops).")
     String baselineName;
 
     /** Where the bench images come from: every format and option the other commands take (docs/data.md), read by {@link DataBinding}. */
@@ -78,7 +80,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--sparse", defaultValue = "auto", paramLabel = "auto|off|on",
             description = "Pruned float models: also time inference with the backend's sparse kernels beside dense, in pairs in the same run "
                     + "(auto: layers whose zeros reach the measured break-even; on: every conv/linear layer; off: no sparse rows; default: ${DEFAULT-VALUE}).")
-    String sparse;
+    SparseInference.Mode sparse;
 
     @Option(names = "--threads", defaultValue = "1", paramLabel = "N",
             description = "Also time inference by N threads sharing one predictor (fp32, and int8 with --int8) beside one thread, "
@@ -91,6 +93,13 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     Int8Option int8Option;
 
+    @Mixin
+    JsonOption json;
+
+    /** --json: the tables' rows as numbers (the sparse table as its text lines), filled as they are measured. */
+    private final Map<String, List<Object>> results = new LinkedHashMap<>(Map.of("rows", new ArrayList<>(), "int8", new ArrayList<>(),
+            "threads", new ArrayList<>(), "sparse_lines", new ArrayList<>()));
+
     /**
      * Every MODEL read and checked, with its images, before a backend exists; a fresh copy goes to each backend and
      * measurement (a built-in built for the data's shape and classes).
@@ -99,7 +108,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = json.text();
         PrintWriter err = spec.commandLine().getErr();
         Check.positive("--train-batch", trainBatch);
         Check.positive("--infer-batch", inferBatch);
@@ -107,13 +116,7 @@ final class BenchCommand implements Callable<Integer> {
         Check.positive("--round-seconds", roundSeconds);
         Check.positive("--threads", threads);
         backendOption.check();
-        int8Option.check();
-        SparseInference.Mode sparseMode;
-        try {
-            sparseMode = SparseInference.Mode.parse(sparse);
-        } catch (IllegalArgumentException e) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--sparse: " + e.getMessage());
-        }
+        SparseInference.Mode sparseMode = sparse;
         boolean withBaseline = !baselineName.equals("none");
         if (withBaseline) CliSupport.checkBackendName(baselineName);
         data.check();
@@ -122,7 +125,7 @@ final class BenchCommand implements Callable<Integer> {
         // what training sees
         int imageCount = Math.max(trainBatch, inferBatch);
         for (String m : models) {
-            if (!prepared.containsKey(m)) prepared.put(m, DataBinding.prepare(data, ModelSource.read(m, 0), imageCount, 0, s -> { }, null));
+            if (!prepared.containsKey(m)) prepared.put(m, DataBinding.prepare(data, ModelSource.read(m, Seeds.DEFAULT), imageCount, 0, s -> { }, null));
         }
 
         try (Backend backend = backendOption.create(err);
@@ -145,8 +148,9 @@ final class BenchCommand implements Callable<Integer> {
                 Dataset images = prepared.get(src.spec()).train();
                 if (src.isInt8()) {
                     try (Int8Runner r = new Int8Runner(src.int8(), kernels.kernels(), backend)) {
-                        out.printf(Locale.ROOT, "%s %-22s %,16.0f%n", pad(label(src)), "int8 inference " + inferBatch,
-                                Throughput.inference(r, images.images(), inferBatch, rounds, roundSeconds).imagesPerSecond());
+                        double ips = Throughput.inference(r, images.images(), inferBatch, rounds, roundSeconds).imagesPerSecond();
+                        out.printf(Locale.ROOT, "%s %-22s %,16.0f%n", pad(label(src)), "int8 inference " + inferBatch, ips);
+                        results.get("rows").add(Map.of("model", label(src), "mode", "int8 inference " + inferBatch, "images_per_second", ips));
                         if (threads > 1) threadRows.add(threadRow(label(src), "int8", r, images));
                     }
                     continue;
@@ -157,6 +161,7 @@ final class BenchCommand implements Callable<Integer> {
                 if (int8) int8Rows.add(int8Row(src, int8Model, fp32, kernels, backend, images));
                 String sparseRow = sparseMode == SparseInference.Mode.OFF ? null : sparseRow(src, sparseMode, backend, images);
                 if (sparseRow != null) sparseRows.add(sparseRow);
+                if (sparseRow != null) results.get("sparse_lines").add(sparseRow.strip());
                 if (threads > 1) {
                     try (GraphPredictor p = new GraphPredictor(src.graph(), backend, sparseMode)) {
                         threadRows.add(threadRow(label(src), p.sparse().any() ? "fp32 sparse" : "fp32", p, images));
@@ -171,7 +176,7 @@ final class BenchCommand implements Callable<Integer> {
             if (sparseMode != SparseInference.Mode.OFF && !sparseRows.isEmpty()) {
                 out.println();
                 out.printf(Locale.ROOT, "dense vs sparse inference, batch %d, %s backend, --sparse %s, %d alternating pairs of %s s rounds%n",
-                        inferBatch, backend.name(), sparse.toLowerCase(Locale.ROOT), rounds, roundSeconds);
+                        inferBatch, backend.name(), sparse, rounds, roundSeconds);
                 out.printf(Locale.ROOT, "%s %16s %16s %8s  %s%n", pad("model"), "dense img/s", "sparse img/s", "speedup", "layers");
                 sparseRows.forEach(out::println);
             }
@@ -191,6 +196,7 @@ final class BenchCommand implements Callable<Integer> {
                 int8Rows.forEach(out::println);
             }
         }
+        json.print(results);
         return Main.EXIT_OK;
     }
 
@@ -254,6 +260,7 @@ final class BenchCommand implements Callable<Integer> {
     private String int8Row(ModelSource src, Int8Model m, double fp32, Int8KernelChoice.Choice kernels, Backend backend, Dataset images) {
         try (Int8Runner r = new Int8Runner(m, kernels.kernels(), backend)) {
             double q = Throughput.inference(r, images.images(), inferBatch, rounds, roundSeconds).imagesPerSecond();
+            results.get("int8").add(Map.of("model", label(src), "fp32_images_per_second", fp32, "int8_images_per_second", q, "speedup", q / fp32));
             return String.format(Locale.ROOT, "%s %,16.0f %,16.0f %7.2fx  %s", pad(label(src)), fp32, q, q / fp32, r.summary());
         }
     }
@@ -261,6 +268,8 @@ final class BenchCommand implements Callable<Integer> {
     /** {@code threads} threads sharing {@code p} beside one thread: medians of each side and of the per-pair ratios. */
     private String threadRow(String label, String kind, Predictor p, Dataset images) {
         Throughput.Shared r = Throughput.sharedInference(p, images.images(), inferBatch, threads, rounds, roundSeconds);
+        results.get("threads").add(Map.of("model", label, "predictor", kind, "one_thread_images_per_second", r.one().imagesPerSecond(),
+                "shared_images_per_second", r.shared().imagesPerSecond(), "threads", threads, "ratio", r.ratio()));
         return String.format(Locale.ROOT, "%s %-12s %,16.0f %,16.0f %7.2fx  %9s  %6.1f %6.1f", pad(label), kind, r.one().imagesPerSecond(),
                 r.shared().imagesPerSecond(), r.ratio(), String.format(Locale.ROOT, "%.2f-%.2fx", r.lowestRatio(), r.highestRatio()),
                 r.oneCpuMicrosPerImage(), r.sharedCpuMicrosPerImage());
@@ -271,12 +280,17 @@ final class BenchCommand implements Callable<Integer> {
         double ours = measure(model, train, backend, images, rounds, roundSeconds).imagesPerSecond();
         String base = "";
         String ratio = "";
+        Map<String, Object> r = new LinkedHashMap<>(Map.of("model", label(src), "mode", mode, "images_per_second", ours, "backend", backend.name()));
         if (baseline != null) {
             // the baseline may be 100x slower: one short round keeps the run bounded
             double theirs = measure(model, train, baseline, images, 1, Math.min(roundSeconds, 1.0)).imagesPerSecond();
             base = String.format(Locale.ROOT, "%,.0f", theirs);
             ratio = String.format(Locale.ROOT, "%.1fx", ours / theirs);
+            r.put("baseline", baseline.name());
+            r.put("baseline_images_per_second", theirs);
+            r.put("ratio", ours / theirs);
         }
+        results.get("rows").add(r);
         out.printf(Locale.ROOT, "%s %-22s %,16.0f %16s %8s%n", pad(label(src)), mode, ours, base, ratio);
         out.flush();
         return ours;

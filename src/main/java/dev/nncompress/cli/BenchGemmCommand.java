@@ -10,14 +10,17 @@ import dev.nncompress.bench.GemmBench.Dims;
 import dev.nncompress.bench.Timing;
 import dev.nncompress.train.Check;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -51,9 +54,15 @@ final class BenchGemmCommand implements Callable<Integer> {
             description = "Also time the Java twin (one short round; slow). Default: on.")
     boolean java;
 
+    @Mixin
+    JsonOption json;
+
+    /** The table's rows, for --json. */
+    private final List<Map<String, Object>> rows = new ArrayList<>();
+
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = json.text();
         PrintWriter err = spec.commandLine().getErr();
         Check.positive("--size", size);
         Check.positive("--threads", threads);
@@ -71,6 +80,7 @@ final class BenchGemmCommand implements Callable<Integer> {
         } finally {
             CpuBackend.limitBlasThreads(Integer.MAX_VALUE); // in-process callers (tests) get all threads back
         }
+        json.print(Map.of("threads", threads, "rounds", rounds, "rows", rows));
         return Main.EXIT_OK;
     }
 
@@ -102,9 +112,16 @@ final class BenchGemmCommand implements Callable<Integer> {
         }
     }
 
-    private static void row(PrintWriter out, Dims d, String kernels, Timing.Result t, Timing.Result fp32) {
+    private void row(PrintWriter out, Dims d, String kernels, Timing.Result t, Timing.Result fp32) {
         out.printf(Locale.ROOT, "%-16s %-24s %10.2f %10.1f %8.2fx%n", d, kernels, t.median() * 1e3, d.ops() / t.median() / 1e9,
                 fp32.median() / t.median());
         out.flush();
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("shape", d.toString());
+        r.put("kernels", kernels);
+        r.put("ms", t.median() * 1e3);
+        r.put("gops", d.ops() / t.median() / 1e9);
+        r.put("vs_fp32", fp32.median() / t.median());
+        rows.add(r);
     }
 }

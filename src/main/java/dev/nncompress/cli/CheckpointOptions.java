@@ -37,7 +37,7 @@ import java.util.TreeMap;
  */
 public final class CheckpointOptions {
     /** Options that do not change a run's weights: where checkpoints, models and reports go, the backend, verbosity. */
-    static final Set<String> NOT_CONFIG = Set.of("--checkpoint-dir", "--resume", "--checkpoint-every", "--out", "--report", "--backend",
+    static final Set<String> NOT_CONFIG = Set.of("--checkpoint-dir", "--resume", "--checkpoint-every", "--out", "--report", "--json", "--backend",
             "--quiet", "--debug", "--help", "--version");
 
     @Option(names = "--checkpoint-dir", paramLabel = "DIR",

@@ -2,6 +2,7 @@ package dev.nncompress.cli;
 
 import dev.nncompress.pipeline.Pipeline;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -26,10 +27,14 @@ final class CompressCommand implements Callable<Integer> {
     @Option(names = {"-o", "--out"}, paramLabel = "DIR", description = "Run directory (default: the recipe's 'out').")
     Path out;
 
+    @Mixin
+    JsonOption json;
+
     @Override
     public Integer call() {
         Pipeline p = Pipeline.fromYaml(recipe); // every key checked before anything is loaded
-        p.run(out, spec.commandLine().getOut(), spec.commandLine().getErr());
+        Pipeline.Result r = p.run(out, json.text(), spec.commandLine().getErr());
+        json.print(ReportCommand.results(r.runDir()));
         return Main.EXIT_OK;
     }
 }

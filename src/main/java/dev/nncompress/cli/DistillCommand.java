@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -45,15 +46,15 @@ import java.util.concurrent.Callable;
         description = {"Knowledge distillation: train a student with a frozen teacher's soft targets (Hinton et al.), optionally",
                 "with feature hints (FitNets, 1x1 adapter) or attention transfer between chosen layers.",
                 "Same optimiser options and defaults (sgd lr 0.01 momentum 0.9, batch 64), seed and data order as 'train'.",
-                "Example: nncompress distill --teacher teacher.safetensors --student student --epochs 3 --temperature 4 --alpha 0.5 --out student-kd.safetensors"})
+                "Example: nncompress distill student --teacher teacher.safetensors --epochs 3 --temperature 4 --alpha 0.5 --out student-kd.safetensors"})
 final class DistillCommand implements Callable<Integer> {
     @ParentCommand Main main;
     @Spec CommandSpec spec;
 
     @ArgGroup(exclusive = false, multiplicity = "1") TeacherOptions teacherOptions;
 
-    @Option(names = "--student", required = true, paramLabel = "NAME|FILE",
-            description = "Built-in model (student, lenet5, ...) to train from scratch, or a float model file to fine-tune.")
+    @Parameters(index = "0", paramLabel = "MODEL",
+            description = "The student: a built-in model (student, lenet5, ...) to train from scratch, or a float model file to fine-tune.")
     String student;
 
     @Mixin TrainingOptions training;
@@ -82,10 +83,11 @@ final class DistillCommand implements Callable<Integer> {
     @Mixin BackendOption backendOption;
     @Mixin Int8Option int8Option;
     @Mixin CheckpointOptions checkpointOptions;
+    @Mixin JsonOption json;
 
     @Override
     public Integer call() {
-        PrintWriter stdout = spec.commandLine().getOut();
+        PrintWriter stdout = json.text();
         PrintWriter err = spec.commandLine().getErr();
         TrainConfig config = training.config();
         ResponseDistillation response = teacherOptions.response();
@@ -96,7 +98,6 @@ final class DistillCommand implements Callable<Integer> {
         List<String[]> attentionPairs = attention.stream().map(a -> pair("--attention", a)).toList();
         if (out != null) CliSupport.checkWritable("--out", out);
         backendOption.check();
-        int8Option.check();
         checkpointOptions.check(spec, true, "");
         // the files first: a bad one is one error line, before any backend is created or announced
         ModelSource.Read teacherRead = teacherOptions.read(training.seed);
@@ -131,6 +132,9 @@ final class DistillCommand implements Callable<Integer> {
                     List<EpochStats> history = training.fit(trainer, graph, train, test, main.quiet, stdout, err);
                     CheckpointOptions.summary(checkpoints, err);
                     save(graph, s, t, backend, config, history.get(history.size() - 1), train, bound.contract(), checkpoints, stdout, err);
+                    Map<String, Object> results = TrainingOptions.results(s.describe(training.seed), graph.parameterCount(), train, test, history, out);
+                    results.put("teacher", t.describe(training.seed));
+                    json.print(results);
                 }
             }
         }

@@ -10,6 +10,7 @@ import dev.nncompress.int8.Int8Runner;
 import dev.nncompress.train.EvalResult;
 import dev.nncompress.train.Evaluator;
 import dev.nncompress.train.Check;
+import dev.nncompress.util.Seeds;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -19,8 +20,10 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code nncompress eval}: accuracy, loss and throughput of a model on a dataset's test split (Fashion-MNIST by default). */
@@ -37,7 +40,7 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     DataOptions data;
 
-    @Option(names = "--limit", paramLabel = "N", description = "Evaluate on the first N test images only.")
+    @Option(names = "--test-limit", paramLabel = "N", description = "Evaluate on the first N test images only.")
     Integer limit;
 
     @Option(names = "--batch-size", defaultValue = "256", paramLabel = "N", description = "Batch size (default: ${DEFAULT-VALUE}).")
@@ -46,7 +49,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--confusion", description = "Also print the confusion matrix with per-class recall.")
     boolean confusion;
 
-    @Option(names = "--seed", defaultValue = "0", paramLabel = "SEED", description = "Initialisation seed when MODEL is a built-in name (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "" + Seeds.DEFAULT, paramLabel = "SEED", description = "Initialisation seed when MODEL is a built-in name (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Mixin
@@ -55,14 +58,16 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     Int8Option int8Option;
 
+    @Mixin
+    JsonOption json;
+
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = json.text();
         PrintWriter err = spec.commandLine().getErr();
         Check.positive("--batch-size", batchSize);
-        if (limit != null) Check.positive("--limit", limit);
+        if (limit != null) Check.positive("--test-limit", limit);
         backendOption.check();
-        int8Option.check();
         data.check();
 
         // the files first: a bad one is one error line, before any backend is created or announced
@@ -94,6 +99,20 @@ final class EvalCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "speed     %.0f img/s (%s, batch %d)%n", r.imagesPerSecond(), runsOn, batchSize);
         if (sparseLine != null) out.printf(Locale.ROOT, "sparse    %s%n", sparseLine);
         if (confusion) printConfusion(out, r.confusion(), bound.classNames());
+        Map<String, Object> results = new LinkedHashMap<>();
+        results.put("model", src.describe(seed));
+        results.put("parameters", params);
+        results.put("test_images", r.count());
+        results.put("correct", r.correct());
+        results.put("accuracy", r.accuracy());
+        results.put("loss", r.loss());
+        results.put("images_per_second", r.imagesPerSecond());
+        results.put("runs_on", runsOn);
+        results.put("batch_size", batchSize);
+        if (sparseLine != null) results.put("sparse", sparseLine);
+        results.put("classes", bound.classNames());
+        results.put("confusion", r.confusion()); // rows: true class, columns: predicted
+        json.print(results);
         return Main.EXIT_OK;
     }
 

@@ -8,7 +8,9 @@ import dev.nncompress.io.onnx.OnnxExporter;
 import dev.nncompress.io.onnx.PlainSafeTensorsExport;
 import dev.nncompress.io.onnx.QdqExporter;
 import dev.nncompress.io.onnx.proto.OnnxProto.ModelProto;
+import dev.nncompress.util.Seeds;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -38,9 +40,17 @@ final class ExportCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "Model file, .onnx file or built-in name (teacher, student, lenet5, resnet8).")
     String model;
 
-    @Option(names = "--format", defaultValue = "onnx", paramLabel = "FORMAT",
+    /** What export writes. */
+    enum Format {
+        ONNX, SAFETENSORS_PLAIN;
+
+        @Override
+        public String toString() { return name().toLowerCase(Locale.ROOT).replace('_', '-'); }
+    }
+
+    @Option(names = "--format", defaultValue = "onnx", paramLabel = "onnx|safetensors-plain",
             description = "onnx (the model) or safetensors-plain (the weights only, dense, under the ONNX/PyTorch names; default: ${DEFAULT-VALUE}).")
-    String format;
+    Format format;
 
     @Option(names = {"-o", "--out"}, required = true, paramLabel = "FILE", description = "Where to write the export; written atomically.")
     Path out;
@@ -49,39 +59,43 @@ final class ExportCommand implements Callable<Integer> {
             description = "ONNX opset, " + OnnxExporter.MIN_OPSET + " to " + OnnxExporter.MAX_OPSET + " (default: ${DEFAULT-VALUE}).")
     int opset;
 
-    @Option(names = "--target", defaultValue = "default", paramLabel = "RUNTIME",
+    @Option(names = "--target", defaultValue = "default", paramLabel = "default|tensorrt",
             description = "For int8 models: default (ONNX Runtime, OpenVINO) or tensorrt (symmetric activations, weights in [-127, 127], FLOAT biases;"
                     + " a model quantized otherwise is refused: quantize it with --preset tensorrt). Float models are the same for both (default: ${DEFAULT-VALUE}).")
-    String target;
+    ExportTarget target;
 
     @Option(names = "--external-data", paramLabel = "", description = "Write the tensors into FILE.data next to FILE (ONNX external data); "
             + "automatic when they would exceed protobuf's 2 GiB.")
     boolean externalData;
 
-    @Option(names = "--seed", defaultValue = "0", paramLabel = "SEED", description = "Initialisation seed when MODEL is a built-in name (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "" + Seeds.DEFAULT, paramLabel = "SEED", description = "Initialisation seed when MODEL is a built-in name (default: ${DEFAULT-VALUE}).")
     long seed;
+
+    @Mixin
+    JsonOption json;
 
     @Override
     public Integer call() {
-        PrintWriter o = spec.commandLine().getOut();
+        PrintWriter o = json.text();
         // the rules are ExportRequest's, as the recipe's export stage
-        ExportRequest request = new ExportRequest(format, opset, target, externalData);
+        ExportRequest request = new ExportRequest(format.toString(), opset, target.cliName(), externalData);
         request.validate(new OptionSpelling<>(spec, ExportRequest.Field.class));
         ExportTarget runtime = request.runtime();
         CliSupport.checkWritable("--out", out);
         ModelSource.Read read = ModelSource.read(model, seed);
-        if (read.isInt8() && format.equals("safetensors-plain")) {
+        if (read.isInt8() && format == Format.SAFETENSORS_PLAIN) {
             throw new IllegalArgumentException(model + " is an int8 model; safetensors-plain holds float weights: export the float model it was made from,"
                     + " or this one with --format onnx (QDQ)");
         }
         ModelSource src = read.inspect();
         Map<String, String> names = OnnxExporter.onnxNames(src.provenance());
-        if (format.equals("safetensors-plain")) {
+        if (format == Format.SAFETENSORS_PLAIN) {
             Graph g = src.graph();
             PlainSafeTensorsExport.write(g, names, out);
             o.printf(Locale.ROOT, "exported  %s: %s parameters in %d tensors, dense F32 under their ONNX/PyTorch names%n", src.describe(seed),
                     CliSupport.grouped(g.parameterCount()), g.params().size());
             o.printf(Locale.ROOT, "wrote     %s (%s)%n", out, CliSupport.bytes(size(out)));
+            json.print(results(src, g.parameterCount(), -1));
             return Main.EXIT_OK;
         }
         ModelProto m;
@@ -100,7 +114,24 @@ final class ExportCommand implements Callable<Integer> {
                 CliSupport.grouped(params), m.getGraph().getInitializerCount(), opset);
         o.printf(Locale.ROOT, "wrote     %s (%s)%s%n", out, CliSupport.bytes(size(out)),
                 side < 0 ? "" : " and its external data " + out.getFileName() + ".data (" + CliSupport.bytes(side) + ")");
+        Map<String, Object> results = results(src, params, side);
+        results.put("onnx_nodes", m.getGraph().getNodeCount());
+        results.put("opset", opset);
+        if (src.isInt8()) results.put("target", target.toString());
+        json.print(results);
         return Main.EXIT_OK;
+    }
+
+    /** --json: what was exported where; {@code externalBytes} -1 when there is no external data file. */
+    private Map<String, Object> results(ModelSource src, long parameters, long externalBytes) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("model", src.describe(seed));
+        r.put("format", format.toString());
+        r.put("parameters", parameters);
+        r.put("out", out.toString());
+        r.put("bytes", size(out));
+        if (externalBytes >= 0) r.put("external_data_bytes", externalBytes);
+        return r;
     }
 
     private static long size(Path f) {

@@ -10,6 +10,7 @@ import dev.nncompress.io.Provenance;
 import dev.nncompress.io.onnx.OnnxImporter;
 import dev.nncompress.util.Quoted;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -45,9 +46,12 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = {"-o", "--out"}, paramLabel = "FILE", description = "Where to write the model (.safetensors); written atomically.")
     Path out;
 
+    @Mixin
+    JsonOption json;
+
     @Override
     public Integer call() {
-        PrintWriter o = spec.commandLine().getOut();
+        PrintWriter o = json.text();
         if (out != null) CliSupport.checkWritable("--out", out);
         if (Files.isDirectory(onnx)) throw new ModelFormatException(onnx + ": is a directory, not an ONNX file");
         Backend backend = CliSupport.inspectionBackend();
@@ -70,8 +74,22 @@ final class ImportCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "folded    %s%n", p.get("onnx_folded").isEmpty() ? "nothing" : p.get("onnx_folded"));
         if (imp.dropped() > 0) o.printf(Locale.ROOT, "unused    %d node(s) the output does not read, left out%n", imp.dropped());
         o.println("input     no normalisation in the file: eval uses the dataset's default (Fashion-MNIST: (x/255 - 0.2860)/0.3530)");
+        Map<String, Object> results = new LinkedHashMap<>();
+        results.put("onnx", onnx.toString());
+        results.put("producer", Quoted.safeLine(p.get("onnx_producer")));
+        results.put("ir_version", p.get("onnx_ir_version"));
+        results.put("opset", p.get("onnx_opset"));
+        results.put("onnx_nodes", imp.onnxNodes());
+        results.put("model", g.name());
+        results.put("nodes", g.nodes().size());
+        results.put("ops", ops);
+        results.put("parameters", g.parameterCount());
+        results.put("folded", p.get("onnx_folded"));
+        results.put("unused_nodes", imp.dropped());
         if (out == null) {
             o.println("checked   (no --out FILE: nothing written)");
+            results.put("out", null);
+            json.print(results);
             return Main.EXIT_OK;
         }
         Map<String, String> prov = new LinkedHashMap<>();
@@ -80,6 +98,9 @@ final class ImportCommand implements Callable<Integer> {
         prov.putAll(p);
         ModelIO.save(g, out, Provenance.collect(prov));
         o.printf(Locale.ROOT, "wrote     %s (%s)%n", out, CliSupport.bytes(fileSize(out)));
+        results.put("out", out.toString());
+        results.put("bytes", fileSize(out));
+        json.print(results);
         return Main.EXIT_OK;
     }
 

@@ -12,6 +12,7 @@ import dev.nncompress.graph.Node;
 import dev.nncompress.graph.Parameter;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.util.Quoted;
+import dev.nncompress.util.Seeds;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -50,7 +51,7 @@ final class InfoCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Machine-readable JSON on stdout.")
     boolean json;
 
-    @Option(names = "--seed", defaultValue = "0", paramLabel = "SEED", description = "Initialisation seed when MODEL is a built-in name (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "" + Seeds.DEFAULT, paramLabel = "SEED", description = "Initialisation seed when MODEL is a built-in name (default: ${DEFAULT-VALUE}).")
     long seed;
 
     /** One row of the table. */

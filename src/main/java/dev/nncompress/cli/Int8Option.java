@@ -9,31 +9,33 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.Locale;
 
 /** The {@code --int8-kernels} option of the commands that run int8 models (a picocli mixin). */
 public final class Int8Option {
+    /** Which int8 kernels: {@code native} is a Java keyword, hence the upper-case constants with lower-case names. */
+    enum Kernels {
+        AUTO, CUDA, NATIVE, JAVA;
+
+        @Override
+        public String toString() { return name().toLowerCase(Locale.ROOT); }
+    }
+
     @Option(names = "--int8-kernels", defaultValue = "auto", paramLabel = "auto|cuda|native|java",
             description = "int8 kernels for int8 models (default: ${DEFAULT-VALUE}: our CUDA GEMM on the cuda backend, else our native CPU "
                     + "kernels when they load, else the Java twin; says which).")
-    String kernels;
+    Kernels kernels;
 
     private boolean announced;
 
-    /** Usage error for an unknown name, before anything is loaded. */
-    void check() {
-        if (!List.of("auto", "cuda", "native", "java").contains(kernels)) {
-            throw new IllegalArgumentException("--int8-kernels must be auto, cuda, native or java, got '" + kernels + "'");
-        }
-    }
-
     /** The chosen kernels, announced once on {@code err}; {@code auto} on the cuda backend takes our CUDA GEMM. */
     Int8KernelChoice.Choice choose(Backend backend, PrintWriter err) {
-        boolean cuda = kernels.equals("cuda") || kernels.equals("auto") && backend.name().equals("cuda");
-        if (kernels.equals("cuda") && !backend.name().equals("cuda")) {
+        boolean cuda = kernels == Kernels.CUDA || kernels == Kernels.AUTO && backend.name().equals("cuda");
+        if (kernels == Kernels.CUDA && !backend.name().equals("cuda")) {
             throw new IllegalArgumentException("--int8-kernels cuda needs --backend cuda (the backend here is " + backend.name() + ")");
         }
         Int8KernelChoice.Choice c = cuda ? new Int8KernelChoice.Choice(new CudaInt8Kernels(), "the cuda backend is in use")
-                : Int8KernelChoice.choose(kernels, Int8KernelChoice.defaultThreads());
+                : Int8KernelChoice.choose(kernels.toString(), Int8KernelChoice.defaultThreads());
         if (!announced) { // a teacher's runner and the written file's share one announcement
             err.println(c.line());
             err.flush();

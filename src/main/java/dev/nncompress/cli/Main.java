@@ -10,6 +10,7 @@ import dev.nncompress.util.Quoted;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
@@ -34,7 +35,7 @@ import java.util.concurrent.Callable;
 @Command(name = "nncompress", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Neural-network compression toolkit: train, evaluate, inspect, import (ONNX), benchmark, quantize, prune and distill Fashion-MNIST CNNs.",
         subcommands = {TrainCommand.class, EvalCommand.class, InfoCommand.class, ImportCommand.class, ExportCommand.class, BenchCommand.class, BenchGemmCommand.class, QuantizeCommand.class,
-                PruneCommand.class, DistillCommand.class, CompressCommand.class, ReportCommand.class, CommandLine.HelpCommand.class},
+                PruneCommand.class, DistillCommand.class, CompressCommand.class, ReportCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class},
         usageHelpAutoWidth = true)
 public final class Main implements Callable<Integer> {
     public static final int EXIT_OK = 0;
@@ -71,6 +72,7 @@ public final class Main implements Callable<Integer> {
         CommandLine cl = new CommandLine(main);
         cl.setOut(out);
         cl.setErr(err);
+        cl.setCaseInsensitiveEnumValuesAllowed(true); // tensorrt or TENSORRT: enums list their lower-case toString() in --help
         cl.setParameterExceptionHandler(Main::handleParameterException);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> reportError(ex, commandLine.getErr(), hasOption(parseResult, "--debug")));
         cl.setExecutionStrategy(parseResult -> {
@@ -79,7 +81,7 @@ public final class Main implements Callable<Integer> {
             return new CommandLine.RunLast().execute(parseResult);
         });
         try {
-            return cl.execute(args);
+            return cl.execute(DeprecatedSpellings.rewrite(args, err));
         } catch (Throwable t) { // Errors (OutOfMemoryError...) are not routed through the handler
             return reportError(t, err, List.of(args).contains("--debug"));
         } finally {
@@ -122,6 +124,11 @@ public final class Main implements Callable<Integer> {
         if (List.of(args).contains("--debug")) ex.printStackTrace(err);
         // picocli starts its argument-group messages with "Error: ", which our prefix already says
         StringBuilder msg = new StringBuilder(oneLine(ex.getMessage()).replaceFirst("^Error: ", ""));
+        if (ex.getArgSpec() instanceof OptionSpec o && o.type().isEnum() && ex.getValue() != null && o.completionCandidates() != null
+                && msg.indexOf("expected one of") >= 0) {
+            // picocli lists an enum's constant names beside their toString(); the user types the latter, so name only those
+            msg = new StringBuilder(o.longestName() + " " + ex.getValue() + " is not one of: " + String.join(", ", o.completionCandidates()));
+        }
         if (ex instanceof UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
             msg.append("; did you mean ").append(String.join(" or ", u.getSuggestions())).append('?');
         }

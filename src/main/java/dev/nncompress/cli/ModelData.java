@@ -60,7 +60,7 @@ public final class ModelData {
     /** An int8 runner on the kernels {@code --int8-kernels auto} would choose (announced on {@code err}), as the commands run int8 models. */
     public static Int8Runner int8Runner(Int8Model m, Backend backend, PrintWriter err) {
         Int8Option o = new Int8Option();
-        o.kernels = "auto";
+        o.kernels = Int8Option.Kernels.AUTO;
         return o.runner(m, backend, err);
     }
 

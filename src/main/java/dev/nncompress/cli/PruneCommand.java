@@ -17,6 +17,7 @@ import dev.nncompress.train.Check;
 import dev.nncompress.train.Checkpointing;
 import dev.nncompress.train.EvalResult;
 import dev.nncompress.train.TrainConfig;
+import dev.nncompress.util.Seeds;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -70,7 +71,7 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--structured", description = "Remove whole conv filters/channels and hidden neurons of linear layers (with every "
             + "layer that reads them) and rebuild a smaller dense model: --sparsity is the fraction of each channel group's filters "
             + "and of each hidden layer's neurons removed (never the classifier's outputs); --method magnitude ranks them by L1 "
-            + "norm, activation by APoZ (zeros after ReLU on --calib images). With --schedule cubic or iterative the channels are "
+            + "norm, activation by APoZ (zeros after ReLU on --calib images). With --prune-schedule cubic or iterative the channels are "
             + "masked progressively while fine-tuning and cut out at the end.")
     boolean structured;
 
@@ -107,12 +108,12 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--report", paramLabel = "FILE.json", description = "With --sensitivity: write the table as JSON here (atomic).")
     Path report;
 
-    @Option(names = "--schedule", defaultValue = "oneshot", paramLabel = "oneshot|iterative|cubic",
-            description = "Prune once then fine-tune; --rounds rounds of prune + fine-tune; or gradually during fine-tuning "
+    @Option(names = "--prune-schedule", defaultValue = "oneshot", paramLabel = "oneshot|iterative|cubic",
+            description = "Prune once then fine-tune; --prune-rounds rounds of prune + fine-tune; or gradually during fine-tuning "
                     + "(cubic, Zhu & Gupta 2017) (default: ${DEFAULT-VALUE}).")
     PruneRequest.Schedule schedule;
 
-    @Option(names = "--rounds", defaultValue = "3", paramLabel = "K", description = "Rounds of the iterative schedule (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--prune-rounds", defaultValue = "3", paramLabel = "K", description = "Rounds of the iterative schedule (default: ${DEFAULT-VALUE}).")
     int rounds;
 
     @Option(names = "--update-every", defaultValue = "50", paramLabel = "STEPS", description = "Steps between mask updates of the cubic schedule (default: ${DEFAULT-VALUE}).")
@@ -122,9 +123,9 @@ final class PruneCommand implements Callable<Integer> {
             + "--sparsity, in (0, 1]; the rest trains at it (default: " + PruneRequest.DEFAULT_RAMP + "; with --structured " + StructuredPruneRun.DEFAULT_RAMP + ").")
     Double ramp;
 
-    @Option(names = "--channel-score", paramLabel = "l1|group-l2|bn-gamma|taylor", description = "With --structured --method magnitude: how "
+    @Option(names = "--channel-score", paramLabel = "l1|group-l2|bn-gamma|taylor", completionCandidates = Choices.ChannelScores.class, description = "With --structured --method magnitude: how "
             + "channels are ranked: L1 norm of their filters, L2 norm over every coupled slice (filters, BN gamma/beta, reader columns), "
-            + "|BN gamma|, or (sum of w*dL/dw over those slices)^2 averaged over the steps before each update (gradual schedules only) (default: l1; with a gradual --schedule " + StructuredPruneRun.DEFAULT_GRADUAL_SCORE + ").")
+            + "|BN gamma|, or (sum of w*dL/dw over those slices)^2 averaged over the steps before each update (gradual schedules only) (default: l1; with a gradual --prune-schedule " + StructuredPruneRun.DEFAULT_GRADUAL_SCORE + ").")
     String channelScore;
 
     @Option(names = "--finetune-epochs", defaultValue = "1", paramLabel = "N", description = "Fine-tuning epochs, 0 for none (default: ${DEFAULT-VALUE}).")
@@ -148,16 +149,16 @@ final class PruneCommand implements Callable<Integer> {
     double weightDecay;
 
     @Option(names = "--lr-schedule", defaultValue = "constant", paramLabel = "SPEC",
-            description = "Fine-tuning learning-rate schedule, as train's --schedule: constant, step:EVERY:GAMMA or cosine[:MINLR] (default: ${DEFAULT-VALUE}).")
+            description = "Fine-tuning learning-rate schedule, as train's: constant, step:EVERY:GAMMA or cosine[:MINLR] (default: ${DEFAULT-VALUE}).")
     String lrSchedule;
 
     @Option(names = "--batch-size", defaultValue = "64", paramLabel = "N", description = "Fine-tuning batch size (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--seed", defaultValue = "42", paramLabel = "SEED", description = "Data order of fine-tuning; initialisation of a built-in MODEL (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "" + Seeds.DEFAULT, paramLabel = "SEED", description = "Data order of fine-tuning; initialisation of a built-in MODEL (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--limit", paramLabel = "N", description = "Fine-tune on the first N training images only (quick runs).")
+    @Option(names = "--train-limit", paramLabel = "N", description = "Fine-tune on the first N training images only (quick runs).")
     Integer limit;
 
     @Option(names = "--test-limit", paramLabel = "N", description = "Evaluate on the first N test images only (default: all 10,000).")
@@ -180,6 +181,8 @@ final class PruneCommand implements Callable<Integer> {
 
     /** Set in {@link #call()}: the options as the request the recipe's prune stage builds too, validated. */
     PruneRequest request;
+    @Mixin
+    JsonOption json;
 
     /** Set in {@link #call()}: this run's checkpointing of fine-tuning, or null. */
     Checkpointing checkpoints;
@@ -199,18 +202,17 @@ final class PruneCommand implements Callable<Integer> {
             if (finetuneEpochs == 0) throw new IllegalArgumentException("--teacher guides fine-tuning; give --finetune-epochs N > 0 with it");
             teacherOptions.response(); // its own options' usage errors, before anything is loaded
         }
-        if (limit != null) Check.positive("--limit", limit);
+        if (limit != null) Check.positive("--train-limit", limit);
         if (testLimit != null) Check.positive("--test-limit", testLimit);
         if (out != null) CliSupport.checkWritable("--out", out);
         if (report != null) CliSupport.checkWritable("--report", report);
         data.check();
         backendOption.check();
-        int8Option.check();
         checkpointOptions.check(spec, !sensitivity && finetuneEpochs > 0 && !(schedule == PruneRequest.Schedule.iterative && rounds > 1 && !structured),
                 sensitivity ? "--sensitivity does not train" : finetuneEpochs == 0 ? "--finetune-epochs 0 does not train"
-                        : "it covers one fine-tuning run, and --schedule iterative runs " + rounds + " (use oneshot or cubic)");
+                        : "it covers one fine-tuning run, and --prune-schedule iterative runs " + rounds + " (use oneshot or cubic)");
 
-        PrintWriter o = spec.commandLine().getOut();
+        PrintWriter o = json.text();
         PrintWriter err = spec.commandLine().getErr();
         ModelSource.Read read = ModelSource.read(model, seed).requireFloat(); // before the backend: a bad file is one error line
         ModelSource.Read teacherRead = teacherOptions == null || teacherOptions.isDense() ? null : teacherOptions.read(seed);
@@ -294,6 +296,16 @@ final class PruneCommand implements Callable<Integer> {
         long prunedBytes = ModelIO.fileSize(g, finalProv, true);
         o.printf(Locale.ROOT, "size      dense file %s bytes, pruned file %s bytes (%.2fx smaller)%n", CliSupport.grouped(denseBytes),
                 CliSupport.grouped(prunedBytes), (double) denseBytes / prunedBytes);
+        Map<String, Object> results = results(src, dense, g.parameterCount());
+        List<Map<String, Object>> stages = new ArrayList<>();
+        for (PruneResult.Stage s : result.stages()) stages.add(Map.of("stage", s.label(), "accuracy", s.eval().accuracy(), "sparsity", s.sparsity()));
+        results.put("stages", stages);
+        results.put("accuracy", last.eval().accuracy());
+        results.put("sparsity", result.masks().sparsity());
+        results.put("dense_file_bytes", denseBytes);
+        results.put("pruned_file_bytes", prunedBytes);
+        results.put("out", out == null ? null : out.toString());
+        json.print(results);
         if (out == null) {
             err.println("nncompress: note: the pruned model was not saved (no --out FILE)");
             return Main.EXIT_OK;
@@ -305,6 +317,16 @@ final class PruneCommand implements Callable<Integer> {
             throw new UncheckedIOException(out + ": " + e.getMessage(), e);
         }
         return Main.EXIT_OK;
+    }
+
+    /** The start of --json's object in every mode that prunes: the model and the dense accuracy it is measured against. */
+    Map<String, Object> results(ModelSource src, EvalResult dense, long parameters) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("model", src.describe(seed));
+        r.put("parameters", parameters);
+        r.put("test_images", dense.count());
+        r.put("dense_accuracy", dense.accuracy());
+        return r;
     }
 
     ImportanceCriterion criterion(Dataset train, Backend backend) { return request.criterion(train, backend); }

@@ -54,6 +54,7 @@ final class PruneSensitivityRun {
             }
             o.printf(Locale.ROOT, "wrote     %s%n", cmd.report);
         }
+        cmd.json.print(s.toJson());
         return Main.EXIT_OK;
     }
 }

@@ -2,6 +2,7 @@ package dev.nncompress.cli;
 
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.compress.distill.DistillationLoss;
@@ -37,6 +38,7 @@ import dev.nncompress.train.Checkpointing;
 import dev.nncompress.train.EpochStats;
 import dev.nncompress.train.TrainConfig;
 import dev.nncompress.train.TrainingLoss;
+import dev.nncompress.util.Seeds;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -81,15 +83,16 @@ final class QuantizeCommand implements Callable<Integer> {
 
     // default minmax, not kl: on a trained student (88.25% float, 1000 calibration images) minmax lost nothing
     // while kl clipped the bimodal input and the ReLU outputs hard (-2.3 points); see docs/quantization.md
-    @Option(names = "--observer", defaultValue = "minmax", paramLabel = "NAME", description = "Activation observer: minmax, ema, percentile, mse, kl (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--observer", defaultValue = "minmax", paramLabel = "NAME", completionCandidates = Choices.ObserverNames.class,
+            description = "Activation observer: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     String observer;
 
     // TensorRT's explicit quantisation takes only symmetric activations and weights in [-127, 127]; the default
     // keeps the affine activations (a ReLU output uses all 256 codes), see docs/onnx-export.md for what each scores
-    @Option(names = "--preset", defaultValue = "default", paramLabel = "NAME",
+    @Option(names = "--preset", defaultValue = "default", paramLabel = "default|tensorrt",
             description = "Quantised form: default (affine activations) or tensorrt (symmetric activations with zero point 0, weights in [-127, 127]:"
                     + " what 'export --target tensorrt' needs; default: ${DEFAULT-VALUE}).")
-    String preset;
+    QuantPreset preset;
 
     @Option(names = "--exclude", split = ",", paramLabel = "NODE", description = "Keep these nodes in float (comma-separated node names of the prepared graph).")
     List<String> exclude = List.of();
@@ -97,17 +100,17 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--sample-seed", paramLabel = "SEED", description = "Draw the calibration images at random with this seed (default: the first N).")
     Long sampleSeed;
 
-    @Option(names = "--eval", paramLabel = "N", description = "Compare simulated int8 and float on the first N test images (default: all).")
+    @Option(names = "--test-limit", paramLabel = "N", description = "Compare simulated int8 and float on the first N test images (default: all).")
     Integer eval;
 
-    @Option(names = "--sensitivity", defaultValue = "500", paramLabel = "N",
-            description = "Test images for the per-layer sensitivity table (at most --eval; 0 skips it; default: ${DEFAULT-VALUE}).")
+    @Option(names = "--sensitivity-images", defaultValue = "500", paramLabel = "N",
+            description = "Test images for the per-layer sensitivity table (at most --test-limit; 0 skips it; default: ${DEFAULT-VALUE}).")
     int sensitivity;
 
     @Option(names = "--report", paramLabel = "FILE.json", description = "Write the plan summary, accuracies and sensitivity table as JSON.")
     Path report;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "Write the int8 model here (safetensors; atomic) and evaluate it with the int8 engine.")
+    @Option(names = {"-o", "--out"}, paramLabel = "FILE", description = "Write the int8 model here (safetensors; atomic) and evaluate it with the int8 engine.")
     Path out;
 
     @Mixin
@@ -116,7 +119,7 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "256", paramLabel = "N", description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--seed", defaultValue = "0", paramLabel = "SEED", description = "Initialisation seed when MODEL is a built-in name (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "" + Seeds.DEFAULT, paramLabel = "SEED", description = "Initialisation seed when MODEL is a built-in name (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--qat-epochs", defaultValue = "0", paramLabel = "N",
@@ -145,6 +148,9 @@ final class QuantizeCommand implements Callable<Integer> {
     @Mixin
     CheckpointOptions checkpointOptions;
 
+    @Mixin
+    JsonOption json;
+
     private Checkpointing checkpoints;
 
     /** Set in {@link #call()}: the model's data, normalised as the model expects. */
@@ -154,18 +160,17 @@ final class QuantizeCommand implements Callable<Integer> {
     public Integer call() {
         // the rules are QuantizeRequest's, as the recipe's quantize stage: usage errors before any loading
         OptionSpelling<QuantizeRequest.Field> sp = new OptionSpelling<>(spec, QuantizeRequest.Field.class);
-        QuantizeRequest request = new QuantizeRequest(observer, preset, calib, exclude, sampleSeed, qatEpochs, qatLr, qatImages, sensitivity, batchSize);
+        QuantizeRequest request = new QuantizeRequest(observer, preset.cliName(), calib, exclude, sampleSeed, qatEpochs, qatLr, qatImages, sensitivity, batchSize);
         request.validate(sp);
-        if (eval != null) Check.positive("--eval", eval);
+        if (eval != null) Check.positive("--test-limit", eval);
         checkQatOptions();
         backendOption.check();
-        int8Option.check();
         if (report != null) CliSupport.checkWritable("--report", report);
         if (out != null) CliSupport.checkWritable("--out", out);
         checkpointOptions.check(spec, qatEpochs > 0, "post-training quantization does not train; give --qat-epochs N");
         data.check();
 
-        PrintWriter o = spec.commandLine().getOut();
+        PrintWriter o = json.text();
         PrintWriter err = spec.commandLine().getErr();
         // the files first: a bad one is one error line, before any backend is created or announced
         ModelSource.Read read = ModelSource.read(model, seed).requireFloat();
@@ -230,8 +235,10 @@ final class QuantizeCommand implements Callable<Integer> {
             sens = SensitivityReport.measure(g, plan, test.slice(0, n), backend, batchSize);
             sens.lines().forEach(o::println);
         }
-        if (report != null) writeReport(plan, acc, sens);
-        if (out != null) writeInt8(src, g, plan, test, backend, o);
+        ObjectNode results = results(plan, acc, sens);
+        if (report != null) writeReport(results);
+        if (out != null) writeInt8(src, g, plan, test, backend, o, results);
+        json.print(results);
         return Main.EXIT_OK;
     }
 
@@ -283,10 +290,10 @@ final class QuantizeCommand implements Callable<Integer> {
     }
 
     /** Converts, writes atomically, then scores the written file's model with the int8 engine. */
-    private void writeInt8(ModelSource src, Graph g, QuantPlan plan, Dataset test, Backend backend, PrintWriter o) {
+    private void writeInt8(ModelSource src, Graph g, QuantPlan plan, Dataset test, Backend backend, PrintWriter o, ObjectNode results) {
         Map<String, String> info = new LinkedHashMap<>();
         info.put("source", src.spec());
-        info.put("preset", preset);
+        info.put("preset", preset.cliName());
         Int8Model m = Int8Converter.convert(g, plan, info);
         Int8ModelIO.save(m, out, Provenance.collect(provenance(src)));
         long floatBytes = 4 * g.parameterCount();
@@ -302,6 +309,14 @@ final class QuantizeCommand implements Callable<Integer> {
             EvalResult e = new Evaluator(backend, batchSize).evaluate(r, test, TrainListener.NONE);
             o.printf(Locale.ROOT, "int8      %s on %s test images with the int8 engine (%s kernels, %s), %.0f img/s%n",
                     CliSupport.percent(e.accuracy()), CliSupport.grouped(e.count()), r.kernels().name(), r.summary(), e.imagesPerSecond());
+            results.put("out", out.toString());
+            results.put("bytes", bytes);
+            results.put("float_parameter_bytes", floatBytes);
+            ObjectNode int8 = results.putObject("int8");
+            int8.put("images", e.count());
+            int8.put("accuracy", e.accuracy());
+            int8.put("images_per_second", e.imagesPerSecond());
+            int8.put("kernels", r.kernels().name());
         }
     }
 
@@ -310,7 +325,7 @@ final class QuantizeCommand implements Callable<Integer> {
         Map<String, Object> cfg = new LinkedHashMap<>();
         cfg.put("calib", calib);
         cfg.put("observer", observer);
-        cfg.put("preset", preset);
+        cfg.put("preset", preset.cliName());
         cfg.put("exclude", exclude);
         cfg.put("sample_seed", sampleSeed);
         cfg.put("qat_epochs", qatEpochs);
@@ -332,9 +347,9 @@ final class QuantizeCommand implements Callable<Integer> {
         return p;
     }
 
-    private void writeReport(QuantPlan plan, SimulatedAccuracy.Result acc, SensitivityReport sens) {
-        JsonMapper json = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
-        ObjectNode root = json.createObjectNode();
+    /** The plan summary, accuracies and sensitivity table: the --report file, and the start of --json's object. */
+    private static ObjectNode results(QuantPlan plan, SimulatedAccuracy.Result acc, SensitivityReport sens) {
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
         root.put("model", plan.graphName());
         root.put("observer", plan.observer());
         root.put("calibration_images", plan.calibrationImages());
@@ -346,6 +361,11 @@ final class QuantizeCommand implements Callable<Integer> {
         a.put("float", acc.floatAccuracy());
         a.put("simulated_int8", acc.int8Accuracy());
         if (sens != null) root.set("sensitivity", sens.toJson());
+        return root;
+    }
+
+    private void writeReport(ObjectNode root) {
+        JsonMapper json = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
         try {
             AtomicFiles.write(report, json.writeValueAsBytes(root)); // never a half-written report
         } catch (IOException e) {

@@ -24,6 +24,7 @@ import dev.nncompress.train.Trainer;
 
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -92,6 +93,11 @@ final class StructuredPruneRun {
             }
         }
         printSpeed(dense, pruned);
+        Map<String, Object> results = cmd.results(src, before, pruned.parameterCount());
+        results.put("dense_parameters", dense.parameterCount());
+        results.put("accuracy", last.accuracy());
+        results.put("out", cmd.out == null ? null : cmd.out.toString());
+        cmd.json.print(results);
         if (cmd.out == null) {
             err.println("nncompress: note: the pruned model was not saved (no --out FILE)");
             return Main.EXIT_OK;
@@ -136,7 +142,7 @@ final class StructuredPruneRun {
     }
 
     /**
-     * --schedule cubic|iterative: channels masked progressively while a full-width copy of the dense model fine-tunes,
+     * --prune-schedule cubic|iterative: channels masked progressively while a full-width copy of the dense model fine-tunes,
      * then cut out; prints the masked model's accuracy and the cut one's (the same up to float summation order).
      */
     private StructuredPruneResult gradual(Graph dense, StructuredPruneConfig config, FilterCriterion criterion, Evaluator eval, EvalResult before) {

@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -27,14 +29,17 @@ import java.util.concurrent.Callable;
 /** {@code nncompress train}: trains a built-in or saved model on a dataset (Fashion-MNIST by default) and saves it with provenance. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
         description = {"Train a model on a dataset (--data; Fashion-MNIST by default), evaluating on the test set after each epoch.",
-                "Example: nncompress train --model student --epochs 3 --out student.safetensors"})
+                "Example: nncompress train student --epochs 3 --out student.safetensors"})
 final class TrainCommand implements Callable<Integer> {
     @ParentCommand Main main;
     @Spec CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "NAME|FILE",
+    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL",
             description = "Built-in model (teacher, student, lenet5, resnet8) or a model file to continue training.")
     String model;
+
+    @Option(names = "--model", paramLabel = "MODEL", description = "The same as MODEL (the spelling before MODEL was positional).")
+    String modelOption;
 
     @Mixin
     TrainingOptions training;
@@ -48,12 +53,19 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     CheckpointOptions checkpointOptions;
 
+    @Mixin
+    JsonOption json;
+
     @Override
     public Integer call() {
-        PrintWriter stdout = spec.commandLine().getOut();
+        PrintWriter stdout = json.text();
         PrintWriter err = spec.commandLine().getErr();
 
         // everything the user typed is checked before any data is read or any time is spent
+        if (model != null && modelOption != null) throw new ParameterException(spec.commandLine(), "give the model once: MODEL or --model MODEL, not both");
+        if (model == null) model = modelOption;
+        if (model == null) throw new ParameterException(spec.commandLine(), "Missing required parameter: 'MODEL'");
+        modelOption = null; // one spelling in the checkpoint's configuration (CheckpointOptions.configOf)
         TrainConfig config = training.config();
         if (out != null) CliSupport.checkWritable("--out", out);
         backendOption.check();
@@ -81,6 +93,7 @@ final class TrainCommand implements Callable<Integer> {
         List<EpochStats> history = training.fit(new Trainer(backend, config).withCheckpoints(checkpoints), graph, train, test, main.quiet, stdout, err);
         CheckpointOptions.summary(checkpoints, err);
         EpochStats last = history.get(history.size() - 1);
+        json.print(TrainingOptions.results(src.describe(training.seed), graph.parameterCount(), train, test, history, out));
         if (out == null) {
             err.println("nncompress: note: the model was not saved (no --out FILE)");
             return Main.EXIT_OK;

@@ -12,10 +12,13 @@ import dev.nncompress.train.OptimizerConfig;
 import dev.nncompress.train.TrainConfig;
 import dev.nncompress.train.TrainListener;
 import dev.nncompress.train.Trainer;
+import dev.nncompress.util.Seeds;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -52,17 +55,17 @@ public final class TrainingOptions {
     @Option(names = "--nesterov", description = "Nesterov momentum (sgd only).")
     boolean nesterov;
 
-    @Option(names = "--schedule", defaultValue = "constant", paramLabel = "SPEC",
+    @Option(names = "--lr-schedule", defaultValue = "constant", paramLabel = "SPEC",
             description = "Learning-rate schedule: constant, step:EVERY:GAMMA (e.g. step:1:0.5) or cosine[:MINLR] (default: ${DEFAULT-VALUE}).")
     String schedule;
 
-    @Option(names = "--seed", defaultValue = "42", paramLabel = "SEED", description = "Seed for initialisation, data order and dropout (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "" + Seeds.DEFAULT, paramLabel = "SEED", description = "Seed for initialisation, data order and dropout (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Mixin
     DataOptions data;
 
-    @Option(names = "--limit", paramLabel = "N", description = "Train on the first N training images only (quick runs).")
+    @Option(names = "--train-limit", paramLabel = "N", description = "Train on the first N training images only (quick runs).")
     Integer limit;
 
     @Option(names = "--test-limit", paramLabel = "N", description = "Evaluate on the first N test images only (default: all 10,000).")
@@ -74,7 +77,7 @@ public final class TrainingOptions {
         Check.positive("--batch-size", batchSize);
         Check.positive("--lr", lr);
         Check.range("--weight-decay", weightDecay, 0, 1, true);
-        if (limit != null) Check.positive("--limit", limit);
+        if (limit != null) Check.positive("--train-limit", limit);
         if (testLimit != null) Check.positive("--test-limit", testLimit);
         data.check();
         return new TrainConfig(epochs, batchSize, optimizerConfig(), parseSchedule(schedule), seed);
@@ -99,11 +102,11 @@ public final class TrainingOptions {
         try {
             return LrSchedule.parse(spec);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--schedule: " + e.getMessage(), e);
+            throw new IllegalArgumentException("--lr-schedule: " + e.getMessage(), e);
         }
     }
 
-    /** The model (read, not yet on a backend) and the data it trains on (--limit training images, --test-limit test images); see {@link DataBinding}. */
+    /** The model (read, not yet on a backend) and the data it trains on (--train-limit training images, --test-limit test images); see {@link DataBinding}. */
     DataBinding.Prepared bind(ModelSource.Read model, ModelSource teacher) {
         return DataBinding.prepare(data, model, limit == null ? DataRequest.ALL : limit, testLimit == null ? DataRequest.ALL : testLimit,
                 m -> { }, teacher);
@@ -126,6 +129,34 @@ public final class TrainingOptions {
             };
             return trainer.fit(graph, train, test, listener);
         }
+    }
+
+    /** --json of train and distill: the model, the data, every epoch's numbers and the file written (null: none). */
+    static Map<String, Object> results(String model, long parameters, Dataset train, Dataset test, List<EpochStats> history, Path out) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("model", model);
+        r.put("parameters", parameters);
+        r.put("train_images", train.count());
+        r.put("test_images", test.count());
+        List<Map<String, Object>> epochs = new ArrayList<>();
+        for (EpochStats s : history) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("epoch", s.epoch());
+            e.put("train_loss", s.trainLoss());
+            if (s.eval() != null) {
+                e.put("test_loss", s.eval().loss());
+                e.put("test_accuracy", s.eval().accuracy());
+            }
+            e.put("lr", s.lr());
+            e.put("images_per_second", s.imagesPerSecond());
+            e.put("seconds", s.seconds());
+            epochs.add(e);
+        }
+        r.put("epochs", epochs);
+        EpochStats last = history.get(history.size() - 1);
+        r.put("test_accuracy", last.eval() == null ? null : last.eval().accuracy());
+        r.put("out", out == null ? null : out.toString());
+        return r;
     }
 
     static String epochLine(EpochStats s, int epochs) {

@@ -51,13 +51,13 @@ public final class DataLimits {
         long values = images * valuesPerImage; // both factors < 2^31 and checked by the callers' formats
         if (values > Integer.MAX_VALUE - 8) {
             throw new DatasetException(where + ": " + images + " images of " + valuesPerImage + " values are " + values
-                    + " values, more than one Java array holds; use --limit");
+                    + " values, more than one Java array holds; use --train-limit/--test-limit");
         }
         long need = values * (4L + rawBytesPerValue);
         long budget = Runtime.getRuntime().maxMemory() / 2;
         if (need > budget) {
             throw new DatasetException(String.format(Locale.ROOT, "%s: %d images of %d values need %.2f GiB of heap (raw + normalised), "
-                            + "more than half of this JVM's %.2f GiB; use --limit, or give the JVM more heap (NNCOMPRESS_JAVA_OPTS=-Xmx16g)",
+                            + "more than half of this JVM's %.2f GiB; use --train-limit/--test-limit, or give the JVM more heap (NNCOMPRESS_JAVA_OPTS=-Xmx16g)",
                     where, images, valuesPerImage, need / (double) (1L << 30), Runtime.getRuntime().maxMemory() / (double) (1L << 30)));
         }
     }

@@ -115,7 +115,7 @@ final class NpyArray {
 
     /** {@code bytes} bytes, grown as they arrive; with {@code whole}, the stream must end right after them. */
     private static byte[] readExactly(InputStream in, long bytes, String where, boolean whole) throws IOException {
-        if (bytes > Integer.MAX_VALUE - 8) throw new DatasetException(where + ": " + bytes + " bytes of data do not fit in one Java array; use --limit");
+        if (bytes > Integer.MAX_VALUE - 8) throw new DatasetException(where + ": " + bytes + " bytes of data do not fit in one Java array; use --train-limit/--test-limit");
         byte[] data = IdxReader.readGrowing(in, (int) bytes);
         if (data.length < bytes) throw new DatasetException(where + ": truncated: the data end after " + data.length + " of " + bytes + " bytes");
         if (whole && in.read() != -1) throw new DatasetException(where + ": has bytes after the data its header declares");

@@ -6,7 +6,7 @@ import java.util.Arrays;
 /**
  * The held-out split of data that have none of their own (an image folder without test/, an {@code .npz} with only
  * x and y): a seeded shuffle of all examples, the first {@code round(n * fraction)} for test, the rest for training,
- * each kept in shuffled order (so that {@code --limit N} reads a sample of every class, not the first class).
+ * each kept in shuffled order (so that {@code --train-limit N} reads a sample of every class, not the first class).
  * The shuffle is {@link Batches#permutation}'s with epoch 0, so the split depends on the seed and the count only:
  * train, eval, prune and quantize with the same data and seed see the same split.
  */

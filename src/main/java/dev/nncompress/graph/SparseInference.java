@@ -28,6 +28,10 @@ public final class SparseInference implements AutoCloseable {
     public enum Mode {
         AUTO, OFF, ON;
 
+        /** auto, off, on: the CLI's spelling ({@code bench --sparse}). */
+        @Override
+        public String toString() { return name().toLowerCase(java.util.Locale.ROOT); }
+
         public static Mode parse(String s) {
             for (Mode m : values()) if (m.name().equalsIgnoreCase(s)) return m;
             throw new IllegalArgumentException("sparse mode must be auto, off or on, got '" + s + "'");

@@ -9,6 +9,7 @@ import dev.nncompress.backend.Backends;
 import dev.nncompress.cli.ModelData;
 import dev.nncompress.data.DataRequest;
 import dev.nncompress.models.Models;
+import dev.nncompress.util.Seeds;
 import org.yaml.snakeyaml.LoaderOptions;
 
 import java.io.IOException;
@@ -78,7 +79,7 @@ public record Recipe(String fileName, String text, String sha256, String model, 
         if (root == null || root.isMissingNode()) throw new RecipeException(fileName + ": empty recipe; it needs at least 'model' and 'stages'");
         RecipeObject r = new RecipeObject(fileName, "", root);
         String model = r.requiredString("model");
-        long seed = r.longValue("seed", 42);
+        long seed = r.longValue("seed", Seeds.DEFAULT);
         String outText = r.string("out", null);
         String backend = r.choice("backend", "auto", Backends.knownNames()); // known here, not necessarily usable (that is said at run time)
         RecipeObject d = r.object("data");

@@ -18,7 +18,7 @@ class BackendChoiceCliTest {
         assumeTrue(why != null, "a GPU is present here");
         assumeTrue(Files.exists(FashionMnist.resolve(FashionMnist.DEFAULT_DIR, FashionMnist.TEST_IMAGES)),
                 "Fashion-MNIST is not installed in " + FashionMnist.DEFAULT_DIR);
-        MainTest.Run r = MainTest.run("eval", "student", "--backend", "cuda", "--limit", "10");
+        MainTest.Run r = MainTest.run("eval", "student", "--backend", "cuda", "--test-limit", "10");
         assertEquals(1, r.code(), r.err());
         String line = r.singleError();
         assertTrue(line.contains("backend cuda is unavailable") && line.contains(why), line);

@@ -57,7 +57,7 @@ class BenchDataTest {
     }
 
     private static MainTest.Run bench(String models, String... more) {
-        List<String> args = new ArrayList<>(List.of("bench", "--models", models, "--baseline", "none", "--rounds", "1", "--round-seconds", "0.02",
+        List<String> args = new ArrayList<>(List.of("bench", models, "--baseline", "none", "--rounds", "1", "--round-seconds", "0.02",
                 "--train-batch", "4", "--infer-batch", "4", "--sparse", "off", "--backend", "reference"));
         args.addAll(List.of(more));
         return run(args.toArray(String[]::new));

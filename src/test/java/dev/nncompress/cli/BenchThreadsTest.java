@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BenchThreadsTest {
     @Test
     void sharedPredictorTableForFloatAndInt8() {
-        MainTest.Run b = MainTest.run("bench", "--models", "student", "--baseline", "none", "--rounds", "1", "--round-seconds", "0.05",
+        MainTest.Run b = MainTest.run("bench", "student", "--baseline", "none", "--rounds", "1", "--round-seconds", "0.05",
                 "--train-batch", "8", "--infer-batch", "8", "--sparse", "off", "--int8", "--backend", "cpu", "--threads", "3");
         assertEquals(0, b.code(), b.err());
         assertTrue(b.out().contains("one predictor shared by 3 threads vs 1 thread, batch 8, cpu backend, 1 alternating pairs"), b.out());
@@ -19,7 +19,7 @@ class BenchThreadsTest {
 
     @Test
     void threadsMustBePositive() {
-        MainTest.Run b = MainTest.run("bench", "--models", "student", "--threads", "0");
+        MainTest.Run b = MainTest.run("bench", "student", "--threads", "0");
         assertEquals(Main.EXIT_USAGE, b.code());
         assertTrue(b.singleError().contains("--threads must be >= 1"), b.err());
     }

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The checkpoint options' usage errors, and damaged or foreign checkpoints refused in one line (in-process, reference backend). */
 class CheckpointCliTest {
-    private static final List<String> TRAIN = List.of("train", "--model", "student", "--epochs", "2", "--limit", "96", "--batch-size", "32",
+    private static final List<String> TRAIN = List.of("train", "--model", "student", "--epochs", "2", "--train-limit", "96", "--batch-size", "32",
             "--test-limit", "32", "--backend", "reference", "--quiet");
     @TempDir static Path shared;
     @TempDir Path tmp;
@@ -59,7 +59,7 @@ class CheckpointCliTest {
     /** Structured pruning's fine-tuning checkpoints like the others; resuming its finished run writes the same weights. */
     @Test
     void structuredPruningFineTuningCheckpoints() throws Exception {
-        List<String> prune = List.of("prune", "student", "--structured", "--sparsity", "0.5", "--finetune-epochs", "1", "--limit", "64",
+        List<String> prune = List.of("prune", "student", "--structured", "--sparsity", "0.5", "--finetune-epochs", "1", "--train-limit", "64",
                 "--batch-size", "32", "--test-limit", "32", "--backend", "reference", "--quiet");
         Path dir = tmp.resolve("structured");
         Path first = tmp.resolve("first.safetensors");
@@ -89,9 +89,9 @@ class CheckpointCliTest {
         MainTest.Run ptq = run("quantize", "student", "--calib", "32", "--checkpoint-dir", tmp.resolve("q").toString(), "--backend", "reference");
         assertEquals(Main.EXIT_USAGE, ptq.code());
         assertTrue(ptq.singleError().contains("give --qat-epochs N"), ptq.err());
-        MainTest.Run iterative = run("prune", "student", "--sparsity", "0.5", "--schedule", "iterative", "--resume", good.toString(), "--backend", "reference");
+        MainTest.Run iterative = run("prune", "student", "--sparsity", "0.5", "--prune-schedule", "iterative", "--resume", good.toString(), "--backend", "reference");
         assertEquals(Main.EXIT_USAGE, iterative.code());
-        assertTrue(iterative.singleError().contains("--schedule iterative runs 3"), iterative.err());
+        assertTrue(iterative.singleError().contains("--prune-schedule iterative runs 3"), iterative.err());
     }
 
     @Test

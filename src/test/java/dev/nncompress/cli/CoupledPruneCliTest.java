@@ -28,7 +28,7 @@ class CoupledPruneCliTest {
         assumeTrue(OnnxFixtures.datasetInstalled(), "Fashion-MNIST not installed");
         Path out = tmp.resolve("mb.safetensors");
         MainTest.Run r = run("prune", OnnxFixtures.file("mobilenetv2").toString(), "--structured", "--sparsity", "0.5", "--finetune-epochs", "1",
-                "--limit", "64", "--test-limit", "64", "--batch-size", "32", "--backend", "reference", "--quiet", "--out", out.toString());
+                "--train-limit", "64", "--test-limit", "64", "--batch-size", "32", "--backend", "reference", "--quiet", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("structured pruning (l1): parameters 106,282 -> 30,490 (28.7%)"), r.out());
         assertTrue(r.out().contains("features_0 + features_3_conv_0 + features_3_conv_3   16 ->    8 channels"), r.out());
@@ -37,7 +37,7 @@ class CoupledPruneCliTest {
         Graph g = ModelIO.load(out, new ReferenceBackend()).graph();
         assertEquals(32, Conv2dOp.spec(g.node("features_4_conv_3")).groups(), "the depthwise conv of 64 channels keeps 32 groups");
         assertEquals(30490, g.parameterCount());
-        MainTest.Run eval = run("eval", out.toString(), "--limit", "64", "--backend", "reference", "--quiet");
+        MainTest.Run eval = run("eval", out.toString(), "--test-limit", "64", "--backend", "reference", "--quiet");
         assertEquals(0, eval.code(), eval.err());
     }
 }

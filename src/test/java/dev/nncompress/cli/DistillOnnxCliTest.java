@@ -32,8 +32,8 @@ class DistillOnnxCliTest {
         assumeTrue(Files.exists(FashionMnist.resolve(FashionMnist.DEFAULT_DIR, FashionMnist.TRAIN_IMAGES)), "Fashion-MNIST not installed");
         Path teacher = OnnxFixtures.file("mobilenetv2"), student = OnnxFixtures.file("mobilenetv2_student");
         Path out = tmp.resolve("kd.safetensors");
-        MainTest.Run r = run("distill", "--teacher", teacher.toString(), "--student", student.toString(), "--epochs", "1",
-                "--temperature", "4", "--alpha", "0.7", "--cache-teacher", "--lr", "0.002", "--limit", "256", "--test-limit", "128",
+        MainTest.Run r = run("distill", "--teacher", teacher.toString(), student.toString(), "--epochs", "1",
+                "--temperature", "4", "--alpha", "0.7", "--cache-teacher", "--lr", "0.002", "--train-limit", "256", "--test-limit", "128",
                 "--backend", "cpu", "--quiet", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("(mobilenetv2, imported from ONNX), 106,282 parameters -> student " + student

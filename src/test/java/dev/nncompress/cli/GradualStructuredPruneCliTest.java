@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * {@code prune --structured --schedule cubic|iterative} end to end on a 64-image slice of Fashion-MNIST: the imported
+ * {@code prune --structured --prune-schedule cubic|iterative} end to end on a 64-image slice of Fashion-MNIST: the imported
  * MobileNetV2 is masked while it fine-tunes, cut at the end, and written smaller, with the structure of a one-shot cut.
  */
 class GradualStructuredPruneCliTest {
@@ -28,7 +28,7 @@ class GradualStructuredPruneCliTest {
 
     private MainTest.Run prune(String... extra) {
         List<String> args = new ArrayList<>(List.of("prune", OnnxFixtures.file("mobilenetv2").toString(), "--structured", "--sparsity", "0.5",
-                "--finetune-epochs", "1", "--limit", "64", "--test-limit", "64", "--batch-size", "16", "--backend", "cpu", "--quiet"));
+                "--finetune-epochs", "1", "--train-limit", "64", "--test-limit", "64", "--batch-size", "16", "--backend", "cpu", "--quiet"));
         args.addAll(List.of(extra));
         return run(args.toArray(String[]::new));
     }
@@ -37,7 +37,7 @@ class GradualStructuredPruneCliTest {
     void cubicAndIterativeWriteASmallerModel() throws Exception {
         assumeTrue(OnnxFixtures.datasetInstalled(), "Fashion-MNIST not installed");
         Path out = tmp.resolve("cubic.safetensors");
-        MainTest.Run r = prune("--schedule", "cubic", "--update-every", "1", "--ramp", "0.5", "--channel-score", "group-l2", "--out", out.toString());
+        MainTest.Run r = prune("--prune-schedule", "cubic", "--update-every", "1", "--ramp", "0.5", "--channel-score", "group-l2", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("group-l2, cubic over 2 of 4 steps, channel masks every 1"), r.out());
         assertTrue(r.out().contains("parameters 106,282 -> 30,490"), r.out());
@@ -51,7 +51,7 @@ class GradualStructuredPruneCliTest {
         assertEquals("group-l2", m.provenance().get("channel_criterion"));
 
         Path it = tmp.resolve("iterative.safetensors");
-        r = prune("--schedule", "iterative", "--rounds", "2", "--teacher", "dense", "--out", it.toString());
+        r = prune("--prune-schedule", "iterative", "--prune-rounds", "2", "--teacher", "dense", "--out", it.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("iterative, 2 rounds over 4 steps"), r.out());
         assertTrue(r.out().contains("with teacher"), r.out());
@@ -62,8 +62,8 @@ class GradualStructuredPruneCliTest {
     @Test
     void resumingAFinishedGradualRunWritesTheSameModel() throws Exception {
         assumeTrue(OnnxFixtures.datasetInstalled(), "Fashion-MNIST not installed");
-        List<String> base = List.of("prune", "student", "--structured", "--sparsity", "0.5", "--schedule", "cubic", "--update-every", "1",
-                "--finetune-epochs", "1", "--limit", "64", "--batch-size", "16", "--test-limit", "32", "--backend", "reference", "--quiet");
+        List<String> base = List.of("prune", "student", "--structured", "--sparsity", "0.5", "--prune-schedule", "cubic", "--update-every", "1",
+                "--finetune-epochs", "1", "--train-limit", "64", "--batch-size", "16", "--test-limit", "32", "--backend", "reference", "--quiet");
         Path dir = tmp.resolve("ckpt"), first = tmp.resolve("first.safetensors"), again = tmp.resolve("again.safetensors");
         List<String> a = new ArrayList<>(base);
         a.addAll(List.of("--checkpoint-dir", dir.toString(), "--out", first.toString()));
@@ -81,11 +81,11 @@ class GradualStructuredPruneCliTest {
     @Test
     void gradualOptionsThatContradictAreUsageErrors() {
         String[][] cases = {
-                {"--schedule cubic --finetune-epochs 0", "--structured --schedule cubic masks channels during fine-tuning; it needs --finetune-epochs >= 1"},
-                {"--schedule cubic --ramp 0", "--ramp must be in (0, 1], got 0.0"},
-                {"--schedule cubic --ramp 1.5", "--ramp must be in (0, 1], got 1.5"},
-                {"--ramp 0.5", "--ramp shapes the cubic schedule; add --schedule cubic"},
-                {"--schedule cubic --channel-score l3", "--channel-score must be l1, group-l2, bn-gamma or taylor, got 'l3'"},
+                {"--prune-schedule cubic --finetune-epochs 0", "--structured --prune-schedule cubic masks channels during fine-tuning; it needs --finetune-epochs >= 1"},
+                {"--prune-schedule cubic --ramp 0", "--ramp must be in (0, 1], got 0.0"},
+                {"--prune-schedule cubic --ramp 1.5", "--ramp must be in (0, 1], got 1.5"},
+                {"--ramp 0.5", "--ramp shapes the cubic schedule; add --prune-schedule cubic"},
+                {"--prune-schedule cubic --channel-score l3", "--channel-score must be l1, group-l2, bn-gamma or taylor, got 'l3'"},
                 {"--method activation --channel-score l1", "--channel-score ranks channels for --structured --method magnitude"},
         };
         for (String[] c : cases) {

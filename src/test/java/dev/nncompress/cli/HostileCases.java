@@ -295,15 +295,15 @@ final class HostileCases {
         return switch (name) {
             case "info" -> info(f);
             case "eval" -> eval(f, "reference");
-            case "train" -> List.of("train", "--model", f.toString(), "--data", d, "--limit", "16", "--test-limit", "16", "--epochs", "1", "-q");
-            case "distill" -> List.of("distill", "--student", f.toString(), "--teacher", validTeacher().toString(), "--data", d, "--limit", "16",
+            case "train" -> List.of("train", "--model", f.toString(), "--data", d, "--train-limit", "16", "--test-limit", "16", "--epochs", "1", "-q");
+            case "distill" -> List.of("distill", f.toString(), "--teacher", validTeacher().toString(), "--data", d, "--train-limit", "16",
                     "--test-limit", "16", "--epochs", "1", "-q");
-            case "distill-teacher" -> List.of("distill", "--student", "student", "--teacher", f.toString(), "--data", d, "--limit", "16",
+            case "distill-teacher" -> List.of("distill", "student", "--teacher", f.toString(), "--data", d, "--train-limit", "16",
                     "--test-limit", "16", "--epochs", "1", "-q");
-            case "prune" -> List.of("prune", f.toString(), "--sparsity", "0.5", "--finetune-epochs", "0", "--data", d, "--limit", "16",
+            case "prune" -> List.of("prune", f.toString(), "--sparsity", "0.5", "--finetune-epochs", "0", "--data", d, "--train-limit", "16",
                     "--test-limit", "16", "-q");
-            case "quantize" -> List.of("quantize", f.toString(), "--calib", "16", "--eval", "16", "--sensitivity", "0", "--data", d, "-q");
-            case "bench" -> List.of("bench", "--models", f.toString(), "--backend", "reference", "--baseline", "none", "--rounds", "1", "--round-seconds",
+            case "quantize" -> List.of("quantize", f.toString(), "--calib", "16", "--test-limit", "16", "--sensitivity-images", "0", "--data", d, "-q");
+            case "bench" -> List.of("bench", f.toString(), "--backend", "reference", "--baseline", "none", "--rounds", "1", "--round-seconds",
                     "0.05", "--train-batch", "8", "--infer-batch", "8", "--sparse", "off", "--data", data.toString(), "-q");
             default -> throw new IllegalArgumentException(name);
         };
@@ -321,7 +321,7 @@ final class HostileCases {
 
     private List<String> evalWith(Path f, Path dataDir, String backend, boolean limit) {
         List<String> a = new ArrayList<>(List.of("eval", f.toString(), "--backend", backend, "--data", dataDir.toString(), "--batch-size", "16", "-q"));
-        if (limit) a.addAll(List.of("--limit", "16"));
+        if (limit) a.addAll(List.of("--test-limit", "16"));
         return a;
     }
 

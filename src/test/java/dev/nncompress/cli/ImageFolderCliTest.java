@@ -102,7 +102,7 @@ class ImageFolderCliTest {
         assertEquals(computed.std()[2], json.get("normalization").get("std").get(2).floatValue());
 
         String pruned = path("pruned.safetensors");
-        MainTest.Run prune = run("prune", model, "--data", data.toString(), "--sparsity", "0.5", "--finetune-epochs", "1", "--limit", "64", "--batch-size", "16",
+        MainTest.Run prune = run("prune", model, "--data", data.toString(), "--sparsity", "0.5", "--finetune-epochs", "1", "--train-limit", "64", "--batch-size", "16",
                 "--backend", "reference", "--quiet", "--out", pruned);
         assertEquals(0, prune.code(), prune.err());
         assertTrue(prune.out().contains("as stored in the model file"), prune.out());
@@ -110,7 +110,7 @@ class ImageFolderCliTest {
         assertEquals(prov.get("input_normalization"), ModelIO.load(Path.of(pruned), new ReferenceBackend()).provenance().get("input_normalization"));
 
         String int8 = path("int8.safetensors");
-        MainTest.Run quantize = run("quantize", pruned, "--data", data.toString(), "--calib", "64", "--sensitivity", "0", "--backend", "reference",
+        MainTest.Run quantize = run("quantize", pruned, "--data", data.toString(), "--calib", "64", "--sensitivity-images", "0", "--backend", "reference",
                 "--quiet", "--out", int8);
         assertEquals(0, quantize.code(), quantize.err());
         assertTrue(accuracy(quantize.out(), "int8      ") >= 90, quantize.out());
@@ -129,10 +129,10 @@ class ImageFolderCliTest {
         // as an imported model: no provenance at all
         Path bare = tmp.resolve("bare.safetensors");
         ModelIO.save(Models.student(new ReferenceBackend(), 1, Shape.of(3, 32, 32), 3), bare, Map.of());
-        MainTest.Run eval = run("eval", bare.toString(), "--data", data.toString(), "--backend", "reference", "--limit", "8");
+        MainTest.Run eval = run("eval", bare.toString(), "--data", data.toString(), "--backend", "reference", "--test-limit", "8");
         assertEquals(0, eval.code(), eval.err());
         assertTrue(eval.out().contains("computed from the 192 training images: the model file carries none"), eval.out());
-        MainTest.Run given = run("eval", bare.toString(), "--data", data.toString(), "--backend", "reference", "--limit", "8",
+        MainTest.Run given = run("eval", bare.toString(), "--data", data.toString(), "--backend", "reference", "--test-limit", "8",
                 "--mean", "0.5", "--std", "0.25");
         assertEquals(0, given.code(), given.err());
         assertTrue(given.out().contains("input     normalised as (x/255 - 0.5000)/0.2500, from --mean/--std"), given.out());

@@ -51,7 +51,7 @@ class KillResumeForkedTest {
     @Test
     void train() throws Exception {
         // 2 epochs x 100 steps; adam, so its moments and step count must come back too
-        check("train", List.of("train", "--model", "student", "--optimizer", "adam", "--lr", "0.002", "--epochs", "2", "--limit", "1600",
+        check("train", List.of("train", "--model", "student", "--optimizer", "adam", "--lr", "0.002", "--epochs", "2", "--train-limit", "1600",
                 "--batch-size", "16", "--test-limit", "100"), "--out");
     }
 
@@ -60,22 +60,22 @@ class KillResumeForkedTest {
         Path teacher = tmp.resolve("teacher.safetensors"); // an untrained student of another seed: same layers, so a hint fits
         ModelIO.save(Models.student(new ReferenceBackend(), 7), teacher, Map.of());
         // the live teacher every step, and the 1x1 adapter's parameters and momentum in the checkpoint
-        check("distill", List.of("distill", "--teacher", teacher.toString(), "--student", "student", "--hint", "conv2", "--epochs", "2",
-                "--limit", "1280", "--batch-size", "16", "--test-limit", "100"), "--out");
+        check("distill", List.of("distill", "--teacher", teacher.toString(), "student", "--hint", "conv2", "--epochs", "2",
+                "--train-limit", "1280", "--batch-size", "16", "--test-limit", "100"), "--out");
     }
 
     @Test
     void pruneCubicFineTuning() throws Exception {
         // gradual pruning: the masks change every 10 steps while training, so they and the schedule's step must come back
-        check("prune", List.of("prune", "student", "--sparsity", "0.8", "--schedule", "cubic", "--update-every", "10", "--finetune-epochs", "2",
-                "--limit", "1600", "--batch-size", "16", "--test-limit", "100"), "--out");
+        check("prune", List.of("prune", "student", "--sparsity", "0.8", "--prune-schedule", "cubic", "--update-every", "10", "--finetune-epochs", "2",
+                "--train-limit", "1600", "--batch-size", "16", "--test-limit", "100"), "--out");
     }
 
     @Test
     void quantizationAwareTraining() throws Exception {
         // QAT batches are 64: 2 epochs x 40 steps; the moving-average activation ranges must come back
-        check("qat", List.of("quantize", "student", "--calib", "256", "--qat-epochs", "2", "--qat-images", "2560", "--eval", "100",
-                "--sensitivity", "0"), "--out");
+        check("qat", List.of("quantize", "student", "--calib", "256", "--qat-epochs", "2", "--qat-images", "2560", "--test-limit", "100",
+                "--sensitivity-images", "0"), "--out");
     }
 
     /** Uninterrupted, killed, resumed: same tensors. */

@@ -82,7 +82,7 @@ class MainTest {
     void trainWritesAFileThatEvalAndInfoReadBack() throws Exception {
         assumeDataset();
         Path model = tmp.resolve("student.safetensors");
-        Run train = run("train", "--model", "student", "--epochs", "1", "--limit", "512", "--test-limit", "500",
+        Run train = run("train", "--model", "student", "--epochs", "1", "--train-limit", "512", "--test-limit", "500",
                 "--backend", "reference", "--seed", "7", "--out", model.toString());
         assertEquals(0, train.code(), train.err());
         assertTrue(train.out().contains("epoch 1/1"), train.out());
@@ -97,7 +97,7 @@ class MainTest {
         assertTrue(prov.get("command").startsWith("nncompress train --model student"), prov.get("command"));
         assertTrue(prov.get("config").contains("\"optimizer\":\"sgd\""), prov.get("config"));
 
-        Run eval = run("eval", model.toString(), "--limit", "300", "--backend", "reference", "--confusion", "--quiet");
+        Run eval = run("eval", model.toString(), "--test-limit", "300", "--backend", "reference", "--confusion", "--quiet");
         assertEquals(0, eval.code(), eval.err());
         assertTrue(eval.out().contains("accuracy"), eval.out());
         assertTrue(eval.out().contains("/300)"), eval.out());
@@ -111,8 +111,8 @@ class MainTest {
 
         // continue training from the file, with adamw and a cosine schedule
         Path tuned = tmp.resolve("tuned.safetensors");
-        Run fineTune = run("train", "--model", model.toString(), "--epochs", "1", "--limit", "128", "--test-limit", "100",
-                "--optimizer", "adamw", "--lr", "0.001", "--weight-decay", "0.01", "--schedule", "cosine", "--backend", "reference",
+        Run fineTune = run("train", "--model", model.toString(), "--epochs", "1", "--train-limit", "128", "--test-limit", "100",
+                "--optimizer", "adamw", "--lr", "0.001", "--weight-decay", "0.01", "--lr-schedule", "cosine", "--backend", "reference",
                 "--quiet", "--out", tuned.toString());
         assertEquals(0, fineTune.code(), fineTune.err());
         Map<String, String> tunedProv = ModelIO.load(tuned, CliSupport.inspectionBackend()).provenance();
@@ -129,7 +129,7 @@ class MainTest {
         for (String bad : List.of("linear", "step:x", "step:1:2", "cosine:-1", "constant:1")) {
             IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                     () -> TrainingOptions.parseSchedule(bad));
-            assertTrue(e.getMessage().startsWith("--schedule: "), e.getMessage());
+            assertTrue(e.getMessage().startsWith("--lr-schedule: "), e.getMessage());
         }
     }
 
@@ -160,7 +160,7 @@ class MainTest {
         assertTrue(info.singleError().contains("truncated.safetensors"), info.err());
         assertFalse(info.err().contains("\tat "), "no stack trace without --debug");
 
-        Run eval = run("eval", bad.toString(), "--backend", "reference", "--limit", "10");
+        Run eval = run("eval", bad.toString(), "--backend", "reference", "--test-limit", "10");
         assertEquals(1, eval.code());
         eval.singleError();
 
@@ -202,9 +202,9 @@ class MainTest {
         assertEquals(2, lr.code());
         assertTrue(lr.singleError().contains("--lr"), lr.err());
 
-        Run schedule = run("train", "--model", "student", "--schedule", "step:0:0.5");
+        Run schedule = run("train", "--model", "student", "--lr-schedule", "step:0:0.5");
         assertEquals(2, schedule.code());
-        assertTrue(schedule.singleError().contains("--schedule"), schedule.err());
+        assertTrue(schedule.singleError().contains("--lr-schedule"), schedule.err());
 
         Run momentum = run("train", "--model", "student", "--optimizer", "adam", "--momentum", "0.5");
         assertEquals(2, momentum.code());
@@ -220,7 +220,7 @@ class MainTest {
 
         Run missingModel = run("train");
         assertEquals(2, missingModel.code());
-        assertTrue(missingModel.singleError().contains("--model"), missingModel.err());
+        assertTrue(missingModel.singleError().contains("MODEL"), missingModel.err());
 
         Run backend = run("eval", "student", "--backend", "tpu");
         assertEquals(2, backend.code());
@@ -239,7 +239,7 @@ class MainTest {
     void helpAndVersion() {
         Run help = run("train", "--help");
         assertEquals(0, help.code());
-        assertTrue(help.out().contains("--schedule") && help.out().contains("--limit"), help.out());
+        assertTrue(help.out().contains("--lr-schedule") && help.out().contains("--train-limit"), help.out());
         Run version = run("--version");
         assertEquals(0, version.code());
         assertTrue(version.out().startsWith("nncompress "), version.out());

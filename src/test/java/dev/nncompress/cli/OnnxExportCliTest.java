@@ -71,7 +71,7 @@ class OnnxExportCliTest {
     void int8ModelFileExportsAsQdq() throws IOException {
         assumeTrue(OnnxFixtures.datasetInstalled(), "Fashion-MNIST not installed");
         Path q = tmp.resolve("lenet-int8.safetensors");
-        MainTest.Run quantize = run("quantize", OnnxFixtures.file("lenet_op17").toString(), "--calib", "32", "--eval", "50", "--sensitivity", "0", "--out", q.toString());
+        MainTest.Run quantize = run("quantize", OnnxFixtures.file("lenet_op17").toString(), "--calib", "32", "--test-limit", "50", "--sensitivity-images", "0", "--out", q.toString());
         assertEquals(0, quantize.code(), quantize.err());
         Path out = tmp.resolve("lenet-int8.onnx");
         MainTest.Run r = run("export", q.toString(), "--out", out.toString());

@@ -71,8 +71,8 @@ class OnnxImportCliTest {
         try (GraphPredictor a = new GraphPredictor(imported, ref); GraphPredictor b = new GraphPredictor(loaded, ref)) {
             assertArrayEquals(a.logits(images, 8), b.logits(images, 8), 0f);
         }
-        MainTest.Run e1 = run("eval", onnx, "--limit", "300", "--backend", "reference", "--quiet");
-        MainTest.Run e2 = run("eval", out.toString(), "--limit", "300", "--backend", "reference", "--quiet");
+        MainTest.Run e1 = run("eval", onnx, "--test-limit", "300", "--backend", "reference", "--quiet");
+        MainTest.Run e2 = run("eval", out.toString(), "--test-limit", "300", "--backend", "reference", "--quiet");
         assertEquals(0, e1.code(), e1.err());
         assertEquals(line(e1.out(), "accuracy"), line(e2.out(), "accuracy"));
         assertEquals(line(e1.out(), "loss"), line(e2.out(), "loss"));
@@ -98,20 +98,20 @@ class OnnxImportCliTest {
     void pruneThenQuantizeAnImportedModel() {
         assumeTrue(OnnxFixtures.datasetInstalled(), "Fashion-MNIST not installed");
         Path pruned = tmp.resolve("p.safetensors");
-        MainTest.Run p = run("prune", lenet(), "--sparsity", "0.5", "--finetune-epochs", "1", "--limit", "256", "--test-limit", "128",
+        MainTest.Run p = run("prune", lenet(), "--sparsity", "0.5", "--finetune-epochs", "1", "--train-limit", "256", "--test-limit", "128",
                 "--backend", "reference", "--quiet", "--out", pruned.toString());
         assertEquals(0, p.code(), p.err());
         assertTrue(p.out().contains("magnitude, global, 50.00% of 28,790 weights in conv1, conv2, fc1, fc2"), p.out());
         assertTrue(p.out().contains("accuracy  after fine-tuning ") && p.out().contains("(sparsity 50.00%"), p.out());
 
         Path q = tmp.resolve("q.safetensors");
-        MainTest.Run qr = run("quantize", pruned.toString(), "--calib", "64", "--eval", "128", "--sensitivity", "0", "--backend", "reference",
+        MainTest.Run qr = run("quantize", pruned.toString(), "--calib", "64", "--test-limit", "128", "--sensitivity-images", "0", "--backend", "reference",
                 "--int8-kernels", "java", "--quiet", "--out", q.toString());
         assertEquals(0, qr.code(), qr.err());
         assertTrue(qr.out().contains("int8 engine (java kernels, 7 of 7 nodes in int8 (4 int8 GEMMs), none in float)"), qr.out());
         MainTest.Run info = run("info", q.toString());
         assertTrue(info.code() == 0 && info.out().contains("4 of 4 weights int8"), info.out());
-        MainTest.Run e = run("eval", q.toString(), "--limit", "128", "--backend", "reference", "--int8-kernels", "java", "--quiet");
+        MainTest.Run e = run("eval", q.toString(), "--test-limit", "128", "--backend", "reference", "--int8-kernels", "java", "--quiet");
         assertEquals(0, e.code(), e.err());
         Matcher m = Pattern.compile("accuracy  ([0-9.]+)%").matcher(e.out());
         assertTrue(m.find() && Double.parseDouble(m.group(1)) > 70, "an int8 LeNet from ONNX still classifies: " + e.out());

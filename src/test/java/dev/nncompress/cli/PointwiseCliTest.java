@@ -28,7 +28,7 @@ class PointwiseCliTest {
     void trainPruneAndQuantizeAnImportedPointwiseModel() {
         assumeTrue(OnnxFixtures.datasetInstalled(), "Fashion-MNIST not installed");
         Path onnx = PointwiseOnnx.classifier(tmp.resolve("pw.onnx")), trained = tmp.resolve("t.safetensors");
-        MainTest.Run t = run("train", "--model", onnx.toString(), "--epochs", "2", "--limit", "1024", "--test-limit", "256", "--optimizer", "adam", "--lr", "0.005",
+        MainTest.Run t = run("train", "--model", onnx.toString(), "--epochs", "2", "--train-limit", "1024", "--test-limit", "256", "--optimizer", "adam", "--lr", "0.005",
                 "--batch-size", "32", "--backend", "reference", "--quiet", "--out", trained.toString());
         assertEquals(0, t.code(), t.err());
         double trainedAccuracy = accuracy(t.out());
@@ -38,7 +38,7 @@ class PointwiseCliTest {
         assertTrue(info.code() == 0 && info.out().contains("softmax") && info.out().contains("hard_swish"), info.out());
 
         Path pruned = tmp.resolve("p.safetensors");
-        MainTest.Run p = run("prune", trained.toString(), "--structured", "--sparsity", "0.5", "--finetune-epochs", "1", "--limit", "512",
+        MainTest.Run p = run("prune", trained.toString(), "--structured", "--sparsity", "0.5", "--finetune-epochs", "1", "--train-limit", "512",
                 "--test-limit", "256", "--backend", "reference", "--quiet", "--out", pruned.toString());
         assertEquals(0, p.code(), p.err());
         // the squeeze-excitation gate ties se_fc2's filters to the stem's channels (and the per-channel Sub constant is sliced)
@@ -51,13 +51,13 @@ class PointwiseCliTest {
         double prunedAccuracy = Double.parseDouble(pm.group(1));
 
         Path q = tmp.resolve("q.safetensors");
-        MainTest.Run qr = run("quantize", pruned.toString(), "--calib", "64", "--eval", "128", "--sensitivity", "0", "--backend", "reference",
+        MainTest.Run qr = run("quantize", pruned.toString(), "--calib", "64", "--test-limit", "128", "--sensitivity-images", "0", "--backend", "reference",
                 "--int8-kernels", "java", "--quiet", "--out", q.toString());
         assertEquals(0, qr.code(), qr.err());
         // every node has an int8 step (issue 17: activation tables, the gate's broadcast MUL, constants, the pool), so no
         // "the int8 engine runs N node(s) in float" note
         assertFalse(qr.err().contains("in float"), qr.err());
-        MainTest.Run e = run("eval", q.toString(), "--limit", "256", "--backend", "reference", "--int8-kernels", "java", "--quiet");
+        MainTest.Run e = run("eval", q.toString(), "--test-limit", "256", "--backend", "reference", "--int8-kernels", "java", "--quiet");
         assertEquals(0, e.code(), e.err());
         assertTrue(accuracy(e.out()) > 30, "the int8 model still classifies: " + e.out());
         System.out.printf(java.util.Locale.ROOT, "pointwise ONNX classifier: trained %.2f%%, structured-pruned + 1 epoch %.2f%%, int8 %.2f%%%n",

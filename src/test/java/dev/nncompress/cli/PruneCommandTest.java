@@ -30,7 +30,7 @@ class PruneCommandTest {
     void structuredRemovesFiltersAndWritesASmallerDenseModel() {
         assumeData();
         Path out = tmp.resolve("s.safetensors");
-        MainTest.Run r = run("prune", "student", "--structured", "--sparsity", "0.5", "--finetune-epochs", "1", "--limit", "256",
+        MainTest.Run r = run("prune", "student", "--structured", "--sparsity", "0.5", "--finetune-epochs", "1", "--train-limit", "256",
                 "--test-limit", "128", "--backend", "reference", "--quiet", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("accuracy  pruned ") && r.out().contains("after 1 fine-tuning epoch(s)"), r.out());
@@ -49,7 +49,7 @@ class PruneCommandTest {
     void prunesFineTunesReportsAndWritesASmallFileThatInfoAndEvalRead() throws Exception {
         assumeData();
         Path out = tmp.resolve("p.safetensors");
-        MainTest.Run r = run("prune", "student", "--sparsity", "0.9", "--finetune-epochs", "1", "--limit", "256", "--test-limit", "128",
+        MainTest.Run r = run("prune", "student", "--sparsity", "0.9", "--finetune-epochs", "1", "--train-limit", "256", "--test-limit", "128",
                 "--backend", "reference", "--quiet", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("prune     magnitude, global, 90.00% of 52,040 weights in conv1, conv2, fc1, fc2; schedule oneshot"), r.out());
@@ -73,15 +73,15 @@ class PruneCommandTest {
         MainTest.Run info = run("info", out.toString());
         assertEquals(0, info.code(), info.err());
         assertTrue(info.out().contains("46,836 of 52,138") || info.out().contains("46,836"), info.out());
-        MainTest.Run eval = run("eval", out.toString(), "--limit", "64", "--backend", "reference", "--quiet");
+        MainTest.Run eval = run("eval", out.toString(), "--test-limit", "64", "--backend", "reference", "--quiet");
         assertEquals(0, eval.code(), eval.err());
     }
 
     @Test
     void layerScopeRestrictedToNamedLayersWithTheIterativeSchedule() {
         assumeData();
-        MainTest.Run r = run("prune", "student", "--sparsity", "0.5", "--scope", "layer", "--layers", "fc1,conv2", "--schedule", "iterative",
-                "--rounds", "2", "--finetune-epochs", "1", "--limit", "128", "--test-limit", "64", "--backend", "reference", "--quiet");
+        MainTest.Run r = run("prune", "student", "--sparsity", "0.5", "--scope", "layer", "--layers", "fc1,conv2", "--prune-schedule", "iterative",
+                "--prune-rounds", "2", "--finetune-epochs", "1", "--train-limit", "128", "--test-limit", "64", "--backend", "reference", "--quiet");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("in conv2, fc1; schedule iterative (2 rounds)"), r.out());
         assertTrue(r.out().contains("round 2/2 after fine-tuning") && r.out().contains("  conv2    1,152     576    50.00%"), r.out());
@@ -94,7 +94,7 @@ class PruneCommandTest {
     void nmPrunesTwoOfEveryFourAndWritesTheNmLayout() throws Exception {
         assumeData();
         Path out = tmp.resolve("nm.safetensors");
-        MainTest.Run r = run("prune", "student", "--nm", "2:4", "--finetune-epochs", "1", "--limit", "256", "--test-limit", "128",
+        MainTest.Run r = run("prune", "student", "--nm", "2:4", "--finetune-epochs", "1", "--train-limit", "256", "--test-limit", "128",
                 "--backend", "reference", "--quiet", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("prune     magnitude, N:M 2:4 (keep 2 of every 4 along each row) of 52,040 weights"), r.out());
@@ -137,7 +137,7 @@ class PruneCommandTest {
                 {"--nm 5:4", "--nm: N:M sparsity needs 1 <= N < M <= 8, got 5:4"},
                 {"--nm 2:16", "--nm: N:M sparsity needs 1 <= N < M <= 8, got 2:16"},
                 {"--nm two:four", "--nm: N:M pattern must look like 2:4, got 'two:four'"},
-                {"--nm 2:4 --schedule cubic", "--nm prunes once then fine-tunes; --schedule cubic is for --sparsity"},
+                {"--nm 2:4 --prune-schedule cubic", "--nm prunes once then fine-tunes; --prune-schedule cubic is for --sparsity"},
                 {"--nm 2:4 --scope layer", "--nm ranks within each group of M; --scope does not apply"},
                 {"--sensitivity --sparsity 0.5", "--sensitivity scans --sensitivity-levels; drop --sparsity"},
                 {"--sensitivity --nm 2:4", "--sensitivity measures unstructured pruning one layer at a time; drop --nm"},
@@ -171,11 +171,11 @@ class PruneCommandTest {
         MainTest.Run structured = run("prune", "student", "--sparsity", "0.5", "--structured", "--method", "taylor", "--backend", "reference", "--data", none);
         assertEquals(Main.EXIT_USAGE, structured.code());
         assertTrue(structured.singleError().contains("--structured ranks filters by magnitude (L1) or activation (APoZ)"), structured.err());
-        MainTest.Run structuredCubic = run("prune", "student", "--sparsity", "0.5", "--structured", "--schedule", "cubic", "--finetune-epochs", "0",
+        MainTest.Run structuredCubic = run("prune", "student", "--sparsity", "0.5", "--structured", "--prune-schedule", "cubic", "--finetune-epochs", "0",
                 "--backend", "reference", "--data", none); // gradual structured pruning masks during fine-tuning: it needs some
         assertEquals(Main.EXIT_USAGE, structuredCubic.code());
         assertTrue(structuredCubic.singleError().contains("needs --finetune-epochs >= 1"), structuredCubic.err());
-        MainTest.Run cubic = run("prune", "student", "--sparsity", "0.5", "--schedule", "cubic", "--finetune-epochs", "0", "--backend", "reference");
+        MainTest.Run cubic = run("prune", "student", "--sparsity", "0.5", "--prune-schedule", "cubic", "--finetune-epochs", "0", "--backend", "reference");
         assertEquals(Main.EXIT_USAGE, cubic.code());
         assertTrue(cubic.singleError().contains("needs --finetune-epochs >= 1"), cubic.err());
         MainTest.Run method = run("prune", "student", "--sparsity", "0.5", "--method", "random", "--backend", "reference");

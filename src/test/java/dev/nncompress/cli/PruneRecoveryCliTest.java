@@ -30,7 +30,7 @@ class PruneRecoveryCliTest {
 
     private MainTest.Run prune(Path out, String... extra) {
         List<String> args = new ArrayList<>(List.of("prune", OnnxFixtures.file("mobilenetv2").toString(), "--structured", "--sparsity", "0.5",
-                "--finetune-epochs", "1", "--limit", "64", "--test-limit", "64", "--batch-size", "32", "--backend", "cpu", "--quiet",
+                "--finetune-epochs", "1", "--train-limit", "64", "--test-limit", "64", "--batch-size", "32", "--backend", "cpu", "--quiet",
                 "--out", out.toString()));
         args.addAll(List.of(extra));
         MainTest.Run r = run(args.toArray(String[]::new));

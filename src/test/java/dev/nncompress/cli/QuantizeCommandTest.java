@@ -23,7 +23,7 @@ class QuantizeCommandTest {
     void calibratesReportsAndWritesOnlyTheReport() throws Exception {
         assumeTrue(Files.exists(FashionMnist.resolve(FashionMnist.DEFAULT_DIR, FashionMnist.TRAIN_IMAGES)), "Fashion-MNIST not installed");
         Path json = tmp.resolve("sens.json");
-        MainTest.Run r = run("quantize", "student", "--calib", "64", "--observer", "minmax", "--eval", "128", "--sensitivity", "32",
+        MainTest.Run r = run("quantize", "student", "--calib", "64", "--observer", "minmax", "--test-limit", "128", "--sensitivity-images", "32",
                 "--exclude", "fc2", "--backend", "reference", "--quiet", "--report", json.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("fuse  relu1 into conv1"), r.out());
@@ -46,7 +46,7 @@ class QuantizeCommandTest {
     void qatRunsAfterCalibrationAndReportsPtqAndQatNextToFloat() throws Exception {
         assumeTrue(Files.exists(FashionMnist.resolve(FashionMnist.DEFAULT_DIR, FashionMnist.TRAIN_IMAGES)), "Fashion-MNIST not installed");
         Path json = tmp.resolve("qat.json");
-        MainTest.Run r = run("quantize", "student", "--calib", "64", "--eval", "128", "--sensitivity", "0", "--qat-epochs", "1",
+        MainTest.Run r = run("quantize", "student", "--calib", "64", "--test-limit", "128", "--sensitivity-images", "0", "--qat-epochs", "1",
                 "--qat-images", "256", "--backend", "reference", "--int8-kernels", "java", "--quiet", "--report", json.toString(),
                 "--out", tmp.resolve("qat8.safetensors").toString());
         assertEquals(0, r.code(), r.err());
@@ -78,7 +78,7 @@ class QuantizeCommandTest {
     void outWritesAnInt8ModelThatEvalInfoAndBenchRun() {
         assumeTrue(Files.exists(FashionMnist.resolve(FashionMnist.DEFAULT_DIR, FashionMnist.TRAIN_IMAGES)), "Fashion-MNIST not installed");
         Path model = tmp.resolve("s8.safetensors");
-        MainTest.Run q = run("quantize", "student", "--calib", "64", "--eval", "128", "--sensitivity", "0", "--backend", "reference",
+        MainTest.Run q = run("quantize", "student", "--calib", "64", "--test-limit", "128", "--sensitivity-images", "0", "--backend", "reference",
                 "--int8-kernels", "java", "--quiet", "--out", model.toString());
         assertEquals(0, q.code(), q.err());
         assertTrue(Files.exists(model));
@@ -86,7 +86,7 @@ class QuantizeCommandTest {
         String simulated = between(q.out(), "simulated int8 ", " (");
         assertTrue(q.out().contains("int8      " + simulated + " on 128 test images with the int8 engine (java kernels, 7 of 7 nodes in int8 (4 int8 GEMMs)"), q.out());
 
-        MainTest.Run e = run("eval", model.toString(), "--limit", "128", "--backend", "reference", "--int8-kernels", "java", "--quiet");
+        MainTest.Run e = run("eval", model.toString(), "--test-limit", "128", "--backend", "reference", "--int8-kernels", "java", "--quiet");
         assertEquals(0, e.code(), e.err());
         assertTrue(e.out().contains("(student, int8)") && e.out().contains("accuracy  " + simulated), e.out());
 
@@ -94,7 +94,7 @@ class QuantizeCommandTest {
         assertEquals(0, i.code(), i.err());
         assertTrue(i.out().contains("conv1    conv2d int8") && i.out().contains("4 of 4 weights int8"), i.out());
 
-        MainTest.Run b = run("bench", "--models", model.toString(), "--baseline", "none", "--rounds", "1", "--round-seconds", "0.05",
+        MainTest.Run b = run("bench", model.toString(), "--baseline", "none", "--rounds", "1", "--round-seconds", "0.05",
                 "--backend", "reference", "--int8-kernels", "java");
         assertEquals(0, b.code(), b.err());
         assertTrue(b.out().contains(model.getFileName() + " int8 inference 256"), "rows named by file: " + b.out());

@@ -38,7 +38,7 @@ class QuantizeTeacherTest {
     /** Quantizes the built-in student with one QAT epoch on 256 images (plus {@code extra}) and returns the int8 file's tensors. */
     private Map<String, TensorRecord> qat(String name, String... extra) throws IOException {
         Path out = tmp.resolve(name + ".safetensors");
-        String[] base = {"quantize", "student", "--calib", "64", "--eval", "64", "--sensitivity", "0", "--qat-epochs", "1", "--qat-images", "256",
+        String[] base = {"quantize", "student", "--calib", "64", "--test-limit", "64", "--sensitivity-images", "0", "--qat-epochs", "1", "--qat-images", "256",
                 "--backend", "reference", "--int8-kernels", "java", "--quiet", "--out", out.toString()};
         String[] args = Arrays.copyOf(base, base.length + extra.length);
         System.arraycopy(extra, 0, args, base.length, extra.length);

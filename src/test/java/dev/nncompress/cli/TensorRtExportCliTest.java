@@ -21,7 +21,7 @@ class TensorRtExportCliTest {
 
     private Path quantize(String name, String... preset) {
         Path q = tmp.resolve(name);
-        String[] args = {"quantize", OnnxFixtures.file("lenet_op17").toString(), "--calib", "32", "--eval", "50", "--sensitivity", "0", "--out", q.toString()};
+        String[] args = {"quantize", OnnxFixtures.file("lenet_op17").toString(), "--calib", "32", "--test-limit", "50", "--sensitivity-images", "0", "--out", q.toString()};
         String[] all = java.util.stream.Stream.concat(java.util.Arrays.stream(args), java.util.Arrays.stream(preset)).toArray(String[]::new);
         MainTest.Run r = run(all);
         assertEquals(0, r.code(), r.err());

@@ -85,7 +85,7 @@ class ImageFolderTest {
         DataSplits again = DataSource.load(DataRequest.of(root).withImageSize(8, 8));
         assertArrayEquals(s.test().labels(), again.test().labels());
         DataSplits limited = DataSource.load(DataRequest.of(root).withImageSize(8, 8).withLimits(5, 0));
-        assertArrayEquals(Arrays.copyOf(s.train().labels(), 5), limited.train().labels(), "--limit reads the shuffled order's first images");
+        assertArrayEquals(Arrays.copyOf(s.train().labels(), 5), limited.train().labels(), "--train-limit reads the shuffled order's first images");
         assertTrue(Arrays.stream(limited.train().labels()).distinct().count() > 1, "a limit samples classes, not the first folder");
     }
 

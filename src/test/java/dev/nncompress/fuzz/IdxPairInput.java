@@ -11,7 +11,7 @@ import static dev.nncompress.data.IdxTestFiles.ubyte;
  * first). Flags: bit 0 gzip the image file, bit 1 gzip the label file (the harness compresses, so the
  * fuzzer mutates IDX contents rather than deflate streams; a seed whose bytes are gzip already covers
  * corrupt streams, since the reader detects gzip by its magic), bit 2 read only the first {@value #LIMIT}
- * images (as {@code eval --limit} does).
+ * images (as {@code eval --test-limit} does).
  */
 record IdxPairInput(int flags, byte[] labels, byte[] images) {
     static final int LIMIT = 2;

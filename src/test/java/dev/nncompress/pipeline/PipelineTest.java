@@ -97,7 +97,7 @@ class PipelineTest {
             assertTrue(java.util.Arrays.deepEquals(c.confusion(), a.confusion()), cliReport.stages().get(i).label());
         }
         // and the prune command on the same trained model gives the prune stage's accuracy (same library calls)
-        Run p = cli("prune", cliDir.resolve("stage0-train.safetensors").toString(), "--sparsity", "0.6", "--finetune-epochs", "1", "--limit", "512",
+        Run p = cli("prune", cliDir.resolve("stage0-train.safetensors").toString(), "--sparsity", "0.6", "--finetune-epochs", "1", "--train-limit", "512",
                 "--test-limit", "200", "--seed", "3", "--backend", "cpu", "--quiet");
         assertEquals(0, p.code(), p.err());
         assertTrue(p.out().contains(String.format(java.util.Locale.ROOT, "accuracy  after fine-tuning %.2f%%", 100 * cliReport.stages().get(2).metrics().accuracy())),
@@ -320,8 +320,8 @@ class PipelineTest {
         List<StageRecord> s = res.stages();
         assertTrue(s.get(1).metrics().accuracy() > 0.15, "the distilled student learned: " + s.get(1).metrics().accuracy());
         // the same distillation by the command: the same student, data, order and loss give the same accuracy
-        Run d = cli("distill", "--teacher", cliDir.resolve("stage0-train.safetensors").toString(), "--student", "student", "--epochs", "2", "--lr", "0.05",
-                "--limit", "512", "--test-limit", "200", "--seed", "3", "--cache-teacher", "--backend", "cpu", "--quiet",
+        Run d = cli("distill", "--teacher", cliDir.resolve("stage0-train.safetensors").toString(), "student", "--epochs", "2", "--lr", "0.05",
+                "--train-limit", "512", "--test-limit", "200", "--seed", "3", "--cache-teacher", "--backend", "cpu", "--quiet",
                 "--out", tmp.resolve("kd-cli.safetensors").toString());
         assertEquals(0, d.code(), d.err());
         assertTrue(d.out().contains(String.format(java.util.Locale.ROOT, "test accuracy %.2f%%", 100 * s.get(1).metrics().accuracy())), d.out());
@@ -349,6 +349,21 @@ class PipelineTest {
         assertEquals(1, bad.code(), bad.err());
         assertTrue(bad.err().startsWith("nncompress: error: ") && bad.err().contains("not a square matrix") && bad.err().lines().count() == 1, bad.err());
         assertFalse(Files.exists(edited.resolve("report.html")));
+    }
+
+    @Test
+    void reportJsonPrintsTheRunsReportOnStdout() throws Exception {
+        Path dir = tmp.resolve("json"); // a copy: report re-renders report.html, which other tests read
+        Files.createDirectories(dir);
+        try (var files = Files.list(cliDir)) {
+            for (Path f : files.toList()) Files.copy(f, dir.resolve(f.getFileName()));
+        }
+        Run r = cli("report", dir.toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode n = new JsonMapper().readTree(r.out());
+        assertEquals(dir.resolve(Report.HTML).toString(), n.get("html").asText());
+        assertEquals(new JsonMapper().readTree(dir.resolve(Report.JSON).toFile()), n.get("report"), "report.json itself");
+        assertTrue(r.err().startsWith("wrote "), "the text line goes to stderr: " + r.err());
     }
 
     @Test

@@ -44,7 +44,7 @@ public final class UnstructuredPruner {
     public UnstructuredPruner withCheckpoints(Checkpointing checkpoints) {
         if (checkpoints != null && config.schedule() == PruneSchedule.ITERATIVE && config.rounds() > 1) {
             throw new IllegalArgumentException("checkpoints cover one fine-tuning run; the iterative schedule runs " + config.rounds()
-                    + " (use --schedule oneshot or cubic to checkpoint)");
+                    + " (use --prune-schedule oneshot or cubic to checkpoint)");
         }
         UnstructuredPruner p = new UnstructuredPruner(backend, config);
         p.checkpoints = checkpoints;

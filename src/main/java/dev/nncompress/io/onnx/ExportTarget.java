@@ -28,6 +28,10 @@ public enum ExportTarget {
 
     public String cliName() { return name().toLowerCase(Locale.ROOT); }
 
+    /** The CLI name, as {@code export --help} lists it. */
+    @Override
+    public String toString() { return cliName(); }
+
     /** The target of a CLI name; unknown names fail with the known ones. */
     public static ExportTarget of(String name) {
         for (ExportTarget t : values()) if (t.cliName().equals(name)) return t;

@@ -40,6 +40,10 @@ public enum QuantPreset {
     /** The CLI name: default, tensorrt. */
     public String cliName() { return name().toLowerCase(Locale.ROOT); }
 
+    /** The CLI name, as {@code quantize --help} lists it. */
+    @Override
+    public String toString() { return cliName(); }
+
     /** The preset of a CLI name; unknown names fail with the known ones. */
     public static QuantPreset of(String name) {
         for (QuantPreset p : values()) if (p.cliName().equals(name)) return p;
