@@ -35,8 +35,7 @@ class RecipeKeysTest {
             "limit", "data.train_limit", "trainLimit", "data.train_limit",
             "testLimit", "data.test_limit", "eval", "data.test_limit",
             "out", "the run directory (out, -o) holds each stage's artefact",
-            "report", "report.json in the run directory (prune --report is the --sensitivity table: no stage)",
-            "json", "report.json in the run directory: the run's results as JSON");
+            "report", "report.json in the run directory (prune --report is the --sensitivity table: no stage)");
 
     /** Options that are not stage settings, and why. */
     static final Map<String, String> NOT_A_STAGE_SETTING = Map.of(
@@ -48,6 +47,7 @@ class RecipeKeysTest {
             DataOptions.class.getSimpleName(), "data: {path, image_size, channels, classes, test_fraction, split_seed, mean, std, coarse_labels}",
             BackendOption.class.getSimpleName(), "backend (top level)",
             "Int8Option", "the recipe evaluates int8 models with the auto kernels",
+            "JsonOption", "--json: report.json in the run directory holds the run's results as JSON",
             "CheckpointOptions", "not yet: a recipe resumes by stage (docs/pipeline.md, Not yet)",
             "TeacherOptions", "not yet: prune/QAT with a teacher in a recipe (docs/pipeline.md, Not yet); distill is its own stage");
 
