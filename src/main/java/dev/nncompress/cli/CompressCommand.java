@@ -29,7 +29,9 @@ final class CompressCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Pipeline p = Pipeline.fromYaml(recipe); // every key checked before anything is loaded
-        p.run(out, spec.commandLine().getOut(), spec.commandLine().getErr());
+        try (ConsoleProgress progress = ConsoleProgress.of(main.quiet, spec.commandLine().getErr())) { // bars or lines on stderr
+            p.run(out, spec.commandLine().getOut(), spec.commandLine().getErr(), progress);
+        }
         return Main.EXIT_OK;
     }
 }

@@ -164,7 +164,7 @@ record PruneStage(String method, String scope, Double sparsity, String nm, boole
         PruneConfig config = nm != null ? PruneConfig.nm(criterion, NmPattern.parse(nm), finetune)
                 : new PruneConfig(criterion, scope.equals("global") ? PruneScope.GLOBAL : PruneScope.LAYER, sparsity,
                         PruneSchedule.valueOf(schedule.toUpperCase(Locale.ROOT)), rounds, updateEvery, 0.75, finetune);
-        PruneResult r = new UnstructuredPruner(ctx.backend(), config).prune(g, targets, ctx.train(), ctx.test(), ctx.epochs(finetuneEpochs));
+        PruneResult r = new UnstructuredPruner(ctx.backend(), config).withProgress(ctx.progress()).prune(g, targets, ctx.train(), ctx.test(), ctx.epochs(finetuneEpochs));
         for (PruneResult.Stage s : r.stages()) {
             ctx.note(String.format(Locale.ROOT, "%s: accuracy %.2f%% at sparsity %.2f%%", s.label(), 100 * s.eval().accuracy(), 100 * s.sparsity()));
         }

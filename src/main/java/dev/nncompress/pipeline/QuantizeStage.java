@@ -91,7 +91,7 @@ record QuantizeStage(String method, String observer, int calib, List<String> exc
         QuantTargets targets = QuantTargets.of(g, new LinkedHashSet<>(exclude)); // an unknown node: reported at this stage
         Dataset all = ctx.train();
         Dataset calibration = sampleSeed == null ? all.slice(0, Math.min(calib, all.count())) : all;
-        QuantPlan plan = new Calibrator(observer, calib, batchSize, sampleSeed).calibrate(targets, calibration, ctx.backend());
+        QuantPlan plan = new Calibrator(observer, calib, batchSize, sampleSeed).calibrate(targets, calibration, ctx.backend(), ctx.progress());
         SimulatedAccuracy.Result ptq = SimulatedAccuracy.measure(g, plan, ctx.test(), ctx.backend(), batchSize);
         ctx.note(String.format(Locale.ROOT, "%s calibration: float %.2f%%, simulated int8 %.2f%% (%+.2f points)", observer,
                 100 * ptq.floatAccuracy(), 100 * ptq.int8Accuracy(), ptq.deltaPoints()));
@@ -104,7 +104,7 @@ record QuantizeStage(String method, String observer, int calib, List<String> exc
         }
         Map<String, Double> sqnr = new LinkedHashMap<>();
         int n = Math.min(sensitivity, ctx.test().count());
-        List<LayerSensitivity> layers = n == 0 ? List.of() : SensitivityReport.measure(g, plan, ctx.test().slice(0, n), ctx.backend(), batchSize).layers();
+        List<LayerSensitivity> layers = n == 0 ? List.of() : SensitivityReport.measure(g, plan, ctx.test().slice(0, n), ctx.backend(), batchSize, ctx.progress()).layers();
         for (LayerSensitivity l : layers) sqnr.put(l.node(), l.sqnrDb());
         Int8Model m = convert(ctx, g, plan);
         List<String> notes = new ArrayList<>();
@@ -139,7 +139,7 @@ record QuantizeStage(String method, String observer, int calib, List<String> exc
             return m;
         }
         if (layers.isEmpty()) layers = SensitivityReport.measure(g, convertPlan(ctx, g, calibration, List.of()), ctx.test().slice(0, Math.min(500, ctx.test().count())),
-                ctx.backend(), batchSize).layers();
+                ctx.backend(), batchSize, ctx.progress()).layers();
         List<String> order = layers.stream().sorted(Comparator.comparingDouble(LayerSensitivity::logitsMse).reversed())
                 .map(LayerSensitivity::node).filter(x -> !exclude.contains(x)).toList();
         Int8Model[] last = {m};
@@ -156,6 +156,6 @@ record QuantizeStage(String method, String observer, int calib, List<String> exc
     private QuantPlan convertPlan(StageContext ctx, Graph g, Dataset calibration, List<String> inFloat) {
         Set<String> ex = new LinkedHashSet<>(exclude);
         ex.addAll(inFloat);
-        return new Calibrator(observer, calib, batchSize, sampleSeed).calibrate(QuantTargets.of(g, ex), calibration, ctx.backend());
+        return new Calibrator(observer, calib, batchSize, sampleSeed).calibrate(QuantTargets.of(g, ex), calibration, ctx.backend(), ctx.progress());
     }
 }
