@@ -92,7 +92,7 @@ record QuantizeStage(String method, String observer, int calib, List<String> exc
         Dataset all = ctx.train();
         Dataset calibration = sampleSeed == null ? all.slice(0, Math.min(calib, all.count())) : all;
         QuantPlan plan = new Calibrator(observer, calib, batchSize, sampleSeed).calibrate(targets, calibration, ctx.backend(), ctx.progress());
-        SimulatedAccuracy.Result ptq = SimulatedAccuracy.measure(g, plan, ctx.test(), ctx.backend(), batchSize);
+        SimulatedAccuracy.Result ptq = SimulatedAccuracy.measure(g, plan, ctx.test(), ctx.backend(), batchSize, ctx.progress());
         ctx.note(String.format(Locale.ROOT, "%s calibration: float %.2f%%, simulated int8 %.2f%% (%+.2f points)", observer,
                 100 * ptq.floatAccuracy(), 100 * ptq.int8Accuracy(), ptq.deltaPoints()));
         if (qatEpochs > 0) {
