@@ -22,11 +22,11 @@ import java.util.function.LongSupplier;
 /**
  * The command line's {@link ProgressListener}, on stderr so that {@code --json} on stdout stays clean:
  * <ul>
- * <li>BAR (stderr is a terminal): one live progress bar, the innermost open task's; its name carries the enclosing
- * tasks' labels ({@code stage 2/5 prune > calibrate}), which stand in for the overall bar while an inner one runs. An
- * enclosing task is drawn itself only while nothing inside it runs, and erased when something starts inside it: two
- * live bars would need cursor movement, which the commands' result lines on stdout (same terminal) would throw off.
- * A finished bar is erased too: the results are on stdout.</li>
+ * <li>BAR (stderr is a terminal): one live progress bar, the innermost task's, drawn from its first step on; its name
+ * carries the enclosing tasks' labels ({@code stage 2/5 prune > calibrate}), which are the overall progress. A task
+ * with tasks inside it (a recipe, pruning rounds) is not drawn itself: between its inner loops the commands print their
+ * result lines on stdout, the same terminal, and a live bar there would be torn by them (two live bars would need
+ * cursor movement, which those lines throw off the same way). A finished bar is erased: its result is on stdout.</li>
  * <li>LINES (a log file, a pipe, CI): plain lines, rate-limited per task: one when a new tenth is done and at least
  * {@link #MIN_LINE_GAP_NS} after the task's last line, one after {@link #MAX_LINE_GAP_NS} without any, and the
  * finishing line with the time taken; so a task writes at most ten lines plus one per half minute. A task that does
@@ -88,10 +88,9 @@ final class ConsoleProgress implements ProgressListener, AutoCloseable {
     public Task start(String name, long total, String unit) {
         if (mode == Mode.NONE) return Task.NONE;
         Open parent = open.peekFirst();
-        if (parent != null) parent.hideBar(); // the child's name carries the parent's label instead
+        if (parent != null) parent.becomeParent();
         Open t = new Open(name, Math.max(0, total), unit, prefix());
         open.addFirst(t);
-        if (mode == Mode.BAR) t.showBar();
         return t;
     }
 
@@ -119,6 +118,7 @@ final class ConsoleProgress implements ProgressListener, AutoCloseable {
         long lastLineNs;
         long lastTenth;
         boolean closed;
+        boolean parent; // a task has started inside this one
         ProgressBar bar;
 
         Open(String name, long total, String unit, String prefix) {
@@ -139,7 +139,7 @@ final class ConsoleProgress implements ProgressListener, AutoCloseable {
             this.done = Math.max(0, Math.min(done, total));
             if (detail != null) this.detail = detail;
             if (mode == Mode.BAR) {
-                if (bar == null && open.peekFirst() == this) showBar();
+                if (bar == null && !parent && this.done >= 1 && this.done < total) showBar();
                 if (bar != null) {
                     bar.stepTo(this.done);
                     if (this.detail != null) bar.setExtraMessage(" " + this.detail);
@@ -169,8 +169,6 @@ final class ConsoleProgress implements ProgressListener, AutoCloseable {
             if (mode == Mode.LINES && done >= total) {
                 line(String.format(Locale.ROOT, "%.1f s", (clock.getAsLong() - startNs) / 1e9));
             }
-            Open parent = open.peekFirst();
-            if (mode == Mode.BAR && parent != null) parent.showBar(); // the enclosing task is the innermost again
         }
 
         /** {@code  stage 2/5 prune > calibrate   40% (4/10 batches)  detail}, and the time on the finishing line. */
@@ -192,18 +190,32 @@ final class ConsoleProgress implements ProgressListener, AutoCloseable {
                     .setUnit(" " + unit, 1)
                     .setStyle(ProgressBarStyle.ASCII)
                     .setUpdateIntervalMillis(250)
-                    .setConsumer(new ConsoleProgressBarConsumer(new PrintStream(System.err, true), 120))
+                    .setConsumer(new ErasingConsumer(new PrintStream(System.err, true)))
                     .startsFrom(done, Duration.ofNanos(clock.getAsLong() - startNs))
                     .clearDisplayOnFinish(); // results are the commands' stdout lines; a finished bar would only repeat them
             bar = pb.build();
             if (detail != null) bar.setExtraMessage(" " + detail);
         }
 
-        /** Erases this task's bar while a task inside it runs (its name carries this one's label). */
-        void hideBar() {
+        /** A task started inside this one: from now on its name carries this one's label, and this one is not drawn. */
+        void becomeParent() {
+            parent = true;
             if (bar == null) return;
             bar.close();
             bar = null;
         }
+    }
+
+    /** The library's console consumer without its newline at the end, so that an erased bar leaves no blank line. */
+    private static final class ErasingConsumer extends ConsoleProgressBarConsumer {
+        private final PrintStream stream;
+
+        ErasingConsumer(PrintStream stream) {
+            super(stream, 120);
+            this.stream = stream;
+        }
+
+        @Override
+        public void close() { stream.flush(); }
     }
 }
