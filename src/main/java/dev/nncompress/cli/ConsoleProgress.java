@@ -1,6 +1,7 @@
 package dev.nncompress.cli;
 
 import dev.nncompress.util.ProgressListener;
+import dev.nncompress.util.Quoted;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -89,7 +90,8 @@ final class ConsoleProgress implements ProgressListener, AutoCloseable {
         if (mode == Mode.NONE) return Task.NONE;
         Open parent = open.peekFirst();
         if (parent != null) parent.becomeParent();
-        Open t = new Open(name, Math.max(0, total), unit, prefix());
+        // names and details may hold text from a file (a layer name, a file name): nothing in them may steer the terminal
+        Open t = new Open(Quoted.safeLine(name), Math.max(0, total), Quoted.safeLine(unit), prefix());
         open.addFirst(t);
         return t;
     }
@@ -137,7 +139,7 @@ final class ConsoleProgress implements ProgressListener, AutoCloseable {
         public void update(long done, String detail) {
             if (closed) return;
             this.done = Math.max(0, Math.min(done, total));
-            if (detail != null) this.detail = detail;
+            if (detail != null) this.detail = Quoted.safeLine(detail);
             if (mode == Mode.BAR) {
                 if (bar == null && !parent && this.done >= 1 && this.done < total) showBar();
                 if (bar != null) {

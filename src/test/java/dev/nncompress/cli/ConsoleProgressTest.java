@@ -84,6 +84,14 @@ class ConsoleProgressTest {
     }
 
     @Test
+    void aNameFromAFileCannotSteerTheTerminal() {
+        try (ProgressListener.Task t = lines.start("sensitivity", 1, "evaluations")) {
+            t.update(1, "conv\u001b[2J\nfake line");
+        }
+        assertEquals(List.of("  sensitivity  100% (1/1 evaluations)  conv\\u001b[2J\\nfake line  0.0 s"), written());
+    }
+
+    @Test
     void closingTheConsoleClosesWhatAFailureLeftOpen() {
         ProgressListener.Task outer = lines.start("bench", 2, "models");
         ProgressListener.Task inner = lines.start("bench train batch 64", 5, "rounds");
