@@ -11,6 +11,7 @@ import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 import dev.nncompress.train.Optimizer;
 import dev.nncompress.train.OptimizerConfig;
+import dev.nncompress.util.ProgressListener;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -37,6 +38,12 @@ public final class Throughput {
 
     /** @param images [batch * C*H*W] input values, labels [batch]; steps per round chosen to last ~roundSeconds */
     public static Result training(Graph g, Backend b, float[] images, int[] labels, int batch, int rounds, double roundSeconds) {
+        return training(g, b, images, labels, batch, rounds, roundSeconds, ProgressListener.NONE);
+    }
+
+    /** As {@link #training(Graph, Backend, float[], int[], int, int, double)}, reporting the rounds. */
+    public static Result training(Graph g, Backend b, float[] images, int[] labels, int batch, int rounds, double roundSeconds,
+                                  ProgressListener progress) {
         Shape shape = inputShape(g, batch);
         try (Tensor x = b.fromFloats(Arrays.copyOf(images, shape.numel()), shape);
              Optimizer opt = new OptimizerConfig.Sgd(0.01f, 0.9f, 0, false).create()) {
@@ -53,11 +60,16 @@ public final class Throughput {
                 opt.step(params, 0.01f);
                 for (Parameter p : params) p.clearGrad();
             };
-            return measure(step, batch, rounds, roundSeconds);
+            return measure(step, batch, rounds, roundSeconds, progress, "bench train batch " + batch);
         }
     }
 
     public static Result inference(Graph g, Backend b, float[] images, int batch, int rounds, double roundSeconds) {
+        return inference(g, b, images, batch, rounds, roundSeconds, ProgressListener.NONE);
+    }
+
+    /** As {@link #inference(Graph, Backend, float[], int, int, double)}, reporting the rounds. */
+    public static Result inference(Graph g, Backend b, float[] images, int batch, int rounds, double roundSeconds, ProgressListener progress) {
         Shape shape = inputShape(g, batch);
         try (Tensor x = b.fromFloats(Arrays.copyOf(images, shape.numel()), shape)) {
             Runnable step = () -> {
@@ -65,14 +77,19 @@ public final class Throughput {
                     run.forward(x).toFloatArray(); // the caller gets the logits on the heap: count that copy
                 }
             };
-            return measure(step, batch, rounds, roundSeconds);
+            return measure(step, batch, rounds, roundSeconds, progress, "bench inference batch " + batch);
         }
     }
 
     /** Inference of any {@link Predictor} (float graph or int8 model), images from the heap to logits on the heap. */
     public static Result inference(Predictor p, float[] images, int batch, int rounds, double roundSeconds) {
+        return inference(p, images, batch, rounds, roundSeconds, ProgressListener.NONE);
+    }
+
+    /** As {@link #inference(Predictor, float[], int, int, double)}, reporting the rounds. */
+    public static Result inference(Predictor p, float[] images, int batch, int rounds, double roundSeconds, ProgressListener progress) {
         float[] x = Arrays.copyOf(images, batch * p.inputShape().numel());
-        return measure(() -> p.logits(x, batch), batch, rounds, roundSeconds);
+        return measure(() -> p.logits(x, batch), batch, rounds, roundSeconds, progress, "bench inference batch " + batch);
     }
 
     /**
@@ -83,6 +100,12 @@ public final class Throughput {
      * round lasts until the last call ends and counts every image.
      */
     public static Shared sharedInference(Predictor p, float[] images, int batch, int threads, int rounds, double roundSeconds) {
+        return sharedInference(p, images, batch, threads, rounds, roundSeconds, ProgressListener.NONE);
+    }
+
+    /** As {@link #sharedInference(Predictor, float[], int, int, int, double)}, one step per pair of rounds. */
+    public static Shared sharedInference(Predictor p, float[] images, int batch, int threads, int rounds, double roundSeconds,
+                                         ProgressListener progress) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         if (rounds < 1) throw new IllegalArgumentException("rounds must be >= 1, got " + rounds);
         float[][] inputs = new float[threads][];
@@ -101,14 +124,17 @@ public final class Throughput {
             double[] ratio = new double[rounds];
             double[] oneCpu = new double[rounds];
             double[] sharedCpu = new double[rounds];
-            for (int r = 0; r < rounds; r++) {
-                Round a = timedRound(p, inputs, 1, batch, roundSeconds, pool);
-                Round b = timedRound(p, inputs, threads, batch, roundSeconds, pool);
-                one[r] = a.imagesPerSecond();
-                shared[r] = b.imagesPerSecond();
-                oneCpu[r] = a.cpuMicrosPerImage();
-                sharedCpu[r] = b.cpuMicrosPerImage();
-                ratio[r] = shared[r] / one[r];
+            try (ProgressListener.Task task = progress.start("bench 1 vs " + threads + " threads", rounds, "pairs")) {
+                for (int r = 0; r < rounds; r++) {
+                    Round a = timedRound(p, inputs, 1, batch, roundSeconds, pool);
+                    Round b = timedRound(p, inputs, threads, batch, roundSeconds, pool);
+                    one[r] = a.imagesPerSecond();
+                    shared[r] = b.imagesPerSecond();
+                    oneCpu[r] = a.cpuMicrosPerImage();
+                    sharedCpu[r] = b.cpuMicrosPerImage();
+                    ratio[r] = shared[r] / one[r];
+                    task.update(r + 1);
+                }
             }
             Arrays.sort(ratio);
             return new Shared(sorted(one, batch), sorted(shared, batch), ratio[rounds / 2], ratio[0], ratio[rounds - 1], median(oneCpu),
@@ -201,7 +227,7 @@ public final class Throughput {
         return Shape.of(d);
     }
 
-    private static Result measure(Runnable step, int batch, int rounds, double roundSeconds) {
-        return result(Timing.secondsPerCall(step, rounds, roundSeconds), batch, batch);
+    private static Result measure(Runnable step, int batch, int rounds, double roundSeconds, ProgressListener progress, String name) {
+        return result(Timing.secondsPerCall(step, rounds, roundSeconds, progress, name), batch, batch);
     }
 }

@@ -1,5 +1,7 @@
 package dev.nncompress.bench;
 
+import dev.nncompress.util.ProgressListener;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -19,11 +21,21 @@ public final class Timing {
         return interleaved(List.of(op), rounds, roundSeconds).get(0);
     }
 
+    /** As {@link #secondsPerCall(Runnable, int, double)}, reporting the rounds as a task named {@code name}. */
+    public static Result secondsPerCall(Runnable op, int rounds, double roundSeconds, ProgressListener progress, String name) {
+        return interleaved(List.of(op), rounds, roundSeconds, progress, name).get(0);
+    }
+
     /**
      * Several operations measured side by side: each warmed up, then every round times each operation in
      * turn, so that load from other processes falls on all of them alike and their ratios stay fair.
      */
     public static List<Result> interleaved(List<? extends Runnable> ops, int rounds, double roundSeconds) {
+        return interleaved(ops, rounds, roundSeconds, ProgressListener.NONE, "rounds");
+    }
+
+    /** As {@link #interleaved(List, int, double)}, reporting a task of {@code rounds} steps (after the warm-up) named {@code name}. */
+    public static List<Result> interleaved(List<? extends Runnable> ops, int rounds, double roundSeconds, ProgressListener progress, String name) {
         if (rounds < 1) throw new IllegalArgumentException("rounds must be >= 1, got " + rounds);
         int[] callsPerRound = new int[ops.size()];
         for (int o = 0; o < ops.size(); o++) {
@@ -38,11 +50,14 @@ public final class Timing {
             callsPerRound[o] = Math.max(1, (int) (roundSeconds / perCall));
         }
         double[][] seconds = new double[ops.size()][rounds];
-        for (int r = 0; r < rounds; r++) {
-            for (int o = 0; o < ops.size(); o++) {
-                long s = System.nanoTime();
-                for (int i = 0; i < callsPerRound[o]; i++) ops.get(o).run();
-                seconds[o][r] = (System.nanoTime() - s) / 1e9 / callsPerRound[o];
+        try (ProgressListener.Task task = progress.start(name, rounds, "rounds")) {
+            for (int r = 0; r < rounds; r++) {
+                for (int o = 0; o < ops.size(); o++) {
+                    long s = System.nanoTime();
+                    for (int i = 0; i < callsPerRound[o]; i++) ops.get(o).run();
+                    seconds[o][r] = (System.nanoTime() - s) / 1e9 / callsPerRound[o];
+                }
+                task.update(r + 1);
             }
         }
         List<Result> out = new ArrayList<>();

@@ -2,6 +2,7 @@ package dev.nncompress.cli;
 
 import dev.nncompress.backend.Backend;
 import dev.nncompress.bench.Throughput;
+import dev.nncompress.util.ProgressListener;
 import dev.nncompress.data.Dataset;
 import dev.nncompress.backend.cpu.Int8KernelChoice;
 import dev.nncompress.compress.prepare.GraphPreparation;
@@ -129,7 +130,9 @@ final class BenchCommand implements Callable<Integer> {
         }
 
         try (Backend backend = backendOption.create(err);
-             Backend baseline = withBaseline ? CliSupport.createBackend(baselineName, err) : null) {
+             Backend baseline = withBaseline ? CliSupport.createBackend(baselineName, err) : null;
+             ConsoleProgress bars = ConsoleProgress.of(main.quiet, err)) {
+            progress = bars;
             List<ModelSource> sources = models.stream().map(m -> prepared.get(m).on(backend).model()).toList();
             labelWidth = Math.max(9, sources.stream().mapToInt(s -> label(s).length()).max().orElse(0));
             Int8KernelChoice.Choice kernels = int8 || sources.stream().anyMatch(ModelSource::isInt8) ? int8Option.choose(backend, err) : null;
@@ -144,11 +147,13 @@ final class BenchCommand implements Callable<Integer> {
             List<String> int8Rows = new ArrayList<>();
             List<String> sparseRows = new ArrayList<>();
             List<String> threadRows = new ArrayList<>();
+            ProgressListener.Task perModel = progress.start("bench", sources.size(), "models"); // closed below, or by bars on a failure
             for (ModelSource src : sources) {
+                perModel.update(sources.indexOf(src), label(src));
                 Dataset images = prepared.get(src.spec()).train();
                 if (src.isInt8()) {
                     try (Int8Runner r = new Int8Runner(src.int8(), kernels.kernels(), backend)) {
-                        double ips = Throughput.inference(r, images.images(), inferBatch, rounds, roundSeconds).imagesPerSecond();
+                        double ips = Throughput.inference(r, images.images(), inferBatch, rounds, roundSeconds, progress).imagesPerSecond();
                         out.printf(Locale.ROOT, "%s %-22s %,16.0f%n", pad(label(src)), "int8 inference " + inferBatch, ips);
                         results.get("rows").add(Map.of("model", label(src), "mode", "int8 inference " + inferBatch, "images_per_second", ips));
                         if (threads > 1) threadRows.add(threadRow(label(src), "int8", r, images));
@@ -173,6 +178,8 @@ final class BenchCommand implements Callable<Integer> {
                     }
                 }
             }
+            perModel.update(sources.size());
+            perModel.close();
             if (sparseMode != SparseInference.Mode.OFF && !sparseRows.isEmpty()) {
                 out.println();
                 out.printf(Locale.ROOT, "dense vs sparse inference, batch %d, %s backend, --sparse %s, %d alternating pairs of %s s rounds%n",
@@ -218,15 +225,21 @@ final class BenchCommand implements Callable<Integer> {
             double[] ratio = new double[rounds];
             Throughput.inference(dense, images.images(), inferBatch, 1, Math.min(roundSeconds, 0.5)); // warm-up, untimed
             Throughput.inference(sparsePred, images.images(), inferBatch, 1, Math.min(roundSeconds, 0.5));
+            ProgressListener.Task pairs = progress.start("bench dense vs sparse", rounds, "pairs");
             for (int i = 0; i < rounds; i++) {
                 d[i] = Throughput.inference(dense, images.images(), inferBatch, 1, roundSeconds).imagesPerSecond();
                 s[i] = Throughput.inference(sparsePred, images.images(), inferBatch, 1, roundSeconds).imagesPerSecond();
                 ratio[i] = s[i] / d[i];
+                pairs.update(i + 1);
             }
+            pairs.close();
             return String.format(Locale.ROOT, "%s %,16.0f %,16.0f %7.2fx  %s", pad(label), median(d), median(s), median(ratio),
                     sparsePred.sparse().summary());
         }
     }
+
+    // the bench rounds' progress on stderr (set by call; NONE until then)
+    private ProgressListener progress = ProgressListener.NONE;
 
     // the model column's width: the longest label, so that file names keep the columns aligned
     private int labelWidth = 9;
@@ -249,7 +262,7 @@ final class BenchCommand implements Callable<Integer> {
         PreparedGraph prepared = GraphPreparation.forInference(src.graph());
         try {
             Graph g = prepared.graph();
-            QuantPlan plan = new Calibrator("minmax", images.count(), inferBatch, null).calibrate(QuantTargets.of(g), images, backend);
+            QuantPlan plan = new Calibrator("minmax", images.count(), inferBatch, null).calibrate(QuantTargets.of(g), images, backend, progress);
             return Int8Converter.convert(g, plan, Map.of("source", src.spec()));
         } finally {
             for (Parameter p : prepared.graph().params().values()) p.value().close();
@@ -259,7 +272,7 @@ final class BenchCommand implements Callable<Integer> {
     /** Times the int8 model beside the fp32 number just measured. */
     private String int8Row(ModelSource src, Int8Model m, double fp32, Int8KernelChoice.Choice kernels, Backend backend, Dataset images) {
         try (Int8Runner r = new Int8Runner(m, kernels.kernels(), backend)) {
-            double q = Throughput.inference(r, images.images(), inferBatch, rounds, roundSeconds).imagesPerSecond();
+            double q = Throughput.inference(r, images.images(), inferBatch, rounds, roundSeconds, progress).imagesPerSecond();
             results.get("int8").add(Map.of("model", label(src), "fp32_images_per_second", fp32, "int8_images_per_second", q, "speedup", q / fp32));
             return String.format(Locale.ROOT, "%s %,16.0f %,16.0f %7.2fx  %s", pad(label(src)), fp32, q, q / fp32, r.summary());
         }
@@ -267,7 +280,7 @@ final class BenchCommand implements Callable<Integer> {
 
     /** {@code threads} threads sharing {@code p} beside one thread: medians of each side and of the per-pair ratios. */
     private String threadRow(String label, String kind, Predictor p, Dataset images) {
-        Throughput.Shared r = Throughput.sharedInference(p, images.images(), inferBatch, threads, rounds, roundSeconds);
+        Throughput.Shared r = Throughput.sharedInference(p, images.images(), inferBatch, threads, rounds, roundSeconds, progress);
         results.get("threads").add(Map.of("model", label, "predictor", kind, "one_thread_images_per_second", r.one().imagesPerSecond(),
                 "shared_images_per_second", r.shared().imagesPerSecond(), "threads", threads, "ratio", r.ratio()));
         return String.format(Locale.ROOT, "%s %-12s %,16.0f %,16.0f %7.2fx  %9s  %6.1f %6.1f", pad(label), kind, r.one().imagesPerSecond(),
@@ -298,7 +311,7 @@ final class BenchCommand implements Callable<Integer> {
 
     private Throughput.Result measure(String model, boolean train, Backend b, Dataset images, int n, double seconds) {
         Graph g = prepared.get(model).on(b).model().graph(); // a fresh copy: training changes it
-        return train ? Throughput.training(g, b, images.images(), images.labels(), trainBatch, n, seconds)
-                : Throughput.inference(g, b, images.images(), inferBatch, n, seconds);
+        return train ? Throughput.training(g, b, images.images(), images.labels(), trainBatch, n, seconds, progress)
+                : Throughput.inference(g, b, images.images(), inferBatch, n, seconds, progress);
     }
 }

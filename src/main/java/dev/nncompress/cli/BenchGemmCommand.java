@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
@@ -33,6 +34,7 @@ import java.util.concurrent.Callable;
                 "Example: nncompress bench-gemm --size 1024 --threads 1"})
 final class BenchGemmCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
+    @ParentCommand Main main; // --quiet: no progress lines
 
     @Option(names = "--size", defaultValue = "1024", paramLabel = "N", description = "Square GEMM m = n = k (default: ${DEFAULT-VALUE}).")
     int size;
@@ -99,7 +101,8 @@ final class BenchGemmCommand implements Callable<Integer> {
                     names.add("int8 " + k.name());
                 }
                 // interleaved rounds: load from other processes falls on fp32 and int8 alike
-                List<Timing.Result> times = Timing.interleaved(ops, rounds, roundSeconds);
+                List<Timing.Result> times = Timing.interleaved(ops, rounds, roundSeconds, ConsoleProgress.of(main.quiet, spec.commandLine().getErr()),
+                        "bench-gemm " + d);
                 for (int i = 0; i < ops.size(); i++) row(out, d, names.get(i), times.get(i), times.get(0));
                 if (java) { // ~100x slower: one short round keeps the run bounded
                     try (GemmBench.Op twin = GemmBench.int8(new JavaInt8Kernels(threads), d, 2)) {

@@ -33,7 +33,10 @@ final class CompressCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Pipeline p = Pipeline.fromYaml(recipe); // every key checked before anything is loaded
-        Pipeline.Result r = p.run(out, json.text(), spec.commandLine().getErr());
+        Pipeline.Result r;
+        try (ConsoleProgress progress = ConsoleProgress.of(main.quiet, spec.commandLine().getErr())) { // bars or lines on stderr
+            r = p.run(out, json.text(), spec.commandLine().getErr(), progress);
+        }
         json.print(ReportCommand.results(r.runDir()));
         return Main.EXIT_OK;
     }

@@ -279,7 +279,7 @@ final class PruneCommand implements Callable<Integer> {
 
         PruneResult result;
         try (Progress progress = new Progress(Progress.detect(main.quiet), err, "epoch")) {
-            result = new UnstructuredPruner(backend, config).withCheckpoints(checkpoints).prune(g, targets, train, test, progress);
+            result = new UnstructuredPruner(backend, config).withCheckpoints(checkpoints).withProgress(progress.console()).prune(g, targets, train, test, progress);
         }
         CheckpointOptions.summary(checkpoints, err);
         for (PruneResult.Stage s : result.stages()) {

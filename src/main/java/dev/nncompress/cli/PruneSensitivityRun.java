@@ -41,7 +41,8 @@ final class PruneSensitivityRun {
         o.printf(Locale.ROOT, "measure   %d layer(s) x %d level(s) = %d evaluations on %s test images%n", targets.layers().size(),
                 cmd.sensitivityLevels.size(), targets.layers().size() * cmd.sensitivityLevels.size(), CliSupport.grouped(test.count()));
         o.flush();
-        PruneSensitivity s = PruneSensitivity.measure(src.graph(), targets, cmd.sensitivityLevels, criterion, test, backend);
+        PruneSensitivity s = PruneSensitivity.measure(src.graph(), targets, cmd.sensitivityLevels, criterion, test, backend,
+                ConsoleProgress.of(cmd.main.quiet, cmd.spec.commandLine().getErr()));
         for (String line : s.lines()) o.println("  " + line);
         if (cmd.report != null) {
             JsonMapper json = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();

@@ -215,12 +215,13 @@ final class QuantizeCommand implements Callable<Integer> {
         if (targets.preset() == QuantPreset.TENSORRT) o.println("preset    tensorrt: symmetric activations (zero point 0), weights in [-127, 127]");
         for (String l : prepared.report().lines()) o.println("prepare   " + l);
         long t0 = System.nanoTime();
-        QuantPlan plan = new Calibrator(observer, calib, batchSize, sampleSeed).calibrate(targets, train, backend);
+        ConsoleProgress progress = ConsoleProgress.of(main.quiet, spec.commandLine().getErr()); // bars or lines on stderr; each task closes itself
+        QuantPlan plan = new Calibrator(observer, calib, batchSize, sampleSeed).calibrate(targets, train, backend, progress);
         o.printf(Locale.ROOT, "calibrated in %.1f s%n", (System.nanoTime() - t0) / 1e9);
         plan.lines().forEach(o::println);
         targets.floatNodes().values().forEach(r -> o.println("float     " + r)); // conv family (issue 17)
 
-        SimulatedAccuracy.Result acc = SimulatedAccuracy.measure(g, plan, test, backend, batchSize);
+        SimulatedAccuracy.Result acc = SimulatedAccuracy.measure(g, plan, test, backend, batchSize, progress);
         o.printf(Locale.ROOT, "accuracy  float %s, simulated int8 %s (%+.2f points) on %s test images%n",
                 CliSupport.percent(acc.floatAccuracy()), CliSupport.percent(acc.int8Accuracy()), acc.deltaPoints(), CliSupport.grouped(acc.count()));
         if (qatEpochs > 0) { // from here on: the fine-tuned graph g and the QAT plan
@@ -232,7 +233,7 @@ final class QuantizeCommand implements Callable<Integer> {
         SensitivityReport sens = null;
         int n = Math.min(sensitivity, test.count());
         if (n > 0) {
-            sens = SensitivityReport.measure(g, plan, test.slice(0, n), backend, batchSize);
+            sens = SensitivityReport.measure(g, plan, test.slice(0, n), backend, batchSize, progress);
             sens.lines().forEach(o::println);
         }
         ObjectNode results = results(plan, acc, sens);

@@ -62,7 +62,7 @@ record DistillStage(String teacher, String student, double temperature, double a
         try (Predictor p = t != null && t.int8() != null ? ModelData.int8Runner(t.int8(), ctx.backend(), ctx.err())
                 : new GraphPredictor(Logits.of(teacherGraph), ctx.backend())) {
             DistillationLoss.checkCompatible(p, studentGraph);
-            CachedTeacherLogits cache = CachedTeacherLogits.compute(p, ctx.train(), config.batchSize());
+            CachedTeacherLogits cache = CachedTeacherLogits.compute(p, ctx.train(), config.batchSize(), ctx.progress());
             ctx.note("teacher " + (t == null ? "the current model" : t.description()) + ": logits of " + cache.count() + " training images cached");
             try (DistillationLoss loss = DistillationLoss.response(new ResponseDistillation(temperature, alpha), cache)) {
                 new Trainer(ctx.backend(), config, StepHook.NONE, loss).fit(studentGraph, ctx.train(), ctx.test(), ctx.epochs(training.epochs()));

@@ -9,7 +9,8 @@ import dev.nncompress.data.Dataset;
 import dev.nncompress.int8.Int8Runner;
 import dev.nncompress.train.EvalResult;
 import dev.nncompress.train.Evaluator;
-import dev.nncompress.train.TrainListener;
+import dev.nncompress.train.TrainProgress;
+import dev.nncompress.util.ProgressListener;
 
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
@@ -24,7 +25,7 @@ final class Evaluation {
     private Evaluation() {}
 
     static StageRecord.Metrics measure(ModelState m, long fileBytes, Map<String, Double> sqnrDb, Dataset test, Backend backend, Recipe.Bench bench,
-                                       PrintWriter err) {
+                                       PrintWriter err, ProgressListener progress) {
         Evaluator evaluator = new Evaluator(backend, 256);
         int batch = Math.min(256, test.count());
         float[] images = test.slice(0, batch).images();
@@ -35,14 +36,14 @@ final class Evaluation {
         Map<String, Double> sparsity = new LinkedHashMap<>();
         if (m.isInt8()) {
             try (Int8Runner r = ModelData.int8Runner(m.int8(), backend, err)) {
-                e = evaluator.evaluate(r, test, TrainListener.NONE);
-                single = Throughput.inference(r, one, 1, bench.rounds(), bench.seconds());
-                many = Throughput.inference(r, images, batch, bench.rounds(), bench.seconds());
+                e = evaluator.evaluate(r, test, new TrainProgress(progress, "eval"));
+                single = Throughput.inference(r, one, 1, bench.rounds(), bench.seconds(), progress);
+                many = Throughput.inference(r, images, batch, bench.rounds(), bench.seconds(), progress);
             }
         } else {
-            e = evaluator.evaluate(m.graph(), test);
-            single = Throughput.inference(m.graph(), backend, one, 1, bench.rounds(), bench.seconds());
-            many = Throughput.inference(m.graph(), backend, images, batch, bench.rounds(), bench.seconds());
+            e = evaluator.evaluate(m.graph(), test, new TrainProgress(progress, "eval"));
+            single = Throughput.inference(m.graph(), backend, one, 1, bench.rounds(), bench.seconds(), progress);
+            many = Throughput.inference(m.graph(), backend, images, batch, bench.rounds(), bench.seconds(), progress);
             for (var s : UnstructuredPruner.measuredSparsity(m.graph(), PruneTargets.all(m.graph())).entrySet()) {
                 String w = s.getKey();
                 sparsity.put(w.endsWith(".weight") ? w.substring(0, w.length() - ".weight".length()) : w, s.getValue());

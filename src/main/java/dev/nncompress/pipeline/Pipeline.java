@@ -5,6 +5,7 @@ import dev.nncompress.backend.Backends;
 import dev.nncompress.cli.ModelData;
 import dev.nncompress.io.ModelIO;
 import dev.nncompress.io.onnx.OnnxImporter;
+import dev.nncompress.util.ProgressListener;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -57,16 +58,23 @@ public final class Pipeline {
         return run(runDir, out, err);
     }
 
-    public Result run(Path runDir, PrintWriter out, PrintWriter err) {
+    public Result run(Path runDir, PrintWriter out, PrintWriter err) { return run(runDir, out, err, ProgressListener.NONE); }
+
+    /**
+     * As {@link #run(Path, PrintWriter, PrintWriter)}, reporting a "recipe" task of one step per stage (its detail the
+     * stage, {@code stage 2/5 prune}) holding each stage's own long steps: epochs, calibration, rounds, evaluation.
+     */
+    public Result run(Path runDir, PrintWriter out, PrintWriter err, ProgressListener progress) {
         Path dirPath = runDir != null ? runDir : recipe.out();
         if (dirPath == null) throw new RecipeException(recipe.fileName() + ": out: no run directory; give 'out: DIR' in the recipe or -o DIR");
         RunDirectory dir = new RunDirectory(dirPath);
         dir.create();
         dir.writeText("recipe.yaml", recipe.text());
+        int stageCount = recipe.stages().size();
         try (Backend backend = Backends.create(recipe.backend(), line -> {
             err.println(line);
             err.flush();
-        })) {
+        }); ProgressListener.Task overall = progress.start("recipe", stageCount, "stages")) {
             ModelData.Loaded input = at("model", () -> ModelData.load(recipe.model(), recipe.seed(), recipe.data(), recipe.trainLimit(),
                     recipe.testLimit(), backend, out));
             ModelState state = input.int8() != null ? ModelState.of(input.int8()) : ModelState.of(input.graph());
@@ -79,10 +87,12 @@ public final class Pipeline {
             out.printf(Locale.ROOT, "model     %s, %,d parameters; %,d train / %,d test images%n", input.description(), state.parameterCount(),
                     input.train().count(), input.test().count());
             List<StageRecord> records = new ArrayList<>();
+            overall.update(0, "input");
             StageRecord in = dir.finished(-1, "input", recipe.sha256());
             if (in == null) {
                 long t0 = System.nanoTime();
-                StageRecord.Metrics m = Evaluation.measure(state, inputBytes(input, state), Map.of(), input.test(), backend, recipe.bench(), err);
+                StageRecord.Metrics m = Evaluation.measure(state, inputBytes(input, state), Map.of(), input.test(), backend, recipe.bench(), err,
+                        progress);
                 in = new StageRecord(-1, "input", null, recipe.sha256(), Map.of("model", recipe.model()), m, (System.nanoTime() - t0) / 1e9, List.of(), false);
                 dir.writeRecord(in);
             }
@@ -92,6 +102,7 @@ public final class Pipeline {
             boolean skipping = true;
             for (int i = 0; i < recipe.stages().size(); i++) {
                 Stage stage = recipe.stages().get(i);
+                overall.update(i, String.format(Locale.ROOT, "stage %d/%d %s", i + 1, stageCount, stage.name()));
                 StageRecord done = skipping ? dir.finished(i, stage.name(), recipe.sha256()) : null;
                 if (done != null) {
                     if (stage.name().equals("export")) { /* the model goes on unchanged */ } else resumeFrom = dir.dir().resolve(done.artefact());
@@ -104,7 +115,8 @@ public final class Pipeline {
                     state = load(resumeFrom, backend);
                     resumeFrom = null;
                 }
-                StageContext ctx = new StageContext(recipe, i, stage, backend, input.train(), input.test(), input, out, err, reference(input, records));
+                StageContext ctx = new StageContext(recipe, i, stage, backend, input.train(), input.test(), input, out, err, reference(input, records),
+                        progress);
                 Path artefact = dir.artefact(i, stage.name(), stage.extension(state));
                 out.printf(Locale.ROOT, "%s  %s%n", ctx.where(), Json.compact(stage.settings()));
                 out.flush();
@@ -112,7 +124,8 @@ public final class Pipeline {
                 ModelState before = state;
                 Stage.Outcome o = at(ctx.where(), () -> stage.run(ctx, before, artefact));
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                StageRecord.Metrics m = Evaluation.measure(o.evaluated(), size(artefact), o.sqnrDb(), input.test(), backend, recipe.bench(), err);
+                StageRecord.Metrics m = Evaluation.measure(o.evaluated(), size(artefact), o.sqnrDb(), input.test(), backend, recipe.bench(), err,
+                        progress);
                 StageRecord r = new StageRecord(i, stage.name(), artefact.getFileName().toString(), recipe.sha256(), stage.settings(), m, seconds,
                         o.notes(), false);
                 dir.writeRecord(r);
@@ -121,6 +134,7 @@ public final class Pipeline {
                 records.add(r);
                 state = o.model();
             }
+            overall.update(stageCount, "report");
             Report report = Report.of(recipe, input.classNames(), records);
             report.write(dir.dir());
             out.printf(Locale.ROOT, "report    %s%n", dir.dir().resolve(Report.HTML));

@@ -125,7 +125,7 @@ record PruneStage(PruneRequest request) implements Stage {
 
     private Graph unstructured(StageContext ctx, Graph g, PruneTargets targets, TrainConfig finetune, PruneRequest r) {
         PruneConfig config = r.unstructuredConfig(r.criterion(ctx.train(), ctx.backend()), r.sparsity() == null ? 0 : r.sparsity(), finetune);
-        PruneResult result = new UnstructuredPruner(ctx.backend(), config).prune(g, targets, ctx.train(), ctx.test(), ctx.epochs(r.finetuneEpochs()));
+        PruneResult result = new UnstructuredPruner(ctx.backend(), config).withProgress(ctx.progress()).prune(g, targets, ctx.train(), ctx.test(), ctx.epochs(r.finetuneEpochs()));
         for (PruneResult.Stage s : result.stages()) {
             ctx.note(String.format(Locale.ROOT, "%s: accuracy %.2f%% at sparsity %.2f%%", s.label(), 100 * s.eval().accuracy(), 100 * s.sparsity()));
         }

@@ -88,9 +88,9 @@ record QuantizeStage(String method, QuantizeRequest request) implements Stage {
         QuantTargets targets = request.targets(g, RecipeSpelling.running()); // an unknown node: reported at this stage
         Dataset all = ctx.train();
         Dataset calibration = request.calibrationImages(all);
-        QuantPlan plan = request.calibrator().calibrate(targets, calibration, ctx.backend());
+        QuantPlan plan = request.calibrator().calibrate(targets, calibration, ctx.backend(), ctx.progress());
         int batchSize = request.batchSize();
-        SimulatedAccuracy.Result ptq = SimulatedAccuracy.measure(g, plan, ctx.test(), ctx.backend(), batchSize);
+        SimulatedAccuracy.Result ptq = SimulatedAccuracy.measure(g, plan, ctx.test(), ctx.backend(), batchSize, ctx.progress());
         ctx.note(String.format(Locale.ROOT, "%s calibration%s: float %.2f%%, simulated int8 %.2f%% (%+.2f points)", request.observer(),
                 request.quantPreset() == QuantPreset.DEFAULT ? "" : " (preset " + request.preset() + ")",
                 100 * ptq.floatAccuracy(), 100 * ptq.int8Accuracy(), ptq.deltaPoints()));
@@ -104,7 +104,7 @@ record QuantizeStage(String method, QuantizeRequest request) implements Stage {
         }
         Map<String, Double> sqnr = new LinkedHashMap<>();
         int n = Math.min(request.sensitivity(), ctx.test().count());
-        List<LayerSensitivity> layers = n == 0 ? List.of() : SensitivityReport.measure(g, plan, ctx.test().slice(0, n), ctx.backend(), batchSize).layers();
+        List<LayerSensitivity> layers = n == 0 ? List.of() : SensitivityReport.measure(g, plan, ctx.test().slice(0, n), ctx.backend(), batchSize, ctx.progress()).layers();
         for (LayerSensitivity l : layers) sqnr.put(l.node(), l.sqnrDb());
         Int8Model m = convert(ctx, g, plan);
         List<String> notes = new ArrayList<>();
@@ -141,7 +141,7 @@ record QuantizeStage(String method, QuantizeRequest request) implements Stage {
             return m;
         }
         if (layers.isEmpty()) layers = SensitivityReport.measure(g, convertPlan(ctx, g, calibration, List.of()), ctx.test().slice(0, Math.min(500, ctx.test().count())),
-                ctx.backend(), request.batchSize()).layers();
+                ctx.backend(), request.batchSize(), ctx.progress()).layers();
         List<String> order = layers.stream().sorted(Comparator.comparingDouble(LayerSensitivity::logitsMse).reversed())
                 .map(LayerSensitivity::node).filter(x -> !exclude.contains(x)).toList();
         Int8Model[] last = {m};
@@ -158,6 +158,6 @@ record QuantizeStage(String method, QuantizeRequest request) implements Stage {
     private QuantPlan convertPlan(StageContext ctx, Graph g, Dataset calibration, List<String> inFloat) {
         List<String> ex = new ArrayList<>(request.exclude());
         ex.addAll(inFloat);
-        return request.calibrator().calibrate(request.targets(g, ex, RecipeSpelling.running()), calibration, ctx.backend());
+        return request.calibrator().calibrate(request.targets(g, ex, RecipeSpelling.running()), calibration, ctx.backend(), ctx.progress());
     }
 }

@@ -7,15 +7,20 @@ import dev.nncompress.io.Provenance;
 import dev.nncompress.train.EpochStats;
 import dev.nncompress.train.EvalResult;
 import dev.nncompress.train.TrainListener;
+import dev.nncompress.train.TrainProgress;
+import dev.nncompress.util.ProgressListener;
 
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
-/** What a running stage sees: the recipe, its place in it, the backend, the data, the input model, the output streams. */
+/**
+ * What a running stage sees: the recipe, its place in it, the backend, the data, the input model, the output streams,
+ * and where its long steps report progress (inside the pipeline's "recipe" task).
+ */
 record StageContext(Recipe recipe, int index, Stage stage, Backend backend, Dataset train, Dataset test, ModelData.Loaded input, PrintWriter out,
-                    PrintWriter err, double reference) {
+                    PrintWriter err, double reference, ProgressListener progress) {
 
     /** The lowest accuracy the budget allows this stage, or null without a budget. */
     Double minAccuracy() { return recipe.budget() == null ? null : reference - recipe.budget().maxDropPoints() / 100; }
@@ -23,9 +28,9 @@ record StageContext(Recipe recipe, int index, Stage stage, Backend backend, Data
     /** The accuracy of {@code m} on the run's test images (the int8 engine for int8), as the evaluation measures it. */
     double accuracy(ModelState m) {
         dev.nncompress.train.Evaluator e = new dev.nncompress.train.Evaluator(backend, 256);
-        if (!m.isInt8()) return e.evaluate(m.graph(), test).accuracy();
+        if (!m.isInt8()) return e.evaluate(m.graph(), test, new TrainProgress(progress, "eval")).accuracy();
         try (dev.nncompress.int8.Int8Runner r = ModelData.int8Runner(m.int8(), backend, err)) {
-            return e.evaluate(r, test, TrainListener.NONE).accuracy();
+            return e.evaluate(r, test, new TrainProgress(progress, "eval")).accuracy();
         }
     }
 
@@ -51,8 +56,12 @@ record StageContext(Recipe recipe, int index, Stage stage, Backend backend, Data
         return Provenance.collect(p);
     }
 
-    /** Epoch lines on {@code out}, prefixed by the stage ("stages[1] train  epoch 1/2 ..."). */
+    /** Epoch lines on {@code out}, prefixed by the stage ("stages[1] train  epoch 1/2 ..."), and each epoch as a progress task. */
     TrainListener epochs(int total) {
+        return epochLines(total).and(new TrainProgress(progress, "epoch"));
+    }
+
+    private TrainListener epochLines(int total) {
         return new TrainListener() {
             @Override
             public void epochDone(EpochStats s) {

@@ -10,4 +10,28 @@ public interface TrainListener {
     default void stepDone(int step, float meanLoss, double imagesPerSecond) {}
 
     default void epochDone(EpochStats stats) {}
+
+    /** Both listeners, this one first (a recipe's epoch lines and the progress bar). */
+    default TrainListener and(TrainListener other) {
+        TrainListener first = this;
+        return new TrainListener() {
+            @Override
+            public void epochStarted(int epoch, int epochs, int steps) {
+                first.epochStarted(epoch, epochs, steps);
+                other.epochStarted(epoch, epochs, steps);
+            }
+
+            @Override
+            public void stepDone(int step, float meanLoss, double imagesPerSecond) {
+                first.stepDone(step, meanLoss, imagesPerSecond);
+                other.stepDone(step, meanLoss, imagesPerSecond);
+            }
+
+            @Override
+            public void epochDone(EpochStats stats) {
+                first.epochDone(stats);
+                other.epochDone(stats);
+            }
+        };
+    }
 }

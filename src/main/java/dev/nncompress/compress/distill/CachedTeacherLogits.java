@@ -5,6 +5,7 @@ import dev.nncompress.data.BatchIterator;
 import dev.nncompress.data.Batches;
 import dev.nncompress.data.Dataset;
 import dev.nncompress.graph.Predictor;
+import dev.nncompress.util.ProgressListener;
 
 /**
  * The teacher's logits for every example of one dataset, computed once and looked up by example index
@@ -23,15 +24,25 @@ public final class CachedTeacherLogits implements TeacherLogits {
 
     /** Runs {@code teacher} over {@code data} in order, {@code batchSize} images at a time. */
     public static CachedTeacherLogits compute(Predictor teacher, Dataset data, int batchSize) {
+        return compute(teacher, data, batchSize, ProgressListener.NONE);
+    }
+
+    /** As {@link #compute(Predictor, Dataset, int)}, reporting a "teacher logits" task of one step per batch. */
+    public static CachedTeacherLogits compute(Predictor teacher, Dataset data, int batchSize, ProgressListener progress) {
         long start = System.nanoTime();
         PerExampleTable all = null;
         int row = 0;
-        for (BatchIterator it = Batches.of(data, batchSize).epoch(0); it.hasNext(); ) {
-            Batch b = it.next();
-            float[] l = teacher.logits(b.images(), b.size());
-            if (all == null) all = new PerExampleTable(data.count(), l.length / b.size());
-            all.put(row, l);
-            row += b.size();
+        Batches batches = Batches.of(data, batchSize);
+        try (ProgressListener.Task task = progress.start("teacher logits", batches.batchCount(), "batches")) {
+            int done = 0;
+            for (BatchIterator it = batches.epoch(0); it.hasNext(); ) {
+                Batch b = it.next();
+                float[] l = teacher.logits(b.images(), b.size());
+                if (all == null) all = new PerExampleTable(data.count(), l.length / b.size());
+                all.put(row, l);
+                row += b.size();
+                task.update(++done);
+            }
         }
         if (all == null) throw new IllegalArgumentException("cannot cache teacher logits of an empty dataset");
         return new CachedTeacherLogits(all, (System.nanoTime() - start) / 1e9);

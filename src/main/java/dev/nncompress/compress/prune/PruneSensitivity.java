@@ -9,6 +9,7 @@ import dev.nncompress.graph.Parameter;
 import dev.nncompress.tensor.Tensor;
 import dev.nncompress.train.EvalResult;
 import dev.nncompress.train.Evaluator;
+import dev.nncompress.util.ProgressListener;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -44,6 +45,12 @@ public record PruneSensitivity(String graphName, String criterion, int images, d
      */
     public static PruneSensitivity measure(Graph graph, PruneTargets targets, List<Double> levels, ImportanceCriterion criterion,
                                            Dataset test, Backend backend) {
+        return measure(graph, targets, levels, criterion, test, backend, ProgressListener.NONE);
+    }
+
+    /** As {@link #measure(Graph, PruneTargets, List, ImportanceCriterion, Dataset, Backend)}, one step per evaluation, the layer as detail. */
+    public static PruneSensitivity measure(Graph graph, PruneTargets targets, List<Double> levels, ImportanceCriterion criterion,
+                                           Dataset test, Backend backend, ProgressListener progress) {
         if (levels.isEmpty()) throw new IllegalArgumentException("sensitivity needs at least one sparsity level");
         levels.forEach(MaskSelection::checkSparsity);
         if (targets.layers().isEmpty()) throw new IllegalArgumentException("nothing to prune: no target layers");
@@ -51,21 +58,24 @@ public record PruneSensitivity(String graphName, String criterion, int images, d
         double dense = accuracy(eval.evaluate(graph, test));
         Map<String, float[]> scores = criterion.scores(graph, targets); // of the dense graph, as a one-shot run would use
         List<Row> rows = new ArrayList<>();
-        for (String layer : targets.layers()) {
-            String w = PruneTargets.weightOf(layer);
-            Parameter p = graph.param(w);
-            float[] saved = p.value().toFloatArray();
-            List<Double> acc = new ArrayList<>();
-            try {
-                for (double level : levels) {
-                    MaskSelection.select(Map.of(w, scores.get(w)), level, PruneScope.LAYER).applyTo(graph);
-                    acc.add(accuracy(eval.evaluate(graph, test)));
+        try (ProgressListener.Task task = progress.start("sensitivity", (long) targets.layers().size() * levels.size(), "evaluations")) {
+            for (String layer : targets.layers()) {
+                String w = PruneTargets.weightOf(layer);
+                Parameter p = graph.param(w);
+                float[] saved = p.value().toFloatArray();
+                List<Double> acc = new ArrayList<>();
+                try {
+                    for (double level : levels) {
+                        MaskSelection.select(Map.of(w, scores.get(w)), level, PruneScope.LAYER).applyTo(graph);
+                        acc.add(accuracy(eval.evaluate(graph, test)));
+                        restore(p, saved);
+                        task.update((long) rows.size() * levels.size() + acc.size(), layer);
+                    }
+                } finally {
                     restore(p, saved);
                 }
-            } finally {
-                restore(p, saved);
+                rows.add(new Row(layer, saved.length, acc));
             }
-            rows.add(new Row(layer, saved.length, acc));
         }
         return new PruneSensitivity(graph.name(), criterion.name(), test.count(), dense, levels, rows);
     }

@@ -14,6 +14,7 @@ import dev.nncompress.train.StepHook;
 import dev.nncompress.train.TrainConfig;
 import dev.nncompress.train.TrainListener;
 import dev.nncompress.train.Trainer;
+import dev.nncompress.util.ProgressListener;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -30,6 +31,7 @@ public final class UnstructuredPruner {
     private final Backend backend;
     private final PruneConfig config;
     private Checkpointing checkpoints;
+    private ProgressListener progress = ProgressListener.NONE;
 
     public UnstructuredPruner(Backend backend, PruneConfig config) {
         this.backend = backend;
@@ -48,6 +50,15 @@ public final class UnstructuredPruner {
         }
         UnstructuredPruner p = new UnstructuredPruner(backend, config);
         p.checkpoints = checkpoints;
+        p.progress = progress;
+        return p;
+    }
+
+    /** The same pruner reporting its rounds (iterative schedule) as a task; fine-tuning reports through its TrainListener. */
+    public UnstructuredPruner withProgress(ProgressListener progress) {
+        UnstructuredPruner p = new UnstructuredPruner(backend, config);
+        p.checkpoints = checkpoints;
+        p.progress = progress;
         return p;
     }
 
@@ -65,8 +76,10 @@ public final class UnstructuredPruner {
         int k = sparsities.length;
         PruneMasks masks = null;
         MaskingStepHook hook = null;
-        try {
+        // one round needs no task of its own: its fine-tuning epochs are the progress
+        try (ProgressListener.Task task = k == 1 ? ProgressListener.Task.NONE : progress.start("prune", k, "rounds")) {
             for (int r = 0; r < k; r++) {
+                task.update(r, String.format(Locale.ROOT, "round %d/%d sparsity %.3f", r + 1, k, sparsities[r]));
                 masks = select(graph, targets, sparsities[r], masks);
                 if (hook == null) hook = new MaskingStepHook(backend, graph, masks);
                 else hook.update(masks);
@@ -79,6 +92,7 @@ public final class UnstructuredPruner {
                     stages.add(new PruneResult.Stage(round + "after fine-tuning", masks.sparsity(), evaluate(graph, test)));
                 }
             }
+            task.update(k);
         } finally {
             if (hook != null) hook.close();
         }

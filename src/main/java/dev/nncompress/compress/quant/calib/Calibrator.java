@@ -10,6 +10,7 @@ import dev.nncompress.data.Dataset;
 import dev.nncompress.graph.GraphRunner;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
+import dev.nncompress.util.ProgressListener;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -35,18 +36,28 @@ public record Calibrator(String observer, int images, int batchSize, Long sample
     }
 
     public QuantPlan calibrate(QuantTargets targets, Dataset data, Backend backend) {
+        return calibrate(targets, data, backend, ProgressListener.NONE);
+    }
+
+    /** As {@link #calibrate(QuantTargets, Dataset, Backend)}, reporting a "calibrate" task of one step per batch. */
+    public QuantPlan calibrate(QuantTargets targets, Dataset data, Backend backend, ProgressListener progress) {
         Dataset calib = select(data);
         Map<String, Observer> acts = new LinkedHashMap<>();
         for (String t : targets.observedActivations()) acts.put(t, targets.activationObserver(observer)); // the preset's scheme
-        for (BatchIterator it = Batches.of(calib, batchSize).epoch(0); it.hasNext(); ) {
-            Batch b = it.next();
-            try (GraphRunner run = new GraphRunner(targets.graph(), backend, false, 0);
-                 Tensor x = backend.fromFloats(b.images(), Shape.of(b.size(), b.channels(), b.height(), b.width()))) {
-                run.forward(x);
-                for (Map.Entry<String, Observer> e : acts.entrySet()) {
-                    Tensor t = run.output(e.getKey());
-                    e.getValue().observe(t.toFloatArray(), t.shape());
+        Batches batches = Batches.of(calib, batchSize);
+        try (ProgressListener.Task task = progress.start("calibrate " + observer, batches.batchCount(), "batches")) {
+            int done = 0;
+            for (BatchIterator it = batches.epoch(0); it.hasNext(); ) {
+                Batch b = it.next();
+                try (GraphRunner run = new GraphRunner(targets.graph(), backend, false, 0);
+                     Tensor x = backend.fromFloats(b.images(), Shape.of(b.size(), b.channels(), b.height(), b.width()))) {
+                    run.forward(x);
+                    for (Map.Entry<String, Observer> e : acts.entrySet()) {
+                        Tensor t = run.output(e.getKey());
+                        e.getValue().observe(t.toFloatArray(), t.shape());
+                    }
                 }
+                task.update(++done);
             }
         }
         Map<String, QParams> activations = new LinkedHashMap<>();

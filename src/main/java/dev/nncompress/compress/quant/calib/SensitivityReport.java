@@ -12,6 +12,7 @@ import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.GraphRunner;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
+import dev.nncompress.util.ProgressListener;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -35,6 +36,12 @@ public record SensitivityReport(String graphName, int images, List<LayerSensitiv
     }
 
     public static SensitivityReport measure(Graph prepared, QuantPlan plan, Dataset data, Backend backend, int batchSize) {
+        return measure(prepared, plan, data, backend, batchSize, ProgressListener.NONE);
+    }
+
+    /** As {@link #measure(Graph, QuantPlan, Dataset, Backend, int)}, reporting a "sensitivity" task of one step per batch. */
+    public static SensitivityReport measure(Graph prepared, QuantPlan plan, Dataset data, Backend backend, int batchSize,
+                                            ProgressListener progress) {
         Set<String> layerNames = new LinkedHashSet<>();
         layerNames.add(Graph.INPUT);
         prepared.nodes().forEach(n -> layerNames.add(n.name()));
@@ -49,19 +56,25 @@ public record SensitivityReport(String graphName, int images, List<LayerSensitiv
                 outErr.put(n, new ErrorSums());
                 logitErr.put(n, new ErrorSums());
             }
-            for (BatchIterator it = Batches.of(data, batchSize).epoch(0); it.hasNext(); ) {
-                Batch b = it.next();
-                try (GraphRunner ref = new GraphRunner(prepared, backend, false, 0);
-                     Tensor x = backend.fromFloats(b.images(), Shape.of(b.size(), b.channels(), b.height(), b.width()))) {
-                    float[] refLogits = ref.forward(x).toFloatArray();
-                    for (String n : layerNames) {
-                        SimulatedInt8 sim = sims.get(n);
-                        try (GraphRunner q = new GraphRunner(sim.graph(), backend, false, 0)) {
-                            float[] logits = q.forward(x, sim.hook()).toFloatArray();
-                            outErr.get(n).add(ref.output(n).toFloatArray(), q.output(n).toFloatArray());
-                            logitErr.get(n).add(refLogits, logits);
+            Batches batches = Batches.of(data, batchSize);
+            // a step is a batch, the outer loop: every layer's simulation runs on it
+            try (ProgressListener.Task task = progress.start("sensitivity " + layerNames.size() + " layers", batches.batchCount(), "batches")) {
+                int done = 0;
+                for (BatchIterator it = batches.epoch(0); it.hasNext(); ) {
+                    Batch b = it.next();
+                    try (GraphRunner ref = new GraphRunner(prepared, backend, false, 0);
+                         Tensor x = backend.fromFloats(b.images(), Shape.of(b.size(), b.channels(), b.height(), b.width()))) {
+                        float[] refLogits = ref.forward(x).toFloatArray();
+                        for (String n : layerNames) {
+                            SimulatedInt8 sim = sims.get(n);
+                            try (GraphRunner q = new GraphRunner(sim.graph(), backend, false, 0)) {
+                                float[] logits = q.forward(x, sim.hook()).toFloatArray();
+                                outErr.get(n).add(ref.output(n).toFloatArray(), q.output(n).toFloatArray());
+                                logitErr.get(n).add(refLogits, logits);
+                            }
                         }
                     }
+                    task.update(++done);
                 }
             }
         } finally {

@@ -9,6 +9,9 @@ import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.GraphRunner;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
+import dev.nncompress.util.ProgressListener;
+
+import java.util.function.IntConsumer;
 
 /**
  * Top-1 accuracy of the float graph and of its {@link SimulatedInt8} version, computed by the same loop
@@ -28,15 +31,28 @@ public final class SimulatedAccuracy {
     private SimulatedAccuracy() {}
 
     public static Result measure(Graph prepared, QuantPlan plan, Dataset data, Backend backend, int batchSize) {
-        try (SimulatedInt8 sim = new SimulatedInt8(prepared, plan, backend)) {
-            int f = correct(prepared, GraphRunner.OutputHook.NONE, data, backend, batchSize);
-            int q = correct(sim.graph(), sim.hook(), data, backend, batchSize);
+        return measure(prepared, plan, data, backend, batchSize, ProgressListener.NONE);
+    }
+
+    /** As {@link #measure(Graph, QuantPlan, Dataset, Backend, int)}, reporting both passes as one task of batches. */
+    public static Result measure(Graph prepared, QuantPlan plan, Dataset data, Backend backend, int batchSize, ProgressListener progress) {
+        int batches = Batches.of(data, batchSize).batchCount();
+        try (SimulatedInt8 sim = new SimulatedInt8(prepared, plan, backend);
+             ProgressListener.Task task = progress.start("accuracy float and int8", 2L * batches, "batches")) {
+            int f = correct(prepared, GraphRunner.OutputHook.NONE, data, backend, batchSize, done -> task.update(done, "float"));
+            int q = correct(sim.graph(), sim.hook(), data, backend, batchSize, done -> task.update(batches + done, "simulated int8"));
             return new Result(data.count(), f, q);
         }
     }
 
     static int correct(Graph graph, GraphRunner.OutputHook hook, Dataset data, Backend backend, int batchSize) {
+        return correct(graph, hook, data, backend, batchSize, done -> { });
+    }
+
+    /** @param batchDone told the count of batches done after each */
+    private static int correct(Graph graph, GraphRunner.OutputHook hook, Dataset data, Backend backend, int batchSize, IntConsumer batchDone) {
         int correct = 0;
+        int done = 0;
         for (BatchIterator it = Batches.of(data, batchSize).epoch(0); it.hasNext(); ) {
             Batch b = it.next();
             float[] logits;
@@ -48,6 +64,7 @@ public final class SimulatedAccuracy {
                 logits = out.toFloatArray();
             }
             for (int i = 0; i < b.size(); i++) if (argmax(logits, i * classes, classes) == b.labels()[i]) correct++;
+            batchDone.accept(++done);
         }
         return correct;
     }
