@@ -139,6 +139,14 @@ final class PruneCommand implements Callable<Integer> {
             + "|BN gamma|, or (sum of w*dL/dw over those slices)^2 averaged over the steps before each update (gradual schedules only) (default: l1; with a gradual --schedule " + StructuredPruneRun.DEFAULT_GRADUAL_SCORE + ").")
     String channelScore;
 
+    enum ChannelAllocation { uniform, global }
+
+    @Option(names = "--channel-allocation", paramLabel = "uniform|global", description = "With --structured and a gradual --schedule: "
+            + "every channel group loses --sparsity of its channels (uniform, the one-shot cut's structure), or the network's "
+            + "lowest-scoring channels go, each score divided by its group's mean, the same total count (global; a group keeps at "
+            + "least half of its uniform count) (default: uniform).")
+    ChannelAllocation channelAllocation;
+
     @Option(names = "--finetune-epochs", defaultValue = "1", paramLabel = "N", description = "Fine-tuning epochs, 0 for none (default: ${DEFAULT-VALUE}).")
     int finetuneEpochs;
 
@@ -224,6 +232,9 @@ final class PruneCommand implements Callable<Integer> {
             if (channelScore.equals("taylor") && schedule == Schedule.oneshot) {
                 throw new IllegalArgumentException("--channel-score taylor reads training gradients; use it with --schedule cubic or iterative");
             }
+        }
+        if (channelAllocation != null && (!structured || schedule == Schedule.oneshot)) {
+            throw new IllegalArgumentException("--channel-allocation shares gradual structured pruning's channels among groups; use it with --structured --schedule cubic or iterative");
         }
         NmPattern pattern = checkModes();
         if (sparsity != null) Check.range("--sparsity", sparsity, 0, 1, false);
@@ -438,6 +449,7 @@ final class PruneCommand implements Callable<Integer> {
         p.put("schedule", schedule.name());
         if (ramp != null) p.put("ramp", Double.toString(ramp));
         if (channelScore != null) p.put("channel_score", channelScore);
+        if (channelAllocation != null) p.put("channel_allocation", channelAllocation.name());
         p.put("structured", Boolean.toString(structured));
         p.put("layers", String.join(",", layers));
         p.put("finetune_epochs", Integer.toString(finetuneEpochs));

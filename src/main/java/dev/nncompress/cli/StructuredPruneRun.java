@@ -169,10 +169,13 @@ final class StructuredPruneRun {
         GradualStructuredPruner.Plan plan = new GradualStructuredPruner.Plan(
                 cmd.schedule == PruneCommand.Schedule.cubic ? GradualStructuredPruner.Schedule.CUBIC : GradualStructuredPruner.Schedule.ITERATIVE,
                 total, Math.max(1, (long) Math.floor(rampFraction * total)), cmd.updateEvery, cmd.rounds);
-        o.printf(Locale.ROOT, "prune     %s of every prunable channel group, %s, %s, during fine-tuning; dense %s%n",
-                CliSupport.percent(cmd.sparsity), criterion.name(), plan.describe(), CliSupport.percent(before.accuracy()));
+        boolean global = cmd.channelAllocation == PruneCommand.ChannelAllocation.global;
+        o.printf(Locale.ROOT, "prune     %s of %s, %s, %s, during fine-tuning; dense %s%n", CliSupport.percent(cmd.sparsity),
+                global ? "all prunable channels, allocated globally by score / group mean" : "every prunable channel group",
+                criterion.name(), plan.describe(), CliSupport.percent(before.accuracy()));
         o.flush();
-        try (GradualStructuredPruner pruner = new GradualStructuredPruner(backend, dense, config, criterion, plan)) {
+        try (GradualStructuredPruner pruner = new GradualStructuredPruner(backend, dense, config, criterion, plan,
+                global ? GradualStructuredPruner.Allocation.GLOBAL : GradualStructuredPruner.Allocation.PER_GROUP)) {
             fineTune(pruner.graph(), pruner.hook());
             StructuredPruneResult r = pruner.finish();
             r.report().lines().forEach(l -> o.println("prune     " + l));
