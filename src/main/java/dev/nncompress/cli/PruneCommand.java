@@ -139,12 +139,13 @@ final class PruneCommand implements Callable<Integer> {
             + "|BN gamma|, or (sum of w*dL/dw over those slices)^2 averaged over the steps before each update (gradual schedules only) (default: l1; with a gradual --schedule " + StructuredPruneRun.DEFAULT_GRADUAL_SCORE + ").")
     String channelScore;
 
-    enum ChannelAllocation { uniform, global }
+    enum ChannelAllocation { uniform, global, banded }
 
-    @Option(names = "--channel-allocation", paramLabel = "uniform|global", description = "With --structured and a gradual --schedule: "
+    @Option(names = "--channel-allocation", paramLabel = "uniform|global|banded", description = "With --structured and a gradual --schedule: "
             + "every channel group loses --sparsity of its channels (uniform, the one-shot cut's structure), or the network's "
             + "lowest-scoring channels go, each score divided by its group's mean, the same total count (global; a group keeps at "
-            + "least half of its uniform count) (default: uniform).")
+            + "least half of its uniform count; banded: and at most halfway from its uniform count to all its channels, "
+            + "closer to uniform's multiply-adds) (default: uniform).")
     ChannelAllocation channelAllocation;
 
     @Option(names = "--finetune-epochs", defaultValue = "1", paramLabel = "N", description = "Fine-tuning epochs, 0 for none (default: ${DEFAULT-VALUE}).")

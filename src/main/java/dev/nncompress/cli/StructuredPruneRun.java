@@ -169,13 +169,19 @@ final class StructuredPruneRun {
         GradualStructuredPruner.Plan plan = new GradualStructuredPruner.Plan(
                 cmd.schedule == PruneCommand.Schedule.cubic ? GradualStructuredPruner.Schedule.CUBIC : GradualStructuredPruner.Schedule.ITERATIVE,
                 total, Math.max(1, (long) Math.floor(rampFraction * total)), cmd.updateEvery, cmd.rounds);
-        boolean global = cmd.channelAllocation == PruneCommand.ChannelAllocation.global;
+        GradualStructuredPruner.Allocation allocation = cmd.channelAllocation == null ? GradualStructuredPruner.Allocation.PER_GROUP
+                : switch (cmd.channelAllocation) {
+                    case uniform -> GradualStructuredPruner.Allocation.PER_GROUP;
+                    case global -> GradualStructuredPruner.Allocation.GLOBAL;
+                    case banded -> GradualStructuredPruner.Allocation.BANDED;
+                };
         o.printf(Locale.ROOT, "prune     %s of %s, %s, %s, during fine-tuning; dense %s%n", CliSupport.percent(cmd.sparsity),
-                global ? "all prunable channels, allocated globally by score / group mean" : "every prunable channel group",
+                allocation == GradualStructuredPruner.Allocation.PER_GROUP ? "every prunable channel group"
+                        : "all prunable channels, allocated globally by score / group mean"
+                        + (allocation == GradualStructuredPruner.Allocation.BANDED ? " within a band around uniform" : ""),
                 criterion.name(), plan.describe(), CliSupport.percent(before.accuracy()));
         o.flush();
-        try (GradualStructuredPruner pruner = new GradualStructuredPruner(backend, dense, config, criterion, plan,
-                global ? GradualStructuredPruner.Allocation.GLOBAL : GradualStructuredPruner.Allocation.PER_GROUP)) {
+        try (GradualStructuredPruner pruner = new GradualStructuredPruner(backend, dense, config, criterion, plan, allocation)) {
             fineTune(pruner.graph(), pruner.hook());
             StructuredPruneResult r = pruner.finish();
             r.report().lines().forEach(l -> o.println("prune     " + l));

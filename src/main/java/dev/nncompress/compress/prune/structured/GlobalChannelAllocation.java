@@ -16,8 +16,9 @@ import java.util.Map;
  * group whose channels all matter about equally gives up fewer.
  *
  * <p>The total kept is the caller's (the per-group counts summed: the same channel count as uniform allocation), and every
- * group keeps at least its {@code floor} channels, so no layer collapses and the cut stays a network. Channels masked
- * earlier stay masked (masks only grow).
+ * group keeps at least its {@code floor} channels, so no layer collapses and the cut stays a network, and at most its
+ * {@code ceiling} (its lowest-scoring live channels go first to get there), which bounds how far the structure, and so the
+ * multiply-adds, drift from uniform allocation's. Channels masked earlier stay masked (masks only grow).
  */
 final class GlobalChannelAllocation {
     private GlobalChannelAllocation() {}
@@ -27,15 +28,17 @@ final class GlobalChannelAllocation {
 
     /**
      * The kept channels after removing live ones, lowest normalised score first, until {@code targetKept} channels remain
-     * over all groups of {@code keep} or every group is at its floor.
+     * over all groups of {@code keep} or every group is at its floor; first every group above its ceiling comes down to it.
      *
      * @param keep       per group its kept channels now (ascending); not modified
      * @param scores     per group id one score per channel (higher = keep), as a {@link FilterCriterion} gives them
      * @param targetKept channels to keep over all groups of {@code keep}
      * @param floor      per group the fewest channels it may keep (at least 1)
+     * @param ceiling    per group the most channels it may keep (a group not named: no bound; never below its floor)
      * @return per group its kept channels (ascending), for every group of {@code keep}
      */
-    static Map<Integer, int[]> select(Map<Integer, int[]> keep, double[][] scores, long targetKept, Map<Integer, Integer> floor) {
+    static Map<Integer, int[]> select(Map<Integer, int[]> keep, double[][] scores, long targetKept, Map<Integer, Integer> floor,
+                                      Map<Integer, Integer> ceiling) {
         long kept = 0;
         List<Candidate> live = new ArrayList<>();
         for (var e : keep.entrySet()) {
@@ -57,7 +60,16 @@ final class GlobalChannelAllocation {
         Map<Integer, Integer> remaining = new LinkedHashMap<>();
         keep.forEach((id, k) -> remaining.put(id, k.length));
         Map<Integer, boolean[]> removed = new LinkedHashMap<>();
+        for (Candidate c : live) { // the ceilings first: each group's lowest channels (in score order within a group)
+            int left = remaining.get(c.group());
+            Integer most = ceiling.get(c.group());
+            if (most == null || left <= Math.max(most, Math.max(1, floor.getOrDefault(c.group(), 1)))) continue;
+            remaining.put(c.group(), left - 1);
+            removed.computeIfAbsent(c.group(), id -> new boolean[scores[id].length])[c.channel()] = true;
+            kept--;
+        }
         for (Candidate c : live) {
+            if (removed.containsKey(c.group()) && removed.get(c.group())[c.channel()]) continue;
             if (kept <= targetKept) break;
             int left = remaining.get(c.group());
             if (left <= Math.max(1, floor.getOrDefault(c.group(), 1))) continue;

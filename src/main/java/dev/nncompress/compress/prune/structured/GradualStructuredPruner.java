@@ -34,9 +34,11 @@ public final class GradualStructuredPruner implements AutoCloseable {
     /**
      * Who loses the channels at a mask update: every group the same fraction ({@code PER_GROUP}, the one-shot cut's
      * structure), or the network's lowest-scoring channels by per-group-normalised score, the same total count
-     * ({@code GLOBAL}, {@link GlobalChannelAllocation}; each group keeps at least half of its per-group count).
+     * ({@code GLOBAL}, {@link GlobalChannelAllocation}; each group keeps at least half of its per-group count), or so but
+     * each group also keeping at most halfway from its per-group count to all its channels ({@code BANDED}: closer to
+     * the per-group structure's multiply-adds).
      */
-    public enum Allocation { PER_GROUP, GLOBAL }
+    public enum Allocation { PER_GROUP, GLOBAL, BANDED }
 
     /**
      * @param totalSteps  optimiser steps of the whole fine-tuning
@@ -104,7 +106,7 @@ public final class GradualStructuredPruner implements AutoCloseable {
     public GradualStructuredPruner(Backend backend, Graph dense, StructuredPruneConfig config, FilterCriterion criterion, Plan plan,
                                    Allocation allocation) {
         if (allocation == null) throw new IllegalArgumentException("allocation must be set");
-        if (allocation == Allocation.GLOBAL && config.roundTo() != 1) {
+        if (allocation != Allocation.PER_GROUP && config.roundTo() != 1) {
             throw new IllegalArgumentException("global channel allocation keeps any count per group; it cannot round counts to multiples of " + config.roundTo());
         }
         this.allocation = allocation;
@@ -199,8 +201,8 @@ public final class GradualStructuredPruner implements AutoCloseable {
                 throw new IllegalStateException("criterion " + criterion.name() + " gave no scores for group " + id);
             }
         }
-        if (allocation == Allocation.GLOBAL) {
-            keep.putAll(GlobalChannelAllocation.select(keep, scores, keptTotal(t), floors()));
+        if (allocation != Allocation.PER_GROUP) {
+            keep.putAll(GlobalChannelAllocation.select(keep, scores, keptTotal(t), floors(), ceilings(t)));
         } else {
             for (var e : keep.entrySet()) {
                 int k = keepCount(e.getKey(), t);
@@ -217,6 +219,17 @@ public final class GradualStructuredPruner implements AutoCloseable {
 
     /** Channels group {@code id} keeps from step {@code t} on under per-group allocation. */
     private int keepCount(int id, long t) { return config.keepCount(groups().get(id).channels(), plan.sparsity(targets.get(id), t)); }
+
+    /** Banded allocation's most channels per group from step {@code t} on: halfway from its per-group count to all (rounded up). */
+    private Map<Integer, Integer> ceilings(long t) {
+        Map<Integer, Integer> out = new LinkedHashMap<>();
+        if (allocation != Allocation.BANDED) return out;
+        for (int id : keep.keySet()) {
+            int k = keepCount(id, t), c = groups().get(id).channels();
+            out.put(id, k + (c - k + 1) / 2);
+        }
+        return out;
+    }
 
     /** Channels group {@code id} keeps at the end under per-group allocation. */
     private int finalKeepCount(int id) { return config.keepCount(groups().get(id).channels(), targets.get(id)); }
@@ -249,7 +262,7 @@ public final class GradualStructuredPruner implements AutoCloseable {
             kept += e.getValue().length;
             target += finalKeepCount(e.getKey());
         }
-        if (allocation == Allocation.GLOBAL) atTarget = kept <= target;
+        if (allocation != Allocation.PER_GROUP) atTarget = kept <= target;
         if (!atTarget) updateTo(Long.MAX_VALUE / 2);
         masking.close();
         Graph pruned = ChannelSurgery.apply(graph, groups(), keep);
@@ -259,7 +272,7 @@ public final class GradualStructuredPruner implements AutoCloseable {
             outcomes.add(new StructuredPruneReport.GroupOutcome(g, k != null ? k.clone() : StructuredPruner.allChannels(g.channels()),
                     StructuredPruner.wholeReason(g, config)));
         }
-        String how = criterion.name() + ", " + plan.describe() + (allocation == Allocation.GLOBAL ? ", global allocation" : "");
+        String how = criterion.name() + ", " + plan.describe() + (allocation == Allocation.PER_GROUP ? "" : ", " + allocation.name().toLowerCase(java.util.Locale.ROOT) + " allocation");
         return new StructuredPruneResult(pruned, new StructuredPruneReport(how, outcomes,
                 graph.parameterCount(), pruned.parameterCount()));
     }
