@@ -64,8 +64,7 @@ final class GlobalChannelAllocation {
             int left = remaining.get(c.group());
             Integer most = ceiling.get(c.group());
             if (most == null || left <= Math.max(most, Math.max(1, floor.getOrDefault(c.group(), 1)))) continue;
-            remaining.put(c.group(), left - 1);
-            removed.computeIfAbsent(c.group(), id -> new boolean[scores[id].length])[c.channel()] = true;
+            remove(c, remaining, removed, scores);
             kept--;
         }
         for (Candidate c : live) {
@@ -73,8 +72,7 @@ final class GlobalChannelAllocation {
             if (kept <= targetKept) break;
             int left = remaining.get(c.group());
             if (left <= Math.max(1, floor.getOrDefault(c.group(), 1))) continue;
-            remaining.put(c.group(), left - 1);
-            removed.computeIfAbsent(c.group(), id -> new boolean[scores[id].length])[c.channel()] = true;
+            remove(c, remaining, removed, scores);
             kept--;
         }
         Map<Integer, int[]> out = new LinkedHashMap<>();
@@ -83,5 +81,10 @@ final class GlobalChannelAllocation {
             out.put(id, r == null ? k.clone() : Arrays.stream(k).filter(c -> !r[c]).toArray());
         });
         return out;
+    }
+
+    private static void remove(Candidate c, Map<Integer, Integer> remaining, Map<Integer, boolean[]> removed, double[][] scores) {
+        remaining.merge(c.group(), -1, Integer::sum);
+        removed.computeIfAbsent(c.group(), id -> new boolean[scores[id].length])[c.channel()] = true;
     }
 }
