@@ -128,6 +128,13 @@ final class PruneCommand implements Callable<Integer> {
             + "|BN gamma|, or (sum of w*dL/dw over those slices)^2 averaged over the steps before each update (gradual schedules only) (default: l1; with a gradual --prune-schedule " + StructuredPruneRun.DEFAULT_GRADUAL_SCORE + ").")
     String channelScore;
 
+    @Option(names = "--channel-allocation", paramLabel = "uniform|global|banded", description = "With --structured and a gradual --prune-schedule: "
+            + "every channel group loses --sparsity of its channels (uniform, the one-shot cut's structure), or the network's "
+            + "lowest-scoring channels go, each score divided by its group's mean, the same total count (global; a group keeps at "
+            + "least half of its uniform count; banded: and at most halfway from its uniform count to all its channels, "
+            + "closer to uniform's multiply-adds) (default: uniform).")
+    PruneRequest.ChannelAllocation channelAllocation;
+
     @Option(names = "--finetune-epochs", defaultValue = "1", paramLabel = "N", description = "Fine-tuning epochs, 0 for none (default: ${DEFAULT-VALUE}).")
     int finetuneEpochs;
 
@@ -195,7 +202,7 @@ final class PruneCommand implements Callable<Integer> {
         // everything typed is checked before any model or image is loaded; the mode rules are PruneRequest's, as the recipe's
         OptionSpelling<PruneRequest.Field> sp = new OptionSpelling<>(spec, PruneRequest.Field.class);
         request = new PruneRequest(method, sp.given(PruneRequest.Field.SCOPE) ? scope : null, sparsity, nm, structured, linearSparsity, bnRecalibrate,
-                schedule, rounds, updateEvery, ramp, channelScore, finetuneEpochs, lr, optimizer, weightDecay, lrSchedule, batchSize, layers, calib);
+                schedule, rounds, updateEvery, ramp, channelScore, channelAllocation, finetuneEpochs, lr, optimizer, weightDecay, lrSchedule, batchSize, layers, calib);
         NmPattern pattern = checkModes(sp);
         if (teacherOptions != null) {
             if (!structured) throw new IllegalArgumentException("--teacher distills during --structured fine-tuning; add --structured");
@@ -369,6 +376,7 @@ final class PruneCommand implements Callable<Integer> {
         p.put("schedule", schedule.name());
         if (ramp != null) p.put("ramp", Double.toString(ramp));
         if (channelScore != null) p.put("channel_score", channelScore);
+        if (channelAllocation != null) p.put("channel_allocation", channelAllocation.name());
         p.put("structured", Boolean.toString(structured));
         p.put("layers", String.join(",", layers));
         p.put("finetune_epochs", Integer.toString(finetuneEpochs));

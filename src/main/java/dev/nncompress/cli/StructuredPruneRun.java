@@ -148,10 +148,14 @@ final class StructuredPruneRun {
     private StructuredPruneResult gradual(Graph dense, StructuredPruneConfig config, FilterCriterion criterion, Evaluator eval, EvalResult before) {
         long total = (long) Batches.of(train, cmd.batchSize).batchCount() * cmd.finetuneEpochs;
         GradualStructuredPruner.Plan plan = cmd.request.gradualPlan(total);
-        o.printf(Locale.ROOT, "prune     %s of every prunable channel group, %s, %s, during fine-tuning; dense %s%n",
-                CliSupport.percent(cmd.sparsity), criterion.name(), plan.describe(), CliSupport.percent(before.accuracy()));
+        GradualStructuredPruner.Allocation allocation = cmd.request.allocation();
+        o.printf(Locale.ROOT, "prune     %s of %s, %s, %s, during fine-tuning; dense %s%n", CliSupport.percent(cmd.sparsity),
+                allocation == GradualStructuredPruner.Allocation.PER_GROUP ? "every prunable channel group"
+                        : "all prunable channels, allocated globally by score / group mean"
+                        + (allocation == GradualStructuredPruner.Allocation.BANDED ? " within a band around uniform" : ""),
+                criterion.name(), plan.describe(), CliSupport.percent(before.accuracy()));
         o.flush();
-        try (GradualStructuredPruner pruner = new GradualStructuredPruner(backend, dense, config, criterion, plan)) {
+        try (GradualStructuredPruner pruner = new GradualStructuredPruner(backend, dense, config, criterion, plan, allocation)) {
             fineTune(pruner.graph(), pruner.hook());
             StructuredPruneResult r = pruner.finish();
             r.report().lines().forEach(l -> o.println("prune     " + l));

@@ -48,6 +48,7 @@ record PruneStage(PruneRequest request) implements Stage {
                 s.anyInt("update_every", 50),
                 s.anyNumber("ramp", null),
                 s.string("channel_score", null),
+                s.choice("channel_allocation", null, PruneRequest.ChannelAllocation.class),
                 s.anyInt("finetune_epochs", 1),
                 s.anyNumber("lr", 0.01),
                 s.choice("optimizer", PruneRequest.FineTuneOptimizer.sgd, PruneRequest.FineTuneOptimizer.class),
@@ -141,7 +142,7 @@ record PruneStage(PruneRequest request) implements Stage {
         if (r.gradual()) { // validated: finetune is not null
             long total = (long) Batches.of(train, r.batchSize()).batchCount() * r.finetuneEpochs();
             GradualStructuredPruner.Plan plan = r.gradualPlan(total);
-            try (GradualStructuredPruner pruner = new GradualStructuredPruner(ctx.backend(), dense, config, criterion, plan)) {
+            try (GradualStructuredPruner pruner = new GradualStructuredPruner(ctx.backend(), dense, config, criterion, plan, request.allocation())) {
                 new Trainer(ctx.backend(), finetune, pruner.hook()).fit(pruner.graph(), train, ctx.test(), ctx.epochs(r.finetuneEpochs()));
                 pruned = pruner.finish().pruned();
             }

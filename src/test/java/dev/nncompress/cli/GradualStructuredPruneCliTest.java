@@ -56,6 +56,15 @@ class GradualStructuredPruneCliTest {
         assertTrue(r.out().contains("iterative, 2 rounds over 4 steps"), r.out());
         assertTrue(r.out().contains("with teacher"), r.out());
         assertEquals(ONE_SHOT_PARAMS, ModelIO.load(it, new ReferenceBackend()).graph().parameterCount());
+
+        Path global = tmp.resolve("global.safetensors");
+        r = prune("--prune-schedule", "cubic", "--update-every", "1", "--channel-allocation", "global", "--out", global.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("of all prunable channels, allocated globally"), r.out());
+        assertTrue(r.out().contains("channel masks every 1, global allocation): parameters 106,282 -> "), r.out());
+        ModelIO.LoadedModel g = ModelIO.load(global, new ReferenceBackend());
+        assertEquals("global", g.provenance().get("channel_allocation"));
+        assertTrue(g.graph().parameterCount() != ONE_SHOT_PARAMS, "another structure than the uniform cut's");
     }
 
     /** The masks, step and Taylor sums are checkpointed: resuming the finished run restores them and writes the same model. */
@@ -87,6 +96,8 @@ class GradualStructuredPruneCliTest {
                 {"--ramp 0.5", "--ramp shapes the cubic schedule; add --prune-schedule cubic"},
                 {"--prune-schedule cubic --channel-score l3", "--channel-score must be l1, group-l2, bn-gamma or taylor, got 'l3'"},
                 {"--method activation --channel-score l1", "--channel-score ranks channels for --structured --method magnitude"},
+                {"--channel-allocation global", "--channel-allocation shares gradual structured pruning's channels among groups; use it with --structured and --prune-schedule cubic or iterative"},
+                {"--prune-schedule cubic --channel-allocation even", "--channel-allocation"},
         };
         for (String[] c : cases) {
             List<String> args = new ArrayList<>(List.of("prune", "student", "--structured", "--sparsity", "0.5", "--backend", "reference",

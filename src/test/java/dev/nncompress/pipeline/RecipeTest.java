@@ -97,7 +97,7 @@ class RecipeTest {
         refused("  - stage: train\n    epochs: 1.5\n", "r.yaml: stages[0].epochs: must be an integer, got a number (1.5)");
         refused("  - stage: prune\n    sparsity: \"0.5\"\n", "r.yaml: stages[0].sparsity: must be a number, got a string ('0.5')");
         refused("  - stage: prune\n    sparsity: 0.5\n    sparsty: 0.9\n", "r.yaml: stages[0].sparsty: unknown key; known here: stage, method, scope, sparsity, "
-                + "nm, structured, linear_sparsity, bn_recalibrate, schedule, rounds, update_every, ramp, channel_score, finetune_epochs, lr, optimizer, "
+                + "nm, structured, linear_sparsity, bn_recalibrate, schedule, rounds, update_every, ramp, channel_score, channel_allocation, finetune_epochs, lr, optimizer, "
                 + "weight_decay, lr_schedule, batch_size, layers, calib");
         refused("  - stage: shrink\n", "r.yaml: stages[0].stage: must be one of train, prune, distill, quantize, export, got 'shrink'");
         refused("  - epochs: 1\n", "r.yaml: stages[0].stage: is required: one of train, prune, distill, quantize, export");

@@ -23,10 +23,11 @@ import java.util.Locale;
  * command's Java field bound to the option is its camelCase ({@link RequestSpelling#camel}).
  *
  * <p>{@code scope}, {@code sparsity}, {@code nm}, {@code linearSparsity}, {@code bnRecalibrate}, {@code ramp} and
- * {@code channelScore} are null when not given (their defaults depend on the mode).
+ * {@code channelScore}, {@code channelAllocation} are null when not given (their defaults depend on the mode).
  */
 public record PruneRequest(Method method, Scope scope, Double sparsity, String nm, boolean structured, Double linearSparsity, Integer bnRecalibrate,
-                           Schedule schedule, int rounds, int updateEvery, Double ramp, String channelScore, int finetuneEpochs, double lr,
+                           Schedule schedule, int rounds, int updateEvery, Double ramp, String channelScore, ChannelAllocation channelAllocation,
+                           int finetuneEpochs, double lr,
                            FineTuneOptimizer optimizer, double weightDecay, String lrSchedule, int batchSize, List<String> layers, int calib) {
 
     public enum Method { magnitude, activation, taylor }
@@ -37,10 +38,23 @@ public record PruneRequest(Method method, Scope scope, Double sparsity, String n
 
     public enum FineTuneOptimizer { sgd, adamw }
 
+    /**
+     * How gradual structured pruning shares the channels to remove among the channel groups: each group its
+     * sparsity (uniform), or by score over the whole network (global; banded also caps each group), docs/pruning.md.
+     */
+    public enum ChannelAllocation {
+        uniform(GradualStructuredPruner.Allocation.PER_GROUP), global(GradualStructuredPruner.Allocation.GLOBAL),
+        banded(GradualStructuredPruner.Allocation.BANDED);
+
+        private final GradualStructuredPruner.Allocation allocation;
+
+        ChannelAllocation(GradualStructuredPruner.Allocation allocation) { this.allocation = allocation; }
+    }
+
     /** Every setting; {@code key(f)} is its recipe key. */
     public enum Field {
         METHOD, SCOPE, SPARSITY, NM, STRUCTURED, LINEAR_SPARSITY, BN_RECALIBRATE, SCHEDULE, ROUNDS, UPDATE_EVERY, RAMP, CHANNEL_SCORE,
-        FINETUNE_EPOCHS, LR, OPTIMIZER, WEIGHT_DECAY, LR_SCHEDULE, BATCH_SIZE, LAYERS, CALIB
+        CHANNEL_ALLOCATION, FINETUNE_EPOCHS, LR, OPTIMIZER, WEIGHT_DECAY, LR_SCHEDULE, BATCH_SIZE, LAYERS, CALIB
     }
 
     /** Channel rankings of structured magnitude pruning (--channel-score, channel_score). */
@@ -103,6 +117,10 @@ public record PruneRequest(Method method, Scope scope, Double sparsity, String n
                 throw sp.error(Field.CHANNEL_SCORE, "taylor reads training gradients; use it with " + sp.name(Field.SCHEDULE) + " cubic or iterative");
             }
         }
+        if (channelAllocation != null && !gradual()) {
+            throw sp.error(Field.CHANNEL_ALLOCATION, "shares gradual structured pruning's channels among groups; use it with "
+                    + sp.set(Field.STRUCTURED, "true") + " and " + sp.name(Field.SCHEDULE) + " cubic or iterative");
+        }
         NmPattern pattern = nm == null ? null : checkNm(sp);
         if (sparsity != null) sp.range(Field.SPARSITY, sparsity, 0, 1, false);
         if (bnRecalibrate != null) {
@@ -164,7 +182,7 @@ public record PruneRequest(Method method, Scope scope, Double sparsity, String n
     /** The same request at another sparsity (the accuracy budget's bisection). */
     public PruneRequest withSparsity(double s) {
         return new PruneRequest(method, scope, s, nm, structured, linearSparsity, bnRecalibrate, schedule, rounds, updateEvery, ramp, channelScore,
-                finetuneEpochs, lr, optimizer, weightDecay, lrSchedule, batchSize, layers, calib);
+                channelAllocation, finetuneEpochs, lr, optimizer, weightDecay, lrSchedule, batchSize, layers, calib);
     }
 
     // ---- what the settings mean, for every front end (call after validate) ----
@@ -227,6 +245,11 @@ public record PruneRequest(Method method, Scope scope, Double sparsity, String n
             case "taylor" -> FilterCriterion.taylor();
             default -> throw new IllegalArgumentException("channel score must be l1, group-l2, bn-gamma or taylor, got '" + name + "'");
         };
+    }
+
+    /** Gradual structured pruning's allocation of the channels to remove (uniform when not given). */
+    public GradualStructuredPruner.Allocation allocation() {
+        return (channelAllocation == null ? ChannelAllocation.uniform : channelAllocation).allocation;
     }
 
     /** The plan of gradual structured pruning over {@code totalSteps} fine-tuning steps. */

@@ -39,7 +39,9 @@ import java.util.TreeMap;
  * {@link GraphPreparation#forInference} (BN folded into the convs). Every half-width logit is checked
  * finite (a sanity check; the kernels' correctness is the contract tests' job).
  * Not a JUnit test; run with
- * {@code java -cp target/classes:target/test-classes:target/lib/* dev.nncompress.backend.cpu.MobileNetWidthBench [quick] [prepared] [cpu] [batches=1,32,256]}.
+ * {@code java -cp target/classes:target/test-classes:target/lib/* dev.nncompress.backend.cpu.MobileNetWidthBench [quick] [prepared] [cpu] [batches=1,32,256] [pruned=FILE]}:
+ * {@code pruned=FILE} measures a pruned model file of the fixture (e.g. {@code prune --channel-allocation global}'s, whose
+ * structure is not half width) in the half-width model's place.
  */
 public final class MobileNetWidthBench {
     private MobileNetWidthBench() {}
@@ -57,7 +59,10 @@ public final class MobileNetWidthBench {
         System.out.println("cpu: " + b.describe());
         Graph full = OnnxImporter.importFile(Path.of("src/test/resources/onnx/mobilenetv2.onnx"), b).graph();
         if (a.contains("prepared")) full = GraphPreparation.forInference(full).graph();
-        Graph half = HalfWidth.of(full);
+        String prunedFile = a.stream().filter(s -> s.startsWith("pruned=")).findFirst().map(s -> s.substring(7)).orElse(null);
+        Graph half = prunedFile == null ? HalfWidth.of(full) : dev.nncompress.io.ModelIO.load(Path.of(prunedFile), b).graph();
+        if (prunedFile != null && a.contains("prepared")) half = GraphPreparation.forInference(half).graph();
+        if (prunedFile != null) System.out.println("\"half\" below is " + prunedFile);
         System.out.printf(Locale.ROOT, "model %s: %,d params; half width: %,d params%s%n", full.name(), full.parameterCount(), half.parameterCount(),
                 a.contains("prepared") ? " (BN folded, prepared for inference)" : " (as imported)");
         int maxBatch = Arrays.stream(batches).max().orElse(1);

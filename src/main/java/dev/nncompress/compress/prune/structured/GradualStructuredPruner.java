@@ -32,6 +32,15 @@ public final class GradualStructuredPruner implements AutoCloseable {
     public enum Schedule { CUBIC, ITERATIVE }
 
     /**
+     * Who loses the channels at a mask update: every group the same fraction ({@code PER_GROUP}, the one-shot cut's
+     * structure), or the network's lowest-scoring channels by per-group-normalised score, the same total count
+     * ({@code GLOBAL}, {@link GlobalChannelAllocation}; each group keeps at least half of its per-group count), or so but
+     * each group also keeping at most halfway from its per-group count to all its channels ({@code BANDED}: closer to
+     * the per-group structure's multiply-adds).
+     */
+    public enum Allocation { PER_GROUP, GLOBAL, BANDED }
+
+    /**
      * @param totalSteps  optimiser steps of the whole fine-tuning
      * @param rampSteps   cubic: steps over which sparsity rises from 0 to the target (then it stays)
      * @param updateEvery cubic: steps between mask updates
@@ -77,6 +86,7 @@ public final class GradualStructuredPruner implements AutoCloseable {
     private final StructuredPruneConfig config;
     private final FilterCriterion criterion;
     private final Plan plan;
+    private final Allocation allocation;
     private final GroupChannelMasks channelMasks;
     private final Map<Integer, Double> targets = new LinkedHashMap<>(); // pruned groups -> final sparsity
     private final Map<Integer, int[]> keep = new LinkedHashMap<>();     // pruned groups -> kept channels now (ascending)
@@ -89,6 +99,17 @@ public final class GradualStructuredPruner implements AutoCloseable {
      * {@code dense} itself is never touched, so it can serve as the distillation teacher.
      */
     public GradualStructuredPruner(Backend backend, Graph dense, StructuredPruneConfig config, FilterCriterion criterion, Plan plan) {
+        this(backend, dense, config, criterion, plan, Allocation.PER_GROUP);
+    }
+
+    /** As above, sharing the channels to remove among the groups as {@code allocation} says. */
+    public GradualStructuredPruner(Backend backend, Graph dense, StructuredPruneConfig config, FilterCriterion criterion, Plan plan,
+                                   Allocation allocation) {
+        if (allocation == null) throw new IllegalArgumentException("allocation must be set");
+        if (allocation != Allocation.PER_GROUP && config.roundTo() != 1) {
+            throw new IllegalArgumentException("global channel allocation keeps any count per group; it cannot round counts to multiples of " + config.roundTo());
+        }
+        this.allocation = allocation;
         this.config = config;
         this.criterion = criterion;
         this.plan = plan;
@@ -171,24 +192,60 @@ public final class GradualStructuredPruner implements AutoCloseable {
         };
     }
 
-    /** Re-scores every pruned group from the current weights and masks each down to its sparsity at step {@code t}. */
+    /** Re-scores every pruned group from the current weights and masks them down to their sparsity at step {@code t}. */
     private void updateTo(long t) {
         double[][] scores = criterion.scores(graph, groups());
-        for (var e : keep.entrySet()) {
-            ChannelGroup g = groups().get(e.getKey());
-            int k = config.keepCount(g.channels(), plan.sparsity(targets.get(g.id()), t));
-            if (k >= e.getValue().length) continue; // masks only grow
-            double[] s = scores[g.id()];
-            if (s == null || s.length != g.channels()) {
-                throw new IllegalStateException("criterion " + criterion.name() + " gave no scores for group " + g.id());
+        for (int id : keep.keySet()) {
+            double[] s = id < scores.length ? scores[id] : null;
+            if (s == null || s.length != groups().get(id).channels()) {
+                throw new IllegalStateException("criterion " + criterion.name() + " gave no scores for group " + id);
             }
-            double[] ranked = new double[s.length];
-            java.util.Arrays.fill(ranked, Double.NEGATIVE_INFINITY); // masked channels go first
-            for (int c : e.getValue()) ranked[c] = s[c];
-            e.setValue(StructuredPruner.topChannels(ranked, k));
+        }
+        if (allocation != Allocation.PER_GROUP) {
+            keep.putAll(GlobalChannelAllocation.select(keep, scores, keptTotal(t), floors(), ceilings(t)));
+        } else {
+            for (var e : keep.entrySet()) {
+                int k = keepCount(e.getKey(), t);
+                if (k >= e.getValue().length) continue; // masks only grow
+                double[] ranked = new double[scores[e.getKey()].length];
+                java.util.Arrays.fill(ranked, Double.NEGATIVE_INFINITY); // masked channels go first
+                for (int c : e.getValue()) ranked[c] = scores[e.getKey()][c];
+                e.setValue(StructuredPruner.topChannels(ranked, k));
+            }
         }
         masking.update(channelMasks.masks(keep));
         if (criterion instanceof GroupTaylorCriterion taylor) taylor.reset();
+    }
+
+    /** Channels group {@code id} keeps from step {@code t} on under per-group allocation. */
+    private int keepCount(int id, long t) { return config.keepCount(groups().get(id).channels(), plan.sparsity(targets.get(id), t)); }
+
+    /** Banded allocation's most channels per group from step {@code t} on: halfway from its per-group count to all (rounded up). */
+    private Map<Integer, Integer> ceilings(long t) {
+        Map<Integer, Integer> out = new LinkedHashMap<>();
+        if (allocation != Allocation.BANDED) return out;
+        for (int id : keep.keySet()) {
+            int k = keepCount(id, t), c = groups().get(id).channels();
+            out.put(id, k + (c - k + 1) / 2);
+        }
+        return out;
+    }
+
+    /** Channels group {@code id} keeps at the end under per-group allocation. */
+    private int finalKeepCount(int id) { return config.keepCount(groups().get(id).channels(), targets.get(id)); }
+
+    /** Channels all pruned groups keep together from step {@code t} on: the per-group counts summed. */
+    private long keptTotal(long t) {
+        long n = 0;
+        for (int id : keep.keySet()) n += keepCount(id, t);
+        return n;
+    }
+
+    /** Global allocation's fewest channels per group: half of what per-group allocation leaves it at the end (rounded up). */
+    private Map<Integer, Integer> floors() {
+        Map<Integer, Integer> out = new LinkedHashMap<>();
+        for (int id : keep.keySet()) out.put(id, Math.max(1, (finalKeepCount(id) + 1) / 2));
+        return out;
     }
 
     /**
@@ -199,9 +256,13 @@ public final class GradualStructuredPruner implements AutoCloseable {
         if (finished) throw new IllegalStateException("finish() was already called");
         finished = true;
         boolean atTarget = true;
+        long kept = 0, target = 0;
         for (var e : keep.entrySet()) {
-            atTarget &= e.getValue().length == config.keepCount(groups().get(e.getKey()).channels(), targets.get(e.getKey()));
+            atTarget &= e.getValue().length == finalKeepCount(e.getKey());
+            kept += e.getValue().length;
+            target += finalKeepCount(e.getKey());
         }
+        if (allocation != Allocation.PER_GROUP) atTarget = kept <= target;
         if (!atTarget) updateTo(Long.MAX_VALUE / 2);
         masking.close();
         Graph pruned = ChannelSurgery.apply(graph, groups(), keep);
@@ -211,7 +272,8 @@ public final class GradualStructuredPruner implements AutoCloseable {
             outcomes.add(new StructuredPruneReport.GroupOutcome(g, k != null ? k.clone() : StructuredPruner.allChannels(g.channels()),
                     StructuredPruner.wholeReason(g, config)));
         }
-        return new StructuredPruneResult(pruned, new StructuredPruneReport(criterion.name() + ", " + plan.describe(), outcomes,
+        String how = criterion.name() + ", " + plan.describe() + (allocation == Allocation.PER_GROUP ? "" : ", " + allocation.name().toLowerCase(java.util.Locale.ROOT) + " allocation");
+        return new StructuredPruneResult(pruned, new StructuredPruneReport(how, outcomes,
                 graph.parameterCount(), pruned.parameterCount()));
     }
 
