@@ -190,8 +190,22 @@ public final class CodedStorage {
         return out;
     }
 
+    /**
+     * Component sizes of every coded tensor of the model file {@code file} (empty for any other model file), its index
+     * checked as for loading; ModelFormatException naming the file when it is not readable.
+     */
+    public static List<Sizes> sizes(java.nio.file.Path file) {
+        SafeTensorsFile st = ModelIO.readFile(file);
+        if (!isCoded(st)) return List.of();
+        try {
+            return sizes(st);
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(file + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Component sizes of every coded tensor of {@code st} (its index checked as for loading), in index order. */
-    public static List<Sizes> sizes(SafeTensorsFile st) {
+    static List<Sizes> sizes(SafeTensorsFile st) {
         return index(st).entrySet().stream().map(e -> {
             Entry en = e.getValue();
             return new Sizes(e.getKey(), TensorRecord.numElements(en.shape()), en.nnz(), en.codebook(), en.positions().name().toLowerCase(java.util.Locale.ROOT),
