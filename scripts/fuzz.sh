@@ -8,7 +8,7 @@
 #   scripts/fuzz.sh --seeds                    regenerate the committed seed corpus (after a file-format change)
 #
 # Targets: floatModel sparseModel nmModel int8Model idxPair graphAttributes onnxModel npzFile npyPair imageFolder
-# cifarBinary; allTargets is all of them behind one fuzz test (the input's last byte picks the target): one JVM start
+# cifarBinary codedModel; allTargets is all of them behind one fuzz test (the input's last byte picks the target): one JVM start
 # instead of eleven, so CI's
 # few seconds per target go to fuzzing rather than to Maven's and Jazzer's start-up (docs/reliability.md).
 # Jazzer runs one fuzz test per JVM, so each target is its own surefire run (execution fuzz-tests of the pom,
@@ -27,9 +27,9 @@ declare -A CLASS=(
   [floatModel]=FloatModelFuzzTest [sparseModel]=SparseModelFuzzTest [nmModel]=NmModelFuzzTest
   [int8Model]=Int8ModelFuzzTest [idxPair]=IdxFuzzTest [graphAttributes]=GraphJsonFuzzTest [onnxModel]=OnnxModelFuzzTest
   [npzFile]=NpzFuzzTest [npyPair]=NpyPairFuzzTest [imageFolder]=ImageFolderFuzzTest [cifarBinary]=CifarFuzzTest
-  [allTargets]=AllTargetsFuzzTest
+  [codedModel]=CodedModelFuzzTest [allTargets]=AllTargetsFuzzTest
 )
-ALL=(floatModel sparseModel nmModel int8Model idxPair graphAttributes onnxModel npzFile npyPair imageFolder cifarBinary)
+ALL=(floatModel sparseModel nmModel int8Model idxPair graphAttributes onnxModel npzFile npyPair imageFolder cifarBinary codedModel)
 
 usage() { sed -n '4,8p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 

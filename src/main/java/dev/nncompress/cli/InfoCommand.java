@@ -176,6 +176,8 @@ final class InfoCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "sparsity    %s of %s weights are zero (%s)%n", CliSupport.grouped(wz), CliSupport.grouped(wv),
                 wv == 0 ? "-" : CliSupport.percent((double) wz / wv));
+        List<dev.nncompress.io.CodedStorage.Sizes> coded = CodedInfo.of(src);
+        if (!coded.isEmpty()) CodedInfo.print(out, coded, CodedInfo.denseFileBytes(g, src.provenance()), fileBytes(src));
         if (!src.builtIn()) {
             for (String line : inputLines(src)) out.println(line);
             out.println();
@@ -230,6 +232,14 @@ final class InfoCommand implements Callable<Integer> {
             // a provenance entry we cannot read only loses the column, the model is fine
         }
         return names;
+    }
+
+    private static long fileBytes(ModelSource src) {
+        try {
+            return java.nio.file.Files.size(java.nio.file.Path.of(src.spec()));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(src.spec() + ": " + e.getMessage(), e);
+        }
     }
 
     private static String[] append(String[] row, String cell) {
@@ -312,6 +322,8 @@ final class InfoCommand implements Callable<Integer> {
             }
         }
         root.put("provenance", src.builtIn() ? null : src.provenance());
+        List<dev.nncompress.io.CodedStorage.Sizes> coded = CodedInfo.of(src);
+        if (!coded.isEmpty()) root.put("coded", CodedInfo.json(coded, CodedInfo.denseFileBytes(g, src.provenance()), fileBytes(src)));
         try {
             out.println(JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build().writeValueAsString(root));
         } catch (JsonProcessingException e) {

@@ -35,7 +35,7 @@ import java.util.concurrent.Callable;
 @Command(name = "nncompress", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Neural-network compression toolkit: train, evaluate, inspect, import (ONNX), benchmark, quantize, prune and distill Fashion-MNIST CNNs.",
         subcommands = {TrainCommand.class, EvalCommand.class, InfoCommand.class, ImportCommand.class, ExportCommand.class, BenchCommand.class, BenchGemmCommand.class, QuantizeCommand.class,
-                PruneCommand.class, DistillCommand.class, CompressCommand.class, ReportCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class},
+                PruneCommand.class, ShareCommand.class, DistillCommand.class, CompressCommand.class, ReportCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class},
         usageHelpAutoWidth = true)
 public final class Main implements Callable<Integer> {
     public static final int EXIT_OK = 0;

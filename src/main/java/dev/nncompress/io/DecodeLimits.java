@@ -25,10 +25,16 @@ final class DecodeLimits {
     private DecodeLimits() {}
 
     /** ModelFormatException naming {@code file} if {@code decodedBytes} break either bound. */
-    static void check(Path file, long fileBytes, long decodedBytes) {
-        if (decodedBytes > MAX_EXPANSION * fileBytes) {
+    static void check(Path file, long fileBytes, long decodedBytes) { check(file, fileBytes, decodedBytes, MAX_EXPANSION); }
+
+    /**
+     * The same with the expansion ceiling of another stored form: entropy-coded files ({@link CodedStorage}) reach
+     * further than 32x, so theirs is {@link CodedStorage#MAX_EXPANSION}; the 1 GiB growth bound is the same.
+     */
+    static void check(Path file, long fileBytes, long decodedBytes, long maxExpansion) {
+        if (decodedBytes > maxExpansion * fileBytes) {
             throw new ModelFormatException(file + ": its tensors would decode to " + decodedBytes + " bytes, more than "
-                    + MAX_EXPANSION + " x the file's " + fileBytes + " bytes (the most any stored form expands); "
+                    + maxExpansion + " x the file's " + fileBytes + " bytes (the most its stored form expands); "
                     + "its sparse tensor shapes cannot be true");
         }
         if (decodedBytes - fileBytes > MAX_GROWTH_BYTES) {

@@ -20,7 +20,8 @@ import java.util.Set;
  * Model files: safetensors whose tensors are the graph's parameters (PyTorch state-dict names) and
  * whose {@code __metadata__} holds the graph ({@value #GRAPH_KEY}) and provenance
  * ({@value #PROVENANCE_KEY}, a JSON object). Mostly-zero tensors are stored as bitmask + values
- * ({@link SparseStorage}), N:M ones possibly as kept values + in-group indices ({@link NmStorage}), and loaded back dense. Writing is atomic; reading validates everything and
+ * ({@link SparseStorage}), N:M ones possibly as kept values + in-group indices ({@link NmStorage}); a weight-shared model may be
+ * written entropy-coded ({@link CodedStorage}, format {@value CodedStorage#FORMAT}); every form is loaded back dense. Writing is atomic; reading validates everything and
  * names the file in every error.
  */
 public final class ModelIO {
@@ -36,9 +37,22 @@ public final class ModelIO {
     /** A loaded model with the provenance it was saved with. */
     public record LoadedModel(Graph graph, Map<String, String> provenance) {}
 
+    /** How a model file stores its tensors. */
+    public enum Storage {
+        /** Every tensor dense F32 (the pre-pruning format). */
+        DENSE,
+        /** Mostly-zero tensors as bitmask + values or N:M ({@link SparseStorage}), the rest dense: what {@link #save} writes. */
+        SPARSE,
+        /** Tensors of at most 256 distinct values (shared weights) as codebook + Huffman-coded indices and positions ({@link CodedStorage}). */
+        CODED
+    }
+
     /** Writes {@code graph} atomically; mostly-zero weights (pruned models) are stored as bitmask + values ({@link SparseStorage}). */
-    public static void save(Graph graph, Path file, Map<String, String> provenance) {
-        Encoded e = encode(graph, provenance, true, "refusing to save " + file);
+    public static void save(Graph graph, Path file, Map<String, String> provenance) { save(graph, file, provenance, Storage.SPARSE); }
+
+    /** Writes {@code graph} atomically in {@code storage}. */
+    public static void save(Graph graph, Path file, Map<String, String> provenance, Storage storage) {
+        Encoded e = encode(graph, provenance, storage, "refusing to save " + file);
         try {
             SafeTensors.write(file, e.tensors(), e.meta());
         } catch (IOException ex) {
@@ -51,7 +65,12 @@ public final class ModelIO {
      * stored all dense (the pre-pruning format): lets a command report dense vs pruned sizes without writing.
      */
     public static long fileSize(Graph graph, Map<String, String> provenance, boolean sparse) {
-        Encoded e = encode(graph, provenance, sparse, "cannot size " + graph.name());
+        return fileSize(graph, provenance, sparse ? Storage.SPARSE : Storage.DENSE);
+    }
+
+    /** Exact size in bytes of the file {@link #save} would write in {@code storage}. */
+    public static long fileSize(Graph graph, Map<String, String> provenance, Storage storage) {
+        Encoded e = encode(graph, provenance, storage, "cannot size " + graph.name());
         long n = 8 + SafeTensors.encodeHeader(e.tensors(), e.meta()).length;
         for (TensorRecord t : e.tensors().values()) n += t.byteSize();
         return n;
@@ -59,7 +78,7 @@ public final class ModelIO {
 
     private record Encoded(Map<String, TensorRecord> tensors, Map<String, String> meta) {}
 
-    private static Encoded encode(Graph graph, Map<String, String> provenance, boolean sparse, String refusal) {
+    private static Encoded encode(Graph graph, Map<String, String> provenance, Storage storage, String refusal) {
         Map<String, TensorRecord> tensors = new LinkedHashMap<>();
         for (Parameter p : graph.params().values()) {
             float[] v = p.value().toFloatArray();
@@ -71,7 +90,11 @@ public final class ModelIO {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(GRAPH_KEY, GraphJson.write(graph));
         meta.put(PROVENANCE_KEY, StringMapJson.write(provenance));
-        return new Encoded(sparse ? SparseStorage.encodeAll(tensors, meta) : tensors, meta);
+        return new Encoded(switch (storage) {
+            case DENSE -> tensors;
+            case SPARSE -> SparseStorage.encodeAll(tensors, meta);
+            case CODED -> CodedStorage.encodeAll(tensors, meta);
+        }, meta);
     }
 
     public static LoadedModel load(Path file, Backend backend) { return floatModel(readFile(file), backend); }
@@ -83,9 +106,10 @@ public final class ModelIO {
                     + "but this needs the float model it was made from");
         }
         String format = st.metadata().get(Int8ModelIO.FORMAT_KEY);
-        if (format != null) {
+        boolean coded = CodedStorage.isCoded(st);
+        if (format != null && !coded) {
             throw new ModelFormatException(file + ": model format " + Quoted.of(format) + " ('" + Int8ModelIO.FORMAT_KEY
-                    + "'), which this build cannot read (it reads float models and " + Int8ModelIO.FORMAT + ")");
+                    + "'), which this build cannot read (it reads float models, " + CodedStorage.FORMAT + " and " + Int8ModelIO.FORMAT + ")");
         }
         String graphJson = st.metadata().get(GRAPH_KEY);
         if (graphJson == null) {
@@ -97,7 +121,7 @@ public final class ModelIO {
             Set<String> nodeNames = new HashSet<>();
             for (Node n : s.nodes()) nodeNames.add(n.name());
             Map<String, Parameter> params = new LinkedHashMap<>();
-            for (var e : SparseStorage.decodeAll(st).entrySet()) {
+            for (var e : (coded ? CodedStorage.decodeAll(st) : SparseStorage.decodeAll(st)).entrySet()) {
                 String name = e.getKey();
                 String owner = name.contains(".") ? name.substring(0, name.indexOf('.')) : name;
                 if (!nodeNames.contains(owner)) throw new IllegalArgumentException("tensor " + Quoted.of(name) + " belongs to no node of the graph");

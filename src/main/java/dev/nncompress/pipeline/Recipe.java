@@ -114,7 +114,7 @@ public record Recipe(String fileName, String text, String sha256, String model, 
             bu.done();
         }
         JsonNode list = r.list("stages");
-        if (list == null) throw r.errorAt("stages", "is required: a list of stages (train, prune, distill, quantize, export)");
+        if (list == null) throw r.errorAt("stages", "is required: a list of stages (" + String.join(", ", Stage.KINDS) + ")");
         if (list.isEmpty()) throw r.errorAt("stages", "is empty; give at least one stage");
         if (list.size() > MAX_STAGES) throw r.errorAt("stages", "has " + list.size() + " stages; at most " + MAX_STAGES);
         List<Stage> stages = new ArrayList<>();

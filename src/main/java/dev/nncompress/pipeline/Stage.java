@@ -9,7 +9,7 @@ import java.util.Map;
  * previous step left, writing its artefact; the pipeline then evaluates what it returns.
  */
 interface Stage {
-    List<String> KINDS = List.of("train", "prune", "distill", "quantize", "export");
+    List<String> KINDS = List.of("train", "prune", "distill", "quantize", "export", "share");
 
     /** The stage kind as written in the recipe ({@code train}, {@code prune}, ...). */
     String name();
@@ -53,6 +53,7 @@ interface Stage {
             case "distill" -> DistillStage.parse(s);
             case "quantize" -> QuantizeStage.parse(s);
             case "export" -> ExportStage.parse(s);
+            case "share" -> ShareStage.parse(s);
             default -> throw s.errorAt("stage", "must be one of " + String.join(", ", KINDS) + ", got '" + kind + "'");
         };
     }

@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class AllTargetsFuzzTest {
     /** The targets in selector order: byte b picks {@code TARGETS.get(b % size)}; append new targets at the end. */
     static final List<String> TARGETS = List.of("floatModel", "sparseModel", "nmModel", "int8Model", "idxPair", "graphAttributes", "onnxModel",
-            "npzFile", "npyPair", "imageFolder", "cifarBinary");
+            "npzFile", "npyPair", "imageFolder", "cifarBinary", "codedModel");
     private static final AtomicLongArray RUNS = new AtomicLongArray(TARGETS.size());
 
     /** Where the counts go (scripts/fuzz.sh reads them): a file, since the test's stdout may be closed by the time the JVM exits. */
@@ -77,6 +77,7 @@ class AllTargetsFuzzTest {
             case "npyPair" -> new NpyPairFuzzTest().npyPair(data.consumeRemainingAsBytes());
             case "imageFolder" -> new ImageFolderFuzzTest().imageFolder(data.consumeRemainingAsBytes());
             case "cifarBinary" -> new CifarFuzzTest().cifarBinary(data.consumeRemainingAsBytes());
+            case "codedModel" -> new CodedModelFuzzTest().codedModel(data.consumeRemainingAsBytes());
             default -> throw new IllegalStateException("no target " + TARGETS.get(target));
         }
     }

@@ -11,6 +11,8 @@ import dev.nncompress.compress.prune.UnstructuredPruner;
 import dev.nncompress.compress.quant.calib.Calibrator;
 import dev.nncompress.compress.quant.calib.QuantTargets;
 import dev.nncompress.compress.quant.convert.Int8Converter;
+import dev.nncompress.compress.share.ShareConfig;
+import dev.nncompress.compress.share.SharedWeights;
 import dev.nncompress.data.Dataset;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.int8.Int8Model;
@@ -62,6 +64,15 @@ public final class SeedCorpus {
                 sparse.resolve("tiny_resnet_80.safetensors"), provenance);
         ModelIO.save(pruned(Models.student(REF, 0), PruneConfig.oneShot(new MagnitudeCriterion(), PruneScope.LAYER, 0.95, null)),
                 sparse.resolve("student_95.safetensors"), provenance);
+
+        // pruned, then weights shared (2^bits values a layer), written entropy-coded (CodedStorage)
+        Path coded = clean(seeds(root, CodedModelFuzzTest.class, "codedModel"));
+        ModelIO.save(shared(pruned(tinyCnn(), PruneConfig.oneShot(new MagnitudeCriterion(), PruneScope.LAYER, 0.5, null)), 3, 4),
+                coded.resolve("tiny_cnn_50_shared.safetensors"), provenance, ModelIO.Storage.CODED);
+        ModelIO.save(shared(pruned(tinyResnet(), PruneConfig.oneShot(new MagnitudeCriterion(), PruneScope.GLOBAL, 0.8, null)), 2, 5),
+                coded.resolve("tiny_resnet_80_shared.safetensors"), provenance, ModelIO.Storage.CODED);
+        ModelIO.save(shared(pruned(Models.student(REF, 0), PruneConfig.oneShot(new MagnitudeCriterion(), PruneScope.LAYER, 0.95, null)), 5, 8),
+                coded.resolve("student_95_shared.safetensors"), provenance, ModelIO.Storage.CODED);
 
         Path nm = clean(seeds(root, NmModelFuzzTest.class, "nmModel"));
         ModelIO.save(pruned(tinyCnn(), PruneConfig.nm(new MagnitudeCriterion(), new NmPattern(2, 4), null)),
@@ -128,7 +139,8 @@ public final class SeedCorpus {
             Map.entry("npzFile", NpzFuzzTest.class),
             Map.entry("npyPair", NpyPairFuzzTest.class),
             Map.entry("imageFolder", ImageFolderFuzzTest.class),
-            Map.entry("cifarBinary", CifarFuzzTest.class));
+            Map.entry("cifarBinary", CifarFuzzTest.class),
+            Map.entry("codedModel", CodedModelFuzzTest.class));
     /** Largest seed the all-in-one target takes (its inputs grow to its largest seed). */
     static final int MAX_ALL_TARGETS_SEED = 16 * 1024;
 
@@ -165,6 +177,12 @@ public final class SeedCorpus {
         String x = b.maxPool("pool", b.relu("relu1", b.conv("conv1", Graph.INPUT, 8, 3, 1, 1, true)), 2);
         x = b.relu("relu2", b.conv("conv2", x, 8, 3, 1, 1, true));
         return b.build(b.linear("fc", b.flatten("flatten", b.globalAvgPool("gap", x)), 10));
+    }
+
+    /** Weight sharing without fine-tuning (as {@code share --finetune-epochs 0}): every conv/linear weight on 2^bits values. */
+    private static Graph shared(Graph g, int linearBits, int convBits) {
+        SharedWeights.cluster(g, PruneTargets.all(g), new ShareConfig(linearBits, convBits)).applyTo(g);
+        return g;
     }
 
     private static Graph pruned(Graph g, PruneConfig config) {

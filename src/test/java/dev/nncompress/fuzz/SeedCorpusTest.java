@@ -54,6 +54,10 @@ class SeedCorpusTest {
         for (Path f : seeds(FloatModelFuzzTest.class, "floatModel")) loadsAndRuns(f, false, null);
         for (Path f : seeds(SparseModelFuzzTest.class, "sparseModel")) loadsAndRuns(f, false, "bitmask");
         for (Path f : seeds(NmModelFuzzTest.class, "nmModel")) loadsAndRuns(f, false, "nm");
+        for (Path f : seeds(CodedModelFuzzTest.class, "codedModel")) {
+            assertTrue(dev.nncompress.io.CodedStorage.FORMAT.equals(SafeTensors.read(f).metadata().get(Int8ModelIO.FORMAT_KEY)), f + " is coded");
+            loadsAndRuns(f, false, null);
+        }
         for (Path f : seeds(Int8ModelFuzzTest.class, "int8Model")) {
             assertTrue(Int8ModelIO.isInt8(SafeTensors.read(f)), f.toString());
             loadsAndRuns(f, true, null);

@@ -89,6 +89,7 @@ class RecipeTest {
         refused("  - stage: train\n    lr: -1\n", "r.yaml: stages[0].lr: must be in [0, inf], got -1");
         refused("  - stage: distill\n    alpha: 2\n", "r.yaml: stages[0].alpha: must be in [0, 1], got 2");
         refused("  - stage: export\n    opset: 99\n", "r.yaml: stages[0].opset: 99 is outside 13..21 (the opsets this export writes)");
+        refused("  - stage: share\n    bits: 9\n", "r.yaml: stages[0].bits: must be in [2, 8], got 9");
     }
 
     @Test
@@ -99,8 +100,8 @@ class RecipeTest {
         refused("  - stage: prune\n    sparsity: 0.5\n    sparsty: 0.9\n", "r.yaml: stages[0].sparsty: unknown key; known here: stage, method, scope, sparsity, "
                 + "nm, structured, linear_sparsity, bn_recalibrate, schedule, rounds, update_every, ramp, channel_score, channel_allocation, finetune_epochs, lr, optimizer, "
                 + "weight_decay, lr_schedule, batch_size, layers, calib");
-        refused("  - stage: shrink\n", "r.yaml: stages[0].stage: must be one of train, prune, distill, quantize, export, got 'shrink'");
-        refused("  - epochs: 1\n", "r.yaml: stages[0].stage: is required: one of train, prune, distill, quantize, export");
+        refused("  - stage: shrink\n", "r.yaml: stages[0].stage: must be one of train, prune, distill, quantize, export, share, got 'shrink'");
+        refused("  - epochs: 1\n", "r.yaml: stages[0].stage: is required: one of train, prune, distill, quantize, export, share");
         refused("  - stage: quantize\n    observer: fancy\n", "r.yaml: stages[0].observer: must be one of minmax, ema, percentile, mse, kl, got 'fancy'");
         refused("  - stage: prune\n    sparsity: 0.5\n    structured: yes please\n", "r.yaml: stages[0].structured: must be true or false, got a string ('yes please')");
         refused("  - train\n", "r.yaml: stages[0]: must be a mapping (key: value), got a string ('train')");
@@ -136,7 +137,7 @@ class RecipeTest {
 
     @Test
     void topLevelProblemsAndBrokenYaml() {
-        assertEquals("r.yaml: stages: is required: a list of stages (train, prune, distill, quantize, export)",
+        assertEquals("r.yaml: stages: is required: a list of stages (train, prune, distill, quantize, export, share)",
                 assertThrows(RecipeException.class, () -> Recipe.parse("r.yaml", "model: student\n")).getMessage());
         assertEquals("r.yaml: model: is required", assertThrows(RecipeException.class, () -> Recipe.parse("r.yaml", "stages: [{stage: train}]\n")).getMessage());
         assertEquals("r.yaml: modle: unknown key; known here: model, seed, out, backend, data, bench, budget, stages",

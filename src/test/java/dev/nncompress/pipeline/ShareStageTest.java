@@ -1,0 +1,49 @@
+package dev.nncompress.pipeline;
+
+import dev.nncompress.data.FashionMnist;
+import dev.nncompress.io.CodedStorage;
+import dev.nncompress.io.SafeTensors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** {@code stage: share} after a prune stage: the artefact is coded, smaller than the pruned one, and evaluated like any stage. */
+class ShareStageTest {
+    @TempDir Path tmp;
+
+    @Test
+    void pruneThenShareWritesACodedArtefact() throws Exception {
+        assumeTrue(Files.exists(FashionMnist.resolve(FashionMnist.DEFAULT_DIR, FashionMnist.TRAIN_IMAGES)), "Fashion-MNIST not installed");
+        Pipeline.Result res = Pipeline.fromYaml("share.yaml", """
+                model: student
+                seed: 3
+                backend: reference
+                data: {train_limit: 256, test_limit: 64}
+                bench: {rounds: 1, seconds: 0.02}
+                stages:
+                  - stage: prune
+                    sparsity: 0.9
+                    finetune_epochs: 0
+                  - stage: share
+                    bits: 3
+                    conv_bits: 4
+                    finetune_epochs: 1
+                """).run(tmp.resolve("run"), new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
+        StageRecord prune = res.stages().get(1), share = res.stages().get(2);
+        assertEquals("share", share.stage());
+        Path artefact = res.runDir().resolve(share.artefact());
+        assertEquals(CodedStorage.FORMAT, SafeTensors.read(artefact).metadata().get("nncompress.format"));
+        assertEquals(Files.size(artefact), share.metrics().fileBytes());
+        assertTrue(share.metrics().fileBytes() * 2 < prune.metrics().fileBytes(), share.metrics().fileBytes() + " vs " + prune.metrics().fileBytes());
+        assertEquals(3, share.settings().get("bits"));
+        assertTrue(share.metrics().accuracy() > 0, "evaluated");
+    }
+}
