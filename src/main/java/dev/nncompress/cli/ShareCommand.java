@@ -17,6 +17,7 @@ import dev.nncompress.train.Evaluator;
 import dev.nncompress.train.LrSchedule;
 import dev.nncompress.train.OptimizerConfig;
 import dev.nncompress.train.TrainConfig;
+import dev.nncompress.util.Seeds;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -68,10 +69,10 @@ final class ShareCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "64", paramLabel = "N", description = "Fine-tuning batch size (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--seed", defaultValue = "42", paramLabel = "SEED", description = "Data order of fine-tuning; initialisation of a built-in MODEL (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "" + Seeds.DEFAULT, paramLabel = "SEED", description = "Data order of fine-tuning; initialisation of a built-in MODEL (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--limit", paramLabel = "N", description = "Fine-tune on the first N training images only (quick runs).")
+    @Option(names = "--train-limit", paramLabel = "N", description = "Fine-tune on the first N training images only (quick runs).")
     Integer limit;
 
     @Option(names = "--test-limit", paramLabel = "N", description = "Evaluate on the first N test images only (default: all 10,000).")
@@ -86,6 +87,9 @@ final class ShareCommand implements Callable<Integer> {
     @Mixin
     BackendOption backendOption;
 
+    @Mixin
+    JsonOption json;
+
     @Override
     public Integer call() {
         ShareConfig config;
@@ -97,13 +101,13 @@ final class ShareCommand implements Callable<Integer> {
         if (finetuneEpochs < 0) throw new IllegalArgumentException("--finetune-epochs must be >= 0, got " + finetuneEpochs);
         Check.positive("--lr", lr);
         Check.positive("--batch-size", batchSize);
-        if (limit != null) Check.positive("--limit", limit);
+        if (limit != null) Check.positive("--train-limit", limit);
         if (testLimit != null) Check.positive("--test-limit", testLimit);
         if (out != null) CliSupport.checkWritable("--out", out);
         data.check();
         backendOption.check();
 
-        PrintWriter o = spec.commandLine().getOut();
+        PrintWriter o = json.text();
         PrintWriter err = spec.commandLine().getErr();
         ModelSource.Read read = ModelSource.read(model, seed).requireFloat(); // before the backend: a bad file is one error line
         DataBinding.Prepared prepared = DataBinding.prepare(data, read, finetuneEpochs == 0 ? 0 : limit == null ? DataRequest.ALL : limit,
@@ -156,13 +160,25 @@ final class ShareCommand implements Callable<Integer> {
         long denseBytes = CodedInfo.denseFileBytes(g, finalProv);
         o.printf(Locale.ROOT, "size      dense float file %s bytes, input as stored (dense or sparse) %s bytes, coded %s bytes (%.1fx smaller than dense float)%n",
                 CliSupport.grouped(denseBytes), CliSupport.grouped(inputBytes), CliSupport.grouped(codedBytes), (double) denseBytes / codedBytes);
+        Map<String, Object> results = new LinkedHashMap<>();
+        results.put("model", src.describe(seed));
+        results.put("test_images", before.count());
+        results.put("accuracy_before", before.accuracy());
+        results.put("accuracy_shared", r.clustered().accuracy());
+        results.put("accuracy", last.accuracy());
+        results.put("dense_float_bytes", denseBytes);
+        results.put("coded_bytes", codedBytes);
         if (out == null) {
             err.println("nncompress: note: the shared model was not saved (no --out FILE)");
+            json.print(results);
             return Main.EXIT_OK;
         }
         ModelIO.save(g, out, finalProv, ModelIO.Storage.CODED);
         CodedInfo.print(o, CodedStorage.sizes(out), denseBytes, size(out));
         o.printf(Locale.ROOT, "wrote     %s (%s bytes)%n", out, CliSupport.grouped(size(out)));
+        results.put("out", out.toString());
+        results.put("file_bytes", size(out));
+        json.print(results);
         return Main.EXIT_OK;
     }
 

@@ -65,6 +65,10 @@ class CliVocabularyTest {
             if (r.replacement() != null) assertNotNull(spec.findOption(r.replacement()), r.command() + " lacks " + r.replacement());
             else assertEquals("MODEL", spec.positionalParameters().get(0).paramLabel(), r.command());
         }
+        // spellings retired everywhere, so a command added later cannot bring them back (share did, before this check)
+        for (var c : commands().entrySet()) {
+            for (String retired : List.of("--limit", "--eval")) assertNull(c.getValue().getCommandSpec().findOption(retired), c.getKey() + " declares " + retired);
+        }
     }
 
     @Test

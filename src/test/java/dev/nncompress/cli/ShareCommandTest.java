@@ -36,7 +36,7 @@ class ShareCommandTest {
                 "--backend", "reference", "--quiet", "--out", pruned.toString());
         assertEquals(0, p.code(), p.err());
         Path out = tmp.resolve("s.safetensors");
-        MainTest.Run r = run("share", pruned.toString(), "--bits", "3", "--conv-bits", "4", "--finetune-epochs", "1", "--limit", "128",
+        MainTest.Run r = run("share", pruned.toString(), "--bits", "3", "--conv-bits", "4", "--finetune-epochs", "1", "--train-limit", "128",
                 "--test-limit", "64", "--backend", "reference", "--quiet", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("share     conv1, conv2, fc1, fc2: linear 3 bits (8 values), conv 4 bits (16 values); fine-tune 1 epoch on 128 images"), r.out());
@@ -59,7 +59,7 @@ class ShareCommandTest {
         MainTest.Run info = run("info", out.toString());
         assertEquals(0, info.code(), info.err());
         assertTrue(info.out().contains("fc1.weight") && info.out().contains("index bytes") && info.out().contains("smaller than the dense float file"), info.out());
-        MainTest.Run eval = run("eval", out.toString(), "--limit", "64", "--backend", "reference");
+        MainTest.Run eval = run("eval", out.toString(), "--test-limit", "64", "--backend", "reference");
         assertEquals(0, eval.code(), eval.err());
         MainTest.Run q = run("quantize", out.toString(), "--calib", "32", "--eval", "64", "--sensitivity", "0", "--backend", "reference", "--quiet", "--out", tmp.resolve("q.safetensors").toString());
         assertEquals(0, q.code(), q.err());
@@ -80,7 +80,7 @@ class ShareCommandTest {
         byte[] all = Files.readAllBytes(good);
         Path cut = tmp.resolve("cut.safetensors");
         Files.write(cut, java.util.Arrays.copyOf(all, all.length - 100));
-        MainTest.Run e = run("eval", cut.toString(), "--limit", "16", "--backend", "reference");
+        MainTest.Run e = run("eval", cut.toString(), "--test-limit", "16", "--backend", "reference");
         assertEquals(Main.EXIT_FAILURE, e.code());
         assertTrue(e.err().startsWith("nncompress: error: " + cut) && e.err().strip().lines().count() == 1, e.err());
         // a lying index: the stream's bit count changed
