@@ -1,6 +1,7 @@
 package dev.nncompress.cli;
 
 import dev.nncompress.pipeline.Report;
+import dev.nncompress.pipeline.Summary;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
@@ -22,6 +23,7 @@ final class ReportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Report r = Report.rerender(runDir);
+        Summary.of(r).print(spec.commandLine().getOut());
         spec.commandLine().getOut().printf("wrote %s (%d stages)%n", runDir.resolve(Report.HTML), r.stages().size());
         return Main.EXIT_OK;
     }

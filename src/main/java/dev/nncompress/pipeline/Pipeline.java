@@ -123,6 +123,7 @@ public final class Pipeline {
             }
             Report report = Report.of(recipe, input.classNames(), records);
             report.write(dir.dir());
+            Summary.of(report).print(out); // every row in one table, then the final model against the baseline
             out.printf(Locale.ROOT, "report    %s%n", dir.dir().resolve(Report.HTML));
             return new Result(dir.dir(), records, report);
         }
