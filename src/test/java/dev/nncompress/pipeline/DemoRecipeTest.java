@@ -73,9 +73,13 @@ class DemoRecipeTest {
         assertTrue(last.startsWith("report ") && last.endsWith(Report.HTML), last);
         assertTrue(Files.isRegularFile(tmp.resolve("run").resolve(Report.HTML)));
         assertEquals(s.comparison(), lines.get(lines.size() - 2));
-        int header = lines.size() - 2 - res.stages().size() - 1;
+        assertTrue(s.comparison().endsWith("(side by side)"), "the teacher and the final model measured in alternating rounds: " + s.comparison());
+        assertTrue(lines.get(lines.size() - 3).startsWith("throughput side by side"), lines.get(lines.size() - 3));
+        int header = lines.size() - 3 - res.stages().size() - 1;
         assertTrue(lines.get(header).startsWith("stage") && lines.get(header).contains("file bytes"), lines.get(header));
         assertTrue(lines.get(header + 2).startsWith("stages[0] train") && lines.get(header + 2).endsWith("<- baseline"), lines.get(header + 2));
         assertTrue(lines.get(header + 6).startsWith("stages[4] export") && lines.get(header + 6).endsWith("<- final"), lines.get(header + 6));
+        // report.json keeps the side-by-side measurement, and 'report' reads it back (bounded) into the same summary
+        assertEquals(s.comparison(), Summary.of(Report.read(tmp.resolve("run"))).comparison());
     }
 }

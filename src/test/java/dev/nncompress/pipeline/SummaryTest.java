@@ -17,7 +17,7 @@ class SummaryTest {
     }
 
     private static Report report(String model, StageRecord... rows) {
-        return new Report("r.yaml", "h", "", model, "test", List.of(), List.of(rows));
+        return new Report("r.yaml", "h", "", model, "test", List.of(), List.of(rows), null);
     }
 
     private static final StageRecord INPUT = row(-1, "input", 0.10, 6_800_000, 1_000);
@@ -33,8 +33,24 @@ class SummaryTest {
         assertEquals(100.0, s.sizeRatio(), 1e-9);
         assertEquals(1.5, s.accuracyDrop(), 1e-9);
         assertEquals(25.0, s.throughputRatio(), 1e-9);
-        assertEquals("final (stages[2] export) vs baseline (stages[0] train): 100.0x smaller file, accuracy -1.50 points, 25.0x throughput",
+        assertEquals("final (stages[2] export) vs baseline (stages[0] train): 100.0x smaller file, accuracy -1.50 points, 25.0x throughput (rows measured apart)",
                 s.comparison());
+    }
+
+    @Test
+    void aSideBySideMeasurementOfTheSameTwoRowsDecidesTheThroughputRatio() {
+        SideBySide sb = new SideBySide("stages[0] train", "stages[2] export", 256, 5, 1_500, 120_000);
+        Report r = new Report("r.yaml", "h", "", "teacher", "test", List.of(), List.of(INPUT, TEACHER, STUDENT, FINAL), sb);
+        Summary s = Summary.of(r);
+        assertEquals(80.0, s.throughputRatio(), 1e-9, "120,000 / 1,500, not the rows' 50,000 / 2,000");
+        assertTrue(s.comparison().endsWith("80.0x throughput (side by side)"), s.comparison());
+        StringWriter w = new StringWriter();
+        s.print(new PrintWriter(w, true));
+        assertTrue(w.toString().contains("baseline 1,500 img/s, final 120,000 img/s"), w.toString());
+
+        SideBySide other = new SideBySide("stages[1] distill", "stages[2] export", 256, 5, 1_500, 120_000);
+        Summary s2 = Summary.of(new Report("r.yaml", "h", "", "teacher", "test", List.of(), List.of(INPUT, TEACHER, STUDENT, FINAL), other));
+        assertEquals(25.0, s2.throughputRatio(), 1e-9, "a measurement of other rows is not this comparison");
     }
 
     @Test
