@@ -2,6 +2,7 @@ package dev.nncompress.cli;
 
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.nncompress.pipeline.Report;
+import dev.nncompress.pipeline.Summary;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -31,6 +32,7 @@ final class ReportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Report r = Report.rerender(runDir);
+        Summary.of(r).print(json.text());
         json.text().printf("wrote %s (%d stages)%n", runDir.resolve(Report.HTML), r.stages().size());
         json.print(results(runDir));
         return Main.EXIT_OK;

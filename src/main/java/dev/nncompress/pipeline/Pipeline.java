@@ -135,8 +135,11 @@ public final class Pipeline {
                 state = o.model();
             }
             overall.update(stageCount, "report");
-            Report report = Report.of(recipe, input.classNames(), records);
+            if (resumeFrom != null) state = load(resumeFrom, backend); // every stage was done: the run ends with the last artefact
+            Report report = Report.of(recipe, input.classNames(), records,
+                    SideBySide.of(recipe, dir.dir(), records, state, input.test(), backend, err)); // baseline vs final, same load
             report.write(dir.dir());
+            Summary.of(report).print(out); // every row in one table, then the final model against the baseline
             out.printf(Locale.ROOT, "report    %s%n", dir.dir().resolve(Report.HTML));
             return new Result(dir.dir(), records, report);
         }
@@ -169,7 +172,7 @@ public final class Pipeline {
         return ModelIO.fileSize(state.graph(), Map.of(), true);
     }
 
-    private static ModelState load(Path artefact, Backend backend) {
+    static ModelState load(Path artefact, Backend backend) {
         if (OnnxImporter.isOnnxPath(artefact.toString())) return ModelState.of(OnnxImporter.importFile(artefact, backend).graph());
         ModelIO.AnyModel m = ModelIO.loadAny(artefact, backend);
         if (m instanceof ModelIO.Int8File q) return ModelState.of(q.loaded().model());

@@ -11,7 +11,8 @@ import java.util.List;
  * data) and {@code report.html} (one self-contained page drawn from the same data by {@link ReportHtml}); {@code
  * nncompress report RUN_DIR} reads the JSON back and draws the page again.
  */
-public record Report(String recipeFile, String recipeSha256, String recipe, String model, String tool, List<String> classNames, List<StageRecord> stages) {
+public record Report(String recipeFile, String recipeSha256, String recipe, String model, String tool, List<String> classNames, List<StageRecord> stages,
+                     SideBySide sideBySide) {
     public static final String JSON = "report.json";
     public static final String HTML = "report.html";
     /** More stages than a recipe may have, plus the input: a report with more was not written by us. */
@@ -22,9 +23,10 @@ public record Report(String recipeFile, String recipeSha256, String recipe, Stri
         stages = stages == null ? List.of() : List.copyOf(stages);
     }
 
-    static Report of(Recipe r, List<String> classNames, List<StageRecord> stages) {
+    /** @param sideBySide the baseline's and the final model's throughput in alternating rounds (null: none; older reports have none) */
+    static Report of(Recipe r, List<String> classNames, List<StageRecord> stages, SideBySide sideBySide) {
         return new Report(r.fileName(), r.sha256(), r.text(), r.model(), "nncompress " + Provenance.version() + " (git " + Provenance.gitCommit() + ")",
-                classNames, stages);
+                classNames, stages, sideBySide);
     }
 
     /** Writes report.json and report.html into {@code dir}. */
@@ -48,6 +50,11 @@ public record Report(String recipeFile, String recipeSha256, String recipe, Stri
             for (int[] row : c) {
                 if (row == null || row.length != c.length) throw new RecipeException(f + ": stages[" + i + "].metrics.confusion: not a square matrix");
             }
+        }
+        SideBySide sb = r.sideBySide();
+        if (sb != null && !(sb.batch() >= 1 && sb.rounds() >= 1 && sb.baselineImagesPerSecond() > 0 && sb.lastImagesPerSecond() > 0
+                && Double.isFinite(sb.baselineImagesPerSecond()) && Double.isFinite(sb.lastImagesPerSecond()))) {
+            throw new RecipeException(f + ": side_by_side: batch and rounds must be >= 1 and both throughputs positive and finite");
         }
         return r;
     }

@@ -27,6 +27,8 @@ final class ReportHtml {
         h.append("<h1>nncompress report</h1>\n<p>Recipe <code>").append(esc(r.recipeFile())).append("</code> (sha256 <code>").append(esc(r.recipeSha256()))
                 .append("</code>), input model <code>").append(esc(r.model())).append("</code>; ").append(esc(r.tool())).append(".</p>\n");
         table(h, r);
+        h.append("<p id=\"summary\">").append(esc(Summary.of(r).comparison())).append(" (measured in this run; the baseline is the input model, "
+                + "or for an untrained built-in the first trained one)</p>\n");
         h.append("<h2>Accuracy against size and latency</h2>\n<p>Points on the Pareto front (no other model both smaller/faster and more accurate) "
                 + "are red and joined by the line.</p>\n<div class=\"plots\">\n");
         scatter(h, "size", r.stages(), s -> s.metrics().fileBytes() / 1024.0, "file size (KiB, log scale)");
