@@ -35,11 +35,11 @@ class CudaTrainingGpuTest {
 
     @Test
     void studentTrainsLikeTheReferenceAndTheMemoryPoolIsSteady() {
-        // on a GPU 96 samples of 28x28 in batches of 16 (12 steps); on the CPU emulation 32 of 16x16 in
-        // batches of 8 (8 steps), so that CI's emulated stage stays short
+        // on a GPU 96 samples of 28x28 in batches of 16 (12 steps); on the CPU emulation 24 of 16x16 in
+        // batches of 8 (6 steps), so that CI's emulated stage stays short
         boolean emulated = Gpu.smallSizes();
         int size = emulated ? 16 : 28, batch = emulated ? 8 : 16;
-        Dataset data = VendorCheck.synthetic(emulated ? 32 : 96, 1, size);
+        Dataset data = VendorCheck.synthetic(emulated ? 24 : 96, 1, size);
         Shape input = Shape.of(1, size, size);
         ReferenceBackend ref = new ReferenceBackend();
         try (CudaBackend gpu = new CudaBackend()) {
