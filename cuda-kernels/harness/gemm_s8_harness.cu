@@ -371,8 +371,9 @@ static bool validate_shape(int M, int N, int K, std::mt19937& rng) {
     char shape[64];
     std::snprintf(shape, sizeof shape, "%dx%dx%d", M, N, K);
     // Under emulation the tensor-core kernels run in both instruction forms (ptx_emu.h): sm_80's
-    // (cp.async, m16n8k32) with every epilogue, sm_75's (4 x m8n8k16) with the first (the epilogue code
-    // is the same in both; the CPU has no time for all of them twice). On a device: the device's form.
+    // (cp.async, m16n8k32) with every epilogue, sm_75's (4 x m8n8k16) with the first and on the smallest
+    // shapes (the epilogue and the tiling are the same in both; only the mma split differs, which any tile
+    // shows). On a device: the device's form.
     struct Run { Variant v; int target; };
 #ifdef NNC_EMULATE
     const Run runs[] = {{V_MMA, 90}, {V_MMA, 75}, {V_MMA_ANYK, 90}, {V_MMA_ANYK, 75}, {V_DP4A, 90}};
@@ -387,7 +388,7 @@ static bool validate_shape(int M, int N, int K, std::mt19937& rng) {
     for (const Run& run : runs) {
         const Variant v = run.v;
         if (v == V_MMA && K % 16 != 0) continue;  // the launcher never picks it then
-        if (run.target != 0 && v != V_DP4A && tiles > 6) continue;
+        if (run.target != 0 && v != V_DP4A && tiles > (run.target < 80 ? 2 : 6)) continue;  // sm_75's: 4 collectives per mma
 #ifdef NNC_EMULATE
         nnc_emu::ptx_target = run.target;
 #endif
