@@ -150,23 +150,35 @@ __device__ __forceinline__ void store_one(void* C, int N, int m, int n, int acc,
     else static_cast<int8_t*>(C)[idx] = requantize(affine(v, n, e), e);
 }
 
-// Inline PTX from here to the dp4a tiling: not compiled by the CPU emulator (cuda-kernels/emu), which
-// cannot run it; the harness checks this kernel's index maps on the CPU instead.
-#ifndef NNC_EMULATE
 // ---- PTX wrappers ---------------------------------------------------------------------------------
+// Under the CPU emulation (NNC_EMULATE, cuda-kernels/emu/ptx_emu.h) each instruction is a warp-collective
+// emulation from the PTX ISA's definition, and the sm_80 / sm_75 choice is made at run time
+// (nnc_emu::ptx_target, the emulated device's 90 by default) so that one build checks both forms.
+#if defined(NNC_EMULATE)
+#define NNC_S8_SM80 (nnc_emu::ptx_target >= 80)
+#elif defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+#define NNC_S8_SM80 true
+#else
+#define NNC_S8_SM80 false
+#endif
+
 __device__ __forceinline__ uint32_t smem_addr(const void* p) { return (uint32_t) __cvta_generic_to_shared(p); }
 
 // 16-byte global -> shared copy, zero-filled when !valid (src is then not read). sm_80+: cp.async
 // (L2 only, .cg: the tiles are reused through shared memory, not L1); sm_75: a plain synchronous copy,
 // which the pipeline's barriers order just as well.
 __device__ __forceinline__ void copy16(int8_t* dst, const int8_t* src, bool valid) {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(smem_addr(dst)), "l"(src), "r"(valid ? 16 : 0)
-                 : "memory");
-#else
+    if (NNC_S8_SM80) {
+#if defined(NNC_EMULATE)
+        nnc_emu::ptx::cp_async_cg_16(dst, src, valid ? 16 : 0);
+#elif defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+        asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(smem_addr(dst)), "l"(src), "r"(valid ? 16 : 0)
+                     : "memory");
+#endif
+        return;
+    }
     uint4 v = valid ? *reinterpret_cast<const uint4*>(src) : make_uint4(0, 0, 0, 0);
     *reinterpret_cast<uint4*>(dst) = v;
-#endif
 }
 
 // Any-K variant: the first `avail` (may be <= 0) of 16 bytes at src, zero beyond, gathered byte by
@@ -181,49 +193,65 @@ __device__ __forceinline__ void gather16(int8_t* dst, const int8_t* src, int ava
 }
 
 __device__ __forceinline__ void cp_async_commit() {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+    if (!NNC_S8_SM80) return;  // sm_75 copies synchronously
+#if defined(NNC_EMULATE)
+    nnc_emu::ptx::cp_async_commit_group();
+#elif defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
     asm volatile("cp.async.commit_group;\n" ::: "memory");
 #endif
 }
 
 template <int N>
 __device__ __forceinline__ void cp_async_wait() {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+    if (!NNC_S8_SM80) return;
+#if defined(NNC_EMULATE)
+    nnc_emu::ptx::cp_async_wait_group(N);
+#elif defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
     asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory");
 #endif
 }
 
 __device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], uint32_t addr) {
+#if defined(NNC_EMULATE)
+    nnc_emu::ptx::ldmatrix_x4_b16(r, addr);
+#else
     asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
                  : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
                  : "r"(addr));
+#endif
 }
 
-#if !defined(__CUDA_ARCH__) || __CUDA_ARCH__ < 800
 // sm_75's int8 mma: m8n8k16, fragments a = row lane/4, k 4*(lane%4)..+3; b = k 4*(lane%4)..+3,
 // column lane/4; c = row lane/4, columns 2*(lane%4), +1.
 __device__ __forceinline__ void mma_8816(int& d0, int& d1, uint32_t a, uint32_t b) {
+#if defined(NNC_EMULATE)
+    nnc_emu::ptx::mma_m8n8k16_s8(d0, d1, a, b);
+#else
     asm volatile("mma.sync.aligned.m8n8k16.row.col.s32.s8.s8.s32 {%0, %1}, {%2}, {%3}, {%0, %1};\n"
                  : "+r"(d0), "+r"(d1)
                  : "r"(a), "r"(b));
-}
 #endif
+}
 
 // d += a * b for one m16n8k32 tile. On sm_75 the same fragments feed four m8n8k16: a0/a2 are rows
 // 0-7 of k 0-15/16-31, a1/a3 rows 8-15, b0/b1 k 0-15/16-31, and d0,d1 / d2,d3 rows 0-7 / 8-15, which
 // are exactly the m8n8k16 fragments (the harness checks this decomposition on the CPU).
 __device__ __forceinline__ void mma_16832(int (&d)[4], const uint32_t (&a)[4], const uint32_t (&b)[2]) {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-    asm volatile("mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
-                 "{%0, %1, %2, %3};\n"
-                 : "+r"(d[0]), "+r"(d[1]), "+r"(d[2]), "+r"(d[3])
-                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
-#else
+    if (NNC_S8_SM80) {
+#if defined(NNC_EMULATE)
+        nnc_emu::ptx::mma_m16n8k32_s8(d, a, b);
+#elif defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+        asm volatile("mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+                     "{%0, %1, %2, %3};\n"
+                     : "+r"(d[0]), "+r"(d[1]), "+r"(d[2]), "+r"(d[3])
+                     : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+#endif
+        return;
+    }
     mma_8816(d[0], d[1], a[0], b[0]);
     mma_8816(d[0], d[1], a[2], b[1]);
     mma_8816(d[2], d[3], a[1], b[0]);
     mma_8816(d[2], d[3], a[3], b[1]);
-#endif
 }
 
 // ---- tensor-core kernel body ----------------------------------------------------------------------
@@ -288,8 +316,12 @@ struct TileLoader {
 template <bool kAligned>
 __device__ __forceinline__ void mma_gemm(const int8_t* __restrict__ A, const int8_t* __restrict__ B, void* C, int M,
                                          int N, int K, const Epilogue& e) {
+#ifdef NNC_EMULATE
+    int8_t* smem = (int8_t*) nnc_emu::dynamic_shared();  // the launch's dynamic shared memory, per block
+#else
     extern __shared__ __align__(128) int8_t nnc_gemm_s8_smem[];
     int8_t* smem = nnc_gemm_s8_smem;
+#endif
     const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
     const int wm = warp / WARPS_N, wn = warp % WARPS_N;
     const int bm = blockIdx.y * BM, bn = blockIdx.x * BN;
@@ -361,8 +393,6 @@ __device__ __forceinline__ void mma_gemm(const int8_t* __restrict__ A, const int
             }
 }
 
-#endif  // NNC_EMULATE
-
 // ---- dp4a kernel tiling -----------------------------------------------------------------------------
 // 64 x 64 block tile, 32 K-bytes (8 words) per step, 16 x 16 threads with 4 x 4 outputs each (rows
 // ty + 16i, columns tx + 16j, so a warp's 16 tx read 16 consecutive shared words and store 16
@@ -388,7 +418,6 @@ __device__ __forceinline__ int load_word(const int8_t* P, int row, int rows, int
         int zp_a, const int *__restrict__ wsum
 #define NNC_GEMM_S8_EPILOGUE nnc_gemm_s8::Epilogue{mode, scale, bias, relu, out_scale, out_zp, zp_a, wsum}
 
-#ifndef NNC_EMULATE  // the tensor-core kernels (inline PTX)
 // min 2 blocks per SM: caps registers at 256 per thread (ptxas: 211-223 used, no spills), so that two
 // blocks (2 x 64 KiB of shared memory) share an A100/H100 SM
 extern "C" __global__ void __launch_bounds__(nnc_gemm_s8::THREADS, 2) nnc_gemm_s8_mma(NNC_GEMM_S8_PARAMS) {
@@ -398,8 +427,6 @@ extern "C" __global__ void __launch_bounds__(nnc_gemm_s8::THREADS, 2) nnc_gemm_s
 extern "C" __global__ void __launch_bounds__(nnc_gemm_s8::THREADS, 2) nnc_gemm_s8_mma_anyk(NNC_GEMM_S8_PARAMS) {
     nnc_gemm_s8::mma_gemm<false>(A, B, C, M, N, K, NNC_GEMM_S8_EPILOGUE);
 }
-
-#endif  // NNC_EMULATE
 
 extern "C" __global__ void __launch_bounds__(nnc_gemm_s8::D_THREADS) nnc_gemm_s8_dp4a(NNC_GEMM_S8_PARAMS) {
     using namespace nnc_gemm_s8;
@@ -450,5 +477,6 @@ extern "C" __global__ void __launch_bounds__(nnc_gemm_s8::D_THREADS) nnc_gemm_s8
 
 #undef NNC_GEMM_S8_PARAMS
 #undef NNC_GEMM_S8_EPILOGUE
+#undef NNC_S8_SM80
 
 #endif  // NNC_GEMM_S8_CU

@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 mvn -B -q -ntp verify -Dnncompress.cds.skip=true "$@"
 # Then the Java GPU path on the emulated CUDA driver verify built (scripts/emulated-gpu-tests.sh; the
-# training tests only with its --all).
+# training tests at small sizes, their GPU sizes only with its --all).
 scripts/emulated-gpu-tests.sh "$@"
 mvn -B -q -ntp -Pjcuda11 -DbuildDir=target/jcuda11 -Dexec.skip=true test "$@" \
   -Dtest='Jcudnn*Test,VendorStackTest,LibraryChoiceTest' -Dsurefire.failIfNoSpecifiedTests=false

@@ -11,8 +11,10 @@
 // rounding (__fmul_rn, __int2float_rn, ...) are the plain IEEE operations; build with
 // -ffp-contract=off (emulate-kernels.sh does) so that g++ fuses nothing into FMAs. nvcc does fuse
 // a * b + c where a kernel leaves it free to, so "bit-exact" here may be a last-bit difference on
-// the device where that kernel's check has a tolerance. Inline PTX (mma, ldmatrix, cp.async)
-// cannot be emulated: code using it is left out under NNC_EMULATE.
+// the device where that kernel's check has a tolerance. The inline PTX of the int8 tensor-core GEMM
+// (mma.sync, ldmatrix, cp.async and its groups) has warp-collective emulations in ptx_emu.h, included
+// at the end; dynamic shared memory (extern __shared__) is one buffer per block, sized by the launch,
+// filled with a poison byte at each block's start (a read before any write shows up as a wrong result).
 // It checks index maps, bounds, synchronisation order and results, not timing; a race can still
 // pass here, so it complements the GPU run, it does not replace it.
 // Not compiled by scripts/build-cuda.sh (it lives outside cuda-kernels/*.cu and harness/*.cu).
@@ -63,13 +65,31 @@ inline dim3 blockDim, gridDim;
 
 namespace nnc_emu {
 struct Block {
-    explicit Block(int n) : barrier(n), shuffle(n) {
+    explicit Block(int n, size_t dynamicSharedBytes = 0)
+        : barrier(n), shuffle(n), lanes(n), cpAsync(n), dynamicShared(dynamicSharedBytes) {
         for (int w = 0; w < n; w += 32) warps.push_back(std::make_unique<std::barrier<>>(std::min(32, n - w)));
+        start();
     }
     std::barrier<> barrier;
     std::vector<std::unique_ptr<std::barrier<>>> warps;  // one per warp, for the shuffles
     std::atomic<int> orAcc{0};
     std::vector<uint64_t> shuffle;  // one 8-byte slot per thread
+    // ptx_emu.h's state: per thread, the warp-collective instructions it passed and two slots for their
+    // operands (the instruction, its number, the words), cp.async copies not yet performed, and the
+    // block's dynamic shared memory
+    struct Lane { uint32_t kind = 0, seq = 0, words[6] = {}; };
+    struct LaneSlots { uint32_t count = 0; Lane slot[2]; };
+    std::vector<LaneSlots> lanes;
+    struct CpAsyncCopy { unsigned char* dst; const unsigned char* src; int srcSize; };
+    struct CpAsyncQueue { std::vector<CpAsyncCopy> pending; std::vector<size_t> groupEnds; size_t done = 0; };
+    std::vector<CpAsyncQueue> cpAsync;
+    std::vector<unsigned char> dynamicShared;  // 16-byte aligned (operator new), as uint4 stores need
+    // Before each block: shared memory holds garbage on the device, here a poison byte; no copy is pending.
+    void start() {
+        std::fill(dynamicShared.begin(), dynamicShared.end(), (unsigned char) 0xEE);
+        for (auto& q : cpAsync) q = CpAsyncQueue{};
+        for (auto& l : lanes) l = LaneSlots{};
+    }
 };
 inline Block* block = nullptr;
 inline std::mutex atomics;
@@ -78,12 +98,13 @@ inline std::mutex atomics;
 // per launch and run the blocks one after another, meeting at a barrier of their own between two
 // blocks (a block's shared arrays are reused by the next one); creating threads per block cost
 // seconds of system time per harness.
-template <class F> void launch(dim3 grid, dim3 blk, F body) {
+template <class F> void launch(dim3 grid, dim3 blk, F body, size_t dynamicSharedBytes = 0) {
     if (blk.y != 1 || blk.z != 1) std::abort();  // our kernels are 1-D blocks
     gridDim = grid;
     blockDim = blk;
-    Block b((int) blk.x);
-    std::barrier<> between((int) blk.x);
+    Block b((int) blk.x, dynamicSharedBytes);
+    auto next_block = [&b]() noexcept { b.start(); };
+    std::barrier<decltype(next_block)> between((int) blk.x, next_block);
     block = &b;
     std::vector<std::thread> threads;
     for (unsigned t = 0; t < blk.x; t++) {
@@ -104,7 +125,7 @@ template <class F> void launch(dim3 grid, dim3 blk, F body) {
 }  // namespace nnc_emu
 
 #ifdef NNC_EMU_FIBERS
-// The emulated driver (cuda-kernels/emu/driver/fibers.cpp) runs a block's threads as fibers on one OS
+// The emulated driver (cuda-kernels/emu/driver/grid.cpp) runs a block's threads as fibers on one OS
 // thread instead (a JVM test launches thousands of kernels; 256 OS threads per launch made that take
 // minutes on 2 cores): its barriers switch fibers. launch() above is not used there.
 namespace nnc_emu {
@@ -218,3 +239,5 @@ inline cudaError_t cudaMemset(void* d, int v, size_t n) { std::memset(d, v, n); 
 inline cudaError_t cudaMemsetAsync(void* d, int v, size_t n) { std::memset(d, v, n); return cudaSuccess; }
 inline cudaError_t cudaDeviceSynchronize() { return cudaSuccess; }
 inline cudaError_t cudaGetLastError() { return cudaSuccess; }
+
+#include "ptx_emu.h"

@@ -10,8 +10,9 @@
 // Output: RESULT lines (see cuda-kernels/README.md). Exit 0 = all checks pass, 1 = a mismatch,
 // 2 = no CUDA device. Build: nvcc -O2 -cudart static -o gemm_s8_harness gemm_s8_harness.cu
 // Usage: ./gemm_s8_harness [--quick]   (--quick: skip 8192^3 and the 1000x999x1001 check)
-// On the CPU (cuda-kernels/emu/cuda_emu.h): stage 1, then stage 2 for the dp4a kernel only on the
-// shapes up to K = 1024 (the tensor-core kernels are inline PTX, which only stage 1 can check), no timing:
+// On the CPU (cuda-kernels/emu/cuda_emu.h): stage 1, then stage 2 on the shapes up to K = 1024, no
+// timing. The tensor-core kernels run there too, their inline PTX emulated warp by warp from the PTX
+// ISA (cuda-kernels/emu/ptx_emu.h), in sm_80's form (cp.async, m16n8k32) and sm_75's (4 x m8n8k16):
 //   g++ -std=c++20 -O1 -pthread -DNNC_EMULATE -x c++ gemm_s8_harness.cu -o gemm_s8_emu
 #include "harness_common.h"
 #include "../gemm_s8.cu"
@@ -303,14 +304,10 @@ static void launch(Variant v, const int8_t* A, const int8_t* B, void* C, int M, 
         dim3 grid((N + D_BN - 1) / D_BN, (M + D_BM - 1) / D_BM);
         LAUNCH(nnc_gemm_s8_dp4a, grid, D_THREADS, A, B, C, M, N, K, e.mode, d.scale, d.bias, e.relu, e.out_scale, e.out_zp, e.zp_a, d.wsum);
     } else {
-#ifdef NNC_EMULATE
-        std::fprintf(stderr, "%s is inline PTX and cannot run under emulation\n", variant_name(v));
-        std::abort();
-#else
         dim3 grid((N + BN - 1) / BN, (M + BM - 1) / BM);
         auto kernel = v == V_MMA ? nnc_gemm_s8_mma : nnc_gemm_s8_mma_anyk;
-        kernel<<<grid, THREADS, SMEM_BYTES>>>(A, B, C, M, N, K, e.mode, d.scale, d.bias, e.relu, e.out_scale, e.out_zp, e.zp_a, d.wsum);
-#endif
+        LAUNCH_SHARED(kernel, grid, THREADS, SMEM_BYTES, A, B, C, M, N, K, e.mode, d.scale, d.bias, e.relu, e.out_scale, e.out_zp, e.zp_a,
+                      d.wsum);
     }
 }
 
@@ -373,13 +370,32 @@ static bool validate_shape(int M, int N, int K, std::mt19937& rng) {
     bool all = true;
     char shape[64];
     std::snprintf(shape, sizeof shape, "%dx%dx%d", M, N, K);
+    // Under emulation the tensor-core kernels run in both instruction forms (ptx_emu.h): sm_80's
+    // (cp.async, m16n8k32) with every epilogue, sm_75's (4 x m8n8k16) with the first and on the smallest
+    // shapes (the epilogue and the tiling are the same in both; only the mma split differs, which any tile
+    // shows). On a device: the device's form.
+    struct Run { Variant v; int target; };
 #ifdef NNC_EMULATE
-    for (Variant v : {V_DP4A}) {
+    const Run runs[] = {{V_MMA, 90}, {V_MMA, 75}, {V_MMA_ANYK, 90}, {V_MMA_ANYK, 75}, {V_DP4A, 90}};
 #else
-    for (Variant v : {V_MMA, V_MMA_ANYK, V_DP4A}) {
+    const Run runs[] = {{V_MMA, 0}, {V_MMA_ANYK, 0}, {V_DP4A, 0}};
 #endif
+    const std::vector<HostEpilogue> es = epilogues(B, N, K, rng);
+    // Each warp-collective instruction costs two barriers of 32 OS threads here (ptx_emu.h): the
+    // tensor-core kernels run on the CPU only where the tiles to compute (blocks x k-tiles) are few, which
+    // still covers every tail, the vector and scalar stores and the cp.async ring wrapping around (20x9x336).
+    const long long tiles = (long long) ((M + BM - 1) / BM) * ((N + BN - 1) / BN) * ((K + BK - 1) / BK);
+    for (const Run& run : runs) {
+        const Variant v = run.v;
         if (v == V_MMA && K % 16 != 0) continue;  // the launcher never picks it then
-        for (const HostEpilogue& e : epilogues(B, N, K, rng)) {
+        if (run.target != 0 && v != V_DP4A && tiles > (run.target < 80 ? 2 : 6)) continue;  // sm_75's: 4 collectives per mma
+#ifdef NNC_EMULATE
+        nnc_emu::ptx_target = run.target;
+#endif
+        std::string name = variant_name(v);
+        if (run.target != 0 && v != V_DP4A) name += run.target >= 80 ? "@sm80form" : "@sm75form";
+        for (const HostEpilogue& e : es) {
+            if (run.target == 75 && &e != &es[0]) break;
             std::vector<uint8_t> want = cpu_output(acc, M, N, e), got(want.size());
             DeviceEpilogue d = upload(e);
             CHECK(cudaMemset(dC, 0xAB, (size_t) M * N * 4));
@@ -392,19 +408,22 @@ static bool validate_shape(int M, int N, int K, std::mt19937& rng) {
                 if (std::memcmp(&want[i], &got[i], elem) != 0 && bad++ == 0) first = i / elem;
             if (bad) {
                 all = false;
-                std::fprintf(stderr, "%s %s %s: %zu of %zu outputs differ, first at (%zu, %zu)\n", variant_name(v), e.name.c_str(),
+                std::fprintf(stderr, "%s %s %s: %zu of %zu outputs differ, first at (%zu, %zu)\n", name.c_str(), e.name.c_str(),
                              shape, bad, want.size() / elem, first / N, first % N);
             }
             float ms = median_ms(v, dA, dB, dC, M, N, K, d, 5);  // small shapes: latency, not a peak figure
             release(d);
             if (ms > 0)
-                std::printf("RESULT name=%s/%s shape=%s check=%s time_ms=%.4f rate=%.3f unit=TOPS peak_frac=-\n", variant_name(v),
+                std::printf("RESULT name=%s/%s shape=%s check=%s time_ms=%.4f rate=%.3f unit=TOPS peak_frac=-\n", name.c_str(),
                             e.name.c_str(), shape, bad ? "FAIL" : "bit-exact", ms, 2.0 * M * N * K / (ms * 1e-3) / 1e12);
             else
-                std::printf("RESULT name=%s/%s shape=%s check=%s time_ms=- rate=- unit=TOPS peak_frac=-\n", variant_name(v),
+                std::printf("RESULT name=%s/%s shape=%s check=%s time_ms=- rate=- unit=TOPS peak_frac=-\n", name.c_str(),
                             e.name.c_str(), shape, bad ? "FAIL" : "bit-exact");
         }
     }
+#ifdef NNC_EMULATE
+    nnc_emu::ptx_target = 90;
+#endif
     cudaFree(dA); cudaFree(dB); cudaFree(dC);
     return all;
 }
@@ -508,7 +527,7 @@ int main(int argc, char** argv) {
 
     std::mt19937 rng(42);
     bool ok = emu;
-    const int shapes[][3] = {{1, 1, 1},      {3, 5, 7},     {17, 33, 65},   {127, 129, 130}, {128, 128, 64},
+    const int shapes[][3] = {{1, 1, 1},      {3, 5, 7},     {17, 33, 65},   {127, 129, 130}, {128, 128, 64}, {20, 9, 336},
                              {129, 130, 48}, {257, 385, 160}, {256, 96, 4096}, {33, 47, 1024}, {1000, 999, 1001}};
     for (const auto& s : shapes) {
         if (quick && s[0] == 1000) continue;

@@ -7,8 +7,10 @@
 #ifdef NNC_EMULATE
 #include "../emu/cuda_emu.h"
 #define LAUNCH(kernel, grid, block, ...) nnc_emu::launch(grid, block, [&] { kernel(__VA_ARGS__); })
+#define LAUNCH_SHARED(kernel, grid, block, shared, ...) nnc_emu::launch(grid, block, [&] { kernel(__VA_ARGS__); }, shared)
 #else
 #define LAUNCH(kernel, grid, block, ...) kernel<<<grid, block>>>(__VA_ARGS__)
+#define LAUNCH_SHARED(kernel, grid, block, shared, ...) kernel<<<grid, block, shared>>>(__VA_ARGS__)  // with dynamic shared bytes
 #endif
 
 #include <cstdio>

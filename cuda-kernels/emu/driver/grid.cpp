@@ -144,7 +144,7 @@ bool run_block(unsigned bx) {
 }
 }  // namespace
 
-int run_grid(const KernelEntry& entry, void** params, unsigned gx, unsigned gy, unsigned gz, unsigned bx) {
+int run_grid(const KernelEntry& entry, void** params, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned sharedBytes) {
     static std::mutex one_launch;
     std::lock_guard<std::mutex> lock(one_launch);
     while (s.fibers.size() < bx) {
@@ -158,13 +158,16 @@ int run_grid(const KernelEntry& entry, void** params, unsigned gx, unsigned gy, 
     s.exitedInsideBarrier = false;
     gridDim = dim3(gx, gy, gz);
     blockDim = dim3(bx, 1, 1);
-    nnc_emu::Block block((int) bx);  // shuffle slots and __syncthreads_or's flag (its std::barriers go unused)
+    // shuffle and warp-collective slots, __syncthreads_or's flag, cp.async queues and the dynamic shared
+    // memory (its std::barriers go unused)
+    nnc_emu::Block block((int) bx, sharedBytes);
     nnc_emu::block = &block;
     CUresult result = SUCCESS;
     for (unsigned z = 0; z < gz && result == SUCCESS; z++)
         for (unsigned y = 0; y < gy && result == SUCCESS; y++)
             for (unsigned x = 0; x < gx && result == SUCCESS; x++) {
                 blockIdx = dim3(x, y, z);
+                block.start();  // poisoned shared memory, no copy pending, as a fresh block finds it
                 if (!run_block(bx)) {
                     note("%s: block (%u,%u,%u): threads wait at barriers the others never reach; launch failed", entry.name, x, y, z);
                     result = LAUNCH_FAILED;

@@ -31,9 +31,10 @@ struct KernelEntry {
     int maxThreads;              // __launch_bounds__' first argument, else the device's 1024
 };
 
-// Runs every block of grid x block threads of `entry` to completion (grid.cpp); an int CUresult:
-// LAUNCH_FAILED when a block's threads deadlocked at barriers.
-int run_grid(const KernelEntry& entry, void** params, unsigned gx, unsigned gy, unsigned gz, unsigned bx);
+// Runs every block of grid x block threads of `entry` to completion (grid.cpp), each block with
+// sharedBytes of dynamic shared memory; an int CUresult: LAUNCH_FAILED when a block's threads
+// deadlocked at barriers.
+int run_grid(const KernelEntry& entry, void** params, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned sharedBytes);
 
 extern const KernelEntry kernels[];
 extern const std::size_t kernelCount;

@@ -79,7 +79,7 @@ NNC_API CUresult cuModuleGetFunction(void** function, void* module, const char* 
         for (std::size_t i = 0; i < kernelCount; i++) {
             if (std::strcmp(kernels[i].name, name) == 0) entry = &kernels[i];
         }
-        if (!entry) return NOT_FOUND;  // e.g. the inline-PTX kernels, which the emulation leaves out
+        if (!entry) return NOT_FOUND;
         it = m->functions.emplace(name, std::make_unique<Function>(Function{entry})).first;
     }
     *function = it->second.get();
@@ -143,10 +143,6 @@ NNC_API CUresult cuLaunchKernel(void* function, unsigned gx, unsigned gy, unsign
         note("%s: %ux%ux%u blocks; the emulation runs 1-D blocks only (our kernels' shape)", k.name, bx, by, bz);
         return NOT_SUPPORTED;
     }
-    if (sharedBytes != 0) {
-        note("%s: %u bytes of dynamic shared memory; the emulation has none (only the inline-PTX kernels use it)", k.name, sharedBytes);
-        return NOT_SUPPORTED;
-    }
-    if (tracing()) note("launch %s grid %ux%ux%u block %u", k.name, gx, gy, gz, bx);
-    return run_grid(k, params, gx, gy, gz, bx);
+    if (tracing()) note("launch %s grid %ux%ux%u block %u shared %u", k.name, gx, gy, gz, bx, sharedBytes);
+    return run_grid(k, params, gx, gy, gz, bx, sharedBytes);
 }

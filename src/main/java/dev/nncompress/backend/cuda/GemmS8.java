@@ -4,7 +4,6 @@ import dev.nncompress.backend.GemmS8Epilogue;
 import dev.nncompress.backend.GemmS8Output;
 import jcuda.driver.CUdeviceptr;
 
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -48,16 +47,10 @@ public final class GemmS8 {
                 throw new IllegalArgumentException(VARIANT_PROPERTY + "=" + forced + " is none of tensor_core, tensor_core_any_k, dp4a");
             }
         }
+        // the CPU emulation (CudaEmulation, compute capability 9.0) runs the tensor-core kernels too: their
+        // inline PTX has warp-collective emulations (cuda-kernels/emu/ptx_emu.h)
         boolean tensorCores = device.ccMajor() > 7 || (device.ccMajor() == 7 && device.ccMinor() >= 5);
-        return tensorCores && !device.emulated() ? Variant.TENSOR_CORE : Variant.DP4A;
-    }
-
-    /**
-     * The variants {@code device} can run: all of them on a GPU; only dp4a on the CPU emulation
-     * (CudaEmulation), which cannot run the tensor-core kernels' inline PTX (their lookup is NOT_FOUND).
-     */
-    public static List<Variant> variants(CudaDriver.DeviceInfo device) {
-        return device.emulated() ? List.of(Variant.DP4A) : List.of(Variant.values());
+        return tensorCores ? Variant.TENSOR_CORE : Variant.DP4A;
     }
 
     /** The kernel a variant runs for a given k. */

@@ -148,18 +148,21 @@ public final class VendorCheck {
     }
 
     /** A class-dependent bright band plus noise, so losses move (also the GPU training tests' data). */
-    static Dataset synthetic(int count, long seed) {
+    static Dataset synthetic(int count, long seed) { return synthetic(count, seed, 28); }
+
+    /** The same at size x size pixels (the band scaled with the image; the emulated GPU tests use smaller ones). */
+    static Dataset synthetic(int count, long seed, int size) {
         Random rnd = new Random(seed);
-        float[] images = new float[count * 28 * 28];
+        float[] images = new float[count * size * size];
         int[] labels = new int[count];
         for (int i = 0; i < count; i++) {
             labels[i] = rnd.nextInt(10);
-            for (int p = 0; p < 28 * 28; p++) {
-                boolean band = (p / 28) / 3 == labels[i];
-                images[i * 784 + p] = (float) ((band ? 1.5 : -0.3) + 0.5 * rnd.nextGaussian());
+            for (int p = 0; p < size * size; p++) {
+                boolean band = (p / size) * 28 / size / 3 == labels[i];
+                images[i * size * size + p] = (float) ((band ? 1.5 : -0.3) + 0.5 * rnd.nextGaussian());
             }
         }
-        return new Dataset(images, labels, 1, 28, 28, 10);
+        return new Dataset(images, labels, 1, size, size, 10);
     }
 
     /** Median milliseconds of REPS runs after one warm-up, each waited for with {@code sync}. */

@@ -12,4 +12,15 @@ public final class Gpu {
         Assumptions.assumeTrue(why == null, () -> "no GPU: " + why);
         return CudaDriver.get();
     }
+
+    /** System property: run the training tests at their GPU sizes under the emulation too (emulated-gpu-tests.sh --all). */
+    public static final String FULL_SIZES_PROPERTY = "nncompress.emulation.fullSizes";
+
+    /**
+     * Whether the training tests run at small sizes (images, samples, batches; the same code paths and
+     * tolerances): on the CPU emulation (CudaEmulation, scripts/emulated-gpu-tests.sh in CI), where a
+     * training step takes seconds, unless {@value #FULL_SIZES_PROPERTY} is set. Skips as
+     * {@link #driverOrSkip()} without a device.
+     */
+    public static boolean smallSizes() { return driverOrSkip().info().emulated() && !Boolean.getBoolean(FULL_SIZES_PROPERTY); }
 }
