@@ -121,7 +121,7 @@ class ReportChromiumTest {
             s.add(new StageRecord(i - 1, stage[i], i == 0 ? null : "stage" + (i - 1) + "-" + stage[i] + ".safetensors", "ab".repeat(32),
                     Map.of("k", i), m, 1.5 * i, List.of(), false));
         }
-        return new Report("fixed.yaml", "ab".repeat(32), "model: teacher\nstages: []\n", "teacher", "nncompress test", names, s);
+        return new Report("fixed.yaml", "ab".repeat(32), "model: teacher\nstages: []\n", "teacher", "nncompress test", names, s, null);
     }
 
     private static String chromium() {
