@@ -23,7 +23,7 @@ final class CodedInfo {
 
     /** The coded weights of {@code src}'s file; empty for built-ins and every other kind of file. */
     static List<CodedStorage.Sizes> of(ModelSource src) {
-        if (src.builtIn() || src.isInt8() || !Files.isRegularFile(Path.of(src.spec()))) return List.of();
+        if (src.builtIn() || src.isInt8() || src.isOnnx() || !Files.isRegularFile(Path.of(src.spec()))) return List.of();
         return CodedStorage.sizes(Path.of(src.spec()));
     }
 

@@ -363,7 +363,8 @@ class PipelineTest {
         JsonNode n = new JsonMapper().readTree(r.out());
         assertEquals(dir.resolve(Report.HTML).toString(), n.get("html").asText());
         assertEquals(new JsonMapper().readTree(dir.resolve(Report.JSON).toFile()), n.get("report"), "report.json itself");
-        assertTrue(r.err().startsWith("wrote "), "the text line goes to stderr: " + r.err());
+        assertTrue(r.err().strip().endsWith("wrote " + dir.resolve(Report.HTML) + " (5 stages)"), "the text lines (summary table, wrote) go to stderr: " + r.err());
+        assertTrue(r.err().contains("<- final"), "the summary table is on stderr: " + r.err());
     }
 
     @Test
