@@ -1,6 +1,5 @@
 package dev.nncompress.io;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -220,13 +219,7 @@ public final class SparseStorage {
     }
 
     private static Map<String, Entry> parseIndex(String json) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(METADATA_KEY + " metadata is not valid JSON: " + Quoted.escape(e.getOriginalMessage(), 300), e);
-        }
-        if (root == null || !root.isObject()) throw new IllegalArgumentException(METADATA_KEY + " metadata must be a JSON object");
+        JsonNode root = StringMapJson.object(METADATA_KEY, json, "a JSON object");
         Map<String, Entry> entries = new LinkedHashMap<>();
         for (var f : root.properties()) {
             JsonNode entry = f.getValue();

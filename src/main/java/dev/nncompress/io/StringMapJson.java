@@ -30,17 +30,27 @@ final class StringMapJson {
         }
     }
 
-    /** The map in {@code json} (empty for null); IllegalArgumentException naming metadata {@code key} otherwise. */
-    static Map<String, String> read(String key, String json) {
-        Map<String, String> out = new LinkedHashMap<>();
-        if (json == null) return out;
+    /**
+     * The JSON object in metadata value {@code json} of metadata {@code key} (the string maps here, and the sparse and
+     * coded formats' indexes); IllegalArgumentException naming the key when it is not JSON or not an object
+     * ({@code whatObject} says what object it must be).
+     */
+    static JsonNode object(String key, String json, String whatObject) {
         JsonNode root;
         try {
             root = JSON.readTree(json);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(key + " metadata is not valid JSON: " + Quoted.escape(e.getOriginalMessage(), 300), e);
         }
-        if (root == null || !root.isObject()) throw new IllegalArgumentException(key + " metadata must be a JSON object of strings");
+        if (root == null || !root.isObject()) throw new IllegalArgumentException(key + " metadata must be " + whatObject);
+        return root;
+    }
+
+    /** The map in {@code json} (empty for null); IllegalArgumentException naming metadata {@code key} otherwise. */
+    static Map<String, String> read(String key, String json) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (json == null) return out;
+        JsonNode root = object(key, json, "a JSON object of strings");
         if (root.size() > MAX_ENTRIES) throw new IllegalArgumentException(key + " metadata has " + root.size() + " entries, more than " + MAX_ENTRIES);
         for (var e : root.properties()) {
             if (e.getKey().length() > SafeTensorsHeader.MAX_NAME_CHARS) {
