@@ -5,23 +5,20 @@ import dev.nncompress.tensor.DType;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 
-import java.lang.ref.Cleaner;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A tensor of the {@link CudaBackend}: contiguous row-major elements (F32, or I8/I32 for int8 work)
  * in a device block lent by the backend's {@link DeviceMemoryPool}. Reshaped views share the block;
  * it goes back to the pool when the last tensor over it is closed, or when the garbage collector
- * finds them all unreachable (a Cleaner, so a forgotten tensor cannot leak device memory for good).
+ * finds the block's {@link DeviceBuffer} unreachable (its Cleaner, so a forgotten tensor cannot leak
+ * device memory for good, and an op that still holds the buffer keeps it).
  */
 public final class CudaTensor implements Tensor {
-    private static final Cleaner CLEANER = Cleaner.create();
-
     /** The shared block and how many open tensors view it. */
     private static final class Storage {
         final DeviceBuffer buffer;
         final AtomicInteger refs = new AtomicInteger(1);
-        Cleaner.Cleanable release;
 
         Storage(DeviceBuffer buffer) { this.buffer = buffer; }
     }
@@ -42,9 +39,7 @@ public final class CudaTensor implements Tensor {
     /** A new tensor over an uninitialised block; every op that makes one writes all its elements. */
     static CudaTensor allocate(CudaBackend backend, Shape shape, DType dtype) {
         DeviceBuffer buffer = backend.memory().take((long) dtype.bytes() * shape.numel());
-        Storage s = new Storage(buffer);
-        s.release = CLEANER.register(s, buffer::close); // the action holds the buffer, not the storage
-        return new CudaTensor(backend, shape, dtype, s);
+        return new CudaTensor(backend, shape, dtype, new Storage(buffer));
     }
 
     /** Another view of this tensor's block under {@code newShape} (same element count). */
@@ -96,7 +91,7 @@ public final class CudaTensor implements Tensor {
     @Override public void close() {
         if (closed) return;
         closed = true;
-        if (storage.refs.decrementAndGet() == 0) storage.release.clean();
+        if (storage.refs.decrementAndGet() == 0) storage.buffer.close();
     }
 
     boolean isClosed() { return closed; }

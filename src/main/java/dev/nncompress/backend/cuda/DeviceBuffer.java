@@ -4,6 +4,8 @@ import jcuda.Pointer;
 import jcuda.Sizeof;
 import jcuda.driver.CUdeviceptr;
 
+import java.lang.ref.Cleaner;
+
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuMemFree;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
@@ -17,17 +19,38 @@ import static jcuda.driver.JCudaDriver.cuMemsetD8;
  * default stream, which waits for the driver's (blocking) stream, so a read after a launch sees the
  * kernel's result, and a write into a recycled block waits for kernels still reading it. Close is
  * idempotent.
+ *
+ * <p>A lent block also goes back when the garbage collector finds the buffer itself unreachable (a
+ * Cleaner on this object, not on the tensors over it): an op holds the buffer, not the tensor, while
+ * it launches or copies, so a tensor the caller no longer references cannot lose its block under a
+ * running {@code toFloatArray} (it did, on a JIT-compiled test in CI, when the Cleaner sat on the tensor).
  */
 public final class DeviceBuffer implements AutoCloseable {
+    private static final Cleaner CLEANER = Cleaner.create();
+
     private final CUdeviceptr pointer;
     private final long bytes;
-    private final DeviceMemoryPool pool; // null: the buffer owns its allocation
+    private final Lease lease; // null: the buffer owns its allocation
     private volatile boolean freed;
+
+    /** The give-back of a lent block; holds the pool and the address, never the buffer. */
+    private static final class Lease implements Runnable {
+        private final DeviceMemoryPool pool;
+        private final CUdeviceptr block;
+        private volatile Cleaner.Cleanable cleanable;
+
+        Lease(DeviceMemoryPool pool, CUdeviceptr block) {
+            this.pool = pool;
+            this.block = block;
+        }
+
+        @Override public void run() { pool.give(block); } // bookkeeping only: no driver call, so the Cleaner thread may do it
+    }
 
     private DeviceBuffer(long bytes) {
         if (bytes < 0) throw new IllegalArgumentException("negative size " + bytes);
         this.bytes = bytes;
-        this.pool = null;
+        this.lease = null;
         this.pointer = new CUdeviceptr();
         CudaDriver.get(); // context current on this thread, or a clear BackendUnavailableException
         cuMemAlloc(pointer, Math.max(bytes, 1)); // a zero-size allocation is an error in CUDA
@@ -35,8 +58,9 @@ public final class DeviceBuffer implements AutoCloseable {
 
     private DeviceBuffer(DeviceMemoryPool pool, CUdeviceptr pointer, long bytes) {
         this.bytes = bytes;
-        this.pool = pool;
         this.pointer = pointer;
+        this.lease = new Lease(pool, pointer);
+        lease.cleanable = CLEANER.register(this, lease);
     }
 
     /** {@code bytes} of a block that {@code pool} lends; closing the buffer returns the block. */
@@ -128,8 +152,8 @@ public final class DeviceBuffer implements AutoCloseable {
     @Override public void close() {
         if (freed) return;
         freed = true;
-        if (pool != null) {
-            pool.give(pointer); // bookkeeping only: no driver call, so a Cleaner thread may do it
+        if (lease != null) {
+            lease.cleanable.clean(); // runs the give-back once, whether close or the Cleaner comes first
             return;
         }
         CudaDriver.get();
