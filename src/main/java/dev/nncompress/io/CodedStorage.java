@@ -170,7 +170,10 @@ public final class CodedStorage {
      * The tensors of a coded file, every coded tensor decoded to its dense F32 form, in file order. The index is
      * checked in full, and the decoded size against {@link DecodeLimits}, before anything is decoded.
      */
-    static Map<String, TensorRecord> decodeAll(SafeTensorsFile st) {
+    static Map<String, TensorRecord> decodeAll(SafeTensorsFile st) { return decodeAll(st, Huffman.Decoder.TABLE_BITS); }
+
+    /** The same with Huffman tables of {@code tableBits} bits (0: bit by bit; for the load benchmark's comparison). */
+    static Map<String, TensorRecord> decodeAll(SafeTensorsFile st, int tableBits) {
         Map<String, Entry> entries = index(st);
         long decoded = 0;
         for (var e : st.tensors().entrySet()) {
@@ -183,7 +186,7 @@ public final class CodedStorage {
         for (var e : st.tensors().entrySet()) {
             String key = e.getKey();
             String name = key.endsWith(SUFFIX) ? key.substring(0, key.length() - SUFFIX.length()) : null;
-            if (name != null && entries.containsKey(name)) out.put(name, decode(name, entries.get(name), e.getValue()));
+            if (name != null && entries.containsKey(name)) out.put(name, decode(name, entries.get(name), e.getValue(), tableBits));
             else out.put(key, e.getValue());
         }
         return out;
@@ -240,7 +243,7 @@ public final class CodedStorage {
     }
 
     /** The dense F32 tensor of one checked entry. */
-    private static TensorRecord decode(String name, Entry en, TensorRecord blobRecord) {
+    private static TensorRecord decode(String name, Entry en, TensorRecord blobRecord, int tableBits) {
         String what = "coded tensor " + Quoted.of(name);
         int n = (int) SparseStorage.denseElements(what + ": ", en.shape());
         ByteBuffer blob = blobRecord.data();
@@ -251,7 +254,7 @@ public final class CodedStorage {
                 throw new IllegalArgumentException(what + ": codebook entry " + k + " is " + codebook[k] + "; entries must be finite, not +0.0 and ascending");
             }
         }
-        Huffman.Decoder idxTable = new Huffman.Decoder(lengths(blob, en.codebook()), what + " index table");
+        Huffman.Decoder idxTable = new Huffman.Decoder(lengths(blob, en.codebook()), what + " index table", tableBits);
         int[] posLengths = lengths(blob, en.positionSymbols());
         byte[] idxBytes = new byte[(int) ((en.indexBits() + 7) / 8)];
         blob.get(idxBytes);
@@ -260,20 +263,18 @@ public final class CodedStorage {
         BitStream.checkPadding(idxBytes, en.indexBits(), what + " index stream");
         BitStream.checkPadding(posBytes, en.positionBits(), what + " position stream");
 
-        boolean[] kept;
-        if (en.positions() == PositionCoding.Mode.DENSE) {
-            kept = null;
-        } else {
+        int[] positions = null; // null: every element is kept
+        if (en.positions() != PositionCoding.Mode.DENSE) {
             BitStream.Reader posIn = new BitStream.Reader(posBytes, en.positionBits(), what + " position stream");
-            kept = PositionCoding.decode(new Huffman.Decoder(posLengths, what + " position table"), posIn, en.positions(), en.gapBits(), n, en.nnz(),
-                    what + " position stream");
+            positions = PositionCoding.decode(new Huffman.Decoder(posLengths, what + " position table", tableBits), posIn, en.positions(), en.gapBits(), n,
+                    en.nnz(), what + " position stream");
             if (posIn.remaining() != 0) throw new IllegalArgumentException(what + " position stream has " + posIn.remaining() + " bits after its last code");
         }
         BitStream.Reader idxIn = new BitStream.Reader(idxBytes, en.indexBits(), what + " index stream");
         ByteBuffer dense = ByteBuffer.allocate(4 * n).order(ByteOrder.LITTLE_ENDIAN); // zero-filled: +0.0
-        for (int i = 0; i < n; i++) {
-            if (kept != null && !kept[i]) continue;
-            dense.putFloat(4 * i, codebook[idxTable.decode(idxIn, what + " index stream")]);
+        String idxWhat = what + " index stream";
+        for (int k = 0; k < en.nnz(); k++) {
+            dense.putFloat(4 * (positions == null ? k : positions[k]), codebook[idxTable.decode(idxIn, idxWhat)]);
         }
         if (idxIn.remaining() != 0) throw new IllegalArgumentException(what + " index stream has " + idxIn.remaining() + " bits after its last code");
         return new TensorRecord("F32", en.shape(), dense);
