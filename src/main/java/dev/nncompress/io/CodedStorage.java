@@ -23,14 +23,19 @@ import java.util.TreeMap;
  * entry), position code lengths (U8, 2^g, none when dense), index stream, position stream (each whole bytes, most
  * significant bit first, padding 0). Its sizes are in the {@value #METADATA_KEY} metadata (JSON
  * {@code {"T": {"shape": [..], "nnz": N, "codebook": K, "index_bits": B, "positions": "gaps", "gap_bits": g,
- * "position_bits": P}}}), and the file's {@code nncompress.format} is {@value #FORMAT}. Every other tensor is
+ * "position_bits": P}}}), and the file's {@code nncompress.format} is {@value #FORMAT}: that index, the graph and
+ * the provenance packed in one deflated metadata value ({@link PackedMetadata}; {@value #FORMAT_V1} files, whose
+ * metadata is plain, are read too). Every other tensor is
  * stored dense. Decoding is exact: the loaded tensor is bit for bit the one saved.
  *
  * <p>Every number is checked before use: sizes against the entry's exact byte count, code tables as prefix codes,
  * each decoded symbol against what is left of the tensor, every stream read to its last bit.
  */
 public final class CodedStorage {
-    public static final String FORMAT = "coded/1";
+    /** The format this build writes: {@code coded/1}'s tensors with the metadata packed ({@link PackedMetadata}). */
+    public static final String FORMAT = "coded/2";
+    /** The first coded format (metadata as plain entries), still read. */
+    static final String FORMAT_V1 = "coded/1";
     public static final String METADATA_KEY = "nncompress.coded";
     static final String SUFFIX = ".coded";
     static final int MAX_CODEBOOK = Huffman.MAX_SYMBOLS;
@@ -68,8 +73,8 @@ public final class CodedStorage {
 
     /**
      * Codes every F32 tensor of {@code dense} with 1 to {@value #MAX_CODEBOOK} distinct nonzero values where that
-     * is smaller than dense; returns the tensors to write (a coded tensor's entry in its place) and puts the index
-     * and the format into {@code meta}.
+     * is smaller than dense; returns the tensors to write (a coded tensor's entry in its place) and replaces
+     * {@code meta} by the format and the packed metadata, the index included ({@link PackedMetadata}).
      */
     static Map<String, TensorRecord> encodeAll(Map<String, TensorRecord> dense, Map<String, String> meta) {
         Map<String, TensorRecord> out = new LinkedHashMap<>();
@@ -95,7 +100,9 @@ public final class CodedStorage {
             }
         }
         meta.put(METADATA_KEY, index.toString());
-        meta.put(Int8ModelIO.FORMAT_KEY, FORMAT);
+        Map<String, String> packed = PackedMetadata.pack(meta, FORMAT);
+        meta.clear();
+        meta.putAll(packed);
         return out;
     }
 
@@ -163,8 +170,20 @@ public final class CodedStorage {
         return new Coded(entry, blob.array());
     }
 
-    /** Whether {@code st} is a coded model file. */
-    static boolean isCoded(SafeTensorsFile st) { return FORMAT.equals(st.metadata().get(Int8ModelIO.FORMAT_KEY)); }
+    /** Whether {@code st} is a coded model file (either format). */
+    static boolean isCoded(SafeTensorsFile st) {
+        String f = st.metadata().get(Int8ModelIO.FORMAT_KEY);
+        return FORMAT.equals(f) || FORMAT_V1.equals(f);
+    }
+
+    /**
+     * {@code st} with its metadata unpacked when it is a {@value #FORMAT} file (as read, the format and one packed
+     * value), else {@code st} itself; IllegalArgumentException when the packed value is not what {@link PackedMetadata} writes.
+     */
+    static SafeTensorsFile unpacked(SafeTensorsFile st) {
+        if (!FORMAT.equals(st.metadata().get(Int8ModelIO.FORMAT_KEY))) return st;
+        return new SafeTensorsFile(st.path(), st.fileBytes(), st.tensors(), PackedMetadata.unpack(st.metadata()));
+    }
 
     /**
      * The tensors of a coded file, every coded tensor decoded to its dense F32 form, in file order. The index is

@@ -15,7 +15,7 @@ import java.util.Map;
 /**
  * {@code stage: share}: trained weight sharing as {@code nncompress share} does it (every conv/linear weight's
  * unpruned elements on 2^bits shared values, fine-tuned with SGD momentum 0.9), the artefact written entropy-coded
- * ({@code coded/1}, docs/deep-compression.md). Keys: {@code bits} 5 (linear), {@code conv_bits} 8, {@code layer_bits}
+ * ({@code coded/2}, docs/deep-compression.md). Keys: {@code bits} 5 (linear), {@code conv_bits} 8, {@code layer_bits}
  * (a mapping of layer names to their own bits, e.g. {@code {conv1: 4}}; each checked against the model when the stage runs),
  * {@code finetune_epochs} 1, {@code lr} 0.001, {@code batch_size} 64.
  */
