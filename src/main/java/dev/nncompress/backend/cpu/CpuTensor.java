@@ -121,7 +121,7 @@ public final class CpuTensor implements Tensor {
 
     @Override public DType dtype() { return DType.F32; }
 
-    @Override public Backend backend() { return backend; }
+    @Override public Backend owner() { return backend; }
 
     @Override public float[] toFloatArray() {
         checkOpen();
