@@ -17,6 +17,7 @@ import dev.nncompress.backend.Pool2dSpec;
 import dev.nncompress.backend.Binary;
 import dev.nncompress.backend.PointwiseChecks;
 import dev.nncompress.backend.Unary;
+import dev.nncompress.sparse.CsrWeights;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 
@@ -402,8 +403,8 @@ public final class ReferenceBackend implements Backend {
     /** The live array of a tensor of this backend kind; rejects null and foreign tensors. */
     static float[] data(String op, String name, Tensor t) {
         if (t == null) throw new IllegalArgumentException(op + ": " + name + " is null");
-        if (!(t instanceof HeapTensor h) || !(t.backend() instanceof ReferenceBackend)) {
-            String owner = t.backend() == null ? "no backend" : "backend '" + t.backend().name() + "'";
+        if (!(t instanceof HeapTensor h) || !(t.owner() instanceof ReferenceBackend)) {
+            String owner = t.owner() == null ? "no backend" : "backend '" + t.owner().name() + "'";
             throw new IllegalArgumentException(op + ": " + name + " " + t.shape() + " belongs to " + owner + " ("
                     + t.getClass().getSimpleName() + "), not to the reference backend; copy it with fromFloats(t.toFloatArray(), t.shape())");
         }

@@ -1,8 +1,9 @@
 package dev.nncompress.compress.quant.calib;
 
-import dev.nncompress.backend.ref.ReferenceOps;
-import dev.nncompress.compress.quant.QParams;
+import dev.nncompress.backend.Backend;
+import dev.nncompress.quant.QParams;
 import dev.nncompress.graph.GraphRunner;
+import dev.nncompress.quant.QuantArithmetic;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 
@@ -11,9 +12,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Fake-quantises node outputs in forward ({@link QParams#fakeQuantize}, i.e. {@code ReferenceOps.fakeQuantizeS8})
+ * Fake-quantises node outputs in forward ({@link QParams#fakeQuantize}, i.e. {@code QuantArithmetic.fakeQuantizeS8})
  * and, in backward, applies the straight-through estimator: the gradient passes where the forward's code was
- * inside the type's range and is zero where it was clamped ({@link ReferenceOps#fakeQuantizeS8Backward}).
+ * inside the type's range and is zero where it was clamped ({@link QuantArithmetic#fakeQuantizeS8Backward}).
  * Simulated int8 uses it with a fixed plan; QAT with ranges that are updated as the values pass.
  *
  * <p>Keeps the masks of the last forward, so use one instance per runner at a time. Values round-trip
@@ -50,7 +51,7 @@ public final class FakeQuantizeHook implements GraphRunner.OutputHook {
         QParams p = source.paramsFor(node, v, t.shape());
         if (p == null) throw new IllegalStateException("no quantisation parameters for '" + node + "'");
         byte[] mask = new byte[v.length];
-        Tensor q = t.backend().fromFloats(p.fakeQuantize(v, t.shape(), mask), t.shape());
+        Tensor q = Backend.of(t).fromFloats(p.fakeQuantize(v, t.shape(), mask), t.shape());
         inRange.put(node, mask);
         return q;
     }
@@ -59,6 +60,6 @@ public final class FakeQuantizeHook implements GraphRunner.OutputHook {
     public Tensor gradient(String node, Tensor grad) {
         byte[] mask = inRange.get(node);
         if (mask == null) return grad; // not quantised: the hook did not touch the value
-        return grad.backend().fromFloats(ReferenceOps.fakeQuantizeS8Backward(grad.toFloatArray(), mask), grad.shape());
+        return Backend.of(grad).fromFloats(QuantArithmetic.fakeQuantizeS8Backward(grad.toFloatArray(), mask), grad.shape());
     }
 }

@@ -1,10 +1,10 @@
 package dev.nncompress.compress.quant.calib;
 
 import dev.nncompress.backend.Backend;
-import dev.nncompress.backend.ref.ReferenceOps;
-import dev.nncompress.compress.quant.QParams;
+import dev.nncompress.quant.QParams;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Parameter;
+import dev.nncompress.quant.QuantArithmetic;
 import dev.nncompress.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -55,7 +55,7 @@ public final class FakeQuantizedWeights implements AutoCloseable {
 
     /**
      * Straight-through estimator for the weights: adds each copy's gradient to its float weight where the
-     * weight's code was inside [-128, 127], nothing where it was clamped ({@link ReferenceOps#fakeQuantizeS8Backward}).
+     * weight's code was inside [-128, 127], nothing where it was clamped ({@link QuantArithmetic#fakeQuantizeS8Backward}).
      * With ranges from the weights' own min/max, the only clamped value is a channel's positive maximum when
      * it lands exactly on code 127.5 and rounds (half to even) to 128.
      */
@@ -63,8 +63,8 @@ public final class FakeQuantizedWeights implements AutoCloseable {
         for (Copy c : copies) {
             Tensor g = c.copy().grad();
             if (g == null) continue; // the weight did not reach the loss
-            float[] masked = ReferenceOps.fakeQuantizeS8Backward(g.toFloatArray(), c.inRange());
-            c.source().accumulateGrad(g.backend().fromFloats(masked, g.shape()));
+            float[] masked = QuantArithmetic.fakeQuantizeS8Backward(g.toFloatArray(), c.inRange());
+            c.source().accumulateGrad(Backend.of(g).fromFloats(masked, g.shape()));
             c.copy().clearGrad();
         }
     }
