@@ -18,7 +18,7 @@ import java.util.SplittableRandom;
  * Not a test: the int8 teacher's kernel calls at batch 256 (as Int8Runner makes them), each timed by the calling
  * thread's CPU time at one thread, so that the split stays readable on a machine loaded by other processes (wall
  * time there is mostly waiting). Prints CPU ms per batch per step (median of rounds) and the convs' GMAC/s.
- * {@code TeacherInt8KernelsProfile [variant] [rounds]}.
+ * {@code TeacherInt8KernelsProfile [variant] [rounds] [batch]}.
  */
 public final class TeacherInt8KernelsProfile {
     private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
@@ -26,7 +26,7 @@ public final class TeacherInt8KernelsProfile {
     public static void main(String[] args) {
         NativeInt8Kernels k = NativeInt8Kernels.of(NativeInt8Kernels.Variant.parse(args.length > 0 ? args[0] : "avx512vnni"), 1);
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
-        int n = 256;
+        int n = args.length > 2 ? Integer.parseInt(args[2]) : 256;
         SplittableRandom rnd = new SplittableRandom(1);
         float[] images = new float[n * 784];
         for (int i = 0; i < images.length; i++) images[i] = (float) rnd.nextGaussian();
