@@ -93,6 +93,7 @@ public final class CpuTensor implements Tensor {
      */
     INDArray array() {
         checkOpen();
+        RecentStorages.hold(storage);
         INDArray a = array;
         if (a == null) array = a = CpuMemory.wrap(storage.address, shape.dimsLong(), shape.numel());
         return a;
@@ -112,6 +113,7 @@ public final class CpuTensor implements Tensor {
     /** Address of element 0 (contiguous, c-order). */
     long address() {
         checkOpen();
+        RecentStorages.hold(storage);
         return storage.address;
     }
 
@@ -125,6 +127,7 @@ public final class CpuTensor implements Tensor {
         checkOpen();
         float[] out = new float[shape.numel()];
         if (out.length > 0) Mem.toArray(storage.address, 0, out, 0, out.length);
+        java.lang.ref.Reference.reachabilityFence(this); // the Cleaner must not give the block back mid-copy
         return out;
     }
 
