@@ -31,16 +31,26 @@ public final class FakeQuantizeHook implements GraphRunner.OutputHook, AutoClose
     private final Set<String> quantised;
     private final ParamsSource source;
     private final Map<String, FakeQuantMask> inRange = new HashMap<>();
+    /** False for inference: each mask is freed as soon as it is made (device memory on CUDA), and a backward is refused. */
+    private final boolean keepMasks;
 
     /** @param quantised the tensors (graph input, node names) to fake-quantise; the others stay float and are not copied */
-    public FakeQuantizeHook(Set<String> quantised, ParamsSource source) {
+    public FakeQuantizeHook(Set<String> quantised, ParamsSource source) { this(quantised, source, true); }
+
+    private FakeQuantizeHook(Set<String> quantised, ParamsSource source, boolean keepMasks) {
         this.quantised = Set.copyOf(quantised);
         this.source = source;
+        this.keepMasks = keepMasks;
     }
 
     /** Fixed parameters per tensor (a {@link QuantPlan}'s activations). */
     public static FakeQuantizeHook of(Map<String, QParams> activations) {
         return new FakeQuantizeHook(activations.keySet(), (node, v) -> activations.get(node));
+    }
+
+    /** As {@link #of}, for forward passes only (simulated int8 inference): keeps no masks, so it needs no closing. */
+    public static FakeQuantizeHook forInference(Map<String, QParams> activations) {
+        return new FakeQuantizeHook(activations.keySet(), (node, v) -> activations.get(node), false);
     }
 
     @Override
@@ -51,12 +61,14 @@ public final class FakeQuantizeHook implements GraphRunner.OutputHook, AutoClose
         QParams p = source.paramsFor(node, t);
         if (p == null) throw new IllegalStateException("no quantisation parameters for '" + node + "'");
         FakeQuantResult r = t.backend().fakeQuantize(t, FakeQuantSpecs.of(p));
-        inRange.put(node, r.inRange());
+        if (keepMasks) inRange.put(node, r.inRange());
+        else r.inRange().close();
         return r.output();
     }
 
     @Override
     public Tensor gradient(String node, Tensor grad) {
+        if (!keepMasks && quantised.contains(node)) throw new IllegalStateException("an inference fake-quantisation hook kept no mask for '" + node + "' to take a gradient through");
         FakeQuantMask mask = inRange.remove(node);
         if (mask == null) return grad; // not quantised: the hook did not touch the value
         try (mask) {
