@@ -1,11 +1,11 @@
-package dev.nncompress.compress.quant.qat;
+package dev.nncompress.backend.cuda;
 
-import dev.nncompress.backend.cuda.CudaBackend;
-import dev.nncompress.backend.cuda.CudaDriver;
-import dev.nncompress.backend.cuda.Gpu;
 import dev.nncompress.compress.quant.calib.Calibrator;
 import dev.nncompress.compress.quant.calib.QuantPlan;
 import dev.nncompress.compress.quant.calib.QuantTargets;
+import dev.nncompress.compress.quant.qat.QatFixtures;
+import dev.nncompress.compress.quant.qat.QatResult;
+import dev.nncompress.compress.quant.qat.QuantizationAwareTraining;
 import dev.nncompress.data.Dataset;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.train.TrainConfig;
@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * QAT on the CUDA backend fake-quantises on the device: every step launches {@code nnc_fake_quantize_s8} once per
  * weight and per quantised activation, and its backward once per weight and per activation whose gradient is taken
- * (all but the graph input's). Counted through the kernels' launch counters; runs under the emulated driver in CI.
+ * (all but the graph input's). Counted through the kernels' launch counters; runs under the emulated driver in CI
+ * (here, in the GPU test package, so that the GPU bundle carries it too).
  */
 @Tag("gpu")
 class QatCudaGpuTest {
