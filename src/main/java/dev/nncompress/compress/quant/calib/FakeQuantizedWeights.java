@@ -50,7 +50,7 @@ public final class FakeQuantizedWeights implements AutoCloseable {
         this.graph = new Graph(original.name(), original.inputShape(), original.nodes(), original.output(), params);
     }
 
-    /** The weight fake-quantised on {@code backend}: in place where it lives there, else (a graph kept elsewhere) copied over first. */
+    /** A fake-quantised copy of the weight on {@code backend}, read where it lives when that is {@code backend}, else (a graph kept elsewhere) copied over first. */
     private static FakeQuantResult fakeQuantize(Tensor w, QParams p, Backend backend) {
         if (w.backend() == backend) return backend.fakeQuantize(w, FakeQuantSpecs.of(p));
         try (Tensor here = backend.fromFloats(w.toFloatArray(), w.shape())) {
