@@ -1,5 +1,8 @@
 package dev.nncompress.backend;
 
+import dev.nncompress.quant.QParams;
+import dev.nncompress.quant.QScheme;
+
 import java.util.Arrays;
 
 /**
@@ -33,6 +36,12 @@ public record FakeQuantSpec(float[] scales, int[] zeroPoints, int axis, int qmin
         }
         scales = scales.clone();
         zeroPoints = zeroPoints.clone();
+    }
+
+    /** The spec of quantisation parameters: same scales, zero points, axis and code range. */
+    public static FakeQuantSpec of(QParams p) {
+        QScheme s = p.scheme();
+        return new FakeQuantSpec(p.scales(), p.zeroPoints(), s.perChannel() ? s.axis() : -1, s.dtype().qmin(), s.dtype().qmax());
     }
 
     /** One scale and zero point for the whole tensor, int8 codes. */

@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * What every {@link Backend} owes on fake quantisation ({@link Backend#fakeQuantize}) and its straight-through
- * backward: the reference's values bit for bit (the reference runs ReferenceOps, the CUDA kernels' twins) on odd
+ * backward: the reference's values bit for bit (the reference runs QuantArithmetic, the CUDA kernels' twins) on odd
  * sizes, per tensor and per channel on every axis, one tensor large enough to be split over threads or blocks,
  * and hand-worked values (ties at .5 rounding to even, codes beyond [qmin, qmax], NaN and infinities, uint8 codes)
  * that hold for the reference too. Only Backend and ref are used (the CUDA subclass is a gpu test).

@@ -11,7 +11,7 @@ import dev.nncompress.backend.Conv2dSpec;
 import dev.nncompress.backend.LossResult;
 import dev.nncompress.backend.Pool2dSpec;
 import dev.nncompress.backend.SparseWeight;
-import dev.nncompress.backend.ref.CsrWeights;
+import dev.nncompress.sparse.CsrWeights;
 // pointwise family (issue 17)
 import dev.nncompress.backend.Binary;
 import dev.nncompress.backend.Unary;

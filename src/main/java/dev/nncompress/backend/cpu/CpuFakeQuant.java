@@ -4,13 +4,13 @@ import dev.nncompress.backend.FakeQuantChecks;
 import dev.nncompress.backend.FakeQuantMask;
 import dev.nncompress.backend.FakeQuantResult;
 import dev.nncompress.backend.FakeQuantSpec;
-import dev.nncompress.backend.ref.ReferenceOps;
+import dev.nncompress.quant.QuantArithmetic;
 import dev.nncompress.tensor.Tensor;
 
 import static dev.nncompress.backend.cpu.CpuChecks.cpu;
 
 /**
- * Fake quantisation on the CPU backend: the reference's own loop ({@link ReferenceOps#fakeQuantizeS8Range}, so the
+ * Fake quantisation on the CPU backend: the reference's own loop ({@link QuantArithmetic#fakeQuantizeS8Range}, so the
  * results are its bit for bit) over {@link CpuLoops#CHUNK}-float pieces of off-heap memory copied through per-thread
  * heap arrays, split over the cores like the other pointwise ops. The mask is a heap byte[] (one byte per element,
  * read by the backward only).
@@ -36,7 +36,7 @@ final class CpuFakeQuant {
             for (int s = from; s < to; s += CpuLoops.CHUNK) {
                 int len = Math.min(CpuLoops.CHUNK, to - s);
                 Mem.toArray(xa, s, v, 0, len);
-                ReferenceOps.fakeQuantizeS8Range(v, y, m, len, s, scales, zeroPoints, channels, inner);
+                QuantArithmetic.fakeQuantizeS8Range(v, y, m, len, s, scales, zeroPoints, channels, inner);
                 Mem.fromArray(y, 0, ya, s, len);
                 System.arraycopy(m, 0, mask, s, len);
             }
@@ -54,7 +54,7 @@ final class CpuFakeQuant {
             for (int s = from; s < to; s += CpuLoops.CHUNK) {
                 int len = Math.min(CpuLoops.CHUNK, to - s);
                 Mem.toArray(ga, s, v, 0, len);
-                ReferenceOps.fakeQuantizeS8BackwardRange(v, mask, s, len);
+                QuantArithmetic.fakeQuantizeS8BackwardRange(v, mask, s, len);
                 Mem.fromArray(v, 0, da, s, len);
             }
         });

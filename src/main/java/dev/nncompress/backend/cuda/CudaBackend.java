@@ -7,8 +7,9 @@ import dev.nncompress.backend.BatchNormResult;
 import dev.nncompress.backend.Conv2dGrads;
 import dev.nncompress.backend.Conv2dSpec;
 import dev.nncompress.backend.ConvGeometry;
+import dev.nncompress.backend.Int8Kernels;
 import dev.nncompress.backend.SparseWeight;
-import dev.nncompress.backend.ref.CsrWeights;
+import dev.nncompress.sparse.CsrWeights;
 import dev.nncompress.backend.ref.ReferenceBackend;
 import dev.nncompress.backend.LossResult;
 import dev.nncompress.backend.Pool2dSpec;
@@ -57,7 +58,7 @@ public final class CudaBackend implements Backend {
     private CudaBackend(VendorStack vendors) { this(vendors.vendorBlas(), vendors.vendorDnn()); }
 
     /** Our kernels only, whatever the process chose: the baseline in gpu-check. */
-    static CudaBackend ownKernelsOnly() { return new CudaBackend((Blas) null, null); }
+    public static CudaBackend ownKernelsOnly() { return new CudaBackend((Blas) null, null); }
 
     /** On the given vendor libraries, null meaning ours (tests and gpu-check compare the routes). */
     CudaBackend(Blas vendorBlas, DnnLibrary vendorDnn) {
@@ -71,6 +72,8 @@ public final class CudaBackend implements Backend {
     @Override public String name() { return "cuda"; }
 
     /** "NVIDIA H100 80GB HBM3, CC 9.0, 79.1 GiB, driver 13.0, 132 SMs, nncompress kernels, BLAS cuBLAS 13.1.0, DNN cuDNN 9.19.0". */
+    @Override public Int8Kernels deviceInt8Kernels() { return new CudaInt8Kernels(); }
+
     @Override public String describe() {
         CudaDriver.DeviceInfo i = driver.info();
         // under the CPU emulation every line that prints the backend reads "cuda (emulated, not a GPU: ...)"

@@ -14,7 +14,7 @@ import static dev.nncompress.backend.cuda.CudaChecks.f32;
 
 /**
  * Fake quantisation on the CUDA backend: cuda-kernels/quantize.cu's {@code nnc_fake_quantize_s8} (per tensor or per
- * channel) and {@code nnc_fake_quantize_s8_backward}, twins {@code ReferenceOps.fakeQuantizeS8} and its backward. The
+ * channel) and {@code nnc_fake_quantize_s8_backward}, twins {@code QuantArithmetic.fakeQuantizeS8} and its backward. The
  * values and the mask (an I8 device tensor) stay on the device; only the spec's scales and zero points go up, a few
  * bytes per call, through the backend's memory pool.
  */

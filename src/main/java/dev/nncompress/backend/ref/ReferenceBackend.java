@@ -20,6 +20,7 @@ import dev.nncompress.backend.Unary;
 import dev.nncompress.backend.FakeQuantMask;
 import dev.nncompress.backend.FakeQuantResult;
 import dev.nncompress.backend.FakeQuantSpec;
+import dev.nncompress.sparse.CsrWeights;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 
@@ -400,7 +401,7 @@ public final class ReferenceBackend implements Backend {
         RefOptim.adam(p, g, md, vd, step, lr, beta1, beta2, eps, weightDecay, decoupled);
     }
 
-    // ---- fake quantisation (issue 21): ReferenceOps' twins of the CUDA kernels (RefFakeQuant) ----
+    // ---- fake quantisation (issue 21): QuantArithmetic's twins of the CUDA kernels (RefFakeQuant) ----
 
     @Override public FakeQuantResult fakeQuantize(Tensor x, FakeQuantSpec spec) { return RefFakeQuant.forward(this, x, spec); }
 
@@ -411,8 +412,8 @@ public final class ReferenceBackend implements Backend {
     /** The live array of a tensor of this backend kind; rejects null and foreign tensors. */
     static float[] data(String op, String name, Tensor t) {
         if (t == null) throw new IllegalArgumentException(op + ": " + name + " is null");
-        if (!(t instanceof HeapTensor h) || !(t.backend() instanceof ReferenceBackend)) {
-            String owner = t.backend() == null ? "no backend" : "backend '" + t.backend().name() + "'";
+        if (!(t instanceof HeapTensor h) || !(t.owner() instanceof ReferenceBackend)) {
+            String owner = t.owner() == null ? "no backend" : "backend '" + t.owner().name() + "'";
             throw new IllegalArgumentException(op + ": " + name + " " + t.shape() + " belongs to " + owner + " ("
                     + t.getClass().getSimpleName() + "), not to the reference backend; copy it with fromFloats(t.toFloatArray(), t.shape())");
         }

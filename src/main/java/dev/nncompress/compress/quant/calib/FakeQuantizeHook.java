@@ -1,8 +1,10 @@
 package dev.nncompress.compress.quant.calib;
 
+import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.FakeQuantMask;
 import dev.nncompress.backend.FakeQuantResult;
-import dev.nncompress.compress.quant.QParams;
+import dev.nncompress.backend.FakeQuantSpec;
+import dev.nncompress.quant.QParams;
 import dev.nncompress.graph.GraphRunner;
 import dev.nncompress.tensor.Tensor;
 
@@ -60,7 +62,7 @@ public final class FakeQuantizeHook implements GraphRunner.OutputHook, AutoClose
         if (!quantised.contains(node)) return t;
         QParams p = source.paramsFor(node, t);
         if (p == null) throw new IllegalStateException("no quantisation parameters for '" + node + "'");
-        FakeQuantResult r = t.backend().fakeQuantize(t, FakeQuantSpecs.of(p));
+        FakeQuantResult r = Backend.of(t).fakeQuantize(t, FakeQuantSpec.of(p));
         if (keepMasks) inRange.put(node, r.inRange());
         else r.inRange().close();
         return r.output();
@@ -72,7 +74,7 @@ public final class FakeQuantizeHook implements GraphRunner.OutputHook, AutoClose
         FakeQuantMask mask = inRange.remove(node);
         if (mask == null) return grad; // not quantised: the hook did not touch the value
         try (mask) {
-            return grad.backend().fakeQuantizeBackward(grad, mask);
+            return Backend.of(grad).fakeQuantizeBackward(grad, mask);
         }
     }
 

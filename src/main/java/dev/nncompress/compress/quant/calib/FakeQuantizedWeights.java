@@ -3,7 +3,8 @@ package dev.nncompress.compress.quant.calib;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.FakeQuantMask;
 import dev.nncompress.backend.FakeQuantResult;
-import dev.nncompress.compress.quant.QParams;
+import dev.nncompress.backend.FakeQuantSpec;
+import dev.nncompress.quant.QParams;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Parameter;
 import dev.nncompress.tensor.Tensor;
@@ -52,9 +53,9 @@ public final class FakeQuantizedWeights implements AutoCloseable {
 
     /** A fake-quantised copy of the weight on {@code backend}, read where it lives when that is {@code backend}, else (a graph kept elsewhere) copied over first. */
     private static FakeQuantResult fakeQuantize(Tensor w, QParams p, Backend backend) {
-        if (w.backend() == backend) return backend.fakeQuantize(w, FakeQuantSpecs.of(p));
+        if (w.owner() == backend) return backend.fakeQuantize(w, FakeQuantSpec.of(p));
         try (Tensor here = backend.fromFloats(w.toFloatArray(), w.shape())) {
-            return backend.fakeQuantize(here, FakeQuantSpecs.of(p));
+            return backend.fakeQuantize(here, FakeQuantSpec.of(p));
         }
     }
 
@@ -71,7 +72,7 @@ public final class FakeQuantizedWeights implements AutoCloseable {
         for (Copy c : copies) {
             Tensor g = c.copy().grad();
             if (g == null) continue; // the weight did not reach the loss
-            c.source().accumulateGrad(g.backend().fakeQuantizeBackward(g, c.inRange()));
+            c.source().accumulateGrad(Backend.of(g).fakeQuantizeBackward(g, c.inRange()));
             c.copy().clearGrad();
         }
     }

@@ -1,8 +1,8 @@
 package dev.nncompress.compress.quant.qat;
 
 import dev.nncompress.compress.quant.MovingAverageMinMaxObserver;
-import dev.nncompress.compress.quant.QParams;
-import dev.nncompress.compress.quant.QRange;
+import dev.nncompress.quant.QParams;
+import dev.nncompress.quant.QRange;
 import dev.nncompress.compress.quant.calib.QuantPlan;
 import dev.nncompress.compress.quant.calib.QuantTargets;
 import dev.nncompress.io.TensorRecord;
@@ -28,7 +28,7 @@ final class ActivationRanges {
     private final Map<String, String> aliases;
     private final double averagingConstant;
     /** The activations' scheme (the targets' preset: affine, or TensorRT's symmetric). */
-    private final dev.nncompress.compress.quant.QScheme scheme;
+    private final dev.nncompress.quant.QScheme scheme;
 
     ActivationRanges(QuantTargets targets, QuantPlan start, double averagingConstant) {
         if (!start.graphName().equals(targets.graph().name())) {

@@ -2,7 +2,7 @@ package dev.nncompress.compress.quant.qat;
 
 import dev.nncompress.backend.Backend;
 import dev.nncompress.compress.quant.MovingAverageMinMaxObserver;
-import dev.nncompress.compress.quant.QParams;
+import dev.nncompress.quant.QParams;
 import dev.nncompress.compress.quant.calib.FakeQuantizeHook;
 import dev.nncompress.compress.quant.calib.FakeQuantizedWeights;
 import dev.nncompress.compress.quant.calib.Int32GridBiases;

@@ -2,9 +2,9 @@ package dev.nncompress.compress.quant.calib;
 
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.ref.ReferenceBackend;
-import dev.nncompress.compress.quant.QParams;
-import dev.nncompress.compress.quant.QScheme;
-import dev.nncompress.compress.quant.QDType;
+import dev.nncompress.quant.QParams;
+import dev.nncompress.quant.QScheme;
+import dev.nncompress.quant.QDType;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.GraphRunner;
 import dev.nncompress.graph.Parameter;

@@ -2,7 +2,7 @@ package dev.nncompress.compress.quant.qat;
 
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.ref.ReferenceBackend;
-import dev.nncompress.compress.quant.QParams;
+import dev.nncompress.quant.QParams;
 import dev.nncompress.compress.quant.calib.CalibFixtures;
 import dev.nncompress.compress.quant.calib.Calibrator;
 import dev.nncompress.compress.quant.calib.FakeQuantizeHook;
