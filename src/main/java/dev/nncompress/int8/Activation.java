@@ -1,7 +1,7 @@
 package dev.nncompress.int8;
 
-import dev.nncompress.backend.ref.ReferenceOps;
-import dev.nncompress.compress.quant.QParams;
+import dev.nncompress.quant.QParams;
+import dev.nncompress.quant.QuantArithmetic;
 import dev.nncompress.tensor.Shape;
 
 /**
@@ -29,7 +29,7 @@ sealed interface Activation {
         Codes c = (Codes) a;
         float[] x = new float[c.data().length];
         int per = c.sample().numel();
-        Par.forImages(c.n(), b -> ReferenceOps.dequantizeS8Range(c.data(), b * per, (b + 1) * per, c.scale(), c.zeroPoint(), x));
+        Par.forImages(c.n(), b -> QuantArithmetic.dequantizeS8Range(c.data(), b * per, (b + 1) * per, c.scale(), c.zeroPoint(), x));
         return c.sample().rank() == 3 ? Layouts.nhwcToNchw(x, c.n(), c.sample()) : x;
     }
 
@@ -41,7 +41,7 @@ sealed interface Activation {
         byte[] q8 = new byte[x.length];
         float[] src = x;
         int per = a.sample().numel();
-        Par.forImages(a.n(), b -> ReferenceOps.quantizeS8Range(src, b * per, (b + 1) * per, q.scale(0), q.zeroPoint(0), q8));
+        Par.forImages(a.n(), b -> QuantArithmetic.quantizeS8Range(src, b * per, (b + 1) * per, q.scale(0), q.zeroPoint(0), q8));
         return Codes.of(q8, a.n(), a.sample(), q);
     }
 }

@@ -7,7 +7,7 @@ import dev.nncompress.backend.GemmS8Epilogue;
 import dev.nncompress.backend.GemmS8Output;
 import dev.nncompress.backend.Int8Kernels;
 import dev.nncompress.backend.Pool2dSpec;
-import dev.nncompress.compress.quant.QParams;
+import dev.nncompress.quant.QParams;
 import dev.nncompress.graph.CallGuard;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.GraphPredictor;

@@ -3,7 +3,7 @@ package dev.nncompress.int8;
 import dev.nncompress.backend.Binary;
 import dev.nncompress.backend.Unary;
 import dev.nncompress.backend.ref.RefActivations;
-import dev.nncompress.compress.quant.QParams;
+import dev.nncompress.quant.QParams;
 import dev.nncompress.graph.Node;
 import dev.nncompress.graph.OpType;
 import dev.nncompress.graph.Ops;

@@ -6,7 +6,7 @@ import dev.nncompress.backend.Conv2dSpec;
 import dev.nncompress.backend.Unary;
 import dev.nncompress.backend.ref.RefActivations;
 import dev.nncompress.backend.ref.ReferenceBackend;
-import dev.nncompress.backend.ref.ReferenceOps;
+import dev.nncompress.quant.QuantArithmetic;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -114,7 +114,7 @@ class Int8CodeOpsTest {
                     float max = 0;
                     for (int i = 0; i < k * k; i++) max = Math.max(max, Math.abs(wf[o * k * k + i]));
                     scales[o] = max / 127.5f;
-                    ReferenceOps.quantizeS8Range(wf, o * k * k, (o + 1) * k * k, scales[o], 0, wq);
+                    QuantArithmetic.quantizeS8Range(wf, o * k * k, (o + 1) * k * k, scales[o], 0, wq);
                 }
                 QuantizedWeight qw = new QuantizedWeight(wq, Shape.of(c * m, 1, k, k), scales);
                 float[] bias = gaussian(c * m);
@@ -188,7 +188,7 @@ class Int8CodeOpsTest {
     private record Codes(Shape shape, byte[] nchw, byte[] nhwc, float scale, int zp) {
         float[] values() {
             float[] v = new float[nchw.length];
-            ReferenceOps.dequantizeS8Range(nchw, 0, v.length, scale, zp, v);
+            QuantArithmetic.dequantizeS8Range(nchw, 0, v.length, scale, zp, v);
             return v;
         }
 
