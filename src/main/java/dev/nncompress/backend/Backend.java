@@ -226,6 +226,22 @@ public interface Backend extends TensorOwner, AutoCloseable {
         throw new UnsupportedOperationException("backend " + name() + " has no sparse kernels");
     }
 
+    // ---- fake quantisation (issue 21): QAT's and calibration's int8 rounding in float; checks in FakeQuantChecks ----
+    /**
+     * PyTorch's {@code fake_quantize_per_tensor_affine} / {@code _per_channel_affine}: q = clamp(rint(x / scale) + zp,
+     * qmin, qmax) (float division, round half to even; NaN clamps to qmin, as fminf/fmaxf do) and out = (q - zp) * scale,
+     * with the mask of where rint(x / scale) + zp lay inside [qmin, qmax] for {@link #fakeQuantizeBackward}. Bit for bit
+     * the reference's ({@code QuantArithmetic.fakeQuantizeS8}) on every backend.
+     */
+    default FakeQuantResult fakeQuantize(Tensor x, FakeQuantSpec spec) {
+        throw new UnsupportedOperationException("backend " + name() + " has no fake-quantisation op");
+    }
+
+    /** The straight-through estimator: gradOut where the forward's mask is 1, +0 where it clamped (a select: NaN stays inside). */
+    default Tensor fakeQuantizeBackward(Tensor gradOut, FakeQuantMask inRange) {
+        throw new UnsupportedOperationException("backend " + name() + " has no fake-quantisation op");
+    }
+
     /**
      * How many predictor calls on this backend may run at once from different threads (each on its own
      * tensors; weights are only read). 1, the safe default, makes calls take turns (a backend whose ops

@@ -59,13 +59,30 @@ public final class QuantArithmetic {
         checkQParams(x.length, scale, zeroPoint, channels, inner);
         if (inRange.length != x.length) throw new IllegalArgumentException("inRange has " + inRange.length + " entries for " + x.length + " values");
         float[] y = new float[x.length];
-        for (int i = 0; i < x.length; i++) {
-            int c = channel(i, channels, inner);
-            float v = unclamped(x[i], scale[c], zeroPoint[c]);
-            inRange[i] = (byte) (v >= QMIN && v <= QMAX ? 1 : 0);
-            y[i] = (float) (clamp(v) - zeroPoint[c]) * scale[c];
-        }
+        fakeQuantizeS8Range(x, y, inRange, x.length, 0, scale, zeroPoint, channels, inner);
         return y;
+    }
+
+    /**
+     * {@link #fakeQuantizeS8} of x[0, len), which are elements [first, first + len) of the tensor, into y[0, len) and
+     * inRange[0, len), for callers that split the work (the CPU backend's fake quantisation, in pieces over threads).
+     * Runs of one channel are plain loops, so the JIT can vectorise them. Unchecked: the caller checked the parameters.
+     */
+    public static void fakeQuantizeS8Range(float[] x, float[] y, byte[] inRange, int len, long first, float[] scale, int[] zeroPoint,
+                                           int channels, long inner) {
+        for (int i = 0; i < len; ) {
+            long e = first + i;
+            int c = channel(e, channels, inner);
+            int end = i + (int) Math.min(len - i, inner - e % inner);
+            float s = scale[c];
+            int zp = zeroPoint[c];
+            for (int j = i; j < end; j++) {
+                float v = unclamped(x[j], s, zp);
+                inRange[j] = (byte) (v >= QMIN && v <= QMAX ? 1 : 0);
+                y[j] = (float) (clamp(v) - zp) * s;
+            }
+            i = end;
+        }
     }
 
     /**
@@ -76,9 +93,14 @@ public final class QuantArithmetic {
         if (inRange.length != gradOut.length) {
             throw new IllegalArgumentException("inRange has " + inRange.length + " entries for " + gradOut.length + " gradients");
         }
-        float[] g = new float[gradOut.length];
-        for (int i = 0; i < g.length; i++) g[i] = inRange[i] != 0 ? gradOut[i] : 0f;
+        float[] g = gradOut.clone();
+        fakeQuantizeS8BackwardRange(g, inRange, 0, g.length);
         return g;
+    }
+
+    /** {@link #fakeQuantizeS8Backward} in place on g[0, len), whose mask is inRange[maskFrom, maskFrom + len) (work split over threads). */
+    public static void fakeQuantizeS8BackwardRange(float[] g, byte[] inRange, int maskFrom, int len) {
+        for (int i = 0; i < len; i++) g[i] = inRange[maskFrom + i] != 0 ? g[i] : 0f;
     }
 
     /** rint in float of the float quotient, plus the zero point in float: the kernel's arithmetic step by step. */

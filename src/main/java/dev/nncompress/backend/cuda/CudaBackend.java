@@ -29,6 +29,9 @@ import dev.nncompress.backend.PoolGeometry;
 // pointwise family (issue 17)
 import dev.nncompress.backend.Binary;
 import dev.nncompress.backend.Unary;
+import dev.nncompress.backend.FakeQuantMask;
+import dev.nncompress.backend.FakeQuantResult;
+import dev.nncompress.backend.FakeQuantSpec;
 import dev.nncompress.tensor.DType;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
@@ -479,6 +482,14 @@ public final class CudaBackend implements Backend {
     @Override public Tensor softmax(Tensor x, int axis) { return CudaPointwise.softmax(ops, this::alloc, x, axis); }
 
     @Override public Tensor softmaxBackward(Tensor y, Tensor gradOut, int axis) { return CudaPointwise.softmaxBackward(ops, this::alloc, y, gradOut, axis); }
+
+    // ---- fake quantisation (issue 21): nnc_fake_quantize_s8 and its straight-through backward (CudaFakeQuant) ----
+
+    @Override public FakeQuantResult fakeQuantize(Tensor x, FakeQuantSpec spec) { return CudaFakeQuant.forward(this, ops, this::alloc, x, spec); }
+
+    @Override public Tensor fakeQuantizeBackward(Tensor gradOut, FakeQuantMask inRange) {
+        return CudaFakeQuant.backward(this, ops, this::alloc, gradOut, inRange);
+    }
 
     // ---- loss ----
 

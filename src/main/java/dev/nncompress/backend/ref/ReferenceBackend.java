@@ -17,6 +17,9 @@ import dev.nncompress.backend.Pool2dSpec;
 import dev.nncompress.backend.Binary;
 import dev.nncompress.backend.PointwiseChecks;
 import dev.nncompress.backend.Unary;
+import dev.nncompress.backend.FakeQuantMask;
+import dev.nncompress.backend.FakeQuantResult;
+import dev.nncompress.backend.FakeQuantSpec;
 import dev.nncompress.sparse.CsrWeights;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
@@ -397,6 +400,12 @@ public final class ReferenceBackend implements Backend {
         ArgChecks.adam(op, param, grad, m, v, step, lr, beta1, beta2, eps, weightDecay);
         RefOptim.adam(p, g, md, vd, step, lr, beta1, beta2, eps, weightDecay, decoupled);
     }
+
+    // ---- fake quantisation (issue 21): QuantArithmetic's twins of the CUDA kernels (RefFakeQuant) ----
+
+    @Override public FakeQuantResult fakeQuantize(Tensor x, FakeQuantSpec spec) { return RefFakeQuant.forward(this, x, spec); }
+
+    @Override public Tensor fakeQuantizeBackward(Tensor gradOut, FakeQuantMask inRange) { return RefFakeQuant.backward(this, gradOut, inRange); }
 
     // ---- argument checks ----
 

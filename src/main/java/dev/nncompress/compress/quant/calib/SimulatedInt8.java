@@ -48,7 +48,7 @@ public final class SimulatedInt8 implements AutoCloseable {
     public Graph graph() { return graph; }
 
     /** Fake-quantises the planned activations (aliases again, which is a no-op on values already on the grid). */
-    public GraphRunner.OutputHook hook() { return FakeQuantizeHook.of(plan.activations()); }
+    public GraphRunner.OutputHook hook() { return FakeQuantizeHook.forInference(plan.activations()); }
 
     public QuantPlan plan() { return plan; }
 

@@ -7,6 +7,7 @@ import dev.nncompress.compress.quant.calib.QuantPlan;
 import dev.nncompress.compress.quant.calib.QuantTargets;
 import dev.nncompress.io.TensorRecord;
 import dev.nncompress.tensor.Shape;
+import dev.nncompress.tensor.Tensor;
 import dev.nncompress.train.StateTensors;
 
 import java.util.HashSet;
@@ -89,6 +90,11 @@ final class ActivationRanges {
         Map<String, QParams> out = new LinkedHashMap<>();
         observers.forEach((t, o) -> out.put(t, o.qparams()));
         return out;
+    }
+
+    /** As {@link #observeAndGet(String, float[], Shape)}, reading the values off the tensor only where an observer needs them. */
+    QParams observeAndGet(String node, Tensor value) {
+        return observers.containsKey(node) ? observeAndGet(node, value.toFloatArray(), value.shape()) : observeAndGet(node, null, value.shape());
     }
 
     /** Parameters to fake-quantise {@code node}'s output with after observing it; null: float. */
