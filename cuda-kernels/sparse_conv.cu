@@ -1,7 +1,7 @@
 // Sparse (pruned) 2-D convolution, structured weights (kept filter and input-channel lists), forward
 // and backward, plus the grad-bias and plane-zeroing kernels both weight forms use. Semantics (shared
 // with the CSR kernels of sparse_conv_csr.cu) in sparse_conv_common.cuh; CPU twin:
-// dev.nncompress.backend.ref.ReferenceSparseConv; launcher: dev.nncompress.backend.cuda.SparseConv.
+// dev.nncompress.backend.ref.ReferenceSparseConv; launcher: dev.nncompress.backend.cuda.kernels.SparseConv.
 #ifndef NNC_SPARSE_CONV_CU
 #define NNC_SPARSE_CONV_CU
 

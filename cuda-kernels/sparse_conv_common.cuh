@@ -1,6 +1,6 @@
 // Sparse (pruned) 2-D convolution: what the structured kernels (sparse_conv.cu) and the unstructured
 // ones (sparse_conv_csr.cu) share. CPU twin: dev.nncompress.backend.ref.ReferenceSparseConv;
-// launcher: dev.nncompress.backend.cuda.SparseConv.
+// launcher: dev.nncompress.backend.cuda.kernels.SparseConv.
 //
 // Semantics. Activations NCHW x[N,C,H,W], weights OIHW w[O,C,KH,KW], output y[N,O,OH,OW] with
 // PyTorch's sizes OH = (H + 2*ph - dh*(KH-1) - 1) / sh + 1 (same for W); groups = 1; optional bias[O].

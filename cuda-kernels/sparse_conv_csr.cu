@@ -1,7 +1,7 @@
 // Sparse (pruned) 2-D convolution, unstructured weights (CSR per filter), forward and backward; the
 // grad bias is sparse_conv.cu's nnc_sparse_conv_bwd_bias. Semantics (shared with the structured
 // kernels) in sparse_conv_common.cuh; CPU twin: dev.nncompress.backend.ref.ReferenceSparseConv;
-// launcher: dev.nncompress.backend.cuda.SparseConv.
+// launcher: dev.nncompress.backend.cuda.kernels.SparseConv.
 // One block = one weight row (a filter, or an input channel of the transposed CSR) x a run of pixels;
 // the row's taps are decoded into shared memory a chunk at a time and applied to each thread's pixels.
 #ifndef NNC_SPARSE_CONV_CSR_CU

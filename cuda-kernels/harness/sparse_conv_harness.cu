@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-// ---- launches (the same choices as dev.nncompress.backend.cuda.SparseConv) ----
+// ---- launches (the same choices as dev.nncompress.backend.cuda.kernels.SparseConv) ----
 static int sms = 1;
 #define GEO_ARGS s.n, s.c, s.h, s.w, s.o, s.kh, s.kw, s.oh(), s.ow(), s.sh, s.sw, s.ph, s.pw, s.dh, s.dw
 static int cdiv(long long a, long long b) { return (int) ((a + b - 1) / b); }

@@ -106,6 +106,23 @@ class LayeringTest {
     }
 
     @Test
+    void cudaRolesImportOnlyFromBelow() {
+        // the facade (CudaBackend, its tensors and ops) over the vendor libraries, which implement and fall
+        // back to our kernels' Blas/Dnn, over the kernel launchers, over the driver and device memory
+        String cuda = ROOT + ".backend.cuda";
+        layeredArchitecture().consideringOnlyDependenciesInAnyPackage(cuda + "..")
+                .layer("facade").definedBy(cuda)
+                .layer("vendor").definedBy(cuda + ".vendor")
+                .layer("kernels").definedBy(cuda + ".kernels")
+                .layer("driver").definedBy(cuda + ".driver")
+                .whereLayer("facade").mayOnlyAccessLayers("vendor", "kernels", "driver")
+                .whereLayer("vendor").mayOnlyAccessLayers("kernels", "driver")
+                .whereLayer("kernels").mayOnlyAccessLayers("driver")
+                .whereLayer("driver").mayNotAccessAnyLayer()
+                .check(production);
+    }
+
+    @Test
     void tensorImportsNothingAboveIt() {
         classes().that().resideInAPackage(ROOT + ".tensor").should().onlyDependOnClassesThat()
                 .resideInAnyPackage(ROOT + ".tensor", ROOT + ".util", "java..")

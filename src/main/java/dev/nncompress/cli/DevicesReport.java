@@ -5,10 +5,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.nncompress.backend.BackendUnavailableException;
 import dev.nncompress.backend.cuda.CudaBackend;
-import dev.nncompress.backend.cuda.CudaDevices;
-import dev.nncompress.backend.cuda.CudaDriver;
-import dev.nncompress.backend.cuda.VendorLibraries;
-import dev.nncompress.backend.cuda.VendorRoutes;
+import dev.nncompress.backend.cuda.driver.CudaDevices;
+import dev.nncompress.backend.cuda.driver.CudaDriver;
+import dev.nncompress.backend.cuda.vendor.VendorLibraries;
+import dev.nncompress.backend.cuda.vendor.VendorRoutes;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;

@@ -2,8 +2,8 @@ package dev.nncompress.tools;
 
 import dev.nncompress.backend.Conv2dSpec;
 import dev.nncompress.backend.cuda.CudaBackend;
-import dev.nncompress.backend.cuda.CudaDriver;
-import dev.nncompress.backend.cuda.VendorStack;
+import dev.nncompress.backend.cuda.driver.CudaDriver;
+import dev.nncompress.backend.cuda.vendor.VendorStack;
 import dev.nncompress.backend.ref.ReferenceBackend;
 import dev.nncompress.data.Dataset;
 import dev.nncompress.graph.Graph;

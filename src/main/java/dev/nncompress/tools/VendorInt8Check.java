@@ -1,10 +1,10 @@
 package dev.nncompress.tools;
 
 import dev.nncompress.backend.GemmS8Epilogue;
-import dev.nncompress.backend.cuda.Blas;
-import dev.nncompress.backend.cuda.CudaDriver;
-import dev.nncompress.backend.cuda.DeviceBuffer;
-import dev.nncompress.backend.cuda.GemmS8;
+import dev.nncompress.backend.cuda.kernels.Blas;
+import dev.nncompress.backend.cuda.driver.CudaDriver;
+import dev.nncompress.backend.cuda.driver.DeviceBuffer;
+import dev.nncompress.backend.cuda.kernels.GemmS8;
 
 import java.util.Random;
 

@@ -1,6 +1,6 @@
 package dev.nncompress.cli;
 
-import dev.nncompress.backend.cuda.CudaDriver;
+import dev.nncompress.backend.cuda.driver.CudaDriver;
 import dev.nncompress.data.FashionMnist;
 import org.junit.jupiter.api.Test;
 

@@ -2,10 +2,10 @@ package dev.nncompress.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import dev.nncompress.backend.cuda.CudaDevices;
-import dev.nncompress.backend.cuda.CudaDriver;
-import dev.nncompress.backend.cuda.VendorLibraries;
-import dev.nncompress.backend.cuda.VendorRoutes;
+import dev.nncompress.backend.cuda.driver.CudaDevices;
+import dev.nncompress.backend.cuda.driver.CudaDriver;
+import dev.nncompress.backend.cuda.vendor.VendorLibraries;
+import dev.nncompress.backend.cuda.vendor.VendorRoutes;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -2,6 +2,7 @@ package dev.nncompress.backend.cuda;
 
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.BackendProvider;
+import dev.nncompress.backend.cuda.driver.CudaDriver;
 
 /**
  * ServiceLoader entry for the CUDA backend: available when {@link CudaDriver} opened a device and

@@ -1,6 +1,7 @@
 package dev.nncompress.backend.cuda;
 
 import dev.nncompress.backend.ArgChecks;
+import dev.nncompress.backend.cuda.driver.DeviceBuffer;
 import dev.nncompress.tensor.DType;
 import dev.nncompress.tensor.Tensor;
 

@@ -4,6 +4,8 @@ import dev.nncompress.backend.FakeQuantChecks;
 import dev.nncompress.backend.FakeQuantMask;
 import dev.nncompress.backend.FakeQuantResult;
 import dev.nncompress.backend.FakeQuantSpec;
+import dev.nncompress.backend.cuda.driver.DeviceBuffer;
+import dev.nncompress.backend.cuda.kernels.CudaOps;
 import dev.nncompress.tensor.DType;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;

@@ -5,6 +5,11 @@ import dev.nncompress.backend.GemmS8Epilogue;
 import dev.nncompress.backend.GemmS8Output;
 import dev.nncompress.backend.Int8Kernels;
 import dev.nncompress.backend.Pool2dSpec;
+import dev.nncompress.backend.cuda.driver.CudaDriver;
+import dev.nncompress.backend.cuda.driver.DeviceBuffer;
+import dev.nncompress.backend.cuda.kernels.Blas;
+import dev.nncompress.backend.cuda.kernels.GemmS8;
+import dev.nncompress.backend.cuda.vendor.VendorStack;
 import dev.nncompress.backend.ref.JavaInt8Kernels;
 import dev.nncompress.backend.ref.ReferenceGemmS8;
 

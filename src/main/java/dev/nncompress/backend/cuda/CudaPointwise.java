@@ -4,6 +4,7 @@ import dev.nncompress.backend.Binary;
 import dev.nncompress.backend.BroadcastGeometry;
 import dev.nncompress.backend.PointwiseChecks;
 import dev.nncompress.backend.Unary;
+import dev.nncompress.backend.cuda.kernels.CudaOps;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 

@@ -3,6 +3,8 @@ package dev.nncompress.backend.cuda;
 import dev.nncompress.backend.ArgChecks;
 import dev.nncompress.backend.ConcatGeometry;
 import dev.nncompress.backend.ReduceGeometry;
+import dev.nncompress.backend.cuda.driver.DeviceBuffer;
+import dev.nncompress.backend.cuda.kernels.CudaOps;
 import dev.nncompress.tensor.DType;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;

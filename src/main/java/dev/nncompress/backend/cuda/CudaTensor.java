@@ -1,6 +1,8 @@
 package dev.nncompress.backend.cuda;
 
 import dev.nncompress.backend.Backend;
+import dev.nncompress.backend.cuda.driver.DeviceBuffer;
+import dev.nncompress.backend.cuda.driver.DeviceMemoryPool;
 import dev.nncompress.tensor.DType;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;

@@ -4,6 +4,7 @@ import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.BackendProvider;
 import dev.nncompress.backend.BackendUnavailableException;
 import dev.nncompress.backend.Backends;
+import dev.nncompress.backend.cuda.driver.CudaDriver;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

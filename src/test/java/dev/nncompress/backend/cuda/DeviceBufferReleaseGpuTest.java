@@ -1,5 +1,6 @@
 package dev.nncompress.backend.cuda;
 
+import dev.nncompress.backend.cuda.driver.DeviceBuffer;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 import org.junit.jupiter.api.Tag;

@@ -1,5 +1,7 @@
 package dev.nncompress.backend.cuda;
 
+import dev.nncompress.backend.cuda.driver.KernelSignatures;
+
 import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;

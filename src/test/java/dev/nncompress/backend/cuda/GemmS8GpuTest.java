@@ -2,6 +2,7 @@ package dev.nncompress.backend.cuda;
 
 import dev.nncompress.backend.GemmS8Epilogue;
 import dev.nncompress.backend.GemmS8Output;
+import dev.nncompress.backend.cuda.kernels.GemmS8;
 import dev.nncompress.backend.ref.ReferenceGemmS8;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,6 +1,9 @@
 package dev.nncompress.backend.cuda;
 
 import dev.nncompress.backend.GemmS8Epilogue;
+import dev.nncompress.backend.cuda.driver.DeviceBuffer;
+import dev.nncompress.backend.cuda.kernels.Blas;
+import dev.nncompress.backend.cuda.kernels.OwnBlas;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,5 +1,7 @@
 package dev.nncompress.backend.cuda;
 
+import dev.nncompress.backend.cuda.driver.CudaDriver;
+
 import org.junit.jupiter.api.Assumptions;
 
 /** For {@code @Tag("gpu")} tests: skip, naming the reason, where no usable CUDA device is present. */

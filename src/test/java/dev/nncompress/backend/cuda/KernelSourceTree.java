@@ -13,11 +13,11 @@ import java.util.stream.Stream;
  * with the shared headers (*.cuh) ahead of it, because a family's parameter lists may use a header's
  * macros (sparse_conv.cu and sparse_conv_csr.cu take NNC_SC_GEO_PARAMS from sparse_conv_common.cuh).
  */
-final class KernelSourceTree {
+public final class KernelSourceTree {
     private KernelSourceTree() {}
 
     /** Each kernel file, in name order, mapped to every header's text followed by its own. */
-    static Map<Path, String> families() throws IOException {
+    public static Map<Path, String> families() throws IOException {
         List<Path> files;
         try (Stream<Path> listing = Files.list(Path.of("cuda-kernels"))) {
             files = listing.sorted().toList();

@@ -1,5 +1,6 @@
 package dev.nncompress.backend.cuda;
 
+import dev.nncompress.backend.cuda.driver.CudaDriver;
 import dev.nncompress.compress.quant.calib.Calibrator;
 import dev.nncompress.compress.quant.calib.QuantPlan;
 import dev.nncompress.compress.quant.calib.QuantTargets;

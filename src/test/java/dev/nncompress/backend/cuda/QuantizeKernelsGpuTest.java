@@ -1,5 +1,7 @@
 package dev.nncompress.backend.cuda;
 
+import dev.nncompress.backend.cuda.driver.CudaDriver;
+import dev.nncompress.backend.cuda.driver.DeviceBuffer;
 import dev.nncompress.quant.QuantArithmetic;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;

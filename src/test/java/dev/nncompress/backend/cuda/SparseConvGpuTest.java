@@ -2,6 +2,8 @@ package dev.nncompress.backend.cuda;
 
 import dev.nncompress.backend.Conv2dSpec;
 import dev.nncompress.backend.ConvGeometry;
+import dev.nncompress.backend.cuda.driver.DeviceBuffer;
+import dev.nncompress.backend.cuda.kernels.SparseConv;
 import dev.nncompress.sparse.CsrWeights;
 import dev.nncompress.backend.ref.ReferenceSparseConv;
 import dev.nncompress.backend.ref.SparseConvGrads;

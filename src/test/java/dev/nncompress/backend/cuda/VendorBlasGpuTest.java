@@ -1,5 +1,14 @@
 package dev.nncompress.backend.cuda;
 
+import dev.nncompress.backend.cuda.driver.CudaDriver;
+import dev.nncompress.backend.cuda.driver.DeviceBuffer;
+import dev.nncompress.backend.cuda.kernels.Blas;
+import dev.nncompress.backend.cuda.kernels.CudaOps;
+import dev.nncompress.backend.cuda.kernels.OwnBlas;
+import dev.nncompress.backend.cuda.vendor.BytedecoCuda;
+import dev.nncompress.backend.cuda.vendor.CublasBlas;
+import dev.nncompress.backend.cuda.vendor.JcublasBlas;
+
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

@@ -4,6 +4,16 @@ import dev.nncompress.backend.ArgChecks;
 import dev.nncompress.backend.Conv2dGrads;
 import dev.nncompress.backend.Conv2dSpec;
 import dev.nncompress.backend.ConvGeometry;
+import dev.nncompress.backend.cuda.driver.CudaDriver;
+import dev.nncompress.backend.cuda.driver.DeviceBuffer;
+import dev.nncompress.backend.cuda.driver.DeviceMemoryPool;
+import dev.nncompress.backend.cuda.kernels.CudaConv;
+import dev.nncompress.backend.cuda.kernels.CudaOps;
+import dev.nncompress.backend.cuda.kernels.Dnn;
+import dev.nncompress.backend.cuda.kernels.OwnBlas;
+import dev.nncompress.backend.cuda.vendor.BytedecoCuda;
+import dev.nncompress.backend.cuda.vendor.CudnnConv;
+import dev.nncompress.backend.cuda.vendor.CudnnHandle;
 import dev.nncompress.backend.ref.ReferenceBackend;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
@@ -24,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * not silently our route twice. Skips with the reason without a GPU or without cuDNN 9.
  */
 @Tag("gpu")
-class VendorConvGpuTest {
+public class VendorConvGpuTest {
     static final ReferenceBackend REF = new ReferenceBackend();
 
     // n, c, h, w, o, kh, kw, strideH, strideW, padH, padW
@@ -59,7 +69,7 @@ class VendorConvGpuTest {
     }
 
     /** {@code route} (null for our route) says which algorithms a vendor chose, so a silent fallback fails. */
-    static void check(Dnn.Conv dnn, java.util.function.Function<ConvGeometry, String> route) {
+    public static void check(Dnn.Conv dnn, java.util.function.Function<ConvGeometry, String> route) {
         Random rnd = new Random(5);
         for (int[] s : SHAPES) {
             Conv2dSpec spec = new Conv2dSpec(s[7], s[8], s[9], s[10]);

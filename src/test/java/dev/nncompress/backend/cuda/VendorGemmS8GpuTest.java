@@ -1,6 +1,8 @@
 package dev.nncompress.backend.cuda;
 
 import dev.nncompress.backend.GemmS8Epilogue;
+import dev.nncompress.backend.cuda.driver.DeviceBuffer;
+import dev.nncompress.backend.cuda.kernels.Blas;
 import dev.nncompress.backend.ref.ReferenceGemmS8;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

@@ -1,0 +1,162 @@
+package dev.nncompress.backend.cuda.driver;
+
+import jcuda.Pointer;
+import jcuda.Sizeof;
+import jcuda.driver.CUdeviceptr;
+
+import java.lang.ref.Cleaner;
+
+import static jcuda.driver.JCudaDriver.cuMemAlloc;
+import static jcuda.driver.JCudaDriver.cuMemFree;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
+import static jcuda.driver.JCudaDriver.cuMemsetD8;
+
+/**
+ * A block of device memory with synchronous copies from and to Java arrays: either its own
+ * {@code cuMemAlloc} ({@link #allocate}, {@link #of}...; close frees it) or a block lent by a
+ * {@link DeviceMemoryPool} (close gives it back to the pool's cache). The copies run on the legacy
+ * default stream, which waits for the driver's (blocking) stream, so a read after a launch sees the
+ * kernel's result, and a write into a recycled block waits for kernels still reading it. Close is
+ * idempotent.
+ *
+ * <p>A lent block also goes back when the garbage collector finds the buffer itself unreachable (a
+ * Cleaner on this object, not on the tensors over it): an op holds the buffer, not the tensor, while
+ * it launches or copies, so a tensor the caller no longer references cannot lose its block under a
+ * running {@code toFloatArray} (it did, on a JIT-compiled test in CI, when the Cleaner sat on the tensor).
+ */
+public final class DeviceBuffer implements AutoCloseable {
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    private final CUdeviceptr pointer;
+    private final long bytes;
+    private final Lease lease; // null: the buffer owns its allocation
+    private volatile boolean freed;
+
+    /** The give-back of a lent block; holds the pool and the address, never the buffer. */
+    private static final class Lease implements Runnable {
+        private final DeviceMemoryPool pool;
+        private final CUdeviceptr block;
+        private volatile Cleaner.Cleanable cleanable;
+
+        Lease(DeviceMemoryPool pool, CUdeviceptr block) {
+            this.pool = pool;
+            this.block = block;
+        }
+
+        @Override public void run() { pool.give(block); } // bookkeeping only: no driver call, so the Cleaner thread may do it
+    }
+
+    private DeviceBuffer(long bytes) {
+        if (bytes < 0) throw new IllegalArgumentException("negative size " + bytes);
+        this.bytes = bytes;
+        this.lease = null;
+        this.pointer = new CUdeviceptr();
+        CudaDriver.get(); // context current on this thread, or a clear BackendUnavailableException
+        cuMemAlloc(pointer, Math.max(bytes, 1)); // a zero-size allocation is an error in CUDA
+    }
+
+    private DeviceBuffer(DeviceMemoryPool pool, CUdeviceptr pointer, long bytes) {
+        this.bytes = bytes;
+        this.pointer = pointer;
+        this.lease = new Lease(pool, pointer);
+        lease.cleanable = CLEANER.register(this, lease);
+    }
+
+    /** {@code bytes} of a block that {@code pool} lends; closing the buffer returns the block. */
+    public static DeviceBuffer pooled(DeviceMemoryPool pool, CUdeviceptr block, long bytes) {
+        return new DeviceBuffer(pool, block, bytes);
+    }
+
+    /** Uninitialised memory of {@code bytes}. */
+    public static DeviceBuffer allocate(long bytes) { return new DeviceBuffer(bytes); }
+
+    /** Zero-filled memory of {@code bytes}. */
+    public static DeviceBuffer zeros(long bytes) {
+        DeviceBuffer b = new DeviceBuffer(bytes);
+        cuMemsetD8(b.pointer, (byte) 0, Math.max(bytes, 1));
+        return b;
+    }
+
+    public static DeviceBuffer of(float[] data) { return upload(Pointer.to(data), (long) data.length * Sizeof.FLOAT); }
+
+    public static DeviceBuffer of(int[] data) { return upload(Pointer.to(data), (long) data.length * Sizeof.INT); }
+
+    public static DeviceBuffer of(byte[] data) { return upload(Pointer.to(data), data.length); }
+
+    private static DeviceBuffer upload(Pointer host, long bytes) {
+        DeviceBuffer b = new DeviceBuffer(bytes);
+        if (bytes > 0) cuMemcpyHtoD(b.pointer, host, bytes);
+        return b;
+    }
+
+    public float[] toFloats() {
+        float[] out = new float[(int) (bytes / Sizeof.FLOAT)];
+        download(Pointer.to(out), (long) out.length * Sizeof.FLOAT);
+        return out;
+    }
+
+    public int[] toInts() {
+        int[] out = new int[(int) (bytes / Sizeof.INT)];
+        download(Pointer.to(out), (long) out.length * Sizeof.INT);
+        return out;
+    }
+
+    public byte[] toBytes() {
+        byte[] out = new byte[Math.toIntExact(bytes)];
+        download(Pointer.to(out), out.length);
+        return out;
+    }
+
+    /** Copies {@code data} to the start of this buffer. */
+    public void write(float[] data) { copyIn(Pointer.to(data), (long) data.length * Sizeof.FLOAT); }
+
+    public void write(int[] data) { copyIn(Pointer.to(data), (long) data.length * Sizeof.INT); }
+
+    public void write(byte[] data) { copyIn(Pointer.to(data), data.length); }
+
+    private void copyIn(Pointer host, long n) {
+        checkOpen();
+        if (n > bytes) throw new IllegalArgumentException("writing " + n + " bytes into a buffer of " + bytes);
+        CudaDriver.get();
+        if (n > 0) cuMemcpyHtoD(pointer, host, n);
+    }
+
+    /** The first {@code out.length} doubles of this buffer. */
+    public void read(double[] out) {
+        if ((long) out.length * Sizeof.DOUBLE > bytes) throw new IllegalArgumentException("reading " + out.length + " doubles from " + bytes + " bytes");
+        download(Pointer.to(out), (long) out.length * Sizeof.DOUBLE);
+    }
+
+    private void download(Pointer host, long n) {
+        checkOpen();
+        CudaDriver.get();
+        if (n > 0) cuMemcpyDtoH(host, pointer, n);
+    }
+
+    /** The device address, for kernel arguments. */
+    public CUdeviceptr pointer() {
+        checkOpen();
+        return pointer;
+    }
+
+    /** The raw device address, for the vendor libraries (cuBLAS, cuDNN), which take plain addresses. */
+    public long address() { return NativeAddress.of(pointer()); }
+
+    public long bytes() { return bytes; }
+
+    private void checkOpen() {
+        if (freed) throw new IllegalStateException("device buffer of " + bytes + " bytes used after close");
+    }
+
+    @Override public void close() {
+        if (freed) return;
+        freed = true;
+        if (lease != null) {
+            lease.cleanable.clean(); // runs the give-back once, whether close or the Cleaner comes first
+            return;
+        }
+        CudaDriver.get();
+        cuMemFree(pointer);
+    }
+}

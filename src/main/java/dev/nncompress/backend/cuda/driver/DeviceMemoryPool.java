@@ -1,0 +1,48 @@
+package dev.nncompress.backend.cuda.driver;
+
+import dev.nncompress.backend.cuda.CudaBackend;
+
+import jcuda.driver.CUdeviceptr;
+
+import static jcuda.driver.JCudaDriver.cuMemAlloc;
+import static jcuda.driver.JCudaDriver.cuMemFree;
+
+/**
+ * Device memory for one {@link CudaBackend}: a {@link BlockCache} over cuMemAlloc/cuMemFree that
+ * lends blocks as {@link DeviceBuffer}s (closing the buffer returns the block). Reusing a block is
+ * safe without events because all our work is ordered: kernels run on the driver's one stream and
+ * copies on the legacy default stream, which synchronises with it. {@link #close()} frees all.
+ */
+public final class DeviceMemoryPool implements AutoCloseable {
+    private final BlockCache<CUdeviceptr> cache = new BlockCache<>(new BlockCache.Allocator<>() {
+        @Override public CUdeviceptr allocate(long bytes) {
+            CudaDriver.get();
+            CUdeviceptr p = new CUdeviceptr();
+            cuMemAlloc(p, bytes);
+            return p;
+        }
+
+        @Override public void free(CUdeviceptr block) {
+            CudaDriver.get();
+            cuMemFree(block);
+        }
+    });
+
+    /** A buffer of {@code bytes} (contents undefined). */
+    public DeviceBuffer take(long bytes) { return DeviceBuffer.pooled(this, cache.take(bytes), bytes); }
+
+    public void give(CUdeviceptr block) { cache.give(block); }
+
+    public long bytesInUse() { return cache.bytesInUse(); }
+
+    public long bytesCached() { return cache.bytesCached(); }
+
+    /** cuMemAlloc calls so far; constant once a training loop reaches its steady state. */
+    public long allocations() { return cache.allocations(); }
+
+    public void trim() { cache.trim(); }
+
+    public boolean isClosed() { return cache.isClosed(); }
+
+    @Override public void close() { cache.close(); }
+}

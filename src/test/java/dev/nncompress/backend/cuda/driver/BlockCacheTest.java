@@ -1,0 +1,110 @@
+package dev.nncompress.backend.cuda.driver;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The caching allocator's bookkeeping with a fake allocator (no GPU needed). */
+class BlockCacheTest {
+    /** Hands out fresh objects as "blocks", records frees, and can be told to fail once memory is "full". */
+    static final class FakeAllocator implements BlockCache.Allocator<Object> {
+        final java.util.Map<Object, Long> sizes = new java.util.IdentityHashMap<>();
+        final List<Object> freed = new ArrayList<>();
+        long capacity = Long.MAX_VALUE;
+        long live;
+
+        @Override public Object allocate(long bytes) {
+            if (live + bytes > capacity) throw new IllegalStateException("out of memory");
+            live += bytes;
+            Object block = new Object();
+            sizes.put(block, bytes);
+            return block;
+        }
+
+        @Override public void free(Object block) {
+            freed.add(block);
+            live -= sizes.get(block);
+        }
+    }
+
+    @Test void sizeClasses() {
+        assertEquals(512, BlockCache.sizeClass(0));
+        assertEquals(512, BlockCache.sizeClass(1));
+        assertEquals(512, BlockCache.sizeClass(512));
+        assertEquals(1024, BlockCache.sizeClass(513));
+        assertEquals(1L << 20, BlockCache.sizeClass((1L << 20) - 3));
+        assertEquals((1L << 20) + (128L << 10), BlockCache.sizeClass((1L << 20) + 1));
+        for (long b = 1; b < (64L << 20); b = b * 3 + 7) {
+            long c = BlockCache.sizeClass(b);
+            assertTrue(c >= b && (c - b) <= Math.max(511, b / 8), b + " -> " + c);
+        }
+        assertThrows(IllegalArgumentException.class, () -> BlockCache.sizeClass(-1));
+    }
+
+    @Test void freedBlocksAreReusedAndCounted() {
+        FakeAllocator a = new FakeAllocator();
+        BlockCache<Object> cache = new BlockCache<>(a);
+        Object x = cache.take(1000);
+        Object y = cache.take(1000);
+        assertNotSame(x, y);
+        assertEquals(2048, cache.bytesInUse());
+        cache.give(x);
+        assertEquals(1024, cache.bytesInUse());
+        assertEquals(1024, cache.bytesCached());
+        assertSame(x, cache.take(900), "same size class: the cached block comes back");
+        assertEquals(0, cache.bytesCached());
+        assertEquals(2, cache.allocations());
+        Object z = cache.take(5000); // another class: a new block
+        assertEquals(3, cache.allocations());
+        cache.give(z);
+        cache.give(z); // a second give of the same block is ignored
+        assertEquals(5120, cache.bytesCached());
+        // a steady loop of the same requests makes no new allocations
+        for (int i = 0; i < 100; i++) {
+            Object t = cache.take(4700);
+            cache.give(t);
+        }
+        assertEquals(3, cache.allocations());
+    }
+
+    @Test void outOfMemoryEmptiesTheCacheAndRetries() {
+        FakeAllocator a = new FakeAllocator();
+        a.capacity = 4096;
+        BlockCache<Object> cache = new BlockCache<>(a);
+        Object x = cache.take(2048);
+        cache.give(x); // cached: the "device" still holds its 2048 bytes
+        Object z = cache.take(3000); // 3072 more do not fit until the cache lets x go
+        assertEquals(List.of(x), a.freed, "the cached block was freed to make room");
+        assertEquals(0, cache.bytesCached());
+        assertEquals(3072, cache.bytesInUse());
+        cache.give(z);
+        FakeAllocator b = new FakeAllocator();
+        b.capacity = 100;
+        BlockCache<Object> small = new BlockCache<>(b);
+        assertThrows(IllegalStateException.class, () -> small.take(1000), "nothing cached: the failure is the caller's");
+    }
+
+    @Test void closeFreesEverythingOnce() {
+        FakeAllocator a = new FakeAllocator();
+        BlockCache<Object> cache = new BlockCache<>(a);
+        Object lent = cache.take(100);
+        Object cached = cache.take(100_000);
+        cache.give(cached);
+        cache.close();
+        assertEquals(2, a.freed.size());
+        assertTrue(a.freed.contains(lent) && a.freed.contains(cached));
+        assertEquals(0, cache.bytesInUse());
+        assertEquals(0, cache.bytesCached());
+        cache.give(lent); // a tensor closed after the pool: ignored, not freed twice
+        cache.close();
+        assertEquals(2, a.freed.size());
+        assertThrows(IllegalStateException.class, () -> cache.take(10));
+    }
+}
