@@ -65,6 +65,8 @@ public final class Int8Runner implements Predictor {
     private final List<Node> floatNodes = new ArrayList<>();
     /** A final Softmax over the classes that {@link #logits} skips (graph.Logits), or null. */
     private final String skippedSoftmax;
+    /** The input's activation parameters, or null where the model reads float. */
+    private final QuantParams inputParams;
 
     /**
      * The model on {@code floatBackend} with its int8 ops on {@code kernels} ({@code Backend.withInt8Kernels}: what
@@ -79,6 +81,8 @@ public final class Int8Runner implements Predictor {
         this.backend = backend;
         this.floatGraph = model.floatGraph(backend);
         this.skippedSoftmax = Logits.endsWithSoftmax(floatGraph) ? model.output() : null;
+        QParams qin = model.activations().get(Graph.INPUT);
+        this.inputParams = qin == null ? null : Int8Steps.params(qin);
         Map<String, Shape> shapes = floatGraph.inferShapes();
         shapes.put(Graph.INPUT, model.inputShape());
         for (Node n : model.nodes()) steps.add(plan(n, shapes)); // shapes inferred once: plan is linear in nodes
@@ -135,7 +139,8 @@ public final class Int8Runner implements Predictor {
         if ((long) n * sample.numel() != images.length) {
             throw new IllegalArgumentException("int8 model " + model.name() + " expects " + n + " x " + sample + " input values, got " + images.length);
         }
-        try (CallGuard.Use call = guard.enter(); Pass pass = new Pass()) {
+        // the scope frees what the call made without a Cleaner each (cpu backend), after the pass closed it all
+        try (CallGuard.Use call = guard.enter(); Backend.Scope scope = backend.scope(); Pass pass = new Pass()) {
             long t = System.nanoTime();
             pass.values.put(Graph.INPUT, input(images, n, pass));
             for (int i = 0; i < steps.size(); i++) {
@@ -169,7 +174,7 @@ public final class Int8Runner implements Predictor {
 
     /** One call's values by node and everything it made, closed at its end (the input array is the caller's). */
     private static final class Pass implements AutoCloseable {
-        final Map<String, Object> values = new HashMap<>();
+        final Map<String, Object> values = new HashMap<>(64);
         final List<AutoCloseable> made = new ArrayList<>();
 
         void put(String name, Object v) {
@@ -197,8 +202,7 @@ public final class Int8Runner implements Predictor {
 
     private Object input(float[] images, int n, Pass pass) {
         Shape batch = GraphPredictor.batchShape(model.inputShape(), n);
-        QParams qin = model.activations().get(Graph.INPUT);
-        return pass.track(qin == null ? backend.fromFloats(images, batch) : backend.quantize(images, batch, Int8Steps.params(qin)));
+        return pass.track(inputParams == null ? backend.fromFloats(images, batch) : backend.quantize(images, batch, inputParams));
     }
 
     /** A value as a float tensor (codes dequantised, made in {@code pass}). */

@@ -1,7 +1,7 @@
 package dev.nncompress.backend.ref;
 
+import java.util.ArrayDeque;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -14,13 +14,19 @@ final class CodePool {
     /** Enough for a few concurrent teacher calls at batch 256 (~20 MB of codes each). */
     static final long CAP_BYTES = 256L << 20;
 
-    private final ConcurrentHashMap<Integer, ConcurrentLinkedDeque<byte[]>> free = new ConcurrentHashMap<>();
+    /** Free arrays by length, most recent first (likeliest still in cache); each deque is guarded by itself (uncontended: no node per push, unlike a lock-free deque). */
+    private final ConcurrentHashMap<Integer, ArrayDeque<byte[]>> free = new ConcurrentHashMap<>();
     private final AtomicLong held = new AtomicLong();
 
     /** An array of {@code len} codes, contents undefined. */
     byte[] take(int len) {
-        ConcurrentLinkedDeque<byte[]> q = free.get(len);
-        byte[] b = q == null ? null : q.pollFirst();
+        ArrayDeque<byte[]> q = free.get(len);
+        byte[] b = null;
+        if (q != null) {
+            synchronized (q) {
+                b = q.pollFirst();
+            }
+        }
         if (b == null) return new byte[len];
         held.addAndGet(-len);
         return b;
@@ -31,6 +37,9 @@ final class CodePool {
             held.addAndGet(-b.length);
             return;
         }
-        free.computeIfAbsent(b.length, k -> new ConcurrentLinkedDeque<>()).offerFirst(b);
+        ArrayDeque<byte[]> q = free.computeIfAbsent(b.length, k -> new ArrayDeque<>());
+        synchronized (q) {
+            q.offerFirst(b);
+        }
     }
 }

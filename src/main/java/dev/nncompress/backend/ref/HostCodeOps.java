@@ -118,10 +118,15 @@ public final class HostCodeOps {
         if (out == null) out = q;
         checkOut("qreshape", out);
         if (shape == null || shape.numel() != x.shape().numel()) throw new IllegalArgumentException("qreshape: cannot view " + x.shape() + " as " + shape);
+        ByteTensor y = ops.alloc(shape);
+        boolean same = q.sameAs(out);
+        if (same && ByteTensor.transposed(x.shape()) && !ByteTensor.transposed(shape)) { // a flatten after a conv: one pass into y
+            ops.kernels().nhwcToNchw(d, x.shape().dim(0), x.shape().dim(2) * x.shape().dim(3), x.shape().dim(1), y.data());
+            return ops.wrap(y, out);
+        }
         d = ops.nchwCodes(d, x.shape());
         if (ByteTensor.transposed(shape)) d = CodeOps.transpose(d, shape.dim(0), shape.dim(1), shape.dim(2) * shape.dim(3));
-        ByteTensor y = ops.alloc(shape);
-        if (q.sameAs(out)) System.arraycopy(d, 0, y.data(), 0, d.length);
+        if (same) System.arraycopy(d, 0, y.data(), 0, d.length);
         else CodeOps.lookup(d, CodeOps.requantTable(q.scale(), q.zeroPoint(), out.scale(), out.zeroPoint()), images(shape), perImage(shape), y.data());
         return ops.wrap(y, out);
     }

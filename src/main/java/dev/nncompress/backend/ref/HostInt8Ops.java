@@ -166,21 +166,20 @@ public final class HostInt8Ops {
         if (s.rank() != 4 || ws.rank() != 4) throw new IllegalArgumentException("qconv2d: input " + s + " and weight " + ws + " must be rank 4");
         if (spec.groups() != w.groups()) throw new IllegalArgumentException("qconv2d: spec has " + spec.groups() + " groups, the weight was prepared for " + w.groups());
         ConvGeometry g = ConvGeometry.of(s.dim(0), s.dim(1), s.dim(2), s.dim(3), ws.dim(0), ws.dim(2), ws.dim(3), spec);
-        float[] scales = GemmS8Epilogue.combinedScales(qx.scale(), w.scales());
         checkBias("qconv2d", bias, ws.dim(0));
         Shape os = Shape.of(g.n(), g.o(), g.oh(), g.ow());
         if (w.depthwise() != null) {
             if (w.depthwise().channels() != g.c()) throw new IllegalArgumentException("qconv2d: depthwise weight for " + w.depthwise().channels() + " channels, input has " + g.c());
             if (out == null) throw new IllegalArgumentException("qconv2d: a depthwise int8 conv writes int8 codes; float output is for plain convs");
             ByteTensor y = alloc(os);
-            w.depthwise().run(d, g.n(), g.h(), g.w(), qx.zeroPoint(), spec, g.oh(), g.ow(), scales, bias, relu, out.scale(), out.zeroPoint(), y.data());
+            w.depthwise().run(d, g.n(), g.h(), g.w(), qx.zeroPoint(), spec, g.oh(), g.ow(), w.combinedScales(qx.scale()), bias, relu, out.scale(), out.zeroPoint(), y.data());
             return wrap(y, out);
         }
         if (!spec.plain()) throw new IllegalArgumentException("qconv2d: int8 GEMM convs take one group, no dilation, symmetric padding; got " + spec.notPlain());
         if (ws.dim(1) != g.c()) throw new IllegalArgumentException("qconv2d: weight " + ws + " for input " + s);
         int m = Math.multiplyExact(g.n(), g.p());
         boolean pointwise = g.kh() == 1 && g.kw() == 1 && spec.equals(Conv2dSpec.of(1, 0)); // a 1x1 conv's NHWC input is its A already
-        return gemm(d, m, w, epilogue(scales, bias, relu, out, qx, w), os, out, pointwise ? null : g, (byte) qx.zeroPoint());
+        return gemm(d, m, w, epilogue(bias, relu, out, qx, w), os, out, pointwise ? null : g, (byte) qx.zeroPoint());
     }
 
     /** int8 Linear {@code x [n, f] W^T}, epilogue as {@link #conv}. */
@@ -191,14 +190,13 @@ public final class HostInt8Ops {
         Shape s = x.shape(), ws = w.shape();
         if (s.rank() != 2 || ws.rank() != 2 || s.dim(1) != ws.dim(1)) throw new IllegalArgumentException("qlinear: input " + s + " does not fit weight " + ws);
         checkBias("qlinear", bias, ws.dim(0));
-        float[] scales = GemmS8Epilogue.combinedScales(qx.scale(), w.scales());
-        return gemm(d, s.dim(0), w, epilogue(scales, bias, relu, out, qx, w), Shape.of(s.dim(0), ws.dim(0)), out, null, (byte) 0);
+        return gemm(d, s.dim(0), w, epilogue(bias, relu, out, qx, w), Shape.of(s.dim(0), ws.dim(0)), out, null, (byte) 0);
     }
 
-    private static GemmS8Epilogue epilogue(float[] scales, float[] bias, boolean relu, QuantParams out, QuantParams qx, HostQWeight w) {
+    private static GemmS8Epilogue epilogue(float[] bias, boolean relu, QuantParams out, QuantParams qx, HostQWeight w) {
         if (out != null && !out.perTensor()) throw new IllegalArgumentException("int8 conv/linear: takes per-tensor output parameters, got " + out);
-        GemmS8Epilogue e = out == null ? GemmS8Epilogue.f32(scales, bias, relu) : GemmS8Epilogue.s8(scales, bias, relu, out.scale(), out.zeroPoint());
-        return e.withActivationZeroPoint(qx.zeroPoint(), w.packed().rowSums());
+        return w.epilogue(qx.scale(), qx.zeroPoint(), bias, relu, out, scales -> (out == null ? GemmS8Epilogue.f32(scales, bias, relu)
+                : GemmS8Epilogue.s8(scales, bias, relu, out.scale(), out.zeroPoint())).withActivationZeroPoint(qx.zeroPoint(), w.packed().rowSums()));
     }
 
     /** The GEMM (or, with {@code g}, the im2col conv) into codes of shape {@code os} or float NCHW. */
