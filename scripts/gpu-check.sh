@@ -163,7 +163,7 @@ check_vendor() {
   mkdir -p "$bundle/tmp/javacpp"
   # timeout runs programs, not shell functions: java_cmd's flags spelled out
   run_capturing vendor timeout 420 "$bundle/jre/bin/java" "-Djava.io.tmpdir=$bundle/tmp" \
-    "-Dorg.bytedeco.javacpp.cachedir=$bundle/tmp/javacpp" -cp "$(class_path)" dev.nncompress.backend.cuda.VendorCheck
+    "-Dorg.bytedeco.javacpp.cachedir=$bundle/tmp/javacpp" -cp "$(class_path)" dev.nncompress.tools.VendorCheck
   rc=$?
   case $rc in
     0) note vendor passed "$(grep -m 1 '^vendor route:' "$work/step.log")" ;;

@@ -1,8 +1,9 @@
 package dev.nncompress.backend;
 
-import dev.nncompress.backend.ref.CsrWeights;
+import dev.nncompress.sparse.CsrWeights;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
+import dev.nncompress.tensor.TensorOwner;
 
 /**
  * The fixed, small op set every compute backend implements. Layouts: activations NCHW, conv weights
@@ -10,12 +11,24 @@ import dev.nncompress.tensor.Tensor;
  * says "InPlace" or "Update"; inputs are never modified otherwise. All tensors passed in must belong
  * to this backend.
  */
-public interface Backend extends AutoCloseable {
+public interface Backend extends TensorOwner, AutoCloseable {
+    /** The backend that owns {@code t}: every tensor is made by a backend, so its owner is one. */
+    static Backend of(Tensor t) {
+        if (t.owner() instanceof Backend b) return b;
+        throw new IllegalArgumentException("tensor " + t.shape() + " is owned by " + t.owner() + ", which is not a backend");
+    }
+
     /** Short name shown to users: "cpu", "reference", "cuda". */
-    String name();
+    @Override String name();
 
     /** One line describing what runs underneath (library versions, threads, CPU features). */
     String describe();
+
+    /**
+     * The int8 kernels that run on this backend's own device (the CUDA GEMM), or null where int8 models
+     * run on the CPU's kernels: how callers pick int8 kernels without asking for a backend by name.
+     */
+    default Int8Kernels deviceInt8Kernels() { return null; }
 
     // ---- creation and data movement ----
     Tensor zeros(Shape shape);
@@ -215,7 +228,7 @@ public interface Backend extends AutoCloseable {
 
     // ---- int8 (issue 21): quantized tensors (QTensor: I8 codes + QuantParams, rank 4 channels-last) and the ops the
     // int8 graph runs. Bit for bit the int8 engine's arithmetic (GemmS8Epilogue; dequantise, one float op, requantise
-    // with ReferenceOps.quantizeS8's rounding). Defaults refuse, naming the backend; the host backends run them in
+    // with QuantArithmetic.quantizeS8's rounding). Defaults refuse, naming the backend; the host backends run them in
     // backend.ref.HostInt8Ops / HostCodeOps over their Int8Kernels. Ops on codes take per-tensor activations.
 
     /** The int8 kernels this backend's int8 ops run on ("native-avx512vnni", "java"), or null when it has no int8 ops. */
@@ -290,6 +303,22 @@ public interface Backend extends AutoCloseable {
 
     private UnsupportedOperationException noInt8(String op) {
         return new UnsupportedOperationException("backend " + name() + " has no int8 op " + op);
+    }
+
+    // ---- fake quantisation (issue 21): QAT's and calibration's int8 rounding in float; checks in FakeQuantChecks ----
+    /**
+     * PyTorch's {@code fake_quantize_per_tensor_affine} / {@code _per_channel_affine}: q = clamp(rint(x / scale) + zp,
+     * qmin, qmax) (float division, round half to even; NaN clamps to qmin, as fminf/fmaxf do) and out = (q - zp) * scale,
+     * with the mask of where rint(x / scale) + zp lay inside [qmin, qmax] for {@link #fakeQuantizeBackward}. Bit for bit
+     * the reference's ({@code QuantArithmetic.fakeQuantizeS8}) on every backend.
+     */
+    default FakeQuantResult fakeQuantize(Tensor x, FakeQuantSpec spec) {
+        throw new UnsupportedOperationException("backend " + name() + " has no fake-quantisation op");
+    }
+
+    /** The straight-through estimator: gradOut where the forward's mask is 1, +0 where it clamped (a select: NaN stays inside). */
+    default Tensor fakeQuantizeBackward(Tensor gradOut, FakeQuantMask inRange) {
+        throw new UnsupportedOperationException("backend " + name() + " has no fake-quantisation op");
     }
 
     /**

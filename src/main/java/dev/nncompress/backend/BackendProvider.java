@@ -16,4 +16,10 @@ public interface BackendProvider {
     String unavailableReason();
 
     Backend create();
+
+    /**
+     * True when the backend runs on the Java heap alone: no native library to load, nothing logged.
+     * Such a backend can read parameters for inspection ({@code info}) without touching the machine's libraries.
+     */
+    default boolean heapOnly() { return false; }
 }

@@ -68,6 +68,18 @@ public final class Backends {
         throw new BackendUnavailableException("no backend is available: " + String.join("; ", skipped));
     }
 
+    /**
+     * A backend for reading parameters without touching native libraries: an available
+     * {@link BackendProvider#heapOnly() heap-only} provider created directly, so that nothing is printed
+     * and the process default stays unchosen; the {@link #defaultBackend()} when there is none.
+     */
+    public static Backend heapBackend() {
+        for (BackendProvider p : providers()) {
+            if (p.heapOnly() && unavailableReason(p) == null) return p.create();
+        }
+        return defaultBackend();
+    }
+
     /** The provider's reason, with any native-library failure turned into text instead of escaping. */
     public static String unavailableReason(BackendProvider p) {
         try {

@@ -1,5 +1,7 @@
 package dev.nncompress.backend;
 
+import dev.nncompress.quant.QuantArithmetic;
+
 /**
  * What an int8 GEMM ({@code C = epilogue(A x B^T)}, A [m, k] int8, B [n, k] int8) does with each int32
  * accumulator before writing it; the semantics of {@code cuda-kernels/gemm_s8.cu} and its CPU twin
@@ -12,7 +14,7 @@ package dev.nncompress.backend;
  *   <li>{@link Mode#F32}: {@code y = (float) acc * scale[n]}, then {@code + bias[n]} if there is a bias, then
  *       {@code y < 0 ? 0 : y} if {@code relu}, each step rounded to float. {@code scale[n]} is the combined
  *       per-output-channel scale {@code scaleA * scaleW[n]} (per tensor: all equal).</li>
- *   <li>{@link Mode#S8}: the same y, requantised as {@code ReferenceOps.quantizeS8} does with
+ *   <li>{@link Mode#S8}: the same y, requantised as {@code QuantArithmetic.quantizeS8} does with
  *       {@code outScale} and {@code outZp}: {@code clamp(rint(y / outScale) + outZp, -128, 127)}.</li>
  * </ol>
  * The arrays are not copied; they must not change while a GEMM uses them. Use the factories.

@@ -1,5 +1,7 @@
 package dev.nncompress.backend;
 
+import dev.nncompress.quant.QuantArithmetic;
+
 /**
  * The CPU int8 compute the int8 engine runs on: an int8 GEMM with the fused epilogue of
  * {@link GemmS8Epilogue}, an int8 im2col for NHWC activations, and the data movement between layers
@@ -63,7 +65,7 @@ public interface Int8Kernels {
 
     /**
      * Per-tensor quantisation of float x, NCHW [n, c, hw], into int8 codes q laid out NHWC [n, hw, c]:
-     * {@code clamp(rint(x / scale) + zeroPoint, -128, 127)}, bit for bit {@code ReferenceOps.quantizeS8}
+     * {@code clamp(rint(x / scale) + zeroPoint, -128, 127)}, bit for bit {@code QuantArithmetic.quantizeS8}
      * (float division, round half to even, NaN to -128). The int8 engine's input step.
      */
     void quantizeToNhwc(float[] x, int n, int c, int hw, float scale, int zeroPoint, byte[] q);

@@ -27,7 +27,7 @@ public record QTensor(Tensor codes, QuantParams params) implements AutoCloseable
     public Shape shape() { return codes.shape(); }
 
     /** The backend that holds the codes. */
-    public Backend backend() { return codes.backend(); }
+    public Backend backend() { return Backend.of(codes); }
 
     @Override public void close() { codes.close(); }
 

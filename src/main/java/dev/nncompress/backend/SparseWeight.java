@@ -1,6 +1,6 @@
 package dev.nncompress.backend;
 
-import dev.nncompress.backend.ref.CsrWeights;
+import dev.nncompress.sparse.CsrWeights;
 import dev.nncompress.tensor.Shape;
 
 /**

@@ -1,6 +1,6 @@
 package dev.nncompress.cli;
 
-import dev.nncompress.compress.prune.PruneRequest;
+import dev.nncompress.compress.PruneRequest;
 
 import dev.nncompress.backend.Backends;
 import dev.nncompress.compress.quant.Observers;

@@ -3,7 +3,6 @@ package dev.nncompress.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.nncompress.backend.Backend;
-import dev.nncompress.backend.BackendProvider;
 import dev.nncompress.backend.Backends;
 import dev.nncompress.data.FashionMnist;
 import dev.nncompress.util.Quoted;
@@ -46,15 +45,10 @@ final class CliSupport {
     }
 
     /**
-     * A heap backend for reading parameters without touching native libraries (info): the reference
-     * provider created directly, so that nothing is printed and the process default stays unchosen.
+     * A heap backend for reading parameters without touching native libraries (info): nothing is
+     * printed and the process default stays unchosen.
      */
-    static Backend inspectionBackend() {
-        for (BackendProvider p : Backends.providers()) {
-            if (p.name().equals("reference") && p.unavailableReason() == null) return p.create();
-        }
-        return Backends.defaultBackend();
-    }
+    static Backend inspectionBackend() { return Backends.heapBackend(); }
 
     static String className(int label) { return className(FASHION_MNIST_CLASSES, label); }
 

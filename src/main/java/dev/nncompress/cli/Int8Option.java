@@ -1,8 +1,8 @@
 package dev.nncompress.cli;
 
 import dev.nncompress.backend.Backend;
+import dev.nncompress.backend.Int8Kernels;
 import dev.nncompress.backend.cpu.Int8KernelChoice;
-import dev.nncompress.backend.cuda.CudaInt8Kernels;
 import dev.nncompress.int8.Int8Model;
 import dev.nncompress.int8.Int8Runner;
 import picocli.CommandLine.Option;
@@ -30,11 +30,11 @@ public final class Int8Option {
 
     /** The chosen kernels, announced once on {@code err}; {@code auto} on the cuda backend takes our CUDA GEMM. */
     Int8KernelChoice.Choice choose(Backend backend, PrintWriter err) {
-        boolean cuda = kernels == Kernels.CUDA || kernels == Kernels.AUTO && backend.name().equals("cuda");
-        if (kernels == Kernels.CUDA && !backend.name().equals("cuda")) {
+        Int8Kernels device = kernels == Kernels.CUDA || kernels == Kernels.AUTO ? backend.deviceInt8Kernels() : null;
+        if (kernels == Kernels.CUDA && device == null) {
             throw new IllegalArgumentException("--int8-kernels cuda needs --backend cuda (the backend here is " + backend.name() + ")");
         }
-        Int8KernelChoice.Choice c = cuda ? new Int8KernelChoice.Choice(new CudaInt8Kernels(), "the cuda backend is in use")
+        Int8KernelChoice.Choice c = device != null ? new Int8KernelChoice.Choice(device, "the cuda backend is in use")
                 : Int8KernelChoice.choose(kernels.toString(), Int8KernelChoice.defaultThreads());
         if (!announced) { // a teacher's runner and the written file's share one announcement
             err.println(c.line());

@@ -1,6 +1,6 @@
 package dev.nncompress.cli;
 
-import dev.nncompress.compress.RequestSpelling;
+import dev.nncompress.util.RequestSpelling;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 

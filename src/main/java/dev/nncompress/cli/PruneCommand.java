@@ -3,7 +3,7 @@ package dev.nncompress.cli;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.compress.prune.ImportanceCriterion;
 import dev.nncompress.compress.prune.PruneConfig;
-import dev.nncompress.compress.prune.PruneRequest;
+import dev.nncompress.compress.PruneRequest;
 import dev.nncompress.compress.prune.PruneResult;
 import dev.nncompress.compress.prune.PruneTargets;
 import dev.nncompress.compress.prune.UnstructuredPruner;

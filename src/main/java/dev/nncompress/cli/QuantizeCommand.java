@@ -8,7 +8,7 @@ import dev.nncompress.backend.Backend;
 import dev.nncompress.compress.distill.DistillationLoss;
 import dev.nncompress.compress.prepare.GraphPreparation;
 import dev.nncompress.compress.prepare.PreparedGraph;
-import dev.nncompress.compress.quant.QuantizeRequest;
+import dev.nncompress.compress.QuantizeRequest;
 import dev.nncompress.compress.quant.calib.Calibrator;
 import dev.nncompress.compress.quant.calib.QuantPlan;
 import dev.nncompress.compress.quant.calib.QuantPreset;

@@ -3,7 +3,7 @@ package dev.nncompress.cli;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.bench.Throughput;
 import dev.nncompress.compress.distill.DistillationLoss;
-import dev.nncompress.compress.prune.PruneRequest;
+import dev.nncompress.compress.PruneRequest;
 import dev.nncompress.compress.prune.PruneTargets;
 import dev.nncompress.compress.prune.structured.FilterCriterion;
 import dev.nncompress.compress.prune.structured.GradualStructuredPruner;

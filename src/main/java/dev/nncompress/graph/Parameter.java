@@ -1,5 +1,6 @@
 package dev.nncompress.graph;
 
+import dev.nncompress.backend.Backend;
 import dev.nncompress.tensor.Tensor;
 
 /**
@@ -39,7 +40,7 @@ public final class Parameter {
         if (grad == null) {
             grad = g;
         } else {
-            grad.backend().addInPlace(grad, g);
+            Backend.of(grad).addInPlace(grad, g);
             g.close();
         }
     }

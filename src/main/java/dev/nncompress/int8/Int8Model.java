@@ -1,8 +1,8 @@
 package dev.nncompress.int8;
 
 import dev.nncompress.backend.Backend;
-import dev.nncompress.compress.quant.QDType;
-import dev.nncompress.compress.quant.QParams;
+import dev.nncompress.quant.QDType;
+import dev.nncompress.quant.QParams;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Node;
 import dev.nncompress.graph.OpType;

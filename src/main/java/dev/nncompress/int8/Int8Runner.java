@@ -8,7 +8,7 @@ import dev.nncompress.backend.QTensor;
 import dev.nncompress.backend.QWeight;
 import dev.nncompress.backend.QuantParams;
 import dev.nncompress.backend.ref.ReferenceBackend;
-import dev.nncompress.compress.quant.QParams;
+import dev.nncompress.quant.QParams;
 import dev.nncompress.graph.CallGuard;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.GraphPredictor;

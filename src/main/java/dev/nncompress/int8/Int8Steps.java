@@ -6,7 +6,7 @@ import dev.nncompress.backend.QTensor;
 import dev.nncompress.backend.QWeight;
 import dev.nncompress.backend.QuantParams;
 import dev.nncompress.backend.Unary;
-import dev.nncompress.compress.quant.QParams;
+import dev.nncompress.quant.QParams;
 import dev.nncompress.graph.GraphPredictor;
 import dev.nncompress.graph.Node;
 import dev.nncompress.graph.OpType;

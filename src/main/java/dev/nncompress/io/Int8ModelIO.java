@@ -1,6 +1,6 @@
 package dev.nncompress.io;
 
-import dev.nncompress.compress.quant.QParams;
+import dev.nncompress.quant.QParams;
 import dev.nncompress.compress.quant.calib.QuantTargets;
 import dev.nncompress.int8.FloatParam;
 import dev.nncompress.int8.Int8Model;

@@ -1,6 +1,6 @@
 package dev.nncompress.pipeline;
 
-import dev.nncompress.compress.RequestSpelling;
+import dev.nncompress.util.RequestSpelling;
 import dev.nncompress.io.Int8ModelIO;
 import dev.nncompress.io.ModelIO;
 import dev.nncompress.io.onnx.ExportRequest;

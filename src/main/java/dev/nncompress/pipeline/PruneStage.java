@@ -1,9 +1,9 @@
 package dev.nncompress.pipeline;
 
 import dev.nncompress.cli.ModelData;
-import dev.nncompress.compress.RequestSpelling;
+import dev.nncompress.util.RequestSpelling;
 import dev.nncompress.compress.prune.PruneConfig;
-import dev.nncompress.compress.prune.PruneRequest;
+import dev.nncompress.compress.PruneRequest;
 import dev.nncompress.compress.prune.PruneResult;
 import dev.nncompress.compress.prune.PruneTargets;
 import dev.nncompress.compress.prune.UnstructuredPruner;

@@ -2,8 +2,8 @@ package dev.nncompress.pipeline;
 
 import dev.nncompress.compress.prepare.GraphPreparation;
 import dev.nncompress.compress.prepare.PreparedGraph;
-import dev.nncompress.compress.RequestSpelling;
-import dev.nncompress.compress.quant.QuantizeRequest;
+import dev.nncompress.util.RequestSpelling;
+import dev.nncompress.compress.QuantizeRequest;
 import dev.nncompress.compress.quant.calib.QuantPreset;
 import dev.nncompress.compress.quant.calib.LayerSensitivity;
 import dev.nncompress.compress.quant.calib.QuantPlan;

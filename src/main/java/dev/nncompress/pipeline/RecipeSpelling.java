@@ -1,6 +1,6 @@
 package dev.nncompress.pipeline;
 
-import dev.nncompress.compress.RequestSpelling;
+import dev.nncompress.util.RequestSpelling;
 
 /**
  * A request's fields as the keys of one recipe mapping: field {@code LINEAR_SPARSITY} is the key

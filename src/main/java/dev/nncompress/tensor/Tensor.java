@@ -1,9 +1,7 @@
 package dev.nncompress.tensor;
 
-import dev.nncompress.backend.Backend;
-
 /**
- * An n-dimensional array whose storage belongs to one {@link Backend}. Tensors on native or device
+ * An n-dimensional array whose storage belongs to one backend, its {@link #owner()}. Tensors on native or device
  * memory hold that memory until {@link #close()}; heap tensors treat close as a no-op. Code above the
  * backend layer only reads data through the copying accessors below.
  */
@@ -12,7 +10,8 @@ public interface Tensor extends AutoCloseable {
 
     DType dtype();
 
-    Backend backend();
+    /** The backend that made this tensor and holds its storage ({@code Backend.of(t)} gives its ops). */
+    TensorOwner owner();
 
     default int numel() { return shape().numel(); }
 

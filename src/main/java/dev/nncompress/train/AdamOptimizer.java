@@ -1,5 +1,6 @@
 package dev.nncompress.train;
 
+import dev.nncompress.backend.Backend;
 import dev.nncompress.graph.Parameter;
 import dev.nncompress.io.TensorRecord;
 import dev.nncompress.tensor.Tensor;
@@ -23,8 +24,8 @@ final class AdamOptimizer implements Optimizer {
         for (Parameter p : params) {
             if (p.grad() == null) continue;
             Tensor[] mv = moments.computeIfAbsent(p, k -> new Tensor[] {
-                    k.value().backend().zeros(k.value().shape()), k.value().backend().zeros(k.value().shape())});
-            p.value().backend().adamUpdate(p.value(), p.grad(), mv[0], mv[1], step, lr, cfg.beta1(), cfg.beta2(), cfg.eps(),
+                    Backend.of(k.value()).zeros(k.value().shape()), Backend.of(k.value()).zeros(k.value().shape())});
+            Backend.of(p.value()).adamUpdate(p.value(), p.grad(), mv[0], mv[1], step, lr, cfg.beta1(), cfg.beta2(), cfg.eps(),
                     cfg.weightDecay(), cfg.decoupled());
         }
     }
@@ -56,7 +57,7 @@ final class AdamOptimizer implements Optimizer {
                 // a negative second moment would make sqrt(v) NaN at the next step
                 if (v[i] < 0) throw new IllegalArgumentException("tensor 'v/" + p.name() + "' holds " + v[i] + " at index " + i + "; a second moment is >= 0");
             }
-            var b = p.value().backend();
+            var b = Backend.of(p.value());
             moments.put(p, new Tensor[] {b.fromFloats(m, p.value().shape()), b.fromFloats(v, p.value().shape())});
         }
     }

@@ -1,5 +1,6 @@
 package dev.nncompress.train;
 
+import dev.nncompress.backend.Backend;
 import dev.nncompress.graph.Parameter;
 import dev.nncompress.io.TensorRecord;
 import dev.nncompress.tensor.Tensor;
@@ -21,8 +22,8 @@ final class SgdOptimizer implements Optimizer {
         for (Parameter p : params) {
             if (p.grad() == null) continue;
             Tensor v = null;
-            if (cfg.momentum() > 0) v = velocity.computeIfAbsent(p, k -> k.value().backend().zeros(k.value().shape()));
-            p.value().backend().sgdUpdate(p.value(), p.grad(), v, lr, cfg.momentum(), cfg.weightDecay(), cfg.nesterov());
+            if (cfg.momentum() > 0) v = velocity.computeIfAbsent(p, k -> Backend.of(k.value()).zeros(k.value().shape()));
+            Backend.of(p.value()).sgdUpdate(p.value(), p.grad(), v, lr, cfg.momentum(), cfg.weightDecay(), cfg.nesterov());
         }
     }
 
@@ -44,7 +45,7 @@ final class SgdOptimizer implements Optimizer {
             String name = "velocity/" + p.name();
             if (!state.has(name)) continue; // no gradient yet: made as zeros at the first one, as before the checkpoint
             float[] v = state.floats(name, p.value().shape().dimsLong());
-            velocity.put(p, p.value().backend().fromFloats(v, p.value().shape()));
+            velocity.put(p, Backend.of(p.value()).fromFloats(v, p.value().shape()));
         }
     }
 

@@ -70,7 +70,7 @@ public interface TrainingLoss {
                 public Tensor gradient(String node, Tensor grad) {
                     Tensor extra = nodeGrads.get(node);
                     if (extra == null) return inner.gradient(node, grad);
-                    Tensor sum = grad.backend().add(grad, extra);
+                    Tensor sum = Backend.of(grad).add(grad, extra);
                     Tensor out = inner.gradient(node, sum);
                     if (out != sum) temporaries.add(sum); // the runner owns only what the hook returns
                     return out;

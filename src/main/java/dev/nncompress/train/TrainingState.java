@@ -75,7 +75,7 @@ final class TrainingState {
         params.requireAllRead("model");
         for (int i = 0; i < saved.size(); i++) {
             Tensor target = saved.get(i).value();
-            Backend b = target.backend();
+            Backend b = Backend.of(target);
             try (Tensor t = b.fromFloats(values.get(i), target.shape())) {
                 b.copyInto(t, target);
             }

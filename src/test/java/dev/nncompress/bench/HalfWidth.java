@@ -27,7 +27,7 @@ public final class HalfWidth {
     private HalfWidth() {}
 
     public static Graph of(Graph g) {
-        Backend b = g.params().values().iterator().next().value().backend();
+        Backend b = Backend.of(g.params().values().iterator().next().value());
         Map<String, Integer> full = new HashMap<>(), kept = new HashMap<>();
         full.put(Graph.INPUT, g.inputShape().dim(0));
         kept.put(Graph.INPUT, g.inputShape().dim(0));

@@ -37,7 +37,7 @@ public class SparseInferenceTest {
         float[] w = p.value().toFloatArray();
         int[] idx = new SplittableRandom(seed).ints(0, w.length).distinct().limit(Math.round(fraction * w.length)).toArray();
         for (int i : idx) w[i] = 0f;
-        p.setValue(p.value().backend().fromFloats(w, p.value().shape()));
+        p.setValue(Backend.of(p.value()).fromFloats(w, p.value().shape()));
     }
 
     @Test

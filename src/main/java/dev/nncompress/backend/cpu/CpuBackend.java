@@ -11,7 +11,7 @@ import dev.nncompress.backend.Conv2dSpec;
 import dev.nncompress.backend.LossResult;
 import dev.nncompress.backend.Pool2dSpec;
 import dev.nncompress.backend.SparseWeight;
-import dev.nncompress.backend.ref.CsrWeights;
+import dev.nncompress.sparse.CsrWeights;
 // pointwise family (issue 17)
 import dev.nncompress.backend.Binary;
 import dev.nncompress.backend.Unary;
@@ -20,6 +20,9 @@ import dev.nncompress.backend.QWeight;
 import dev.nncompress.backend.QuantParams;
 import dev.nncompress.backend.Int8Kernels;
 import dev.nncompress.backend.ref.HostInt8Ops;
+import dev.nncompress.backend.FakeQuantMask;
+import dev.nncompress.backend.FakeQuantResult;
+import dev.nncompress.backend.FakeQuantSpec;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -491,6 +494,12 @@ public final class CpuBackend implements Backend {
     @Override public Tensor softmax(Tensor x, int axis) { return CpuPointwise.softmax(this, x, axis); }
 
     @Override public Tensor softmaxBackward(Tensor y, Tensor gradOut, int axis) { return CpuPointwise.softmaxBackward(this, y, gradOut, axis); }
+
+    // ---- fake quantisation (issue 21): the reference's loop over chunks, split over the cores (CpuFakeQuant) ----
+
+    @Override public FakeQuantResult fakeQuantize(Tensor x, FakeQuantSpec spec) { return CpuFakeQuant.forward(this, x, spec); }
+
+    @Override public Tensor fakeQuantizeBackward(Tensor gradOut, FakeQuantMask inRange) { return CpuFakeQuant.backward(this, gradOut, inRange); }
 
     // ---- loss ----
 

@@ -10,7 +10,7 @@ final class CpuChecks {
     static CpuTensor cpu(String op, String name, Tensor t) {
         if (t == null) throw new IllegalArgumentException(op + ": " + name + " is null");
         if (!(t instanceof CpuTensor c)) {
-            String owner = t.backend() == null ? "no backend" : "backend '" + t.backend().name() + "'";
+            String owner = t.owner() == null ? "no backend" : "backend '" + t.owner().name() + "'";
             throw new IllegalArgumentException(op + ": " + name + " " + t.shape() + " belongs to " + owner + " ("
                     + t.getClass().getSimpleName() + "), not to the cpu backend; copy it with fromFloats(t.toFloatArray(), t.shape())");
         }

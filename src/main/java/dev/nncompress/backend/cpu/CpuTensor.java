@@ -93,6 +93,7 @@ public final class CpuTensor implements Tensor {
      */
     INDArray array() {
         checkOpen();
+        RecentStorages.hold(storage);
         INDArray a = array;
         if (a == null) array = a = CpuMemory.wrap(storage.address, shape.dimsLong(), shape.numel());
         return a;
@@ -112,6 +113,7 @@ public final class CpuTensor implements Tensor {
     /** Address of element 0 (contiguous, c-order). */
     long address() {
         checkOpen();
+        RecentStorages.hold(storage);
         return storage.address;
     }
 
@@ -119,12 +121,13 @@ public final class CpuTensor implements Tensor {
 
     @Override public DType dtype() { return DType.F32; }
 
-    @Override public Backend backend() { return backend; }
+    @Override public Backend owner() { return backend; }
 
     @Override public float[] toFloatArray() {
         checkOpen();
         float[] out = new float[shape.numel()];
         if (out.length > 0) Mem.toArray(storage.address, 0, out, 0, out.length);
+        java.lang.ref.Reference.reachabilityFence(this); // the Cleaner must not give the block back mid-copy
         return out;
     }
 

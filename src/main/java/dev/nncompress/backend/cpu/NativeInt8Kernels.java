@@ -8,7 +8,7 @@ import dev.nncompress.backend.Int8Checks;
 import dev.nncompress.backend.Int8Kernels;
 import dev.nncompress.backend.Pool2dSpec;
 import dev.nncompress.backend.ref.ReferenceGemmS8;
-import dev.nncompress.backend.ref.ReferenceOps;
+import dev.nncompress.quant.QuantArithmetic;
 
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
@@ -210,7 +210,7 @@ public final class NativeInt8Kernels implements Int8Kernels {
     @Override
     public void quantizeToNhwc(float[] x, int n, int c, int hw, float scale, int zeroPoint, byte[] q) {
         Int8Checks.quantizeToNhwc(x, n, c, hw, q);
-        ReferenceOps.checkPerTensor(scale, zeroPoint);
+        QuantArithmetic.checkPerTensor(scale, zeroPoint);
         CpuPar.forChunks(n, threads, minImages((long) c * hw * 5), 1,
                 (from, to) -> NativeInt8.quantizeToNhwc(variant.code, x, from, to, c, hw, scale, zeroPoint, q));
     }

@@ -11,7 +11,7 @@ package dev.nncompress.backend.cuda;
  * Also an int8 GEMM where the library has one ({@link #gemmS8}): the int32-output case of our
  * {@code gemm_s8}, which {@link CudaInt8Kernels} hands to it when the sizes qualify.
  */
-interface Blas {
+public interface Blas {
     /** What this is, for logs and {@code info --devices}: "cuBLAS 13.1.0" or "own gemm_f32". */
     String name();
 

@@ -7,8 +7,9 @@ import dev.nncompress.backend.BatchNormResult;
 import dev.nncompress.backend.Conv2dGrads;
 import dev.nncompress.backend.Conv2dSpec;
 import dev.nncompress.backend.ConvGeometry;
+import dev.nncompress.backend.Int8Kernels;
 import dev.nncompress.backend.SparseWeight;
-import dev.nncompress.backend.ref.CsrWeights;
+import dev.nncompress.sparse.CsrWeights;
 import dev.nncompress.backend.ref.ReferenceBackend;
 import dev.nncompress.backend.LossResult;
 import dev.nncompress.backend.Pool2dSpec;
@@ -16,6 +17,9 @@ import dev.nncompress.backend.PoolGeometry;
 // pointwise family (issue 17)
 import dev.nncompress.backend.Binary;
 import dev.nncompress.backend.Unary;
+import dev.nncompress.backend.FakeQuantMask;
+import dev.nncompress.backend.FakeQuantResult;
+import dev.nncompress.backend.FakeQuantSpec;
 import dev.nncompress.tensor.DType;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
@@ -54,7 +58,7 @@ public final class CudaBackend implements Backend {
     private CudaBackend(VendorStack vendors) { this(vendors.vendorBlas(), vendors.vendorDnn()); }
 
     /** Our kernels only, whatever the process chose: the baseline in gpu-check. */
-    static CudaBackend ownKernelsOnly() { return new CudaBackend((Blas) null, null); }
+    public static CudaBackend ownKernelsOnly() { return new CudaBackend((Blas) null, null); }
 
     /** On the given vendor libraries, null meaning ours (tests and gpu-check compare the routes). */
     CudaBackend(Blas vendorBlas, DnnLibrary vendorDnn) {
@@ -68,6 +72,8 @@ public final class CudaBackend implements Backend {
     @Override public String name() { return "cuda"; }
 
     /** "NVIDIA H100 80GB HBM3, CC 9.0, 79.1 GiB, driver 13.0, 132 SMs, nncompress kernels, BLAS cuBLAS 13.1.0, DNN cuDNN 9.19.0". */
+    @Override public Int8Kernels deviceInt8Kernels() { return new CudaInt8Kernels(); }
+
     @Override public String describe() {
         CudaDriver.DeviceInfo i = driver.info();
         // under the CPU emulation every line that prints the backend reads "cuda (emulated, not a GPU: ...)"
@@ -464,6 +470,14 @@ public final class CudaBackend implements Backend {
     @Override public Tensor softmax(Tensor x, int axis) { return CudaPointwise.softmax(ops, this::alloc, x, axis); }
 
     @Override public Tensor softmaxBackward(Tensor y, Tensor gradOut, int axis) { return CudaPointwise.softmaxBackward(ops, this::alloc, y, gradOut, axis); }
+
+    // ---- fake quantisation (issue 21): nnc_fake_quantize_s8 and its straight-through backward (CudaFakeQuant) ----
+
+    @Override public FakeQuantResult fakeQuantize(Tensor x, FakeQuantSpec spec) { return CudaFakeQuant.forward(this, ops, this::alloc, x, spec); }
+
+    @Override public Tensor fakeQuantizeBackward(Tensor gradOut, FakeQuantMask inRange) {
+        return CudaFakeQuant.backward(this, ops, this::alloc, gradOut, inRange);
+    }
 
     // ---- loss ----
 

@@ -20,12 +20,12 @@ final class CudaChecks {
     static CudaTensor cuda(String op, String name, Tensor t) {
         if (t == null) throw new IllegalArgumentException(op + ": " + name + " is null");
         if (!(t instanceof CudaTensor c)) {
-            String owner = t.backend() == null ? "no backend" : "backend '" + t.backend().name() + "'";
+            String owner = t.owner() == null ? "no backend" : "backend '" + t.owner().name() + "'";
             throw new IllegalArgumentException(op + ": " + name + " " + t.shape() + " belongs to " + owner + " ("
                     + t.getClass().getSimpleName() + "), not to the cuda backend; copy it with fromFloats(t.toFloatArray(), t.shape())");
         }
         if (c.isClosed()) throw new IllegalArgumentException(op + ": " + name + " " + t.shape() + " was closed");
-        ((CudaBackend) c.backend()).checkOpen();
+        ((CudaBackend) c.owner()).checkOpen();
         return c;
     }
 

@@ -61,7 +61,7 @@ public final class CudaTensor implements Tensor {
 
     @Override public DType dtype() { return dtype; }
 
-    @Override public Backend backend() { return backend; }
+    @Override public Backend owner() { return backend; }
 
     /** Copies the values to the host (integers converted to float). */
     @Override public float[] toFloatArray() {

@@ -25,6 +25,8 @@ public final class Kernel {
     private final CudaDriver driver;
     private final List<KernelSignatures.ParamType> signature; // null when the sources were not packed
     private int dynamicSharedLimit = 48 * 1024;
+    /** Launches so far, for tests that check which kernels an op or a training step ran. */
+    private final java.util.concurrent.atomic.LongAdder launches = new java.util.concurrent.atomic.LongAdder();
 
     Kernel(String name, CUfunction function, CudaDriver driver, List<KernelSignatures.ParamType> signature) {
         this.name = name;
@@ -34,6 +36,9 @@ public final class Kernel {
     }
 
     public String name() { return name; }
+
+    /** How many times this kernel was launched in this process (instrumentation for tests). */
+    public long launches() { return launches.sum(); }
 
     /** Launches asynchronously on the driver's stream; {@code grid}/{@code block} are x, y, z sizes. */
     public void launch(Dim3 grid, Dim3 block, int sharedBytes, Object... args) {
@@ -51,6 +56,7 @@ public final class Kernel {
         driver.makeCurrent();
         cuLaunchKernel(function, grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(), sharedBytes,
                 driver.stream(), Pointer.to(params), null);
+        launches.increment();
     }
 
     /** A 1-D launch covering {@code n} elements with {@code block} threads each (grid-stride kernels cap the grid). */

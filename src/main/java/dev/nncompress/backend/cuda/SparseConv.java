@@ -1,8 +1,8 @@
 package dev.nncompress.backend.cuda;
 
 import dev.nncompress.backend.ConvGeometry;
-import dev.nncompress.backend.ref.CsrWeights;
-import dev.nncompress.backend.ref.StructuredSparsity;
+import dev.nncompress.sparse.CsrWeights;
+import dev.nncompress.sparse.StructuredSparsity;
 import jcuda.driver.CUdeviceptr;
 
 import static jcuda.driver.JCudaDriver.cuMemsetD32Async;

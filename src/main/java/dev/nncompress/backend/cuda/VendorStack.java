@@ -14,7 +14,7 @@ import java.util.List;
  * vendor handles are process-wide (one context, one stream); each {@link CudaBackend} gets its own
  * {@link Dnn} because workspaces come from its pool.
  */
-final class VendorStack {
+public final class VendorStack {
     static final String BLAS_PROPERTY = "nncompress.cuda.blas";
     static final String DNN_PROPERTY = "nncompress.cuda.dnn";
 
@@ -56,7 +56,7 @@ final class VendorStack {
     }
 
     /** The process's choice, made on the first call and logged on the first call that says {@code log}. */
-    static synchronized VendorStack get(CudaDriver driver, boolean log) {
+    public static synchronized VendorStack get(CudaDriver driver, boolean log) {
         if (instance == null) {
             var blasCandidates = blasCandidates(driver);
             var dnnCandidates = dnnCandidates(driver);
@@ -79,7 +79,7 @@ final class VendorStack {
     String libraries() { return "BLAS " + blasSummary + ", DNN " + dnnSummary; }
 
     /** The chosen vendor BLAS; null: our gemm_f32. */
-    Blas vendorBlas() { return vendorBlas; }
+    public Blas vendorBlas() { return vendorBlas; }
 
     /** The chosen vendor DNN library (which opens a {@link Dnn} per backend around our parts); null: ours. */
     DnnLibrary vendorDnn() { return vendorDnn; }

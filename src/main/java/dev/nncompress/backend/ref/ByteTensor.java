@@ -44,7 +44,7 @@ public final class ByteTensor implements Tensor {
 
     @Override public DType dtype() { return DType.I8; }
 
-    @Override public Backend backend() { return backend; }
+    @Override public Backend owner() { return backend; }
 
     /** The codes as floats, in logical (NCHW) order. */
     @Override public float[] toFloatArray() {

@@ -2,13 +2,14 @@ package dev.nncompress.backend.ref;
 
 import dev.nncompress.backend.Binary;
 import dev.nncompress.backend.BroadcastGeometry;
+import dev.nncompress.quant.QuantArithmetic;
 import dev.nncompress.tensor.Shape;
 
 /**
  * The int8 engine's elementwise steps on int8 codes (issue 17): each computes, element by element, exactly
  * what the simulation ({@code SimulatedInt8}) does with the same plan: dequantise the input codes
  * ({@code (q - zp) * scale} in float), apply the float op once (the same float operation as every backend),
- * requantise with {@code ReferenceOps.quantizeS8}'s rounding (float division, round half to even, clamp).
+ * requantise with {@code QuantArithmetic.quantizeS8}'s rounding (float division, round half to even, clamp).
  * So these steps are bit-identical to the simulation; they differ from float inference only by the
  * quantisation of their inputs and output.
  *
@@ -41,19 +42,19 @@ final class CodeOps {
         float[] x = dequantTable(inScale, inZp);
         for (int i = 0; i < 256; i++) y[i] = f.apply(x[i]);
         byte[] t = new byte[256];
-        ReferenceOps.quantizeS8Range(y, 0, 256, outScale, outZp, t);
+        QuantArithmetic.quantizeS8Range(y, 0, 256, outScale, outZp, t);
         return t;
     }
 
     /** The requantisation of codes from one scale and zero point to another, as a table. */
     static byte[] requantTable(float inScale, int inZp, float outScale, int outZp) { return table(inScale, inZp, v -> v, outScale, outZp); }
 
-    /** {@code x[i + 128] = (i - zp) * scale}: every code's float value, as {@code ReferenceOps.dequantizeS8Range} computes it. */
+    /** {@code x[i + 128] = (i - zp) * scale}: every code's float value, as {@code QuantArithmetic.dequantizeS8Range} computes it. */
     static float[] dequantTable(float scale, int zp) {
         byte[] q = new byte[256];
         for (int i = 0; i < 256; i++) q[i] = (byte) (i - 128);
         float[] x = new float[256];
-        ReferenceOps.dequantizeS8Range(q, 0, 256, scale, zp, x);
+        QuantArithmetic.dequantizeS8Range(q, 0, 256, scale, zp, x);
         return x;
     }
 
@@ -108,7 +109,7 @@ final class CodeOps {
         float[] v = new float[65536];
         for (int i = 0; i < 256; i++) for (int j = 0; j < 256; j++) v[i << 8 | j] = RefBroadcast.apply(kind, ta[i], tb[j]);
         byte[] t = new byte[65536];
-        ReferenceOps.quantizeS8Range(v, 0, v.length, outScale, outZp, t);
+        QuantArithmetic.quantizeS8Range(v, 0, v.length, outScale, outZp, t);
         return t;
     }
 
@@ -144,7 +145,7 @@ final class CodeOps {
                     continue;
                 }
                 for (int j = from; j < to; j++) v[j - from] = RefBroadcast.apply(kind, a.at(ia + j * innerA), b.at(ib + j * innerB));
-                ReferenceOps.quantizeS8Range(v, 0, v.length, outScale, outZp, q);
+                QuantArithmetic.quantizeS8Range(v, 0, v.length, outScale, outZp, q);
                 System.arraycopy(q, 0, y, row * inner + from, q.length);
             }
         });
@@ -169,7 +170,7 @@ final class CodeOps {
     /**
      * Global average pooling of NHWC codes [n, hw, c] into [n, c]: per channel the int32 sum of {@code q - zp}
      * (exact), the mean {@code sum * scale / hw} in double rounded once to float, requantised as
-     * {@code ReferenceOps.quantizeS8}. The float op sums rounded floats, so a mean within float rounding of a
+     * {@code QuantArithmetic.quantizeS8}. The float op sums rounded floats, so a mean within float rounding of a
      * requantisation boundary may land one code away from the simulation's.
      */
     static void globalAvgPool(byte[] x, int n, int hw, int c, float scale, int zp, float outScale, int outZp, byte[] y) {
@@ -182,7 +183,7 @@ final class CodeOps {
             float[] v = new float[c];
             for (int ch = 0; ch < c; ch++) v[ch] = (float) ((double) acc[ch] * scale / hw);
             byte[] q = new byte[c];
-            ReferenceOps.quantizeS8Range(v, 0, c, outScale, outZp, q);
+            QuantArithmetic.quantizeS8Range(v, 0, c, outScale, outZp, q);
             System.arraycopy(q, 0, y, b * c, c);
         });
     }

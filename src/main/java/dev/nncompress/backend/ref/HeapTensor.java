@@ -39,7 +39,7 @@ public final class HeapTensor implements Tensor {
 
     @Override public DType dtype() { return DType.F32; }
 
-    @Override public Backend backend() { return backend; }
+    @Override public Backend owner() { return backend; }
 
     @Override public float[] toFloatArray() { return data.clone(); }
 

@@ -1,5 +1,6 @@
 package dev.nncompress.backend.ref;
 
+import dev.nncompress.quant.QuantArithmetic;
 import dev.nncompress.backend.Binary;
 import dev.nncompress.backend.BroadcastGeometry;
 import dev.nncompress.backend.QTensor;
@@ -18,7 +19,7 @@ import static dev.nncompress.backend.ref.HostInt8Ops.perTensor;
  * The host backends' int8 ops on codes that are not GEMMs ({@link HostInt8Ops} has those): activations (256-entry
  * tables), arithmetic with broadcasting (per element in float, or a 65,536-entry table of code pairs), concat and
  * reshape/flatten, each requantising to the output's parameters exactly as the int8 engine's steps did
- * ({@link CodeOps}: dequantise, one float op, {@code ReferenceOps.quantizeS8}'s rounding).
+ * ({@link CodeOps}: dequantise, one float op, {@code QuantArithmetic.quantizeS8}'s rounding).
  */
 public final class HostCodeOps {
     /** Pair tables by their parameters: built once per layer (65,536 float ops), not once per call. Bounded by {@link #MAX_TABLES}. */

@@ -1,5 +1,6 @@
 package dev.nncompress.backend.ref;
 
+import dev.nncompress.quant.QuantArithmetic;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.Conv2dSpec;
 import dev.nncompress.backend.ConvGeometry;
@@ -51,7 +52,7 @@ public final class HostInt8Ops {
     static byte[] data(String op, QTensor x) {
         if (x == null) throw new IllegalArgumentException(op + ": input is null");
         if (!(x.codes() instanceof ByteTensor b)) {
-            throw new IllegalArgumentException(op + ": codes " + x.shape() + " belong to backend '" + x.codes().backend().name() + "', not to a host backend");
+            throw new IllegalArgumentException(op + ": codes " + x.shape() + " belong to backend '" + x.codes().owner().name() + "', not to a host backend");
         }
         return b.data();
     }
@@ -64,7 +65,7 @@ public final class HostInt8Ops {
 
     // ---- quantize / dequantize ----
 
-    /** Float values of logical shape {@code shape} (NCHW) to codes, rounding as {@code ReferenceOps.quantizeS8}. */
+    /** Float values of logical shape {@code shape} (NCHW) to codes, rounding as {@code QuantArithmetic.quantizeS8}. */
     public QTensor quantize(float[] x, Shape shape, QuantParams q) {
         if (x == null || shape == null || q == null) throw new IllegalArgumentException("quantize: values, shape and params must not be null");
         if (x.length != shape.numel()) throw new IllegalArgumentException("quantize: " + x.length + " values for shape " + shape);
@@ -77,7 +78,7 @@ public final class HostInt8Ops {
             kernels.quantizeToNhwc(x, n, c, x.length / n / c, q.scale(), q.zeroPoint(), codes);
         } else {
             checkAxis("quantize", shape, q);
-            byte[] nchw = ReferenceOps.quantizeS8(x, q.scales(), q.zeroPoints(), q.scales().length, inner(shape, q.axis()));
+            byte[] nchw = QuantArithmetic.quantizeS8(x, q.scales(), q.zeroPoints(), q.scales().length, inner(shape, q.axis()));
             if (ByteTensor.transposed(shape)) nchw = CodeOps.transpose(nchw, n, shape.dim(1), shape.dim(2) * shape.dim(3));
             System.arraycopy(nchw, 0, codes, 0, nchw.length);
         }
@@ -94,11 +95,11 @@ public final class HostInt8Ops {
             y = new float[d.length];
             int n = s.rank() == 0 || d.length == 0 ? 1 : s.dim(0), per = d.length / n;
             float[] out = y;
-            Par.forImages(n, b -> ReferenceOps.dequantizeS8Range(d, b * per, (b + 1) * per, q.scale(), q.zeroPoint(), out));
+            Par.forImages(n, b -> QuantArithmetic.dequantizeS8Range(d, b * per, (b + 1) * per, q.scale(), q.zeroPoint(), out));
             if (ByteTensor.transposed(s)) y = Layouts.nhwcToNchw(y, s.dim(0), Shape.of(s.dim(1), s.dim(2), s.dim(3)));
         } else {
             byte[] nchw = nchwCodes(d, s);
-            y = ReferenceOps.dequantizeS8(nchw, q.scales(), q.zeroPoints(), q.scales().length, inner(s, q.axis()));
+            y = QuantArithmetic.dequantizeS8(nchw, q.scales(), q.zeroPoints(), q.scales().length, inner(s, q.axis()));
         }
         return backend.fromFloats(y, s);
     }

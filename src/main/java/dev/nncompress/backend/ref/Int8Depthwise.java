@@ -1,6 +1,7 @@
 package dev.nncompress.backend.ref;
 
 import dev.nncompress.backend.Conv2dSpec;
+import dev.nncompress.quant.QuantArithmetic;
 import dev.nncompress.tensor.Shape;
 
 /**
@@ -9,7 +10,7 @@ import dev.nncompress.tensor.Shape;
  * NHWC int8 input with a per-tensor zero point, int32 accumulation of {@code (x - zpX) * w} over the window
  * (taps in the padding add nothing: their real value is 0), then the int8 GEMM's epilogue step by step
  * ({@code GemmS8Epilogue}: {@code (float) acc * (scaleX * scaleW[o])}, {@code + bias[o]} (the caller's bias, which the int8 engine puts on the int32 grid), ReLU, requantised
- * as {@code ReferenceOps.quantizeS8}), writing NHWC codes. Any stride, dilation and padding (asymmetric
+ * as {@code QuantArithmetic.quantizeS8}), writing NHWC codes. Any stride, dilation and padding (asymmetric
  * included). In Java for now: a depthwise layer is under a tenth of MobileNetV2's multiply-adds, yet this
  * loop (0.3-1 GMAC/s here; JDK 17 does not vectorise the byte-reading multiply-add well) takes about half
  * of its int8 time, so a native kernel (checked like the other JNI kernels) is the next step.
@@ -75,7 +76,7 @@ public final class Int8Depthwise {
                     if (relu) f = f < 0f ? 0f : f;
                     v[oc] = f;
                 }
-                ReferenceOps.quantizeS8Range(v, 0, o, outScale, outZp, q);
+                QuantArithmetic.quantizeS8Range(v, 0, o, outScale, outZp, q);
                 System.arraycopy(q, 0, y, ((b * oh + oy) * ow + ox) * o, o);
             }
         });

@@ -6,6 +6,7 @@ import dev.nncompress.backend.GemmS8Output;
 import dev.nncompress.backend.Int8Checks;
 import dev.nncompress.backend.Int8Kernels;
 import dev.nncompress.backend.Pool2dSpec;
+import dev.nncompress.quant.QuantArithmetic;
 
 import java.util.Arrays;
 import java.util.stream.IntStream;
@@ -93,16 +94,16 @@ public final class JavaInt8Kernels implements Int8Kernels {
     @Override
     public void quantizeToNhwc(float[] x, int n, int c, int hw, float scale, int zeroPoint, byte[] q) {
         Int8Checks.quantizeToNhwc(x, n, c, hw, q);
-        ReferenceOps.checkPerTensor(scale, zeroPoint);
+        QuantArithmetic.checkPerTensor(scale, zeroPoint);
         forImages(n, b -> {
             int base = b * c * hw;
             if (c == 1) {
-                ReferenceOps.quantizeS8Range(x, base, base + hw, scale, zeroPoint, q);
+                QuantArithmetic.quantizeS8Range(x, base, base + hw, scale, zeroPoint, q);
                 return;
             }
             byte[] plane = new byte[c * hw];
             float[] src = java.util.Arrays.copyOfRange(x, base, base + c * hw);
-            ReferenceOps.quantizeS8Range(src, 0, plane.length, scale, zeroPoint, plane);
+            QuantArithmetic.quantizeS8Range(src, 0, plane.length, scale, zeroPoint, plane);
             for (int ch = 0; ch < c; ch++) for (int p = 0; p < hw; p++) q[base + p * c + ch] = plane[ch * hw + p];
         });
     }

@@ -21,6 +21,10 @@ import dev.nncompress.backend.QTensor;
 import dev.nncompress.backend.QWeight;
 import dev.nncompress.backend.QuantParams;
 import dev.nncompress.backend.Int8Kernels;
+import dev.nncompress.backend.FakeQuantMask;
+import dev.nncompress.backend.FakeQuantResult;
+import dev.nncompress.backend.FakeQuantSpec;
+import dev.nncompress.sparse.CsrWeights;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 
@@ -401,13 +405,19 @@ public final class ReferenceBackend implements Backend {
         RefOptim.adam(p, g, md, vd, step, lr, beta1, beta2, eps, weightDecay, decoupled);
     }
 
+    // ---- fake quantisation (issue 21): QuantArithmetic's twins of the CUDA kernels (RefFakeQuant) ----
+
+    @Override public FakeQuantResult fakeQuantize(Tensor x, FakeQuantSpec spec) { return RefFakeQuant.forward(this, x, spec); }
+
+    @Override public Tensor fakeQuantizeBackward(Tensor gradOut, FakeQuantMask inRange) { return RefFakeQuant.backward(this, gradOut, inRange); }
+
     // ---- argument checks ----
 
     /** The live array of a tensor of this backend kind; rejects null and foreign tensors. */
     static float[] data(String op, String name, Tensor t) {
         if (t == null) throw new IllegalArgumentException(op + ": " + name + " is null");
-        if (!(t instanceof HeapTensor h) || !(t.backend() instanceof ReferenceBackend)) {
-            String owner = t.backend() == null ? "no backend" : "backend '" + t.backend().name() + "'";
+        if (!(t instanceof HeapTensor h) || !(t.owner() instanceof ReferenceBackend)) {
+            String owner = t.owner() == null ? "no backend" : "backend '" + t.owner().name() + "'";
             throw new IllegalArgumentException(op + ": " + name + " " + t.shape() + " belongs to " + owner + " ("
                     + t.getClass().getSimpleName() + "), not to the reference backend; copy it with fromFloats(t.toFloatArray(), t.shape())");
         }

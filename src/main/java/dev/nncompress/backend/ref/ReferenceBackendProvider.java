@@ -12,4 +12,6 @@ public final class ReferenceBackendProvider implements BackendProvider {
     @Override public String unavailableReason() { return null; }
 
     @Override public Backend create() { return new ReferenceBackend(); }
+
+    @Override public boolean heapOnly() { return true; }
 }

@@ -2,6 +2,7 @@ package dev.nncompress.backend.ref;
 
 import dev.nncompress.backend.GemmS8Epilogue;
 import dev.nncompress.backend.GemmS8Output;
+import dev.nncompress.quant.QuantArithmetic;
 
 /**
  * CPU twin of {@code cuda-kernels/gemm_s8.cu} ({@code nnc_gemm_s8_mma}, {@code _mma_anyk}, {@code _dp4a}):
@@ -31,7 +32,7 @@ public final class ReferenceGemmS8 {
         }
         if (e.mode() == GemmS8Epilogue.Mode.F32) return GemmS8Output.ofF32(y);
         // the requantisation is quantizeS8 itself, per tensor, so the two cannot drift apart
-        return GemmS8Output.ofS8(ReferenceOps.quantizeS8(y, new float[] {e.outScale()}, new int[] {e.outZp()}, 1, y.length));
+        return GemmS8Output.ofS8(QuantArithmetic.quantizeS8(y, new float[] {e.outScale()}, new int[] {e.outZp()}, 1, y.length));
     }
 
     /** {@code wsum[n] = sum_k B[n, k]}, the weight row sums an activation zero point needs. */

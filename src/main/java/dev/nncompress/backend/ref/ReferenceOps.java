@@ -3,80 +3,10 @@ package dev.nncompress.backend.ref;
 /**
  * CPU twins of our CUDA kernels ({@code cuda-kernels/}): plain loops with exactly the kernels'
  * semantics, so that a GPU result can be compared with them bit for bit. Each method names its
- * kernel. Channel of element i: {@code (i / inner) % channels} (per tensor: channels = 1).
+ * kernel. The quantisation kernels' twins are {@link dev.nncompress.quant.QuantArithmetic}.
  */
 public final class ReferenceOps {
-    public static final int QMIN = -128;
-    public static final int QMAX = 127;
-
     private ReferenceOps() {}
-
-    /** Twin of {@code nnc_quantize_s8}: clamp(rint(x / scale) + zp, -128, 127); NaN maps to -128 as fminf/fmaxf do. */
-    public static byte[] quantizeS8(float[] x, float[] scale, int[] zeroPoint, int channels, long inner) {
-        checkQParams(x.length, scale, zeroPoint, channels, inner);
-        byte[] q = new byte[x.length];
-        for (int i = 0; i < x.length; i++) {
-            int c = channel(i, channels, inner);
-            q[i] = (byte) clamp(unclamped(x[i], scale[c], zeroPoint[c]));
-        }
-        return q;
-    }
-
-    /** The checks {@link #quantizeS8} makes on one scale and zero point. */
-    public static void checkPerTensor(float scale, int zeroPoint) {
-        checkQParams(1, new float[] {scale}, new int[] {zeroPoint}, 1, 1);
-    }
-
-    /** Per-tensor {@link #quantizeS8} of x[from, to) into q[from, to), for callers that split the work. */
-    public static void quantizeS8Range(float[] x, int from, int to, float scale, int zeroPoint, byte[] q) {
-        for (int i = from; i < to; i++) q[i] = (byte) clamp(unclamped(x[i], scale, zeroPoint));
-    }
-
-    /** Per-tensor {@link #dequantizeS8} of q[from, to) into x[from, to). */
-    public static void dequantizeS8Range(byte[] q, int from, int to, float scale, int zeroPoint, float[] x) {
-        for (int i = from; i < to; i++) x[i] = (float) (q[i] - zeroPoint) * scale;
-    }
-
-    /** Twin of {@code nnc_dequantize_s8}: (q - zp) * scale. */
-    public static float[] dequantizeS8(byte[] q, float[] scale, int[] zeroPoint, int channels, long inner) {
-        checkQParams(q.length, scale, zeroPoint, channels, inner);
-        float[] x = new float[q.length];
-        for (int i = 0; i < q.length; i++) {
-            int c = channel(i, channels, inner);
-            x[i] = (float) (q[i] - zeroPoint[c]) * scale[c];
-        }
-        return x;
-    }
-
-    /**
-     * Twin of {@code nnc_fake_quantize_s8}: y = dequantize(quantize(x)); {@code inRange[i]} is 1 where x
-     * was not clamped (the straight-through estimator passes the gradient there and blocks it elsewhere).
-     */
-    public static float[] fakeQuantizeS8(float[] x, byte[] inRange, float[] scale, int[] zeroPoint, int channels, long inner) {
-        checkQParams(x.length, scale, zeroPoint, channels, inner);
-        if (inRange.length != x.length) throw new IllegalArgumentException("inRange has " + inRange.length + " entries for " + x.length + " values");
-        float[] y = new float[x.length];
-        for (int i = 0; i < x.length; i++) {
-            int c = channel(i, channels, inner);
-            float v = unclamped(x[i], scale[c], zeroPoint[c]);
-            inRange[i] = (byte) (v >= QMIN && v <= QMAX ? 1 : 0);
-            y[i] = (float) (clamp(v) - zeroPoint[c]) * scale[c];
-        }
-        return y;
-    }
-
-    /**
-     * Twin of {@code nnc_fake_quantize_s8_backward}: the straight-through gradient, {@code gradOut} where
-     * {@code inRange} is 1 and +0 where the forward clamped (a select, so NaN never leaks out of range).
-     */
-    public static float[] fakeQuantizeS8Backward(float[] gradOut, byte[] inRange) {
-        if (inRange.length != gradOut.length) {
-            throw new IllegalArgumentException("inRange has " + inRange.length + " entries for " + gradOut.length + " gradients");
-        }
-        float[] g = new float[gradOut.length];
-        for (int i = 0; i < g.length; i++) g[i] = inRange[i] != 0 ? gradOut[i] : 0f;
-        return g;
-    }
 
     /**
      * Twin of {@code nnc_softmax_xent_from_log}: cross-entropy from log-probabilities {@code logp} [n, k];
@@ -104,33 +34,5 @@ public final class ReferenceOps {
             v[c] = (float) (var > 0.0 ? var : 0.0);
         }
         return v;
-    }
-
-    /** rint in float of the float quotient, plus the zero point in float: the kernel's arithmetic step by step. */
-    private static float unclamped(float x, float scale, int zeroPoint) {
-        return (float) Math.rint(x / scale) + (float) zeroPoint;
-    }
-
-    /** fminf(127, fmaxf(-128, v)) including its NaN behaviour (fmaxf returns the non-NaN operand). */
-    private static int clamp(float v) {
-        float lo = v >= QMIN ? v : QMIN;
-        return (int) (lo <= QMAX ? lo : QMAX);
-    }
-
-    private static int channel(long i, int channels, long inner) { return (int) ((i / inner) % channels); }
-
-    private static void checkQParams(int n, float[] scale, int[] zeroPoint, int channels, long inner) {
-        if (channels < 1 || inner < 1) throw new IllegalArgumentException("channels and inner must be >= 1, got " + channels + ", " + inner);
-        if (scale.length != channels || zeroPoint.length != channels) {
-            throw new IllegalArgumentException(channels + " channels need " + channels + " scales and zero points, got "
-                    + scale.length + " and " + zeroPoint.length);
-        }
-        for (int c = 0; c < channels; c++) {
-            if (!(scale[c] > 0) || Float.isInfinite(scale[c])) throw new IllegalArgumentException("scale[" + c + "] must be > 0 and finite, got " + scale[c]);
-            if (zeroPoint[c] < QMIN || zeroPoint[c] > QMAX) throw new IllegalArgumentException("zero point " + zeroPoint[c] + " outside [-128, 127]");
-        }
-        if (n % (channels * inner) != 0 && channels > 1) {
-            throw new IllegalArgumentException(n + " values do not split into " + channels + " channels of " + inner);
-        }
     }
 }

@@ -1,6 +1,8 @@
 package dev.nncompress.backend.ref;
 
 import dev.nncompress.backend.ConvGeometry;
+import dev.nncompress.sparse.CsrWeights;
+import dev.nncompress.sparse.StructuredSparsity;
 
 /**
  * CPU twin of {@code cuda-kernels/sparse_conv.cu} and {@code sparse_conv_csr.cu}: 2-D convolution

@@ -1,5 +1,6 @@
 package dev.nncompress.compress.prepare;
 
+import dev.nncompress.backend.Backend;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Node;
 import dev.nncompress.graph.OpType;
@@ -84,7 +85,7 @@ public final class BatchNormFolding {
         }
         rw.replaceParam(conv.paramName("weight"), w2);
         if (hasBias) rw.replaceParam(biasName, b2);
-        else rw.addParam(biasName, b2, Shape.of(outCh), weight.backend());
+        else rw.addParam(biasName, b2, Shape.of(outCh), Backend.of(weight));
         return null;
     }
 }

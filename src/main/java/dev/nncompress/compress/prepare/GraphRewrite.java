@@ -120,7 +120,7 @@ final class GraphRewrite {
             throw new IllegalArgumentException("graph passes work on float graphs; parameter " + p.name() + " is " + v.dtype());
         }
         float[] data = newValues != null ? newValues : v.toFloatArray();
-        return new Parameter(p.name(), v.backend().fromFloats(data, v.shape()), p.trainable());
+        return new Parameter(p.name(), Backend.of(v).fromFloats(data, v.shape()), p.trainable());
     }
 
     static String owner(String paramName) {

@@ -68,7 +68,7 @@ public final class PruneMasks {
             boolean[] k = e.getValue();
             if (k.length != v.length) throw new IllegalArgumentException("mask of " + e.getKey() + " has " + k.length + " elements, the weight " + v.length);
             for (int i = 0; i < v.length; i++) if (!k[i]) v[i] = 0f;
-            Backend b = p.value().backend();
+            Backend b = Backend.of(p.value());
             try (Tensor t = b.fromFloats(v, p.value().shape())) {
                 b.copyInto(t, p.value());
             }

@@ -84,7 +84,7 @@ public record PruneSensitivity(String graphName, String criterion, int images, d
     private static double accuracy(EvalResult r) { return r.count() == 0 ? 0 : (double) r.correct() / r.count(); }
 
     private static void restore(Parameter p, float[] saved) {
-        Backend owner = p.value().backend();
+        Backend owner = Backend.of(p.value());
         try (Tensor t = owner.fromFloats(saved, p.value().shape())) {
             owner.copyInto(t, p.value());
         }

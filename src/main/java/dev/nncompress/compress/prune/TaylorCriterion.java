@@ -67,7 +67,7 @@ public final class TaylorCriterion implements ImportanceCriterion {
             for (Parameter p : graph.trainableParams()) p.clearGrad();
             for (var e : buffers.entrySet()) {
                 Parameter p = graph.param(e.getKey());
-                Backend owner = p.value().backend();
+                Backend owner = Backend.of(p.value());
                 try (Tensor saved = owner.fromFloats(e.getValue(), p.value().shape())) {
                     owner.copyInto(saved, p.value());
                 }

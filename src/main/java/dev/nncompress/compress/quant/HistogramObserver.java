@@ -1,5 +1,9 @@
 package dev.nncompress.compress.quant;
 
+import dev.nncompress.quant.ChannelLayout;
+import dev.nncompress.quant.QRange;
+import dev.nncompress.quant.QScheme;
+
 /**
  * Base of the observers that choose a clipping range from a histogram of everything they have seen
  * (percentile, MSE, KL): the exact minimum and maximum are kept beside a {@link RangeHistogram}, so that

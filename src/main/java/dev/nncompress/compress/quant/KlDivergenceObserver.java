@@ -1,5 +1,9 @@
 package dev.nncompress.compress.quant;
 
+import dev.nncompress.quant.QDType;
+import dev.nncompress.quant.QRange;
+import dev.nncompress.quant.QScheme;
+
 /**
  * Entropy (KL divergence) calibration as TensorRT's: a histogram of |x| (2048 bins by default), the
  * threshold t minimising KL between the clipped reference distribution and its quantised version (see

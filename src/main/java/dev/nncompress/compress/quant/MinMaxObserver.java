@@ -1,5 +1,9 @@
 package dev.nncompress.compress.quant;
 
+import dev.nncompress.quant.ChannelLayout;
+import dev.nncompress.quant.QRange;
+import dev.nncompress.quant.QScheme;
+
 /**
  * Running minimum and maximum, per tensor or per channel, as torch's MinMaxObserver and
  * PerChannelMinMaxObserver. With {@link QScheme#perChannelSymmetric} on axis 0 it is the weight observer.

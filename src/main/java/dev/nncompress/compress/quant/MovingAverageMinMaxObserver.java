@@ -1,5 +1,9 @@
 package dev.nncompress.compress.quant;
 
+import dev.nncompress.quant.ChannelLayout;
+import dev.nncompress.quant.QRange;
+import dev.nncompress.quant.QScheme;
+
 /**
  * Exponential moving average of each batch's minimum and maximum, as torch's
  * MovingAverageMinMaxObserver (and its per-channel sibling): the first batch sets the range, each later

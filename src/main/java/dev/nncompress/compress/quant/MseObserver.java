@@ -1,5 +1,9 @@
 package dev.nncompress.compress.quant;
 
+import dev.nncompress.quant.QParams;
+import dev.nncompress.quant.QRange;
+import dev.nncompress.quant.QScheme;
+
 /**
  * Chooses the clipping range that minimises the quantisation MSE of the observed distribution, as
  * evaluated on the histogram: every bin's count sits at the bin's centre c, and the error of a

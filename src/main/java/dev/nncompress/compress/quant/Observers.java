@@ -1,5 +1,8 @@
 package dev.nncompress.compress.quant;
 
+import dev.nncompress.quant.QDType;
+import dev.nncompress.quant.QScheme;
+
 import java.util.List;
 import java.util.Locale;
 

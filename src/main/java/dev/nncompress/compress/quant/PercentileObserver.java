@@ -1,5 +1,8 @@
 package dev.nncompress.compress.quant;
 
+import dev.nncompress.quant.QRange;
+import dev.nncompress.quant.QScheme;
+
 /**
  * Clips at a percentile of the observed values (e.g. 99.99), read from the histogram with linear
  * interpolation inside a bin (error at most one bin width). Symmetric schemes take the percentile of

@@ -121,7 +121,7 @@ public final class SharedWeights {
     }
 
     static void write(Parameter p, float[] values) {
-        Backend b = p.value().backend();
+        Backend b = Backend.of(p.value());
         try (Tensor t = b.fromFloats(values, p.value().shape())) {
             b.copyInto(t, p.value());
         }

@@ -1,5 +1,6 @@
 package dev.nncompress.compress.share;
 
+import dev.nncompress.backend.Backend;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.GraphRunner;
 import dev.nncompress.graph.Parameter;
@@ -38,7 +39,7 @@ public final class SharingStepHook implements StepHook {
                     Parameter p = trained.param(e.getKey());
                     if (p.grad() == null) continue;
                     float[] g = e.getValue().centroidGradients(p.grad().toFloatArray());
-                    var b = p.grad().backend();
+                    var b = Backend.of(p.grad());
                     try (var t = b.fromFloats(g, p.grad().shape())) {
                         b.copyInto(t, p.grad());
                     }

@@ -1,6 +1,6 @@
 package dev.nncompress.io.onnx;
 
-import dev.nncompress.compress.RequestSpelling;
+import dev.nncompress.util.RequestSpelling;
 
 import java.util.Arrays;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.nncompress.io.onnx;
 
-import dev.nncompress.compress.quant.QParams;
+import dev.nncompress.quant.QParams;
 import dev.nncompress.compress.quant.calib.QuantPreset;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.int8.Int8Model;

@@ -2,7 +2,7 @@ package dev.nncompress.io.onnx;
 
 import dev.nncompress.backend.GemmS8Epilogue;
 import dev.nncompress.backend.ref.ReferenceBackend;
-import dev.nncompress.compress.quant.QParams;
+import dev.nncompress.quant.QParams;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Parameter;
 import dev.nncompress.int8.Int32Bias;

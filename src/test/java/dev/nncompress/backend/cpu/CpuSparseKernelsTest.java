@@ -3,7 +3,7 @@ package dev.nncompress.backend.cpu;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.Conv2dSpec;
 import dev.nncompress.backend.SparseWeight;
-import dev.nncompress.backend.ref.CsrWeights;
+import dev.nncompress.sparse.CsrWeights;
 import dev.nncompress.backend.ref.ReferenceBackend;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;

@@ -1,5 +1,6 @@
 package dev.nncompress.backend.cpu;
 
+import dev.nncompress.quant.QuantArithmetic;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.Binary;
 import dev.nncompress.backend.Conv2dSpec;
@@ -9,7 +10,6 @@ import dev.nncompress.backend.QWeight;
 import dev.nncompress.backend.QuantParams;
 import dev.nncompress.backend.Unary;
 import dev.nncompress.backend.ref.ReferenceBackend;
-import dev.nncompress.backend.ref.ReferenceOps;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,8 +51,8 @@ class Int8OpsContractTest {
         for (QuantParams q : List.of(A, perChannel)) {
             QTensor a = ref.quantize(x, s, q), b = cpu.quantize(x, s, q);
             assertSame(a, b, "quantize " + q);
-            float[] want = q.perTensor() ? floats(ReferenceOps.quantizeS8(x, q.scales(), q.zeroPoints(), 1, 1))
-                    : floats(ReferenceOps.quantizeS8(x, q.scales(), q.zeroPoints(), 5, 63));
+            float[] want = q.perTensor() ? floats(QuantArithmetic.quantizeS8(x, q.scales(), q.zeroPoints(), 1, 1))
+                    : floats(QuantArithmetic.quantizeS8(x, q.scales(), q.zeroPoints(), 5, 63));
             assertArrayEquals(want, a.codes().toFloatArray(), "codes in NCHW order, " + q);
             try (Tensor cpuX = cpu.fromFloats(x, s)) {
                 assertSame(a, cpu.quantize(cpuX, q), "quantize of a cpu tensor " + q);
@@ -61,7 +61,7 @@ class Int8OpsContractTest {
             assertArrayEquals(da, cpu.dequantize(b).toFloatArray(), "dequantize " + q);
             byte[] nchw = new byte[want.length];
             for (int i = 0; i < nchw.length; i++) nchw[i] = (byte) want[i];
-            assertArrayEquals(ReferenceOps.dequantizeS8(nchw, q.scales(), q.zeroPoints(), q.perTensor() ? 1 : 5, q.perTensor() ? 1 : 63), da);
+            assertArrayEquals(QuantArithmetic.dequantizeS8(nchw, q.scales(), q.zeroPoints(), q.perTensor() ? 1 : 5, q.perTensor() ? 1 : 63), da);
         }
         Shape flat = Shape.of(4, 13);
         float[] f = values(flat.numel(), 2f);

@@ -11,6 +11,7 @@ import dev.nncompress.data.Dataset;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Parameter;
 import dev.nncompress.models.Models;
+import dev.nncompress.tools.VendorCheck;
 import dev.nncompress.train.LrSchedule;
 import dev.nncompress.train.OptimizerConfig;
 import dev.nncompress.train.StepHook;

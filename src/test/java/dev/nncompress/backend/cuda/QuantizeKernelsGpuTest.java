@@ -1,6 +1,6 @@
 package dev.nncompress.backend.cuda;
 
-import dev.nncompress.backend.ref.ReferenceOps;
+import dev.nncompress.quant.QuantArithmetic;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -33,14 +33,14 @@ class QuantizeKernelsGpuTest {
              DeviceBuffer dmask = DeviceBuffer.allocate(n); DeviceBuffer dback = DeviceBuffer.allocate(4L * n)) {
             d.kernel("nnc_quantize_s8").launch1d(n, 256, dx, dq, ds, dz, (long) n, channels, (long) inner);
             byte[] q = dq.toBytes();
-            assertArrayEquals(ReferenceOps.quantizeS8(x, scale, zp, channels, inner), q);
+            assertArrayEquals(QuantArithmetic.quantizeS8(x, scale, zp, channels, inner), q);
 
             d.kernel("nnc_dequantize_s8").launch1d(n, 256, dq, dback, ds, dz, (long) n, channels, (long) inner);
-            assertArrayEquals(ReferenceOps.dequantizeS8(q, scale, zp, channels, inner), dback.toFloats());
+            assertArrayEquals(QuantArithmetic.dequantizeS8(q, scale, zp, channels, inner), dback.toFloats());
 
             d.kernel("nnc_fake_quantize_s8").launch1d(n, 256, dx, dy, dmask, ds, dz, (long) n, channels, (long) inner);
             byte[] mask = new byte[n];
-            float[] expected = ReferenceOps.fakeQuantizeS8(x, mask, scale, zp, channels, inner);
+            float[] expected = QuantArithmetic.fakeQuantizeS8(x, mask, scale, zp, channels, inner);
             assertArrayEquals(expected, dy.toFloats());
             assertArrayEquals(mask, dmask.toBytes());
 
@@ -48,7 +48,7 @@ class QuantizeKernelsGpuTest {
             for (int i = 0; i < n; i++) gradOut[i] = (float) rnd.nextGaussian();
             try (DeviceBuffer dg = DeviceBuffer.of(gradOut); DeviceBuffer dgi = DeviceBuffer.allocate(4L * n)) {
                 d.kernel("nnc_fake_quantize_s8_backward").launch1d(n, 256, dg, dmask, dgi, (long) n);
-                assertArrayEquals(ReferenceOps.fakeQuantizeS8Backward(gradOut, mask), dgi.toFloats());
+                assertArrayEquals(QuantArithmetic.fakeQuantizeS8Backward(gradOut, mask), dgi.toFloats());
             }
         }
     }

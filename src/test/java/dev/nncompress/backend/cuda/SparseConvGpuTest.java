@@ -2,10 +2,10 @@ package dev.nncompress.backend.cuda;
 
 import dev.nncompress.backend.Conv2dSpec;
 import dev.nncompress.backend.ConvGeometry;
-import dev.nncompress.backend.ref.CsrWeights;
+import dev.nncompress.sparse.CsrWeights;
 import dev.nncompress.backend.ref.ReferenceSparseConv;
 import dev.nncompress.backend.ref.SparseConvGrads;
-import dev.nncompress.backend.ref.StructuredSparsity;
+import dev.nncompress.sparse.StructuredSparsity;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -4,6 +4,7 @@ import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.Binary;
 import dev.nncompress.backend.Conv2dSpec;
 import dev.nncompress.backend.Unary;
+import dev.nncompress.quant.QuantArithmetic;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -111,7 +112,7 @@ class Int8CodeOpsTest {
                     float max = 0;
                     for (int i = 0; i < k * k; i++) max = Math.max(max, Math.abs(wf[o * k * k + i]));
                     scales[o] = max / 127.5f;
-                    ReferenceOps.quantizeS8Range(wf, o * k * k, (o + 1) * k * k, scales[o], 0, wq);
+                    QuantArithmetic.quantizeS8Range(wf, o * k * k, (o + 1) * k * k, scales[o], 0, wq);
                 }
                 Shape wShape = Shape.of(c * m, 1, k, k);
                 float[] bias = gaussian(c * m);
@@ -124,7 +125,7 @@ class Int8CodeOpsTest {
                 byte[] y = new byte[n * oh * ow * c * m];
                 dw.run(x.nhwc, n, h, w, x.zp, spec, oh, ow, combined, bias, relu, outScale, outZp, y);
                 float[] want;
-                try (Tensor tx = ref.fromFloats(x.values(), x.shape); Tensor tw = ref.fromFloats(ReferenceOps.dequantizeS8(wq, scales, new int[c * m], c * m, k * k), wShape);
+                try (Tensor tx = ref.fromFloats(x.values(), x.shape); Tensor tw = ref.fromFloats(QuantArithmetic.dequantizeS8(wq, scales, new int[c * m], c * m, k * k), wShape);
                      Tensor tb = ref.fromFloats(bias, Shape.of(c * m)); Tensor t = ref.conv2d(tx, tw, tb, spec)) {
                     want = t.toFloatArray();
                 }
@@ -182,7 +183,7 @@ class Int8CodeOpsTest {
     private record Codes(Shape shape, byte[] nchw, byte[] nhwc, float scale, int zp) {
         float[] values() {
             float[] v = new float[nchw.length];
-            ReferenceOps.dequantizeS8Range(nchw, 0, v.length, scale, zp, v);
+            QuantArithmetic.dequantizeS8Range(nchw, 0, v.length, scale, zp, v);
             return v;
         }
 

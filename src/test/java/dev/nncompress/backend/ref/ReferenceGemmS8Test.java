@@ -2,6 +2,7 @@ package dev.nncompress.backend.ref;
 
 import dev.nncompress.backend.GemmS8Epilogue;
 import dev.nncompress.backend.GemmS8Output;
+import dev.nncompress.quant.QuantArithmetic;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -14,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The int8 GEMM twin against plain long / double definitions and against ReferenceOps.quantizeS8. */
+/** The int8 GEMM twin against plain long / double definitions and against QuantArithmetic.quantizeS8. */
 class ReferenceGemmS8Test {
     private static byte[] randomBytes(int len, SplittableRandom rnd) {
         byte[] x = new byte[len];
@@ -100,7 +101,7 @@ class ReferenceGemmS8Test {
                 GemmS8Epilogue.s8(scale, bias, true, outScale, outZp).withActivationZeroPoint(zpA, wsum)).s8();
         float[] y = ReferenceGemmS8.gemmS8(a, b, m, n, k,
                 GemmS8Epilogue.f32(scale, bias, true).withActivationZeroPoint(zpA, wsum)).f32();
-        assertArrayEquals(ReferenceOps.quantizeS8(y, new float[] {outScale}, new int[] {outZp}, 1, y.length), q);
+        assertArrayEquals(QuantArithmetic.quantizeS8(y, new float[] {outScale}, new int[] {outZp}, 1, y.length), q);
 
         int differ = 0;
         for (int i = 0; i < m; i++)

@@ -8,6 +8,7 @@ import dev.nncompress.backend.Pool2dSpec;
 import dev.nncompress.tensor.DType;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
+import dev.nncompress.tensor.TensorOwner;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -48,7 +49,7 @@ class ReferenceOpsTest {
         copy[1] = 99; // toFloatArray returns a copy
         assertEquals(2f, x.toFloatArray()[1]);
         assertEquals(DType.F32, x.dtype());
-        assertSame(be, x.backend());
+        assertSame(be, x.owner());
         assertEquals(6, x.numel());
         x.close();
         assertEquals(3f, x.toFloatArray()[2], "close is a no-op on the heap");
@@ -437,7 +438,7 @@ class ReferenceOpsTest {
         Tensor foreign = new Tensor() {
             @Override public Shape shape() { return Shape.of(2, 2); }
             @Override public DType dtype() { return DType.F32; }
-            @Override public Backend backend() { return null; }
+            @Override public TensorOwner owner() { return null; }
             @Override public float[] toFloatArray() { return new float[4]; }
             @Override public void close() {}
         };

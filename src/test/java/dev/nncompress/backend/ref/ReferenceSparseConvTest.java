@@ -3,6 +3,8 @@ package dev.nncompress.backend.ref;
 import dev.nncompress.backend.Conv2dGrads;
 import dev.nncompress.backend.Conv2dSpec;
 import dev.nncompress.backend.ConvGeometry;
+import dev.nncompress.sparse.CsrWeights;
+import dev.nncompress.sparse.StructuredSparsity;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,8 @@
 package dev.nncompress.compress.quant;
 
+import dev.nncompress.quant.QDType;
+import dev.nncompress.quant.QScheme;
+
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 

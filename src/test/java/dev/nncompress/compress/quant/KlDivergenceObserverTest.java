@@ -1,5 +1,9 @@
 package dev.nncompress.compress.quant;
 
+import dev.nncompress.quant.QDType;
+import dev.nncompress.quant.QRange;
+import dev.nncompress.quant.QScheme;
+
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.*;

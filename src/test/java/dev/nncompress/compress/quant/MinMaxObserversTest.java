@@ -1,5 +1,9 @@
 package dev.nncompress.compress.quant;
 
+import dev.nncompress.quant.QDType;
+import dev.nncompress.quant.QParams;
+import dev.nncompress.quant.QRange;
+import dev.nncompress.quant.QScheme;
 import dev.nncompress.tensor.Shape;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,10 @@
 package dev.nncompress.compress.quant;
 
+import dev.nncompress.quant.QDType;
+import dev.nncompress.quant.QParams;
+import dev.nncompress.quant.QRange;
+import dev.nncompress.quant.QScheme;
+
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.*;

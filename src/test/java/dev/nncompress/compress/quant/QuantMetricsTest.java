@@ -1,5 +1,9 @@
 package dev.nncompress.compress.quant;
 
+import dev.nncompress.quant.QDType;
+import dev.nncompress.quant.QParams;
+import dev.nncompress.quant.QScheme;
+
 import org.junit.jupiter.api.Test;
 
 import static dev.nncompress.compress.quant.QParamsTest.assertMessage;

@@ -5,7 +5,7 @@ import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.cpu.CpuBackend;
 import dev.nncompress.backend.cpu.Int8KernelChoice;
 import dev.nncompress.compress.prepare.GraphPreparation;
-import dev.nncompress.compress.quant.QParams;
+import dev.nncompress.quant.QParams;
 import dev.nncompress.compress.quant.calib.Calibrator;
 import dev.nncompress.compress.quant.calib.QuantPreset;
 import dev.nncompress.compress.quant.calib.QuantTargets;

@@ -1,5 +1,6 @@
 package dev.nncompress.compress.prune.structured;
 
+import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.Conv2dSpec;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Node;
@@ -58,7 +59,7 @@ public final class ChannelSurgery {
             String suffix = p.name().substring(owner.length() + 1);
             Node n = nodes.get(owner);
             Sliced s = n == null ? new Sliced(v.toFloatArray(), v.shape()) : slice(n, suffix, v.toFloatArray(), v.shape(), kept, linearFeatures, shapes);
-            params.put(p.name(), new Parameter(p.name(), v.backend().fromFloats(s.values(), s.shape()), p.trainable()));
+            params.put(p.name(), new Parameter(p.name(), Backend.of(v).fromFloats(s.values(), s.shape()), p.trainable()));
         }
         return new Graph(graph.name(), graph.inputShape(), newNodes, graph.output(), params);
     }

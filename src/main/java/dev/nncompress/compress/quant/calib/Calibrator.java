@@ -2,7 +2,7 @@ package dev.nncompress.compress.quant.calib;
 
 import dev.nncompress.backend.Backend;
 import dev.nncompress.compress.quant.Observer;
-import dev.nncompress.compress.quant.QParams;
+import dev.nncompress.quant.QParams;
 import dev.nncompress.data.Batch;
 import dev.nncompress.data.BatchIterator;
 import dev.nncompress.data.Batches;

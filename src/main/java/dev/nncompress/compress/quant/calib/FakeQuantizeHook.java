@@ -1,9 +1,11 @@
 package dev.nncompress.compress.quant.calib;
 
-import dev.nncompress.backend.ref.ReferenceOps;
-import dev.nncompress.compress.quant.QParams;
+import dev.nncompress.backend.Backend;
+import dev.nncompress.backend.FakeQuantMask;
+import dev.nncompress.backend.FakeQuantResult;
+import dev.nncompress.backend.FakeQuantSpec;
+import dev.nncompress.quant.QParams;
 import dev.nncompress.graph.GraphRunner;
-import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 
 import java.util.HashMap;
@@ -11,54 +13,74 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Fake-quantises node outputs in forward ({@link QParams#fakeQuantize}, i.e. {@code ReferenceOps.fakeQuantizeS8})
- * and, in backward, applies the straight-through estimator: the gradient passes where the forward's code was
- * inside the type's range and is zero where it was clamped ({@link ReferenceOps#fakeQuantizeS8Backward}).
- * Simulated int8 uses it with a fixed plan; QAT with ranges that are updated as the values pass.
+ * Fake-quantises node outputs in forward and, in backward, applies the straight-through estimator: the gradient
+ * passes where the forward's code was inside the type's range and is zero where it was clamped. Both run as the
+ * backend's ops ({@code Backend.fakeQuantize}, {@code fakeQuantizeBackward}: on CUDA the fake-quantise kernels), so
+ * the values stay where the runner keeps them. Simulated int8 uses it with a fixed plan; QAT with ranges that are
+ * updated as the values pass (its observers read the values on the host, the arithmetic does not).
  *
- * <p>Keeps the masks of the last forward, so use one instance per runner at a time. Values round-trip
- * through the host ({@code toFloatArray}).
+ * <p>Keeps the masks of the last forward until their gradient has been masked (or the next forward), so use one
+ * instance per runner at a time; close it to free the masks a backward did not consume (the graph input's).
  */
-public final class FakeQuantizeHook implements GraphRunner.OutputHook {
+public final class FakeQuantizeHook implements GraphRunner.OutputHook, AutoCloseable {
     /** Which parameters to fake-quantise a tensor with. */
     @FunctionalInterface
     public interface ParamsSource {
-        /** @param values the tensor's float values (QAT's observers see them here, before quantisation) */
-        QParams paramsFor(String node, float[] values, Shape shape);
+        /** @param value the tensor, not owned (QAT's observers read it here, before quantisation) */
+        QParams paramsFor(String node, Tensor value);
     }
 
     private final Set<String> quantised;
     private final ParamsSource source;
-    private final Map<String, byte[]> inRange = new HashMap<>();
+    private final Map<String, FakeQuantMask> inRange = new HashMap<>();
+    /** False for inference: each mask is freed as soon as it is made (device memory on CUDA), and a backward is refused. */
+    private final boolean keepMasks;
 
     /** @param quantised the tensors (graph input, node names) to fake-quantise; the others stay float and are not copied */
-    public FakeQuantizeHook(Set<String> quantised, ParamsSource source) {
+    public FakeQuantizeHook(Set<String> quantised, ParamsSource source) { this(quantised, source, true); }
+
+    private FakeQuantizeHook(Set<String> quantised, ParamsSource source, boolean keepMasks) {
         this.quantised = Set.copyOf(quantised);
         this.source = source;
+        this.keepMasks = keepMasks;
     }
 
     /** Fixed parameters per tensor (a {@link QuantPlan}'s activations). */
     public static FakeQuantizeHook of(Map<String, QParams> activations) {
-        return new FakeQuantizeHook(activations.keySet(), (node, v, s) -> activations.get(node));
+        return new FakeQuantizeHook(activations.keySet(), (node, v) -> activations.get(node));
+    }
+
+    /** As {@link #of}, for forward passes only (simulated int8 inference): keeps no masks, so it needs no closing. */
+    public static FakeQuantizeHook forInference(Map<String, QParams> activations) {
+        return new FakeQuantizeHook(activations.keySet(), (node, v) -> activations.get(node), false);
     }
 
     @Override
     public Tensor apply(String node, Tensor t) {
-        inRange.remove(node);
+        FakeQuantMask old = inRange.remove(node);
+        if (old != null) old.close();
         if (!quantised.contains(node)) return t;
-        float[] v = t.toFloatArray();
-        QParams p = source.paramsFor(node, v, t.shape());
+        QParams p = source.paramsFor(node, t);
         if (p == null) throw new IllegalStateException("no quantisation parameters for '" + node + "'");
-        byte[] mask = new byte[v.length];
-        Tensor q = t.backend().fromFloats(p.fakeQuantize(v, t.shape(), mask), t.shape());
-        inRange.put(node, mask);
-        return q;
+        FakeQuantResult r = Backend.of(t).fakeQuantize(t, FakeQuantSpec.of(p));
+        if (keepMasks) inRange.put(node, r.inRange());
+        else r.inRange().close();
+        return r.output();
     }
 
     @Override
     public Tensor gradient(String node, Tensor grad) {
-        byte[] mask = inRange.get(node);
+        if (!keepMasks && quantised.contains(node)) throw new IllegalStateException("an inference fake-quantisation hook kept no mask for '" + node + "' to take a gradient through");
+        FakeQuantMask mask = inRange.remove(node);
         if (mask == null) return grad; // not quantised: the hook did not touch the value
-        return grad.backend().fromFloats(ReferenceOps.fakeQuantizeS8Backward(grad.toFloatArray(), mask), grad.shape());
+        try (mask) {
+            return Backend.of(grad).fakeQuantizeBackward(grad, mask);
+        }
+    }
+
+    @Override
+    public void close() {
+        inRange.values().forEach(FakeQuantMask::close);
+        inRange.clear();
     }
 }

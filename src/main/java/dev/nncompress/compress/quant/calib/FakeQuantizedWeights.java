@@ -1,8 +1,10 @@
 package dev.nncompress.compress.quant.calib;
 
 import dev.nncompress.backend.Backend;
-import dev.nncompress.backend.ref.ReferenceOps;
-import dev.nncompress.compress.quant.QParams;
+import dev.nncompress.backend.FakeQuantMask;
+import dev.nncompress.backend.FakeQuantResult;
+import dev.nncompress.backend.FakeQuantSpec;
+import dev.nncompress.quant.QParams;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Parameter;
 import dev.nncompress.tensor.Tensor;
@@ -16,13 +18,14 @@ import java.util.Map;
  * A graph that reads fake-quantised copies of some weights (per output channel) and shares every other
  * parameter with the original, which is never modified. Simulated int8 runs it for inference; QAT builds
  * one per training step from the current float weights and, after backward, hands the copies' gradients
- * to the float weights through the straight-through estimator ({@link #passGradients()}).
+ * to the float weights through the straight-through estimator ({@link #passGradients()}). Both are the backend's
+ * fake-quantisation ops, so the copies are made where the weights live (on CUDA: by the fake-quantise kernel).
  *
  * <p>Close it to free the copies and their gradients.
  */
 public final class FakeQuantizedWeights implements AutoCloseable {
     /** A fake-quantised copy of {@code source}, with where its codes were not clamped. */
-    private record Copy(Parameter source, Parameter copy, byte[] inRange) {}
+    private record Copy(Parameter source, Parameter copy, FakeQuantMask inRange) {}
 
     private final Graph graph;
     private final List<Copy> copies = new ArrayList<>();
@@ -36,11 +39,9 @@ public final class FakeQuantizedWeights implements AutoCloseable {
         try {
             for (Map.Entry<String, QParams> e : weights.entrySet()) {
                 Parameter w = original.param(e.getKey() + ".weight");
-                Tensor v = w.value();
-                byte[] inRange = new byte[(int) v.numel()];
-                Tensor q = backend.fromFloats(e.getValue().fakeQuantize(v.toFloatArray(), v.shape(), inRange), v.shape());
-                Parameter copy = new Parameter(w.name(), q, w.trainable());
-                copies.add(new Copy(w, copy, inRange));
+                FakeQuantResult q = fakeQuantize(w.value(), e.getValue(), backend);
+                Parameter copy = new Parameter(w.name(), q.output(), w.trainable());
+                copies.add(new Copy(w, copy, q.inRange()));
                 params.put(w.name(), copy);
             }
         } catch (RuntimeException e) {
@@ -50,12 +51,20 @@ public final class FakeQuantizedWeights implements AutoCloseable {
         this.graph = new Graph(original.name(), original.inputShape(), original.nodes(), original.output(), params);
     }
 
+    /** A fake-quantised copy of the weight on {@code backend}, read where it lives when that is {@code backend}, else (a graph kept elsewhere) copied over first. */
+    private static FakeQuantResult fakeQuantize(Tensor w, QParams p, Backend backend) {
+        if (w.owner() == backend) return backend.fakeQuantize(w, FakeQuantSpec.of(p));
+        try (Tensor here = backend.fromFloats(w.toFloatArray(), w.shape())) {
+            return backend.fakeQuantize(here, FakeQuantSpec.of(p));
+        }
+    }
+
     /** The graph with the fake-quantised weights. */
     public Graph graph() { return graph; }
 
     /**
      * Straight-through estimator for the weights: adds each copy's gradient to its float weight where the
-     * weight's code was inside [-128, 127], nothing where it was clamped ({@link ReferenceOps#fakeQuantizeS8Backward}).
+     * weight's code was inside [-128, 127], nothing where it was clamped ({@link Backend#fakeQuantizeBackward}).
      * With ranges from the weights' own min/max, the only clamped value is a channel's positive maximum when
      * it lands exactly on code 127.5 and rounds (half to even) to 128.
      */
@@ -63,8 +72,7 @@ public final class FakeQuantizedWeights implements AutoCloseable {
         for (Copy c : copies) {
             Tensor g = c.copy().grad();
             if (g == null) continue; // the weight did not reach the loss
-            float[] masked = ReferenceOps.fakeQuantizeS8Backward(g.toFloatArray(), c.inRange());
-            c.source().accumulateGrad(g.backend().fromFloats(masked, g.shape()));
+            c.source().accumulateGrad(Backend.of(g).fakeQuantizeBackward(g, c.inRange()));
             c.copy().clearGrad();
         }
     }
@@ -74,6 +82,7 @@ public final class FakeQuantizedWeights implements AutoCloseable {
         for (Copy c : copies) {
             c.copy().clearGrad();
             c.copy().value().close();
+            c.inRange().close();
         }
         copies.clear();
     }

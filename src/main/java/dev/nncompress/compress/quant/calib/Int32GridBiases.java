@@ -2,7 +2,7 @@ package dev.nncompress.compress.quant.calib;
 
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.GemmS8Epilogue;
-import dev.nncompress.compress.quant.QParams;
+import dev.nncompress.quant.QParams;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Node;
 import dev.nncompress.graph.Parameter;
@@ -69,7 +69,7 @@ public final class Int32GridBiases implements AutoCloseable {
             for (Copy c : cs) {
                 if (c.copy().grad() == null) continue; // the bias did not reach the loss
                 var g = c.copy().grad();
-                c.source().accumulateGrad(g.backend().fromFloats(g.toFloatArray(), g.shape()));
+                c.source().accumulateGrad(Backend.of(g).fromFloats(g.toFloatArray(), g.shape()));
                 c.copy().clearGrad();
             }
         }

@@ -1,6 +1,6 @@
 package dev.nncompress.compress.quant.calib;
 
-import dev.nncompress.compress.quant.QParams;
+import dev.nncompress.quant.QParams;
 
 import java.util.ArrayList;
 import java.util.Collections;

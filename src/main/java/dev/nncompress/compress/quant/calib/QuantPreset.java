@@ -1,8 +1,8 @@
 package dev.nncompress.compress.quant.calib;
 
-import dev.nncompress.compress.quant.QDType;
-import dev.nncompress.compress.quant.QParams;
-import dev.nncompress.compress.quant.QScheme;
+import dev.nncompress.quant.QDType;
+import dev.nncompress.quant.QParams;
+import dev.nncompress.quant.QScheme;
 
 import java.util.Arrays;
 import java.util.Locale;

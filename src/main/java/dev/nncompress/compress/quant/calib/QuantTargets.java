@@ -2,10 +2,10 @@ package dev.nncompress.compress.quant.calib;
 
 import dev.nncompress.compress.quant.Observer;
 import dev.nncompress.compress.quant.Observers;
-import dev.nncompress.compress.quant.QDType;
-import dev.nncompress.compress.quant.QParams;
-import dev.nncompress.compress.quant.QRange;
-import dev.nncompress.compress.quant.QScheme;
+import dev.nncompress.quant.QDType;
+import dev.nncompress.quant.QParams;
+import dev.nncompress.quant.QRange;
+import dev.nncompress.quant.QScheme;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Node;
 import dev.nncompress.graph.OpType;

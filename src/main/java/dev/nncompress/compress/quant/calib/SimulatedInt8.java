@@ -1,10 +1,11 @@
 package dev.nncompress.compress.quant.calib;
 
 import dev.nncompress.backend.Backend;
-import dev.nncompress.compress.quant.QParams;
+import dev.nncompress.quant.QParams;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.GraphRunner;
 import dev.nncompress.graph.Parameter;
+import dev.nncompress.quant.QuantArithmetic;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,7 +14,7 @@ import java.util.Map;
  * A measurement tool, not the int8 engine: the prepared float graph with every planned weight replaced by
  * its per-channel fake-quantised copy, the bias of each such layer whose input is planned moved onto the int32 grid
  * of its accumulator ({@link Int32GridBiases}, what the engine and ONNX's QLinearConv add), and a {@link GraphRunner.OutputHook} that fake-quantises every
- * planned activation ({@link QParams#fakeQuantize}, i.e. {@code ReferenceOps.fakeQuantizeS8}) before the
+ * planned activation ({@link QParams#fakeQuantize}, i.e. {@code QuantArithmetic.fakeQuantizeS8}) before the
  * next node reads it. Up to float rounding of the accumulation and of the requantisation (float here,
  * fixed point in the engine) this is what a faithful int8 engine computes, so its accuracy is the one
  * the engine should reach. Activations round-trip through the host ({@code toFloatArray}), so it is slow
@@ -47,7 +48,7 @@ public final class SimulatedInt8 implements AutoCloseable {
     public Graph graph() { return graph; }
 
     /** Fake-quantises the planned activations (aliases again, which is a no-op on values already on the grid). */
-    public GraphRunner.OutputHook hook() { return FakeQuantizeHook.of(plan.activations()); }
+    public GraphRunner.OutputHook hook() { return FakeQuantizeHook.forInference(plan.activations()); }
 
     public QuantPlan plan() { return plan; }
 

@@ -1,7 +1,7 @@
 package dev.nncompress.compress.quant.convert;
 
-import dev.nncompress.compress.quant.QDType;
-import dev.nncompress.compress.quant.QParams;
+import dev.nncompress.quant.QDType;
+import dev.nncompress.quant.QParams;
 import dev.nncompress.compress.quant.calib.QuantPlan;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Parameter;

@@ -1,12 +1,13 @@
 package dev.nncompress.compress.quant.qat;
 
 import dev.nncompress.compress.quant.MovingAverageMinMaxObserver;
-import dev.nncompress.compress.quant.QParams;
-import dev.nncompress.compress.quant.QRange;
+import dev.nncompress.quant.QParams;
+import dev.nncompress.quant.QRange;
 import dev.nncompress.compress.quant.calib.QuantPlan;
 import dev.nncompress.compress.quant.calib.QuantTargets;
 import dev.nncompress.io.TensorRecord;
 import dev.nncompress.tensor.Shape;
+import dev.nncompress.tensor.Tensor;
 import dev.nncompress.train.StateTensors;
 
 import java.util.HashSet;
@@ -27,7 +28,7 @@ final class ActivationRanges {
     private final Map<String, String> aliases;
     private final double averagingConstant;
     /** The activations' scheme (the targets' preset: affine, or TensorRT's symmetric). */
-    private final dev.nncompress.compress.quant.QScheme scheme;
+    private final dev.nncompress.quant.QScheme scheme;
 
     ActivationRanges(QuantTargets targets, QuantPlan start, double averagingConstant) {
         if (!start.graphName().equals(targets.graph().name())) {
@@ -89,6 +90,11 @@ final class ActivationRanges {
         Map<String, QParams> out = new LinkedHashMap<>();
         observers.forEach((t, o) -> out.put(t, o.qparams()));
         return out;
+    }
+
+    /** As {@link #observeAndGet(String, float[], Shape)}, reading the values off the tensor only where an observer needs them. */
+    QParams observeAndGet(String node, Tensor value) {
+        return observers.containsKey(node) ? observeAndGet(node, value.toFloatArray(), value.shape()) : observeAndGet(node, null, value.shape());
     }
 
     /** Parameters to fake-quantise {@code node}'s output with after observing it; null: float. */

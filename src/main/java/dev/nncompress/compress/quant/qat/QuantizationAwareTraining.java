@@ -2,7 +2,7 @@ package dev.nncompress.compress.quant.qat;
 
 import dev.nncompress.backend.Backend;
 import dev.nncompress.compress.quant.MovingAverageMinMaxObserver;
-import dev.nncompress.compress.quant.QParams;
+import dev.nncompress.quant.QParams;
 import dev.nncompress.compress.quant.calib.FakeQuantizeHook;
 import dev.nncompress.compress.quant.calib.FakeQuantizedWeights;
 import dev.nncompress.compress.quant.calib.Int32GridBiases;
@@ -39,6 +39,8 @@ import java.util.Set;
  *       float master weights through the straight-through estimator ({@link FakeQuantizedWeights#passGradients});</li>
  *   <li>every planned activation updates its moving-average min/max (started from the PTQ plan) and is
  *       fake-quantised with the result; its gradient is zeroed where the forward clamped ({@link FakeQuantizeHook});</li>
+ *   <li>the fake quantisation and its straight-through backward run as the backend's ops (on CUDA the
+ *       {@code nnc_fake_quantize_s8} kernels); the observers still read the values on the host;</li>
  *   <li>the bias of every int8 layer is added on the int32 grid of its accumulator, as the converted engine adds it
  *       ({@link Int32GridBiases}; straight-through gradient), so the forward trained on is the engine's.</li>
  * </ul>
@@ -145,8 +147,8 @@ public final class QuantizationAwareTraining {
             Graph g = targets.graph();
             this.graph = new Graph(g.name(), g.inputShape(), g.nodes(), g.output(), params);
             // the runner asks for a tensor's parameters before any layer reading it runs: the biases move in time
-            this.hook = new FakeQuantizeHook(quantised, (node, v, shape) -> {
-                QParams p = activations.paramsFor(node, v, shape);
+            this.hook = new FakeQuantizeHook(quantised, (node, v) -> {
+                QParams p = activations.paramsFor(node, v);
                 if (p != null) biases.inputQuantised(node, p);
                 return p;
             });
@@ -164,6 +166,7 @@ public final class QuantizationAwareTraining {
 
         @Override
         public void close() {
+            hook.close();
             biases.close();
             weights.close();
         }

@@ -2,7 +2,7 @@ package dev.nncompress.compress.quant.calib;
 
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.ref.ReferenceBackend;
-import dev.nncompress.compress.quant.QParams;
+import dev.nncompress.quant.QParams;
 import dev.nncompress.data.Dataset;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Node;

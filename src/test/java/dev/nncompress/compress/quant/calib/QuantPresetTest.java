@@ -2,8 +2,8 @@ package dev.nncompress.compress.quant.calib;
 
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.ref.ReferenceBackend;
-import dev.nncompress.compress.quant.QParams;
-import dev.nncompress.compress.quant.QScheme;
+import dev.nncompress.quant.QParams;
+import dev.nncompress.quant.QScheme;
 import dev.nncompress.compress.quant.convert.Int8Converter;
 import dev.nncompress.data.Dataset;
 import dev.nncompress.graph.Graph;
@@ -30,7 +30,7 @@ class QuantPresetTest {
         QuantTargets targets = QuantTargets.of(g, Set.of(), QuantPreset.TENSORRT);
         QuantPlan plan = new Calibrator("minmax", 16, 8, null).calibrate(targets, data, ref);
         for (Map.Entry<String, QParams> e : plan.activations().entrySet()) {
-            assertEquals(QScheme.perTensorSymmetric(dev.nncompress.compress.quant.QDType.INT8), e.getValue().scheme(), e.getKey());
+            assertEquals(QScheme.perTensorSymmetric(dev.nncompress.quant.QDType.INT8), e.getValue().scheme(), e.getKey());
             assertEquals(0, e.getValue().zeroPoint(0), e.getKey());
         }
         Int8Model m = Int8Converter.convert(g, plan, Map.of());

@@ -3,7 +3,7 @@ package dev.nncompress.compress.quant.calib;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.Backends;
 import dev.nncompress.backend.ref.ReferenceBackend;
-import dev.nncompress.compress.quant.QParams;
+import dev.nncompress.quant.QParams;
 import dev.nncompress.compress.quant.QuantMetrics;
 import dev.nncompress.data.Dataset;
 import dev.nncompress.data.FashionMnist;

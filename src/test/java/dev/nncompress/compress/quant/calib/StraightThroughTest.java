@@ -2,9 +2,9 @@ package dev.nncompress.compress.quant.calib;
 
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.ref.ReferenceBackend;
-import dev.nncompress.compress.quant.QParams;
-import dev.nncompress.compress.quant.QScheme;
-import dev.nncompress.compress.quant.QDType;
+import dev.nncompress.quant.QParams;
+import dev.nncompress.quant.QScheme;
+import dev.nncompress.quant.QDType;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.GraphRunner;
 import dev.nncompress.graph.Parameter;
@@ -20,6 +20,7 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -146,5 +147,17 @@ class StraightThroughTest {
         float[] a = new float[n];
         Arrays.fill(a, v);
         return a;
+    }
+
+    /** Simulated int8's hook ({@link FakeQuantizeHook#forInference}) fake-quantises as the training one but keeps no masks, so it refuses a backward. */
+    @Test
+    void theInferenceHookFakeQuantisesAlikeAndRefusesABackward() {
+        QParams p = QParams.fromRange(QuantTargets.ACTIVATION_SCHEME, -1f, 1f);
+        try (Tensor t = backend.fromFloats(new float[] {-2f, 0.3f, 0.5f, 3f}, Shape.of(4));
+             FakeQuantizeHook training = FakeQuantizeHook.of(Map.of("a", p)); FakeQuantizeHook inference = FakeQuantizeHook.forInference(Map.of("a", p))) {
+            assertArrayEquals(training.apply("a", t).toFloatArray(), inference.apply("a", t).toFloatArray());
+            assertThrows(IllegalStateException.class, () -> inference.gradient("a", t));
+            assertArrayEquals(new float[] {0f, 0.3f, 0.5f, 0f}, training.gradient("a", t).toFloatArray(), "clamped ends blocked");
+        }
     }
 }

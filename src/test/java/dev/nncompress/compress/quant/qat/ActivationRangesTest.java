@@ -1,8 +1,8 @@
 package dev.nncompress.compress.quant.qat;
 
 import dev.nncompress.backend.ref.ReferenceBackend;
-import dev.nncompress.compress.quant.QParams;
-import dev.nncompress.compress.quant.QRange;
+import dev.nncompress.quant.QParams;
+import dev.nncompress.quant.QRange;
 import dev.nncompress.compress.quant.calib.Calibrator;
 import dev.nncompress.compress.quant.calib.QuantPlan;
 import dev.nncompress.compress.quant.calib.QuantTargets;

@@ -10,11 +10,11 @@ import dev.nncompress.tensor.Shape;
 
 
 /** A tiny prepared graph and a learnable task for it (no dataset needed, fast on the reference backend). */
-final class QatFixtures {
+public final class QatFixtures {
     private QatFixtures() {}
 
     /** conv(1->4, 3x3) + ReLU (fused), 2x2 max-pool, flatten, linear -> 3 classes, on 1x6x6 images. */
-    static Graph tinyPrepared(Backend backend, long seed) {
+    public static Graph tinyPrepared(Backend backend, long seed) {
         GraphBuilder b = new GraphBuilder("tiny", Shape.of(1, 6, 6), backend, seed);
         String x = b.maxPool("pool", b.relu("relu", b.conv("conv", Graph.INPUT, 4, 3, 1, 1, true)), 2);
         Graph g = b.build(b.linear("fc", b.flatten("flatten", x), 3));
@@ -24,5 +24,5 @@ final class QatFixtures {
     }
 
     /** The shared toy task ({@link ToyDatasets#columns}). */
-    static Dataset columns(int n, long seed) { return ToyDatasets.columns(n, seed); }
+    public static Dataset columns(int n, long seed) { return ToyDatasets.columns(n, seed); }
 }

@@ -2,7 +2,7 @@ package dev.nncompress.compress.quant.qat;
 
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.ref.ReferenceBackend;
-import dev.nncompress.compress.quant.QParams;
+import dev.nncompress.quant.QParams;
 import dev.nncompress.compress.quant.calib.CalibFixtures;
 import dev.nncompress.compress.quant.calib.Calibrator;
 import dev.nncompress.compress.quant.calib.FakeQuantizeHook;
@@ -51,7 +51,7 @@ class QatInt32BiasTest {
         float[] qat, floatBias, sim, engine;
         try (Tensor x = ref.fromFloats(data.images(), GraphPredictor.batchShape(g.inputShape(), data.count()))) {
             // QAT's own step, its activations fixed to the final plan (in training they come from the moving averages)
-            try (QuantizationAwareTraining.QatStep step = new QuantizationAwareTraining.QatStep(targets, acts.keySet(), (n, v, s) -> acts.get(n), ref);
+            try (QuantizationAwareTraining.QatStep step = new QuantizationAwareTraining.QatStep(targets, acts.keySet(), (n, v) -> acts.get(n), ref);
                  GraphRunner run = new GraphRunner(step.graph(), ref, false, 0)) {
                 qat = run.forward(x, step.hook()).toFloatArray();
             }

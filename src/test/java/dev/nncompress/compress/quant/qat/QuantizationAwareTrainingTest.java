@@ -4,7 +4,7 @@ import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.ref.ReferenceBackend;
 import dev.nncompress.compress.quant.Observer;
 import dev.nncompress.compress.quant.Observers;
-import dev.nncompress.compress.quant.QParams;
+import dev.nncompress.quant.QParams;
 import dev.nncompress.compress.quant.calib.Calibrator;
 import dev.nncompress.compress.quant.calib.QuantPlan;
 import dev.nncompress.compress.quant.calib.QuantTargets;

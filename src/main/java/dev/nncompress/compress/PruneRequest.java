@@ -1,7 +1,16 @@
-package dev.nncompress.compress.prune;
+package dev.nncompress.compress;
 
 import dev.nncompress.backend.Backend;
-import dev.nncompress.compress.RequestSpelling;
+import dev.nncompress.compress.prune.ActivationCriterion;
+import dev.nncompress.compress.prune.Calibration;
+import dev.nncompress.compress.prune.ImportanceCriterion;
+import dev.nncompress.compress.prune.MagnitudeCriterion;
+import dev.nncompress.compress.prune.PruneConfig;
+import dev.nncompress.compress.prune.PruneSchedule;
+import dev.nncompress.compress.prune.PruneScope;
+import dev.nncompress.compress.prune.PruneTargets;
+import dev.nncompress.compress.prune.TaylorCriterion;
+import dev.nncompress.util.RequestSpelling;
 import dev.nncompress.compress.prune.structured.FilterCriterion;
 import dev.nncompress.compress.prune.structured.GradualStructuredPruner;
 import dev.nncompress.compress.prune.structured.StructuredPruneConfig;

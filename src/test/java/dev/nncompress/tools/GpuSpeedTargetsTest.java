@@ -1,4 +1,4 @@
-package dev.nncompress.backend.cuda;
+package dev.nncompress.tools;
 
 import org.junit.jupiter.api.Test;
 

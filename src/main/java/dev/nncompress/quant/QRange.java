@@ -1,4 +1,4 @@
-package dev.nncompress.compress.quant;
+package dev.nncompress.quant;
 
 import java.util.Arrays;
 

@@ -1,12 +1,16 @@
-package dev.nncompress.backend.cuda;
+package dev.nncompress.tools;
 
 import dev.nncompress.backend.GemmS8Epilogue;
+import dev.nncompress.backend.cuda.Blas;
+import dev.nncompress.backend.cuda.CudaDriver;
+import dev.nncompress.backend.cuda.DeviceBuffer;
+import dev.nncompress.backend.cuda.GemmS8;
 
 import java.util.Random;
 
-import static dev.nncompress.backend.cuda.VendorCheck.median;
-import static dev.nncompress.backend.cuda.VendorCheck.result;
-import static dev.nncompress.backend.cuda.VendorCheck.tag;
+import static dev.nncompress.tools.VendorCheck.median;
+import static dev.nncompress.tools.VendorCheck.result;
+import static dev.nncompress.tools.VendorCheck.tag;
 
 /**
  * VendorCheck's int8 rows: our gemm_s8 (the default variant, int32 output) and the vendor BLAS's int8

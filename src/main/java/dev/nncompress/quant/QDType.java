@@ -1,6 +1,4 @@
-package dev.nncompress.compress.quant;
-
-import dev.nncompress.backend.ref.ReferenceOps;
+package dev.nncompress.quant;
 
 /**
  * The integer type a tensor is quantised to. Signed int8 is what our kernels compute with; uint8 is
@@ -33,5 +31,5 @@ public enum QDType {
     public int symmetricZeroPoint() { return symmetricZeroPoint; }
 
     /** What to subtract from a code (and a zero point) of this type to get the int8 one: 0 or 128. */
-    public int s8Offset() { return qmin - ReferenceOps.QMIN; }
+    public int s8Offset() { return qmin - QuantArithmetic.QMIN; }
 }

@@ -1,6 +1,9 @@
-package dev.nncompress.backend.cuda;
+package dev.nncompress.tools;
 
 import dev.nncompress.backend.Conv2dSpec;
+import dev.nncompress.backend.cuda.CudaBackend;
+import dev.nncompress.backend.cuda.CudaDriver;
+import dev.nncompress.backend.cuda.VendorStack;
 import dev.nncompress.backend.ref.ReferenceBackend;
 import dev.nncompress.data.Dataset;
 import dev.nncompress.graph.Graph;
@@ -151,7 +154,7 @@ public final class VendorCheck {
     static Dataset synthetic(int count, long seed) { return synthetic(count, seed, 28); }
 
     /** The same at size x size pixels (the band scaled with the image; the emulated GPU tests use smaller ones). */
-    static Dataset synthetic(int count, long seed, int size) {
+    public static Dataset synthetic(int count, long seed, int size) {
         Random rnd = new Random(seed);
         float[] images = new float[count * size * size];
         int[] labels = new int[count];

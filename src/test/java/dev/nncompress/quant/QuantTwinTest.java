@@ -1,4 +1,4 @@
-package dev.nncompress.backend.ref;
+package dev.nncompress.quant;
 
 import org.junit.jupiter.api.Test;
 
@@ -24,15 +24,15 @@ class QuantTwinTest {
             // inside the representable range [(-128 - zp) * s, (127 - zp) * s]
             x[i] = (float) ((-128 - zp[c]) * scale[c] + rng.nextDouble() * 255 * scale[c]);
         }
-        byte[] q = ReferenceOps.quantizeS8(x, scale, zp, channels, inner);
-        float[] back = ReferenceOps.dequantizeS8(q, scale, zp, channels, inner);
+        byte[] q = QuantArithmetic.quantizeS8(x, scale, zp, channels, inner);
+        float[] back = QuantArithmetic.dequantizeS8(q, scale, zp, channels, inner);
         for (int i = 0; i < x.length; i++) {
             int c = (i / inner) % channels;
             // rounding error of one quantisation step: at most half a step, plus float rounding
             assertEquals(x[i], back[i], scale[c] * 0.5f * 1.0001f, "element " + i + " channel " + c);
         }
         byte[] mask = new byte[x.length];
-        assertArrayEquals(back, ReferenceOps.fakeQuantizeS8(x, mask, scale, zp, channels, inner));
+        assertArrayEquals(back, QuantArithmetic.fakeQuantizeS8(x, mask, scale, zp, channels, inner));
         for (byte m : mask) assertEquals(1, m);
     }
 
@@ -40,10 +40,10 @@ class QuantTwinTest {
     void roundsHalfToEvenAndClampsLikeTheKernel() {
         float[] s = {1f};
         int[] z = {0};
-        byte[] q = ReferenceOps.quantizeS8(new float[] {0.5f, 1.5f, 2.5f, -2.5f, 300f, -300f, Float.NaN, 127.4f}, s, z, 1, 1);
+        byte[] q = QuantArithmetic.quantizeS8(new float[] {0.5f, 1.5f, 2.5f, -2.5f, 300f, -300f, Float.NaN, 127.4f}, s, z, 1, 1);
         assertArrayEquals(new byte[] {0, 2, 2, -2, 127, -128, -128, 127}, q);
         byte[] mask = new byte[3];
-        float[] y = ReferenceOps.fakeQuantizeS8(new float[] {1000f, -1000f, 3.2f}, mask, s, z, 1, 1);
+        float[] y = QuantArithmetic.fakeQuantizeS8(new float[] {1000f, -1000f, 3.2f}, mask, s, z, 1, 1);
         assertArrayEquals(new float[] {127f, -128f, 3f}, y);
         assertArrayEquals(new byte[] {0, 0, 1}, mask, "straight-through gradient only inside the range");
     }
@@ -64,14 +64,14 @@ class QuantTwinTest {
             gradOut[i] = (float) rng.nextGaussian();
         }
         byte[] mask = new byte[x.length];
-        ReferenceOps.fakeQuantizeS8(x, mask, new float[] {s}, new int[] {zp}, 1, 1);
-        float[] g = ReferenceOps.fakeQuantizeS8Backward(gradOut, mask);
+        QuantArithmetic.fakeQuantizeS8(x, mask, new float[] {s}, new int[] {zp}, 1, 1);
+        float[] g = QuantArithmetic.fakeQuantizeS8Backward(gradOut, mask);
         double h = 1e-3;
         for (int i = 0; i < x.length; i++) {
             double fd = (Math.min(hi, Math.max(lo, x[i] + h)) - Math.min(hi, Math.max(lo, x[i] - h))) / (2 * h);
             assertEquals(gradOut[i] * fd, g[i], 1e-6, "x=" + x[i]);
         }
-        float[] nanGrad = ReferenceOps.fakeQuantizeS8Backward(new float[] {Float.NaN, Float.NaN}, new byte[] {1, 0});
+        float[] nanGrad = QuantArithmetic.fakeQuantizeS8Backward(new float[] {Float.NaN, Float.NaN}, new byte[] {1, 0});
         assertTrue(Float.isNaN(nanGrad[0]), "NaN stays visible inside the range");
         assertEquals(0f, nanGrad[1], "and does not leak out of it");
     }
@@ -80,16 +80,16 @@ class QuantTwinTest {
     void perChannelUsesEachChannelsScale() {
         // two output channels of an OIHW weight with inner = I*kH*kW = 2
         float[] x = {1f, -1f, 1f, -1f};
-        byte[] q = ReferenceOps.quantizeS8(x, new float[] {0.5f, 0.25f}, new int[] {0, 0}, 2, 2);
+        byte[] q = QuantArithmetic.quantizeS8(x, new float[] {0.5f, 0.25f}, new int[] {0, 0}, 2, 2);
         assertArrayEquals(new byte[] {2, -2, 4, -4}, q);
     }
 
     @Test
     void badQuantisationParametersAreRejected() {
         var e = assertThrows(IllegalArgumentException.class,
-                () -> ReferenceOps.quantizeS8(new float[4], new float[] {0f}, new int[] {0}, 1, 1));
+                () -> QuantArithmetic.quantizeS8(new float[4], new float[] {0f}, new int[] {0}, 1, 1));
         assertTrue(e.getMessage().contains("scale"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> ReferenceOps.quantizeS8(new float[4], new float[] {1f}, new int[] {200}, 1, 1));
-        assertThrows(IllegalArgumentException.class, () -> ReferenceOps.quantizeS8(new float[5], new float[] {1f, 1f}, new int[] {0, 0}, 2, 2));
+        assertThrows(IllegalArgumentException.class, () -> QuantArithmetic.quantizeS8(new float[4], new float[] {1f}, new int[] {200}, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> QuantArithmetic.quantizeS8(new float[5], new float[] {1f, 1f}, new int[] {0, 0}, 2, 2));
     }
 }

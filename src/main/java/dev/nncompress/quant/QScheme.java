@@ -1,4 +1,4 @@
-package dev.nncompress.compress.quant;
+package dev.nncompress.quant;
 
 /**
  * How a tensor is quantised: integer type, symmetric (zero point fixed at {@link QDType#symmetricZeroPoint()})

@@ -1,4 +1,4 @@
-package dev.nncompress.backend.ref;
+package dev.nncompress.sparse;
 
 import java.util.Arrays;
 

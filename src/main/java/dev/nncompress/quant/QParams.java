@@ -1,6 +1,5 @@
-package dev.nncompress.compress.quant;
+package dev.nncompress.quant;
 
-import dev.nncompress.backend.ref.ReferenceOps;
 import dev.nncompress.tensor.Shape;
 
 import java.util.Arrays;
@@ -11,7 +10,7 @@ import java.util.Arrays;
  * symmetric scheme), one pair per tensor or one per channel.
  *
  * <p>q = clamp(rint(x / scale) + zp, qmin, qmax) and x' = (q - zp) * scale are computed by
- * {@link ReferenceOps#quantizeS8} / {@link ReferenceOps#dequantizeS8} (the CPU twins of our kernels), so
+ * {@link QuantArithmetic#quantizeS8} / {@link QuantArithmetic#dequantizeS8} (the CPU twins of our kernels), so
  * what an observer promises here is bit for bit what the int8 kernels do. uint8 goes through the same
  * calls with the zero point and the codes shifted by 128 ({@link QDType#s8Offset()}); its codes are
  * returned as bytes to be read unsigned ({@code Byte.toUnsignedInt}).
@@ -107,7 +106,7 @@ public final class QParams {
     /** Codes of {@code x} (shape {@code shape}); for uint8 read them with {@code Byte.toUnsignedInt}. */
     public byte[] quantize(float[] x, Shape shape) {
         ChannelLayout l = layout(x.length, shape);
-        byte[] q = ReferenceOps.quantizeS8(x, scales, s8ZeroPoints(), l.channels(), l.inner());
+        byte[] q = QuantArithmetic.quantizeS8(x, scales, s8ZeroPoints(), l.channels(), l.inner());
         int off = scheme.dtype().s8Offset();
         if (off != 0) for (int i = 0; i < q.length; i++) q[i] = (byte) (q[i] + off);
         return q;
@@ -121,7 +120,7 @@ public final class QParams {
             s8 = new byte[q.length];
             for (int i = 0; i < q.length; i++) s8[i] = (byte) (Byte.toUnsignedInt(q[i]) - off);
         }
-        return ReferenceOps.dequantizeS8(s8, scales, s8ZeroPoints(), l.channels(), l.inner());
+        return QuantArithmetic.dequantizeS8(s8, scales, s8ZeroPoints(), l.channels(), l.inner());
     }
 
     /** dequantize(quantize(x)), through the fake-quantise kernel's twin. */
@@ -130,11 +129,11 @@ public final class QParams {
     /**
      * As {@link #fakeQuantize(float[], Shape)}, also writing into {@code inRange} 1 where the rounded code
      * was inside the type's range and 0 where it was clamped: the straight-through estimator's mask
-     * ({@link ReferenceOps#fakeQuantizeS8Backward}).
+     * ({@link QuantArithmetic#fakeQuantizeS8Backward}).
      */
     public float[] fakeQuantize(float[] x, Shape shape, byte[] inRange) {
         ChannelLayout l = layout(x.length, shape);
-        return ReferenceOps.fakeQuantizeS8(x, inRange, scales, s8ZeroPoints(), l.channels(), l.inner());
+        return QuantArithmetic.fakeQuantizeS8(x, inRange, scales, s8ZeroPoints(), l.channels(), l.inner());
     }
 
     public byte[] quantize(float[] x) { return quantize(x, Shape.of(x.length)); }

@@ -1,5 +1,6 @@
-package dev.nncompress.backend.cuda;
+package dev.nncompress.tools;
 
+import dev.nncompress.backend.cuda.CudaBackend;
 import dev.nncompress.data.Dataset;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.GraphPredictor;

@@ -1,23 +1,24 @@
-package dev.nncompress.backend.cuda;
+package dev.nncompress.tools;
 
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.BatchNormGrads;
 import dev.nncompress.backend.BatchNormResult;
 import dev.nncompress.backend.Pool2dSpec;
+import dev.nncompress.backend.cuda.CudaBackend;
 import dev.nncompress.backend.ref.ReferenceBackend;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 
 import java.util.Random;
 
-import static dev.nncompress.backend.cuda.VendorCheck.median;
-import static dev.nncompress.backend.cuda.VendorCheck.random;
-import static dev.nncompress.backend.cuda.VendorCheck.relErr;
-import static dev.nncompress.backend.cuda.VendorCheck.result;
-import static dev.nncompress.backend.cuda.VendorCheck.tag;
+import static dev.nncompress.tools.VendorCheck.median;
+import static dev.nncompress.tools.VendorCheck.random;
+import static dev.nncompress.tools.VendorCheck.relErr;
+import static dev.nncompress.tools.VendorCheck.result;
+import static dev.nncompress.tools.VendorCheck.tag;
 
 /**
- * VendorCheck's rows for the {@link Dnn} ops besides convolution, on our kernels and on the vendor
+ * VendorCheck's rows for the {@code Dnn} ops besides convolution, on our kernels and on the vendor
  * route (cuDNN 9 where it loads), at the teacher's sizes (activations [64, 32, 28, 28], logits
  * [4096, 10]): each op's result against the ReferenceBackend (max error relative to the largest
  * |reference|; tolerance 1e-5, cuDNN's float sums against our double ones; 1e-4 for batch norm's dx,

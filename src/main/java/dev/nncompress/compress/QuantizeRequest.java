@@ -1,6 +1,7 @@
-package dev.nncompress.compress.quant;
+package dev.nncompress.compress;
 
-import dev.nncompress.compress.RequestSpelling;
+import dev.nncompress.compress.quant.Observers;
+import dev.nncompress.util.RequestSpelling;
 import dev.nncompress.compress.quant.calib.Calibrator;
 import dev.nncompress.compress.quant.calib.QuantPreset;
 import dev.nncompress.compress.quant.calib.QuantTargets;

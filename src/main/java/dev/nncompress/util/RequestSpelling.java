@@ -1,4 +1,4 @@
-package dev.nncompress.compress;
+package dev.nncompress.util;
 
 import java.lang.reflect.RecordComponent;
 import java.util.LinkedHashMap;

@@ -1,0 +1,63 @@
+package dev.nncompress.backend.cpu;
+
+import dev.nncompress.backend.FakeQuantChecks;
+import dev.nncompress.backend.FakeQuantMask;
+import dev.nncompress.backend.FakeQuantResult;
+import dev.nncompress.backend.FakeQuantSpec;
+import dev.nncompress.quant.QuantArithmetic;
+import dev.nncompress.tensor.Tensor;
+
+import static dev.nncompress.backend.cpu.CpuChecks.cpu;
+
+/**
+ * Fake quantisation on the CPU backend: the reference's own loop ({@link QuantArithmetic#fakeQuantizeS8Range}, so the
+ * results are its bit for bit) over {@link CpuLoops#CHUNK}-float pieces of off-heap memory copied through per-thread
+ * heap arrays, split over the cores like the other pointwise ops. The mask is a heap byte[] (one byte per element,
+ * read by the backward only).
+ */
+final class CpuFakeQuant {
+    private static final ThreadLocal<byte[]> MASK_CHUNK = ThreadLocal.withInitial(() -> new byte[CpuLoops.CHUNK]);
+
+    private CpuFakeQuant() {}
+
+    static FakeQuantResult forward(CpuBackend be, Tensor x, FakeQuantSpec spec) {
+        CpuTensor cx = cpu("fakeQuantize", "x", x);
+        int[] l = FakeQuantChecks.layout("fakeQuantize", x, spec);
+        int n = x.numel(), channels = l[0], inner = l[1];
+        float[] scales = spec.scales();
+        int[] zeroPoints = spec.s8ZeroPoints();
+        byte[] mask = new byte[n];
+        CpuTensor out = CpuTensor.allocate(be, x.shape());
+        long xa = cx.address(), ya = out.address();
+        CpuPar.forElements(n, (from, to) -> {
+            float[][] f = CpuLoops.buffers();
+            float[] v = f[0], y = f[1];
+            byte[] m = MASK_CHUNK.get();
+            for (int s = from; s < to; s += CpuLoops.CHUNK) {
+                int len = Math.min(CpuLoops.CHUNK, to - s);
+                Mem.toArray(xa, s, v, 0, len);
+                QuantArithmetic.fakeQuantizeS8Range(v, y, m, len, s, scales, zeroPoints, channels, inner);
+                Mem.fromArray(y, 0, ya, s, len);
+                System.arraycopy(m, 0, mask, s, len);
+            }
+        });
+        return new FakeQuantResult(out, new FakeQuantMask(x.shape(), be, mask, null));
+    }
+
+    static Tensor backward(CpuBackend be, Tensor gradOut, FakeQuantMask inRange) {
+        CpuTensor cg = cpu("fakeQuantizeBackward", "gradOut", gradOut);
+        byte[] mask = (byte[]) FakeQuantChecks.backward("fakeQuantizeBackward", be, gradOut, inRange);
+        CpuTensor dx = CpuTensor.allocate(be, gradOut.shape());
+        long ga = cg.address(), da = dx.address();
+        CpuPar.forElements(gradOut.numel(), (from, to) -> {
+            float[] v = CpuLoops.buffers()[0];
+            for (int s = from; s < to; s += CpuLoops.CHUNK) {
+                int len = Math.min(CpuLoops.CHUNK, to - s);
+                Mem.toArray(ga, s, v, 0, len);
+                QuantArithmetic.fakeQuantizeS8BackwardRange(v, mask, s, len);
+                Mem.fromArray(v, 0, da, s, len);
+            }
+        });
+        return dx;
+    }
+}
