@@ -98,8 +98,10 @@ public final class Int8EngineComparison {
                 double budget = 0.4; // seconds per engine per round
                 double[] oldIps = new double[rounds], newIps = new double[rounds], ratio = new double[rounds];
                 for (int r = -3; r < rounds; r++) { // rounds -3 to -1 warm both up (the JIT's last tiers come late)
+                    boolean newFirst = (r & 1) != 0; // each engine goes first in every other round: no order bias
+                    double nw = newFirst ? ips(() -> neu.logits(x, batch), batch, budget, threads == 1) : 0;
                     double o = ips(() -> oldLogits(oldRunner, x, batch), batch, budget, threads == 1);
-                    double nw = ips(() -> neu.logits(x, batch), batch, budget, threads == 1);
+                    if (!newFirst) nw = ips(() -> neu.logits(x, batch), batch, budget, threads == 1);
                     if (r < 0) continue;
                     oldIps[r] = o;
                     newIps[r] = nw;
