@@ -54,6 +54,7 @@ declare -A extra=(
   [sparse_f32_avx512]="-mavx512f -Wno-maybe-uninitialized"
   # GCC 12 warns about its own _mm512_undefined_* inside the intrinsics headers
   [gemm_s8_avx512vnni]="-mavx512f -mavx512bw -mavx512vl -mavx512vnni -Wno-maybe-uninitialized"
+  [conv_s8_avx512vnni]="-mavx512f -mavx512bw -mavx512vl -mavx512vnni -Wno-maybe-uninitialized"
 )
 
 tmp=$(mktemp -d)

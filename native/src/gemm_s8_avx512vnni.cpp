@@ -13,114 +13,18 @@
 #include <cstring>
 
 #include "gemm_s8.h"
+#include "gemm_s8_avx512vnni.h"
 #include "im2col_s8.h"
 
 namespace nnc {
 
 namespace {
 
-constexpr int kPanel = 64;               // columns per packed panel (4 zmm of 16 int32 sums)
-constexpr int kRows = 6;                 // rows per microkernel tile
+constexpr int kPanel = kVnniPanel;
+constexpr int kRows = kVnniRows;
 constexpr int kBlockBytes = 192 * 1024;  // packed A block: leaves L2 room for the B panel
 
-int panel_width(int n, int p) { return min_int(kPanel, round_up(n - p * kPanel, 16)); }
-
-// The twin's ReLU on 16 floats: v < 0 ? 0 : v, so NaN and -0 pass unchanged.
-inline __m512 relu16(__m512 v) {
-    const __m512 zero = _mm512_setzero_ps();
-    return _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), zero);
-}
-
-// The twin's requantisation of 16 floats (ReferenceOps.quantizeS8): clamp(rint(v / out_scale) + out_zp,
-// -128, 127) with a true division and round-half-even; NaN fails both comparisons and becomes -128.
-inline __m512i requantize16(const Epilogue& e, __m512 v) {
-    __m512 q = _mm512_div_ps(v, _mm512_set1_ps(e.out_scale));
-    q = _mm512_roundscale_ps(q, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    q = _mm512_add_ps(q, _mm512_set1_ps(static_cast<float>(e.out_zp)));
-    const __m512 lo = _mm512_set1_ps(-128.0f), hi = _mm512_set1_ps(127.0f);
-    q = _mm512_mask_mov_ps(lo, _mm512_cmp_ps_mask(q, lo, _CMP_GE_OQ), q);
-    q = _mm512_mask_mov_ps(hi, _mm512_cmp_ps_mask(q, hi, _CMP_LE_OQ), q);
-    return _mm512_cvtps_epi32(q);
-}
-
-// Epilogue of 16 columns starting at c of one output row; `mask` selects the columns inside n.
-inline void store16(const Epilogue& e, Output out, size_t row, int c, __mmask16 mask, __m512i raw) {
-    __m512i acc = _mm512_sub_epi32(raw, _mm512_loadu_si512(e.corr + c));
-    size_t at = row * static_cast<size_t>(out.n) + static_cast<size_t>(c);
-    if (e.mode == kS32) {
-        _mm512_mask_storeu_epi32(static_cast<int32_t*>(out.base) + at, mask, acc);
-        return;
-    }
-    __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), _mm512_loadu_ps(e.scale + c));
-    if (e.bias != nullptr) v = _mm512_add_ps(v, _mm512_loadu_ps(e.bias + c));
-    if (e.relu) v = relu16(v);
-    if (e.mode == kF32) {
-        _mm512_mask_storeu_ps(static_cast<float*>(out.base) + at, mask, v);
-        return;
-    }
-    _mm_mask_storeu_epi8(static_cast<int8_t*>(out.base) + at, mask, _mm512_cvtepi32_epi8(requantize16(e, v)));
-}
-
-inline __mmask16 column_mask(int valid) { return valid >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << valid) - 1u); }
-
-// Accumulators are named variables, not an array: with a 6 x 4 array of __m512i GCC 12 keeps a copy
-// of the sums on the stack up to date inside the k loop (19 stores per 24 vpdpbusd). Unused ones (MR < 6
-// or NV < 4) are removed by the compiler.
-#define NNC_ZERO_ROW(r) __m512i c##r##0 = _mm512_setzero_si512(), c##r##1 = c##r##0, c##r##2 = c##r##0, c##r##3 = c##r##0;
-#define NNC_DP(r, v) \
-    if constexpr (v < NV) c##r##v = _mm512_dpbusd_epi32(c##r##v, av, b##v);
-#define NNC_STEP_ROW(r)                                                          \
-    if constexpr (r < MR) {                                                      \
-        int32_t four;                                                            \
-        std::memcpy(&four, a + r * kp + static_cast<size_t>(g) * 4, 4);          \
-        const __m512i av = _mm512_set1_epi32(four);                              \
-        NNC_DP(r, 0) NNC_DP(r, 1) NNC_DP(r, 2) NNC_DP(r, 3)                      \
-    }
-#define NNC_SPILL(r, v) \
-    if constexpr (r < MR && v < NV) _mm512_store_si512(sums[r][v], c##r##v);
-#define NNC_SPILL_ROW(r) NNC_SPILL(r, 0) NNC_SPILL(r, 1) NNC_SPILL(r, 2) NNC_SPILL(r, 3)
-
-// One MR x (NV * 16) tile (MR <= 6, NV <= 4): rows of packed A (kp bytes apart) against one B panel,
-// over all k groups, then the epilogue.
-template <int MR, int NV>
-void tile(const uint8_t* a, size_t kp, const int8_t* panel, int groups, const Epilogue& e, Output out, size_t row0,
-          int col0, int n) {
-    NNC_ZERO_ROW(0) NNC_ZERO_ROW(1) NNC_ZERO_ROW(2) NNC_ZERO_ROW(3) NNC_ZERO_ROW(4) NNC_ZERO_ROW(5)
-    const int8_t* bp = panel;
-    for (int g = 0; g < groups; g++, bp += NV * 64) {
-        const __m512i b0 = _mm512_load_si512(bp);
-        const __m512i b1 = NV > 1 ? _mm512_load_si512(bp + 64) : b0;
-        const __m512i b2 = NV > 2 ? _mm512_load_si512(bp + 128) : b0;
-        const __m512i b3 = NV > 3 ? _mm512_load_si512(bp + 192) : b0;
-        NNC_STEP_ROW(0) NNC_STEP_ROW(1) NNC_STEP_ROW(2) NNC_STEP_ROW(3) NNC_STEP_ROW(4) NNC_STEP_ROW(5)
-    }
-    alignas(64) int32_t sums[MR][NV][16];
-    NNC_SPILL_ROW(0) NNC_SPILL_ROW(1) NNC_SPILL_ROW(2) NNC_SPILL_ROW(3) NNC_SPILL_ROW(4) NNC_SPILL_ROW(5)
-    for (int r = 0; r < MR; r++) {
-        for (int v = 0; v < NV; v++) {
-            int c = col0 + v * 16;
-            if (c < n) store16(e, out, row0 + r, c, column_mask(n - c), _mm512_load_si512(sums[r][v]));
-        }
-    }
-}
-
-using TileFn = void (*)(const uint8_t*, size_t, const int8_t*, int, const Epilogue&, Output, size_t, int, int);
-
-template <int MR>
-constexpr TileFn tile_for(int nv) {
-    return nv == 1 ? tile<MR, 1> : nv == 2 ? tile<MR, 2> : nv == 3 ? tile<MR, 3> : tile<MR, 4>;
-}
-
-TileFn tile_fn(int mr, int nv) {
-    switch (mr) {
-        case 1: return tile_for<1>(nv);
-        case 2: return tile_for<2>(nv);
-        case 3: return tile_for<3>(nv);
-        case 4: return tile_for<4>(nv);
-        case 5: return tile_for<5>(nv);
-        default: return tile_for<6>(nv);
-    }
-}
+int panel_width(int n, int p) { return vnni_panel_width(n, p); }
 
 // Rows of A shifted to unsigned, each padded with zeros to kp bytes (the padding meets B's zero padding).
 void pack_rows(const int8_t* a, int rows, int k, size_t kp, uint8_t* dst) {
@@ -345,8 +249,9 @@ void run_tiles(const uint8_t* ablock, int rows, const PackedB& b, const Epilogue
         const int8_t* panel = b.data + static_cast<size_t>(p) * kPanel * static_cast<size_t>(kp);
         for (int r = 0; r < rows; r += kRows) {
             const int mr = min_int(kRows, rows - r);
-            tile_fn(mr, w / 16)(ablock + static_cast<size_t>(r) * kp, static_cast<size_t>(kp), panel, groups, e, out,
-                                row0 + static_cast<size_t>(r), p * kPanel, n);
+            const uint8_t* a[kRows];
+            for (int i = 0; i < kRows; i++) a[i] = ablock + static_cast<size_t>(r + min_int(i, mr - 1)) * kp;
+            tile_fn(mr, w / 16)(a, 0, 1, groups, panel, e, out, row0 + static_cast<size_t>(r), p * kPanel, n);
         }
     }
 }

@@ -286,11 +286,12 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_conv(JNIEnv* e
         Pinned po(env, px.get() == nullptr ? nullptr : out, false);  // no JNI call with an exception pending
         if (px.get() != nullptr && po.get() != nullptr) {  // else OutOfMemoryError pending
             const size_t row_out = static_cast<size_t>(b.n) * element_bytes(mode);
-            if (b.variant == nnc::kAvx512Vnni && nnc::conv_c1_applies(cs, b, mode)) {
-                nnc::Output o{static_cast<char*>(po.get()) + static_cast<size_t>(lineFrom) * cs.ow * row_out, b.n};
-                ok = nnc::conv_c1_avx512vnni(static_cast<const int8_t*>(px.get()), cs, pad, b, e, o, lineFrom, lineTo);
-            }
-            const bool direct = b.variant == nnc::kAvx512Vnni && nnc::conv_c1_applies(cs, b, mode);
+            const bool c1 = b.variant == nnc::kAvx512Vnni && nnc::conv_c1_applies(cs, b, mode);
+            const bool in_place = !c1 && nnc::conv_direct_applies(cs, b);  // no im2col: the tiles read the padded image
+            nnc::Output first{static_cast<char*>(po.get()) + static_cast<size_t>(lineFrom) * cs.ow * row_out, b.n};
+            if (c1) ok = nnc::conv_c1_avx512vnni(static_cast<const int8_t*>(px.get()), cs, pad, b, e, first, lineFrom, lineTo);
+            if (in_place) ok = nnc::conv_direct_avx512vnni(static_cast<const int8_t*>(px.get()), cs, pad, b, e, first, lineFrom, lineTo);
+            const bool direct = c1 || in_place;
             const bool prepacked = nnc::gemm_prepacked_applies(b);  // im2col writes the VNNI layout itself
             for (int l0 = lineFrom; ok && !direct && l0 < lineTo; l0 += block) {
                 const int l1 = nnc::min_int(lineTo, l0 + block);

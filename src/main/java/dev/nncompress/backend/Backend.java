@@ -240,6 +240,9 @@ public interface Backend extends TensorOwner, AutoCloseable {
     /** How many int8 calls may run at once (as {@link #parallelCalls()}, for calls that use only the int8 ops). */
     default int int8ParallelCalls() { return parallelCalls(); }
 
+    /** Bytes of int8 activations one pass of an int8 model should hold at most ({@link Int8Kernels#passBytes}; 0: the whole batch). */
+    default long int8PassBytes() { return 0; }
+
     /** Float x to int8 codes: {@code clamp(rint(x / scale) + zp, -128, 127)} (float division, half to even), per tensor or per channel. */
     default QTensor quantize(Tensor x, QuantParams q) { throw noInt8("quantize"); }
 

@@ -28,6 +28,14 @@ public interface Int8Kernels {
     default int parallelCalls() { return 1; }
 
     /**
+     * Bytes of int8 activations per image times images that one pass of the int8 runner through the model
+     * should hold at most: the runner takes a batch through all layers in parts of about that many bytes of
+     * its largest activation, so that each layer's output is still in cache when the next layer reads it.
+     * 0, the default, means the whole batch at once (devices want large batches). Results never depend on it.
+     */
+    default long passBytes() { return 0; }
+
+    /**
      * B [n, k] int8 row-major (a weight in PyTorch's layout [out, in]; a conv weight flattened to
      * [o, kh*kw*c] in NHWC order) prepared once for repeated {@link #gemm} calls. The returned object
      * belongs to this implementation only.

@@ -1,6 +1,7 @@
 package dev.nncompress.cli;
 
 import dev.nncompress.backend.Backend;
+import dev.nncompress.bench.PyTorchInt8;
 import dev.nncompress.bench.Throughput;
 import dev.nncompress.util.ProgressListener;
 import dev.nncompress.data.Dataset;
@@ -18,6 +19,7 @@ import dev.nncompress.graph.SparseInference;
 import dev.nncompress.graph.Parameter;
 import dev.nncompress.int8.Int8Model;
 import dev.nncompress.int8.Int8Runner;
+import dev.nncompress.models.Models;
 import dev.nncompress.train.Check;
 import dev.nncompress.util.Seeds;
 import picocli.CommandLine.Command;
@@ -78,6 +80,11 @@ final class BenchCommand implements Callable<Integer> {
             + "int8 inference beside fp32 inference on the same backend, with the speedup.")
     boolean int8;
 
+    @Option(names = "--vs-pytorch", description = "With --int8, built-in teacher/student on 28x28x1 images: also time PyTorch's int8 engine "
+            + "(torch.ao static PTQ, x86/fbgemm, same threads) on the same model, in alternating rounds with ours, with the ratio. Runs "
+            + "scripts/bench-pytorch-int8.py with $NNCOMPRESS_PYTHON (default python3), which needs torch.")
+    boolean vsPyTorch;
+
     @Option(names = "--sparse", defaultValue = "auto", paramLabel = "auto|off|on",
             description = "Pruned float models: also time inference with the backend's sparse kernels beside dense, in pairs in the same run "
                     + "(auto: layers whose zeros reach the measured break-even; on: every conv/linear layer; off: no sparse rows; default: ${DEFAULT-VALUE}).")
@@ -121,12 +128,26 @@ final class BenchCommand implements Callable<Integer> {
         boolean withBaseline = !baselineName.equals("none");
         if (withBaseline) CliSupport.checkBackendName(baselineName);
         data.check();
+        if (vsPyTorch && !int8) throw new IllegalArgumentException("--vs-pytorch needs --int8 (it compares int8 inference)");
+        if (vsPyTorch) {
+            for (String m : models) {
+                if (!PYTORCH_MODELS.contains(m)) {
+                    throw new IllegalArgumentException("--vs-pytorch compares the built-in " + String.join(" and ", PYTORCH_MODELS) + " only, not " + m);
+                }
+            }
+        }
         // the files first: a bad one is one error line, before any backend is created or announced. Real training
         // images (read per model, as each model file fixes its own input size) so that ReLU sparsity and pooling see
         // what training sees
         int imageCount = Math.max(trainBatch, inferBatch);
         for (String m : models) {
             if (!prepared.containsKey(m)) prepared.put(m, DataBinding.prepare(data, ModelSource.read(m, Seeds.DEFAULT), imageCount, 0, s -> { }, null));
+            // the script builds the Fashion-MNIST shapes; other images would make our model another one
+            DataBinding.Prepared p = prepared.get(m);
+            if (vsPyTorch && (!p.input().equals(Models.FASHION_MNIST_INPUT) || p.classes() != Models.FASHION_MNIST_CLASSES)) {
+                throw new IllegalArgumentException("--vs-pytorch builds the models for 28x28 one-channel images and 10 classes (Fashion-MNIST's), not "
+                        + p.input() + " and " + p.classes() + " classes");
+            }
         }
 
         try (Backend backend = backendOption.create(err);
@@ -147,6 +168,7 @@ final class BenchCommand implements Callable<Integer> {
             List<String> int8Rows = new ArrayList<>();
             List<String> sparseRows = new ArrayList<>();
             List<String> threadRows = new ArrayList<>();
+            List<String> pytorchRows = new ArrayList<>();
             ProgressListener.Task perModel = progress.start("bench", sources.size(), "models"); // closed below, or by bars on a failure
             for (ModelSource src : sources) {
                 perModel.update(sources.indexOf(src), label(src));
@@ -164,6 +186,7 @@ final class BenchCommand implements Callable<Integer> {
                 double fp32 = row(out, src, "inference batch " + inferBatch, false, backend, baseline, images);
                 Int8Model int8Model = int8 ? int8Model(src, backend, images) : null;
                 if (int8) int8Rows.add(int8Row(src, int8Model, fp32, kernels, backend, images));
+                if (vsPyTorch) pytorchRows.add(pytorchRow(src, int8Model, kernels, backend, images));
                 String sparseRow = sparseMode == SparseInference.Mode.OFF ? null : sparseRow(src, sparseMode, backend, images);
                 if (sparseRow != null) sparseRows.add(sparseRow);
                 if (sparseRow != null) results.get("sparse_lines").add(sparseRow.strip());
@@ -201,6 +224,15 @@ final class BenchCommand implements Callable<Integer> {
                         kernels.kernels().name());
                 out.printf(Locale.ROOT, "%s %16s %16s %8s  %s%n", pad("model"), "fp32 img/s", "int8 img/s", "speedup", "int8 layers");
                 int8Rows.forEach(out::println);
+            }
+            if (!pytorchRows.isEmpty()) {
+                out.println();
+                out.printf(Locale.ROOT, "int8 inference vs PyTorch's int8 engine, batch %d, ours: %s kernels, %d threads; PyTorch: %s; "
+                        + "%d alternating pairs of %s s rounds%n", inferBatch, kernels.kernels().name(), Int8KernelChoice.defaultThreads(),
+                        pytorchSetup, rounds, roundSeconds);
+                out.printf(Locale.ROOT, "%s %16s %16s %8s  %11s  %s%n", pad("model"), "ours img/s", "PyTorch img/s", "ratio", "pairs",
+                        "CPU us/img, ours and PyTorch's");
+                pytorchRows.forEach(out::println);
             }
         }
         json.print(results);
@@ -275,6 +307,42 @@ final class BenchCommand implements Callable<Integer> {
             double q = Throughput.inference(r, images.images(), inferBatch, rounds, roundSeconds, progress).imagesPerSecond();
             results.get("int8").add(Map.of("model", label(src), "fp32_images_per_second", fp32, "int8_images_per_second", q, "speedup", q / fp32));
             return String.format(Locale.ROOT, "%s %,16.0f %,16.0f %7.2fx  %s", pad(label(src)), fp32, q, q / fp32, r.summary());
+        }
+    }
+
+    /** Built-in models whose architecture scripts/bench-pytorch-int8.py builds in PyTorch. */
+    private static final List<String> PYTORCH_MODELS = List.of("teacher", "student");
+
+    // the PyTorch side as the script reported it (torch version, engine, threads), for the table's heading
+    private String pytorchSetup = "";
+
+    /**
+     * The int8 model beside PyTorch's int8 engine on the same architecture, same batch and thread count, in alternating
+     * rounds: medians of each side and of the per-pair ratios (ours / PyTorch's), the pairs' spread, CPU time per image.
+     */
+    private String pytorchRow(ModelSource src, Int8Model m, Int8KernelChoice.Choice kernels, Backend backend, Dataset images) {
+        int threads = Int8KernelChoice.defaultThreads();
+        try (PyTorchInt8 torch = PyTorchInt8.start(src.name(), inferBatch, threads);
+             Int8Runner r = new Int8Runner(m, kernels.kernels(), backend)) {
+            pytorchSetup = torch.describe();
+            PyTorchInt8.Comparison c = torch.compare(r, images.images(), inferBatch, rounds, roundSeconds, progress);
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("model", label(src));
+            row.put("batch", inferBatch);
+            row.put("threads", threads);
+            row.put("kernels", kernels.kernels().name());
+            row.put("images_per_second", c.ours().imagesPerSecond());
+            row.put("pytorch_images_per_second", c.pytorch().imagesPerSecond());
+            row.put("ratio", c.ratio());
+            row.put("lowest_ratio", c.lowestRatio());
+            row.put("highest_ratio", c.highestRatio());
+            row.put("cpu_us_per_image", c.ours().cpuMicrosPerImage());
+            row.put("pytorch_cpu_us_per_image", c.pytorch().cpuMicrosPerImage());
+            row.put("pytorch", torch.info());
+            results.computeIfAbsent("pytorch", k -> new ArrayList<>()).add(row);
+            return String.format(Locale.ROOT, "%s %,16.0f %,16.0f %7.2fx  %11s  %6.1f %6.1f", pad(label(src)), c.ours().imagesPerSecond(),
+                    c.pytorch().imagesPerSecond(), c.ratio(), String.format(Locale.ROOT, "%.2f-%.2fx", c.lowestRatio(), c.highestRatio()),
+                    c.ours().cpuMicrosPerImage(), c.pytorch().cpuMicrosPerImage());
         }
     }
 

@@ -59,6 +59,10 @@ final class ShareCommand implements Callable<Integer> {
     @Option(names = "--conv-bits", defaultValue = "8", paramLabel = "B", description = "Index bits of conv layers, in [2, 8] (default: ${DEFAULT-VALUE}).")
     int convBits;
 
+    @Option(names = "--layer-bits", split = ",", paramLabel = "NODE=B", description = "Index bits of these conv/linear layers instead of "
+            + "--bits/--conv-bits, B in [2, 8] (e.g. conv1=4,fc1=4).")
+    Map<String, Integer> layerBits = new LinkedHashMap<>();
+
     @Option(names = "--finetune-epochs", defaultValue = "1", paramLabel = "N", description = "Epochs fine-tuning the shared values, 0 for none (default: ${DEFAULT-VALUE}).")
     int finetuneEpochs;
 
@@ -94,9 +98,11 @@ final class ShareCommand implements Callable<Integer> {
     public Integer call() {
         ShareConfig config;
         try {
-            config = new ShareConfig(bits, convBits);
+            config = new ShareConfig(bits, convBits, layerBits);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException((e.getMessage().startsWith("linear") ? "--bits" : "--conv-bits") + e.getMessage().substring(e.getMessage().indexOf(' ')), e);
+            String m = e.getMessage();
+            String option = m.startsWith("linear") ? "--bits" : m.startsWith("conv") ? "--conv-bits" : "--layer-bits";
+            throw new IllegalArgumentException(option + (option.equals("--layer-bits") ? m.substring("layerBits".length()) : m.substring(m.indexOf(' '))), e);
         }
         if (finetuneEpochs < 0) throw new IllegalArgumentException("--finetune-epochs must be >= 0, got " + finetuneEpochs);
         Check.positive("--lr", lr);
@@ -110,6 +116,13 @@ final class ShareCommand implements Callable<Integer> {
         PrintWriter o = json.text();
         PrintWriter err = spec.commandLine().getErr();
         ModelSource.Read read = ModelSource.read(model, seed).requireFloat(); // before the backend: a bad file is one error line
+        if (!layerBits.isEmpty()) {
+            try {
+                config.checkLayers(PruneTargets.all(read.inspect().graph()).layers()); // before any image is read
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--layer-bits: " + e.getMessage(), e);
+            }
+        }
         DataBinding.Prepared prepared = DataBinding.prepare(data, read, finetuneEpochs == 0 ? 0 : limit == null ? DataRequest.ALL : limit,
                 testLimit == null ? DataRequest.ALL : testLimit, m -> { }, null);
         try (Backend backend = backendOption.create(err)) {
@@ -128,8 +141,8 @@ final class ShareCommand implements Callable<Integer> {
         TrainConfig finetune = finetuneEpochs == 0 ? null
                 : new TrainConfig(finetuneEpochs, batchSize, new OptimizerConfig.Sgd((float) lr, 0.9f, 0f, false), new LrSchedule.Constant(), seed);
         o.printf(Locale.ROOT, "model     %s%n", src.describe(seed));
-        o.printf(Locale.ROOT, "share     %s: linear %d bits (%d values), conv %d bits (%d values); %s%n", String.join(", ", targets.layers()),
-                bits, 1 << bits, convBits, 1 << convBits, finetune == null ? "no fine-tuning"
+        o.printf(Locale.ROOT, "share     %s: linear %d bits (%d values), conv %d bits (%d values)%s; %s%n", String.join(", ", targets.layers()),
+                bits, 1 << bits, convBits, 1 << convBits, layerBits.isEmpty() ? "" : ", " + layerBitsText(), finetune == null ? "no fine-tuning"
                         : "fine-tune " + finetuneEpochs + (finetuneEpochs == 1 ? " epoch" : " epochs") + " on " + CliSupport.grouped(train.count())
                         + " images (sgd lr " + (float) lr + " momentum 0.9, batch " + batchSize + ")");
         o.flush();
@@ -182,6 +195,12 @@ final class ShareCommand implements Callable<Integer> {
         return Main.EXIT_OK;
     }
 
+    private String layerBitsText() {
+        StringBuilder b = new StringBuilder();
+        layerBits.forEach((k, v) -> b.append(b.length() == 0 ? "" : ",").append(k).append('=').append(v));
+        return b.toString();
+    }
+
     private static long size(Path f) {
         try {
             return Files.size(f);
@@ -199,6 +218,7 @@ final class ShareCommand implements Callable<Integer> {
         if (!src.builtIn() && src.provenance().containsKey("command")) p.put("source_command", src.provenance().get("command"));
         p.put("bits", Integer.toString(bits));
         p.put("conv_bits", Integer.toString(convBits));
+        if (!layerBits.isEmpty()) p.put("layer_bits", layerBitsText());
         p.put("finetune_epochs", Integer.toString(finetuneEpochs));
         p.put("lr", Double.toString(lr));
         p.put("seed", Long.toString(seed));

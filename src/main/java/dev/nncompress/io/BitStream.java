@@ -31,26 +31,53 @@ final class BitStream {
     }
 
     static final class Reader {
+        /** The stream and {@link #PEEK_SLACK} zero bytes, so that {@link #peek} reads whole bytes without a bounds test. */
         private final byte[] bytes;
         private final long length;
         private final String what;
         private long pos;
 
+        private static final int PEEK_SLACK = 3;
+
         /** @param bytes exactly ceil(length / 8) bytes whose padding bits are 0 (checked by the caller's format) */
         Reader(byte[] bytes, long length, String what) {
-            this.bytes = bytes;
+            this.bytes = Arrays.copyOf(bytes, bytes.length + PEEK_SLACK);
             this.length = length;
             this.what = what;
         }
 
         int bit() {
-            if (pos >= length) throw new IllegalArgumentException(what + " ends early (truncated or corrupt: all " + length + " bits read)");
+            if (pos >= length) throw endsEarly();
             int b = bytes[(int) (pos >>> 3)] >>> (7 - (pos & 7)) & 1;
             pos++;
             return b;
         }
 
+        /**
+         * The next {@code n} bits (0 to 16) as a number, first bit most significant, without consuming them; bits past
+         * the end of the stream are its padding and then 0 (whether a code reaching there is whole is {@link #skip}'s
+         * check, so a decoder gives the same answer whatever they are).
+         */
+        int peek(int n) {
+            int i = (int) (pos >>> 3);
+            int window = (bytes[i] & 0xff) << 16 | (bytes[i + 1] & 0xff) << 8 | bytes[i + 2] & 0xff;
+            return window >>> (24 - (int) (pos & 7) - n) & (1 << n) - 1;
+        }
+
+        /** Consumes {@code n} bits; IllegalArgumentException (the stream ends early) if fewer are left. */
+        void skip(int n) {
+            if (n > length - pos) {
+                pos = length;
+                throw endsEarly();
+            }
+            pos += n;
+        }
+
         long remaining() { return length - pos; }
+
+        private IllegalArgumentException endsEarly() {
+            return new IllegalArgumentException(what + " ends early (truncated or corrupt: all " + length + " bits read)");
+        }
     }
 
     /** IllegalArgumentException unless the bits after the first {@code length} of {@code bytes} are 0 (one canonical encoding). */

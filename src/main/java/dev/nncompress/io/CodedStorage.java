@@ -23,14 +23,19 @@ import java.util.TreeMap;
  * entry), position code lengths (U8, 2^g, none when dense), index stream, position stream (each whole bytes, most
  * significant bit first, padding 0). Its sizes are in the {@value #METADATA_KEY} metadata (JSON
  * {@code {"T": {"shape": [..], "nnz": N, "codebook": K, "index_bits": B, "positions": "gaps", "gap_bits": g,
- * "position_bits": P}}}), and the file's {@code nncompress.format} is {@value #FORMAT}. Every other tensor is
+ * "position_bits": P}}}), and the file's {@code nncompress.format} is {@value #FORMAT}: that index, the graph and
+ * the provenance packed in one deflated metadata value ({@link PackedMetadata}; {@value #FORMAT_V1} files, whose
+ * metadata is plain, are read too). Every other tensor is
  * stored dense. Decoding is exact: the loaded tensor is bit for bit the one saved.
  *
  * <p>Every number is checked before use: sizes against the entry's exact byte count, code tables as prefix codes,
  * each decoded symbol against what is left of the tensor, every stream read to its last bit.
  */
 public final class CodedStorage {
-    public static final String FORMAT = "coded/1";
+    /** The format this build writes: {@code coded/1}'s tensors with the metadata packed ({@link PackedMetadata}). */
+    public static final String FORMAT = "coded/2";
+    /** The first coded format (metadata as plain entries), still read. */
+    static final String FORMAT_V1 = "coded/1";
     public static final String METADATA_KEY = "nncompress.coded";
     static final String SUFFIX = ".coded";
     static final int MAX_CODEBOOK = Huffman.MAX_SYMBOLS;
@@ -68,8 +73,8 @@ public final class CodedStorage {
 
     /**
      * Codes every F32 tensor of {@code dense} with 1 to {@value #MAX_CODEBOOK} distinct nonzero values where that
-     * is smaller than dense; returns the tensors to write (a coded tensor's entry in its place) and puts the index
-     * and the format into {@code meta}.
+     * is smaller than dense; returns the tensors to write (a coded tensor's entry in its place) and replaces
+     * {@code meta} by the format and the packed metadata, the index included ({@link PackedMetadata}).
      */
     static Map<String, TensorRecord> encodeAll(Map<String, TensorRecord> dense, Map<String, String> meta) {
         Map<String, TensorRecord> out = new LinkedHashMap<>();
@@ -95,7 +100,9 @@ public final class CodedStorage {
             }
         }
         meta.put(METADATA_KEY, index.toString());
-        meta.put(Int8ModelIO.FORMAT_KEY, FORMAT);
+        Map<String, String> packed = PackedMetadata.pack(meta, FORMAT);
+        meta.clear();
+        meta.putAll(packed);
         return out;
     }
 
@@ -163,14 +170,29 @@ public final class CodedStorage {
         return new Coded(entry, blob.array());
     }
 
-    /** Whether {@code st} is a coded model file. */
-    static boolean isCoded(SafeTensorsFile st) { return FORMAT.equals(st.metadata().get(Int8ModelIO.FORMAT_KEY)); }
+    /** Whether {@code st} is a coded model file (either format). */
+    static boolean isCoded(SafeTensorsFile st) {
+        String f = st.metadata().get(Int8ModelIO.FORMAT_KEY);
+        return FORMAT.equals(f) || FORMAT_V1.equals(f);
+    }
+
+    /**
+     * {@code st} with its metadata unpacked when it is a {@value #FORMAT} file (as read, the format and one packed
+     * value), else {@code st} itself; IllegalArgumentException when the packed value is not what {@link PackedMetadata} writes.
+     */
+    static SafeTensorsFile unpacked(SafeTensorsFile st) {
+        if (!FORMAT.equals(st.metadata().get(Int8ModelIO.FORMAT_KEY))) return st;
+        return new SafeTensorsFile(st.path(), st.fileBytes(), st.tensors(), PackedMetadata.unpack(st.metadata()));
+    }
 
     /**
      * The tensors of a coded file, every coded tensor decoded to its dense F32 form, in file order. The index is
      * checked in full, and the decoded size against {@link DecodeLimits}, before anything is decoded.
      */
-    static Map<String, TensorRecord> decodeAll(SafeTensorsFile st) {
+    static Map<String, TensorRecord> decodeAll(SafeTensorsFile st) { return decodeAll(st, Huffman.Decoder.TABLE_BITS); }
+
+    /** The same with Huffman tables of {@code tableBits} bits (0: bit by bit; for the load benchmark's comparison). */
+    static Map<String, TensorRecord> decodeAll(SafeTensorsFile st, int tableBits) {
         Map<String, Entry> entries = index(st);
         long decoded = 0;
         for (var e : st.tensors().entrySet()) {
@@ -183,7 +205,7 @@ public final class CodedStorage {
         for (var e : st.tensors().entrySet()) {
             String key = e.getKey();
             String name = key.endsWith(SUFFIX) ? key.substring(0, key.length() - SUFFIX.length()) : null;
-            if (name != null && entries.containsKey(name)) out.put(name, decode(name, entries.get(name), e.getValue()));
+            if (name != null && entries.containsKey(name)) out.put(name, decode(name, entries.get(name), e.getValue(), tableBits));
             else out.put(key, e.getValue());
         }
         return out;
@@ -240,7 +262,7 @@ public final class CodedStorage {
     }
 
     /** The dense F32 tensor of one checked entry. */
-    private static TensorRecord decode(String name, Entry en, TensorRecord blobRecord) {
+    private static TensorRecord decode(String name, Entry en, TensorRecord blobRecord, int tableBits) {
         String what = "coded tensor " + Quoted.of(name);
         int n = (int) SparseStorage.denseElements(what + ": ", en.shape());
         ByteBuffer blob = blobRecord.data();
@@ -251,7 +273,7 @@ public final class CodedStorage {
                 throw new IllegalArgumentException(what + ": codebook entry " + k + " is " + codebook[k] + "; entries must be finite, not +0.0 and ascending");
             }
         }
-        Huffman.Decoder idxTable = new Huffman.Decoder(lengths(blob, en.codebook()), what + " index table");
+        Huffman.Decoder idxTable = new Huffman.Decoder(lengths(blob, en.codebook()), what + " index table", tableBits);
         int[] posLengths = lengths(blob, en.positionSymbols());
         byte[] idxBytes = new byte[(int) ((en.indexBits() + 7) / 8)];
         blob.get(idxBytes);
@@ -260,20 +282,18 @@ public final class CodedStorage {
         BitStream.checkPadding(idxBytes, en.indexBits(), what + " index stream");
         BitStream.checkPadding(posBytes, en.positionBits(), what + " position stream");
 
-        boolean[] kept;
-        if (en.positions() == PositionCoding.Mode.DENSE) {
-            kept = null;
-        } else {
+        int[] positions = null; // null: every element is kept
+        if (en.positions() != PositionCoding.Mode.DENSE) {
             BitStream.Reader posIn = new BitStream.Reader(posBytes, en.positionBits(), what + " position stream");
-            kept = PositionCoding.decode(new Huffman.Decoder(posLengths, what + " position table"), posIn, en.positions(), en.gapBits(), n, en.nnz(),
-                    what + " position stream");
+            positions = PositionCoding.decode(new Huffman.Decoder(posLengths, what + " position table", tableBits), posIn, en.positions(), en.gapBits(), n,
+                    en.nnz(), what + " position stream");
             if (posIn.remaining() != 0) throw new IllegalArgumentException(what + " position stream has " + posIn.remaining() + " bits after its last code");
         }
         BitStream.Reader idxIn = new BitStream.Reader(idxBytes, en.indexBits(), what + " index stream");
         ByteBuffer dense = ByteBuffer.allocate(4 * n).order(ByteOrder.LITTLE_ENDIAN); // zero-filled: +0.0
-        for (int i = 0; i < n; i++) {
-            if (kept != null && !kept[i]) continue;
-            dense.putFloat(4 * i, codebook[idxTable.decode(idxIn, what + " index stream")]);
+        String idxWhat = what + " index stream";
+        for (int k = 0; k < en.nnz(); k++) {
+            dense.putFloat(4 * (positions == null ? k : positions[k]), codebook[idxTable.decode(idxIn, idxWhat)]);
         }
         if (idxIn.remaining() != 0) throw new IllegalArgumentException(what + " index stream has " + idxIn.remaining() + " bits after its last code");
         return new TensorRecord("F32", en.shape(), dense);

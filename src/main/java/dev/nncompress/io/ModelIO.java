@@ -109,7 +109,7 @@ public final class ModelIO {
         boolean coded = CodedStorage.isCoded(st);
         if (format != null && !coded) {
             throw new ModelFormatException(file + ": model format " + Quoted.of(format) + " ('" + Int8ModelIO.FORMAT_KEY
-                    + "'), which this build cannot read (it reads float models, " + CodedStorage.FORMAT + " and " + Int8ModelIO.FORMAT + ")");
+                    + "'), which this build cannot read (it reads float models, " + CodedStorage.FORMAT_V1 + ", " + CodedStorage.FORMAT + " and " + Int8ModelIO.FORMAT + ")");
         }
         String graphJson = st.metadata().get(GRAPH_KEY);
         if (graphJson == null) {
@@ -137,10 +137,16 @@ public final class ModelIO {
     /** The parsed safetensors file, or a {@link ModelFormatException} naming the file and the problem. */
     static SafeTensorsFile readFile(Path file) {
         if (!Files.isRegularFile(file)) throw new ModelFormatException(file + ": model file not found");
+        SafeTensorsFile st;
         try {
-            return SafeTensors.read(file);
+            st = SafeTensors.read(file);
         } catch (IOException e) {
             throw new ModelFormatException(file + ": cannot read: " + e.getMessage(), e);
+        }
+        try {
+            return CodedStorage.unpacked(st);
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(file + ": " + e.getMessage(), e);
         }
     }
 

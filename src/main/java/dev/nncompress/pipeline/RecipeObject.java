@@ -29,6 +29,13 @@ final class RecipeObject {
 
     String path() { return path; }
 
+    /** The keys of this mapping, in file order (for mappings whose keys are names, such as a stage's {@code layer_bits}). */
+    java.util.List<String> keys() {
+        java.util.List<String> keys = new java.util.ArrayList<>();
+        node.fieldNames().forEachRemaining(keys::add);
+        return keys;
+    }
+
     String file() { return file; }
 
     boolean has(String key) {

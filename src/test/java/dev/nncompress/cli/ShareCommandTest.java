@@ -36,12 +36,12 @@ class ShareCommandTest {
                 "--backend", "reference", "--quiet", "--out", pruned.toString());
         assertEquals(0, p.code(), p.err());
         Path out = tmp.resolve("s.safetensors");
-        MainTest.Run r = run("share", pruned.toString(), "--bits", "3", "--conv-bits", "4", "--finetune-epochs", "1", "--train-limit", "128",
+        MainTest.Run r = run("share", pruned.toString(), "--bits", "3", "--conv-bits", "4", "--layer-bits", "fc2=2", "--finetune-epochs", "1", "--train-limit", "128",
                 "--test-limit", "64", "--backend", "reference", "--quiet", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("share     conv1, conv2, fc1, fc2: linear 3 bits (8 values), conv 4 bits (16 values); fine-tune 1 epoch on 128 images"), r.out());
+        assertTrue(r.out().contains("share     conv1, conv2, fc1, fc2: linear 3 bits (8 values), conv 4 bits (16 values), fc2=2; fine-tune 1 epoch on 128 images"), r.out());
         assertTrue(r.out().contains("accuracy  shared, before fine-tuning ") && r.out().contains("accuracy  after fine-tuning "), r.out());
-        assertTrue(r.out().contains("coded       format coded/1: "), r.out());
+        assertTrue(r.out().contains("coded       format coded/2: "), r.out());
 
         Graph before = ModelIO.load(pruned, new ReferenceBackend()).graph();
         Graph after = ModelIO.load(out, new ReferenceBackend()).graph();
@@ -52,7 +52,7 @@ class ShareCommandTest {
                 assertEquals(a[i] == 0f, b[i] == 0f, w + "[" + i + "]: zeros stay, kept weights stay nonzero");
                 if (b[i] != 0f) values.add(b[i]);
             }
-            assertTrue(values.size() <= (w.startsWith("conv") ? 16 : 8), w + ": " + values.size() + " values");
+            assertTrue(values.size() <= (w.startsWith("conv") ? 16 : w.equals("fc2.weight") ? 4 : 8), w + ": " + values.size() + " values");
         }
         assertTrue(Files.size(out) * 2 < Files.size(pruned), Files.size(out) + " coded vs " + Files.size(pruned) + " pruned");
 
@@ -72,6 +72,13 @@ class ShareCommandTest {
         assertTrue(bits.err().startsWith("nncompress: error: --bits must be in [2, 8], got 9"), bits.err());
         MainTest.Run conv = run("share", "student", "--conv-bits", "1");
         assertTrue(conv.err().startsWith("nncompress: error: --conv-bits must be in [2, 8], got 1"), conv.err());
+        MainTest.Run layerRange = run("share", "student", "--layer-bits", "conv1=4,fc1=9");
+        assertEquals(Main.EXIT_USAGE, layerRange.code());
+        assertTrue(layerRange.err().startsWith("nncompress: error: --layer-bits of fc1 must be in [2, 8], got 9"), layerRange.err());
+        MainTest.Run layerName = run("share", "student", "--layer-bits", "fc9=4");
+        assertEquals(Main.EXIT_USAGE, layerName.code());
+        assertTrue(layerName.err().startsWith("nncompress: error: --layer-bits: fc9 is no conv/linear layer of the model (its layers: conv1, "), layerName.err());
+        assertEquals(1, layerName.err().strip().lines().count(), layerName.err());
         // a coded file cut short: one line naming the file, exit 1
         Path good = tmp.resolve("g.safetensors");
         assumeData();
@@ -84,8 +91,13 @@ class ShareCommandTest {
         assertEquals(Main.EXIT_FAILURE, e.code());
         assertTrue(e.err().startsWith("nncompress: error: " + cut) && e.err().strip().lines().count() == 1, e.err());
         // a lying index: the stream's bit count changed
+        // (written as coded/1, the metadata unpacked by hand: coded/2's packed value is zlib-deflated JSON in base64)
         var st = dev.nncompress.io.SafeTensors.read(good);
-        var meta = new java.util.LinkedHashMap<>(st.metadata());
+        byte[] packed = java.util.Base64.getDecoder().decode(st.metadata().get("nncompress.packed"));
+        java.util.Map<String, String> meta = new com.fasterxml.jackson.databind.ObjectMapper().readValue(
+                new java.util.zip.InflaterInputStream(new java.io.ByteArrayInputStream(packed)).readAllBytes(),
+                new com.fasterxml.jackson.core.type.TypeReference<java.util.LinkedHashMap<String, String>>() { });
+        meta.put("nncompress.format", "coded/1");
         meta.put(CodedStorage.METADATA_KEY, meta.get(CodedStorage.METADATA_KEY).replaceFirst("\"index_bits\":(\\d+)", "\"index_bits\":1$1"));
         Path lying = tmp.resolve("lying.safetensors");
         dev.nncompress.io.SafeTensors.write(lying, st.tensors(), meta);

@@ -57,7 +57,8 @@ class CodedStorageTest {
     void sharedWeightsRoundTripBitForBitAndBeatTheSparseFile() throws Exception {
         Graph g = sharedStudent();
         Path f = saved(g);
-        SafeTensorsFile st = SafeTensors.read(f);
+        assertEquals(java.util.Set.of(Int8ModelIO.FORMAT_KEY, PackedMetadata.KEY), SafeTensors.read(f).metadata().keySet(), "the raw header: format and packed metadata");
+        SafeTensorsFile st = ModelIO.readFile(f);
         assertEquals(CodedStorage.FORMAT, st.metadata().get(Int8ModelIO.FORMAT_KEY));
         for (String w : new String[] {"conv1.weight", "conv2.weight", "fc1.weight", "fc2.weight"}) {
             assertTrue(st.tensors().containsKey(w + ".coded") && !st.tensors().containsKey(w), w + " is coded");
@@ -88,7 +89,7 @@ class CodedStorageTest {
     void unsharedWeightsStayDense() throws Exception {
         Graph g = Models.student(backend, 2);
         Path f = saved(g);
-        SafeTensorsFile st = SafeTensors.read(f);
+        SafeTensorsFile st = ModelIO.readFile(f);
         assertEquals(g.params().keySet(), st.tensors().keySet());
         assertEquals(0, CodedStorage.sizes(st).size());
         assertEquals(g.params().keySet(), ModelIO.load(f, backend).graph().params().keySet());
@@ -97,13 +98,13 @@ class CodedStorageTest {
     /** Rewrites one tensor or the index of a saved coded file and expects a ModelFormatException naming the file and the problem. */
     private void assertDamaged(String tensor, TensorRecord replacement, String index, String expected) throws Exception {
         Path f = saved(sharedStudent());
-        SafeTensorsFile st = SafeTensors.read(f);
+        SafeTensorsFile st = ModelIO.readFile(f);
         Map<String, TensorRecord> t = new LinkedHashMap<>(st.tensors());
         if (tensor != null) t.put(tensor, replacement);
         Map<String, String> meta = new LinkedHashMap<>(st.metadata());
         if (index != null) meta.put(CodedStorage.METADATA_KEY, index);
         Path bad = dir.resolve("bad.safetensors");
-        SafeTensors.write(bad, t, meta);
+        SafeTensors.write(bad, t, PackedMetadata.pack(meta, CodedStorage.FORMAT));
         var e = assertThrows(ModelFormatException.class, () -> ModelIO.load(bad, backend));
         assertTrue(e.getMessage().startsWith(bad.toString()) && e.getMessage().contains(expected), e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
@@ -111,7 +112,7 @@ class CodedStorageTest {
 
     @Test
     void damagedIndicesAndBlobsAreOneLineErrorsNamingTheTensor() throws Exception {
-        SafeTensorsFile st = SafeTensors.read(saved(sharedStudent()));
+        SafeTensorsFile st = ModelIO.readFile(saved(sharedStudent()));
         byte[] blob = st.tensors().get("fc1.weight.coded").toBytes();
         String index = st.metadata().get(CodedStorage.METADATA_KEY);
         assertDamaged("fc1.weight.coded", TensorRecord.ofUnsignedBytes(java.util.Arrays.copyOf(blob, blob.length - 1), blob.length - 1), null,
@@ -139,7 +140,7 @@ class CodedStorageTest {
      */
     @Test
     void everyBitFlipOfACodedTensorIsSafe() throws Exception {
-        SafeTensorsFile st = SafeTensors.read(saved(sharedStudent()));
+        SafeTensorsFile st = ModelIO.readFile(saved(sharedStudent()));
         byte[] blob = st.tensors().get("conv2.weight.coded").toBytes();
         var index = (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.json.JsonMapper().readTree(st.metadata().get(CodedStorage.METADATA_KEY));
         index.retain("conv2.weight"); // the one tensor, so that each trial decodes only it
@@ -159,5 +160,62 @@ class CodedStorageTest {
             }
         }
         assertTrue(failures > 40, "most flips break a code, a table or the stream's length: " + failures);
+    }
+
+    /** A {@code coded/1} file (the metadata as plain entries, as the first coded files were written) loads as before. */
+    @Test
+    void theFirstCodedFormatStillLoads() throws Exception {
+        Graph g = sharedStudent();
+        SafeTensorsFile st = ModelIO.readFile(saved(g));
+        Map<String, String> plain = new LinkedHashMap<>(st.metadata());
+        plain.put(Int8ModelIO.FORMAT_KEY, CodedStorage.FORMAT_V1);
+        Path v1 = dir.resolve("v1.safetensors");
+        SafeTensors.write(v1, st.tensors(), plain);
+        assertEquals(CodedStorage.FORMAT_V1, SafeTensors.read(v1).metadata().get(Int8ModelIO.FORMAT_KEY));
+        assertTrue(SafeTensors.read(v1).metadata().containsKey(ModelIO.GRAPH_KEY), "coded/1: the graph in the raw header");
+        Graph back = ModelIO.load(v1, backend).graph();
+        for (Parameter p : g.params().values()) {
+            assertEquals(java.util.Arrays.toString(p.value().toFloatArray()), java.util.Arrays.toString(back.param(p.name()).value().toFloatArray()), p.name());
+        }
+        assertTrue(Files.size(saved(g)) + 1000 < Files.size(v1), "the packed header is smaller: " + Files.size(saved(g)) + " vs " + Files.size(v1));
+    }
+
+    /** The packed metadata of a coded/2 file, damaged: one line naming the file, never another exception. */
+    @Test
+    void damagedPackedMetadataIsAOneLineError() throws Exception {
+        Path f = saved(sharedStudent());
+        SafeTensorsFile raw = SafeTensors.read(f);
+        String packed = raw.metadata().get(PackedMetadata.KEY);
+        byte[] z = java.util.Base64.getDecoder().decode(packed);
+        Map<String, String> cases = new LinkedHashMap<>();
+        cases.put("not base64 at all!", "is not base64");
+        cases.put(java.util.Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(z, z.length - 9)), "ends early");
+        byte[] flipped = z.clone();
+        flipped[z.length / 2] ^= 0x10;
+        cases.put(java.util.Base64.getEncoder().encodeToString(flipped), "nncompress.packed");
+        byte[] trailing = java.util.Arrays.copyOf(z, z.length + 3);
+        cases.put(java.util.Base64.getEncoder().encodeToString(trailing), "bytes after its deflate stream");
+        cases.put(PackedMetadata.pack(Map.of("a", "b", PackedMetadata.KEY, "x"), CodedStorage.FORMAT).get(PackedMetadata.KEY), "holds nncompress.packed or the format again");
+        for (var c : cases.entrySet()) {
+            Map<String, String> meta = new LinkedHashMap<>(raw.metadata());
+            meta.put(PackedMetadata.KEY, c.getKey());
+            Path bad = dir.resolve("packed.safetensors");
+            SafeTensors.write(bad, raw.tensors(), meta);
+            var e = assertThrows(ModelFormatException.class, () -> ModelIO.load(bad, backend));
+            assertTrue(e.getMessage().startsWith(bad.toString()) && e.getMessage().contains(c.getValue()) && !e.getMessage().contains("\n"), e.getMessage());
+        }
+        Map<String, String> extra = new LinkedHashMap<>(raw.metadata());
+        extra.put(ModelIO.GRAPH_KEY, "{}");
+        Path bad = dir.resolve("extra.safetensors");
+        SafeTensors.write(bad, raw.tensors(), extra);
+        var e = assertThrows(ModelFormatException.class, () -> ModelIO.load(bad, backend));
+        assertTrue(e.getMessage().contains("outside nncompress.packed"), e.getMessage());
+        // a deflate bomb: 9 MB of spaces inflate past the header's 8 MiB limit
+        String bomb = PackedMetadata.pack(Map.of("a", " ".repeat(9 << 20)), CodedStorage.FORMAT).get(PackedMetadata.KEY);
+        Map<String, String> meta = new LinkedHashMap<>(raw.metadata());
+        meta.put(PackedMetadata.KEY, bomb);
+        SafeTensors.write(bad, raw.tensors(), meta);
+        var b = assertThrows(ModelFormatException.class, () -> ModelIO.load(bad, backend));
+        assertTrue(b.getMessage().contains("inflates to more than"), b.getMessage());
     }
 }

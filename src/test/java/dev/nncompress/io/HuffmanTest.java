@@ -87,15 +87,32 @@ class HuffmanTest {
                 BitStream.Writer w = new BitStream.Writer();
                 for (int s : symbols) w.write(codes[s], lengths[s]);
                 BitStream.Reader in = new BitStream.Reader(w.toBytes(), w.bitLength(), "p");
-                boolean[] back = PositionCoding.decode(new Huffman.Decoder(lengths, "t"), in, mode, g, kept.length, nnz, "p");
-                assertArrayEquals(kept, back, mode + " g=" + g);
+                int[] back = PositionCoding.decode(new Huffman.Decoder(lengths, "t"), in, mode, g, kept.length, nnz, "p");
+                assertArrayEquals(positionsOf(kept), back, mode + " g=" + g);
                 assertEquals(0, in.remaining());
                 // one element fewer than the stream describes: the decoder refuses to write past the end
                 var e = assertThrows(IllegalArgumentException.class, () -> PositionCoding.decode(new Huffman.Decoder(lengths, "t"),
                         new BitStream.Reader(w.toBytes(), w.bitLength(), "p"), mode, g, 2999, nnz, "p"));
                 assertTrue(e.getMessage().contains("past the tensor") || e.getMessage().contains("passes the tensor")
                         || e.getMessage().contains("the runs keep " + (nnz - 1) + " elements, the index says " + nnz), e.getMessage());
+                // a stream keeping more elements than the index says: runs are refused before they write past nnz
+                // positions; gaps stop at nnz with bits left over (CodedStorage refuses those)
+                BitStream.Reader again = new BitStream.Reader(w.toBytes(), w.bitLength(), "p");
+                if (mode == PositionCoding.Mode.RUNS) {
+                    var more = assertThrows(IllegalArgumentException.class, () -> PositionCoding.decode(new Huffman.Decoder(lengths, "t"), again, mode, g,
+                            kept.length, nnz - 1, "p"));
+                    assertTrue(more.getMessage().contains("keep more than the " + (nnz - 1)), more.getMessage());
+                } else {
+                    PositionCoding.decode(new Huffman.Decoder(lengths, "t"), again, mode, g, kept.length, nnz - 1, "p");
+                    assertTrue(again.remaining() > 0);
+                }
             }
         }
+    }
+
+    private static int[] positionsOf(boolean[] kept) {
+        PositionCoding.IntList l = new PositionCoding.IntList();
+        for (int i = 0; i < kept.length; i++) if (kept[i]) l.add(i);
+        return l.toArray();
     }
 }

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -35,6 +36,7 @@ class ShareStageTest {
                   - stage: share
                     bits: 3
                     conv_bits: 4
+                    layer_bits: {fc1: 2}
                     finetune_epochs: 1
                 """).run(tmp.resolve("run"), new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
         StageRecord prune = res.stages().get(1), share = res.stages().get(2);
@@ -44,6 +46,25 @@ class ShareStageTest {
         assertEquals(Files.size(artefact), share.metrics().fileBytes());
         assertTrue(share.metrics().fileBytes() * 2 < prune.metrics().fileBytes(), share.metrics().fileBytes() + " vs " + prune.metrics().fileBytes());
         assertEquals(3, share.settings().get("bits"));
+        assertEquals(java.util.Map.of("fc1", 2), share.settings().get("layer_bits"));
+        for (CodedStorage.Sizes sz : CodedStorage.sizes(artefact)) {
+            int most = sz.tensor().startsWith("fc1.") ? 4 : sz.tensor().startsWith("fc") ? 8 : 16;
+            assertTrue(sz.codebook() <= most, sz.tensor() + ": " + sz.codebook() + " shared values, at most " + most);
+        }
         assertTrue(share.metrics().accuracy() > 0, "evaluated");
+    }
+
+    @Test
+    void layerBitsAreCheckedWhereTheRecipeSaysThem() {
+        String recipe = """
+                model: student
+                stages:
+                  - stage: share
+                    layer_bits: {fc1: %s}
+                """;
+        var range = assertThrows(RecipeException.class, () -> Pipeline.fromYaml("r.yaml", recipe.formatted("9")));
+        assertTrue(range.getMessage().contains("stages[0].layer_bits.fc1") && range.getMessage().contains("[2, 8]"), range.getMessage());
+        var kind = assertThrows(RecipeException.class, () -> Pipeline.fromYaml("r.yaml", recipe.formatted("four")));
+        assertTrue(kind.getMessage().contains("stages[0].layer_bits.fc1"), kind.getMessage());
     }
 }

@@ -570,6 +570,7 @@ public final class CpuBackend implements Backend {
     // ---- int8 (issue 21): {@link HostInt8Ops} / {@link HostCodeOps} over our JNI int8 kernels ----
     @Override public String int8Kernels() { return int8().kernels().name(); }
     @Override public int int8ParallelCalls() { return int8().kernels().parallelCalls(); }
+    @Override public long int8PassBytes() { return int8().kernels().passBytes(); }
     @Override public QTensor quantize(Tensor x, QuantParams q) { return int8().quantize(x.toFloatArray(), x.shape(), q); }
     @Override public QTensor quantize(float[] values, Shape shape, QuantParams q) { return int8().quantize(values, shape, q); }
     @Override public Tensor dequantize(QTensor x) { return int8().dequantize(x); }

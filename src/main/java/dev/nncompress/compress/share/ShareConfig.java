@@ -1,17 +1,37 @@
 package dev.nncompress.compress.share;
 
+import java.util.Collection;
+import java.util.Map;
+import java.util.TreeMap;
+
 /**
- * How many shared values each layer kind gets: 2^{@code linearBits} centroids per linear weight, 2^{@code convBits}
- * per conv weight (Han et al.: 5 bits for fully connected, 8 for conv layers lose no accuracy on AlexNet), both in
- * [{@value #MIN_BITS}, {@value #MAX_BITS}] (8 bits: one byte a stored index at most).
+ * How many shared values each layer gets: 2^{@code linearBits} centroids per linear weight, 2^{@code convBits} per
+ * conv weight (Han et al.: 5 bits for fully connected, 8 for conv layers lose no accuracy on AlexNet), and
+ * {@code layerBits} for the layers named there instead of their kind's (a small first conv layer whose code table
+ * would cost more than 8-bit indices save, a large layer that takes fewer); all in [{@value #MIN_BITS},
+ * {@value #MAX_BITS}] (8 bits: one byte a stored index at most).
  */
-public record ShareConfig(int linearBits, int convBits) {
+public record ShareConfig(int linearBits, int convBits, Map<String, Integer> layerBits) {
     public static final int MIN_BITS = 2;
     public static final int MAX_BITS = 8;
+
+    public ShareConfig(int linearBits, int convBits) { this(linearBits, convBits, Map.of()); }
 
     public ShareConfig {
         check("linearBits", linearBits);
         check("convBits", convBits);
+        layerBits = Map.copyOf(layerBits);
+        for (var e : new TreeMap<>(layerBits).entrySet()) check("layerBits of " + e.getKey(), e.getValue());
+    }
+
+    /** The bits of {@code layer}: its own when named in {@code layerBits}, else its kind's. */
+    public int bits(String layer, boolean conv) { return layerBits.getOrDefault(layer, conv ? convBits : linearBits); }
+
+    /** IllegalArgumentException naming the first layer of {@code layerBits} (by name) that is not one of {@code layers}. */
+    public void checkLayers(Collection<String> layers) {
+        for (String name : new TreeMap<>(layerBits).keySet()) {
+            if (!layers.contains(name)) throw new IllegalArgumentException(name + " is no conv/linear layer of the model (its layers: " + String.join(", ", layers) + ")");
+        }
     }
 
     private static void check(String field, int bits) {

@@ -75,9 +75,10 @@ public final class SharedWeights {
 
     /**
      * Clusters the unpruned elements of every target weight of {@code graph} (k-means, linear initialisation over
-     * their [min, max]) into at most 2^bits centroids, bits by layer kind from {@code config}. The graph is not changed.
+     * their [min, max]) into at most 2^bits centroids, bits by layer (or its kind) from {@code config}, whose named layers must be targets. The graph is not changed.
      */
     public static SharedWeights cluster(Graph graph, PruneTargets targets, ShareConfig config) {
+        config.checkLayers(targets.layers());
         Map<String, Layer> out = new LinkedHashMap<>();
         for (String layer : targets.layers()) {
             String w = PruneTargets.weightOf(layer);
@@ -96,10 +97,10 @@ public final class SharedWeights {
         return new SharedWeights(out);
     }
 
-    /** Bits of {@code layer}: conv layers {@code convBits}, linear layers {@code linearBits}. */
+    /** Bits of {@code layer}: its own if {@code config} names it, else conv layers {@code convBits}, linear layers {@code linearBits}. */
     static int bits(Graph graph, String layer, ShareConfig config) {
         for (Node n : graph.nodes()) {
-            if (n.name().equals(layer)) return n.op() == OpType.CONV2D ? config.convBits() : config.linearBits();
+            if (n.name().equals(layer)) return config.bits(layer, n.op() == OpType.CONV2D);
         }
         throw new IllegalArgumentException("no layer " + layer + " in " + graph.name());
     }

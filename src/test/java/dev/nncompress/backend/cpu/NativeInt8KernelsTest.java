@@ -293,8 +293,11 @@ class NativeInt8KernelsTest {
             // 16 pixels and a tail, pads wider than the image, 64 channels
             {2, 1, 28, 28, 32, 3, 3, 1, 1, 1, 1}, {2, 1, 9, 7, 16, 3, 3, 2, 1, 1, 1}, {1, 1, 20, 37, 24, 4, 4, 1, 1, 2, 2},
             {2, 1, 3, 3, 8, 3, 3, 1, 1, 2, 2}, {1, 1, 6, 17, 64, 5, 1, 1, 1, 2, 0}, {1, 1, 7, 33, 8, 2, 2, 1, 1, 0, 0},
-            // k a multiple of 4 and n > 8 (VNNI: im2col writes the packed layout), odd sizes, strides and pads
-            {2, 4, 7, 9, 12, 3, 3, 2, 1, 1, 1}, {1, 12, 5, 6, 9, 1, 2, 1, 2, 0, 1}};
+            // kw * c a multiple of 4 and n > 8 (VNNI: the tiles read the padded image in place, no im2col), odd
+            // sizes, strides and pads; tiles of 6 pixels across line and image ends (ow 3, 5); two panels, the
+            // second partial (n 70); kw 1; pads wider than half the kernel
+            {2, 4, 7, 9, 12, 3, 3, 2, 1, 1, 1}, {1, 12, 5, 6, 9, 1, 2, 1, 2, 0, 1}, {2, 4, 6, 5, 70, 5, 5, 2, 2, 2, 2},
+            {3, 16, 3, 4, 24, 3, 1, 1, 1, 1, 0}, {3, 2, 5, 5, 20, 2, 2, 1, 1, 1, 1}, {2, 8, 5, 5, 9, 3, 3, 1, 1, 2, 2}};
         for (int[] t : cases) {
             Conv2dSpec spec = new Conv2dSpec(t[7], t[8], t[9], t[10]);
             int oh = spec.outH(t[2], t[5]), ow = spec.outW(t[3], t[6]);
