@@ -226,6 +226,88 @@ public interface Backend extends TensorOwner, AutoCloseable {
         throw new UnsupportedOperationException("backend " + name() + " has no sparse kernels");
     }
 
+    // ---- int8 (issue 21): quantized tensors (QTensor: I8 codes + QuantParams, rank 4 channels-last) and the ops the
+    // int8 graph runs. Bit for bit the int8 engine's arithmetic (GemmS8Epilogue; dequantise, one float op, requantise
+    // with QuantArithmetic.quantizeS8's rounding). Defaults refuse, naming the backend; the host backends run them in
+    // backend.ref.HostInt8Ops / HostCodeOps over their Int8Kernels. Ops on codes take per-tensor activations.
+
+    /** The int8 kernels this backend's int8 ops run on ("native-avx512vnni", "java"), or null when it has no int8 ops. */
+    default String int8Kernels() { return null; }
+
+    /** This backend with its int8 ops on {@code kernels} (what --int8-kernels picks); float ops unchanged. */
+    default Backend withInt8Kernels(Int8Kernels kernels) { throw noInt8("withInt8Kernels"); }
+
+    /** How many int8 calls may run at once (as {@link #parallelCalls()}, for calls that use only the int8 ops). */
+    default int int8ParallelCalls() { return parallelCalls(); }
+
+    /** Bytes of int8 activations one pass of an int8 model should hold at most ({@link Int8Kernels#passBytes}; 0: the whole batch). */
+    default long int8PassBytes() { return 0; }
+
+    /** Float x to int8 codes: {@code clamp(rint(x / scale) + zp, -128, 127)} (float division, half to even), per tensor or per channel. */
+    default QTensor quantize(Tensor x, QuantParams q) { throw noInt8("quantize"); }
+
+    /** {@link #quantize(Tensor, QuantParams)} of host values (a batch's input: one copy to the backend, no float tensor kept). */
+    default QTensor quantize(float[] values, Shape shape, QuantParams q) {
+        try (Tensor t = fromFloats(values, shape)) {
+            return quantize(t, q);
+        }
+    }
+
+    /** The codes' values {@code (q - zp) * scale} as a float tensor (NCHW). */
+    default Tensor dequantize(QTensor x) { throw noInt8("dequantize"); }
+
+    /** The codes requantised to per-tensor {@code q} (a copy when the parameters agree). */
+    default QTensor requantize(QTensor x, QuantParams q) { throw noInt8("requantize"); }
+
+    /**
+     * Symmetric int8 weight codes (OIHW conv or [out, in] Linear) with one scale per output channel, prepared for
+     * {@link #qconv2d}/{@link #qlinear} (packed for the kernels); {@code groups} 1, or the input channels (depthwise).
+     */
+    default QWeight prepareQWeight(byte[] codes, Shape shape, float[] scales, int groups) { throw noInt8("prepareQWeight"); }
+
+    /**
+     * int8 conv (one group, undilated, symmetric padding; or depthwise, any stride/dilation/padding): int32 sums of
+     * {@code (x - zpX) * w}, then the GEMM epilogue {@code (float) acc * scaleX * scaleW[o] + bias[o]} (bias may be
+     * null), ReLU if {@code relu}, requantised to {@code out}. Output [N, O, oh, ow] codes.
+     */
+    default QTensor qconv2d(QTensor x, QWeight w, float[] bias, Conv2dSpec spec, boolean relu, QuantParams out) { throw noInt8("qconv2d"); }
+
+    /** {@link #qconv2d} with float output (NCHW), for a last layer (plain convs). */
+    default Tensor qconv2dFloat(QTensor x, QWeight w, float[] bias, Conv2dSpec spec, boolean relu) { throw noInt8("qconv2dFloat"); }
+
+    /** int8 Linear x [N, F] times W^T [F, O], epilogue as {@link #qconv2d}. */
+    default QTensor qlinear(QTensor x, QWeight w, float[] bias, boolean relu, QuantParams out) { throw noInt8("qlinear"); }
+
+    /** {@link #qlinear} with float output [N, O] (the logits). */
+    default Tensor qlinearFloat(QTensor x, QWeight w, float[] bias, boolean relu) { throw noInt8("qlinearFloat"); }
+
+    /** Max-pool on codes, any {@link Pool2dSpec} form; the output keeps x's parameters (quantisation is monotone). */
+    default QTensor qmaxPool2d(QTensor x, Pool2dSpec spec) { throw noInt8("qmaxPool2d"); }
+
+    /** Global average pool [N, C, H, W] to [N, C, 1, 1]: int32 sums of {@code q - zp}, mean in double rounded once, requantised. */
+    default QTensor qglobalAvgPool(QTensor x, QuantParams out) { throw noInt8("qglobalAvgPool"); }
+
+    /** {@code kind}(x) with parameters a, b as {@link #unary} (ReLU: CLIP(0, +inf); ReLU6: CLIP(0, 6)), requantised to {@code out}. */
+    default QTensor qunary(Unary kind, QTensor x, float a, float b, QuantParams out) { throw noInt8("qunary"); }
+
+    /** {@code a kind b} (residual add, gate multiply) with numpy broadcasting, per element in float, requantised to {@code out}. */
+    default QTensor qbinary(Binary kind, QTensor a, QTensor b, QuantParams out) { throw noInt8("qbinary"); }
+
+    /** {@code x kind c} (or {@code c kind x}) with a float constant aligned from the right, requantised to {@code out}. */
+    default QTensor qbinaryConstant(Binary kind, QTensor x, float[] constant, Shape constShape, boolean constantFirst, QuantParams out) {
+        throw noInt8("qbinaryConstant");
+    }
+
+    /** The tensors joined along dimension {@code axis} (a per-sample one), each requantised to {@code out}. */
+    default QTensor qconcat(java.util.List<QTensor> parts, int axis, QuantParams out) { throw noInt8("qconcat"); }
+
+    /** The codes under a new shape in NCHW order (flatten, reshape), requantised to {@code out} (null: x's parameters). */
+    default QTensor qreshape(QTensor x, Shape shape, QuantParams out) { throw noInt8("qreshape"); }
+
+    private UnsupportedOperationException noInt8(String op) {
+        return new UnsupportedOperationException("backend " + name() + " has no int8 op " + op);
+    }
+
     // ---- fake quantisation (issue 21): QAT's and calibration's int8 rounding in float; checks in FakeQuantChecks ----
     /**
      * PyTorch's {@code fake_quantize_per_tensor_affine} / {@code _per_channel_affine}: q = clamp(rint(x / scale) + zp,

@@ -86,7 +86,7 @@ final class EvalCommand implements Callable<Integer> {
         String runsOn = backend.name() + " backend";
         try (Progress progress = new Progress(Progress.detect(main.quiet), err, "eval");
              Predictor p = src.isInt8() ? int8Option.runner(src.int8(), backend, err) : new GraphPredictor(Logits.of(src.graph()), backend)) {
-            if (p instanceof Int8Runner q) runsOn = "int8 " + q.kernels().name() + " kernels, " + q.summary();
+            if (p instanceof Int8Runner q) runsOn = "int8 " + q.kernelsName() + " kernels, " + q.summary();
             if (p instanceof GraphPredictor g && g.sparse().pruned()) sparseLine = g.sparse().summary();
             r = new Evaluator(backend, batchSize).evaluate(p, test, progress);
         }

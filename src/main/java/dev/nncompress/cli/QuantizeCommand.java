@@ -309,7 +309,7 @@ final class QuantizeCommand implements Callable<Integer> {
         try (Int8Runner r = int8Option.runner(Int8ModelIO.load(out).model(), backend, spec.commandLine().getErr())) {
             EvalResult e = new Evaluator(backend, batchSize).evaluate(r, test, TrainListener.NONE);
             o.printf(Locale.ROOT, "int8      %s on %s test images with the int8 engine (%s kernels, %s), %.0f img/s%n",
-                    CliSupport.percent(e.accuracy()), CliSupport.grouped(e.count()), r.kernels().name(), r.summary(), e.imagesPerSecond());
+                    CliSupport.percent(e.accuracy()), CliSupport.grouped(e.count()), r.kernelsName(), r.summary(), e.imagesPerSecond());
             results.put("out", out.toString());
             results.put("bytes", bytes);
             results.put("float_parameter_bytes", floatBytes);
@@ -317,7 +317,7 @@ final class QuantizeCommand implements Callable<Integer> {
             int8.put("images", e.count());
             int8.put("accuracy", e.accuracy());
             int8.put("images_per_second", e.imagesPerSecond());
-            int8.put("kernels", r.kernels().name());
+            int8.put("kernels", r.kernelsName());
         }
     }
 

@@ -128,7 +128,7 @@ public final class Int8Model {
             OpType op = node(e.getKey()).op();
             if (op != OpType.CONV2D && op != OpType.LINEAR) throw new IllegalArgumentException("int8 weight for node " + Quoted.of(e.getKey()) + " of type " + op + " (only CONV2D and LINEAR)");
             Node node = node(e.getKey());
-            if (op == OpType.CONV2D && !dev.nncompress.graph.ops.Conv2dOp.spec(node).plain() && !Int8Depthwise.accepts(node, e.getValue().shape())) {
+            if (op == OpType.CONV2D && !dev.nncompress.graph.ops.Conv2dOp.spec(node).plain() && !Int8Forms.depthwise(node, e.getValue().shape())) {
                 throw new IllegalArgumentException("int8 weight for node " + Quoted.of(e.getKey()) + ", a " + dev.nncompress.graph.ops.Conv2dOp.spec(node).notPlain()
                         + " conv that is not depthwise; the int8 kernels take plain and depthwise convs, so its weight must be float");
             }

@@ -1,25 +1,25 @@
 package dev.nncompress.int8;
 
 import dev.nncompress.backend.Backend;
+import dev.nncompress.backend.Binary;
 import dev.nncompress.backend.Conv2dSpec;
-import dev.nncompress.backend.ConvGeometry;
-import dev.nncompress.backend.GemmS8Epilogue;
-import dev.nncompress.backend.GemmS8Output;
 import dev.nncompress.backend.Int8Kernels;
-import dev.nncompress.backend.Pool2dSpec;
+import dev.nncompress.backend.QTensor;
+import dev.nncompress.backend.QWeight;
+import dev.nncompress.backend.QuantParams;
+import dev.nncompress.backend.ref.ReferenceBackend;
 import dev.nncompress.quant.QParams;
 import dev.nncompress.graph.CallGuard;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.GraphPredictor;
 import dev.nncompress.graph.GraphRunner;
+import dev.nncompress.graph.Logits;
 import dev.nncompress.graph.Node;
 import dev.nncompress.graph.OpType;
 import dev.nncompress.graph.Parameter;
 import dev.nncompress.graph.Predictor;
-import dev.nncompress.graph.ops.Conv2dOp;
-import dev.nncompress.graph.Logits;
 import dev.nncompress.graph.ops.ArithmeticOp;
-import dev.nncompress.backend.Binary;
+import dev.nncompress.graph.ops.Conv2dOp;
 import dev.nncompress.graph.ops.FusedRelu;
 import dev.nncompress.graph.ops.PoolOps;
 import dev.nncompress.tensor.Shape;
@@ -30,89 +30,82 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * Runs an {@link Int8Model} end to end in int8 where the model is int8: the graph input is quantised
- * once, each quantised CONV2D/LINEAR whose input has activation parameters is an int8 im2col + int8 GEMM
- * with int32 accumulation and the requantisation (scale, bias, ReLU, output scale and zero point) fused
- * into the GEMM's epilogue, so int8 codes flow from layer to layer (NHWC); max-pool, flatten and dropout
- * pass codes through. Issue 17's ops run on codes too ({@link Int8Steps}): depthwise convs (int32 sums),
- * activations and unfused ReLUs (256-entry tables), arithmetic with broadcasting or a constant (per element
- * in float, requantised), concat (inputs requantised to the output's scale), global average pools and
- * reshapes. Everything else (average pools, softmax, unfolded BN, general grouped or dilated convs, layers
- * kept in float, nodes reading a float tensor) runs its float op on the dequantised input(s) on
- * {@code floatBackend} and is requantised when its output is planned, which is what {@code SimulatedInt8}
- * measures; {@link #floatFallbacks()} names exactly those nodes. The output is dequantised to float logits.
+ * Runs an {@link Int8Model} end to end in int8 where the model is int8, as {@link Backend} int8 ops (issue 21) on
+ * one backend: the graph input is quantised once ({@code quantize}), each quantised CONV2D/LINEAR whose input has
+ * activation parameters is {@code qconv2d}/{@code qlinear} (int8 im2col + int8 GEMM with int32 accumulation and the
+ * requantisation (scale, bias, ReLU, output scale and zero point) fused into the epilogue), so int8 codes
+ * ({@link QTensor}s, channels-last) flow from layer to layer; max-pool and flatten are ops on codes and dropout
+ * passes them through. Issue 17's ops run on codes too ({@link Int8Steps}): depthwise convs, activations and
+ * unfused ReLUs, arithmetic with broadcasting or a constant, concat, global average pools and reshapes. Everything
+ * else (average pools, softmax, unfolded BN, general grouped or dilated convs, layers kept in float, nodes reading a
+ * float tensor) runs its float op on the same backend on the dequantised input(s) and is requantised when its output
+ * is planned, which is what {@code SimulatedInt8} measures; {@link #floatFallbacks()} names exactly those nodes.
+ * The output is dequantised to float logits. Any backend with the int8 ops runs it (reference: the Java twin;
+ * cpu: our JNI kernels).
  *
- * <p>Thread-safe: each call takes a {@link Workspace} of its own from a pool (so no two calls in flight
- * share a code buffer) and returns it at the end; the packed weights are only read. At most as many
- * calls run at once as the kernels allow, and the float backend where some step runs on it
- * ({@code parallelCalls()}); the others wait their turn. {@link #close()} waits for the calls running,
- * then frees the float parameters; later calls fail with "predictor NAME is closed".
+ * <p>Thread-safe: each call owns the tensors it makes and closes them at its end (the host backends' code arrays
+ * go back to a pool the next call takes them from); prepared weights are only read. At most as many calls run at
+ * once as the backend's int8 ops allow, and its float ops where some step runs them ({@code parallelCalls()}).
+ * {@link #close()} waits for the calls running, then frees the float parameters; later calls fail with
+ * "predictor NAME is closed".
  */
 public final class Int8Runner implements Predictor {
     private final Int8Model model;
-    private final Int8Kernels kernels;
-    private final Backend floatBackend;
+    private final Backend backend;
     private final Graph floatGraph;
-    private final List<Step> steps = new ArrayList<>();
+    private final List<Int8Steps.Step> steps = new ArrayList<>();
     /** Nanoseconds spent per node (index 0: quantising the input), summed over every call of every thread: where the time goes. */
     private final AtomicLongArray nanos;
-    /** Workspaces of finished calls, most recent first (its buffers are the likeliest still in cache). */
-    private final ConcurrentLinkedDeque<Workspace> idle = new ConcurrentLinkedDeque<>();
     private final CallGuard guard;
-    /** Images per pass through the model: activations of about {@link Int8Kernels#passBytes} stay in cache between layers. */
+    /** Images per pass through the model: activations of about {@code Backend.int8PassBytes()} stay in cache between layers. */
     private final int passImages;
-    /** Whether some step runs an op of the float backend (set while planning). */
-    private boolean usesFloatBackend;
+    /** Whether some step runs a float op of the backend (set while planning). */
+    private boolean usesFloatOps;
     /** The nodes planned as float steps (their float op on dequantised inputs), in graph order. */
     private final List<Node> floatNodes = new ArrayList<>();
     /** A final Softmax over the classes that {@link #logits} skips (graph.Logits), or null. */
     private final String skippedSoftmax;
+    /** The input's activation parameters, or null where the model reads float. */
+    private final QuantParams inputParams;
 
     /**
-     * One call's int8 code arrays, per node (slot 0: the input), kept for the next call of the same batch
-     * size: a fresh multi-megabyte array per layer per batch cost more in page faults and zeroing than
-     * the student's layers compute. A workspace belongs to one call at a time; the codes never leave the
-     * runner (logits are new floats).
+     * The model on {@code floatBackend} with its int8 ops on {@code kernels} ({@code Backend.withInt8Kernels}: what
+     * --int8-kernels picks). A backend whose int8 ops do not run on host kernels (cuda, until its int8 ops are
+     * device-resident) hands the whole model to a reference backend over those kernels.
      */
-    private static final class Workspace {
-        final byte[][] codes;
+    public Int8Runner(Int8Model model, Int8Kernels kernels, Backend floatBackend) { this(model, withKernels(floatBackend, kernels)); }
 
-        Workspace(int slots) { codes = new byte[slots][]; }
-
-        /** The code array of slot {@code slot} (0: input, i + 1: node i), {@code len} long. */
-        byte[] codes(int slot, int len) {
-            byte[] b = codes[slot];
-            if (b == null || b.length != len) codes[slot] = b = new byte[len];
-            return b;
-        }
-    }
-
-    /** One node's computation on the batch's activations so far, writing codes into the call's workspace. */
-    private interface Step {
-        Activation run(Map<String, Activation> values, Workspace ws);
-    }
-
-    public Int8Runner(Int8Model model, Int8Kernels kernels, Backend floatBackend) {
+    /** The model on {@code backend}'s int8 and float ops. */
+    public Int8Runner(Int8Model model, Backend backend) {
         this.model = model;
-        this.kernels = kernels;
-        this.floatBackend = floatBackend;
-        this.floatGraph = model.floatGraph(floatBackend);
+        this.backend = backend;
+        this.floatGraph = model.floatGraph(backend);
         this.skippedSoftmax = Logits.endsWithSoftmax(floatGraph) ? model.output() : null;
+        QParams qin = model.activations().get(Graph.INPUT);
+        this.inputParams = qin == null ? null : Int8Steps.params(qin);
         Map<String, Shape> shapes = floatGraph.inferShapes();
         shapes.put(Graph.INPUT, model.inputShape());
-        for (Node n : model.nodes()) steps.add(plan(n, shapes, steps.size() + 1)); // shapes inferred once: plan is linear in nodes
+        for (Node n : model.nodes()) steps.add(plan(n, shapes)); // shapes inferred once: plan is linear in nodes
         nanos = new AtomicLongArray(steps.size() + 1);
-        // the float backend's limit counts only when some step runs on it (int8 student: none; 8 calls at once
-        // beat 2 there, measured 1.0-1.2x against 0.9-1.0x one thread's images/s)
         long largest = model.inputShape().numel(); // int8 codes per image of the largest activation
         for (Node n : model.nodes()) largest = Math.max(largest, shapes.get(n.name()).numel());
-        passImages = kernels.passBytes() <= 0 ? Integer.MAX_VALUE : (int) Math.max(1, Math.min(Integer.MAX_VALUE, kernels.passBytes() / largest));
-        guard = new CallGuard("predictor " + model.name(), usesFloatBackend ? Math.min(kernels.parallelCalls(), floatBackend.parallelCalls())
-                : kernels.parallelCalls());
+        long pass = backend.int8PassBytes();
+        passImages = pass <= 0 ? Integer.MAX_VALUE : (int) Math.max(1, Math.min(Integer.MAX_VALUE, pass / largest));
+        // the float ops' limit counts only when some step runs them (int8 student: none; 8 calls at once beat 2
+        // there, measured 1.0-1.2x against 0.9-1.0x one thread's images/s)
+        guard = new CallGuard("predictor " + model.name(), usesFloatOps ? Math.min(backend.int8ParallelCalls(), backend.parallelCalls())
+                : backend.int8ParallelCalls());
+    }
+
+    private static Backend withKernels(Backend b, Int8Kernels kernels) {
+        try {
+            return b.withInt8Kernels(kernels);
+        } catch (UnsupportedOperationException e) {
+            return new ReferenceBackend().withInt8Kernels(kernels);
+        }
     }
 
     /** Milliseconds spent so far per node ("input" = quantising the input), in execution order. */
@@ -123,8 +116,11 @@ public final class Int8Runner implements Predictor {
         return out;
     }
 
-    /** The kernels this runner computes with ("native-avx512vnni", "java", ...). */
-    public Int8Kernels kernels() { return kernels; }
+    /** The int8 kernels this runner computes with ("native-avx512vnni", "java", ...). */
+    public String kernelsName() { return backend.int8Kernels(); }
+
+    /** The backend whose int8 and float ops run the model. */
+    public Backend backend() { return backend; }
 
     @Override public String name() { return model.name(); }
 
@@ -151,212 +147,203 @@ public final class Int8Runner implements Predictor {
             throw new IllegalArgumentException("int8 model " + model.name() + " expects " + n + " x " + sample + " input values, got " + images.length);
         }
         try (CallGuard.Use call = guard.enter()) {
-            Workspace ws = idle.pollFirst();
-            if (ws == null) ws = new Workspace(steps.size() + 1);
-            if (passImages >= n) {
-                float[] logits = run(images, n, sample, ws);
-                idle.offerFirst(ws); // not on failure: a half-written workspace is dropped, not reused
-                return logits;
+            if (passImages >= n) return run(images, n);
+            // parts of equal size but the last, each a whole pass through the model (int8speed: ~1 MB of codes stays in cache)
+            int parts = (n + passImages - 1) / passImages, size = (n + parts - 1) / parts, per = (int) sample.numel();
+            float[] out = null;
+            int width = 0;
+            for (int i = 0; i < n; i += size) {
+                int m = Math.min(size, n - i);
+                float[] part = run(Arrays.copyOfRange(images, i * per, (i + m) * per), m);
+                if (out == null) {
+                    width = part.length / m;
+                    out = new float[Math.multiplyExact(n, width)];
+                }
+                System.arraycopy(part, 0, out, i * width, m * width);
             }
-            // parts of equal size but the last; the last has a workspace of its own, so that neither is resized per call
-            Workspace last = idle.pollFirst();
-            if (last == null) last = new Workspace(steps.size() + 1);
-            int parts = (n + passImages - 1) / passImages, size = (n + parts - 1) / parts;
-            float[] logits = inParts(images, n, sample, size, ws, last);
-            idle.offerFirst(last);
-            idle.offerFirst(ws);
-            return logits;
+            return out;
         }
     }
 
-    /** The batch through the whole model {@code size} images at a time (see {@link #passImages}). */
-    private float[] inParts(float[] images, int n, Shape sample, int size, Workspace ws, Workspace last) {
-        int per = (int) sample.numel();
-        float[] out = null;
-        int width = 0;
-        for (int i = 0; i < n; i += size) {
-            int m = Math.min(size, n - i);
-            float[] part = run(Arrays.copyOfRange(images, i * per, (i + m) * per), m, sample, i + size < n ? ws : last);
-            if (out == null) {
-                width = part.length / m;
-                out = new float[Math.multiplyExact(n, width)];
+    /** One pass of {@code n} images through the model. */
+    private float[] run(float[] images, int n) {
+        // the scope frees what the call made without a Cleaner each (cpu backend), after the pass closed it all
+        try (Backend.Scope scope = backend.scope(); Pass pass = new Pass()) {
+            long t = System.nanoTime();
+            pass.values.put(Graph.INPUT, input(images, n, pass));
+            for (int i = 0; i < steps.size(); i++) {
+                long t1 = System.nanoTime();
+                nanos.addAndGet(i, t1 - t);
+                t = t1;
+                pass.put(model.nodes().get(i).name(), steps.get(i).run(pass.values, backend));
             }
-            System.arraycopy(part, 0, out, i * width, m * width);
+            nanos.addAndGet(steps.size(), System.nanoTime() - t);
+            return floats(pass.values.get(model.output()), pass).toFloatArray();
         }
-        return out;
     }
 
     /**
      * Every node's output (and the input's, under {@code Graph.INPUT}) for {@code n} images, as float NCHW values
-     * (codes dequantised): where a layer departs from another runtime's (issue 18's QDQ comparison). One call, own workspace.
+     * (codes dequantised): where a layer departs from another runtime's (issue 18's QDQ comparison). One call.
      */
     public Map<String, float[]> trace(float[] images, int n) {
-        Map<String, Activation> values = new HashMap<>();
-        Workspace ws = new Workspace(steps.size() + 1);
-        QParams qin = model.activations().get(Graph.INPUT);
-        values.put(Graph.INPUT, qin == null ? new Activation.Floats(images, n, model.inputShape()) : quantizeInput(images, n, model.inputShape(), qin, ws));
-        Map<String, float[]> out = new java.util.LinkedHashMap<>();
-        out.put(Graph.INPUT, Activation.floats(values.get(Graph.INPUT)));
-        for (int i = 0; i < steps.size(); i++) {
-            String name = model.nodes().get(i).name();
-            values.put(name, steps.get(i).run(values, ws));
-            out.put(name, Activation.floats(values.get(name)));
+        try (Pass pass = new Pass()) {
+            Map<String, float[]> out = new java.util.LinkedHashMap<>();
+            pass.values.put(Graph.INPUT, input(images, n, pass));
+            out.put(Graph.INPUT, floats(pass.values.get(Graph.INPUT), pass).toFloatArray());
+            for (int i = 0; i < steps.size(); i++) {
+                String name = model.nodes().get(i).name();
+                pass.put(name, steps.get(i).run(pass.values, backend));
+                out.put(name, floats(pass.values.get(name), pass).toFloatArray());
+            }
+            return out;
         }
-        return out;
     }
 
-    private float[] run(float[] images, int n, Shape sample, Workspace ws) {
-        Map<String, Activation> values = new HashMap<>();
-        Activation x = new Activation.Floats(images, n, sample);
-        QParams qin = model.activations().get(Graph.INPUT);
-        long t = System.nanoTime();
-        values.put(Graph.INPUT, qin == null ? x : quantizeInput(images, n, sample, qin, ws));
-        for (int i = 0; i < steps.size(); i++) {
-            long t1 = System.nanoTime();
-            nanos.addAndGet(i, t1 - t);
-            t = t1;
-            values.put(model.nodes().get(i).name(), steps.get(i).run(values, ws));
+    /** One call's values by node and everything it made, closed at its end (the input array is the caller's). */
+    private static final class Pass implements AutoCloseable {
+        final Map<String, Object> values = new HashMap<>(64);
+        final List<AutoCloseable> made = new ArrayList<>();
+
+        void put(String name, Object v) {
+            values.put(name, v);
+            track(v);
         }
-        nanos.addAndGet(steps.size(), System.nanoTime() - t);
-        return Activation.floats(values.get(model.output()));
+
+        <T> T track(T v) {
+            if (v instanceof AutoCloseable c) made.add(c);
+            return v;
+        }
+
+        @Override public void close() {
+            RuntimeException first = null;
+            for (AutoCloseable c : made) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    if (first == null) first = e instanceof RuntimeException r ? r : new IllegalStateException(e);
+                }
+            }
+            if (first != null) throw first;
+        }
     }
 
-    private Activation.Codes quantizeInput(float[] images, int n, Shape sample, QParams q, Workspace ws) {
-        byte[] codes = ws.codes(0, images.length);
-        int c = sample.rank() == 3 ? sample.dim(0) : 1;
-        kernels.quantizeToNhwc(images, n, c, sample.numel() / c, q.scale(0), q.zeroPoint(0), codes);
-        return Activation.Codes.of(codes, n, sample, q);
+    private Object input(float[] images, int n, Pass pass) {
+        Shape batch = GraphPredictor.batchShape(model.inputShape(), n);
+        return pass.track(inputParams == null ? backend.fromFloats(images, batch) : backend.quantize(images, batch, inputParams));
     }
+
+    /** A value as a float tensor (codes dequantised, made in {@code pass}). */
+    private Tensor floats(Object v, Pass pass) { return v instanceof QTensor q ? pass.track(backend.dequantize(q)) : (Tensor) v; }
 
     private boolean runsInt8Gemm(Node n) {
         return model.weights().containsKey(n.name()) && model.activations().containsKey(n.inputs().get(0))
-                && !Int8Depthwise.accepts(n, model.weights().get(n.name()).shape());
+                && !Int8Forms.depthwise(n, model.weights().get(n.name()).shape());
     }
 
-    private Step plan(Node n, Map<String, Shape> shapes, int slot) {
+    private Int8Steps.Step plan(Node n, Map<String, Shape> shapes) {
         String in = n.inputs().get(0);
         // logits are what a caller of logits() wants (eval's loss, a teacher's temperature): the softmax's input, as is
-        if (n.name().equals(skippedSoftmax)) return (v, ws) -> v.get(in);
+        if (n.name().equals(skippedSoftmax)) return (v, b) -> v.get(in);
         boolean codesIn = model.activations().containsKey(in);
-        Shape inShape = shapes.get(in), outShape = shapes.get(n.name());
-        if (runsInt8Gemm(n)) return gemmStep(n, inShape, outShape, slot);
-        // the kernels' int8 max-pool takes symmetric floor-mode windows; Int8Steps pools the other forms' codes
+        Shape outShape = shapes.get(n.name());
+        if (runsInt8Gemm(n)) return gemmStep(n);
+        // the kernels' int8 max-pool takes symmetric floor-mode windows; Int8Steps plans the other forms (output planned)
         if (codesIn && n.op() == OpType.MAXPOOL2D && PoolOps.spec(n).symmetricFloor()) {
-            Pool2dSpec s = PoolOps.spec(n);
-            return (v, ws) -> {
-                Activation.Codes x = (Activation.Codes) v.get(in);
-                byte[] y = ws.codes(slot, Math.multiplyExact(x.n(), outShape.numel()));
-                kernels.maxPool(x.data(), x.n(), inShape.dim(1), inShape.dim(2), inShape.dim(0), s, y);
-                return new Activation.Codes(y, x.n(), outShape, x.scale(), x.zeroPoint());
-            };
+            var s = PoolOps.spec(n);
+            return (v, b) -> b.qmaxPool2d((QTensor) v.get(in), s);
         }
         if (codesIn && n.op() == OpType.FLATTEN) {
-            return (v, ws) -> {
-                Activation.Codes c = (Activation.Codes) v.get(in);
-                byte[] d = c.data();
-                if (c.sample().rank() == 3 && c.sample().dim(0) > 1) {
-                    d = ws.codes(slot, d.length);
-                    kernels.nhwcToNchw(c.data(), c.n(), c.sample().dim(1) * c.sample().dim(2), c.sample().dim(0), d);
-                }
-                return new Activation.Codes(d, c.n(), outShape, c.scale(), c.zeroPoint());
+            return (v, b) -> {
+                QTensor x = (QTensor) v.get(in);
+                return b.qreshape(x, GraphPredictor.batchShape(outShape, x.shape().dim(0)), null);
             };
         }
-        if (n.op() == OpType.DROPOUT) return (v, ws) -> v.get(in);
-        Int8Steps.CodeStep codes = Int8Steps.plan(n, model, shapes); // issue 17: tables, arithmetic, concat, depthwise, ... on codes
-        if (codes != null) return (v, ws) -> codes.run(v, len -> ws.codes(slot, len));
-        return floatStep(n, outShape, shapes);
+        if (n.op() == OpType.DROPOUT) return (v, b) -> v.get(in);
+        Int8Steps.Step codes = Int8Steps.plan(n, model, shapes, backend); // issue 17: tables, arithmetic, concat, depthwise, ... on codes
+        if (codes != null) return codes;
+        return floatStep(n, shapes);
     }
 
-    private Step gemmStep(Node n, Shape inShape, Shape outShape, int slot) {
+    private Int8Steps.Step gemmStep(Node n) {
         QuantizedWeight w = model.weights().get(n.name());
-        QParams qin = model.activations().get(n.inputs().get(0));
+        String in = n.inputs().get(0);
         QParams qout = model.activations().get(n.name());
-        boolean conv = n.op() == OpType.CONV2D;
-        byte[] rows = conv ? Layouts.oihwToOhwi(w.codes(), w.shape()) : w.codes();
-        Int8Kernels.PackedS8 packed = kernels.pack(rows, w.outChannels(), w.rowLength());
-        FloatParam bias = model.floats().get(n.paramName("bias"));
-        float[] scales = GemmS8Epilogue.combinedScales(qin.scale(0), w.scales());
+        QuantParams out = qout == null ? null : Int8Steps.params(qout);
+        QWeight qw = backend.prepareQWeight(w.codes(), w.shape(), w.scales(), 1);
+        float[] bias = Int8Steps.onGrid(model, n, model.activations().get(in), w); // what QLinearConv/QGemm add (issue 18)
         boolean relu = FusedRelu.on(n);
-        float[] b = bias == null ? null : Int32Bias.onGrid(bias.values(), scales); // what QLinearConv/QGemm add (issue 18)
-        GemmS8Epilogue e = (qout == null ? GemmS8Epilogue.f32(scales, b, relu)
-                : GemmS8Epilogue.s8(scales, b, relu, qout.scale(0), qout.zeroPoint(0)))
-                .withActivationZeroPoint(qin.zeroPoint(0), packed.rowSums());
-        int o = w.outChannels();
-        Conv2dSpec spec = conv ? Conv2dOp.spec(n) : null;
-        boolean pointwise = conv && w.shape().dim(2) == 1 && w.shape().dim(3) == 1 && spec.equals(Conv2dSpec.of(1, 0));
-        return (v, ws) -> {
-            Activation.Codes x = (Activation.Codes) v.get(n.inputs().get(0));
-            ConvGeometry g = conv ? new ConvGeometry(x.n(), inShape.dim(0), inShape.dim(1), inShape.dim(2), o, w.shape().dim(2),
-                    w.shape().dim(3), outShape.dim(1), outShape.dim(2), spec) : null;
-            int m = conv ? Math.multiplyExact(x.n(), g.p()) : x.n();
-            int size = Math.multiplyExact(m, o); // the batch's output: too large is an exception, never a wrapped size
-            GemmS8Output out = qout != null ? GemmS8Output.ofS8(ws.codes(slot, size)) : GemmS8Output.ofF32(new float[size]);
-            // a conv is im2col + GEMM, fused by the kernels; a pointwise conv's NHWC input is its A already
-            if (conv && !pointwise) kernels.conv(x.data(), g, (byte) x.zeroPoint(), packed, e, out);
-            else kernels.gemm(x.data(), m, packed, e, out);
-            if (qout != null) return Activation.Codes.of(out.s8(), x.n(), outShape, qout);
-            return new Activation.Floats(conv ? Layouts.nhwcToNchw(out.f32(), x.n(), outShape) : out.f32(), x.n(), outShape);
-        };
+        if (n.op() == OpType.CONV2D) {
+            Conv2dSpec spec = Conv2dOp.spec(n);
+            return out == null ? (v, b) -> b.qconv2dFloat((QTensor) v.get(in), qw, bias, spec, relu)
+                    : (v, b) -> b.qconv2d((QTensor) v.get(in), qw, bias, spec, relu, out);
+        }
+        return out == null ? (v, b) -> b.qlinearFloat((QTensor) v.get(in), qw, bias, relu)
+                : (v, b) -> b.qlinear((QTensor) v.get(in), qw, bias, relu, out);
     }
 
     /**
-     * The node's own float op on the dequantised input(s), requantised when its output is planned. ADD
-     * reads two tensors; every other op runs as a one-node graph through {@link GraphRunner}.
+     * The node's own float op on the dequantised input(s), requantised when its output is planned. ADD, CONCAT and
+     * two-input arithmetic call the backend op; every other op runs as a one-node graph through {@link GraphRunner}.
+     * Temporaries are closed here; the result belongs to the call.
      */
-    private Step floatStep(Node n, Shape outShape, Map<String, Shape> shapes) {
+    private Int8Steps.Step floatStep(Node n, Map<String, Shape> shapes) {
         floatNodes.add(n);
+        usesFloatOps = true;
         QParams qout = model.activations().get(n.name());
-        Step f;
+        QuantParams out = qout == null ? null : Int8Steps.params(qout);
+        Int8Steps.Step f;
         if (n.op() == OpType.ADD && n.inputs().size() == 2 && shapes.get(n.inputs().get(0)).equals(shapes.get(n.inputs().get(1)))) {
-            f = (v, ws) -> {
-                float[] a = Activation.floats(v.get(n.inputs().get(0)));
-                float[] b = Activation.floats(v.get(n.inputs().get(1)));
-                float[] y = new float[a.length];
-                for (int i = 0; i < y.length; i++) y[i] = a[i] + b[i];
-                return new Activation.Floats(y, v.get(n.inputs().get(0)).n(), outShape);
-            };
-        } else if (n.op() == OpType.CONCAT) { // shapes family (issue 17): several inputs, in float on the float backend
-            usesFloatBackend = true;
+            f = (v, b) -> twoFloats(v, n, b, (x, y) -> b.add(x, y));
+        } else if (n.op() == OpType.CONCAT) { // shapes family (issue 17): several inputs
             int axis = n.intAttr("axis") + 1;
-            f = (v, ws) -> {
+            f = (v, b) -> {
                 List<Tensor> parts = new ArrayList<>();
                 try {
-                    for (String i : n.inputs()) {
-                        Activation a = v.get(i);
-                        parts.add(floatBackend.fromFloats(Activation.floats(a), GraphPredictor.batchShape(a.sample(), a.n())));
-                    }
-                    try (Tensor y = floatBackend.concat(parts, axis)) {
-                        return new Activation.Floats(y.toFloatArray(), v.get(n.inputs().get(0)).n(), outShape);
-                    }
+                    for (String i : n.inputs()) parts.add(v.get(i) instanceof QTensor q ? b.dequantize(q) : null);
+                    List<Tensor> use = new ArrayList<>();
+                    for (int i = 0; i < parts.size(); i++) use.add(parts.get(i) != null ? parts.get(i) : (Tensor) v.get(n.inputs().get(i)));
+                    return b.concat(use, axis);
                 } finally {
-                    for (Tensor t : parts) t.close();
+                    for (Tensor t : parts) if (t != null) t.close();
                 }
             };
         } else if (n.inputs().size() == 2) {
             // pointwise family (issue 17): SUB/MUL/DIV or a broadcasting ADD of two tensors (a squeeze-excitation gate) in float
             Binary kind = ArithmeticOp.kindOf(n.op());
             if (kind == null) throw new IllegalArgumentException("node " + n.name() + " (" + n.op() + ") reads 2 inputs; the int8 engine cannot run it");
-            usesFloatBackend = true;
-            f = (v, ws) -> {
-                Activation a = v.get(n.inputs().get(0)), b = v.get(n.inputs().get(1));
-                try (Tensor ta = floatBackend.fromFloats(Activation.floats(a), GraphPredictor.batchShape(a.sample(), a.n()));
-                     Tensor tb = floatBackend.fromFloats(Activation.floats(b), GraphPredictor.batchShape(b.sample(), b.n()));
-                     Tensor y = floatBackend.binary(kind, ta, tb)) {
-                    return new Activation.Floats(y.toFloatArray(), a.n(), outShape);
-                }
-            };
+            f = (v, b) -> twoFloats(v, n, b, (x, y) -> b.binary(kind, x, y));
         } else {
             Graph single = singleNodeGraph(n, shapes);
-            usesFloatBackend = true;
-            f = (v, ws) -> {
-                Activation x = v.get(n.inputs().get(0));
-                try (GraphRunner run = new GraphRunner(single, floatBackend, false, 0);
-                     Tensor t = floatBackend.fromFloats(Activation.floats(x), GraphPredictor.batchShape(x.sample(), x.n()))) {
-                    return new Activation.Floats(run.forward(t).toFloatArray(), x.n(), outShape);
+            f = (v, b) -> {
+                Object x = v.get(n.inputs().get(0));
+                Tensor t = x instanceof QTensor q ? b.dequantize(q) : null;
+                try (GraphRunner run = new GraphRunner(single, b, false, 0)) {
+                    Tensor y = run.forward(t != null ? t : (Tensor) x);
+                    return b.fromFloats(y.toFloatArray(), y.shape()); // the runner frees y at its close
+                } finally {
+                    if (t != null) t.close();
                 }
             };
         }
-        return qout == null ? f : (v, ws) -> Activation.codes(f.run(v, ws), qout);
+        if (out == null) return f;
+        return (v, b) -> {
+            try (Tensor y = (Tensor) f.run(v, b)) {
+                return b.quantize(y, out);
+            }
+        };
+    }
+
+    /** {@code op} on the float values of the node's two inputs (dequantised temporaries closed here). */
+    private static Tensor twoFloats(Map<String, Object> v, Node n, Backend b, java.util.function.BinaryOperator<Tensor> op) {
+        Object a = v.get(n.inputs().get(0)), c = v.get(n.inputs().get(1));
+        Tensor ta = a instanceof QTensor q ? b.dequantize(q) : null, tc = c instanceof QTensor q ? b.dequantize(q) : null;
+        try {
+            return op.apply(ta != null ? ta : (Tensor) a, tc != null ? tc : (Tensor) c);
+        } finally {
+            if (ta != null) ta.close();
+            if (tc != null) tc.close();
+        }
     }
 
     /**
@@ -382,11 +369,10 @@ public final class Int8Runner implements Predictor {
         return new Graph(model.name() + "/" + n.name(), in, List.of(only), n.name(), params);
     }
 
-    /** Refuses new calls, waits for those in flight, frees the float parameters and the workspaces; again: nothing. */
+    /** Refuses new calls, waits for those in flight, frees the float parameters; again: nothing. */
     @Override
     public void close() {
         guard.close(() -> {
-            idle.clear();
             for (Parameter p : floatGraph.params().values()) p.value().close();
         });
     }

@@ -25,11 +25,11 @@ public final class Int8Profile {
         SplittableRandom rnd = new SplittableRandom(1);
         for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextDouble();
         for (int i = 0; i < reps / 2; i++) warm.logits(x, n);
-        Int8Runner run = new Int8Runner(model, warm.kernels(), new ReferenceBackend());
+        Int8Runner run = new Int8Runner(model, warm.backend());
         long t0 = System.nanoTime();
         for (int i = 0; i < reps; i++) run.logits(x, n);
         double total = (System.nanoTime() - t0) / 1e6 / reps;
-        System.out.printf("%s, %d threads: %.2f ms per batch of %d%n", run.kernels().name(), threads, total, n);
+        System.out.printf("%s, %d threads: %.2f ms per batch of %d%n", run.kernelsName(), threads, total, n);
         for (Map.Entry<String, Double> e : run.millisPerNode().entrySet()) System.out.printf("  %-10s %7.2f ms%n", e.getKey(), e.getValue() / reps);
     }
 

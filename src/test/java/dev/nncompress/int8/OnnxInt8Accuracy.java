@@ -45,7 +45,7 @@ public final class OnnxInt8Accuracy {
                 try (Int8Runner r = new Int8Runner(m, Int8KernelChoice.choose("auto", Int8KernelChoice.defaultThreads()).kernels(), cpu)) {
                     EvalResult q = ev.evaluate(r, eval, TrainListener.NONE);
                     System.out.printf(Locale.ROOT, "%-12s float %.2f%% (%.0f img/s), int8 %.2f%% (%.0f img/s, %s), delta %+.2f points; %s; float nodes: %s%n",
-                            name, 100.0 * f.accuracy(), f.imagesPerSecond(), 100.0 * q.accuracy(), q.imagesPerSecond(), r.kernels().name(),
+                            name, 100.0 * f.accuracy(), f.imagesPerSecond(), 100.0 * q.accuracy(), q.imagesPerSecond(), r.kernelsName(),
                             100.0 * (q.accuracy() - f.accuracy()), r.summary(), r.floatFallbacks());
                     if (Boolean.getBoolean("simulate")) { // the simulation of the same plan on the same images: PTQ's own loss
                         var sim = dev.nncompress.compress.quant.calib.SimulatedAccuracy.measure(g, plan, eval, cpu, 256);
@@ -54,7 +54,7 @@ public final class OnnxInt8Accuracy {
                     if (Boolean.getBoolean("profile")) { // where the int8 time went, summed per op type
                         Map<String, Double> perOp = new java.util.TreeMap<>();
                         r.millisPerNode().forEach((node, ms) -> perOp.merge(node.equals(Graph.INPUT) ? "INPUT" : m.node(node).op()
-                                + (m.weights().containsKey(node) && Int8Depthwise.accepts(m.node(node), m.weights().get(node).shape()) ? " depthwise" : ""), ms, Double::sum));
+                                + (m.weights().containsKey(node) && Int8Forms.depthwise(m.node(node), m.weights().get(node).shape()) ? " depthwise" : ""), ms, Double::sum));
                         System.out.println("  int8 ms per op type over the test set: " + perOp);
                     }
                 }

@@ -52,7 +52,7 @@ public final class OnnxInt8Speed {
                     ratio[r] = b / a;
                 }
                 System.out.printf(Locale.ROOT, "%s, batch %d, %d alternated rounds: float %.0f img/s, int8 %.0f img/s (%s), int8/float %.2fx (per-round ratios %.2f..%.2f)%n",
-                        name, batch, rounds, median(fps), median(qps), q.kernels().name(), median(ratio), min(ratio), max(ratio));
+                        name, batch, rounds, median(fps), median(qps), q.kernelsName(), median(ratio), min(ratio), max(ratio));
             }
         }
     }

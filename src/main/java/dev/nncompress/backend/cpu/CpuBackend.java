@@ -15,6 +15,11 @@ import dev.nncompress.sparse.CsrWeights;
 // pointwise family (issue 17)
 import dev.nncompress.backend.Binary;
 import dev.nncompress.backend.Unary;
+import dev.nncompress.backend.QTensor;
+import dev.nncompress.backend.QWeight;
+import dev.nncompress.backend.QuantParams;
+import dev.nncompress.backend.Int8Kernels;
+import dev.nncompress.backend.ref.HostInt8Ops;
 import dev.nncompress.backend.FakeQuantMask;
 import dev.nncompress.backend.FakeQuantResult;
 import dev.nncompress.backend.FakeQuantSpec;
@@ -541,6 +546,49 @@ public final class CpuBackend implements Backend {
 
     /** The ND4J array under a tensor of this backend (for code inside backend/cpu and its tests). */
     static INDArray array(Tensor t) { return cpu("array", "t", t).array(); }
+
+    /** The int8 ops on our JNI int8 kernels (Int8KernelChoice "auto": the Java twin where they do not load), chosen on first use. */
+    private volatile HostInt8Ops int8;
+
+    private HostInt8Ops int8() {
+        HostInt8Ops h = int8;
+        if (h == null) {
+            synchronized (this) {
+                if (int8 == null) int8 = new HostInt8Ops(this, Int8KernelChoice.choose("auto", Int8KernelChoice.defaultThreads()).kernels());
+                h = int8;
+            }
+        }
+        return h;
+    }
+
+    /** A CPU backend (same sparse kernels) whose int8 ops run on {@code kernels}. */
+    @Override public CpuBackend withInt8Kernels(Int8Kernels kernels) {
+        CpuBackend b = new CpuBackend(sparse);
+        b.int8 = new HostInt8Ops(b, kernels);
+        return b;
+    }
+    // ---- int8 (issue 21): {@link HostInt8Ops} / {@link HostCodeOps} over our JNI int8 kernels ----
+    @Override public String int8Kernels() { return int8().kernels().name(); }
+    @Override public int int8ParallelCalls() { return int8().kernels().parallelCalls(); }
+    @Override public long int8PassBytes() { return int8().kernels().passBytes(); }
+    @Override public QTensor quantize(Tensor x, QuantParams q) { return int8().quantize(x.toFloatArray(), x.shape(), q); }
+    @Override public QTensor quantize(float[] values, Shape shape, QuantParams q) { return int8().quantize(values, shape, q); }
+    @Override public Tensor dequantize(QTensor x) { return int8().dequantize(x); }
+    @Override public QTensor requantize(QTensor x, QuantParams q) { return int8().requantize(x, q); }
+    @Override public QWeight prepareQWeight(byte[] codes, Shape shape, float[] scales, int groups) { return int8().prepareQWeight(codes, shape, scales, groups); }
+    @Override public QTensor qconv2d(QTensor x, QWeight w, float[] bias, Conv2dSpec spec, boolean relu, QuantParams out) { return int8().conv2d(x, w, bias, spec, relu, out); }
+    @Override public Tensor qconv2dFloat(QTensor x, QWeight w, float[] bias, Conv2dSpec spec, boolean relu) { return int8().conv2dFloat(x, w, bias, spec, relu); }
+    @Override public QTensor qlinear(QTensor x, QWeight w, float[] bias, boolean relu, QuantParams out) { return int8().linear(x, w, bias, relu, out); }
+    @Override public Tensor qlinearFloat(QTensor x, QWeight w, float[] bias, boolean relu) { return int8().linearFloat(x, w, bias, relu); }
+    @Override public QTensor qmaxPool2d(QTensor x, Pool2dSpec spec) { return int8().maxPool2d(x, spec); }
+    @Override public QTensor qglobalAvgPool(QTensor x, QuantParams out) { return int8().globalAvgPool(x, out); }
+    @Override public QTensor qunary(Unary kind, QTensor x, float a, float b, QuantParams out) { return int8().codes().unary(kind, x, a, b, out); }
+    @Override public QTensor qbinary(Binary kind, QTensor a, QTensor b, QuantParams out) { return int8().codes().binary(kind, a, b, out); }
+    @Override public QTensor qbinaryConstant(Binary kind, QTensor x, float[] c, Shape cs, boolean constantFirst, QuantParams out) {
+        return int8().codes().binaryConstant(kind, x, c, cs, constantFirst, out);
+    }
+    @Override public QTensor qconcat(java.util.List<QTensor> parts, int axis, QuantParams out) { return int8().codes().concat(parts, axis, out); }
+    @Override public QTensor qreshape(QTensor x, Shape shape, QuantParams out) { return int8().codes().reshape(x, shape, out); }
 
     /** Frees the cached free blocks (process-wide); open tensors stay valid. */
     @Override public void close() { CpuMemory.trim(); }

@@ -59,7 +59,7 @@ class OrtInt8SpeedBenchmark {
                     double ortF32 = BATCH / r.get(0).median(), ortS8 = BATCH / r.get(1).median(), ourS8 = BATCH / r.get(2).median();
                     System.out.printf(Locale.ROOT, "%-8s images/s, 1 thread, batch %d: ONNX Runtime float %.0f, ONNX Runtime int8 (QDQ) %.0f (%.2fx its float),"
                             + " our int8 engine (%s) %.0f (ONNX Runtime int8 / ours %.2fx)%n", name, BATCH, ortF32, ortS8, ortS8 / ortF32,
-                            ours.kernels().name(), ourS8, ortS8 / ourS8);
+                            ours.kernelsName(), ourS8, ortS8 / ourS8);
                 }
             }
         }

@@ -9,7 +9,7 @@ import dev.nncompress.quant.QScheme;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Node;
 import dev.nncompress.graph.OpType;
-import dev.nncompress.int8.Int8Depthwise;
+import dev.nncompress.int8.Int8Forms;
 import dev.nncompress.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -42,7 +42,7 @@ import java.util.Set;
  *       aliasing an excluded (or otherwise float) tensor stays float too.</li>
  *   <li><b>Float convolutions</b> ({@link #floatNodes()}): a grouped conv that is not depthwise (1 < groups <
  *       input channels) and a dilated or asymmetrically padded ungrouped one keep their float weight, because
- *       the int8 GEMM takes plain convs and {@code int8.Int8Depthwise} depthwise ones (any stride, dilation,
+ *       the int8 GEMM takes plain convs and {@code int8.Int8Forms} depthwise ones (any stride, dilation,
  *       padding); the int8 engine runs it as its float op on the dequantised input and requantises its
  *       (observed) output. A depthwise conv's weight is int8 per output channel like any other.</li>
  *   <li>Every other node that computes values (the activations, arithmetic, CONCAT, pools, reshapes) has its
@@ -125,7 +125,7 @@ public final class QuantTargets {
     static String floatReason(Node n, Graph g) {
         if (n.op() != OpType.CONV2D) return null;
         dev.nncompress.backend.Conv2dSpec s = dev.nncompress.graph.ops.Conv2dOp.spec(n);
-        if (s.plain() || Int8Depthwise.accepts(n, g.param(n.paramName("weight")).value().shape())) return null;
+        if (s.plain() || Int8Forms.depthwise(n, g.param(n.paramName("weight")).value().shape())) return null;
         return "node " + n.name() + " (CONV2D, " + s.notPlain() + ") runs in float: the int8 kernels take plain convs (one group, "
                 + "no dilation, symmetric padding) and depthwise ones (groups = input channels)";
     }

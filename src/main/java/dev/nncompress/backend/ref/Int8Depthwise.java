@@ -1,9 +1,6 @@
-package dev.nncompress.int8;
+package dev.nncompress.backend.ref;
 
 import dev.nncompress.backend.Conv2dSpec;
-import dev.nncompress.graph.Node;
-import dev.nncompress.graph.OpType;
-import dev.nncompress.graph.ops.Conv2dOp;
 import dev.nncompress.quant.QuantArithmetic;
 import dev.nncompress.tensor.Shape;
 
@@ -12,7 +9,7 @@ import dev.nncompress.tensor.Shape;
  * multiplier m, output channel o reads input channel o / m), int8 codes per output channel (symmetric),
  * NHWC int8 input with a per-tensor zero point, int32 accumulation of {@code (x - zpX) * w} over the window
  * (taps in the padding add nothing: their real value is 0), then the int8 GEMM's epilogue step by step
- * ({@code GemmS8Epilogue}: {@code (float) acc * (scaleX * scaleW[o])}, {@code + bias[o]} on the int32 grid ({@link Int32Bias}), ReLU, requantised
+ * ({@code GemmS8Epilogue}: {@code (float) acc * (scaleX * scaleW[o])}, {@code + bias[o]} (the caller's bias, which the int8 engine puts on the int32 grid), ReLU, requantised
  * as {@code QuantArithmetic.quantizeS8}), writing NHWC codes. Any stride, dilation and padding (asymmetric
  * included). In Java for now: a depthwise layer is under a tenth of MobileNetV2's multiply-adds, yet this
  * loop (0.3-1 GMAC/s here; JDK 17 does not vectorise the byte-reading multiply-add well) takes about half
@@ -22,48 +19,34 @@ import dev.nncompress.tensor.Shape;
  */
 public final class Int8Depthwise {
     private final int c, m, kh, kw;
-    private final Conv2dSpec spec;
     /** Weight codes [kH, kW, C * m]: each tap's output channels contiguous, as the NHWC loop reads them. */
     private final int[] taps;
-    private final float[] scales;
-    private final float[] bias;
-    private final boolean relu;
 
-    /**
-     * True where the int8 engine runs {@code n} (a CONV2D) as an int8 depthwise conv: more than one group and
-     * one input channel per group ({@code weight} [O, 1, kH, kW]), i.e. groups = input channels.
-     */
-    public static boolean accepts(Node n, Shape weight) {
-        return n.op() == OpType.CONV2D && Conv2dOp.spec(n).groups() > 1 && weight.rank() == 4 && weight.dim(1) == 1;
-    }
+    /** Whether a weight of {@code shape} with {@code groups} groups is depthwise: more than one group, one input channel each. */
+    public static boolean accepts(Shape shape, int groups) { return groups > 1 && shape.rank() == 4 && shape.dim(1) == 1; }
 
-    /**
-     * @param w      the int8 weight [C * m, 1, kH, kW] with its per-output-channel scales
-     * @param inScale the input's activation scale
-     * @param bias   float bias per output channel, or null
-     */
-    Int8Depthwise(QuantizedWeight w, Conv2dSpec spec, float inScale, float[] bias, boolean relu) {
-        int o = w.outChannels();
-        this.c = spec.groups();
-        if (o % c != 0 || w.shape().dim(1) != 1) throw new IllegalArgumentException("int8 depthwise: weight " + w.shape() + " for " + c + " groups");
+    /** The int8 weight [C * m, 1, kH, kW] (OIHW codes) of a depthwise conv with {@code groups} = C. */
+    Int8Depthwise(byte[] codes, Shape shape, int groups) {
+        int o = shape.dim(0);
+        this.c = groups;
+        if (o % c != 0 || shape.dim(1) != 1) throw new IllegalArgumentException("int8 depthwise: weight " + shape + " for " + c + " groups");
         this.m = o / c;
-        this.kh = w.shape().dim(2);
-        this.kw = w.shape().dim(3);
-        this.spec = spec;
+        this.kh = shape.dim(2);
+        this.kw = shape.dim(3);
         this.taps = new int[kh * kw * o];
-        byte[] codes = w.codes();
         for (int oc = 0; oc < o; oc++) for (int t = 0; t < kh * kw; t++) taps[t * o + oc] = codes[oc * kh * kw + t];
-        this.scales = new float[o];
-        for (int oc = 0; oc < o; oc++) scales[oc] = inScale * w.scales()[oc]; // as GemmS8Epilogue.combinedScales
-        this.bias = Int32Bias.onGrid(bias, scales); // what QLinearConv adds (issue 18)
-        this.relu = relu;
     }
+
+    /** Input channels (the groups) this weight was prepared for. */
+    int channels() { return c; }
 
     /**
      * x: NHWC codes [n, h, w, C] with zero point {@code zpX}; y: NHWC codes [n, oh, ow, C * m] requantised
-     * to {@code outScale}, {@code outZp}.
+     * to {@code outScale}, {@code outZp}. {@code scales[o]}: scaleX * scaleW[o] ({@code GemmS8Epilogue.combinedScales});
+     * {@code bias}: per output channel, or null.
      */
-    void run(byte[] x, int n, int h, int w, int zpX, int oh, int ow, float outScale, int outZp, byte[] y) {
+    void run(byte[] x, int n, int h, int w, int zpX, Conv2dSpec spec, int oh, int ow, float[] scales, float[] bias, boolean relu,
+             float outScale, int outZp, byte[] y) {
         int o = c * m;
         // one unit of work per output row of one image: enough units to use the pool at batch 1
         Par.forImages(n * oh, row -> {

@@ -1,4 +1,4 @@
-package dev.nncompress.int8;
+package dev.nncompress.backend.ref;
 
 import java.util.function.IntConsumer;
 import java.util.stream.IntStream;

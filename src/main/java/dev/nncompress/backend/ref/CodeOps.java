@@ -1,8 +1,7 @@
-package dev.nncompress.int8;
+package dev.nncompress.backend.ref;
 
 import dev.nncompress.backend.Binary;
 import dev.nncompress.backend.BroadcastGeometry;
-import dev.nncompress.backend.ref.RefBroadcast;
 import dev.nncompress.quant.QuantArithmetic;
 import dev.nncompress.tensor.Shape;
 

@@ -1,11 +1,9 @@
-package dev.nncompress.int8;
+package dev.nncompress.backend.ref;
 
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.Binary;
 import dev.nncompress.backend.Conv2dSpec;
 import dev.nncompress.backend.Unary;
-import dev.nncompress.backend.ref.RefActivations;
-import dev.nncompress.backend.ref.ReferenceBackend;
 import dev.nncompress.quant.QuantArithmetic;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
@@ -116,16 +114,18 @@ class Int8CodeOpsTest {
                     scales[o] = max / 127.5f;
                     QuantArithmetic.quantizeS8Range(wf, o * k * k, (o + 1) * k * k, scales[o], 0, wq);
                 }
-                QuantizedWeight qw = new QuantizedWeight(wq, Shape.of(c * m, 1, k, k), scales);
+                Shape wShape = Shape.of(c * m, 1, k, k);
                 float[] bias = gaussian(c * m);
-                Int8Depthwise dw = new Int8Depthwise(qw, spec, x.scale, bias, relu);
+                Int8Depthwise dw = new Int8Depthwise(wq, wShape, c);
+                float[] combined = new float[c * m];
+                for (int o = 0; o < c * m; o++) combined[o] = x.scale * scales[o];
                 int oh = spec.outH(h, k), ow = spec.outW(w, k);
                 float outScale = 0.02f;
                 int outZp = relu ? -128 : 0;
                 byte[] y = new byte[n * oh * ow * c * m];
-                dw.run(x.nhwc, n, h, w, x.zp, oh, ow, outScale, outZp, y);
+                dw.run(x.nhwc, n, h, w, x.zp, spec, oh, ow, combined, bias, relu, outScale, outZp, y);
                 float[] want;
-                try (Tensor tx = ref.fromFloats(x.values(), x.shape); Tensor tw = ref.fromFloats(qw.dequantize(), qw.shape());
+                try (Tensor tx = ref.fromFloats(x.values(), x.shape); Tensor tw = ref.fromFloats(QuantArithmetic.dequantizeS8(wq, scales, new int[c * m], c * m, k * k), wShape);
                      Tensor tb = ref.fromFloats(bias, Shape.of(c * m)); Tensor t = ref.conv2d(tx, tw, tb, spec)) {
                     want = t.toFloatArray();
                 }
@@ -173,14 +173,9 @@ class Int8CodeOpsTest {
 
     @Test
     void onlyGroupedConvsWithOneInputChannelPerGroupAreDepthwise() {
-        var b = new dev.nncompress.models.GraphBuilder("g", Shape.of(4, 5, 5), ref, 1);
-        String dw = b.conv("dw", dev.nncompress.graph.Graph.INPUT, 8, 3, new Conv2dSpec(1, 1, 1, 1, 1, 1, 1, 1, 4), false);
-        String gc = b.conv("gc", dw, 8, 3, new Conv2dSpec(1, 1, 1, 1, 1, 1, 1, 1, 2), false);
-        String pc = b.conv("pc", gc, 8, 1, Conv2dSpec.of(1, 0), false);
-        var g = b.build(pc);
-        assertTrue(Int8Depthwise.accepts(g.node(dw), g.param("dw.weight").value().shape()), "4 groups of 1 input channel, multiplier 2");
-        assertTrue(!Int8Depthwise.accepts(g.node(gc), g.param("gc.weight").value().shape()), "2 groups of 4 channels: not depthwise");
-        assertTrue(!Int8Depthwise.accepts(g.node(pc), g.param("pc.weight").value().shape()), "a plain conv runs as a GEMM");
+        assertTrue(Int8Depthwise.accepts(Shape.of(8, 1, 3, 3), 4), "4 groups of 1 input channel, multiplier 2");
+        assertTrue(!Int8Depthwise.accepts(Shape.of(8, 4, 3, 3), 2), "2 groups of 4 channels: not depthwise");
+        assertTrue(!Int8Depthwise.accepts(Shape.of(8, 1, 3, 3), 1), "one group (a 1-channel input) runs as a GEMM");
     }
 
     // ---- helpers: an int8 tensor as NCHW floats (its dequantised values) and as the engine stores it (NHWC codes)

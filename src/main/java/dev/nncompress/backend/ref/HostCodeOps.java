@@ -1,0 +1,153 @@
+package dev.nncompress.backend.ref;
+
+import dev.nncompress.quant.QuantArithmetic;
+import dev.nncompress.backend.Binary;
+import dev.nncompress.backend.BroadcastGeometry;
+import dev.nncompress.backend.QTensor;
+import dev.nncompress.backend.QuantParams;
+import dev.nncompress.backend.Unary;
+import dev.nncompress.tensor.Shape;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static dev.nncompress.backend.ref.HostInt8Ops.data;
+import static dev.nncompress.backend.ref.HostInt8Ops.perTensor;
+
+/**
+ * The host backends' int8 ops on codes that are not GEMMs ({@link HostInt8Ops} has those): activations (256-entry
+ * tables), arithmetic with broadcasting (per element in float, or a 65,536-entry table of code pairs), concat and
+ * reshape/flatten, each requantising to the output's parameters exactly as the int8 engine's steps did
+ * ({@link CodeOps}: dequantise, one float op, {@code QuantArithmetic.quantizeS8}'s rounding).
+ */
+public final class HostCodeOps {
+    /** Pair tables by their parameters: built once per layer (65,536 float ops), not once per call. Bounded by {@link #MAX_TABLES}. */
+    private final Map<PairKey, byte[]> pairTables = new ConcurrentHashMap<>();
+    private static final int MAX_TABLES = 256;
+    private final HostInt8Ops ops;
+
+    HostCodeOps(HostInt8Ops ops) { this.ops = ops; }
+
+    private record PairKey(Binary kind, float sa, int za, float sb, int zb, float so, int zo) {}
+
+    /** {@code kind}(x) with its parameters a, b ({@code RefActivations}; ReLU is CLIP(0, +inf)), requantised to {@code out}. */
+    public QTensor unary(Unary kind, QTensor x, float a, float b, QuantParams out) {
+        byte[] d = data("qunary", x);
+        QuantParams q = perTensor("qunary", x);
+        checkOut("qunary", out);
+        byte[] table = CodeOps.table(q.scale(), q.zeroPoint(), v -> RefActivations.forward(kind, v, a, b), out.scale(), out.zeroPoint());
+        ByteTensor y = ops.alloc(x.shape());
+        CodeOps.lookup(d, table, images(x.shape()), perImage(x.shape()), y.data());
+        return ops.wrap(y, out);
+    }
+
+    /** {@code a kind b} of two code tensors of the same rank with numpy broadcasting, requantised to {@code out}. */
+    public QTensor binary(Binary kind, QTensor a, QTensor b, QuantParams out) {
+        byte[] da = data("qbinary", a), db = data("qbinary", b);
+        QuantParams qa = perTensor("qbinary", a), qb = perTensor("qbinary", b);
+        checkOut("qbinary", out);
+        if (a.shape().rank() != b.shape().rank()) throw new IllegalArgumentException("qbinary " + kind + ": " + a.shape() + " and " + b.shape() + " differ in rank");
+        Shape os = BroadcastGeometry.of("qbinary " + kind, a.shape(), b.shape()).out();
+        byte[] pairs = pairTables.get(new PairKey(kind, qa.scale(), qa.zeroPoint(), qb.scale(), qb.zeroPoint(), out.scale(), out.zeroPoint()));
+        if (pairs == null) {
+            pairs = CodeOps.pairTable(kind, qa.scale(), qa.zeroPoint(), qb.scale(), qb.zeroPoint(), out.scale(), out.zeroPoint());
+            if (pairTables.size() < MAX_TABLES) pairTables.put(new PairKey(kind, qa.scale(), qa.zeroPoint(), qb.scale(), qb.zeroPoint(), out.scale(), out.zeroPoint()), pairs);
+        }
+        ByteTensor y = ops.alloc(os);
+        CodeOps.binary(kind, operand(a, da, qa), operand(b, db, qb), out.scale(), out.zeroPoint(), pairs, y.data());
+        return ops.wrap(y, out);
+    }
+
+    /**
+     * {@code x kind c} (or {@code c kind x} with {@code constantFirst}) with a float constant of shape {@code constShape}
+     * aligned from the right with x's shape (broadcast), per element in float, requantised to {@code out}.
+     */
+    public QTensor binaryConstant(Binary kind, QTensor x, float[] constant, Shape constShape, boolean constantFirst, QuantParams out) {
+        byte[] d = data("qbinaryConstant", x);
+        QuantParams q = perTensor("qbinaryConstant", x);
+        checkOut("qbinaryConstant", out);
+        Shape xs = x.shape();
+        if (constant == null || constShape == null || constant.length != constShape.numel() || constShape.rank() > xs.rank()) {
+            throw new IllegalArgumentException("qbinaryConstant " + kind + ": constant " + constShape + " does not fit input " + xs);
+        }
+        Shape sample = sample(xs);
+        CodeOps.Operand c = CodeOps.constant(constant, constShape, sample);
+        CodeOps.Operand v = operand(x, d, q);
+        int[] aligned = new int[xs.rank()];
+        for (int i = 0; i < aligned.length; i++) aligned[i] = i < xs.rank() - constShape.rank() ? 1 : constShape.dim(i - (xs.rank() - constShape.rank()));
+        Shape os = BroadcastGeometry.of("qbinaryConstant " + kind, xs, Shape.of(aligned)).out();
+        ByteTensor y = ops.alloc(os);
+        CodeOps.binary(kind, constantFirst ? c : v, constantFirst ? v : c, out.scale(), out.zeroPoint(), y.data());
+        return ops.wrap(y, out);
+    }
+
+    /** The tensors joined along logical dimension {@code axis} (>= 1), each requantised to {@code out} (copied where already at it). */
+    public QTensor concat(List<QTensor> parts, int axis, QuantParams out) {
+        checkOut("qconcat", out);
+        if (parts == null || parts.isEmpty()) throw new IllegalArgumentException("qconcat: no inputs");
+        Shape first = parts.get(0).shape();
+        if (axis < 1 || axis >= first.rank()) throw new IllegalArgumentException("qconcat: axis " + axis + " must be a per-sample dim of " + first);
+        byte[][] codes = new byte[parts.size()][], tables = new byte[parts.size()][];
+        Shape[] storage = new Shape[parts.size()];
+        int[] dims = first.dims().clone();
+        dims[axis] = 0;
+        for (int i = 0; i < codes.length; i++) {
+            QTensor p = parts.get(i);
+            codes[i] = data("qconcat", p);
+            QuantParams q = perTensor("qconcat", p);
+            Shape s = p.shape();
+            for (int d = 0; d < s.rank(); d++) {
+                if (s.rank() != first.rank() || d != axis && s.dim(d) != first.dim(d)) throw new IllegalArgumentException("qconcat: " + s + " does not fit " + first + " along axis " + axis);
+            }
+            dims[axis] += s.dim(axis);
+            storage[i] = storage(s);
+            if (!q.sameAs(out)) tables[i] = CodeOps.requantTable(q.scale(), q.zeroPoint(), out.scale(), out.zeroPoint());
+        }
+        ByteTensor y = ops.alloc(Shape.of(dims));
+        CodeOps.concat(codes, storage, tables, CodeOps.storageAxis(axis - 1, first.rank() - 1), y.data());
+        return ops.wrap(y, out);
+    }
+
+    /**
+     * The codes under a new logical shape (same count; a flatten or ONNX reshape keeps NCHW order, so channels-last
+     * codes go through it), requantised to {@code out} (null: x's parameters).
+     */
+    public QTensor reshape(QTensor x, Shape shape, QuantParams out) {
+        byte[] d = data("qreshape", x);
+        QuantParams q = perTensor("qreshape", x);
+        if (out == null) out = q;
+        checkOut("qreshape", out);
+        if (shape == null || shape.numel() != x.shape().numel()) throw new IllegalArgumentException("qreshape: cannot view " + x.shape() + " as " + shape);
+        ByteTensor y = ops.alloc(shape);
+        boolean same = q.sameAs(out);
+        if (same && ByteTensor.transposed(x.shape()) && !ByteTensor.transposed(shape)) { // a flatten after a conv: one pass into y
+            ops.kernels().nhwcToNchw(d, x.shape().dim(0), x.shape().dim(2) * x.shape().dim(3), x.shape().dim(1), y.data());
+            return ops.wrap(y, out);
+        }
+        d = ops.nchwCodes(d, x.shape());
+        if (ByteTensor.transposed(shape)) d = CodeOps.transpose(d, shape.dim(0), shape.dim(1), shape.dim(2) * shape.dim(3));
+        if (same) System.arraycopy(d, 0, y.data(), 0, d.length);
+        else CodeOps.lookup(d, CodeOps.requantTable(q.scale(), q.zeroPoint(), out.scale(), out.zeroPoint()), images(shape), perImage(shape), y.data());
+        return ops.wrap(y, out);
+    }
+
+    private static void checkOut(String op, QuantParams out) {
+        if (out == null || !out.perTensor()) throw new IllegalArgumentException(op + ": needs per-tensor output parameters, got " + out);
+    }
+
+    private static CodeOps.Operand operand(QTensor x, byte[] d, QuantParams q) { return CodeOps.Operand.codes(storage(x.shape()), d, q.scale(), q.zeroPoint()); }
+
+    /** The dims in the order the codes are stored: [n, h, w, c] for rank 4, else as is. */
+    static Shape storage(Shape s) { return s.rank() == 4 ? Shape.of(s.dim(0), s.dim(2), s.dim(3), s.dim(1)) : s; }
+
+    private static Shape sample(Shape s) {
+        int[] d = new int[s.rank() - 1];
+        for (int i = 0; i < d.length; i++) d[i] = s.dim(i + 1);
+        return Shape.of(d);
+    }
+
+    private static int images(Shape s) { return s.rank() == 0 || s.numel() == 0 ? 1 : s.dim(0); }
+
+    private static int perImage(Shape s) { return s.numel() / images(s); }
+}

@@ -1,0 +1,253 @@
+package dev.nncompress.backend.ref;
+
+import dev.nncompress.quant.QuantArithmetic;
+import dev.nncompress.backend.Backend;
+import dev.nncompress.backend.Conv2dSpec;
+import dev.nncompress.backend.ConvGeometry;
+import dev.nncompress.backend.GemmS8Epilogue;
+import dev.nncompress.backend.GemmS8Output;
+import dev.nncompress.backend.Int8Kernels;
+import dev.nncompress.backend.Pool2dSpec;
+import dev.nncompress.backend.QTensor;
+import dev.nncompress.backend.QWeight;
+import dev.nncompress.backend.QuantParams;
+import dev.nncompress.tensor.Shape;
+import dev.nncompress.tensor.Tensor;
+
+/**
+ * The int8 ops of the host backends ({@link Backend}'s int8 block), over one {@link Int8Kernels}: the reference
+ * backend runs them on the Java twin ({@link JavaInt8Kernels}), the CPU backend on our JNI kernels, so the two
+ * share every line here and differ only where the kernels do (GEMM, conv, input quantisation, floor-mode max-pool,
+ * NHWC to NCHW), which the kernels' own tests hold bit-exact. Codes live in {@link ByteTensor}s (channels-last for
+ * rank 4); float results are the backend's own tensors. The elementwise, concat and pooling steps are
+ * {@link CodeOps}/{@link Int8Depthwise}, the int8 engine's arithmetic (issue 17), unchanged. The ops on codes take
+ * per-tensor activations; per-channel parameters are for {@link #quantize}/{@link #dequantize} (and weights).
+ * This file: creation, conv/linear and pooling; {@link HostCodeOps}: the elementwise family, concat and reshape.
+ */
+public final class HostInt8Ops {
+    private final Backend backend;
+    private final Int8Kernels kernels;
+    private final CodePool pool = new CodePool();
+    final HostCodeOps codeOps = new HostCodeOps(this);
+
+    public HostInt8Ops(Backend backend, Int8Kernels kernels) {
+        this.backend = backend;
+        this.kernels = kernels;
+    }
+
+    public Int8Kernels kernels() { return kernels; }
+
+    Backend backend() { return backend; }
+
+    public HostCodeOps codes() { return codeOps; }
+
+    // ---- tensors ----
+
+    /** A new code tensor of {@code shape} (contents undefined until the op writes them all). */
+    ByteTensor alloc(Shape shape) { return new ByteTensor(backend, pool.take(shape.numel()), shape, pool); }
+
+    QTensor wrap(ByteTensor codes, QuantParams q) { return new QTensor(codes, q); }
+
+    /** x's codes, when this kind of backend holds them. */
+    static byte[] data(String op, QTensor x) {
+        if (x == null) throw new IllegalArgumentException(op + ": input is null");
+        if (!(x.codes() instanceof ByteTensor b)) {
+            throw new IllegalArgumentException(op + ": codes " + x.shape() + " belong to backend '" + x.codes().owner().name() + "', not to a host backend");
+        }
+        return b.data();
+    }
+
+    /** x's one scale and zero point; the ops on codes take per-tensor activations. */
+    static QuantParams perTensor(String op, QTensor x) {
+        if (!x.params().perTensor()) throw new IllegalArgumentException(op + ": takes per-tensor activations, got " + x.params());
+        return x.params();
+    }
+
+    // ---- quantize / dequantize ----
+
+    /** Float values of logical shape {@code shape} (NCHW) to codes, rounding as {@code QuantArithmetic.quantizeS8}. */
+    public QTensor quantize(float[] x, Shape shape, QuantParams q) {
+        if (x == null || shape == null || q == null) throw new IllegalArgumentException("quantize: values, shape and params must not be null");
+        if (x.length != shape.numel()) throw new IllegalArgumentException("quantize: " + x.length + " values for shape " + shape);
+        ByteTensor y = alloc(shape);
+        byte[] codes = y.data();
+        int n = shape.rank() == 0 ? 1 : shape.dim(0);
+        if (x.length == 0) return wrap(y, q);
+        if (q.perTensor()) {
+            int c = shape.rank() == 4 ? shape.dim(1) : 1;
+            kernels.quantizeToNhwc(x, n, c, x.length / n / c, q.scale(), q.zeroPoint(), codes);
+        } else {
+            checkAxis("quantize", shape, q);
+            byte[] nchw = QuantArithmetic.quantizeS8(x, q.scales(), q.zeroPoints(), q.scales().length, inner(shape, q.axis()));
+            if (ByteTensor.transposed(shape)) nchw = CodeOps.transpose(nchw, n, shape.dim(1), shape.dim(2) * shape.dim(3));
+            System.arraycopy(nchw, 0, codes, 0, nchw.length);
+        }
+        return wrap(y, q);
+    }
+
+    /** The codes' float values {@code (q - zp) * scale}, as a float tensor of the backend in logical (NCHW) order. */
+    public Tensor dequantize(QTensor x) {
+        byte[] d = data("dequantize", x);
+        Shape s = x.shape();
+        QuantParams q = x.params();
+        float[] y;
+        if (q.perTensor()) {
+            y = new float[d.length];
+            int n = s.rank() == 0 || d.length == 0 ? 1 : s.dim(0), per = d.length / n;
+            float[] out = y;
+            Par.forImages(n, b -> QuantArithmetic.dequantizeS8Range(d, b * per, (b + 1) * per, q.scale(), q.zeroPoint(), out));
+            if (ByteTensor.transposed(s)) y = Layouts.nhwcToNchw(y, s.dim(0), Shape.of(s.dim(1), s.dim(2), s.dim(3)));
+        } else {
+            byte[] nchw = nchwCodes(d, s);
+            y = QuantArithmetic.dequantizeS8(nchw, q.scales(), q.zeroPoints(), q.scales().length, inner(s, q.axis()));
+        }
+        return backend.fromFloats(y, s);
+    }
+
+    /** The codes requantised to {@code q} (per tensor both), through a table of the 256 codes; a copy when the parameters agree. */
+    public QTensor requantize(QTensor x, QuantParams q) {
+        byte[] d = data("requantize", x);
+        QuantParams p = perTensor("requantize", x);
+        if (q == null || !q.perTensor()) throw new IllegalArgumentException("requantize: needs per-tensor output parameters, got " + q);
+        ByteTensor y = alloc(x.shape());
+        if (p.sameAs(q)) System.arraycopy(d, 0, y.data(), 0, d.length);
+        else CodeOps.lookup(d, CodeOps.requantTable(p.scale(), p.zeroPoint(), q.scale(), q.zeroPoint()), 1, d.length, y.data());
+        return wrap(y, q);
+    }
+
+    /** Codes in NCHW order (a copy when stored channels-last). */
+    byte[] nchwCodes(byte[] d, Shape s) {
+        if (!ByteTensor.transposed(s)) return d;
+        byte[] y = new byte[d.length];
+        kernels.nhwcToNchw(d, s.dim(0), s.dim(2) * s.dim(3), s.dim(1), y);
+        return y;
+    }
+
+    private static void checkAxis(String op, Shape s, QuantParams q) {
+        if (q.axis() >= s.rank() || s.dim(q.axis()) != q.scales().length) throw new IllegalArgumentException(op + ": " + q + " does not match shape " + s);
+    }
+
+    private static long inner(Shape s, int axis) {
+        long inner = 1;
+        for (int d = axis + 1; d < s.rank(); d++) inner *= s.dim(d);
+        return inner;
+    }
+
+    // ---- conv / linear with the fused requantising epilogue ----
+
+    public QWeight prepareQWeight(byte[] codes, Shape shape, float[] scales, int groups) { return HostQWeight.of(kernels, codes, shape, scales, groups); }
+
+    /**
+     * int8 conv (plain, or depthwise with groups = input channels): int32 sums of {@code (x - zpX) * w}, then
+     * {@code (float) acc * scaleX * scaleW[o] + bias[o]}, ReLU, and requantised to {@code out} (int8 out) or, with
+     * {@code out} null, float NCHW (a last layer; plain convs only).
+     */
+    public QTensor conv2d(QTensor x, QWeight w, float[] bias, Conv2dSpec spec, boolean relu, QuantParams out) {
+        if (out == null) throw new IllegalArgumentException("qconv2d: output parameters are null (float output: qconv2dFloat)");
+        return (QTensor) conv(x, w, bias, spec, relu, out);
+    }
+
+    /** {@link #conv2d} with float NCHW output (a last layer; plain convs). */
+    public Tensor conv2dFloat(QTensor x, QWeight w, float[] bias, Conv2dSpec spec, boolean relu) { return (Tensor) conv(x, w, bias, spec, relu, null); }
+
+    public QTensor linear(QTensor x, QWeight w, float[] bias, boolean relu, QuantParams out) {
+        if (out == null) throw new IllegalArgumentException("qlinear: output parameters are null (float output: qlinearFloat)");
+        return (QTensor) linear0(x, w, bias, relu, out);
+    }
+
+    /** {@link #linear} with float output [n, o] (the logits). */
+    public Tensor linearFloat(QTensor x, QWeight w, float[] bias, boolean relu) { return (Tensor) linear0(x, w, bias, relu, null); }
+
+    /** {@link #conv2d} or, with {@code out} null, {@link #conv2dFloat}. */
+    private Object conv(QTensor x, QWeight weight, float[] bias, Conv2dSpec spec, boolean relu, QuantParams out) {
+        byte[] d = data("qconv2d", x);
+        QuantParams qx = perTensor("qconv2d", x);
+        HostQWeight w = own("qconv2d", weight);
+        Shape s = x.shape(), ws = w.shape();
+        if (s.rank() != 4 || ws.rank() != 4) throw new IllegalArgumentException("qconv2d: input " + s + " and weight " + ws + " must be rank 4");
+        if (spec.groups() != w.groups()) throw new IllegalArgumentException("qconv2d: spec has " + spec.groups() + " groups, the weight was prepared for " + w.groups());
+        ConvGeometry g = ConvGeometry.of(s.dim(0), s.dim(1), s.dim(2), s.dim(3), ws.dim(0), ws.dim(2), ws.dim(3), spec);
+        checkBias("qconv2d", bias, ws.dim(0));
+        Shape os = Shape.of(g.n(), g.o(), g.oh(), g.ow());
+        if (w.depthwise() != null) {
+            if (w.depthwise().channels() != g.c()) throw new IllegalArgumentException("qconv2d: depthwise weight for " + w.depthwise().channels() + " channels, input has " + g.c());
+            if (out == null) throw new IllegalArgumentException("qconv2d: a depthwise int8 conv writes int8 codes; float output is for plain convs");
+            ByteTensor y = alloc(os);
+            w.depthwise().run(d, g.n(), g.h(), g.w(), qx.zeroPoint(), spec, g.oh(), g.ow(), w.combinedScales(qx.scale()), bias, relu, out.scale(), out.zeroPoint(), y.data());
+            return wrap(y, out);
+        }
+        if (!spec.plain()) throw new IllegalArgumentException("qconv2d: int8 GEMM convs take one group, no dilation, symmetric padding; got " + spec.notPlain());
+        if (ws.dim(1) != g.c()) throw new IllegalArgumentException("qconv2d: weight " + ws + " for input " + s);
+        int m = Math.multiplyExact(g.n(), g.p());
+        boolean pointwise = g.kh() == 1 && g.kw() == 1 && spec.equals(Conv2dSpec.of(1, 0)); // a 1x1 conv's NHWC input is its A already
+        return gemm(d, m, w, epilogue(bias, relu, out, qx, w), os, out, pointwise ? null : g, (byte) qx.zeroPoint());
+    }
+
+    /** int8 Linear {@code x [n, f] W^T}, epilogue as {@link #conv}. */
+    private Object linear0(QTensor x, QWeight weight, float[] bias, boolean relu, QuantParams out) {
+        byte[] d = data("qlinear", x);
+        QuantParams qx = perTensor("qlinear", x);
+        HostQWeight w = own("qlinear", weight);
+        Shape s = x.shape(), ws = w.shape();
+        if (s.rank() != 2 || ws.rank() != 2 || s.dim(1) != ws.dim(1)) throw new IllegalArgumentException("qlinear: input " + s + " does not fit weight " + ws);
+        checkBias("qlinear", bias, ws.dim(0));
+        return gemm(d, s.dim(0), w, epilogue(bias, relu, out, qx, w), Shape.of(s.dim(0), ws.dim(0)), out, null, (byte) 0);
+    }
+
+    private static GemmS8Epilogue epilogue(float[] bias, boolean relu, QuantParams out, QuantParams qx, HostQWeight w) {
+        if (out != null && !out.perTensor()) throw new IllegalArgumentException("int8 conv/linear: takes per-tensor output parameters, got " + out);
+        return w.epilogue(qx.scale(), qx.zeroPoint(), bias, relu, out, scales -> (out == null ? GemmS8Epilogue.f32(scales, bias, relu)
+                : GemmS8Epilogue.s8(scales, bias, relu, out.scale(), out.zeroPoint())).withActivationZeroPoint(qx.zeroPoint(), w.packed().rowSums()));
+    }
+
+    /** The GEMM (or, with {@code g}, the im2col conv) into codes of shape {@code os} or float NCHW. */
+    private Object gemm(byte[] a, int m, HostQWeight w, GemmS8Epilogue e, Shape os, QuantParams out, ConvGeometry g, byte pad) {
+        int size = Math.multiplyExact(m, w.outChannels()); // the batch's output: too large is an exception, never a wrapped size
+        if (out != null) {
+            ByteTensor y = alloc(os);
+            if (g != null) kernels.conv(a, g, pad, w.packed(), e, GemmS8Output.ofS8(y.data()));
+            else kernels.gemm(a, m, w.packed(), e, GemmS8Output.ofS8(y.data()));
+            return wrap(y, out);
+        }
+        float[] f = new float[size];
+        if (g != null) kernels.conv(a, g, pad, w.packed(), e, GemmS8Output.ofF32(f));
+        else kernels.gemm(a, m, w.packed(), e, GemmS8Output.ofF32(f));
+        if (os.rank() == 4) f = Layouts.nhwcToNchw(f, os.dim(0), Shape.of(os.dim(1), os.dim(2), os.dim(3)));
+        return backend.fromFloats(f, os);
+    }
+
+    private HostQWeight own(String op, QWeight w) {
+        if (!(w instanceof HostQWeight h) || h.kernels() != kernels) throw new IllegalArgumentException(op + ": the weight was prepared by another backend or other kernels");
+        return h;
+    }
+
+    private static void checkBias(String op, float[] bias, int o) {
+        if (bias != null && bias.length != o) throw new IllegalArgumentException(op + ": " + bias.length + " biases for " + o + " output channels");
+    }
+
+    // ---- pooling ----
+
+    /** Max-pool on codes, any window form; the output keeps the input's parameters (quantisation is monotone). */
+    public QTensor maxPool2d(QTensor x, Pool2dSpec s) {
+        byte[] d = data("qmaxPool2d", x);
+        perTensor("qmaxPool2d", x);
+        Shape is = x.shape();
+        if (is.rank() != 4 || s == null) throw new IllegalArgumentException("qmaxPool2d: input " + is + " must be rank 4, spec non-null");
+        int n = is.dim(0), c = is.dim(1), h = is.dim(2), w = is.dim(3), oh = s.outH(h), ow = s.outW(w);
+        ByteTensor y = alloc(Shape.of(n, c, oh, ow));
+        if (s.symmetricFloor()) kernels.maxPool(d, n, h, w, c, s, y.data());
+        else CodeOps.maxPool(d, n, h, w, c, s, oh, ow, y.data());
+        return wrap(y, x.params());
+    }
+
+    /** Global average pool [n, c, h, w] to [n, c, 1, 1]: int32 sums of {@code q - zp}, mean in double, requantised to {@code out}. */
+    public QTensor globalAvgPool(QTensor x, QuantParams out) {
+        byte[] d = data("qglobalAvgPool", x);
+        QuantParams q = perTensor("qglobalAvgPool", x);
+        Shape is = x.shape();
+        if (is.rank() != 4 || out == null || !out.perTensor()) throw new IllegalArgumentException("qglobalAvgPool: input " + is + " must be rank 4, output per tensor");
+        ByteTensor y = alloc(Shape.of(is.dim(0), is.dim(1), 1, 1));
+        CodeOps.globalAvgPool(d, is.dim(0), is.dim(2) * is.dim(3), is.dim(1), q.scale(), q.zeroPoint(), out.scale(), out.zeroPoint(), y.data());
+        return wrap(y, out);
+    }
+}
