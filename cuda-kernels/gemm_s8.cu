@@ -15,7 +15,7 @@
 //                 C[m][n] = y (float). scale[n] = scaleA * scaleW[n] folded on the host (per tensor:
 //                 all equal).
 //   mode OUT_S8:  the same y, then q = clamp(rint(y / out_scale) + out_zp, -128, 127) with float
-//                 division, rintf (half to even) and fminf/fmaxf, i.e. ReferenceOps.quantizeS8;
+//                 division, rintf (half to even) and fminf/fmaxf, i.e. QuantArithmetic.quantizeS8;
 //                 C[m][n] = q (int8).
 //   C: M x N row-major. Every step is an explicitly rounded intrinsic (__int2float_rn, __fmul_rn,
 //   __fadd_rn, __fdiv_rn) so that nvcc cannot contract a multiply and an add into an FMA: the Java

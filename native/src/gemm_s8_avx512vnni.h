@@ -19,7 +19,7 @@ static inline __m512 relu16(__m512 v) {
     return _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), zero);
 }
 
-// The twin's requantisation of 16 floats (ReferenceOps.quantizeS8): clamp(rint(v / out_scale) + out_zp,
+// The twin's requantisation of 16 floats (QuantArithmetic.quantizeS8): clamp(rint(v / out_scale) + out_zp,
 // -128, 127) with a true division and round-half-even; NaN fails both comparisons and becomes -128.
 static inline __m512i requantize16(const Epilogue& e, __m512 v) {
     __m512 q = _mm512_div_ps(v, _mm512_set1_ps(e.out_scale));
