@@ -19,21 +19,10 @@ public record FakeQuantSpec(float[] scales, int[] zeroPoints, int axis, int qmin
     public static final int S8_MIN = -128, S8_MAX = 127;
 
     public FakeQuantSpec {
-        if (scales == null || zeroPoints == null) throw new IllegalArgumentException("fake quantisation: scales and zero points must not be null");
-        if (scales.length == 0 || scales.length != zeroPoints.length) {
-            throw new IllegalArgumentException("fake quantisation: need as many zero points as scales (>= 1), got " + scales.length + " and " + zeroPoints.length);
-        }
-        if (axis < -1) throw new IllegalArgumentException("fake quantisation: axis must be -1 (per tensor) or a dim, got " + axis);
-        if (axis == -1 && scales.length != 1) throw new IllegalArgumentException("fake quantisation per tensor (axis -1) takes one scale, got " + scales.length);
         if (qmax - qmin != S8_MAX - S8_MIN) {
             throw new IllegalArgumentException("fake quantisation: codes [" + qmin + ", " + qmax + "] are not 8-bit (qmax - qmin must be 255)");
         }
-        for (int c = 0; c < scales.length; c++) {
-            if (!(scales[c] > 0) || Float.isInfinite(scales[c])) throw new IllegalArgumentException("fake quantisation: scale[" + c + "] must be > 0 and finite, got " + scales[c]);
-            if (zeroPoints[c] < qmin || zeroPoints[c] > qmax) {
-                throw new IllegalArgumentException("fake quantisation: zero point[" + c + "] = " + zeroPoints[c] + " outside [" + qmin + ", " + qmax + "]");
-            }
-        }
+        QuantParams.check("fake quantisation", scales, zeroPoints, axis, qmin, qmax);
         scales = scales.clone();
         zeroPoints = zeroPoints.clone();
     }

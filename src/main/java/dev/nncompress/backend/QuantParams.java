@@ -10,18 +10,29 @@ import java.util.Arrays;
  */
 public record QuantParams(float[] scales, int[] zeroPoints, int axis) {
     public QuantParams {
-        if (scales == null || zeroPoints == null) throw new IllegalArgumentException("quant params: scales and zero points must not be null");
-        if (scales.length == 0 || scales.length != zeroPoints.length) {
-            throw new IllegalArgumentException("quant params: need as many zero points as scales (>= 1), got " + scales.length + " and " + zeroPoints.length);
-        }
-        if (axis < -1) throw new IllegalArgumentException("quant params: axis must be >= 0, or -1 per tensor; got " + axis);
-        if (axis == -1 && scales.length != 1) throw new IllegalArgumentException("quant params: per tensor takes one scale, got " + scales.length);
-        for (int c = 0; c < scales.length; c++) {
-            if (!(scales[c] > 0) || Float.isInfinite(scales[c])) throw new IllegalArgumentException("quant params: scale[" + c + "] must be > 0 and finite, got " + scales[c]);
-            if (zeroPoints[c] < -128 || zeroPoints[c] > 127) throw new IllegalArgumentException("quant params: zero point[" + c + "] = " + zeroPoints[c] + " outside [-128, 127]");
-        }
+        check("quant params", scales, zeroPoints, axis, -128, 127);
         scales = scales.clone();
         zeroPoints = zeroPoints.clone();
+    }
+
+    /**
+     * The one validation of scales and zero points, for these params and {@link FakeQuantSpec}: as many zero points as
+     * scales (at least one; one per tensor when {@code axis} is -1), every scale positive and finite, every zero point
+     * in [{@code zpMin}, {@code zpMax}]. Messages start with {@code what}.
+     */
+    static void check(String what, float[] scales, int[] zeroPoints, int axis, int zpMin, int zpMax) {
+        if (scales == null || zeroPoints == null) throw new IllegalArgumentException(what + ": scales and zero points must not be null");
+        if (scales.length == 0 || scales.length != zeroPoints.length) {
+            throw new IllegalArgumentException(what + ": need as many zero points as scales (>= 1), got " + scales.length + " and " + zeroPoints.length);
+        }
+        if (axis < -1) throw new IllegalArgumentException(what + ": axis must be >= 0, or -1 per tensor; got " + axis);
+        if (axis == -1 && scales.length != 1) throw new IllegalArgumentException(what + ": per tensor (axis -1) takes one scale, got " + scales.length);
+        for (int c = 0; c < scales.length; c++) {
+            if (!(scales[c] > 0) || Float.isInfinite(scales[c])) throw new IllegalArgumentException(what + ": scale[" + c + "] must be > 0 and finite, got " + scales[c]);
+            if (zeroPoints[c] < zpMin || zeroPoints[c] > zpMax) {
+                throw new IllegalArgumentException(what + ": zero point[" + c + "] = " + zeroPoints[c] + " outside [" + zpMin + ", " + zpMax + "]");
+            }
+        }
     }
 
     public static QuantParams perTensor(float scale, int zeroPoint) { return new QuantParams(new float[] {scale}, new int[] {zeroPoint}, -1); }
