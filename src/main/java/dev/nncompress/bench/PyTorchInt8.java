@@ -147,7 +147,7 @@ public final class PyTorchInt8 implements AutoCloseable {
     }
 
     private static Round ours(Predictor p, float[] x, int batch, double seconds) {
-        long c0 = processCpuNanos();
+        long c0 = Throughput.processCpuNanos();
         long t0 = System.nanoTime();
         long end = t0 + (long) (seconds * 1e9);
         long calls = 0;
@@ -156,7 +156,7 @@ public final class PyTorchInt8 implements AutoCloseable {
             calls++;
         } while (System.nanoTime() < end);
         double wall = (System.nanoTime() - t0) / 1e9;
-        long c1 = processCpuNanos();
+        long c1 = Throughput.processCpuNanos();
         double images = (double) calls * batch;
         return new Round(images / wall, c0 < 0 || c1 < 0 ? Double.NaN : (c1 - c0) / 1e3 / images);
     }
@@ -165,11 +165,6 @@ public final class PyTorchInt8 implements AutoCloseable {
         double[] ips = rounds.stream().mapToDouble(Round::imagesPerSecond).sorted().toArray();
         double[] cpu = rounds.stream().mapToDouble(Round::cpuMicrosPerImage).sorted().toArray();
         return new Round(ips[ips.length / 2], cpu[cpu.length / 2]);
-    }
-
-    private static long processCpuNanos() {
-        return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
-                ? os.getProcessCpuTime() : -1;
     }
 
     /** The script's next stdout line as JSON; end of output is an IOException naming what was awaited. */
