@@ -25,9 +25,7 @@ public final class FakeQuantChecks {
         if (s.dim(spec.axis()) != spec.channels()) {
             throw new IllegalArgumentException(op + ": dim " + spec.axis() + " of " + s + " has " + s.dim(spec.axis()) + " channels, the spec " + spec.channels());
         }
-        int inner = 1;
-        for (int d = spec.axis() + 1; d < s.rank(); d++) inner *= s.dim(d);
-        return new int[] {spec.channels(), Math.max(1, inner)};
+        return new int[] {spec.channels(), Math.max(1, s.sizeAfter(spec.axis()))};
     }
 
     /** The mask of this backend, open, for gradients of its shape; returns the backend's form of it. */

@@ -13,8 +13,7 @@ public record ChannelLayout(int channels, int inner) {
         if (scheme.axis() >= shape.rank()) {
             throw new IllegalArgumentException("axis " + scheme.axis() + " of " + scheme + " does not exist in shape " + shape);
         }
-        int inner = 1;
-        for (int d = scheme.axis() + 1; d < shape.rank(); d++) inner *= shape.dim(d);
+        int inner = shape.sizeAfter(scheme.axis());
         int channels = shape.dim(scheme.axis());
         if (channels == 0 || inner == 0) throw new IllegalArgumentException("shape " + shape + " has no elements");
         return new ChannelLayout(channels, inner);

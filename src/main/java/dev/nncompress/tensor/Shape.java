@@ -42,6 +42,12 @@ public final class Shape {
     /** Product of the dimensions after the first: the row length of the [dim0, rest] view (also when dim0 is 0). */
     public int rowSize() { return dims.length == 0 ? 1 : product(1); }
 
+    /**
+     * Product of the dimensions after {@code axis}: the run of elements that share one index of {@code axis} in
+     * row-major order (the "inner" size of the per-channel quantisation layout; 1 for the last axis).
+     */
+    public int sizeAfter(int axis) { return product(axis + 1); }
+
     private int product(int from) {
         int n = 1;
         for (int i = from; i < dims.length; i++) n = Math.multiplyExact(n, dims[i]);

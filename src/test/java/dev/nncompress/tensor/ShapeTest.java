@@ -17,6 +17,16 @@ class ShapeTest {
     }
 
     @Test
+    void sizeAfterIsTheRunOfOneIndexOfTheAxis() {
+        Shape s = Shape.of(2, 3, 4, 5);
+        assertEquals(60, s.sizeAfter(0));
+        assertEquals(20, s.sizeAfter(1));
+        assertEquals(5, s.sizeAfter(2));
+        assertEquals(1, s.sizeAfter(3));
+        assertEquals(0, Shape.of(3, 0, 2).sizeAfter(0));
+    }
+
+    @Test
     void numelAndRowSizeAreExact() {
         assertEquals(Integer.MAX_VALUE, Shape.of(Integer.MAX_VALUE).numel());
         assertEquals(46340 * 46340, Shape.of(46340, 46340).numel());

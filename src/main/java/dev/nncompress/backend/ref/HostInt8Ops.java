@@ -78,7 +78,7 @@ public final class HostInt8Ops {
             kernels.quantizeToNhwc(x, n, c, x.length / n / c, q.scale(), q.zeroPoint(), codes);
         } else {
             checkAxis("quantize", shape, q);
-            byte[] nchw = QuantArithmetic.quantizeS8(x, q.scales(), q.zeroPoints(), q.scales().length, inner(shape, q.axis()));
+            byte[] nchw = QuantArithmetic.quantizeS8(x, q.scales(), q.zeroPoints(), q.scales().length, shape.sizeAfter(q.axis()));
             if (ByteTensor.transposed(shape)) nchw = CodeOps.transpose(nchw, n, shape.dim(1), shape.dim(2) * shape.dim(3));
             System.arraycopy(nchw, 0, codes, 0, nchw.length);
         }
@@ -99,7 +99,7 @@ public final class HostInt8Ops {
             if (ByteTensor.transposed(s)) y = Layouts.nhwcToNchw(y, s.dim(0), Shape.of(s.dim(1), s.dim(2), s.dim(3)));
         } else {
             byte[] nchw = nchwCodes(d, s);
-            y = QuantArithmetic.dequantizeS8(nchw, q.scales(), q.zeroPoints(), q.scales().length, inner(s, q.axis()));
+            y = QuantArithmetic.dequantizeS8(nchw, q.scales(), q.zeroPoints(), q.scales().length, s.sizeAfter(q.axis()));
         }
         return backend.fromFloats(y, s);
     }
@@ -127,11 +127,6 @@ public final class HostInt8Ops {
         if (q.axis() >= s.rank() || s.dim(q.axis()) != q.scales().length) throw new IllegalArgumentException(op + ": " + q + " does not match shape " + s);
     }
 
-    private static long inner(Shape s, int axis) {
-        long inner = 1;
-        for (int d = axis + 1; d < s.rank(); d++) inner *= s.dim(d);
-        return inner;
-    }
 
     // ---- conv / linear with the fused requantising epilogue ----
 
