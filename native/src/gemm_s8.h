@@ -38,7 +38,34 @@ struct Epilogue {
     bool relu;
     float out_scale;
     int out_zp;
+    // Set by prepare_fast_requantize (S8 only): requantise by multiplying with inv_out_scale, guarded
+    // (see requantize16_fast in gemm_s8_avx512vnni.h). fast_lo/fast_hi: the clamp in the rounded
+    // quotient's domain, -128 - zp and 127 - zp, the ReLU folded into fast_lo.
+    bool fast = false;
+    float inv_out_scale = 0.0f;
+    float fast_lo = 0.0f;
+    float fast_hi = 0.0f;
 };
+
+// Whether the S8 epilogue may take the multiply-by-reciprocal path, and its constants. It is exact only
+// when (1) 1 / out_scale is a normal float with full precision (out_scale in [2^-125, 2^125]) and (2)
+// the float value before requantisation is never NaN: with finite scales and biases, acc * scale + bias
+// is finite or infinite, so folding the ReLU into the clamp (quantisation is monotone: q(max(v, 0)) =
+// max(q(v), q(0))) gives the twin's result; the twin's ReLU lets NaN through to -128, which the fold
+// would not. Otherwise the epilogue divides as the twin does.
+static inline void prepare_fast_requantize(Epilogue& e, int n) {
+    e.fast = false;
+    if (e.mode != kS8 || e.scale == nullptr) return;
+    if (!(e.out_scale >= 0x1p-125f && e.out_scale <= 0x1p125f)) return;
+    for (int c = 0; c < n; c++) {
+        if (!__builtin_isfinite(e.scale[c]) || (e.bias != nullptr && !__builtin_isfinite(e.bias[c]))) return;
+    }
+    e.inv_out_scale = 1.0f / e.out_scale;
+    e.fast_lo = -128.0f - static_cast<float>(e.out_zp);
+    e.fast_hi = 127.0f - static_cast<float>(e.out_zp);
+    if (e.relu && e.fast_lo < 0.0f) e.fast_lo = 0.0f;
+    e.fast = true;
+}
 
 // Output rows [row0, ...) of an [m, n] row-major result of the epilogue's mode.
 struct Output {
@@ -76,6 +103,18 @@ bool conv_c1_avx512vnni(const int8_t* x, const ConvShape& s, int8_t pad, const P
 bool conv_direct_applies(const ConvShape& s, const PackedB& b);
 bool conv_direct_avx512vnni(const int8_t* x, const ConvShape& s, int8_t pad, const PackedB& b, const Epilogue& e, Output out,
                             int line_from, int line_to);
+
+// A max-pool fused into a conv's S8 epilogue: windows of kh x kw output pixels that tile the conv output
+// (stride = window, no padding, floor: trailing conv lines and columns no window covers are not computed).
+struct PoolWindow {
+    int kh, kw;
+};
+// Pooled lines [pooled_from, pooled_to) (pooled line = image * (oh / kh) + pooled row) of max-pool(conv(x))
+// into `out` (at pooled_from's first pixel, [pixels, n] codes); only where conv_pool_applies; false when
+// scratch memory runs out. Bit-identical to conv_direct_avx512vnni then the max-pool of the codes.
+bool conv_pool_applies(const ConvShape& s, const PackedB& b, int mode, const PoolWindow& p);
+bool conv_direct_pool_avx512vnni(const int8_t* x, const ConvShape& s, int8_t pad, const PackedB& b, const Epilogue& e,
+                                 const PoolWindow& p, int8_t* out, int pooled_from, int pooled_to);
 
 // Entries each per-column epilogue array needs: n rounded up to the widest panel of any variant.
 int padded_columns(int n);

@@ -148,12 +148,12 @@ inline void store_small(const Epilogue& e, const SmallLanes& l, Output out, size
     }
     __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), l.scale);
     if (e.bias != nullptr) v = _mm512_add_ps(v, l.bias);
-    if (e.relu) v = relu16(v);
     if (e.mode == kF32) {
+        if (e.relu) v = relu16(v);
         _mm512_mask_storeu_ps(static_cast<float*>(out.base) + at, mask, _mm512_permutexvar_ps(l.order, v));
         return;
     }
-    const __m512i codes = _mm512_permutexvar_epi32(l.order, requantize16(e, v));
+    const __m512i codes = _mm512_permutexvar_epi32(l.order, codes16(e, v));
     _mm_mask_storeu_epi8(static_cast<int8_t*>(out.base) + at, mask, _mm512_cvtepi32_epi8(codes));
 }
 
@@ -313,8 +313,7 @@ inline __m128i c1_codes(const Epilogue& e, int j, __m512i raw) {
     __m512i acc = _mm512_sub_epi32(raw, _mm512_set1_epi32(e.corr[j]));
     __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), _mm512_set1_ps(e.scale[j]));
     if (e.bias != nullptr) v = _mm512_add_ps(v, _mm512_set1_ps(e.bias[j]));
-    if (e.relu) v = relu16(v);
-    return _mm512_cvtepi32_epi8(requantize16(e, v));
+    return _mm512_cvtepi32_epi8(codes16(e, v));
 }
 
 // Channels j0..j0+7 of `valid` pixels from x[0..7] (x[c] = channel j0 + c, 16 pixels), 8 bytes per pixel

@@ -31,6 +31,30 @@ static inline __m512i requantize16(const Epilogue& e, __m512 v) {
     return _mm512_cvtps_epi32(q);
 }
 
+// The twin's ReLU (when set) and requantisation of 16 floats `v` (before the ReLU) into int32 codes.
+//
+// With e.fast (prepare_fast_requantize), the division v / out_scale becomes t = v * (1 / out_scale),
+// which may differ from the quotient in its last bits, and is used only where that cannot change the
+// rounded code: with u = 2^-24, |t - x| <= 2u|x| (x = v / out_scale, exact) and |fl(x) - x| <= u|x|, so
+// for |x| < 1025, |t - fl(x)| < 3.01u * 1025 < 2^-12. rint(t) and rint(fl(x)) then differ only if a
+// half-integer lies within 2^-12 of t; such vectors (|t - rint(t)| >= 0.5 - 2^-12, exact in float) take
+// the division. For |t| >= 1024 both are clamped to the same end (|zp| <= 128). t - rint(t) is exact
+// (the two are within a factor of 2, or rint(t) is 0). The clamp of rint(t) + zp to [-128, 127] is the
+// clamp of rint(t) to [-128 - zp, 127 - zp] (small integers, exact), the ReLU folded in (no NaN here).
+static inline __m512i codes16(const Epilogue& e, __m512 v) {
+    if (e.fast) {
+        const __m512 t = _mm512_mul_ps(v, _mm512_set1_ps(e.inv_out_scale));
+        __m512 k = _mm512_roundscale_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        const __m512 d = _mm512_abs_ps(_mm512_sub_ps(t, k));
+        if (_mm512_cmp_ps_mask(d, _mm512_set1_ps(0.5f - 0x1p-12f), _CMP_GE_OQ) == 0) {
+            k = _mm512_min_ps(_mm512_max_ps(k, _mm512_set1_ps(e.fast_lo)), _mm512_set1_ps(e.fast_hi));
+            return _mm512_add_epi32(_mm512_cvtps_epi32(k), _mm512_set1_epi32(e.out_zp));
+        }
+    }
+    if (e.relu) v = relu16(v);
+    return requantize16(e, v);
+}
+
 // Epilogue of 16 columns starting at c of one output row; `mask` selects the columns inside n.
 static inline void store16(const Epilogue& e, Output out, size_t row, int c, __mmask16 mask, __m512i raw) {
     __m512i acc = _mm512_sub_epi32(raw, _mm512_loadu_si512(e.corr + c));
@@ -41,12 +65,12 @@ static inline void store16(const Epilogue& e, Output out, size_t row, int c, __m
     }
     __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), _mm512_loadu_ps(e.scale + c));
     if (e.bias != nullptr) v = _mm512_add_ps(v, _mm512_loadu_ps(e.bias + c));
-    if (e.relu) v = relu16(v);
     if (e.mode == kF32) {
+        if (e.relu) v = relu16(v);
         _mm512_mask_storeu_ps(static_cast<float*>(out.base) + at, mask, v);
         return;
     }
-    _mm_mask_storeu_epi8(static_cast<int8_t*>(out.base) + at, mask, _mm512_cvtepi32_epi8(requantize16(e, v)));
+    _mm_mask_storeu_epi8(static_cast<int8_t*>(out.base) + at, mask, _mm512_cvtepi32_epi8(codes16(e, v)));
 }
 
 static inline __mmask16 column_mask(int valid) { return valid >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << valid) - 1u); }

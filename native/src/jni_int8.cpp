@@ -148,6 +148,7 @@ bool prepare_epilogue(JNIEnv* env, const PackedB& b, jint mode, jfloatArray scal
     }
     if (env->ExceptionCheck()) return false;
     e = nnc::Epilogue{mode, arrays.corr, arrays.scale, arrays.bias, relu == JNI_TRUE, outScale, outZp};
+    nnc::prepare_fast_requantize(e, n);
     return true;
 }
 
@@ -311,6 +312,45 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_conv(JNIEnv* e
     }
     nnc::free_aligned(cols);
     if (!ok) throw_java(env, "java/lang/OutOfMemoryError", "int8 conv: no native memory for scratch blocks");
+}
+
+// Pooled lines [pooledFrom, pooledTo) of max-pool(conv(x)) with the S8 epilogue, the pool's windows tiling the
+// conv output (poolKh x poolKw, stride = window, no padding): where conv_pool_applies only (the Java caller
+// asks for it on the VNNI variant with n > 8 and kw * c a multiple of 4, and this checks again).
+JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_convMaxPool(JNIEnv* env, jclass, jlong handle, jbyteArray x,
+                                                                              jintArray shape, jbyte pad, jint poolKh, jint poolKw,
+                                                                              jint pooledFrom, jint pooledTo, jfloatArray scale,
+                                                                              jfloatArray bias, jboolean relu, jfloat outScale, jint outZp,
+                                                                              jint zpA, jintArray wsum, jbyteArray out) {
+    const char* what = "int8 conv + max-pool";
+    if (!nnc::require(env, handle != 0, what, "no packed weights")) return;
+    const PackedB& b = *reinterpret_cast<const PackedB*>(handle);
+    nnc::ConvShape cs;
+    if (!conv_shape(env, what, shape, x, cs)) return;
+    if (!nnc::require(env, nnc::product(cs.kh, cs.kw, cs.c) == b.k, what, "weights have k = %d, the window kh*kw*c = %lld", b.k,
+                      static_cast<long long>(nnc::product(cs.kh, cs.kw, cs.c))))
+        return;
+    const nnc::PoolWindow pw{poolKh, poolKw};
+    if (!nnc::require(env, cpu_has(b.variant) && nnc::conv_pool_applies(cs, b, nnc::kS8, pw), what,
+                      "no fused kernel for pool %dx%d over a %dx%d output of %d channels (variant %d, kw*c %d)", poolKh, poolKw, cs.oh,
+                      cs.ow, b.n, b.variant, cs.kw * cs.c))
+        return;
+    const int64_t poh = cs.oh / poolKh, pow_ = cs.ow / poolKw;
+    if (!nnc::range_ok(env, what, pooledFrom, pooledTo, nnc::product(cs.n, poh))) return;
+    if (!output_ok(env, what, nnc::kS8, out, nnc::product(pooledTo, pow_, b.n))) return;
+    EpilogueArrays arrays;
+    nnc::Epilogue e;
+    if (!prepare_epilogue(env, b, nnc::kS8, scale, bias, relu, outScale, outZp, zpA, wsum, arrays, e)) return;
+    bool ok;
+    {
+        Pinned px(env, x, true);
+        if (px.get() == nullptr) return;  // OutOfMemoryError pending
+        Pinned po(env, out, false);
+        if (po.get() == nullptr) return;
+        int8_t* first = static_cast<int8_t*>(po.get()) + static_cast<size_t>(pooledFrom) * static_cast<size_t>(pow_) * static_cast<size_t>(b.n);
+        ok = nnc::conv_direct_pool_avx512vnni(static_cast<const int8_t*>(px.get()), cs, pad, b, e, pw, first, pooledFrom, pooledTo);
+    }
+    if (!ok) throw_java(env, "java/lang/OutOfMemoryError", "int8 conv + max-pool: no native memory for scratch blocks");
 }
 
 // Output lines [lineFrom, lineTo) of the NHWC int8 im2col; the Java caller has checked every size, and so does this.

@@ -284,6 +284,16 @@ public interface Backend extends TensorOwner, AutoCloseable {
     /** Max-pool on codes, any {@link Pool2dSpec} form; the output keeps x's parameters (quantisation is monotone). */
     default QTensor qmaxPool2d(QTensor x, Pool2dSpec spec) { throw noInt8("qmaxPool2d"); }
 
+    /**
+     * {@link #qconv2d} then {@link #qmaxPool2d} of its codes (a conv, ReLU, max-pool chain), bit-identical to the two;
+     * backends may fuse them (the host backends pool in the conv's epilogue where the pool's windows tile the output).
+     */
+    default QTensor qconv2dMaxPool(QTensor x, QWeight w, float[] bias, Conv2dSpec spec, boolean relu, QuantParams out, Pool2dSpec pool) {
+        try (QTensor y = qconv2d(x, w, bias, spec, relu, out)) {
+            return qmaxPool2d(y, pool);
+        }
+    }
+
     /** Global average pool [N, C, H, W] to [N, C, 1, 1]: int32 sums of {@code q - zp}, mean in double rounded once, requantised. */
     default QTensor qglobalAvgPool(QTensor x, QuantParams out) { throw noInt8("qglobalAvgPool"); }
 

@@ -70,10 +70,35 @@ public final class Int8Checks {
     /** {@link Int8Kernels#conv}: x holds [n, h, w, c], the weights are [o, kh * kw * c], out holds n * oh * ow * o elements. */
     public static void conv(byte[] x, ConvGeometry g, Int8Kernels.PackedS8 w, GemmS8Epilogue e, GemmS8Output out) {
         if (x == null || g == null || w == null || e == null || out == null) throw new IllegalArgumentException("conv s8: no argument may be null");
+        convInput(x, g, w, e);
+        output(out, e, (long) g.n() * g.p() * w.n());
+    }
+
+    /**
+     * {@link Int8Kernels#convMaxPool}: as {@link #conv} with an S8 epilogue and a pool whose windows tile the conv
+     * output ({@link Int8Kernels#poolTilesOutput}) and fit in it, y holding [n, oh / kh, ow / kw, o] codes.
+     */
+    public static void convMaxPool(byte[] x, ConvGeometry g, Int8Kernels.PackedS8 w, GemmS8Epilogue e, Pool2dSpec pool, byte[] y) {
+        if (x == null || g == null || w == null || e == null || pool == null || y == null) {
+            throw new IllegalArgumentException("conv s8 + max-pool: no argument may be null");
+        }
+        if (e.mode() != GemmS8Epilogue.Mode.S8) throw new IllegalArgumentException("conv s8 + max-pool: takes an S8 epilogue, got " + e.mode());
+        if (!Int8Kernels.poolTilesOutput(pool)) {
+            throw new IllegalArgumentException("conv s8 + max-pool: the pool's windows must tile the output (stride = window, no padding, floor mode), got " + pool);
+        }
+        if (pool.kernelH() > g.oh() || pool.kernelW() > g.ow()) {
+            throw new IllegalArgumentException("conv s8 + max-pool: window " + pool.kernelH() + "x" + pool.kernelW() + " larger than the output " + g.oh() + "x" + g.ow());
+        }
+        convInput(x, g, w, e);
+        long need = (long) g.n() * (g.oh() / pool.kernelH()) * (g.ow() / pool.kernelW()) * w.n();
+        if (y.length < need) throw new IllegalArgumentException("conv s8 + max-pool: y holds " + y.length + " codes, needs " + need);
+    }
+
+    /** x holds [n, h, w, c] and the weights [o, kh * kw * c] fit the geometry and the epilogue. */
+    private static void convInput(byte[] x, ConvGeometry g, Int8Kernels.PackedS8 w, GemmS8Epilogue e) {
         if ((long) g.n() * g.h() * g.w() * g.c() > x.length) throw new IllegalArgumentException("conv s8: input too small for " + g);
         if (w.k() != g.ckk()) throw new IllegalArgumentException("conv s8: weights have k = " + w.k() + ", the window holds kh*kw*c = " + g.ckk());
         if (w.n() != g.o()) throw new IllegalArgumentException("conv s8: weights have " + w.n() + " output channels, the geometry " + g.o());
-        output(out, e, (long) g.n() * g.p() * w.n());
         e.checkChannels(w.n());
     }
 }

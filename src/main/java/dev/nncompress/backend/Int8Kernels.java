@@ -72,6 +72,25 @@ public interface Int8Kernels {
     }
 
     /**
+     * {@link #conv} with an S8 epilogue, then {@link #maxPool} of its codes with a pool whose windows tile the conv
+     * output ({@link #poolTilesOutput}): y [n, oh / kh, ow / kw, o]. This default does exactly that; an
+     * implementation may fuse the pool into the conv's epilogue (the native kernels do, so the conv's output
+     * never leaves the cache), bit-identical to it.
+     */
+    default void convMaxPool(byte[] x, ConvGeometry g, byte pad, PackedS8 w, GemmS8Epilogue e, Pool2dSpec pool, byte[] y) {
+        Int8Checks.convMaxPool(x, g, w, e, pool, y);
+        byte[] full = new byte[Math.multiplyExact(Math.multiplyExact(g.n(), g.p()), w.n())];
+        conv(x, g, pad, w, e, GemmS8Output.ofS8(full));
+        maxPool(full, g.n(), g.oh(), g.ow(), w.n(), pool, y);
+    }
+
+    /** Whether {@code pool}'s windows tile its input: stride = window, no padding, floor mode (what {@link #convMaxPool} takes). */
+    static boolean poolTilesOutput(Pool2dSpec pool) {
+        return pool.kernelH() == pool.strideH() && pool.kernelW() == pool.strideW() && pool.padH() == 0 && pool.padW() == 0
+                && pool.symmetricFloor();
+    }
+
+    /**
      * Per-tensor quantisation of float x, NCHW [n, c, hw], into int8 codes q laid out NHWC [n, hw, c]:
      * {@code clamp(rint(x / scale) + zeroPoint, -128, 127)}, bit for bit {@code QuantArithmetic.quantizeS8}
      * (float division, round half to even, NaN to -128). The int8 engine's input step.

@@ -57,6 +57,10 @@ public final class Int8Runner implements Predictor {
     private final Backend backend;
     private final Graph floatGraph;
     private final List<Int8Steps.Step> steps = new ArrayList<>();
+    /** {@link #steps} with conv + max-pool pairs fused ({@link ConvPoolFusion}; int8speed): what {@link #logits} runs. */
+    private final List<Int8Steps.Step> runSteps;
+    /** The int8 convs with int8 output, as planned, by node name (for {@link ConvPoolFusion}). */
+    private final Map<String, ConvPoolFusion.Conv> convs = new HashMap<>();
     /** Nanoseconds spent per node (index 0: quantising the input), summed over every call of every thread: where the time goes. */
     private final AtomicLongArray nanos;
     private final CallGuard guard;
@@ -89,6 +93,7 @@ public final class Int8Runner implements Predictor {
         Map<String, Shape> shapes = floatGraph.inferShapes();
         shapes.put(Graph.INPUT, model.inputShape());
         for (Node n : model.nodes()) steps.add(plan(n, shapes)); // shapes inferred once: plan is linear in nodes
+        runSteps = ConvPoolFusion.fuse(model, steps, convs);
         nanos = new AtomicLongArray(steps.size() + 1);
         long largest = model.inputShape().numel(); // int8 codes per image of the largest activation
         for (Node n : model.nodes()) largest = Math.max(largest, shapes.get(n.name()).numel());
@@ -175,7 +180,7 @@ public final class Int8Runner implements Predictor {
                 long t1 = System.nanoTime();
                 nanos.addAndGet(i, t1 - t);
                 t = t1;
-                pass.put(model.nodes().get(i).name(), steps.get(i).run(pass.values, backend));
+                pass.put(model.nodes().get(i).name(), runSteps.get(i).run(pass.values, backend));
             }
             nanos.addAndGet(steps.size(), System.nanoTime() - t);
             return floats(pass.values.get(model.output()), pass).toFloatArray();
@@ -275,6 +280,7 @@ public final class Int8Runner implements Predictor {
         boolean relu = FusedRelu.on(n);
         if (n.op() == OpType.CONV2D) {
             Conv2dSpec spec = Conv2dOp.spec(n);
+            if (out != null) convs.put(n.name(), new ConvPoolFusion.Conv(in, qw, bias, spec, relu, out));
             return out == null ? (v, b) -> b.qconv2dFloat((QTensor) v.get(in), qw, bias, spec, relu)
                     : (v, b) -> b.qconv2d((QTensor) v.get(in), qw, bias, spec, relu, out);
         }

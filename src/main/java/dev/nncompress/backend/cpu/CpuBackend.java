@@ -581,6 +581,9 @@ public final class CpuBackend implements Backend {
     @Override public QTensor qlinear(QTensor x, QWeight w, float[] bias, boolean relu, QuantParams out) { return int8().linear(x, w, bias, relu, out); }
     @Override public Tensor qlinearFloat(QTensor x, QWeight w, float[] bias, boolean relu) { return int8().linearFloat(x, w, bias, relu); }
     @Override public QTensor qmaxPool2d(QTensor x, Pool2dSpec spec) { return int8().maxPool2d(x, spec); }
+    @Override public QTensor qconv2dMaxPool(QTensor x, QWeight w, float[] bias, Conv2dSpec spec, boolean relu, QuantParams out, Pool2dSpec pool) {
+        return int8().conv2dMaxPool(x, w, bias, spec, relu, out, pool);
+    }
     @Override public QTensor qglobalAvgPool(QTensor x, QuantParams out) { return int8().globalAvgPool(x, out); }
     @Override public QTensor qunary(Unary kind, QTensor x, float a, float b, QuantParams out) { return int8().codes().unary(kind, x, a, b, out); }
     @Override public QTensor qbinary(Binary kind, QTensor a, QTensor b, QuantParams out) { return int8().codes().binary(kind, a, b, out); }

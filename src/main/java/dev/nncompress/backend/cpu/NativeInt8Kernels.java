@@ -180,6 +180,30 @@ public final class NativeInt8Kernels implements Int8Kernels {
         Reference.reachabilityFence(p);
     }
 
+    /**
+     * Fused on the VNNI variant where its in-place conv applies (more than 8 output channels, a kernel row's kw * c
+     * bytes whole 4-byte groups: {@code conv_pool_applies} in native/src, which checks again): pooled lines split
+     * over the threads, each computing the conv lines under a few of them into an L1 block and pooling from there.
+     * Elsewhere conv then max-pool.
+     */
+    @Override
+    public void convMaxPool(byte[] x, ConvGeometry g, byte pad, PackedS8 packed, GemmS8Epilogue e, Pool2dSpec pool, byte[] y) {
+        Packed p = own(packed);
+        Int8Checks.convMaxPool(x, g, p, e, pool, y);
+        if (variant != Variant.AVX512VNNI || p.n <= 8 || (g.kw() * g.c()) % 4 != 0) {
+            Int8Kernels.super.convMaxPool(x, g, pad, packed, e, pool, y);
+            return;
+        }
+        int pooledLines = g.n() * (g.oh() / pool.kernelH());
+        if (pooledLines == 0 || g.ow() / pool.kernelW() == 0) return;
+        int[] shape = shape(g);
+        long lineWork = (long) pool.kernelH() * g.ow() * p.n * p.k;
+        int minLines = (int) Math.max(1, MIN_PART_WORK / Math.max(1, lineWork));
+        CpuPar.forChunks(pooledLines, threads, minLines, 1, (from, to) -> NativeInt8.convMaxPool(p.handle, x, shape, pad, pool.kernelH(),
+                pool.kernelW(), from, to, e.scale(), e.bias(), e.relu(), e.outScale(), e.outZp(), e.zpA(), e.wsum(), y));
+        Reference.reachabilityFence(p);
+    }
+
     @Override
     public void im2col(byte[] x, ConvGeometry g, byte pad, byte[] cols) {
         Int8Checks.im2col(x, g, cols);

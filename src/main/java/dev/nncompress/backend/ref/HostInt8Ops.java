@@ -159,10 +159,7 @@ public final class HostInt8Ops {
         QuantParams qx = perTensor("qconv2d", x);
         HostQWeight w = own("qconv2d", weight);
         Shape s = x.shape(), ws = w.shape();
-        if (s.rank() != 4 || ws.rank() != 4) throw new IllegalArgumentException("qconv2d: input " + s + " and weight " + ws + " must be rank 4");
-        if (spec.groups() != w.groups()) throw new IllegalArgumentException("qconv2d: spec has " + spec.groups() + " groups, the weight was prepared for " + w.groups());
-        ConvGeometry g = ConvGeometry.of(s.dim(0), s.dim(1), s.dim(2), s.dim(3), ws.dim(0), ws.dim(2), ws.dim(3), spec);
-        checkBias("qconv2d", bias, ws.dim(0));
+        ConvGeometry g = geometry("qconv2d", s, w, bias, spec);
         Shape os = Shape.of(g.n(), g.o(), g.oh(), g.ow());
         if (w.depthwise() != null) {
             if (w.depthwise().channels() != g.c()) throw new IllegalArgumentException("qconv2d: depthwise weight for " + w.depthwise().channels() + " channels, input has " + g.c());
@@ -176,6 +173,40 @@ public final class HostInt8Ops {
         int m = Math.multiplyExact(g.n(), g.p());
         boolean pointwise = g.kh() == 1 && g.kw() == 1 && spec.equals(Conv2dSpec.of(1, 0)); // a 1x1 conv's NHWC input is its A already
         return gemm(d, m, w, epilogue(bias, relu, out, qx, w), os, out, pointwise ? null : g, (byte) qx.zeroPoint());
+    }
+
+    /** The conv's geometry after the checks every int8 conv makes (ranks, groups, bias length). */
+    private static ConvGeometry geometry(String op, Shape s, HostQWeight w, float[] bias, Conv2dSpec spec) {
+        Shape ws = w.shape();
+        if (s.rank() != 4 || ws.rank() != 4) throw new IllegalArgumentException(op + ": input " + s + " and weight " + ws + " must be rank 4");
+        if (spec.groups() != w.groups()) throw new IllegalArgumentException(op + ": spec has " + spec.groups() + " groups, the weight was prepared for " + w.groups());
+        ConvGeometry g = ConvGeometry.of(s.dim(0), s.dim(1), s.dim(2), s.dim(3), ws.dim(0), ws.dim(2), ws.dim(3), spec);
+        checkBias(op, bias, ws.dim(0));
+        return g;
+    }
+
+    /**
+     * {@link #conv2d} then {@link #maxPool2d}, in one kernel call ({@code Int8Kernels.convMaxPool}: the native kernels
+     * pool in the conv's epilogue) where the conv is a plain GEMM conv and the pool's windows tile its output
+     * ({@code Int8Kernels.poolTilesOutput}); otherwise the two ops. Bit-identical to the two ops either way.
+     */
+    public QTensor conv2dMaxPool(QTensor x, QWeight weight, float[] bias, Conv2dSpec spec, boolean relu, QuantParams out, Pool2dSpec pool) {
+        HostQWeight w = own("qconv2dMaxPool", weight);
+        if (out == null || pool == null || !Int8Kernels.poolTilesOutput(pool) || w.depthwise() != null || !spec.plain()) {
+            try (QTensor y = conv2d(x, weight, bias, spec, relu, out)) {
+                return maxPool2d(y, pool);
+            }
+        }
+        byte[] d = data("qconv2dMaxPool", x);
+        QuantParams qx = perTensor("qconv2dMaxPool", x);
+        ConvGeometry g = geometry("qconv2dMaxPool", x.shape(), w, bias, spec);
+        if (w.shape().dim(1) != g.c()) throw new IllegalArgumentException("qconv2dMaxPool: weight " + w.shape() + " for input " + x.shape());
+        if (pool.kernelH() > g.oh() || pool.kernelW() > g.ow()) {
+            throw new IllegalArgumentException("qconv2dMaxPool: pool window " + pool.kernelH() + "x" + pool.kernelW() + " larger than the conv output " + g.oh() + "x" + g.ow());
+        }
+        ByteTensor y = alloc(Shape.of(g.n(), g.o(), pool.outH(g.oh()), pool.outW(g.ow())));
+        kernels.convMaxPool(d, g, (byte) qx.zeroPoint(), w.packed(), epilogue(bias, relu, out, qx, w), pool, y.data());
+        return wrap(y, out);
     }
 
     /** int8 Linear {@code x [n, f] W^T}, epilogue as {@link #conv}. */

@@ -96,6 +96,17 @@ class Int8OpsContractTest {
         byte[] w = codes(lw.numel());
         float[] scales = positive(11), bias = values(11, 1f);
         check(b -> b.qlinear(b.quantize(values(ls.numel(), 2f, 7), ls, B), prep(b, w, lw, scales, 1), bias, true, OUT), "linear");
+        // conv, ReLU and max-pool in one op (fused on the cpu backend where the pool tiles the output: 2x2, 3x2), and
+        // as the two ops where it does not (3x3 stride 2); each also equal to the reference's two ops
+        Shape ps = Shape.of(3, 8, 9, 7), pw = Shape.of(20, 8, 3, 3);
+        byte[] cw = codes(pw.numel());
+        float[] cs = positive(20), cb = values(20, 1f);
+        for (Pool2dSpec pool : List.of(Pool2dSpec.square(2), new Pool2dSpec(3, 2, 3, 2, 0, 0), new Pool2dSpec(3, 3, 2, 2, 0, 0))) {
+            Function<Backend, QTensor> in = b -> b.quantize(values(ps.numel(), 3f, 13), ps, A);
+            check(b -> b.qconv2dMaxPool(in.apply(b), prep(b, cw, pw, cs, 1), cb, Conv2dSpec.of(1, 1), true, OUT, pool), "conv + max-pool " + pool);
+            assertSame(ref.qmaxPool2d(ref.qconv2d(in.apply(ref), prep(ref, cw, pw, cs, 1), cb, Conv2dSpec.of(1, 1), true, OUT), pool),
+                    cpu.qconv2dMaxPool(in.apply(cpu), prep(cpu, cw, pw, cs, 1), cb, Conv2dSpec.of(1, 1), true, OUT, pool), "conv then max-pool " + pool);
+        }
         assertArrayEquals(ref.qlinearFloat(ref.quantize(values(ls.numel(), 2f, 7), ls, B), prep(ref, w, lw, scales, 1), bias, false).toFloatArray(),
                 cpu.qlinearFloat(cpu.quantize(values(ls.numel(), 2f, 7), ls, B), prep(cpu, w, lw, scales, 1), bias, false).toFloatArray(), "linear, float out");
         QWeight refWeight = prep(ref, w, lw, scales, 1);
