@@ -1,6 +1,6 @@
 // AVX-512 VNNI convolution without im2col (compiled with the VNNI flags; called only when the CPU has
-// them). Where a kernel row's kw * c bytes are whole 4-byte k groups (kw * c % 4 == 0), the k groups of an
-// output pixel are kh runs of contiguous bytes of the NHWC input, one per kernel row: the microkernel
+// them). The k groups of an output pixel are kh runs of contiguous bytes of the NHWC input, one per kernel
+// row (padded to whole 4-byte groups by zero weights where kw * c is not a multiple of 4): the microkernel
 // (gemm_s8_avx512vnni.h) reads them in place from a padded copy of the image (shifted to unsigned, the
 // padding holding the pad code), so no cols matrix is written or read. The tile's 6 rows are 6
 // consecutive output pixels, which may span output lines: each row has its own start. Same products,
@@ -22,10 +22,47 @@
 namespace nnc {
 
 bool conv_direct_applies(const ConvShape& s, const PackedB& b) {
-    return b.variant == kAvx512Vnni && b.n > 8 && (s.kw * s.c) % 4 == 0 && b.k == s.kh * s.kw * s.c;
+    return b.variant == kAvx512Vnni && b.n > 8 && b.k == s.kh * s.kw * s.c;
 }
 
 namespace {
+
+// Where a kernel row's kw * c bytes are not whole 4-byte k groups (a one-channel 3x3 conv: 3 bytes), the weights
+// are repacked per call with each kernel row padded by zero weights to whole groups: the tiles then read a few bytes
+// past the window (the next pixel's, or the padded image's slack), which multiply 0. The sums, the weight sums
+// behind the epilogue's correction and so the results are those of the unpadded weights.
+class RowPaddedWeights {
+public:
+    RowPaddedWeights(const ConvShape& s, const PackedB& b) : packed_{b.variant, b.n, 0, nullptr, 0, nullptr, nullptr}, use_(&b) {
+        const int row = s.kw * s.c, padded = round_up(row, 4);
+        if (row == padded) return;
+        packed_.k = s.kh * padded;
+        int8_t* plain = static_cast<int8_t*>(aligned_bytes(static_cast<size_t>(b.n) * packed_.k));
+        if (plain == nullptr) {
+            use_ = nullptr;
+            return;
+        }
+        std::memset(plain, 0, static_cast<size_t>(b.n) * packed_.k);
+        for (int j = 0; j < b.n; j++) {
+            for (int ky = 0; ky < s.kh; ky++) {
+                std::memcpy(plain + static_cast<size_t>(j) * packed_.k + static_cast<size_t>(ky) * padded,
+                            b.plain + static_cast<size_t>(j) * b.k + static_cast<size_t>(ky) * row, static_cast<size_t>(row));
+            }
+        }
+        use_ = pack_avx512vnni(plain, packed_) ? &packed_ : nullptr;
+        free_aligned(plain);
+    }
+    ~RowPaddedWeights() { free_aligned(packed_.data); }
+    RowPaddedWeights(const RowPaddedWeights&) = delete;
+    RowPaddedWeights& operator=(const RowPaddedWeights&) = delete;
+
+    // The weights to run (b itself where its rows are whole groups); null when memory ran out.
+    const PackedB* get() const { return use_; }
+
+private:
+    PackedB packed_;
+    const PackedB* use_;
+};
 
 // One image at a time laid out padded and shifted to unsigned: rows -pad_h .. covering every window,
 // columns -pad_w .. likewise; the padding holds the pad code ^ 0x80.
@@ -49,8 +86,9 @@ public:
     // Image `im` of x laid out (nothing to do when it already is).
     void load(const int8_t* x, int im) {
         if (im == current_) return;
-        // every image writes the same interior, so the padding set once stays
-        if (current_ < 0) std::memset(data_, pad_, bytes_);
+        // every image writes the same interior, so the padding set once stays (and the slack that row-padded
+        // weights read, times zero weights)
+        if (current_ < 0) std::memset(data_, pad_, bytes_ + 64);
         const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
         const size_t c = static_cast<size_t>(s_.c);
         const int top = s_.pad_h, left = s_.pad_w;
@@ -76,17 +114,26 @@ public:
     // Output pixels [q0, q1) of the loaded image (q = oy * ow + ox) into out rows from `out_row`, in tiles
     // of 6 (the last may be shorter), every B panel.
     void run(const PackedB& b, const Epilogue& e, Output out, size_t q0, size_t q1, size_t out_row) const {
-        const int seg_groups = s_.kw * s_.c / 4;
+        const int seg_groups = round_up(s_.kw * s_.c, 4) / 4;  // b's k groups per kernel row (row-padded weights)
         for (int p = 0; p * kVnniPanel < b.n; p++) {
             const int w = vnni_panel_width(b.n, p);
             const int8_t* panel = b.data + static_cast<size_t>(p) * kVnniPanel * static_cast<size_t>(b.k);
+            // the tile's first pixel by one division, the others stepped from it (a division per row cost
+            // as much as the multiply-adds of a small conv's tile)
+            int oy = static_cast<int>(q0 / s_.ow), ox = static_cast<int>(q0 % s_.ow);
             for (size_t q = q0; q < q1; q += kVnniRows) {
                 const int mr = static_cast<int>(std::min<size_t>(kVnniRows, q1 - q));
                 const uint8_t* rows[kVnniRows];
                 for (int r = 0; r < kVnniRows; r++) {
-                    const size_t at = q + static_cast<size_t>(min_int(r, mr - 1));
-                    const int oy = static_cast<int>(at / s_.ow), ox = static_cast<int>(at % s_.ow);
-                    rows[r] = data_ + static_cast<size_t>(oy * s_.stride_h) * row_bytes_ + static_cast<size_t>(ox * s_.stride_w) * s_.c;
+                    if (r < mr) {
+                        rows[r] = data_ + static_cast<size_t>(oy * s_.stride_h) * row_bytes_ + static_cast<size_t>(ox * s_.stride_w) * s_.c;
+                        if (++ox == s_.ow) {
+                            ox = 0;
+                            oy++;
+                        }
+                    } else {
+                        rows[r] = rows[mr - 1];
+                    }
                 }
                 tile_fn(mr, w / 16)(rows, row_bytes_, s_.kh, seg_groups, panel, e, out, out_row + (q - q0), p * kVnniPanel, b.n);
             }
@@ -124,7 +171,8 @@ bool conv_direct_avx512vnni(const int8_t* x, const ConvShape& s, int8_t pad, con
                             int line_from, int line_to) {
     if (line_to <= line_from) return true;
     PaddedImage img(s, pad);
-    if (!img.ok()) return false;
+    RowPaddedWeights w(s, b);
+    if (!img.ok() || w.get() == nullptr) return false;
     const size_t pixels_per_image = static_cast<size_t>(s.oh) * static_cast<size_t>(s.ow);
     const size_t first = static_cast<size_t>(line_from) * s.ow, last = static_cast<size_t>(line_to) * s.ow;
     for (size_t p0 = first; p0 < last;) {
@@ -133,7 +181,7 @@ bool conv_direct_avx512vnni(const int8_t* x, const ConvShape& s, int8_t pad, con
         // this image's pixels in the range (tiles may span its output lines)
         const size_t base = static_cast<size_t>(im) * pixels_per_image;
         const size_t end = std::min(last, base + pixels_per_image);
-        img.run(b, e, out, p0 - base, end - base, p0 - first);
+        img.run(*w.get(), e, out, p0 - base, end - base, p0 - first);
         p0 = end;
     }
     return true;
@@ -148,10 +196,19 @@ bool conv_direct_pool_avx512vnni(const int8_t* x, const ConvShape& s, int8_t pad
     if (pooled_to <= pooled_from) return true;
     const int n = b.n, poh = s.oh / p.kh, pw = s.ow / p.kw;
     const size_t line_bytes = static_cast<size_t>(p.kh) * static_cast<size_t>(s.ow) * static_cast<size_t>(n);  // one pooled line's conv lines
-    const int group = static_cast<int>(std::max<size_t>(1, kPoolScratchBytes / line_bytes));
+    // pooled lines per step: as many as the scratch block holds, fewer where that makes the step's pixels whole
+    // tiles of 6 (the teacher: 3 pooled lines of 2 x 28 or 2 x 14 pixels, not 4 with a 2-row tail tile)
+    int group = static_cast<int>(std::max<size_t>(1, kPoolScratchBytes / line_bytes));
+    for (int g = group; g > group / 2; g--) {
+        if ((static_cast<size_t>(g) * p.kh * s.ow) % kVnniRows == 0) {
+            group = g;
+            break;
+        }
+    }
     PaddedImage img(s, pad);
+    RowPaddedWeights w(s, b);
     int8_t* scratch = static_cast<int8_t*>(aligned_bytes(static_cast<size_t>(group) * line_bytes));
-    if (!img.ok() || scratch == nullptr) {
+    if (!img.ok() || w.get() == nullptr || scratch == nullptr) {
         free_aligned(scratch);
         return false;
     }
@@ -160,7 +217,7 @@ bool conv_direct_pool_avx512vnni(const int8_t* x, const ConvShape& s, int8_t pad
         const int lines = min_int(group, min_int(poh - py0, pooled_to - pl));  // pooled lines of this image in this step
         img.load(x, im);
         const size_t q0 = static_cast<size_t>(py0) * p.kh * s.ow, q1 = q0 + static_cast<size_t>(lines) * p.kh * s.ow;
-        img.run(b, e, Output{scratch, n}, q0, q1, 0);
+        img.run(*w.get(), e, Output{scratch, n}, q0, q1, 0);
         for (int l = 0; l < lines; l++) {
             int8_t* dst = out + (static_cast<size_t>(pl - pooled_from + l) * pw) * n;
             const int8_t* src = scratch + static_cast<size_t>(l) * line_bytes;

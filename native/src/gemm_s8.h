@@ -97,8 +97,8 @@ bool conv_c1_applies(const ConvShape& s, const PackedB& b, int mode);
 bool conv_c1_avx512vnni(const int8_t* x, const ConvShape& s, int8_t pad, const PackedB& b, const Epilogue& e, Output out,
                         int line_from, int line_to);
 
-// A convolution read in place from a padded copy of each image, without im2col (VNNI, n > 8, a kernel
-// row's kw * c bytes whole k groups): output lines [line_from, line_to) into `out` (at line_from's first
+// A convolution read in place from a padded copy of each image, without im2col (VNNI, n > 8; where a kernel
+// row's kw * c bytes are not whole k groups, weights padded per row with zeros): output lines [line_from, line_to) into `out` (at line_from's first
 // row), any epilogue mode. Only where conv_direct_applies; false when scratch memory runs out.
 bool conv_direct_applies(const ConvShape& s, const PackedB& b);
 bool conv_direct_avx512vnni(const int8_t* x, const ConvShape& s, int8_t pad, const PackedB& b, const Epilogue& e, Output out,

@@ -287,8 +287,9 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_conv(JNIEnv* e
         Pinned po(env, px.get() == nullptr ? nullptr : out, false);  // no JNI call with an exception pending
         if (px.get() != nullptr && po.get() != nullptr) {  // else OutOfMemoryError pending
             const size_t row_out = static_cast<size_t>(b.n) * element_bytes(mode);
-            const bool c1 = b.variant == nnc::kAvx512Vnni && nnc::conv_c1_applies(cs, b, mode);
-            const bool in_place = !c1 && nnc::conv_direct_applies(cs, b);  // no im2col: the tiles read the padded image
+            // no im2col: the tiles read the padded image (n > 8), or one input channel's pixels sit in the lanes (n 8)
+            const bool in_place = nnc::conv_direct_applies(cs, b);
+            const bool c1 = !in_place && b.variant == nnc::kAvx512Vnni && nnc::conv_c1_applies(cs, b, mode);
             nnc::Output first{static_cast<char*>(po.get()) + static_cast<size_t>(lineFrom) * cs.ow * row_out, b.n};
             if (c1) ok = nnc::conv_c1_avx512vnni(static_cast<const int8_t*>(px.get()), cs, pad, b, e, first, lineFrom, lineTo);
             if (in_place) ok = nnc::conv_direct_avx512vnni(static_cast<const int8_t*>(px.get()), cs, pad, b, e, first, lineFrom, lineTo);
@@ -316,7 +317,7 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_conv(JNIEnv* e
 
 // Pooled lines [pooledFrom, pooledTo) of max-pool(conv(x)) with the S8 epilogue, the pool's windows tiling the
 // conv output (poolKh x poolKw, stride = window, no padding): where conv_pool_applies only (the Java caller
-// asks for it on the VNNI variant with n > 8 and kw * c a multiple of 4, and this checks again).
+// asks for it on the VNNI variant with n > 8, and this checks again).
 JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_convMaxPool(JNIEnv* env, jclass, jlong handle, jbyteArray x,
                                                                               jintArray shape, jbyte pad, jint poolKh, jint poolKw,
                                                                               jint pooledFrom, jint pooledTo, jfloatArray scale,
@@ -332,8 +333,8 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_convMaxPool(JN
         return;
     const nnc::PoolWindow pw{poolKh, poolKw};
     if (!nnc::require(env, cpu_has(b.variant) && nnc::conv_pool_applies(cs, b, nnc::kS8, pw), what,
-                      "no fused kernel for pool %dx%d over a %dx%d output of %d channels (variant %d, kw*c %d)", poolKh, poolKw, cs.oh,
-                      cs.ow, b.n, b.variant, cs.kw * cs.c))
+                      "no fused kernel for pool %dx%d over a %dx%d output of %d channels (variant %d)", poolKh, poolKw, cs.oh, cs.ow,
+                      b.n, b.variant))
         return;
     const int64_t poh = cs.oh / poolKh, pow_ = cs.ow / poolKw;
     if (!nnc::range_ok(env, what, pooledFrom, pooledTo, nnc::product(cs.n, poh))) return;

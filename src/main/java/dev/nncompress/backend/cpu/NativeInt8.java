@@ -34,7 +34,7 @@ final class NativeInt8 {
     /**
      * Pooled lines [pooledFrom, pooledTo) (image * (oh / poolKh) + pooled row) of the max-pool, windows poolKh x
      * poolKw tiling the output, of the convolution with the S8 epilogue into {@code out}; only where
-     * {@link NativeInt8Kernels} found the fused kernel applies (VNNI, n > 8, kw * c a multiple of 4).
+     * {@link NativeInt8Kernels} found the fused kernel applies (VNNI, n > 8).
      */
     static native void convMaxPool(long packed, byte[] x, int[] shape, byte pad, int poolKh, int poolKw, int pooledFrom, int pooledTo,
                                    float[] scale, float[] bias, boolean relu, float outScale, int outZp, int zpA, int[] wsum, byte[] out);

@@ -181,8 +181,8 @@ public final class NativeInt8Kernels implements Int8Kernels {
     }
 
     /**
-     * Fused on the VNNI variant where its in-place conv applies (more than 8 output channels, a kernel row's kw * c
-     * bytes whole 4-byte groups: {@code conv_pool_applies} in native/src, which checks again): pooled lines split
+     * Fused on the VNNI variant where its in-place conv applies (more than 8 output channels: {@code conv_pool_applies}
+     * in native/src, which checks again): pooled lines split
      * over the threads, each computing the conv lines under a few of them into an L1 block and pooling from there.
      * Elsewhere conv then max-pool.
      */
@@ -190,7 +190,7 @@ public final class NativeInt8Kernels implements Int8Kernels {
     public void convMaxPool(byte[] x, ConvGeometry g, byte pad, PackedS8 packed, GemmS8Epilogue e, Pool2dSpec pool, byte[] y) {
         Packed p = own(packed);
         Int8Checks.convMaxPool(x, g, p, e, pool, y);
-        if (variant != Variant.AVX512VNNI || p.n <= 8 || (g.kw() * g.c()) % 4 != 0) {
+        if (variant != Variant.AVX512VNNI || p.n <= 8) {
             Int8Kernels.super.convMaxPool(x, g, pad, packed, e, pool, y);
             return;
         }

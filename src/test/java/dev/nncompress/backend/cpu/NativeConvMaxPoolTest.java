@@ -26,8 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code convMaxPool} (the max-pool fused into the conv's epilogue on VNNI; conv then max-pool elsewhere) against
  * the twin's conv then max-pool, bit for bit: the teacher's conv2/conv3 shapes, odd sizes whose last conv lines and
  * columns no window covers, windows 1x1 to 5x5 and non-square, strides and pads of the conv, two panels, pooled
- * lines split over threads and across images; shapes the fused kernel does not take (n <= 8, kw * c not whole
- * 4-byte groups) go the unfused way. The same bad arguments are refused by both.
+ * lines split over threads and across images, kernel rows of kw * c bytes not whole 4-byte groups (weights padded
+ * per row); n <= 8 goes the unfused way. The same bad arguments are refused by both.
  */
 class NativeConvMaxPoolTest {
     @BeforeAll
@@ -43,8 +43,8 @@ class NativeConvMaxPoolTest {
         int[][] cases = {{2, 32, 28, 28, 64, 3, 3, 1, 1, 1, 1, 2, 2}, {1, 64, 14, 14, 128, 3, 3, 1, 1, 1, 1, 2, 2},
             {2, 8, 13, 11, 24, 3, 3, 1, 1, 1, 1, 2, 2}, {2, 4, 15, 9, 40, 3, 1, 1, 1, 0, 0, 3, 2}, {2, 12, 17, 17, 72, 3, 3, 2, 2, 1, 1, 2, 3},
             {1, 16, 5, 5, 16, 3, 3, 1, 1, 1, 1, 5, 5}, {2, 4, 9, 9, 200, 2, 2, 1, 1, 1, 1, 1, 1}, {7, 4, 6, 7, 12, 3, 3, 1, 1, 1, 1, 2, 2},
-            // not for the fused kernel: n <= 8, kw * c not whole groups, one input channel
-            {2, 8, 14, 14, 8, 3, 3, 1, 1, 1, 1, 2, 2}, {2, 3, 10, 10, 16, 3, 3, 1, 1, 1, 1, 2, 2}, {2, 1, 28, 28, 32, 3, 3, 1, 1, 1, 1, 2, 2}};
+            // n <= 8 (unfused); kw * c not whole groups: 3 x 3 of 3 channels, one input channel, 5 x 5 of 6 (row-padded weights)
+            {2, 8, 14, 14, 8, 3, 3, 1, 1, 1, 1, 2, 2}, {2, 3, 10, 10, 16, 3, 3, 1, 1, 1, 1, 2, 2}, {2, 1, 28, 28, 32, 3, 3, 1, 1, 1, 1, 2, 2}, {2, 6, 12, 11, 16, 5, 5, 1, 1, 0, 0, 2, 2}};
         for (int threads : new int[] {1, 2}) {
             NativeInt8Kernels nat = NativeInt8Kernels.of(variant, threads);
             for (int[] t : cases) {

@@ -289,8 +289,9 @@ class NativeInt8KernelsTest {
         int[][] cases = {{3, 1, 28, 28, 8, 3, 3, 1, 1, 1, 1}, {2, 8, 14, 14, 16, 3, 3, 1, 1, 1, 1}, {1, 1, 5, 5, 1, 3, 3, 1, 1, 1, 1},
             {2, 3, 7, 6, 5, 3, 3, 2, 2, 1, 1}, {1, 17, 9, 9, 33, 5, 5, 1, 1, 2, 2}, {3, 5, 8, 5, 70, 2, 3, 3, 1, 0, 2},
             {2, 2, 3, 3, 3, 3, 3, 1, 1, 2, 2}, {12, 32, 28, 28, 64, 3, 3, 1, 1, 1, 1}, {3, 64, 14, 14, 128, 3, 3, 1, 1, 1, 1},
-            // one input channel, n a multiple of 8 (the VNNI direct conv): kw 1..4, stride h 2, lines of
-            // 16 pixels and a tail, pads wider than the image, 64 channels
+            // one input channel (VNNI: n 8 the one-channel kernel, pixels in lanes; n > 8 the in-place tiles with
+            // each kernel row's kw bytes padded to a 4-byte group by zero weights, as for 17 x 5 and 5 x 3 above):
+            // kw 1..4, stride h 2, lines of 16 pixels and a tail, pads wider than the image, 64 channels
             {2, 1, 28, 28, 32, 3, 3, 1, 1, 1, 1}, {2, 1, 9, 7, 16, 3, 3, 2, 1, 1, 1}, {1, 1, 20, 37, 24, 4, 4, 1, 1, 2, 2},
             {2, 1, 3, 3, 8, 3, 3, 1, 1, 2, 2}, {1, 1, 6, 17, 64, 5, 1, 1, 1, 2, 0}, {1, 1, 7, 33, 8, 2, 2, 1, 1, 0, 0},
             // kw * c a multiple of 4 and n > 8 (VNNI: the tiles read the padded image in place, no im2col), odd
@@ -409,7 +410,7 @@ class NativeInt8KernelsTest {
     void nhwcToNchwMatchesTheTwin(String variant) {
         NativeInt8Kernels nat = NativeInt8Kernels.of(variant, 2);
         SplittableRandom rnd = new SplittableRandom(19);
-        int[][] cases = {{1, 1, 1}, {2, 49, 16}, {3, 5, 7}, {1, 1, 33}, {4, 31, 1}, {300, 49, 16}};
+        int[][] cases = {{1, 1, 1}, {2, 49, 16}, {3, 5, 7}, {1, 1, 33}, {4, 31, 1}, {300, 49, 16}, {3, 49, 128}, {2, 33, 50}, {1, 16, 16}};
         for (int[] t : cases) {
             byte[] x = randomBytes(rnd, t[0] * t[1] * t[2]);
             byte[] want = new byte[x.length];
