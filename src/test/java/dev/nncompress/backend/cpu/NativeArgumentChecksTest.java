@@ -119,4 +119,29 @@ class NativeArgumentChecksTest {
         rejects("need 16 and 4 values, the arrays hold 16 and 3", () -> NativeInt8.maxPool(SCALAR, new byte[16], new int[] {1, 4, 4, 1, 2, 2, 2, 2, 0, 0, 2, 2}, new byte[3], 0, 1));
         rejects("the arrays hold 12 and 11", () -> NativeInt8.nhwcToNchw(SCALAR, new byte[12], 4, 3, new byte[11], 0, 1));
     }
+
+    @Test
+    void fusedConvAndMaxPoolRejectsWhatItCannotRunAndInconsistentSizes() {
+        int[] ok = {1, 4, 4, 4, 3, 3, 1, 1, 1, 1, 4, 4}; // {n, h, w, c, kh, kw, strideH, strideW, padH, padW, oh, ow}
+        float[] scale = new float[16];
+        java.util.Arrays.fill(scale, 1f);
+        long scalar = NativeInt8.pack(SCALAR, new byte[16 * 36], 16, 36);
+        try {
+            rejects("no fused kernel", () -> NativeInt8.convMaxPool(scalar, new byte[64], ok, (byte) 0, 2, 2, 0, 2, scale, null, false, 1, 0, 0, null, new byte[64]));
+        } finally {
+            NativeInt8.free(scalar);
+        }
+        assumeTrue(NativeInt8Kernels.cpuVariants().contains(NativeInt8Kernels.Variant.AVX512VNNI), "the fused kernel is VNNI only");
+        long p = NativeInt8.pack(2, new byte[16 * 36], 16, 36);
+        try {
+            rejects("no fused kernel for pool 5x2", () -> NativeInt8.convMaxPool(p, new byte[64], ok, (byte) 0, 5, 2, 0, 1, scale, null, false, 1, 0, 0, null, new byte[64]));
+            rejects("range [0, 3)", () -> NativeInt8.convMaxPool(p, new byte[64], ok, (byte) 0, 2, 2, 0, 3, scale, null, false, 1, 0, 0, null, new byte[96]));
+            rejects("output holds 63", () -> NativeInt8.convMaxPool(p, new byte[64], ok, (byte) 0, 2, 2, 0, 2, scale, null, false, 1, 0, 0, null, new byte[63]));
+            rejects("input holds 63 bytes", () -> NativeInt8.convMaxPool(p, new byte[63], ok, (byte) 0, 2, 2, 0, 2, scale, null, false, 1, 0, 0, null, new byte[64]));
+            rejects("needs 16 scales", () -> NativeInt8.convMaxPool(p, new byte[64], ok, (byte) 0, 2, 2, 0, 2, new float[15], null, false, 1, 0, 0, null, new byte[64]));
+            NativeInt8.convMaxPool(p, new byte[64], ok, (byte) 0, 2, 2, 0, 2, scale, null, false, 1, 0, 0, null, new byte[64]);
+        } finally {
+            NativeInt8.free(p);
+        }
+    }
 }
