@@ -70,6 +70,7 @@ public final class Main implements Callable<Integer> {
         Main main = new Main();
         main.args = List.of(args);
         CommandLine cl = new CommandLine(main);
+        OptionalCommands.addTo(cl); // sweep (spark/) when its jars are on the class path, else a stand-in saying how to get it
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true); // tensorrt or TENSORRT: enums list their lower-case toString() in --help
