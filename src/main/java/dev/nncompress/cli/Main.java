@@ -138,8 +138,8 @@ public final class Main implements Callable<Integer> {
         return EXIT_USAGE;
     }
 
-    /** Prints the one-line error (and the stack trace when asked) and returns the exit code. */
-    static int reportError(Throwable t, PrintWriter err, boolean debug) {
+    /** Prints the one-line error (and the stack trace when asked) and returns the exit code; public for optional modules' commands. */
+    public static int reportError(Throwable t, PrintWriter err, boolean debug) {
         if (debug) t.printStackTrace(err);
         int code = exitCode(t);
         String msg = oneLine(t.getMessage());
