@@ -37,16 +37,21 @@ public final class SparkSweep {
         return "local[" + Math.max(1, cores / threadsPerTask) + "]";
     }
 
-    /** A Spark session for a sweep on {@code master}: no web UI, logging at WARN, each task's cpus declared. */
+    /** A Spark session for a sweep on {@code master}: {@link #builder}'s. */
     public static SparkSession session(String master, int threadsPerTask) {
-        SparkSession.Builder b = SparkSession.builder().appName("nncompress sweep").master(master)
-                .config("spark.ui.enabled", "false")
-                .config("spark.task.cpus", String.valueOf(master.startsWith("local") ? 1 : threadsPerTask))
-                .config("spark.executorEnv.OMP_NUM_THREADS", String.valueOf(threadsPerTask));
-        if (master.startsWith("local")) b.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1");
-        SparkSession s = b.getOrCreate();
+        SparkSession s = builder(master, threadsPerTask).getOrCreate();
         s.sparkContext().setLogLevel("WARN");
         return s;
+    }
+
+    /** The session's settings, for callers that add their own: no web UI, each task's cpus and threads declared. */
+    public static SparkSession.Builder builder(String master, int threadsPerTask) {
+        SparkSession.Builder b = SparkSession.builder().appName("nncompress sweep").master(master)
+                .config("spark.ui.enabled", "false")
+                .config("spark.task.cpus", String.valueOf(master.startsWith("local[") ? 1 : threadsPerTask))
+                .config("spark.executorEnv.OMP_NUM_THREADS", String.valueOf(threadsPerTask));
+        if (master.startsWith("local")) b.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1");
+        return b;
     }
 
     /** Runs every point as one Spark task; the results in point order, a row for every point (failed ones included). */

@@ -14,7 +14,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -67,7 +66,7 @@ class SparkSweepTest {
             assertEquals(b.accuracy(), a.accuracy(), 0.0, a.point());
             assertEquals(b.sizeBytes(), a.sizeBytes(), a.point());
             // every stage's record, not only the final row: accuracy, confusion matrix, file bytes, per-layer sparsity
-            assertEquals(measures(seqDir, a.point()), measures(sweepDir, a.point()), a.point());
+            assertEquals(StandaloneClusterTest.measures(seqDir, a.point()), StandaloneClusterTest.measures(sweepDir, a.point()), a.point());
         }
         StageRecord prune = Report.read(sweepDir.resolve(PointRun.POINTS).resolve("p3")).stages().get(2);
         assertEquals(0.6, ((Number) prune.settings().get("sparsity")).doubleValue(), "p3 ran with its own overrides");
@@ -79,16 +78,5 @@ class SparkSweepTest {
         assertEquals(rows.get(3).accuracy(), back.get(3).getDouble(back.get(3).fieldIndex("accuracy")), 0.0);
         assertEquals("prune.sparsity=0.6, quantize.observer=kl", back.get(3).getString(back.get(3).fieldIndex("overrides")));
         assertEquals(4, spark.read().json(sweepDir.resolve(SparkSweep.JSON).toString()).count());
-    }
-
-    /** The point's report rows without their timings (which differ run to run). */
-    private static List<String> measures(Path runDir, String point) {
-        List<String> out = new ArrayList<>();
-        for (StageRecord row : Report.read(runDir.resolve(PointRun.POINTS).resolve(point)).stages()) {
-            StageRecord.Metrics m = row.metrics();
-            out.add(row.label() + " " + m.accuracy() + " " + m.fileBytes() + " " + m.params() + " " + Arrays.deepToString(m.confusion()) + " "
-                    + m.sparsity() + " " + m.sqnrDb());
-        }
-        return out;
     }
 }
