@@ -1,6 +1,7 @@
 package dev.nncompress.backend.cuda.driver;
 
 import dev.nncompress.backend.cuda.CudaBackend;
+import dev.nncompress.backend.memory.BlockCache;
 
 import jcuda.driver.CUdeviceptr;
 

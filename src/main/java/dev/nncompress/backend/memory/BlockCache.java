@@ -1,4 +1,4 @@
-package dev.nncompress.backend.cuda.driver;
+package dev.nncompress.backend.memory;
 
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -10,7 +10,8 @@ import java.util.Map;
  * a freed block goes to a per-class free list and is handed out again for the next request of that
  * class (as PyTorch's CUDA caching allocator does), so a training step that repeats the previous
  * one's allocations makes no driver calls. The {@link Allocator} makes and frees the real blocks;
- * {@link DeviceMemoryPool} plugs in cuMemAlloc/cuMemFree. Thread-safe: a Cleaner may give blocks back.
+ * the CUDA backend's {@code DeviceMemoryPool} plugs in cuMemAlloc/cuMemFree. In package {@code backend.memory},
+ * below every backend, so that the CPU and CUDA pools share it. Thread-safe: a Cleaner may give blocks back.
  *
  * @param <B> the allocator's handle type (a device pointer); compared by identity
  */

@@ -1,4 +1,4 @@
-package dev.nncompress.backend.cuda.driver;
+package dev.nncompress.backend.memory;
 
 import org.junit.jupiter.api.Test;
 
