@@ -84,6 +84,12 @@ public interface Int8Kernels {
         maxPool(full, g.n(), g.oh(), g.ow(), w.n(), pool, y);
     }
 
+    /**
+     * Whether {@link #convMaxPool} runs fused for this conv (rather than as conv then max-pool through a temporary of
+     * the conv's whole output): callers with pooled buffers of their own run the two ops themselves otherwise.
+     */
+    default boolean fusesConvMaxPool(ConvGeometry g, PackedS8 w) { return false; }
+
     /** Whether {@code pool}'s windows tile its input: stride = window, no padding, floor mode (what {@link #convMaxPool} takes). */
     static boolean poolTilesOutput(Pool2dSpec pool) {
         return pool.kernelH() == pool.strideH() && pool.kernelW() == pool.strideW() && pool.padH() == 0 && pool.padW() == 0

@@ -187,10 +187,13 @@ public final class NativeInt8Kernels implements Int8Kernels {
      * Elsewhere conv then max-pool.
      */
     @Override
+    public boolean fusesConvMaxPool(ConvGeometry g, PackedS8 w) { return variant == Variant.AVX512VNNI && w.n() > 8; }
+
+    @Override
     public void convMaxPool(byte[] x, ConvGeometry g, byte pad, PackedS8 packed, GemmS8Epilogue e, Pool2dSpec pool, byte[] y) {
         Packed p = own(packed);
         Int8Checks.convMaxPool(x, g, p, e, pool, y);
-        if (variant != Variant.AVX512VNNI || p.n <= 8) {
+        if (!fusesConvMaxPool(g, p)) {
             Int8Kernels.super.convMaxPool(x, g, pad, packed, e, pool, y);
             return;
         }

@@ -192,7 +192,10 @@ public final class HostInt8Ops {
      */
     public QTensor conv2dMaxPool(QTensor x, QWeight weight, float[] bias, Conv2dSpec spec, boolean relu, QuantParams out, Pool2dSpec pool) {
         HostQWeight w = own("qconv2dMaxPool", weight);
-        if (out == null || pool == null || !Int8Kernels.poolTilesOutput(pool) || w.depthwise() != null || !spec.plain()) {
+        data("qconv2dMaxPool", x); // a null input refused before its shape is read
+        // unfused, the conv's output goes through this backend's pooled code arrays, not a temporary of the kernels'
+        if (out == null || pool == null || !Int8Kernels.poolTilesOutput(pool) || w.depthwise() != null || !spec.plain()
+                || !kernels.fusesConvMaxPool(geometry("qconv2dMaxPool", x.shape(), w, bias, spec), w.packed())) {
             try (QTensor y = conv2d(x, weight, bias, spec, relu, out)) {
                 return maxPool2d(y, pool);
             }
