@@ -44,7 +44,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * float tensor) runs its float op on the same backend on the dequantised input(s) and is requantised when its output
  * is planned, which is what {@code SimulatedInt8} measures; {@link #floatFallbacks()} names exactly those nodes.
  * The output is dequantised to float logits. Any backend with the int8 ops runs it (reference: the Java twin;
- * cpu: our JNI kernels).
+ * cpu: our JNI kernels; cuda: codes on the device, one upload and one download a batch).
  *
  * <p>Thread-safe: each call owns the tensors it makes and closes them at its end (the host backends' code arrays
  * go back to a pool the next call takes them from); prepared weights are only read. At most as many calls run at
@@ -73,8 +73,9 @@ public final class Int8Runner implements Predictor {
 
     /**
      * The model on {@code floatBackend} with its int8 ops on {@code kernels} ({@code Backend.withInt8Kernels}: what
-     * --int8-kernels picks). A backend whose int8 ops do not run on host kernels (cuda, until its int8 ops are
-     * device-resident) hands the whole model to a reference backend over those kernels.
+     * --int8-kernels picks). The cuda backend with its own kernels runs the model itself, codes on the device
+     * (issue 21); a backend that cannot take the kernels given (host kernels on cuda) hands the whole model to a
+     * reference backend over those kernels.
      */
     public Int8Runner(Int8Model model, Int8Kernels kernels, Backend floatBackend) { this(model, withKernels(floatBackend, kernels)); }
 

@@ -13,7 +13,7 @@ import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 import static jcuda.driver.JCudaDriver.cuMemsetD8;
 
 /**
- * A block of device memory with synchronous copies from and to Java arrays: either its own
+ * A block of device memory with synchronous copies from and to Java arrays (each one counted in {@link Transfers}): either its own
  * {@code cuMemAlloc} ({@link #allocate}, {@link #of}...; close frees it) or a block lent by a
  * {@link DeviceMemoryPool} (close gives it back to the pool's cache). The copies run on the legacy
  * default stream, which waits for the driver's (blocking) stream, so a read after a launch sees the
@@ -86,7 +86,10 @@ public final class DeviceBuffer implements AutoCloseable {
 
     private static DeviceBuffer upload(Pointer host, long bytes) {
         DeviceBuffer b = new DeviceBuffer(bytes);
-        if (bytes > 0) cuMemcpyHtoD(b.pointer, host, bytes);
+        if (bytes > 0) {
+            cuMemcpyHtoD(b.pointer, host, bytes);
+            Transfers.upload(bytes);
+        }
         return b;
     }
 
@@ -119,7 +122,10 @@ public final class DeviceBuffer implements AutoCloseable {
         checkOpen();
         if (n > bytes) throw new IllegalArgumentException("writing " + n + " bytes into a buffer of " + bytes);
         CudaDriver.get();
-        if (n > 0) cuMemcpyHtoD(pointer, host, n);
+        if (n > 0) {
+            cuMemcpyHtoD(pointer, host, n);
+            Transfers.upload(n);
+        }
     }
 
     /** The first {@code out.length} doubles of this buffer. */
@@ -131,7 +137,10 @@ public final class DeviceBuffer implements AutoCloseable {
     private void download(Pointer host, long n) {
         checkOpen();
         CudaDriver.get();
-        if (n > 0) cuMemcpyDtoH(host, pointer, n);
+        if (n > 0) {
+            cuMemcpyDtoH(host, pointer, n);
+            Transfers.download(n);
+        }
     }
 
     /** The device address, for kernel arguments. */
