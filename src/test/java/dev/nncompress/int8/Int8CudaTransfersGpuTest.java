@@ -7,7 +7,8 @@ import dev.nncompress.backend.cuda.driver.Transfers;
 import dev.nncompress.backend.ref.ReferenceBackend;
 import dev.nncompress.compress.quant.calib.CalibFixtures;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -16,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue 21: on the cuda backend an int8 model's activations stay on the device from the input's quantisation to the
- * logits. The int8 student (PTQ-calibrated, every layer an int8 GEMM, max-pools and a flatten on codes) runs on
+ * logits. The int8 student and teacher (PTQ-calibrated, every layer an int8 GEMM, max-pools and a flatten on codes) run on
  * the cuda backend itself (no reference backend over CUDA kernels), and a batch moves exactly one upload (the input
  * images) and one download (the logits), counted by the driver layer ({@link Transfers}); the weights go up once
  * when the runner prepares them, the epilogues' vectors on each layer's first call. Logits bit-identical to the
@@ -24,10 +25,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Tag("gpu")
 class Int8CudaTransfersGpuTest {
-    @Test
-    void aBatchOfTheInt8StudentUploadsItsInputOnceAndDownloadsItsLogitsOnce() {
+    @ParameterizedTest
+    @ValueSource(strings = {"student", "teacher"})
+    void aBatchUploadsItsInputOnceAndDownloadsItsLogitsOnce(String model) {
         Gpu.driverOrSkip();
-        Int8Model m = Int8RunnerConcurrencyTest.int8("student");
+        Int8Model m = Int8RunnerConcurrencyTest.int8(model);
         int n = 3;
         float[] images = CalibFixtures.noise(n, 12).images();
         float[] want;
@@ -39,7 +41,7 @@ class Int8CudaTransfersGpuTest {
             try (Int8Runner r = new Int8Runner(m, cuda.deviceInt8Kernels(), cuda)) {
                 Transfers.Snapshot prepared = Transfers.snapshot();
                 assertSame(cuda, r.backend(), "the runner runs on the cuda backend itself");
-                assertTrue(r.floatFallbacks().isEmpty(), "every student node runs on codes: " + r.floatFallbacks());
+                assertTrue(r.floatFallbacks().isEmpty(), model + ": every node runs on codes: " + r.floatFallbacks());
                 assertTrue(prepared.minus(start).uploads() > 0, "weights go up at prepare time: " + prepared.minus(start));
                 assertEquals(0, prepared.minus(start).downloads(), "preparing downloads nothing");
 
