@@ -11,7 +11,7 @@ import java.util.function.DoubleFunction;
  * Two engines timed in alternating rounds of about the same length, ours then theirs, in one run: on a shared machine
  * two runs one after the other compare the load of two moments, not the engines; alternating rounds put both under the
  * same load, and the median of the per-pair ratios is what a change of load moves least. Used by the ONNX Runtime
- * ({@link OrtSideBySide}) and PyTorch float ({@link PyTorchFloat}) comparisons.
+ * ({@link OrtSideBySide}) and PyTorch ({@link PyTorchFloat}, {@link PyTorchInt8}) comparisons.
  */
 public final class Alternating {
     private Alternating() {}

@@ -196,7 +196,7 @@ public final class Throughput {
         return new Round(images / wall, c0 < 0 || c1 < 0 ? Double.NaN : (c1 - c0) / 1e3 / images);
     }
 
-    /** CPU time of this process so far, all threads (-1 where the JVM cannot say); also PyTorchInt8's measure of ours. */
+    /** CPU time of this process so far, all threads (-1 where the JVM cannot say); also Alternating's measure of ours. */
     static long processCpuNanos() {
         return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
                 ? os.getProcessCpuTime() : -1;
