@@ -292,7 +292,7 @@ public final class CpuBackend implements HostInt8Backend {
 
     /** Plain 2x2 windows in one pass each way ({@link CpuPool#reluMax2x2}); other windows as the relu and pool ops. */
     @Override public Tensor reluMaxPool2d(Tensor x, Pool2dSpec spec) {
-        if (!CpuPool.isPlain2x2(spec)) return Backend.super.reluMaxPool2d(x, spec);
+        if (!CpuPool.isPlain2x2(spec)) return HostInt8Backend.super.reluMaxPool2d(x, spec);
         CpuTensor cx = cpu("reluMaxPool2d", "input", x);
         PoolGeometry g = ArgChecks.pool("reluMaxPool2d", x.shape(), spec);
         CpuTensor out = alloc(g.outputShape(x.shape()));
@@ -301,7 +301,7 @@ public final class CpuBackend implements HostInt8Backend {
     }
 
     @Override public Tensor reluMaxPool2dBackward(Tensor x, Tensor gradOut, Pool2dSpec spec) {
-        if (!CpuPool.isPlain2x2(spec)) return Backend.super.reluMaxPool2dBackward(x, gradOut, spec);
+        if (!CpuPool.isPlain2x2(spec)) return HostInt8Backend.super.reluMaxPool2dBackward(x, gradOut, spec);
         String op = "reluMaxPool2dBackward";
         CpuTensor cx = cpu(op, "input", x);
         CpuTensor cg = cpu(op, "gradOut", gradOut);
