@@ -1,6 +1,7 @@
 package dev.nncompress.graph;
 
 import dev.nncompress.backend.Backend;
+import dev.nncompress.graph.ops.PoolOps;
 import dev.nncompress.tensor.Tensor;
 
 import java.util.Arrays;
@@ -26,6 +27,8 @@ public final class GraphRunner implements AutoCloseable {
     private final Set<Tensor> owned = Collections.newSetFromMap(new IdentityHashMap<>());
     private Tensor input;
     private InferenceFusion fusion = InferenceFusion.NONE;
+    // ReLU -> max-pool pairs this training pass runs fused (set by forward: none with an output hook)
+    private TrainingFusion pairs = TrainingFusion.NONE;
 
     /** @param seed randomness of this pass (dropout); ignored in inference mode */
     public GraphRunner(Graph graph, Backend backend, boolean training, long seed) {
@@ -99,9 +102,13 @@ public final class GraphRunner implements AutoCloseable {
             outputs.put(Graph.INPUT, hx);
             boolean fuse = hook == OutputHook.NONE && !fusion.isEmpty();
             Set<String> fusedAway = fuse ? new HashSet<>() : Set.of();
+            pairs = ctx.training() && hook == OutputHook.NONE ? TrainingFusion.plan(graph) : TrainingFusion.NONE;
             for (Node n : graph.nodes()) {
                 if (fuse && fusedAway.contains(n.name())) continue;
-                Tensor out = Ops.of(n.op()).forward(n, inputsOf(n), ctx);
+                if (pairs.skips(n)) continue; // its pool runs it
+                Node relu = pairs.reluOf(n);
+                Tensor out = relu == null ? Ops.of(n.op()).forward(n, inputsOf(n), ctx)
+                        : ctx.backend().reluMaxPool2d(outputs.get(relu.inputs().get(0)), PoolOps.spec(n));
                 own(out);
                 InferenceFusion.Chain chain = fuse ? fusion.chainOf(n) : null;
                 if (chain != null && InferenceFusion.epilogue(chain, out, ctx)) {
@@ -120,6 +127,8 @@ public final class GraphRunner implements AutoCloseable {
 
     /** Output of any node from the last forward (for feature distillation, activation statistics). */
     public Tensor output(String nodeName) {
+        Node pool = pairs.poolOf(nodeName);
+        if (pool != null) return fusedReluOutput(pairs.reluOf(pool), pool);
         Tensor t = outputs.get(nodeName);
         if (t == null) throw new IllegalArgumentException("no output for node '" + nodeName + "' in this pass");
         return t;
@@ -144,9 +153,15 @@ public final class GraphRunner implements AutoCloseable {
             if (received == null) continue; // does not reach the output
             Tensor g = hook.gradient(n.name(), received);
             if (g != received) own(g); // received may be the caller's gradOutput, which the runner must not free
-            List<Tensor> inGrads = Ops.of(n.op()).backward(n, g, ctx);
-            for (int k = 0; k < n.inputs().size(); k++) {
-                String in = n.inputs().get(k);
+            Node relu = pairs.reluOf(n);
+            if (relu != null && hook != OutputHook.NONE) fusedReluOutput(relu, n); // a gradient hook may look at the ReLU: unfused
+            // a fused pair's pool gives the ReLU's input gradient directly (ReLU's mask applied); the ReLU gets none
+            boolean fused = relu != null && !outputs.containsKey(relu.name());
+            List<String> ins = fused ? relu.inputs() : n.inputs();
+            List<Tensor> inGrads = fused ? Collections.singletonList(ctx.backend().reluMaxPool2dBackward(outputs.get(ins.get(0)), g, PoolOps.spec(n)))
+                    : Ops.of(n.op()).backward(n, g, ctx);
+            for (int k = 0; k < ins.size(); k++) {
+                String in = ins.get(k);
                 Tensor gi = inGrads.get(k);
                 if (gi == null || Graph.INPUT.equals(in)) continue;
                 own(gi);
@@ -167,6 +182,21 @@ public final class GraphRunner implements AutoCloseable {
         Tensor[] ins = new Tensor[names.size()];
         for (int i = 0; i < ins.length; i++) ins[i] = outputs.get(names.get(i));
         return Arrays.asList(ins);
+    }
+
+    /**
+     * The ReLU output of a fused pair, made now (once) for a caller or a gradient hook that wants it, and saved as the
+     * unfused ReLU and pool would have saved it, so that the pair's backward then runs unfused.
+     */
+    private Tensor fusedReluOutput(Node relu, Node pool) {
+        Tensor y = outputs.get(relu.name());
+        if (y != null) return y;
+        y = ctx.backend().relu(outputs.get(relu.inputs().get(0)));
+        own(y);
+        outputs.put(relu.name(), y);
+        ctx.save(relu, y);
+        ctx.save(pool, y);
+        return y;
     }
 
     private void own(Tensor t) {
