@@ -4,6 +4,7 @@ import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.QTensor;
 import dev.nncompress.tensor.Tensor;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
@@ -31,6 +32,8 @@ public final class GraphRunner implements AutoCloseable {
     private final Map<String, Value> outputs = new HashMap<>();
     /** What the pass made, by identity: {@link Tensor}s and {@link QTensor}s (a value's {@link Value#resource()}). */
     private final Set<Object> owned = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** The same, in the order made: freed in that order (the host int8 backends' code pool hands the latest back first). */
+    private final List<Object> ownedInOrder = new ArrayList<>();
     private Object input;
     private InferenceFusion fusion = InferenceFusion.NONE;
     /** Each node's step, in graph order; null: every node runs its float op ({@link NodeStep#FLOAT_OP}). */
@@ -233,23 +236,25 @@ public final class GraphRunner implements AutoCloseable {
         return Arrays.asList(ins);
     }
 
-    private void own(Tensor t) {
-        if (t != null && t != input) owned.add(t);
+    private void own(Value v) {
+        if (v != null) own(v.resource());
     }
 
-    private void own(Value v) {
-        if (v != null && v.resource() != input) owned.add(v.resource());
+    /** Takes {@code resource} (a Tensor or QTensor; null: nothing) into the pass, unless it is the caller's input. */
+    private void own(Object resource) {
+        if (resource != null && resource != input && owned.add(resource)) ownedInOrder.add(resource);
     }
 
     @Override
     public void close() {
-        for (Tensor t : ctx.tracked()) owned.add(t);
-        owned.remove(input);
-        for (Object o : owned) {
+        for (Tensor t : ctx.tracked()) own(t);
+        for (Object o : ownedInOrder) {
+            if (o == input) continue; // the caller's, also when a hook handed it back
             if (o instanceof Tensor t) t.close();
             else ((QTensor) o).close();
         }
         owned.clear();
+        ownedInOrder.clear();
         outputs.clear();
     }
 
