@@ -39,6 +39,7 @@ class LayeringTest {
             "compress.prune.structured", "compress.prune", "train", "io", "compress.quant.calib", "compress.quant",
             "compress.prepare", "models", "int8", "data", "graph",
             "backend.cpu", "backend.cuda", "backend.ref", "backend",
+            "backend.memory",            // the caching block pool (BlockCache) below every backend, so CPU and CUDA can share it
             "quant", "sparse", "tensor", "util");
 
     /** Subpackages that belong to their parent's layer (and slice). */

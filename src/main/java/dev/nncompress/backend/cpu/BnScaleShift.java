@@ -1,5 +1,7 @@
 package dev.nncompress.backend.cpu;
 
+import dev.nncompress.backend.memory.Storage;
+
 import static dev.nncompress.backend.cpu.Mem.get;
 
 /**
@@ -60,10 +62,10 @@ final class BnScaleShift {
 
     /** The fold for these tensors as they are now: the cached one if none changed since, else a new one (then cached). */
     static BnScaleShift of(CpuTensor gamma, CpuTensor beta, CpuTensor mean, CpuTensor var, float eps) {
-        CpuTensor.Storage home = var.storage();
-        if (home.derived instanceof BnScaleShift f && f.matches(gamma, beta, mean, var, eps)) return f;
+        Storage<?> home = var.storage();
+        if (home.derived() instanceof BnScaleShift f && f.matches(gamma, beta, mean, var, eps)) return f;
         BnScaleShift f = new BnScaleShift(gamma, beta, mean, var, eps);
-        home.derived = f; // immutable, published through the volatile field; a racing call computes the same
+        home.derived(f); // immutable, published through the volatile field; a racing call computes the same
         return f;
     }
 

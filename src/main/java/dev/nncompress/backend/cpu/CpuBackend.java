@@ -15,10 +15,8 @@ import dev.nncompress.sparse.CsrWeights;
 // pointwise family (issue 17)
 import dev.nncompress.backend.Binary;
 import dev.nncompress.backend.Unary;
-import dev.nncompress.backend.QTensor;
-import dev.nncompress.backend.QWeight;
-import dev.nncompress.backend.QuantParams;
 import dev.nncompress.backend.Int8Kernels;
+import dev.nncompress.backend.ref.HostInt8Backend;
 import dev.nncompress.backend.ref.HostInt8Ops;
 import dev.nncompress.backend.FakeQuantMask;
 import dev.nncompress.backend.FakeQuantResult;
@@ -36,7 +34,7 @@ import static dev.nncompress.backend.cpu.CpuChecks.cpu;
  * per-call native overhead (4-20 us) would cost more than the work. Semantics are PyTorch's, as the
  * {@link Backend} javadoc states; tensors are {@link CpuTensor}s.
  */
-public final class CpuBackend implements Backend {
+public final class CpuBackend implements HostInt8Backend {
     /**
      * Break-evens of the native sparse kernels against the dense routes (SparseKernelsBench, docs/pruning.md):
      * conv wins from 60-70% zeros (teacher conv2/conv3, student conv2); linear depends on size (teacher
@@ -201,12 +199,12 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public SparseWeight prepareSparse(CsrWeights w, Shape shape) {
-        if (sparse == null) return Backend.super.prepareSparse(w, shape);
+        if (sparse == null) return HostInt8Backend.super.prepareSparse(w, shape);
         return sparse.prepare(this, w, shape);
     }
 
     @Override public Tensor conv2dSparse(Tensor x, SparseWeight w, Tensor bias, Conv2dSpec spec) {
-        if (sparse == null) return Backend.super.conv2dSparse(x, w, bias, spec);
+        if (sparse == null) return HostInt8Backend.super.conv2dSparse(x, w, bias, spec);
         CpuTensor cx = cpu("conv2dSparse", "input", x);
         CpuTensor cb = bias == null ? null : cpu("conv2dSparse", "bias", bias);
         ArgChecks.plainSparseConv("conv2dSparse", spec); // conv family (issue 17)
@@ -217,7 +215,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public Tensor linearSparse(Tensor x, SparseWeight w, Tensor bias) {
-        if (sparse == null) return Backend.super.linearSparse(x, w, bias);
+        if (sparse == null) return HostInt8Backend.super.linearSparse(x, w, bias);
         CpuTensor cx = cpu("linearSparse", "input", x);
         CpuTensor cb = bias == null ? null : cpu("linearSparse", "bias", bias);
         Shape ws = ArgChecks.sparse("linearSparse", this, x, w, SparseWeight.Kind.LINEAR, bias);
@@ -547,10 +545,13 @@ public final class CpuBackend implements Backend {
     /** The ND4J array under a tensor of this backend (for code inside backend/cpu and its tests). */
     static INDArray array(Tensor t) { return cpu("array", "t", t).array(); }
 
-    /** The int8 ops on our JNI int8 kernels (Int8KernelChoice "auto": the Java twin where they do not load), chosen on first use. */
+    /**
+     * The int8 ops on our JNI int8 kernels (Int8KernelChoice "auto": the Java twin where they do not load), chosen on first
+     * use; the int8 op block of Backend delegates to them ({@link HostInt8Backend}).
+     */
     private volatile HostInt8Ops int8;
 
-    private HostInt8Ops int8() {
+    @Override public HostInt8Ops hostInt8() {
         HostInt8Ops h = int8;
         if (h == null) {
             synchronized (this) {
@@ -567,29 +568,6 @@ public final class CpuBackend implements Backend {
         b.int8 = new HostInt8Ops(b, kernels);
         return b;
     }
-    // ---- int8 (issue 21): {@link HostInt8Ops} / {@link HostCodeOps} over our JNI int8 kernels ----
-    @Override public String int8Kernels() { return int8().kernels().name(); }
-    @Override public int int8ParallelCalls() { return int8().kernels().parallelCalls(); }
-    @Override public long int8PassBytes() { return int8().kernels().passBytes(); }
-    @Override public QTensor quantize(Tensor x, QuantParams q) { return int8().quantize(x.toFloatArray(), x.shape(), q); }
-    @Override public QTensor quantize(float[] values, Shape shape, QuantParams q) { return int8().quantize(values, shape, q); }
-    @Override public Tensor dequantize(QTensor x) { return int8().dequantize(x); }
-    @Override public QTensor requantize(QTensor x, QuantParams q) { return int8().requantize(x, q); }
-    @Override public QWeight prepareQWeight(byte[] codes, Shape shape, float[] scales, int groups) { return int8().prepareQWeight(codes, shape, scales, groups); }
-    @Override public QTensor qconv2d(QTensor x, QWeight w, float[] bias, Conv2dSpec spec, boolean relu, QuantParams out) { return int8().conv2d(x, w, bias, spec, relu, out); }
-    @Override public Tensor qconv2dFloat(QTensor x, QWeight w, float[] bias, Conv2dSpec spec, boolean relu) { return int8().conv2dFloat(x, w, bias, spec, relu); }
-    @Override public QTensor qlinear(QTensor x, QWeight w, float[] bias, boolean relu, QuantParams out) { return int8().linear(x, w, bias, relu, out); }
-    @Override public Tensor qlinearFloat(QTensor x, QWeight w, float[] bias, boolean relu) { return int8().linearFloat(x, w, bias, relu); }
-    @Override public QTensor qmaxPool2d(QTensor x, Pool2dSpec spec) { return int8().maxPool2d(x, spec); }
-    @Override public QTensor qglobalAvgPool(QTensor x, QuantParams out) { return int8().globalAvgPool(x, out); }
-    @Override public QTensor qunary(Unary kind, QTensor x, float a, float b, QuantParams out) { return int8().codes().unary(kind, x, a, b, out); }
-    @Override public QTensor qbinary(Binary kind, QTensor a, QTensor b, QuantParams out) { return int8().codes().binary(kind, a, b, out); }
-    @Override public QTensor qbinaryConstant(Binary kind, QTensor x, float[] c, Shape cs, boolean constantFirst, QuantParams out) {
-        return int8().codes().binaryConstant(kind, x, c, cs, constantFirst, out);
-    }
-    @Override public QTensor qconcat(java.util.List<QTensor> parts, int axis, QuantParams out) { return int8().codes().concat(parts, axis, out); }
-    @Override public QTensor qreshape(QTensor x, Shape shape, QuantParams out) { return int8().codes().reshape(x, shape, out); }
-
     /** Frees the cached free blocks (process-wide); open tensors stay valid. */
     @Override public void close() { CpuMemory.trim(); }
 

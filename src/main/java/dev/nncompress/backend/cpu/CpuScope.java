@@ -1,6 +1,7 @@
 package dev.nncompress.backend.cpu;
 
 import dev.nncompress.backend.Backend;
+import dev.nncompress.backend.memory.Storage;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +23,7 @@ final class CpuScope implements Backend.Scope {
 
     private final CpuScope outer;
     private final Thread owner = Thread.currentThread();
-    private final List<CpuTensor.Storage> made = new ArrayList<>();
+    private final List<Storage<?>> made = new ArrayList<>();
     private boolean closed;
 
     private CpuScope(CpuScope outer) { this.outer = outer; }
@@ -36,7 +37,7 @@ final class CpuScope implements Backend.Scope {
     /** The calling thread's innermost open scope, or null. */
     static CpuScope current() { return CURRENT.get(); }
 
-    void record(CpuTensor.Storage s) { made.add(s); }
+    void record(Storage<?> s) { made.add(s); }
 
     @Override public void close() {
         if (closed) return;
@@ -45,7 +46,7 @@ final class CpuScope implements Backend.Scope {
         }
         closed = true;
         CURRENT.set(outer);
-        for (CpuTensor.Storage s : made) s.release();
+        for (Storage<?> s : made) s.release();
         made.clear();
     }
 }

@@ -3,58 +3,49 @@ package dev.nncompress.backend.cuda;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.cuda.driver.DeviceBuffer;
 import dev.nncompress.backend.cuda.driver.DeviceMemoryPool;
+import dev.nncompress.backend.memory.Storage;
 import dev.nncompress.tensor.DType;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 
-import java.util.concurrent.atomic.AtomicInteger;
-
 /**
  * A tensor of the {@link CudaBackend}: contiguous row-major elements (F32, or I8/I32 for int8 work)
- * in a device block lent by the backend's {@link DeviceMemoryPool}. Reshaped views share the block;
- * it goes back to the pool when the last tensor over it is closed, or when the garbage collector
- * finds the block's {@link DeviceBuffer} unreachable (its Cleaner, so a forgotten tensor cannot leak
- * device memory for good, and an op that still holds the buffer keeps it).
+ * in a device block lent by the backend's {@link DeviceMemoryPool}. Reshaped views share the block's
+ * {@link Storage} (the ref-counted class the CPU tensors share too); it goes back to the pool when the last
+ * tensor over it is closed, or when the garbage collector finds the storage unreachable (its Cleaner, so a
+ * forgotten tensor cannot leak device memory for good; the block's {@link DeviceBuffer}, which an op holds
+ * while it launches or copies, refers to the storage and so keeps it).
  */
 public final class CudaTensor implements Tensor {
-    /** The shared block and how many open tensors view it. */
-    private static final class Storage {
-        final DeviceBuffer buffer;
-        final AtomicInteger refs = new AtomicInteger(1);
-
-        Storage(DeviceBuffer buffer) { this.buffer = buffer; }
-    }
-
     private final CudaBackend backend;
     private final Shape shape;
     private final DType dtype;
-    private final Storage storage;
+    private final DeviceBuffer buffer;
     private volatile boolean closed;
 
-    private CudaTensor(CudaBackend backend, Shape shape, DType dtype, Storage storage) {
+    private CudaTensor(CudaBackend backend, Shape shape, DType dtype, DeviceBuffer buffer) {
         this.backend = backend;
         this.shape = shape;
         this.dtype = dtype;
-        this.storage = storage;
+        this.buffer = buffer;
     }
 
     /** A new tensor over an uninitialised block; every op that makes one writes all its elements. */
     static CudaTensor allocate(CudaBackend backend, Shape shape, DType dtype) {
-        DeviceBuffer buffer = backend.memory().take((long) dtype.bytes() * shape.numel());
-        return new CudaTensor(backend, shape, dtype, new Storage(buffer));
+        return new CudaTensor(backend, shape, dtype, backend.memory().take((long) dtype.bytes() * shape.numel()));
     }
 
     /** Another view of this tensor's block under {@code newShape} (same element count). */
     CudaTensor view(Shape newShape) {
         checkOpen();
-        storage.refs.incrementAndGet();
-        return new CudaTensor(backend, newShape, dtype, storage);
+        buffer.storage().retain();
+        return new CudaTensor(backend, newShape, dtype, buffer);
     }
 
     /** The device block, for kernel arguments. */
     DeviceBuffer buffer() {
         checkOpen();
-        return storage.buffer;
+        return buffer;
     }
 
     long bytes() { return (long) dtype.bytes() * shape.numel(); }
@@ -93,7 +84,7 @@ public final class CudaTensor implements Tensor {
     @Override public void close() {
         if (closed) return;
         closed = true;
-        if (storage.refs.decrementAndGet() == 0) storage.buffer.close();
+        buffer.storage().drop();
     }
 
     boolean isClosed() { return closed; }

@@ -18,7 +18,6 @@ import dev.nncompress.backend.Binary;
 import dev.nncompress.backend.PointwiseChecks;
 import dev.nncompress.backend.Unary;
 import dev.nncompress.backend.QTensor;
-import dev.nncompress.backend.QWeight;
 import dev.nncompress.backend.QuantParams;
 import dev.nncompress.backend.Int8Kernels;
 import dev.nncompress.backend.FakeQuantMask;
@@ -37,7 +36,7 @@ import dev.nncompress.tensor.Tensor;
  * <p>Tensors made by any ReferenceBackend instance are accepted (they are plain heap arrays);
  * tensors of other backends are rejected.
  */
-public final class ReferenceBackend implements Backend {
+public final class ReferenceBackend implements HostInt8Backend {
     /** Break-evens of the sparse twin against RefConv / the dense matmul (SparseKernelsBench, docs/pruning.md). */
     static final double CONV_BREAK_EVEN = 0.5;
     static final double LINEAR_BREAK_EVEN = 0.7;
@@ -436,39 +435,22 @@ public final class ReferenceBackend implements Backend {
         return d;
     }
 
-    /** The int8 ops on the Java twin of the int8 kernels (the bit-exact oracle); another instance: {@link #withInt8Kernels}. */
+    /**
+     * The int8 ops on the Java twin of the int8 kernels (the bit-exact oracle; another instance: {@link #withInt8Kernels});
+     * the int8 op block of Backend delegates to them ({@link HostInt8Backend}).
+     */
     private final HostInt8Ops int8;
 
     public ReferenceBackend() { this(new JavaInt8Kernels(1)); }
 
     private ReferenceBackend(Int8Kernels kernels) { this.int8 = new HostInt8Ops(this, kernels); }
 
-    private HostInt8Ops int8() { return int8; }
+    @Override public HostInt8Ops hostInt8() { return int8; }
 
     /** A reference backend whose int8 ops run on {@code kernels} (its float ops are the same). */
     @Override public ReferenceBackend withInt8Kernels(Int8Kernels kernels) { return new ReferenceBackend(kernels); }
-    // ---- int8 (issue 21): {@link HostInt8Ops} / {@link HostCodeOps} over the Java twin or the kernels given ----
-    @Override public String int8Kernels() { return int8().kernels().name(); }
-    @Override public int int8ParallelCalls() { return int8().kernels().parallelCalls(); }
-    @Override public long int8PassBytes() { return int8().kernels().passBytes(); }
-    @Override public QTensor quantize(Tensor x, QuantParams q) { return int8().quantize(data("quantize", "x", x), x.shape(), q); }
-    @Override public QTensor quantize(float[] values, Shape shape, QuantParams q) { return int8().quantize(values, shape, q); }
-    @Override public Tensor dequantize(QTensor x) { return int8().dequantize(x); }
-    @Override public QTensor requantize(QTensor x, QuantParams q) { return int8().requantize(x, q); }
-    @Override public QWeight prepareQWeight(byte[] codes, Shape shape, float[] scales, int groups) { return int8().prepareQWeight(codes, shape, scales, groups); }
-    @Override public QTensor qconv2d(QTensor x, QWeight w, float[] bias, Conv2dSpec spec, boolean relu, QuantParams out) { return int8().conv2d(x, w, bias, spec, relu, out); }
-    @Override public Tensor qconv2dFloat(QTensor x, QWeight w, float[] bias, Conv2dSpec spec, boolean relu) { return int8().conv2dFloat(x, w, bias, spec, relu); }
-    @Override public QTensor qlinear(QTensor x, QWeight w, float[] bias, boolean relu, QuantParams out) { return int8().linear(x, w, bias, relu, out); }
-    @Override public Tensor qlinearFloat(QTensor x, QWeight w, float[] bias, boolean relu) { return int8().linearFloat(x, w, bias, relu); }
-    @Override public QTensor qmaxPool2d(QTensor x, Pool2dSpec spec) { return int8().maxPool2d(x, spec); }
-    @Override public QTensor qglobalAvgPool(QTensor x, QuantParams out) { return int8().globalAvgPool(x, out); }
-    @Override public QTensor qunary(Unary kind, QTensor x, float a, float b, QuantParams out) { return int8().codes().unary(kind, x, a, b, out); }
-    @Override public QTensor qbinary(Binary kind, QTensor a, QTensor b, QuantParams out) { return int8().codes().binary(kind, a, b, out); }
-    @Override public QTensor qbinaryConstant(Binary kind, QTensor x, float[] c, Shape cs, boolean constantFirst, QuantParams out) {
-        return int8().codes().binaryConstant(kind, x, c, cs, constantFirst, out);
-    }
-    @Override public QTensor qconcat(java.util.List<QTensor> parts, int axis, QuantParams out) { return int8().codes().concat(parts, axis, out); }
-    @Override public QTensor qreshape(QTensor x, Shape shape, QuantParams out) { return int8().codes().reshape(x, shape, out); }
+    /** As {@link HostInt8Backend}'s, but x must be this backend's (its heap array is read in place, not copied). */
+    @Override public QTensor quantize(Tensor x, QuantParams q) { return int8.quantize(data("quantize", "x", x), x.shape(), q); }
 
     @Override public String toString() { return "ReferenceBackend"; }
 }

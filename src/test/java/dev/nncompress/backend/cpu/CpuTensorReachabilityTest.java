@@ -1,5 +1,6 @@
 package dev.nncompress.backend.cpu;
 
+import dev.nncompress.backend.memory.Storage;
 import dev.nncompress.tensor.Shape;
 import org.junit.jupiter.api.Test;
 
@@ -17,13 +18,13 @@ class CpuTensorReachabilityTest {
     private static final CpuBackend CPU = CpuBackendTest.CPU;
 
     @Test void memoryHandedToNativeCodeOutlivesItsTensorObject() throws InterruptedException {
-        WeakReference<CpuTensor.Storage> storage = forgetAfterAddress();
+        WeakReference<Storage<?>> storage = forgetAfterAddress();
         collect(storage, 5);
         assertNotNull(storage.get(), "the storage whose address an op just read is still reachable");
     }
 
     @Test void aForgottenTensorIsStillReclaimedLater() throws InterruptedException {
-        WeakReference<CpuTensor.Storage> storage = forgetAfterAddress();
+        WeakReference<Storage<?>> storage = forgetAfterAddress();
         for (int i = 0; i < RecentStorages.DEPTH; i++) {
             try (CpuTensor t = (CpuTensor) CPU.zeros(Shape.of(1))) {
                 t.address(); // the later ops' address reads push the forgotten storage out of the ring
@@ -34,7 +35,7 @@ class CpuTensorReachabilityTest {
     }
 
     /** What an op does: reads the address, then no longer refers to the tensor. */
-    private static WeakReference<CpuTensor.Storage> forgetAfterAddress() {
+    private static WeakReference<Storage<?>> forgetAfterAddress() {
         CpuTensor t = (CpuTensor) CPU.fromFloats(new float[1000], Shape.of(1000));
         t.address();
         return new WeakReference<>(t.storage());

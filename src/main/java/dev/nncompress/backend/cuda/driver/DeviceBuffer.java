@@ -1,10 +1,9 @@
 package dev.nncompress.backend.cuda.driver;
 
+import dev.nncompress.backend.memory.Storage;
 import jcuda.Pointer;
 import jcuda.Sizeof;
 import jcuda.driver.CUdeviceptr;
-
-import java.lang.ref.Cleaner;
 
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuMemFree;
@@ -15,58 +14,39 @@ import static jcuda.driver.JCudaDriver.cuMemsetD8;
 /**
  * A block of device memory with synchronous copies from and to Java arrays: either its own
  * {@code cuMemAlloc} ({@link #allocate}, {@link #of}...; close frees it) or a block lent by a
- * {@link DeviceMemoryPool} (close gives it back to the pool's cache). The copies run on the legacy
- * default stream, which waits for the driver's (blocking) stream, so a read after a launch sees the
- * kernel's result, and a write into a recycled block waits for kernels still reading it. Close is
- * idempotent.
+ * {@link DeviceMemoryPool} through a {@link Storage} (close releases the storage, which gives the block back
+ * to the pool's cache). The copies run on the legacy default stream, which waits for the driver's (blocking)
+ * stream, so a read after a launch sees the kernel's result, and a write into a recycled block waits for
+ * kernels still reading it. Close is idempotent.
  *
- * <p>A lent block also goes back when the garbage collector finds the buffer itself unreachable (a
- * Cleaner on this object, not on the tensors over it): an op holds the buffer, not the tensor, while
- * it launches or copies, so a tensor the caller no longer references cannot lose its block under a
- * running {@code toFloatArray} (it did, on a JIT-compiled test in CI, when the Cleaner sat on the tensor).
+ * <p>A lent block also goes back when the garbage collector finds its storage unreachable (the storage's
+ * Cleaner). This buffer refers to the storage, and an op holds the buffer, not the tensor, while it launches
+ * or copies, so a tensor the caller no longer references cannot lose its block under a running
+ * {@code toFloatArray} (it did, on a JIT-compiled test in CI, when the Cleaner sat on the tensor).
  */
 public final class DeviceBuffer implements AutoCloseable {
-    private static final Cleaner CLEANER = Cleaner.create();
-
     private final CUdeviceptr pointer;
     private final long bytes;
-    private final Lease lease; // null: the buffer owns its allocation
+    private final Storage<CUdeviceptr> storage; // null: the buffer owns its allocation
     private volatile boolean freed;
-
-    /** The give-back of a lent block; holds the pool and the address, never the buffer. */
-    private static final class Lease implements Runnable {
-        private final DeviceMemoryPool pool;
-        private final CUdeviceptr block;
-        private volatile Cleaner.Cleanable cleanable;
-
-        Lease(DeviceMemoryPool pool, CUdeviceptr block) {
-            this.pool = pool;
-            this.block = block;
-        }
-
-        @Override public void run() { pool.give(block); } // bookkeeping only: no driver call, so the Cleaner thread may do it
-    }
 
     private DeviceBuffer(long bytes) {
         if (bytes < 0) throw new IllegalArgumentException("negative size " + bytes);
         this.bytes = bytes;
-        this.lease = null;
+        this.storage = null;
         this.pointer = new CUdeviceptr();
         CudaDriver.get(); // context current on this thread, or a clear BackendUnavailableException
         cuMemAlloc(pointer, Math.max(bytes, 1)); // a zero-size allocation is an error in CUDA
     }
 
-    private DeviceBuffer(DeviceMemoryPool pool, CUdeviceptr pointer, long bytes) {
-        this.bytes = bytes;
-        this.pointer = pointer;
-        this.lease = new Lease(pool, pointer);
-        lease.cleanable = CLEANER.register(this, lease);
+    private DeviceBuffer(Storage<CUdeviceptr> storage) {
+        this.bytes = storage.bytes();
+        this.pointer = storage.block();
+        this.storage = storage;
     }
 
-    /** {@code bytes} of a block that {@code pool} lends; closing the buffer returns the block. */
-    public static DeviceBuffer pooled(DeviceMemoryPool pool, CUdeviceptr block, long bytes) {
-        return new DeviceBuffer(pool, block, bytes);
-    }
+    /** The buffer over a block lent by a pool; closing the buffer (or the storage's last view) returns the block. */
+    public static DeviceBuffer pooled(Storage<CUdeviceptr> storage) { return new DeviceBuffer(storage); }
 
     /** Uninitialised memory of {@code bytes}. */
     public static DeviceBuffer allocate(long bytes) { return new DeviceBuffer(bytes); }
@@ -145,15 +125,18 @@ public final class DeviceBuffer implements AutoCloseable {
 
     public long bytes() { return bytes; }
 
+    /** The pool's storage this buffer views (its views' count, its contents stamp), or null for an own allocation. */
+    public Storage<CUdeviceptr> storage() { return storage; }
+
     private void checkOpen() {
-        if (freed) throw new IllegalStateException("device buffer of " + bytes + " bytes used after close");
+        if (freed || storage != null && storage.isReleased()) throw new IllegalStateException("device buffer of " + bytes + " bytes used after close");
     }
 
     @Override public void close() {
         if (freed) return;
         freed = true;
-        if (lease != null) {
-            lease.cleanable.clean(); // runs the give-back once, whether close or the Cleaner comes first
+        if (storage != null) {
+            storage.release(); // gives the block back once, whether close, the last view or the Cleaner comes first
             return;
         }
         CudaDriver.get();

@@ -1,6 +1,9 @@
 package dev.nncompress.backend.cuda.driver;
 
 import dev.nncompress.backend.cuda.CudaBackend;
+import dev.nncompress.backend.memory.BlockCache;
+import dev.nncompress.backend.memory.SizeClasses;
+import dev.nncompress.backend.memory.Storage;
 
 import jcuda.driver.CUdeviceptr;
 
@@ -8,10 +11,11 @@ import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuMemFree;
 
 /**
- * Device memory for one {@link CudaBackend}: a {@link BlockCache} over cuMemAlloc/cuMemFree that
- * lends blocks as {@link DeviceBuffer}s (closing the buffer returns the block). Reusing a block is
- * safe without events because all our work is ordered: kernels run on the driver's one stream and
- * copies on the legacy default stream, which synchronises with it. {@link #close()} frees all.
+ * Device memory for one {@link CudaBackend}: a {@link BlockCache} over cuMemAlloc/cuMemFree (the caching
+ * allocator the CPU backend's memory shares) that lends blocks as {@link DeviceBuffer}s over a {@link Storage}
+ * (closing the buffer returns the block). Reusing a block is safe without events because all our work is
+ * ordered: kernels run on the driver's one stream and copies on the legacy default stream, which synchronises
+ * with it. {@link #close()} frees all.
  */
 public final class DeviceMemoryPool implements AutoCloseable {
     private final BlockCache<CUdeviceptr> cache = new BlockCache<>(new BlockCache.Allocator<>() {
@@ -26,12 +30,10 @@ public final class DeviceMemoryPool implements AutoCloseable {
             CudaDriver.get();
             cuMemFree(block);
         }
-    });
+    }, SizeClasses.DEVICE, BlockCache.UNLIMITED);
 
     /** A buffer of {@code bytes} (contents undefined). */
-    public DeviceBuffer take(long bytes) { return DeviceBuffer.pooled(this, cache.take(bytes), bytes); }
-
-    public void give(CUdeviceptr block) { cache.give(block); }
+    public DeviceBuffer take(long bytes) { return DeviceBuffer.pooled(Storage.lend(cache, bytes)); }
 
     public long bytesInUse() { return cache.bytesInUse(); }
 

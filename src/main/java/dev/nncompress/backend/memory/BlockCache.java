@@ -1,4 +1,4 @@
-package dev.nncompress.backend.cuda.driver;
+package dev.nncompress.backend.memory;
 
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -6,15 +6,20 @@ import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
- * The bookkeeping of a caching allocator, free of any driver: blocks are rounded up to a size class,
- * a freed block goes to a per-class free list and is handed out again for the next request of that
- * class (as PyTorch's CUDA caching allocator does), so a training step that repeats the previous
- * one's allocations makes no driver calls. The {@link Allocator} makes and frees the real blocks;
- * {@link DeviceMemoryPool} plugs in cuMemAlloc/cuMemFree. Thread-safe: a Cleaner may give blocks back.
+ * The bookkeeping of a caching allocator, free of any driver: blocks are rounded up to a size class
+ * ({@link SizeClasses}), a freed block goes to a per-class free list and is handed out again for the next
+ * request of that class (as PyTorch's CUDA caching allocator does), so a training step that repeats the
+ * previous one's allocations makes no allocator calls. The {@link Allocator} makes and frees the real
+ * blocks: the CUDA backend's {@code DeviceMemoryPool} plugs in cuMemAlloc/cuMemFree, the CPU backend's
+ * {@code CpuMemory} aligned C-heap blocks. In package {@code backend.memory}, below every backend, so that
+ * both share it. Thread-safe: a Cleaner may give blocks back ({@link Storage}).
  *
- * @param <B> the allocator's handle type (a device pointer); compared by identity
+ * @param <B> the allocator's handle type (a device pointer, a host block); compared by identity
  */
 public final class BlockCache<B> {
+    /** No bound on the cached bytes (the device pool: everything stays until {@link #trim} or {@link #close}). */
+    public static final long UNLIMITED = Long.MAX_VALUE;
+
     /** Makes and frees real blocks of an exact size. */
     public interface Allocator<B> {
         B allocate(long bytes);
@@ -23,6 +28,8 @@ public final class BlockCache<B> {
     }
 
     private final Allocator<B> allocator;
+    private final SizeClasses classes;
+    private final long cacheLimit;
     private final Map<Long, ArrayDeque<B>> free = new HashMap<>();
     private final Map<B, Long> inUse = new IdentityHashMap<>();
     private long bytesInUse;
@@ -30,17 +37,15 @@ public final class BlockCache<B> {
     private long allocations;
     private boolean closed;
 
-    public BlockCache(Allocator<B> allocator) { this.allocator = allocator; }
-
     /**
-     * Size class of a request: multiples of 512 bytes up to 1 MiB, then of 128 KiB (under 12.5%
-     * waste), never 0 (CUDA rejects empty allocations).
+     * A cache rounding requests by {@code classes}; a block given back while {@code cacheLimit} bytes are
+     * cached goes back to the allocator instead ({@link #UNLIMITED}: never).
      */
-    public static long sizeClass(long bytes) {
-        if (bytes < 0) throw new IllegalArgumentException("negative size " + bytes);
-        long b = Math.max(bytes, 1);
-        long unit = b <= (1L << 20) ? 512 : 128L << 10;
-        return (b + unit - 1) / unit * unit;
+    public BlockCache(Allocator<B> allocator, SizeClasses classes, long cacheLimit) {
+        if (cacheLimit < 0) throw new IllegalArgumentException("negative cache limit " + cacheLimit);
+        this.allocator = allocator;
+        this.classes = classes;
+        this.cacheLimit = cacheLimit;
     }
 
     /**
@@ -48,9 +53,9 @@ public final class BlockCache<B> {
      * allocator fails (out of memory) the cache is emptied and the allocation tried once more.
      */
     public synchronized B take(long bytes) {
-        if (closed) throw new IllegalStateException("the device memory pool was closed");
-        long size = sizeClass(bytes);
-        ArrayDeque<B> q = free.get(size);
+        if (closed) throw new IllegalStateException("the memory pool was closed");
+        long size = classes.of(bytes);
+        ArrayDeque<B> q = free.get(classes.index(size));
         B block;
         if (q != null && !q.isEmpty()) {
             block = q.pop();
@@ -70,19 +75,21 @@ public final class BlockCache<B> {
         return block;
     }
 
-    /** Returns a block to the cache; a block the cache does not lend (after close) is ignored. */
+    /**
+     * Returns a block to the cache (to the allocator past the cache limit); a block the cache does not lend
+     * (after close, or given twice) is ignored.
+     */
     public synchronized void give(B block) {
         Long size = inUse.remove(block);
         if (size == null) return;
         bytesInUse -= size;
-        if (closed) {
+        if (closed || size > cacheLimit - bytesCached) {
             allocator.free(block);
             return;
         }
-        free.computeIfAbsent(size, k -> new ArrayDeque<>()).push(block);
+        free.computeIfAbsent(classes.index(size), k -> new ArrayDeque<>()).push(block);
         bytesCached += size;
     }
-
     /** Frees every cached (unused) block. */
     public synchronized void trim() {
         for (ArrayDeque<B> q : free.values()) {

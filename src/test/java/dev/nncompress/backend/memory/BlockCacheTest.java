@@ -1,4 +1,4 @@
-package dev.nncompress.backend.cuda.driver;
+package dev.nncompress.backend.memory;
 
 import org.junit.jupiter.api.Test;
 
@@ -34,23 +34,55 @@ class BlockCacheTest {
         }
     }
 
-    @Test void sizeClasses() {
-        assertEquals(512, BlockCache.sizeClass(0));
-        assertEquals(512, BlockCache.sizeClass(1));
-        assertEquals(512, BlockCache.sizeClass(512));
-        assertEquals(1024, BlockCache.sizeClass(513));
-        assertEquals(1L << 20, BlockCache.sizeClass((1L << 20) - 3));
-        assertEquals((1L << 20) + (128L << 10), BlockCache.sizeClass((1L << 20) + 1));
+    @Test void deviceSizeClasses() {
+        SizeClasses d = SizeClasses.DEVICE;
+        assertEquals(512, d.of(0));
+        assertEquals(512, d.of(1));
+        assertEquals(512, d.of(512));
+        assertEquals(1024, d.of(513));
+        assertEquals(1L << 20, d.of((1L << 20) - 3));
+        assertEquals((1L << 20) + (128L << 10), d.of((1L << 20) + 1));
         for (long b = 1; b < (64L << 20); b = b * 3 + 7) {
-            long c = BlockCache.sizeClass(b);
+            long c = d.of(b);
             assertTrue(c >= b && (c - b) <= Math.max(511, b / 8), b + " -> " + c);
         }
-        assertThrows(IllegalArgumentException.class, () -> BlockCache.sizeClass(-1));
+        assertThrows(IllegalArgumentException.class, () -> d.of(-1));
+    }
+
+    @Test void hostSizeClassesAndTheirDistinctKeys() {
+        SizeClasses h = SizeClasses.HOST;
+        assertEquals(64, h.of(0));
+        assertEquals(64, h.of(64));
+        assertEquals(128, h.of(65));
+        assertEquals(65536, h.of(65536));
+        assertEquals(65536 + 4096, h.of(65537));
+        java.util.Set<Long> keys = new java.util.HashSet<>();
+        for (long c = 64; c <= (4L << 20); c = h.of(c + 1)) {
+            assertTrue(keys.add(h.index(c)), "size class " + c + " has a free list of its own");
+        }
+        assertThrows(IllegalArgumentException.class, () -> new SizeClasses(64, 1000, 4096), "not a power of two");
+        assertThrows(IllegalArgumentException.class, () -> new SizeClasses(64, 1024, 4096), "large unit above the limit");
+    }
+
+    @Test void blocksGivenBackPastTheCacheLimitAreFreed() {
+        FakeAllocator a = new FakeAllocator();
+        BlockCache<Object> cache = new BlockCache<>(a, SizeClasses.HOST, 8192);
+        Object x = cache.take(4096);
+        Object y = cache.take(4096);
+        Object z = cache.take(64);
+        cache.give(x);
+        cache.give(y);
+        assertEquals(8192, cache.bytesCached());
+        assertEquals(List.of(), a.freed);
+        cache.give(z); // 64 more bytes would pass the limit
+        assertEquals(List.of(z), a.freed);
+        assertEquals(8192, cache.bytesCached());
+        assertEquals(0, cache.bytesInUse());
     }
 
     @Test void freedBlocksAreReusedAndCounted() {
         FakeAllocator a = new FakeAllocator();
-        BlockCache<Object> cache = new BlockCache<>(a);
+        BlockCache<Object> cache = new BlockCache<>(a, SizeClasses.DEVICE, BlockCache.UNLIMITED);
         Object x = cache.take(1000);
         Object y = cache.take(1000);
         assertNotSame(x, y);
@@ -77,7 +109,7 @@ class BlockCacheTest {
     @Test void outOfMemoryEmptiesTheCacheAndRetries() {
         FakeAllocator a = new FakeAllocator();
         a.capacity = 4096;
-        BlockCache<Object> cache = new BlockCache<>(a);
+        BlockCache<Object> cache = new BlockCache<>(a, SizeClasses.DEVICE, BlockCache.UNLIMITED);
         Object x = cache.take(2048);
         cache.give(x); // cached: the "device" still holds its 2048 bytes
         Object z = cache.take(3000); // 3072 more do not fit until the cache lets x go
@@ -87,13 +119,13 @@ class BlockCacheTest {
         cache.give(z);
         FakeAllocator b = new FakeAllocator();
         b.capacity = 100;
-        BlockCache<Object> small = new BlockCache<>(b);
+        BlockCache<Object> small = new BlockCache<>(b, SizeClasses.DEVICE, BlockCache.UNLIMITED);
         assertThrows(IllegalStateException.class, () -> small.take(1000), "nothing cached: the failure is the caller's");
     }
 
     @Test void closeFreesEverythingOnce() {
         FakeAllocator a = new FakeAllocator();
-        BlockCache<Object> cache = new BlockCache<>(a);
+        BlockCache<Object> cache = new BlockCache<>(a, SizeClasses.DEVICE, BlockCache.UNLIMITED);
         Object lent = cache.take(100);
         Object cached = cache.take(100_000);
         cache.give(cached);
