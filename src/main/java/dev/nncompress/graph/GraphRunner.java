@@ -2,6 +2,7 @@ package dev.nncompress.graph;
 
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.QTensor;
+import dev.nncompress.graph.ops.PoolOps;
 import dev.nncompress.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -40,6 +41,8 @@ public final class GraphRunner implements AutoCloseable {
     private List<NodeStep> plan;
     /** Where nanoseconds per node go (index i + 1: node i; 0 is the caller's, e.g. making the input), or null. */
     private AtomicLongArray nanosPerNode;
+    // ReLU -> max-pool pairs this training pass runs fused (set by forward: none with an output hook)
+    private TrainingFusion pairs = TrainingFusion.NONE;
 
     /** @param seed randomness of this pass (dropout); ignored in inference mode */
     public GraphRunner(Graph graph, Backend backend, boolean training, long seed) {
@@ -141,12 +144,16 @@ public final class GraphRunner implements AutoCloseable {
             outputs.put(Graph.INPUT, hooked(hook, Graph.INPUT, x));
             boolean fuse = hook == OutputHook.NONE && !fusion.isEmpty();
             Set<String> fusedAway = fuse ? new HashSet<>() : Set.of();
+            pairs = ctx.training() && hook == OutputHook.NONE ? TrainingFusion.plan(graph) : TrainingFusion.NONE;
             List<Node> nodes = graph.nodes();
             long t = nanosPerNode == null ? 0 : System.nanoTime();
             for (int i = 0; i < nodes.size(); i++) {
                 Node n = nodes.get(i);
                 if (fuse && fusedAway.contains(n.name())) continue;
-                Value out = (plan == null ? NodeStep.FLOAT_OP : plan.get(i)).run(n, inputsOf(n), ctx);
+                if (pairs.skips(n)) continue; // its pool runs it
+                Node relu = pairs.reluOf(n);
+                Value out = relu != null ? Value.of(ctx.backend().reluMaxPool2d(outputs.get(relu.inputs().get(0)).floats(), PoolOps.spec(n)))
+                        : (plan == null ? NodeStep.FLOAT_OP : plan.get(i)).run(n, inputsOf(n), ctx);
                 own(out);
                 InferenceFusion.Chain chain = fuse ? fusion.chainOf(n) : null;
                 if (chain != null && InferenceFusion.epilogue(chain, out.floats(), ctx)) {
@@ -187,6 +194,8 @@ public final class GraphRunner implements AutoCloseable {
 
     /** Any node's value from the last forward ({@link Graph#INPUT}: the input after the hook): float or int8 codes. */
     public Value value(String nodeName) {
+        Node pool = pairs.poolOf(nodeName);
+        if (pool != null) return fusedReluOutput(pairs.reluOf(pool), pool);
         Value v = outputs.get(nodeName);
         if (v == null) throw new IllegalArgumentException("no output for node '" + nodeName + "' in this pass");
         return v;
@@ -211,9 +220,15 @@ public final class GraphRunner implements AutoCloseable {
             if (received == null) continue; // does not reach the output
             Tensor g = hook.gradient(n.name(), received);
             if (g != received) own(g); // received may be the caller's gradOutput, which the runner must not free
-            List<Tensor> inGrads = Ops.of(n.op()).backward(n, g, ctx);
-            for (int k = 0; k < n.inputs().size(); k++) {
-                String in = n.inputs().get(k);
+            Node relu = pairs.reluOf(n);
+            if (relu != null && hook != OutputHook.NONE) fusedReluOutput(relu, n); // a gradient hook may look at the ReLU: unfused
+            // a fused pair's pool gives the ReLU's input gradient directly (ReLU's mask applied); the ReLU gets none
+            boolean fused = relu != null && !outputs.containsKey(relu.name());
+            List<String> ins = fused ? relu.inputs() : n.inputs();
+            List<Tensor> inGrads = fused ? Collections.singletonList(ctx.backend().reluMaxPool2dBackward(outputs.get(ins.get(0)).floats(), g, PoolOps.spec(n)))
+                    : Ops.of(n.op()).backward(n, g, ctx);
+            for (int k = 0; k < ins.size(); k++) {
+                String in = ins.get(k);
                 Tensor gi = inGrads.get(k);
                 if (gi == null || Graph.INPUT.equals(in)) continue;
                 own(gi);
@@ -234,6 +249,22 @@ public final class GraphRunner implements AutoCloseable {
         Value[] ins = new Value[names.size()];
         for (int i = 0; i < ins.length; i++) ins[i] = outputs.get(names.get(i));
         return Arrays.asList(ins);
+    }
+
+    /**
+     * The ReLU output of a fused pair, made now (once) for a caller or a gradient hook that wants it, and saved as the
+     * unfused ReLU and pool would have saved it, so that the pair's backward then runs unfused.
+     */
+    private Value fusedReluOutput(Node relu, Node pool) {
+        Value v = outputs.get(relu.name());
+        if (v != null) return v;
+        Tensor y = ctx.backend().relu(outputs.get(relu.inputs().get(0)).floats());
+        own(y);
+        v = Value.of(y);
+        outputs.put(relu.name(), v);
+        ctx.save(relu, y);
+        ctx.save(pool, y);
+        return v;
     }
 
     private void own(Value v) {
