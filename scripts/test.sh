@@ -16,6 +16,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 mvn -B -q -ntp verify -Dnncompress.cds.skip=true "$@"
+# Then the Spark module (spark/, docs/spark.md) against the core jar verify built, installed as is (no second build).
+mvn -B -q -ntp install:install-file -Dfile=target/nncompress-0.1.0-SNAPSHOT.jar -DpomFile=pom.xml && (cd spark && mvn -B -q -ntp verify "$@")
 # Then the Java GPU path on the emulated CUDA driver verify built (scripts/emulated-gpu-tests.sh; the
 # training tests at small sizes, their GPU sizes only with its --all).
 scripts/emulated-gpu-tests.sh "$@"

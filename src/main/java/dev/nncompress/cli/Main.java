@@ -70,6 +70,7 @@ public final class Main implements Callable<Integer> {
         Main main = new Main();
         main.args = List.of(args);
         CommandLine cl = new CommandLine(main);
+        OptionalCommands.addTo(cl); // sweep (spark/) when its jars are on the class path, else a stand-in saying how to get it
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true); // tensorrt or TENSORRT: enums list their lower-case toString() in --help
@@ -137,8 +138,8 @@ public final class Main implements Callable<Integer> {
         return EXIT_USAGE;
     }
 
-    /** Prints the one-line error (and the stack trace when asked) and returns the exit code. */
-    static int reportError(Throwable t, PrintWriter err, boolean debug) {
+    /** Prints the one-line error (and the stack trace when asked) and returns the exit code; public for optional modules' commands. */
+    public static int reportError(Throwable t, PrintWriter err, boolean debug) {
         if (debug) t.printStackTrace(err);
         int code = exitCode(t);
         String msg = oneLine(t.getMessage());

@@ -63,6 +63,10 @@ final class ShareCommand implements Callable<Integer> {
             + "--bits/--conv-bits, B in [2, 8] (e.g. conv1=4,fc1=4).")
     Map<String, Integer> layerBits = new LinkedHashMap<>();
 
+    @Option(names = "--bias-bits", paramLabel = "B", description = "Share each conv/linear layer's bias too, in 2^B values, B in [2, 8] "
+            + "(default: biases stay float; on a small model they are a large part of the coded file).")
+    Integer biasBits;
+
     @Option(names = "--finetune-epochs", defaultValue = "1", paramLabel = "N", description = "Epochs fine-tuning the shared values, 0 for none (default: ${DEFAULT-VALUE}).")
     int finetuneEpochs;
 
@@ -98,10 +102,11 @@ final class ShareCommand implements Callable<Integer> {
     public Integer call() {
         ShareConfig config;
         try {
-            config = new ShareConfig(bits, convBits, layerBits);
+            if (biasBits != null && biasBits == ShareConfig.FLOAT_BIASES) throw new IllegalArgumentException("biasBits must be in [" + ShareConfig.MIN_BITS + ", " + ShareConfig.MAX_BITS + "], got 0");
+            config = new ShareConfig(bits, convBits, layerBits, biasBits == null ? ShareConfig.FLOAT_BIASES : biasBits);
         } catch (IllegalArgumentException e) {
             String m = e.getMessage();
-            String option = m.startsWith("linear") ? "--bits" : m.startsWith("conv") ? "--conv-bits" : "--layer-bits";
+            String option = m.startsWith("linear") ? "--bits" : m.startsWith("conv") ? "--conv-bits" : m.startsWith("bias") ? "--bias-bits" : "--layer-bits";
             throw new IllegalArgumentException(option + (option.equals("--layer-bits") ? m.substring("layerBits".length()) : m.substring(m.indexOf(' '))), e);
         }
         if (finetuneEpochs < 0) throw new IllegalArgumentException("--finetune-epochs must be >= 0, got " + finetuneEpochs);
@@ -142,7 +147,8 @@ final class ShareCommand implements Callable<Integer> {
                 : new TrainConfig(finetuneEpochs, batchSize, new OptimizerConfig.Sgd((float) lr, 0.9f, 0f, false), new LrSchedule.Constant(), seed);
         o.printf(Locale.ROOT, "model     %s%n", src.describe(seed));
         o.printf(Locale.ROOT, "share     %s: linear %d bits (%d values), conv %d bits (%d values)%s; %s%n", String.join(", ", targets.layers()),
-                bits, 1 << bits, convBits, 1 << convBits, layerBits.isEmpty() ? "" : ", " + layerBitsText(), finetune == null ? "no fine-tuning"
+                bits, 1 << bits, convBits, 1 << convBits, (layerBits.isEmpty() ? "" : ", " + layerBitsText())
+                        + (biasBits == null ? "" : ", biases " + biasBits + " bits"), finetune == null ? "no fine-tuning"
                         : "fine-tune " + finetuneEpochs + (finetuneEpochs == 1 ? " epoch" : " epochs") + " on " + CliSupport.grouped(train.count())
                         + " images (sgd lr " + (float) lr + " momentum 0.9, batch " + batchSize + ")");
         o.flush();
@@ -164,7 +170,7 @@ final class ShareCommand implements Callable<Integer> {
         for (var e : r.shared().layers().entrySet()) {
             SharedWeights.Layer l = e.getValue();
             long kept = java.util.Arrays.stream(l.assignment()).filter(a -> a >= 0).count();
-            o.printf(Locale.ROOT, "  %-16s %s of %s weights kept, %d shared values%n", e.getKey(), CliSupport.grouped(kept),
+            o.printf(Locale.ROOT, "  %-16s %s of %s kept, %d shared values%n", e.getKey(), CliSupport.grouped(kept),
                     CliSupport.grouped(l.assignment().length), l.centroids().length);
         }
         prov.put("test_accuracy", String.format(Locale.ROOT, "%.6f", last.accuracy()));
@@ -219,6 +225,7 @@ final class ShareCommand implements Callable<Integer> {
         p.put("bits", Integer.toString(bits));
         p.put("conv_bits", Integer.toString(convBits));
         if (!layerBits.isEmpty()) p.put("layer_bits", layerBitsText());
+        if (biasBits != null) p.put("bias_bits", Integer.toString(biasBits));
         p.put("finetune_epochs", Integer.toString(finetuneEpochs));
         p.put("lr", Double.toString(lr));
         p.put("seed", Long.toString(seed));

@@ -23,17 +23,20 @@ import java.util.TreeMap;
  * entry), position code lengths (U8, 2^g, none when dense), index stream, position stream (each whole bytes, most
  * significant bit first, padding 0). Its sizes are in the {@value #METADATA_KEY} metadata (JSON
  * {@code {"T": {"shape": [..], "nnz": N, "codebook": K, "index_bits": B, "positions": "gaps", "gap_bits": g,
- * "position_bits": P}}}), and the file's {@code nncompress.format} is {@value #FORMAT}: that index, the graph and
- * the provenance packed in one deflated metadata value ({@link PackedMetadata}; {@value #FORMAT_V1} files, whose
- * metadata is plain, are read too). Every other tensor is
+ * "position_bits": P}}}), and the file's {@code nncompress.format} is {@value #FORMAT}: every tensor, that index,
+ * the graph and the provenance in one body tensor whose header is deflated with a preset dictionary
+ * ({@link CodedContainer}). {@value #FORMAT_V2} files (the tensors in the file, the metadata packed in one value:
+ * {@link PackedMetadata}) and {@value #FORMAT_V1} files (plain metadata) are read too. Every other tensor is
  * stored dense. Decoding is exact: the loaded tensor is bit for bit the one saved.
  *
  * <p>Every number is checked before use: sizes against the entry's exact byte count, code tables as prefix codes,
  * each decoded symbol against what is left of the tensor, every stream read to its last bit.
  */
 public final class CodedStorage {
-    /** The format this build writes: {@code coded/1}'s tensors with the metadata packed ({@link PackedMetadata}). */
-    public static final String FORMAT = "coded/2";
+    /** The format this build writes: {@code coded/1}'s tensors and metadata in one body with a deflated header ({@link CodedContainer}). */
+    public static final String FORMAT = "coded/3";
+    /** The second coded format (tensors in the file, metadata packed in one value: {@link PackedMetadata}), still read. */
+    static final String FORMAT_V2 = "coded/2";
     /** The first coded format (metadata as plain entries), still read. */
     static final String FORMAT_V1 = "coded/1";
     public static final String METADATA_KEY = "nncompress.coded";
@@ -44,8 +47,11 @@ public final class CodedStorage {
      * (GAPS/RUNS escape at g = 8), 4 bytes each, so 32 x 256 is the format's own ceiling; more means a lying shape.
      */
     static final long MAX_EXPANSION = 32L * 256;
-    /** What the entry's index line and safetensors header entry cost, roughly; below this saving a tensor stays dense. */
-    static final int HEADER_ALLOWANCE = 200;
+    /**
+     * What a coded tensor's index line and header entry cost over a dense one's, roughly, once deflated with the rest
+     * of the header ({@link CodedContainer}); below this saving a tensor stays dense.
+     */
+    static final int HEADER_ALLOWANCE = 48;
     private static final JsonMapper JSON = new JsonMapper();
 
     private CodedStorage() {}
@@ -73,8 +79,8 @@ public final class CodedStorage {
 
     /**
      * Codes every F32 tensor of {@code dense} with 1 to {@value #MAX_CODEBOOK} distinct nonzero values where that
-     * is smaller than dense; returns the tensors to write (a coded tensor's entry in its place) and replaces
-     * {@code meta} by the format and the packed metadata, the index included ({@link PackedMetadata}).
+     * is smaller than dense; returns the one body tensor that holds them all (a coded tensor's entry in its place) with
+     * {@code meta} and the index, and replaces {@code meta} by the format ({@link CodedContainer}).
      */
     static Map<String, TensorRecord> encodeAll(Map<String, TensorRecord> dense, Map<String, String> meta) {
         Map<String, TensorRecord> out = new LinkedHashMap<>();
@@ -100,10 +106,7 @@ public final class CodedStorage {
             }
         }
         meta.put(METADATA_KEY, index.toString());
-        Map<String, String> packed = PackedMetadata.pack(meta, FORMAT);
-        meta.clear();
-        meta.putAll(packed);
-        return out;
+        return CodedContainer.pack(out, meta, FORMAT);
     }
 
     private record Coded(Entry entry, byte[] blob) {}
@@ -173,15 +176,18 @@ public final class CodedStorage {
     /** Whether {@code st} is a coded model file (either format). */
     static boolean isCoded(SafeTensorsFile st) {
         String f = st.metadata().get(Int8ModelIO.FORMAT_KEY);
-        return FORMAT.equals(f) || FORMAT_V1.equals(f);
+        return FORMAT.equals(f) || FORMAT_V2.equals(f) || FORMAT_V1.equals(f);
     }
 
     /**
-     * {@code st} with its metadata unpacked when it is a {@value #FORMAT} file (as read, the format and one packed
-     * value), else {@code st} itself; IllegalArgumentException when the packed value is not what {@link PackedMetadata} writes.
+     * {@code st} as a {@value #FORMAT_V1} file would hold it (tensors and plain metadata) when it is a {@value #FORMAT}
+     * file (body unpacked) or a {@value #FORMAT_V2} one (metadata unpacked), else {@code st} itself;
+     * IllegalArgumentException or ModelFormatException when the body or the packed value is not what this build writes.
      */
     static SafeTensorsFile unpacked(SafeTensorsFile st) {
-        if (!FORMAT.equals(st.metadata().get(Int8ModelIO.FORMAT_KEY))) return st;
+        String format = st.metadata().get(Int8ModelIO.FORMAT_KEY);
+        if (FORMAT.equals(format)) return CodedContainer.unpack(st);
+        if (!FORMAT_V2.equals(format)) return st;
         return new SafeTensorsFile(st.path(), st.fileBytes(), st.tensors(), PackedMetadata.unpack(st.metadata()));
     }
 

@@ -109,7 +109,7 @@ public final class ModelIO {
         boolean coded = CodedStorage.isCoded(st);
         if (format != null && !coded) {
             throw new ModelFormatException(file + ": model format " + Quoted.of(format) + " ('" + Int8ModelIO.FORMAT_KEY
-                    + "'), which this build cannot read (it reads float models, " + CodedStorage.FORMAT_V1 + ", " + CodedStorage.FORMAT + " and " + Int8ModelIO.FORMAT + ")");
+                    + "'), which this build cannot read (it reads float models, " + CodedStorage.FORMAT_V1 + ", " + CodedStorage.FORMAT_V2 + ", " + CodedStorage.FORMAT + " and " + Int8ModelIO.FORMAT + ")");
         }
         String graphJson = st.metadata().get(GRAPH_KEY);
         if (graphJson == null) {

@@ -2,14 +2,10 @@ package dev.nncompress.io;
 
 import dev.nncompress.util.Quoted;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.zip.DataFormatException;
-import java.util.zip.Deflater;
-import java.util.zip.Inflater;
 
 /**
  * A coded file's metadata in one value ({@code coded/2}): every entry but the format (graph, provenance, the coded
@@ -32,17 +28,10 @@ final class PackedMetadata {
     static Map<String, String> pack(Map<String, String> meta, String format) {
         Map<String, String> rest = new LinkedHashMap<>(meta);
         rest.remove(Int8ModelIO.FORMAT_KEY);
-        byte[] json = StringMapJson.write(rest).getBytes(StandardCharsets.UTF_8);
-        Deflater d = new Deflater(Deflater.BEST_COMPRESSION);
-        d.setInput(json);
-        d.finish();
-        ByteArrayOutputStream out = new ByteArrayOutputStream(json.length / 2 + 64);
-        byte[] buf = new byte[4096];
-        while (!d.finished()) out.write(buf, 0, d.deflate(buf));
-        d.end();
+        byte[] deflated = Zlib.deflate(StringMapJson.write(rest).getBytes(StandardCharsets.UTF_8), null);
         Map<String, String> packed = new LinkedHashMap<>();
         packed.put(Int8ModelIO.FORMAT_KEY, format);
-        packed.put(KEY, Base64.getEncoder().encodeToString(out.toByteArray()));
+        packed.put(KEY, Base64.getEncoder().encodeToString(deflated));
         return packed;
     }
 
@@ -70,23 +59,8 @@ final class PackedMetadata {
     }
 
     private static byte[] inflate(byte[] deflated) {
-        Inflater in = new Inflater();
-        try {
-            in.setInput(deflated);
-            ByteArrayOutputStream out = new ByteArrayOutputStream(deflated.length * 3);
-            byte[] buf = new byte[8192];
-            while (!in.finished()) {
-                int n = in.inflate(buf);
-                if (n == 0 && (in.needsInput() || in.needsDictionary())) throw new IllegalArgumentException(KEY + " metadata ends early (truncated or corrupt deflate stream)");
-                out.write(buf, 0, n);
-                if (out.size() > MAX_INFLATED_BYTES) throw new IllegalArgumentException(KEY + " metadata inflates to more than " + MAX_INFLATED_BYTES + " bytes");
-            }
-            if (in.getRemaining() != 0) throw new IllegalArgumentException(KEY + " metadata has " + in.getRemaining() + " bytes after its deflate stream");
-            return out.toByteArray();
-        } catch (DataFormatException e) {
-            throw new IllegalArgumentException(KEY + " metadata is not a valid zlib stream: " + e.getMessage(), e);
-        } finally {
-            in.end();
-        }
+        Zlib.Inflated in = Zlib.inflate(deflated, deflated.length, null, MAX_INFLATED_BYTES, KEY + " metadata");
+        if (in.consumed() != deflated.length) throw new IllegalArgumentException(KEY + " metadata has " + (deflated.length - in.consumed()) + " bytes after its deflate stream");
+        return in.bytes();
     }
 }

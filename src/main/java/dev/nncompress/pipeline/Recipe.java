@@ -141,7 +141,7 @@ public record Recipe(String fileName, String text, String sha256, String model, 
     }
 
     /** Jackson's YAML reader, strict about duplicate keys and bounded against alias bombs and huge documents. */
-    private static YAMLMapper mapper() {
+    static YAMLMapper mapper() {
         LoaderOptions lo = new LoaderOptions();
         lo.setMaxAliasesForCollections(20);
         lo.setCodePointLimit(MAX_BYTES);

@@ -47,7 +47,8 @@ final class HostileCases {
         Path pruned = models.prunedModel("control-pruned.safetensors", p -> {});
         Path int8 = models.int8Model("control-int8.safetensors", p -> {});
         return List.of(new Case("control-pruned-float", "none (valid pruned model, sparse native kernels)", pruned, eval(pruned, "cpu"), "", 0),
-                new Case("control-int8", "none (valid int8 model, native int8 kernels)", int8, eval(int8, "cpu"), "", 0));
+                new Case("control-int8", "none (valid int8 model, native int8 kernels)", int8, eval(int8, "cpu"), "", 0),
+                coded().control());
     }
 
     List<Case> hostile() {
@@ -215,7 +216,16 @@ final class HostileCases {
         c.add(new Case("idx-images-0-pixels", "training images of 0 x 100663324 pixels (a fuzz finding: exit 2 without the file's name)", noPixels,
                 List.of("train", "--model", "student", "--data", noPixels.getParent().toString(), "--epochs", "1", "-q"), "each image needs at least one pixel", 1));
         c.addAll(onnx());
+        c.addAll(coded().hostile());
         return c;
+    }
+
+    private HostileCodedCases coded;
+
+    /** The entropy-coded cases (their own file: a valid coded student and its damaged copies). */
+    private HostileCodedCases coded() {
+        if (coded == null) coded = new HostileCodedCases(tmp, this::info, f -> eval(f, "reference"));
+        return coded;
     }
 
     /** ONNX files as MODEL arguments of every command that reads one (the importer runs on the fly), and of import. */

@@ -36,12 +36,12 @@ class ShareCommandTest {
                 "--backend", "reference", "--quiet", "--out", pruned.toString());
         assertEquals(0, p.code(), p.err());
         Path out = tmp.resolve("s.safetensors");
-        MainTest.Run r = run("share", pruned.toString(), "--bits", "3", "--conv-bits", "4", "--layer-bits", "fc2=2", "--finetune-epochs", "1", "--train-limit", "128",
+        MainTest.Run r = run("share", pruned.toString(), "--bits", "3", "--conv-bits", "4", "--layer-bits", "fc2=2", "--bias-bits", "3", "--finetune-epochs", "1", "--train-limit", "128",
                 "--test-limit", "64", "--backend", "reference", "--quiet", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("share     conv1, conv2, fc1, fc2: linear 3 bits (8 values), conv 4 bits (16 values), fc2=2; fine-tune 1 epoch on 128 images"), r.out());
+        assertTrue(r.out().contains("share     conv1, conv2, fc1, fc2: linear 3 bits (8 values), conv 4 bits (16 values), fc2=2, biases 3 bits; fine-tune 1 epoch on 128 images"), r.out());
         assertTrue(r.out().contains("accuracy  shared, before fine-tuning ") && r.out().contains("accuracy  after fine-tuning "), r.out());
-        assertTrue(r.out().contains("coded       format coded/2: "), r.out());
+        assertTrue(r.out().contains("coded       format coded/3: "), r.out());
 
         Graph before = ModelIO.load(pruned, new ReferenceBackend()).graph();
         Graph after = ModelIO.load(out, new ReferenceBackend()).graph();
@@ -53,6 +53,11 @@ class ShareCommandTest {
                 if (b[i] != 0f) values.add(b[i]);
             }
             assertTrue(values.size() <= (w.startsWith("conv") ? 16 : w.equals("fc2.weight") ? 4 : 8), w + ": " + values.size() + " values");
+        }
+        for (String bias : new String[] {"conv1.bias", "conv2.bias", "fc1.bias", "fc2.bias"}) {
+            Set<Float> values = new HashSet<>();
+            for (float v : after.param(bias).value().toFloatArray()) values.add(v);
+            assertTrue(values.size() <= 8, bias + " is shared too: " + values.size() + " values");
         }
         assertTrue(Files.size(out) * 2 < Files.size(pruned), Files.size(out) + " coded vs " + Files.size(pruned) + " pruned");
 
@@ -75,6 +80,9 @@ class ShareCommandTest {
         MainTest.Run layerRange = run("share", "student", "--layer-bits", "conv1=4,fc1=9");
         assertEquals(Main.EXIT_USAGE, layerRange.code());
         assertTrue(layerRange.err().startsWith("nncompress: error: --layer-bits of fc1 must be in [2, 8], got 9"), layerRange.err());
+        MainTest.Run biasBits = run("share", "student", "--bias-bits", "0");
+        assertEquals(Main.EXIT_USAGE, biasBits.code());
+        assertTrue(biasBits.err().startsWith("nncompress: error: --bias-bits must be in [2, 8], got 0"), biasBits.err());
         MainTest.Run layerName = run("share", "student", "--layer-bits", "fc9=4");
         assertEquals(Main.EXIT_USAGE, layerName.code());
         assertTrue(layerName.err().startsWith("nncompress: error: --layer-bits: fc9 is no conv/linear layer of the model (its layers: conv1, "), layerName.err());
@@ -91,16 +99,11 @@ class ShareCommandTest {
         assertEquals(Main.EXIT_FAILURE, e.code());
         assertTrue(e.err().startsWith("nncompress: error: " + cut) && e.err().strip().lines().count() == 1, e.err());
         // a lying index: the stream's bit count changed
-        // (written as coded/1, the metadata unpacked by hand: coded/2's packed value is zlib-deflated JSON in base64)
-        var st = dev.nncompress.io.SafeTensors.read(good);
-        byte[] packed = java.util.Base64.getDecoder().decode(st.metadata().get("nncompress.packed"));
-        java.util.Map<String, String> meta = new com.fasterxml.jackson.databind.ObjectMapper().readValue(
-                new java.util.zip.InflaterInputStream(new java.io.ByteArrayInputStream(packed)).readAllBytes(),
-                new com.fasterxml.jackson.core.type.TypeReference<java.util.LinkedHashMap<String, String>>() { });
-        meta.put("nncompress.format", "coded/1");
-        meta.put(CodedStorage.METADATA_KEY, meta.get(CodedStorage.METADATA_KEY).replaceFirst("\"index_bits\":(\\d+)", "\"index_bits\":1$1"));
+        // (written as coded/1, where the index is a plain metadata entry; the same checks read every layout)
+        var view = dev.nncompress.io.CodedFiles.read(good);
+        view.metadata().put(CodedStorage.METADATA_KEY, view.metadata().get(CodedStorage.METADATA_KEY).replaceFirst("\"index_bits\":(\\d+)", "\"index_bits\":1$1"));
         Path lying = tmp.resolve("lying.safetensors");
-        dev.nncompress.io.SafeTensors.write(lying, st.tensors(), meta);
+        dev.nncompress.io.CodedFiles.writeCoded1(lying, view);
         MainTest.Run l = run("info", lying.toString());
         assertEquals(Main.EXIT_FAILURE, l.code());
         assertTrue(l.err().startsWith("nncompress: error: " + lying + ": coded tensor ") && !l.err().contains("Exception"), l.err());

@@ -5,8 +5,8 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import org.junit.jupiter.api.condition.EnabledIf;
 
 /**
- * Weight-shared model files in the entropy-coded format ({@code CodedStorage}, {@code coded/2}: packed metadata, codebooks, Huffman
- * tables and bit streams), mutated byte by byte, then loaded with {@code ModelIO.loadAny} and run on the dense and
+ * Weight-shared model files in the entropy-coded format ({@code CodedStorage}: {@code coded/3}'s body with its deflated header, and
+ * {@code coded/1} seeds whose plain index, codebooks, Huffman tables and bit streams mutations reach directly), mutated byte by byte, then loaded with {@code ModelIO.loadAny} and run on the dense and
  * the sparse kernels ({@link FuzzRun#modelFile}). Regression mode (every build) runs the seeds in
  * {@code CodedModelFuzzTestInputs/codedModel/}; fuzzing: {@code scripts/fuzz.sh}.
  */

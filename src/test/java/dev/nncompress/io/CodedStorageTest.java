@@ -57,7 +57,8 @@ class CodedStorageTest {
     void sharedWeightsRoundTripBitForBitAndBeatTheSparseFile() throws Exception {
         Graph g = sharedStudent();
         Path f = saved(g);
-        assertEquals(java.util.Set.of(Int8ModelIO.FORMAT_KEY, PackedMetadata.KEY), SafeTensors.read(f).metadata().keySet(), "the raw header: format and packed metadata");
+        assertEquals(java.util.Set.of(Int8ModelIO.FORMAT_KEY), SafeTensors.read(f).metadata().keySet(), "the raw header: the format only");
+        assertEquals(java.util.Set.of(CodedContainer.BODY), SafeTensors.read(f).tensors().keySet(), "the raw file: one body tensor");
         SafeTensorsFile st = ModelIO.readFile(f);
         assertEquals(CodedStorage.FORMAT, st.metadata().get(Int8ModelIO.FORMAT_KEY));
         for (String w : new String[] {"conv1.weight", "conv2.weight", "fc1.weight", "fc2.weight"}) {
@@ -104,10 +105,20 @@ class CodedStorageTest {
         Map<String, String> meta = new LinkedHashMap<>(st.metadata());
         if (index != null) meta.put(CodedStorage.METADATA_KEY, index);
         Path bad = dir.resolve("bad.safetensors");
-        SafeTensors.write(bad, t, PackedMetadata.pack(meta, CodedStorage.FORMAT));
+        writeCoded(bad, t, meta);
         var e = assertThrows(ModelFormatException.class, () -> ModelIO.load(bad, backend));
         assertTrue(e.getMessage().startsWith(bad.toString()) && e.getMessage().contains(expected), e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
+    }
+
+    private static void writeCoded(Path file, Map<String, TensorRecord> tensors, Map<String, String> meta) throws Exception {
+        CodedFiles.writeCoded3(file, new CodedFiles.View(tensors, meta));
+    }
+
+    private Path asCoded2(SafeTensorsFile st, String name) throws Exception {
+        Path f = dir.resolve(name);
+        CodedFiles.writeCoded2(f, new CodedFiles.View(st.tensors(), st.metadata()));
+        return f;
     }
 
     @Test
@@ -177,13 +188,20 @@ class CodedStorageTest {
         for (Parameter p : g.params().values()) {
             assertEquals(java.util.Arrays.toString(p.value().toFloatArray()), java.util.Arrays.toString(back.param(p.name()).value().toFloatArray()), p.name());
         }
-        assertTrue(Files.size(saved(g)) + 1000 < Files.size(v1), "the packed header is smaller: " + Files.size(saved(g)) + " vs " + Files.size(v1));
+        Path v2 = asCoded2(st, "v2.safetensors");
+        Graph back2 = ModelIO.load(v2, backend).graph();
+        for (Parameter p : g.params().values()) {
+            assertEquals(java.util.Arrays.toString(p.value().toFloatArray()), java.util.Arrays.toString(back2.param(p.name()).value().toFloatArray()), p.name());
+        }
+        assertTrue(Files.size(v2) + 1000 < Files.size(v1), "the packed metadata is smaller: " + Files.size(v2) + " vs " + Files.size(v1));
+        // the student's 12 tensor entries and the packed metadata's base64 go into one deflated header
+        assertTrue(Files.size(saved(g)) + 500 < Files.size(v2), "the deflated body header is smaller still: " + Files.size(saved(g)) + " vs " + Files.size(v2));
     }
 
     /** The packed metadata of a coded/2 file, damaged: one line naming the file, never another exception. */
     @Test
     void damagedPackedMetadataIsAOneLineError() throws Exception {
-        Path f = saved(sharedStudent());
+        Path f = asCoded2(ModelIO.readFile(saved(sharedStudent())), "v2.safetensors");
         SafeTensorsFile raw = SafeTensors.read(f);
         String packed = raw.metadata().get(PackedMetadata.KEY);
         byte[] z = java.util.Base64.getDecoder().decode(packed);
@@ -195,7 +213,7 @@ class CodedStorageTest {
         cases.put(java.util.Base64.getEncoder().encodeToString(flipped), "nncompress.packed");
         byte[] trailing = java.util.Arrays.copyOf(z, z.length + 3);
         cases.put(java.util.Base64.getEncoder().encodeToString(trailing), "bytes after its deflate stream");
-        cases.put(PackedMetadata.pack(Map.of("a", "b", PackedMetadata.KEY, "x"), CodedStorage.FORMAT).get(PackedMetadata.KEY), "holds nncompress.packed or the format again");
+        cases.put(PackedMetadata.pack(Map.of("a", "b", PackedMetadata.KEY, "x"), CodedStorage.FORMAT_V2).get(PackedMetadata.KEY), "holds nncompress.packed or the format again");
         for (var c : cases.entrySet()) {
             Map<String, String> meta = new LinkedHashMap<>(raw.metadata());
             meta.put(PackedMetadata.KEY, c.getKey());
@@ -211,7 +229,7 @@ class CodedStorageTest {
         var e = assertThrows(ModelFormatException.class, () -> ModelIO.load(bad, backend));
         assertTrue(e.getMessage().contains("outside nncompress.packed"), e.getMessage());
         // a deflate bomb: 9 MB of spaces inflate past the header's 8 MiB limit
-        String bomb = PackedMetadata.pack(Map.of("a", " ".repeat(9 << 20)), CodedStorage.FORMAT).get(PackedMetadata.KEY);
+        String bomb = PackedMetadata.pack(Map.of("a", " ".repeat(9 << 20)), CodedStorage.FORMAT_V2).get(PackedMetadata.KEY);
         Map<String, String> meta = new LinkedHashMap<>(raw.metadata());
         meta.put(PackedMetadata.KEY, bomb);
         SafeTensors.write(bad, raw.tensors(), meta);

@@ -37,6 +37,7 @@ class ShareStageTest {
                     bits: 3
                     conv_bits: 4
                     layer_bits: {fc1: 2}
+                    bias_bits: 2
                     finetune_epochs: 1
                 """).run(tmp.resolve("run"), new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
         StageRecord prune = res.stages().get(1), share = res.stages().get(2);
@@ -47,6 +48,8 @@ class ShareStageTest {
         assertTrue(share.metrics().fileBytes() * 2 < prune.metrics().fileBytes(), share.metrics().fileBytes() + " vs " + prune.metrics().fileBytes());
         assertEquals(3, share.settings().get("bits"));
         assertEquals(java.util.Map.of("fc1", 2), share.settings().get("layer_bits"));
+        assertEquals(2, share.settings().get("bias_bits"));
+        assertTrue(CodedStorage.sizes(artefact).stream().anyMatch(sz -> sz.tensor().equals("fc1.bias") && sz.codebook() <= 4), "fc1.bias is shared and coded");
         for (CodedStorage.Sizes sz : CodedStorage.sizes(artefact)) {
             int most = sz.tensor().startsWith("fc1.") ? 4 : sz.tensor().startsWith("fc") ? 8 : 16;
             assertTrue(sz.codebook() <= most, sz.tensor() + ": " + sz.codebook() + " shared values, at most " + most);
@@ -66,5 +69,7 @@ class ShareStageTest {
         assertTrue(range.getMessage().contains("stages[0].layer_bits.fc1") && range.getMessage().contains("[2, 8]"), range.getMessage());
         var kind = assertThrows(RecipeException.class, () -> Pipeline.fromYaml("r.yaml", recipe.formatted("four")));
         assertTrue(kind.getMessage().contains("stages[0].layer_bits.fc1"), kind.getMessage());
+        var bias = assertThrows(RecipeException.class, () -> Pipeline.fromYaml("r.yaml", "model: student\nstages:\n  - stage: share\n    bias_bits: 1\n"));
+        assertTrue(bias.getMessage().contains("stages[0].bias_bits") && bias.getMessage().contains("[2, 8]"), bias.getMessage());
     }
 }

@@ -75,26 +75,34 @@ public final class SharedWeights {
 
     /**
      * Clusters the unpruned elements of every target weight of {@code graph} (k-means, linear initialisation over
-     * their [min, max]) into at most 2^bits centroids, bits by layer (or its kind) from {@code config}, whose named layers must be targets. The graph is not changed.
+     * their [min, max]) into at most 2^bits centroids, bits by layer (or its kind) from {@code config}, whose named layers must be targets,
+     * and each target layer's bias the same way with {@code config.biasBits()} unless biases stay float. The graph is not changed.
      */
     public static SharedWeights cluster(Graph graph, PruneTargets targets, ShareConfig config) {
         config.checkLayers(targets.layers());
         Map<String, Layer> out = new LinkedHashMap<>();
         for (String layer : targets.layers()) {
             String w = PruneTargets.weightOf(layer);
-            float[] v = graph.param(w).value().toFloatArray();
-            int n = 0;
-            for (float f : v) if (f != 0f) n++;
-            float[] kept = new float[n];
-            int j = 0;
-            for (float f : v) if (f != 0f) kept[j++] = f;
-            KMeans1d.Result r = KMeans1d.cluster(kept, 1 << bits(graph, layer, config));
-            int[] assignment = new int[v.length];
-            j = 0;
-            for (int i = 0; i < v.length; i++) assignment[i] = v[i] != 0f ? r.assignment()[j++] : -1;
-            out.put(w, new Layer(r.centroids(), assignment));
+            out.put(w, layer(graph.param(w), bits(graph, layer, config)));
+            String bias = layer + ".bias";
+            if (config.biasBits() != ShareConfig.FLOAT_BIASES && graph.params().containsKey(bias)) out.put(bias, layer(graph.param(bias), config.biasBits()));
         }
         return new SharedWeights(out);
+    }
+
+    /** {@code p}'s nonzero elements clustered into at most 2^bits centroids; its zeros (pruned) in none. */
+    private static Layer layer(Parameter p, int bits) {
+        float[] v = p.value().toFloatArray();
+        int n = 0;
+        for (float f : v) if (f != 0f) n++;
+        float[] kept = new float[n];
+        int j = 0;
+        for (float f : v) if (f != 0f) kept[j++] = f;
+        KMeans1d.Result r = KMeans1d.cluster(kept, 1 << bits);
+        int[] assignment = new int[v.length];
+        j = 0;
+        for (int i = 0; i < v.length; i++) assignment[i] = v[i] != 0f ? r.assignment()[j++] : -1;
+        return new Layer(r.centroids(), assignment);
     }
 
     /** Bits of {@code layer}: its own if {@code config} names it, else conv layers {@code convBits}, linear layers {@code linearBits}. */
@@ -105,7 +113,7 @@ public final class SharedWeights {
         throw new IllegalArgumentException("no layer " + layer + " in " + graph.name());
     }
 
-    /** Shared weights by parameter name, in graph order. */
+    /** Shared weights (and biases, when shared) by parameter name, in graph order. */
     public Map<String, Layer> layers() { return layers; }
 
     /** Writes every shared weight's centroid values into {@code graph}. */

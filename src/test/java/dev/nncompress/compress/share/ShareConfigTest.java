@@ -27,5 +27,7 @@ class ShareConfigTest {
         var e = assertThrows(IllegalArgumentException.class, () -> new ShareConfig(5, 8, Map.of("fc1", 1)));
         assertTrue(e.getMessage().equals("layerBits of fc1 must be in [2, 8], got 1"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new ShareConfig(9, 8));
+        assertEquals("biasBits must be in [2, 8], got 9", assertThrows(IllegalArgumentException.class, () -> new ShareConfig(5, 8, Map.of(), 9)).getMessage());
+        assertEquals(ShareConfig.FLOAT_BIASES, new ShareConfig(5, 8).biasBits(), "biases stay float unless asked");
     }
 }

@@ -86,7 +86,10 @@ class SharingStepHookTest {
         for (var p : g.params().values()) p.clearGrad();
     }
 
-    /** After fine-tuning (SGD with momentum and weight decay, and AdamW) every weight is one of its layer's <= 2^b centroids, zeros stay +0.0. */
+    /**
+     * After fine-tuning (SGD with momentum and weight decay, and AdamW) every weight is one of its layer's <= 2^b centroids, zeros stay +0.0;
+     * the biases, shared too, are each one of their layer's <= 4 values.
+     */
     @Test
     void afterFineTuningEveryWeightIsACentroidAndPrunedWeightsStayZero() {
         for (OptimizerConfig opt : new OptimizerConfig[] {new OptimizerConfig.Sgd(0.01f, 0.9f, 0.01f, false), OptimizerConfig.Adam.adamW(0.005f, 0.1f)}) {
@@ -94,7 +97,7 @@ class SharingStepHookTest {
             PruneTargets targets = PruneTargets.all(g);
             PruneMasks masks = MaskSelection.select(new MagnitudeCriterion().scores(g, targets), 0.5, PruneScope.GLOBAL);
             masks.applyTo(g);
-            ShareConfig config = new ShareConfig(2, 3); // fc: 4 values, conv: 8
+            ShareConfig config = new ShareConfig(2, 3, java.util.Map.of(), 2); // fc: 4 values, conv: 8, biases 4
             Dataset data = ToyDatasets.columns(96, 4);
             TrainConfig ft = new TrainConfig(2, 16, opt, new LrSchedule.Constant(), 5);
             WeightSharer.Result r = new WeightSharer(backend, config, ft).share(g, targets, data, data, TrainListener.NONE);
@@ -103,15 +106,16 @@ class SharingStepHookTest {
                 float[] v = g.param(w).value().toFloatArray();
                 Set<Float> distinct = new HashSet<>();
                 for (float f : v) if (Float.floatToRawIntBits(f) != 0) distinct.add(f);
-                int limit = w.startsWith("conv") ? 8 : 4;
+                int limit = w.startsWith("conv") && w.endsWith(".weight") ? 8 : 4;
                 assertTrue(distinct.size() <= limit && distinct.size() >= 2, w + " holds " + distinct.size() + " distinct values");
                 float[] c = e.getValue().centroids();
                 for (int i = 0; i < v.length; i++) {
-                    boolean kept = masks.keep().get(w)[i];
+                    boolean kept = w.endsWith(".bias") ? e.getValue().assignment()[i] >= 0 : masks.keep().get(w)[i];
                     if (!kept) assertEquals(0, Float.floatToRawIntBits(v[i]), w + "[" + i + "] must stay +0.0");
                     else assertEquals(c[e.getValue().assignment()[i]], v[i], 0f, w + "[" + i + "] is its centroid");
                 }
             }
+            assertEquals(2 * targets.layers().size(), r.shared().layers().size(), "every target's weight and bias: " + r.shared().layers().keySet());
             float[] before = SharedWeights.cluster(tiny(3), targets, config).layers().get("fc.weight").centroids();
             assertNotEquals(before[0], r.shared().layers().get("fc.weight").centroids()[0], opt + ": fine-tuning moves the centroids");
             assertTrue(r.fineTuned().loss() < r.clustered().loss(), opt + ": training the centroids lowers the loss: "

@@ -1,0 +1,45 @@
+package dev.nncompress.spark;
+
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+import java.io.Serializable;
+
+/**
+ * One row of a sweep's results: the point, what it ran with, and how its final model (the recipe's last stage)
+ * measures; a failed point has {@code status} "failed", its one-line error, and no metrics (NaN / -1).
+ *
+ * @param overrides  the point's overrides as written, {@code prune.sparsity=0.7, quantize.observer=kl}
+ * @param latencyMs  batch-1 latency of the final model, ms per image (the recipe's bench)
+ * @param throughput images per second at the bench batch
+ * @param seconds    the point's wall time inside its task (data loading, every stage, evaluation, report)
+ */
+public record PointResult(String point, String overrides, long seed, String status, String error, double accuracy, long sizeBytes,
+                          double latencyMs, double throughput, double seconds) implements Serializable {
+    public static final String OK = "ok";
+    public static final String FAILED = "failed";
+
+    /** The results table's columns, in the order of {@link #toRow()}. */
+    public static final StructType SCHEMA = new StructType(new StructField[] {
+            DataTypes.createStructField("point", DataTypes.StringType, false),
+            DataTypes.createStructField("overrides", DataTypes.StringType, false),
+            DataTypes.createStructField("seed", DataTypes.LongType, false),
+            DataTypes.createStructField("status", DataTypes.StringType, false),
+            DataTypes.createStructField("error", DataTypes.StringType, true),
+            DataTypes.createStructField("accuracy", DataTypes.DoubleType, true),
+            DataTypes.createStructField("size_bytes", DataTypes.LongType, true),
+            DataTypes.createStructField("latency_ms", DataTypes.DoubleType, true),
+            DataTypes.createStructField("throughput", DataTypes.DoubleType, true),
+            DataTypes.createStructField("seconds", DataTypes.DoubleType, false)});
+
+    public boolean ok() { return OK.equals(status); }
+
+    /** A Spark row of {@link #SCHEMA}; a failed point's metrics are null there. */
+    public Row toRow() {
+        return RowFactory.create(point, overrides, seed, status, error, ok() ? accuracy : null, ok() ? sizeBytes : null, ok() ? latencyMs : null,
+                ok() ? throughput : null, seconds);
+    }
+}

@@ -1,0 +1,98 @@
+package dev.nncompress.spark;
+
+import dev.nncompress.cli.Main;
+import dev.nncompress.pipeline.Recipe;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code nncompress sweep}: a recipe over a grid of overrides, one Spark task per point (docs/spark.md). */
+@Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+        description = {"Run a recipe once per point of a grid of overrides (x seeds), each point one Spark task, embedded (local[N]) or on a "
+                + "cluster. Each point's run directory is RUN_DIR/points/ID; the results table (one row per point, failed ones with their "
+                + "error) is written as Parquet and JSON under RUN_DIR.",
+                "Example: nncompress sweep --recipe recipes/fashion-mnist-quick.yaml --grid 'prune.sparsity=0.5,0.7;quantize.observer=minmax,kl' "
+                        + "--out runs/sweep"})
+final class SweepCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--recipe", required = true, paramLabel = "FILE", description = "The recipe (YAML; docs/pipeline.md).")
+    Path recipe;
+
+    @Option(names = "--grid", required = true, paramLabel = "GRID",
+            description = "Axes separated by ';', each KEY=V1,V2,... (a stage kind's key, e.g. prune.sparsity, stages[2].lr, or a top-level key: "
+                    + "seed, data.train_limit). Every point is validated as the recipe file would be, before anything runs.")
+    String grid;
+
+    @Option(names = "--seeds", paramLabel = "N", defaultValue = "1", description = "Run each grid point with N seeds: the recipe's seed, seed+1, ... (default: ${DEFAULT-VALUE}).")
+    int seeds;
+
+    @Option(names = "--master", paramLabel = "URL",
+            description = "Spark master: local[N], spark://HOST:PORT, ... (default: local[cores / --threads-per-task], in this process).")
+    String master;
+
+    @Option(names = "--threads-per-task", paramLabel = "T", defaultValue = "1", description = "Threads each point runs with (default: ${DEFAULT-VALUE}).")
+    int threadsPerTask;
+
+    @Option(names = {"-o", "--out"}, required = true, paramLabel = "RUN_DIR", description = "The sweep's directory (shared by every executor).")
+    Path out;
+
+    @Override
+    public Integer call() {
+        if (threadsPerTask < 1 || threadsPerTask > 1024) throw new IllegalArgumentException("--threads-per-task must be in 1..1024, got " + threadsPerTask);
+        Recipe r = Recipe.read(recipe); // the recipe's one-line errors, before Spark starts
+        List<SweepGrid.Point> points = SweepGrid.points(r, grid, seeds); // and every point's overrides
+        String m = master != null ? master : SparkSweep.localMaster(Runtime.getRuntime().availableProcessors(), threadsPerTask);
+        PrintWriter o = spec.commandLine().getOut();
+        long t0 = System.nanoTime();
+        SparkSession spark = SparkSweep.session(m, threadsPerTask);
+        try {
+            double startSeconds = (System.nanoTime() - t0) / 1e9;
+            long t1 = System.nanoTime();
+            List<PointResult> rows = SparkSweep.run(spark, new SparkSweep.Spec(r.fileName(), r.text(), points, out, threadsPerTask));
+            double jobSeconds = (System.nanoTime() - t1) / 1e9;
+            SparkSweep.write(spark, rows, out);
+            print(o, rows);
+            double pointSeconds = rows.stream().mapToDouble(PointResult::seconds).sum();
+            o.printf(Locale.ROOT, "sweep     %d point(s) on %s: job %.1f s (points %.1f s in all, Spark session start %.1f s)%n", rows.size(), m, jobSeconds,
+                    pointSeconds, startSeconds);
+            o.printf(Locale.ROOT, "results   %s, %s%n", out.resolve(SparkSweep.PARQUET), out.resolve(SparkSweep.JSON));
+            List<PointResult> failed = rows.stream().filter(p -> !p.ok()).toList();
+            if (failed.isEmpty()) return Main.EXIT_OK;
+            PointResult f = failed.get(0);
+            return Main.reportError(new SweepFailedException(failed.size() + " of " + rows.size() + " point(s) failed; first " + f.point() + " ("
+                    + f.overrides() + "): " + f.error()), spec.commandLine().getErr(), false);
+        } finally {
+            spark.stop();
+        }
+    }
+
+    static void print(PrintWriter o, List<PointResult> rows) {
+        o.printf(Locale.ROOT, "%-8s %-6s %9s %12s %10s %10s %8s  %s%n", "point", "status", "accuracy", "size bytes", "ms/image", "img/s", "seconds", "overrides");
+        for (PointResult p : rows) {
+            if (p.ok()) {
+                o.printf(Locale.ROOT, "%-8s %-6s %8.2f%% %,12d %10.3f %,10.0f %8.1f  %s%n", p.point(), p.status(), 100 * p.accuracy(), p.sizeBytes(),
+                        p.latencyMs(), p.throughput(), p.seconds(), p.overrides());
+            } else {
+                o.printf(Locale.ROOT, "%-8s %-6s %9s %12s %10s %10s %8.1f  %s: %s%n", p.point(), p.status(), "-", "-", "-", "-", p.seconds(), p.overrides(),
+                        p.error());
+            }
+        }
+        o.flush();
+    }
+
+    /** Some points failed: the sweep ran and wrote its results, and says so with exit 1. */
+    static final class SweepFailedException extends java.io.UncheckedIOException {
+        SweepFailedException(String message) {
+            super(message, new java.io.IOException(message));
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package dev.nncompress.spark;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nncompress.cli.Main;
+import dev.nncompress.data.FashionMnist;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * {@code nncompress sweep} through the core's command line (found by ServiceLoader from this module's jar): a point
+ * that fails (its model file does not exist) is a failed row with its error beside the point that ran, exit 1.
+ */
+class SweepCommandTest {
+    @TempDir Path tmp;
+
+    @Test
+    void aFailingPointIsReportedWithItsErrorAndTheOthersRun() throws Exception {
+        assumeTrue(Files.exists(FashionMnist.resolve(FashionMnist.DEFAULT_DIR, FashionMnist.TRAIN_IMAGES)), "Fashion-MNIST not installed");
+        Path recipe = tmp.resolve("r.yaml");
+        Files.writeString(recipe, """
+                model: student
+                backend: cpu
+                data: {path: /usr/share/datasets/fashion-mnist, train_limit: 64, test_limit: 50}
+                bench: {rounds: 1, seconds: 0.01}
+                stages:
+                  - stage: quantize
+                    calib: 32
+                    sensitivity: 0
+                """);
+        Path out = tmp.resolve("sweep");
+        StringWriter so = new StringWriter();
+        StringWriter se = new StringWriter();
+        int code = Main.run(new String[] {"sweep", "--recipe", recipe.toString(), "--grid", "model=student," + tmp.resolve("missing.safetensors"),
+                "--master", "local[2]", "-o", out.toString()}, new PrintWriter(so, true), new PrintWriter(se, true));
+
+        System.out.print(so);
+        assertEquals(Main.EXIT_FAILURE, code, se.toString());
+        List<String> errors = se.toString().lines().filter(l -> l.startsWith("nncompress: error: ")).toList();
+        assertEquals(1, errors.size(), se.toString());
+        assertTrue(errors.get(0).startsWith("nncompress: error: 1 of 2 point(s) failed; first p1 (model="), errors.get(0));
+        assertTrue(so.toString().contains("sweep     2 point(s) on local[2]"), so.toString());
+
+        // results.json is Spark's JSON Lines part file: read with Jackson (a second Spark session would cost seconds)
+        List<JsonNode> rows = new ArrayList<>();
+        try (Stream<Path> parts = Files.list(out.resolve(SparkSweep.JSON))) {
+            for (Path part : parts.filter(f -> f.getFileName().toString().startsWith("part-")).toList()) {
+                for (String line : Files.readAllLines(part)) rows.add(new ObjectMapper().readTree(line));
+            }
+        }
+        rows.sort(Comparator.comparing(n -> n.get("point").asText()));
+        assertEquals(2, rows.size(), "the failed point is a row, not dropped");
+        assertEquals("ok", rows.get(0).get("status").asText());
+        double accuracy = rows.get(0).get("accuracy").asDouble();
+        assertTrue(accuracy >= 0 && accuracy <= 1 && rows.get(0).get("size_bytes").asLong() > 0, rows.get(0).toString());
+        assertEquals("failed", rows.get(1).get("status").asText());
+        String error = rows.get(1).get("error").asText();
+        assertTrue(error.contains("missing.safetensors"), error);
+        assertTrue(errors.get(0).endsWith(error), "the command's line names the point's error");
+        assertFalse(rows.get(1).has("accuracy"), "no accuracy for a failed point: " + rows.get(1));
+        assertTrue(Files.readString(out.resolve("points/p1/log.txt")).contains("missing.safetensors"), "the point's log has its error");
+    }
+}
