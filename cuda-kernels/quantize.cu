@@ -5,18 +5,7 @@
 // with c = (i / inner) % channels, so per tensor is channels = 1, and per output channel of an
 // OIHW weight is channels = O, inner = I*kH*kW. Division (not multiplication by 1/scale) keeps the
 // GPU and Java results identical: nvcc's default -prec-div=true makes '/' IEEE-correct.
-#include <cstdint>
-
-namespace nnc_quantize {
-__device__ __forceinline__ int channel_of(long long i, int channels, long long inner) {
-    return (int) ((i / inner) % channels);
-}
-
-__device__ __forceinline__ int quantize_one(float x, float scale, int zero_point) {
-    float v = rintf(x / scale) + (float) zero_point;
-    return (int) fminf(127.f, fmaxf(-128.f, v));
-}
-}  // namespace nnc_quantize
+#include "quantize_common.cuh"
 
 extern "C" __global__ void nnc_quantize_s8(const float* __restrict__ x, int8_t* __restrict__ q,
                                            const float* __restrict__ scale, const int* __restrict__ zero_point,

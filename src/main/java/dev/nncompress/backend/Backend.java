@@ -63,6 +63,24 @@ public interface Backend extends TensorOwner, AutoCloseable {
     /** Gradient of maxPool2d; ties send the gradient to the first maximum in window order. */
     Tensor maxPool2dBackward(Tensor x, Tensor gradOut, Pool2dSpec spec);
 
+    /**
+     * maxPool2d(relu(x)) in one call: a training pass runs a ReLU whose only reader is a max pool this way (issue 23,
+     * {@code graph.TrainingFusion}), without the full-size ReLU output, its allocation and two of its passes. The default
+     * is the two ops (the reference every override is checked against); an override gives the same values bit for bit.
+     */
+    default Tensor reluMaxPool2d(Tensor x, Pool2dSpec spec) {
+        try (Tensor y = relu(x)) {
+            return maxPool2d(y, spec);
+        }
+    }
+
+    /** The gradient w.r.t. x of {@link #reluMaxPool2d}: maxPool2dBackward on relu(x), then reluBackward; the default runs those. */
+    default Tensor reluMaxPool2dBackward(Tensor x, Tensor gradOut, Pool2dSpec spec) {
+        try (Tensor y = relu(x); Tensor dy = maxPool2dBackward(y, gradOut, spec)) {
+            return reluBackward(y, dy);
+        }
+    }
+
     /** Average over the window's positions that lie inside the input (padding excluded). */
     Tensor avgPool2d(Tensor x, Pool2dSpec spec);
 

@@ -44,23 +44,51 @@ public final class Throughput {
     /** As {@link #training(Graph, Backend, float[], int[], int, int, double)}, reporting the rounds. */
     public static Result training(Graph g, Backend b, float[] images, int[] labels, int batch, int rounds, double roundSeconds,
                                   ProgressListener progress) {
-        Shape shape = inputShape(g, batch);
-        try (Tensor x = b.fromFloats(Arrays.copyOf(images, shape.numel()), shape);
-             Optimizer opt = new OptimizerConfig.Sgd(0.01f, 0.9f, 0, false).create()) {
-            int[] y = Arrays.copyOf(labels, batch);
-            List<Parameter> params = g.trainableParams();
-            Graph logits = Logits.of(g); // as Trainer: a final Softmax is not trained through
-            Runnable step = () -> {
-                try (GraphRunner run = new GraphRunner(logits, b, true, 0)) {
-                    LossResult l = b.softmaxCrossEntropy(run.forward(x), y);
-                    try (Tensor grad = l.gradLogits()) {
-                        run.backward(grad);
-                    }
-                }
-                opt.step(params, 0.01f);
-                for (Parameter p : params) p.clearGrad();
-            };
+        try (TrainingStep step = new TrainingStep(g, b, images, labels, batch)) {
             return measure(step, batch, rounds, roundSeconds, progress, "bench train batch " + batch);
+        }
+    }
+
+    /**
+     * One training step of {@code g} on one fixed batch (the first {@code batch} images and labels): forward, softmax
+     * cross-entropy, backward, SGD (lr 0.01, momentum 0.9) over the trainable parameters, gradients cleared; as the
+     * trainer runs it, minus data loading. Also the side of ours that {@link PyTorchFloat} times against PyTorch.
+     */
+    public static final class TrainingStep implements Runnable, AutoCloseable {
+        private final Graph logits;
+        private final Backend b;
+        private final Tensor x;
+        private final int[] y;
+        private final Optimizer opt;
+        private final List<Parameter> params;
+
+        public TrainingStep(Graph g, Backend b, float[] images, int[] labels, int batch) {
+            Shape shape = inputShape(g, batch);
+            this.b = b;
+            this.logits = Logits.of(g); // as Trainer: a final Softmax is not trained through
+            this.params = g.trainableParams();
+            this.y = Arrays.copyOf(labels, batch);
+            this.x = b.fromFloats(Arrays.copyOf(images, shape.numel()), shape);
+            this.opt = new OptimizerConfig.Sgd(0.01f, 0.9f, 0, false).create();
+        }
+
+        @Override
+        public void run() {
+            try (GraphRunner run = new GraphRunner(logits, b, true, 0)) {
+                LossResult l = b.softmaxCrossEntropy(run.forward(x), y);
+                try (Tensor grad = l.gradLogits()) {
+                    run.backward(grad);
+                }
+            }
+            opt.step(params, 0.01f);
+            for (Parameter p : params) p.clearGrad();
+        }
+
+        @Override
+        public void close() {
+            try (Tensor t = x) {
+                opt.close();
+            }
         }
     }
 
@@ -168,7 +196,7 @@ public final class Throughput {
         return new Round(images / wall, c0 < 0 || c1 < 0 ? Double.NaN : (c1 - c0) / 1e3 / images);
     }
 
-    /** CPU time of this process so far, all threads (-1 where the JVM cannot say); also PyTorchInt8's measure of ours. */
+    /** CPU time of this process so far, all threads (-1 where the JVM cannot say); also Alternating's measure of ours. */
     static long processCpuNanos() {
         return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
                 ? os.getProcessCpuTime() : -1;

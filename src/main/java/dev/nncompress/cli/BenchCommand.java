@@ -1,6 +1,9 @@
 package dev.nncompress.cli;
 
 import dev.nncompress.backend.Backend;
+import dev.nncompress.bench.FloatVsPyTorch;
+import dev.nncompress.bench.OrtSideBySide;
+import dev.nncompress.bench.PyTorchFloat;
 import dev.nncompress.bench.PyTorchInt8;
 import dev.nncompress.bench.Throughput;
 import dev.nncompress.util.ProgressListener;
@@ -80,10 +83,16 @@ final class BenchCommand implements Callable<Integer> {
             + "int8 inference beside fp32 inference on the same backend, with the speedup.")
     boolean int8;
 
-    @Option(names = "--vs-pytorch", description = "With --int8, built-in teacher/student on 28x28x1 images: also time PyTorch's int8 engine "
-            + "(torch.ao static PTQ, x86/fbgemm, same threads) on the same model, in alternating rounds with ours, with the ratio. Runs "
-            + "scripts/bench-pytorch-int8.py with $NNCOMPRESS_PYTHON (default python3), which needs torch.")
+    @Option(names = "--vs-pytorch", description = "Built-in models on 28x28x1 images: also time PyTorch on the same model, same batches and "
+            + "threads, in alternating rounds with ours, with the ratios: without --int8 float training and inference (student, lenet5, "
+            + "teacher; scripts/bench-pytorch-float.py), with --int8 its int8 engine (torch.ao static PTQ, x86/fbgemm; teacher, student; "
+            + "scripts/bench-pytorch-int8.py). Runs the script with $NNCOMPRESS_PYTHON (default python3), which needs torch.")
     boolean vsPyTorch;
+
+    @Option(names = "--vs-ort", description = "Also time ONNX Runtime's CPU execution provider (same threads, same batch) on each float model "
+            + "as our ONNX export writes it, and with --int8 on the int8 model's QDQ export against our int8 engine, in alternating rounds "
+            + "with ours, with the ratios.")
+    boolean vsOrt;
 
     @Option(names = "--sparse", defaultValue = "auto", paramLabel = "auto|off|on",
             description = "Pruned float models: also time inference with the backend's sparse kernels beside dense, in pairs in the same run "
@@ -128,11 +137,12 @@ final class BenchCommand implements Callable<Integer> {
         boolean withBaseline = !baselineName.equals("none");
         if (withBaseline) CliSupport.checkBackendName(baselineName);
         data.check();
-        if (vsPyTorch && !int8) throw new IllegalArgumentException("--vs-pytorch needs --int8 (it compares int8 inference)");
         if (vsPyTorch) {
+            List<String> known = int8 ? PYTORCH_MODELS : PyTorchFloat.MODELS; // the architectures each script builds
             for (String m : models) {
-                if (!PYTORCH_MODELS.contains(m)) {
-                    throw new IllegalArgumentException("--vs-pytorch compares the built-in " + String.join(" and ", PYTORCH_MODELS) + " only, not " + m);
+                if (!known.contains(m)) {
+                    throw new IllegalArgumentException("--vs-pytorch" + (int8 ? " --int8" : "") + " compares the built-in " + String.join(", ", known)
+                            + " only, not " + m);
                 }
             }
         }
@@ -157,6 +167,12 @@ final class BenchCommand implements Callable<Integer> {
             List<ModelSource> sources = models.stream().map(m -> prepared.get(m).on(backend).model()).toList();
             labelWidth = Math.max(9, sources.stream().mapToInt(s -> label(s).length()).max().orElse(0));
             Int8KernelChoice.Choice kernels = int8 || sources.stream().anyMatch(ModelSource::isInt8) ? int8Option.choose(backend, err) : null;
+            // --vs-ort and float --vs-pytorch: their tables (bench/OrtSideBySide, bench/FloatVsPyTorch), printed last; made before
+            // anything is printed, so that a missing ONNX Runtime is the only line
+            OrtSideBySide ort = vsOrt ? new OrtSideBySide(backend, kernels == null ? null : kernels.kernels(), sparseMode, inferBatch, rounds,
+                    roundSeconds, Int8KernelChoice.defaultThreads(), progress) : null;
+            FloatVsPyTorch torchFloat = vsPyTorch && !int8 ? new FloatVsPyTorch(backend, sparseMode, trainBatch, inferBatch, rounds, roundSeconds,
+                    Int8KernelChoice.defaultThreads(), progress) : null;
             Set<String> dataLines = new LinkedHashSet<>();
             for (DataBinding.Prepared p : prepared.values()) {
                 // one data line per distinct reading (model files may fix different sizes); none for Fashion-MNIST as always read
@@ -182,11 +198,15 @@ final class BenchCommand implements Callable<Integer> {
                     }
                     continue;
                 }
+                // PyTorch first: a Python without torch is one error line before ours is measured
+                if (torchFloat != null) torchFloat.add(src.name(), label(src), prepared.get(src.spec()).on(backend).model().graph(), src.graph(),
+                        images.images(), images.labels());
                 row(out, src, "train batch " + trainBatch, true, backend, baseline, images);
                 double fp32 = row(out, src, "inference batch " + inferBatch, false, backend, baseline, images);
                 Int8Model int8Model = int8 ? int8Model(src, backend, images) : null;
                 if (int8) int8Rows.add(int8Row(src, int8Model, fp32, kernels, backend, images));
-                if (vsPyTorch) pytorchRows.add(pytorchRow(src, int8Model, kernels, backend, images));
+                if (vsPyTorch && int8) pytorchRows.add(pytorchRow(src, int8Model, kernels, backend, images));
+                if (ort != null) ort.add(label(src), src.graph(), int8Model, images.images());
                 String sparseRow = sparseMode == SparseInference.Mode.OFF ? null : sparseRow(src, sparseMode, backend, images);
                 if (sparseRow != null) sparseRows.add(sparseRow);
                 if (sparseRow != null) results.get("sparse_lines").add(sparseRow.strip());
@@ -234,6 +254,10 @@ final class BenchCommand implements Callable<Integer> {
                         "CPU us/img, ours and PyTorch's");
                 pytorchRows.forEach(out::println);
             }
+            if (ort != null) ort.print(out, labelWidth);
+            if (ort != null) results.put("ort", new ArrayList<>(ort.json()));
+            if (torchFloat != null) torchFloat.print(out, labelWidth);
+            if (torchFloat != null) results.put("pytorch_float", new ArrayList<>(torchFloat.json()));
         }
         json.print(results);
         return Main.EXIT_OK;

@@ -1,8 +1,11 @@
 package dev.nncompress.graph;
 
 import dev.nncompress.backend.Backend;
+import dev.nncompress.backend.QTensor;
+import dev.nncompress.graph.ops.PoolOps;
 import dev.nncompress.tensor.Tensor;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
@@ -11,9 +14,14 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * One forward (and optionally backward) pass of a graph over a batch. Every tensor made during the
+ * One forward (and optionally backward) pass of a graph over a batch: the one place that walks a graph's nodes,
+ * for float graphs and int8 models alike. Each node runs its {@link NodeStep}: in a float graph its own float
+ * {@link Op}; in an inference plan (the int8 engine's, {@code int8.Int8Plan}) the step planned for it, e.g. a
+ * {@code Backend} int8 op on codes or a float fallback. Each node's output is a {@link Value} (a float tensor or
+ * int8 codes), passed through the {@link OutputHook} and kept for later nodes. Every tensor made during the
  * pass is owned by the runner and freed by {@link #close()}, so read the outputs you need (e.g. with
  * {@code toFloatArray()}) before closing. Parameter gradients outlive the pass: they are accumulated
  * into the graph's {@link Parameter}s.
@@ -22,10 +30,19 @@ public final class GraphRunner implements AutoCloseable {
     private final Graph graph;
     private final OpContext ctx;
     private final SparseInference sparse;
-    private final Map<String, Tensor> outputs = new HashMap<>();
-    private final Set<Tensor> owned = Collections.newSetFromMap(new IdentityHashMap<>());
-    private Tensor input;
+    private final Map<String, Value> outputs = new HashMap<>();
+    /** What the pass made, by identity: {@link Tensor}s and {@link QTensor}s (a value's {@link Value#resource()}). */
+    private final Set<Object> owned = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** The same, in the order made: freed in that order (the host int8 backends' code pool hands the latest back first). */
+    private final List<Object> ownedInOrder = new ArrayList<>();
+    private Object input;
     private InferenceFusion fusion = InferenceFusion.NONE;
+    /** Each node's step, in graph order; null: every node runs its float op ({@link NodeStep#FLOAT_OP}). */
+    private List<NodeStep> plan;
+    /** Where nanoseconds per node go (index i + 1: node i; 0 is the caller's, e.g. making the input), or null. */
+    private AtomicLongArray nanosPerNode;
+    // ReLU -> max-pool pairs this training pass runs fused (set by forward: none with an output hook)
+    private TrainingFusion pairs = TrainingFusion.NONE;
 
     /** @param seed randomness of this pass (dropout); ignored in inference mode */
     public GraphRunner(Graph graph, Backend backend, boolean training, long seed) {
@@ -44,6 +61,23 @@ public final class GraphRunner implements AutoCloseable {
     GraphRunner(Graph graph, Backend backend, SparseInference sparse, InferenceFusion fusion) {
         this(graph, backend, false, 0, sparse);
         this.fusion = fusion;
+    }
+
+    /**
+     * An inference pass that runs node i of {@code graph} as {@code plan.get(i)} (an int8 model's plan over its float
+     * graph, whose parameters the float fallbacks read). When {@code nanosPerNode} is not null (length nodes + 1),
+     * each node's time is added at index i + 1, from any number of passes and threads.
+     */
+    public GraphRunner(Graph graph, Backend backend, List<NodeStep> plan, AtomicLongArray nanosPerNode) {
+        this(graph, backend, false, 0, SparseInference.NONE);
+        if (plan.size() != graph.nodes().size()) {
+            throw new IllegalArgumentException("plan of " + plan.size() + " steps for " + graph.nodes().size() + " nodes of " + graph.name());
+        }
+        if (nanosPerNode != null && nanosPerNode.length() != plan.size() + 1) {
+            throw new IllegalArgumentException("nanosPerNode needs " + (plan.size() + 1) + " entries, got " + nanosPerNode.length());
+        }
+        this.plan = plan;
+        this.nanosPerNode = nanosPerNode;
     }
 
     private GraphRunner(Graph graph, Backend backend, boolean training, long seed, SparseInference sparse) {
@@ -69,6 +103,13 @@ public final class GraphRunner implements AutoCloseable {
         Tensor apply(String node, Tensor t);
 
         /**
+         * As {@link #apply} for a node whose output is int8 codes (an int8 plan's int8 steps): returns {@code q}
+         * itself (the default: hooks that rewrite float tensors leave codes alone) or new codes, which the runner
+         * then owns.
+         */
+        default QTensor applyCodes(String node, QTensor q) { return q; }
+
+        /**
          * In {@link #backward(Tensor, OutputHook)}: turns the gradient w.r.t. what {@link #apply} returned for
          * {@code node} into the gradient w.r.t. the tensor it was given, before {@code node}'s own backward
          * runs. The default passes it through unchanged (right for hooks that only read, and what a
@@ -85,44 +126,79 @@ public final class GraphRunner implements AutoCloseable {
      * As {@link #forward(Tensor)}, passing the input and every node output through {@code hook}. A sparse plan
      * is held open for the pass, so that closing it from another thread waits for the pass to finish.
      */
-    @SuppressWarnings("try") // the plan is held open, not used
-    public Tensor forward(Tensor x, OutputHook hook) {
+    public Tensor forward(Tensor x, OutputHook hook) { return forward(Value.of(x), hook).floats(); }
+
+    /**
+     * Runs every node on {@code x} (a float tensor or, for an int8 plan, the quantised input; not owned by the
+     * runner), passing the input and every node's value through {@code hook}, and returns the output node's value.
+     */
+    @SuppressWarnings("try") // the sparse plan is held open, not used
+    public Value forward(Value x, OutputHook hook) {
         boolean fits = x.shape().rank() == graph.inputShape().rank() + 1;
         for (int i = 0; fits && i < graph.inputShape().rank(); i++) fits = x.shape().dim(i + 1) == graph.inputShape().dim(i);
         if (!fits) {
             throw new IllegalArgumentException("model " + graph.name() + " expects input [N, " + joinDims() + "], got " + x.shape());
         }
-        input = x;
-        try (CallGuard.Use plan = sparse.use()) {
-            Tensor hx = hook.apply(Graph.INPUT, x);
-            own(hx);
-            outputs.put(Graph.INPUT, hx);
+        input = x.resource();
+        try (CallGuard.Use use = sparse.use()) {
+            outputs.put(Graph.INPUT, hooked(hook, Graph.INPUT, x));
             boolean fuse = hook == OutputHook.NONE && !fusion.isEmpty();
             Set<String> fusedAway = fuse ? new HashSet<>() : Set.of();
-            for (Node n : graph.nodes()) {
+            pairs = ctx.training() && hook == OutputHook.NONE ? TrainingFusion.plan(graph) : TrainingFusion.NONE;
+            List<Node> nodes = graph.nodes();
+            long t = nanosPerNode == null ? 0 : System.nanoTime();
+            for (int i = 0; i < nodes.size(); i++) {
+                Node n = nodes.get(i);
                 if (fuse && fusedAway.contains(n.name())) continue;
-                Tensor out = Ops.of(n.op()).forward(n, inputsOf(n), ctx);
+                if (pairs.skips(n)) continue; // its pool runs it
+                Node relu = pairs.reluOf(n);
+                Value out = relu != null ? Value.of(ctx.backend().reluMaxPool2d(outputs.get(relu.inputs().get(0)).floats(), PoolOps.spec(n)))
+                        : (plan == null ? NodeStep.FLOAT_OP : plan.get(i)).run(n, inputsOf(n), ctx);
                 own(out);
                 InferenceFusion.Chain chain = fuse ? fusion.chainOf(n) : null;
-                if (chain != null && InferenceFusion.epilogue(chain, out, ctx)) {
+                if (chain != null && InferenceFusion.epilogue(chain, out.floats(), ctx)) {
                     fusedAway.add(chain.bn().name());
                     if (chain.act() != null) fusedAway.add(chain.act().name());
                     outputs.put(chain.last(), out);
-                    continue;
+                } else {
+                    outputs.put(n.name(), hooked(hook, n.name(), out));
                 }
-                Tensor h = hook.apply(n.name(), out);
-                own(h);
-                outputs.put(n.name(), h);
+                if (nanosPerNode != null) {
+                    long t1 = System.nanoTime();
+                    nanosPerNode.addAndGet(i + 1, t1 - t);
+                    t = t1;
+                }
             }
         }
         return outputs.get(graph.output());
     }
 
-    /** Output of any node from the last forward (for feature distillation, activation statistics). */
-    public Tensor output(String nodeName) {
-        Tensor t = outputs.get(nodeName);
-        if (t == null) throw new IllegalArgumentException("no output for node '" + nodeName + "' in this pass");
-        return t;
+    /** {@code v} through the hook (floats through {@link OutputHook#apply}, codes through {@link OutputHook#applyCodes}); what it returns is owned. */
+    private Value hooked(OutputHook hook, String node, Value v) {
+        if (hook == OutputHook.NONE) return v;
+        Value h;
+        if (v instanceof Value.Floats f) {
+            Tensor t = hook.apply(node, f.tensor());
+            h = t == f.tensor() ? v : Value.of(t);
+        } else {
+            QTensor q = ((Value.Codes) v).codes();
+            QTensor c = hook.applyCodes(node, q);
+            h = c == q ? v : Value.of(c);
+        }
+        own(h);
+        return h;
+    }
+
+    /** Output of any node from the last forward, a float tensor (for feature distillation, activation statistics). */
+    public Tensor output(String nodeName) { return value(nodeName).floats(); }
+
+    /** Any node's value from the last forward ({@link Graph#INPUT}: the input after the hook): float or int8 codes. */
+    public Value value(String nodeName) {
+        Node pool = pairs.poolOf(nodeName);
+        if (pool != null) return fusedReluOutput(pairs.reluOf(pool), pool);
+        Value v = outputs.get(nodeName);
+        if (v == null) throw new IllegalArgumentException("no output for node '" + nodeName + "' in this pass");
+        return v;
     }
 
     /** Back-propagates {@code gradOutput} (owned by the caller) from the output node to all parameters. */
@@ -144,9 +220,15 @@ public final class GraphRunner implements AutoCloseable {
             if (received == null) continue; // does not reach the output
             Tensor g = hook.gradient(n.name(), received);
             if (g != received) own(g); // received may be the caller's gradOutput, which the runner must not free
-            List<Tensor> inGrads = Ops.of(n.op()).backward(n, g, ctx);
-            for (int k = 0; k < n.inputs().size(); k++) {
-                String in = n.inputs().get(k);
+            Node relu = pairs.reluOf(n);
+            if (relu != null && hook != OutputHook.NONE) fusedReluOutput(relu, n); // a gradient hook may look at the ReLU: unfused
+            // a fused pair's pool gives the ReLU's input gradient directly (ReLU's mask applied); the ReLU gets none
+            boolean fused = relu != null && !outputs.containsKey(relu.name());
+            List<String> ins = fused ? relu.inputs() : n.inputs();
+            List<Tensor> inGrads = fused ? Collections.singletonList(ctx.backend().reluMaxPool2dBackward(outputs.get(ins.get(0)).floats(), g, PoolOps.spec(n)))
+                    : Ops.of(n.op()).backward(n, g, ctx);
+            for (int k = 0; k < ins.size(); k++) {
+                String in = ins.get(k);
                 Tensor gi = inGrads.get(k);
                 if (gi == null || Graph.INPUT.equals(in)) continue;
                 own(gi);
@@ -161,24 +243,49 @@ public final class GraphRunner implements AutoCloseable {
      * The node's input tensors from this pass, by a plain loop: at batch 1 a pass is ~75 small nodes, and a
      * stream per node was a measurable share of it (issue 17, {@code MobileNetWidthBench}).
      */
-    private List<Tensor> inputsOf(Node n) {
+    private List<Value> inputsOf(Node n) {
         List<String> names = n.inputs();
         if (names.size() == 1) return Collections.singletonList(outputs.get(names.get(0)));
-        Tensor[] ins = new Tensor[names.size()];
+        Value[] ins = new Value[names.size()];
         for (int i = 0; i < ins.length; i++) ins[i] = outputs.get(names.get(i));
         return Arrays.asList(ins);
     }
 
-    private void own(Tensor t) {
-        if (t != null && t != input) owned.add(t);
+    /**
+     * The ReLU output of a fused pair, made now (once) for a caller or a gradient hook that wants it, and saved as the
+     * unfused ReLU and pool would have saved it, so that the pair's backward then runs unfused.
+     */
+    private Value fusedReluOutput(Node relu, Node pool) {
+        Value v = outputs.get(relu.name());
+        if (v != null) return v;
+        Tensor y = ctx.backend().relu(outputs.get(relu.inputs().get(0)).floats());
+        own(y);
+        v = Value.of(y);
+        outputs.put(relu.name(), v);
+        ctx.save(relu, y);
+        ctx.save(pool, y);
+        return v;
+    }
+
+    private void own(Value v) {
+        if (v != null) own(v.resource());
+    }
+
+    /** Takes {@code resource} (a Tensor or QTensor; null: nothing) into the pass, unless it is the caller's input. */
+    private void own(Object resource) {
+        if (resource != null && resource != input && owned.add(resource)) ownedInOrder.add(resource);
     }
 
     @Override
     public void close() {
-        for (Tensor t : ctx.tracked()) owned.add(t);
-        owned.remove(input);
-        for (Tensor t : owned) t.close();
+        for (Tensor t : ctx.tracked()) own(t);
+        for (Object o : ownedInOrder) {
+            if (o == input) continue; // the caller's, also when a hook handed it back
+            if (o instanceof Tensor t) t.close();
+            else ((QTensor) o).close();
+        }
         owned.clear();
+        ownedInOrder.clear();
         outputs.clear();
     }
 

@@ -9,8 +9,10 @@ import dev.nncompress.backend.Unary;
 import dev.nncompress.quant.QParams;
 import dev.nncompress.graph.GraphPredictor;
 import dev.nncompress.graph.Node;
+import dev.nncompress.graph.NodeStep;
 import dev.nncompress.graph.OpType;
 import dev.nncompress.graph.Ops;
+import dev.nncompress.graph.Value;
 import dev.nncompress.graph.ops.ActivationOp;
 import dev.nncompress.graph.ops.ArithmeticOp;
 import dev.nncompress.graph.ops.Conv2dOp;
@@ -39,15 +41,19 @@ import java.util.Map;
 final class Int8Steps {
     private Int8Steps() {}
 
-    /** One node's step: reads its inputs' values (QTensor or float Tensor) from {@code values}, returns its output. */
-    interface Step {
-        Object run(Map<String, Object> values, Backend b);
+    /** An int8 step's computation: codes from the node's input values (codes, in the node's input order) on the pass's backend. */
+    @FunctionalInterface
+    interface OnCodes {
+        QTensor run(List<Value> in, Backend b);
     }
+
+    /** {@code f} as the node's step in {@link dev.nncompress.graph.GraphRunner}: its result is the node's value. */
+    static NodeStep codes(OnCodes f) { return (node, in, ctx) -> Value.of(f.run(in, ctx.backend())); }
 
     static QuantParams params(QParams q) { return QuantParams.perTensor(q.scale(0), q.zeroPoint(0)); }
 
     /** The node's int8 step on {@code backend}, or null when it runs in float. {@code shapes}: every tensor's sample shape. */
-    static Step plan(Node n, Int8Model model, Map<String, Shape> shapes, Backend backend) {
+    static NodeStep plan(Node n, Int8Model model, Map<String, Shape> shapes, Backend backend) {
         Map<String, QParams> acts = model.activations();
         QParams qo = acts.get(n.name());
         if (qo == null) return null;
@@ -55,40 +61,40 @@ final class Int8Steps {
         QuantParams out = params(qo);
         Shape outShape = shapes.get(n.name());
         String in0 = n.inputs().get(0);
-        if (n.inputs().size() == 1 && n.op() == OpType.RELU) return (v, b) -> b.qunary(Unary.CLIP, (QTensor) v.get(in0), 0f, Float.POSITIVE_INFINITY, out);
+        if (n.inputs().size() == 1 && n.op() == OpType.RELU) return codes((in, b) -> b.qunary(Unary.CLIP, in.get(0).codes(), 0f, Float.POSITIVE_INFINITY, out));
         Unary act = ActivationOp.kindOf(n.op());
         if (n.inputs().size() == 1 && act != null) {
             float[] p = ((ActivationOp) Ops.of(n.op())).params(n);
-            return (v, b) -> b.qunary(act, (QTensor) v.get(in0), p[0], p[1], out);
+            return codes((in, b) -> b.qunary(act, in.get(0).codes(), p[0], p[1], out));
         }
         Binary kind = ArithmeticOp.kindOf(n.op());
         if (kind != null && n.inputs().size() == 2) {
             String in1 = n.inputs().get(1);
-            return (v, b) -> b.qbinary(kind, (QTensor) v.get(in0), (QTensor) v.get(in1), out);
+            return codes((in, b) -> b.qbinary(kind, in.get(0).codes(), in.get(1).codes(), out));
         }
         FloatParam constant = model.floats().get(n.paramName(ArithmeticOp.CONSTANT));
         if (kind != null && n.inputs().size() == 1 && constant != null) { // x op c, or c op x with constant_first
             boolean first = n.flag(ArithmeticOp.CONSTANT_FIRST);
-            return (v, b) -> b.qbinaryConstant(kind, (QTensor) v.get(in0), constant.values(), constant.shape(), first, out);
+            return codes((in, b) -> b.qbinaryConstant(kind, in.get(0).codes(), constant.values(), constant.shape(), first, out));
         }
         if (n.op() == OpType.CONCAT) {
             int axis = n.intAttr("axis") + 1;
-            return (v, b) -> {
+            return codes((in, b) -> {
                 List<QTensor> parts = new ArrayList<>();
-                for (String i : n.inputs()) parts.add((QTensor) v.get(i));
+                for (Value v : in) parts.add(v.codes());
                 return b.qconcat(parts, axis, out);
-            };
+            });
         }
-        if (n.op() == OpType.GLOBAL_AVGPOOL) return (v, b) -> b.qglobalAvgPool((QTensor) v.get(in0), out);
+        if (n.op() == OpType.GLOBAL_AVGPOOL) return codes((in, b) -> b.qglobalAvgPool(in.get(0).codes(), out));
         if (n.op() == OpType.MAXPOOL2D) { // forms the kernels' max-pool does not take; the output keeps the input's parameters
             var spec = PoolOps.spec(n);
-            return (v, b) -> b.qmaxPool2d((QTensor) v.get(in0), spec);
+            return codes((in, b) -> b.qmaxPool2d(in.get(0).codes(), spec));
         }
         if (n.op() == OpType.RESHAPE) {
-            return (v, b) -> {
-                QTensor x = (QTensor) v.get(in0);
+            return codes((in, b) -> {
+                QTensor x = in.get(0).codes();
                 return b.qreshape(x, GraphPredictor.batchShape(outShape, x.shape().dim(0)), out);
-            };
+            });
         }
         QuantizedWeight w = model.weights().get(n.name());
         if (w != null && Int8Forms.depthwise(n, w.shape())) {
@@ -96,7 +102,7 @@ final class Int8Steps {
             QWeight qw = backend.prepareQWeight(w.codes(), w.shape(), w.scales(), spec.groups());
             float[] bias = onGrid(model, n, acts.get(in0), w);
             boolean relu = FusedRelu.on(n);
-            return (v, b) -> b.qconv2d((QTensor) v.get(in0), qw, bias, spec, relu, out);
+            return codes((in, b) -> b.qconv2d(in.get(0).codes(), qw, bias, spec, relu, out));
         }
         return null;
     }

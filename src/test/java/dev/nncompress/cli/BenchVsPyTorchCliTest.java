@@ -3,18 +3,20 @@ package dev.nncompress.cli;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code bench --vs-pytorch}: what it cannot compare is a usage error before anything is measured (the comparison itself: PyTorchInt8Test). */
+/**
+ * {@code bench --vs-pytorch}: a model the scripts do not build is a usage error before anything is measured (the
+ * comparisons themselves: PyTorchInt8Test, PyTorchFloatTest).
+ */
 class BenchVsPyTorchCliTest {
     @Test
-    void itNeedsInt8AndTheBuiltInTeacherOrStudent() {
-        MainTest.Run noInt8 = MainTest.run("bench", "teacher", "--vs-pytorch");
-        assertEquals(Main.EXIT_USAGE, noInt8.code(), noInt8.err());
-        assertEquals("nncompress: error: --vs-pytorch needs --int8 (it compares int8 inference)", noInt8.singleError());
-
-        MainTest.Run other = MainTest.run("bench", "student", "lenet5", "--int8", "--vs-pytorch");
+    void floatTakesStudentLenet5AndTeacherAndInt8TeacherAndStudent() {
+        MainTest.Run other = MainTest.run("bench", "student", "resnet8", "--vs-pytorch");
         assertEquals(Main.EXIT_USAGE, other.code(), other.err());
-        assertEquals("nncompress: error: --vs-pytorch compares the built-in teacher and student only, not lenet5", other.singleError());
+        assertEquals("nncompress: error: --vs-pytorch compares the built-in student, lenet5, teacher only, not resnet8", other.singleError());
+
+        MainTest.Run int8 = MainTest.run("bench", "student", "lenet5", "--int8", "--vs-pytorch");
+        assertEquals(Main.EXIT_USAGE, int8.code(), int8.err());
+        assertEquals("nncompress: error: --vs-pytorch --int8 compares the built-in teacher, student only, not lenet5", int8.singleError());
     }
 }

@@ -290,6 +290,28 @@ public final class CpuBackend implements HostInt8Backend {
         return dx;
     }
 
+    /** Plain 2x2 windows in one pass each way ({@link CpuPool#reluMax2x2}); other windows as the relu and pool ops. */
+    @Override public Tensor reluMaxPool2d(Tensor x, Pool2dSpec spec) {
+        if (!CpuPool.isPlain2x2(spec)) return HostInt8Backend.super.reluMaxPool2d(x, spec);
+        CpuTensor cx = cpu("reluMaxPool2d", "input", x);
+        PoolGeometry g = ArgChecks.pool("reluMaxPool2d", x.shape(), spec);
+        CpuTensor out = alloc(g.outputShape(x.shape()));
+        if (out.numel() > 0) CpuPool.reluMax2x2(g, cx.address(), 0L, out.address());
+        return out;
+    }
+
+    @Override public Tensor reluMaxPool2dBackward(Tensor x, Tensor gradOut, Pool2dSpec spec) {
+        if (!CpuPool.isPlain2x2(spec)) return HostInt8Backend.super.reluMaxPool2dBackward(x, gradOut, spec);
+        String op = "reluMaxPool2dBackward";
+        CpuTensor cx = cpu(op, "input", x);
+        CpuTensor cg = cpu(op, "gradOut", gradOut);
+        PoolGeometry g = ArgChecks.pool(op, x.shape(), spec);
+        ArgChecks.expectShape(op, "gradOut", gradOut, g.outputShape(x.shape()));
+        CpuTensor dx = alloc(x.shape());
+        if (dx.numel() > 0) CpuPool.reluMax2x2(g, cx.address(), cg.address(), dx.address());
+        return dx;
+    }
+
     @Override public Tensor avgPool2d(Tensor x, Pool2dSpec spec) {
         CpuTensor cx = cpu("avgPool2d", "input", x);
         PoolGeometry g = ArgChecks.pool("avgPool2d", x.shape(), spec);

@@ -50,7 +50,7 @@ final class CpuPool {
 
     static void maxForward(PoolGeometry g, long x, long out) {
         if (isPlain2x2(g.spec())) {
-            max2x2(g, x, 0L, out);
+            max2x2(g, x, 0L, out, false);
             return;
         }
         int hw = g.h() * g.w();
@@ -71,7 +71,7 @@ final class CpuPool {
 
     static void maxBackward(PoolGeometry g, long x, long gradOut, long dx) {
         if (isPlain2x2(g.spec())) {
-            max2x2(g, x, gradOut, dx);
+            max2x2(g, x, gradOut, dx, false);
             return;
         }
         int hw = g.h() * g.w();
@@ -100,7 +100,14 @@ final class CpuPool {
      * compare-and-branch version mispredicted its way to 15 ns a window. Windows holding an infinity
      * or NaN take the exact scan of {@link #argMax} instead.
      */
-    private static void max2x2(PoolGeometry g, long x, long gradOut, long out) {
+    /**
+     * maxPool2d(relu(x)) over plain 2x2 windows ({@link #isPlain2x2}), or with {@code gradOut} its gradient w.r.t. x:
+     * the gradient of the window's first maximum of relu(x), where that maximum is positive (ReLU's mask). The same values
+     * bit for bit as relu, the pool and their two backward passes (Backend.reluMaxPool2d's default), in one pass each way.
+     */
+    static void reluMax2x2(PoolGeometry g, long x, long gradOut, long out) { max2x2(g, x, gradOut, out, true); }
+
+    private static void max2x2(PoolGeometry g, long x, long gradOut, long out, boolean relu) {
         int h = g.h();
         int w = g.w();
         int oh = g.oh();
@@ -121,6 +128,12 @@ final class CpuPool {
                         float b = Mem.U.getFloat(r0 + c + 4);
                         float cc = Mem.U.getFloat(r1 + c);
                         float d = Mem.U.getFloat(r1 + c + 4);
+                        if (relu) { // as CpuLoops.relu: NaN stays NaN, -0 becomes 0
+                            a = Math.max(a, 0f);
+                            b = Math.max(b, 0f);
+                            cc = Math.max(cc, 0f);
+                            d = Math.max(d, 0f);
+                        }
                         float m = Math.max(Math.max(a, b), Math.max(cc, d)); // a NaN wins
                         if (!backward) {
                             put(out, o, m);
@@ -128,6 +141,7 @@ final class CpuPool {
                         }
                         int idx;
                         if ((Float.floatToRawIntBits(m) & 0x7f800000) == 0x7f800000) {
+                            // with relu, x's first +inf or NaN is relu(x)'s (the only maxima of that kind there)
                             int best = argMax(g, plane, oy, ox);
                             idx = ((best / w) - 2 * oy) * 2 + (best % w) - 2 * ox;
                         } else {
@@ -146,6 +160,10 @@ final class CpuPool {
                             idx = (s3 << 1) | (s1 ^ ((s1 ^ s2) & -s3));
                         }
                         int gb = Float.floatToRawIntBits(get(gradOut, o));
+                        if (relu) { // ReLU's mask on the maximum, as CpuLoops.reluBackward: all ones iff m > 0
+                            int mb = Float.floatToRawIntBits(m);
+                            gb &= ((mb - 0x7f800001) & (0 - mb)) >> 31;
+                        }
                         long d0 = dplane + 8L * oy * w + c;
                         long d1 = d0 + 4L * w;
                         Mem.U.putInt(d0, gb & (((idx ^ 0) - 1) >> 31));

@@ -32,6 +32,10 @@ import dev.nncompress.backend.Unary;
 import dev.nncompress.backend.FakeQuantMask;
 import dev.nncompress.backend.FakeQuantResult;
 import dev.nncompress.backend.FakeQuantSpec;
+// int8 (issue 21)
+import dev.nncompress.backend.QTensor;
+import dev.nncompress.backend.QWeight;
+import dev.nncompress.backend.QuantParams;
 import dev.nncompress.tensor.DType;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
@@ -489,6 +493,64 @@ public final class CudaBackend implements Backend {
 
     @Override public Tensor fakeQuantizeBackward(Tensor gradOut, FakeQuantMask inRange) {
         return CudaFakeQuant.backward(this, ops, this::alloc, gradOut, inRange);
+    }
+
+    // ---- int8 (issue 21): QTensor codes on the device (CudaCodes), ops on int8_codes.cu and gemm_s8.cu (CudaInt8Ops, CudaQGemm) ----
+    private volatile CudaInt8Ops int8;
+    private volatile CudaQGemm qgemm;
+
+    private CudaInt8Ops int8() {
+        if (int8 == null) synchronized (this) { if (int8 == null) { qgemm = new CudaQGemm(this, new CudaInt8Ops(this, ops)); int8 = qgemm.int8(); } }
+        return int8;
+    }
+
+    private CudaQGemm qgemm() { int8(); return qgemm; }
+
+    @Override public String int8Kernels() { return qgemm().name(); }
+
+    /** Itself for its own kernels ({@link #deviceInt8Kernels}: the int8 ops are device-resident); host kernels are the host backends'. */
+    @Override public Backend withInt8Kernels(Int8Kernels kernels) {
+        if (kernels instanceof CudaInt8Kernels) return this;
+        throw new UnsupportedOperationException("the cuda backend runs its int8 ops on its own kernels, not on " + (kernels == null ? null : kernels.name()));
+    }
+
+    @Override public QTensor quantize(Tensor x, QuantParams q) { return int8().quantize(x, q); }
+    @Override public Tensor dequantize(QTensor x) { return int8().dequantize(x); }
+    @Override public QTensor requantize(QTensor x, QuantParams q) { return int8().requantize(x, q); }
+    @Override public QWeight prepareQWeight(byte[] codes, Shape shape, float[] scales, int groups) { return qgemm().prepare(codes, shape, scales, groups); }
+    @Override public QTensor qconv2d(QTensor x, QWeight w, float[] bias, Conv2dSpec spec, boolean relu,
+                                                            QuantParams out) {
+        if (out == null) throw new IllegalArgumentException("qconv2d: output parameters are null (float output: qconv2dFloat)");
+        return (QTensor) qgemm().conv(x, w, bias, spec, relu, out);
+    }
+    @Override public Tensor qconv2dFloat(QTensor x, QWeight w, float[] bias, Conv2dSpec spec, boolean relu) {
+        return (Tensor) qgemm().conv(x, w, bias, spec, relu, null);
+    }
+    @Override public QTensor qlinear(QTensor x, QWeight w, float[] bias, boolean relu,
+                                                            QuantParams out) {
+        if (out == null) throw new IllegalArgumentException("qlinear: output parameters are null (float output: qlinearFloat)");
+        return (QTensor) qgemm().linear(x, w, bias, relu, out);
+    }
+    @Override public Tensor qlinearFloat(QTensor x, QWeight w, float[] bias, boolean relu) {
+        return (Tensor) qgemm().linear(x, w, bias, relu, null);
+    }
+    @Override public QTensor qmaxPool2d(QTensor x, Pool2dSpec spec) { return int8().maxPool2d(x, spec); }
+    @Override public QTensor qglobalAvgPool(QTensor x, QuantParams out) { return int8().globalAvgPool(x, out); }
+    @Override public QTensor qunary(Unary kind, QTensor x, float a, float b, QuantParams out) {
+        return int8().unary(kind, x, a, b, out);
+    }
+    @Override public QTensor qbinary(Binary kind, QTensor a, QTensor b, QuantParams out) {
+        return int8().binary(kind, a, b, out);
+    }
+    @Override public QTensor qbinaryConstant(Binary kind, QTensor x, float[] constant, Shape constShape, boolean constantFirst,
+                                                                    QuantParams out) {
+        return int8().binaryConstant(kind, x, constant, constShape, constantFirst, out);
+    }
+    @Override public QTensor qconcat(java.util.List<QTensor> parts, int axis, QuantParams out) {
+        return int8().concat(parts, axis, out);
+    }
+    @Override public QTensor qreshape(QTensor x, Shape shape, QuantParams out) {
+        return int8().reshape(x, shape, out);
     }
 
     // ---- loss ----

@@ -19,9 +19,11 @@ import java.util.Map;
 /**
  * The int8 engine's GEMM on our CUDA kernels ({@code cuda-kernels/gemm_s8.cu}: tensor-core mma or dp4a,
  * {@link GemmS8#defaultVariant}): weights are uploaded once by {@link #pack} and stay on the device,
- * each epilogue's vectors once per layer; activations go up and results come down per call (the engine
- * keeps activations on the host between layers, so this is the transfer-bound first step, not the
- * fast path a device-resident engine would be). im2col runs on the host (the Java twin's).
+ * each epilogue's vectors once per layer; activations go up and results come down per call, as these are
+ * host-array kernels. The CUDA backend does not run int8 models on them: {@code CudaBackend.withInt8Kernels}
+ * of these kernels is the backend itself, whose int8 ops keep codes on the device ({@code CudaInt8Ops},
+ * {@code CudaQGemm}); they are what {@code Backend.deviceInt8Kernels} names and what a host backend given them
+ * would call (transfer-bound). im2col runs on the host (the Java twin's).
  * Bit-identical to {@code JavaInt8Kernels}, as the kernels are to {@code ReferenceGemmS8}.
  * The int32-output case without an activation zero point goes to the process's vendor BLAS
  * (cublasGemmEx, {@link Blas#gemmS8}) when the sizes qualify and no gemm_s8 variant is forced

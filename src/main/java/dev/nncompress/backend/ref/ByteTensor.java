@@ -38,7 +38,7 @@ public final class ByteTensor implements Tensor {
     }
 
     /** Whether rank-4 storage is channels-last and differs from NCHW order (several channels and positions). */
-    static boolean transposed(Shape s) { return s.rank() == 4 && s.dim(1) > 1 && s.dim(2) * s.dim(3) > 1; }
+    public static boolean transposed(Shape s) { return s.rank() == 4 && s.dim(1) > 1 && s.dim(2) * s.dim(3) > 1; }
 
     @Override public Shape shape() { return shape; }
 

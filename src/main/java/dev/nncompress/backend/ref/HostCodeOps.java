@@ -36,10 +36,23 @@ public final class HostCodeOps {
         byte[] d = data("qunary", x);
         QuantParams q = perTensor("qunary", x);
         checkOut("qunary", out);
-        byte[] table = CodeOps.table(q.scale(), q.zeroPoint(), v -> RefActivations.forward(kind, v, a, b), out.scale(), out.zeroPoint());
+        byte[] table = unaryTable(kind, a, b, q, out);
         ByteTensor y = ops.alloc(x.shape());
         CodeOps.lookup(d, table, images(x.shape()), perImage(x.shape()), y.data());
         return ops.wrap(y, out);
+    }
+
+    /**
+     * {@code table[q + 128]}: the code of {@code kind}(x) for each input code q (per-tensor {@code in} and {@code out}):
+     * the one table {@link #unary} looks codes up in, public for the device backends' lookup kernels.
+     */
+    public static byte[] unaryTable(Unary kind, float a, float b, QuantParams in, QuantParams out) {
+        return CodeOps.table(in.scale(), in.zeroPoint(), v -> RefActivations.forward(kind, v, a, b), out.scale(), out.zeroPoint());
+    }
+
+    /** {@code table[q + 128]}: each code requantised from per-tensor {@code in} to {@code out} (what requantize and concat use). */
+    public static byte[] requantTable(QuantParams in, QuantParams out) {
+        return CodeOps.requantTable(in.scale(), in.zeroPoint(), out.scale(), out.zeroPoint());
     }
 
     /** {@code a kind b} of two code tensors of the same rank with numpy broadcasting, requantised to {@code out}. */

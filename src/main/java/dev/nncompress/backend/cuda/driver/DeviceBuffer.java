@@ -12,7 +12,7 @@ import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 import static jcuda.driver.JCudaDriver.cuMemsetD8;
 
 /**
- * A block of device memory with synchronous copies from and to Java arrays: either its own
+ * A block of device memory with synchronous copies from and to Java arrays (each one counted in {@link Transfers}): either its own
  * {@code cuMemAlloc} ({@link #allocate}, {@link #of}...; close frees it) or a block lent by a
  * {@link DeviceMemoryPool} through a {@link Storage} (close releases the storage, which gives the block back
  * to the pool's cache). The copies run on the legacy default stream, which waits for the driver's (blocking)
@@ -66,7 +66,10 @@ public final class DeviceBuffer implements AutoCloseable {
 
     private static DeviceBuffer upload(Pointer host, long bytes) {
         DeviceBuffer b = new DeviceBuffer(bytes);
-        if (bytes > 0) cuMemcpyHtoD(b.pointer, host, bytes);
+        if (bytes > 0) {
+            cuMemcpyHtoD(b.pointer, host, bytes);
+            Transfers.upload(bytes);
+        }
         return b;
     }
 
@@ -99,7 +102,10 @@ public final class DeviceBuffer implements AutoCloseable {
         checkOpen();
         if (n > bytes) throw new IllegalArgumentException("writing " + n + " bytes into a buffer of " + bytes);
         CudaDriver.get();
-        if (n > 0) cuMemcpyHtoD(pointer, host, n);
+        if (n > 0) {
+            cuMemcpyHtoD(pointer, host, n);
+            Transfers.upload(n);
+        }
     }
 
     /** The first {@code out.length} doubles of this buffer. */
@@ -111,7 +117,10 @@ public final class DeviceBuffer implements AutoCloseable {
     private void download(Pointer host, long n) {
         checkOpen();
         CudaDriver.get();
-        if (n > 0) cuMemcpyDtoH(host, pointer, n);
+        if (n > 0) {
+            cuMemcpyDtoH(host, pointer, n);
+            Transfers.download(n);
+        }
     }
 
     /** The device address, for kernel arguments. */

@@ -4,6 +4,7 @@ import dev.nncompress.backend.GemmS8Epilogue;
 import dev.nncompress.backend.GemmS8Output;
 import dev.nncompress.backend.cuda.driver.CudaDriver;
 import dev.nncompress.backend.cuda.driver.DeviceBuffer;
+import dev.nncompress.backend.cuda.driver.DeviceMemoryPool;
 import dev.nncompress.backend.cuda.driver.Kernel;
 import jcuda.driver.CUdeviceptr;
 
@@ -124,17 +125,37 @@ public final class GemmS8 {
             this.wsum = wsum;
         }
 
-        public static DeviceEpilogue upload(GemmS8Epilogue e) {
+        public static DeviceEpilogue upload(GemmS8Epilogue e) { return upload(e, null); }
+
+        /**
+         * {@link #upload(GemmS8Epilogue)} into blocks of {@code pool} (null: allocations of their own), which go back
+         * to the pool when closed or when the garbage collector finds them unreachable (the CUDA backend's int8 ops
+         * keep one per layer while the layer's weight lives).
+         */
+        public static DeviceEpilogue upload(GemmS8Epilogue e, DeviceMemoryPool pool) {
             DeviceBuffer s = null, b = null, w = null;
             try {
-                if (e.scale() != null) s = DeviceBuffer.of(e.scale());
-                if (e.bias() != null) b = DeviceBuffer.of(e.bias());
-                if (e.zpA() != 0) w = DeviceBuffer.of(e.wsum());
+                if (e.scale() != null) s = put(pool, 4L * e.scale().length, d -> d.write(e.scale()), () -> DeviceBuffer.of(e.scale()));
+                if (e.bias() != null) b = put(pool, 4L * e.bias().length, d -> d.write(e.bias()), () -> DeviceBuffer.of(e.bias()));
+                if (e.zpA() != 0) w = put(pool, 4L * e.wsum().length, d -> d.write(e.wsum()), () -> DeviceBuffer.of(e.wsum()));
             } catch (RuntimeException ex) {
                 closeAll(s, b, w);
                 throw ex;
             }
             return new DeviceEpilogue(e, orNull(s), orNull(b), orNull(w));
+        }
+
+        private static DeviceBuffer put(DeviceMemoryPool pool, long bytes, java.util.function.Consumer<DeviceBuffer> write,
+                                        java.util.function.Supplier<DeviceBuffer> own) {
+            if (pool == null) return own.get();
+            DeviceBuffer d = pool.take(bytes);
+            try {
+                write.accept(d);
+            } catch (RuntimeException ex) {
+                d.close();
+                throw ex;
+            }
+            return d;
         }
 
         public GemmS8Epilogue host() { return host; }

@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""PyTorch's side of `nncompress bench MODEL --vs-pytorch` (without --int8): float training and inference images/s.
+
+Builds the SAME architecture as our built-in `student`, `lenet5` or `teacher` (dev.nncompress.models.Models,
+Fashion-MNIST input [1, 28, 28], 10 classes; layer for layer, same kernel sizes, padding and pooling) in fp32 and
+times what our bench times (bench.Throughput.TrainingStep and inference on a GraphPredictor):
+  train  one SGD step on a fixed batch: zero_grad, forward, cross-entropy, backward, torch.optim.SGD(lr 0.01,
+         momentum 0.9) step, as a PyTorch user writes it (default settings: grads set to None, for-loop SGD on CPU)
+  infer  the model in eval mode under torch.inference_mode on a fixed batch, float images to float logits
+Weights are PyTorch's default initialisation (their values do not change the speed); images and labels are the
+first Fashion-MNIST training images normalised as ours, read by bench-pytorch-int8.py's loader (random ones where
+the IDX files are not there). torch.set_num_threads sets the intra-op threads.
+
+Two ways to run:
+  bench-pytorch-float.py --model student --threads 2 --rounds 5 --round-seconds 2
+      one JSON object: each mode's rounds and median images/s and CPU microseconds per image
+  bench-pytorch-float.py --model student --threads 2 --serve
+      prints one JSON line ("ready") once built, then for every stdin line "train SECONDS" or "infer SECONDS" one
+      timed round as a JSON line; "quit" or end of input ends it. nncompress's bench uses this to alternate its
+      rounds with ours in one run (on a loaded machine, sequential runs compare the load, not the code).
+
+Never needed by the test suite; needs torch (tested with 2.13 CPU).
+"""
+import argparse
+import gzip
+import importlib.util
+import json
+import os
+import struct
+import sys
+import time
+
+LABELS = "/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz"
+
+
+def shared():
+    """bench-pytorch-int8.py beside this file: its Fashion-MNIST image loader and timing conventions."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench-pytorch-int8.py")
+    spec = importlib.util.spec_from_file_location("bench_pytorch_int8", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def build(name, torch):
+    nn = torch.nn
+    if name == "student":
+        # conv1 1->8 (3x3, pad 1) ReLU pool 2, conv2 8->16 ReLU pool 2, fc1 784->64 ReLU, fc2 64->10
+        layers = [nn.Conv2d(1, 8, 3, 1, 1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(8, 16, 3, 1, 1), nn.ReLU(), nn.MaxPool2d(2),
+                  nn.Flatten(), nn.Linear(16 * 7 * 7, 64), nn.ReLU(), nn.Linear(64, 10)]
+    elif name == "lenet5":
+        # conv1 1->6 (5x5, pad 2) ReLU pool 2, conv2 6->16 (5x5, no pad) ReLU pool 2, fc1 400->120 ReLU, fc2 120->84 ReLU, fc3 84->10
+        layers = [nn.Conv2d(1, 6, 5, 1, 2), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5, 1, 0), nn.ReLU(), nn.MaxPool2d(2),
+                  nn.Flatten(), nn.Linear(16 * 5 * 5, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10)]
+    elif name == "teacher":
+        # conv1 1->32, conv2 32->64 (3x3, pad 1, ReLU), pool 2, conv3 64->128 ReLU, pool 2, fc1 6272->256 ReLU, fc2 256->10
+        layers = [nn.Conv2d(1, 32, 3, 1, 1), nn.ReLU(), nn.Conv2d(32, 64, 3, 1, 1), nn.ReLU(), nn.MaxPool2d(2),
+                  nn.Conv2d(64, 128, 3, 1, 1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                  nn.Linear(128 * 7 * 7, 256), nn.ReLU(), nn.Linear(256, 10)]
+    else:
+        raise SystemExit(f"bench-pytorch-float: unknown model '{name}' (student, lenet5 or teacher)")
+    return nn.Sequential(*layers)
+
+
+def labels(count, torch):
+    """The first `count` Fashion-MNIST training labels; seeded random ones without the file."""
+    if os.path.isfile(LABELS):
+        with gzip.open(LABELS, "rb") as f:
+            magic, n = struct.unpack(">II", f.read(8))
+            if magic != 0x801:
+                raise SystemExit(f"bench-pytorch-float: {LABELS}: not an IDX label file")
+            n = min(n, count)
+            y = torch.frombuffer(bytearray(f.read(n)), dtype=torch.uint8).long()
+        return y.repeat((count + n - 1) // n)[:count]
+    return torch.randint(0, 10, (count,), generator=torch.Generator().manual_seed(42))
+
+
+class Bench:
+    def __init__(self, name, train_batch, infer_batch, torch, int8):
+        self.torch = torch
+        self.net = build(name, torch)
+        x, self.source = int8.images(max(train_batch, infer_batch), torch)
+        self.train_x = x[:train_batch].contiguous()
+        self.train_y = labels(train_batch, torch)
+        self.infer_x = x[:infer_batch].contiguous()
+        self.opt = torch.optim.SGD(self.net.parameters(), lr=0.01, momentum=0.9)
+        self.loss = torch.nn.CrossEntropyLoss()
+
+    def train_step(self):
+        self.opt.zero_grad()
+        self.loss(self.net(self.train_x), self.train_y).backward()
+        self.opt.step()
+
+    def round(self, mode, seconds):
+        """Steps or calls in a loop for about `seconds`: images/s and process CPU microseconds per image (all threads)."""
+        torch = self.torch
+        if mode == "train":
+            self.net.train()
+            call, batch = self.train_step, self.train_x.shape[0]
+        else:
+            self.net.eval()
+            call, batch = lambda: self.net(self.infer_x), self.infer_x.shape[0]
+        n = 0
+        c0, t0 = time.process_time(), time.perf_counter()
+        end = t0 + seconds
+        with torch.inference_mode(mode == "infer"):
+            while True:
+                call()
+                n += 1
+                if time.perf_counter() >= end:
+                    break
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        images = n * batch
+        return {"mode": mode, "images_per_second": images / wall, "cpu_us_per_image": cpu * 1e6 / images, "calls": n}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--model", required=True, choices=["student", "lenet5", "teacher"])
+    p.add_argument("--train-batch", type=int, default=64)
+    p.add_argument("--infer-batch", type=int, default=256)
+    p.add_argument("--threads", type=int, default=1, help="torch.set_num_threads (intra-op threads)")
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--round-seconds", type=float, default=2.0)
+    p.add_argument("--serve", action="store_true", help="timed rounds on request (stdin lines 'train SECONDS' or 'infer SECONDS')")
+    a = p.parse_args()
+    if min(a.train_batch, a.infer_batch, a.threads, a.rounds) < 1 or not a.round_seconds > 0:
+        raise SystemExit("bench-pytorch-float: --train-batch, --infer-batch, --threads, --rounds and --round-seconds must be positive")
+    try:
+        import torch
+    except ImportError:
+        raise SystemExit("bench-pytorch-float: this Python has no torch (pip install torch)")
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(42)
+    bench = Bench(a.model, a.train_batch, a.infer_batch, torch, shared())
+    info = {"model": a.model, "train_batch": a.train_batch, "infer_batch": a.infer_batch, "threads": torch.get_num_threads(),
+            "torch": torch.__version__, "cpu_capability": torch.backends.cpu.get_cpu_capability(), "images": bench.source,
+            "optimizer": "SGD lr 0.01 momentum 0.9", "loss": "CrossEntropyLoss"}
+    # warm-up, untimed: one call of each when serving (the caller runs its own warm-up rounds), else half a second
+    for mode in ("train", "infer"):
+        bench.round(mode, 0 if a.serve else min(0.5, a.round_seconds))
+    if a.serve:
+        print(json.dumps(dict(info, ready=True)), flush=True)
+        for line in sys.stdin:
+            words = line.split()
+            if not words or words[0] == "quit":
+                break
+            if words[0] not in ("train", "infer") or len(words) != 2:
+                raise SystemExit(f"bench-pytorch-float: expected 'train SECONDS', 'infer SECONDS' or 'quit', got {line.strip()!r}")
+            print(json.dumps(bench.round(words[0], float(words[1]))), flush=True)
+        return
+    out = dict(info)
+    for mode in ("train", "infer"):
+        rounds = [bench.round(mode, a.round_seconds) for _ in range(a.rounds)]
+        ips = sorted(r["images_per_second"] for r in rounds)
+        cpu = sorted(r["cpu_us_per_image"] for r in rounds)
+        out[mode] = {"rounds": rounds, "images_per_second": ips[len(ips) // 2], "cpu_us_per_image": cpu[len(cpu) // 2]}
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

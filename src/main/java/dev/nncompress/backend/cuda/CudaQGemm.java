@@ -1,0 +1,136 @@
+package dev.nncompress.backend.cuda;
+
+import dev.nncompress.backend.Conv2dSpec;
+import dev.nncompress.backend.ConvGeometry;
+import dev.nncompress.backend.GemmS8Epilogue;
+import dev.nncompress.backend.QTensor;
+import dev.nncompress.backend.QWeight;
+import dev.nncompress.backend.QuantParams;
+import dev.nncompress.backend.cuda.driver.CudaDriver;
+import dev.nncompress.backend.cuda.driver.DeviceBuffer;
+import dev.nncompress.backend.cuda.kernels.GemmS8;
+import dev.nncompress.backend.ref.ReferenceGemmS8;
+import dev.nncompress.tensor.DType;
+import dev.nncompress.tensor.Shape;
+
+import java.util.Locale;
+
+import static dev.nncompress.backend.cuda.CudaInt8Ops.codes;
+import static dev.nncompress.backend.cuda.CudaInt8Ops.perTensor;
+
+/**
+ * The CUDA backend's int8 conv and Linear (issue 21) on device codes: a conv's input is turned into im2col rows on
+ * the device ({@code nnc_q8_im2col_nhwc}; a 1x1 stride-1 conv's NHWC input is its rows already) and multiplied by
+ * the prepared weight with {@code gemm_s8.cu}'s fused epilogue (scale, bias, ReLU, requantisation), whose output,
+ * one row per position, is the next layer's NHWC codes. Float output (the logits) stays a device tensor; a conv's is
+ * transposed to NCHW on the device. Bit for bit the reference backend's ops ({@code HostInt8Ops}), as the GEMM is
+ * {@code ReferenceGemmS8}'s and im2col the Java twin's. Depthwise convs run on the reference backend
+ * ({@link CudaInt8Ops#onHost}: no device kernel yet).
+ */
+final class CudaQGemm {
+    private final CudaBackend be;
+    private final CudaInt8Ops int8;
+    private final GemmS8.Variant variant;
+
+    CudaQGemm(CudaBackend be, CudaInt8Ops int8) {
+        this.be = be;
+        this.int8 = int8;
+        this.variant = GemmS8.defaultVariant(CudaDriver.get().info());
+    }
+
+    CudaInt8Ops int8() { return int8; }
+
+    /** "cuda-tensor_core" or "cuda-dp4a": what the int8 GEMMs run on, as {@code CudaInt8Kernels.name()}. */
+    String name() { return "cuda-" + variant.name().toLowerCase(Locale.ROOT); }
+
+    /**
+     * Checked by the reference backend's prepareQWeight (the one place of those checks; it also gives a depthwise
+     * weight's host form); a plain weight's codes then go up once, transposed to [O, kH, kW, C] on the device.
+     */
+    QWeight prepare(byte[] codes, Shape shape, float[] scales, int groups) {
+        QWeight checked = int8.host().prepareQWeight(codes, shape, scales, groups);
+        if (groups > 1) return new CudaQWeight(shape, groups, scales.clone(), be, null, null, checked);
+        int o = shape.dim(0), kk = shape.numel() / o;
+        DeviceBuffer rows = be.memory().take(Math.max(1, codes.length));
+        try (DeviceBuffer oihw = shape.rank() == 4 ? be.memory().take(Math.max(1, codes.length)) : null) {
+            (oihw != null ? oihw : rows).write(codes);
+            // [O, C, kH * kW] to [O, kH * kW, C]: the im2col rows' (ky, kx, ch) order
+            if (oihw != null) int8.kernels().transpose(oihw, rows, o, shape.dim(1), shape.dim(2) * shape.dim(3));
+        } catch (RuntimeException e) {
+            rows.close();
+            throw e;
+        }
+        return new CudaQWeight(shape, 1, scales.clone(), be, rows, ReferenceGemmS8.weightRowSums(codes, o, kk), null);
+    }
+
+    /** int8 conv, requantised to {@code out} or, with {@code out} null, float NCHW (plain convs only). */
+    Object conv(QTensor x, QWeight weight, float[] bias, Conv2dSpec spec, boolean relu, QuantParams out) {
+        CudaCodes d = codes("qconv2d", x);
+        QuantParams qx = perTensor("qconv2d", x);
+        CudaQWeight w = own("qconv2d", weight);
+        Shape s = x.shape(), ws = w.shape();
+        if (s.rank() != 4 || ws.rank() != 4) throw new IllegalArgumentException("qconv2d: input " + s + " and weight " + ws + " must be rank 4");
+        if (spec == null) throw new IllegalArgumentException("qconv2d: spec is null");
+        if (spec.groups() != w.groups()) throw new IllegalArgumentException("qconv2d: spec has " + spec.groups() + " groups, the weight was prepared for " + w.groups());
+        if (w.host() != null) {
+            if (out == null) throw new IllegalArgumentException("qconv2d: a depthwise int8 conv writes int8 codes; float output is for plain convs");
+            return int8.onHost(x, hx -> int8.host().qconv2d(hx, w.host(), bias, spec, relu, out));
+        }
+        ConvGeometry g = ConvGeometry.of(s.dim(0), s.dim(1), s.dim(2), s.dim(3), ws.dim(0), ws.dim(2), ws.dim(3), spec);
+        checkBias("qconv2d", bias, ws.dim(0));
+        if (!spec.plain()) throw new IllegalArgumentException("qconv2d: int8 GEMM convs take one group, no dilation, symmetric padding; got " + spec.notPlain());
+        if (ws.dim(1) != g.c()) throw new IllegalArgumentException("qconv2d: weight " + ws + " for input " + s);
+        int m = Math.multiplyExact(g.n(), g.p());
+        Shape os = Shape.of(g.n(), g.o(), g.oh(), g.ow());
+        boolean pointwise = g.kh() == 1 && g.kw() == 1 && spec.equals(Conv2dSpec.of(1, 0)); // a 1x1 conv's NHWC input is its rows already
+        try (DeviceBuffer cols = pointwise ? null : be.memory().take(Math.max(1, Math.multiplyExact((long) m, g.ckk())))) {
+            if (cols != null) int8.kernels().im2col(d.buffer(), cols, g, qx.zeroPoint());
+            return gemm(cols != null ? cols : d.buffer(), m, w, bias, relu, qx, out, os);
+        }
+    }
+
+    /** int8 Linear {@code x [n, f] W^T}, requantised to {@code out} or, with {@code out} null, float [n, o]. */
+    Object linear(QTensor x, QWeight weight, float[] bias, boolean relu, QuantParams out) {
+        CudaCodes d = codes("qlinear", x);
+        QuantParams qx = perTensor("qlinear", x);
+        CudaQWeight w = own("qlinear", weight);
+        Shape s = x.shape(), ws = w.shape();
+        if (s.rank() != 2 || ws.rank() != 2 || s.dim(1) != ws.dim(1)) throw new IllegalArgumentException("qlinear: input " + s + " does not fit weight " + ws);
+        checkBias("qlinear", bias, ws.dim(0));
+        return gemm(d.buffer(), s.dim(0), w, bias, relu, qx, out, Shape.of(s.dim(0), ws.dim(0)));
+    }
+
+    /** The GEMM of rows {@code a} [m, K] with the weight into codes of shape {@code os} or float (NCHW for rank 4). */
+    private Object gemm(DeviceBuffer a, int m, CudaQWeight w, float[] bias, boolean relu, QuantParams qx, QuantParams out, Shape os) {
+        if (out != null && !out.perTensor()) throw new IllegalArgumentException("int8 conv/linear: takes per-tensor output parameters, got " + out);
+        int n = w.outChannels(), kk = w.shape().numel() / n;
+        Math.multiplyExact(m, n); // the batch's output: too large is an exception, never a wrapped size
+        GemmS8.DeviceEpilogue e = w.epilogue(qx.scale(), qx.zeroPoint(), bias, relu, out, be.memory(), scales -> (out == null ? GemmS8Epilogue.f32(scales, bias, relu)
+                : GemmS8Epilogue.s8(scales, bias, relu, out.scale(), out.zeroPoint())).withActivationZeroPoint(qx.zeroPoint(), w.rowSums()));
+        if (out != null) {
+            CudaCodes y = int8.alloc(os);
+            if (m > 0) GemmS8.launch(variant, a, w.rows(), y.buffer(), m, n, kk, e);
+            return new QTensor(y, out);
+        }
+        CudaTensor f = CudaTensor.allocate(be, os, DType.F32);
+        if (m == 0) return f;
+        if (os.rank() != 4) {
+            GemmS8.launch(variant, a, w.rows(), f.buffer(), m, n, kk, e);
+            return f;
+        }
+        try (DeviceBuffer nhwc = be.memory().take(4L * m * n)) {
+            GemmS8.launch(variant, a, w.rows(), nhwc, m, n, kk, e);
+            int8.kernels().transposeFloats(nhwc, f.buffer(), os.dim(0), os.dim(2) * os.dim(3), n);
+        }
+        return f;
+    }
+
+    private CudaQWeight own(String op, QWeight w) {
+        if (!(w instanceof CudaQWeight c) || c.backend() != be) throw new IllegalArgumentException(op + ": the weight was prepared by another backend");
+        return c;
+    }
+
+    private static void checkBias(String op, float[] bias, int o) {
+        if (bias != null && bias.length != o) throw new IllegalArgumentException(op + ": " + bias.length + " biases for " + o + " output channels");
+    }
+}
