@@ -109,6 +109,18 @@ bool conv_shape(JNIEnv* env, const char* what, jintArray shape, jbyteArray x, nn
     return nnc::require(env, need >= 0 && have >= need, what, "input holds %lld bytes, [n, h, w, c] needs %lld", static_cast<long long>(have), static_cast<long long>(need));
 }
 
+// The checks both conv entry points start with: packed weights present, a consistent geometry (conv_shape)
+// and a window of exactly the weights' k = kh*kw*c. The weights, or null with a Java exception pending.
+const PackedB* conv_weights(JNIEnv* env, const char* what, jlong handle, jintArray shape, jbyteArray x, nnc::ConvShape& cs) {
+    if (!nnc::require(env, handle != 0, what, "no packed weights")) return nullptr;
+    const PackedB* b = reinterpret_cast<const PackedB*>(handle);
+    if (!conv_shape(env, what, shape, x, cs)) return nullptr;
+    if (!nnc::require(env, nnc::product(cs.kh, cs.kw, cs.c) == b->k, what, "weights have k = %d, the window kh*kw*c = %lld", b->k,
+                      static_cast<long long>(nnc::product(cs.kh, cs.kw, cs.c))))
+        return nullptr;
+    return b;
+}
+
 // Fills `arrays` and `e` for one call from the Java epilogue; false with a Java exception pending.
 // Checks first: a known mode, n scales (and n biases when given) unless the mode is S32, n weight
 // sums when zpA != 0.
@@ -262,13 +274,10 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_conv(JNIEnv* e
                                                                        jboolean relu, jfloat outScale, jint outZp, jint zpA,
                                                                        jintArray wsum, jarray out) {
     const char* what = "int8 conv";
-    if (!nnc::require(env, handle != 0, what, "no packed weights")) return;
-    const PackedB& b = *reinterpret_cast<const PackedB*>(handle);
     nnc::ConvShape cs;
-    if (!conv_shape(env, what, shape, x, cs)) return;
-    if (!nnc::require(env, nnc::product(cs.kh, cs.kw, cs.c) == b.k, what, "weights have k = %d, the window kh*kw*c = %lld", b.k,
-                      static_cast<long long>(nnc::product(cs.kh, cs.kw, cs.c))))
-        return;
+    const PackedB* packed = conv_weights(env, what, handle, shape, x, cs);
+    if (packed == nullptr) return;
+    const PackedB& b = *packed;
     if (!nnc::range_ok(env, what, lineFrom, lineTo, nnc::product(cs.n, cs.oh))) return;
     if (!output_ok(env, what, mode, out, nnc::product(lineTo, cs.ow, b.n))) return;
     EpilogueArrays arrays;
@@ -324,13 +333,10 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeInt8_convMaxPool(JN
                                                                               jfloatArray bias, jboolean relu, jfloat outScale, jint outZp,
                                                                               jint zpA, jintArray wsum, jbyteArray out) {
     const char* what = "int8 conv + max-pool";
-    if (!nnc::require(env, handle != 0, what, "no packed weights")) return;
-    const PackedB& b = *reinterpret_cast<const PackedB*>(handle);
     nnc::ConvShape cs;
-    if (!conv_shape(env, what, shape, x, cs)) return;
-    if (!nnc::require(env, nnc::product(cs.kh, cs.kw, cs.c) == b.k, what, "weights have k = %d, the window kh*kw*c = %lld", b.k,
-                      static_cast<long long>(nnc::product(cs.kh, cs.kw, cs.c))))
-        return;
+    const PackedB* packed = conv_weights(env, what, handle, shape, x, cs);
+    if (packed == nullptr) return;
+    const PackedB& b = *packed;
     const nnc::PoolWindow pw{poolKh, poolKw};
     if (!nnc::require(env, cpu_has(b.variant) && nnc::conv_pool_applies(cs, b, nnc::kS8, pw), what,
                       "no fused kernel for pool %dx%d over a %dx%d output of %d channels (variant %d)", poolKh, poolKw, cs.oh, cs.ow,
