@@ -137,6 +137,14 @@ public interface Backend extends TensorOwner, AutoCloseable {
         return false;
     }
 
+    /**
+     * Inference: the {@code stages} (conv + bias [+ ReLU] [+ max-pool] each, the next reading the last one's output) over
+     * NCHW {@code x} as one fused pass, where the backend has a kernel for all of them; returns the last stage's NCHW
+     * output (the caller owns it), equal to the separate ops up to float rounding, or null, having done nothing, where it
+     * has none (the caller then runs the separate ops). Planned by {@code graph.ConvStacks}.
+     */
+    default Tensor convStack(Tensor x, java.util.List<ConvStage> stages) { return null; }
+
     /** Gradients of training-mode batch norm given the saved batch mean and 1/sqrt(var + eps). */
     BatchNormGrads batchNormBackward(Tensor x, Tensor gamma, Tensor mean, Tensor invStd, Tensor gradOut);
 

@@ -189,6 +189,9 @@ public final class CpuBackend implements HostInt8Backend {
         return out;
     }
 
+    /** Fused inference conv stacks: {@link NativeConvStack} (AVX-512F), else null (the separate ops run). */
+    @Override public Tensor convStack(Tensor x, java.util.List<dev.nncompress.backend.ConvStage> stages) { return NativeConvStack.run(this, x, stages); }
+
     // ---- sparse weights (native kernels; without the library every layer stays dense) ----
 
     @Override public String sparseKernels() { return sparse == null ? null : sparse.name(); }
