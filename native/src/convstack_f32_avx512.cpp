@@ -20,10 +20,12 @@ constexpr int64_t kLimit = INT64_C(1) << 40;
 
 int64_t align16(int64_t n) { return (n + 15) / 16 * 16; }
 
-// MR pixels x NZ * 16 channels; rows[r]: pixel r's window start in the padded input; tap_off: each tap's offset
-// from it; w: the packed weights at this panel's first channel (row length opad); dst[r]: where pixel r's channels go.
+// MR pixels x NZ * 16 channels; rows[r]: pixel r's window start in the padded input; seg_off: each segment's offset
+// from it, a segment being `len` consecutive input values (one tap's c channels, or with dilation 1 along x a whole
+// kernel row's kw * c: NHWC keeps them adjacent, and the packed weights follow the same [kh][kw][c] order); w: the
+// packed weights at this panel's first channel (row length opad); dst[r]: where pixel r's channels go.
 template <int MR, int NZ>
-void tile(const float* const* rows, const int64_t* tap_off, int taps, int c, const float* w, int64_t opad, const float* bias, bool relu,
+void tile(const float* const* rows, const int64_t* seg_off, int segs, int len, const float* w, int64_t opad, const float* bias, bool relu,
           float* const* dst, __mmask16 last_mask) {
     __m512 acc[MR][NZ];
 #pragma GCC unroll 16
@@ -31,11 +33,11 @@ void tile(const float* const* rows, const int64_t* tap_off, int taps, int c, con
 #pragma GCC unroll 4
         for (int j = 0; j < NZ; j++) acc[r][j] = _mm512_setzero_ps();
     const float* p[MR];
-    for (int t = 0; t < taps; t++) {
+    for (int t = 0; t < segs; t++) {
 #pragma GCC unroll 16
-        for (int r = 0; r < MR; r++) p[r] = rows[r] + tap_off[t];
-        const float* wt = w + static_cast<int64_t>(t) * c * opad;
-        for (int ci = 0; ci < c; ci++) {
+        for (int r = 0; r < MR; r++) p[r] = rows[r] + seg_off[t];
+        const float* wt = w + static_cast<int64_t>(t) * len * opad;
+        for (int ci = 0; ci < len; ci++) {
             __m512 b[NZ];
 #pragma GCC unroll 4
             for (int j = 0; j < NZ; j++) b[j] = _mm512_loadu_ps(wt + 16 * j);
@@ -61,48 +63,57 @@ void tile(const float* const* rows, const int64_t* tap_off, int taps, int c, con
     }
 }
 
-// Pixels per tile: MR * NZ accumulators plus NZ weight vectors within the 32 zmm registers, and MR row pointers within
-// the general registers. A stack's tile height is set by its first panel (64 channels: 6, fewer: 8); a narrower last
-// panel (o not a multiple of 64) runs with the same pixels.
-int rows_for(int64_t opad) { return opad >= 64 ? 6 : 8; }
+// Pixels per tile: MR * NZ accumulators plus NZ weight vectors within the 32 zmm registers, MR row pointers within the
+// general registers. A stage's tile height is set by its first panel (64 channels: 6, 48: 8, 32 or 16: 12); a
+// narrower last panel (o not a multiple of 64) runs with the same pixels.
+constexpr int kMaxRows = 12;
+int rows_for(int64_t opad) { return opad >= 64 ? 6 : opad == 48 ? 8 : kMaxRows; }
 
 template <int MR>
-void panel(int nz, const float* const* rows, const int64_t* tap_off, int taps, int c, const float* w, int64_t opad, const float* bias,
+void panel(int nz, const float* const* rows, const int64_t* seg_off, int segs, int len, const float* w, int64_t opad, const float* bias,
            bool relu, float* const* dst, __mmask16 last_mask) {
     switch (nz) {
-        case 4: tile<MR, 4>(rows, tap_off, taps, c, w, opad, bias, relu, dst, last_mask); break;
-        case 3: tile<MR, 3>(rows, tap_off, taps, c, w, opad, bias, relu, dst, last_mask); break;
-        case 2: tile<MR, 2>(rows, tap_off, taps, c, w, opad, bias, relu, dst, last_mask); break;
-        default: tile<MR, 1>(rows, tap_off, taps, c, w, opad, bias, relu, dst, last_mask); break;
+        case 4: tile<MR, 4>(rows, seg_off, segs, len, w, opad, bias, relu, dst, last_mask); break;
+        case 3: tile<MR, 3>(rows, seg_off, segs, len, w, opad, bias, relu, dst, last_mask); break;
+        case 2: tile<MR, 2>(rows, seg_off, segs, len, w, opad, bias, relu, dst, last_mask); break;
+        default: tile<MR, 1>(rows, seg_off, segs, len, w, opad, bias, relu, dst, last_mask); break;
     }
 }
 
 // One stage's conv over one image: in = its padded input (row length wp), out pixel (y, x) to dst_base + (y * dst_row + x) * s.o.
 void conv_image(const ConvStage& s, const float* in, int64_t wp, const float* pw, const float* bias, float* dst_base, int64_t dst_row) {
-    const int taps = s.kh * s.kw;
-    int64_t tap_off[kMaxTaps];
+    // segments: with dilation 1 along x, one per kernel row (kw * c values); else one per tap (c values)
+    const bool rows_whole = s.dw == 1;
+    const int segs = rows_whole ? s.kh : s.kh * s.kw;
+    const int len = rows_whole ? s.kw * s.c : s.c;
+    int64_t seg_off[kMaxTaps];
     for (int ky = 0; ky < s.kh; ky++)
-        for (int kx = 0; kx < s.kw; kx++) tap_off[ky * s.kw + kx] = (static_cast<int64_t>(ky) * s.dh * wp + static_cast<int64_t>(kx) * s.dw) * s.c;
+        for (int kx = 0; kx < (rows_whole ? 1 : s.kw); kx++)
+            seg_off[ky * (rows_whole ? 1 : s.kw) + kx] = (static_cast<int64_t>(ky) * s.dh * wp + static_cast<int64_t>(kx) * s.dw) * s.c;
     const int64_t pixels = static_cast<int64_t>(s.oh) * s.ow;
     const int mr = rows_for(s.opad);
-    const float* rows[8];
-    float* dst[8];
+    const float* rows[kMaxRows];
+    float* dst[kMaxRows];
+    int64_t y = 0, x = 0;  // the next tile's first pixel (counters: a division per pixel cost ~20% on LeNet-5's small layers)
     for (int64_t p0 = 0; p0 < pixels; p0 += mr) {
         // the tile's pixels; past the last pixel, the last one again (computed twice, the same values written twice)
         for (int r = 0; r < mr; r++) {
-            const int64_t q = std::min(p0 + r, pixels - 1);
-            const int64_t y = q / s.ow, x = q % s.ow;
             rows[r] = in + (y * s.sh * wp + x * s.sw) * s.c;
             dst[r] = dst_base + (y * dst_row + x) * s.o;
+            if (p0 + r + 1 < pixels && ++x == s.ow) {
+                x = 0;
+                y++;
+            }
         }
         for (int64_t j0 = 0; j0 < s.opad; j0 += 64) {
             const int nz = static_cast<int>(std::min<int64_t>(4, (s.opad - j0) / 16));
             const int64_t left = s.o - (j0 + 16 * (nz - 1));  // channels in the panel's last vector: 1 to 16 (opad = o rounded up)
             const __mmask16 mask = left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << left) - 1);
-            float* d[8];
+            float* d[kMaxRows];
             for (int r = 0; r < mr; r++) d[r] = dst[r] + j0;
-            if (mr == 6) panel<6>(nz, rows, tap_off, taps, s.c, pw + j0, s.opad, bias + j0, s.relu != 0, d, mask);
-            else panel<8>(nz, rows, tap_off, taps, s.c, pw + j0, s.opad, bias + j0, s.relu != 0, d, mask);
+            if (mr == 6) panel<6>(nz, rows, seg_off, segs, len, pw + j0, s.opad, bias + j0, s.relu != 0, d, mask);
+            else if (mr == 8) panel<8>(nz, rows, seg_off, segs, len, pw + j0, s.opad, bias + j0, s.relu != 0, d, mask);
+            else panel<kMaxRows>(nz, rows, seg_off, segs, len, pw + j0, s.opad, bias + j0, s.relu != 0, d, mask);
         }
     }
 }
