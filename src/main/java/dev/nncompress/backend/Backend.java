@@ -145,6 +145,26 @@ public interface Backend extends TensorOwner, AutoCloseable {
      */
     default Tensor convStack(Tensor x, java.util.List<ConvStage> stages) { return null; }
 
+    /**
+     * Inference: x [N, F] times weight [O, F]^T, plus bias [O] (null: none), then ReLU if {@code relu}: what a linear
+     * layer computes, equal to matmul, addRowVector and relu up to float rounding (a backend may split the rows
+     * differently). The default runs those three.
+     */
+    default Tensor linearInference(Tensor x, Tensor weight, Tensor bias, boolean relu) {
+        Tensor y = matmul(x, false, weight, true);
+        if (bias != null) {
+            Tensor b = addRowVector(y, bias);
+            y.close();
+            y = b;
+        }
+        if (relu) {
+            Tensor r = relu(y);
+            y.close();
+            y = r;
+        }
+        return y;
+    }
+
     /** Gradients of training-mode batch norm given the saved batch mean and 1/sqrt(var + eps). */
     BatchNormGrads batchNormBackward(Tensor x, Tensor gamma, Tensor mean, Tensor invStd, Tensor gradOut);
 

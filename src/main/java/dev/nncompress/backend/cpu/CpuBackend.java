@@ -192,6 +192,9 @@ public final class CpuBackend implements HostInt8Backend {
     /** Fused inference conv stacks: {@link NativeConvStack} (AVX-512F), else null (the separate ops run). */
     @Override public Tensor convStack(Tensor x, java.util.List<dev.nncompress.backend.ConvStage> stages) { return NativeConvStack.run(this, x, stages); }
 
+    /** Rows split over our threads, one single-threaded sgemm each, bias and ReLU while in cache: {@link CpuLinear}. */
+    @Override public Tensor linearInference(Tensor x, Tensor weight, Tensor bias, boolean relu) { return CpuLinear.inference(this, x, weight, bias, relu); }
+
     // ---- sparse weights (native kernels; without the library every layer stays dense) ----
 
     @Override public String sparseKernels() { return sparse == null ? null : sparse.name(); }
