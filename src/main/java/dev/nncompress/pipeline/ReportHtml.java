@@ -19,11 +19,7 @@ final class ReportHtml {
 
     static String render(Report r) {
         StringBuilder h = new StringBuilder(16_384);
-        h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/><title>nncompress report: ").append(esc(r.recipeFile()))
-                .append("</title>\n<style>body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}"
-                        + "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#f3f3f3}td.l,th.l{text-align:left}"
-                        + "pre{background:#f7f7f7;padding:1em;overflow:auto}.plots{display:flex;flex-wrap:wrap;gap:2em}svg{background:#fff;border:1px solid #ddd}"
-                        + "</style></head><body>\n");
+        head(h, "nncompress report: " + r.recipeFile());
         h.append("<h1>nncompress report</h1>\n<p>Recipe <code>").append(esc(r.recipeFile())).append("</code> (sha256 <code>").append(esc(r.recipeSha256()))
                 .append("</code>), input model <code>").append(esc(r.model())).append("</code>; ").append(esc(r.tool())).append(".</p>\n");
         table(h, r);
@@ -40,6 +36,16 @@ final class ReportHtml {
         layers(h, r);
         h.append("<h2>Recipe</h2>\n<pre>").append(esc(r.recipe())).append("</pre>\n</body></html>\n");
         return h.toString();
+    }
+
+    /** The page's start up to {@code <body>}: the title (escaped here) and the one style sheet both report pages share. */
+    static void head(StringBuilder h, String title) {
+        h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/><title>").append(esc(title))
+                .append("</title>\n<style>body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}"
+                        + "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#f3f3f3}td.l,th.l{text-align:left}"
+                        + "pre{background:#f7f7f7;padding:1em;overflow:auto}.plots{display:flex;flex-wrap:wrap;gap:2em}svg{background:#fff;border:1px solid #ddd}"
+                        + "tr.front td{background:#fdecea}tr.best td{background:#fff3c4;font-weight:bold}"
+                        + "</style></head><body>\n");
     }
 
     private static void table(StringBuilder h, Report r) {
