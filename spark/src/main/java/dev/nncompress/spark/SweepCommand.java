@@ -2,6 +2,9 @@ package dev.nncompress.spark;
 
 import dev.nncompress.cli.Main;
 import dev.nncompress.pipeline.Recipe;
+import dev.nncompress.pipeline.Report;
+import dev.nncompress.pipeline.SweepFront;
+import dev.nncompress.pipeline.SweepReport;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -18,7 +21,8 @@ import java.util.concurrent.Callable;
 @Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
         description = {"Run a recipe once per point of a grid of overrides (x seeds), each point one Spark task, embedded (local[N]) or on a "
                 + "cluster. Each point's run directory is RUN_DIR/points/ID; the results table (one row per point, failed ones with their "
-                + "error) is written as Parquet and JSON under RUN_DIR.",
+                + "error) is written as Parquet and JSON under RUN_DIR, and the sweep view (every point, the accuracy/size/latency Pareto "
+                + "front, the best point within the accuracy budget) as RUN_DIR/report.html from RUN_DIR/sweep.json.",
                 "Example: nncompress sweep --recipe recipes/fashion-mnist-quick.yaml --grid 'prune.sparsity=0.5,0.7;quantize.observer=minmax,kl' "
                         + "--out runs/sweep"})
 final class SweepCommand implements Callable<Integer> {
@@ -42,12 +46,20 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--threads-per-task", paramLabel = "T", defaultValue = "1", description = "Threads each point runs with (default: ${DEFAULT-VALUE}).")
     int threadsPerTask;
 
+    @Option(names = "--max-accuracy-drop", paramLabel = "POINTS",
+            description = "The sweep view's accuracy budget: its best point is the smallest model at most POINTS accuracy points below its baseline "
+                    + "(default: the recipe's budget.max_accuracy_drop; without either, the view has no best point).")
+    Double maxAccuracyDrop;
+
     @Option(names = {"-o", "--out"}, required = true, paramLabel = "RUN_DIR", description = "The sweep's directory (shared by every executor).")
     Path out;
 
     @Override
     public Integer call() {
         if (threadsPerTask < 1 || threadsPerTask > 1024) throw new IllegalArgumentException("--threads-per-task must be in 1..1024, got " + threadsPerTask);
+        if (maxAccuracyDrop != null && !(maxAccuracyDrop >= 0 && maxAccuracyDrop <= 100)) {
+            throw new IllegalArgumentException("--max-accuracy-drop must be in [0, 100] points, got " + maxAccuracyDrop);
+        }
         Recipe r = Recipe.read(recipe); // the recipe's one-line errors, before Spark starts
         List<SweepGrid.Point> points = SweepGrid.points(r, grid, seeds); // and every point's overrides
         String m = master != null ? master : SparkSweep.localMaster(Runtime.getRuntime().availableProcessors(), threadsPerTask);
@@ -65,6 +77,7 @@ final class SweepCommand implements Callable<Integer> {
             o.printf(Locale.ROOT, "sweep     %d point(s) on %s: job %.1f s (points %.1f s in all, Spark session start %.1f s)%n", rows.size(), m, jobSeconds,
                     pointSeconds, startSeconds);
             o.printf(Locale.ROOT, "results   %s, %s%n", out.resolve(SparkSweep.PARQUET), out.resolve(SparkSweep.JSON));
+            writeView(o, r, m, rows);
             List<PointResult> failed = rows.stream().filter(p -> !p.ok()).toList();
             if (failed.isEmpty()) return Main.EXIT_OK;
             PointResult f = failed.get(0);
@@ -73,6 +86,19 @@ final class SweepCommand implements Callable<Integer> {
         } finally {
             spark.stop();
         }
+    }
+
+    /** The sweep view: RUN_DIR/sweep.json and report.html, and its best point and front in two lines. */
+    private void writeView(PrintWriter o, Recipe r, String master, List<PointResult> rows) {
+        Double budget = maxAccuracyDrop != null ? maxAccuracyDrop : r.budget() != null ? r.budget().maxDropPoints() : null;
+        SweepReport view = SweepReport.of(r, grid, master, budget, rows.stream().map(PointResult::view).toList());
+        view.write(out);
+        String best = budget == null ? "no accuracy budget (--max-accuracy-drop or the recipe's budget)"
+                : SweepFront.best(view.points(), budget).map(p -> p.point() + " (" + p.overrides() + ")")
+                        .orElse(String.format(Locale.ROOT, "no point within %.2f accuracy points", budget));
+        o.printf(Locale.ROOT, "front     %s%n", String.join(" ", SweepFront.front(view.points()).stream().map(p -> p.point()).toList()));
+        o.printf(Locale.ROOT, "best      %s%n", best);
+        o.printf(Locale.ROOT, "report    %s (data %s)%n", out.resolve(Report.HTML), out.resolve(SweepReport.JSON));
     }
 
     static void print(PrintWriter o, List<PointResult> rows) {
