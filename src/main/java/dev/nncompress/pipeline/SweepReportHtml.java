@@ -9,8 +9,8 @@ import static dev.nncompress.pipeline.ReportHtml.esc;
 
 /**
  * The sweep view, a sweep directory's report.html: one self-contained page (no script, no network) with the best
- * point within the accuracy budget, the accuracy/size/latency Pareto front ({@link SweepFront}) and a table of every
- * point, failed ones with their error. Every text from sweep.json (which may have been edited) is escaped.
+ * point within the accuracy budget, the accuracy/size/latency Pareto front ({@link SweepFront}), accuracy against size
+ * and against latency as the run report's inline SVG plots, and a table of every point, failed ones with their error. Every text from sweep.json (which may have been edited) is escaped.
  */
 final class SweepReportHtml {
     private SweepReportHtml() {}
@@ -32,7 +32,12 @@ final class SweepReportHtml {
         h.append("<h2>Pareto front</h2>\n<p>The ok points that no other point beats on all of higher accuracy, smaller file and lower latency "
                 + "(at least as good on each, better on one); smallest first.</p>\n");
         table(h, "front", front.stream().sorted(Comparator.comparingLong(SweepPoint::sizeBytes)).toList(), front, best);
-        h.append("<h2>All points</h2>\n");
+        List<SweepPoint> ran = points.stream().filter(SweepPoint::ok).toList();
+        h.append("<h2>Accuracy against size and latency</h2>\n<p>The ok points; in each plot the points no other point beats on both of its "
+                + "axes are red and joined by the line (a two-axis front: the table above is the three-axis one).</p>\n<div class=\"plots\">\n");
+        ReportHtml.scatter(h, "size", ran, p -> p.sizeBytes() / 1024.0, SweepPoint::accuracy, SweepPoint::point, "file size (KiB, log scale)");
+        ReportHtml.scatter(h, "latency", ran, SweepPoint::latencyMs, SweepPoint::accuracy, SweepPoint::point, "latency, batch 1 (ms per image, log scale)");
+        h.append("</div>\n<h2>All points</h2>\n");
         table(h, "points", points, front, best);
         h.append("</body></html>\n");
         return h.toString();

@@ -53,12 +53,17 @@ class SweepReportTest {
         assertTrue(best.contains("<b>a</b>") && best.contains("accuracy 90.00%, -2.00 points against its baseline's 92.00%, 100 bytes"), best);
         assertTrue(html.contains("8 point(s): 6 ok, 2 failed."), html);
         assertTrue(html.contains("e: no such file"), "a failed point's error is in the table");
+        // the plots: a dot per ok point (none for the failed ones), the size plot's two-axis front red (b then a; d ties a)
+        String size = html.substring(html.indexOf("<svg id=\"plot-size\""), html.indexOf("</svg>", html.indexOf("<svg id=\"plot-size\"")));
+        assertEquals(6, size.split("<circle ", -1).length - 1, "a, b, c, d, f, g");
+        assertTrue(size.contains("<title>b</title>") && !size.contains("<title>e</title>"));
+        assertEquals(3, size.split("<circle class=\"point front\"", -1).length - 1, "b, a and f: no point both smaller and more accurate");
         // escaping: nothing from sweep.json reaches the page as markup
         assertFalse(html.contains("<script"), "no script, from the data or otherwise");
         assertTrue(html.contains("quantize.observer=&lt;script&gt;alert(1)&lt;/script&gt;"));
         assertTrue(html.contains("x.yaml: &quot;bad&quot; &amp; &lt;worse&gt;"));
         assertTrue(html.contains("<title>nncompress sweep: r&amp;d.yaml</title>"));
-        assertFalse(html.contains("http://") || html.contains("https://"), "nothing fetched from the network");
+        assertFalse(html.contains(" src=") || html.contains("href=") || html.contains("<link") || html.contains("url("), "nothing fetched: no resource link");
     }
 
     @Test

@@ -88,7 +88,7 @@ public final class LayerScan {
                     log.println("nncompress " + String.join(" ", c));
                     JsonNode n = runCore(c, log);
                     return new Result(index, layer, PointResult.OK, null, JSON.writeValueAsString(n), seconds(t0));
-                } catch (RuntimeException | IOException e) {
+                } catch (Throwable e) { // every failure of the layer, errors included: it is reported, and the other layers run
                     log.println("nncompress: error: " + PointRun.message(e));
                     return new Result(index, layer, PointResult.FAILED, PointRun.message(e), null, seconds(t0));
                 }
