@@ -54,7 +54,7 @@ final class SweepReportHtml {
             SweepPoint b = best.get();
             h.append("<b>").append(esc(b.point())).append("</b> (<code>").append(esc(b.overrides())).append("</code>, seed ").append(b.seed())
                     .append(fmt("): accuracy %.2f%%, %+.2f points against its baseline's %.2f%%, %,d bytes, %.3f ms per image. ", 100 * b.accuracy(),
-                            -b.dropPoints(), 100 * b.baselineAccuracy(), b.sizeBytes(), b.latencyMs()))
+                            100 * (b.accuracy() - b.baselineAccuracy()), 100 * b.baselineAccuracy(), b.sizeBytes(), b.latencyMs()))
                     .append(fmt("The smallest model whose accuracy drop is within the budget of %.2f points (ties: the more accurate, then the faster).",
                             r.maxAccuracyDrop()));
         }
@@ -73,7 +73,7 @@ final class SweepReportHtml {
                     .append(esc(p.point())).append("</td><td class=\"l\"><code>").append(esc(p.overrides())).append("</code></td><td>").append(p.seed())
                     .append("</td><td class=\"l\">").append(esc(p.status())).append("</td>");
             if (p.ok()) {
-                h.append(fmt("<td>%.2f%%</td><td>%+.2f</td><td>%,d</td><td>%.3f</td><td>%,.0f</td>", 100 * p.accuracy(), -p.dropPoints(), p.sizeBytes(),
+                h.append(fmt("<td>%.2f%%</td><td>%+.2f</td><td>%,d</td><td>%.3f</td><td>%,.0f</td>", 100 * p.accuracy(), 100 * (p.accuracy() - p.baselineAccuracy()), p.sizeBytes(),
                         p.latencyMs(), p.throughput()));
             } else {
                 h.append("<td></td><td></td><td></td><td></td><td></td>");

@@ -74,6 +74,8 @@ class SweepReportTest {
         assertEquals(List.of("b", "a", "d", "f"), rows(none, "front"), "the front does not depend on a budget");
         String empty = SweepReportHtml.render(sample(1.0));
         assertTrue(empty.contains("No ok point is within the budget of 1.00 accuracy points."), empty);
+        String even = SweepReportHtml.render(new SweepReport("r.yaml", "abc", "seed=1", "local[1]", "t", 0.0, List.of(SweepFrontTest.ok("i", 0.92, 0.92, 300, 3.0))));
+        assertTrue(even.contains("+0.00 points against its baseline's 92.00%") && !even.contains("-0.00"), "as accurate as its baseline: +0.00, not -0.00");
     }
 
     @Test
