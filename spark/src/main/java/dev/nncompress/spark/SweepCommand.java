@@ -9,6 +9,7 @@ import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -74,8 +75,8 @@ final class SweepCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--max-accuracy-drop must be in [0, 100] points, got " + maxAccuracyDrop);
         }
         if (sensitivity != null) return sensitivityScan();
-        if (recipe == null || grid == null) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Missing required options: --recipe and --grid (or --sensitivity)");
-        if (model != null || !scanOptions.isEmpty()) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--model and scan options go with --sensitivity");
+        if (recipe == null || grid == null) throw new ParameterException(spec.commandLine(), "Missing required options: --recipe and --grid (or --sensitivity)");
+        if (model != null || !scanOptions.isEmpty()) throw new ParameterException(spec.commandLine(), "--model and scan options go with --sensitivity");
         Recipe r = Recipe.read(recipe); // the recipe's one-line errors, before Spark starts
         List<SweepGrid.Point> points = SweepGrid.points(r, grid, seeds); // and every point's overrides
         String m = master != null ? master : SparkSweep.localMaster(Runtime.getRuntime().availableProcessors(), threadsPerTask);
@@ -106,8 +107,10 @@ final class SweepCommand implements Callable<Integer> {
 
     /** {@code --sensitivity}: the layers listed on the driver (the scan's usage errors before Spark starts), then one task each. */
     private int sensitivityScan() {
-        if (model == null) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--sensitivity needs --model MODEL");
-        if (recipe != null || grid != null || seeds != 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--sensitivity scans --model; drop --recipe, --grid and --seeds");
+        if (model == null) throw new ParameterException(spec.commandLine(), "--sensitivity needs --model MODEL");
+        if (recipe != null || grid != null || seeds != 1 || maxAccuracyDrop != null) {
+            throw new ParameterException(spec.commandLine(), "--sensitivity scans --model; drop --recipe, --grid, --seeds and --max-accuracy-drop");
+        }
         LayerScan.checkOptions(sensitivity, scanOptions);
         List<String> layers = LayerScan.layers(sensitivity, model, scanOptions);
         String m = master != null ? master : SparkSweep.localMaster(Runtime.getRuntime().availableProcessors(), threadsPerTask);

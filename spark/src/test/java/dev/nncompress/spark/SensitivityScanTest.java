@@ -86,6 +86,16 @@ class SensitivityScanTest {
                 new PrintWriter(new StringWriter(), true), new PrintWriter(err, true));
         assertEquals(Main.EXIT_USAGE, code);
         assertEquals("nncompress: error: sweep --sensitivity: --layers is set by the sweep (one layer per task, results under --out); drop it", err.toString().strip());
+        for (String[] c : new String[][] {
+                {"--sensitivity prune", "--sensitivity needs --model MODEL"},
+                {"--sensitivity quantize --model student --seeds 2", "--sensitivity scans --model; drop --recipe, --grid, --seeds and --max-accuracy-drop"},
+                {"--grid seed=1,2", "Missing required options: --recipe and --grid (or --sensitivity)"}}) {
+            List<String> args = new ArrayList<>(List.of("sweep", "-o", tmp.toString()));
+            args.addAll(List.of(c[0].split(" ")));
+            StringWriter e = new StringWriter();
+            assertEquals(Main.EXIT_USAGE, Main.run(args.toArray(String[]::new), new PrintWriter(new StringWriter(), true), new PrintWriter(e, true)), c[0]);
+            assertTrue(e.toString().startsWith("nncompress: error: " + c[1]), e.toString());
+        }
     }
 
     @Test
