@@ -39,14 +39,14 @@ class NativeConvStackTest {
         List<ConvStage> stages = List.of(stage(r, 32, 1, 3, Conv2dSpec.of(1, 1), true, true, null),
                 stage(r, 64, 32, 3, Conv2dSpec.of(1, 1), true, true, Pool2dSpec.square(2)),
                 stage(r, 128, 64, 3, Conv2dSpec.of(1, 1), true, true, Pool2dSpec.square(2)));
-        assertMatches(input(r, 5, 1, 28, 28), stages);
+        assertMatches(input(r, images(5), 1, 28, 28), stages);
     }
 
     /** LeNet-5's two stages: 5x5 with pad 2 then unpadded, 6 and 16 channels (one masked vector each). */
     @Test
     void lenetStagesMatchTheSeparateOps() {
         Random r = new Random(2);
-        assertMatches(input(r, 3, 1, 28, 28), List.of(stage(r, 6, 1, 5, Conv2dSpec.of(1, 2), true, true, Pool2dSpec.square(2)),
+        assertMatches(input(r, images(3), 1, 28, 28), List.of(stage(r, 6, 1, 5, Conv2dSpec.of(1, 2), true, true, Pool2dSpec.square(2)),
                 stage(r, 16, 6, 5, Conv2dSpec.of(1, 0), true, true, Pool2dSpec.square(2))));
     }
 
@@ -58,14 +58,18 @@ class NativeConvStackTest {
     void stridedDilatedAsymmetricStagesMatchTheSeparateOps() {
         Random r = new Random(3);
         Conv2dSpec strided = new Conv2dSpec(2, 1, 1, 0, 2, 1, 1, 2, 1);
-        assertMatches(input(r, 4, 3, 17, 13), List.of(stage(r, 70, 3, 3, strided, false, false, new Pool2dSpec(3, 3, 2, 2, 0, 0)),
+        assertMatches(input(r, images(4), 3, 17, 13), List.of(stage(r, 70, 3, 3, strided, false, false, new Pool2dSpec(3, 3, 2, 2, 0, 0)),
                 stage(r, 20, 70, 1, Conv2dSpec.of(1, 0), true, true, null)));
     }
 
     @Test
     void paddedOrGroupedStagesAreLeftToTheSeparateOps() {
         Random r = new Random(4);
-        try (Tensor x = input(r, 2, 4, 8, 8)) {
+        try (Tensor x = input(r, images(2), 4, 8, 8); Tensor one = input(r, 1, 4, 8, 8)) {
+            if (CpuPar.threads() > 1) {
+                assertNull(CPU.convStack(one, List.of(stage(r, 8, 4, 3, Conv2dSpec.of(1, 1), true, true, null))),
+                        "fewer images than threads are left to the separate ops, which split each layer over the threads");
+            }
             assertNull(CPU.convStack(x, List.of(stage(r, 8, 4, 3, Conv2dSpec.of(1, 1), true, true, new Pool2dSpec(2, 2, 2, 2, 1, 1)))));
             assertNull(CPU.convStack(x, List.of(stage(r, 8, 2, 3, Conv2dSpec.of(1, 1).withGroups(2), true, true, null))));
         }
@@ -84,6 +88,9 @@ class NativeConvStackTest {
                 new long[] {1L, 1L}, new long[] {36, 180}, new long[] {0, 0}, new long[] {0, 0}, 0, 1));
         assertTrue(e.getMessage().contains("stage 1"), e.getMessage());
     }
+
+    /** At least one image per thread: fewer are left to the separate ops. */
+    private static int images(int n) { return Math.max(n, CpuPar.threads()); }
 
     private static void assertMatches(Tensor x, List<ConvStage> stages) {
         float[] want = separate(x, stages);
