@@ -2,6 +2,7 @@ package dev.nncompress.spark;
 
 import dev.nncompress.cli.Main;
 import dev.nncompress.pipeline.Recipe;
+import dev.nncompress.pipeline.RecipeOverrides;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -9,10 +10,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 
 /** {@code nncompress sweep}: a recipe over a grid of overrides, one Spark task per point (docs/spark.md). */
 @Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
@@ -42,29 +47,55 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--threads-per-task", paramLabel = "T", defaultValue = "1", description = "Threads each point runs with (default: ${DEFAULT-VALUE}).")
     int threadsPerTask;
 
-    @Option(names = {"-o", "--out"}, required = true, paramLabel = "RUN_DIR", description = "The sweep's directory (shared by every executor).")
-    Path out;
+    @Option(names = "--gpus-per-task", paramLabel = "auto|0|1", defaultValue = "auto",
+            description = "1: each task claims one GPU through Spark's resource scheduling (on a cluster; embedded, one point at a time on this "
+                    + "process's GPU); auto (default): 1 when the recipe's backend is cuda. Without a usable GPU here, the embedded sweep runs on the CPU.")
+    String gpusPerTask;
+
+    @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "A Spark setting (repeatable), e.g. spark.executor.memory=4g.")
+    Map<String, String> conf = new LinkedHashMap<>();
+
+    @Option(names = {"-o", "--out"}, required = true, paramLabel = "RUN_DIR",
+            description = "The sweep's directory, shared by every executor: a local path or a Hadoop URI (hdfs://, s3a://, file://).")
+    String out;
 
     @Override
     public Integer call() {
         if (threadsPerTask < 1 || threadsPerTask > 1024) throw new IllegalArgumentException("--threads-per-task must be in 1..1024, got " + threadsPerTask);
+        String runDir = SweepDir.of(out);
         Recipe r = Recipe.read(recipe); // the recipe's one-line errors, before Spark starts
-        List<SweepGrid.Point> points = SweepGrid.points(r, grid, seeds); // and every point's overrides
-        String m = master != null ? master : SparkSweep.localMaster(Runtime.getRuntime().availableProcessors(), threadsPerTask);
         PrintWriter o = spec.commandLine().getOut();
+        boolean embedded = master == null || SparkSweep.isLocal(master);
+        GpuDiscovery.Plan plan = GpuDiscovery.plan(r.backend(), gpusPerTask, embedded, GpuDiscovery::unavailableHere);
+        if (plan.note() != null) o.println(plan.note()); // once, rather than every point failing on the CUDA backend
+        if (plan.cpuFallback()) r = RecipeOverrides.apply(r, Map.of("backend", "cpu"));
+        boolean gpus = plan.gpus();
+        List<SweepGrid.Point> points = SweepGrid.points(r, grid, seeds); // and every point's overrides
+        // embedded with a GPU: one point at a time on this process's one CUDA device
+        String m = master != null ? master : gpus ? "local[1," + SparkSweep.LOCAL_MAX_FAILURES + "]"
+                : SparkSweep.localMaster(Runtime.getRuntime().availableProcessors(), threadsPerTask);
+        SparkSession.Builder builder = SparkSweep.builder(m, threadsPerTask, gpus);
+        if (!embedded && !m.startsWith("local-cluster") && !conf.containsKey("spark.jars") && System.getProperty("spark.jars") == null) {
+            List<Path> jars = SparkJars.toShip();
+            builder.config("spark.jars", jars.stream().map(Path::toString).collect(Collectors.joining(",")));
+            o.printf(Locale.ROOT, "jars      %d shipped to the executors (spark.jars, %.0f MB)%n", jars.size(), jars.stream().mapToLong(SweepCommand::size).sum() / 1e6);
+        }
+        conf.forEach(builder::config);
         long t0 = System.nanoTime();
-        SparkSession spark = SparkSweep.session(m, threadsPerTask);
+        SparkSession spark = builder.getOrCreate();
+        spark.sparkContext().setLogLevel("WARN");
         try {
             double startSeconds = (System.nanoTime() - t0) / 1e9;
             long t1 = System.nanoTime();
-            List<PointResult> rows = SparkSweep.run(spark, new SparkSweep.Spec(r.fileName(), r.text(), points, out, threadsPerTask));
+            List<PointResult> rows = SparkSweep.run(spark, new SparkSweep.Spec(r.fileName(), r.text(), points, runDir, threadsPerTask, gpus));
             double jobSeconds = (System.nanoTime() - t1) / 1e9;
-            SparkSweep.write(spark, rows, out);
+            SparkSweep.write(spark, rows, runDir);
             print(o, rows);
             double pointSeconds = rows.stream().mapToDouble(PointResult::seconds).sum();
-            o.printf(Locale.ROOT, "sweep     %d point(s) on %s: job %.1f s (points %.1f s in all, Spark session start %.1f s)%n", rows.size(), m, jobSeconds,
-                    pointSeconds, startSeconds);
-            o.printf(Locale.ROOT, "results   %s, %s%n", out.resolve(SparkSweep.PARQUET), out.resolve(SparkSweep.JSON));
+            long retried = rows.stream().filter(p -> p.attempts() > 1).count();
+            o.printf(Locale.ROOT, "sweep     %d point(s) on %s: job %.1f s (points %.1f s in all, Spark session start %.1f s)%s%n", rows.size(), m, jobSeconds,
+                    pointSeconds, startSeconds, retried == 0 ? "" : "; " + retried + " retried by Spark (column attempts)");
+            o.printf(Locale.ROOT, "results   %s, %s%n", SweepDir.child(runDir, SparkSweep.PARQUET), SweepDir.child(runDir, SparkSweep.JSON));
             List<PointResult> failed = rows.stream().filter(p -> !p.ok()).toList();
             if (failed.isEmpty()) return Main.EXIT_OK;
             PointResult f = failed.get(0);
@@ -75,15 +106,24 @@ final class SweepCommand implements Callable<Integer> {
         }
     }
 
+    private static long size(Path p) {
+        try {
+            return Files.size(p);
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+    }
+
     static void print(PrintWriter o, List<PointResult> rows) {
-        o.printf(Locale.ROOT, "%-8s %-6s %9s %12s %10s %10s %8s  %s%n", "point", "status", "accuracy", "size bytes", "ms/image", "img/s", "seconds", "overrides");
+        o.printf(Locale.ROOT, "%-8s %-6s %9s %12s %10s %10s %8s %8s  %s%n", "point", "status", "accuracy", "size bytes", "ms/image", "img/s", "seconds", "attempts",
+                "overrides");
         for (PointResult p : rows) {
             if (p.ok()) {
-                o.printf(Locale.ROOT, "%-8s %-6s %8.2f%% %,12d %10.3f %,10.0f %8.1f  %s%n", p.point(), p.status(), 100 * p.accuracy(), p.sizeBytes(),
-                        p.latencyMs(), p.throughput(), p.seconds(), p.overrides());
+                o.printf(Locale.ROOT, "%-8s %-6s %8.2f%% %,12d %10.3f %,10.0f %8.1f %8d  %s%n", p.point(), p.status(), 100 * p.accuracy(), p.sizeBytes(),
+                        p.latencyMs(), p.throughput(), p.seconds(), p.attempts(), p.overrides());
             } else {
-                o.printf(Locale.ROOT, "%-8s %-6s %9s %12s %10s %10s %8.1f  %s: %s%n", p.point(), p.status(), "-", "-", "-", "-", p.seconds(), p.overrides(),
-                        p.error());
+                o.printf(Locale.ROOT, "%-8s %-6s %9s %12s %10s %10s %8.1f %8d  %s: %s%n", p.point(), p.status(), "-", "-", "-", "-", p.seconds(), p.attempts(),
+                        p.overrides(), p.error());
             }
         }
         o.flush();
