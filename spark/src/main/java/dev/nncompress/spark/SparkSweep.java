@@ -147,7 +147,7 @@ public final class SparkSweep {
             String overrides = dev.nncompress.pipeline.RecipeOverrides.describe(p.overrides());
             String error = i == culprit ? "Spark gave up on the point: " + reason
                     : "not finished: the sweep's job was aborted" + (culprit >= 0 ? " when " + points.get(culprit).id() + " failed" : "") + ": " + reason;
-            rows.add(new PointResult(p.id(), overrides, p.seed(), PointResult.FAILED, error, Double.NaN, -1, Double.NaN, Double.NaN, 0,
+            rows.add(new PointResult(p.id(), overrides, p.seed(), PointResult.FAILED, error, Double.NaN, Double.NaN, -1, Double.NaN, Double.NaN, 0,
                     i == culprit ? attempts : 0, null, null, null));
         }
         return rows;

@@ -55,14 +55,29 @@ final class SweepDir {
      * failed earlier attempt may have left there, and deletes {@code local}.
      */
     static void upload(java.nio.file.Path local, String dir, String pointId) {
-        Path target = new Path(child(dir, PointRun.POINTS, pointId));
+        copyUp(local, new Path(child(dir, PointRun.POINTS, pointId)), "the point's directory");
+    }
+
+    /** Copies each file of the local directory {@code local} to {@code dir/NAME} (the sweep view), and deletes {@code local}. */
+    static void uploadFiles(java.nio.file.Path local, String dir) {
+        try (Stream<java.nio.file.Path> files = Files.list(local)) {
+            for (java.nio.file.Path f : files.filter(Files::isRegularFile).toList()) {
+                copyUp(f, new Path(child(dir, f.getFileName().toString())), f.getFileName().toString());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(local + ": " + e.getMessage(), e);
+        }
+        deleteQuietly(local);
+    }
+
+    private static void copyUp(java.nio.file.Path local, Path target, String what) {
         try {
             FileSystem fs = target.getFileSystem(new Configuration());
             if (fs.exists(target)) fs.delete(target, true);
             fs.mkdirs(target.getParent());
             fs.copyFromLocalFile(false, true, new Path(local.toUri()), target);
         } catch (IOException e) {
-            throw new UncheckedIOException(target + ": cannot copy the point's directory up: " + e.getMessage(), e);
+            throw new UncheckedIOException(target + ": cannot copy " + what + " up: " + e.getMessage(), e);
         }
         deleteQuietly(local);
     }

@@ -78,7 +78,7 @@ class SweepSettingsTest {
     void anAbortedJobStillReportsEveryPoint() {
         dev.nncompress.pipeline.Recipe r = SparkSweepTest.quick();
         List<SweepGrid.Point> points = SweepGrid.points(r, "quantize.observer=minmax,kl,mse", 1);
-        PointResult p0 = new PointResult("p0", "quantize.observer=minmax", 42, PointResult.OK, null, 0.5, 100, 1, 1, 2);
+        PointResult p0 = new PointResult("p0", "quantize.observer=minmax", 42, PointResult.OK, null, 0.5, 0.6, 100, 1, 1, 2);
         String reason = "Job aborted due to stage failure: Task 2 in stage 0.0 failed 4 times, most recent failure: Lost task 2.3 (executor 5): ExecutorLostFailure";
         List<PointResult> rows = SparkSweep.afterAbort(points, List.of(p0, p0), reason, 4);
         assertEquals(3, rows.size());
