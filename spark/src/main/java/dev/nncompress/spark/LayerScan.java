@@ -3,7 +3,7 @@ package dev.nncompress.spark;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.nncompress.backend.cpu.CpuBackend;
+import dev.nncompress.backend.cpu.TaskThreads;
 import dev.nncompress.cli.Main;
 import dev.nncompress.compress.prune.PruneSensitivity;
 import dev.nncompress.compress.quant.calib.LayerSensitivity;
@@ -82,7 +82,7 @@ public final class LayerScan {
             Files.createDirectories(dir);
             try (PrintWriter log = new PrintWriter(Files.newBufferedWriter(dir.resolve(PointRun.LOG), StandardCharsets.UTF_8), true)) {
                 try {
-                    CpuBackend.limitBlasThreads(threads); // the task's share of the cores, as a sweep point's
+                    log.println("threads   " + TaskThreads.limit(threads).describe()); // the task's share of the cores, as a sweep point's
                     List<String> c = command(kind, model, options);
                     c.addAll(List.of(kind == Kind.prune ? "--layers" : "--sensitivity-layers", layer));
                     log.println("nncompress " + String.join(" ", c));
