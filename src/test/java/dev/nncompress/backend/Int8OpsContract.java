@@ -80,6 +80,8 @@ public abstract class Int8OpsContract {
         float[] dscales = positive(10);
         Conv2dSpec depthwise = new Conv2dSpec(2, 1, 1, 0, 2, 1, 1, 2, 5);
         check(b -> b.qconv2d(b.quantize(values(3 * 5 * 9 * 7, 3f, 6), Shape.of(3, 5, 9, 7), B), prep(b, dw, dws, dscales, 5), null, depthwise, true, OUT), "depthwise");
+        float[] dbias = values(10, 0.5f);
+        check(b -> b.qconv2d(b.quantize(values(3 * 5 * 9 * 7, 3f, 6), Shape.of(3, 5, 9, 7), B), prep(b, dw, dws, dscales, 5), dbias, depthwise, false, OUT), "depthwise, bias");
         Shape ls = Shape.of(6, 37), lw = Shape.of(11, 37);
         byte[] w = codes(lw.numel());
         float[] scales = positive(11), bias = values(11, 1f);

@@ -32,8 +32,7 @@ import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
  * ({@link HostCodeOps#unaryTable}, {@link HostCodeOps#requantTable}), uploaded once per set of parameters; the
  * arithmetic with broadcasting is the twin's per element (dequantise, the float op of {@code Backend.binary},
  * which is bit-identical on every backend, requantise). Ops on codes take per-tensor activations; per-channel
- * parameters are for quantize/dequantize (their vectors go up per call, a few bytes). Depthwise int8 convs have no
- * device kernel yet: they run on the reference backend (one download and one upload each, {@link #onHost}).
+ * parameters are for quantize/dequantize (their vectors go up per call, a few bytes).
  */
 final class CudaInt8Ops {
     /** Device tables held at most (256 codes each); beyond, a table goes up per call. */
@@ -324,9 +323,7 @@ final class CudaInt8Ops {
         return b;
     }
 
-    // ---- ops without a device kernel: through the reference backend, one download and one upload ----
-
-    /** The reference backend that runs what has no device kernel (depthwise int8 convs). */
+    /** The reference backend whose prepareQWeight checks a weight before it goes up (the one place of those checks). */
     ReferenceBackend host() {
         ReferenceBackend h = host;
         if (h == null) {
@@ -336,19 +333,5 @@ final class CudaInt8Ops {
             }
         }
         return h;
-    }
-
-    /**
-     * {@code op} on the reference backend over a copy of x's codes (one download), its result's codes back on the
-     * device (one upload): exact, as codes are integers, and counted as the transfers they are.
-     */
-    QTensor onHost(QTensor x, java.util.function.Function<QTensor, QTensor> op) {
-        Shape s = x.shape();
-        try (QTensor onHost = new QTensor(host().quantize(x.codes().toFloatArray(), s, QuantParams.perTensor(1f, 0)).codes(), x.params());
-             QTensor r = op.apply(onHost);
-             Tensor values = be.fromFloats(r.codes().toFloatArray(), r.shape())) {
-            QTensor codes = quantize(values, QuantParams.perTensor(1f, 0));
-            return new QTensor(codes.codes(), r.params());
-        }
     }
 }
