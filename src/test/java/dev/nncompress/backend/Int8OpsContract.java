@@ -1,5 +1,6 @@
 package dev.nncompress.backend;
 
+import dev.nncompress.quant.QParams;
 import dev.nncompress.quant.QuantArithmetic;
 import dev.nncompress.backend.ref.ReferenceBackend;
 import dev.nncompress.tensor.Shape;
@@ -29,14 +30,14 @@ public abstract class Int8OpsContract {
     /** The backend checked against the reference. */
     protected abstract Backend other();
 
-    private static final QuantParams A = QuantParams.perTensor(0.031f, -7), B = QuantParams.perTensor(0.047f, 11), OUT = QuantParams.perTensor(0.05f, -3);
+    private static final QParams A = QParams.perTensor(0.031f, -7), B = QParams.perTensor(0.047f, 11), OUT = QParams.perTensor(0.05f, -3);
 
     @Test
     protected void quantizeAndDequantizeAgreeAndFollowReferenceOpsPerTensorAndPerChannel() {
         Shape s = Shape.of(3, 5, 7, 9);
         float[] x = values(s.numel(), 4f);
-        QuantParams perChannel = QuantParams.perChannel(1, new float[] {0.01f, 0.02f, 0.03f, 0.04f, 0.05f}, new int[] {0, -5, 5, 127, -128});
-        for (QuantParams q : List.of(A, perChannel)) {
+        QParams perChannel = QParams.perChannel(1, new float[] {0.01f, 0.02f, 0.03f, 0.04f, 0.05f}, new int[] {0, -5, 5, 127, -128});
+        for (QParams q : List.of(A, perChannel)) {
             QTensor a = ref.quantize(x, s, q), b = other().quantize(x, s, q);
             assertSame(a, b, "quantize " + q);
             float[] want = q.perTensor() ? floats(QuantArithmetic.quantizeS8(x, q.scales(), q.zeroPoints(), 1, 1))
@@ -53,7 +54,7 @@ public abstract class Int8OpsContract {
         }
         Shape flat = Shape.of(4, 13);
         float[] f = values(flat.numel(), 2f);
-        QuantParams rows = QuantParams.perChannel(0, new float[] {0.01f, 0.02f, 0.03f, 0.04f}, new int[] {1, 2, 3, 4});
+        QParams rows = QParams.perChannel(0, new float[] {0.01f, 0.02f, 0.03f, 0.04f}, new int[] {1, 2, 3, 4});
         assertSame(ref.quantize(f, flat, rows), other().quantize(f, flat, rows), "per channel along axis 0");
         assertSame(ref.requantize(ref.quantize(f, flat, A), OUT), other().requantize(other().quantize(f, flat, A), OUT), "requantize");
     }

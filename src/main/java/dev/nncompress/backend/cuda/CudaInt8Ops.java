@@ -1,10 +1,10 @@
 package dev.nncompress.backend.cuda;
 
+import dev.nncompress.quant.QParams;
 import dev.nncompress.backend.Binary;
 import dev.nncompress.backend.BroadcastGeometry;
 import dev.nncompress.backend.Pool2dSpec;
 import dev.nncompress.backend.QTensor;
-import dev.nncompress.backend.QuantParams;
 import dev.nncompress.backend.Unary;
 import dev.nncompress.backend.cuda.driver.CudaDriver;
 import dev.nncompress.backend.cuda.driver.DeviceBuffer;
@@ -69,12 +69,12 @@ final class CudaInt8Ops {
         return c;
     }
 
-    static QuantParams perTensor(String op, QTensor x) {
+    static QParams perTensor(String op, QTensor x) {
         if (!x.params().perTensor()) throw new IllegalArgumentException(op + ": takes per-tensor activations, got " + x.params());
         return x.params();
     }
 
-    static void checkOut(String op, QuantParams out) {
+    static void checkOut(String op, QParams out) {
         if (out == null || !out.perTensor()) throw new IllegalArgumentException(op + ": needs per-tensor output parameters, got " + out);
     }
 
@@ -90,7 +90,7 @@ final class CudaInt8Ops {
 
     // ---- quantize / dequantize / requantize ----
 
-    QTensor quantize(Tensor x, QuantParams q) {
+    QTensor quantize(Tensor x, QParams q) {
         CudaTensor xd = CudaChecks.f32("quantize", "x", x);
         if (q == null) throw new IllegalArgumentException("quantize: params must not be null");
         Shape s = x.shape();
@@ -114,7 +114,7 @@ final class CudaInt8Ops {
     Tensor dequantize(QTensor x) {
         CudaCodes d = codes("dequantize", x);
         Shape s = x.shape();
-        QuantParams q = x.params();
+        QParams q = x.params();
         CudaTensor y = CudaTensor.allocate(be, s, DType.F32);
         if (s.numel() == 0) return y;
         int n = images(s);
@@ -132,9 +132,9 @@ final class CudaInt8Ops {
         return y;
     }
 
-    QTensor requantize(QTensor x, QuantParams q) {
+    QTensor requantize(QTensor x, QParams q) {
         CudaCodes d = codes("requantize", x);
-        QuantParams p = perTensor("requantize", x);
+        QParams p = perTensor("requantize", x);
         if (q == null || !q.perTensor()) throw new IllegalArgumentException("requantize: needs per-tensor output parameters, got " + q);
         CudaCodes y = alloc(x.shape());
         if (p.sameAs(q)) copy(d.buffer(), y.buffer(), x.shape().numel());
@@ -142,7 +142,7 @@ final class CudaInt8Ops {
         return new QTensor(y, q);
     }
 
-    private static void checkAxis(String op, Shape s, QuantParams q) {
+    private static void checkAxis(String op, Shape s, QParams q) {
         if (q.axis() >= s.rank() || s.dim(q.axis()) != q.scales().length) throw new IllegalArgumentException(op + ": " + q + " does not match shape " + s);
     }
 
@@ -166,7 +166,7 @@ final class CudaInt8Ops {
     }
 
     /** {@code y = table[x + 128]} over n codes, the table of activation {@code kind} (null: a requantisation) from {@code in} to {@code out}. */
-    private void lookup(DeviceBuffer x, DeviceBuffer y, long n, Unary kind, float a, float b, QuantParams in, QuantParams out) {
+    private void lookup(DeviceBuffer x, DeviceBuffer y, long n, Unary kind, float a, float b, QParams in, QParams out) {
         if (n == 0) return;
         TableKey key = new TableKey(kind, a, b, in.scale(), in.zeroPoint(), out.scale(), out.zeroPoint());
         DeviceBuffer t = tables.get(key);
@@ -195,9 +195,9 @@ final class CudaInt8Ops {
         return new QTensor(y, x.params());
     }
 
-    QTensor globalAvgPool(QTensor x, QuantParams out) {
+    QTensor globalAvgPool(QTensor x, QParams out) {
         CudaCodes d = codes("qglobalAvgPool", x);
-        QuantParams q = perTensor("qglobalAvgPool", x);
+        QParams q = perTensor("qglobalAvgPool", x);
         Shape is = x.shape();
         if (is.rank() != 4 || out == null || !out.perTensor()) throw new IllegalArgumentException("qglobalAvgPool: input " + is + " must be rank 4, output per tensor");
         CudaCodes y = alloc(Shape.of(is.dim(0), is.dim(1), 1, 1));
@@ -207,9 +207,9 @@ final class CudaInt8Ops {
 
     // ---- elementwise, concat, reshape ----
 
-    QTensor unary(Unary kind, QTensor x, float a, float b, QuantParams out) {
+    QTensor unary(Unary kind, QTensor x, float a, float b, QParams out) {
         CudaCodes d = codes("qunary", x);
-        QuantParams q = perTensor("qunary", x);
+        QParams q = perTensor("qunary", x);
         checkOut("qunary", out);
         if (kind == null) throw new IllegalArgumentException("qunary: kind is null");
         CudaCodes y = alloc(x.shape());
@@ -218,7 +218,7 @@ final class CudaInt8Ops {
     }
 
     /** Per element as the twin: both operands dequantised, the float op with broadcasting, requantised. */
-    QTensor binary(Binary kind, QTensor a, QTensor b, QuantParams out) {
+    QTensor binary(Binary kind, QTensor a, QTensor b, QParams out) {
         codes("qbinary", a);
         codes("qbinary", b);
         perTensor("qbinary", a);
@@ -231,7 +231,7 @@ final class CudaInt8Ops {
         }
     }
 
-    QTensor binaryConstant(Binary kind, QTensor x, float[] constant, Shape constShape, boolean constantFirst, QuantParams out) {
+    QTensor binaryConstant(Binary kind, QTensor x, float[] constant, Shape constShape, boolean constantFirst, QParams out) {
         codes("qbinaryConstant", x);
         perTensor("qbinaryConstant", x);
         checkOut("qbinaryConstant", out);
@@ -249,7 +249,7 @@ final class CudaInt8Ops {
     }
 
     /** Along a per-sample axis: each part (requantised through its table unless it has {@code out}'s parameters) copied into its block of rows. */
-    QTensor concat(List<QTensor> parts, int axis, QuantParams out) {
+    QTensor concat(List<QTensor> parts, int axis, QParams out) {
         checkOut("qconcat", out);
         if (parts == null || parts.isEmpty()) throw new IllegalArgumentException("qconcat: no inputs");
         Shape first = parts.get(0).shape();
@@ -286,9 +286,9 @@ final class CudaInt8Ops {
     }
 
     /** The codes in NCHW order under {@code shape} (channels-last again where the new shape is rank 4), requantised to {@code out}. */
-    QTensor reshape(QTensor x, Shape shape, QuantParams out) {
+    QTensor reshape(QTensor x, Shape shape, QParams out) {
         CudaCodes d = codes("qreshape", x);
-        QuantParams q = perTensor("qreshape", x);
+        QParams q = perTensor("qreshape", x);
         if (out == null) out = q;
         checkOut("qreshape", out);
         Shape xs = x.shape();

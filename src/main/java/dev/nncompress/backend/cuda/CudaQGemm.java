@@ -1,11 +1,11 @@
 package dev.nncompress.backend.cuda;
 
+import dev.nncompress.quant.QParams;
 import dev.nncompress.backend.Conv2dSpec;
 import dev.nncompress.backend.ConvGeometry;
 import dev.nncompress.backend.GemmS8Epilogue;
 import dev.nncompress.backend.QTensor;
 import dev.nncompress.backend.QWeight;
-import dev.nncompress.backend.QuantParams;
 import dev.nncompress.backend.cuda.driver.CudaDriver;
 import dev.nncompress.backend.cuda.driver.DeviceBuffer;
 import dev.nncompress.backend.cuda.kernels.GemmS8;
@@ -64,9 +64,9 @@ final class CudaQGemm {
     }
 
     /** int8 conv, requantised to {@code out} or, with {@code out} null, float NCHW (plain convs only). */
-    Object conv(QTensor x, QWeight weight, float[] bias, Conv2dSpec spec, boolean relu, QuantParams out) {
+    Object conv(QTensor x, QWeight weight, float[] bias, Conv2dSpec spec, boolean relu, QParams out) {
         CudaCodes d = codes("qconv2d", x);
-        QuantParams qx = perTensor("qconv2d", x);
+        QParams qx = perTensor("qconv2d", x);
         CudaQWeight w = own("qconv2d", weight);
         Shape s = x.shape(), ws = w.shape();
         if (s.rank() != 4 || ws.rank() != 4) throw new IllegalArgumentException("qconv2d: input " + s + " and weight " + ws + " must be rank 4");
@@ -87,7 +87,7 @@ final class CudaQGemm {
     }
 
     /** A depthwise conv ({@code nnc_q8_depthwise_nhwc}), int8 codes out; the epilogue has no zero-point term (the kernel subtracts it per tap). */
-    private QTensor depthwise(CudaCodes x, QuantParams qx, CudaQWeight w, float[] bias, boolean relu, QuantParams out, ConvGeometry g) {
+    private QTensor depthwise(CudaCodes x, QParams qx, CudaQWeight w, float[] bias, boolean relu, QParams out, ConvGeometry g) {
         if (w.groups() != g.c()) throw new IllegalArgumentException("qconv2d: depthwise weight for " + w.groups() + " channels, input has " + g.c());
         if (out == null) throw new IllegalArgumentException("qconv2d: a depthwise int8 conv writes int8 codes; float output is for plain convs");
         if (!out.perTensor()) throw new IllegalArgumentException("int8 conv/linear: takes per-tensor output parameters, got " + out);
@@ -99,9 +99,9 @@ final class CudaQGemm {
     }
 
     /** int8 Linear {@code x [n, f] W^T}, requantised to {@code out} or, with {@code out} null, float [n, o]. */
-    Object linear(QTensor x, QWeight weight, float[] bias, boolean relu, QuantParams out) {
+    Object linear(QTensor x, QWeight weight, float[] bias, boolean relu, QParams out) {
         CudaCodes d = codes("qlinear", x);
-        QuantParams qx = perTensor("qlinear", x);
+        QParams qx = perTensor("qlinear", x);
         CudaQWeight w = own("qlinear", weight);
         Shape s = x.shape(), ws = w.shape();
         if (s.rank() != 2 || ws.rank() != 2 || s.dim(1) != ws.dim(1)) throw new IllegalArgumentException("qlinear: input " + s + " does not fit weight " + ws);
@@ -110,7 +110,7 @@ final class CudaQGemm {
     }
 
     /** The GEMM of rows {@code a} [m, K] with the weight into codes of shape {@code os} or float (NCHW for rank 4). */
-    private Object gemm(DeviceBuffer a, int m, CudaQWeight w, float[] bias, boolean relu, QuantParams qx, QuantParams out, Shape os) {
+    private Object gemm(DeviceBuffer a, int m, CudaQWeight w, float[] bias, boolean relu, QParams qx, QParams out, Shape os) {
         if (out != null && !out.perTensor()) throw new IllegalArgumentException("int8 conv/linear: takes per-tensor output parameters, got " + out);
         int n = w.outChannels(), kk = w.shape().numel() / n;
         Math.multiplyExact(m, n); // the batch's output: too large is an exception, never a wrapped size

@@ -1,8 +1,8 @@
 package dev.nncompress.backend.cuda;
 
+import dev.nncompress.quant.QParams;
 import dev.nncompress.backend.GemmS8Epilogue;
 import dev.nncompress.backend.QWeight;
-import dev.nncompress.backend.QuantParams;
 import dev.nncompress.backend.cuda.driver.DeviceBuffer;
 import dev.nncompress.backend.cuda.driver.DeviceMemoryPool;
 import dev.nncompress.backend.cuda.kernels.GemmS8;
@@ -27,7 +27,7 @@ final class CudaQWeight implements QWeight {
     private final int[] rowSums;     // null for a depthwise weight
     private volatile Cached last;
 
-    private record Cached(float inScale, int inZp, float[] bias, boolean relu, QuantParams out, GemmS8.DeviceEpilogue epilogue) {}
+    private record Cached(float inScale, int inZp, float[] bias, boolean relu, QParams out, GemmS8.DeviceEpilogue epilogue) {}
 
     CudaQWeight(Shape shape, int groups, float[] scales, CudaBackend backend, DeviceBuffer rows, int[] rowSums) {
         this.shape = shape;
@@ -60,7 +60,7 @@ final class CudaQWeight implements QWeight {
      * Its vectors are blocks of {@code pool}; a replaced one goes back to it (our kernels run in order on one stream,
      * so a GEMM launched with it still reads it before the block is written again).
      */
-    GemmS8.DeviceEpilogue epilogue(float inScale, int inZp, float[] bias, boolean relu, QuantParams out, DeviceMemoryPool pool,
+    GemmS8.DeviceEpilogue epilogue(float inScale, int inZp, float[] bias, boolean relu, QParams out, DeviceMemoryPool pool,
                                    Function<float[], GemmS8Epilogue> make) {
         synchronized (this) {
             Cached c = last;

@@ -1,5 +1,6 @@
 package dev.nncompress.backend.ref;
 
+import dev.nncompress.quant.QParams;
 import dev.nncompress.quant.QuantArithmetic;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.Conv2dSpec;
@@ -10,7 +11,6 @@ import dev.nncompress.backend.Int8Kernels;
 import dev.nncompress.backend.Pool2dSpec;
 import dev.nncompress.backend.QTensor;
 import dev.nncompress.backend.QWeight;
-import dev.nncompress.backend.QuantParams;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 
@@ -46,7 +46,7 @@ public final class HostInt8Ops {
     /** A new code tensor of {@code shape} (contents undefined until the op writes them all). */
     ByteTensor alloc(Shape shape) { return new ByteTensor(backend, pool.take(shape.numel()), shape, pool); }
 
-    QTensor wrap(ByteTensor codes, QuantParams q) { return new QTensor(codes, q); }
+    QTensor wrap(ByteTensor codes, QParams q) { return new QTensor(codes, q); }
 
     /** x's codes, when this kind of backend holds them. */
     static byte[] data(String op, QTensor x) {
@@ -58,7 +58,7 @@ public final class HostInt8Ops {
     }
 
     /** x's one scale and zero point; the ops on codes take per-tensor activations. */
-    static QuantParams perTensor(String op, QTensor x) {
+    static QParams perTensor(String op, QTensor x) {
         if (!x.params().perTensor()) throw new IllegalArgumentException(op + ": takes per-tensor activations, got " + x.params());
         return x.params();
     }
@@ -66,7 +66,7 @@ public final class HostInt8Ops {
     // ---- quantize / dequantize ----
 
     /** Float values of logical shape {@code shape} (NCHW) to codes, rounding as {@code QuantArithmetic.quantizeS8}. */
-    public QTensor quantize(float[] x, Shape shape, QuantParams q) {
+    public QTensor quantize(float[] x, Shape shape, QParams q) {
         if (x == null || shape == null || q == null) throw new IllegalArgumentException("quantize: values, shape and params must not be null");
         if (x.length != shape.numel()) throw new IllegalArgumentException("quantize: " + x.length + " values for shape " + shape);
         ByteTensor y = alloc(shape);
@@ -89,7 +89,7 @@ public final class HostInt8Ops {
     public Tensor dequantize(QTensor x) {
         byte[] d = data("dequantize", x);
         Shape s = x.shape();
-        QuantParams q = x.params();
+        QParams q = x.params();
         float[] y;
         if (q.perTensor()) {
             y = new float[d.length];
@@ -105,9 +105,9 @@ public final class HostInt8Ops {
     }
 
     /** The codes requantised to {@code q} (per tensor both), through a table of the 256 codes; a copy when the parameters agree. */
-    public QTensor requantize(QTensor x, QuantParams q) {
+    public QTensor requantize(QTensor x, QParams q) {
         byte[] d = data("requantize", x);
-        QuantParams p = perTensor("requantize", x);
+        QParams p = perTensor("requantize", x);
         if (q == null || !q.perTensor()) throw new IllegalArgumentException("requantize: needs per-tensor output parameters, got " + q);
         ByteTensor y = alloc(x.shape());
         if (p.sameAs(q)) System.arraycopy(d, 0, y.data(), 0, d.length);
@@ -123,7 +123,7 @@ public final class HostInt8Ops {
         return y;
     }
 
-    private static void checkAxis(String op, Shape s, QuantParams q) {
+    private static void checkAxis(String op, Shape s, QParams q) {
         if (q.axis() >= s.rank() || s.dim(q.axis()) != q.scales().length) throw new IllegalArgumentException(op + ": " + q + " does not match shape " + s);
     }
 
@@ -137,7 +137,7 @@ public final class HostInt8Ops {
      * {@code (float) acc * scaleX * scaleW[o] + bias[o]}, ReLU, and requantised to {@code out} (int8 out) or, with
      * {@code out} null, float NCHW (a last layer; plain convs only).
      */
-    public QTensor conv2d(QTensor x, QWeight w, float[] bias, Conv2dSpec spec, boolean relu, QuantParams out) {
+    public QTensor conv2d(QTensor x, QWeight w, float[] bias, Conv2dSpec spec, boolean relu, QParams out) {
         if (out == null) throw new IllegalArgumentException("qconv2d: output parameters are null (float output: qconv2dFloat)");
         return (QTensor) conv(x, w, bias, spec, relu, out);
     }
@@ -145,7 +145,7 @@ public final class HostInt8Ops {
     /** {@link #conv2d} with float NCHW output (a last layer; plain convs). */
     public Tensor conv2dFloat(QTensor x, QWeight w, float[] bias, Conv2dSpec spec, boolean relu) { return (Tensor) conv(x, w, bias, spec, relu, null); }
 
-    public QTensor linear(QTensor x, QWeight w, float[] bias, boolean relu, QuantParams out) {
+    public QTensor linear(QTensor x, QWeight w, float[] bias, boolean relu, QParams out) {
         if (out == null) throw new IllegalArgumentException("qlinear: output parameters are null (float output: qlinearFloat)");
         return (QTensor) linear0(x, w, bias, relu, out);
     }
@@ -154,9 +154,9 @@ public final class HostInt8Ops {
     public Tensor linearFloat(QTensor x, QWeight w, float[] bias, boolean relu) { return (Tensor) linear0(x, w, bias, relu, null); }
 
     /** {@link #conv2d} or, with {@code out} null, {@link #conv2dFloat}. */
-    private Object conv(QTensor x, QWeight weight, float[] bias, Conv2dSpec spec, boolean relu, QuantParams out) {
+    private Object conv(QTensor x, QWeight weight, float[] bias, Conv2dSpec spec, boolean relu, QParams out) {
         byte[] d = data("qconv2d", x);
-        QuantParams qx = perTensor("qconv2d", x);
+        QParams qx = perTensor("qconv2d", x);
         HostQWeight w = own("qconv2d", weight);
         Shape s = x.shape(), ws = w.shape();
         ConvGeometry g = geometry("qconv2d", s, w, bias, spec);
@@ -190,7 +190,7 @@ public final class HostInt8Ops {
      * pool in the conv's epilogue) where the conv is a plain GEMM conv and the pool's windows tile its output
      * ({@code Int8Kernels.poolTilesOutput}); otherwise the two ops. Bit-identical to the two ops either way.
      */
-    public QTensor conv2dMaxPool(QTensor x, QWeight weight, float[] bias, Conv2dSpec spec, boolean relu, QuantParams out, Pool2dSpec pool) {
+    public QTensor conv2dMaxPool(QTensor x, QWeight weight, float[] bias, Conv2dSpec spec, boolean relu, QParams out, Pool2dSpec pool) {
         HostQWeight w = own("qconv2dMaxPool", weight);
         data("qconv2dMaxPool", x); // a null input refused before its shape is read
         // unfused, the conv's output goes through this backend's pooled code arrays, not a temporary of the kernels'
@@ -201,7 +201,7 @@ public final class HostInt8Ops {
             }
         }
         byte[] d = data("qconv2dMaxPool", x);
-        QuantParams qx = perTensor("qconv2dMaxPool", x);
+        QParams qx = perTensor("qconv2dMaxPool", x);
         ConvGeometry g = geometry("qconv2dMaxPool", x.shape(), w, bias, spec);
         if (w.shape().dim(1) != g.c()) throw new IllegalArgumentException("qconv2dMaxPool: weight " + w.shape() + " for input " + x.shape());
         if (pool.kernelH() > g.oh() || pool.kernelW() > g.ow()) {
@@ -213,9 +213,9 @@ public final class HostInt8Ops {
     }
 
     /** int8 Linear {@code x [n, f] W^T}, epilogue as {@link #conv}. */
-    private Object linear0(QTensor x, QWeight weight, float[] bias, boolean relu, QuantParams out) {
+    private Object linear0(QTensor x, QWeight weight, float[] bias, boolean relu, QParams out) {
         byte[] d = data("qlinear", x);
-        QuantParams qx = perTensor("qlinear", x);
+        QParams qx = perTensor("qlinear", x);
         HostQWeight w = own("qlinear", weight);
         Shape s = x.shape(), ws = w.shape();
         if (s.rank() != 2 || ws.rank() != 2 || s.dim(1) != ws.dim(1)) throw new IllegalArgumentException("qlinear: input " + s + " does not fit weight " + ws);
@@ -223,14 +223,14 @@ public final class HostInt8Ops {
         return gemm(d, s.dim(0), w, epilogue(bias, relu, out, qx, w), Shape.of(s.dim(0), ws.dim(0)), out, null, (byte) 0);
     }
 
-    private static GemmS8Epilogue epilogue(float[] bias, boolean relu, QuantParams out, QuantParams qx, HostQWeight w) {
+    private static GemmS8Epilogue epilogue(float[] bias, boolean relu, QParams out, QParams qx, HostQWeight w) {
         if (out != null && !out.perTensor()) throw new IllegalArgumentException("int8 conv/linear: takes per-tensor output parameters, got " + out);
         return w.epilogue(qx.scale(), qx.zeroPoint(), bias, relu, out, scales -> (out == null ? GemmS8Epilogue.f32(scales, bias, relu)
                 : GemmS8Epilogue.s8(scales, bias, relu, out.scale(), out.zeroPoint())).withActivationZeroPoint(qx.zeroPoint(), w.packed().rowSums()));
     }
 
     /** The GEMM (or, with {@code g}, the im2col conv) into codes of shape {@code os} or float NCHW. */
-    private Object gemm(byte[] a, int m, HostQWeight w, GemmS8Epilogue e, Shape os, QuantParams out, ConvGeometry g, byte pad) {
+    private Object gemm(byte[] a, int m, HostQWeight w, GemmS8Epilogue e, Shape os, QParams out, ConvGeometry g, byte pad) {
         int size = Math.multiplyExact(m, w.outChannels()); // the batch's output: too large is an exception, never a wrapped size
         if (out != null) {
             ByteTensor y = alloc(os);
@@ -270,9 +270,9 @@ public final class HostInt8Ops {
     }
 
     /** Global average pool [n, c, h, w] to [n, c, 1, 1]: int32 sums of {@code q - zp}, mean in double, requantised to {@code out}. */
-    public QTensor globalAvgPool(QTensor x, QuantParams out) {
+    public QTensor globalAvgPool(QTensor x, QParams out) {
         byte[] d = data("qglobalAvgPool", x);
-        QuantParams q = perTensor("qglobalAvgPool", x);
+        QParams q = perTensor("qglobalAvgPool", x);
         Shape is = x.shape();
         if (is.rank() != 4 || out == null || !out.perTensor()) throw new IllegalArgumentException("qglobalAvgPool: input " + is + " must be rank 4, output per tensor");
         ByteTensor y = alloc(Shape.of(is.dim(0), is.dim(1), 1, 1));
