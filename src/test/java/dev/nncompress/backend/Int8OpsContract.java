@@ -128,6 +128,39 @@ public abstract class Int8OpsContract {
         assertArrayEquals(x.apply(ref).codes().toFloatArray(), flat.codes().toFloatArray(), "flatten keeps NCHW order");
     }
 
+    /** Int8OpChecks: every backend refuses a bad call with the reference's message, word for word. */
+    @Test
+    protected void badArgumentsAreRefusedWithTheReferencesMessages() {
+        Shape s = Shape.of(3, 5, 9, 7), ls = Shape.of(6, 37), lw = Shape.of(11, 37), ws = Shape.of(6, 5, 3, 3), dws = Shape.of(10, 1, 3, 3);
+        Function<Backend, QTensor> x = b -> b.quantize(values(s.numel(), 3f, 8), s, A), flat = b -> b.quantize(values(ls.numel(), 2f, 7), ls, B);
+        QParams perChannel = QParams.perChannel(1, new float[] {0.01f, 0.02f, 0.03f, 0.04f, 0.05f}, new int[] {0, -5, 5, 127, -128});
+        byte[] w = codes(ws.numel()), lwc = codes(lw.numel()), dw = codes(dws.numel());
+        float[] scales = positive(11);
+        sameError(b -> b.qlinear(flat.apply(b), prep(b, lwc, lw, scales, 1), new float[3], false, OUT), "qlinear, 3 biases for 11 channels");
+        sameError(b -> b.qlinear(x.apply(b), prep(b, lwc, lw, scales, 1), null, false, OUT), "qlinear of a rank-4 input");
+        sameError(b -> b.qlinear(flat.apply(b), prep(b, lwc, lw, scales, 1), null, false, perChannel), "qlinear, per-channel output");
+        sameError(b -> b.qconv2d(b.quantize(values(s.numel(), 3f, 8), s, perChannel), prep(b, w, ws, positive(6), 1), null, Conv2dSpec.of(1, 1), false, OUT),
+                "qconv2d, per-channel activations");
+        sameError(b -> b.qconv2d(x.apply(b), prep(b, w, ws, positive(6), 1), null, new Conv2dSpec(1, 1, 1, 1, 1, 1, 2, 2, 1), false, OUT), "qconv2d, dilated");
+        sameError(b -> b.qconv2d(x.apply(b), prep(b, dw, dws, positive(10), 5), null, Conv2dSpec.of(1, 1), false, OUT), "qconv2d, groups differ from the weight's");
+        sameError(b -> b.qconv2dFloat(x.apply(b), prep(b, dw, dws, positive(10), 5), null, new Conv2dSpec(1, 1, 1, 1, 1, 1, 1, 1, 5), false),
+                "depthwise with float output");
+        sameError(b -> b.qmaxPool2d(flat.apply(b), Pool2dSpec.square(2)), "max-pool of a rank-2 input");
+        sameError(b -> b.qglobalAvgPool(x.apply(b), perChannel), "global average pool, per-channel output");
+        sameError(b -> b.qbinary(Binary.ADD, x.apply(b), flat.apply(b), OUT), "qbinary, ranks differ");
+        sameError(b -> b.qbinaryConstant(Binary.MUL, x.apply(b), new float[4], Shape.of(4, 1, 1), false, OUT), "qbinaryConstant, 4 channels against 5");
+        sameError(b -> b.qconcat(List.of(x.apply(b), x.apply(b)), 0, OUT), "qconcat along the batch");
+        sameError(b -> b.qconcat(List.of(x.apply(b), b.quantize(values(3 * 5 * 8 * 7, 1f, 3), Shape.of(3, 5, 8, 7), A)), 1, OUT), "qconcat, heights differ");
+        sameError(b -> b.qreshape(x.apply(b), Shape.of(3, 314), null), "qreshape to another count");
+        sameError(b -> b.requantize(x.apply(b), perChannel), "requantize to per-channel parameters");
+    }
+
+    private void sameError(Function<Backend, Object> call, String what) {
+        String want = assertThrows(IllegalArgumentException.class, () -> call.apply(ref), what + " (reference)").getMessage();
+        String got = assertThrows(IllegalArgumentException.class, () -> call.apply(other()), what).getMessage();
+        assertEquals(want, got, what);
+    }
+
     // ---- helpers
 
     private static QWeight prep(Backend b, byte[] w, Shape s, float[] scales, int groups) { return b.prepareQWeight(w, s, scales, groups); }

@@ -4,6 +4,7 @@ import dev.nncompress.quant.QParams;
 import dev.nncompress.backend.Conv2dSpec;
 import dev.nncompress.backend.ConvGeometry;
 import dev.nncompress.backend.GemmS8Epilogue;
+import dev.nncompress.backend.Int8OpChecks;
 import dev.nncompress.backend.QTensor;
 import dev.nncompress.backend.QWeight;
 import dev.nncompress.backend.cuda.driver.CudaDriver;
@@ -16,7 +17,7 @@ import dev.nncompress.tensor.Shape;
 import java.util.Locale;
 
 import static dev.nncompress.backend.cuda.CudaInt8Ops.codes;
-import static dev.nncompress.backend.cuda.CudaInt8Ops.perTensor;
+import static dev.nncompress.backend.Int8OpChecks.perTensor;
 
 /**
  * The CUDA backend's int8 conv and Linear (issue 21) on device codes: a conv's input is turned into im2col rows on
@@ -69,14 +70,9 @@ final class CudaQGemm {
         QParams qx = perTensor("qconv2d", x);
         CudaQWeight w = own("qconv2d", weight);
         Shape s = x.shape(), ws = w.shape();
-        if (s.rank() != 4 || ws.rank() != 4) throw new IllegalArgumentException("qconv2d: input " + s + " and weight " + ws + " must be rank 4");
-        if (spec == null) throw new IllegalArgumentException("qconv2d: spec is null");
-        if (spec.groups() != w.groups()) throw new IllegalArgumentException("qconv2d: spec has " + spec.groups() + " groups, the weight was prepared for " + w.groups());
-        ConvGeometry g = ConvGeometry.of(s.dim(0), s.dim(1), s.dim(2), s.dim(3), ws.dim(0), ws.dim(2), ws.dim(3), spec);
-        checkBias("qconv2d", bias, ws.dim(0));
+        ConvGeometry g = Int8OpChecks.conv("qconv2d", s, w, bias, spec);
         if (w.depthwise()) return depthwise(d, qx, w, bias, relu, out, g);
-        if (!spec.plain()) throw new IllegalArgumentException("qconv2d: int8 GEMM convs take one group, no dilation, symmetric padding; got " + spec.notPlain());
-        if (ws.dim(1) != g.c()) throw new IllegalArgumentException("qconv2d: weight " + ws + " for input " + s);
+        Int8OpChecks.gemmConv("qconv2d", s, ws, g);
         int m = Math.multiplyExact(g.n(), g.p());
         Shape os = Shape.of(g.n(), g.o(), g.oh(), g.ow());
         boolean pointwise = g.kh() == 1 && g.kw() == 1 && spec.equals(Conv2dSpec.of(1, 0)); // a 1x1 conv's NHWC input is its rows already
@@ -88,9 +84,7 @@ final class CudaQGemm {
 
     /** A depthwise conv ({@code nnc_q8_depthwise_nhwc}), int8 codes out; the epilogue has no zero-point term (the kernel subtracts it per tap). */
     private QTensor depthwise(CudaCodes x, QParams qx, CudaQWeight w, float[] bias, boolean relu, QParams out, ConvGeometry g) {
-        if (w.groups() != g.c()) throw new IllegalArgumentException("qconv2d: depthwise weight for " + w.groups() + " channels, input has " + g.c());
-        if (out == null) throw new IllegalArgumentException("qconv2d: a depthwise int8 conv writes int8 codes; float output is for plain convs");
-        if (!out.perTensor()) throw new IllegalArgumentException("int8 conv/linear: takes per-tensor output parameters, got " + out);
+        Int8OpChecks.depthwise(g, w.groups(), out);
         GemmS8.DeviceEpilogue e = w.epilogue(qx.scale(), qx.zeroPoint(), bias, relu, out, be.memory(),
                 scales -> GemmS8Epilogue.s8(scales, bias, relu, out.scale(), out.zeroPoint()));
         CudaCodes y = int8.alloc(Shape.of(g.n(), g.o(), g.oh(), g.ow()));
@@ -104,14 +98,13 @@ final class CudaQGemm {
         QParams qx = perTensor("qlinear", x);
         CudaQWeight w = own("qlinear", weight);
         Shape s = x.shape(), ws = w.shape();
-        if (s.rank() != 2 || ws.rank() != 2 || s.dim(1) != ws.dim(1)) throw new IllegalArgumentException("qlinear: input " + s + " does not fit weight " + ws);
-        checkBias("qlinear", bias, ws.dim(0));
+        Int8OpChecks.linear(s, ws, bias);
         return gemm(d.buffer(), s.dim(0), w, bias, relu, qx, out, Shape.of(s.dim(0), ws.dim(0)));
     }
 
     /** The GEMM of rows {@code a} [m, K] with the weight into codes of shape {@code os} or float (NCHW for rank 4). */
     private Object gemm(DeviceBuffer a, int m, CudaQWeight w, float[] bias, boolean relu, QParams qx, QParams out, Shape os) {
-        if (out != null && !out.perTensor()) throw new IllegalArgumentException("int8 conv/linear: takes per-tensor output parameters, got " + out);
+        Int8OpChecks.gemmOut(out);
         int n = w.outChannels(), kk = w.shape().numel() / n;
         Math.multiplyExact(m, n); // the batch's output: too large is an exception, never a wrapped size
         GemmS8.DeviceEpilogue e = w.epilogue(qx.scale(), qx.zeroPoint(), bias, relu, out, be.memory(), scales -> (out == null ? GemmS8Epilogue.f32(scales, bias, relu)
@@ -137,9 +130,5 @@ final class CudaQGemm {
     private CudaQWeight own(String op, QWeight w) {
         if (!(w instanceof CudaQWeight c) || c.backend() != be) throw new IllegalArgumentException(op + ": the weight was prepared by another backend");
         return c;
-    }
-
-    private static void checkBias(String op, float[] bias, int o) {
-        if (bias != null && bias.length != o) throw new IllegalArgumentException(op + ": " + bias.length + " biases for " + o + " output channels");
     }
 }

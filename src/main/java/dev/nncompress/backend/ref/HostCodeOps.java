@@ -4,6 +4,7 @@ import dev.nncompress.quant.QParams;
 import dev.nncompress.quant.QuantArithmetic;
 import dev.nncompress.backend.Binary;
 import dev.nncompress.backend.BroadcastGeometry;
+import dev.nncompress.backend.Int8OpChecks;
 import dev.nncompress.backend.QTensor;
 import dev.nncompress.backend.Unary;
 import dev.nncompress.tensor.Shape;
@@ -13,7 +14,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import static dev.nncompress.backend.ref.HostInt8Ops.data;
-import static dev.nncompress.backend.ref.HostInt8Ops.perTensor;
+import static dev.nncompress.backend.Int8OpChecks.perTensor;
 
 /**
  * The host backends' int8 ops on codes that are not GEMMs ({@link HostInt8Ops} has those): activations (256-entry
@@ -35,7 +36,7 @@ public final class HostCodeOps {
     public QTensor unary(Unary kind, QTensor x, float a, float b, QParams out) {
         byte[] d = data("qunary", x);
         QParams q = perTensor("qunary", x);
-        checkOut("qunary", out);
+        Int8OpChecks.out("qunary", out);
         byte[] table = unaryTable(kind, a, b, q, out);
         ByteTensor y = ops.alloc(x.shape());
         CodeOps.lookup(d, table, images(x.shape()), perImage(x.shape()), y.data());
@@ -59,9 +60,8 @@ public final class HostCodeOps {
     public QTensor binary(Binary kind, QTensor a, QTensor b, QParams out) {
         byte[] da = data("qbinary", a), db = data("qbinary", b);
         QParams qa = perTensor("qbinary", a), qb = perTensor("qbinary", b);
-        checkOut("qbinary", out);
-        if (a.shape().rank() != b.shape().rank()) throw new IllegalArgumentException("qbinary " + kind + ": " + a.shape() + " and " + b.shape() + " differ in rank");
-        Shape os = BroadcastGeometry.of("qbinary " + kind, a.shape(), b.shape()).out();
+        Int8OpChecks.out("qbinary", out);
+        Shape os = Int8OpChecks.binary(kind, a.shape(), b.shape()).out();
         byte[] pairs = pairTables.get(new PairKey(kind, qa.scale(), qa.zeroPoint(), qb.scale(), qb.zeroPoint(), out.scale(), out.zeroPoint()));
         if (pairs == null) {
             pairs = CodeOps.pairTable(kind, qa.scale(), qa.zeroPoint(), qb.scale(), qb.zeroPoint(), out.scale(), out.zeroPoint());
@@ -79,46 +79,30 @@ public final class HostCodeOps {
     public QTensor binaryConstant(Binary kind, QTensor x, float[] constant, Shape constShape, boolean constantFirst, QParams out) {
         byte[] d = data("qbinaryConstant", x);
         QParams q = perTensor("qbinaryConstant", x);
-        checkOut("qbinaryConstant", out);
-        Shape xs = x.shape();
-        if (constant == null || constShape == null || constant.length != constShape.numel() || constShape.rank() > xs.rank()) {
-            throw new IllegalArgumentException("qbinaryConstant " + kind + ": constant " + constShape + " does not fit input " + xs);
-        }
+        Int8OpChecks.out("qbinaryConstant", out);
+        Shape xs = x.shape(), aligned = Int8OpChecks.constant(kind, xs, constant, constShape);
         Shape sample = sample(xs);
         CodeOps.Operand c = CodeOps.constant(constant, constShape, sample);
         CodeOps.Operand v = operand(x, d, q);
-        int[] aligned = new int[xs.rank()];
-        for (int i = 0; i < aligned.length; i++) aligned[i] = i < xs.rank() - constShape.rank() ? 1 : constShape.dim(i - (xs.rank() - constShape.rank()));
-        Shape os = BroadcastGeometry.of("qbinaryConstant " + kind, xs, Shape.of(aligned)).out();
-        ByteTensor y = ops.alloc(os);
+        ByteTensor y = ops.alloc(BroadcastGeometry.of("qbinaryConstant " + kind, xs, aligned).out());
         CodeOps.binary(kind, constantFirst ? c : v, constantFirst ? v : c, out.scale(), out.zeroPoint(), y.data());
         return ops.wrap(y, out);
     }
 
     /** The tensors joined along logical dimension {@code axis} (>= 1), each requantised to {@code out} (copied where already at it). */
     public QTensor concat(List<QTensor> parts, int axis, QParams out) {
-        checkOut("qconcat", out);
-        if (parts == null || parts.isEmpty()) throw new IllegalArgumentException("qconcat: no inputs");
-        Shape first = parts.get(0).shape();
-        if (axis < 1 || axis >= first.rank()) throw new IllegalArgumentException("qconcat: axis " + axis + " must be a per-sample dim of " + first);
+        Shape os = Int8OpChecks.concat(parts, axis, out);
         byte[][] codes = new byte[parts.size()][], tables = new byte[parts.size()][];
         Shape[] storage = new Shape[parts.size()];
-        int[] dims = first.dims().clone();
-        dims[axis] = 0;
         for (int i = 0; i < codes.length; i++) {
             QTensor p = parts.get(i);
             codes[i] = data("qconcat", p);
-            QParams q = perTensor("qconcat", p);
-            Shape s = p.shape();
-            for (int d = 0; d < s.rank(); d++) {
-                if (s.rank() != first.rank() || d != axis && s.dim(d) != first.dim(d)) throw new IllegalArgumentException("qconcat: " + s + " does not fit " + first + " along axis " + axis);
-            }
-            dims[axis] += s.dim(axis);
-            storage[i] = storage(s);
+            QParams q = p.params();
+            storage[i] = storage(p.shape());
             if (!q.sameAs(out)) tables[i] = CodeOps.requantTable(q.scale(), q.zeroPoint(), out.scale(), out.zeroPoint());
         }
-        ByteTensor y = ops.alloc(Shape.of(dims));
-        CodeOps.concat(codes, storage, tables, CodeOps.storageAxis(axis - 1, first.rank() - 1), y.data());
+        ByteTensor y = ops.alloc(os);
+        CodeOps.concat(codes, storage, tables, CodeOps.storageAxis(axis - 1, os.rank() - 1), y.data());
         return ops.wrap(y, out);
     }
 
@@ -128,10 +112,8 @@ public final class HostCodeOps {
      */
     public QTensor reshape(QTensor x, Shape shape, QParams out) {
         byte[] d = data("qreshape", x);
-        QParams q = perTensor("qreshape", x);
-        if (out == null) out = q;
-        checkOut("qreshape", out);
-        if (shape == null || shape.numel() != x.shape().numel()) throw new IllegalArgumentException("qreshape: cannot view " + x.shape() + " as " + shape);
+        QParams q = x.params();
+        out = Int8OpChecks.reshape(x, shape, out);
         ByteTensor y = ops.alloc(shape);
         boolean same = q.sameAs(out);
         if (same && ByteTensor.transposed(x.shape()) && !ByteTensor.transposed(shape)) { // a flatten after a conv: one pass into y
@@ -143,10 +125,6 @@ public final class HostCodeOps {
         if (same) System.arraycopy(d, 0, y.data(), 0, d.length);
         else CodeOps.lookup(d, CodeOps.requantTable(q.scale(), q.zeroPoint(), out.scale(), out.zeroPoint()), images(shape), perImage(shape), y.data());
         return ops.wrap(y, out);
-    }
-
-    private static void checkOut(String op, QParams out) {
-        if (out == null || !out.perTensor()) throw new IllegalArgumentException(op + ": needs per-tensor output parameters, got " + out);
     }
 
     private static CodeOps.Operand operand(QTensor x, byte[] d, QParams q) { return CodeOps.Operand.codes(storage(x.shape()), d, q.scale(), q.zeroPoint()); }
