@@ -33,6 +33,17 @@
 #define NNC_Q8_FOR(i, total) \
     for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < (total); i += (long long) gridDim.x * blockDim.x)
 
+// Where element i of NHWC codes [n, oh, ow, c] sits: channel, column, row and image (an output code's position).
+struct NncNhwcAt {
+    int ch, ox, oy;
+    long long b;
+};
+
+__device__ __forceinline__ NncNhwcAt nnc_nhwc_at(long long i, int c, int oh, int ow) {
+    long long t = i / c;
+    return NncNhwcAt{(int) (i % c), (int) (t % ow), (int) ((t / ow) % oh), t / ((long long) oh * ow)};
+}
+
 extern "C" __global__ void nnc_q8_quantize_nhwc(const float* __restrict__ x, int8_t* __restrict__ q, long long n, int c,
                                                 long long hw, float scale, int zero_point) {
     NNC_Q8_FOR(i, n * c * hw) {
@@ -85,10 +96,9 @@ extern "C" __global__ void nnc_q8_max_pool_nhwc(const int8_t* __restrict__ x, in
                                                 int oh, int ow, int kh, int kw, int sh, int sw, int ph, int pw) {
     const long long total = (long long) n * oh * ow * c;
     NNC_Q8_FOR(i, total) {
-        int ch = (int) (i % c);
-        long long t = i / c;
-        int ox = (int) (t % ow), oy = (int) ((t / ow) % oh);
-        long long b = t / ((long long) oh * ow);
+        const NncNhwcAt at = nnc_nhwc_at(i, c, oh, ow);
+        const int ch = at.ch, ox = at.ox, oy = at.oy;
+        const long long b = at.b;
         int y0 = max(0, oy * sh - ph), y1 = min(h, oy * sh - ph + kh);
         int x0 = max(0, ox * sw - pw), x1 = min(w, ox * sw - pw + kw);
         int m = -128;
@@ -130,11 +140,10 @@ extern "C" __global__ void nnc_q8_depthwise_nhwc(const int8_t* __restrict__ x, c
     const int o = c * m;
     const long long total = (long long) n * oh * ow * o;
     NNC_Q8_FOR(i, total) {
-        int oc = (int) (i % o);
-        long long t = i / o;
-        int ox = (int) (t % ow), oy = (int) ((t / ow) % oh);
-        long long b = t / ((long long) oh * ow);
-        int ch = oc / m, acc = 0;
+        const NncNhwcAt at = nnc_nhwc_at(i, o, oh, ow);
+        const int oc = at.ch, ox = at.ox, oy = at.oy, ch = oc / m;
+        const long long b = at.b;
+        int acc = 0;
         for (int ky = 0; ky < kh; ky++) {
             int iy = oy * sh - ph + ky * dh;
             if (iy < 0 || iy >= h) continue;
