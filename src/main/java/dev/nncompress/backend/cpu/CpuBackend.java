@@ -1,5 +1,6 @@
 package dev.nncompress.backend.cpu;
 
+import dev.nncompress.quant.QParams;
 import dev.nncompress.backend.PoolGeometry;
 import dev.nncompress.backend.ConvGeometry;
 import dev.nncompress.backend.ArgChecks;
@@ -20,7 +21,6 @@ import dev.nncompress.backend.ref.HostInt8Backend;
 import dev.nncompress.backend.ref.HostInt8Ops;
 import dev.nncompress.backend.FakeQuantMask;
 import dev.nncompress.backend.FakeQuantResult;
-import dev.nncompress.backend.FakeQuantSpec;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -523,7 +523,7 @@ public final class CpuBackend implements HostInt8Backend {
 
     // ---- fake quantisation (issue 21): the reference's loop over chunks, split over the cores (CpuFakeQuant) ----
 
-    @Override public FakeQuantResult fakeQuantize(Tensor x, FakeQuantSpec spec) { return CpuFakeQuant.forward(this, x, spec); }
+    @Override public FakeQuantResult fakeQuantize(Tensor x, QParams spec) { return CpuFakeQuant.forward(this, x, spec); }
 
     @Override public Tensor fakeQuantizeBackward(Tensor gradOut, FakeQuantMask inRange) { return CpuFakeQuant.backward(this, gradOut, inRange); }
 
