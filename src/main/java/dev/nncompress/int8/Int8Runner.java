@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * is what {@code SimulatedInt8} measures; {@link #floatFallbacks()} names exactly those nodes), and
  * {@link GraphRunner}, the runner of float graphs, executes the plan over the model's float graph: it walks the
  * nodes, keeps each node's value (int8 codes or a float tensor), times the nodes and frees the pass. This class
- * quantises the input, takes a large batch through the model in parts ({@code Backend.int8PassBytes}) and
+ * quantises the input, takes a large batch through the model in parts ({@code Backend.int8PassBytes}; side by side on
+ * the backend's int8 threads, {@code Backend.int8ForPasses}) and
  * dequantises the logits. Any backend with the int8 ops runs it (reference: the Java twin; cpu: our JNI kernels;
  * cuda: codes on the device, one upload and one download a batch).
  *
