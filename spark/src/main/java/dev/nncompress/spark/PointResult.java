@@ -1,5 +1,6 @@
 package dev.nncompress.spark;
 
+import dev.nncompress.pipeline.SweepPoint;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
@@ -13,14 +14,16 @@ import java.io.Serializable;
  * measures; a failed point has {@code status} "failed", its one-line error, and no metrics (NaN / -1).
  *
  * @param overrides  the point's overrides as written, {@code prune.sparsity=0.7, quantize.observer=kl}
+ * @param baselineAccuracy the accuracy of the point's baseline (its input model, or its first trained one: the run's
+ *                   {@code Summary}), what the sweep view's accuracy budget is measured from
  * @param latencyMs  batch-1 latency of the final model, ms per image (the recipe's bench)
  * @param throughput images per second at the bench batch
  * @param seconds    the point's wall time inside its task (data loading, every stage, evaluation, report)
  */
-public record PointResult(String point, String overrides, long seed, String status, String error, double accuracy, long sizeBytes,
+public record PointResult(String point, String overrides, long seed, String status, String error, double accuracy, double baselineAccuracy, long sizeBytes,
                           double latencyMs, double throughput, double seconds) implements Serializable {
-    public static final String OK = "ok";
-    public static final String FAILED = "failed";
+    public static final String OK = SweepPoint.OK;
+    public static final String FAILED = SweepPoint.FAILED;
 
     /** The results table's columns, in the order of {@link #toRow()}. */
     public static final StructType SCHEMA = new StructType(new StructField[] {
@@ -30,6 +33,7 @@ public record PointResult(String point, String overrides, long seed, String stat
             DataTypes.createStructField("status", DataTypes.StringType, false),
             DataTypes.createStructField("error", DataTypes.StringType, true),
             DataTypes.createStructField("accuracy", DataTypes.DoubleType, true),
+            DataTypes.createStructField("baseline_accuracy", DataTypes.DoubleType, true),
             DataTypes.createStructField("size_bytes", DataTypes.LongType, true),
             DataTypes.createStructField("latency_ms", DataTypes.DoubleType, true),
             DataTypes.createStructField("throughput", DataTypes.DoubleType, true),
@@ -39,7 +43,13 @@ public record PointResult(String point, String overrides, long seed, String stat
 
     /** A Spark row of {@link #SCHEMA}; a failed point's metrics are null there. */
     public Row toRow() {
-        return RowFactory.create(point, overrides, seed, status, error, ok() ? accuracy : null, ok() ? sizeBytes : null, ok() ? latencyMs : null,
+        return RowFactory.create(point, overrides, seed, status, error, ok() ? accuracy : null, ok() ? baselineAccuracy : null, ok() ? sizeBytes : null, ok() ? latencyMs : null,
                 ok() ? throughput : null, seconds);
+    }
+
+    /** The row as the core's sweep view takes it (report.html and sweep.json): a failed point's metrics are null there. */
+    public SweepPoint view() {
+        return new SweepPoint(point, overrides, seed, status, error, ok() ? accuracy : null, ok() ? baselineAccuracy : null, ok() ? sizeBytes : null,
+                ok() ? latencyMs : null, ok() ? throughput : null, seconds);
     }
 }

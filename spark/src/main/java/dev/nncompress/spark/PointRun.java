@@ -5,6 +5,7 @@ import dev.nncompress.pipeline.Pipeline;
 import dev.nncompress.pipeline.Recipe;
 import dev.nncompress.pipeline.RecipeOverrides;
 import dev.nncompress.pipeline.StageRecord;
+import dev.nncompress.pipeline.Summary;
 import dev.nncompress.util.ProgressListener;
 import dev.nncompress.util.Quoted;
 
@@ -46,7 +47,8 @@ public final class PointRun {
                 if (!"reference".equals(recipe.backend())) CpuBackend.limitBlasThreads(threads);
                 Pipeline.Result r = Pipeline.fromYaml(recipe.fileName(), recipe.text()).run(dir, log, log, ProgressListener.NONE);
                 StageRecord.Metrics m = r.last().metrics();
-                return new PointResult(point.id(), overrides, point.seed(), PointResult.OK, null, m.accuracy(), m.fileBytes(), m.latencyMs(),
+                double baseline = Summary.of(r.report()).baseline().metrics().accuracy();
+                return new PointResult(point.id(), overrides, point.seed(), PointResult.OK, null, m.accuracy(), baseline, m.fileBytes(), m.latencyMs(),
                         m.throughput(), seconds(t0));
             } catch (Throwable t) { // every failure of the point, errors included: it is reported, and the next point runs
                 log.println("nncompress: error: " + message(t));
@@ -66,7 +68,7 @@ public final class PointRun {
     }
 
     private static PointResult failed(SweepGrid.Point point, String overrides, String error, long t0) {
-        return new PointResult(point.id(), overrides, point.seed(), PointResult.FAILED, error, Double.NaN, -1, Double.NaN, Double.NaN, seconds(t0));
+        return new PointResult(point.id(), overrides, point.seed(), PointResult.FAILED, error, Double.NaN, Double.NaN, -1, Double.NaN, Double.NaN, seconds(t0));
     }
 
     private static double seconds(long t0) { return (System.nanoTime() - t0) / 1e9; }
