@@ -290,6 +290,9 @@ public interface Backend extends TensorOwner, AutoCloseable {
     /** Bytes of int8 activations one pass of an int8 model should hold at most ({@link Int8Kernels#passBytes}; 0: the whole batch). */
     default long int8PassBytes() { return 0; }
 
+    /** Images [0, n) through {@code pass} in passes of at most {@code maxImages}, side by side where the int8 kernels have threads ({@link Int8Kernels#forPasses}); default: in turn. */
+    default void int8ForPasses(int n, int maxImages, Int8Kernels.Pass pass) { Int8Kernels.passesInTurn(n, maxImages, pass); }
+
     /** Float x to int8 codes: {@code clamp(rint(x / scale) + zp, -128, 127)} (float division, half to even), per tensor or per channel. */
     default QTensor quantize(Tensor x, QParams q) { throw noInt8("quantize"); }
 

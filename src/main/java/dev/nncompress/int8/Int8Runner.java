@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * is what {@code SimulatedInt8} measures; {@link #floatFallbacks()} names exactly those nodes), and
  * {@link GraphRunner}, the runner of float graphs, executes the plan over the model's float graph: it walks the
  * nodes, keeps each node's value (int8 codes or a float tensor), times the nodes and frees the pass. This class
- * quantises the input, takes a large batch through the model in parts ({@code Backend.int8PassBytes}) and
+ * quantises the input, takes a large batch through the model in parts ({@code Backend.int8PassBytes}; side by side on
+ * the backend's int8 threads, {@code Backend.int8ForPasses}) and
  * dequantises the logits. Any backend with the int8 ops runs it (reference: the Java twin; cpu: our JNI kernels;
  * cuda: codes on the device, one upload and one download a batch).
  *
@@ -120,21 +121,29 @@ public final class Int8Runner implements Predictor {
         }
         try (CallGuard.Use call = guard.enter()) {
             if (passImages >= n) return run(images, n);
-            // parts of equal size but the last, each a whole pass through the model (int8speed: ~1 MB of codes stays in cache)
-            int parts = (n + passImages - 1) / passImages, size = (n + parts - 1) / parts, per = (int) sample.numel();
-            float[] out = null;
-            int width = 0;
-            for (int i = 0; i < n; i += size) {
-                int m = Math.min(size, n - i);
-                float[] part = run(Arrays.copyOfRange(images, i * per, (i + m) * per), m);
-                if (out == null) {
-                    width = part.length / m;
-                    out = new float[Math.multiplyExact(n, width)];
-                }
-                System.arraycopy(part, 0, out, i * width, m * width);
-            }
-            return out;
+            // passes of about equal size, each a whole pass through the model (int8speed: ~1 MB of codes stays in
+            // cache), side by side on the backend's int8 threads
+            int per = (int) sample.numel();
+            Logits out = new Logits(n);
+            backend.int8ForPasses(n, passImages, (from, to) -> out.put(from, to, run(Arrays.copyOfRange(images, from * per, to * per), to - from)));
+            return out.values();
         }
+    }
+
+    /** The logits of a batch, filled pass by pass (from several threads). */
+    private static final class Logits {
+        private final int n;
+        private float[] values;
+
+        Logits(int n) { this.n = n; }
+
+        synchronized void put(int from, int to, float[] part) {
+            int width = part.length / (to - from);
+            if (values == null) values = new float[Math.multiplyExact(n, width)];
+            System.arraycopy(part, 0, values, from * width, part.length);
+        }
+
+        synchronized float[] values() { return values; }
     }
 
     /** One pass of {@code n} images through the model: the plan on {@link GraphRunner}, timed per node. */

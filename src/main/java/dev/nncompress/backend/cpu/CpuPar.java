@@ -135,8 +135,13 @@ final class CpuPar {
      * fixed parts the caller would wait for it, here it does the helper's chunks itself.
      */
     static void forChunks(int n, int maxParts, int minPerChunk, int align, Body body) {
+        forChunks(n, maxParts, minPerChunk, align, Integer.MAX_VALUE, body);
+    }
+
+    /** As {@link #forChunks(int, int, int, int, Body)} in at most {@code maxChunks} chunks (more than {@link #CHUNKS_PER_THREAD} per thread where asked). */
+    private static void forChunks(int n, int maxParts, int minPerChunk, int align, int maxChunks, Body body) {
         int threads = partsNow(Math.min(THREADS, maxParts));
-        int chunks = Math.min(threads * CHUNKS_PER_THREAD, n / Math.max(1, minPerChunk));
+        int chunks = Math.min(maxChunks == Integer.MAX_VALUE ? threads * CHUNKS_PER_THREAD : maxChunks, n / Math.max(1, minPerChunk));
         if (threads <= 1 || chunks <= 1) {
             body.run(0, n);
             return;
@@ -187,6 +192,13 @@ final class CpuPar {
         if (t instanceof RuntimeException re) throw re;
         if (t instanceof Error er) throw er;
         if (t != null) throw new IllegalStateException(t);
+    }
+
+    /** {@code body(i)} for i in [0, n), each index one chunk of {@link #forChunks} (taken in turn by up to {@code maxParts} threads). */
+    static void forEach(int n, int maxParts, java.util.function.IntConsumer body) {
+        forChunks(n, maxParts, 1, 1, n, (from, to) -> {
+            for (int i = from; i < to; i++) body.accept(i);
+        });
     }
 
     /** Chunks per thread of {@link #forChunks}: enough that the caller can take over a late helper's share. */

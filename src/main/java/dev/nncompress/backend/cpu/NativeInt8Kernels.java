@@ -117,6 +117,24 @@ public final class NativeInt8Kernels implements Int8Kernels {
 
     private static final long PASS_BYTES = Long.getLong("nncompress.int8.passBytes", 1L << 20);
 
+    /**
+     * Whole passes side by side on {@link #threads} threads ({@link CpuPar#forEach}, one pass at a time each; the
+     * kernels inside a pass run inline), as many passes as a multiple of the threads' count (at most n), of sizes
+     * within one image of each other, so that the threads end together. A batch of one pass runs as one, its layers split over
+     * the threads. Measured (teacher, batch 256, 2 threads, load 9-15): 119.7 against 132.8 CPU us per image with
+     * the layers split, 7,726 against 7,035 images/s.
+     */
+    @Override
+    public void forPasses(int n, int maxImages, Pass pass) {
+        int passes = (n + maxImages - 1) / maxImages;
+        if (passes <= 1 || threads <= 1) {
+            Int8Kernels.passesInTurn(n, maxImages, pass);
+            return;
+        }
+        int count = Math.min(n, (passes + threads - 1) / threads * threads);
+        CpuPar.forEach(count, threads, i -> pass.run((int) ((long) i * n / count), (int) ((long) (i + 1) * n / count)));
+    }
+
     /** Weights in one variant's native layout; the native block is freed by the cleaner. */
     private static final class Packed implements PackedS8 {
         final long handle;

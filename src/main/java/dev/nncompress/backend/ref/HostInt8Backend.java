@@ -29,6 +29,8 @@ public interface HostInt8Backend extends Backend {
 
     @Override default long int8PassBytes() { return hostInt8().kernels().passBytes(); }
 
+    @Override default void int8ForPasses(int n, int maxImages, dev.nncompress.backend.Int8Kernels.Pass pass) { hostInt8().kernels().forPasses(n, maxImages, pass); }
+
     @Override default QTensor quantize(Tensor x, QParams q) { return hostInt8().quantize(x.toFloatArray(), x.shape(), q); }
 
     @Override default QTensor quantize(float[] values, Shape shape, QParams q) { return hostInt8().quantize(values, shape, q); }
