@@ -10,6 +10,7 @@ import dev.nncompress.backend.Conv2dGrads;
 import dev.nncompress.backend.Conv2dSpec;
 import dev.nncompress.backend.LossResult;
 import dev.nncompress.backend.Pool2dSpec;
+import dev.nncompress.backend.PoolArgmax;
 import dev.nncompress.backend.SparseWeight;
 import dev.nncompress.sparse.CsrWeights;
 // pointwise family (issue 17)
@@ -309,6 +310,32 @@ public final class CpuBackend implements HostInt8Backend {
         ArgChecks.expectShape(op, "gradOut", gradOut, g.outputShape(x.shape()));
         CpuTensor dx = alloc(x.shape());
         if (dx.numel() > 0) CpuPool.reluMax2x2(g, cx.address(), cg.address(), dx.address());
+        return dx;
+    }
+
+    /** Plain 2x2 windows, recording each window's argmax ({@link ReluMaxArgmax}); other windows: null (the caller keeps the pair). */
+    @Override public PoolArgmax reluMaxPool2dArgmax(Tensor x, Pool2dSpec spec) {
+        if (!CpuPool.isPlain2x2(spec)) return null;
+        CpuTensor cx = cpu("reluMaxPool2dArgmax", "input", x);
+        PoolGeometry g = ArgChecks.pool("reluMaxPool2dArgmax", x.shape(), spec);
+        Shape os = g.outputShape(x.shape());
+        CpuTensor out = alloc(os);
+        CpuTensor idx = alloc(os);
+        if (out.numel() > 0) ReluMaxArgmax.forward(g, cx.address(), out.address(), idx.address());
+        return new PoolArgmax(out, idx, x.shape(), spec);
+    }
+
+    @Override public Tensor reluMaxPool2dArgmaxBackward(PoolArgmax pooled, Tensor gradOut) {
+        String op = "reluMaxPool2dArgmaxBackward";
+        if (pooled == null || !CpuPool.isPlain2x2(pooled.spec())) throw new IllegalArgumentException(op + ": needs reluMaxPool2dArgmax's result for plain 2x2 windows");
+        PoolGeometry g = ArgChecks.pool(op, pooled.inputShape(), pooled.spec());
+        Shape os = g.outputShape(pooled.inputShape());
+        CpuTensor idx = cpu(op, "argmax", pooled.argmax());
+        CpuTensor cg = cpu(op, "gradOut", gradOut);
+        ArgChecks.expectShape(op, "argmax", pooled.argmax(), os);
+        ArgChecks.expectShape(op, "gradOut", gradOut, os);
+        CpuTensor dx = alloc(pooled.inputShape());
+        if (dx.numel() > 0) ReluMaxArgmax.backward(g, idx.address(), cg.address(), dx.address());
         return dx;
     }
 
