@@ -264,9 +264,12 @@ public final class CpuBackend implements HostInt8Backend {
                 dx.close();
                 dx = null;
             }
+        } else if (!needInputGrad) { // dw (and db) alone, images split over the threads (issue 23)
+            dx = null;
+            CpuConv.weightGradSplit(g, cx.address(), cw.address(), cg.address(), dw.address(), db == null ? 0L : db.address());
         } else {
-            dx = needInputGrad ? alloc(x.shape()) : null;
-            CpuConv.gemmBackward(g, cx.address(), cw.address(), cg.address(), dx == null ? 0L : dx.address(), dw.address(),
+            dx = alloc(x.shape());
+            CpuConv.gemmBackward(g, cx.address(), cw.address(), cg.address(), dx.address(), dw.address(),
                     db == null ? 0L : db.address());
         }
         return new Conv2dGrads(dx, dw, db);
