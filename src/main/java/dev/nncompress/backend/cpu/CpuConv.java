@@ -33,15 +33,18 @@ final class CpuConv {
     /**
      * Measured on the 2-core AVX2 machine (CpuBackendBench): DIRECT for stride 1 with C*kH*kW <= 27
      * (first layers' forward; their dx-free backward is the gemm route split by images since issue 23,
-     * {@link #weightGradSplit}, DIRECT only when forced); otherwise oneDNN, 1.5-8x the gemm route on every
+     * {@link #weightGradSplit}, where the products stay below {@link Blas#small}); otherwise oneDNN, 1.5-8x the gemm route on every
      * shape, except a backward without dx, where conv2d_bp would compute dx for nothing and the gemm
      * route's dw alone is 1.4-2x faster. Without oneDNN (generic build) the gemm route.
      */
     static Route route(ConvGeometry g, boolean backward, boolean needInputGrad) {
         boolean plain = g.spec().plain();
         Route f = forced;
-        // backward without dx (a first layer): the gemm route split by images, not DIRECT (weightGradSplit)
-        boolean direct = plain && DirectConv.suits(g) && (!backward || f == Route.DIRECT && !needInputGrad);
+        // backward without dx (a first layer): the gemm route split by images (weightGradSplit) where its products stay
+        // on one OpenBLAS thread; a larger one (the teacher's conv1) would switch OpenBLAS's thread count against the
+        // linear layers' every step (BlasThreads, ~0.5 ms each way; measured 0.76x on teacher steps): DIRECT as before
+        boolean splitDw = backward && !needInputGrad && (long) g.o() * g.ckk() * g.n() * g.p() < Blas.small && f != Route.DIRECT;
+        boolean direct = plain && DirectConv.suits(g) && !(backward && needInputGrad) && !splitDw;
         boolean depthwise = g.depthwise();
         boolean pointwise = !backward && PointwiseConv.suits(g);
         if (f != null && switch (f) {
@@ -134,7 +137,8 @@ final class CpuConv {
      * on the thread count only, so a process's bits do not depend on what else runs.
      */
     static void weightGradSplit(ConvGeometry g, long x, long w, long gradOut, long dw, long db) {
-        int parts = Math.min(CpuPar.threads(), g.n());
+        // a product OpenBLAS threads itself (>= Blas.small) stays whole: halves would switch its thread count (route)
+        int parts = (long) g.o() * g.ckk() * g.n() * g.p() < Blas.small ? Math.min(CpuPar.threads(), g.n()) : 1;
         if (parts <= 1) {
             gemmBackward(g, x, w, gradOut, 0L, dw, db);
             return;
