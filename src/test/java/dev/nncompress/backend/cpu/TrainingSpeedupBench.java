@@ -66,6 +66,10 @@ public final class TrainingSpeedupBench {
                     CpuConv.forced = CpuConv.Route.DIRECT;
                     step(logits, g, b, x, labels, opt);
                 };
+                if (Boolean.getBoolean("bench.threadCpu")) {
+                    threadCpu(model, batch, rounds, afterStep, beforeStep);
+                    continue;
+                }
                 Alternating.Comparison c = Alternating.compare(s -> Alternating.timed(afterStep, batch, s), s -> Alternating.timed(beforeStep, batch, s),
                         rounds, seconds, ProgressListener.NONE, "after vs before");
                 System.out.printf(Locale.ROOT, "%-8s train batch %d: after %,.0f img/s, before %,.0f img/s, ratio %.3fx (pairs %.3f-%.3f), CPU us/img %.1f vs %.1f%n",
@@ -75,6 +79,34 @@ public final class TrainingSpeedupBench {
                 CpuConv.forced = null;
             }
         }
+    }
+
+    /**
+     * The steadier reading on a loaded machine (run single-threaded: -Dnncompress.cpu.javaThreads=1, OMP_NUM_THREADS=1,
+     * OPENBLAS_NUM_THREADS=1): the calling thread's CPU time over {@code rounds} alternating blocks of 20 steps per side,
+     * which time spent waiting for a core does not inflate. Prints the sums' ratio and each block pair's.
+     */
+    private static void threadCpu(String model, int batch, int rounds, Runnable after, Runnable before) {
+        java.lang.management.ThreadMXBean tmx = java.lang.management.ManagementFactory.getThreadMXBean();
+        int steps = 20;
+        for (int i = 0; i < 40; i++) { after.run(); before.run(); } // warm-up (JIT)
+        long sumAfter = 0, sumBefore = 0;
+        double lo = Double.MAX_VALUE, hi = 0;
+        for (int r = 0; r < rounds; r++) {
+            long t0 = tmx.getCurrentThreadCpuTime();
+            for (int i = 0; i < steps; i++) after.run();
+            long t1 = tmx.getCurrentThreadCpuTime();
+            for (int i = 0; i < steps; i++) before.run();
+            long t2 = tmx.getCurrentThreadCpuTime();
+            sumAfter += t1 - t0;
+            sumBefore += t2 - t1;
+            double ratio = (double) (t2 - t1) / (t1 - t0);
+            lo = Math.min(lo, ratio);
+            hi = Math.max(hi, ratio);
+        }
+        double n = (double) rounds * steps * batch;
+        System.out.printf(Locale.ROOT, "%-8s train batch %d, one thread, thread CPU: after %.1f us/img, before %.1f us/img, before/after %.3fx (blocks %.3f-%.3f)%n",
+                model, batch, sumAfter / 1e3 / n, sumBefore / 1e3 / n, (double) sumBefore / sumAfter, lo, hi);
     }
 
     private static void step(Graph logits, Graph g, Backend b, Tensor x, int[] labels, Optimizer opt) {
