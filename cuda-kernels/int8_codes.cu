@@ -21,6 +21,10 @@
 //                           codes, built on the host by the twin's own arithmetic (CodeOps.table)
 //   nnc_q8_copy_block       rows x cols codes into a block of rows of dst_stride codes at column
 //                           dst_offset: one part of a concatenation along a storage axis (CodeOps.concat)
+//   nnc_q8_depthwise_nhwc   depthwise conv of NHWC codes (groups = C, channel multiplier m: output channel o
+//                           reads input channel o / m), weight taps [kh*kw, C*m], int32 sums of (x - zp_x) * w
+//                           over the taps inside the input, then the GEMM's epilogue step by step (scale,
+//                           bias, ReLU, requantised), NHWC codes out (Int8Depthwise.run)
 #ifndef NNC_INT8_CODES_CU
 #define NNC_INT8_CODES_CU
 
@@ -28,6 +32,17 @@
 
 #define NNC_Q8_FOR(i, total) \
     for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < (total); i += (long long) gridDim.x * blockDim.x)
+
+// Where element i of NHWC codes [n, oh, ow, c] sits: channel, column, row and image (an output code's position).
+struct NncNhwcAt {
+    int ch, ox, oy;
+    long long b;
+};
+
+__device__ __forceinline__ NncNhwcAt nnc_nhwc_at(long long i, int c, int oh, int ow) {
+    long long t = i / c;
+    return NncNhwcAt{(int) (i % c), (int) (t % ow), (int) ((t / ow) % oh), t / ((long long) oh * ow)};
+}
 
 extern "C" __global__ void nnc_q8_quantize_nhwc(const float* __restrict__ x, int8_t* __restrict__ q, long long n, int c,
                                                 long long hw, float scale, int zero_point) {
@@ -81,10 +96,9 @@ extern "C" __global__ void nnc_q8_max_pool_nhwc(const int8_t* __restrict__ x, in
                                                 int oh, int ow, int kh, int kw, int sh, int sw, int ph, int pw) {
     const long long total = (long long) n * oh * ow * c;
     NNC_Q8_FOR(i, total) {
-        int ch = (int) (i % c);
-        long long t = i / c;
-        int ox = (int) (t % ow), oy = (int) ((t / ow) % oh);
-        long long b = t / ((long long) oh * ow);
+        const NncNhwcAt at = nnc_nhwc_at(i, c, oh, ow);
+        const int ch = at.ch, ox = at.ox, oy = at.oy;
+        const long long b = at.b;
         int y0 = max(0, oy * sh - ph), y1 = min(h, oy * sh - ph + kh);
         int x0 = max(0, ox * sw - pw), x1 = min(w, ox * sw - pw + kw);
         int m = -128;
@@ -114,6 +128,36 @@ extern "C" __global__ void nnc_q8_lookup(const int8_t* __restrict__ x, int8_t* _
 extern "C" __global__ void nnc_q8_copy_block(const int8_t* __restrict__ src, int8_t* __restrict__ dst, long long rows, long long cols,
                                              long long dst_stride, long long dst_offset) {
     NNC_Q8_FOR(i, rows * cols) dst[(i / cols) * dst_stride + dst_offset + i % cols] = src[i];
+}
+
+// One thread per output code (b, oy, ox, o); the taps of one position are contiguous over o, so neighbouring
+// threads read neighbouring weights. Explicitly rounded steps (__int2float_rn, __fmul_rn, __fadd_rn): nvcc
+// would contract the multiply and the add into an FMA, the twin rounds each.
+extern "C" __global__ void nnc_q8_depthwise_nhwc(const int8_t* __restrict__ x, const int8_t* __restrict__ taps, int8_t* __restrict__ y,
+                                                 const float* __restrict__ scale, const float* __restrict__ bias, int n, int h, int w,
+                                                 int c, int m, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, int oh,
+                                                 int ow, int zp_x, int relu, float out_scale, int out_zp) {
+    const int o = c * m;
+    const long long total = (long long) n * oh * ow * o;
+    NNC_Q8_FOR(i, total) {
+        const NncNhwcAt at = nnc_nhwc_at(i, o, oh, ow);
+        const int oc = at.ch, ox = at.ox, oy = at.oy, ch = oc / m;
+        const long long b = at.b;
+        int acc = 0;
+        for (int ky = 0; ky < kh; ky++) {
+            int iy = oy * sh - ph + ky * dh;
+            if (iy < 0 || iy >= h) continue;
+            for (int kx = 0; kx < kw; kx++) {
+                int ix = ox * sw - pw + kx * dw;
+                if (ix < 0 || ix >= w) continue;
+                acc += ((int) x[((b * h + iy) * w + ix) * c + ch] - zp_x) * (int) taps[(long long) (ky * kw + kx) * o + oc];
+            }
+        }
+        float v = __fmul_rn(__int2float_rn(acc), scale[oc]);
+        if (bias != nullptr) v = __fadd_rn(v, bias[oc]);
+        if (relu) v = v < 0.f ? 0.f : v;  // NaN stays NaN, as in the twin
+        y[i] = (int8_t) nnc_quantize::quantize_one(v, out_scale, out_zp);
+    }
 }
 
 #undef NNC_Q8_FOR

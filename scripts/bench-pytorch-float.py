@@ -6,7 +6,13 @@ Fashion-MNIST input [1, 28, 28], 10 classes; layer for layer, same kernel sizes,
 times what our bench times (bench.Throughput.TrainingStep and inference on a GraphPredictor):
   train  one SGD step on a fixed batch: zero_grad, forward, cross-entropy, backward, torch.optim.SGD(lr 0.01,
          momentum 0.9) step, as a PyTorch user writes it (default settings: grads set to None, for-loop SGD on CPU)
-  infer  the model in eval mode under torch.inference_mode on a fixed batch, float images to float logits
+  infer  the model in eval mode under torch.inference_mode on a fixed batch, float images to float logits, in the
+         memory format that is faster for this model on this machine (NCHW or channels_last, both timed at
+         start-up: channels_last lets oneDNN skip its per-layer reorders, and is what PyTorch's tuning guide advises)
+Large blocks are kept by glibc's malloc instead of being handed back to the kernel after each call (see
+keep_freed_blocks; jemalloc or tcmalloc, which PyTorch's tuning guide advises, do the same): without it, the
+teacher's batch-256 activations (25-51 MB each, above glibc's 32 MB mmap limit) were mapped and page-faulted afresh
+on every call, which cost 3-4x the CPU per image of the convolutions themselves.
 Weights are PyTorch's default initialisation (their values do not change the speed); images and labels are the
 first Fashion-MNIST training images normalised as ours, read by bench-pytorch-int8.py's loader (random ones where
 the IDX files are not there). torch.set_num_threads sets the intra-op threads.
@@ -22,6 +28,8 @@ Two ways to run:
 Never needed by the test suite; needs torch (tested with 2.13 CPU).
 """
 import argparse
+import copy
+import ctypes
 import gzip
 import importlib.util
 import json
@@ -31,6 +39,18 @@ import sys
 import time
 
 LABELS = "/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz"
+
+
+def keep_freed_blocks():
+    """Sets glibc malloc to reuse freed large blocks (M_MMAP_THRESHOLD and M_TRIM_THRESHOLD at 1 GiB) before torch
+    allocates anything; what a deployer does with MALLOC_MMAP_THRESHOLD_ or an allocator like jemalloc. Our side
+    reuses its buffers too. Returns whether it took effect (False off glibc: nothing changed)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        m_trim_threshold, m_mmap_threshold = -1, -3
+        return bool(libc.mallopt(m_mmap_threshold, 1 << 30)) and bool(libc.mallopt(m_trim_threshold, 1 << 30))
+    except (OSError, AttributeError):
+        return False
 
 
 def shared():
@@ -83,6 +103,7 @@ class Bench:
         self.train_x = x[:train_batch].contiguous()
         self.train_y = labels(train_batch, torch)
         self.infer_x = x[:infer_batch].contiguous()
+        self.infer_net, self.memory_format = self.net, "nchw"
         self.opt = torch.optim.SGD(self.net.parameters(), lr=0.01, momentum=0.9)
         self.loss = torch.nn.CrossEntropyLoss()
 
@@ -91,6 +112,19 @@ class Bench:
         self.loss(self.net(self.train_x), self.train_y).backward()
         self.opt.step()
 
+    def pick_memory_format(self, seconds):
+        """Inference in NCHW or channels_last, whichever took less CPU per image over `seconds` each (the same weights:
+        the channels_last copy shares the parameters' values, converted once, and its input is converted once too)."""
+        torch = self.torch
+        fast = self.round("infer", seconds)["cpu_us_per_image"]
+        nchw = (self.infer_net, self.infer_x)
+        self.infer_net = copy.deepcopy(self.net).to(memory_format=torch.channels_last).eval()
+        self.infer_x = self.infer_x.contiguous(memory_format=torch.channels_last)
+        if self.round("infer", seconds)["cpu_us_per_image"] < fast:
+            self.memory_format = "channels_last"
+        else:
+            self.infer_net, self.infer_x = nchw
+
     def round(self, mode, seconds):
         """Steps or calls in a loop for about `seconds`: images/s and process CPU microseconds per image (all threads)."""
         torch = self.torch
@@ -98,8 +132,9 @@ class Bench:
             self.net.train()
             call, batch = self.train_step, self.train_x.shape[0]
         else:
-            self.net.eval()
-            call, batch = lambda: self.net(self.infer_x), self.infer_x.shape[0]
+            self.infer_net.eval()
+            net, x = self.infer_net, self.infer_x
+            call, batch = lambda: net(x), x.shape[0]
         n = 0
         c0, t0 = time.process_time(), time.perf_counter()
         end = t0 + seconds
@@ -126,6 +161,7 @@ def main():
     a = p.parse_args()
     if min(a.train_batch, a.infer_batch, a.threads, a.rounds) < 1 or not a.round_seconds > 0:
         raise SystemExit("bench-pytorch-float: --train-batch, --infer-batch, --threads, --rounds and --round-seconds must be positive")
+    malloc_kept = keep_freed_blocks()
     try:
         import torch
     except ImportError:
@@ -135,10 +171,12 @@ def main():
     bench = Bench(a.model, a.train_batch, a.infer_batch, torch, shared())
     info = {"model": a.model, "train_batch": a.train_batch, "infer_batch": a.infer_batch, "threads": torch.get_num_threads(),
             "torch": torch.__version__, "cpu_capability": torch.backends.cpu.get_cpu_capability(), "images": bench.source,
-            "optimizer": "SGD lr 0.01 momentum 0.9", "loss": "CrossEntropyLoss"}
+            "optimizer": "SGD lr 0.01 momentum 0.9", "loss": "CrossEntropyLoss", "malloc_keeps_freed_blocks": malloc_kept}
     # warm-up, untimed: one call of each when serving (the caller runs its own warm-up rounds), else half a second
     for mode in ("train", "infer"):
         bench.round(mode, 0 if a.serve else min(0.5, a.round_seconds))
+    bench.pick_memory_format(min(0.5, a.round_seconds))
+    info["infer_memory_format"] = bench.memory_format
     if a.serve:
         print(json.dumps(dict(info, ready=True)), flush=True)
         for line in sys.stdin:

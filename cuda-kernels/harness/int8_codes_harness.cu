@@ -186,6 +186,47 @@ static void check_pool_lookup_copy(int n, int hw, int c) {
     result("nnc_q8_copy_block", shape, same(down(dblock, block.size()), block), median_ms(copy), 2.0 * in);
 }
 
+// Depthwise conv of NHWC codes (channel multiplier m, top/left padding ph/pw; bottom/right padding only widens
+// oh/ow), the epilogue step by step as Int8Depthwise.run: (float) acc * scale[o], + bias[o], ReLU, requantised.
+static void check_depthwise(int n, int h, int w, int c, int m, int k, int s, int ph, int pw, int oh, int ow, int dil, bool bias, bool relu) {
+    Dev d;
+    const int o = c * m, zp = -9, out_zp = 4;
+    const float out_scale = 0.05f;
+    size_t in = (size_t) n * h * w * c, total = (size_t) n * oh * ow * o;
+    std::vector<int8_t> x = random_codes(in, 13), taps = random_codes((size_t) k * k * o, 14), want(total);
+    std::vector<float> scale(o), b = randn(o, 15);
+    for (int i = 0; i < o; i++) scale[i] = 0.0004f + 0.0001f * (float) i;
+    for (int b0 = 0; b0 < n; b0++)
+        for (int oy = 0; oy < oh; oy++)
+            for (int ox = 0; ox < ow; ox++)
+                for (int oc = 0; oc < o; oc++) {
+                    int acc = 0;
+                    for (int ky = 0; ky < k; ky++)
+                        for (int kx = 0; kx < k; kx++) {
+                            int iy = oy * s - ph + ky * dil, ix = ox * s - pw + kx * dil;
+                            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                            acc += (x[(((size_t) b0 * h + iy) * w + ix) * c + oc / m] - zp) * taps[(size_t) (ky * k + kx) * o + oc];
+                        }
+                    float v = (float) acc * scale[oc];
+                    if (bias) v = v + b[oc];
+                    if (relu && v < 0.f) v = 0.f;
+                    want[(((size_t) b0 * oh + oy) * ow + ox) * o + oc] = (int8_t) cpu_quantize(v, out_scale, out_zp);
+                }
+    int8_t* dx = up(d, x);
+    int8_t* dt = up(d, taps);
+    int8_t* dy = d.raw<int8_t>(total);
+    float* ds = d.f(scale);
+    float* db = bias ? d.f(b) : nullptr;
+    auto run = [&] {
+        LAUNCH(nnc_q8_depthwise_nhwc, grid1d(total), 256, dx, dt, dy, ds, db, n, h, w, c, m, k, k, s, s, ph, pw, dil, dil, oh, ow, zp,
+               relu ? 1 : 0, out_scale, out_zp);
+    };
+    run();
+    result("nnc_q8_depthwise_nhwc", shape4(n, h, w, c) + "_m" + std::to_string(m) + "k" + std::to_string(k) + "s" + std::to_string(s)
+           + "d" + std::to_string(dil) + (bias ? "_bias" : "") + (relu ? "_relu" : ""), same(down(dy, total), want), median_ms(run),
+           (double) in + total);
+}
+
 int main() {
     if (!have_device()) return 2;
     check_quantize(3, 5, 63, 0.031f, -7);            // odd sizes
@@ -201,6 +242,10 @@ int main() {
     check_max_pool(2, 28, 28, 8, 2, 2, 0, 14, 14);   // the student's pool
     check_pool_lookup_copy(3, 49, 5);
     check_pool_lookup_copy(2, 1, 1031);
+    check_depthwise(3, 9, 7, 5, 2, 3, 1, 1, 0, 9, 7, 1, true, true);     // multiplier 2, asymmetric padding (top 1, right 2)
+    check_depthwise(2, 9, 8, 7, 1, 3, 2, 1, 1, 5, 4, 1, false, false);   // stride 2, no bias, no ReLU
+    check_depthwise(2, 8, 8, 3, 1, 3, 1, 2, 2, 8, 8, 2, true, false);    // dilated, padding 2
+    check_depthwise(4, 14, 14, 32, 1, 3, 1, 1, 1, 14, 14, 1, true, true); // a MobileNet block, past 8 grid rounds
     std::printf("%s: %d check(s) failed\n", failures ? "FAIL" : "PASS", failures);
     return failures ? 1 : 0;
 }

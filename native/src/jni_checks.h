@@ -47,6 +47,15 @@ static inline bool window_ok(int64_t in, int64_t k, int64_t stride, int64_t pad,
     return (padded - k) / stride + 1 == out;
 }
 
+// One conv axis (pads may differ, dilation): sizes >= 1, each pad below the dilated kernel extent, the padded size in int range and at
+// least the extent, out == (in + pad_lo + pad_hi - extent) / stride + 1 (as ConvGeometry computes it).
+static inline bool axis_ok(int64_t in, int64_t k, int64_t stride, int64_t pad_lo, int64_t pad_hi, int64_t dil, int64_t out) {
+    if (in < 1 || k < 1 || stride < 1 || dil < 1 || pad_lo < 0 || pad_hi < 0 || out < 1) return false;
+    const int64_t extent = dil * (k - 1) + 1, padded = in + pad_lo + pad_hi;
+    if (extent > INT32_MAX || pad_lo >= extent || pad_hi >= extent || padded > INT32_MAX || padded < extent) return false;
+    return (padded - extent) / stride + 1 == out;
+}
+
 // a * b * c * d for non-negative factors below 2^31, -1 when it reaches 2^62 (then it cannot match any length).
 static inline int64_t product(int64_t a, int64_t b, int64_t c = 1, int64_t d = 1) {
     const int64_t f[4] = {a, b, c, d};

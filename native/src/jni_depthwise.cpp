@@ -42,15 +42,6 @@ struct Scratch {
 };
 thread_local Scratch scratch;
 
-// One axis: sizes >= 1, each pad below the dilated kernel extent, the padded size in int range and at
-// least the extent, out == (in + pad_lo + pad_hi - extent) / stride + 1 (as ConvGeometry computes it).
-bool axis_ok(int64_t in, int64_t k, int64_t stride, int64_t pad_lo, int64_t pad_hi, int64_t dil, int64_t out) {
-    if (in < 1 || k < 1 || stride < 1 || dil < 1 || pad_lo < 0 || pad_hi < 0 || out < 1) return false;
-    const int64_t extent = dil * (k - 1) + 1, padded = in + pad_lo + pad_hi;
-    if (extent > INT32_MAX || pad_lo >= extent || pad_hi >= extent || padded > INT32_MAX || padded < extent) return false;
-    return (padded - extent) / stride + 1 == out;
-}
-
 }  // namespace
 
 extern "C" {
@@ -76,8 +67,8 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeDepthwise_forward(J
     jint v[17];
     env->GetIntArrayRegion(shape, 0, 17, v);
     const nnc::DwShape s{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15], v[16]};
-    if (!nnc::require(env, s.n >= 1 && s.c >= 1 && s.mult >= 1 && axis_ok(s.h, s.kh, s.sh, s.pt, s.pb, s.dh, s.oh) &&
-                               axis_ok(s.w, s.kw, s.sw, s.pl, s.pr, s.dw, s.ow),
+    if (!nnc::require(env, s.n >= 1 && s.c >= 1 && s.mult >= 1 && nnc::axis_ok(s.h, s.kh, s.sh, s.pt, s.pb, s.dh, s.oh) &&
+                               nnc::axis_ok(s.w, s.kw, s.sw, s.pl, s.pr, s.dw, s.ow),
                       what, "inconsistent geometry: n %d, c %d x %d, input %dx%d, kernel %dx%d, stride %dx%d, pads %d %d %d %d, dilation %dx%d, output %dx%d",
                       s.n, s.c, s.mult, s.h, s.w, s.kh, s.kw, s.sh, s.sw, s.pt, s.pl, s.pb, s.pr, s.dh, s.dw, s.oh, s.ow))
         return;

@@ -1,5 +1,6 @@
 package dev.nncompress.backend;
 
+import dev.nncompress.quant.QParams;
 import dev.nncompress.sparse.CsrWeights;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
@@ -149,6 +150,34 @@ public interface Backend extends TensorOwner, AutoCloseable {
         return false;
     }
 
+    /**
+     * Inference: the {@code stages} (conv + bias [+ ReLU] [+ max-pool] each, the next reading the last one's output) over
+     * NCHW {@code x} as one fused pass, where the backend has a kernel for all of them; returns the last stage's NCHW
+     * output (the caller owns it), equal to the separate ops up to float rounding, or null, having done nothing, where it
+     * has none (the caller then runs the separate ops). Planned by {@code graph.ConvStacks}.
+     */
+    default Tensor convStack(Tensor x, java.util.List<ConvStage> stages) { return null; }
+
+    /**
+     * Inference: x [N, F] times weight [O, F]^T, plus bias [O] (null: none), then ReLU if {@code relu}: what a linear
+     * layer computes, equal to matmul, addRowVector and relu up to float rounding (a backend may split the rows
+     * differently). The default runs those three.
+     */
+    default Tensor linearInference(Tensor x, Tensor weight, Tensor bias, boolean relu) {
+        Tensor y = matmul(x, false, weight, true);
+        if (bias != null) {
+            Tensor b = addRowVector(y, bias);
+            y.close();
+            y = b;
+        }
+        if (relu) {
+            Tensor r = relu(y);
+            y.close();
+            y = r;
+        }
+        return y;
+    }
+
     /** Gradients of training-mode batch norm given the saved batch mean and 1/sqrt(var + eps). */
     BatchNormGrads batchNormBackward(Tensor x, Tensor gamma, Tensor mean, Tensor invStd, Tensor gradOut);
 
@@ -256,7 +285,7 @@ public interface Backend extends TensorOwner, AutoCloseable {
         throw new UnsupportedOperationException("backend " + name() + " has no sparse kernels");
     }
 
-    // ---- int8 (issue 21): quantized tensors (QTensor: I8 codes + QuantParams, rank 4 channels-last) and the ops the
+    // ---- int8 (issue 21): quantized tensors (QTensor: I8 codes + QParams, rank 4 channels-last) and the ops the
     // int8 graph runs. Bit for bit the int8 engine's arithmetic (GemmS8Epilogue; dequantise, one float op, requantise
     // with QuantArithmetic.quantizeS8's rounding). Defaults refuse, naming the backend; the host backends run them in
     // backend.ref.HostInt8Ops / HostCodeOps over their Int8Kernels. Ops on codes take per-tensor activations.
@@ -274,10 +303,10 @@ public interface Backend extends TensorOwner, AutoCloseable {
     default long int8PassBytes() { return 0; }
 
     /** Float x to int8 codes: {@code clamp(rint(x / scale) + zp, -128, 127)} (float division, half to even), per tensor or per channel. */
-    default QTensor quantize(Tensor x, QuantParams q) { throw noInt8("quantize"); }
+    default QTensor quantize(Tensor x, QParams q) { throw noInt8("quantize"); }
 
-    /** {@link #quantize(Tensor, QuantParams)} of host values (a batch's input: one copy to the backend, no float tensor kept). */
-    default QTensor quantize(float[] values, Shape shape, QuantParams q) {
+    /** {@link #quantize(Tensor, QParams)} of host values (a batch's input: one copy to the backend, no float tensor kept). */
+    default QTensor quantize(float[] values, Shape shape, QParams q) {
         try (Tensor t = fromFloats(values, shape)) {
             return quantize(t, q);
         }
@@ -287,7 +316,7 @@ public interface Backend extends TensorOwner, AutoCloseable {
     default Tensor dequantize(QTensor x) { throw noInt8("dequantize"); }
 
     /** The codes requantised to per-tensor {@code q} (a copy when the parameters agree). */
-    default QTensor requantize(QTensor x, QuantParams q) { throw noInt8("requantize"); }
+    default QTensor requantize(QTensor x, QParams q) { throw noInt8("requantize"); }
 
     /**
      * Symmetric int8 weight codes (OIHW conv or [out, in] Linear) with one scale per output channel, prepared for
@@ -300,13 +329,13 @@ public interface Backend extends TensorOwner, AutoCloseable {
      * {@code (x - zpX) * w}, then the GEMM epilogue {@code (float) acc * scaleX * scaleW[o] + bias[o]} (bias may be
      * null), ReLU if {@code relu}, requantised to {@code out}. Output [N, O, oh, ow] codes.
      */
-    default QTensor qconv2d(QTensor x, QWeight w, float[] bias, Conv2dSpec spec, boolean relu, QuantParams out) { throw noInt8("qconv2d"); }
+    default QTensor qconv2d(QTensor x, QWeight w, float[] bias, Conv2dSpec spec, boolean relu, QParams out) { throw noInt8("qconv2d"); }
 
     /** {@link #qconv2d} with float output (NCHW), for a last layer (plain convs). */
     default Tensor qconv2dFloat(QTensor x, QWeight w, float[] bias, Conv2dSpec spec, boolean relu) { throw noInt8("qconv2dFloat"); }
 
     /** int8 Linear x [N, F] times W^T [F, O], epilogue as {@link #qconv2d}. */
-    default QTensor qlinear(QTensor x, QWeight w, float[] bias, boolean relu, QuantParams out) { throw noInt8("qlinear"); }
+    default QTensor qlinear(QTensor x, QWeight w, float[] bias, boolean relu, QParams out) { throw noInt8("qlinear"); }
 
     /** {@link #qlinear} with float output [N, O] (the logits). */
     default Tensor qlinearFloat(QTensor x, QWeight w, float[] bias, boolean relu) { throw noInt8("qlinearFloat"); }
@@ -318,31 +347,31 @@ public interface Backend extends TensorOwner, AutoCloseable {
      * {@link #qconv2d} then {@link #qmaxPool2d} of its codes (a conv, ReLU, max-pool chain), bit-identical to the two;
      * backends may fuse them (the host backends pool in the conv's epilogue where the pool's windows tile the output).
      */
-    default QTensor qconv2dMaxPool(QTensor x, QWeight w, float[] bias, Conv2dSpec spec, boolean relu, QuantParams out, Pool2dSpec pool) {
+    default QTensor qconv2dMaxPool(QTensor x, QWeight w, float[] bias, Conv2dSpec spec, boolean relu, QParams out, Pool2dSpec pool) {
         try (QTensor y = qconv2d(x, w, bias, spec, relu, out)) {
             return qmaxPool2d(y, pool);
         }
     }
 
     /** Global average pool [N, C, H, W] to [N, C, 1, 1]: int32 sums of {@code q - zp}, mean in double rounded once, requantised. */
-    default QTensor qglobalAvgPool(QTensor x, QuantParams out) { throw noInt8("qglobalAvgPool"); }
+    default QTensor qglobalAvgPool(QTensor x, QParams out) { throw noInt8("qglobalAvgPool"); }
 
     /** {@code kind}(x) with parameters a, b as {@link #unary} (ReLU: CLIP(0, +inf); ReLU6: CLIP(0, 6)), requantised to {@code out}. */
-    default QTensor qunary(Unary kind, QTensor x, float a, float b, QuantParams out) { throw noInt8("qunary"); }
+    default QTensor qunary(Unary kind, QTensor x, float a, float b, QParams out) { throw noInt8("qunary"); }
 
     /** {@code a kind b} (residual add, gate multiply) with numpy broadcasting, per element in float, requantised to {@code out}. */
-    default QTensor qbinary(Binary kind, QTensor a, QTensor b, QuantParams out) { throw noInt8("qbinary"); }
+    default QTensor qbinary(Binary kind, QTensor a, QTensor b, QParams out) { throw noInt8("qbinary"); }
 
     /** {@code x kind c} (or {@code c kind x}) with a float constant aligned from the right, requantised to {@code out}. */
-    default QTensor qbinaryConstant(Binary kind, QTensor x, float[] constant, Shape constShape, boolean constantFirst, QuantParams out) {
+    default QTensor qbinaryConstant(Binary kind, QTensor x, float[] constant, Shape constShape, boolean constantFirst, QParams out) {
         throw noInt8("qbinaryConstant");
     }
 
     /** The tensors joined along dimension {@code axis} (a per-sample one), each requantised to {@code out}. */
-    default QTensor qconcat(java.util.List<QTensor> parts, int axis, QuantParams out) { throw noInt8("qconcat"); }
+    default QTensor qconcat(java.util.List<QTensor> parts, int axis, QParams out) { throw noInt8("qconcat"); }
 
     /** The codes under a new shape in NCHW order (flatten, reshape), requantised to {@code out} (null: x's parameters). */
-    default QTensor qreshape(QTensor x, Shape shape, QuantParams out) { throw noInt8("qreshape"); }
+    default QTensor qreshape(QTensor x, Shape shape, QParams out) { throw noInt8("qreshape"); }
 
     private UnsupportedOperationException noInt8(String op) {
         return new UnsupportedOperationException("backend " + name() + " has no int8 op " + op);
@@ -355,7 +384,7 @@ public interface Backend extends TensorOwner, AutoCloseable {
      * with the mask of where rint(x / scale) + zp lay inside [qmin, qmax] for {@link #fakeQuantizeBackward}. Bit for bit
      * the reference's ({@code QuantArithmetic.fakeQuantizeS8}) on every backend.
      */
-    default FakeQuantResult fakeQuantize(Tensor x, FakeQuantSpec spec) {
+    default FakeQuantResult fakeQuantize(Tensor x, QParams spec) {
         throw new UnsupportedOperationException("backend " + name() + " has no fake-quantisation op");
     }
 

@@ -1,12 +1,13 @@
 package dev.nncompress.backend;
 
+import dev.nncompress.quant.QParams;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 
 /**
  * The argument checks of {@link Backend#fakeQuantize} and {@link Backend#fakeQuantizeBackward}, shared by every
  * backend so that all reject the same inputs with the same messages (the spec's own values are checked by
- * {@link FakeQuantSpec}).
+ * {@link QParams}).
  */
 public final class FakeQuantChecks {
     private FakeQuantChecks() {}
@@ -16,7 +17,7 @@ public final class FakeQuantChecks {
      * the quantise kernels and their twins (per tensor: channels = 1). The axis must be a dim of x whose size
      * is the spec's channel count.
      */
-    public static int[] layout(String op, Tensor x, FakeQuantSpec spec) {
+    public static int[] layout(String op, Tensor x, QParams spec) {
         if (x == null) throw new IllegalArgumentException(op + ": x is null");
         if (spec == null) throw new IllegalArgumentException(op + ": spec is null");
         Shape s = x.shape();

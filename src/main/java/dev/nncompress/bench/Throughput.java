@@ -3,10 +3,12 @@ package dev.nncompress.bench;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.LossResult;
 import dev.nncompress.graph.Graph;
+import dev.nncompress.graph.GraphPredictor;
 import dev.nncompress.graph.GraphRunner;
 import dev.nncompress.graph.Logits;
 import dev.nncompress.graph.Parameter;
 import dev.nncompress.graph.Predictor;
+import dev.nncompress.graph.SparseInference;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 import dev.nncompress.train.Optimizer;
@@ -96,16 +98,14 @@ public final class Throughput {
         return inference(g, b, images, batch, rounds, roundSeconds, ProgressListener.NONE);
     }
 
-    /** As {@link #inference(Graph, Backend, float[], int, int, double)}, reporting the rounds. */
+    /**
+     * As {@link #inference(Graph, Backend, float[], int, int, double)}, reporting the rounds: through a dense
+     * {@link GraphPredictor}, as {@code predict} and a library user run a float model (its fused conv stacks and
+     * batch-norm chains included), images from the heap to logits on the heap.
+     */
     public static Result inference(Graph g, Backend b, float[] images, int batch, int rounds, double roundSeconds, ProgressListener progress) {
-        Shape shape = inputShape(g, batch);
-        try (Tensor x = b.fromFloats(Arrays.copyOf(images, shape.numel()), shape)) {
-            Runnable step = () -> {
-                try (GraphRunner run = new GraphRunner(g, b, false, 0)) {
-                    run.forward(x).toFloatArray(); // the caller gets the logits on the heap: count that copy
-                }
-            };
-            return measure(step, batch, rounds, roundSeconds, progress, "bench inference batch " + batch);
+        try (GraphPredictor p = new GraphPredictor(g, b, SparseInference.Mode.OFF)) {
+            return inference(p, images, batch, rounds, roundSeconds, progress);
         }
     }
 

@@ -105,6 +105,11 @@ final class PruneCommand implements Callable<Integer> {
             description = "Sparsity levels of --sensitivity, each in [0, 1) (default: ${DEFAULT-VALUE}).")
     List<Double> sensitivityLevels;
 
+    // nncompress sweep --sensitivity prune (spark/) lists the layers with it, then scans each alone with --layers
+    @Option(names = "--list-sensitivity-layers", description = "With --sensitivity: print the layers the scan measures (with --json, "
+            + "{\"sensitivity_layers\": [...]}) and stop.")
+    boolean listSensitivityLayers;
+
     @Option(names = "--report", paramLabel = "FILE.json", description = "With --sensitivity: write the table as JSON here (atomic).")
     Path report;
 
@@ -257,6 +262,7 @@ final class PruneCommand implements Callable<Integer> {
             return request.validateExceptTarget(sp); // the scan chooses its own levels
         }
         if (report != null) throw new IllegalArgumentException("--report writes the --sensitivity table; add --sensitivity");
+        if (listSensitivityLayers) throw new IllegalArgumentException("--list-sensitivity-layers lists the --sensitivity scan's layers; add --sensitivity");
         if (parsed.hasMatchedOption("--sensitivity-levels")) throw new IllegalArgumentException("--sensitivity-levels needs --sensitivity");
         if (nm == null && sparsity == null) throw new IllegalArgumentException("Missing required option: '--sparsity=S' (or --nm N:M, or --sensitivity)");
         return request.validate(sp);

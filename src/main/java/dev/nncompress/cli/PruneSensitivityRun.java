@@ -38,6 +38,7 @@ final class PruneSensitivityRun {
 
     int run() {
         o.printf(Locale.ROOT, "model     %s%n", src.describe(cmd.seed));
+        if (cmd.listSensitivityLayers) return SensitivityLayers.list(targets.layers(), o, cmd.json);
         o.printf(Locale.ROOT, "measure   %d layer(s) x %d level(s) = %d evaluations on %s test images%n", targets.layers().size(),
                 cmd.sensitivityLevels.size(), targets.layers().size() * cmd.sensitivityLevels.size(), CliSupport.grouped(test.count()));
         o.flush();

@@ -107,6 +107,14 @@ final class QuantizeCommand implements Callable<Integer> {
             description = "Test images for the per-layer sensitivity table (at most --test-limit; 0 skips it; default: ${DEFAULT-VALUE}).")
     int sensitivity;
 
+    // nncompress sweep --sensitivity quantize (spark/) runs this command once per layer with these two
+    @Option(names = "--sensitivity-layers", split = ",", paramLabel = "NODE", description = "Measure only these layers' sensitivity (default: all).")
+    List<String> sensitivityLayers;
+
+    @Option(names = "--list-sensitivity-layers", description = "After calibration: print the layers the sensitivity table measures (with --json, "
+            + "{\"sensitivity_layers\": [...]}) and stop.")
+    boolean listSensitivityLayers;
+
     @Option(names = "--report", paramLabel = "FILE.json", description = "Write the plan summary, accuracies and sensitivity table as JSON.")
     Path report;
 
@@ -163,6 +171,9 @@ final class QuantizeCommand implements Callable<Integer> {
         QuantizeRequest request = new QuantizeRequest(observer, preset.cliName(), calib, exclude, sampleSeed, qatEpochs, qatLr, qatImages, sensitivity, batchSize);
         request.validate(sp);
         if (eval != null) Check.positive("--test-limit", eval);
+        if ((sensitivityLayers != null || listSensitivityLayers) && sensitivity == 0) {
+            throw new IllegalArgumentException("--sensitivity-layers and --list-sensitivity-layers need the sensitivity table; drop --sensitivity-images 0");
+        }
         checkQatOptions();
         backendOption.check();
         if (report != null) CliSupport.checkWritable("--report", report);
@@ -220,6 +231,8 @@ final class QuantizeCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "calibrated in %.1f s%n", (System.nanoTime() - t0) / 1e9);
         plan.lines().forEach(o::println);
         targets.floatNodes().values().forEach(r -> o.println("float     " + r)); // conv family (issue 17)
+        // the layers come from the targets, which QAT does not change: listed before the accuracy run and QAT
+        if (listSensitivityLayers) return SensitivityLayers.list(SensitivityReport.layers(g, plan), o, json);
 
         SimulatedAccuracy.Result acc = SimulatedAccuracy.measure(g, plan, test, backend, batchSize, progress);
         o.printf(Locale.ROOT, "accuracy  float %s, simulated int8 %s (%+.2f points) on %s test images%n",
@@ -233,7 +246,8 @@ final class QuantizeCommand implements Callable<Integer> {
         SensitivityReport sens = null;
         int n = Math.min(sensitivity, test.count());
         if (n > 0) {
-            sens = SensitivityReport.measure(g, plan, test.slice(0, n), backend, batchSize, progress);
+            sens = SensitivityReport.measure(g, plan, test.slice(0, n), backend, batchSize, progress,
+                    sensitivityLayers == null ? null : new java.util.LinkedHashSet<>(sensitivityLayers));
             sens.lines().forEach(o::println);
         }
         ObjectNode results = results(plan, acc, sens);

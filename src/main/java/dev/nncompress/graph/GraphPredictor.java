@@ -30,7 +30,7 @@ public final class GraphPredictor implements Predictor {
         this.graph = graph;
         this.backend = backend;
         this.sparse = SparseInference.plan(graph, backend, mode);
-        this.fusion = InferenceFusion.plan(graph);
+        this.fusion = InferenceFusion.plan(graph, sparse);
         this.guard = new CallGuard("predictor " + graph.name(), backend.parallelCalls());
     }
 

@@ -154,6 +154,15 @@ public final class GraphRunner implements AutoCloseable {
                 Node n = nodes.get(i);
                 if (fuse && fusedAway.contains(n.name())) continue;
                 if (pairs.skips(n)) continue; // its pool runs it
+                ConvStacks.Stack stack = fuse ? fusion.stacks().stackAt(n) : null;
+                Tensor stacked = stack == null ? null : ctx.backend().convStack(inputsOf(n).get(0).floats(), stack.backendStages(ctx));
+                if (stacked != null) { // the whole stack in one call (issue 23); its later nodes are skipped
+                    Value v = Value.of(stacked);
+                    own(v);
+                    outputs.put(stack.last(), v);
+                    fusedAway.addAll(stack.rest());
+                    continue;
+                }
                 Node relu = pairs.reluOf(n);
                 Value out = relu != null ? Value.of(fusedPairForward(relu, n))
                         : (plan == null ? NodeStep.FLOAT_OP : plan.get(i)).run(n, inputsOf(n), ctx);

@@ -22,7 +22,7 @@ import java.util.Set;
  * Decided from the graph's structure once; parameters are read at each call, so training between calls is fine.
  */
 final class InferenceFusion {
-    static final InferenceFusion NONE = new InferenceFusion(Map.of(), Set.of());
+    static final InferenceFusion NONE = new InferenceFusion(Map.of(), Set.of(), ConvStacks.NONE);
 
     /** A chain by its conv; act is null when the BN's output goes on unclamped. */
     record Chain(Node conv, Node bn, Node act, float lo, float hi) {
@@ -31,10 +31,20 @@ final class InferenceFusion {
 
     private final Map<String, Chain> byConv;
     private final Set<String> skipped;
+    /** The conv [-> ReLU] [-> max-pool] stacks of the convs that head no chain here (issue 23). */
+    private final ConvStacks stacks;
 
-    private InferenceFusion(Map<String, Chain> byConv, Set<String> skipped) {
+    private InferenceFusion(Map<String, Chain> byConv, Set<String> skipped, ConvStacks stacks) {
         this.byConv = byConv;
         this.skipped = skipped;
+        this.stacks = stacks;
+    }
+
+    /** The batch-norm chains, then the conv stacks of the other dense convs ({@link ConvStacks}; not those run sparse). */
+    static InferenceFusion plan(Graph g, SparseInference sparse) {
+        InferenceFusion chains = plan(g);
+        ConvStacks stacks = ConvStacks.plan(g, sparse, chains.byConv.keySet());
+        return chains.isEmpty() && stacks.isEmpty() ? NONE : new InferenceFusion(chains.byConv, chains.skipped, stacks);
     }
 
     static InferenceFusion plan(Graph g) {
@@ -65,7 +75,7 @@ final class InferenceFusion {
             skipped.add(bn.name());
             if (act != null) skipped.add(act.name());
         }
-        return byConv.isEmpty() ? NONE : new InferenceFusion(byConv, skipped);
+        return byConv.isEmpty() ? NONE : new InferenceFusion(byConv, skipped, ConvStacks.NONE);
     }
 
     /** Whether {@code n} runs inside a chain headed by an earlier conv (its output is under the chain's last node). */
@@ -73,7 +83,9 @@ final class InferenceFusion {
 
     Chain chainOf(Node conv) { return byConv.get(conv.name()); }
 
-    boolean isEmpty() { return byConv.isEmpty(); }
+    boolean isEmpty() { return byConv.isEmpty() && stacks.isEmpty(); }
+
+    ConvStacks stacks() { return stacks; }
 
     /**
      * Applies the chain's epilogue to the conv's output {@code y} in place; false when the backend has no fused

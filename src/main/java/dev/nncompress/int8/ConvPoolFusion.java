@@ -1,10 +1,10 @@
 package dev.nncompress.int8;
 
+import dev.nncompress.quant.QParams;
 import dev.nncompress.backend.Conv2dSpec;
 import dev.nncompress.backend.Int8Kernels;
 import dev.nncompress.backend.Pool2dSpec;
 import dev.nncompress.backend.QWeight;
-import dev.nncompress.backend.QuantParams;
 import dev.nncompress.graph.Node;
 import dev.nncompress.graph.NodeStep;
 import dev.nncompress.graph.OpType;
@@ -28,7 +28,7 @@ final class ConvPoolFusion {
     private ConvPoolFusion() {}
 
     /** What an int8 conv step with int8 output calls {@code qconv2d} with. */
-    record Conv(QWeight weight, float[] bias, Conv2dSpec spec, boolean relu, QuantParams out) {}
+    record Conv(QWeight weight, float[] bias, Conv2dSpec spec, boolean relu, QParams out) {}
 
     /**
      * {@code steps} (one per node of {@code model}) with each fusable conv and max-pool pair replaced: the conv's

@@ -4,7 +4,6 @@ import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.Binary;
 import dev.nncompress.backend.Conv2dSpec;
 import dev.nncompress.backend.QWeight;
-import dev.nncompress.backend.QuantParams;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.GraphPredictor;
 import dev.nncompress.graph.Logits;
@@ -49,7 +48,7 @@ final class Int8Plan {
     /** A final Softmax over the classes that the plan skips (graph.Logits), or null. */
     private final String skippedSoftmax;
     /** The input's activation parameters, or null where the model reads float. */
-    private final QuantParams inputParams;
+    private final QParams inputParams;
     /** Int8 codes per image of the largest activation (the input included): what the pass splitting sizes by. */
     private final long largestActivation;
 
@@ -78,7 +77,7 @@ final class Int8Plan {
     boolean usesFloatOps() { return !floatNodes.isEmpty(); }
 
     /** The input's activation parameters, or null where the model reads float. */
-    QuantParams inputParams() { return inputParams; }
+    QParams inputParams() { return inputParams; }
 
     long largestActivation() { return largestActivation; }
 
@@ -140,7 +139,7 @@ final class Int8Plan {
         QuantizedWeight w = model.weights().get(n.name());
         String in = n.inputs().get(0);
         QParams qout = model.activations().get(n.name());
-        QuantParams out = qout == null ? null : Int8Steps.params(qout);
+        QParams out = qout == null ? null : Int8Steps.params(qout);
         QWeight qw = backend.prepareQWeight(w.codes(), w.shape(), w.scales(), 1);
         float[] bias = Int8Steps.onGrid(model, n, model.activations().get(in), w); // what QLinearConv/QGemm add (issue 18)
         boolean relu = FusedRelu.on(n);
@@ -163,7 +162,7 @@ final class Int8Plan {
     private NodeStep floatStep(Node n, Map<String, Shape> shapes) {
         floatNodes.add(n);
         QParams qout = model.activations().get(n.name());
-        QuantParams out = qout == null ? null : Int8Steps.params(qout);
+        QParams out = qout == null ? null : Int8Steps.params(qout);
         NodeStep f;
         if (n.op() == OpType.ADD && n.inputs().size() == 2 && shapes.get(n.inputs().get(0)).equals(shapes.get(n.inputs().get(1)))) {
             f = (node, in, ctx) -> Value.of(twoFloats(in, ctx.backend(), (x, y) -> ctx.backend().add(x, y)));

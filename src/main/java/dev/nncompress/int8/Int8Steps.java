@@ -4,7 +4,6 @@ import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.Binary;
 import dev.nncompress.backend.QTensor;
 import dev.nncompress.backend.QWeight;
-import dev.nncompress.backend.QuantParams;
 import dev.nncompress.backend.Unary;
 import dev.nncompress.quant.QParams;
 import dev.nncompress.graph.GraphPredictor;
@@ -50,7 +49,7 @@ final class Int8Steps {
     /** {@code f} as the node's step in {@link dev.nncompress.graph.GraphRunner}: its result is the node's value. */
     static NodeStep codes(OnCodes f) { return (node, in, ctx) -> Value.of(f.run(in, ctx.backend())); }
 
-    static QuantParams params(QParams q) { return QuantParams.perTensor(q.scale(0), q.zeroPoint(0)); }
+    static QParams params(QParams q) { return QParams.perTensor(q.scale(0), q.zeroPoint(0)); }
 
     /** The node's int8 step on {@code backend}, or null when it runs in float. {@code shapes}: every tensor's sample shape. */
     static NodeStep plan(Node n, Int8Model model, Map<String, Shape> shapes, Backend backend) {
@@ -58,7 +57,7 @@ final class Int8Steps {
         QParams qo = acts.get(n.name());
         if (qo == null) return null;
         for (String in : n.inputs()) if (!acts.containsKey(in)) return null;
-        QuantParams out = params(qo);
+        QParams out = params(qo);
         Shape outShape = shapes.get(n.name());
         String in0 = n.inputs().get(0);
         if (n.inputs().size() == 1 && n.op() == OpType.RELU) return codes((in, b) -> b.qunary(Unary.CLIP, in.get(0).codes(), 0f, Float.POSITIVE_INFINITY, out));

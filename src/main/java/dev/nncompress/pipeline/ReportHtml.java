@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -19,11 +20,7 @@ final class ReportHtml {
 
     static String render(Report r) {
         StringBuilder h = new StringBuilder(16_384);
-        h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/><title>nncompress report: ").append(esc(r.recipeFile()))
-                .append("</title>\n<style>body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}"
-                        + "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#f3f3f3}td.l,th.l{text-align:left}"
-                        + "pre{background:#f7f7f7;padding:1em;overflow:auto}.plots{display:flex;flex-wrap:wrap;gap:2em}svg{background:#fff;border:1px solid #ddd}"
-                        + "</style></head><body>\n");
+        head(h, "nncompress report: " + r.recipeFile());
         h.append("<h1>nncompress report</h1>\n<p>Recipe <code>").append(esc(r.recipeFile())).append("</code> (sha256 <code>").append(esc(r.recipeSha256()))
                 .append("</code>), input model <code>").append(esc(r.model())).append("</code>; ").append(esc(r.tool())).append(".</p>\n");
         table(h, r);
@@ -40,6 +37,16 @@ final class ReportHtml {
         layers(h, r);
         h.append("<h2>Recipe</h2>\n<pre>").append(esc(r.recipe())).append("</pre>\n</body></html>\n");
         return h.toString();
+    }
+
+    /** The page's start up to {@code <body>}: the title (escaped here) and the one style sheet both report pages share. */
+    static void head(StringBuilder h, String title) {
+        h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/><title>").append(esc(title))
+                .append("</title>\n<style>body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}"
+                        + "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#f3f3f3}td.l,th.l{text-align:left}"
+                        + "pre{background:#f7f7f7;padding:1em;overflow:auto}.plots{display:flex;flex-wrap:wrap;gap:2em}svg{background:#fff;border:1px solid #ddd}"
+                        + "tr.front td{background:#fdecea}tr.best td{background:#fff3c4;font-weight:bold}"
+                        + "</style></head><body>\n");
     }
 
     private static void table(StringBuilder h, Report r) {
@@ -60,25 +67,39 @@ final class ReportHtml {
 
     /** The stages not dominated by another (smaller or equal x and higher or equal accuracy, one strictly), by x. */
     static List<StageRecord> paretoFront(List<StageRecord> stages, ToDoubleFunction<StageRecord> x) {
-        List<StageRecord> sorted = new ArrayList<>(stages);
-        sorted.sort(Comparator.comparingDouble(x).thenComparing(s -> -s.metrics().accuracy()));
-        List<StageRecord> front = new ArrayList<>();
+        return paretoFront(stages, x, s -> s.metrics().accuracy());
+    }
+
+    /** As above for any items: those no other beats on both smaller {@code x} and higher {@code accuracy}, by x. */
+    static <T> List<T> paretoFront(List<T> items, ToDoubleFunction<T> x, ToDoubleFunction<T> accuracy) {
+        List<T> sorted = new ArrayList<>(items);
+        sorted.sort(Comparator.comparingDouble(x).thenComparing(s -> -accuracy.applyAsDouble(s)));
+        List<T> front = new ArrayList<>();
         double best = Double.NEGATIVE_INFINITY;
-        for (StageRecord s : sorted) {
-            if (s.metrics().accuracy() > best) {
+        for (T s : sorted) {
+            if (accuracy.applyAsDouble(s) > best) {
                 front.add(s);
-                best = s.metrics().accuracy();
+                best = accuracy.applyAsDouble(s);
             }
         }
         return front;
     }
 
     private static void scatter(StringBuilder h, String id, List<StageRecord> stages, ToDoubleFunction<StageRecord> x, String xLabel) {
-        List<StageRecord> pts = stages.stream().filter(s -> x.applyAsDouble(s) > 0 && Double.isFinite(x.applyAsDouble(s))).toList();
+        scatter(h, id, stages, x, s -> s.metrics().accuracy(), StageRecord::label, xLabel);
+    }
+
+    /**
+     * Accuracy (y) against {@code x} (log scale) as an inline SVG: every item with a finite positive x a dot labelled
+     * {@code label}, the two-axis Pareto front red and joined by a line.
+     */
+    static <T> void scatter(StringBuilder h, String id, List<T> items, ToDoubleFunction<T> x, ToDoubleFunction<T> accuracy, Function<T, String> label,
+                            String xLabel) {
+        List<T> pts = items.stream().filter(s -> x.applyAsDouble(s) > 0 && Double.isFinite(x.applyAsDouble(s))).toList();
         h.append("<svg id=\"plot-").append(id).append("\" xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(W).append("\" height=\"").append(H)
                 .append("\" viewBox=\"0 0 ").append(W).append(' ').append(H).append("\" role=\"img\" aria-label=\"accuracy against ").append(esc(xLabel)).append("\">\n");
         double[] xr = range(pts.stream().mapToDouble(s -> Math.log10(x.applyAsDouble(s))).toArray());
-        double[] yr = range(pts.stream().mapToDouble(s -> 100 * s.metrics().accuracy()).toArray());
+        double[] yr = range(pts.stream().mapToDouble(s -> 100 * accuracy.applyAsDouble(s)).toArray());
         int x0 = PAD_L, x1 = W - PAD_R, y0 = H - PAD_B, y1 = PAD_T;
         h.append(fmt("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>\n", x0, y0, x1, y0));
         h.append(fmt("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>\n", x0, y0, x0, y1));
@@ -92,18 +113,18 @@ final class ReportHtml {
         h.append(fmt("<text x=\"14\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 14 %d)\">accuracy (%%)</text>\n",
                 (y0 + y1) / 2, (y0 + y1) / 2));
         StringBuilder line = new StringBuilder();
-        List<StageRecord> front = paretoFront(pts, x);
-        for (StageRecord s : front) {
-            line.append(fmt("%.1f,%.1f ", px(Math.log10(x.applyAsDouble(s)), xr, x0, x1), py(100 * s.metrics().accuracy(), yr, y0, y1)));
+        List<T> front = paretoFront(pts, x, accuracy);
+        for (T s : front) {
+            line.append(fmt("%.1f,%.1f ", px(Math.log10(x.applyAsDouble(s)), xr, x0, x1), py(100 * accuracy.applyAsDouble(s), yr, y0, y1)));
         }
         h.append("<polyline class=\"pareto\" fill=\"none\" stroke=\"#d62728\" stroke-width=\"2\" points=\"").append(line.toString().trim()).append("\"/>\n");
-        for (StageRecord s : pts) {
-            double px = px(Math.log10(x.applyAsDouble(s)), xr, x0, x1), py = py(100 * s.metrics().accuracy(), yr, y0, y1);
+        for (T s : pts) {
+            double px = px(Math.log10(x.applyAsDouble(s)), xr, x0, x1), py = py(100 * accuracy.applyAsDouble(s), yr, y0, y1);
             boolean onFront = front.contains(s);
             h.append(fmt("<circle class=\"point%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"%s\"><title>", onFront ? " front" : "", px, py,
-                    onFront ? "#d62728" : "#1f77b4")).append(esc(s.label()))
+                    onFront ? "#d62728" : "#1f77b4")).append(esc(label.apply(s)))
                     .append("</title></circle>\n");
-            h.append(fmt("<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\">", px + 7, py - 6)).append(esc(s.label())).append("</text>\n");
+            h.append(fmt("<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\">", px + 7, py - 6)).append(esc(label.apply(s))).append("</text>\n");
         }
         h.append("</svg>\n");
     }

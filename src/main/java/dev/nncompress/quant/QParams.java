@@ -5,25 +5,24 @@ import dev.nncompress.tensor.Shape;
 import java.util.Arrays;
 
 /**
- * Scale(s) and zero point(s) of a {@link QScheme}, validated on construction: every scale positive and
- * finite, every zero point inside the type's range (and equal to its symmetric zero point for a
- * symmetric scheme), one pair per tensor or one per channel.
+ * The one quantisation-parameter record (issue 21): the scale(s) and zero point(s) of a {@link QScheme}, for a
+ * tensor's codes q that stand for {@code (q - zp) * scale}. Calibration and QAT make them ({@link #fromRanges}), the
+ * int8 model stores them, a backend's {@code QTensor} carries them and its {@code fakeQuantize} takes them. Validated
+ * here, once, for every user: every scale positive and finite, every zero point inside the type's range (and equal
+ * to its symmetric zero point for a symmetric scheme), one pair per tensor or one per channel along the scheme's axis
+ * (of the tensor's logical NCHW shape), so no op or kernel meets a NaN or zero scale. The arrays are copied in and out.
  *
  * <p>q = clamp(rint(x / scale) + zp, qmin, qmax) and x' = (q - zp) * scale are computed by
  * {@link QuantArithmetic#quantizeS8} / {@link QuantArithmetic#dequantizeS8} (the CPU twins of our kernels), so
  * what an observer promises here is bit for bit what the int8 kernels do. uint8 goes through the same
- * calls with the zero point and the codes shifted by 128 ({@link QDType#s8Offset()}); its codes are
- * returned as bytes to be read unsigned ({@code Byte.toUnsignedInt}).
+ * calls with the zero point and the codes shifted by 128 ({@link QDType#s8Offset()}, {@link #s8ZeroPoints()}); its
+ * codes are returned as bytes to be read unsigned ({@code Byte.toUnsignedInt}).
  */
-public final class QParams {
+public record QParams(QScheme scheme, float[] scales, int[] zeroPoints) {
     /** torch.finfo(torch.float32).eps, the floor torch.ao.quantization puts under every scale (all-zero tensors). */
     public static final float EPS = 0x1p-23f;
 
-    private final QScheme scheme;
-    private final float[] scales;
-    private final int[] zeroPoints;
-
-    public QParams(QScheme scheme, float[] scales, int[] zeroPoints) {
+    public QParams {
         if (scheme == null || scales == null || zeroPoints == null) throw new IllegalArgumentException("QParams: scheme, scales and zero points must not be null");
         if (scales.length == 0 || scales.length != zeroPoints.length) {
             throw new IllegalArgumentException("QParams " + scheme + ": need as many zero points as scales (>= 1), got " + scales.length + " and " + zeroPoints.length);
@@ -39,9 +38,18 @@ public final class QParams {
                 throw new IllegalArgumentException("QParams " + scheme + ": a symmetric scheme has zero point " + t.symmetricZeroPoint() + ", got zero point[" + c + "] = " + zeroPoints[c]);
             }
         }
-        this.scheme = scheme;
-        this.scales = scales.clone();
-        this.zeroPoints = zeroPoints.clone();
+        scales = scales.clone();
+        zeroPoints = zeroPoints.clone();
+    }
+
+    /** One int8 scale and zero point for the whole tensor (affine: any zero point in [-128, 127]). */
+    public static QParams perTensor(float scale, int zeroPoint) {
+        return new QParams(QScheme.perTensorAffine(QDType.INT8), new float[] {scale}, new int[] {zeroPoint});
+    }
+
+    /** One int8 scale and zero point per index of dimension {@code axis} (affine). */
+    public static QParams perChannel(int axis, float[] scales, int[] zeroPoints) {
+        return new QParams(QScheme.perChannelAffine(QDType.INT8, axis), scales, zeroPoints);
     }
 
     /** Per-tensor parameters for the float range [min, max]; see {@link #fromRanges}. */
@@ -80,15 +88,59 @@ public final class QParams {
         return new QParams(scheme, s, zp);
     }
 
-    public QScheme scheme() { return scheme; }
-
     public int channels() { return scales.length; }
+
+    /** The channel axis of the tensor's logical shape, or -1 ({@link QScheme#PER_TENSOR}). */
+    public int axis() { return scheme.axis(); }
+
+    public boolean perTensor() { return !scheme.perChannel(); }
+
+    public boolean perChannel() { return scheme.perChannel(); }
 
     public float scale(int channel) { return scales[channel]; }
 
     public int zeroPoint(int channel) { return zeroPoints[channel]; }
 
-    public float[] scales() { return scales.clone(); }
+    /** The one scale of per-tensor parameters. */
+    public float scale() {
+        single("scale");
+        return scales[0];
+    }
+
+    /** The one zero point of per-tensor parameters. */
+    public int zeroPoint() {
+        single("zero point");
+        return zeroPoints[0];
+    }
+
+    private void single(String what) {
+        if (!perTensor()) throw new IllegalArgumentException("QParams " + scheme + " has no single " + what);
+    }
+
+    @Override public float[] scales() { return scales.clone(); }
+
+    @Override public int[] zeroPoints() { return zeroPoints.clone(); }
+
+    /**
+     * The zero points in int8's code range, what the kernels take: clamp(rint(x/s) + zp, qmin, qmax) - off equals
+     * clamp(rint(x/s) + (zp - off), -128, 127) with off = {@link QDType#s8Offset()}, NaN included; equal to
+     * {@link #zeroPoints()} for int8 codes.
+     */
+    public int[] s8ZeroPoints() {
+        int off = scheme.dtype().s8Offset();
+        int[] z = zeroPoints.clone();
+        for (int c = 0; c < z.length; c++) z[c] -= off;
+        return z;
+    }
+
+    /**
+     * The same codes for the same values: type, axis, scales and zero points equal (whether the scheme was chosen
+     * symmetric does not change what the codes mean). Ops compare parameters so, e.g. to skip a requantisation.
+     */
+    public boolean sameAs(QParams o) {
+        return o != null && scheme.dtype() == o.scheme.dtype() && axis() == o.axis() && Arrays.equals(scales, o.scales)
+                && Arrays.equals(zeroPoints, o.zeroPoints);
+    }
 
     /** Per channel the float range the codes cover, [(qmin - zp) * scale, (qmax - zp) * scale]. */
     public QRange representableRange() {
@@ -100,8 +152,6 @@ public final class QParams {
         }
         return new QRange(lo, hi);
     }
-
-    public int[] zeroPoints() { return zeroPoints.clone(); }
 
     /** Codes of {@code x} (shape {@code shape}); for uint8 read them with {@code Byte.toUnsignedInt}. */
     public byte[] quantize(float[] x, Shape shape) {
@@ -142,13 +192,6 @@ public final class QParams {
 
     public float[] fakeQuantize(float[] x) { return fakeQuantize(x, Shape.of(x.length)); }
 
-    private int[] s8ZeroPoints() {
-        int off = scheme.dtype().s8Offset();
-        int[] z = zeroPoints.clone();
-        for (int c = 0; c < z.length; c++) z[c] -= off;
-        return z;
-    }
-
     private ChannelLayout layout(int n, Shape shape) {
         if (shape.numel() != n) throw new IllegalArgumentException("QParams: shape " + shape + " has " + shape.numel() + " elements, data has " + n);
         ChannelLayout l = ChannelLayout.of(scheme, shape);
@@ -165,6 +208,7 @@ public final class QParams {
     @Override public int hashCode() { return 31 * (31 * scheme.hashCode() + Arrays.hashCode(scales)) + Arrays.hashCode(zeroPoints); }
 
     @Override public String toString() {
-        return "QParams{" + scheme + ", scale=" + Arrays.toString(scales) + ", zero_point=" + Arrays.toString(zeroPoints) + "}";
+        return perTensor() ? "QParams{" + scheme + ", scale " + scales[0] + ", zero point " + zeroPoints[0] + "}"
+                : "QParams{" + scheme + ", " + scales.length + " channels}";
     }
 }

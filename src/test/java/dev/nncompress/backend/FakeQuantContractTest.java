@@ -1,5 +1,8 @@
 package dev.nncompress.backend;
 
+import dev.nncompress.quant.QDType;
+import dev.nncompress.quant.QParams;
+import dev.nncompress.quant.QScheme;
 import dev.nncompress.backend.ref.ReferenceBackend;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
@@ -19,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * that hold for the reference too. Only Backend and ref are used (the CUDA subclass is a gpu test).
  */
 public abstract class FakeQuantContractTest {
+    private static final QScheme UINT8 = QScheme.perTensorAffine(QDType.UINT8);
     protected static final ReferenceBackend REF = new ReferenceBackend();
 
     protected abstract Backend backend();
@@ -33,7 +37,7 @@ public abstract class FakeQuantContractTest {
         }
     }
 
-    private float[] forward(Tensor x, FakeQuantSpec spec, float[] gradOut, float[][] gradIn) {
+    private float[] forward(Tensor x, QParams spec, float[] gradOut, float[][] gradIn) {
         Backend b = backend();
         try (Tensor xb = b.fromFloats(x.toFloatArray(), x.shape()); FakeQuantResult r = b.fakeQuantize(xb, spec);
              Tensor g = b.fromFloats(gradOut, x.shape()); Tensor gi = b.fakeQuantizeBackward(g, r.inRange())) {
@@ -44,7 +48,7 @@ public abstract class FakeQuantContractTest {
     }
 
     /** Forward and backward against the reference backend's. */
-    private void matchesReference(String what, float[] x, Shape shape, FakeQuantSpec spec, Random rnd) {
+    private void matchesReference(String what, float[] x, Shape shape, QParams spec, Random rnd) {
         float[] g = new float[x.length];
         for (int i = 0; i < g.length; i++) g[i] = (float) rnd.nextGaussian();
         if (g.length > 3) g[3] = Float.NaN; // a NaN gradient stays visible where the mask passes, and is 0 where it blocks
@@ -70,8 +74,8 @@ public abstract class FakeQuantContractTest {
             Shape s = Shape.of(dims);
             float[] x = randn(rnd, s.numel(), 4);
             System.arraycopy(special, 0, x, 0, Math.min(x.length, special.length));
-            matchesReference("per tensor " + s, x, s, FakeQuantSpec.perTensor(0.031f, -7), rnd);
-            matchesReference("per tensor uint8 " + s, x, s, new FakeQuantSpec(new float[] {0.02f}, new int[] {131}, -1, 0, 255), rnd);
+            matchesReference("per tensor " + s, x, s, QParams.perTensor(0.031f, -7), rnd);
+            matchesReference("per tensor uint8 " + s, x, s, new QParams(UINT8, new float[] {0.02f}, new int[] {131}), rnd);
             for (int axis = 0; axis < dims.length; axis++) {
                 int c = dims[axis];
                 float[] scales = new float[c];
@@ -80,7 +84,7 @@ public abstract class FakeQuantContractTest {
                     scales[k] = (float) (0.005 + rnd.nextDouble() * 0.05);
                     zps[k] = rnd.nextInt(-20, 21);
                 }
-                matchesReference("per channel axis " + axis + " " + s, x, s, FakeQuantSpec.perChannel(scales, zps, axis), rnd);
+                matchesReference("per channel axis " + axis + " " + s, x, s, QParams.perChannel(axis, scales, zps), rnd);
             }
         }
     }
@@ -93,7 +97,7 @@ public abstract class FakeQuantContractTest {
         float[] g = new float[x.length];
         java.util.Arrays.fill(g, 2f);
         float[][] gi = new float[1][];
-        float[] got = forward(REF.fromFloats(x, Shape.of(x.length)), FakeQuantSpec.perTensor(1f, 0), g, gi);
+        float[] got = forward(REF.fromFloats(x, Shape.of(x.length)), QParams.perTensor(1f, 0), g, gi);
         bits("forward", y, got);
         for (int i = 0; i < pass.length; i++) pass[i] *= 2f;
         bits("straight-through gradient", pass, gi[0]);
@@ -104,33 +108,33 @@ public abstract class FakeQuantContractTest {
         float[] x = {1.25f, 1.25f, -3f, 60f};
         float[][] gi = new float[1][];
         float[] g = {1, 1, 1, 1};
-        float[] got = forward(REF.fromFloats(x, Shape.of(2, 2)), FakeQuantSpec.perChannel(new float[] {1f, 0.5f}, new int[] {0, 10}, 1), g, gi);
+        float[] got = forward(REF.fromFloats(x, Shape.of(2, 2)), QParams.perChannel(1, new float[] {1f, 0.5f}, new int[] {0, 10}), g, gi);
         bits("per channel", new float[] {1f, 1f, -3f, 58.5f}, got); // 60 / 0.5 + 10 = 130 clamps to 127: (127 - 10) * 0.5
         bits("per channel gradient", new float[] {1, 1, 1, 0}, gi[0]);
         float[] u = {-1f, 0.3f, 200f};
-        float[] gotU = forward(REF.fromFloats(u, Shape.of(3)), new FakeQuantSpec(new float[] {1f}, new int[] {100}, -1, 0, 255), new float[] {1, 1, 1}, gi);
+        float[] gotU = forward(REF.fromFloats(u, Shape.of(3)), new QParams(UINT8, new float[] {1f}, new int[] {100}), new float[] {1, 1, 1}, gi);
         bits("uint8", new float[] {-1f, 0f, 155f}, gotU); // codes 99, 100, 300 -> 255
         bits("uint8 gradient", new float[] {1, 1, 0}, gi[0]);
     }
 
     @Test void emptyTensorsGiveEmptyResults() {
         float[][] gi = new float[1][];
-        assertArrayEquals(new float[0], forward(REF.fromFloats(new float[0], Shape.of(0, 3)), FakeQuantSpec.perTensor(1f, 0), new float[0], gi));
+        assertArrayEquals(new float[0], forward(REF.fromFloats(new float[0], Shape.of(0, 3)), QParams.perTensor(1f, 0), new float[0], gi));
         assertArrayEquals(new float[0], gi[0]);
     }
 
     @Test void badArgumentsAreRejectedAlike() {
         Backend b = backend();
         Tensor x = b.fromFloats(new float[6], Shape.of(2, 3));
-        assertThrows(IllegalArgumentException.class, () -> b.fakeQuantize(x, FakeQuantSpec.perChannel(new float[] {1, 1}, new int[] {0, 0}, 1)), "3 channels, 2 scales");
-        assertThrows(IllegalArgumentException.class, () -> b.fakeQuantize(x, FakeQuantSpec.perChannel(new float[] {1}, new int[] {0}, 2)), "no dim 2");
-        assertThrows(IllegalArgumentException.class, () -> b.fakeQuantize(null, FakeQuantSpec.perTensor(1, 0)));
-        FakeQuantResult r = b.fakeQuantize(x, FakeQuantSpec.perTensor(1, 0));
+        assertThrows(IllegalArgumentException.class, () -> b.fakeQuantize(x, QParams.perChannel(1, new float[] {1, 1}, new int[] {0, 0})), "3 channels, 2 scales");
+        assertThrows(IllegalArgumentException.class, () -> b.fakeQuantize(x, QParams.perChannel(2, new float[] {1}, new int[] {0})), "no dim 2");
+        assertThrows(IllegalArgumentException.class, () -> b.fakeQuantize(null, QParams.perTensor(1, 0)));
+        FakeQuantResult r = b.fakeQuantize(x, QParams.perTensor(1, 0));
         assertThrows(IllegalArgumentException.class, () -> b.fakeQuantizeBackward(b.zeros(Shape.of(3, 2)), r.inRange()), "gradient of another shape");
         if (b != REF) {
-            assertThrows(IllegalArgumentException.class, () -> b.fakeQuantize(REF.fromFloats(new float[6], Shape.of(2, 3)), FakeQuantSpec.perTensor(1, 0)),
+            assertThrows(IllegalArgumentException.class, () -> b.fakeQuantize(REF.fromFloats(new float[6], Shape.of(2, 3)), QParams.perTensor(1, 0)),
                     "a reference tensor");
-            FakeQuantMask foreign = REF.fakeQuantize(REF.fromFloats(new float[6], Shape.of(2, 3)), FakeQuantSpec.perTensor(1, 0)).inRange();
+            FakeQuantMask foreign = REF.fakeQuantize(REF.fromFloats(new float[6], Shape.of(2, 3)), QParams.perTensor(1, 0)).inRange();
             assertThrows(IllegalArgumentException.class, () -> b.fakeQuantizeBackward(b.zeros(Shape.of(2, 3)), foreign), "another backend's mask");
         }
         r.close();
@@ -138,13 +142,13 @@ public abstract class FakeQuantContractTest {
     }
 
     @Test void specsAreValidatedOnConstruction() {
-        assertThrows(IllegalArgumentException.class, () -> FakeQuantSpec.perTensor(0f, 0));
-        assertThrows(IllegalArgumentException.class, () -> FakeQuantSpec.perTensor(Float.NaN, 0));
-        assertThrows(IllegalArgumentException.class, () -> FakeQuantSpec.perTensor(Float.POSITIVE_INFINITY, 0));
-        assertThrows(IllegalArgumentException.class, () -> FakeQuantSpec.perTensor(1f, 128));
-        assertThrows(IllegalArgumentException.class, () -> new FakeQuantSpec(new float[] {1}, new int[] {0}, -1, 0, 127), "7-bit codes");
-        assertThrows(IllegalArgumentException.class, () -> new FakeQuantSpec(new float[] {1, 1}, new int[] {0, 0}, -1, -128, 127), "per tensor, two scales");
-        assertThrows(IllegalArgumentException.class, () -> new FakeQuantSpec(new float[] {1}, new int[] {0, 0}, 0, -128, 127));
-        assertArrayEquals(new int[] {-28}, new FakeQuantSpec(new float[] {1}, new int[] {100}, -1, 0, 255).s8ZeroPoints());
+        assertThrows(IllegalArgumentException.class, () -> QParams.perTensor(0f, 0));
+        assertThrows(IllegalArgumentException.class, () -> QParams.perTensor(Float.NaN, 0));
+        assertThrows(IllegalArgumentException.class, () -> QParams.perTensor(Float.POSITIVE_INFINITY, 0));
+        assertThrows(IllegalArgumentException.class, () -> QParams.perTensor(1f, 128));
+        assertThrows(IllegalArgumentException.class, () -> new QParams(UINT8, new float[] {1}, new int[] {-1}), "uint8 zero point below 0");
+        assertThrows(IllegalArgumentException.class, () -> new QParams(UINT8, new float[] {1, 1}, new int[] {0, 0}), "per tensor, two scales");
+        assertThrows(IllegalArgumentException.class, () -> QParams.perChannel(0, new float[] {1}, new int[] {0, 0}));
+        assertArrayEquals(new int[] {-28}, new QParams(UINT8, new float[] {1}, new int[] {100}).s8ZeroPoints());
     }
 }

@@ -1,5 +1,6 @@
 package dev.nncompress.backend;
 
+import dev.nncompress.quant.QParams;
 import dev.nncompress.quant.QuantArithmetic;
 import dev.nncompress.backend.ref.ReferenceBackend;
 import dev.nncompress.tensor.Shape;
@@ -29,14 +30,14 @@ public abstract class Int8OpsContract {
     /** The backend checked against the reference. */
     protected abstract Backend other();
 
-    private static final QuantParams A = QuantParams.perTensor(0.031f, -7), B = QuantParams.perTensor(0.047f, 11), OUT = QuantParams.perTensor(0.05f, -3);
+    private static final QParams A = QParams.perTensor(0.031f, -7), B = QParams.perTensor(0.047f, 11), OUT = QParams.perTensor(0.05f, -3);
 
     @Test
     protected void quantizeAndDequantizeAgreeAndFollowReferenceOpsPerTensorAndPerChannel() {
         Shape s = Shape.of(3, 5, 7, 9);
         float[] x = values(s.numel(), 4f);
-        QuantParams perChannel = QuantParams.perChannel(1, new float[] {0.01f, 0.02f, 0.03f, 0.04f, 0.05f}, new int[] {0, -5, 5, 127, -128});
-        for (QuantParams q : List.of(A, perChannel)) {
+        QParams perChannel = QParams.perChannel(1, new float[] {0.01f, 0.02f, 0.03f, 0.04f, 0.05f}, new int[] {0, -5, 5, 127, -128});
+        for (QParams q : List.of(A, perChannel)) {
             QTensor a = ref.quantize(x, s, q), b = other().quantize(x, s, q);
             assertSame(a, b, "quantize " + q);
             float[] want = q.perTensor() ? floats(QuantArithmetic.quantizeS8(x, q.scales(), q.zeroPoints(), 1, 1))
@@ -53,7 +54,7 @@ public abstract class Int8OpsContract {
         }
         Shape flat = Shape.of(4, 13);
         float[] f = values(flat.numel(), 2f);
-        QuantParams rows = QuantParams.perChannel(0, new float[] {0.01f, 0.02f, 0.03f, 0.04f}, new int[] {1, 2, 3, 4});
+        QParams rows = QParams.perChannel(0, new float[] {0.01f, 0.02f, 0.03f, 0.04f}, new int[] {1, 2, 3, 4});
         assertSame(ref.quantize(f, flat, rows), other().quantize(f, flat, rows), "per channel along axis 0");
         assertSame(ref.requantize(ref.quantize(f, flat, A), OUT), other().requantize(other().quantize(f, flat, A), OUT), "requantize");
     }
@@ -80,6 +81,8 @@ public abstract class Int8OpsContract {
         float[] dscales = positive(10);
         Conv2dSpec depthwise = new Conv2dSpec(2, 1, 1, 0, 2, 1, 1, 2, 5);
         check(b -> b.qconv2d(b.quantize(values(3 * 5 * 9 * 7, 3f, 6), Shape.of(3, 5, 9, 7), B), prep(b, dw, dws, dscales, 5), null, depthwise, true, OUT), "depthwise");
+        float[] dbias = values(10, 0.5f);
+        check(b -> b.qconv2d(b.quantize(values(3 * 5 * 9 * 7, 3f, 6), Shape.of(3, 5, 9, 7), B), prep(b, dw, dws, dscales, 5), dbias, depthwise, false, OUT), "depthwise, bias");
         Shape ls = Shape.of(6, 37), lw = Shape.of(11, 37);
         byte[] w = codes(lw.numel());
         float[] scales = positive(11), bias = values(11, 1f);
@@ -123,6 +126,39 @@ public abstract class Int8OpsContract {
         check(b -> b.qreshape(x.apply(b), Shape.of(3, 7, 5, 9), OUT), "reshape with requantisation");
         QTensor flat = ref.qreshape(x.apply(ref), Shape.of(3, 315), null);
         assertArrayEquals(x.apply(ref).codes().toFloatArray(), flat.codes().toFloatArray(), "flatten keeps NCHW order");
+    }
+
+    /** Int8OpChecks: every backend refuses a bad call with the reference's message, word for word. */
+    @Test
+    protected void badArgumentsAreRefusedWithTheReferencesMessages() {
+        Shape s = Shape.of(3, 5, 9, 7), ls = Shape.of(6, 37), lw = Shape.of(11, 37), ws = Shape.of(6, 5, 3, 3), dws = Shape.of(10, 1, 3, 3);
+        Function<Backend, QTensor> x = b -> b.quantize(values(s.numel(), 3f, 8), s, A), flat = b -> b.quantize(values(ls.numel(), 2f, 7), ls, B);
+        QParams perChannel = QParams.perChannel(1, new float[] {0.01f, 0.02f, 0.03f, 0.04f, 0.05f}, new int[] {0, -5, 5, 127, -128});
+        byte[] w = codes(ws.numel()), lwc = codes(lw.numel()), dw = codes(dws.numel());
+        float[] scales = positive(11);
+        sameError(b -> b.qlinear(flat.apply(b), prep(b, lwc, lw, scales, 1), new float[3], false, OUT), "qlinear, 3 biases for 11 channels");
+        sameError(b -> b.qlinear(x.apply(b), prep(b, lwc, lw, scales, 1), null, false, OUT), "qlinear of a rank-4 input");
+        sameError(b -> b.qlinear(flat.apply(b), prep(b, lwc, lw, scales, 1), null, false, perChannel), "qlinear, per-channel output");
+        sameError(b -> b.qconv2d(b.quantize(values(s.numel(), 3f, 8), s, perChannel), prep(b, w, ws, positive(6), 1), null, Conv2dSpec.of(1, 1), false, OUT),
+                "qconv2d, per-channel activations");
+        sameError(b -> b.qconv2d(x.apply(b), prep(b, w, ws, positive(6), 1), null, new Conv2dSpec(1, 1, 1, 1, 1, 1, 2, 2, 1), false, OUT), "qconv2d, dilated");
+        sameError(b -> b.qconv2d(x.apply(b), prep(b, dw, dws, positive(10), 5), null, Conv2dSpec.of(1, 1), false, OUT), "qconv2d, groups differ from the weight's");
+        sameError(b -> b.qconv2dFloat(x.apply(b), prep(b, dw, dws, positive(10), 5), null, new Conv2dSpec(1, 1, 1, 1, 1, 1, 1, 1, 5), false),
+                "depthwise with float output");
+        sameError(b -> b.qmaxPool2d(flat.apply(b), Pool2dSpec.square(2)), "max-pool of a rank-2 input");
+        sameError(b -> b.qglobalAvgPool(x.apply(b), perChannel), "global average pool, per-channel output");
+        sameError(b -> b.qbinary(Binary.ADD, x.apply(b), flat.apply(b), OUT), "qbinary, ranks differ");
+        sameError(b -> b.qbinaryConstant(Binary.MUL, x.apply(b), new float[4], Shape.of(4, 1, 1), false, OUT), "qbinaryConstant, 4 channels against 5");
+        sameError(b -> b.qconcat(List.of(x.apply(b), x.apply(b)), 0, OUT), "qconcat along the batch");
+        sameError(b -> b.qconcat(List.of(x.apply(b), b.quantize(values(3 * 5 * 8 * 7, 1f, 3), Shape.of(3, 5, 8, 7), A)), 1, OUT), "qconcat, heights differ");
+        sameError(b -> b.qreshape(x.apply(b), Shape.of(3, 314), null), "qreshape to another count");
+        sameError(b -> b.requantize(x.apply(b), perChannel), "requantize to per-channel parameters");
+    }
+
+    private void sameError(Function<Backend, Object> call, String what) {
+        String want = assertThrows(IllegalArgumentException.class, () -> call.apply(ref), what + " (reference)").getMessage();
+        String got = assertThrows(IllegalArgumentException.class, () -> call.apply(other()), what).getMessage();
+        assertEquals(want, got, what);
     }
 
     // ---- helpers

@@ -18,7 +18,7 @@ import java.util.Map;
  * a value the recipe refuses fails the whole sweep at once with the recipe's one-line error, not one task later.
  */
 public final class SweepGrid {
-    static final int MAX_POINTS = 100_000;
+    static final int MAX_POINTS = dev.nncompress.pipeline.SweepReport.MAX_POINTS; // one bound for the grid and for sweep.json
 
     /**
      * One run of the recipe: {@code id} names its directory under {@code points/}; {@code overrides} are the grid's

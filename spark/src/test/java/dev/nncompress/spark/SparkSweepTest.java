@@ -1,5 +1,6 @@
 package dev.nncompress.spark;
 
+import dev.nncompress.backend.cpu.TaskThreads;
 import dev.nncompress.data.FashionMnist;
 import dev.nncompress.pipeline.Recipe;
 import dev.nncompress.pipeline.Report;
@@ -17,12 +18,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * A tiny sweep (4 points of the tiny recipe) on the embedded {@code local[2]}: each point's results equal those of the
- * same point run sequentially in this process (same seed, same bits on the CPU), and the results come back as a
- * DataFrame written as Parquet and JSON.
+ * A tiny sweep (4 points of the tiny recipe) on the embedded {@code local[2,2]} (the default: two slots, a failed task
+ * tried once more): each point's results equal those of the same point run sequentially in this process (same seed,
+ * same bits on the CPU), each task ran capped at its one thread, and the results come back as a DataFrame written as
+ * Parquet and JSON. Then, on the same session, Spark's retries: a transient failure is retried and the row says so, and
+ * a point that fails on every attempt (the job aborted) is a failed row, not lost.
  */
 class SparkSweepTest {
     static final Path RECIPE = Path.of("src/test/resources/tiny-sweep.yaml");
@@ -31,7 +35,7 @@ class SparkSweepTest {
     @BeforeAll
     static void start() {
         assumeTrue(Files.exists(FashionMnist.resolve(FashionMnist.DEFAULT_DIR, FashionMnist.TRAIN_IMAGES)), "Fashion-MNIST not installed");
-        spark = SparkSweep.session("local[2]", 1);
+        spark = SparkSweep.session(SparkSweep.localMaster(2, 1), 1);
     }
 
     @AfterAll
@@ -61,6 +65,11 @@ class SparkSweepTest {
             PointResult a = rows.get(i);
             PointResult b = seq.get(i);
             assertEquals(PointResult.OK, a.status(), a.error());
+            // each pool as the task's thread saw it, read back from the libraries: OpenMP and our loops per thread,
+            // OpenBLAS and libnd4j per process (1 for every task of this sweep)
+            assertEquals("blas 1, openmp 1, nd4j 1, java 1", a.threads(), a.point());
+            assertEquals(1, a.attempts(), a.point());
+            assertTrue(a.executor().startsWith("driver@"), a.executor());
             assertEquals(points.get(i).id(), a.point());
             assertEquals(b.overrides(), a.overrides());
             assertEquals(b.accuracy(), a.accuracy(), 0.0, a.point());
@@ -78,5 +87,68 @@ class SparkSweepTest {
         assertEquals(rows.get(3).accuracy(), back.get(3).getDouble(back.get(3).fieldIndex("accuracy")), 0.0);
         assertEquals("prune.sparsity=0.6, quantize.observer=kl", back.get(3).getString(back.get(3).fieldIndex("overrides")));
         assertEquals(4, spark.read().json(sweepDir.resolve(SparkSweep.JSON).toString()).count());
+        assertEquals(1, back.get(3).getInt(back.get(3).fieldIndex("attempts")));
+
+        // the per-thread caps stayed with the task threads: a thread that ran no point has its pools' defaults
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (cores > 1) {
+            TaskThreads.Counts[] other = new TaskThreads.Counts[1];
+            Thread t = new Thread(() -> other[0] = TaskThreads.inEffect());
+            t.start();
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            assertTrue(other[0].openmp() > 1 && other[0].javaLoops() > 1, "another thread keeps its OpenMP team and loop threads: " + other[0].describe());
+        }
+    }
+
+    @Test
+    void aTransientFailureIsRetriedAndTheRowCountsTheAttempts(@TempDir Path tmp) throws Exception {
+        Recipe r = quick();
+        List<SweepGrid.Point> points = SweepGrid.points(r, "quantize.observer=minmax,kl", 1);
+        List<PointResult> rows = withFault("p1:transient", () -> SparkSweep.run(spark, new SparkSweep.Spec(r.fileName(), r.text(), points, tmp.resolve("s"), 1)));
+        assertEquals(PointResult.OK, rows.get(0).status(), rows.get(0).error());
+        assertEquals(1, rows.get(0).attempts());
+        assertEquals(PointResult.OK, rows.get(1).status(), "retried by Spark, then ran: " + rows.get(1).error());
+        assertEquals(2, rows.get(1).attempts(), "the row says it took a retry");
+    }
+
+    @Test
+    void aPointSparkGivesUpOnIsAFailedRowNotLost(@TempDir Path tmp) throws Exception {
+        Recipe r = quick();
+        List<SweepGrid.Point> points = SweepGrid.points(r, "quantize.observer=minmax", 1);
+        List<PointResult> rows = withFault("p0:always", () -> SparkSweep.run(spark, new SparkSweep.Spec(r.fileName(), r.text(), points, tmp.resolve("s"), 1)));
+        assertEquals(1, rows.size());
+        PointResult p = rows.get(0);
+        assertEquals(PointResult.FAILED, p.status());
+        assertEquals(SparkSweep.LOCAL_MAX_FAILURES, p.attempts());
+        assertTrue(p.error().startsWith("Spark gave up on the point: Job aborted due to stage failure: Task 0 in stage"), p.error());
+        assertTrue(p.error().contains("injected failure of p0 on every attempt"), p.error());
+    }
+
+    /** A recipe of a fraction of a second per point: the untrained student quantized on 32 images. */
+    static Recipe quick() {
+        return Recipe.parse("quick.yaml", """
+                model: student
+                backend: cpu
+                data: {path: /usr/share/datasets/fashion-mnist, train_limit: 64, test_limit: 50}
+                bench: {rounds: 1, seconds: 0.01}
+                stages:
+                  - stage: quantize
+                    calib: 32
+                    sensitivity: 0
+                """);
+    }
+
+    /** Runs {@code body} with {@link SweepFaults#PROPERTY} set in this JVM (the embedded mode's tasks run here). */
+    static <T> T withFault(String fault, java.util.concurrent.Callable<T> body) throws Exception {
+        System.setProperty(SweepFaults.PROPERTY, fault);
+        try {
+            return body.call();
+        } finally {
+            System.clearProperty(SweepFaults.PROPERTY);
+        }
     }
 }

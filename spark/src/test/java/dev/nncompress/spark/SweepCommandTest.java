@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nncompress.cli.Main;
 import dev.nncompress.data.FashionMnist;
+import dev.nncompress.pipeline.SweepPoint;
+import dev.nncompress.pipeline.SweepReport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,7 +25,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@code nncompress sweep} through the core's command line (found by ServiceLoader from this module's jar): a point
- * that fails (its model file does not exist) is a failed row with its error beside the point that ran, exit 1.
+ * that fails (its model file does not exist) is a failed row with its error beside the point that ran, exit 1. The run
+ * directory is given as a {@code file://} URI, so the points take the Hadoop route (run into a scratch directory, copied
+ * up through Hadoop's FileSystem) that {@code hdfs://} and {@code s3a://} take.
  */
 class SweepCommandTest {
     @TempDir Path tmp;
@@ -46,7 +50,7 @@ class SweepCommandTest {
         StringWriter so = new StringWriter();
         StringWriter se = new StringWriter();
         int code = Main.run(new String[] {"sweep", "--recipe", recipe.toString(), "--grid", "model=student," + tmp.resolve("missing.safetensors"),
-                "--master", "local[2]", "-o", out.toString()}, new PrintWriter(so, true), new PrintWriter(se, true));
+                "--master", "local[2]", "--max-accuracy-drop", "100", "-o", out.toUri().toString()}, new PrintWriter(so, true), new PrintWriter(se, true));
 
         System.out.print(so);
         assertEquals(Main.EXIT_FAILURE, code, se.toString());
@@ -73,5 +77,21 @@ class SweepCommandTest {
         assertTrue(errors.get(0).endsWith(error), "the command's line names the point's error");
         assertFalse(rows.get(1).has("accuracy"), "no accuracy for a failed point: " + rows.get(1));
         assertTrue(Files.readString(out.resolve("points/p1/log.txt")).contains("missing.safetensors"), "the point's log has its error");
+        assertTrue(Files.isRegularFile(out.resolve("points/p0/report.json")), "p0's run directory copied up through Hadoop");
+        assertTrue(Files.readString(out.resolve("points/p0/log.txt")).contains("threads   blas 1, openmp 1, nd4j 1, java 1"), "the task's threads in its log");
+        assertEquals(1, rows.get(0).get("attempts").asInt(), "local[2]: one attempt, no retry");
+        assertTrue(so.toString().contains("results   " + out.toUri().toString().replaceAll("/$", "") + "/results.parquet"), so.toString());
+
+        // the sweep view: sweep.json holds both points, the failed one with its error; the page marks p0 best (the only ok point)
+        SweepReport view = SweepReport.read(out);
+        assertEquals(List.of("p0", "p1"), view.points().stream().map(SweepPoint::point).toList());
+        assertEquals(accuracy, view.points().get(0).accuracy(), 0.0);
+        assertEquals(error, view.points().get(1).error());
+        assertEquals(100.0, view.maxAccuracyDrop());
+        assertTrue(so.toString().contains("best      p0 (model=student)"), so.toString());
+        String html = Files.readString(out.resolve("report.html"));
+        assertTrue(html.contains("<tr class=\"best\"><td class=\"l\">p0</td>"), html);
+        assertTrue(html.contains("<tr class=\"failed\"><td class=\"l\">p1</td>"), html);
+        assertTrue(so.toString().contains("report    " + out.toUri().toString().replaceAll("/$", "") + "/report.html"), "the view copied up: " + so);
     }
 }

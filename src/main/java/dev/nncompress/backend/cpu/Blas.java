@@ -47,6 +47,24 @@ final class Blas {
         BlasThreads.cap(threads);
     }
 
+    /**
+     * C[m, n] = A[m, k] B[n, k]^T on one OpenBLAS thread, for callers that split the rows over their own threads
+     * ({@link CpuLinear}): any number of these run side by side.
+     */
+    static void sgemmOneThread(int m, int n, int k, long a, int lda, long b, int ldb, long c, int ldc) {
+        if (m == 0 || n == 0) return;
+        if (k == 0) {
+            for (int i = 0; i < m; i++) Mem.zero(c + 4L * i * ldc, n);
+            return;
+        }
+        BlasThreads.enter((long) m * n * k, Long.MAX_VALUE);
+        try {
+            openblas_nolapack.cblas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, m, n, k, 1f, new Address(a), lda, new Address(b), ldb, 0f, new Address(c), ldc);
+        } finally {
+            BlasThreads.exit();
+        }
+    }
+
     /** C[m, n] = alpha * op(A) op(B) + beta * C, all row-major with the given leading dimensions. */
     static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda, long b, int ldb,
                       float beta, long c, int ldc) {

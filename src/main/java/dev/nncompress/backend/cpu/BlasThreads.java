@@ -33,6 +33,13 @@ final class BlasThreads {
     /** The count OpenBLAS started with (all cores unless OPENBLAS_NUM_THREADS says otherwise). */
     static int started() { return STARTED; }
 
+    /** The cap of {@link #cap(int)}: the most threads a later product runs on. */
+    static int cap() {
+        synchronized (LOCK) {
+            return cap;
+        }
+    }
+
     /** Caps the threads of every later product (at most the count OpenBLAS started with). */
     static void cap(int threads) {
         synchronized (LOCK) {

@@ -1,5 +1,6 @@
 package dev.nncompress.backend.cpu;
 
+import dev.nncompress.quant.QParams;
 import dev.nncompress.backend.PoolGeometry;
 import dev.nncompress.backend.ConvGeometry;
 import dev.nncompress.backend.ArgChecks;
@@ -21,7 +22,6 @@ import dev.nncompress.backend.ref.HostInt8Backend;
 import dev.nncompress.backend.ref.HostInt8Ops;
 import dev.nncompress.backend.FakeQuantMask;
 import dev.nncompress.backend.FakeQuantResult;
-import dev.nncompress.backend.FakeQuantSpec;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -189,6 +189,12 @@ public final class CpuBackend implements HostInt8Backend {
         }
         return out;
     }
+
+    /** Fused inference conv stacks: {@link NativeConvStack} (AVX-512F), else null (the separate ops run). */
+    @Override public Tensor convStack(Tensor x, java.util.List<dev.nncompress.backend.ConvStage> stages) { return NativeConvStack.run(this, x, stages); }
+
+    /** Rows split over our threads, one single-threaded sgemm each, bias and ReLU while in cache: {@link CpuLinear}. */
+    @Override public Tensor linearInference(Tensor x, Tensor weight, Tensor bias, boolean relu) { return CpuLinear.inference(this, x, weight, bias, relu); }
 
     // ---- sparse weights (native kernels; without the library every layer stays dense) ----
 
@@ -547,7 +553,7 @@ public final class CpuBackend implements HostInt8Backend {
 
     // ---- fake quantisation (issue 21): the reference's loop over chunks, split over the cores (CpuFakeQuant) ----
 
-    @Override public FakeQuantResult fakeQuantize(Tensor x, FakeQuantSpec spec) { return CpuFakeQuant.forward(this, x, spec); }
+    @Override public FakeQuantResult fakeQuantize(Tensor x, QParams spec) { return CpuFakeQuant.forward(this, x, spec); }
 
     @Override public Tensor fakeQuantizeBackward(Tensor gradOut, FakeQuantMask inRange) { return CpuFakeQuant.backward(this, gradOut, inRange); }
 

@@ -1,9 +1,9 @@
 package dev.nncompress.backend.cpu;
 
+import dev.nncompress.quant.QParams;
 import dev.nncompress.backend.FakeQuantChecks;
 import dev.nncompress.backend.FakeQuantMask;
 import dev.nncompress.backend.FakeQuantResult;
-import dev.nncompress.backend.FakeQuantSpec;
 import dev.nncompress.quant.QuantArithmetic;
 import dev.nncompress.tensor.Tensor;
 
@@ -20,7 +20,7 @@ final class CpuFakeQuant {
 
     private CpuFakeQuant() {}
 
-    static FakeQuantResult forward(CpuBackend be, Tensor x, FakeQuantSpec spec) {
+    static FakeQuantResult forward(CpuBackend be, Tensor x, QParams spec) {
         CpuTensor cx = cpu("fakeQuantize", "x", x);
         int[] l = FakeQuantChecks.layout("fakeQuantize", x, spec);
         int n = x.numel(), channels = l[0], inner = l[1];

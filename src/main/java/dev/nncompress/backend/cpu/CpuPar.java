@@ -39,15 +39,29 @@ final class CpuPar {
     private static final AtomicInteger BUSY = new AtomicInteger();
     /** Set inside a split loop: a nested split runs inline (a worker waiting on itself would deadlock). */
     private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> Boolean.FALSE);
+    /**
+     * The parts a loop called from this thread may have (its own included): all threads unless capped with
+     * {@link #limitThisThread} (a sweep's task gets its share of the cores while other tasks share the pool).
+     */
+    private static final ThreadLocal<Integer> LIMIT = ThreadLocal.withInitial(() -> THREADS);
 
     private CpuPar() {}
 
     static int threads() { return THREADS; }
 
+    /** Caps the parts of every later loop this thread splits at {@code threads} (at most {@link #threads()}). */
+    static void limitThisThread(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("Java loop threads must be >= 1, got " + threads);
+        LIMIT.set(Math.min(threads, THREADS));
+    }
+
+    /** The parts a loop split on this thread may have now at most: {@link #threads()}, or this thread's cap. */
+    static int threadsOfThisThread() { return LIMIT.get(); }
+
     /** Parts a loop may have now: the caller's plus one per idle helper, at most {@code wanted}. */
     private static int partsNow(int wanted) {
         if (POOL == null || INSIDE.get()) return 1;
-        return Math.min(wanted, 1 + Math.max(0, THREADS - 1 - BUSY.get()));
+        return Math.min(Math.min(wanted, LIMIT.get()), 1 + Math.max(0, THREADS - 1 - BUSY.get()));
     }
 
     /** Runs {@code part} on a helper, counted in {@link #BUSY} until it ends or is cancelled. */

@@ -1,5 +1,6 @@
 package dev.nncompress.backend.cuda;
 
+import dev.nncompress.quant.QParams;
 import dev.nncompress.backend.ArgChecks;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.BatchNormGrads;
@@ -31,11 +32,9 @@ import dev.nncompress.backend.Binary;
 import dev.nncompress.backend.Unary;
 import dev.nncompress.backend.FakeQuantMask;
 import dev.nncompress.backend.FakeQuantResult;
-import dev.nncompress.backend.FakeQuantSpec;
 // int8 (issue 21)
 import dev.nncompress.backend.QTensor;
 import dev.nncompress.backend.QWeight;
-import dev.nncompress.backend.QuantParams;
 import dev.nncompress.tensor.DType;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
@@ -489,7 +488,7 @@ public final class CudaBackend implements Backend {
 
     // ---- fake quantisation (issue 21): nnc_fake_quantize_s8 and its straight-through backward (CudaFakeQuant) ----
 
-    @Override public FakeQuantResult fakeQuantize(Tensor x, FakeQuantSpec spec) { return CudaFakeQuant.forward(this, ops, this::alloc, x, spec); }
+    @Override public FakeQuantResult fakeQuantize(Tensor x, QParams spec) { return CudaFakeQuant.forward(this, ops, this::alloc, x, spec); }
 
     @Override public Tensor fakeQuantizeBackward(Tensor gradOut, FakeQuantMask inRange) {
         return CudaFakeQuant.backward(this, ops, this::alloc, gradOut, inRange);
@@ -514,12 +513,12 @@ public final class CudaBackend implements Backend {
         throw new UnsupportedOperationException("the cuda backend runs its int8 ops on its own kernels, not on " + (kernels == null ? null : kernels.name()));
     }
 
-    @Override public QTensor quantize(Tensor x, QuantParams q) { return int8().quantize(x, q); }
+    @Override public QTensor quantize(Tensor x, QParams q) { return int8().quantize(x, q); }
     @Override public Tensor dequantize(QTensor x) { return int8().dequantize(x); }
-    @Override public QTensor requantize(QTensor x, QuantParams q) { return int8().requantize(x, q); }
+    @Override public QTensor requantize(QTensor x, QParams q) { return int8().requantize(x, q); }
     @Override public QWeight prepareQWeight(byte[] codes, Shape shape, float[] scales, int groups) { return qgemm().prepare(codes, shape, scales, groups); }
     @Override public QTensor qconv2d(QTensor x, QWeight w, float[] bias, Conv2dSpec spec, boolean relu,
-                                                            QuantParams out) {
+                                                            QParams out) {
         if (out == null) throw new IllegalArgumentException("qconv2d: output parameters are null (float output: qconv2dFloat)");
         return (QTensor) qgemm().conv(x, w, bias, spec, relu, out);
     }
@@ -527,7 +526,7 @@ public final class CudaBackend implements Backend {
         return (Tensor) qgemm().conv(x, w, bias, spec, relu, null);
     }
     @Override public QTensor qlinear(QTensor x, QWeight w, float[] bias, boolean relu,
-                                                            QuantParams out) {
+                                                            QParams out) {
         if (out == null) throw new IllegalArgumentException("qlinear: output parameters are null (float output: qlinearFloat)");
         return (QTensor) qgemm().linear(x, w, bias, relu, out);
     }
@@ -535,21 +534,21 @@ public final class CudaBackend implements Backend {
         return (Tensor) qgemm().linear(x, w, bias, relu, null);
     }
     @Override public QTensor qmaxPool2d(QTensor x, Pool2dSpec spec) { return int8().maxPool2d(x, spec); }
-    @Override public QTensor qglobalAvgPool(QTensor x, QuantParams out) { return int8().globalAvgPool(x, out); }
-    @Override public QTensor qunary(Unary kind, QTensor x, float a, float b, QuantParams out) {
+    @Override public QTensor qglobalAvgPool(QTensor x, QParams out) { return int8().globalAvgPool(x, out); }
+    @Override public QTensor qunary(Unary kind, QTensor x, float a, float b, QParams out) {
         return int8().unary(kind, x, a, b, out);
     }
-    @Override public QTensor qbinary(Binary kind, QTensor a, QTensor b, QuantParams out) {
+    @Override public QTensor qbinary(Binary kind, QTensor a, QTensor b, QParams out) {
         return int8().binary(kind, a, b, out);
     }
     @Override public QTensor qbinaryConstant(Binary kind, QTensor x, float[] constant, Shape constShape, boolean constantFirst,
-                                                                    QuantParams out) {
+                                                                    QParams out) {
         return int8().binaryConstant(kind, x, constant, constShape, constantFirst, out);
     }
-    @Override public QTensor qconcat(java.util.List<QTensor> parts, int axis, QuantParams out) {
+    @Override public QTensor qconcat(java.util.List<QTensor> parts, int axis, QParams out) {
         return int8().concat(parts, axis, out);
     }
-    @Override public QTensor qreshape(QTensor x, Shape shape, QuantParams out) {
+    @Override public QTensor qreshape(QTensor x, Shape shape, QParams out) {
         return int8().reshape(x, shape, out);
     }
 

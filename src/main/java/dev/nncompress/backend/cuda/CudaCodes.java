@@ -36,15 +36,7 @@ final class CudaCodes implements Tensor {
 
     @Override public Backend owner() { return (Backend) storage.owner(); }
 
-    @Override public float[] toFloatArray() {
-        float[] stored = storage.toFloatArray();
-        Shape s = shape();
-        if (!transposed(s)) return stored;
-        int n = s.dim(0), c = s.dim(1), hw = s.dim(2) * s.dim(3);
-        float[] out = new float[stored.length];
-        for (int b = 0; b < n; b++) for (int p = 0; p < hw; p++) for (int ch = 0; ch < c; ch++) out[(b * c + ch) * hw + p] = stored[(b * hw + p) * c + ch];
-        return out;
-    }
+    @Override public float[] toFloatArray() { return ByteTensor.logicalOrder(storage.toFloatArray(), shape()); }
 
     @Override public void close() { storage.close(); }
 

@@ -1,9 +1,9 @@
 package dev.nncompress.backend.cuda;
 
+import dev.nncompress.quant.QParams;
 import dev.nncompress.backend.FakeQuantChecks;
 import dev.nncompress.backend.FakeQuantMask;
 import dev.nncompress.backend.FakeQuantResult;
-import dev.nncompress.backend.FakeQuantSpec;
 import dev.nncompress.backend.cuda.driver.DeviceBuffer;
 import dev.nncompress.backend.cuda.kernels.CudaOps;
 import dev.nncompress.tensor.DType;
@@ -25,7 +25,7 @@ final class CudaFakeQuant {
 
     private CudaFakeQuant() {}
 
-    static FakeQuantResult forward(CudaBackend be, CudaOps ops, BiFunction<Shape, DType, CudaTensor> alloc, Tensor x, FakeQuantSpec spec) {
+    static FakeQuantResult forward(CudaBackend be, CudaOps ops, BiFunction<Shape, DType, CudaTensor> alloc, Tensor x, QParams spec) {
         CudaTensor xd = f32("fakeQuantize", "x", x);
         int[] l = FakeQuantChecks.layout("fakeQuantize", x, spec);
         CudaTensor y = alloc.apply(x.shape(), DType.F32);

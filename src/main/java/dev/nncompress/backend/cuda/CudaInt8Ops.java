@@ -1,10 +1,10 @@
 package dev.nncompress.backend.cuda;
 
+import dev.nncompress.quant.QParams;
 import dev.nncompress.backend.Binary;
-import dev.nncompress.backend.BroadcastGeometry;
+import dev.nncompress.backend.Int8OpChecks;
 import dev.nncompress.backend.Pool2dSpec;
 import dev.nncompress.backend.QTensor;
-import dev.nncompress.backend.QuantParams;
 import dev.nncompress.backend.Unary;
 import dev.nncompress.backend.cuda.driver.CudaDriver;
 import dev.nncompress.backend.cuda.driver.DeviceBuffer;
@@ -32,8 +32,7 @@ import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
  * ({@link HostCodeOps#unaryTable}, {@link HostCodeOps#requantTable}), uploaded once per set of parameters; the
  * arithmetic with broadcasting is the twin's per element (dequantise, the float op of {@code Backend.binary},
  * which is bit-identical on every backend, requantise). Ops on codes take per-tensor activations; per-channel
- * parameters are for quantize/dequantize (their vectors go up per call, a few bytes). Depthwise int8 convs have no
- * device kernel yet: they run on the reference backend (one download and one upload each, {@link #onHost}).
+ * parameters are for quantize/dequantize (their vectors go up per call, a few bytes).
  */
 final class CudaInt8Ops {
     /** Device tables held at most (256 codes each); beyond, a table goes up per call. */
@@ -62,22 +61,7 @@ final class CudaInt8Ops {
 
     CudaCodes alloc(Shape shape) { return CudaCodes.allocate(be, shape); }
 
-    static CudaCodes codes(String op, QTensor x) {
-        if (x == null) throw new IllegalArgumentException(op + ": input is null");
-        if (!(x.codes() instanceof CudaCodes c)) {
-            throw new IllegalArgumentException(op + ": codes " + x.shape() + " belong to backend '" + x.codes().owner().name() + "', not to the cuda backend");
-        }
-        return c;
-    }
-
-    static QuantParams perTensor(String op, QTensor x) {
-        if (!x.params().perTensor()) throw new IllegalArgumentException(op + ": takes per-tensor activations, got " + x.params());
-        return x.params();
-    }
-
-    static void checkOut(String op, QuantParams out) {
-        if (out == null || !out.perTensor()) throw new IllegalArgumentException(op + ": needs per-tensor output parameters, got " + out);
-    }
+    static CudaCodes codes(String op, QTensor x) { return Int8OpChecks.codes(op, x, CudaCodes.class, "the cuda backend"); }
 
     private static int images(Shape s) { return s.rank() == 0 || s.numel() == 0 ? 1 : s.dim(0); }
 
@@ -91,7 +75,7 @@ final class CudaInt8Ops {
 
     // ---- quantize / dequantize / requantize ----
 
-    QTensor quantize(Tensor x, QuantParams q) {
+    QTensor quantize(Tensor x, QParams q) {
         CudaTensor xd = CudaChecks.f32("quantize", "x", x);
         if (q == null) throw new IllegalArgumentException("quantize: params must not be null");
         Shape s = x.shape();
@@ -102,7 +86,7 @@ final class CudaInt8Ops {
             k.quantizeNhwc(xd.buffer(), y.buffer(), n, channels(s), positions(s), q.scale(), q.zeroPoint());
             return new QTensor(y, q);
         }
-        checkAxis("quantize", s, q);
+        Int8OpChecks.axis("quantize", s, q);
         try (DeviceBuffer sc = vector(q.scales()); DeviceBuffer zp = vector(q.zeroPoints());
              DeviceBuffer nchw = transposed(s) ? scratch(s.numel()) : null) {
             ops.elementwise("nnc_quantize_s8", s.numel(), xd.buffer(), nchw != null ? nchw : y.buffer(), sc, zp, (long) s.numel(), q.scales().length,
@@ -115,7 +99,7 @@ final class CudaInt8Ops {
     Tensor dequantize(QTensor x) {
         CudaCodes d = codes("dequantize", x);
         Shape s = x.shape();
-        QuantParams q = x.params();
+        QParams q = x.params();
         CudaTensor y = CudaTensor.allocate(be, s, DType.F32);
         if (s.numel() == 0) return y;
         int n = images(s);
@@ -123,7 +107,7 @@ final class CudaInt8Ops {
             k.dequantizeNchw(d.buffer(), y.buffer(), n, channels(s), positions(s), q.scale(), q.zeroPoint());
             return y;
         }
-        checkAxis("dequantize", s, q);
+        Int8OpChecks.axis("dequantize", s, q);
         try (DeviceBuffer sc = vector(q.scales()); DeviceBuffer zp = vector(q.zeroPoints());
              DeviceBuffer nchw = transposed(s) ? scratch(s.numel()) : null) {
             if (nchw != null) k.transpose(d.buffer(), nchw, n, s.dim(2) * s.dim(3), s.dim(1));
@@ -133,18 +117,14 @@ final class CudaInt8Ops {
         return y;
     }
 
-    QTensor requantize(QTensor x, QuantParams q) {
+    QTensor requantize(QTensor x, QParams q) {
         CudaCodes d = codes("requantize", x);
-        QuantParams p = perTensor("requantize", x);
-        if (q == null || !q.perTensor()) throw new IllegalArgumentException("requantize: needs per-tensor output parameters, got " + q);
+        QParams p = Int8OpChecks.perTensor("requantize", x);
+        Int8OpChecks.out("requantize", q);
         CudaCodes y = alloc(x.shape());
         if (p.sameAs(q)) copy(d.buffer(), y.buffer(), x.shape().numel());
         else lookup(d.buffer(), y.buffer(), x.shape().numel(), null, 0, 0, p, q);
         return new QTensor(y, q);
-    }
-
-    private static void checkAxis(String op, Shape s, QuantParams q) {
-        if (q.axis() >= s.rank() || s.dim(q.axis()) != q.scales().length) throw new IllegalArgumentException(op + ": " + q + " does not match shape " + s);
     }
 
     private DeviceBuffer vector(float[] v) {
@@ -167,7 +147,7 @@ final class CudaInt8Ops {
     }
 
     /** {@code y = table[x + 128]} over n codes, the table of activation {@code kind} (null: a requantisation) from {@code in} to {@code out}. */
-    private void lookup(DeviceBuffer x, DeviceBuffer y, long n, Unary kind, float a, float b, QuantParams in, QuantParams out) {
+    private void lookup(DeviceBuffer x, DeviceBuffer y, long n, Unary kind, float a, float b, QParams in, QParams out) {
         if (n == 0) return;
         TableKey key = new TableKey(kind, a, b, in.scale(), in.zeroPoint(), out.scale(), out.zeroPoint());
         DeviceBuffer t = tables.get(key);
@@ -187,31 +167,28 @@ final class CudaInt8Ops {
 
     QTensor maxPool2d(QTensor x, Pool2dSpec s) {
         CudaCodes d = codes("qmaxPool2d", x);
-        perTensor("qmaxPool2d", x);
+        Int8OpChecks.perTensor("qmaxPool2d", x);
         Shape is = x.shape();
-        if (is.rank() != 4 || s == null) throw new IllegalArgumentException("qmaxPool2d: input " + is + " must be rank 4, spec non-null");
-        int n = is.dim(0), c = is.dim(1), h = is.dim(2), w = is.dim(3);
-        CudaCodes y = alloc(Shape.of(n, c, s.outH(h), s.outW(w)));
-        k.maxPool(d.buffer(), y.buffer(), n, h, w, c, s);
+        CudaCodes y = alloc(Int8OpChecks.maxPool(is, s));
+        k.maxPool(d.buffer(), y.buffer(), is.dim(0), is.dim(2), is.dim(3), is.dim(1), s);
         return new QTensor(y, x.params());
     }
 
-    QTensor globalAvgPool(QTensor x, QuantParams out) {
+    QTensor globalAvgPool(QTensor x, QParams out) {
         CudaCodes d = codes("qglobalAvgPool", x);
-        QuantParams q = perTensor("qglobalAvgPool", x);
+        QParams q = Int8OpChecks.perTensor("qglobalAvgPool", x);
         Shape is = x.shape();
-        if (is.rank() != 4 || out == null || !out.perTensor()) throw new IllegalArgumentException("qglobalAvgPool: input " + is + " must be rank 4, output per tensor");
-        CudaCodes y = alloc(Shape.of(is.dim(0), is.dim(1), 1, 1));
+        CudaCodes y = alloc(Int8OpChecks.globalAvgPool(is, out));
         k.globalAvgPool(d.buffer(), y.buffer(), is.dim(0), is.dim(2) * is.dim(3), is.dim(1), q.scale(), q.zeroPoint(), out.scale(), out.zeroPoint());
         return new QTensor(y, out);
     }
 
     // ---- elementwise, concat, reshape ----
 
-    QTensor unary(Unary kind, QTensor x, float a, float b, QuantParams out) {
+    QTensor unary(Unary kind, QTensor x, float a, float b, QParams out) {
         CudaCodes d = codes("qunary", x);
-        QuantParams q = perTensor("qunary", x);
-        checkOut("qunary", out);
+        QParams q = Int8OpChecks.perTensor("qunary", x);
+        Int8OpChecks.out("qunary", out);
         if (kind == null) throw new IllegalArgumentException("qunary: kind is null");
         CudaCodes y = alloc(x.shape());
         lookup(d.buffer(), y.buffer(), x.shape().numel(), kind, a, b, q, out);
@@ -219,54 +196,33 @@ final class CudaInt8Ops {
     }
 
     /** Per element as the twin: both operands dequantised, the float op with broadcasting, requantised. */
-    QTensor binary(Binary kind, QTensor a, QTensor b, QuantParams out) {
+    QTensor binary(Binary kind, QTensor a, QTensor b, QParams out) {
         codes("qbinary", a);
         codes("qbinary", b);
-        perTensor("qbinary", a);
-        perTensor("qbinary", b);
-        checkOut("qbinary", out);
-        if (a.shape().rank() != b.shape().rank()) throw new IllegalArgumentException("qbinary " + kind + ": " + a.shape() + " and " + b.shape() + " differ in rank");
-        BroadcastGeometry.of("qbinary " + kind, a.shape(), b.shape());
+        Int8OpChecks.perTensor("qbinary", a);
+        Int8OpChecks.perTensor("qbinary", b);
+        Int8OpChecks.out("qbinary", out);
+        Int8OpChecks.binary(kind, a.shape(), b.shape());
         try (Tensor fa = dequantize(a); Tensor fb = dequantize(b); Tensor v = be.binary(kind, fa, fb)) {
             return quantize(v, out);
         }
     }
 
-    QTensor binaryConstant(Binary kind, QTensor x, float[] constant, Shape constShape, boolean constantFirst, QuantParams out) {
+    QTensor binaryConstant(Binary kind, QTensor x, float[] constant, Shape constShape, boolean constantFirst, QParams out) {
         codes("qbinaryConstant", x);
-        perTensor("qbinaryConstant", x);
-        checkOut("qbinaryConstant", out);
-        Shape xs = x.shape();
-        if (constant == null || constShape == null || constant.length != constShape.numel() || constShape.rank() > xs.rank()) {
-            throw new IllegalArgumentException("qbinaryConstant " + kind + ": constant " + constShape + " does not fit input " + xs);
-        }
-        int[] aligned = new int[xs.rank()];
-        for (int i = 0; i < aligned.length; i++) aligned[i] = i < xs.rank() - constShape.rank() ? 1 : constShape.dim(i - (xs.rank() - constShape.rank()));
-        BroadcastGeometry.of("qbinaryConstant " + kind, xs, Shape.of(aligned));
-        try (Tensor fx = dequantize(x); Tensor c = be.fromFloats(constant, Shape.of(aligned));
+        Int8OpChecks.perTensor("qbinaryConstant", x);
+        Int8OpChecks.out("qbinaryConstant", out);
+        Shape aligned = Int8OpChecks.constant(kind, x.shape(), constant, constShape);
+        try (Tensor fx = dequantize(x); Tensor c = be.fromFloats(constant, aligned);
              Tensor v = constantFirst ? be.binary(kind, c, fx) : be.binary(kind, fx, c)) {
             return quantize(v, out);
         }
     }
 
     /** Along a per-sample axis: each part (requantised through its table unless it has {@code out}'s parameters) copied into its block of rows. */
-    QTensor concat(List<QTensor> parts, int axis, QuantParams out) {
-        checkOut("qconcat", out);
-        if (parts == null || parts.isEmpty()) throw new IllegalArgumentException("qconcat: no inputs");
-        Shape first = parts.get(0).shape();
-        if (axis < 1 || axis >= first.rank()) throw new IllegalArgumentException("qconcat: axis " + axis + " must be a per-sample dim of " + first);
-        int[] dims = first.dims();
-        dims[axis] = 0;
-        for (QTensor p : parts) {
-            codes("qconcat", p);
-            perTensor("qconcat", p);
-            Shape s = p.shape();
-            for (int d = 0; d < s.rank(); d++) {
-                if (s.rank() != first.rank() || d != axis && s.dim(d) != first.dim(d)) throw new IllegalArgumentException("qconcat: " + s + " does not fit " + first + " along axis " + axis);
-            }
-            dims[axis] += s.dim(axis);
-        }
-        Shape os = Shape.of(dims);
+    QTensor concat(List<QTensor> parts, int axis, QParams out) {
+        Shape os = Int8OpChecks.concat(parts, axis, out), first = parts.get(0).shape();
+        for (QTensor p : parts) codes("qconcat", p);
         CudaCodes y = alloc(os);
         // the storage axis: a rank-4 tensor's codes are [n, h, w, c]
         int storageAxis = first.rank() != 4 ? axis : axis == 1 ? 3 : axis - 1;
@@ -287,13 +243,11 @@ final class CudaInt8Ops {
     }
 
     /** The codes in NCHW order under {@code shape} (channels-last again where the new shape is rank 4), requantised to {@code out}. */
-    QTensor reshape(QTensor x, Shape shape, QuantParams out) {
+    QTensor reshape(QTensor x, Shape shape, QParams out) {
         CudaCodes d = codes("qreshape", x);
-        QuantParams q = perTensor("qreshape", x);
-        if (out == null) out = q;
-        checkOut("qreshape", out);
+        QParams q = x.params();
+        out = Int8OpChecks.reshape(x, shape, out);
         Shape xs = x.shape();
-        if (shape == null || shape.numel() != xs.numel()) throw new IllegalArgumentException("qreshape: cannot view " + xs + " as " + shape);
         CudaCodes y = alloc(shape);
         boolean same = q.sameAs(out), fromNhwc = transposed(xs), toNhwc = transposed(shape);
         long n = shape.numel();
@@ -324,9 +278,7 @@ final class CudaInt8Ops {
         return b;
     }
 
-    // ---- ops without a device kernel: through the reference backend, one download and one upload ----
-
-    /** The reference backend that runs what has no device kernel (depthwise int8 convs). */
+    /** The reference backend whose prepareQWeight checks a weight before it goes up (the one place of those checks). */
     ReferenceBackend host() {
         ReferenceBackend h = host;
         if (h == null) {
@@ -336,19 +288,5 @@ final class CudaInt8Ops {
             }
         }
         return h;
-    }
-
-    /**
-     * {@code op} on the reference backend over a copy of x's codes (one download), its result's codes back on the
-     * device (one upload): exact, as codes are integers, and counted as the transfers they are.
-     */
-    QTensor onHost(QTensor x, java.util.function.Function<QTensor, QTensor> op) {
-        Shape s = x.shape();
-        try (QTensor onHost = new QTensor(host().quantize(x.codes().toFloatArray(), s, QuantParams.perTensor(1f, 0)).codes(), x.params());
-             QTensor r = op.apply(onHost);
-             Tensor values = be.fromFloats(r.codes().toFloatArray(), r.shape())) {
-            QTensor codes = quantize(values, QuantParams.perTensor(1f, 0));
-            return new QTensor(codes.codes(), r.params());
-        }
     }
 }

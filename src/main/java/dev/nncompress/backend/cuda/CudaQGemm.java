@@ -1,11 +1,12 @@
 package dev.nncompress.backend.cuda;
 
+import dev.nncompress.quant.QParams;
 import dev.nncompress.backend.Conv2dSpec;
 import dev.nncompress.backend.ConvGeometry;
 import dev.nncompress.backend.GemmS8Epilogue;
+import dev.nncompress.backend.Int8OpChecks;
 import dev.nncompress.backend.QTensor;
 import dev.nncompress.backend.QWeight;
-import dev.nncompress.backend.QuantParams;
 import dev.nncompress.backend.cuda.driver.CudaDriver;
 import dev.nncompress.backend.cuda.driver.DeviceBuffer;
 import dev.nncompress.backend.cuda.kernels.GemmS8;
@@ -16,7 +17,7 @@ import dev.nncompress.tensor.Shape;
 import java.util.Locale;
 
 import static dev.nncompress.backend.cuda.CudaInt8Ops.codes;
-import static dev.nncompress.backend.cuda.CudaInt8Ops.perTensor;
+import static dev.nncompress.backend.Int8OpChecks.perTensor;
 
 /**
  * The CUDA backend's int8 conv and Linear (issue 21) on device codes: a conv's input is turned into im2col rows on
@@ -24,8 +25,8 @@ import static dev.nncompress.backend.cuda.CudaInt8Ops.perTensor;
  * the prepared weight with {@code gemm_s8.cu}'s fused epilogue (scale, bias, ReLU, requantisation), whose output,
  * one row per position, is the next layer's NHWC codes. Float output (the logits) stays a device tensor; a conv's is
  * transposed to NCHW on the device. Bit for bit the reference backend's ops ({@code HostInt8Ops}), as the GEMM is
- * {@code ReferenceGemmS8}'s and im2col the Java twin's. Depthwise convs run on the reference backend
- * ({@link CudaInt8Ops#onHost}: no device kernel yet).
+ * {@code ReferenceGemmS8}'s and im2col the Java twin's. Depthwise convs run {@code nnc_q8_depthwise_nhwc} (twin
+ * {@code Int8Depthwise}) on the same device codes and the same cached epilogue vectors.
  */
 final class CudaQGemm {
     private final CudaBackend be;
@@ -44,42 +45,34 @@ final class CudaQGemm {
     String name() { return "cuda-" + variant.name().toLowerCase(Locale.ROOT); }
 
     /**
-     * Checked by the reference backend's prepareQWeight (the one place of those checks; it also gives a depthwise
-     * weight's host form); a plain weight's codes then go up once, transposed to [O, kH, kW, C] on the device.
+     * Checked by the reference backend's prepareQWeight (the one place of those checks); the codes then go up once,
+     * transposed on the device: a plain weight's to [O, kH, kW, C] (the im2col rows' (ky, kx, ch) order), a depthwise
+     * weight's [O, 1, kH, kW] to taps [kH * kW, O] (each tap's output channels contiguous, as the kernel reads them).
      */
     QWeight prepare(byte[] codes, Shape shape, float[] scales, int groups) {
-        QWeight checked = int8.host().prepareQWeight(codes, shape, scales, groups);
-        if (groups > 1) return new CudaQWeight(shape, groups, scales.clone(), be, null, null, checked);
+        int8.host().prepareQWeight(codes, shape, scales, groups);
         int o = shape.dim(0), kk = shape.numel() / o;
         DeviceBuffer rows = be.memory().take(Math.max(1, codes.length));
         try (DeviceBuffer oihw = shape.rank() == 4 ? be.memory().take(Math.max(1, codes.length)) : null) {
             (oihw != null ? oihw : rows).write(codes);
-            // [O, C, kH * kW] to [O, kH * kW, C]: the im2col rows' (ky, kx, ch) order
-            if (oihw != null) int8.kernels().transpose(oihw, rows, o, shape.dim(1), shape.dim(2) * shape.dim(3));
+            if (oihw != null && groups > 1) int8.kernels().transpose(oihw, rows, 1, o, kk);
+            else if (oihw != null) int8.kernels().transpose(oihw, rows, o, shape.dim(1), shape.dim(2) * shape.dim(3));
         } catch (RuntimeException e) {
             rows.close();
             throw e;
         }
-        return new CudaQWeight(shape, 1, scales.clone(), be, rows, ReferenceGemmS8.weightRowSums(codes, o, kk), null);
+        return new CudaQWeight(shape, groups, scales.clone(), be, rows, groups > 1 ? null : ReferenceGemmS8.weightRowSums(codes, o, kk));
     }
 
     /** int8 conv, requantised to {@code out} or, with {@code out} null, float NCHW (plain convs only). */
-    Object conv(QTensor x, QWeight weight, float[] bias, Conv2dSpec spec, boolean relu, QuantParams out) {
+    Object conv(QTensor x, QWeight weight, float[] bias, Conv2dSpec spec, boolean relu, QParams out) {
         CudaCodes d = codes("qconv2d", x);
-        QuantParams qx = perTensor("qconv2d", x);
+        QParams qx = perTensor("qconv2d", x);
         CudaQWeight w = own("qconv2d", weight);
         Shape s = x.shape(), ws = w.shape();
-        if (s.rank() != 4 || ws.rank() != 4) throw new IllegalArgumentException("qconv2d: input " + s + " and weight " + ws + " must be rank 4");
-        if (spec == null) throw new IllegalArgumentException("qconv2d: spec is null");
-        if (spec.groups() != w.groups()) throw new IllegalArgumentException("qconv2d: spec has " + spec.groups() + " groups, the weight was prepared for " + w.groups());
-        if (w.host() != null) {
-            if (out == null) throw new IllegalArgumentException("qconv2d: a depthwise int8 conv writes int8 codes; float output is for plain convs");
-            return int8.onHost(x, hx -> int8.host().qconv2d(hx, w.host(), bias, spec, relu, out));
-        }
-        ConvGeometry g = ConvGeometry.of(s.dim(0), s.dim(1), s.dim(2), s.dim(3), ws.dim(0), ws.dim(2), ws.dim(3), spec);
-        checkBias("qconv2d", bias, ws.dim(0));
-        if (!spec.plain()) throw new IllegalArgumentException("qconv2d: int8 GEMM convs take one group, no dilation, symmetric padding; got " + spec.notPlain());
-        if (ws.dim(1) != g.c()) throw new IllegalArgumentException("qconv2d: weight " + ws + " for input " + s);
+        ConvGeometry g = Int8OpChecks.conv("qconv2d", s, w, bias, spec);
+        if (w.depthwise()) return depthwise(d, qx, w, bias, relu, out, g);
+        Int8OpChecks.gemmConv("qconv2d", s, ws, g);
         int m = Math.multiplyExact(g.n(), g.p());
         Shape os = Shape.of(g.n(), g.o(), g.oh(), g.ow());
         boolean pointwise = g.kh() == 1 && g.kw() == 1 && spec.equals(Conv2dSpec.of(1, 0)); // a 1x1 conv's NHWC input is its rows already
@@ -89,20 +82,29 @@ final class CudaQGemm {
         }
     }
 
+    /** A depthwise conv ({@code nnc_q8_depthwise_nhwc}), int8 codes out; the epilogue has no zero-point term (the kernel subtracts it per tap). */
+    private QTensor depthwise(CudaCodes x, QParams qx, CudaQWeight w, float[] bias, boolean relu, QParams out, ConvGeometry g) {
+        Int8OpChecks.depthwise(g, w.groups(), out);
+        GemmS8.DeviceEpilogue e = w.epilogue(qx.scale(), qx.zeroPoint(), bias, relu, out, be.memory(),
+                scales -> GemmS8Epilogue.s8(scales, bias, relu, out.scale(), out.zeroPoint()));
+        CudaCodes y = int8.alloc(Shape.of(g.n(), g.o(), g.oh(), g.ow()));
+        int8.kernels().depthwise(x.buffer(), w.rows(), y.buffer(), g, qx.zeroPoint(), e);
+        return new QTensor(y, out);
+    }
+
     /** int8 Linear {@code x [n, f] W^T}, requantised to {@code out} or, with {@code out} null, float [n, o]. */
-    Object linear(QTensor x, QWeight weight, float[] bias, boolean relu, QuantParams out) {
+    Object linear(QTensor x, QWeight weight, float[] bias, boolean relu, QParams out) {
         CudaCodes d = codes("qlinear", x);
-        QuantParams qx = perTensor("qlinear", x);
+        QParams qx = perTensor("qlinear", x);
         CudaQWeight w = own("qlinear", weight);
         Shape s = x.shape(), ws = w.shape();
-        if (s.rank() != 2 || ws.rank() != 2 || s.dim(1) != ws.dim(1)) throw new IllegalArgumentException("qlinear: input " + s + " does not fit weight " + ws);
-        checkBias("qlinear", bias, ws.dim(0));
+        Int8OpChecks.linear(s, ws, bias);
         return gemm(d.buffer(), s.dim(0), w, bias, relu, qx, out, Shape.of(s.dim(0), ws.dim(0)));
     }
 
     /** The GEMM of rows {@code a} [m, K] with the weight into codes of shape {@code os} or float (NCHW for rank 4). */
-    private Object gemm(DeviceBuffer a, int m, CudaQWeight w, float[] bias, boolean relu, QuantParams qx, QuantParams out, Shape os) {
-        if (out != null && !out.perTensor()) throw new IllegalArgumentException("int8 conv/linear: takes per-tensor output parameters, got " + out);
+    private Object gemm(DeviceBuffer a, int m, CudaQWeight w, float[] bias, boolean relu, QParams qx, QParams out, Shape os) {
+        Int8OpChecks.gemmOut(out);
         int n = w.outChannels(), kk = w.shape().numel() / n;
         Math.multiplyExact(m, n); // the batch's output: too large is an exception, never a wrapped size
         GemmS8.DeviceEpilogue e = w.epilogue(qx.scale(), qx.zeroPoint(), bias, relu, out, be.memory(), scales -> (out == null ? GemmS8Epilogue.f32(scales, bias, relu)
@@ -128,9 +130,5 @@ final class CudaQGemm {
     private CudaQWeight own(String op, QWeight w) {
         if (!(w instanceof CudaQWeight c) || c.backend() != be) throw new IllegalArgumentException(op + ": the weight was prepared by another backend");
         return c;
-    }
-
-    private static void checkBias(String op, float[] bias, int o) {
-        if (bias != null && bias.length != o) throw new IllegalArgumentException(op + ": " + bias.length + " biases for " + o + " output channels");
     }
 }

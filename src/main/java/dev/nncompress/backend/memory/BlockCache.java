@@ -30,6 +30,7 @@ public final class BlockCache<B> {
     private final Allocator<B> allocator;
     private final SizeClasses classes;
     private final long cacheLimit;
+    private final boolean tracked;
     private final Map<Long, ArrayDeque<B>> free = new HashMap<>();
     private final Map<B, Long> inUse = new IdentityHashMap<>();
     private long bytesInUse;
@@ -41,11 +42,23 @@ public final class BlockCache<B> {
      * A cache rounding requests by {@code classes}; a block given back while {@code cacheLimit} bytes are
      * cached goes back to the allocator instead ({@link #UNLIMITED}: never).
      */
-    public BlockCache(Allocator<B> allocator, SizeClasses classes, long cacheLimit) {
+    public BlockCache(Allocator<B> allocator, SizeClasses classes, long cacheLimit) { this(allocator, classes, cacheLimit, true); }
+
+    private BlockCache(Allocator<B> allocator, SizeClasses classes, long cacheLimit, boolean tracked) {
         if (cacheLimit < 0) throw new IllegalArgumentException("negative cache limit " + cacheLimit);
         this.allocator = allocator;
         this.classes = classes;
         this.cacheLimit = cacheLimit;
+        this.tracked = tracked;
+    }
+
+    /**
+     * A cache that keeps no record of the blocks it lends, for garbage-collected blocks (heap arrays): one never given
+     * back is simply collected, where a record would hold it for good; blocks come back through
+     * {@link #giveUntracked} with their size, {@link #bytesInUse} stays 0 and {@link #close} frees only the cached ones.
+     */
+    public static <B> BlockCache<B> untracked(Allocator<B> allocator, SizeClasses classes, long cacheLimit) {
+        return new BlockCache<>(allocator, classes, cacheLimit, false);
     }
 
     /**
@@ -70,8 +83,10 @@ public final class BlockCache<B> {
             }
             allocations++;
         }
-        inUse.put(block, size);
-        bytesInUse += size;
+        if (tracked) {
+            inUse.put(block, size);
+            bytesInUse += size;
+        }
         return block;
     }
 
@@ -80,9 +95,24 @@ public final class BlockCache<B> {
      * (after close, or given twice) is ignored.
      */
     public synchronized void give(B block) {
+        if (!tracked) throw new IllegalStateException("an untracked cache takes blocks back with their size (giveUntracked)");
         Long size = inUse.remove(block);
         if (size == null) return;
         bytesInUse -= size;
+        cache(block, size);
+    }
+
+    /**
+     * Returns a block of {@code bytes} (its request, or its size class) to an {@link #untracked} cache; the caller
+     * makes sure it gives each block once.
+     */
+    public synchronized void giveUntracked(B block, long bytes) {
+        if (tracked) throw new IllegalStateException("a tracked cache knows its blocks' sizes (give)");
+        cache(block, classes.of(bytes));
+    }
+
+    /** Keeps a free block of class {@code size} for reuse, or frees it (closed, or past the cache limit). */
+    private void cache(B block, long size) {
         if (closed || size > cacheLimit - bytesCached) {
             allocator.free(block);
             return;
@@ -90,6 +120,7 @@ public final class BlockCache<B> {
         free.computeIfAbsent(classes.index(size), k -> new ArrayDeque<>()).push(block);
         bytesCached += size;
     }
+
     /** Frees every cached (unused) block. */
     public synchronized void trim() {
         for (ArrayDeque<B> q : free.values()) {

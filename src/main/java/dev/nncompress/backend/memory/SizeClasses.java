@@ -14,6 +14,11 @@ public record SizeClasses(long smallUnit, long smallLimit, long largeUnit) {
      * 4 KiB pages (under 7% waste from 64 KiB on).
      */
     public static final SizeClasses HOST = new SizeClasses(64, 64L << 10, 4L << 10);
+    /**
+     * Exact sizes (no rounding but 0 to 1): for blocks whose length is their meaning, the host int8 backends' code
+     * arrays ({@code backend.ref.CodePool}), where a tensor's array holds exactly its codes.
+     */
+    public static final SizeClasses EXACT = new SizeClasses(1, 1L << 62, 1);
 
     public SizeClasses {
         if (Long.bitCount(smallUnit) != 1 || Long.bitCount(smallLimit) != 1 || Long.bitCount(largeUnit) != 1

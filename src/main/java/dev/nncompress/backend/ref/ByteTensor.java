@@ -49,14 +49,17 @@ public final class ByteTensor implements Tensor {
     /** The codes as floats, in logical (NCHW) order. */
     @Override public float[] toFloatArray() {
         byte[] d = data();
-        float[] out = new float[d.length];
-        if (transposed(shape)) {
-            int n = shape.dim(0), c = shape.dim(1), hw = shape.dim(2) * shape.dim(3);
-            for (int b = 0; b < n; b++) for (int p = 0; p < hw; p++) for (int ch = 0; ch < c; ch++) out[(b * c + ch) * hw + p] = d[(b * hw + p) * c + ch];
-        } else {
-            for (int i = 0; i < d.length; i++) out[i] = d[i];
-        }
-        return out;
+        float[] stored = new float[d.length];
+        for (int i = 0; i < d.length; i++) stored[i] = d[i];
+        return logicalOrder(stored, shape);
+    }
+
+    /**
+     * Values of a tensor of logical shape {@code s} from storage order (channels-last for rank 4) to logical (NCHW)
+     * order; {@code stored} itself where the two agree. The one such transpose of every backend's codes and int8 outputs.
+     */
+    public static float[] logicalOrder(float[] stored, Shape s) {
+        return transposed(s) ? Layouts.nhwcToNchw(stored, s.dim(0), Shape.of(s.dim(1), s.dim(2), s.dim(3))) : stored;
     }
 
     /** Hands the array back to the pool (once). */

@@ -1,10 +1,11 @@
 package dev.nncompress.backend.ref;
 
+import dev.nncompress.quant.QParams;
 import dev.nncompress.quant.QuantArithmetic;
 import dev.nncompress.backend.Binary;
 import dev.nncompress.backend.BroadcastGeometry;
+import dev.nncompress.backend.Int8OpChecks;
 import dev.nncompress.backend.QTensor;
-import dev.nncompress.backend.QuantParams;
 import dev.nncompress.backend.Unary;
 import dev.nncompress.tensor.Shape;
 
@@ -13,7 +14,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import static dev.nncompress.backend.ref.HostInt8Ops.data;
-import static dev.nncompress.backend.ref.HostInt8Ops.perTensor;
+import static dev.nncompress.backend.Int8OpChecks.perTensor;
 
 /**
  * The host backends' int8 ops on codes that are not GEMMs ({@link HostInt8Ops} has those): activations (256-entry
@@ -32,10 +33,10 @@ public final class HostCodeOps {
     private record PairKey(Binary kind, float sa, int za, float sb, int zb, float so, int zo) {}
 
     /** {@code kind}(x) with its parameters a, b ({@code RefActivations}; ReLU is CLIP(0, +inf)), requantised to {@code out}. */
-    public QTensor unary(Unary kind, QTensor x, float a, float b, QuantParams out) {
+    public QTensor unary(Unary kind, QTensor x, float a, float b, QParams out) {
         byte[] d = data("qunary", x);
-        QuantParams q = perTensor("qunary", x);
-        checkOut("qunary", out);
+        QParams q = perTensor("qunary", x);
+        Int8OpChecks.out("qunary", out);
         byte[] table = unaryTable(kind, a, b, q, out);
         ByteTensor y = ops.alloc(x.shape());
         CodeOps.lookup(d, table, images(x.shape()), perImage(x.shape()), y.data());
@@ -46,22 +47,21 @@ public final class HostCodeOps {
      * {@code table[q + 128]}: the code of {@code kind}(x) for each input code q (per-tensor {@code in} and {@code out}):
      * the one table {@link #unary} looks codes up in, public for the device backends' lookup kernels.
      */
-    public static byte[] unaryTable(Unary kind, float a, float b, QuantParams in, QuantParams out) {
+    public static byte[] unaryTable(Unary kind, float a, float b, QParams in, QParams out) {
         return CodeOps.table(in.scale(), in.zeroPoint(), v -> RefActivations.forward(kind, v, a, b), out.scale(), out.zeroPoint());
     }
 
     /** {@code table[q + 128]}: each code requantised from per-tensor {@code in} to {@code out} (what requantize and concat use). */
-    public static byte[] requantTable(QuantParams in, QuantParams out) {
+    public static byte[] requantTable(QParams in, QParams out) {
         return CodeOps.requantTable(in.scale(), in.zeroPoint(), out.scale(), out.zeroPoint());
     }
 
     /** {@code a kind b} of two code tensors of the same rank with numpy broadcasting, requantised to {@code out}. */
-    public QTensor binary(Binary kind, QTensor a, QTensor b, QuantParams out) {
+    public QTensor binary(Binary kind, QTensor a, QTensor b, QParams out) {
         byte[] da = data("qbinary", a), db = data("qbinary", b);
-        QuantParams qa = perTensor("qbinary", a), qb = perTensor("qbinary", b);
-        checkOut("qbinary", out);
-        if (a.shape().rank() != b.shape().rank()) throw new IllegalArgumentException("qbinary " + kind + ": " + a.shape() + " and " + b.shape() + " differ in rank");
-        Shape os = BroadcastGeometry.of("qbinary " + kind, a.shape(), b.shape()).out();
+        QParams qa = perTensor("qbinary", a), qb = perTensor("qbinary", b);
+        Int8OpChecks.out("qbinary", out);
+        Shape os = Int8OpChecks.binary(kind, a.shape(), b.shape()).out();
         byte[] pairs = pairTables.get(new PairKey(kind, qa.scale(), qa.zeroPoint(), qb.scale(), qb.zeroPoint(), out.scale(), out.zeroPoint()));
         if (pairs == null) {
             pairs = CodeOps.pairTable(kind, qa.scale(), qa.zeroPoint(), qb.scale(), qb.zeroPoint(), out.scale(), out.zeroPoint());
@@ -76,49 +76,33 @@ public final class HostCodeOps {
      * {@code x kind c} (or {@code c kind x} with {@code constantFirst}) with a float constant of shape {@code constShape}
      * aligned from the right with x's shape (broadcast), per element in float, requantised to {@code out}.
      */
-    public QTensor binaryConstant(Binary kind, QTensor x, float[] constant, Shape constShape, boolean constantFirst, QuantParams out) {
+    public QTensor binaryConstant(Binary kind, QTensor x, float[] constant, Shape constShape, boolean constantFirst, QParams out) {
         byte[] d = data("qbinaryConstant", x);
-        QuantParams q = perTensor("qbinaryConstant", x);
-        checkOut("qbinaryConstant", out);
-        Shape xs = x.shape();
-        if (constant == null || constShape == null || constant.length != constShape.numel() || constShape.rank() > xs.rank()) {
-            throw new IllegalArgumentException("qbinaryConstant " + kind + ": constant " + constShape + " does not fit input " + xs);
-        }
+        QParams q = perTensor("qbinaryConstant", x);
+        Int8OpChecks.out("qbinaryConstant", out);
+        Shape xs = x.shape(), aligned = Int8OpChecks.constant(kind, xs, constant, constShape);
         Shape sample = sample(xs);
         CodeOps.Operand c = CodeOps.constant(constant, constShape, sample);
         CodeOps.Operand v = operand(x, d, q);
-        int[] aligned = new int[xs.rank()];
-        for (int i = 0; i < aligned.length; i++) aligned[i] = i < xs.rank() - constShape.rank() ? 1 : constShape.dim(i - (xs.rank() - constShape.rank()));
-        Shape os = BroadcastGeometry.of("qbinaryConstant " + kind, xs, Shape.of(aligned)).out();
-        ByteTensor y = ops.alloc(os);
+        ByteTensor y = ops.alloc(BroadcastGeometry.of("qbinaryConstant " + kind, xs, aligned).out());
         CodeOps.binary(kind, constantFirst ? c : v, constantFirst ? v : c, out.scale(), out.zeroPoint(), y.data());
         return ops.wrap(y, out);
     }
 
     /** The tensors joined along logical dimension {@code axis} (>= 1), each requantised to {@code out} (copied where already at it). */
-    public QTensor concat(List<QTensor> parts, int axis, QuantParams out) {
-        checkOut("qconcat", out);
-        if (parts == null || parts.isEmpty()) throw new IllegalArgumentException("qconcat: no inputs");
-        Shape first = parts.get(0).shape();
-        if (axis < 1 || axis >= first.rank()) throw new IllegalArgumentException("qconcat: axis " + axis + " must be a per-sample dim of " + first);
+    public QTensor concat(List<QTensor> parts, int axis, QParams out) {
+        Shape os = Int8OpChecks.concat(parts, axis, out);
         byte[][] codes = new byte[parts.size()][], tables = new byte[parts.size()][];
         Shape[] storage = new Shape[parts.size()];
-        int[] dims = first.dims().clone();
-        dims[axis] = 0;
         for (int i = 0; i < codes.length; i++) {
             QTensor p = parts.get(i);
             codes[i] = data("qconcat", p);
-            QuantParams q = perTensor("qconcat", p);
-            Shape s = p.shape();
-            for (int d = 0; d < s.rank(); d++) {
-                if (s.rank() != first.rank() || d != axis && s.dim(d) != first.dim(d)) throw new IllegalArgumentException("qconcat: " + s + " does not fit " + first + " along axis " + axis);
-            }
-            dims[axis] += s.dim(axis);
-            storage[i] = storage(s);
+            QParams q = p.params();
+            storage[i] = storage(p.shape());
             if (!q.sameAs(out)) tables[i] = CodeOps.requantTable(q.scale(), q.zeroPoint(), out.scale(), out.zeroPoint());
         }
-        ByteTensor y = ops.alloc(Shape.of(dims));
-        CodeOps.concat(codes, storage, tables, CodeOps.storageAxis(axis - 1, first.rank() - 1), y.data());
+        ByteTensor y = ops.alloc(os);
+        CodeOps.concat(codes, storage, tables, CodeOps.storageAxis(axis - 1, os.rank() - 1), y.data());
         return ops.wrap(y, out);
     }
 
@@ -126,12 +110,10 @@ public final class HostCodeOps {
      * The codes under a new logical shape (same count; a flatten or ONNX reshape keeps NCHW order, so channels-last
      * codes go through it), requantised to {@code out} (null: x's parameters).
      */
-    public QTensor reshape(QTensor x, Shape shape, QuantParams out) {
+    public QTensor reshape(QTensor x, Shape shape, QParams out) {
         byte[] d = data("qreshape", x);
-        QuantParams q = perTensor("qreshape", x);
-        if (out == null) out = q;
-        checkOut("qreshape", out);
-        if (shape == null || shape.numel() != x.shape().numel()) throw new IllegalArgumentException("qreshape: cannot view " + x.shape() + " as " + shape);
+        QParams q = x.params();
+        out = Int8OpChecks.reshape(x, shape, out);
         ByteTensor y = ops.alloc(shape);
         boolean same = q.sameAs(out);
         if (same && ByteTensor.transposed(x.shape()) && !ByteTensor.transposed(shape)) { // a flatten after a conv: one pass into y
@@ -145,11 +127,7 @@ public final class HostCodeOps {
         return ops.wrap(y, out);
     }
 
-    private static void checkOut(String op, QuantParams out) {
-        if (out == null || !out.perTensor()) throw new IllegalArgumentException(op + ": needs per-tensor output parameters, got " + out);
-    }
-
-    private static CodeOps.Operand operand(QTensor x, byte[] d, QuantParams q) { return CodeOps.Operand.codes(storage(x.shape()), d, q.scale(), q.zeroPoint()); }
+    private static CodeOps.Operand operand(QTensor x, byte[] d, QParams q) { return CodeOps.Operand.codes(storage(x.shape()), d, q.scale(), q.zeroPoint()); }
 
     /** The dims in the order the codes are stored: [n, h, w, c] for rank 4, else as is. */
     static Shape storage(Shape s) { return s.rank() == 4 ? Shape.of(s.dim(0), s.dim(2), s.dim(3), s.dim(1)) : s; }

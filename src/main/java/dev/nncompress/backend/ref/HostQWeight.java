@@ -1,8 +1,8 @@
 package dev.nncompress.backend.ref;
 
+import dev.nncompress.quant.QParams;
 import dev.nncompress.backend.GemmS8Epilogue;
 import dev.nncompress.backend.Int8Kernels;
-import dev.nncompress.backend.QuantParams;
 import dev.nncompress.backend.QWeight;
 import dev.nncompress.tensor.Shape;
 
@@ -58,7 +58,7 @@ final class HostQWeight implements QWeight {
      * The GEMM epilogue for input parameters (inScale, inZp), {@code bias}, {@code relu} and output parameters
      * {@code out} (null: float output): {@code make} builds it from the combined scales, unless the last call's fits.
      */
-    GemmS8Epilogue epilogue(float inScale, int inZp, float[] bias, boolean relu, QuantParams out,
+    GemmS8Epilogue epilogue(float inScale, int inZp, float[] bias, boolean relu, QParams out,
                             java.util.function.Function<float[], GemmS8Epilogue> make) {
         Cached c = last;
         if (c != null && c.inScale == inScale && c.inZp == inZp && c.bias == bias && c.relu == relu && c.out == out) return c.epilogue;

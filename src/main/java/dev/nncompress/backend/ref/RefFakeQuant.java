@@ -1,9 +1,9 @@
 package dev.nncompress.backend.ref;
 
+import dev.nncompress.quant.QParams;
 import dev.nncompress.backend.FakeQuantChecks;
 import dev.nncompress.backend.FakeQuantMask;
 import dev.nncompress.backend.FakeQuantResult;
-import dev.nncompress.backend.FakeQuantSpec;
 import dev.nncompress.quant.QuantArithmetic;
 import dev.nncompress.tensor.Tensor;
 
@@ -14,7 +14,7 @@ import dev.nncompress.tensor.Tensor;
 final class RefFakeQuant {
     private RefFakeQuant() {}
 
-    static FakeQuantResult forward(ReferenceBackend be, Tensor x, FakeQuantSpec spec) {
+    static FakeQuantResult forward(ReferenceBackend be, Tensor x, QParams spec) {
         float[] xd = ReferenceBackend.data("fakeQuantize", "x", x);
         int[] l = FakeQuantChecks.layout("fakeQuantize", x, spec);
         byte[] mask = new byte[xd.length];

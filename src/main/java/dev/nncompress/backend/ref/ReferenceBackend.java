@@ -1,5 +1,6 @@
 package dev.nncompress.backend.ref;
 
+import dev.nncompress.quant.QParams;
 import dev.nncompress.backend.PoolGeometry;
 import dev.nncompress.backend.ConcatGeometry;
 import dev.nncompress.backend.ReduceGeometry;
@@ -18,11 +19,9 @@ import dev.nncompress.backend.Binary;
 import dev.nncompress.backend.PointwiseChecks;
 import dev.nncompress.backend.Unary;
 import dev.nncompress.backend.QTensor;
-import dev.nncompress.backend.QuantParams;
 import dev.nncompress.backend.Int8Kernels;
 import dev.nncompress.backend.FakeQuantMask;
 import dev.nncompress.backend.FakeQuantResult;
-import dev.nncompress.backend.FakeQuantSpec;
 import dev.nncompress.sparse.CsrWeights;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
@@ -406,7 +405,7 @@ public final class ReferenceBackend implements HostInt8Backend {
 
     // ---- fake quantisation (issue 21): QuantArithmetic's twins of the CUDA kernels (RefFakeQuant) ----
 
-    @Override public FakeQuantResult fakeQuantize(Tensor x, FakeQuantSpec spec) { return RefFakeQuant.forward(this, x, spec); }
+    @Override public FakeQuantResult fakeQuantize(Tensor x, QParams spec) { return RefFakeQuant.forward(this, x, spec); }
 
     @Override public Tensor fakeQuantizeBackward(Tensor gradOut, FakeQuantMask inRange) { return RefFakeQuant.backward(this, gradOut, inRange); }
 
@@ -450,7 +449,7 @@ public final class ReferenceBackend implements HostInt8Backend {
     /** A reference backend whose int8 ops run on {@code kernels} (its float ops are the same). */
     @Override public ReferenceBackend withInt8Kernels(Int8Kernels kernels) { return new ReferenceBackend(kernels); }
     /** As {@link HostInt8Backend}'s, but x must be this backend's (its heap array is read in place, not copied). */
-    @Override public QTensor quantize(Tensor x, QuantParams q) { return int8.quantize(data("quantize", "x", x), x.shape(), q); }
+    @Override public QTensor quantize(Tensor x, QParams q) { return int8.quantize(data("quantize", "x", x), x.shape(), q); }
 
     @Override public String toString() { return "ReferenceBackend"; }
 }

@@ -39,6 +39,9 @@ public final class LinearOp implements Op {
         Tensor x = in.get(0);
         SparseWeight sw = ctx.sparseWeight(n);
         Tensor y;
+        if (sw == null && !ctx.training()) { // one backend call: bias and ReLU fused where the backend can (issue 23)
+            return b.linearInference(x, ctx.param(n, "weight").value(), ctx.hasParam(n, "bias") ? ctx.param(n, "bias").value() : null, FusedRelu.on(n));
+        }
         if (sw != null) {
             y = b.linearSparse(x, sw, ctx.hasParam(n, "bias") ? ctx.param(n, "bias").value() : null);
         } else {

@@ -139,4 +139,30 @@ class BlockCacheTest {
         assertEquals(2, a.freed.size());
         assertThrows(IllegalStateException.class, () -> cache.take(10));
     }
+
+    /** The host int8 code arrays' pool (backend.ref.CodePool): exact sizes, no record of what is lent, a cap. */
+    @Test void anUntrackedCacheReusesExactSizesKeepsNoLentBlockAndHonoursItsCap() {
+        assertEquals(1, SizeClasses.EXACT.of(0));
+        assertEquals(777, SizeClasses.EXACT.of(777));
+        assertEquals(3L << 40, SizeClasses.EXACT.of(3L << 40));
+        FakeAllocator a = new FakeAllocator();
+        BlockCache<Object> cache = BlockCache.untracked(a, SizeClasses.EXACT, 1000);
+        Object first = cache.take(777), second = cache.take(777);
+        assertNotSame(first, second);
+        assertEquals(0, cache.bytesInUse(), "nothing lent is recorded");
+        cache.giveUntracked(first, 777);
+        assertEquals(777, cache.bytesCached());
+        assertSame(first, cache.take(777), "the same length gets the given block back");
+        assertNotSame(second, cache.take(778), "another length does not");
+        cache.giveUntracked(first, 777);
+        cache.giveUntracked(second, 777);
+        assertEquals(List.of(second), a.freed, "past the cap a returned block is freed");
+        assertThrows(IllegalStateException.class, () -> cache.give(first), "an untracked cache needs the size");
+        assertThrows(IllegalStateException.class, () -> new BlockCache<>(a, SizeClasses.HOST, 10).giveUntracked(first, 1));
+
+        java.lang.ref.WeakReference<Object> forgotten = new java.lang.ref.WeakReference<>(cache.take(500));
+        a.sizes.clear(); // the fake allocator's own record of the block
+        for (int i = 0; i < 50 && forgotten.get() != null; i++) System.gc();
+        assertEquals(null, forgotten.get(), "a block never given back is left to the garbage collector");
+    }
 }

@@ -160,6 +160,11 @@ public final class GemmS8 {
 
         public GemmS8Epilogue host() { return host; }
 
+        /** The scale vector and the bias (a null pointer when absent), for the kernels that share this epilogue ({@link Int8Codes#depthwise}). */
+        Object scale() { return scale; }
+
+        Object bias() { return bias; }
+
         private static Object orNull(DeviceBuffer b) { return b != null ? b : new CUdeviceptr(); } // CUdeviceptr() is address 0
 
         private static void closeAll(Object... buffers) {

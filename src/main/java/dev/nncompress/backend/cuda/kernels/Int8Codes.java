@@ -1,6 +1,7 @@
 package dev.nncompress.backend.cuda.kernels;
 
 import dev.nncompress.backend.ConvGeometry;
+import dev.nncompress.backend.GemmS8Epilogue;
 import dev.nncompress.backend.Pool2dSpec;
 import dev.nncompress.backend.cuda.driver.DeviceBuffer;
 
@@ -62,5 +63,31 @@ public final class Int8Codes {
     /** {@code rows x cols} codes of {@code src} into rows of {@code dstStride} codes of {@code dst}, from column {@code dstOffset}. */
     public void copyBlock(DeviceBuffer src, DeviceBuffer dst, long rows, long cols, long dstStride, long dstOffset) {
         ops.elementwise("nnc_q8_copy_block", rows * cols, src, dst, rows, cols, dstStride, dstOffset);
+    }
+
+    /**
+     * Depthwise conv of NHWC codes [n, h, w, c] (groups = c, weight taps [kh * kw, o] with o = c * m) into NHWC codes
+     * [n, oh, ow, o], input zero point {@code zpX}, with the epilogue's scale, bias, ReLU and requantisation (mode S8,
+     * no activation zero-point term: the kernel subtracts {@code zpX} per tap). The geometry is the caller's checked
+     * {@link ConvGeometry}; the buffers' sizes and the epilogue's channels are checked here, before the launch.
+     */
+    public void depthwise(DeviceBuffer x, DeviceBuffer taps, DeviceBuffer y, ConvGeometry g, int zpX, GemmS8.DeviceEpilogue e) {
+        GemmS8Epilogue h = e.host();
+        if (g.groups() != g.c() || g.cPerGroup() != 1 || h.mode() != GemmS8Epilogue.Mode.S8 || h.zpA() != 0) {
+            throw new IllegalArgumentException("q8 depthwise: needs groups = channels and an int8 epilogue without the zero-point term, got "
+                    + g.groups() + " groups for " + g.c() + " channels, " + h.mode());
+        }
+        h.checkChannels(g.o());
+        need(x, (long) g.n() * g.c() * g.h() * g.w(), "input");
+        need(taps, (long) g.o() * g.kh() * g.kw(), "weight");
+        need(y, (long) g.n() * g.o() * g.oh() * g.ow(), "output");
+        var s = g.spec();
+        ops.elementwise("nnc_q8_depthwise_nhwc", (long) g.n() * g.o() * g.oh() * g.ow(), x, taps, y, e.scale(), e.bias(), g.n(), g.h(), g.w(), g.c(),
+                g.oPerGroup(), g.kh(), g.kw(), s.strideH(), s.strideW(), s.padH(), s.padW(), s.dilationH(), s.dilationW(), g.oh(), g.ow(), zpX,
+                h.relu() ? 1 : 0, h.outScale(), h.outZp());
+    }
+
+    private static void need(DeviceBuffer buf, long bytes, String what) {
+        if (buf.bytes() < bytes) throw new IllegalArgumentException("q8 depthwise: " + what + " has " + buf.bytes() + " bytes, needs " + bytes);
     }
 }

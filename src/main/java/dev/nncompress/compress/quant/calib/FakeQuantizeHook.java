@@ -3,7 +3,6 @@ package dev.nncompress.compress.quant.calib;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.FakeQuantMask;
 import dev.nncompress.backend.FakeQuantResult;
-import dev.nncompress.backend.FakeQuantSpec;
 import dev.nncompress.quant.QParams;
 import dev.nncompress.graph.GraphRunner;
 import dev.nncompress.tensor.Tensor;
@@ -62,7 +61,7 @@ public final class FakeQuantizeHook implements GraphRunner.OutputHook, AutoClose
         if (!quantised.contains(node)) return t;
         QParams p = source.paramsFor(node, t);
         if (p == null) throw new IllegalStateException("no quantisation parameters for '" + node + "'");
-        FakeQuantResult r = Backend.of(t).fakeQuantize(t, FakeQuantSpec.of(p));
+        FakeQuantResult r = Backend.of(t).fakeQuantize(t, p);
         if (keepMasks) inRange.put(node, r.inRange());
         else r.inRange().close();
         return r.output();

@@ -3,7 +3,6 @@ package dev.nncompress.compress.quant.calib;
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.FakeQuantMask;
 import dev.nncompress.backend.FakeQuantResult;
-import dev.nncompress.backend.FakeQuantSpec;
 import dev.nncompress.quant.QParams;
 import dev.nncompress.graph.Graph;
 import dev.nncompress.graph.Parameter;
@@ -53,9 +52,9 @@ public final class FakeQuantizedWeights implements AutoCloseable {
 
     /** A fake-quantised copy of the weight on {@code backend}, read where it lives when that is {@code backend}, else (a graph kept elsewhere) copied over first. */
     private static FakeQuantResult fakeQuantize(Tensor w, QParams p, Backend backend) {
-        if (w.owner() == backend) return backend.fakeQuantize(w, FakeQuantSpec.of(p));
+        if (w.owner() == backend) return backend.fakeQuantize(w, p);
         try (Tensor here = backend.fromFloats(w.toFloatArray(), w.shape())) {
-            return backend.fakeQuantize(here, FakeQuantSpec.of(p));
+            return backend.fakeQuantize(here, p);
         }
     }
 

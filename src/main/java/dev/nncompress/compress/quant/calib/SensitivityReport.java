@@ -42,10 +42,24 @@ public record SensitivityReport(String graphName, int images, List<LayerSensitiv
     /** As {@link #measure(Graph, QuantPlan, Dataset, Backend, int)}, reporting a "sensitivity" task of one step per batch. */
     public static SensitivityReport measure(Graph prepared, QuantPlan plan, Dataset data, Backend backend, int batchSize,
                                             ProgressListener progress) {
-        Set<String> layerNames = new LinkedHashSet<>();
-        layerNames.add(Graph.INPUT);
-        prepared.nodes().forEach(n -> layerNames.add(n.name()));
-        layerNames.removeIf(n -> !plan.weights().containsKey(n) && !isOwnActivation(plan, n, prepared));
+        return measure(prepared, plan, data, backend, batchSize, progress, null);
+    }
+
+    /**
+     * As above, measuring only the layers in {@code only} (null: all of {@link #layers}). Each layer's numbers do not
+     * depend on which others are measured (its own simulation against the same float run), so a scan split into one
+     * layer per task (nncompress sweep --sensitivity quantize) gives the rows of the whole scan.
+     */
+    public static SensitivityReport measure(Graph prepared, QuantPlan plan, Dataset data, Backend backend, int batchSize,
+                                            ProgressListener progress, Set<String> only) {
+        Set<String> layerNames = new LinkedHashSet<>(layers(prepared, plan));
+        if (only != null) {
+            for (String n : only) {
+                if (!layerNames.contains(n)) throw new IllegalArgumentException("--sensitivity-layers: " + n + " is not a layer the scan measures; it measures "
+                        + String.join(", ", layerNames));
+            }
+            layerNames.retainAll(only);
+        }
 
         Map<String, SimulatedInt8> sims = new LinkedHashMap<>();
         Map<String, ErrorSums> outErr = new LinkedHashMap<>();
@@ -86,8 +100,23 @@ public record SensitivityReport(String graphName, int images, List<LayerSensitiv
             String what = plan.weights().containsKey(n) ? (plan.activations().containsKey(n) ? "weight+output" : "weight") : "output";
             out.add(new LayerSensitivity(n, op, what, outErr.get(n).sqnrDb(), logitErr.get(n).mse()));
         }
-        out.sort(Comparator.comparingDouble(LayerSensitivity::sqnrDb).thenComparing(LayerSensitivity::node));
-        return new SensitivityReport(prepared.name(), data.count(), out);
+        return of(prepared.name(), data.count(), out);
+    }
+
+    /** The layers a scan measures, graph order: every weight node and every tensor with activation parameters of its own (the input first). */
+    public static List<String> layers(Graph prepared, QuantPlan plan) {
+        Set<String> layerNames = new LinkedHashSet<>();
+        layerNames.add(Graph.INPUT);
+        prepared.nodes().forEach(n -> layerNames.add(n.name()));
+        layerNames.removeIf(n -> !plan.weights().containsKey(n) && !isOwnActivation(plan, n, prepared));
+        return List.copyOf(layerNames);
+    }
+
+    /** The report of {@code layers} in its order: worst first (lowest SQNR), ties by node name. */
+    public static SensitivityReport of(String graphName, int images, List<LayerSensitivity> layers) {
+        List<LayerSensitivity> sorted = new ArrayList<>(layers);
+        sorted.sort(Comparator.comparingDouble(LayerSensitivity::sqnrDb).thenComparing(LayerSensitivity::node));
+        return new SensitivityReport(graphName, images, sorted);
     }
 
     /** An activation with its own parameters (not an alias of an earlier tensor's). */

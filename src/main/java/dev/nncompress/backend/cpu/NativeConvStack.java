@@ -1,0 +1,101 @@
+package dev.nncompress.backend.cpu;
+
+import dev.nncompress.backend.ArgChecks;
+import dev.nncompress.backend.ConvGeometry;
+import dev.nncompress.backend.ConvStage;
+import dev.nncompress.backend.Conv2dSpec;
+import dev.nncompress.backend.Pool2dSpec;
+import dev.nncompress.tensor.Shape;
+import dev.nncompress.tensor.Tensor;
+
+import java.util.List;
+
+/**
+ * {@link dev.nncompress.backend.Backend#convStack} on the CPU: {@code native/src/convstack_f32_avx512.cpp} (JNI in
+ * {@code jni_convstack.cpp}) runs each image through every stage in NHWC, conv + bias + ReLU as one register-tiled
+ * direct conv and the max-pool straight after it, so activations stay in cache from stage to stage and only the
+ * stack's edges are NCHW. It replaces, per stage, the conv route's own layout conversions (oneDNN's reorders to and
+ * from its blocked format), the separate ReLU and pool passes, and their three batch-sized tensors.
+ * The images are split over {@link CpuPar} threads, one JNI call per part.
+ *
+ * <p>Takes batches of at least one image per thread, and stacks of dense convs (groups 1; any stride, dilation and padding) whose pools, if any, have no padding
+ * and floor mode, on CPUs with AVX-512F; otherwise (or with {@link #enabled} off) returns null and the caller runs
+ * the separate ops. Results equal the separate ops up to float rounding (the conv sums in another order).
+ */
+final class NativeConvStack {
+    /** Ints per stage in the geometry array ({@code kStageInts}), stages per call ({@code kMaxStages}), taps per stage ({@code kMaxTaps}). */
+    static final int STAGE_INTS = 23, MAX_STAGES = 16, MAX_TAPS = 1024;
+
+    /** Whether stacks run here (tests and benchmarks switch it off to time or check the separate ops); false without the kernel. */
+    static volatile boolean enabled = available();
+
+    private NativeConvStack() {}
+
+    static native boolean supported();
+
+    static native void forward(long x, long xLength, long y, long yLength, int n, int[] geometry, long[] weights, long[] weightLengths,
+                               long[] biases, long[] biasLengths, int from, int to);
+
+    /** Library loaded and the CPU runs AVX-512F. */
+    static boolean available() { return NativeLibrary.load().loaded() && supported(); }
+
+    /** A later stage's geometry over the last stage's output shape {@code in}. */
+    private static ConvGeometry geometry(Shape in, Shape ws, Conv2dSpec spec, int stage) {
+        if (ws.dim(1) != in.dim(1)) {
+            throw new IllegalArgumentException("convStack: weight " + ws + " of stage " + stage + " expects " + ws.dim(1) + " input channels, the last stage gives " + in);
+        }
+        return new ConvGeometry(in.dim(0), in.dim(1), in.dim(2), in.dim(3), ws.dim(0), ws.dim(2), ws.dim(3), spec.outH(in.dim(2), ws.dim(2)),
+                spec.outW(in.dim(3), ws.dim(3)), spec);
+    }
+
+    /** The stack over {@code x}, or null where this kernel does not take it (nothing done). */
+    static Tensor run(CpuBackend backend, Tensor x, List<ConvStage> stages) {
+        if (!enabled || stages.isEmpty() || stages.size() > MAX_STAGES || x.shape().rank() != 4) return null;
+        CpuTensor cx = CpuChecks.cpu("convStack", "input", x);
+        int n = x.shape().dim(0);
+        // images are what the threads split: below one image per thread the stack would leave a core idle, where the
+        // separate ops split each layer (batch 1, load 14: teacher 91-167 img/s stacked against 303-384 separate)
+        if (n < CpuPar.threads()) return null;
+        int[] geometry = new int[STAGE_INTS * stages.size()];
+        long[] weights = new long[stages.size()], weightLengths = new long[stages.size()];
+        long[] biases = new long[stages.size()], biasLengths = new long[stages.size()];
+        Shape in = x.shape();
+        double flopsPerImage = 0;
+        for (int i = 0; i < stages.size(); i++) {
+            ConvStage s = stages.get(i);
+            Conv2dSpec spec = s.spec();
+            Pool2dSpec pool = s.pool();
+            Tensor w = s.weight();
+            if (spec.groups() != 1 || w.shape().rank() != 4 || (long) w.shape().dim(2) * w.shape().dim(3) > MAX_TAPS) return null;
+            if (pool != null && (pool.padH() != 0 || pool.padW() != 0 || pool.padBottom() != 0 || pool.padRight() != 0 || pool.ceilMode())) return null;
+            ConvGeometry g = i == 0 ? ArgChecks.conv("convStack", x, w, spec) : geometry(in, w.shape(), spec, i);
+            if (s.bias() != null && (s.bias().shape().rank() != 1 || s.bias().shape().dim(0) != g.o())) {
+                throw new IllegalArgumentException("convStack: bias " + s.bias().shape() + " of stage " + i + " does not match weight " + w.shape());
+            }
+            int ph = pool == null ? g.oh() : pool.outH(g.oh()), pw = pool == null ? g.ow() : pool.outW(g.ow());
+            int[] v = {g.c(), g.h(), g.w(), g.o(), g.kh(), g.kw(), spec.strideH(), spec.strideW(), spec.dilationH(), spec.dilationW(),
+                spec.padH(), spec.padW(), spec.padBottom(), spec.padRight(), g.oh(), g.ow(), s.relu() ? 1 : 0,
+                pool == null ? 0 : pool.kernelH(), pool == null ? 0 : pool.kernelW(), pool == null ? 0 : pool.strideH(),
+                pool == null ? 0 : pool.strideW(), ph, pw};
+            System.arraycopy(v, 0, geometry, i * STAGE_INTS, STAGE_INTS);
+            CpuTensor cw = CpuChecks.cpu("convStack", "weight", w);
+            weights[i] = cw.address();
+            weightLengths[i] = cw.numel();
+            if (s.bias() != null) {
+                CpuTensor cb = CpuChecks.cpu("convStack", "bias", s.bias());
+                biases[i] = cb.address();
+                biasLengths[i] = cb.numel();
+            }
+            flopsPerImage += g.flops() / Math.max(1, n);
+            in = Shape.of(n, g.o(), ph, pw);
+        }
+        CpuTensor out = CpuTensor.allocate(backend, in);
+        if (n == 0 || out.numel() == 0) return out;
+        long xa = cx.address(), xl = cx.numel(), ya = out.address(), yl = out.numel();
+        // an image of the teacher's stack is ~60 MFLOP: one part per thread; tiny stacks keep a few images per part
+        int minPerPart = (int) Math.max(1, Math.min(n, 2e6 / Math.max(1, flopsPerImage)));
+        CpuPar.forRange(n, minPerPart, 1, (from, to) -> forward(xa, xl, ya, yl, n, geometry, weights, weightLengths, biases, biasLengths, from, to));
+        out.written();
+        return out;
+    }
+}
