@@ -82,6 +82,18 @@ public interface Backend extends TensorOwner, AutoCloseable {
         }
     }
 
+    /**
+     * {@link #reluMaxPool2d} that also records each window's argmax ({@link PoolArgmax}) for
+     * {@link #reluMaxPool2dArgmaxBackward}, so a training pass's backward need not scan the windows again (issue 23).
+     * Null where the backend has no such kernel for {@code spec} (the default): the caller then uses the pair above.
+     */
+    default PoolArgmax reluMaxPool2dArgmax(Tensor x, Pool2dSpec spec) { return null; }
+
+    /** The gradient w.r.t. x of {@link #reluMaxPool2dArgmax}: bit for bit {@link #reluMaxPool2dBackward} on the same x. */
+    default Tensor reluMaxPool2dArgmaxBackward(PoolArgmax pooled, Tensor gradOut) {
+        throw new UnsupportedOperationException(describe() + ": reluMaxPool2dArgmaxBackward without reluMaxPool2dArgmax");
+    }
+
     /** Average over the window's positions that lie inside the input (padding excluded). */
     Tensor avgPool2d(Tensor x, Pool2dSpec spec);
 

@@ -1,6 +1,7 @@
 package dev.nncompress.graph;
 
 import dev.nncompress.backend.Backend;
+import dev.nncompress.backend.PoolArgmax;
 import dev.nncompress.backend.QTensor;
 import dev.nncompress.graph.ops.PoolOps;
 import dev.nncompress.tensor.Tensor;
@@ -43,6 +44,8 @@ public final class GraphRunner implements AutoCloseable {
     private AtomicLongArray nanosPerNode;
     // ReLU -> max-pool pairs this training pass runs fused (set by forward: none with an output hook)
     private TrainingFusion pairs = TrainingFusion.NONE;
+    /** The fused pairs' pooled outputs with their argmax, by pool node (this pass's; the tensors are owned). */
+    private final Map<String, PoolArgmax> argmax = new HashMap<>();
 
     /** @param seed randomness of this pass (dropout); ignored in inference mode */
     public GraphRunner(Graph graph, Backend backend, boolean training, long seed) {
@@ -161,7 +164,7 @@ public final class GraphRunner implements AutoCloseable {
                     continue;
                 }
                 Node relu = pairs.reluOf(n);
-                Value out = relu != null ? Value.of(ctx.backend().reluMaxPool2d(outputs.get(relu.inputs().get(0)).floats(), PoolOps.spec(n)))
+                Value out = relu != null ? Value.of(fusedPairForward(relu, n))
                         : (plan == null ? NodeStep.FLOAT_OP : plan.get(i)).run(n, inputsOf(n), ctx);
                 own(out);
                 InferenceFusion.Chain chain = fuse ? fusion.chainOf(n) : null;
@@ -234,8 +237,7 @@ public final class GraphRunner implements AutoCloseable {
             // a fused pair's pool gives the ReLU's input gradient directly (ReLU's mask applied); the ReLU gets none
             boolean fused = relu != null && !outputs.containsKey(relu.name());
             List<String> ins = fused ? relu.inputs() : n.inputs();
-            List<Tensor> inGrads = fused ? Collections.singletonList(ctx.backend().reluMaxPool2dBackward(outputs.get(ins.get(0)).floats(), g, PoolOps.spec(n)))
-                    : Ops.of(n.op()).backward(n, g, ctx);
+            List<Tensor> inGrads = fused ? Collections.singletonList(fusedPairBackward(n, ins.get(0), g)) : Ops.of(n.op()).backward(n, g, ctx);
             for (int k = 0; k < ins.size(); k++) {
                 String in = ins.get(k);
                 Tensor gi = inGrads.get(k);
@@ -246,6 +248,26 @@ public final class GraphRunner implements AutoCloseable {
                 else ctx.backend().addInPlace(prev, gi);
             }
         }
+    }
+
+    /**
+     * maxPool2d(relu(x)) of a fused pair (issue 23), recording the windows' argmax for the backward where the backend
+     * can ({@link Backend#reluMaxPool2dArgmax}); else the one-call pair, whose backward finds the maxima again.
+     */
+    private Tensor fusedPairForward(Node relu, Node pool) {
+        Tensor x = outputs.get(relu.inputs().get(0)).floats();
+        PoolArgmax pa = ctx.backend().reluMaxPool2dArgmax(x, PoolOps.spec(pool));
+        if (pa == null) return ctx.backend().reluMaxPool2d(x, PoolOps.spec(pool));
+        own(pa.argmax());
+        argmax.put(pool.name(), pa);
+        return pa.output();
+    }
+
+    /** The gradient w.r.t. the pair's input x (node {@code in}) of pool {@code pool}'s fused pair. */
+    private Tensor fusedPairBackward(Node pool, String in, Tensor gradOut) {
+        PoolArgmax pa = argmax.get(pool.name());
+        if (pa != null) return ctx.backend().reluMaxPool2dArgmaxBackward(pa, gradOut);
+        return ctx.backend().reluMaxPool2dBackward(outputs.get(in).floats(), gradOut, PoolOps.spec(pool));
     }
 
     /**
@@ -296,6 +318,7 @@ public final class GraphRunner implements AutoCloseable {
         owned.clear();
         ownedInOrder.clear();
         outputs.clear();
+        argmax.clear();
     }
 
     private String joinDims() {

@@ -11,6 +11,7 @@ import dev.nncompress.backend.Conv2dGrads;
 import dev.nncompress.backend.Conv2dSpec;
 import dev.nncompress.backend.LossResult;
 import dev.nncompress.backend.Pool2dSpec;
+import dev.nncompress.backend.PoolArgmax;
 import dev.nncompress.backend.SparseWeight;
 import dev.nncompress.sparse.CsrWeights;
 // pointwise family (issue 17)
@@ -269,9 +270,12 @@ public final class CpuBackend implements HostInt8Backend {
                 dx.close();
                 dx = null;
             }
+        } else if (!needInputGrad) { // dw (and db) alone, images split over the threads (issue 23)
+            dx = null;
+            CpuConv.weightGradSplit(g, cx.address(), cw.address(), cg.address(), dw.address(), db == null ? 0L : db.address());
         } else {
-            dx = needInputGrad ? alloc(x.shape()) : null;
-            CpuConv.gemmBackward(g, cx.address(), cw.address(), cg.address(), dx == null ? 0L : dx.address(), dw.address(),
+            dx = alloc(x.shape());
+            CpuConv.gemmBackward(g, cx.address(), cw.address(), cg.address(), dx.address(), dw.address(),
                     db == null ? 0L : db.address());
         }
         return new Conv2dGrads(dx, dw, db);
@@ -315,6 +319,32 @@ public final class CpuBackend implements HostInt8Backend {
         ArgChecks.expectShape(op, "gradOut", gradOut, g.outputShape(x.shape()));
         CpuTensor dx = alloc(x.shape());
         if (dx.numel() > 0) CpuPool.reluMax2x2(g, cx.address(), cg.address(), dx.address());
+        return dx;
+    }
+
+    /** Plain 2x2 windows, recording each window's argmax ({@link ReluMaxArgmax}); other windows: null (the caller keeps the pair). */
+    @Override public PoolArgmax reluMaxPool2dArgmax(Tensor x, Pool2dSpec spec) {
+        if (!CpuPool.isPlain2x2(spec)) return null;
+        CpuTensor cx = cpu("reluMaxPool2dArgmax", "input", x);
+        PoolGeometry g = ArgChecks.pool("reluMaxPool2dArgmax", x.shape(), spec);
+        Shape os = g.outputShape(x.shape());
+        CpuTensor out = alloc(os);
+        CpuTensor idx = alloc(os);
+        if (out.numel() > 0) ReluMaxArgmax.forward(g, cx.address(), out.address(), idx.address());
+        return new PoolArgmax(out, idx, x.shape(), spec);
+    }
+
+    @Override public Tensor reluMaxPool2dArgmaxBackward(PoolArgmax pooled, Tensor gradOut) {
+        String op = "reluMaxPool2dArgmaxBackward";
+        if (pooled == null || !CpuPool.isPlain2x2(pooled.spec())) throw new IllegalArgumentException(op + ": needs reluMaxPool2dArgmax's result for plain 2x2 windows");
+        PoolGeometry g = ArgChecks.pool(op, pooled.inputShape(), pooled.spec());
+        Shape os = g.outputShape(pooled.inputShape());
+        CpuTensor idx = cpu(op, "argmax", pooled.argmax());
+        CpuTensor cg = cpu(op, "gradOut", gradOut);
+        ArgChecks.expectShape(op, "argmax", pooled.argmax(), os);
+        ArgChecks.expectShape(op, "gradOut", gradOut, os);
+        CpuTensor dx = alloc(pooled.inputShape());
+        if (dx.numel() > 0) ReluMaxArgmax.backward(g, idx.address(), cg.address(), dx.address());
         return dx;
     }
 

@@ -32,16 +32,21 @@ final class CpuConv {
 
     /**
      * Measured on the 2-core AVX2 machine (CpuBackendBench): DIRECT for stride 1 with C*kH*kW <= 27
-     * (first layers; forward and a dx-free backward); otherwise oneDNN, 1.5-8x the gemm route on every
+     * (first layers' forward; their dx-free backward is the gemm route split by images since issue 23,
+     * {@link #weightGradSplit}, where the products stay below {@link Blas#small}); otherwise oneDNN, 1.5-8x the gemm route on every
      * shape, except a backward without dx, where conv2d_bp would compute dx for nothing and the gemm
      * route's dw alone is 1.4-2x faster. Without oneDNN (generic build) the gemm route.
      */
     static Route route(ConvGeometry g, boolean backward, boolean needInputGrad) {
         boolean plain = g.spec().plain();
-        boolean direct = plain && DirectConv.suits(g) && !(backward && needInputGrad);
+        Route f = forced;
+        // backward without dx (a first layer): the gemm route split by images (weightGradSplit) where its products stay
+        // on one OpenBLAS thread; a larger one (the teacher's conv1) would switch OpenBLAS's thread count against the
+        // linear layers' every step (BlasThreads, ~0.5 ms each way; measured 0.76x on teacher steps): DIRECT as before
+        boolean splitDw = backward && !needInputGrad && (long) g.o() * g.ckk() * g.n() * g.p() < Blas.small && f != Route.DIRECT;
+        boolean direct = plain && DirectConv.suits(g) && !(backward && needInputGrad) && !splitDw;
         boolean depthwise = g.depthwise();
         boolean pointwise = !backward && PointwiseConv.suits(g);
-        Route f = forced;
         if (f != null && switch (f) {
             case IM2COL -> true;
             case NATIVE -> plain;
@@ -120,6 +125,57 @@ final class CpuConv {
                         }
                     }
                 });
+            }
+        }
+    }
+
+    /**
+     * dw and db (0 = not wanted) without dx, the images split into one contiguous part per {@link CpuPar} thread, each
+     * part {@link #gemmBackward} into its own partial sums (its sgemm on one OpenBLAS thread), added in part order (issue
+     * 23): measured on the student's first conv (1 -> 8 channels, 3x3, 28x28, batch 64) single-threaded, 0.93 ms against
+     * DirectConv.weightGrad's 1.9, and split over the threads where one product's sgemm would run on one. The parts depend
+     * on the thread count only, so a process's bits do not depend on what else runs.
+     */
+    static void weightGradSplit(ConvGeometry g, long x, long w, long gradOut, long dw, long db) {
+        // a product OpenBLAS threads itself (>= Blas.small) stays whole: halves would switch its thread count (route)
+        int parts = (long) g.o() * g.ckk() * g.n() * g.p() < Blas.small ? Math.min(CpuPar.threads(), g.n()) : 1;
+        if (parts <= 1) {
+            gemmBackward(g, x, w, gradOut, 0L, dw, db);
+            return;
+        }
+        int per = (g.n() + parts - 1) / parts;
+        long wsize = (long) g.o() * g.ckk();
+        long inImage = (long) g.c() * g.h() * g.w();
+        long outImage = (long) g.o() * g.p();
+        try (Scratch pdw = Scratch.floats(parts * wsize); Scratch pdb = Scratch.floats((long) parts * g.o())) {
+            long dwA = pdw.address();
+            long dbA = pdb.address();
+            CpuPar.forRange(parts, 1, 1, (p0, p1) -> {
+                for (int part = p0; part < p1; part++) {
+                    int n0 = part * per;
+                    int cnt = Math.min(per, g.n() - n0);
+                    long pdwPart = dwA + 4L * part * wsize;
+                    long pdbPart = db == 0L ? 0L : dbA + 4L * part * g.o();
+                    if (cnt <= 0) {
+                        Mem.zero(pdwPart, wsize);
+                        if (pdbPart != 0L) Mem.zero(pdbPart, g.o());
+                        continue;
+                    }
+                    ConvGeometry sub = ConvGeometry.of(cnt, g.c(), g.h(), g.w(), g.o(), g.kh(), g.kw(), g.spec());
+                    gemmBackward(sub, x + 4L * n0 * inImage, w, gradOut + 4L * n0 * outImage, 0L, pdwPart, pdbPart);
+                }
+            });
+            for (long i = 0; i < wsize; i++) {
+                float s = Mem.get(dwA, i);
+                for (int part = 1; part < parts; part++) s += Mem.get(dwA, part * wsize + i);
+                put(dw, i, s);
+            }
+            if (db != 0L) {
+                for (int o = 0; o < g.o(); o++) {
+                    float s = Mem.get(dbA, o);
+                    for (int part = 1; part < parts; part++) s += Mem.get(dbA, (long) part * g.o() + o);
+                    put(db, o, s);
+                }
             }
         }
     }

@@ -18,11 +18,11 @@ import static dev.nncompress.backend.cpu.Mem.put;
  */
 final class CpuPool {
     /** Planes per parallel chunk: enough work per thread hand-off. */
-    private static int minPlanes(PoolGeometry g) { return Math.max(1, CpuPar.MIN_PARALLEL / 4 / Math.max(1, g.h() * g.w())); }
+    static int minPlanes(PoolGeometry g) { return Math.max(1, CpuPar.MIN_PARALLEL / 4 / Math.max(1, g.h() * g.w())); }
 
     private CpuPool() {}
     /** Index in the plane of the window's first maximum (a NaN wins); -1 for an empty window. */
-    private static int argMax(PoolGeometry g, long plane, int oy, int ox) {
+    static int argMax(PoolGeometry g, long plane, int oy, int ox) {
         int yStart = Math.max(g.y0(oy), 0);
         int yEnd = Math.min(g.y0(oy) + g.spec().kernelH(), g.h());
         int xStart = Math.max(g.x0(ox), 0);

@@ -2,6 +2,7 @@ package dev.nncompress.backend.cpu;
 
 import dev.nncompress.backend.Backend;
 import dev.nncompress.backend.Pool2dSpec;
+import dev.nncompress.backend.PoolArgmax;
 import dev.nncompress.backend.ref.ReferenceBackend;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
@@ -15,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The CPU backend's one-pass {@code reluMaxPool2d} and its backward against the two ops they replace (relu then
  * maxPool2d; maxPool2dBackward on relu(x) then reluBackward: {@code Backend}'s defaults), bit for bit, on values full of
- * ties, zeros of both signs, infinities and NaN, on even and odd planes; and against the reference backend.
+ * ties, zeros of both signs, infinities and NaN, on even and odd planes; and against the reference backend. The same
+ * for {@code reluMaxPool2dArgmax}, whose backward scatters by the argmax its forward recorded.
  */
 class ReluMaxPoolTest {
     private static final float[] VALUES = {-2f, -1f, -0f, 0f, 0f, 0.5f, 0.5f, 1f, 1f, 3f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
@@ -40,6 +42,12 @@ class ReluMaxPoolTest {
                  Tensor fused = cpu.reluMaxPool2d(xt, p); Tensor fusedDx = cpu.reluMaxPool2dBackward(xt, gt, p);
                  Tensor rx = ref.fromFloats(x, s); Tensor rg = ref.fromFloats(g, os);
                  Tensor refOut = ref.reluMaxPool2d(rx, p); Tensor refDx = ref.reluMaxPool2dBackward(rx, rg, p)) {
+                PoolArgmax pa = cpu.reluMaxPool2dArgmax(xt, p);
+                try (Tensor argOut = pa.output(); Tensor argIdx = pa.argmax(); Tensor argDx = cpu.reluMaxPool2dArgmaxBackward(pa, gt)) {
+                    assertArrayEquals(pooled.toFloatArray(), argOut.toFloatArray(), s + ": forward recording the argmax");
+                    assertArrayEquals(dx.toFloatArray(), argDx.toFloatArray(), s + ": backward by the recorded argmax");
+                    for (float v : argIdx.toFloatArray()) assertTrue(v == -1f || v == 0f || v == 1f || v == 2f || v == 3f, s + ": argmax " + v);
+                }
                 assertArrayEquals(pooled.toFloatArray(), fused.toFloatArray(), s + ": forward");
                 assertArrayEquals(dx.toFloatArray(), fusedDx.toFloatArray(), s + ": backward");
                 assertArrayEquals(refOut.toFloatArray(), fused.toFloatArray(), s + ": forward against the reference");
