@@ -9,27 +9,14 @@
 #include "convstack_f32.h"
 #include "gemm_s8.h"
 #include "jni_checks.h"
+#include "jni_scratch.h"
 
 namespace {
 
-template <typename T>
-T* ptr(jlong address) { return reinterpret_cast<T*>(static_cast<intptr_t>(address)); }
+using nnc::ptr;
 
 // Per-thread scratch (padded inputs, conv outputs, packed weights), kept between calls.
-struct Scratch {
-    float* data = nullptr;
-    int64_t floats = 0;
-    ~Scratch() { nnc::free_aligned(data); }
-    float* get(int64_t n) {
-        if (n > floats) {
-            nnc::free_aligned(data);
-            data = static_cast<float*>(nnc::aligned_bytes(sizeof(float) * static_cast<size_t>(n)));
-            floats = data == nullptr ? 0 : n;
-        }
-        return data;
-    }
-};
-thread_local Scratch scratch;
+thread_local nnc::FloatScratch scratch;
 
 bool avx512() {
     __builtin_cpu_init();

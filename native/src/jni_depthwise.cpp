@@ -8,6 +8,7 @@
 #include "depthwise_f32.h"
 #include "gemm_s8.h"
 #include "jni_checks.h"
+#include "jni_scratch.h"
 
 namespace {
 
@@ -23,24 +24,10 @@ bool cpu_has(int variant) {
     }
 }
 
-template <typename T>
-T* ptr(jlong address) { return reinterpret_cast<T*>(static_cast<intptr_t>(address)); }
+using nnc::ptr;
 
 // Per-thread scratch (the phase planes and the accumulator grid), kept between calls.
-struct Scratch {
-    float* data = nullptr;
-    int64_t floats = 0;
-    ~Scratch() { nnc::free_aligned(data); }
-    float* get(int64_t n) {
-        if (n > floats) {
-            nnc::free_aligned(data);
-            data = static_cast<float*>(nnc::aligned_bytes(sizeof(float) * static_cast<size_t>(n)));
-            floats = data == nullptr ? 0 : n;
-        }
-        return data;
-    }
-};
-thread_local Scratch scratch;
+thread_local nnc::FloatScratch scratch;
 
 }  // namespace
 

@@ -129,18 +129,19 @@ class SparkSweepTest {
     }
 
     /** A recipe of a fraction of a second per point: the untrained student quantized on 32 images. */
-    static Recipe quick() {
-        return Recipe.parse("quick.yaml", """
-                model: student
-                backend: cpu
-                data: {path: /usr/share/datasets/fashion-mnist, train_limit: 64, test_limit: 50}
-                bench: {rounds: 1, seconds: 0.01}
-                stages:
-                  - stage: quantize
-                    calib: 32
-                    sensitivity: 0
-                """);
-    }
+    static Recipe quick() { return Recipe.parse("quick.yaml", QUICK_YAML); }
+
+    /** {@link #quick()}'s text, for tests that hand the command a recipe file. */
+    static final String QUICK_YAML = """
+            model: student
+            backend: cpu
+            data: {path: /usr/share/datasets/fashion-mnist, train_limit: 64, test_limit: 50}
+            bench: {rounds: 1, seconds: 0.01}
+            stages:
+              - stage: quantize
+                calib: 32
+                sensitivity: 0
+            """;
 
     /** Runs {@code body} with {@link SweepFaults#PROPERTY} set in this JVM (the embedded mode's tasks run here). */
     static <T> T withFault(String fault, java.util.concurrent.Callable<T> body) throws Exception {

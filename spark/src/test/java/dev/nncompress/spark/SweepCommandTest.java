@@ -36,16 +36,7 @@ class SweepCommandTest {
     void aFailingPointIsReportedWithItsErrorAndTheOthersRun() throws Exception {
         assumeTrue(Files.exists(FashionMnist.resolve(FashionMnist.DEFAULT_DIR, FashionMnist.TRAIN_IMAGES)), "Fashion-MNIST not installed");
         Path recipe = tmp.resolve("r.yaml");
-        Files.writeString(recipe, """
-                model: student
-                backend: cpu
-                data: {path: /usr/share/datasets/fashion-mnist, train_limit: 64, test_limit: 50}
-                bench: {rounds: 1, seconds: 0.01}
-                stages:
-                  - stage: quantize
-                    calib: 32
-                    sensitivity: 0
-                """);
+        Files.writeString(recipe, SparkSweepTest.QUICK_YAML);
         Path out = tmp.resolve("sweep");
         StringWriter so = new StringWriter();
         StringWriter se = new StringWriter();

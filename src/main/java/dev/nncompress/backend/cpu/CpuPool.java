@@ -20,6 +20,31 @@ final class CpuPool {
     /** Planes per parallel chunk: enough work per thread hand-off. */
     static int minPlanes(PoolGeometry g) { return Math.max(1, CpuPar.MIN_PARALLEL / 4 / Math.max(1, g.h() * g.w())); }
 
+    /**
+     * The position (0..3, row-major) of the 2x2 window's first maximum m of a, b, c, d (after ReLU where the caller
+     * applied it), as {@link #argMax} picks it: branch-free on finite values; an +inf or NaN maximum goes to argMax
+     * on the plane, whose first +inf or NaN is also ReLU's.
+     */
+    static int windowArgmax2x2(PoolGeometry g, long plane, int oy, int ox, float a, float b, float c, float d, float m) {
+        if ((Float.floatToRawIntBits(m) & 0x7f800000) == 0x7f800000) {
+            int best = argMax(g, plane, oy, ox);
+            return ((best / g.w()) - 2 * oy) * 2 + (best % g.w()) - 2 * ox;
+        }
+        // + 0f turns -0 into +0, so equal values never give a negative difference
+        float a0 = a + 0f;
+        float b0 = b + 0f;
+        float c0 = c + 0f;
+        float d0 = d + 0f;
+        int s1 = Float.floatToRawIntBits(a0 - b0) >>> 31; // 1 iff b > a
+        int s2 = Float.floatToRawIntBits(c0 - d0) >>> 31;
+        int ab = Float.floatToRawIntBits(a0);
+        int cb = Float.floatToRawIntBits(c0);
+        float l = Float.intBitsToFloat(ab ^ ((ab ^ Float.floatToRawIntBits(b0)) & -s1));
+        float r = Float.intBitsToFloat(cb ^ ((cb ^ Float.floatToRawIntBits(d0)) & -s2));
+        int s3 = Float.floatToRawIntBits(l - r) >>> 31;
+        return (s3 << 1) | (s1 ^ ((s1 ^ s2) & -s3));
+    }
+
     private CpuPool() {}
     /** Index in the plane of the window's first maximum (a NaN wins); -1 for an empty window. */
     static int argMax(PoolGeometry g, long plane, int oy, int ox) {
@@ -139,26 +164,7 @@ final class CpuPool {
                             put(out, o, m);
                             continue;
                         }
-                        int idx;
-                        if ((Float.floatToRawIntBits(m) & 0x7f800000) == 0x7f800000) {
-                            // with relu, x's first +inf or NaN is relu(x)'s (the only maxima of that kind there)
-                            int best = argMax(g, plane, oy, ox);
-                            idx = ((best / w) - 2 * oy) * 2 + (best % w) - 2 * ox;
-                        } else {
-                            // + 0f turns -0 into +0, so equal values never give a negative difference
-                            float a0 = a + 0f;
-                            float b0 = b + 0f;
-                            float c0 = cc + 0f;
-                            float d0 = d + 0f;
-                            int s1 = Float.floatToRawIntBits(a0 - b0) >>> 31; // 1 iff b > a
-                            int s2 = Float.floatToRawIntBits(c0 - d0) >>> 31;
-                            int ab = Float.floatToRawIntBits(a0);
-                            int cb = Float.floatToRawIntBits(c0);
-                            float l = Float.intBitsToFloat(ab ^ ((ab ^ Float.floatToRawIntBits(b0)) & -s1));
-                            float r = Float.intBitsToFloat(cb ^ ((cb ^ Float.floatToRawIntBits(d0)) & -s2));
-                            int s3 = Float.floatToRawIntBits(l - r) >>> 31;
-                            idx = (s3 << 1) | (s1 ^ ((s1 ^ s2) & -s3));
-                        }
+                        int idx = windowArgmax2x2(g, plane, oy, ox, a, b, cc, d, m);
                         int gb = Float.floatToRawIntBits(get(gradOut, o));
                         if (relu) { // ReLU's mask on the maximum, as CpuLoops.reluBackward: all ones iff m > 0
                             int mb = Float.floatToRawIntBits(m);

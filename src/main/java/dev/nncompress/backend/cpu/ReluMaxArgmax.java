@@ -37,26 +37,7 @@ final class ReluMaxArgmax {
                         float d = Math.max(Mem.U.getFloat(r1 + c + 4), 0f);
                         float m = Math.max(Math.max(a, b), Math.max(cc, d)); // a NaN wins
                         put(out, o, m);
-                        int at;
-                        if ((Float.floatToRawIntBits(m) & 0x7f800000) == 0x7f800000) {
-                            // x's first +inf or NaN is relu(x)'s (the only maxima of that kind there)
-                            int best = CpuPool.argMax(g, plane, oy, ox);
-                            at = ((best / w) - 2 * oy) * 2 + (best % w) - 2 * ox;
-                        } else {
-                            // + 0f turns -0 into +0, so equal values never give a negative difference
-                            float a0 = a + 0f;
-                            float b0 = b + 0f;
-                            float c0 = cc + 0f;
-                            float d0 = d + 0f;
-                            int s1 = Float.floatToRawIntBits(a0 - b0) >>> 31; // 1 iff b > a
-                            int s2 = Float.floatToRawIntBits(c0 - d0) >>> 31;
-                            int ab = Float.floatToRawIntBits(a0);
-                            int cb = Float.floatToRawIntBits(c0);
-                            float l = Float.intBitsToFloat(ab ^ ((ab ^ Float.floatToRawIntBits(b0)) & -s1));
-                            float r = Float.intBitsToFloat(cb ^ ((cb ^ Float.floatToRawIntBits(d0)) & -s2));
-                            int s3 = Float.floatToRawIntBits(l - r) >>> 31;
-                            at = (s3 << 1) | (s1 ^ ((s1 ^ s2) & -s3));
-                        }
+                        int at = CpuPool.windowArgmax2x2(g, plane, oy, ox, a, b, cc, d, m);
                         // ReLU's mask on the maximum, as CpuLoops.reluBackward: all ones iff m > 0 (+inf included, NaN not);
                         // branch-free, as whether a ReLU output is positive is a coin toss the predictor loses
                         int mb = Float.floatToRawIntBits(m);
