@@ -40,7 +40,9 @@ class RecipeKeysTest {
     /** Options that are not stage settings, and why. */
     static final Map<String, String> NOT_A_STAGE_SETTING = Map.of(
             "sensitivity", "prune --sensitivity scans layers and writes no model (quantize's sensitivity is a key)",
-            "sensitivityLevels", "the levels of prune --sensitivity's scan");
+            "sensitivityLevels", "the levels of prune --sensitivity's scan",
+            "listSensitivityLayers", "prints the layers a sensitivity scan measures and writes nothing (sweep --sensitivity splits the scan by them)",
+            "sensitivityLayers", "one task's share of quantize's sensitivity table under sweep --sensitivity; a recipe's stage measures every layer");
 
     /** Mixins and groups, by declaring class: where the recipe has them, or why not yet. */
     static final Map<String, String> BY_CLASS = Map.of(
