@@ -35,7 +35,6 @@ import importlib.util
 import json
 import os
 import struct
-import sys
 import time
 
 LABELS = "/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz"
@@ -168,7 +167,8 @@ def main():
         raise SystemExit("bench-pytorch-float: this Python has no torch (pip install torch)")
     torch.set_num_threads(a.threads)
     torch.manual_seed(42)
-    bench = Bench(a.model, a.train_batch, a.infer_batch, torch, shared())
+    common = shared()
+    bench = Bench(a.model, a.train_batch, a.infer_batch, torch, common)
     info = {"model": a.model, "train_batch": a.train_batch, "infer_batch": a.infer_batch, "threads": torch.get_num_threads(),
             "torch": torch.__version__, "cpu_capability": torch.backends.cpu.get_cpu_capability(), "images": bench.source,
             "optimizer": "SGD lr 0.01 momentum 0.9", "loss": "CrossEntropyLoss", "malloc_keeps_freed_blocks": malloc_kept}
@@ -179,20 +179,12 @@ def main():
     info["infer_memory_format"] = bench.memory_format
     if a.serve:
         print(json.dumps(dict(info, ready=True)), flush=True)
-        for line in sys.stdin:
-            words = line.split()
-            if not words or words[0] == "quit":
-                break
-            if words[0] not in ("train", "infer") or len(words) != 2:
-                raise SystemExit(f"bench-pytorch-float: expected 'train SECONDS', 'infer SECONDS' or 'quit', got {line.strip()!r}")
-            print(json.dumps(bench.round(words[0], float(words[1]))), flush=True)
+        common.serve("bench-pytorch-float", {mode: (lambda seconds, mode=mode: bench.round(mode, seconds)) for mode in ("train", "infer")})
         return
     out = dict(info)
     for mode in ("train", "infer"):
         rounds = [bench.round(mode, a.round_seconds) for _ in range(a.rounds)]
-        ips = sorted(r["images_per_second"] for r in rounds)
-        cpu = sorted(r["cpu_us_per_image"] for r in rounds)
-        out[mode] = {"rounds": rounds, "images_per_second": ips[len(ips) // 2], "cpu_us_per_image": cpu[len(cpu) // 2]}
+        out[mode] = dict(rounds=rounds, **common.medians(rounds))
     print(json.dumps(out))
 
 

@@ -114,6 +114,26 @@ def timed_round(net, x, seconds, torch):
     return {"images_per_second": images / wall, "cpu_us_per_image": cpu * 1e6 / images, "calls": n}
 
 
+def serve(script, answer):
+    """--serve: after the caller's ready line, each stdin line 'WORD SECONDS' gets answer[WORD](SECONDS) back as one
+    JSON line, until 'quit' or the end of input (bench-pytorch-float.py serves its rounds through this too)."""
+    for line in sys.stdin:
+        words = line.split()
+        if not words or words[0] == "quit":
+            return
+        if words[0] not in answer or len(words) != 2:
+            expected = ", ".join(f"'{word} SECONDS'" for word in answer)
+            raise SystemExit(f"{script}: expected {expected} or 'quit', got {line.strip()!r}")
+        print(json.dumps(answer[words[0]](float(words[1]))), flush=True)
+
+
+def medians(rounds):
+    """The median images/s and CPU us/image of timed rounds, each taken on its own."""
+    ips = sorted(r["images_per_second"] for r in rounds)
+    cpu = sorted(r["cpu_us_per_image"] for r in rounds)
+    return {"images_per_second": ips[len(ips) // 2], "cpu_us_per_image": cpu[len(cpu) // 2]}
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--model", required=True, choices=["teacher", "student"])
@@ -140,18 +160,10 @@ def main():
     timed_round(net, x, min(0.5, a.round_seconds), torch)  # warm-up, untimed
     if a.serve:
         print(json.dumps(dict(info, ready=True)), flush=True)
-        for line in sys.stdin:
-            words = line.split()
-            if not words or words[0] == "quit":
-                break
-            if words[0] != "round" or len(words) != 2:
-                raise SystemExit(f"bench-pytorch-int8: expected 'round SECONDS' or 'quit', got {line.strip()!r}")
-            print(json.dumps(timed_round(net, x, float(words[1]), torch)), flush=True)
+        serve("bench-pytorch-int8", {"round": lambda seconds: timed_round(net, x, seconds, torch)})
         return
     rounds = [timed_round(net, x, a.round_seconds, torch) for _ in range(a.rounds)]
-    ips = sorted(r["images_per_second"] for r in rounds)
-    cpu = sorted(r["cpu_us_per_image"] for r in rounds)
-    print(json.dumps(dict(info, rounds=rounds, images_per_second=ips[len(ips) // 2], cpu_us_per_image=cpu[len(cpu) // 2])))
+    print(json.dumps(dict(info, rounds=rounds, **medians(rounds))))
 
 
 if __name__ == "__main__":
