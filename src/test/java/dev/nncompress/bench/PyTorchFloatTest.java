@@ -15,7 +15,6 @@ import org.opentest4j.TestAbortedException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -32,13 +31,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class PyTorchFloatTest {
     @TempDir Path tmp;
 
-    private Path fakePython(String body) throws IOException {
-        assumeTrue(Files.isExecutable(Path.of("/bin/sh")), "no /bin/sh here");
-        Path p = tmp.resolve("python");
-        Files.writeString(p, "#!/bin/sh\n" + body);
-        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx------"));
-        return p;
-    }
+    private Path fakePython(String body) throws IOException { return FakePython.write(tmp, body); }
 
     @Test
     void trainAndInferRoundsAlternateWithOurs() throws IOException {

@@ -10,12 +10,10 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@link PyTorchInt8}'s protocol with the script, against stand-in "pythons" (shell scripts), so that no torch is
@@ -25,13 +23,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class PyTorchInt8Test {
     @TempDir Path tmp;
 
-    private Path fakePython(String body) throws IOException {
-        assumeTrue(Files.isExecutable(Path.of("/bin/sh")), "no /bin/sh here");
-        Path p = tmp.resolve("python");
-        Files.writeString(p, "#!/bin/sh\n" + body);
-        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx------"));
-        return p;
-    }
+    private Path fakePython(String body) throws IOException { return FakePython.write(tmp, body); }
 
     @Test
     void roundsAlternateWithOursAndComeBackAsMediansAndARatio() throws IOException {
