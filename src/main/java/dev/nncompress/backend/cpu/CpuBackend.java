@@ -290,13 +290,20 @@ public final class CpuBackend implements HostInt8Backend {
     }
 
     @Override public Tensor maxPool2dBackward(Tensor x, Tensor gradOut, Pool2dSpec spec) {
-        String op = "maxPool2dBackward";
+        return poolBackward("maxPool2dBackward", x, gradOut, spec, CpuPool::maxBackward);
+    }
+
+    /** A pool kernel's backward: (geometry, x, gradOut, dx) by address. */
+    private interface PoolBackwardKernel { void run(PoolGeometry g, long x, long gradOut, long dx); }
+
+    /** dx for a max-pool backward: both inputs CPU tensors, gradOut of the pool's output shape, then {@code kernel}. */
+    private Tensor poolBackward(String op, Tensor x, Tensor gradOut, Pool2dSpec spec, PoolBackwardKernel kernel) {
         CpuTensor cx = cpu(op, "input", x);
         CpuTensor cg = cpu(op, "gradOut", gradOut);
         PoolGeometry g = ArgChecks.pool(op, x.shape(), spec);
         ArgChecks.expectShape(op, "gradOut", gradOut, g.outputShape(x.shape()));
         CpuTensor dx = alloc(x.shape());
-        if (dx.numel() > 0) CpuPool.maxBackward(g, cx.address(), cg.address(), dx.address());
+        if (dx.numel() > 0) kernel.run(g, cx.address(), cg.address(), dx.address());
         return dx;
     }
 
@@ -312,14 +319,7 @@ public final class CpuBackend implements HostInt8Backend {
 
     @Override public Tensor reluMaxPool2dBackward(Tensor x, Tensor gradOut, Pool2dSpec spec) {
         if (!CpuPool.isPlain2x2(spec)) return HostInt8Backend.super.reluMaxPool2dBackward(x, gradOut, spec);
-        String op = "reluMaxPool2dBackward";
-        CpuTensor cx = cpu(op, "input", x);
-        CpuTensor cg = cpu(op, "gradOut", gradOut);
-        PoolGeometry g = ArgChecks.pool(op, x.shape(), spec);
-        ArgChecks.expectShape(op, "gradOut", gradOut, g.outputShape(x.shape()));
-        CpuTensor dx = alloc(x.shape());
-        if (dx.numel() > 0) CpuPool.reluMax2x2(g, cx.address(), cg.address(), dx.address());
-        return dx;
+        return poolBackward("reluMaxPool2dBackward", x, gradOut, spec, CpuPool::reluMax2x2);
     }
 
     /** Plain 2x2 windows, recording each window's argmax ({@link ReluMaxArgmax}); other windows: null (the caller keeps the pair). */
