@@ -163,6 +163,8 @@ bool convstack_layout(ConvStage* stages, int count, StackLayout* l) {
         l->conv_out[i] = s.pkh > 0 ? take(static_cast<int64_t>(s.oh) * s.ow * s.o) : -1;
         l->packed_w[i] = take(static_cast<int64_t>(s.kh) * s.kw * s.c * s.opad);
         l->bias[i] = take(s.opad);
+        l->winograd_m[i] = winograd_tile(s);
+        l->winograd[i] = l->winograd_m[i] == 0 ? -1 : take(winograd_floats(s, l->winograd_m[i]));
         if (at > kLimit) return false;
     }
     const ConvStage& last = stages[count - 1];
@@ -179,6 +181,7 @@ void convstack_f32_avx512(const float* x, float* y, const ConvStage* stages, int
         const ConvStage& s = stages[i];
         std::memset(scratch + l.padded_in[i], 0, sizeof(float) * static_cast<size_t>(static_cast<int64_t>(s.h + s.pt + s.pb) * (s.w + s.pl + s.pr) * s.c));
         pack(s, weights[i], bias[i], scratch + l.packed_w[i], scratch + l.bias[i]);
+        if (l.winograd[i] >= 0) winograd_prepare(s, l.winograd_m[i], weights[i], scratch + l.winograd[i]);
     }
     const ConvStage& first = stages[0];
     const ConvStage& last = stages[count - 1];
@@ -213,10 +216,12 @@ void convstack_f32_avx512(const float* x, float* y, const ConvStage* stages, int
             const float* in = scratch + l.padded_in[i];
             if (s.pkh > 0) {
                 float* conv = scratch + l.conv_out[i];
-                conv_image(s, in, wp, scratch + l.packed_w[i], scratch + l.bias[i], conv, s.ow);
+                if (l.winograd[i] >= 0) winograd_conv_image(s, l.winograd_m[i], in, wp, scratch + l.winograd[i], scratch + l.bias[i], conv, s.ow);
+                else conv_image(s, in, wp, scratch + l.packed_w[i], scratch + l.bias[i], conv, s.ow);
                 pool_image(s, conv, next, next_row);
             } else {
-                conv_image(s, in, wp, scratch + l.packed_w[i], scratch + l.bias[i], next, next_row);
+                if (l.winograd[i] >= 0) winograd_conv_image(s, l.winograd_m[i], in, wp, scratch + l.winograd[i], scratch + l.bias[i], next, next_row);
+                else conv_image(s, in, wp, scratch + l.packed_w[i], scratch + l.bias[i], next, next_row);
             }
         }
         // the last stage's NHWC output to NCHW
