@@ -293,16 +293,15 @@ void winograd_enable(bool on) { enabled.store(on, std::memory_order_relaxed); }
 
 int winograd_tile(const ConvStage& s) { return tile_for(s); }
 
-int64_t winograd_floats(const ConvStage& s, int m) { return m == 4 ? floats_of<F4>(s) : m == 2 ? floats_of<F2>(s) : 0; }
+int64_t winograd_floats(const ConvStage& s) { return s.winograd_m == 4 ? floats_of<F4>(s) : floats_of<F2>(s); }
 
-void winograd_prepare(const ConvStage& s, int m, const float* w, float* region) {
-    if (m == 4) prepare<F4>(s, w, region);
+void winograd_prepare(const ConvStage& s, const float* w, float* region) {
+    if (s.winograd_m == 4) prepare<F4>(s, w, region);
     else prepare<F2>(s, w, region);
 }
 
-void winograd_conv_image(const ConvStage& s, int m, const float* in, int64_t wp, float* region, const float* bias, float* dst_base,
-                         int64_t dst_row) {
-    if (m == 4) conv_image<F4>(s, in, wp, region, bias, dst_base, dst_row);
+void winograd_conv_image(const ConvStage& s, const float* in, int64_t wp, float* region, const float* bias, float* dst_base, int64_t dst_row) {
+    if (s.winograd_m == 4) conv_image<F4>(s, in, wp, region, bias, dst_base, dst_row);
     else conv_image<F2>(s, in, wp, region, bias, dst_base, dst_row);
 }
 
