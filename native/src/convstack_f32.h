@@ -23,9 +23,21 @@ struct ConvStage {
     int ph, pw;              // pooled size (oh, ow without a pool)
     // filled by the kernel's planning, not by the caller:
     int64_t opad;            // o rounded up to 16 (the packed weights' row length)
-    int winograd_m;          // Winograd F(m x m, 3 x 3) output tile (2 or 4), 0: the direct conv; its region then
+    int winograd_m = 0;      // Winograd F(m x m, 3 x 3) output tile (2 or 4), 0: the direct conv; its region then
                              // takes the packed weights' place (convstack_winograd_avx512.cpp)
 };
+
+// Winograd F(m x m, 3 x 3) for 3x3 stride-1 dilation-1 stages (convstack_winograd_avx512.cpp, AVX-512F only).
+// winograd_tile: the m a stage runs (0: the direct conv; chosen from its geometry, where it measured faster);
+// winograd_floats: the size of the region of a stage with winograd_m set (transformed weights, tile buffers);
+// winograd_prepare: transforms the OIHW weights into it, once per call; winograd_conv_image: the direct conv's
+// contract (padded NHWC input of row length wp; bias opad floats; out pixel (y, x) to dst + (y * dst_row + x) * o).
+// winograd_enable(false): every stage planned after it runs direct (tests and benchmarks compare the two).
+int winograd_tile(const ConvStage& s);
+int64_t winograd_floats(const ConvStage& s);
+void winograd_prepare(const ConvStage& s, const float* w, float* region);
+void winograd_conv_image(const ConvStage& s, const float* in, int64_t wp, float* region, const float* bias, float* dst, int64_t dst_row);
+void winograd_enable(bool on);
 
 // Where one thread's buffers for a stack lie, in floats from the start of its scratch block.
 struct StackLayout {
@@ -44,18 +56,6 @@ bool convstack_layout(ConvStage* stages, int count, StackLayout* layout);
 // bias[i] or nullptr. scratch: layout.floats floats, 64-byte aligned, this thread's alone. AVX-512F only.
 void convstack_f32_avx512(const float* x, float* y, const ConvStage* stages, int count, const float* const* weights,
                           const float* const* bias, int from, int to, float* scratch, const StackLayout& layout);
-
-// Winograd F(m x m, 3 x 3) for 3x3 stride-1 dilation-1 stages (convstack_winograd_avx512.cpp, AVX-512F only).
-// winograd_tile: the m a stage runs (0: the direct conv; chosen from its geometry, where it measured faster);
-// winograd_floats: the size of the region of a stage with winograd_m set (transformed weights, tile buffers);
-// winograd_prepare: transforms the OIHW weights into it, once per call; winograd_conv_image: the direct conv's
-// contract (padded NHWC input of row length wp; bias opad floats; out pixel (y, x) to dst + (y * dst_row + x) * o).
-// winograd_enable(false): every stage planned after it runs direct (tests and benchmarks compare the two).
-int winograd_tile(const ConvStage& s);
-int64_t winograd_floats(const ConvStage& s);
-void winograd_prepare(const ConvStage& s, const float* w, float* region);
-void winograd_conv_image(const ConvStage& s, const float* in, int64_t wp, float* region, const float* bias, float* dst, int64_t dst_row);
-void winograd_enable(bool on);
 
 }  // namespace nnc
 

@@ -57,7 +57,7 @@ JNIEXPORT jint JNICALL Java_dev_nncompress_backend_cpu_NativeConvStack_winogradT
     jint v[nnc::kStageInts];
     env->GetIntArrayRegion(stage, 0, nnc::kStageInts, v);
     const nnc::ConvStage s{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15],
-                           v[16], v[17], v[18], v[19], v[20], v[21], v[22], 0, 0};
+                           v[16], v[17], v[18], v[19], v[20], v[21], v[22], 0};
     return nnc::winograd_tile(s);
 }
 
@@ -91,7 +91,7 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeConvStack_forward(J
     for (int i = 0; i < count; i++) {
         const jint* v = g + i * nnc::kStageInts;
         st[i] = nnc::ConvStage{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15],
-                               v[16], v[17], v[18], v[19], v[20], v[21], v[22], 0, 0};
+                               v[16], v[17], v[18], v[19], v[20], v[21], v[22], 0};
         const nnc::ConvStage& s = st[i];
         if (!nnc::require(env, stage_ok(s, i == 0 ? nullptr : &st[i - 1]), what,
                           "stage %d: inconsistent geometry (c %d, %dx%d, o %d, %dx%d kernel, stride %dx%d, dilation %dx%d, pads %d %d %d %d, "
