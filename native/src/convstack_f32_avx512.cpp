@@ -138,10 +138,10 @@ void pool_image(const ConvStage& s, const float* conv, float* dst_base, int64_t 
     }
 }
 
-// OIHW weights to [kh][kw][c][opad] (zeros past o; a Winograd stage: its transformed weights), the bias to opad floats.
+// OIHW weights to [kh][kw][c][opad] (zeros past o), the bias to opad floats.
 void pack(const ConvStage& s, const float* w, const float* bias, float* pw, float* pb) {
     for (int64_t o = 0; o < s.opad; o++) pb[o] = bias != nullptr && o < s.o ? bias[o] : 0.f;
-    if (s.winograd_m != 0) return winograd_prepare(s, w, pw);  // the transformed weights instead
+    if (s.winograd_m != 0) return winograd_prepare(s, w, pw);  // a Winograd stage: its transformed weights instead
     const int64_t kk = static_cast<int64_t>(s.kh) * s.kw;
     std::memset(pw, 0, sizeof(float) * static_cast<size_t>(kk * s.c * s.opad));
     for (int o = 0; o < s.o; o++)
