@@ -18,6 +18,7 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -61,7 +62,9 @@ class TrainingFusionTest {
 
         GraphBuilder ob = new GraphBuilder("relu-out", Shape.of(1, 4, 4), CPU, 5);
         Graph out = ob.build(ob.relu("relu", ob.conv("conv", Graph.INPUT, 2, 3, 1, 1, true)));
-        assertTrue(TrainingFusion.plan(out).isEmpty());
+        TrainingFusion outPlan = TrainingFusion.plan(out);
+        assertFalse(outPlan.skips(node(out, "relu")), "a ReLU that is the output pairs with no pool");
+        assertEquals("relu", outPlan.reluOfConv(node(out, "conv")).name(), "its conv still runs with it (conv + ReLU in one call)");
     }
 
     /** A caller that reads a fused ReLU's output gets the node-by-node value, and the backward is still the same. */

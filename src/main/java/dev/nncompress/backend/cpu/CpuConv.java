@@ -17,13 +17,18 @@ import static dev.nncompress.backend.cpu.Mem.put;
  *   <li>{@code DEPTHWISE}: {@link CpuDepthwiseConv}, direct loops for groups == C (any channel multiplier);
  *   <li>{@code POINTWISE}: {@link PointwiseConv}, forward of 1x1 stride-1 unpadded convs as sgemm on the NCHW
  *       planes themselves (no im2col, no per-call primitive); backward takes the other routes.
+ *   <li>{@code STACK}: forward only, {@link NativeConvStack}'s AVX-512 direct conv as a single stage (dense convs, at
+ *       least one image per thread, CPUs with AVX-512F).
  * </ul>
  * NATIVE and DIRECT take only {@link Conv2dSpec#plain()} specs (libnd4j's conv2d has no groups and
  * symmetric padding only; DirectConv pads symmetrically). {@link #route} picks per call from measured
  * costs (CpuBackendBench).
  */
 final class CpuConv {
-    enum Route { NATIVE, IM2COL, DIRECT, DEPTHWISE, POINTWISE }
+    enum Route { NATIVE, IM2COL, DIRECT, DEPTHWISE, POINTWISE, STACK }
+
+    /** Whether the automatic route may take {@link Route#STACK} (benchmarks switch it off to time the routes before it). */
+    static volatile boolean stackForward = true;
 
     /** Forced route for the benchmark and tests; null = automatic. A route is only taken where it applies (IM2COL always does). */
     static volatile Route forced;
@@ -53,9 +58,11 @@ final class CpuConv {
             case DIRECT -> direct;
             case DEPTHWISE -> depthwise;
             case POINTWISE -> pointwise;
+            case STACK -> !backward && NativeConvStack.suits(g);
         }) return f;
         // depthwise: 1/C of a dense conv's work, which neither oneDNN through libnd4j (no groups) nor one gemm per channel exploits
         if (depthwise) return Route.DEPTHWISE;
+        if (!backward && stackForward && stackWins(g)) return Route.STACK;
         // 1x1 forward: oneDNN through libnd4j costs ~1 ms a call in primitive setup on MobileNetV2's small layers (MobileNetWidthBench)
         if (pointwise) return Route.POINTWISE;
         if (direct) return Route.DIRECT;
@@ -65,6 +72,14 @@ final class CpuConv {
         if (!backward && g.ckk() <= 27) return Route.IM2COL;
         if (backward && !needInputGrad) return Route.IM2COL;
         return Route.NATIVE;
+    }
+
+    /**
+     * Forward through the AVX-512 direct conv ({@link NativeConvStack} as a single stage, issue 23): measured per shape
+     * against the route before it (ConvForwardRouteBench), TODO.
+     */
+    private static boolean stackWins(ConvGeometry g) {
+        return NativeConvStack.suits(g);
     }
 
     private static long[] iArgs(ConvGeometry g) {
