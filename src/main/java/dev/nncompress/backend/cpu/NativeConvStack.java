@@ -77,7 +77,13 @@ final class NativeConvStack {
 
     /** Whether conv2d's {@link CpuConv.Route#STACK} takes {@code g}: what {@link #plan} takes of a single stage without pool. */
     static boolean suits(ConvGeometry g) {
-        return enabled && g.groups() == 1 && g.n() >= CpuPar.threads() && (long) g.kh() * g.kw() <= MAX_TAPS;
+        return enabled && g.groups() == 1 && g.n() >= CpuPar.threads() && (long) g.kh() * g.kw() <= MAX_TAPS && padsInside(g.spec(), g.kh(), g.kw());
+    }
+
+    /** Each pad below the dilated kernel's extent, as the kernel requires (a window wholly in the padding is refused). */
+    private static boolean padsInside(Conv2dSpec s, int kh, int kw) {
+        long eh = s.extentH(kh), ew = s.extentW(kw);
+        return s.padH() < eh && s.padBottom() < eh && s.padW() < ew && s.padRight() < ew;
     }
 
     /** conv2d (bias null: none) as a single-stage stack into {@code out} [n, o, oh, ow]; the caller checked {@link #suits}. */
@@ -121,7 +127,8 @@ final class NativeConvStack {
             Conv2dSpec spec = s.spec();
             Pool2dSpec pool = s.pool();
             Tensor w = s.weight();
-            if (spec.groups() != 1 || w.shape().rank() != 4 || (long) w.shape().dim(2) * w.shape().dim(3) > MAX_TAPS) return null;
+            if (spec.groups() != 1 || w.shape().rank() != 4 || (long) w.shape().dim(2) * w.shape().dim(3) > MAX_TAPS
+                    || !padsInside(spec, w.shape().dim(2), w.shape().dim(3))) return null;
             if (pool != null && (pool.padH() != 0 || pool.padW() != 0 || pool.padBottom() != 0 || pool.padRight() != 0 || pool.ceilMode())) return null;
             ConvGeometry g = i == 0 ? ArgChecks.conv("convStack", x, w, spec) : geometry(in, w.shape(), spec, i);
             if (s.bias() != null && (s.bias().shape().rank() != 1 || s.bias().shape().dim(0) != g.o())) {
