@@ -124,6 +124,14 @@ public final class GraphRunner implements AutoCloseable {
          * Returns {@code grad} itself or a new tensor, which the runner then owns.
          */
         default Tensor gradient(String node, Tensor grad) { return grad; }
+
+        /**
+         * Whether {@link #gradient} may do more for {@code node} than pass its gradient through (the default: it may).
+         * A training pass's fused ReLU never receives a gradient of its own, so for a hook that may change it the pair is
+         * run unfused backward (its ReLU's output made, and under a fused conv the conv's: a whole conv again); a hook
+         * that says no here keeps the pair fused (a distillation loss adding gradients at a few feature nodes).
+         */
+        default boolean changesGradient(String node) { return true; }
     }
 
     /** Runs every node on {@code x} [N, C, H, W] (not owned by the runner) and returns the output node's tensor. */
@@ -241,7 +249,8 @@ public final class GraphRunner implements AutoCloseable {
             Tensor g = hook.gradient(n.name(), received);
             if (g != received) own(g); // received may be the caller's gradOutput, which the runner must not free
             Node relu = pairs.reluOf(n);
-            if (relu != null && hook != OutputHook.NONE) fusedReluOutput(relu, n); // a gradient hook may look at the ReLU: unfused
+            // a gradient hook that may change the ReLU's gradient needs the pair unfused
+            if (relu != null && hook != OutputHook.NONE && hook.changesGradient(relu.name())) fusedReluOutput(relu, n);
             // a fused pair's pool gives the ReLU's input gradient directly (ReLU's mask applied); the ReLU gets none
             boolean fused = relu != null && !outputs.containsKey(relu.name());
             List<String> ins = fused ? relu.inputs() : n.inputs();

@@ -66,15 +66,7 @@ class TrainingConvFusionTest {
     void fusedCallsReplaceTheConvsAndGiveTheUnfusedStep() {
         Graph g = small();
         Map<String, Integer> calls = new TreeMap<>();
-        Backend counting = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class}, (p, m, a) -> {
-            calls.merge(m.getName(), 1, Integer::sum);
-            try {
-                return m.invoke(CPU, a);
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
-        });
-        step(g, counting, 4, GraphRunner.OutputHook.NONE, null);
+        step(g, counting(calls), 4, GraphRunner.OutputHook.NONE, null);
         assertEquals(null, calls.get("conv2d"), "no separate conv: " + calls);
         assertEquals(1, calls.get("convStack"), "conv1 + relu1: " + calls);
         assertEquals(1, calls.get("conv2dReluMaxPool2dArgmax"), "conv2 + relu2 + pool: " + calls);
@@ -110,6 +102,65 @@ class TrainingConvFusionTest {
         Map<String, float[]> gradsFused = step(g, CPU, 4, GraphRunner.OutputHook.NONE, run -> names.forEach(n -> fused.put(n, run.output(n).toFloatArray())));
         for (String n : names) near(unfused.get(n), fused.get(n), n);
         for (String k : gradsUnfused.keySet()) near(gradsUnfused.get(k), gradsFused.get(k), "gradient of " + k);
+    }
+
+    /**
+     * A backward hook that adds a gradient at the pool (as a distillation feature loss does) and says it leaves the ReLUs'
+     * alone keeps the fused convs (no separate conv runs); one that may change any gradient gets the pair unfused, its conv
+     * made again. Both give the node-by-node pass's gradients.
+     */
+    @Test
+    void aFeatureGradientAtThePoolKeepsTheConvFused() {
+        Graph g = small();
+        for (boolean onlyPool : new boolean[] {true, false}) {
+            GraphRunner.OutputHook adds = new GraphRunner.OutputHook() {
+                @Override public Tensor apply(String node, Tensor t) { return t; }
+
+                @Override public Tensor gradient(String node, Tensor grad) {
+                    if (!node.equals("pool")) return grad;
+                    float[] extra = new float[grad.shape().numel()];
+                    for (int i = 0; i < extra.length; i++) extra[i] = (i % 7) * 0.01f;
+                    try (Tensor e = CPU.fromFloats(extra, grad.shape())) {
+                        return CPU.add(grad, e);
+                    }
+                }
+
+                @Override public boolean changesGradient(String node) { return !onlyPool || node.equals("pool"); }
+            };
+            Map<String, Integer> calls = new TreeMap<>();
+            Map<String, float[]> fused = stepWithBackwardHook(g, counting(calls), GraphRunner.OutputHook.NONE, adds);
+            Map<String, float[]> unfused = stepWithBackwardHook(g, CPU, IDENTITY, adds);
+            for (String k : unfused.keySet()) near(unfused.get(k), fused.get(k), "onlyPool " + onlyPool + ": gradient of " + k);
+            assertEquals(onlyPool ? null : Integer.valueOf(1), calls.get("conv2d"), "onlyPool " + onlyPool + ": " + calls);
+        }
+    }
+
+    private static Map<String, float[]> stepWithBackwardHook(Graph g, Backend b, GraphRunner.OutputHook forward, GraphRunner.OutputHook backward) {
+        float[] images = new float[4 * g.inputShape().numel()];
+        SplittableRandom r = new SplittableRandom(9);
+        for (int i = 0; i < images.length; i++) images[i] = (float) r.nextGaussian();
+        try (GraphRunner run = new GraphRunner(Logits.of(g), b, true, 0); Tensor x = b.fromFloats(images, GraphPredictor.batchShape(g.inputShape(), 4))) {
+            LossResult l = b.softmaxCrossEntropy(run.forward(x, forward), new int[] {0, 1, 2, 0});
+            run.backward(l.gradLogits(), backward);
+            l.gradLogits().close();
+        }
+        Map<String, float[]> out = new LinkedHashMap<>();
+        for (Parameter p : g.trainableParams()) {
+            out.put(p.name(), p.grad().toFloatArray());
+            p.clearGrad();
+        }
+        return out;
+    }
+
+    private static Backend counting(Map<String, Integer> calls) {
+        return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class}, (p, m, a) -> {
+            calls.merge(m.getName(), 1, Integer::sum);
+            try {
+                return m.invoke(CPU, a);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        });
     }
 
     /** conv1 (4 channels) -> relu1; conv2 (6) -> relu2 -> 2x2 pool; linear to 4 logits. */
