@@ -64,6 +64,25 @@ class ConvReluPoolArgmaxTest {
         }
     }
 
+    /** The JNI entry refuses an argmax for a last stage without ReLU or without a 2x2 stride-2 pool, before touching memory. */
+    @Test
+    void theNativeEntryRefusesAnArgmaxWithoutReluAndPlainPool() {
+        // c 1, 8x8, o 4, 3x3 pad 1, ReLU, 2x2/2 pool to 4x4; then the same without ReLU, and with a 2x2 stride-1 pool to 7x7
+        int[] good = {1, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8, 8, 1, 2, 2, 2, 2, 4, 4};
+        int[] noRelu = good.clone();
+        noRelu[16] = 0;
+        int[] stride1 = good.clone();
+        stride1[19] = 1;
+        stride1[20] = 1;
+        stride1[21] = 7;
+        stride1[22] = 7;
+        for (int[] g : new int[][] {noRelu, stride1}) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> NativeConvStack.forward(1L, 64, 1L, 256, 1L, 256, 1, g, new long[] {1L}, new long[] {36}, new long[] {0}, new long[] {0}, 0, 1));
+            assertTrue(e.getMessage().contains("argmax"), e.getMessage());
+        }
+    }
+
     /**
      * o channels where channel 0 has zero weights and a positive bias (a four-way tie: position 0 must win), channel 1 zero
      * weights and a negative bias (ReLU's mask: no gradient, maximum 0), the rest random.
