@@ -128,28 +128,11 @@ class TrainingConvFusionTest {
                 @Override public boolean changesGradient(String node) { return !onlyPool || node.equals("pool"); }
             };
             Map<String, Integer> calls = new TreeMap<>();
-            Map<String, float[]> fused = stepWithBackwardHook(g, counting(calls), GraphRunner.OutputHook.NONE, adds);
-            Map<String, float[]> unfused = stepWithBackwardHook(g, CPU, IDENTITY, adds);
+            Map<String, float[]> fused = step(g, counting(calls), 4, GraphRunner.OutputHook.NONE, adds, null);
+            Map<String, float[]> unfused = step(g, CPU, 4, IDENTITY, adds, null);
             for (String k : unfused.keySet()) near(unfused.get(k), fused.get(k), "onlyPool " + onlyPool + ": gradient of " + k);
             assertEquals(onlyPool ? null : Integer.valueOf(1), calls.get("conv2d"), "onlyPool " + onlyPool + ": " + calls);
         }
-    }
-
-    private static Map<String, float[]> stepWithBackwardHook(Graph g, Backend b, GraphRunner.OutputHook forward, GraphRunner.OutputHook backward) {
-        float[] images = new float[4 * g.inputShape().numel()];
-        SplittableRandom r = new SplittableRandom(9);
-        for (int i = 0; i < images.length; i++) images[i] = (float) r.nextGaussian();
-        try (GraphRunner run = new GraphRunner(Logits.of(g), b, true, 0); Tensor x = b.fromFloats(images, GraphPredictor.batchShape(g.inputShape(), 4))) {
-            LossResult l = b.softmaxCrossEntropy(run.forward(x, forward), new int[] {0, 1, 2, 0});
-            run.backward(l.gradLogits(), backward);
-            l.gradLogits().close();
-        }
-        Map<String, float[]> out = new LinkedHashMap<>();
-        for (Parameter p : g.trainableParams()) {
-            out.put(p.name(), p.grad().toFloatArray());
-            p.clearGrad();
-        }
-        return out;
     }
 
     private static Backend counting(Map<String, Integer> calls) {
@@ -187,8 +170,13 @@ class TrainingConvFusionTest {
         assertTrue(anyNonZero, what + ": all gradients zero, nothing compared");
     }
 
-    /** One training pass on fixed images, {@code peek} reading the runner after the forward; returns and clears the gradients. */
     private static Map<String, float[]> step(Graph g, Backend b, int n, GraphRunner.OutputHook hook, java.util.function.Consumer<GraphRunner> peek) {
+        return step(g, b, n, hook, hook, peek);
+    }
+
+    /** One training pass on fixed images, {@code peek} reading the runner after the forward; returns and clears the gradients. */
+    private static Map<String, float[]> step(Graph g, Backend b, int n, GraphRunner.OutputHook hook, GraphRunner.OutputHook backwardHook,
+                                             java.util.function.Consumer<GraphRunner> peek) {
         float[] images = new float[n * g.inputShape().numel()];
         SplittableRandom r = new SplittableRandom(9);
         for (int i = 0; i < images.length; i++) images[i] = (float) r.nextGaussian();
@@ -197,7 +185,7 @@ class TrainingConvFusionTest {
         try (GraphRunner run = new GraphRunner(Logits.of(g), b, true, 0); Tensor x = b.fromFloats(images, GraphPredictor.batchShape(g.inputShape(), n))) {
             LossResult l = b.softmaxCrossEntropy(run.forward(x, hook), labels);
             if (peek != null) peek.accept(run);
-            run.backward(l.gradLogits(), hook);
+            run.backward(l.gradLogits(), backwardHook);
             l.gradLogits().close();
         }
         Map<String, float[]> out = new LinkedHashMap<>();
