@@ -8,6 +8,9 @@
 // Rounding: the transforms add and subtract values of the window before the multiply, so the result differs from the
 // direct conv by a few ulps of the window's largest terms (F(2x2): coefficients 0, 1, 1/2; F(4x4): up to 8 and 1/24,
 // more rounding) -- the tests bound it against a double reference relative to the largest value.
+// Non-finite inputs: a NaN or an infinity in a tile's window may also turn into NaN the outputs of that tile whose own
+// 3x3 windows do not hold it (the transforms add it into shared terms that cancel only in exact arithmetic, and
+// infinity minus infinity is NaN); the direct conv confines it to the windows that hold it.
 // Tiles past the output's bottom or right edge read zeros where the window leaves the padded buffer and store only
 // the pixels inside the output; any pads (asymmetric too) are in the padded buffer, as for the direct conv.
 #include <immintrin.h>
@@ -99,7 +102,7 @@ int tile_for(const ConvStage& s) {
     return 36 * weights <= half_l2 ? 4 : 16 * weights <= half_l2 ? 2 : 0;
 }
 
-// M [T x opad] = V [T x c] * U [c x opad] for MR rows from row r0, channels j0 .. j0 + 16 NZ.
+// M [MR x 16 NZ] = V [MR x c] * U [c x 16 NZ]: MR rows of V (row length c) against NZ vectors of U's and M's rows (length opad).
 template <int MR, int NZ>
 void gemm_tile(const float* v, int64_t c, const float* u, int64_t opad, float* m) {
     __m512 acc[MR][NZ];
@@ -287,7 +290,7 @@ void conv_image(const ConvStage& s, const float* in, int64_t wp, float* base, co
     const int tiles_x = (s.ow + F::M - 1) / F::M, tiles_y = (s.oh + F::M - 1) / F::M;
     const int64_t tiles = static_cast<int64_t>(tiles_x) * tiles_y;
     const int mr = rows_for(s.opad);
-    // groups of near-equal size, each a whole number of register tiles: fewer GEMM rows computed past the last tile
+    // groups of near-equal size, whole register blocks of rows but in the last group
     const int64_t groups = (tiles + r.t - 1) / r.t;
     const int64_t per = std::min<int64_t>(r.t, ((tiles + groups - 1) / groups + mr - 1) / mr * mr);
     const int64_t v_plane = static_cast<int64_t>(r.t) * s.c, m_plane = static_cast<int64_t>(r.t) * s.opad;
