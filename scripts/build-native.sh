@@ -50,6 +50,7 @@ declare -A extra=(
   [depthwise_f32_scalar]="-fno-tree-loop-distribute-patterns"
   [depthwise_f32_avx2]="-mavx2 -fno-tree-loop-distribute-patterns"
   [depthwise_f32_avx512]="-mavx512f -mprefer-vector-width=512 -fno-tree-loop-distribute-patterns"
+  [convstack_winograd_avx512]="-mavx512f -mprefer-vector-width=512 -Wno-maybe-uninitialized"
   [convstack_f32_avx512]="-mavx512f -mprefer-vector-width=512 -Wno-maybe-uninitialized"
   [sparse_f32_avx2]="-mavx2 -mfma"
   [sparse_f32_avx512]="-mavx512f -Wno-maybe-uninitialized"

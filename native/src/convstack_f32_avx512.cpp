@@ -81,7 +81,8 @@ void panel(int nz, const float* const* rows, const int64_t* seg_off, int segs, i
 }
 
 // One stage's conv over one image: in = its padded input (row length wp), out pixel (y, x) to dst_base + (y * dst_row + x) * s.o.
-void conv_image(const ConvStage& s, const float* in, int64_t wp, const float* pw, const float* bias, float* dst_base, int64_t dst_row) {
+void conv_image(const ConvStage& s, const float* in, int64_t wp, float* pw, const float* bias, float* dst_base, int64_t dst_row) {
+    if (s.winograd_m != 0) return winograd_conv_image(s, in, wp, pw, bias, dst_base, dst_row);  // pw: its region
     // segments: with dilation 1 along x, one per kernel row (kw * c values); else one per tap (c values)
     const bool rows_whole = s.dw == 1;
     const int segs = rows_whole ? s.kh : s.kh * s.kw;
@@ -174,12 +175,13 @@ void pool_argmax_image(const ConvStage& s, const float* conv, float* dst_base, f
 
 // OIHW weights to [kh][kw][c][opad] (zeros past o), the bias to opad floats.
 void pack(const ConvStage& s, const float* w, const float* bias, float* pw, float* pb) {
+    for (int64_t o = 0; o < s.opad; o++) pb[o] = bias != nullptr && o < s.o ? bias[o] : 0.f;
+    if (s.winograd_m != 0) return winograd_prepare(s, w, pw);  // a Winograd stage: its transformed weights instead
     const int64_t kk = static_cast<int64_t>(s.kh) * s.kw;
     std::memset(pw, 0, sizeof(float) * static_cast<size_t>(kk * s.c * s.opad));
     for (int o = 0; o < s.o; o++)
         for (int ci = 0; ci < s.c; ci++)
             for (int64_t t = 0; t < kk; t++) pw[(t * s.c + ci) * s.opad + o] = w[(static_cast<int64_t>(o) * s.c + ci) * kk + t];
-    for (int64_t o = 0; o < s.opad; o++) pb[o] = bias != nullptr && o < s.o ? bias[o] : 0.f;
 }
 
 }  // namespace
@@ -196,7 +198,8 @@ bool convstack_layout(ConvStage* stages, int count, StackLayout* l) {
         s.opad = align16(s.o);
         l->padded_in[i] = take(static_cast<int64_t>(s.h + s.pt + s.pb) * (s.w + s.pl + s.pr) * s.c);
         l->conv_out[i] = s.pkh > 0 ? take(static_cast<int64_t>(s.oh) * s.ow * s.o) : -1;
-        l->packed_w[i] = take(static_cast<int64_t>(s.kh) * s.kw * s.c * s.opad);
+        s.winograd_m = winograd_tile(s);
+        l->packed_w[i] = take(s.winograd_m != 0 ? winograd_floats(s) : static_cast<int64_t>(s.kh) * s.kw * s.c * s.opad);
         l->bias[i] = take(s.opad);
         if (at > kLimit) return false;
     }

@@ -43,6 +43,24 @@ extern "C" {
 
 JNIEXPORT jboolean JNICALL Java_dev_nncompress_backend_cpu_NativeConvStack_supported(JNIEnv*, jclass) { return avx512() ? JNI_TRUE : JNI_FALSE; }
 
+// Winograd for the 3x3 stride-1 stages on or off (convstack_f32.h); stacks planned after the call see it.
+// (Both compiled for AVX-512F, so neither runs without it.)
+JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeConvStack_winograd(JNIEnv*, jclass, jboolean on) {
+    if (avx512()) nnc::winograd_enable(on == JNI_TRUE);
+}
+
+// The Winograd output tile m a stage of nnc::kStageInts ints would run with now (0: the direct conv); -1 when the
+// array is not one stage.
+JNIEXPORT jint JNICALL Java_dev_nncompress_backend_cpu_NativeConvStack_winogradTile(JNIEnv* env, jclass, jintArray stage) {
+    if (nnc::array_length(env, stage) != nnc::kStageInts) return -1;
+    if (!avx512()) return 0;
+    jint v[nnc::kStageInts];
+    env->GetIntArrayRegion(stage, 0, nnc::kStageInts, v);
+    const nnc::ConvStage s{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15],
+                           v[16], v[17], v[18], v[19], v[20], v[21], v[22], 0};
+    return nnc::winograd_tile(s);
+}
+
 // Images [from, to) of y [n, o, ph, pw] = the stack over x [n, c, h, w] (NCHW both); geometry: nnc::kStageInts ints
 // per stage (convstack_f32.h's order); weights/bias: per stage the address and length in floats of its OIHW weights and
 // its bias (address 0: none). idx (address 0: none; training forward): y-shaped, gets the last stage's pool argmax,

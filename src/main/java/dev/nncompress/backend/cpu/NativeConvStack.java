@@ -38,6 +38,16 @@ final class NativeConvStack {
     static native void forward(long x, long xLength, long y, long yLength, long idx, long idxLength, int n, int[] geometry, long[] weights, long[] weightLengths,
                                long[] biases, long[] biasLengths, int from, int to);
 
+    /**
+     * Winograd minimal filtering for the stages where it measured faster (3x3, stride 1, dilation 1, 16+ input channels;
+     * {@code convstack_winograd_avx512.cpp} says which F(m x m, 3 x 3) each geometry gets) on or off for the calls that
+     * follow; on by default. Tests and benchmarks switch it off to check or time the direct conv. Needs {@link #available}.
+     */
+    static native void winograd(boolean on);
+
+    /** The Winograd output tile m (2 or 4) a stage of {@link #STAGE_INTS} ints runs with now; 0: the direct conv. */
+    static native int winogradTile(int[] stage);
+
     /** Library loaded and the CPU runs AVX-512F. */
     static boolean available() { return NativeLibrary.load().loaded() && supported(); }
 
