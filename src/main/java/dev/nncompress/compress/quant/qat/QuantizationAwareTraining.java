@@ -102,9 +102,25 @@ public final class QuantizationAwareTraining {
      * fake-quantised activations, which is what the int8 model will compute.
      */
     public QatResult train(QuantTargets targets, QuantPlan start, Dataset data, TrainListener listener, TrainingLoss loss) {
-        Graph graph = targets.graph();
         ActivationRanges ranges = new ActivationRanges(targets, start, averagingConstant);
-        StepHook qat = new StepHook() {
+        List<EpochStats> history = new Trainer(backend, config, stepHook(targets, ranges), loss).withCheckpoints(checkpoints)
+                .fit(targets.graph(), data, null, listener);
+        int images = start.calibrationImages() + data.count() * config.epochs();
+        return new QatResult(targets.graph(), targets.plan(OBSERVER, images, ranges.current()), history);
+    }
+
+    /**
+     * The {@link StepHook} that {@link #train} hands the {@link Trainer}: every step of {@code targets}' graph with
+     * fake-quantised weights and activations, the activation ranges started from {@code start}. For callers that
+     * run the steps themselves (the QAT benchmark); the ranges it moves are its own.
+     */
+    public StepHook stepHook(QuantTargets targets, QuantPlan start) {
+        return stepHook(targets, new ActivationRanges(targets, start, averagingConstant));
+    }
+
+    private StepHook stepHook(QuantTargets targets, ActivationRanges ranges) {
+        Graph graph = targets.graph();
+        return new StepHook() {
             @Override
             public Step begin(Graph trained) {
                 if (trained != graph) throw new IllegalStateException("QAT step hook for graph " + graph.name() + " got another graph");
@@ -115,9 +131,6 @@ public final class QuantizationAwareTraining {
 
             @Override public void restoreCheckpointState(StateTensors state) { ranges.restoreCheckpointState(state); }
         };
-        List<EpochStats> history = new Trainer(backend, config, qat, loss).withCheckpoints(checkpoints).fit(graph, data, null, listener);
-        int images = start.calibrationImages() + data.count() * config.epochs();
-        return new QatResult(graph, targets.plan(OBSERVER, images, ranges.current()), history);
     }
 
     /**
