@@ -10,9 +10,10 @@ import dev.nncompress.tensor.Tensor;
 import static dev.nncompress.backend.cpu.CpuChecks.cpu;
 
 /**
- * Fake quantisation on the CPU backend: the reference's own loop ({@link QuantArithmetic#fakeQuantizeS8Range}, so the
- * results are its bit for bit) over {@link CpuLoops#CHUNK}-float pieces of off-heap memory copied through per-thread
- * heap arrays, split over the cores like the other pointwise ops. The mask is a heap byte[] (one byte per element,
+ * Fake quantisation on the CPU backend: per tensor, the native loop of {@link NativeFakeQuant} on the off-heap memory
+ * (bit-identical to the reference's loop); otherwise, or without the library, the reference's own loop
+ * ({@link QuantArithmetic#fakeQuantizeS8Range}, so the results are its bit for bit) over {@link CpuLoops#CHUNK}-float pieces
+ * of off-heap memory copied through per-thread heap arrays; either split over the cores like the other pointwise ops. The mask is a heap byte[] (one byte per element,
  * read by the backward only).
  */
 final class CpuFakeQuant {
@@ -29,6 +30,12 @@ final class CpuFakeQuant {
         byte[] mask = new byte[n];
         CpuTensor out = CpuTensor.allocate(be, x.shape());
         long xa = cx.address(), ya = out.address();
+        int variant = NativeFakeQuant.variant;
+        if (variant >= 0 && channels == 1) { // per tensor (QAT's activations): the native loop, the same bits
+            float s = scales[0], zp = zeroPoints[0];
+            CpuPar.forElements(n, (from, to) -> NativeFakeQuant.forward(variant, xa, n, ya, n, mask, from, to, s, zp));
+            return new FakeQuantResult(out, new FakeQuantMask(x.shape(), be, mask, null));
+        }
         CpuPar.forElements(n, (from, to) -> {
             float[][] f = CpuLoops.buffers();
             float[] v = f[0], y = f[1];
@@ -49,6 +56,11 @@ final class CpuFakeQuant {
         byte[] mask = (byte[]) FakeQuantChecks.backward("fakeQuantizeBackward", be, gradOut, inRange);
         CpuTensor dx = CpuTensor.allocate(be, gradOut.shape());
         long ga = cg.address(), da = dx.address();
+        int variant = NativeFakeQuant.variant, n = gradOut.numel();
+        if (variant >= 0) {
+            CpuPar.forElements(n, (from, to) -> NativeFakeQuant.backward(variant, ga, n, da, n, mask, from, to));
+            return dx;
+        }
         CpuPar.forElements(gradOut.numel(), (from, to) -> {
             float[] v = CpuLoops.buffers()[0];
             for (int s = from; s < to; s += CpuLoops.CHUNK) {
@@ -59,5 +71,14 @@ final class CpuFakeQuant {
             }
         });
         return dx;
+    }
+
+    /** {@link dev.nncompress.backend.Backend#finiteMinMax} in one native pass; null without the library or with a NaN or infinity in x. */
+    static float[] finiteMinMax(Tensor x) {
+        CpuTensor cx = cpu("finiteMinMax", "x", x);
+        int variant = NativeFakeQuant.variant;
+        if (variant < 0) return null;
+        float[] out = new float[2];
+        return NativeFakeQuant.minMax(variant, cx.address(), x.numel(), out) ? out : null;
     }
 }
