@@ -10,14 +10,17 @@ import dev.nncompress.tensor.Tensor;
 import static dev.nncompress.backend.cpu.CpuChecks.cpu;
 
 /**
- * Fake quantisation on the CPU backend: per tensor, the native loop of {@link NativeFakeQuant} on the off-heap memory
- * (bit-identical to the reference's loop); otherwise, or without the library, the reference's own loop
+ * Fake quantisation on the CPU backend: per tensor, or per channel in runs of at least {@link #NATIVE_MIN_RUN}, the native loop
+ * of {@link NativeFakeQuant} on the off-heap memory (bit-identical to the reference's loop); otherwise, or without the library, the reference's own loop
  * ({@link QuantArithmetic#fakeQuantizeS8Range}, so the results are its bit for bit) over {@link CpuLoops#CHUNK}-float pieces
  * of off-heap memory copied through per-thread heap arrays; either split over the cores like the other pointwise ops. The mask is a heap byte[] (one byte per element,
  * read by the backward only).
  */
 final class CpuFakeQuant {
     private static final ThreadLocal<byte[]> MASK_CHUNK = ThreadLocal.withInitial(() -> new byte[CpuLoops.CHUNK]);
+
+    /** Per-channel runs shorter than this stay on the Java loop (a JNI call per few elements would cost more than it saves). */
+    static final int NATIVE_MIN_RUN = 64;
 
     private CpuFakeQuant() {}
 
@@ -31,9 +34,15 @@ final class CpuFakeQuant {
         CpuTensor out = CpuTensor.allocate(be, x.shape());
         long xa = cx.address(), ya = out.address();
         int variant = NativeFakeQuant.variant;
-        if (variant >= 0 && channels == 1) { // per tensor (QAT's activations): the native loop, the same bits
-            float s = scales[0], zp = zeroPoints[0];
-            CpuPar.forElements(n, (from, to) -> NativeFakeQuant.forward(variant, xa, n, ya, n, mask, from, to, s, zp));
+        if (variant >= 0 && (channels == 1 || inner >= NATIVE_MIN_RUN)) { // the native loop, one call per run of a channel; the same bits
+            CpuPar.forElements(n, (from, to) -> {
+                for (int e = from; e < to; ) {
+                    int c = (int) ((e / inner) % channels);
+                    int end = (int) Math.min(to, (long) (e / inner + 1) * inner);
+                    NativeFakeQuant.forward(variant, xa, n, ya, n, mask, e, end, scales[c], zeroPoints[c]);
+                    e = end;
+                }
+            });
             return new FakeQuantResult(out, new FakeQuantMask(x.shape(), be, mask, null));
         }
         CpuPar.forElements(n, (from, to) -> {

@@ -83,6 +83,38 @@ class NativeFakeQuantTest {
         }
     }
 
+    @Test
+    void perChannelRunsAreTheJavaTwinBitForBit() {
+        Random rnd = new Random(6);
+        // [o, c, 3, 3] per output channel: runs of c * 9 (native from 64 on), and per axis 1 of [o, c, 1, 1]: runs of 1 (Java)
+        for (int[] shape : new int[][] {{8, 8, 3, 3}, {5, 100, 3, 3}, {3, 7, 3, 3}, {6, 4, 1, 1}}) {
+            int axis = shape[2] == 1 ? 1 : 0, channels = shape[axis];
+            int n = shape[0] * shape[1] * shape[2] * shape[3], inner = n / (axis == 0 ? shape[0] : shape[0] * shape[1]);
+            float[] scales = new float[channels];
+            int[] zps = new int[channels];
+            for (int c = 0; c < channels; c++) {
+                scales[c] = 0.001f + rnd.nextFloat() * 0.05f;
+                zps[c] = rnd.nextInt(256) - 128;
+            }
+            float[] x = probes(rnd, n, 0.02f, 0);
+            float[] want = new float[n];
+            QuantArithmetic.fakeQuantizeS8Range(x, want, new byte[n], n, 0, scales, zps, channels, inner);
+            for (int v = -1; v <= NativeFakeQuant.AVX512; v++) {
+                if (v >= 0 && (NativeFakeQuant.supported() & (1 << v)) == 0) continue;
+                NativeFakeQuant.variant = v;
+                try (Tensor t = CPU.fromFloats(x, Shape.of(shape))) {
+                    FakeQuantResult r = CPU.fakeQuantize(t, QParams.perChannel(axis, scales, zps));
+                    try (Tensor y = r.output(); var m = r.inRange()) {
+                        float[] got = y.toFloatArray();
+                        int bad = firstDifference(want, got);
+                        String what = "variant " + v + " " + java.util.Arrays.toString(shape) + " axis " + axis;
+                        assertEquals(-1, bad, () -> what + ": index " + bad);
+                    }
+                }
+            }
+        }
+    }
+
     /** The first index whose bits differ (NaN payloads and -0 included), or -1. */
     private static int firstDifference(float[] a, float[] b) {
         for (int i = 0; i < a.length; i++) if (Float.floatToRawIntBits(a[i]) != Float.floatToRawIntBits(b[i])) return i;
