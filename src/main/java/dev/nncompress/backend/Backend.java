@@ -405,6 +405,13 @@ public interface Backend extends TensorOwner, AutoCloseable {
     }
 
     /**
+     * {min, max} of x's values as a scan in index order finds them (a zero at an extreme keeps the sign of the first such
+     * zero), in one pass where the backend has one, for QAT's per-tensor observers (issue 23); null when x holds a NaN or
+     * an infinity, or the backend has no such pass: the caller then reads the values itself.
+     */
+    default float[] finiteMinMax(Tensor x) { return null; }
+
+    /**
      * How many predictor calls on this backend may run at once from different threads (each on its own
      * tensors; weights are only read). 1, the safe default, makes calls take turns (a backend whose ops
      * must not overlap); a CPU backend says its core count, as more CPU-bound calls than cores only add

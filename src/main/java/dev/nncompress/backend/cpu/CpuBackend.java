@@ -564,6 +564,8 @@ public final class CpuBackend implements HostInt8Backend {
 
     @Override public Tensor fakeQuantizeBackward(Tensor gradOut, FakeQuantMask inRange) { return CpuFakeQuant.backward(this, gradOut, inRange); }
 
+    @Override public float[] finiteMinMax(Tensor x) { return CpuFakeQuant.finiteMinMax(x); }
+
     // ---- loss ----
 
     @Override public LossResult softmaxCrossEntropy(Tensor logits, int[] labels) {
