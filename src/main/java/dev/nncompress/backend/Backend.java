@@ -244,6 +244,29 @@ public interface Backend extends TensorOwner, AutoCloseable {
     void adamUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, int step, float lr, float beta1, float beta2,
                     float eps, float weightDecay, boolean decoupled);
 
+    /**
+     * {@link #sgdUpdate} of every parameter i ({@code velocities} null, or null entries, when momentum is 0) in one
+     * call: a backend may run it as one pass split over its threads by total size (the CPU's), where a call per
+     * parameter forks once per parameter. The result is that of one {@code sgdUpdate} per parameter, bit for bit.
+     */
+    default void sgdUpdateAll(java.util.List<Tensor> params, java.util.List<Tensor> grads, java.util.List<Tensor> velocities, float lr,
+                              float momentum, float weightDecay, boolean nesterov) {
+        if (velocities == null) ArgChecks.sameCount("sgdUpdateAll", params, grads);
+        else ArgChecks.sameCount("sgdUpdateAll", params, grads, velocities);
+        for (int i = 0; i < params.size(); i++) {
+            sgdUpdate(params.get(i), grads.get(i), velocities == null ? null : velocities.get(i), lr, momentum, weightDecay, nesterov);
+        }
+    }
+
+    /** {@link #adamUpdate} of every parameter i in one call, as {@link #sgdUpdateAll}; bit for bit one call per parameter. */
+    default void adamUpdateAll(java.util.List<Tensor> params, java.util.List<Tensor> grads, java.util.List<Tensor> ms, java.util.List<Tensor> vs,
+                               int step, float lr, float beta1, float beta2, float eps, float weightDecay, boolean decoupled) {
+        ArgChecks.sameCount("adamUpdateAll", params, grads, ms, vs);
+        for (int i = 0; i < params.size(); i++) {
+            adamUpdate(params.get(i), grads.get(i), ms.get(i), vs.get(i), step, lr, beta1, beta2, eps, weightDecay, decoupled);
+        }
+    }
+
     // ---- shapes family (issue 17): concatenation and its split, mean over dims (ConcatGeometry, ReduceGeometry) ----
     /** The tensors joined along dimension {@code axis}; every other dimension must agree (ONNX Concat). */
     Tensor concat(java.util.List<Tensor> parts, int axis);

@@ -600,6 +600,17 @@ public final class CpuBackend implements HostInt8Backend {
         cv.written();
     }
 
+    @Override public void sgdUpdateAll(java.util.List<Tensor> params, java.util.List<Tensor> grads, java.util.List<Tensor> velocities, float lr,
+                                       float momentum, float weightDecay, boolean nesterov) {
+        CpuOptimStep.sgd(params, grads, velocities, lr, momentum, weightDecay, nesterov);
+    }
+
+    @Override public void adamUpdateAll(java.util.List<Tensor> params, java.util.List<Tensor> grads, java.util.List<Tensor> ms,
+                                        java.util.List<Tensor> vs, int step, float lr, float beta1, float beta2, float eps, float weightDecay,
+                                        boolean decoupled) {
+        CpuOptimStep.adam(params, grads, ms, vs, step, lr, beta1, beta2, eps, weightDecay, decoupled);
+    }
+
     /** The ND4J array under a tensor of this backend (for code inside backend/cpu and its tests). */
     static INDArray array(Tensor t) { return cpu("array", "t", t).array(); }
 
