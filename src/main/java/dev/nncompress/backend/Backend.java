@@ -159,6 +159,36 @@ public interface Backend extends TensorOwner, AutoCloseable {
     default Tensor convStack(Tensor x, java.util.List<ConvStage> stages) { return null; }
 
     /**
+     * A training pass's linear layer: relu(x W^T + bias) (bias null: none; relu false: none), bit for bit matmul,
+     * addRowVector and relu, in one call (issue 23: the CPU adds the bias and applies the ReLU in one in-place pass
+     * over the product, no second and third tensor). The default runs the three ops.
+     */
+    default Tensor linearForward(Tensor x, Tensor weight, Tensor bias, boolean relu) {
+        Tensor y = matmul(x, false, weight, true);
+        if (bias != null) {
+            Tensor b = addRowVector(y, bias);
+            y.close();
+            y = b;
+        }
+        if (relu) {
+            Tensor r = relu(y);
+            y.close();
+            y = r;
+        }
+        return y;
+    }
+
+    /**
+     * The backward of {@link #linearForward} with a ReLU and a bias up to the weight: {dz, db} with dz =
+     * reluBackward(y, gradOut) (y the layer's output) and db = sumRows(dz), bit for bit those two ops, in one call
+     * (the CPU masks and sums in one pass). The default runs the two ops.
+     */
+    default Tensor[] reluBackwardSumRows(Tensor y, Tensor gradOut) {
+        Tensor dz = reluBackward(y, gradOut);
+        return new Tensor[] {dz, sumRows(dz)};
+    }
+
+    /**
      * Inference: x [N, F] times weight [O, F]^T, plus bias [O] (null: none), then ReLU if {@code relu}: what a linear
      * layer computes, equal to matmul, addRowVector and relu up to float rounding (a backend may split the rows
      * differently). The default runs those three.

@@ -137,6 +137,10 @@ public final class CpuBackend implements HostInt8Backend {
         return out;
     }
 
+    @Override public Tensor linearForward(Tensor x, Tensor weight, Tensor bias, boolean relu) { return CpuLinear.training(this, x, weight, bias, relu); }
+
+    @Override public Tensor[] reluBackwardSumRows(Tensor y, Tensor gradOut) { return CpuLinear.reluBackwardSumRows(this, y, gradOut); }
+
     @Override public Tensor addRowVector(Tensor x, Tensor bias) {
         CpuTensor cx = cpu("addRowVector", "x", x);
         CpuTensor cb = cpu("addRowVector", "bias", bias);
