@@ -32,6 +32,7 @@ struct StackLayout {
     int64_t packed_w[kMaxStages];   // each stage's weights, [kh][kw][c][opad]
     int64_t bias[kMaxStages];       // each stage's bias, opad floats (zeros past o, or all zeros without a bias)
     int64_t last_out;               // the last stage's NHWC output
+    int64_t last_idx;               // the last stage's NHWC pool argmax (written only when asked for)
     int64_t floats;                 // total
 };
 
@@ -40,8 +41,10 @@ bool convstack_layout(ConvStage* stages, int count, StackLayout* layout);
 
 // Images [from, to) of y = stack(x): x [n, c0, h0, w0] and y [n, o_last, ph_last, pw_last] NCHW; weights[i] OIHW,
 // bias[i] or nullptr. scratch: layout.floats floats, 64-byte aligned, this thread's alone. AVX-512F only.
+// argmax (nullptr: none; training forward): y-shaped, gets the last stage's pool argmax as backend.cpu.ReluMaxArgmax
+// records it; the caller guarantees that stage has a ReLU and a 2x2 stride-2 pool.
 void convstack_f32_avx512(const float* x, float* y, const ConvStage* stages, int count, const float* const* weights,
-                          const float* const* bias, int from, int to, float* scratch, const StackLayout& layout);
+                          const float* const* bias, int from, int to, float* scratch, const StackLayout& layout, float* argmax);
 
 }  // namespace nnc
 
