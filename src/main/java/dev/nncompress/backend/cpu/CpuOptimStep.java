@@ -23,9 +23,9 @@ final class CpuOptimStep {
         int[] n = new int[k];
         for (int i = 0; i < k; i++) {
             Tensor v = velocities == null ? null : velocities.get(i);
-            ps[i] = CpuChecks.cpu(op, "param " + i, params.get(i));
-            CpuTensor g = CpuChecks.cpu(op, "grad " + i, grads.get(i));
-            vs[i] = v == null ? null : CpuChecks.cpu(op, "velocity " + i, v);
+            ps[i] = CpuChecks.cpu(op, "param", params.get(i));
+            CpuTensor g = CpuChecks.cpu(op, "grad", grads.get(i));
+            vs[i] = v == null ? null : CpuChecks.cpu(op, "velocity", v);
             ArgChecks.sgd(params.get(i), grads.get(i), v, lr, momentum, wd, nesterov);
             n[i] = params.get(i).numel();
             pa[i] = ps[i].address();
@@ -48,10 +48,10 @@ final class CpuOptimStep {
         long[] pa = new long[k], ga = new long[k], ma = new long[k], va = new long[k];
         int[] n = new int[k];
         for (int i = 0; i < k; i++) {
-            CpuTensor p = CpuChecks.cpu(op, "param " + i, params.get(i));
-            CpuTensor g = CpuChecks.cpu(op, "grad " + i, grads.get(i));
-            CpuTensor m = CpuChecks.cpu(op, "m " + i, ms.get(i));
-            CpuTensor v = CpuChecks.cpu(op, "v " + i, vs.get(i));
+            CpuTensor p = CpuChecks.cpu(op, "param", params.get(i));
+            CpuTensor g = CpuChecks.cpu(op, "grad", grads.get(i));
+            CpuTensor m = CpuChecks.cpu(op, "m", ms.get(i));
+            CpuTensor v = CpuChecks.cpu(op, "v", vs.get(i));
             ArgChecks.adam(op, params.get(i), grads.get(i), ms.get(i), vs.get(i), step, lr, beta1, beta2, eps, wd);
             n[i] = params.get(i).numel();
             pa[i] = p.address();
