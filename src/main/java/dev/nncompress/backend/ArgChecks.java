@@ -172,4 +172,16 @@ public final class ArgChecks {
                     + " beta1=" + beta1 + " beta2=" + beta2 + " eps=" + eps + " weightDecay=" + wd);
         }
     }
+
+    /** The lists of a many-parameter optimiser step have one entry per parameter ({@code params} first); none is null. */
+    @SafeVarargs
+    public static void sameCount(String op, java.util.List<Tensor> params, java.util.List<Tensor>... others) {
+        if (params == null) throw new IllegalArgumentException(op + ": params is null");
+        for (java.util.List<Tensor> o : others) {
+            if (o == null) throw new IllegalArgumentException(op + ": a list beside the " + params.size() + " parameters is null");
+            if (o.size() != params.size()) {
+                throw new IllegalArgumentException(op + ": " + params.size() + " parameters but a list of " + o.size() + " tensors beside them");
+            }
+        }
+    }
 }

@@ -167,6 +167,36 @@ public interface Backend extends TensorOwner, AutoCloseable {
     default Tensor convStack(Tensor x, java.util.List<ConvStage> stages) { return null; }
 
     /**
+     * A training pass's linear layer: relu(x W^T + bias) (bias null: none; relu false: none), bit for bit matmul,
+     * addRowVector and relu, in one call (issue 23: the CPU adds the bias and applies the ReLU in one in-place pass
+     * over the product, no second and third tensor). The default runs the three ops.
+     */
+    default Tensor linearForward(Tensor x, Tensor weight, Tensor bias, boolean relu) {
+        Tensor y = matmul(x, false, weight, true);
+        if (bias != null) {
+            Tensor b = addRowVector(y, bias);
+            y.close();
+            y = b;
+        }
+        if (relu) {
+            Tensor r = relu(y);
+            y.close();
+            y = r;
+        }
+        return y;
+    }
+
+    /**
+     * The backward of {@link #linearForward} with a ReLU and a bias up to the weight: {dz, db} with dz =
+     * reluBackward(y, gradOut) (y the layer's output) and db = sumRows(dz), bit for bit those two ops, in one call
+     * (the CPU masks and sums in one pass). The default runs the two ops.
+     */
+    default Tensor[] reluBackwardSumRows(Tensor y, Tensor gradOut) {
+        Tensor dz = reluBackward(y, gradOut);
+        return new Tensor[] {dz, sumRows(dz)};
+    }
+
+    /**
      * Inference: x [N, F] times weight [O, F]^T, plus bias [O] (null: none), then ReLU if {@code relu}: what a linear
      * layer computes, equal to matmul, addRowVector and relu up to float rounding (a backend may split the rows
      * differently). The default runs those three.
@@ -251,6 +281,29 @@ public interface Backend extends TensorOwner, AutoCloseable {
      */
     void adamUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, int step, float lr, float beta1, float beta2,
                     float eps, float weightDecay, boolean decoupled);
+
+    /**
+     * {@link #sgdUpdate} of every parameter i ({@code velocities} null, or null entries, when momentum is 0) in one
+     * call: a backend may run it as one pass split over its threads by total size (the CPU's), where a call per
+     * parameter forks once per parameter. The result is that of one {@code sgdUpdate} per parameter, bit for bit.
+     */
+    default void sgdUpdateAll(java.util.List<Tensor> params, java.util.List<Tensor> grads, java.util.List<Tensor> velocities, float lr,
+                              float momentum, float weightDecay, boolean nesterov) {
+        if (velocities == null) ArgChecks.sameCount("sgdUpdateAll", params, grads);
+        else ArgChecks.sameCount("sgdUpdateAll", params, grads, velocities);
+        for (int i = 0; i < params.size(); i++) {
+            sgdUpdate(params.get(i), grads.get(i), velocities == null ? null : velocities.get(i), lr, momentum, weightDecay, nesterov);
+        }
+    }
+
+    /** {@link #adamUpdate} of every parameter i in one call, as {@link #sgdUpdateAll}; bit for bit one call per parameter. */
+    default void adamUpdateAll(java.util.List<Tensor> params, java.util.List<Tensor> grads, java.util.List<Tensor> ms, java.util.List<Tensor> vs,
+                               int step, float lr, float beta1, float beta2, float eps, float weightDecay, boolean decoupled) {
+        ArgChecks.sameCount("adamUpdateAll", params, grads, ms, vs);
+        for (int i = 0; i < params.size(); i++) {
+            adamUpdate(params.get(i), grads.get(i), ms.get(i), vs.get(i), step, lr, beta1, beta2, eps, weightDecay, decoupled);
+        }
+    }
 
     // ---- shapes family (issue 17): concatenation and its split, mean over dims (ConcatGeometry, ReduceGeometry) ----
     /** The tensors joined along dimension {@code axis}; every other dimension must agree (ONNX Concat). */

@@ -59,7 +59,17 @@ public final class Batch {
 
     /** A copy that stays valid after the iterator moves on. */
     public Batch copy() {
-        Batch c = new Batch(size(), channels, height, width);
+        return copyInto(null);
+    }
+
+    /**
+     * This batch copied into {@code reuse} when that has the same size and image shape (its arrays are
+     * overwritten), else into a new batch: a reader that keeps batches past the iterator's next call (the
+     * trainer's prefetch) alternates between two without allocating per batch.
+     */
+    public Batch copyInto(Batch reuse) {
+        Batch c = reuse != null && reuse.size() == size() && reuse.channels == channels && reuse.height == height && reuse.width == width
+                ? reuse : new Batch(size(), channels, height, width);
         System.arraycopy(images, 0, c.images, 0, images.length);
         System.arraycopy(labels, 0, c.labels, 0, labels.length);
         System.arraycopy(indices, 0, c.indices, 0, indices.length);

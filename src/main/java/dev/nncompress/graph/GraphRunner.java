@@ -179,7 +179,9 @@ public final class GraphRunner implements AutoCloseable {
                 Node convRelu = pairs.reluOfConv(n);
                 if (convRelu != null && fusedConvForward(n, convRelu)) continue;
                 Node relu = pairs.reluOf(n);
+                Node linear = pairs.fusedLinearOf(n); // a ReLU that runs its linear with the ReLU fused (issue 23)
                 Value out = relu != null ? Value.of(fusedPairForward(relu, n))
+                        : linear != null ? NodeStep.FLOAT_OP.run(linear, inputsOf(linear), ctx)
                         : (plan == null ? NodeStep.FLOAT_OP : plan.get(i)).run(n, inputsOf(n), ctx);
                 own(out);
                 InferenceFusion.Chain chain = fuse ? fusion.chainOf(n) : null;
@@ -223,6 +225,15 @@ public final class GraphRunner implements AutoCloseable {
     public Value value(String nodeName) {
         Node pool = pairs.poolOf(nodeName);
         if (pool != null) return fusedReluOutput(pairs.reluOf(pool), pool);
+        Node linear = outputs.containsKey(nodeName) ? null : pairs.fusedLinear(nodeName);
+        if (linear != null) { // a fused linear's output before its ReLU: made now, the pass's saved values kept as they were
+            Object[] saved = ctx.saved(linear);
+            Value v = NodeStep.FLOAT_OP.run(linear, inputsOf(linear), ctx);
+            ctx.save(linear, saved);
+            own(v);
+            outputs.put(nodeName, v);
+            return v;
+        }
         Value v = outputs.get(nodeName);
         if (v == null && pairs.fusesConv(nodeName)) v = fusedConvOutput(graph.node(nodeName));
         if (v == null) throw new IllegalArgumentException("no output for node '" + nodeName + "' in this pass");
@@ -253,8 +264,10 @@ public final class GraphRunner implements AutoCloseable {
             if (relu != null && hook != OutputHook.NONE && hook.changesGradient(relu.name())) fusedReluOutput(relu, n);
             // a fused pair's pool gives the ReLU's input gradient directly (ReLU's mask applied); the ReLU gets none
             boolean fused = relu != null && !outputs.containsKey(relu.name());
-            List<String> ins = fused ? relu.inputs() : n.inputs();
-            List<Tensor> inGrads = fused ? Collections.singletonList(fusedPairBackward(n, ins.get(0), g)) : Ops.of(n.op()).backward(n, g, ctx);
+            Node linear = pairs.fusedLinearOf(n);
+            List<String> ins = fused ? relu.inputs() : linear != null ? linear.inputs() : n.inputs();
+            List<Tensor> inGrads = fused ? Collections.singletonList(fusedPairBackward(n, ins.get(0), g))
+                    : linear != null ? fusedLinearBackward(n, linear, g, hook) : Ops.of(n.op()).backward(n, g, ctx);
             for (int k = 0; k < ins.size(); k++) {
                 String in = ins.get(k);
                 Tensor gi = inGrads.get(k);
@@ -322,6 +335,19 @@ public final class GraphRunner implements AutoCloseable {
         PoolArgmax pa = argmax.get(pool.name());
         if (pa != null) return ctx.backend().reluMaxPool2dArgmaxBackward(pa, gradOut);
         return ctx.backend().reluMaxPool2dBackward(outputs.get(in).floats(), gradOut, PoolOps.spec(pool));
+    }
+
+    /**
+     * The input gradients of linear {@code linear} fused with ReLU {@code relu}: one fused backward, or, where a gradient
+     * hook may change the linear's output gradient, the ReLU's backward, the hook, and the plain linear's backward.
+     */
+    private List<Tensor> fusedLinearBackward(Node relu, Node linear, Tensor g, OutputHook hook) {
+        if (hook == OutputHook.NONE || !hook.changesGradient(linear.name())) return Ops.of(linear.op()).backward(linear, g, ctx);
+        Tensor dz = ctx.backend().reluBackward(outputs.get(relu.name()).floats(), g);
+        own(dz);
+        Tensor h = hook.gradient(linear.name(), dz);
+        if (h != dz) own(h);
+        return Ops.of(linear.op()).backward(pairs.fusedLinear(linear.name()), h, ctx);
     }
 
     /**

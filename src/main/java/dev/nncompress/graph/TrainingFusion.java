@@ -6,7 +6,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Which ReLU -> max-pool pairs a training pass runs as one backend call each way ({@code Backend.reluMaxPool2d} and its
+ * Which ReLU -> max-pool pairs, and which linear -> ReLU pairs, a training pass runs as one backend call each way ({@code Backend.reluMaxPool2d} and its
  * backward; issue 23): on the small CNNs a step is bound by per-op overhead, and a pair unfused is four calls, two of
  * them full-size passes with a full-size allocation (ReLU forward and backward), where fused it is two, the pool's
  * backward writing the conv's input gradient directly with ReLU's mask applied. The same values bit for bit.
@@ -22,17 +22,23 @@ import java.util.Map;
  * for either gets it computed then ({@code GraphRunner.output}), as above.
  */
 final class TrainingFusion {
-    static final TrainingFusion NONE = new TrainingFusion(Map.of(), Map.of(), Map.of());
+    static final TrainingFusion NONE = new TrainingFusion(Map.of(), Map.of(), Map.of(), Map.of(), Map.of());
 
     private final Map<String, Node> reluOfPool;
     private final Map<String, Node> poolOfRelu;
     /** Convs whose output only their ReLU reads (conv + bias + ReLU [+ the ReLU's pool] in one call), to that ReLU. */
     private final Map<String, Node> reluOfConv;
+    // linear -> ReLU pairs: the ReLU's node runs the linear with the ReLU fused (a copy of the linear node with attr relu=1)
+    private final Map<String, Node> fusedLinearOfRelu;
+    private final Map<String, Node> linearsFused;
 
-    private TrainingFusion(Map<String, Node> reluOfPool, Map<String, Node> poolOfRelu, Map<String, Node> reluOfConv) {
+    private TrainingFusion(Map<String, Node> reluOfPool, Map<String, Node> poolOfRelu, Map<String, Node> reluOfConv,
+                           Map<String, Node> fusedLinearOfRelu, Map<String, Node> linearsFused) {
         this.reluOfPool = reluOfPool;
         this.poolOfRelu = poolOfRelu;
         this.reluOfConv = reluOfConv;
+        this.fusedLinearOfRelu = fusedLinearOfRelu;
+        this.linearsFused = linearsFused;
     }
 
     static TrainingFusion plan(Graph g) {
@@ -62,7 +68,19 @@ final class TrainingFusion {
                     || conv.name().equals(g.output()) || FusedRelu.on(conv)) continue;
             reluOfConv.put(conv.name(), relu);
         }
-        return reluOfPool.isEmpty() && reluOfConv.isEmpty() ? NONE : new TrainingFusion(reluOfPool, poolOfRelu, reluOfConv);
+        Map<String, Node> fusedLinearOfRelu = new HashMap<>();
+        Map<String, Node> linearsFused = new HashMap<>();
+        for (Node relu : g.nodes()) { // linear + bias + ReLU as one call each way (Backend.linearForward, reluBackwardSumRows)
+            if (relu.op() != OpType.RELU || relu.inputs().size() != 1 || poolOfRelu.containsKey(relu.name())) continue;
+            Node lin = byName.get(relu.inputs().get(0));
+            if (lin == null || lin.op() != OpType.LINEAR || FusedRelu.on(lin) || readers.get(lin.name()) != 1 || lin.name().equals(g.output())) continue;
+            Map<String, Double> attrs = new HashMap<>(lin.attrs());
+            attrs.put(FusedRelu.ATTR, 1.0);
+            fusedLinearOfRelu.put(relu.name(), new Node(lin.name(), lin.op(), lin.inputs(), Map.copyOf(attrs)));
+            linearsFused.put(lin.name(), lin);
+        }
+        return reluOfPool.isEmpty() && reluOfConv.isEmpty() && linearsFused.isEmpty() ? NONE
+                : new TrainingFusion(reluOfPool, poolOfRelu, reluOfConv, fusedLinearOfRelu, linearsFused);
     }
 
     /** The ReLU that conv node {@code conv} feeds alone (its forward may run inside the conv's), or null. */
@@ -71,14 +89,20 @@ final class TrainingFusion {
     /** Whether {@code name} is a conv whose output a fused forward may have skipped. */
     boolean fusesConv(String name) { return reluOfConv.containsKey(name); }
 
+    /** The linear node with its ReLU fused that ReLU node {@code n} runs in its place, or null when {@code n} ends no linear pair. */
+    Node fusedLinearOf(Node n) { return fusedLinearOfRelu.get(n.name()); }
+
+    /** The linear node {@code name} when it is fused into its ReLU's node (it has no output of its own), else null. */
+    Node fusedLinear(String name) { return linearsFused.get(name); }
+
     /** The fused ReLU that pool node {@code n} reads, or null when {@code n} is not the pool of a pair. */
     Node reluOf(Node n) { return reluOfPool.get(n.name()); }
 
-    /** Whether {@code n} is the ReLU of a pair (its forward runs inside its pool's). */
-    boolean skips(Node n) { return poolOfRelu.containsKey(n.name()); }
+    /** Whether {@code n} runs inside a later node: the ReLU of a ReLU -> pool pair (in its pool's), the linear of a linear pair (in its ReLU's). */
+    boolean skips(Node n) { return poolOfRelu.containsKey(n.name()) || linearsFused.containsKey(n.name()); }
 
     /** The pool of ReLU {@code relu}'s pair, or null. */
     Node poolOf(String relu) { return poolOfRelu.get(relu); }
 
-    boolean isEmpty() { return reluOfPool.isEmpty() && reluOfConv.isEmpty(); }
+    boolean isEmpty() { return reluOfPool.isEmpty() && reluOfConv.isEmpty() && linearsFused.isEmpty(); }
 }

@@ -2,7 +2,6 @@ package dev.nncompress.train;
 
 import dev.nncompress.backend.Backend;
 import dev.nncompress.data.Batch;
-import dev.nncompress.data.BatchIterator;
 import dev.nncompress.data.Batches;
 import dev.nncompress.data.Dataset;
 import dev.nncompress.graph.Graph;
@@ -30,6 +29,7 @@ public final class Trainer {
     private final StepHook stepHook;
     private final TrainingLoss loss;
     private Checkpointing checkpoints;
+    private boolean prefetch = true;
 
     public Trainer(Backend backend, TrainConfig config) { this(backend, config, StepHook.NONE); }
 
@@ -54,6 +54,14 @@ public final class Trainer {
     public Trainer withCheckpoints(Checkpointing checkpoints) {
         Trainer t = new Trainer(backend, config, stepHook, loss);
         t.checkpoints = checkpoints;
+        t.prefetch = prefetch;
+        return t;
+    }
+
+    /** The same trainer preparing each next batch on a background thread ({@link BatchPrefetch}, the default) or not; the same bits either way. */
+    Trainer withPrefetch(boolean on) {
+        Trainer t = withCheckpoints(checkpoints);
+        t.prefetch = on;
         return t;
     }
 
@@ -91,21 +99,27 @@ public final class Trainer {
                 int seen = epoch == firstEpoch ? resumedSeen : 0;
                 int seenHere = 0; // images trained in this process, for the rate
                 float lr = config.optimizer().lr();
-                for (BatchIterator it = batches.epoch(epoch, step); it.hasNext(); ) {
-                    Batch b = it.next();
-                    lr = config.schedule().lr(config.optimizer().lr(), globalStep, totalSteps, stepsPerEpoch);
-                    float loss = trainStep(graph, b, opt, lr, config.seed() * 1_000_003L + globalStep);
-                    if (!Float.isFinite(loss)) {
-                        throw new TrainingDivergedException("loss became " + loss + " at epoch " + (epoch + 1) + ", step " + (step + 1)
-                                + " (learning rate " + lr + "); try a smaller learning rate");
-                    }
-                    lossSum += (double) loss * b.size();
-                    seen += b.size();
-                    seenHere += b.size();
-                    globalStep++;
-                    listener.stepDone(++step, (float) (lossSum / seen), seenHere / ((System.nanoTime() - start) / 1e9));
-                    if (checkpoints != null && step < stepsPerEpoch && checkpoints.dueAfter(globalStep)) {
-                        checkpoint(state, stepsPerEpoch, epoch, step, globalStep, lossSum, seen, history);
+                try (BatchPrefetch batchesAhead = new BatchPrefetch(backend, batches.epoch(epoch, step), prefetch)) {
+                    while (batchesAhead.hasNext()) {
+                        lr = config.schedule().lr(config.optimizer().lr(), globalStep, totalSteps, stepsPerEpoch);
+                        Batch b;
+                        float loss;
+                        try (BatchPrefetch.Prepared p = batchesAhead.next()) {
+                            b = p.batch();
+                            loss = trainStep(graph, b, p.images(), opt, lr, config.seed() * 1_000_003L + globalStep);
+                        }
+                        if (!Float.isFinite(loss)) {
+                            throw new TrainingDivergedException("loss became " + loss + " at epoch " + (epoch + 1) + ", step " + (step + 1)
+                                    + " (learning rate " + lr + "); try a smaller learning rate");
+                        }
+                        lossSum += (double) loss * b.size();
+                        seen += b.size();
+                        seenHere += b.size();
+                        globalStep++;
+                        listener.stepDone(++step, (float) (lossSum / seen), seenHere / ((System.nanoTime() - start) / 1e9));
+                        if (checkpoints != null && step < stepsPerEpoch && checkpoints.dueAfter(globalStep)) {
+                            checkpoint(state, stepsPerEpoch, epoch, step, globalStep, lossSum, seen, history);
+                        }
                     }
                 }
                 double secs = (System.nanoTime() - start) / 1e9;
@@ -149,10 +163,16 @@ public final class Trainer {
 
     /** One forward, backward and update; returns the batch's mean loss. */
     public float trainStep(Graph graph, Batch b, Optimizer opt, float lr, long seed) {
+        try (Tensor x = backend.fromFloats(b.images(), Shape.of(b.size(), b.channels(), b.height(), b.width()))) {
+            return trainStep(graph, b, x, opt, lr, seed);
+        }
+    }
+
+    /** {@link #trainStep(Graph, Batch, Optimizer, float, long)} on {@code x}, the batch's images as a tensor (the caller's). */
+    private float trainStep(Graph graph, Batch b, Tensor x, Optimizer opt, float lr, long seed) {
         float stepLoss;
         try (StepHook.Step step = stepHook.begin(graph);
-             GraphRunner run = new GraphRunner(Logits.of(step.graph()), backend, true, seed); // a final Softmax is not trained through (Logits)
-             Tensor x = backend.fromFloats(b.images(), Shape.of(b.size(), b.channels(), b.height(), b.width()))) {
+             GraphRunner run = new GraphRunner(Logits.of(step.graph()), backend, true, seed)) { // a final Softmax is not trained through (Logits)
             Tensor logits = run.forward(x, step.hook());
             try (TrainingLoss.Terms l = loss.compute(backend, run, logits, b)) {
                 run.backward(l.gradLogits(), l.backwardHook(step.hook()));

@@ -137,6 +137,10 @@ public final class CpuBackend implements HostInt8Backend {
         return out;
     }
 
+    @Override public Tensor linearForward(Tensor x, Tensor weight, Tensor bias, boolean relu) { return CpuLinear.training(this, x, weight, bias, relu); }
+
+    @Override public Tensor[] reluBackwardSumRows(Tensor y, Tensor gradOut) { return CpuLinear.reluBackwardSumRows(this, y, gradOut); }
+
     @Override public Tensor addRowVector(Tensor x, Tensor bias) {
         CpuTensor cx = cpu("addRowVector", "x", x);
         CpuTensor cb = cpu("addRowVector", "bias", bias);
@@ -607,6 +611,17 @@ public final class CpuBackend implements HostInt8Backend {
         p.written();
         cm.written();
         cv.written();
+    }
+
+    @Override public void sgdUpdateAll(java.util.List<Tensor> params, java.util.List<Tensor> grads, java.util.List<Tensor> velocities, float lr,
+                                       float momentum, float weightDecay, boolean nesterov) {
+        CpuOptimStep.sgd(params, grads, velocities, lr, momentum, weightDecay, nesterov);
+    }
+
+    @Override public void adamUpdateAll(java.util.List<Tensor> params, java.util.List<Tensor> grads, java.util.List<Tensor> ms,
+                                        java.util.List<Tensor> vs, int step, float lr, float beta1, float beta2, float eps, float weightDecay,
+                                        boolean decoupled) {
+        CpuOptimStep.adam(params, grads, ms, vs, step, lr, beta1, beta2, eps, weightDecay, decoupled);
     }
 
     /** The ND4J array under a tensor of this backend (for code inside backend/cpu and its tests). */

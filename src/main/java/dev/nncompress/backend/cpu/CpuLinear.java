@@ -56,4 +56,38 @@ final class CpuLinear {
         out.written();
         return out;
     }
+
+    /** {@code Backend.linearForward}: the product as {@code matmul} makes it, then bias and ReLU in one in-place pass. */
+    static Tensor training(CpuBackend backend, Tensor x, Tensor w, Tensor bias, boolean relu) {
+        CpuTensor cb = bias == null ? null : CpuChecks.cpu("linearForward", "bias", bias);
+        int n = ArgChecks.matmul(x, false, w, true)[2];
+        if (bias != null && (bias.shape().rank() != 1 || bias.shape().dim(0) != n)) {
+            throw new IllegalArgumentException("linearForward: bias " + bias.shape() + " does not match weight " + w.shape() + ", expected [" + n + "]");
+        }
+        CpuTensor y = (CpuTensor) backend.matmul(x, false, w, true);
+        if ((bias != null || relu) && y.numel() > 0) {
+            CpuLoops.biasReluInPlace(y.address(), cb == null ? 0L : cb.address(), y.shape().dim(0), n, relu);
+            y.written();
+        }
+        return y;
+    }
+
+    /** {@code Backend.reluBackwardSumRows}: {dz, db} in one pass. */
+    static Tensor[] reluBackwardSumRows(CpuBackend backend, Tensor y, Tensor gradOut) {
+        String op = "reluBackwardSumRows";
+        CpuTensor cy = CpuChecks.cpu(op, "y", y);
+        CpuTensor cg = CpuChecks.cpu(op, "gradOut", gradOut);
+        ArgChecks.sameShape(op, "y", y, "gradOut", gradOut);
+        ArgChecks.rank(op, "y", y, 2);
+        int rows = y.shape().dim(0), f = y.shape().dim(1);
+        CpuTensor dz = CpuTensor.allocate(backend, y.shape());
+        CpuTensor db = CpuTensor.allocate(backend, Shape.of(f));
+        if (f > 0) {
+            if (rows == 0) Mem.zero(db.address(), f);
+            else CpuLoops.reluMaskSumRows(cy.address(), cg.address(), dz.address(), db.address(), rows, f);
+        }
+        dz.written();
+        db.written();
+        return new Tensor[] {dz, db};
+    }
 }

@@ -133,6 +133,63 @@ final class CpuLoops {
         });
     }
 
+    /**
+     * y[r, j] = relu?(y[r, j] + bias[j]) in place (bias 0: none): addRowVector then relu in one pass, the same float
+     * operations (a training linear layer's epilogue, {@code Backend.linearForward}).
+     */
+    static void biasReluInPlace(long y, long bias, int rows, int f, boolean relu) {
+        float[] b = new float[f];
+        if (bias != 0L) Mem.toArray(bias, 0, b, 0, f);
+        CpuPar.forRange(rows, Math.max(1, CpuPar.MIN_PARALLEL / 2 / Math.max(1, f)), 1, (r0, r1) -> {
+            float[] a = FLOATS.get()[0];
+            for (int r = r0; r < r1; r++) {
+                for (int c0 = 0; c0 < f; c0 += CHUNK) {
+                    int len = Math.min(CHUNK, f - c0);
+                    long base = (long) r * f + c0;
+                    Mem.toArray(y, base, a, 0, len);
+                    if (bias != 0L) {
+                        for (int j = 0; j < len; j++) a[j] += b[c0 + j];
+                    }
+                    if (relu) {
+                        for (int j = 0; j < len; j++) a[j] = Math.max(a[j], 0f); // as relu: NaN stays NaN, -0 becomes 0
+                    }
+                    Mem.fromArray(a, 0, y, base, len);
+                }
+            }
+        });
+    }
+
+    /**
+     * dz = y > 0 ? g : 0 (as {@link #reluBackward}) and db[j] = sum over r of dz[r, j] in double (as {@link #sumRows}),
+     * in one pass over the rows: the backward of a training linear layer's bias and ReLU.
+     */
+    static void reluMaskSumRows(long y, long g, long dz, long db, int rows, int f) {
+        CpuPar.forRange(f, Math.max(1, CpuPar.MIN_PARALLEL / 2 / Math.max(1, rows)), 16, (from, to) -> {
+            int[][] b = INTS.get();
+            int[] yb = b[0];
+            int[] gb = b[1];
+            float[] a = FLOATS.get()[0];
+            for (int c0 = from; c0 < to; c0 += CHUNK) {
+                int len = Math.min(CHUNK, to - c0);
+                double[] acc = new double[len];
+                for (int r = 0; r < rows; r++) {
+                    long base = (long) r * f + c0;
+                    Mem.toArray(y, base, yb, len);
+                    Mem.toArray(g, base, gb, len);
+                    for (int i = 0; i < len; i++) {
+                        int v = yb[i];
+                        int m = gb[i] & (((v - 0x7f800001) & (0 - v)) >> 31); // reluBackward's mask
+                        gb[i] = m;
+                        acc[i] += Float.intBitsToFloat(m);
+                    }
+                    Mem.fromArray(gb, dz, base, len);
+                }
+                for (int j = 0; j < len; j++) a[j] = (float) acc[j];
+                Mem.fromArray(a, 0, db, c0, len);
+            }
+        });
+    }
+
     /** Sum of n floats in double (bias gradients of convolutions). */
     static double sum(long x, long n) {
         float[] a = FLOATS.get()[0];

@@ -50,6 +50,9 @@ final class CpuMemory {
 
     static long cachedBytes() { return POOL.bytesCached(); }
 
+    /** Blocks taken from the C heap so far (a steady-state training step adds none: {@code StepAllocationCount}). */
+    static long allocations() { return POOL.allocations(); }
+
     /** A c-order float ND4J array viewing {@code numel} floats at {@code address} (not owned by ND4J). */
     static INDArray wrap(long addr, long[] shape, long numel) {
         FloatPointer p = new FloatPointer(new Pointer() {

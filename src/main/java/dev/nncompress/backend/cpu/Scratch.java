@@ -10,6 +10,9 @@ import java.util.ArrayDeque;
 final class Scratch implements AutoCloseable {
     private static final ThreadLocal<ArrayDeque<Scratch>> FREE = ThreadLocal.withInitial(ArrayDeque::new);
 
+    /** Blocks malloc'ed so far, all threads (a steady-state training step adds none: {@code StepAllocationCount}). */
+    private static final java.util.concurrent.atomic.LongAdder ALLOCATIONS = new java.util.concurrent.atomic.LongAdder();
+
     private long address;
     private long capacity;
 
@@ -23,9 +26,12 @@ final class Scratch implements AutoCloseable {
             if (s.address != 0L) Mem.U.freeMemory(s.address);
             s.address = Mem.U.allocateMemory(bytes);
             s.capacity = bytes;
+            ALLOCATIONS.increment();
         }
         return s;
     }
+
+    static long allocations() { return ALLOCATIONS.sum(); }
 
     long address() { return address; }
 

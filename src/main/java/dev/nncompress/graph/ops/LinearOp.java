@@ -43,16 +43,10 @@ public final class LinearOp implements Op {
             return b.linearInference(x, ctx.param(n, "weight").value(), ctx.hasParam(n, "bias") ? ctx.param(n, "bias").value() : null, FusedRelu.on(n));
         }
         if (sw != null) {
-            y = b.linearSparse(x, sw, ctx.hasParam(n, "bias") ? ctx.param(n, "bias").value() : null);
-        } else {
-            y = b.matmul(x, false, ctx.param(n, "weight").value(), true);
+            y = FusedRelu.apply(n, b.linearSparse(x, sw, ctx.hasParam(n, "bias") ? ctx.param(n, "bias").value() : null), ctx);
+        } else { // training: one call, bit for bit matmul, addRowVector and relu (issue 23)
+            y = b.linearForward(x, ctx.param(n, "weight").value(), ctx.hasParam(n, "bias") ? ctx.param(n, "bias").value() : null, FusedRelu.on(n));
         }
-        if (sw == null && ctx.hasParam(n, "bias")) {
-            Tensor withBias = b.addRowVector(y, ctx.param(n, "bias").value());
-            y.close();
-            y = withBias;
-        }
-        y = FusedRelu.apply(n, y, ctx);
         if (ctx.training()) ctx.save(n, x, y);
         return y;
     }
@@ -62,9 +56,16 @@ public final class LinearOp implements Op {
         Backend b = ctx.backend();
         Object[] s = ctx.saved(n);
         Tensor x = (Tensor) s[0];
-        Tensor g = FusedRelu.backward(n, (Tensor) s[1], gradOut, ctx);
+        Tensor g;
+        if (FusedRelu.on(n) && ctx.hasParam(n, "bias")) { // ReLU mask and bias gradient in one call
+            Tensor[] dzDb = b.reluBackwardSumRows((Tensor) s[1], gradOut);
+            g = ctx.track(dzDb[0]);
+            ctx.param(n, "bias").accumulateGrad(dzDb[1]);
+        } else {
+            g = FusedRelu.backward(n, (Tensor) s[1], gradOut, ctx);
+            if (ctx.hasParam(n, "bias")) ctx.param(n, "bias").accumulateGrad(b.sumRows(g));
+        }
         ctx.param(n, "weight").accumulateGrad(b.matmul(g, true, x, false));
-        if (ctx.hasParam(n, "bias")) ctx.param(n, "bias").accumulateGrad(b.sumRows(g));
         Tensor dx = ctx.needsInputGrad(n) ? b.matmul(g, false, ctx.param(n, "weight").value(), false) : null;
         return Arrays.asList(dx);
     }
