@@ -51,6 +51,8 @@ declare -A extra=(
   [depthwise_f32_avx2]="-mavx2 -fno-tree-loop-distribute-patterns"
   [depthwise_f32_avx512]="-mavx512f -mprefer-vector-width=512 -fno-tree-loop-distribute-patterns"
   [convstack_f32_avx512]="-mavx512f -mprefer-vector-width=512 -Wno-maybe-uninitialized"
+  # GCC 12 warns about its own _mm256_undefined_pd inside _mm512_reduce_add_ps
+  [convgrad_f32_avx512]="-mavx512f -mprefer-vector-width=512 -Wno-maybe-uninitialized -Wno-uninitialized"
   [sparse_f32_avx2]="-mavx2 -mfma"
   [sparse_f32_avx512]="-mavx512f -Wno-maybe-uninitialized"
   # GCC 12 warns about its own _mm512_undefined_* inside the intrinsics headers

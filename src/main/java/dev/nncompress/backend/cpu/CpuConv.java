@@ -16,14 +16,15 @@ import static dev.nncompress.backend.cpu.Mem.put;
  *   <li>{@code DIRECT}: {@link DirectConv}, Java loops for stride 1 and few input channels;
  *   <li>{@code DEPTHWISE}: {@link CpuDepthwiseConv}, direct loops for groups == C (any channel multiplier);
  *   <li>{@code POINTWISE}: {@link PointwiseConv}, forward of 1x1 stride-1 unpadded convs as sgemm on the NCHW
- *       planes themselves (no im2col, no per-call primitive); backward takes the other routes.
+ *       planes themselves (no im2col, no per-call primitive); backward takes the other routes;
+ *   <li>{@code AVX512}: {@link NativeConvGrad}, backward only: our AVX-512 kernels for dense stride-1 convs.
  * </ul>
  * NATIVE and DIRECT take only {@link Conv2dSpec#plain()} specs (libnd4j's conv2d has no groups and
  * symmetric padding only; DirectConv pads symmetrically). {@link #route} picks per call from measured
  * costs (CpuBackendBench).
  */
 final class CpuConv {
-    enum Route { NATIVE, IM2COL, DIRECT, DEPTHWISE, POINTWISE }
+    enum Route { NATIVE, IM2COL, DIRECT, DEPTHWISE, POINTWISE, AVX512 }
 
     /** Forced route for the benchmark and tests; null = automatic. A route is only taken where it applies (IM2COL always does). */
     static volatile Route forced;
@@ -47,13 +48,21 @@ final class CpuConv {
         boolean direct = plain && DirectConv.suits(g) && !(backward && needInputGrad) && !splitDw;
         boolean depthwise = g.depthwise();
         boolean pointwise = !backward && PointwiseConv.suits(g);
+        // backward of a dense stride-1 conv, our AVX-512 kernels (NativeConvGrad), where measured faster side by side
+        // (CpuConvGradBench, batch 64, one thread): without dx (first layers) 4-8x the gemm route and DirectConv; with dx
+        // where the conv widens (o >= 2c: student conv2 2.3x, LeNet-5 conv2 1.1x, teacher conv2 3.4x, conv3 6x oneDNN),
+        // not on ResNet-8's c == o convs (0.8-1.06x: dx's direct conv and dw each run below half their peak at 7x7-28x28)
+        boolean avx512Suits = backward && NativeConvGrad.suits(g, needInputGrad);
+        boolean avx512 = avx512Suits && (!needInputGrad || g.o() >= 2 * g.c());
         if (f != null && switch (f) {
             case IM2COL -> true;
             case NATIVE -> plain;
             case DIRECT -> direct;
             case DEPTHWISE -> depthwise;
             case POINTWISE -> pointwise;
+            case AVX512 -> avx512Suits;
         }) return f;
+        if (avx512) return Route.AVX512;
         // depthwise: 1/C of a dense conv's work, which neither oneDNN through libnd4j (no groups) nor one gemm per channel exploits
         if (depthwise) return Route.DEPTHWISE;
         // 1x1 forward: oneDNN through libnd4j costs ~1 ms a call in primitive setup on MobileNetV2's small layers (MobileNetWidthBench)
