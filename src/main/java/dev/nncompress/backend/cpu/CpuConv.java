@@ -49,11 +49,13 @@ final class CpuConv {
         boolean depthwise = g.depthwise();
         boolean pointwise = !backward && PointwiseConv.suits(g);
         // backward of a dense stride-1 conv, our AVX-512 kernels (NativeConvGrad), where measured faster side by side
-        // (CpuConvGradBench, batch 64, one thread): without dx (first layers) 4-8x the gemm route and DirectConv; with dx
-        // where the conv widens (o >= 2c: student conv2 2.3x, LeNet-5 conv2 1.1x, teacher conv2 3.4x, conv3 6x oneDNN),
-        // not on ResNet-8's c == o convs (0.8-1.06x: dx's direct conv and dw each run below half their peak at 7x7-28x28)
+        // (CpuConvGradBench, batch 64, process CPU time at load ~10): without dx (first layers) 7-11x the gemm route and
+        // DirectConv; with dx on small convs, where oneDNN's fixed cost per call dominates (student conv2 1.35x, LeNet-5
+        // conv2 1.12x, ~30 MFLOP); not from ~0.2 GFLOP up, where oneDNN's tuned kernels win or tie (teacher conv2 0.99x,
+        // conv3 0.78x; ResNet-8's 0.23 GFLOP convs 0.8-1.06x single-threaded); without oneDNN the other route is the gemm
+        // route, which oneDNN beats 1.5-8x
         boolean avx512Suits = backward && NativeConvGrad.suits(g, needInputGrad);
-        boolean avx512 = avx512Suits && (!needInputGrad || g.o() >= 2 * g.c());
+        boolean avx512 = avx512Suits && (!needInputGrad || g.flops() < 1e8 || !CpuRuntime.oneDnn());
         if (f != null && switch (f) {
             case IM2COL -> true;
             case NATIVE -> plain;

@@ -22,8 +22,11 @@ final class NativeConvGrad {
     /** Ints in the JNI geometry array ({@code kGradInts}). */
     static final int GEOMETRY_INTS = 17;
 
-    /** Whether this route may be taken (tests and benchmarks switch it off to compare); false without the kernel. */
-    static volatile boolean enabled = available();
+    /**
+     * Whether this route may be taken (tests and benchmarks switch it off to compare; {@code -Dnncompress.cpu.convGradAvx512=false}
+     * for a whole process, e.g. TrainingStepProfile's before side); false without the kernel.
+     */
+    static volatile boolean enabled = available() && !"false".equals(System.getProperty("nncompress.cpu.convGradAvx512"));
 
     private NativeConvGrad() {}
 

@@ -5,6 +5,9 @@ import dev.nncompress.backend.Conv2dSpec;
 import dev.nncompress.tensor.Shape;
 import dev.nncompress.tensor.Tensor;
 
+import dev.nncompress.bench.Alternating;
+import dev.nncompress.util.ProgressListener;
+
 import java.util.Locale;
 import java.util.SplittableRandom;
 
@@ -12,7 +15,7 @@ import java.util.SplittableRandom;
  * The conv backward of every stride-1 conv of the built-in models at batch 64, the AVX-512 route
  * ({@link NativeConvGrad}) against the route taken without it (oneDNN, gemm or DirectConv), alternating rounds in one
  * run (what {@link CpuConv#route}'s AVX512 branch is measured on). Plain main, not a JUnit test:
- * {@code ... CpuConvGradBench [rounds] [batch] [dw]} (dw: the weight gradient alone on every conv).
+ * {@code ... CpuConvGradBench [rounds] [batch] [dw|all] [seconds]} (dw: the weight gradient alone on every conv).
  */
 public final class CpuConvGradBench {
     private CpuConvGradBench() {}
@@ -30,9 +33,7 @@ public final class CpuConvGradBench {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         int n = args.length > 1 ? Integer.parseInt(args[1]) : 64;
         boolean dwOnly = args.length > 2 && args[2].equals("dw");
-        // one thread (-Dnncompress.cpu.javaThreads=1, OMP_NUM_THREADS=1): the thread's CPU time, steady on a loaded machine
-        java.lang.management.ThreadMXBean tmx = java.lang.management.ManagementFactory.getThreadMXBean();
-        java.util.function.LongSupplier clock = CpuPar.threads() == 1 ? tmx::getCurrentThreadCpuTime : System::nanoTime;
+        double seconds = args.length > 3 ? Double.parseDouble(args[3]) : 0.5;
         CpuBackend cpu = new CpuBackend();
         SplittableRandom r = new SplittableRandom(1);
         for (Object[] c : CONVS) {
@@ -43,21 +44,28 @@ public final class CpuConvGradBench {
             try (Tensor x = cpu.fromFloats(gaussian(r, n * ch * h * h), Shape.of(n, ch, h, h));
                  Tensor w = cpu.fromFloats(gaussian(r, o * ch * k * k), Shape.of(o, ch, k, k));
                  Tensor gy = cpu.fromFloats(gaussian(r, n * o * oh * oh), Shape.of(n, o, oh, oh))) {
-                double[] best = {Double.MAX_VALUE, Double.MAX_VALUE};
-                String[] route = new String[2];
-                for (int round = 0; round < rounds; round++) {
-                    for (int side = 0; side < 2; side++) {
-                        NativeConvGrad.enabled = side == 1;
-                        route[side] = CpuConv.route(dev.nncompress.backend.ConvGeometry.of(n, ch, h, h, o, k, k, spec), true, dx).name();
-                        int reps = Math.max(3, (int) (2e9 / Math.max(1, 6.0 * n * o * ch * k * k * oh * oh)));
-                        long t0 = clock.getAsLong();
-                        for (int i = 0; i < reps; i++) close(cpu.conv2dBackward(x, w, gy, spec, true, dx));
-                        best[side] = Math.min(best[side], (clock.getAsLong() - t0) / 1e3 / reps);
-                    }
-                }
-                NativeConvGrad.enabled = NativeConvGrad.available();
-                System.out.printf(Locale.ROOT, "%-14s dx=%-5s %-8s %8.0f us   %-6s %8.0f us   new/old %.2fx faster%n", c[0], dx, route[0], best[0], route[1],
-                        best[1], best[0] / best[1]);
+                dev.nncompress.backend.ConvGeometry g = dev.nncompress.backend.ConvGeometry.of(n, ch, h, h, o, k, k, spec);
+                boolean available = NativeConvGrad.available();
+                NativeConvGrad.enabled = false;
+                String oldRoute = CpuConv.route(g, true, dx).name();
+                NativeConvGrad.enabled = available;
+                String newRoute = CpuConv.route(g, true, dx).name();
+                Runnable newCall = () -> {
+                    NativeConvGrad.enabled = available;
+                    close(cpu.conv2dBackward(x, w, gy, spec, true, dx));
+                };
+                Runnable oldCall = () -> {
+                    NativeConvGrad.enabled = false;
+                    close(cpu.conv2dBackward(x, w, gy, spec, true, dx));
+                };
+                Alternating.Comparison cmp = Alternating.compare(s -> Alternating.timed(newCall, n, s), s -> Alternating.timed(oldCall, n, s), rounds,
+                        seconds, ProgressListener.NONE, "new vs old");
+                NativeConvGrad.enabled = available;
+                // per call: the median round's wall time and process CPU time (all threads, oneDNN's included)
+                System.out.printf(Locale.ROOT, "%-14s dx=%-5s new %-6s %8.0f us (CPU %8.0f)   old %-6s %8.0f us (CPU %8.0f)   wall %.2fx (pairs %.2f-%.2f), CPU %.2fx%n",
+                        c[0], dx, newRoute, n * 1e6 / cmp.ours().imagesPerSecond(), n * cmp.ours().cpuMicrosPerImage(), oldRoute,
+                        n * 1e6 / cmp.theirs().imagesPerSecond(), n * cmp.theirs().cpuMicrosPerImage(), cmp.ratio(), cmp.lowestRatio(), cmp.highestRatio(),
+                        cmp.theirs().cpuMicrosPerImage() / cmp.ours().cpuMicrosPerImage());
             }
         }
     }

@@ -109,7 +109,7 @@ public final class TrainingSpeedupBench {
                 model, batch, sumAfter / 1e3 / n, sumBefore / 1e3 / n, (double) sumBefore / sumAfter, lo, hi);
     }
 
-    private static void step(Graph logits, Graph g, Backend b, Tensor x, int[] labels, Optimizer opt) {
+    static void step(Graph logits, Graph g, Backend b, Tensor x, int[] labels, Optimizer opt) {
         try (GraphRunner run = new GraphRunner(logits, b, true, 0)) {
             LossResult l = b.softmaxCrossEntropy(run.forward(x), labels);
             try (Tensor grad = l.gradLogits()) {
