@@ -17,7 +17,9 @@ import java.util.SplittableRandom;
 /**
  * Whole training steps (SGD, batch 64) with the AVX-512 conv backward ({@link NativeConvGrad}, "new") against the routes
  * before it ("old": oneDNN, the gemm route, DirectConv), alternating rounds in one JVM so a loaded machine's load falls
- * on both sides. Plain main: {@code ... ConvGradStepBench [models,...] [rounds] [seconds]}.
+ * on both sides. Plain main: {@code ... ConvGradStepBench [models,...] [rounds] [seconds]}; with {@code -Dbench.threadCpu=true}
+ * (and one thread: -Dnncompress.cpu.javaThreads=1, OMP_NUM_THREADS=1, OPENBLAS_NUM_THREADS=1) the calling thread's CPU time
+ * ({@link TrainingSpeedupBench#threadCpu}).
  */
 public final class ConvGradStepBench {
     private ConvGradStepBench() {}
@@ -48,6 +50,10 @@ public final class ConvGradStepBench {
                     NativeConvGrad.enabled = false;
                     TrainingSpeedupBench.step(logits, g, cpu, x, labels, opt);
                 };
+                if (Boolean.getBoolean("bench.threadCpu")) { // one thread's CPU time, steady under load ("after" = new, "before" = old)
+                    TrainingSpeedupBench.threadCpu(model, batch, rounds, newStep, oldStep);
+                    continue;
+                }
                 Alternating.Comparison c = Alternating.compare(s -> Alternating.timed(newStep, batch, s), s -> Alternating.timed(oldStep, batch, s),
                         rounds, seconds, ProgressListener.NONE, "new vs old");
                 System.out.printf(Locale.ROOT, "%-8s train batch %d: new %,.0f img/s, old %,.0f img/s, ratio %.3fx (pairs %.3f-%.3f), CPU us/img %.1f vs %.1f%n",

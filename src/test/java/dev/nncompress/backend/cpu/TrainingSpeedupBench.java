@@ -86,7 +86,7 @@ public final class TrainingSpeedupBench {
      * OPENBLAS_NUM_THREADS=1): the calling thread's CPU time over {@code rounds} alternating blocks of 20 steps per side,
      * which time spent waiting for a core does not inflate. Prints the sums' ratio and each block pair's.
      */
-    private static void threadCpu(String model, int batch, int rounds, Runnable after, Runnable before) {
+    static void threadCpu(String model, int batch, int rounds, Runnable after, Runnable before) {
         java.lang.management.ThreadMXBean tmx = java.lang.management.ManagementFactory.getThreadMXBean();
         int steps = 20;
         for (int i = 0; i < 40; i++) { after.run(); before.run(); } // warm-up (JIT)
