@@ -124,6 +124,19 @@ class NativeConvGradTest {
         }
     }
 
+    /** The automatic route: first layers (no dx) and small convs here; large ones stay on oneDNN, which ties or wins there. */
+    @Test
+    void automaticRouteTakesFirstLayersAndSmallConvs() {
+        CpuConv.forced = null;
+        Conv2dSpec same = Conv2dSpec.of(1, 1);
+        assertEquals(CpuConv.Route.AVX512, CpuConv.route(ConvGeometry.of(64, 1, 28, 28, 32, 3, 3, same), true, false), "teacher conv1");
+        assertEquals(CpuConv.Route.AVX512, CpuConv.route(ConvGeometry.of(64, 8, 14, 14, 16, 3, 3, same), true, true), "student conv2");
+        CpuConv.Route big = CpuConv.route(ConvGeometry.of(64, 32, 28, 28, 64, 3, 3, same), true, true);
+        assertEquals(CpuRuntime.oneDnn() ? CpuConv.Route.NATIVE : CpuConv.Route.AVX512, big, "teacher conv2");
+        assertTrue(CpuConv.route(ConvGeometry.of(64, 16, 28, 28, 16, 3, 3, Conv2dSpec.of(2, 1)), true, true) != CpuConv.Route.AVX512, "stride 2");
+        assertTrue(CpuConv.route(ConvGeometry.of(64, 16, 28, 28, 16, 3, 3, same), false, false) != CpuConv.Route.AVX512, "forward");
+    }
+
     @Test
     void jniRejectsInconsistentGeometryAndShortBlocks() {
         Conv2dSpec spec = Conv2dSpec.of(1, 1);
