@@ -53,6 +53,7 @@ declare -A extra=(
   [convstack_f32_avx512]="-mavx512f -mprefer-vector-width=512 -Wno-maybe-uninitialized"
   # GCC 12 warns about its own _mm256_undefined_pd inside _mm512_reduce_add_ps
   [convgrad_f32_avx512]="-mavx512f -mprefer-vector-width=512 -Wno-maybe-uninitialized -Wno-uninitialized"
+  [convgrad_input_f32_avx512]="-mavx512f -mprefer-vector-width=512 -Wno-maybe-uninitialized"
   [sparse_f32_avx2]="-mavx2 -mfma"
   [sparse_f32_avx512]="-mavx512f -Wno-maybe-uninitialized"
   # GCC 12 warns about its own _mm512_undefined_* inside the intrinsics headers

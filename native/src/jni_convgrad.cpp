@@ -1,4 +1,4 @@
-// JNI entry points of dev.nncompress.backend.cpu.NativeConvGrad: a stride-1 conv's weight and bias gradients
+// JNI entry points of dev.nncompress.backend.cpu.NativeConvGrad: a stride-1 conv's weight, bias and input gradients
 // (convgrad_f32.h) on CpuTensor off-heap blocks passed by address, each with its length in floats. The geometry and
 // every block's length are checked once per call before any memory is touched (jni_checks.h).
 #include <jni.h>
@@ -70,6 +70,34 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeConvGrad_weightGrad
         return;
     }
     nnc::convgrad_f32_avx512(ptr<const float>(x), ptr<const float>(dy), g, from, to, ptr<float>(acc), buf);
+}
+
+// Images [from, to) of dx [n, c, h, w] = the input gradient of dy [n, o, oh, ow] through w [o, c, kh, kw]; mask (address 0:
+// none) x [n, c, h, w], dx zeroed where x <= 0.
+JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeConvGrad_inputGrad(JNIEnv* env, jclass, jlong dy, jlong dy_len, jlong w, jlong w_len,
+                                                                               jlong mask, jlong mask_len, jintArray geo, jlong dx, jlong dx_len, jint from,
+                                                                               jint to) {
+    const char* what = "conv input gradient";
+    if (!nnc::require(env, avx512(), what, "this CPU has no AVX-512F")) return;
+    int n;
+    nnc::ConvGrad g;
+    if (!geometry(env, what, geo, &n, &g)) return;
+    const int64_t dy_need = nnc::product(n, g.o, g.oh, g.ow), w_need = nnc::product(g.o, g.c, g.kh, g.kw), dx_need = nnc::product(n, g.c, g.h, g.w);
+    if (!nnc::require(env, dy != 0 && w != 0 && dx != 0 && dy_need > 0 && w_need > 0 && dx_need > 0 && dy_need <= dy_len && w_need <= w_len &&
+                               dx_need <= dx_len && (mask == 0 || dx_need <= mask_len),
+                      what, "%d images need %lld gradient, %lld weight and %lld input floats; the blocks hold %lld, %lld, %lld (mask %lld)", n,
+                      static_cast<long long>(dy_need), static_cast<long long>(w_need), static_cast<long long>(dx_need), static_cast<long long>(dy_len),
+                      static_cast<long long>(w_len), static_cast<long long>(dx_len), static_cast<long long>(mask == 0 ? 0 : mask_len)))
+        return;
+    if (!nnc::range_ok(env, what, from, to, n)) return;
+    float* buf = scratch.get(nnc::convgrad_input_scratch_floats(g));
+    if (buf == nullptr) {
+        jclass c = env->FindClass("java/lang/OutOfMemoryError");
+        if (c != nullptr) env->ThrowNew(c, "conv input gradient: no native memory for the per-thread buffers");
+        return;
+    }
+    nnc::convgrad_input_f32_avx512(ptr<const float>(dy), ptr<const float>(w), mask == 0 ? nullptr : ptr<const float>(mask), ptr<float>(dx), g, from,
+                                   to, buf);
 }
 
 // dw [o, c, kh, kw] and db [o] (address 0: not wanted) = the sums of `parts` accumulators laid end to end in acc.

@@ -49,13 +49,13 @@ final class CpuConv {
         boolean depthwise = g.depthwise();
         boolean pointwise = !backward && PointwiseConv.suits(g);
         // backward of a dense stride-1 conv, our AVX-512 kernels (NativeConvGrad), where measured faster side by side
-        // (CpuConvGradBench, batch 64, process CPU time at load ~10): without dx (first layers) 7-11x the gemm route and
-        // DirectConv; with dx on small convs, where oneDNN's fixed cost per call dominates (student conv2 1.35x, LeNet-5
-        // conv2 1.12x, ~30 MFLOP); not from ~0.2 GFLOP up, where oneDNN's tuned kernels win or tie (teacher conv2 0.99x,
-        // conv3 0.78x; ResNet-8's 0.23 GFLOP convs 0.8-1.06x single-threaded); without oneDNN the other route is the gemm
-        // route, which oneDNN beats 1.5-8x
-        boolean avx512Suits = backward && NativeConvGrad.suits(g, needInputGrad);
-        boolean avx512 = avx512Suits && (!needInputGrad || g.flops() < 1e8 || !CpuRuntime.oneDnn());
+        // (CpuConvGradBench force, batch 64, 2 threads, process CPU time at load ~9): without dx (first layers) 5-11x the
+        // gemm route and DirectConv; with dx where C*kH*kW <= 288: student conv2 2.3x, LeNet-5 conv2 2.7x, teacher conv2
+        // 1.3-3.5x (oneDNN's own time varies run to run), ResNet-8 16@28 1.6x, 32@14 1.3x oneDNN; deeper reductions stay on
+        // oneDNN, whose blocked kernels win there (teacher conv3 64->128 0.79x, ResNet-8 64@7 0.62x). Without oneDNN the
+        // other route is the gemm route, which oneDNN beats 1.5-8x.
+        boolean avx512Suits = backward && NativeConvGrad.suits(g);
+        boolean avx512 = avx512Suits && (!needInputGrad || g.ckk() <= 288 || !CpuRuntime.oneDnn());
         if (f != null && switch (f) {
             case IM2COL -> true;
             case NATIVE -> plain;

@@ -15,7 +15,7 @@ import java.util.SplittableRandom;
  * The conv backward of every stride-1 conv of the built-in models at batch 64, the AVX-512 route
  * ({@link NativeConvGrad}) against the route taken without it (oneDNN, gemm or DirectConv), alternating rounds in one
  * run (what {@link CpuConv#route}'s AVX512 branch is measured on). Plain main, not a JUnit test:
- * {@code ... CpuConvGradBench [rounds] [batch] [dw|all] [seconds]} (dw: the weight gradient alone on every conv).
+ * {@code ... CpuConvGradBench [rounds] [batch] [dw|all|force] [seconds]} (dw: the weight gradient alone on every conv; force: the new side AVX512 wherever it applies).
  */
 public final class CpuConvGradBench {
     private CpuConvGradBench() {}
@@ -33,6 +33,8 @@ public final class CpuConvGradBench {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         int n = args.length > 1 ? Integer.parseInt(args[1]) : 64;
         boolean dwOnly = args.length > 2 && args[2].equals("dw");
+        // force: the new side takes AVX512 wherever it applies (what the automatic route's threshold is measured on)
+        boolean force = args.length > 2 && args[2].equals("force");
         double seconds = args.length > 3 ? Double.parseDouble(args[3]) : 0.5;
         CpuBackend cpu = new CpuBackend();
         SplittableRandom r = new SplittableRandom(1);
@@ -50,17 +52,21 @@ public final class CpuConvGradBench {
                 String oldRoute = CpuConv.route(g, true, dx).name();
                 NativeConvGrad.enabled = available;
                 String newRoute = CpuConv.route(g, true, dx).name();
+                if (force) newRoute = "AVX512*";
                 Runnable newCall = () -> {
                     NativeConvGrad.enabled = available;
+                    CpuConv.forced = force ? CpuConv.Route.AVX512 : null;
                     close(cpu.conv2dBackward(x, w, gy, spec, true, dx));
                 };
                 Runnable oldCall = () -> {
                     NativeConvGrad.enabled = false;
+                    CpuConv.forced = null;
                     close(cpu.conv2dBackward(x, w, gy, spec, true, dx));
                 };
                 Alternating.Comparison cmp = Alternating.compare(s -> Alternating.timed(newCall, n, s), s -> Alternating.timed(oldCall, n, s), rounds,
                         seconds, ProgressListener.NONE, "new vs old");
                 NativeConvGrad.enabled = available;
+                CpuConv.forced = null;
                 // per call: the median round's wall time and process CPU time (all threads, oneDNN's included)
                 System.out.printf(Locale.ROOT, "%-14s dx=%-5s new %-6s %8.0f us (CPU %8.0f)   old %-6s %8.0f us (CPU %8.0f)   wall %.2fx (pairs %.2f-%.2f), CPU %.2fx%n",
                         c[0], dx, newRoute, n * 1e6 / cmp.ours().imagesPerSecond(), n * cmp.ours().cpuMicrosPerImage(), oldRoute,

@@ -42,7 +42,7 @@ class NativeConvGradTest {
 
     /** n, c, h, w, o, kh, kw, pad top, left, bottom, right, dilation h, w. */
     private static final int[][] SHAPES = {
-        {1, 1, 7, 9, 5, 3, 3, 1, 1, 1, 1, 1, 1},      // one image, one channel: dx below the thread count (other route), dw here
+        {1, 1, 7, 9, 5, 3, 3, 1, 1, 1, 1, 1, 1},      // one image (below the thread count), one channel
         {3, 3, 11, 10, 17, 3, 5, 2, 0, 1, 4, 1, 1},   // asymmetric pads, non-square kernel, o = 17
         {5, 20, 9, 8, 33, 5, 5, 2, 2, 2, 2, 1, 1},    // LeNet-style 5x5 pad 2, c and o past a multiple of 16
         {4, 6, 14, 14, 16, 5, 5, 0, 0, 0, 0, 1, 1},   // LeNet-5's conv2 (no padding)
@@ -57,8 +57,7 @@ class NativeConvGradTest {
             ConvGeometry g = ConvGeometry.of(s[0], s[1], s[2], s[3], s[4], s[5], s[6], spec);
             String what = java.util.Arrays.toString(s);
             assertEquals(CpuConv.Route.AVX512, CpuConv.route(g, true, false), what + ": dx-free route");
-            boolean dxHere = g.n() >= CpuPar.threads();
-            assertEquals(dxHere, CpuConv.route(g, true, true) == CpuConv.Route.AVX512, what + ": route with dx");
+            assertEquals(CpuConv.Route.AVX512, CpuConv.route(g, true, true), what + ": route with dx");
             SplittableRandom r = new SplittableRandom(what.hashCode());
             Shape xs = Shape.of(g.n(), g.c(), g.h(), g.w()), ws = Shape.of(g.o(), g.c(), g.kh(), g.kw()), gs = Shape.of(g.n(), g.o(), g.oh(), g.ow());
             float[] x = gaussian(r, xs.numel()), w = gaussian(r, ws.numel()), gy = gaussian(r, gs.numel());
@@ -73,6 +72,10 @@ class NativeConvGradTest {
                 assertNull(noDx.input(), what);
                 assertNull(noDx.bias(), what);
                 near(what + " dw without dx", expected.weight().toFloatArray(), noDx.weight().toFloatArray());
+                // with the input as a ReLU's output: dx zeroed where it is <= 0, exactly the unmasked dx elsewhere
+                float[] dx = got.input().toFloatArray();
+                float[] masked = NativeConvGrad.inputGrad(cpu, g, (CpuTensor) cw, (CpuTensor) cg, (CpuTensor) cx).toFloatArray();
+                for (int i = 0; i < dx.length; i++) assertEquals(x[i] > 0 ? dx[i] : 0f, masked[i], what + " masked dx[" + i + "]");
             }
         }
     }
@@ -124,15 +127,16 @@ class NativeConvGradTest {
         }
     }
 
-    /** The automatic route: first layers (no dx) and small convs here; large ones stay on oneDNN, which ties or wins there. */
+    /** The automatic route: first layers (no dx) and convs up to C*kH*kW = 288 here; deeper ones stay on oneDNN, which wins there. */
     @Test
     void automaticRouteTakesFirstLayersAndSmallConvs() {
         CpuConv.forced = null;
         Conv2dSpec same = Conv2dSpec.of(1, 1);
         assertEquals(CpuConv.Route.AVX512, CpuConv.route(ConvGeometry.of(64, 1, 28, 28, 32, 3, 3, same), true, false), "teacher conv1");
         assertEquals(CpuConv.Route.AVX512, CpuConv.route(ConvGeometry.of(64, 8, 14, 14, 16, 3, 3, same), true, true), "student conv2");
-        CpuConv.Route big = CpuConv.route(ConvGeometry.of(64, 32, 28, 28, 64, 3, 3, same), true, true);
-        assertEquals(CpuRuntime.oneDnn() ? CpuConv.Route.NATIVE : CpuConv.Route.AVX512, big, "teacher conv2");
+        assertEquals(CpuConv.Route.AVX512, CpuConv.route(ConvGeometry.of(64, 32, 28, 28, 64, 3, 3, same), true, true), "teacher conv2");
+        CpuConv.Route deep = CpuConv.route(ConvGeometry.of(64, 64, 14, 14, 128, 3, 3, same), true, true);
+        assertEquals(CpuRuntime.oneDnn() ? CpuConv.Route.NATIVE : CpuConv.Route.AVX512, deep, "teacher conv3");
         assertTrue(CpuConv.route(ConvGeometry.of(64, 16, 28, 28, 16, 3, 3, Conv2dSpec.of(2, 1)), true, true) != CpuConv.Route.AVX512, "stride 2");
         assertTrue(CpuConv.route(ConvGeometry.of(64, 16, 28, 28, 16, 3, 3, same), false, false) != CpuConv.Route.AVX512, "forward");
     }
@@ -160,13 +164,21 @@ class NativeConvGradTest {
             rejects(() -> NativeConvGrad.weightGrad(xa, 384, ga, 512, good, aa, acc, 1, 3));      // images past n
             rejects(() -> NativeConvGrad.weightGrad(xa, 384, ga, 512, new int[5], aa, acc, 0, 2)); // too few ints
             rejects(() -> NativeConvGrad.reduce(aa, acc, 2, good, aa, 108, 0L, 0L));            // two parts in one part's block
+            try (Tensor w = cpu.zeros(Shape.of(4, 3, 3, 3))) {
+                long wa = ((CpuTensor) w).address();
+                NativeConvGrad.inputGrad(ga, 512, wa, 108, 0L, 0L, good, xa, 384, 0, 2); // accepted
+                rejects(() -> NativeConvGrad.inputGrad(ga, 512, wa, 108, 0L, 0L, good, xa, 383, 0, 2));  // short dx
+                rejects(() -> NativeConvGrad.inputGrad(ga, 512, wa, 107, 0L, 0L, good, xa, 384, 0, 2));  // short weights
+                rejects(() -> NativeConvGrad.inputGrad(ga, 512, wa, 108, xa, 100, good, xa, 384, 0, 2)); // short mask
+                rejects(() -> NativeConvGrad.inputGrad(ga, 512, wa, 108, 0L, 0L, strided, xa, 384, 0, 2));
+            }
         }
     }
 
     private static void rejects(org.junit.jupiter.api.function.Executable call) {
         String msg = assertThrows(IllegalArgumentException.class, call).getMessage();
         assertNotNull(msg);
-        assertTrue(msg.startsWith("native conv weight gradient"), msg);
+        assertTrue(msg.startsWith("native conv weight gradient") || msg.startsWith("native conv input gradient"), msg);
     }
 
     /** (L(v + 1) - L(v - 1)) / 2 with v = a[i], L = sum(conv2d(x, w, b) * gy) on the reference backend. */
