@@ -9,6 +9,14 @@ times what our bench times (bench.Throughput.TrainingStep and inference on a Gra
   infer  the model in eval mode under torch.inference_mode on a fixed batch, float images to float logits, in the
          memory format that is faster for this model on this machine (NCHW or channels_last, both timed at
          start-up: channels_last lets oneDNN skip its per-layer reorders, and is what PyTorch's tuning guide advises)
+  distill  (asked for by name, built on first use) a distillation step from a live float teacher, as bench.CompressionSteps
+         times ours: the built-in `teacher` architecture in eval mode under torch.no_grad gives its logits for the batch,
+         then the train step above on Hinton's loss as our `distill` defaults compute it (T 4, alpha 0.5:
+         alpha T^2 KL(softmax(t/T) || softmax(s/T)) batchmean + (1 - alpha) CE)
+  qat    (asked for by name, built on first use) a quantisation-aware training step: a copy of the model in eager-mode
+         QAT as a PyTorch user sets it up (QuantStub in front, Conv+ReLU and Linear+ReLU fused with fuse_modules_qat,
+         get_default_qat_qconfig("x86"): fake-quantised per-channel weights and moving-average activations,
+         prepare_qat), then the train step above
 Large blocks are kept by glibc's malloc instead of being handed back to the kernel after each call (see
 keep_freed_blocks; jemalloc or tcmalloc, which PyTorch's tuning guide advises, do the same): without it, the
 teacher's batch-256 activations (25-51 MB each, above glibc's 32 MB mmap limit) were mapped and page-faulted afresh
@@ -21,8 +29,8 @@ Two ways to run:
   bench-pytorch-float.py --model student --threads 2 --rounds 5 --round-seconds 2
       one JSON object: each mode's rounds and median images/s and CPU microseconds per image
   bench-pytorch-float.py --model student --threads 2 --serve
-      prints one JSON line ("ready") once built, then for every stdin line "train SECONDS" or "infer SECONDS" one
-      timed round as a JSON line; "quit" or end of input ends it. nncompress's bench uses this to alternate its
+      prints one JSON line ("ready") once built, then for every stdin line "train SECONDS", "infer SECONDS",
+      "distill SECONDS" or "qat SECONDS" one timed round as a JSON line; "quit" or end of input ends it. nncompress's bench uses this to alternate its
       rounds with ours in one run (on a loaded machine, sequential runs compare the load, not the code).
 
 Never needed by the test suite; needs torch (tested with 2.13 CPU).
@@ -36,6 +44,7 @@ import json
 import os
 import struct
 import time
+import warnings
 
 LABELS = "/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz"
 
@@ -94,6 +103,31 @@ def labels(count, torch):
     return torch.randint(0, 10, (count,), generator=torch.Generator().manual_seed(42))
 
 
+def qat_model(net, torch):
+    """A copy of `net` (a Sequential) for eager-mode QAT: QuantStub/DeQuantStub around it, each Conv2d/Linear with the ReLU
+    after it fused (fuse_modules_qat), the x86 default QAT qconfig, prepare_qat; with its own SGD (lr 0.01, momentum 0.9)."""
+    nn, q = torch.nn, torch.ao.quantization
+    torch.backends.quantized.engine = "x86"
+
+    class Net(nn.Module):
+        def __init__(self, body):
+            super().__init__()
+            self.quant, self.body, self.dequant = q.QuantStub(), body, q.DeQuantStub()
+
+        def forward(self, x):
+            return self.dequant(self.body(self.quant(x)))
+
+    body = copy.deepcopy(net)
+    layers = list(body)
+    fuse = [[str(i), str(i + 1)] for i in range(len(layers) - 1)
+            if isinstance(layers[i], (nn.Conv2d, nn.Linear)) and isinstance(layers[i + 1], nn.ReLU)]
+    model = Net(body).train()
+    q.fuse_modules_qat(model.body, fuse, inplace=True)
+    model.qconfig = q.get_default_qat_qconfig("x86")
+    q.prepare_qat(model, inplace=True)
+    return model, torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+
+
 class Bench:
     def __init__(self, name, train_batch, infer_batch, torch, int8):
         self.torch = torch
@@ -111,6 +145,30 @@ class Bench:
         self.loss(self.net(self.train_x), self.train_y).backward()
         self.opt.step()
 
+    def distill_step(self):
+        """One student step on the live teacher's logits (the teacher built on first use, frozen, in eval mode)."""
+        torch = self.torch
+        f = torch.nn.functional
+        if not hasattr(self, "teacher"):
+            self.teacher = build("teacher", torch).eval()
+        temperature, alpha = 4.0, 0.5
+        with torch.no_grad():
+            t = self.teacher(self.train_x)
+        self.opt.zero_grad()
+        s = self.net(self.train_x)
+        soft = f.kl_div(f.log_softmax(s / temperature, dim=1), f.softmax(t / temperature, dim=1), reduction="batchmean")
+        (alpha * temperature * temperature * soft + (1 - alpha) * self.loss(s, self.train_y)).backward()
+        self.opt.step()
+
+    def qat_step(self):
+        """One training step of the model prepared for eager-mode QAT (built on first use from a copy of the model)."""
+        torch = self.torch
+        if not hasattr(self, "qat_net"):
+            self.qat_net, self.qat_opt = qat_model(self.net, torch)
+        self.qat_opt.zero_grad()
+        self.loss(self.qat_net(self.train_x), self.train_y).backward()
+        self.qat_opt.step()
+
     def pick_memory_format(self, seconds):
         """Inference in NCHW or channels_last, whichever took less CPU per image over `seconds` each (the same weights:
         the channels_last copy shares the parameters' values, converted once, and its input is converted once too)."""
@@ -127,9 +185,9 @@ class Bench:
     def round(self, mode, seconds):
         """Steps or calls in a loop for about `seconds`: images/s and process CPU microseconds per image (all threads)."""
         torch = self.torch
-        if mode == "train":
+        if mode in ("train", "distill", "qat"):
             self.net.train()
-            call, batch = self.train_step, self.train_x.shape[0]
+            call, batch = {"train": self.train_step, "distill": self.distill_step, "qat": self.qat_step}[mode], self.train_x.shape[0]
         else:
             self.infer_net.eval()
             net, x = self.infer_net, self.infer_x
@@ -156,10 +214,15 @@ def main():
     p.add_argument("--threads", type=int, default=1, help="torch.set_num_threads (intra-op threads)")
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--round-seconds", type=float, default=2.0)
-    p.add_argument("--serve", action="store_true", help="timed rounds on request (stdin lines 'train SECONDS' or 'infer SECONDS')")
+    p.add_argument("--modes", default="train,infer", help="without --serve: the modes to time, of train, infer, distill, qat")
+    p.add_argument("--serve", action="store_true", help="timed rounds on request (stdin lines 'MODE SECONDS', MODE one of the above)")
     a = p.parse_args()
     if min(a.train_batch, a.infer_batch, a.threads, a.rounds) < 1 or not a.round_seconds > 0:
         raise SystemExit("bench-pytorch-float: --train-batch, --infer-batch, --threads, --rounds and --round-seconds must be positive")
+    modes = a.modes.split(",")
+    if not modes or any(m not in ("train", "infer", "distill", "qat") for m in modes):
+        raise SystemExit(f"bench-pytorch-float: --modes takes train, infer, distill, qat separated by commas, not {a.modes!r}")
+    warnings.filterwarnings("ignore")  # torch.ao's deprecation notices (qat): stdout stays JSON, stderr stays quiet
     malloc_kept = keep_freed_blocks()
     try:
         import torch
@@ -179,10 +242,12 @@ def main():
     info["infer_memory_format"] = bench.memory_format
     if a.serve:
         print(json.dumps(dict(info, ready=True)), flush=True)
-        common.serve("bench-pytorch-float", {mode: (lambda seconds, mode=mode: bench.round(mode, seconds)) for mode in ("train", "infer")})
+        common.serve("bench-pytorch-float", {mode: (lambda seconds, mode=mode: bench.round(mode, seconds))
+                                             for mode in ("train", "infer", "distill", "qat")})
         return
     out = dict(info)
-    for mode in ("train", "infer"):
+    for mode in modes:
+        bench.round(mode, min(0.5, a.round_seconds))  # builds the teacher or QAT copy on first use, warms it up
         rounds = [bench.round(mode, a.round_seconds) for _ in range(a.rounds)]
         out[mode] = dict(rounds=rounds, **common.medians(rounds))
     print(json.dumps(out))

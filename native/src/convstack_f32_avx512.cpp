@@ -81,7 +81,8 @@ void panel(int nz, const float* const* rows, const int64_t* seg_off, int segs, i
 }
 
 // One stage's conv over one image: in = its padded input (row length wp), out pixel (y, x) to dst_base + (y * dst_row + x) * s.o.
-void conv_image(const ConvStage& s, const float* in, int64_t wp, const float* pw, const float* bias, float* dst_base, int64_t dst_row) {
+void conv_image(const ConvStage& s, const float* in, int64_t wp, float* pw, const float* bias, float* dst_base, int64_t dst_row) {
+    if (s.winograd_m != 0) return winograd_conv_image(s, in, wp, pw, bias, dst_base, dst_row);  // pw: its region
     // segments: with dilation 1 along x, one per kernel row (kw * c values); else one per tap (c values)
     const bool rows_whole = s.dw == 1;
     const int segs = rows_whole ? s.kh : s.kh * s.kw;
@@ -137,14 +138,50 @@ void pool_image(const ConvStage& s, const float* conv, float* dst_base, int64_t 
     }
 }
 
+// As pool_image for a 2x2 stride-2 pool over a ReLU'd stage, also writing each window's argmax to idx_base (same
+// placement): the first position (row-major, 0..3) holding the maximum, or -1 where no gradient flows (the maximum is
+// not positive, or a NaN is in the window). Exactly backend.cpu.ReluMaxArgmax's rule on the same conv output, so
+// that its backward scatters by these indices unchanged (training forward, issue 23). The pooled value of a window
+// with a NaN is NaN, as Java's Math.max gives.
+void pool_argmax_image(const ConvStage& s, const float* conv, float* dst_base, float* idx_base, int64_t dst_row) {
+    const int64_t o = s.o;
+    const __m512 zero = _mm512_setzero_ps();
+    const __m512 nan = _mm512_set1_ps(__builtin_nanf(""));
+    for (int py = 0; py < s.ph; py++) {
+        for (int px = 0; px < s.pw; px++) {
+            const int64_t at = (static_cast<int64_t>(py) * dst_row + px) * o;
+            const float* r0 = conv + (static_cast<int64_t>(py) * 2 * s.ow + static_cast<int64_t>(px) * 2) * o;
+            const float* r1 = r0 + static_cast<int64_t>(s.ow) * o;
+            for (int64_t j = 0; j < o; j += 16) {
+                const __mmask16 m = o - j >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << (o - j)) - 1);
+                const __m512 a = _mm512_maskz_loadu_ps(m, r0 + j), b = _mm512_maskz_loadu_ps(m, r0 + o + j);
+                const __m512 c = _mm512_maskz_loadu_ps(m, r1 + j), d = _mm512_maskz_loadu_ps(m, r1 + o + j);
+                const __mmask16 any_nan = _mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q) | _mm512_cmp_ps_mask(c, d, _CMP_UNORD_Q);
+                __m512 best = _mm512_max_ps(_mm512_max_ps(a, b), _mm512_max_ps(c, d));
+                best = _mm512_mask_blend_ps(any_nan, best, nan);
+                // the first position equal to the maximum: later ones first, so that an earlier one overwrites them
+                __m512 idx = _mm512_set1_ps(3.f);
+                idx = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(c, best, _CMP_EQ_OQ), idx, _mm512_set1_ps(2.f));
+                idx = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(b, best, _CMP_EQ_OQ), idx, _mm512_set1_ps(1.f));
+                idx = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, best, _CMP_EQ_OQ), idx, zero);
+                // ReLU's mask: the gradient flows iff the maximum is > 0 (false for NaN)
+                idx = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(best, zero, _CMP_GT_OQ), _mm512_set1_ps(-1.f), idx);
+                _mm512_mask_storeu_ps(dst_base + at + j, m, best);
+                _mm512_mask_storeu_ps(idx_base + at + j, m, idx);
+            }
+        }
+    }
+}
+
 // OIHW weights to [kh][kw][c][opad] (zeros past o), the bias to opad floats.
 void pack(const ConvStage& s, const float* w, const float* bias, float* pw, float* pb) {
+    for (int64_t o = 0; o < s.opad; o++) pb[o] = bias != nullptr && o < s.o ? bias[o] : 0.f;
+    if (s.winograd_m != 0) return winograd_prepare(s, w, pw);  // a Winograd stage: its transformed weights instead
     const int64_t kk = static_cast<int64_t>(s.kh) * s.kw;
     std::memset(pw, 0, sizeof(float) * static_cast<size_t>(kk * s.c * s.opad));
     for (int o = 0; o < s.o; o++)
         for (int ci = 0; ci < s.c; ci++)
             for (int64_t t = 0; t < kk; t++) pw[(t * s.c + ci) * s.opad + o] = w[(static_cast<int64_t>(o) * s.c + ci) * kk + t];
-    for (int64_t o = 0; o < s.opad; o++) pb[o] = bias != nullptr && o < s.o ? bias[o] : 0.f;
 }
 
 }  // namespace
@@ -161,19 +198,21 @@ bool convstack_layout(ConvStage* stages, int count, StackLayout* l) {
         s.opad = align16(s.o);
         l->padded_in[i] = take(static_cast<int64_t>(s.h + s.pt + s.pb) * (s.w + s.pl + s.pr) * s.c);
         l->conv_out[i] = s.pkh > 0 ? take(static_cast<int64_t>(s.oh) * s.ow * s.o) : -1;
-        l->packed_w[i] = take(static_cast<int64_t>(s.kh) * s.kw * s.c * s.opad);
+        s.winograd_m = winograd_tile(s);
+        l->packed_w[i] = take(s.winograd_m != 0 ? winograd_floats(s) : static_cast<int64_t>(s.kh) * s.kw * s.c * s.opad);
         l->bias[i] = take(s.opad);
         if (at > kLimit) return false;
     }
     const ConvStage& last = stages[count - 1];
     // + 16: a masked store's lanes past o are never written, but the pool's and the transpose's reads stay inside
     l->last_out = take(static_cast<int64_t>(last.ph) * last.pw * last.o + 16);
+    l->last_idx = take(static_cast<int64_t>(last.ph) * last.pw * last.o + 16);
     l->floats = at;
     return at <= kLimit;
 }
 
 void convstack_f32_avx512(const float* x, float* y, const ConvStage* stages, int count, const float* const* weights, const float* const* bias,
-                          int from, int to, float* scratch, const StackLayout& l) {
+                          int from, int to, float* scratch, const StackLayout& l, float* argmax) {
     // zero borders set once per call: each image writes only the interiors
     for (int i = 0; i < count; i++) {
         const ConvStage& s = stages[i];
@@ -214,7 +253,8 @@ void convstack_f32_avx512(const float* x, float* y, const ConvStage* stages, int
             if (s.pkh > 0) {
                 float* conv = scratch + l.conv_out[i];
                 conv_image(s, in, wp, scratch + l.packed_w[i], scratch + l.bias[i], conv, s.ow);
-                pool_image(s, conv, next, next_row);
+                if (argmax != nullptr && i + 1 == count) pool_argmax_image(s, conv, next, scratch + l.last_idx, next_row);
+                else pool_image(s, conv, next, next_row);
             } else {
                 conv_image(s, in, wp, scratch + l.packed_w[i], scratch + l.bias[i], next, next_row);
             }
@@ -224,6 +264,12 @@ void convstack_f32_avx512(const float* x, float* y, const ConvStage* stages, int
         float* dst = y + n * last.o * out_plane;
         for (int64_t p = 0; p < out_plane; p++)
             for (int o = 0; o < last.o; o++) dst[o * out_plane + p] = out[p * last.o + o];
+        if (argmax != nullptr) {
+            const float* idx = scratch + l.last_idx;
+            float* idst = argmax + n * last.o * out_plane;
+            for (int64_t p = 0; p < out_plane; p++)
+                for (int o = 0; o < last.o; o++) idst[o * out_plane + p] = idx[p * last.o + o];
+        }
     }
 }
 

@@ -43,12 +43,32 @@ extern "C" {
 
 JNIEXPORT jboolean JNICALL Java_dev_nncompress_backend_cpu_NativeConvStack_supported(JNIEnv*, jclass) { return avx512() ? JNI_TRUE : JNI_FALSE; }
 
+// Winograd for the 3x3 stride-1 stages on or off (convstack_f32.h); stacks planned after the call see it.
+// (Both compiled for AVX-512F, so neither runs without it.)
+JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeConvStack_winograd(JNIEnv*, jclass, jboolean on) {
+    if (avx512()) nnc::winograd_enable(on == JNI_TRUE);
+}
+
+// The Winograd output tile m a stage of nnc::kStageInts ints would run with now (0: the direct conv); -1 when the
+// array is not one stage.
+JNIEXPORT jint JNICALL Java_dev_nncompress_backend_cpu_NativeConvStack_winogradTile(JNIEnv* env, jclass, jintArray stage) {
+    if (nnc::array_length(env, stage) != nnc::kStageInts) return -1;
+    if (!avx512()) return 0;
+    jint v[nnc::kStageInts];
+    env->GetIntArrayRegion(stage, 0, nnc::kStageInts, v);
+    const nnc::ConvStage s{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15],
+                           v[16], v[17], v[18], v[19], v[20], v[21], v[22], 0};
+    return nnc::winograd_tile(s);
+}
+
 // Images [from, to) of y [n, o, ph, pw] = the stack over x [n, c, h, w] (NCHW both); geometry: nnc::kStageInts ints
 // per stage (convstack_f32.h's order); weights/bias: per stage the address and length in floats of its OIHW weights and
-// its bias (address 0: none).
+// its bias (address 0: none). idx (address 0: none; training forward): y-shaped, gets the last stage's pool argmax,
+// which needs that stage to have a ReLU and a 2x2 stride-2 pool.
 JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeConvStack_forward(JNIEnv* env, jclass, jlong x, jlong x_len, jlong y, jlong y_len,
-                                                                              jint n, jintArray geometry, jlongArray weights, jlongArray weight_lens,
-                                                                              jlongArray biases, jlongArray bias_lens, jint from, jint to) {
+                                                                              jlong idx, jlong idx_len, jint n, jintArray geometry, jlongArray weights,
+                                                                              jlongArray weight_lens, jlongArray biases, jlongArray bias_lens, jint from,
+                                                                              jint to) {
     const char* what = "conv stack";
     if (!nnc::require(env, avx512(), what, "this CPU has no AVX-512F")) return;
     const int64_t geo_len = nnc::array_length(env, geometry);
@@ -96,6 +116,10 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeConvStack_forward(J
                       "%d images need %lld input and %lld output floats; the blocks hold %lld and %lld", n, static_cast<long long>(x_need),
                       static_cast<long long>(y_need), static_cast<long long>(x_len), static_cast<long long>(y_len)))
         return;
+    if (!nnc::require(env, idx == 0 || (idx_len >= y_need && last.relu == 1 && last.pkh == 2 && last.pkw == 2 && last.psh == 2 && last.psw == 2),
+                      what, "an argmax needs %lld floats (the block holds %lld) and a last stage with ReLU and a 2x2 stride-2 pool",
+                      static_cast<long long>(y_need), static_cast<long long>(idx_len)))
+        return;
     if (!nnc::range_ok(env, what, from, to, n)) return;
     nnc::StackLayout layout{};
     if (!nnc::require(env, nnc::convstack_layout(st, count, &layout), what, "buffers for one image pass 2^40 floats")) return;
@@ -105,7 +129,7 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeConvStack_forward(J
         if (c != nullptr) env->ThrowNew(c, "conv stack: no native memory for the per-image buffers");
         return;
     }
-    nnc::convstack_f32_avx512(ptr<const float>(x), ptr<float>(y), st, count, w, b, from, to, buf, layout);
+    nnc::convstack_f32_avx512(ptr<const float>(x), ptr<float>(y), st, count, w, b, from, to, buf, layout, idx == 0 ? nullptr : ptr<float>(idx));
 }
 
 }  // extern "C"

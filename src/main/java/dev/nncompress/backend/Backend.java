@@ -89,6 +89,14 @@ public interface Backend extends TensorOwner, AutoCloseable {
      */
     default PoolArgmax reluMaxPool2dArgmax(Tensor x, Pool2dSpec spec) { return null; }
 
+    /**
+     * Training forward (issue 23): {@link #reluMaxPool2dArgmax} of {@link #conv2d}{@code (x, w, bias, spec)} in one pass that
+     * never writes the conv's output (its backward needs only x), so {@link PoolArgmax#inputShape} is the conv output's
+     * shape and {@link #reluMaxPool2dArgmaxBackward} gives the gradient w.r.t. it. Equal to the two ops up to float
+     * rounding (the conv may sum in another order). Null where the backend has no such kernel (the default).
+     */
+    default PoolArgmax conv2dReluMaxPool2dArgmax(Tensor x, Tensor w, Tensor bias, Conv2dSpec spec, Pool2dSpec pool) { return null; }
+
     /** The gradient w.r.t. x of {@link #reluMaxPool2dArgmax}: bit for bit {@link #reluMaxPool2dBackward} on the same x. */
     default Tensor reluMaxPool2dArgmaxBackward(PoolArgmax pooled, Tensor gradOut) {
         throw new UnsupportedOperationException(describe() + ": reluMaxPool2dArgmaxBackward without reluMaxPool2dArgmax");
@@ -151,7 +159,7 @@ public interface Backend extends TensorOwner, AutoCloseable {
     }
 
     /**
-     * Inference: the {@code stages} (conv + bias [+ ReLU] [+ max-pool] each, the next reading the last one's output) over
+     * Inference, and a training pass's conv + bias + ReLU (graph.TrainingFusion): the {@code stages} (conv + bias [+ ReLU] [+ max-pool] each, the next reading the last one's output) over
      * NCHW {@code x} as one fused pass, where the backend has a kernel for all of them; returns the last stage's NCHW
      * output (the caller owns it), equal to the separate ops up to float rounding, or null, having done nothing, where it
      * has none (the caller then runs the separate ops). Planned by {@code graph.ConvStacks}.
@@ -395,6 +403,13 @@ public interface Backend extends TensorOwner, AutoCloseable {
     default Tensor fakeQuantizeBackward(Tensor gradOut, FakeQuantMask inRange) {
         throw new UnsupportedOperationException("backend " + name() + " has no fake-quantisation op");
     }
+
+    /**
+     * {min, max} of x's values as a scan in index order finds them (a zero at an extreme keeps the sign of the first such
+     * zero), in one pass where the backend has one, for QAT's per-tensor observers (issue 23); null when x holds a NaN or
+     * an infinity, or the backend has no such pass: the caller then reads the values itself.
+     */
+    default float[] finiteMinMax(Tensor x) { return null; }
 
     /**
      * How many predictor calls on this backend may run at once from different threads (each on its own

@@ -3,7 +3,7 @@ package dev.nncompress.backend;
 import dev.nncompress.tensor.Tensor;
 
 /**
- * One stage of a fused inference conv stack ({@link Backend#convStack}): conv2d(x, weight, bias, spec), then ReLU when
+ * One stage of a fused conv stack ({@link Backend#convStack}; inference, and a training pass's conv + ReLU): conv2d(x, weight, bias, spec), then ReLU when
  * {@code relu}, then {@code pool} (a max-pool; null: none). The stack's stages run in order, each reading the last
  * one's output; what the stack returns equals running those ops one by one, up to float rounding (the sums may run
  * in another order).

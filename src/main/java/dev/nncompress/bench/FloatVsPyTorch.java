@@ -24,6 +24,8 @@ public final class FloatVsPyTorch {
     private final ProgressListener progress;
     private final SideBySideTable table = new SideBySideTable("pytorch");
     private String setup = "";
+    /** Also the distillation (from a live built-in teacher) and QAT steps ({@link CompressionSteps}); null: not. */
+    private Graph teacher;
 
     public FloatVsPyTorch(Backend backend, SparseInference.Mode sparse, int trainBatch, int inferBatch, int rounds, double seconds, int threads,
                           ProgressListener progress) {
@@ -38,6 +40,15 @@ public final class FloatVsPyTorch {
     }
 
     /**
+     * Also measure, for every model after this call, a distillation step from the live float {@code teacher} (the built-in
+     * teacher; not for the teacher itself) and a QAT step, beside PyTorch's (issue 23: those epochs speed up in proportion).
+     */
+    public FloatVsPyTorch withCompressionSteps(Graph teacher) {
+        this.teacher = teacher;
+        return this;
+    }
+
+    /**
      * Measures built-in {@code model}: training on {@code train} (a copy of the model that the steps may change) and
      * inference on {@code infer}, over the first images and labels.
      */
@@ -48,6 +59,13 @@ public final class FloatVsPyTorch {
             t.put("pytorch", torch.info());
             try (GraphPredictor p = new GraphPredictor(infer, backend, sparse)) {
                 table.add(label, "inference batch " + inferBatch, torch.inference(p, images, rounds, seconds, progress), "").put("pytorch", torch.info());
+            }
+            if (teacher != null && !model.equals("teacher")) {
+                table.add(label, "distill batch " + trainBatch, torch.distillation(train, teacher, backend, images, labels, rounds, seconds, progress),
+                        "").put("pytorch", torch.info());
+            }
+            if (teacher != null) {
+                table.add(label, "qat batch " + trainBatch, torch.qat(train, backend, images, labels, rounds, seconds, progress), "").put("pytorch", torch.info());
             }
         }
     }

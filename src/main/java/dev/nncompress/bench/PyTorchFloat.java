@@ -71,6 +71,26 @@ public final class PyTorchFloat implements AutoCloseable {
         }
     }
 
+    /**
+     * Our distillation step of {@code student} from the live float {@code teacher} ({@link CompressionSteps#distillation})
+     * against PyTorch's ("distill" rounds: the built-in teacher architecture under no_grad, the KD loss), alternating.
+     */
+    public Alternating.Comparison distillation(Graph student, Graph teacher, Backend b, float[] images, int[] labels, int rounds, double seconds,
+                                               ProgressListener progress) {
+        try (CompressionSteps.Step step = CompressionSteps.distillation(student, teacher, b, images, labels, trainBatch)) {
+            return Alternating.compare(s -> Alternating.timed(step, trainBatch, s), s -> round("distill", s), rounds, seconds, progress,
+                    "bench distill vs PyTorch");
+        }
+    }
+
+    /** Our QAT step of {@code g} ({@link CompressionSteps#qat}) against PyTorch's eager-mode QAT step ("qat" rounds), alternating. */
+    public Alternating.Comparison qat(Graph g, Backend b, float[] images, int[] labels, int rounds, double seconds, ProgressListener progress) {
+        try (CompressionSteps.Step step = CompressionSteps.qat(g, b, images, labels, trainBatch)) {
+            return Alternating.compare(s -> Alternating.timed(step, trainBatch, s), s -> round("qat", s), rounds, seconds, progress,
+                    "bench qat vs PyTorch");
+        }
+    }
+
     /** Our {@code predictor} against PyTorch's inference on the first batch of {@code images}, alternating. */
     public Alternating.Comparison inference(Predictor predictor, float[] images, int rounds, double seconds, ProgressListener progress) {
         float[] x = Arrays.copyOf(images, inferBatch * predictor.inputShape().numel());

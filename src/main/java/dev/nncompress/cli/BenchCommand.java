@@ -89,6 +89,11 @@ final class BenchCommand implements Callable<Integer> {
             + "scripts/bench-pytorch-int8.py). Runs the script with $NNCOMPRESS_PYTHON (default python3), which needs torch.")
     boolean vsPyTorch;
 
+    @Option(names = "--distill-qat", description = "With float --vs-pytorch: also time a distillation step from a live float teacher (the "
+            + "built-in teacher, for student and lenet5) and a quantisation-aware training step of each model beside PyTorch's same steps "
+            + "(teacher under no_grad and the KD loss; eager-mode QAT with torch.ao fake quantisation), with the ratios.")
+    boolean distillQat;
+
     @Option(names = "--vs-ort", description = "Also time ONNX Runtime's CPU execution provider (same threads, same batch) on each float model "
             + "as our ONNX export writes it, and with --int8 on the int8 model's QDQ export against our int8 engine, in alternating rounds "
             + "with ours, with the ratios.")
@@ -137,6 +142,7 @@ final class BenchCommand implements Callable<Integer> {
         boolean withBaseline = !baselineName.equals("none");
         if (withBaseline) CliSupport.checkBackendName(baselineName);
         data.check();
+        if (distillQat && (!vsPyTorch || int8)) throw new IllegalArgumentException("--distill-qat needs --vs-pytorch without --int8");
         if (vsPyTorch) {
             List<String> known = int8 ? PYTORCH_MODELS : PyTorchFloat.MODELS; // the architectures each script builds
             for (String m : models) {
@@ -173,6 +179,7 @@ final class BenchCommand implements Callable<Integer> {
                     roundSeconds, Int8KernelChoice.defaultThreads(), progress) : null;
             FloatVsPyTorch torchFloat = vsPyTorch && !int8 ? new FloatVsPyTorch(backend, sparseMode, trainBatch, inferBatch, rounds, roundSeconds,
                     Int8KernelChoice.defaultThreads(), progress) : null;
+            if (distillQat) torchFloat.withCompressionSteps(Models.byName("teacher", backend, Seeds.DEFAULT));
             Set<String> dataLines = new LinkedHashSet<>();
             for (DataBinding.Prepared p : prepared.values()) {
                 // one data line per distinct reading (model files may fix different sizes); none for Fashion-MNIST as always read

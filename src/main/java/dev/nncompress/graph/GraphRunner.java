@@ -1,8 +1,10 @@
 package dev.nncompress.graph;
 
 import dev.nncompress.backend.Backend;
+import dev.nncompress.backend.ConvStage;
 import dev.nncompress.backend.PoolArgmax;
 import dev.nncompress.backend.QTensor;
+import dev.nncompress.graph.ops.Conv2dOp;
 import dev.nncompress.graph.ops.PoolOps;
 import dev.nncompress.tensor.Tensor;
 
@@ -46,6 +48,8 @@ public final class GraphRunner implements AutoCloseable {
     private TrainingFusion pairs = TrainingFusion.NONE;
     /** The fused pairs' pooled outputs with their argmax, by pool node (this pass's; the tensors are owned). */
     private final Map<String, PoolArgmax> argmax = new HashMap<>();
+    /** Nodes whose output a fused conv forward already made this pass (its ReLU, or the ReLU's pool). */
+    private final Set<String> madeAhead = new HashSet<>();
 
     /** @param seed randomness of this pass (dropout); ignored in inference mode */
     public GraphRunner(Graph graph, Backend backend, boolean training, long seed) {
@@ -120,6 +124,14 @@ public final class GraphRunner implements AutoCloseable {
          * Returns {@code grad} itself or a new tensor, which the runner then owns.
          */
         default Tensor gradient(String node, Tensor grad) { return grad; }
+
+        /**
+         * Whether {@link #gradient} may do more for {@code node} than pass its gradient through (the default: it may).
+         * A training pass's fused ReLU never receives a gradient of its own, so for a hook that may change it the pair is
+         * run unfused backward (its ReLU's output made, and under a fused conv the conv's: a whole conv again); a hook
+         * that says no here keeps the pair fused (a distillation loss adding gradients at a few feature nodes).
+         */
+        default boolean changesGradient(String node) { return true; }
     }
 
     /** Runs every node on {@code x} [N, C, H, W] (not owned by the runner) and returns the output node's tensor. */
@@ -148,12 +160,13 @@ public final class GraphRunner implements AutoCloseable {
             boolean fuse = hook == OutputHook.NONE && !fusion.isEmpty();
             Set<String> fusedAway = fuse ? new HashSet<>() : Set.of();
             pairs = ctx.training() && hook == OutputHook.NONE ? TrainingFusion.plan(graph) : TrainingFusion.NONE;
+            madeAhead.clear();
             List<Node> nodes = graph.nodes();
             long t = nanosPerNode == null ? 0 : System.nanoTime();
             for (int i = 0; i < nodes.size(); i++) {
                 Node n = nodes.get(i);
                 if (fuse && fusedAway.contains(n.name())) continue;
-                if (pairs.skips(n)) continue; // its pool runs it
+                if (pairs.skips(n) || madeAhead.contains(n.name())) continue; // its pool, or a fused conv, runs it
                 ConvStacks.Stack stack = fuse ? fusion.stacks().stackAt(n) : null;
                 Tensor stacked = stack == null ? null : ctx.backend().convStack(inputsOf(n).get(0).floats(), stack.backendStages(ctx));
                 if (stacked != null) { // the whole stack in one call (issue 23); its later nodes are skipped
@@ -163,6 +176,8 @@ public final class GraphRunner implements AutoCloseable {
                     fusedAway.addAll(stack.rest());
                     continue;
                 }
+                Node convRelu = pairs.reluOfConv(n);
+                if (convRelu != null && fusedConvForward(n, convRelu)) continue;
                 Node relu = pairs.reluOf(n);
                 Value out = relu != null ? Value.of(fusedPairForward(relu, n))
                         : (plan == null ? NodeStep.FLOAT_OP : plan.get(i)).run(n, inputsOf(n), ctx);
@@ -209,6 +224,7 @@ public final class GraphRunner implements AutoCloseable {
         Node pool = pairs.poolOf(nodeName);
         if (pool != null) return fusedReluOutput(pairs.reluOf(pool), pool);
         Value v = outputs.get(nodeName);
+        if (v == null && pairs.fusesConv(nodeName)) v = fusedConvOutput(graph.node(nodeName));
         if (v == null) throw new IllegalArgumentException("no output for node '" + nodeName + "' in this pass");
         return v;
     }
@@ -233,7 +249,8 @@ public final class GraphRunner implements AutoCloseable {
             Tensor g = hook.gradient(n.name(), received);
             if (g != received) own(g); // received may be the caller's gradOutput, which the runner must not free
             Node relu = pairs.reluOf(n);
-            if (relu != null && hook != OutputHook.NONE) fusedReluOutput(relu, n); // a gradient hook may look at the ReLU: unfused
+            // a gradient hook that may change the ReLU's gradient needs the pair unfused
+            if (relu != null && hook != OutputHook.NONE && hook.changesGradient(relu.name())) fusedReluOutput(relu, n);
             // a fused pair's pool gives the ReLU's input gradient directly (ReLU's mask applied); the ReLU gets none
             boolean fused = relu != null && !outputs.containsKey(relu.name());
             List<String> ins = fused ? relu.inputs() : n.inputs();
@@ -263,6 +280,43 @@ public final class GraphRunner implements AutoCloseable {
         return pa.output();
     }
 
+    /**
+     * conv -> ReLU [-> the ReLU's max-pool] in one backend call (issue 23; {@link TrainingFusion}), saving what the separate
+     * nodes' backward reads; false, having done nothing, where the backend has no kernel for it (the nodes then run one by one).
+     */
+    private boolean fusedConvForward(Node conv, Node relu) {
+        Tensor x = outputs.get(conv.inputs().get(0)).floats();
+        Tensor w = ctx.param(conv, "weight").value();
+        Tensor b = ctx.hasParam(conv, "bias") ? ctx.param(conv, "bias").value() : null;
+        Node pool = pairs.poolOf(relu.name());
+        if (pool != null) {
+            PoolArgmax pa = ctx.backend().conv2dReluMaxPool2dArgmax(x, w, b, Conv2dOp.spec(conv), PoolOps.spec(pool));
+            if (pa == null) return false;
+            own(pa.output());
+            own(pa.argmax());
+            argmax.put(pool.name(), pa); // the pair's backward scatters by it into the conv's output gradient
+            outputs.put(pool.name(), Value.of(pa.output()));
+            madeAhead.add(pool.name());
+        } else {
+            Tensor y = ctx.backend().convStack(x, List.of(new ConvStage(w, b, Conv2dOp.spec(conv), true, null)));
+            if (y == null) return false;
+            own(y);
+            outputs.put(relu.name(), Value.of(y));
+            ctx.save(relu, y); // as ReluOp saves it
+            madeAhead.add(relu.name());
+        }
+        Conv2dOp.saveInputOnly(conv, x, ctx);
+        return true;
+    }
+
+    /** The output of a conv that a fused forward skipped, made now (once) for a caller who asks for it. */
+    private Value fusedConvOutput(Node conv) {
+        Value v = NodeStep.FLOAT_OP.run(conv, inputsOf(conv), ctx);
+        own(v);
+        outputs.put(conv.name(), v);
+        return v;
+    }
+
     /** The gradient w.r.t. the pair's input x (node {@code in}) of pool {@code pool}'s fused pair. */
     private Tensor fusedPairBackward(Node pool, String in, Tensor gradOut) {
         PoolArgmax pa = argmax.get(pool.name());
@@ -289,7 +343,7 @@ public final class GraphRunner implements AutoCloseable {
     private Value fusedReluOutput(Node relu, Node pool) {
         Value v = outputs.get(relu.name());
         if (v != null) return v;
-        Tensor y = ctx.backend().relu(outputs.get(relu.inputs().get(0)).floats());
+        Tensor y = ctx.backend().relu(value(relu.inputs().get(0)).floats());
         own(y);
         v = Value.of(y);
         outputs.put(relu.name(), v);
@@ -319,6 +373,7 @@ public final class GraphRunner implements AutoCloseable {
         ownedInOrder.clear();
         outputs.clear();
         argmax.clear();
+        madeAhead.clear();
     }
 
     private String joinDims() {

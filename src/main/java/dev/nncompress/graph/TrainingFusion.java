@@ -1,5 +1,7 @@
 package dev.nncompress.graph;
 
+import dev.nncompress.graph.ops.FusedRelu;
+
 import java.util.HashMap;
 import java.util.Map;
 
@@ -13,16 +15,24 @@ import java.util.Map;
  * runner uses it only on a pass without an output hook (QAT's fake quantisation must see the ReLU's output); the ReLU's
  * output is made after all, and the pair runs unfused backward, when a caller asks for it ({@code GraphRunner.output},
  * e.g. a distillation feature) or a gradient hook might look at it. Decided from the graph's structure per pass.
+ *
+ * <p>A conv whose output only a ReLU reads runs with that ReLU, and with the ReLU's pool where the ReLU is a pair's, as one
+ * backend call ({@code Backend.conv2dReluMaxPool2dArgmax}, or a one-stage {@code Backend.convStack}; issue 23): the
+ * conv's output is never written (its backward needs only its input), nor the ReLU's under a pool. A caller who asks
+ * for either gets it computed then ({@code GraphRunner.output}), as above.
  */
 final class TrainingFusion {
-    static final TrainingFusion NONE = new TrainingFusion(Map.of(), Map.of());
+    static final TrainingFusion NONE = new TrainingFusion(Map.of(), Map.of(), Map.of());
 
     private final Map<String, Node> reluOfPool;
     private final Map<String, Node> poolOfRelu;
+    /** Convs whose output only their ReLU reads (conv + bias + ReLU [+ the ReLU's pool] in one call), to that ReLU. */
+    private final Map<String, Node> reluOfConv;
 
-    private TrainingFusion(Map<String, Node> reluOfPool, Map<String, Node> poolOfRelu) {
+    private TrainingFusion(Map<String, Node> reluOfPool, Map<String, Node> poolOfRelu, Map<String, Node> reluOfConv) {
         this.reluOfPool = reluOfPool;
         this.poolOfRelu = poolOfRelu;
+        this.reluOfConv = reluOfConv;
     }
 
     static TrainingFusion plan(Graph g) {
@@ -42,8 +52,24 @@ final class TrainingFusion {
             reluOfPool.put(pool.name(), relu);
             poolOfRelu.put(relu.name(), pool);
         }
-        return reluOfPool.isEmpty() ? NONE : new TrainingFusion(reluOfPool, poolOfRelu);
+        // conv -> ReLU (issue 23): the conv's output read by the ReLU alone and not the graph's output; a conv with its
+        // own fused ReLU attribute keeps its path (its backward reads its output)
+        Map<String, Node> reluOfConv = new HashMap<>();
+        for (Node relu : g.nodes()) {
+            if (relu.op() != OpType.RELU || relu.inputs().size() != 1) continue;
+            Node conv = byName.get(relu.inputs().get(0));
+            if (conv == null || conv.op() != OpType.CONV2D || conv.inputs().size() != 1 || readers.get(conv.name()) != 1
+                    || conv.name().equals(g.output()) || FusedRelu.on(conv)) continue;
+            reluOfConv.put(conv.name(), relu);
+        }
+        return reluOfPool.isEmpty() && reluOfConv.isEmpty() ? NONE : new TrainingFusion(reluOfPool, poolOfRelu, reluOfConv);
     }
+
+    /** The ReLU that conv node {@code conv} feeds alone (its forward may run inside the conv's), or null. */
+    Node reluOfConv(Node conv) { return reluOfConv.get(conv.name()); }
+
+    /** Whether {@code name} is a conv whose output a fused forward may have skipped. */
+    boolean fusesConv(String name) { return reluOfConv.containsKey(name); }
 
     /** The fused ReLU that pool node {@code n} reads, or null when {@code n} is not the pool of a pair. */
     Node reluOf(Node n) { return reluOfPool.get(n.name()); }
@@ -54,5 +80,5 @@ final class TrainingFusion {
     /** The pool of ReLU {@code relu}'s pair, or null. */
     Node poolOf(String relu) { return poolOfRelu.get(relu); }
 
-    boolean isEmpty() { return reluOfPool.isEmpty(); }
+    boolean isEmpty() { return reluOfPool.isEmpty() && reluOfConv.isEmpty(); }
 }

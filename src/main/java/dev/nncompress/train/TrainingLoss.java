@@ -67,6 +67,11 @@ public interface TrainingLoss {
                 @Override public Tensor apply(String node, Tensor t) { return inner.apply(node, t); }
 
                 @Override
+                public boolean changesGradient(String node) {
+                    return nodeGrads.containsKey(node) || (inner != GraphRunner.OutputHook.NONE && inner.changesGradient(node));
+                }
+
+                @Override
                 public Tensor gradient(String node, Tensor grad) {
                     Tensor extra = nodeGrads.get(node);
                     if (extra == null) return inner.gradient(node, grad);

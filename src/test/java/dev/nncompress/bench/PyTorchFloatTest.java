@@ -73,6 +73,34 @@ class PyTorchFloatTest {
     }
 
     @Test
+    void distillAndQatRoundsAlternateWithOurs() throws IOException {
+        // the stand-in answers "distill S" with 50 img/s and "qat S" with 70, logs the requests, ends on "quit"
+        Path python = fakePython("""
+                echo "{\\"ready\\": true, \\"torch\\": \\"9.9\\", \\"threads\\": 1}"
+                log="$(dirname "$0")/requests"
+                while read -r word seconds; do
+                  echo "$word" >> "$log"
+                  [ "$word" = quit ] && exit 0
+                  if [ "$word" = distill ]; then ips=50.0; else ips=70.0; fi
+                  echo "{\\"images_per_second\\": $ips, \\"cpu_us_per_image\\": 7.0, \\"calls\\": 1}"
+                done
+                """);
+        Backend b = Backends.defaultBackend();
+        Graph student = Models.byName("student", b, 1);
+        float[] x = new float[4 * student.inputShape().numel()];
+        int[] y = {1, 2, 3, 4};
+        try (PyTorchFloat torch = PyTorchFloat.start(python.toString(), "student", 4, 4, 1)) {
+            Alternating.Comparison d = torch.distillation(student, Models.byName("teacher", b, 2), b, x, y, 1, 0.02, ProgressListener.NONE);
+            assertEquals(50.0, d.theirs().imagesPerSecond());
+            assertTrue(d.ours().imagesPerSecond() > 0 && d.ours().cpuMicrosPerImage() > 0, d.toString());
+            Alternating.Comparison q = torch.qat(student, b, x, y, 1, 0.02, ProgressListener.NONE);
+            assertEquals(70.0, q.theirs().imagesPerSecond());
+            assertEquals(q.ours().imagesPerSecond() / 70.0, q.ratio(), 1e-9);
+        }
+        assertEquals(List.of("distill", "distill", "qat", "qat", "quit"), Files.readAllLines(tmp.resolve("requests")));
+    }
+
+    @Test
     void aPythonWithoutTorchIsOneLineAndOtherModelsAreRefused() throws IOException {
         Path python = fakePython("echo \"ModuleNotFoundError: No module named 'torch'\" >&2\nexit 1\n");
         BackendUnavailableException e = assertThrows(BackendUnavailableException.class, () -> PyTorchFloat.start(python.toString(), "lenet5", 1, 1, 1));
@@ -104,6 +132,7 @@ class PyTorchFloatTest {
             try (PyTorchFloat torch = started) {
                 assertEquals(model, torch.info().path("model").asText());
                 assertTrue(torch.round("train", 0.01).imagesPerSecond() > 0 && torch.round("infer", 0.01).imagesPerSecond() > 0, model);
+                assertTrue(torch.round("distill", 0.01).imagesPerSecond() > 0 && torch.round("qat", 0.01).imagesPerSecond() > 0, model);
             }
         }
     }

@@ -18,6 +18,7 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,7 +29,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * its pair then runs unfused; and the gradients match finite differences.
  */
 class TrainingFusionTest {
-    private static final CpuBackend CPU = new CpuBackend();
+    private static final CpuBackend CPU0 = new CpuBackend();
+    /**
+     * The CPU backend without its conv fusions (conv2dReluMaxPool2dArgmax, convStack: TrainingConvFusionTest), which sum
+     * the conv in another order than conv2d's route: the pairs alone are checked here, bit for bit.
+     */
+    private static final Backend CPU = pairsOnly(CPU0);
     private static final GraphRunner.OutputHook IDENTITY = (node, t) -> t; // not NONE: the pass runs node by node
 
     @Test
@@ -61,7 +67,9 @@ class TrainingFusionTest {
 
         GraphBuilder ob = new GraphBuilder("relu-out", Shape.of(1, 4, 4), CPU, 5);
         Graph out = ob.build(ob.relu("relu", ob.conv("conv", Graph.INPUT, 2, 3, 1, 1, true)));
-        assertTrue(TrainingFusion.plan(out).isEmpty());
+        TrainingFusion outPlan = TrainingFusion.plan(out);
+        assertFalse(outPlan.skips(node(out, "relu")), "a ReLU that is the output pairs with no pool");
+        assertEquals("relu", outPlan.reluOfConv(node(out, "conv")).name(), "its conv still runs with it (conv + ReLU in one call)");
     }
 
     /** A caller that reads a fused ReLU's output gets the node-by-node value, and the backward is still the same. */
@@ -99,6 +107,17 @@ class TrainingFusionTest {
         try (Tensor t = CPU.fromFloats(in, Shape.of(3, 1, 8, 8))) {
             GraphGradientCheck.check(g, CPU, t, new int[] {0, 3, 2}, 1, rng, 6, 15);
         }
+    }
+
+    private static Backend pairsOnly(Backend b) {
+        return (Backend) java.lang.reflect.Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class}, (p, m, a) -> {
+            if (m.getName().equals("conv2dReluMaxPool2dArgmax") || m.getName().equals("convStack")) return null;
+            try {
+                return m.invoke(b, a);
+            } catch (java.lang.reflect.InvocationTargetException e) {
+                throw e.getCause();
+            }
+        });
     }
 
     /** One training pass fused and one node by node on the same images: logits and parameter gradients bit for bit. */

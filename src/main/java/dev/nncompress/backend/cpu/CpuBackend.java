@@ -182,6 +182,8 @@ public final class CpuBackend implements HostInt8Backend {
         } else if (route == CpuConv.Route.DEPTHWISE) { // conv family (issue 17): groups == C
             CpuDepthwiseConv.forward(g, cx.address(), cx.numel(), cw.address(), cw.numel(), cb == null ? 0L : cb.address(), cb == null ? 0L : cb.numel(),
                     out.address(), out.numel());
+        } else if (route == CpuConv.Route.STACK) { // the AVX-512 direct conv as a single stage (issue 23)
+            NativeConvStack.conv2d(cx, w, bias, spec, out);
         } else if (route == CpuConv.Route.POINTWISE) { // 1x1 forward as sgemm on the NCHW planes (PointwiseConv)
             PointwiseConv.forward(g, cx.address(), cw.address(), cb == null ? 0L : cb.address(), out.address());
         } else {
@@ -337,6 +339,11 @@ public final class CpuBackend implements HostInt8Backend {
         CpuTensor idx = alloc(os);
         if (out.numel() > 0) ReluMaxArgmax.forward(g, cx.address(), out.address(), idx.address());
         return new PoolArgmax(out, idx, x.shape(), spec);
+    }
+
+    /** conv + bias + ReLU + plain 2x2 max-pool with its argmax in one {@link NativeConvStack} pass (AVX-512F), else null. */
+    @Override public PoolArgmax conv2dReluMaxPool2dArgmax(Tensor x, Tensor w, Tensor bias, Conv2dSpec spec, Pool2dSpec pool) {
+        return NativeConvStack.runArgmax(this, x, new dev.nncompress.backend.ConvStage(w, bias, spec, true, pool));
     }
 
     @Override public Tensor reluMaxPool2dArgmaxBackward(PoolArgmax pooled, Tensor gradOut) {
@@ -561,6 +568,8 @@ public final class CpuBackend implements HostInt8Backend {
     @Override public FakeQuantResult fakeQuantize(Tensor x, QParams spec) { return CpuFakeQuant.forward(this, x, spec); }
 
     @Override public Tensor fakeQuantizeBackward(Tensor gradOut, FakeQuantMask inRange) { return CpuFakeQuant.backward(this, gradOut, inRange); }
+
+    @Override public float[] finiteMinMax(Tensor x) { return CpuFakeQuant.finiteMinMax(x); }
 
     // ---- loss ----
 

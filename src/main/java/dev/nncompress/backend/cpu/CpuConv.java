@@ -17,6 +17,8 @@ import static dev.nncompress.backend.cpu.Mem.put;
  *   <li>{@code DEPTHWISE}: {@link CpuDepthwiseConv}, direct loops for groups == C (any channel multiplier);
  *   <li>{@code POINTWISE}: {@link PointwiseConv}, forward of 1x1 stride-1 unpadded convs as sgemm on the NCHW
  *       planes themselves (no im2col, no per-call primitive); backward takes the other routes;
+ *   <li>{@code STACK}: forward only, {@link NativeConvStack}'s AVX-512 direct conv as a single stage (dense convs, at
+ *       least one image per thread, CPUs with AVX-512F);
  *   <li>{@code AVX512}: {@link NativeConvGrad}, backward only: our AVX-512 kernels for dense stride-1 convs.
  * </ul>
  * NATIVE and DIRECT take only {@link Conv2dSpec#plain()} specs (libnd4j's conv2d has no groups and
@@ -24,7 +26,10 @@ import static dev.nncompress.backend.cpu.Mem.put;
  * costs (CpuBackendBench).
  */
 final class CpuConv {
-    enum Route { NATIVE, IM2COL, DIRECT, DEPTHWISE, POINTWISE, AVX512 }
+    enum Route { NATIVE, IM2COL, DIRECT, DEPTHWISE, POINTWISE, STACK, AVX512 }
+
+    /** Whether the automatic route may take {@link Route#STACK} (benchmarks switch it off to time the routes before it). */
+    static volatile boolean stackForward = true;
 
     /** Forced route for the benchmark and tests; null = automatic. A route is only taken where it applies (IM2COL always does). */
     static volatile Route forced;
@@ -62,6 +67,7 @@ final class CpuConv {
             case DIRECT -> direct;
             case DEPTHWISE -> depthwise;
             case POINTWISE -> pointwise;
+            case STACK -> !backward && NativeConvStack.suits(g);
             case AVX512 -> avx512Suits;
         }) return f;
         if (avx512) return Route.AVX512;
@@ -69,6 +75,7 @@ final class CpuConv {
         if (depthwise) return Route.DEPTHWISE;
         // 1x1 forward: oneDNN through libnd4j costs ~1 ms a call in primitive setup on MobileNetV2's small layers (MobileNetWidthBench)
         if (pointwise) return Route.POINTWISE;
+        if (!backward && stackForward && stackWins(g)) return Route.STACK;
         if (direct) return Route.DIRECT;
         if (!plain || !CpuRuntime.oneDnn()) return Route.IM2COL;
         // a strided first layer (C*kH*kW <= 27, e.g. MobileNetV2's 3x3/2 stem): its gemm is tiny, and oneDNN's
@@ -76,6 +83,20 @@ final class CpuConv {
         if (!backward && g.ckk() <= 27) return Route.IM2COL;
         if (backward && !needInputGrad) return Route.IM2COL;
         return Route.NATIVE;
+    }
+
+    /**
+     * Forward through the AVX-512 direct conv ({@link NativeConvStack} as a single stage, issue 23), measured per shape
+     * against the route before it (ConvForwardRouteBench, batch 64, 2 threads, load 7-12): 1.05-2.7x oneDNN on every
+     * conv of the student, LeNet-5, the teacher and ResNet-8 with more than one input channel (student conv2 2.5-2.7x,
+     * teacher conv2 1.2-1.65x, conv3 1.0-1.27x), 1.5-3x the gemm / oneDNN route on ResNet-8's strided 1x1 shortcuts,
+     * and 1.5-2x DirectConv on LeNet-5's 5x5 first layer. Not on 3x3 first layers with fewer than 32 outputs, where
+     * DirectConv stays: the stack kernel vectorises over output channels and fills half a vector or one (student conv1
+     * 0.82-0.90x, ResNet-8's stem 0.58-0.67x; the teacher's 32-output conv1 1.06-1.14x). 1x1 stride-1 convs keep
+     * POINTWISE (not measured against it).
+     */
+    private static boolean stackWins(ConvGeometry g) {
+        return NativeConvStack.suits(g) && !(DirectConv.suits(g) && g.kh() * g.kw() <= 9 && g.o() < 32);
     }
 
     private static long[] iArgs(ConvGeometry g) {

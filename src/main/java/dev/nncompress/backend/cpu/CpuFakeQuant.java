@@ -10,13 +10,17 @@ import dev.nncompress.tensor.Tensor;
 import static dev.nncompress.backend.cpu.CpuChecks.cpu;
 
 /**
- * Fake quantisation on the CPU backend: the reference's own loop ({@link QuantArithmetic#fakeQuantizeS8Range}, so the
- * results are its bit for bit) over {@link CpuLoops#CHUNK}-float pieces of off-heap memory copied through per-thread
- * heap arrays, split over the cores like the other pointwise ops. The mask is a heap byte[] (one byte per element,
+ * Fake quantisation on the CPU backend: per tensor, or per channel in runs of at least {@link #NATIVE_MIN_RUN}, the native loop
+ * of {@link NativeFakeQuant} on the off-heap memory (bit-identical to the reference's loop); otherwise, or without the library, the reference's own loop
+ * ({@link QuantArithmetic#fakeQuantizeS8Range}, so the results are its bit for bit) over {@link CpuLoops#CHUNK}-float pieces
+ * of off-heap memory copied through per-thread heap arrays; either split over the cores like the other pointwise ops. The mask is a heap byte[] (one byte per element,
  * read by the backward only).
  */
 final class CpuFakeQuant {
     private static final ThreadLocal<byte[]> MASK_CHUNK = ThreadLocal.withInitial(() -> new byte[CpuLoops.CHUNK]);
+
+    /** Per-channel runs shorter than this stay on the Java loop (a JNI call per few elements would cost more than it saves). */
+    static final int NATIVE_MIN_RUN = 64;
 
     private CpuFakeQuant() {}
 
@@ -29,6 +33,18 @@ final class CpuFakeQuant {
         byte[] mask = new byte[n];
         CpuTensor out = CpuTensor.allocate(be, x.shape());
         long xa = cx.address(), ya = out.address();
+        int variant = NativeFakeQuant.variant;
+        if (variant >= 0 && (channels == 1 || inner >= NATIVE_MIN_RUN)) { // the native loop, one call per run of a channel; the same bits
+            CpuPar.forElements(n, (from, to) -> {
+                for (int e = from; e < to; ) {
+                    int c = (int) ((e / inner) % channels);
+                    int end = (int) Math.min(to, (long) (e / inner + 1) * inner);
+                    NativeFakeQuant.forward(variant, xa, n, ya, n, mask, e, end, scales[c], zeroPoints[c]);
+                    e = end;
+                }
+            });
+            return new FakeQuantResult(out, new FakeQuantMask(x.shape(), be, mask, null));
+        }
         CpuPar.forElements(n, (from, to) -> {
             float[][] f = CpuLoops.buffers();
             float[] v = f[0], y = f[1];
@@ -49,6 +65,11 @@ final class CpuFakeQuant {
         byte[] mask = (byte[]) FakeQuantChecks.backward("fakeQuantizeBackward", be, gradOut, inRange);
         CpuTensor dx = CpuTensor.allocate(be, gradOut.shape());
         long ga = cg.address(), da = dx.address();
+        int variant = NativeFakeQuant.variant, n = gradOut.numel();
+        if (variant >= 0) {
+            CpuPar.forElements(n, (from, to) -> NativeFakeQuant.backward(variant, ga, n, da, n, mask, from, to));
+            return dx;
+        }
         CpuPar.forElements(gradOut.numel(), (from, to) -> {
             float[] v = CpuLoops.buffers()[0];
             for (int s = from; s < to; s += CpuLoops.CHUNK) {
@@ -59,5 +80,14 @@ final class CpuFakeQuant {
             }
         });
         return dx;
+    }
+
+    /** {@link dev.nncompress.backend.Backend#finiteMinMax} in one native pass; null without the library or with a NaN or infinity in x. */
+    static float[] finiteMinMax(Tensor x) {
+        CpuTensor cx = cpu("finiteMinMax", "x", x);
+        int variant = NativeFakeQuant.variant;
+        if (variant < 0) return null;
+        float[] out = new float[2];
+        return NativeFakeQuant.minMax(variant, cx.address(), x.numel(), out) ? out : null;
     }
 }

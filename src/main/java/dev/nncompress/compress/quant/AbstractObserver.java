@@ -40,6 +40,20 @@ abstract class AbstractObserver implements Observer {
         accept(values, layout);
     }
 
+    /**
+     * The batch-level checks of {@link #observe} for a batch already reduced per channel (its values seen elsewhere:
+     * QAT's observers on the backend's {@code finiteMinMax}): finite, min <= max, the same channel count as before.
+     */
+    final void checkReduced(float[] min, float[] max) {
+        for (int c = 0; c < min.length; c++) {
+            if (!Float.isFinite(min[c]) || !Float.isFinite(max[c]) || min[c] > max[c]) {
+                throw error("batch range of channel " + c + " [" + min[c] + ", " + max[c] + "] must be finite with min <= max");
+            }
+        }
+        if (channels >= 0 && min.length != channels) throw error("batch has " + min.length + " channels, earlier batches had " + channels);
+        channels = min.length;
+    }
+
     /** Adds a validated batch. */
     abstract void accept(float[] values, ChannelLayout layout);
 

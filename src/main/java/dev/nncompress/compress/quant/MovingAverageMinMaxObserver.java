@@ -46,7 +46,22 @@ public final class MovingAverageMinMaxObserver extends AbstractObserver {
 
     @Override void accept(float[] values, ChannelLayout layout) {
         if (min != null && min.length != layout.channels()) throw error("batch has " + layout.channels() + " channels, the range has " + min.length);
-        float[][] b = batchMinMax(values, layout);
+        accept(batchMinMax(values, layout));
+    }
+
+    /**
+     * A per-tensor batch given as its minimum and maximum, exactly what {@link #observe} would find in its values (the
+     * backend's {@code finiteMinMax}: QAT observes every activation of every step without copying it to the heap).
+     */
+    public void observeMinMax(float batchMin, float batchMax) {
+        if (scheme.perChannel()) throw error("a per-channel scheme needs the values, not one min and max");
+        if (min != null && min.length != 1) throw error("batch has 1 channel, the range has " + min.length);
+        float[] lo = {batchMin}, hi = {batchMax};
+        checkReduced(lo, hi);
+        accept(new float[][] {lo, hi});
+    }
+
+    private void accept(float[][] b) {
         if (min == null) {
             min = b[0];
             max = b[1];

@@ -98,6 +98,15 @@ public final class Conv2dOp implements Op {
         return y;
     }
 
+    /**
+     * What a training forward that ran this conv fused with its ReLU saves (graph.TrainingFusion, issue 23): the input
+     * alone, as the conv's output was never made and its backward (without the node's own ReLU attribute) needs only x.
+     */
+    public static void saveInputOnly(Node n, Tensor x, OpContext ctx) {
+        if (FusedRelu.on(n)) throw new IllegalStateException("conv " + n.name() + " applies its own ReLU: its backward needs its output");
+        ctx.save(n, x, null);
+    }
+
     @Override
     public List<Tensor> backward(Node n, Tensor gradOut, OpContext ctx) {
         Object[] s = ctx.saved(n);

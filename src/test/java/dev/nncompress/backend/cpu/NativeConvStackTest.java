@@ -84,7 +84,7 @@ class NativeConvStackTest {
         int[] geometry = new int[2 * NativeConvStack.STAGE_INTS];
         System.arraycopy(one, 0, geometry, 0, one.length);
         System.arraycopy(two, 0, geometry, one.length, two.length);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NativeConvStack.forward(1L, 64, 1L, 256, 1, geometry,
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NativeConvStack.forward(1L, 64, 1L, 256, 0L, 0L, 1, geometry,
                 new long[] {1L, 1L}, new long[] {36, 180}, new long[] {0, 0}, new long[] {0, 0}, 0, 1));
         assertTrue(e.getMessage().contains("stage 1"), e.getMessage());
     }

@@ -21,10 +21,10 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * Session 9's training-path changes (issue 23) against the code before them, in alternating rounds in one JVM, so that a
- * loaded machine's load falls on both sides: "before" runs the fused ReLU -> max-pool pairs without the recorded argmax
- * (the backend answers null to {@code reluMaxPool2dArgmax}) and first layers' dw on {@code DirectConv.weightGrad} (the
- * DIRECT route forced, which reproduces the old routing); "after" is the code as it is. Both sides go through the same
+ * Session 10's native training forward (issue 23) against the code before it, in alternating rounds in one JVM, so that a
+ * loaded machine's load falls on both sides: "before" runs conv2d forward on the routes before {@code CpuConv.Route.STACK}
+ * and no conv fusion (the backend answers null to {@code conv2dReluMaxPool2dArgmax} and {@code convStack}, so the
+ * conv -> ReLU [-> pool] nodes run one by one, the ReLU -> pool pairs still fused); "after" is the code as it is. Both sides go through the same
  * proxy. Plain main: {@code ... TrainingSpeedupBench [models,...] [rounds] [seconds]}.
  */
 public final class TrainingSpeedupBench {
@@ -38,7 +38,7 @@ public final class TrainingSpeedupBench {
         CpuBackend cpu = new CpuBackend();
         boolean[] before = {false};
         Backend b = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class}, (p, m, a) -> {
-            if (before[0] && m.getName().equals("reluMaxPool2dArgmax")) return null;
+            if (before[0] && (m.getName().equals("conv2dReluMaxPool2dArgmax") || m.getName().equals("convStack"))) return null;
             try {
                 return m.invoke(cpu, a);
             } catch (InvocationTargetException e) {
@@ -58,12 +58,12 @@ public final class TrainingSpeedupBench {
                  Optimizer opt = new OptimizerConfig.Sgd(0.01f, 0.9f, 0, false).create()) {
                 Runnable afterStep = () -> {
                     before[0] = false;
-                    CpuConv.forced = null;
+                    CpuConv.stackForward = true;
                     step(logits, g, b, x, labels, opt);
                 };
                 Runnable beforeStep = () -> {
                     before[0] = true;
-                    CpuConv.forced = CpuConv.Route.DIRECT;
+                    CpuConv.stackForward = false;
                     step(logits, g, b, x, labels, opt);
                 };
                 if (Boolean.getBoolean("bench.threadCpu")) {
@@ -76,7 +76,7 @@ public final class TrainingSpeedupBench {
                         model, batch, c.ours().imagesPerSecond(), c.theirs().imagesPerSecond(), c.ratio(), c.lowestRatio(), c.highestRatio(),
                         c.ours().cpuMicrosPerImage(), c.theirs().cpuMicrosPerImage());
             } finally {
-                CpuConv.forced = null;
+                CpuConv.stackForward = true;
             }
         }
     }

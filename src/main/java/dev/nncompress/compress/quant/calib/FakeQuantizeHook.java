@@ -30,15 +30,26 @@ public final class FakeQuantizeHook implements GraphRunner.OutputHook, AutoClose
     }
 
     private final Set<String> quantised;
+    /** Quantised tensors already on their parameters' grid ({@link QuantTargets#gridPreservingAliases()}): asked for, not rewritten. */
+    private final Set<String> onGrid;
     private final ParamsSource source;
     private final Map<String, FakeQuantMask> inRange = new HashMap<>();
     /** False for inference: each mask is freed as soon as it is made (device memory on CUDA), and a backward is refused. */
     private final boolean keepMasks;
 
     /** @param quantised the tensors (graph input, node names) to fake-quantise; the others stay float and are not copied */
-    public FakeQuantizeHook(Set<String> quantised, ParamsSource source) { this(quantised, source, true); }
+    public FakeQuantizeHook(Set<String> quantised, ParamsSource source) { this(quantised, Set.of(), source, true); }
 
-    private FakeQuantizeHook(Set<String> quantised, ParamsSource source, boolean keepMasks) {
+    /**
+     * As {@link #FakeQuantizeHook(Set, ParamsSource)}, leaving the tensors of {@code onGrid} (some of {@code quantised})
+     * as they are, where fake quantisation would be the identity bit for bit ({@link QuantTargets#gridPreservingAliases()}):
+     * their parameters are still asked for (QAT's int32 bias grids follow them), but no copy, no mask, no backward pass.
+     */
+    public FakeQuantizeHook(Set<String> quantised, Set<String> onGrid, ParamsSource source) { this(quantised, onGrid, source, true); }
+
+    private FakeQuantizeHook(Set<String> quantised, Set<String> onGrid, ParamsSource source, boolean keepMasks) {
+        if (!quantised.containsAll(onGrid)) throw new IllegalArgumentException("tensors on the grid must be quantised ones: " + onGrid);
+        this.onGrid = Set.copyOf(onGrid);
         this.quantised = Set.copyOf(quantised);
         this.source = source;
         this.keepMasks = keepMasks;
@@ -51,7 +62,7 @@ public final class FakeQuantizeHook implements GraphRunner.OutputHook, AutoClose
 
     /** As {@link #of}, for forward passes only (simulated int8 inference): keeps no masks, so it needs no closing. */
     public static FakeQuantizeHook forInference(Map<String, QParams> activations) {
-        return new FakeQuantizeHook(activations.keySet(), (node, v) -> activations.get(node), false);
+        return new FakeQuantizeHook(activations.keySet(), Set.of(), (node, v) -> activations.get(node), false);
     }
 
     @Override
@@ -61,6 +72,7 @@ public final class FakeQuantizeHook implements GraphRunner.OutputHook, AutoClose
         if (!quantised.contains(node)) return t;
         QParams p = source.paramsFor(node, t);
         if (p == null) throw new IllegalStateException("no quantisation parameters for '" + node + "'");
+        if (onGrid.contains(node)) return t;
         FakeQuantResult r = Backend.of(t).fakeQuantize(t, p);
         if (keepMasks) inRange.put(node, r.inRange());
         else r.inRange().close();

@@ -148,6 +148,22 @@ public final class QuantTargets {
     /** node -> the observed tensor whose parameters its output reuses. */
     public Map<String, String> aliases() { return aliases; }
 
+    /**
+     * The aliases whose output values are their input's values, picked or moved ({@code MAXPOOL2D}, {@code FLATTEN}):
+     * their input is on the grid of their source's parameters (fake-quantised with them, or such an alias's output), and
+     * fake quantisation is the identity there bit for bit, its mask all ones (q = (c - zp) s with |c - zp| <= 255
+     * and a normal s divides back to within far less than half a step of c - zp). So a training pass may leave them
+     * as they are, as PyTorch's eager QAT has no fake quantisation after a pool (issue 23). Not {@code DROPOUT}: in
+     * training it scales its input off the grid.
+     */
+    public Set<String> gridPreservingAliases() {
+        Set<String> out = new LinkedHashSet<>();
+        for (Node n : graph.nodes()) {
+            if (aliases.containsKey(n.name()) && (n.op() == OpType.MAXPOOL2D || n.op() == OpType.FLATTEN)) out.add(n.name());
+        }
+        return out;
+    }
+
     public Set<String> excluded() { return excluded; }
 
     public QuantPreset preset() { return preset; }

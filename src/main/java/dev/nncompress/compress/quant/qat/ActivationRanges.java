@@ -1,5 +1,6 @@
 package dev.nncompress.compress.quant.qat;
 
+import dev.nncompress.backend.Backend;
 import dev.nncompress.compress.quant.MovingAverageMinMaxObserver;
 import dev.nncompress.quant.QParams;
 import dev.nncompress.quant.QRange;
@@ -92,9 +93,18 @@ final class ActivationRanges {
         return out;
     }
 
-    /** As {@link #observeAndGet(String, float[], Shape)}, reading the values off the tensor only where an observer needs them. */
+    /**
+     * As {@link #observeAndGet(String, float[], Shape)}, reading the values off the tensor only where an observer needs them:
+     * for a per-tensor scheme only its min and max, in one pass on its backend where it has one ({@code Backend.finiteMinMax};
+     * the same two numbers, so the same ranges), else all of them.
+     */
     QParams observeAndGet(String node, Tensor value) {
-        return observers.containsKey(node) ? observeAndGet(node, value.toFloatArray(), value.shape()) : observeAndGet(node, null, value.shape());
+        MovingAverageMinMaxObserver o = observers.get(node);
+        if (o == null) return observeAndGet(node, null, value.shape());
+        float[] mm = scheme.perChannel() ? null : Backend.of(value).finiteMinMax(value);
+        if (mm == null) return observeAndGet(node, value.toFloatArray(), value.shape()); // also where a NaN or infinity is: observe names it
+        o.observeMinMax(mm[0], mm[1]);
+        return o.qparams();
     }
 
     /** Parameters to fake-quantise {@code node}'s output with after observing it; null: float. */

@@ -38,7 +38,9 @@ import java.util.Set;
  *       ({@link QuantTargets#weightParams}); the step runs on those copies, and their gradients reach the
  *       float master weights through the straight-through estimator ({@link FakeQuantizedWeights#passGradients});</li>
  *   <li>every planned activation updates its moving-average min/max (started from the PTQ plan) and is
- *       fake-quantised with the result; its gradient is zeroed where the forward clamped ({@link FakeQuantizeHook});</li>
+ *       fake-quantised with the result; its gradient is zeroed where the forward clamped ({@link FakeQuantizeHook}); max-pool
+ *       and flatten outputs, already on their input's grid, are left as they are (the identity bit for bit; where PyTorch's
+ *       eager QAT has no fake quantisation either: {@link QuantTargets#gridPreservingAliases()});</li>
  *   <li>the fake quantisation and its straight-through backward run as the backend's ops (on CUDA the
  *       {@code nnc_fake_quantize_s8} kernels); the observers still read the values on the host;</li>
  *   <li>the bias of every int8 layer is added on the int32 grid of its accumulator, as the converted engine adds it
@@ -102,9 +104,25 @@ public final class QuantizationAwareTraining {
      * fake-quantised activations, which is what the int8 model will compute.
      */
     public QatResult train(QuantTargets targets, QuantPlan start, Dataset data, TrainListener listener, TrainingLoss loss) {
-        Graph graph = targets.graph();
         ActivationRanges ranges = new ActivationRanges(targets, start, averagingConstant);
-        StepHook qat = new StepHook() {
+        List<EpochStats> history = new Trainer(backend, config, stepHook(targets, ranges), loss).withCheckpoints(checkpoints)
+                .fit(targets.graph(), data, null, listener);
+        int images = start.calibrationImages() + data.count() * config.epochs();
+        return new QatResult(targets.graph(), targets.plan(OBSERVER, images, ranges.current()), history);
+    }
+
+    /**
+     * The {@link StepHook} that {@link #train} hands the {@link Trainer}: every step of {@code targets}' graph with
+     * fake-quantised weights and activations, the activation ranges started from {@code start}. For callers that
+     * run the steps themselves (the QAT benchmark); the ranges it moves are its own.
+     */
+    public StepHook stepHook(QuantTargets targets, QuantPlan start) {
+        return stepHook(targets, new ActivationRanges(targets, start, averagingConstant));
+    }
+
+    private StepHook stepHook(QuantTargets targets, ActivationRanges ranges) {
+        Graph graph = targets.graph();
+        return new StepHook() {
             @Override
             public Step begin(Graph trained) {
                 if (trained != graph) throw new IllegalStateException("QAT step hook for graph " + graph.name() + " got another graph");
@@ -115,9 +133,6 @@ public final class QuantizationAwareTraining {
 
             @Override public void restoreCheckpointState(StateTensors state) { ranges.restoreCheckpointState(state); }
         };
-        List<EpochStats> history = new Trainer(backend, config, qat, loss).withCheckpoints(checkpoints).fit(graph, data, null, listener);
-        int images = start.calibrationImages() + data.count() * config.epochs();
-        return new QatResult(graph, targets.plan(OBSERVER, images, ranges.current()), history);
     }
 
     /**
@@ -147,7 +162,8 @@ public final class QuantizationAwareTraining {
             Graph g = targets.graph();
             this.graph = new Graph(g.name(), g.inputShape(), g.nodes(), g.output(), params);
             // the runner asks for a tensor's parameters before any layer reading it runs: the biases move in time
-            this.hook = new FakeQuantizeHook(quantised, (node, v) -> {
+            // max-pool and flatten outputs are on their input's grid: asked for their parameters, not fake-quantised again
+            this.hook = new FakeQuantizeHook(quantised, targets.gridPreservingAliases(), (node, v) -> {
                 QParams p = activations.paramsFor(node, v);
                 if (p != null) biases.inputQuantised(node, p);
                 return p;
