@@ -52,6 +52,9 @@ declare -A extra=(
   [depthwise_f32_avx512]="-mavx512f -mprefer-vector-width=512 -fno-tree-loop-distribute-patterns"
   [convstack_winograd_avx512]="-mavx512f -mprefer-vector-width=512 -Wno-maybe-uninitialized"
   [convstack_f32_avx512]="-mavx512f -mprefer-vector-width=512 -Wno-maybe-uninitialized"
+  # GCC 12 warns about its own _mm256_undefined_pd inside _mm512_reduce_add_ps
+  [convgrad_f32_avx512]="-mavx512f -mprefer-vector-width=512 -Wno-maybe-uninitialized -Wno-uninitialized"
+  [convgrad_input_f32_avx512]="-mavx512f -mprefer-vector-width=512 -Wno-maybe-uninitialized"
   [fakequant_f32_avx512]="-mavx512f -mavx512bw -mavx512vl -Wno-maybe-uninitialized"
   [sparse_f32_avx2]="-mavx2 -mfma"
   [sparse_f32_avx512]="-mavx512f -Wno-maybe-uninitialized"

@@ -256,6 +256,11 @@ public final class CpuBackend implements HostInt8Backend {
             return new Conv2dGrads(dx, dw, db);
         }
         CpuConv.Route route = CpuConv.route(g, true, needInputGrad);
+        if (route == CpuConv.Route.AVX512) { // issue 23: dw/db and dx kernels of our own (NativeConvGrad)
+            dx = needInputGrad ? NativeConvGrad.inputGrad(this, g, cw, cg, null) : null;
+            NativeConvGrad.weightGrad(g, cx, cg, dw, db);
+            return new Conv2dGrads(dx, dw, db);
+        }
         if (route == CpuConv.Route.DIRECT) {
             DirectConv.weightGrad(g, cx.address(), cg.address(), dw.address(), db == null ? 0L : db.address());
             return new Conv2dGrads(null, dw, db);

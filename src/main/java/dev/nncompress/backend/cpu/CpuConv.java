@@ -16,16 +16,17 @@ import static dev.nncompress.backend.cpu.Mem.put;
  *   <li>{@code DIRECT}: {@link DirectConv}, Java loops for stride 1 and few input channels;
  *   <li>{@code DEPTHWISE}: {@link CpuDepthwiseConv}, direct loops for groups == C (any channel multiplier);
  *   <li>{@code POINTWISE}: {@link PointwiseConv}, forward of 1x1 stride-1 unpadded convs as sgemm on the NCHW
- *       planes themselves (no im2col, no per-call primitive); backward takes the other routes.
+ *       planes themselves (no im2col, no per-call primitive); backward takes the other routes;
  *   <li>{@code STACK}: forward only, {@link NativeConvStack}'s AVX-512 direct conv as a single stage (dense convs, at
- *       least one image per thread, CPUs with AVX-512F).
+ *       least one image per thread, CPUs with AVX-512F);
+ *   <li>{@code AVX512}: {@link NativeConvGrad}, backward only: our AVX-512 kernels for dense stride-1 convs.
  * </ul>
  * NATIVE and DIRECT take only {@link Conv2dSpec#plain()} specs (libnd4j's conv2d has no groups and
  * symmetric padding only; DirectConv pads symmetrically). {@link #route} picks per call from measured
  * costs (CpuBackendBench).
  */
 final class CpuConv {
-    enum Route { NATIVE, IM2COL, DIRECT, DEPTHWISE, POINTWISE, STACK }
+    enum Route { NATIVE, IM2COL, DIRECT, DEPTHWISE, POINTWISE, STACK, AVX512 }
 
     /** Whether the automatic route may take {@link Route#STACK} (benchmarks switch it off to time the routes before it). */
     static volatile boolean stackForward = true;
@@ -52,6 +53,14 @@ final class CpuConv {
         boolean direct = plain && DirectConv.suits(g) && !(backward && needInputGrad) && !splitDw;
         boolean depthwise = g.depthwise();
         boolean pointwise = !backward && PointwiseConv.suits(g);
+        // backward of a dense stride-1 conv, our AVX-512 kernels (NativeConvGrad), where measured faster side by side
+        // (CpuConvGradBench force, batch 64, 2 threads, process CPU time at load ~9): without dx (first layers) 5-11x the
+        // gemm route and DirectConv; with dx where C*kH*kW <= 288: student conv2 2.3x, LeNet-5 conv2 2.7x, teacher conv2
+        // 1.3-3.5x (oneDNN's own time varies run to run), ResNet-8 16@28 1.6x, 32@14 1.3x oneDNN; deeper reductions stay on
+        // oneDNN, whose blocked kernels win there (teacher conv3 64->128 0.79x, ResNet-8 64@7 0.62x). Without oneDNN the
+        // other route is the gemm route, which oneDNN beats 1.5-8x.
+        boolean avx512Suits = backward && NativeConvGrad.suits(g);
+        boolean avx512 = avx512Suits && (!needInputGrad || g.ckk() <= 288 || !CpuRuntime.oneDnn());
         if (f != null && switch (f) {
             case IM2COL -> true;
             case NATIVE -> plain;
@@ -59,7 +68,9 @@ final class CpuConv {
             case DEPTHWISE -> depthwise;
             case POINTWISE -> pointwise;
             case STACK -> !backward && NativeConvStack.suits(g);
+            case AVX512 -> avx512Suits;
         }) return f;
+        if (avx512) return Route.AVX512;
         // depthwise: 1/C of a dense conv's work, which neither oneDNN through libnd4j (no groups) nor one gemm per channel exploits
         if (depthwise) return Route.DEPTHWISE;
         // 1x1 forward: oneDNN through libnd4j costs ~1 ms a call in primitive setup on MobileNetV2's small layers (MobileNetWidthBench)

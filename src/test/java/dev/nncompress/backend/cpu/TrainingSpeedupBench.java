@@ -86,7 +86,7 @@ public final class TrainingSpeedupBench {
      * OPENBLAS_NUM_THREADS=1): the calling thread's CPU time over {@code rounds} alternating blocks of 20 steps per side,
      * which time spent waiting for a core does not inflate. Prints the sums' ratio and each block pair's.
      */
-    private static void threadCpu(String model, int batch, int rounds, Runnable after, Runnable before) {
+    static void threadCpu(String model, int batch, int rounds, Runnable after, Runnable before) {
         java.lang.management.ThreadMXBean tmx = java.lang.management.ManagementFactory.getThreadMXBean();
         int steps = 20;
         for (int i = 0; i < 40; i++) { after.run(); before.run(); } // warm-up (JIT)
@@ -109,7 +109,7 @@ public final class TrainingSpeedupBench {
                 model, batch, sumAfter / 1e3 / n, sumBefore / 1e3 / n, (double) sumBefore / sumAfter, lo, hi);
     }
 
-    private static void step(Graph logits, Graph g, Backend b, Tensor x, int[] labels, Optimizer opt) {
+    static void step(Graph logits, Graph g, Backend b, Tensor x, int[] labels, Optimizer opt) {
         try (GraphRunner run = new GraphRunner(logits, b, true, 0)) {
             LossResult l = b.softmaxCrossEntropy(run.forward(x), labels);
             try (Tensor grad = l.gradLogits()) {
