@@ -86,6 +86,12 @@ static inline bool conversion_ok(JNIEnv* env, const char* what, jint imgFrom, ji
     return arrays_hold(env, what, imgTo, a, need, b, need);
 }
 
+// Whether this CPU runs AVX-512F: the fp32 kernels' entries refuse to run without it (their Java side asks first).
+static inline bool cpu_has_avx512f() {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f");
+}
+
 }  // namespace nnc
 
 #endif

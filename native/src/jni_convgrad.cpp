@@ -16,11 +16,6 @@ using nnc::ptr;
 // Per-thread scratch (the block of bordered copies), kept between calls.
 thread_local nnc::FloatScratch scratch;
 
-bool avx512() {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f");
-}
-
 // Reads and checks the geometry (nnc::kGradInts ints: n, then ConvGrad's fields with the strides after kw): each axis a
 // plain conv axis (nnc::axis_ok) with stride 1, c and o in 1..2^20, at most 1024 taps. False with the exception pending.
 bool geometry(JNIEnv* env, const char* what, jintArray geo, int* n, nnc::ConvGrad* g) {
@@ -43,14 +38,14 @@ bool geometry(JNIEnv* env, const char* what, jintArray geo, int* n, nnc::ConvGra
 
 extern "C" {
 
-JNIEXPORT jboolean JNICALL Java_dev_nncompress_backend_cpu_NativeConvGrad_supported(JNIEnv*, jclass) { return avx512() ? JNI_TRUE : JNI_FALSE; }
+JNIEXPORT jboolean JNICALL Java_dev_nncompress_backend_cpu_NativeConvGrad_supported(JNIEnv*, jclass) { return nnc::cpu_has_avx512f() ? JNI_TRUE : JNI_FALSE; }
 
 // acc (one part: o * c * kh * kw weight sums, then o bias sums) = the sums over images [from, to) of x [n, c, h, w] and
 // dy [n, o, oh, ow], NCHW both.
 JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeConvGrad_weightGrad(JNIEnv* env, jclass, jlong x, jlong x_len, jlong dy, jlong dy_len,
                                                                                 jintArray geo, jlong acc, jlong acc_len, jint from, jint to) {
     const char* what = "conv weight gradient";
-    if (!nnc::require(env, avx512(), what, "this CPU has no AVX-512F")) return;
+    if (!nnc::require(env, nnc::cpu_has_avx512f(), what, "this CPU has no AVX-512F")) return;
     int n;
     nnc::ConvGrad g;
     if (!geometry(env, what, geo, &n, &g)) return;
@@ -78,7 +73,7 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeConvGrad_inputGrad(
                                                                                jlong mask, jlong mask_len, jintArray geo, jlong dx, jlong dx_len, jint from,
                                                                                jint to) {
     const char* what = "conv input gradient";
-    if (!nnc::require(env, avx512(), what, "this CPU has no AVX-512F")) return;
+    if (!nnc::require(env, nnc::cpu_has_avx512f(), what, "this CPU has no AVX-512F")) return;
     int n;
     nnc::ConvGrad g;
     if (!geometry(env, what, geo, &n, &g)) return;

@@ -18,11 +18,6 @@ using nnc::ptr;
 // Per-thread scratch (padded inputs, conv outputs, packed weights), kept between calls.
 thread_local nnc::FloatScratch scratch;
 
-bool avx512() {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f");
-}
-
 // One stage: a plain conv axis per direction (nnc::axis_ok), o >= 1, the pool's window inside the conv output
 // (stride >= 1, no padding, floor) or none, and its input equal to the previous stage's output.
 bool stage_ok(const nnc::ConvStage& s, const nnc::ConvStage* prev) {
@@ -41,19 +36,19 @@ bool stage_ok(const nnc::ConvStage& s, const nnc::ConvStage* prev) {
 
 extern "C" {
 
-JNIEXPORT jboolean JNICALL Java_dev_nncompress_backend_cpu_NativeConvStack_supported(JNIEnv*, jclass) { return avx512() ? JNI_TRUE : JNI_FALSE; }
+JNIEXPORT jboolean JNICALL Java_dev_nncompress_backend_cpu_NativeConvStack_supported(JNIEnv*, jclass) { return nnc::cpu_has_avx512f() ? JNI_TRUE : JNI_FALSE; }
 
 // Winograd for the 3x3 stride-1 stages on or off (convstack_f32.h); stacks planned after the call see it.
 // (Both compiled for AVX-512F, so neither runs without it.)
 JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeConvStack_winograd(JNIEnv*, jclass, jboolean on) {
-    if (avx512()) nnc::winograd_enable(on == JNI_TRUE);
+    if (nnc::cpu_has_avx512f()) nnc::winograd_enable(on == JNI_TRUE);
 }
 
 // The Winograd output tile m a stage of nnc::kStageInts ints would run with now (0: the direct conv); -1 when the
 // array is not one stage.
 JNIEXPORT jint JNICALL Java_dev_nncompress_backend_cpu_NativeConvStack_winogradTile(JNIEnv* env, jclass, jintArray stage) {
     if (nnc::array_length(env, stage) != nnc::kStageInts) return -1;
-    if (!avx512()) return 0;
+    if (!nnc::cpu_has_avx512f()) return 0;
     jint v[nnc::kStageInts];
     env->GetIntArrayRegion(stage, 0, nnc::kStageInts, v);
     const nnc::ConvStage s{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15],
@@ -70,7 +65,7 @@ JNIEXPORT void JNICALL Java_dev_nncompress_backend_cpu_NativeConvStack_forward(J
                                                                               jlongArray weight_lens, jlongArray biases, jlongArray bias_lens, jint from,
                                                                               jint to) {
     const char* what = "conv stack";
-    if (!nnc::require(env, avx512(), what, "this CPU has no AVX-512F")) return;
+    if (!nnc::require(env, nnc::cpu_has_avx512f(), what, "this CPU has no AVX-512F")) return;
     const int64_t geo_len = nnc::array_length(env, geometry);
     if (!nnc::require(env, geo_len > 0 && geo_len % nnc::kStageInts == 0 && geo_len / nnc::kStageInts <= nnc::kMaxStages, what,
                       "geometry of %lld ints is not 1 to %d stages of %d", static_cast<long long>(geo_len), nnc::kMaxStages, nnc::kStageInts))

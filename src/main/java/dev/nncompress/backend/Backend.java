@@ -202,18 +202,7 @@ public interface Backend extends TensorOwner, AutoCloseable {
      * differently). The default runs those three.
      */
     default Tensor linearInference(Tensor x, Tensor weight, Tensor bias, boolean relu) {
-        Tensor y = matmul(x, false, weight, true);
-        if (bias != null) {
-            Tensor b = addRowVector(y, bias);
-            y.close();
-            y = b;
-        }
-        if (relu) {
-            Tensor r = relu(y);
-            y.close();
-            y = r;
-        }
-        return y;
+        return linearForward(x, weight, bias, relu);
     }
 
     /** Gradients of training-mode batch norm given the saved batch mean and 1/sqrt(var + eps). */
