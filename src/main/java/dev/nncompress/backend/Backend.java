@@ -59,6 +59,19 @@ public interface Backend extends TensorOwner, AutoCloseable {
     /** Gradients of conv2d: dx (null unless needInputGrad), dw, db (null unless withBias). */
     Conv2dGrads conv2dBackward(Tensor x, Tensor w, Tensor gradOut, Conv2dSpec spec, boolean withBias, boolean needInputGrad);
 
+    /**
+     * {@link #conv2dBackward} with the input gradient, where x is a ReLU's output that only this conv reads: the input
+     * gradient comes back with that ReLU's backward applied, bit for bit {@code reluBackward(x, dx)} (dx where x > 0,
+     * else +0), so the ReLU's own backward pass is skipped (issue 23: the ReLU mask inside the conv backward; planned by
+     * graph.TrainingFusion). The default runs the two ops.
+     */
+    default Conv2dGrads conv2dBackwardReluInput(Tensor x, Tensor w, Tensor gradOut, Conv2dSpec spec, boolean withBias) {
+        Conv2dGrads gr = conv2dBackward(x, w, gradOut, spec, withBias, true);
+        Tensor dx = reluBackward(x, gr.input());
+        gr.input().close();
+        return new Conv2dGrads(dx, gr.weight(), gr.bias());
+    }
+
     Tensor maxPool2d(Tensor x, Pool2dSpec spec);
 
     /** Gradient of maxPool2d; ties send the gradient to the first maximum in window order. */

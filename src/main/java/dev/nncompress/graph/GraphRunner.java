@@ -253,12 +253,30 @@ public final class GraphRunner implements AutoCloseable {
         Map<String, Tensor> grads = new HashMap<>();
         grads.put(graph.output(), gradOutput);
         List<Node> nodes = graph.nodes();
+        Set<String> maskedRelus = new HashSet<>(); // ReLUs whose backward a conv's input gradient already applied
         for (int i = nodes.size() - 1; i >= 0; i--) {
             Node n = nodes.get(i);
             Tensor received = grads.remove(n.name());
             if (received == null) continue; // does not reach the output
             Tensor g = hook.gradient(n.name(), received);
             if (g != received) own(g); // received may be the caller's gradOutput, which the runner must not free
+            if (maskedRelus.contains(n.name())) { // the ReLU's backward ran inside its conv's: the gradient goes on as it is
+                String in = n.inputs().get(0);
+                Tensor prev = grads.get(in);
+                if (Graph.INPUT.equals(in)) continue;
+                if (prev == null) grads.put(in, g);
+                else ctx.backend().addInPlace(prev, g);
+                continue;
+            }
+            Node maskedRelu = hook == OutputHook.NONE && ctx.needsInputGrad(n) ? pairs.reluMaskedBy(n) : null;
+            if (maskedRelu != null) {
+                maskedRelus.add(maskedRelu.name());
+                List<Tensor> convGrads = Conv2dOp.backwardReluInput(n, g, ctx);
+                Tensor gi = convGrads.get(0);
+                own(gi);
+                grads.put(maskedRelu.name(), gi); // the ReLU has this conv as its only reader
+                continue;
+            }
             Node relu = pairs.reluOf(n);
             // a gradient hook that may change the ReLU's gradient needs the pair unfused
             if (relu != null && hook != OutputHook.NONE && hook.changesGradient(relu.name())) fusedReluOutput(relu, n);

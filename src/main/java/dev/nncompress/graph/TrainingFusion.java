@@ -20,9 +20,13 @@ import java.util.Map;
  * backend call ({@code Backend.conv2dReluMaxPool2dArgmax}, or a one-stage {@code Backend.convStack}; issue 23): the
  * conv's output is never written (its backward needs only its input), nor the ReLU's under a pool. A caller who asks
  * for either gets it computed then ({@code GraphRunner.output}), as above.
+ *
+ * <p>A conv that alone reads a ReLU's output applies that ReLU's backward in its own input gradient
+ * ({@code Backend.conv2dBackwardReluInput}: on the CPU the AVX-512 dx kernel masks in the same pass), and the ReLU's node
+ * passes the gradient on unchanged; on a pass without an output hook only (a hook sees the ReLU's unmasked gradient).
  */
 final class TrainingFusion {
-    static final TrainingFusion NONE = new TrainingFusion(Map.of(), Map.of(), Map.of(), Map.of(), Map.of());
+    static final TrainingFusion NONE = new TrainingFusion(Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of());
 
     private final Map<String, Node> reluOfPool;
     private final Map<String, Node> poolOfRelu;
@@ -31,14 +35,17 @@ final class TrainingFusion {
     // linear -> ReLU pairs: the ReLU's node runs the linear with the ReLU fused (a copy of the linear node with attr relu=1)
     private final Map<String, Node> fusedLinearOfRelu;
     private final Map<String, Node> linearsFused;
+    /** Convs whose input is a ReLU's output read by that conv alone, to that ReLU: its backward is in the conv's. */
+    private final Map<String, Node> reluMaskedByConv;
 
     private TrainingFusion(Map<String, Node> reluOfPool, Map<String, Node> poolOfRelu, Map<String, Node> reluOfConv,
-                           Map<String, Node> fusedLinearOfRelu, Map<String, Node> linearsFused) {
+                           Map<String, Node> fusedLinearOfRelu, Map<String, Node> linearsFused, Map<String, Node> reluMaskedByConv) {
         this.reluOfPool = reluOfPool;
         this.poolOfRelu = poolOfRelu;
         this.reluOfConv = reluOfConv;
         this.fusedLinearOfRelu = fusedLinearOfRelu;
         this.linearsFused = linearsFused;
+        this.reluMaskedByConv = reluMaskedByConv;
     }
 
     static TrainingFusion plan(Graph g) {
@@ -79,8 +86,18 @@ final class TrainingFusion {
             fusedLinearOfRelu.put(relu.name(), new Node(lin.name(), lin.op(), lin.inputs(), Map.copyOf(attrs)));
             linearsFused.put(lin.name(), lin);
         }
-        return reluOfPool.isEmpty() && reluOfConv.isEmpty() && linearsFused.isEmpty() ? NONE
-                : new TrainingFusion(reluOfPool, poolOfRelu, reluOfConv, fusedLinearOfRelu, linearsFused);
+        // ReLU -> conv (issue 23): the ReLU's backward applied inside the conv's input gradient, where the conv alone reads
+        // the ReLU (so the whole gradient reaching the ReLU comes through that conv) and the ReLU's node runs as a plain ReLU
+        Map<String, Node> reluMaskedByConv = new HashMap<>();
+        for (Node conv : g.nodes()) {
+            if (conv.op() != OpType.CONV2D || conv.inputs().size() != 1) continue;
+            Node relu = byName.get(conv.inputs().get(0));
+            if (relu == null || relu.op() != OpType.RELU || relu.inputs().size() != 1 || readers.get(relu.name()) != 1
+                    || relu.name().equals(g.output()) || fusedLinearOfRelu.containsKey(relu.name())) continue;
+            reluMaskedByConv.put(conv.name(), relu);
+        }
+        return reluOfPool.isEmpty() && reluOfConv.isEmpty() && linearsFused.isEmpty() && reluMaskedByConv.isEmpty() ? NONE
+                : new TrainingFusion(reluOfPool, poolOfRelu, reluOfConv, fusedLinearOfRelu, linearsFused, reluMaskedByConv);
     }
 
     /** The ReLU that conv node {@code conv} feeds alone (its forward may run inside the conv's), or null. */
@@ -104,5 +121,8 @@ final class TrainingFusion {
     /** The pool of ReLU {@code relu}'s pair, or null. */
     Node poolOf(String relu) { return poolOfRelu.get(relu); }
 
-    boolean isEmpty() { return reluOfPool.isEmpty() && reluOfConv.isEmpty() && linearsFused.isEmpty(); }
+    /** The ReLU whose output conv node {@code conv} alone reads (its backward may run inside the conv's), or null. */
+    Node reluMaskedBy(Node conv) { return reluMaskedByConv.get(conv.name()); }
+
+    boolean isEmpty() { return reluOfPool.isEmpty() && reluOfConv.isEmpty() && linearsFused.isEmpty() && reluMaskedByConv.isEmpty(); }
 }

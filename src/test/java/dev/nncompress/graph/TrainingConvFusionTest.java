@@ -135,6 +135,31 @@ class TrainingConvFusionTest {
         }
     }
 
+    /**
+     * relu1 -> conv2, conv2 its only reader: relu1's backward runs inside conv2's input gradient (one
+     * conv2dBackwardReluInput, no reluBackward), and the step's gradients equal, bit for bit, those of the same pass with
+     * that call run as its two ops (the interface's default: conv2dBackward, then reluBackward).
+     */
+    @Test
+    void theReluMaskInsideTheConvBackwardEqualsTheTwoOps() {
+        Graph g = small();
+        assertEquals("relu1", TrainingFusion.plan(g).reluMaskedBy(g.node("conv2")).name());
+        Map<String, Integer> calls = new TreeMap<>();
+        Map<String, float[]> inside = step(g, counting(calls), 4, GraphRunner.OutputHook.NONE, null);
+        assertEquals(1, calls.get("conv2dBackwardReluInput"), "conv2 masks relu1's gradient: " + calls);
+        assertNull(calls.get("reluBackward"), "no separate ReLU backward: " + calls);
+        Backend twoOps = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class}, (p, m, a) -> {
+            if (m.getName().equals("conv2dBackwardReluInput")) return java.lang.reflect.InvocationHandler.invokeDefault(p, m, a);
+            try {
+                return m.invoke(CPU, a);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        });
+        Map<String, float[]> separate = step(g, twoOps, 4, GraphRunner.OutputHook.NONE, null);
+        for (String k : separate.keySet()) org.junit.jupiter.api.Assertions.assertArrayEquals(separate.get(k), inside.get(k), "gradient of " + k);
+    }
+
     private static Backend counting(Map<String, Integer> calls) {
         return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class}, (p, m, a) -> {
             calls.merge(m.getName(), 1, Integer::sum);

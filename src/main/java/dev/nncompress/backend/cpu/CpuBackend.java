@@ -240,12 +240,25 @@ public final class CpuBackend implements HostInt8Backend {
 
     @Override public Conv2dGrads conv2dBackward(Tensor x, Tensor w, Tensor gradOut, Conv2dSpec spec, boolean withBias,
                                                 boolean needInputGrad) {
-        String op = "conv2dBackward";
+        return conv2dBackward(x, w, gradOut, spec, withBias, needInputGrad, false);
+    }
+
+    /** The ReLU's mask in the AVX-512 dx kernel's pass where that route runs; elsewhere the two ops (the default). */
+    @Override public Conv2dGrads conv2dBackwardReluInput(Tensor x, Tensor w, Tensor gradOut, Conv2dSpec spec, boolean withBias) {
+        return conv2dBackward(x, w, gradOut, spec, withBias, true, true);
+    }
+
+    private Conv2dGrads conv2dBackward(Tensor x, Tensor w, Tensor gradOut, Conv2dSpec spec, boolean withBias,
+                                       boolean needInputGrad, boolean reluInput) {
+        String op = reluInput ? "conv2dBackwardReluInput" : "conv2dBackward";
         CpuTensor cx = cpu(op, "input", x);
         CpuTensor cw = cpu(op, "weight", w);
         CpuTensor cg = cpu(op, "gradOut", gradOut);
         ConvGeometry g = ArgChecks.conv(op, x, w, spec);
         ArgChecks.expectShape(op, "gradOut", gradOut, Shape.of(g.n(), g.o(), g.oh(), g.ow()));
+        if (reluInput && (gradOut.numel() == 0 || w.numel() == 0 || CpuConv.route(g, true, true) != CpuConv.Route.AVX512)) {
+            return HostInt8Backend.super.conv2dBackwardReluInput(x, w, gradOut, spec, withBias);
+        }
         CpuTensor dw = alloc(w.shape());
         CpuTensor db = withBias ? alloc(Shape.of(g.o())) : null;
         CpuTensor dx;
@@ -257,7 +270,7 @@ public final class CpuBackend implements HostInt8Backend {
         }
         CpuConv.Route route = CpuConv.route(g, true, needInputGrad);
         if (route == CpuConv.Route.AVX512) { // issue 23: dw/db and dx kernels of our own (NativeConvGrad)
-            dx = needInputGrad ? NativeConvGrad.inputGrad(this, g, cw, cg, null) : null;
+            dx = needInputGrad ? NativeConvGrad.inputGrad(this, g, cw, cg, reluInput ? cx : null) : null;
             NativeConvGrad.weightGrad(g, cx, cg, dw, db);
             return new Conv2dGrads(dx, dw, db);
         }

@@ -108,13 +108,23 @@ public final class Conv2dOp implements Op {
     }
 
     @Override
-    public List<Tensor> backward(Node n, Tensor gradOut, OpContext ctx) {
+    public List<Tensor> backward(Node n, Tensor gradOut, OpContext ctx) { return backward(n, gradOut, ctx, false); }
+
+    /**
+     * The backward of conv {@code n} whose input is a ReLU's output read by this conv alone (graph.TrainingFusion): the
+     * input gradient comes back with the ReLU's backward applied ({@code Backend.conv2dBackwardReluInput}), so the
+     * runner passes it through the ReLU's node unchanged.
+     */
+    public static List<Tensor> backwardReluInput(Node n, Tensor gradOut, OpContext ctx) { return backward(n, gradOut, ctx, true); }
+
+    private static List<Tensor> backward(Node n, Tensor gradOut, OpContext ctx, boolean reluInput) {
         Object[] s = ctx.saved(n);
         Tensor x = (Tensor) s[0];
         Tensor g = FusedRelu.backward(n, (Tensor) s[1], gradOut, ctx);
         boolean withBias = ctx.hasParam(n, "bias");
-        Conv2dGrads gr = ctx.backend().conv2dBackward(x, ctx.param(n, "weight").value(), g, spec(n), withBias,
-                ctx.needsInputGrad(n));
+        Tensor w = ctx.param(n, "weight").value();
+        Conv2dGrads gr = reluInput ? ctx.backend().conv2dBackwardReluInput(x, w, g, spec(n), withBias)
+                : ctx.backend().conv2dBackward(x, w, g, spec(n), withBias, ctx.needsInputGrad(n));
         ctx.param(n, "weight").accumulateGrad(gr.weight());
         if (withBias) ctx.param(n, "bias").accumulateGrad(gr.bias());
         return Arrays.asList(gr.input());
