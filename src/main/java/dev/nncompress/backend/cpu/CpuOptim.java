@@ -18,12 +18,18 @@ final class CpuOptim {
 
     /**
      * Runs {@code body} over the segments of sizes {@code n} as one range of their total count, split by
-     * {@link CpuPar#forElements}; false (nothing run) when the total does not fit an int.
+     * {@link CpuPar#forElements}; where the total does not fit an int, each segment split on its own.
      */
-    private static boolean forSegments(int[] n, SegmentBody body) {
+    private static void forSegments(int[] n, SegmentBody body) {
         long[] start = new long[n.length + 1];
         for (int i = 0; i < n.length; i++) start[i + 1] = start[i] + n[i];
-        if (start[n.length] > Integer.MAX_VALUE) return false;
+        if (start[n.length] > Integer.MAX_VALUE) {
+            for (int i = 0; i < n.length; i++) {
+                int k = i;
+                CpuPar.forElements(n[i], (from, to) -> body.run(k, from, to));
+            }
+            return;
+        }
         CpuPar.forElements((int) start[n.length], (from, to) -> {
             for (int i = 0; i < n.length; i++) {
                 long lo = Math.max(from, start[i]);
@@ -31,7 +37,6 @@ final class CpuOptim {
                 if (lo < hi) body.run(i, (int) (lo - start[i]), (int) (hi - start[i]));
             }
         });
-        return true;
     }
 
     /** velocity is 0 when momentum is 0 (no state). */
@@ -42,11 +47,7 @@ final class CpuOptim {
     /** {@link #sgd(long, long, long, int, float, float, float, boolean)} over every parameter i in one split pass. */
     static void sgd(long[] p, long[] grad, long[] velocity, int[] n, float lr, float momentum, float wd, boolean nesterov) {
         SegmentBody body = (i, from, to) -> sgdRange(p[i], grad[i], velocity[i], from, to, lr, momentum, wd, nesterov);
-        if (forSegments(n, body)) return;
-        for (int i = 0; i < n.length; i++) {
-            int k = i;
-            CpuPar.forElements(n[i], (from, to) -> body.run(k, from, to));
-        }
+        forSegments(n, body);
     }
 
     /** Chunked through heap arrays as in {@link CpuLoops}. */
@@ -101,11 +102,7 @@ final class CpuOptim {
         float oneMinusB2 = (float) (1.0 - beta2);
         SegmentBody body = (i, from, to) -> adamRange(p[i], grad[i], m[i], v[i], from, to, beta1, beta2, eps, stepSize, invBc2Sqrt,
                 decay, l2, oneMinusB1, oneMinusB2);
-        if (forSegments(n, body)) return;
-        for (int i = 0; i < n.length; i++) {
-            int k = i;
-            CpuPar.forElements(n[i], (from, to) -> body.run(k, from, to));
-        }
+        forSegments(n, body);
     }
 
     private static void adamRange(long p, long grad, long m, long v, int from, int to, float beta1, float beta2, float eps, float stepSize,
