@@ -11,6 +11,8 @@ import dev.nncompress.util.ProgressListener;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
+import static dev.nncompress.backend.cpu.ConvGradArrays.gaussian;
+
 /**
  * The conv backward of every stride-1 conv of the built-in models at batch 64, the AVX-512 route
  * ({@link NativeConvGrad}) against the route taken without it (oneDNN, gemm or DirectConv), alternating rounds in one
@@ -80,11 +82,5 @@ public final class CpuConvGradBench {
         if (g.input() != null) g.input().close();
         g.weight().close();
         if (g.bias() != null) g.bias().close();
-    }
-
-    private static float[] gaussian(SplittableRandom r, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) a[i] = (float) r.nextGaussian();
-        return a;
     }
 }

@@ -10,9 +10,10 @@ import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
 
+import static dev.nncompress.backend.cpu.ConvGradArrays.gaussian;
+import static dev.nncompress.backend.cpu.ConvGradArrays.near;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A conv backward without dx (a first layer) runs {@link CpuConv#weightGradSplit}: the images split into one part per
@@ -70,23 +71,6 @@ class WeightGradSplitTest {
                     split.bias().close();
                 }
             }
-        }
-    }
-
-    private static float[] gaussian(SplittableRandom r, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) a[i] = (float) r.nextGaussian();
-        return a;
-    }
-
-    /** Within float rounding of sums over up to 64 * 784 products: 1e-4 of the largest magnitude. */
-    private static void near(String what, float[] expected, float[] actual) {
-        assertEquals(expected.length, actual.length, what);
-        double scale = 0;
-        for (float v : expected) scale = Math.max(scale, Math.abs(v));
-        assertTrue(scale > 0, what + ": all zero");
-        for (int i = 0; i < expected.length; i++) {
-            assertTrue(Math.abs(expected[i] - actual[i]) <= 1e-4 * scale, what + "[" + i + "]: " + actual[i] + ", expected " + expected[i]);
         }
     }
 }
