@@ -260,23 +260,10 @@ public final class GraphRunner implements AutoCloseable {
             if (received == null) continue; // does not reach the output
             Tensor g = hook.gradient(n.name(), received);
             if (g != received) own(g); // received may be the caller's gradOutput, which the runner must not free
-            if (maskedRelus.contains(n.name())) { // the ReLU's backward ran inside its conv's: the gradient goes on as it is
-                String in = n.inputs().get(0);
-                Tensor prev = grads.get(in);
-                if (Graph.INPUT.equals(in)) continue;
-                if (prev == null) grads.put(in, g);
-                else ctx.backend().addInPlace(prev, g);
-                continue;
-            }
+            // a ReLU whose backward ran inside its only reader's, a conv (TrainingFusion): the gradient goes on as it is
+            boolean passThrough = maskedRelus.contains(n.name());
             Node maskedRelu = hook == OutputHook.NONE && ctx.needsInputGrad(n) ? pairs.reluMaskedBy(n) : null;
-            if (maskedRelu != null) {
-                maskedRelus.add(maskedRelu.name());
-                List<Tensor> convGrads = Conv2dOp.backwardReluInput(n, g, ctx);
-                Tensor gi = convGrads.get(0);
-                own(gi);
-                grads.put(maskedRelu.name(), gi); // the ReLU has this conv as its only reader
-                continue;
-            }
+            if (maskedRelu != null) maskedRelus.add(maskedRelu.name());
             Node relu = pairs.reluOf(n);
             // a gradient hook that may change the ReLU's gradient needs the pair unfused
             if (relu != null && hook != OutputHook.NONE && hook.changesGradient(relu.name())) fusedReluOutput(relu, n);
@@ -284,7 +271,9 @@ public final class GraphRunner implements AutoCloseable {
             boolean fused = relu != null && !outputs.containsKey(relu.name());
             Node linear = pairs.fusedLinearOf(n);
             List<String> ins = fused ? relu.inputs() : linear != null ? linear.inputs() : n.inputs();
-            List<Tensor> inGrads = fused ? Collections.singletonList(fusedPairBackward(n, ins.get(0), g))
+            List<Tensor> inGrads = passThrough ? Collections.singletonList(g)
+                    : maskedRelu != null ? Conv2dOp.backwardReluInput(n, g, ctx)
+                    : fused ? Collections.singletonList(fusedPairBackward(n, ins.get(0), g))
                     : linear != null ? fusedLinearBackward(n, linear, g, hook) : Ops.of(n.op()).backward(n, g, ctx);
             for (int k = 0; k < ins.size(); k++) {
                 String in = ins.get(k);
