@@ -96,8 +96,8 @@ final class TrainingFusion {
                     || relu.name().equals(g.output()) || fusedLinearOfRelu.containsKey(relu.name())) continue;
             reluMaskedByConv.put(conv.name(), relu);
         }
-        return reluOfPool.isEmpty() && reluOfConv.isEmpty() && linearsFused.isEmpty() && reluMaskedByConv.isEmpty() ? NONE
-                : new TrainingFusion(reluOfPool, poolOfRelu, reluOfConv, fusedLinearOfRelu, linearsFused, reluMaskedByConv);
+        TrainingFusion plan = new TrainingFusion(reluOfPool, poolOfRelu, reluOfConv, fusedLinearOfRelu, linearsFused, reluMaskedByConv);
+        return plan.isEmpty() ? NONE : plan;
     }
 
     /** The ReLU that conv node {@code conv} feeds alone (its forward may run inside the conv's), or null. */
